@@ -1,0 +1,88 @@
+/**
+ * The Express app: oidc-provider at /oauth (before any body parser: it reads the body
+ * itself), health and metrics, the OpenAPI spec and Swagger UI, tsoa's routes under
+ * /api/v1, then problem+json for unknown routes and errors.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import swaggerUi from 'swagger-ui-express';
+import type { Provider } from 'oidc-provider';
+import { FIRST_PARTY_CLIENT_ID } from '../auth/provider.js';
+import type { Container } from './container.js';
+import { RegisterRoutes } from './generated/routes.js';
+import spec from './generated/swagger.json';
+import { createMetrics, healthRouter, type HttpMetrics } from './health.js';
+import { errorHandler, notFoundHandler } from './problem-response.js';
+import './express-augment.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+function requestMetrics(metrics: HttpMetrics): RequestHandler {
+  return (req, res, next) => {
+    const end = metrics.duration.startTimer();
+    res.on('finish', () => {
+      // Label by route pattern, never by raw path (ids would explode cardinality).
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : req.baseUrl || 'unmatched';
+      const labels = { method: req.method, route, status: String(res.statusCode) };
+      metrics.requests.inc(labels);
+      end(labels);
+    });
+    next();
+  };
+}
+
+export function createApp(container: Container, provider: Provider): Express {
+  const { config, logger, pool, temporal, storage } = container.infra;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.api.trustProxy);
+  app.locals.container = container;
+  const metrics = createMetrics();
+
+  app.use(
+    pinoHttp({
+      logger: logger.child({ component: 'http' }),
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(requestMetrics(metrics));
+
+  app.use('/oauth', provider.callback());
+  app.use(healthRouter({ pool, temporal, storage, probeBucket: config.minio.buckets.audio }, metrics));
+
+  app.get('/openapi.json', (_req, res) => {
+    res.json(spec);
+  });
+  app.use(
+    '/docs',
+    swaggerUi.serve,
+    swaggerUi.setup(undefined, {
+      customSiteTitle: 'Voicecast API',
+      swaggerOptions: {
+        url: '/openapi.json',
+        persistAuthorization: true,
+        oauth: { clientId: FIRST_PARTY_CLIENT_ID, scopes: ['api'] },
+      },
+    }),
+  );
+
+  app.use(express.json({ limit: '1mb' }));
+  const api = express.Router();
+  RegisterRoutes(api);
+  app.use(api);
+
+  app.use(notFoundHandler());
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,43 @@
+import type { Role } from '../../db/entities/index.js';
+
+export interface ClientView {
+  /** The OAuth client_id. */
+  id: string;
+  name: string;
+  /** @format uuid */
+  ownerId: string;
+  role: Role;
+  disabled: boolean;
+  createdAt: Date;
+}
+
+export interface ClientWithSecret extends ClientView {
+  /** Shown once, at creation or rotation. Use with HTTP Basic at /oauth/token, grant_type=client_credentials. */
+  clientSecret: string;
+}
+
+export interface CreateClientRequest {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  name: string;
+  /**
+   * The user the client acts for; defaults to the caller.
+   * @format uuid
+   */
+  ownerId?: string;
+  /** Defaults to `user`. */
+  role?: 'admin' | 'user';
+}
+
+export interface UpdateClientRequest {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  name?: string;
+  role?: 'admin' | 'user';
+  /** A disabled client cannot get tokens, and its tokens stop working at once. */
+  disabled?: boolean;
+}

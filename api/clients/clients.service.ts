@@ -1,0 +1,82 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { deriveClientSecret, newClientId } from '../../auth/client-secrets.js';
+import { isAdmin, type Principal } from '../../auth/principal.js';
+import { OAuthClient, User } from '../../db/entities/index.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import type { ClientView, ClientWithSecret, CreateClientRequest, UpdateClientRequest } from './clients.dto.js';
+
+const toView = (c: OAuthClient): ClientView => ({
+  id: c.id,
+  name: c.name,
+  ownerId: c.owner.id,
+  role: c.role,
+  disabled: c.disabled,
+  createdAt: c.createdAt,
+});
+
+/** Machine clients (OAuth client_credentials). Created and managed by administrators. */
+export class ClientsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly secretKey: Buffer,
+  ) {}
+
+  async list(principal: Principal): Promise<ClientView[]> {
+    this.requireAdmin(principal);
+    const clients = await this.em.fork().find(OAuthClient, {}, { orderBy: { createdAt: 'asc' } });
+    return clients.map(toView);
+  }
+
+  async create(principal: Principal, body: CreateClientRequest): Promise<ClientWithSecret> {
+    this.requireAdmin(principal);
+    const em = this.em.fork();
+    const ownerId = body.ownerId ?? principal.userId;
+    const owner = await em.findOne(User, { id: ownerId });
+    if (!owner) throw new ValidationError([{ field: 'body.ownerId', message: 'no such user' }]);
+    const client = em.create(OAuthClient, {
+      id: newClientId(),
+      name: body.name,
+      owner,
+      role: body.role ?? 'user',
+      secretVersion: 1,
+      disabled: false,
+    });
+    await em.flush();
+    return this.withSecret(client);
+  }
+
+  async update(principal: Principal, id: string, body: UpdateClientRequest): Promise<ClientView> {
+    this.requireAdmin(principal);
+    const em = this.em.fork();
+    const client = await this.find(em, id);
+    if (body.name !== undefined) client.name = body.name;
+    if (body.role !== undefined) client.role = body.role;
+    if (body.disabled !== undefined) client.disabled = body.disabled;
+    await em.flush();
+    return toView(client);
+  }
+
+  /** Issues a new secret; the old one stops working at once (tokens already issued run out). */
+  async rotateSecret(principal: Principal, id: string): Promise<ClientWithSecret> {
+    this.requireAdmin(principal);
+    const em = this.em.fork();
+    const client = await this.find(em, id);
+    client.secretVersion += 1;
+    await em.flush();
+    return this.withSecret(client);
+  }
+
+  private withSecret(client: OAuthClient): ClientWithSecret {
+    return { ...toView(client), clientSecret: deriveClientSecret(this.secretKey, client.id, client.secretVersion) };
+  }
+
+  private async find(em: EntityManager, id: string): Promise<OAuthClient> {
+    const client = await em.findOne(OAuthClient, { id });
+    if (!client) throw new NotFoundError(`Client ${id}`);
+    return client;
+  }
+
+  private requireAdmin(principal: Principal): void {
+    if (!isAdmin(principal)) throw new ForbiddenError('Only administrators can manage machine clients.');
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The API's dependencies, built once in main.ts and handed to tsoa through `app.locals`,
+ * so controllers get services by constructor and nothing is a module-level singleton.
+ */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client as TemporalClient } from '@temporalio/client';
+import type { KeyMaterial } from '../auth/keys.js';
+import type { TokenVerifier } from '../auth/token-verifier.js';
+import type { Pool } from '../db/sql.js';
+import type { Config } from '../lib/config.js';
+import type { Logger } from '../lib/logger.js';
+import type { Storage } from '../lib/storage.js';
+import { ClientsController } from './clients/clients.controller.js';
+import { ClientsService } from './clients/clients.service.js';
+import { MeController } from './me/me.controller.js';
+import { SystemController } from './system/system.controller.js';
+import { SystemService } from './system/system.service.js';
+import { UsersController } from './users/users.controller.js';
+import { UsersService } from './users/users.service.js';
+
+export interface Infrastructure {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly orm: MikroORM;
+  readonly pool: Pool;
+  readonly storage: Storage;
+  readonly temporal: TemporalClient;
+  readonly keys: KeyMaterial;
+  readonly verifyToken: TokenVerifier;
+}
+
+type Ctor<T> = new (...args: never[]) => T;
+
+export class Container {
+  private readonly instances = new Map<Ctor<unknown>, unknown>();
+
+  constructor(readonly infra: Infrastructure) {
+    const users = new UsersService(infra.orm.em, infra.pool);
+    const clients = new ClientsService(infra.orm.em, infra.keys.clientSecretKey);
+    const system = new SystemService(infra.temporal, infra.config.temporal.taskQueue);
+    this.register(UsersController, new UsersController(users));
+    this.register(MeController, new MeController(users));
+    this.register(ClientsController, new ClientsController(clients));
+    this.register(SystemController, new SystemController(system));
+  }
+
+  private register<T>(ctor: Ctor<T>, instance: T): void {
+    this.instances.set(ctor, instance);
+  }
+
+  get<T>(ctor: Ctor<T>): T {
+    const instance = this.instances.get(ctor);
+    if (!instance) throw new Error(`no controller registered for ${ctor.name}`);
+    return instance as T;
+  }
+}

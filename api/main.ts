@@ -1,0 +1,100 @@
+/**
+ * API process: migrate, bootstrap keys and the first admin, start HTTP. Exits non-zero on
+ * a fatal start-up error; drains in-flight requests on SIGTERM / SIGINT.
+ */
+import { Client as TemporalClient, Connection } from '@temporalio/client';
+import { ensureAdmin } from '../auth/bootstrap-admin.js';
+import { loadOrCreateKeys } from '../auth/keys.js';
+import { purgeExpiredPayloads } from '../auth/oidc-adapter.js';
+import { createAuthServer } from '../auth/provider.js';
+import { createTokenVerifier } from '../auth/token-verifier.js';
+import { createOrm, migrateUp } from '../db/orm.js';
+import { nativePool } from '../db/sql.js';
+import { loadConfig } from '../lib/config.js';
+import { createLogger } from '../lib/logger.js';
+import { retryUntil } from '../lib/retry.js';
+import { createStorage, ensureBuckets } from '../lib/storage.js';
+import { createApp } from './app.js';
+import { Container } from './container.js';
+
+const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'api' });
+
+  const orm = await createOrm(config.database, logger);
+  const pool = await nativePool(orm);
+  const applied = await retryUntil(() => migrateUp(orm), {
+    deadlineMs: 60_000,
+    onRetry: (err, delayMs) => logger.warn({ error: String(err), delayMs }, 'PostgreSQL not ready, retrying'),
+  });
+  if (applied.length) logger.info({ applied }, 'applied migrations');
+  await ensureAdmin(orm.em, config.auth.admin, logger);
+  const keys = await loadOrCreateKeys(pool);
+
+  const storage = createStorage(config.minio);
+  // MinIO may come up after us; readiness reports it meanwhile.
+  const bucketsReady = retryUntil(() => ensureBuckets(storage, config.minio), {
+    deadlineMs: Number.MAX_SAFE_INTEGER,
+    onRetry: (err) => logger.warn({ error: String(err) }, 'MinIO not ready, retrying bucket set-up'),
+  });
+  void bucketsReady.then(() => logger.info('object storage buckets ready'));
+
+  const connection = Connection.lazy({ address: config.temporal.address });
+  const temporal = new TemporalClient({ connection, namespace: config.temporal.namespace });
+
+  const { provider, throttle } = createAuthServer({
+    config: config.auth,
+    trustProxy: config.api.trustProxy,
+    em: orm.em,
+    pool,
+    keys,
+    logger: logger.child({ component: 'oauth' }),
+  });
+  const verifyToken = createTokenVerifier({ issuer: config.auth.issuer, audience: config.auth.audience, keys, pool });
+  const container = new Container({ config, logger, orm, pool, storage, temporal, keys, verifyToken });
+  const app = createApp(container, provider);
+
+  const server = app.listen(config.api.port, config.api.host, () => {
+    logger.info({ url: config.api.publicUrl, host: config.api.host, port: config.api.port }, 'API listening');
+  });
+  server.on('error', (err) => {
+    logger.fatal({ err }, 'HTTP server failed');
+    process.exit(1);
+  });
+
+  const housekeeping = setInterval(() => {
+    Promise.all([purgeExpiredPayloads(pool), throttle.purgeExpired()]).catch((err: unknown) =>
+      logger.warn({ err }, 'housekeeping failed'),
+    );
+  }, HOUSEKEEPING_INTERVAL_MS);
+  housekeeping.unref();
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    clearInterval(housekeeping);
+    const force = setTimeout(() => {
+      logger.warn('grace period over, closing remaining connections');
+      server.closeAllConnections();
+    }, config.api.shutdownGraceSeconds * 1000);
+    force.unref();
+    server.close(() => {
+      void Promise.allSettled([orm.close(), connection.close()]).then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      });
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`API failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,84 @@
+/**
+ * The one error middleware: AppError, tsoa's ValidateError and body-parser failures become
+ * application/problem+json; anything else is logged and answered with a generic 500.
+ * Submitted values are never echoed back (they may be passwords).
+ */
+import { ValidateError } from '@tsoa/runtime';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { AppError, type FieldError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { ProblemDetails } from './problem.js';
+
+export const PROBLEM_TYPE_PREFIX = 'urn:voicecast:problem:';
+
+export function sendProblem(
+  req: Request,
+  res: Response,
+  problem: Omit<ProblemDetails, 'type' | 'instance' | 'requestId'> & { slug: string },
+): void {
+  const { slug, ...rest } = problem;
+  const body: ProblemDetails = {
+    type: `${PROBLEM_TYPE_PREFIX}${slug}`,
+    ...rest,
+    instance: req.originalUrl.split('?')[0] ?? req.originalUrl,
+    ...(req.id ? { requestId: String(req.id) } : {}),
+  };
+  res.status(problem.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+function fieldErrors(err: ValidateError): FieldError[] {
+  return Object.entries(err.fields).map(([field, { message }]) => ({ field, message }));
+}
+
+export function notFoundHandler(): RequestHandler {
+  return (req, res) =>
+    sendProblem(req, res, {
+      slug: 'not-found',
+      title: 'Not found',
+      status: 404,
+      detail: `No route for ${req.method} ${req.path}.`,
+    });
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) return next(err);
+    if (err instanceof ValidateError) {
+      const errors = fieldErrors(err);
+      return sendProblem(req, res, {
+        slug: 'validation-error',
+        title: 'Validation failed',
+        status: 422,
+        detail: `Invalid field(s): ${errors.map((e) => e.field).join(', ')}.`,
+        errors,
+      });
+    }
+    if (err instanceof AppError) {
+      if (!err.expose) logger.error({ err, reqId: req.id }, err.title);
+      return sendProblem(req, res, {
+        slug: err.type,
+        title: err.title,
+        status: err.status,
+        ...(err.expose && err.detail ? { detail: err.detail } : {}),
+        ...(err.errors ? { errors: [...err.errors] } : {}),
+      });
+    }
+    const bodyError = err as { type?: string; status?: number };
+    if (bodyError.type === 'entity.parse.failed') {
+      return sendProblem(req, res, { slug: 'invalid-json', title: 'Malformed JSON', status: 400, detail: 'The request body is not valid JSON.' });
+    }
+    if (bodyError.type === 'entity.too.large') {
+      return sendProblem(req, res, { slug: 'payload-too-large', title: 'Payload too large', status: 413 });
+    }
+    if (typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
+      return sendProblem(req, res, { slug: 'bad-request', title: 'Bad request', status: bodyError.status });
+    }
+    logger.error({ err, reqId: req.id }, 'unhandled error');
+    return sendProblem(req, res, {
+      slug: 'internal-error',
+      title: 'Internal server error',
+      status: 500,
+      detail: 'Something went wrong on our side; the request id helps us find it in the logs.',
+    });
+  };
+}

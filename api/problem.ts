@@ -1,0 +1,14 @@
+/** RFC 9457 problem details, the body of every error response. */
+export interface ProblemDetails {
+  /** Stable identifier of the problem kind, e.g. `urn:voicecast:problem:validation-error`. */
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  /** For validation problems: each offending field with its message. */
+  errors?: { field: string; message: string }[];
+  requestId?: string;
+  /** For readiness problems: the state of each dependency. */
+  checks?: Record<string, { status: 'up' | 'down'; error?: string }>;
+}

@@ -1,0 +1,108 @@
+/**
+ * oidc-provider storage in PostgreSQL (`oidc_payload`), so grants and refresh tokens
+ * survive restarts and are shared by API replicas. JWT access tokens are never stored
+ * (oidc-provider does not persist structured tokens); revoking a refresh token destroys
+ * its Grant, which the API checks on every request (see token-verifier.ts).
+ *
+ * The `Client` model is special: machine clients live in `oauth_client` and are turned
+ * into client metadata here, with their derived secret.
+ */
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Pool } from '../db/sql.js';
+import { deriveClientSecret } from './client-secrets.js';
+
+interface Row {
+  payload: AdapterPayload;
+  consumed_at: Date | null;
+}
+
+export function createAdapterClass(pool: Pool, clientSecretKey: Buffer): new (model: string) => Adapter {
+  return class PostgresAdapter implements Adapter {
+    constructor(private readonly model: string) {}
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      await pool.query(
+        `INSERT INTO oidc_payload (model, id, payload, grant_id, user_code, uid, account_id, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8::int > 0 THEN now() + make_interval(secs => $8::int) END)
+         ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id,
+           user_code = EXCLUDED.user_code, uid = EXCLUDED.uid, account_id = EXCLUDED.account_id,
+           expires_at = EXCLUDED.expires_at`,
+        [
+          this.model,
+          id,
+          payload,
+          payload.grantId ?? null,
+          payload.userCode ?? null,
+          payload.uid ?? null,
+          payload.accountId ?? null,
+          Math.max(0, Math.floor(expiresIn ?? 0)),
+        ],
+      );
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.model === 'Client') return findMachineClient(pool, clientSecretKey, id);
+      return this.findWhere('id = $2', id);
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      return this.findWhere('user_code = $2', userCode);
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return this.findWhere('uid = $2', uid);
+    }
+
+    async consume(id: string): Promise<void> {
+      await pool.query('UPDATE oidc_payload SET consumed_at = now() WHERE model = $1 AND id = $2', [this.model, id]);
+    }
+
+    async destroy(id: string): Promise<void> {
+      await pool.query('DELETE FROM oidc_payload WHERE model = $1 AND id = $2', [this.model, id]);
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await pool.query('DELETE FROM oidc_payload WHERE model = $1 AND grant_id = $2', [this.model, grantId]);
+    }
+
+    private async findWhere(condition: string, value: string): Promise<AdapterPayload | undefined> {
+      const { rows } = await pool.query<Row>(
+        `SELECT payload, consumed_at FROM oidc_payload
+         WHERE model = $1 AND ${condition} AND (expires_at IS NULL OR expires_at > now())`,
+        [this.model, value],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      return row.consumed_at ? { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : row.payload;
+    }
+  };
+}
+
+async function findMachineClient(pool: Pool, key: Buffer, id: string): Promise<AdapterPayload | undefined> {
+  const { rows } = await pool.query<{ id: string; secret_version: number }>(
+    `SELECT c.id, c.secret_version FROM oauth_client c JOIN "user" u ON u.id = c.owner_id
+     WHERE c.id = $1 AND NOT c.disabled AND NOT u.disabled`,
+    [id],
+  );
+  const client = rows[0];
+  if (!client) return undefined;
+  return {
+    client_id: client.id,
+    client_secret: deriveClientSecret(key, client.id, client.secret_version),
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    token_endpoint_auth_method: 'client_secret_basic',
+  };
+}
+
+/** Deletes expired rows; run periodically by the API. */
+export async function purgeExpiredPayloads(pool: Pool): Promise<number> {
+  const result = await pool.query('DELETE FROM oidc_payload WHERE expires_at < now()');
+  return result.rowCount ?? 0;
+}
+
+/** Revokes every grant and refresh token of an account (used when a user is disabled). */
+export async function revokeAccount(pool: Pool, accountId: string): Promise<void> {
+  await pool.query('DELETE FROM oidc_payload WHERE account_id = $1', [accountId]);
+}

@@ -1,0 +1,18 @@
+import type { Role } from '../db/entities/index.js';
+
+/**
+ * Who is calling, as established by the token verifier from a valid access token and the
+ * current database state. `userId` is the owner whose resources the caller acts on: the
+ * user itself, or the owner of a machine client.
+ */
+export interface Principal {
+  readonly kind: 'user' | 'client';
+  /** `sub` of the token: a user id or a machine client id. */
+  readonly subject: string;
+  readonly userId: string;
+  readonly username: string;
+  readonly role: Role;
+  readonly clientId?: string;
+}
+
+export const isAdmin = (principal: Principal): boolean => principal.role === 'admin';

@@ -1,0 +1,97 @@
+/**
+ * Verifies API access tokens: ES256 signature against the provider's JWKS, `typ` at+jwt,
+ * expiry, issuer and audience (jose), then the current database state — the user or
+ * machine client (and its owner) must still be active and a user token's grant must still
+ * exist (a revoked refresh token destroys its grant). The role comes from the database, so
+ * demoting or disabling takes effect on the next request.
+ */
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK } from 'jose';
+import type { Role } from '../db/entities/index.js';
+import type { Pool } from '../db/sql.js';
+import { UnauthorizedError } from '../lib/errors.js';
+import type { KeyMaterial } from './keys.js';
+import type { Principal } from './principal.js';
+
+export type TokenVerifier = (token: string) => Promise<Principal>;
+
+interface VerifierOptions {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly keys: KeyMaterial;
+  readonly pool: Pool;
+}
+
+function publicJwks(keys: KeyMaterial): { keys: JWK[] } {
+  return {
+    keys: keys.signingKeys.map(({ kty, crv, x, y, kid, alg, use }) => ({ kty, crv, x, y, kid, alg, use }) as JWK),
+  };
+}
+
+export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
+  const jwks = createLocalJWKSet(publicJwks(options.keys));
+  return async (token) => {
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, jwks, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: ['ES256'],
+        typ: 'at+jwt',
+        requiredClaims: ['sub', 'exp', 'iat', 'client_id'],
+        clockTolerance: 5,
+      }));
+    } catch (err) {
+      throw new UnauthorizedError(describeJoseError(err));
+    }
+    const sub = String(payload.sub);
+    const clientId = String(payload.client_id);
+    const principal =
+      sub === clientId
+        ? await machinePrincipal(options.pool, clientId)
+        : await userPrincipal(options.pool, sub, typeof payload.gid === 'string' ? payload.gid : undefined);
+    if (!principal) throw new UnauthorizedError('The token has been revoked or its account is disabled.');
+    return principal;
+  };
+}
+
+async function userPrincipal(pool: Pool, userId: string, grantId: string | undefined): Promise<Principal | undefined> {
+  if (!grantId) return undefined;
+  const { rows } = await pool.query<{ id: string; username: string; role: Role }>(
+    `SELECT u.id, u.username, u.role FROM "user" u
+     WHERE u.id = $1 AND NOT u.disabled AND EXISTS (
+       SELECT 1 FROM oidc_payload g WHERE g.model = 'Grant' AND g.id = $2
+         AND g.account_id = u.id::text AND (g.expires_at IS NULL OR g.expires_at > now()))`,
+    [userId, grantId],
+  );
+  const user = rows[0];
+  return user && { kind: 'user', subject: user.id, userId: user.id, username: user.username, role: user.role };
+}
+
+async function machinePrincipal(pool: Pool, clientId: string): Promise<Principal | undefined> {
+  const { rows } = await pool.query<{ id: string; role: Role; owner_id: string; username: string }>(
+    `SELECT c.id, c.role, c.owner_id, u.username FROM oauth_client c JOIN "user" u ON u.id = c.owner_id
+     WHERE c.id = $1 AND NOT c.disabled AND NOT u.disabled`,
+    [clientId],
+  );
+  const client = rows[0];
+  return (
+    client && {
+      kind: 'client',
+      subject: client.id,
+      userId: client.owner_id,
+      username: client.username,
+      role: client.role,
+      clientId: client.id,
+    }
+  );
+}
+
+function describeJoseError(err: unknown): string {
+  if (err instanceof joseErrors.JWTExpired) return 'The token has expired.';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return `The token's ${err.claim} claim is not accepted.`;
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'The token is not signed with an accepted algorithm.';
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed || err instanceof joseErrors.JWKSNoMatchingKey) {
+    return 'The token signature is not valid.';
+  }
+  return 'The token is malformed or not a Voicecast access token.';
+}

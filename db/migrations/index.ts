@@ -1,0 +1,5 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261123191535 } from './migration-20261123191535-initial.js';
+
+/** Every committed migration, oldest first. Add new ones at the end. */
+export const MIGRATIONS: MigrationObject[] = [{ name: 'Migration20261123191535', class: Migration20261123191535 }];

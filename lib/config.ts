@@ -1,0 +1,189 @@
+/**
+ * The one place that reads `process.env`.
+ *
+ * Parsed once, validated with zod, every bad variable listed in one error, then frozen.
+ * `.env` in the working directory is loaded first when present (real environment variables
+ * win); set `VOICECAST_ENV_FILE` to another path, or to `none` to skip it (the tests do).
+ * Every variable is documented in `.env.example`.
+ */
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const seconds = z.coerce.number().int().positive();
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Development defaults for secrets; refused when NODE_ENV=production. */
+const DEV_SECRETS = {
+  MINIO_SECRET_KEY: 'voicecast-dev-secret',
+  DATABASE_URL: 'postgres://voicecast:voicecast@127.0.0.1:5432/voicecast',
+} as const;
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    API_HOST: z.string().min(1).default('127.0.0.1'),
+    API_PORT: port.default(3000),
+    PUBLIC_URL: z.url().default('http://localhost:3000'),
+    API_AUDIENCE: z.string().min(1).optional(),
+    TRUST_PROXY: bool.default(false),
+    SHUTDOWN_GRACE_SECONDS: seconds.default(30),
+
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default(DEV_SECRETS.DATABASE_URL),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+
+    TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('dialer'),
+
+    MINIO_ENDPOINT: z.url().default('http://127.0.0.1:9000'),
+    MINIO_ACCESS_KEY: z.string().min(3).default('voicecast'),
+    MINIO_SECRET_KEY: z.string().min(8).default(DEV_SECRETS.MINIO_SECRET_KEY),
+    MINIO_REGION: z.string().min(1).default('us-east-1'),
+    MINIO_BUCKET_AUDIO: z.string().min(3).default('voicecast-audio'),
+    MINIO_BUCKET_RECORDINGS: z.string().min(3).default('voicecast-recordings'),
+
+    ADMIN_USERNAME: z.string().min(3).max(64).optional(),
+    ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
+
+    ACCESS_TOKEN_TTL_SECONDS: seconds.max(3600).default(300),
+    REFRESH_TOKEN_TTL_SECONDS: seconds.default(14 * 24 * 3600),
+    LOGIN_MAX_FAILURES_PER_USERNAME: z.coerce.number().int().min(1).default(5),
+    LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
+    LOGIN_FAILURE_WINDOW_SECONDS: seconds.default(900),
+
+    VOICECAST_DATA_DIR: z.string().min(1).default('.data'),
+    TEMPORAL_UI_PORT: port.default(8233),
+    MINIO_CONSOLE_PORT: port.default(9001),
+  })
+  .superRefine((env, ctx) => {
+    if ((env.ADMIN_USERNAME === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'ADMIN_USERNAME and ADMIN_PASSWORD go together' });
+    }
+    if (env.NODE_ENV === 'production') {
+      for (const [name, value] of Object.entries(DEV_SECRETS)) {
+        if (env[name as keyof typeof DEV_SECRETS] === value) {
+          ctx.addIssue({ code: 'custom', path: [name], message: 'must be set explicitly in production' });
+        }
+      }
+    }
+  });
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config {
+  readonly env: Env['NODE_ENV'];
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly api: {
+    readonly host: string;
+    readonly port: number;
+    readonly publicUrl: string;
+    readonly trustProxy: boolean;
+    readonly shutdownGraceSeconds: number;
+  };
+  readonly auth: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly accessTokenTtlSeconds: number;
+    readonly refreshTokenTtlSeconds: number;
+    readonly maxFailuresPerUsername: number;
+    readonly maxFailuresPerIp: number;
+    readonly failureWindowSeconds: number;
+    readonly admin: { readonly username: string; readonly password: string } | undefined;
+  };
+  readonly database: { readonly url: string; readonly poolMax: number };
+  readonly temporal: { readonly address: string; readonly namespace: string; readonly taskQueue: string };
+  readonly minio: {
+    readonly endPoint: string;
+    readonly port: number;
+    readonly useSSL: boolean;
+    readonly accessKey: string;
+    readonly secretKey: string;
+    readonly region: string;
+    readonly buckets: { readonly audio: string; readonly recordings: string };
+  };
+  readonly stack: { readonly dataDir: string; readonly temporalUiPort: number; readonly minioConsolePort: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n  - ${issues.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const child of Object.values(value)) {
+    if (child !== null && typeof child === 'object') deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}
+
+/** Parses an environment into a frozen config. Pure: used by `loadConfig` and by unit tests. */
+export function parseConfig(source: Record<string, string | undefined>): Config {
+  // An empty variable means "not set", as in most twelve-factor tooling.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  const env = result.data;
+  const publicUrl = env.PUBLIC_URL.replace(/\/+$/, '');
+  const minioUrl = new URL(env.MINIO_ENDPOINT);
+  const useSSL = minioUrl.protocol === 'https:';
+  return deepFreeze({
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    api: {
+      host: env.API_HOST,
+      port: env.API_PORT,
+      publicUrl,
+      trustProxy: env.TRUST_PROXY,
+      shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
+    },
+    auth: {
+      issuer: `${publicUrl}/oauth`,
+      audience: env.API_AUDIENCE ?? `${publicUrl}/api`,
+      accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+      maxFailuresPerUsername: env.LOGIN_MAX_FAILURES_PER_USERNAME,
+      maxFailuresPerIp: env.LOGIN_MAX_FAILURES_PER_IP,
+      failureWindowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
+      admin:
+        env.ADMIN_USERNAME && env.ADMIN_PASSWORD
+          ? { username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD }
+          : undefined,
+    },
+    database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX },
+    temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE },
+    minio: {
+      endPoint: minioUrl.hostname,
+      port: minioUrl.port ? Number(minioUrl.port) : useSSL ? 443 : 80,
+      useSSL,
+      accessKey: env.MINIO_ACCESS_KEY,
+      secretKey: env.MINIO_SECRET_KEY,
+      region: env.MINIO_REGION,
+      buckets: { audio: env.MINIO_BUCKET_AUDIO, recordings: env.MINIO_BUCKET_RECORDINGS },
+    },
+    stack: {
+      dataDir: env.VOICECAST_DATA_DIR,
+      temporalUiPort: env.TEMPORAL_UI_PORT,
+      minioConsolePort: env.MINIO_CONSOLE_PORT,
+    },
+  });
+}
+
+let cached: Config | undefined;
+
+/** Loads `.env` (unless disabled) and the process environment once; later calls return the same object. */
+export function loadConfig(): Config {
+  if (cached) return cached;
+  const envFile = process.env.VOICECAST_ENV_FILE ?? '.env';
+  if (envFile !== 'none' && existsSync(envFile)) process.loadEnvFile(envFile);
+  cached = parseConfig(process.env);
+  return cached;
+}

@@ -1,0 +1,62 @@
+/**
+ * Application errors shaped like their wire format (RFC 9457 problem details).
+ *
+ * `type` is a stable slug clients can switch on; `expose` tells the error handler whether
+ * `detail` may be shown (never for 5xx: those get a generic body and a log line).
+ */
+export interface FieldError {
+  /** Dotted path of the offending field, e.g. `body.username`. */
+  readonly field: string;
+  readonly message: string;
+}
+
+export class AppError extends Error {
+  readonly expose: boolean;
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly errors?: readonly FieldError[],
+  ) {
+    super(detail ?? title);
+    this.name = new.target.name;
+    this.expose = status < 500;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(errors: readonly FieldError[], detail = 'The request has invalid fields.') {
+    super(422, 'validation-error', 'Validation failed', detail, errors);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(detail = 'A valid bearer token is required.') {
+    super(401, 'unauthorized', 'Unauthorized', detail);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(detail = 'You are not allowed to do this.') {
+    super(403, 'forbidden', 'Forbidden', detail);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(what: string) {
+    super(404, 'not-found', 'Not found', `${what} was not found.`);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(detail: string, errors?: readonly FieldError[]) {
+    super(409, 'conflict', 'Conflict', detail, errors);
+  }
+}
+
+export class UpstreamError extends AppError {
+  constructor(service: string, detail: string) {
+    super(503, 'upstream-unavailable', `${service} unavailable`, detail);
+  }
+}

@@ -1,0 +1,17 @@
+/** Routes the Temporal SDK's runtime logs into pino. */
+import { DefaultLogger, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import type { Logger } from './logger.js';
+
+const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+export function temporalLogger(logger: Logger): DefaultLogger {
+  return new DefaultLogger('INFO', ({ level, message, meta }: { level: LogLevel; message: string; meta?: LogMetadata }) => {
+    logger[LEVELS[level]](meta ?? {}, message);
+  });
+}

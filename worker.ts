@@ -1,0 +1,56 @@
+/**
+ * The Temporal worker: serves task queue `dialer` with the workflows in workflows/ and
+ * the activities in activities/. On SIGTERM / SIGINT the SDK stops polling, lets running
+ * activities finish (up to SHUTDOWN_GRACE_SECONDS), then exits.
+ */
+import { hostname } from 'node:os';
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { createActivities } from './activities/index.js';
+import { createOrm } from './db/orm.js';
+import { nativePool } from './db/sql.js';
+import { loadConfig } from './lib/config.js';
+import { createLogger } from './lib/logger.js';
+import { retryUntil } from './lib/retry.js';
+import { createStorage } from './lib/storage.js';
+import { temporalLogger } from './lib/temporal-logger.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'worker' });
+  Runtime.install({
+    logger: temporalLogger(logger.child({ component: 'temporal' })),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+  });
+
+  const orm = await createOrm(config.database, logger);
+  const pool = await nativePool(orm);
+  const storage = createStorage(config.minio);
+  const identity = `voicecast-worker@${hostname()}:${process.pid}`;
+
+  const connection = await retryUntil(() => NativeConnection.connect({ address: config.temporal.address }), {
+    deadlineMs: 60_000,
+    onRetry: (err, delayMs) => logger.warn({ error: String(err), delayMs }, 'Temporal not reachable, retrying'),
+  });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    identity,
+    workflowsPath: require.resolve('./workflows/index'),
+    activities: createActivities({ identity, pool, storage, probeBucket: config.minio.buckets.audio }),
+    shutdownGraceTime: `${config.api.shutdownGraceSeconds} seconds`,
+  });
+  logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, identity }, 'worker started');
+  try {
+    await worker.run();
+  } finally {
+    await Promise.allSettled([connection.close(), orm.close()]);
+    logger.info('worker stopped');
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+/** The workflow bundle: every workflow the worker serves. Only Temporal-safe code below here. */
+export { checkWorker, type WorkerCheckResult } from './check-worker.workflow.js';
