@@ -9,6 +9,7 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { Provider } from 'oidc-provider';
 import { FIRST_PARTY_CLIENT_ID } from '../auth/provider.js';
+import { publicClientBasicAuth } from '../auth/public-client-basic.js';
 import type { Container } from './container.js';
 import { RegisterRoutes } from './generated/routes.js';
 import spec from './generated/swagger.json';
@@ -23,7 +24,8 @@ function requestMetrics(metrics: HttpMetrics): RequestHandler {
     const end = metrics.duration.startTimer();
     res.on('finish', () => {
       // Label by route pattern, never by raw path (ids would explode cardinality).
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : req.baseUrl || 'unmatched';
+      const pattern = (req.route as { path?: unknown } | undefined)?.path;
+      const route = typeof pattern === 'string' ? `${req.baseUrl}${pattern}` : req.baseUrl || 'unmatched';
       const labels = { method: req.method, route, status: String(res.statusCode) };
       metrics.requests.inc(labels);
       end(labels);
@@ -58,7 +60,7 @@ export function createApp(container: Container, provider: Provider): Express {
   );
   app.use(requestMetrics(metrics));
 
-  app.use('/oauth', provider.callback());
+  app.use('/oauth', publicClientBasicAuth(FIRST_PARTY_CLIENT_ID), provider.callback());
   app.use(healthRouter({ pool, temporal, storage, probeBucket: config.minio.buckets.audio }, metrics));
 
   app.get('/openapi.json', (_req, res) => {

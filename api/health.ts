@@ -33,7 +33,7 @@ export async function checkDependencies(deps: ReadinessDeps): Promise<Record<str
         await withTimeout(check(), CHECK_TIMEOUT_MS, `no answer within ${CHECK_TIMEOUT_MS} ms`);
         return [name, { status: 'up' }];
       } catch (err) {
-        return [name, { status: 'down', error: err instanceof Error ? err.message.split('\n')[0]! : String(err) }];
+        return [name, { status: 'down', error: err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err) }];
       }
     }),
   );

@@ -5,5 +5,5 @@ import type { Container } from './container.js';
 
 export const iocContainer: IocContainerFactory = (request: unknown): IocContainer => {
   const container = (request as Request).app.locals.container as Container;
-  return { get: <T>(controller: unknown): T => container.get(controller as never) as T };
+  return { get: <T>(controller: unknown): T => container.get<T>(controller as never) };
 };

@@ -21,7 +21,7 @@ export function sendProblem(
     type: `${PROBLEM_TYPE_PREFIX}${slug}`,
     ...rest,
     instance: req.originalUrl.split('?')[0] ?? req.originalUrl,
-    ...(req.id ? { requestId: String(req.id) } : {}),
+    ...(typeof req.id === 'string' ? { requestId: req.id } : {}),
   };
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(body));
 }

@@ -23,7 +23,7 @@ interface VerifierOptions {
 
 function publicJwks(keys: KeyMaterial): { keys: JWK[] } {
   return {
-    keys: keys.signingKeys.map(({ kty, crv, x, y, kid, alg, use }) => ({ kty, crv, x, y, kid, alg, use }) as JWK),
+    keys: keys.signingKeys.map(({ kty, crv, x, y, kid, alg, use }) => ({ kty, crv, x, y, kid, alg, use })),
   };
 }
 

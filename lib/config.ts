@@ -59,21 +59,23 @@ const schema = z
     VOICECAST_DATA_DIR: z.string().min(1).default('.data'),
     TEMPORAL_UI_PORT: port.default(8233),
     MINIO_CONSOLE_PORT: port.default(9001),
-  })
-  .superRefine((env, ctx) => {
-    if ((env.ADMIN_USERNAME === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'ADMIN_USERNAME and ADMIN_PASSWORD go together' });
-    }
-    if (env.NODE_ENV === 'production') {
-      for (const [name, value] of Object.entries(DEV_SECRETS)) {
-        if (env[name as keyof typeof DEV_SECRETS] === value) {
-          ctx.addIssue({ code: 'custom', path: [name], message: 'must be set explicitly in production' });
-        }
-      }
-    }
   });
 
 export type Env = z.infer<typeof schema>;
+
+/** Rules across variables, checked on the raw values so they are reported with the field errors. */
+function crossFieldIssues(raw: Record<string, string>): string[] {
+  const issues: string[] = [];
+  if (('ADMIN_USERNAME' in raw) !== ('ADMIN_PASSWORD' in raw)) {
+    issues.push('ADMIN_PASSWORD: ADMIN_USERNAME and ADMIN_PASSWORD go together');
+  }
+  if (raw.NODE_ENV === 'production') {
+    for (const [name, value] of Object.entries(DEV_SECRETS)) {
+      if (raw[name] === undefined || raw[name] === value) issues.push(`${name}: must be set explicitly in production`);
+    }
+  }
+  return issues;
+}
 
 export interface Config {
   readonly env: Env['NODE_ENV'];
@@ -126,11 +128,15 @@ function deepFreeze<T extends object>(value: T): Readonly<T> {
 /** Parses an environment into a frozen config. Pure: used by `loadConfig` and by unit tests. */
 export function parseConfig(source: Record<string, string | undefined>): Config {
   // An empty variable means "not set", as in most twelve-factor tooling.
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = Object.fromEntries(
+    Object.entries(source).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+  );
   const result = schema.safeParse(cleaned);
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
-  }
+  const issues = [
+    ...(result.success ? [] : result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)),
+    ...crossFieldIssues(cleaned),
+  ];
+  if (!result.success || issues.length > 0) throw new ConfigError(issues);
   const env = result.data;
   const publicUrl = env.PUBLIC_URL.replace(/\/+$/, '');
   const minioUrl = new URL(env.MINIO_ENDPOINT);

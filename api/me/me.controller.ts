@@ -13,12 +13,13 @@ export class MeController extends Controller {
     super();
   }
 
-  /** The caller: the logged-in user, or for a machine client the user it acts for. */
+  /** The caller: the logged-in user, or for a machine client the user it acts for (with the client's role). */
   @Get()
   @Response<ProblemDetails>(401, 'Missing, invalid or revoked token')
   public async getMe(@Request() req: ExpressRequest): Promise<MeView> {
     const principal = req.user as Principal;
     const user = await this.users.get(principal, principal.userId);
-    return { ...user, kind: principal.kind, ...(principal.clientId ? { clientId: principal.clientId } : {}) };
+    // A machine client acts for its owner with its own role.
+    return { ...user, role: principal.role, kind: principal.kind, ...(principal.clientId ? { clientId: principal.clientId } : {}) };
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type Client as TemporalClient } from '@temporalio/client';
 import { isAdmin, type Principal } from '../../auth/principal.js';
 import { ForbiddenError, UpstreamError } from '../../lib/errors.js';
-import type { WorkerCheckResult } from '../../workflows/index.js';
+import type { checkWorker, WorkerCheckResult } from '../../workflows/index.js';
 
 /** How long a worker has to pick up and finish the check before we call it absent. */
 const CHECK_TIMEOUT = '10 seconds';
@@ -17,7 +17,7 @@ export class SystemService {
   async checkWorker(principal: Principal): Promise<WorkerCheckResult> {
     if (!isAdmin(principal)) throw new ForbiddenError('Only administrators can run system checks.');
     try {
-      return await this.temporal.workflow.execute('checkWorker', {
+      return await this.temporal.workflow.execute<typeof checkWorker>('checkWorker', {
         taskQueue: this.taskQueue,
         workflowId: `check-worker-${randomUUID()}`,
         workflowExecutionTimeout: CHECK_TIMEOUT,

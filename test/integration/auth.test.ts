@@ -1,0 +1,255 @@
+/**
+ * OAuth 2.0 against the running API: password, refresh and revocation, and every way a
+ * token can be wrong. Negative tokens differ from an accepted control in one thing only.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  adminToken,
+  call,
+  createUser,
+  decodeJwt,
+  expectProblem,
+  login,
+  passwordLogin,
+  postForm,
+} from '../support/api';
+import { realSigningKey, signEs256, unsigned } from '../support/jwt';
+import { readStack } from '../support/stack';
+
+describe('discovery', () => {
+  it('publishes the discovery document and the JWKS', async () => {
+    const { apiUrl } = readStack();
+    const discovery = (await (await fetch(`${apiUrl}/oauth/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(discovery.issuer).toBe(`${apiUrl}/oauth`);
+    expect(discovery.token_endpoint).toBe(`${apiUrl}/oauth/token`);
+    expect(discovery.revocation_endpoint).toBe(`${apiUrl}/oauth/token/revocation`);
+    expect(discovery.grant_types_supported).toEqual(
+      expect.arrayContaining(['password', 'refresh_token', 'client_credentials']),
+    );
+    const jwks = (await (await fetch(String(discovery.jwks_uri))).json()) as { keys: Record<string, unknown>[] };
+    expect(jwks.keys.length).toBeGreaterThan(0);
+    for (const key of jwks.keys) {
+      expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+      expect(key).not.toHaveProperty('d'); // never the private part
+    }
+  });
+});
+
+describe('password grant', () => {
+  it('issues a short-lived ES256 JWT for the API audience and a refresh token', async () => {
+    const user = await createUser();
+    const res = await passwordLogin(user.username, user.password);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toContain('no-store');
+    const body = (await res.json()) as { access_token: string; refresh_token: string; expires_in: number; token_type: string };
+    expect(body.token_type).toBe('Bearer');
+    expect(body.expires_in).toBeGreaterThan(0);
+    expect(body.expires_in).toBeLessThanOrEqual(300);
+    expect(body.refresh_token).toEqual(expect.any(String));
+    const { header, payload } = decodeJwt(body.access_token);
+    expect(header).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
+    expect(payload).toMatchObject({ sub: user.id, client_id: 'voicecast', aud: `${readStack().apiUrl}/api` });
+
+    const me = await call('GET', '/api/v1/me', { token: body.access_token });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ id: user.id, username: user.username, role: 'user', kind: 'user' });
+  });
+
+  it('matches usernames case-insensitively', async () => {
+    const user = await createUser();
+    expect((await passwordLogin(user.username.toUpperCase(), user.password)).status).toBe(200);
+  });
+
+  it('answers invalid_grant for a wrong password or an unknown user', async () => {
+    const user = await createUser();
+    for (const res of [await passwordLogin(user.username, 'wrong-password'), await passwordLogin('nobody-here', 'x')]) {
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: 'invalid_grant' });
+    }
+  });
+
+  it('answers invalid_request when the password is missing', async () => {
+    const res = await postForm('/oauth/token', { grant_type: 'password', username: 'x', client_id: 'voicecast' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_request' });
+  });
+
+  it('rejects an unknown client', async () => {
+    const user = await createUser();
+    const res = await postForm('/oauth/token', {
+      grant_type: 'password',
+      username: user.username,
+      password: user.password,
+      client_id: 'not-a-client',
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: 'invalid_client' });
+  });
+
+  it('accepts the public client as HTTP Basic with an empty secret, as Swagger UI sends it', async () => {
+    const user = await createUser();
+    const basic = `Basic ${Buffer.from('voicecast:').toString('base64')}`;
+    const ok = await postForm(
+      '/oauth/token',
+      { grant_type: 'password', username: user.username, password: user.password },
+      { authorization: basic },
+    );
+    expect(ok.status).toBe(200);
+    const withSecret = await postForm(
+      '/oauth/token',
+      { grant_type: 'password', username: user.username, password: user.password },
+      { authorization: `Basic ${Buffer.from('voicecast:guess').toString('base64')}` },
+    );
+    expect(withSecret.status).toBe(401);
+  });
+});
+
+describe('refresh and revocation', () => {
+  it('refreshes, and a revoked refresh token stops both refreshing and its access tokens', async () => {
+    const user = await createUser();
+    const first = await login(user.username, user.password);
+    const refreshed = await postForm('/oauth/token', {
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token!,
+      client_id: 'voicecast',
+    });
+    expect(refreshed.status).toBe(200);
+    const second = (await refreshed.json()) as { access_token: string; refresh_token: string };
+    expect((await call('GET', '/api/v1/me', { token: second.access_token })).status).toBe(200);
+
+    const revoked = await postForm('/oauth/token/revocation', {
+      token: second.refresh_token,
+      token_type_hint: 'refresh_token',
+      client_id: 'voicecast',
+    });
+    expect(revoked.status).toBe(200);
+
+    await expectProblem(await call('GET', '/api/v1/me', { token: second.access_token }), 401, 'unauthorized');
+    await expectProblem(await call('GET', '/api/v1/me', { token: first.access_token }), 401, 'unauthorized');
+    const again = await postForm('/oauth/token', {
+      grant_type: 'refresh_token',
+      refresh_token: second.refresh_token,
+      client_id: 'voicecast',
+    });
+    expect(again.status).toBe(400);
+    expect(await again.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('treats reuse of a rotated refresh token as theft and revokes the whole grant', async () => {
+    const user = await createUser();
+    const first = await login(user.username, user.password);
+    const form = { grant_type: 'refresh_token', refresh_token: first.refresh_token!, client_id: 'voicecast' };
+    const second = (await (await postForm('/oauth/token', form)).json()) as { access_token: string };
+    const replay = await postForm('/oauth/token', form);
+    expect(replay.status).toBe(400);
+    await expectProblem(await call('GET', '/api/v1/me', { token: second.access_token }), 401, 'unauthorized');
+  });
+});
+
+describe('access token verification', () => {
+  let control: Record<string, unknown>;
+  let signing: Awaited<ReturnType<typeof realSigningKey>>;
+  const header = () => ({ alg: 'ES256', typ: 'at+jwt', kid: signing.kid });
+  const me = (token: string) => call('GET', '/api/v1/me', { token });
+
+  beforeAll(async () => {
+    const user = await createUser();
+    control = decodeJwt((await login(user.username, user.password)).access_token).payload;
+    signing = await realSigningKey(readStack().databaseUrl);
+  });
+
+  it('accepts a token signed with the real key and the right claims (the control)', async () => {
+    expect((await me(signEs256(header(), control, signing.key))).status).toBe(200);
+  });
+
+  it('rejects an expired token', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const body = await expectProblem(
+      await me(signEs256(header(), { ...control, iat: now - 600, exp: now - 300 }, signing.key)),
+      401,
+      'unauthorized',
+    );
+    expect(body.detail).toMatch(/expired/);
+  });
+
+  it('rejects a token for another audience', async () => {
+    await expectProblem(
+      await me(signEs256(header(), { ...control, aud: 'https://other.example/api' }, signing.key)),
+      401,
+      'unauthorized',
+    );
+  });
+
+  it('rejects a token from another issuer', async () => {
+    await expectProblem(
+      await me(signEs256(header(), { ...control, iss: 'https://evil.example/oauth' }, signing.key)),
+      401,
+      'unauthorized',
+    );
+  });
+
+  it('rejects a forged token signed with another key under the same kid', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const body = await expectProblem(await me(signEs256(header(), control, privateKey)), 401, 'unauthorized');
+    expect(body.detail).toMatch(/signature/);
+  });
+
+  it('rejects alg none', async () => {
+    await expectProblem(await me(unsigned(header(), control)), 401, 'unauthorized');
+  });
+
+  it('rejects a token that is not an access token (typ JWT)', async () => {
+    await expectProblem(await me(signEs256({ ...header(), typ: 'JWT' }, control, signing.key)), 401, 'unauthorized');
+  });
+
+  it('rejects garbage and a missing bearer prefix', async () => {
+    await expectProblem(await me('not.a.jwt'), 401, 'unauthorized');
+    const res = await call('GET', '/api/v1/me', { headers: { authorization: 'Token abc' } });
+    await expectProblem(res, 401, 'unauthorized');
+  });
+});
+
+describe('login throttling', () => {
+  it('answers 429 with Retry-After after repeated failures for a username, even for the right password', async () => {
+    const user = await createUser();
+    const limit = Number(readStack().env.LOGIN_MAX_FAILURES_PER_USERNAME ?? 5);
+    for (let i = 0; i < limit; i += 1) expect((await passwordLogin(user.username, `wrong-${i}`)).status).toBe(400);
+    const blocked = await passwordLogin(user.username, user.password);
+    expect(blocked.status).toBe(429);
+    const retryAfter = Number(blocked.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(Number(readStack().env.LOGIN_FAILURE_WINDOW_SECONDS ?? 900));
+    expect(await blocked.json()).toMatchObject({ error: 'too_many_requests' });
+    // Other users are not affected.
+    const other = await createUser();
+    expect((await passwordLogin(other.username, other.password)).status).toBe(200);
+  });
+});
+
+describe('disabled users', () => {
+  it('locks a disabled user out: no login, no refresh, existing tokens stop working', async () => {
+    const user = await createUser();
+    const tokens = await login(user.username, user.password);
+    expect((await call('GET', '/api/v1/me', { token: tokens.access_token })).status).toBe(200);
+
+    const disable = await call('PATCH', `/api/v1/users/${user.id}`, { token: await adminToken(), body: { disabled: true } });
+    expect(disable.status).toBe(200);
+    expect(await disable.json()).toMatchObject({ disabled: true });
+
+    await expectProblem(await call('GET', '/api/v1/me', { token: tokens.access_token }), 401, 'unauthorized');
+    expect((await passwordLogin(user.username, user.password)).status).toBe(400);
+    const refresh = await postForm('/oauth/token', {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token!,
+      client_id: 'voicecast',
+    });
+    expect(refresh.status).toBe(400);
+
+    const enable = await call('PATCH', `/api/v1/users/${user.id}`, { token: await adminToken(), body: { disabled: false } });
+    expect(enable.status).toBe(200);
+    expect((await passwordLogin(user.username, user.password)).status).toBe(200);
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * A second, private API process sharing the test stack's PostgreSQL and Temporal but with
+ * its own MinIO and any variables changed — for tests that must stop a dependency or use
+ * other limits without disturbing the shared API.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePorts, httpProbe, repoRoot, startMinio, startNodeApp, type MinioServer, type NodeApp } from '../../scripts/services';
+import { readStack } from './stack';
+
+export interface ExtraApi {
+  readonly url: string;
+  readonly minio: MinioServer;
+  stop(): Promise<void>;
+}
+
+export async function startExtraApi(overrides: Record<string, string> = {}): Promise<ExtraApi> {
+  const stack = readStack();
+  const dir = mkdtempSync(join(tmpdir(), 'voicecast-extra-api-'));
+  const [apiPort, minioPort] = await freePorts(2);
+  const minio = await startMinio({
+    dataDir: join(dir, 'minio'),
+    port: minioPort!,
+    consolePort: null,
+    accessKey: stack.minio.accessKey,
+    secretKey: stack.minio.secretKey,
+    persistent: false,
+    logFile: join(dir, 'minio.log'),
+  });
+  const url = `http://127.0.0.1:${apiPort}`;
+  let api: NodeApp;
+  try {
+    api = await startNodeApp({
+      name: 'extra-api',
+      script: join(repoRoot(), 'dist', 'api', 'main.js'),
+      env: {
+        ...stack.env,
+        API_PORT: String(apiPort),
+        PUBLIC_URL: url,
+        MINIO_ENDPOINT: minio.endpoint,
+        SHUTDOWN_GRACE_SECONDS: '2',
+        ...overrides,
+      },
+      log: { file: join(dir, 'api.log') },
+      ready: httpProbe(`${url}/readyz`),
+      readyWhat: 'ready (GET /readyz)',
+      stopGraceMs: 10_000,
+    });
+  } catch (err) {
+    await minio.stop();
+    throw err;
+  }
+  return {
+    url,
+    minio,
+    async stop() {
+      await api.stop();
+      await minio.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

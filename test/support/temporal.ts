@@ -1,0 +1,51 @@
+/**
+ * The harness for workflow tests: a TestWorkflowEnvironment on the test stack's real
+ * Temporal dev server, and a Worker built from the real workflow bundle and activities.
+ */
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import { Pool } from 'pg';
+import { createActivities, type ActivityDeps } from '../../activities';
+import { createStorage } from '../../lib/storage';
+import { readStack } from './stack';
+
+let runtimeInstalled = false;
+
+/** Connects to the stack's Temporal server (never downloads a server binary). */
+export async function testEnvironment(): Promise<TestWorkflowEnvironment> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const { temporal } = readStack();
+  return TestWorkflowEnvironment.createFromExistingServer({ address: temporal.address, namespace: temporal.namespace });
+}
+
+/** Real activity dependencies pointed at the test stack; `overrides` swaps parts (e.g. a dead MinIO). */
+export function activityDeps(overrides: Partial<ActivityDeps> = {}): { deps: ActivityDeps; close(): Promise<void> } {
+  const stack = readStack();
+  const pool = new Pool({ connectionString: stack.databaseUrl, max: 2 });
+  const endpoint = new URL(stack.minio.endpoint);
+  const storage = createStorage({
+    endPoint: endpoint.hostname,
+    port: Number(endpoint.port),
+    useSSL: false,
+    accessKey: stack.minio.accessKey,
+    secretKey: stack.minio.secretKey,
+    region: 'us-east-1',
+    buckets: { audio: 'voicecast-audio', recordings: 'voicecast-recordings' },
+  });
+  const deps: ActivityDeps = { identity: `test-worker-${randomUUID()}`, pool, storage, probeBucket: 'voicecast-audio', ...overrides };
+  return { deps, close: () => pool.end() };
+}
+
+export async function createTestWorker(env: TestWorkflowEnvironment, deps: ActivityDeps, taskQueue: string): Promise<Worker> {
+  return Worker.create({
+    connection: env.nativeConnection,
+    namespace: readStack().temporal.namespace,
+    taskQueue,
+    workflowsPath: require.resolve('../../workflows'),
+    activities: createActivities(deps),
+  });
+}
