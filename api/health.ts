@@ -8,6 +8,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Pool } from '../db/sql.js';
 import type { Storage } from '../lib/storage.js';
 import { withTimeout } from '../lib/timeout.js';
+import type { DependencyCheck } from './problem.js';
 import { sendProblem } from './problem-response.js';
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -19,7 +20,7 @@ export interface ReadinessDeps {
   readonly probeBucket: string;
 }
 
-type CheckResult = { status: 'up' } | { status: 'down'; error: string };
+type CheckResult = DependencyCheck;
 
 export async function checkDependencies(deps: ReadinessDeps): Promise<Record<string, CheckResult>> {
   const checks: Record<string, () => Promise<unknown>> = {

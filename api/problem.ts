@@ -10,5 +10,11 @@ export interface ProblemDetails {
   errors?: { field: string; message: string }[];
   requestId?: string;
   /** For readiness problems: the state of each dependency. */
-  checks?: Record<string, { status: 'up' | 'down'; error?: string }>;
+  checks?: Record<string, DependencyCheck>;
+}
+
+export interface DependencyCheck {
+  status: 'up' | 'down';
+  /** Why the dependency is considered down. */
+  error?: string;
 }

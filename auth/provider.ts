@@ -95,6 +95,11 @@ export function createAuthServer(deps: AuthServerDeps): AuthServer {
       if ('grantId' in token && typeof token.grantId === 'string') return { gid: token.grantId };
       return undefined;
     },
+    // Browsers may call the token and revocation endpoints for the first-party client from
+    // the API's own pages (Swagger UI) and from the configured origins; machine clients never.
+    clientBasedCORS: (ctx, origin, client) =>
+      client.clientId === FIRST_PARTY_CLIENT_ID &&
+      (origin === ctx.origin || origin === new URL(config.issuer).origin || config.corsOrigins.includes(origin)),
     renderError: (ctx: KoaContextWithOIDC, out) => {
       ctx.type = 'application/json';
       ctx.body = out;

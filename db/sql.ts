@@ -8,7 +8,7 @@ import type { Orm } from './orm.js';
 export type { Pool, PoolClient } from 'pg';
 
 export async function nativePool(orm: Orm): Promise<Pool> {
-  return (await orm.em.getConnection().getNativeClient()) as Pool;
+  return orm.em.getConnection().getNativeClient();
 }
 
 /** Runs `work` in a transaction on one pooled connection; rolls back on any error. */

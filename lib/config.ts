@@ -31,6 +31,7 @@ const schema = z
     PUBLIC_URL: z.url().default('http://localhost:3000'),
     API_AUDIENCE: z.string().min(1).optional(),
     TRUST_PROXY: bool.default(false),
+    CORS_ALLOWED_ORIGINS: z.string().default(''),
     SHUTDOWN_GRACE_SECONDS: seconds.default(30),
 
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default(DEV_SECRETS.DATABASE_URL),
@@ -90,6 +91,8 @@ export interface Config {
   readonly auth: {
     readonly issuer: string;
     readonly audience: string;
+    /** Browser origins (besides the API's own) allowed to use the first-party client. */
+    readonly corsOrigins: readonly string[];
     readonly accessTokenTtlSeconds: number;
     readonly refreshTokenTtlSeconds: number;
     readonly maxFailuresPerUsername: number;
@@ -154,6 +157,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     auth: {
       issuer: `${publicUrl}/oauth`,
       audience: env.API_AUDIENCE ?? `${publicUrl}/api`,
+      corsOrigins: env.CORS_ALLOWED_ORIGINS.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean),
       accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
       maxFailuresPerUsername: env.LOGIN_MAX_FAILURES_PER_USERNAME,

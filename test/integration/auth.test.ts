@@ -107,6 +107,29 @@ describe('password grant', () => {
   });
 });
 
+describe('browser access (CORS) to the token endpoint', () => {
+  const fromOrigin = async (origin: string) => {
+    const user = await createUser();
+    return postForm(
+      '/oauth/token',
+      { grant_type: 'password', username: user.username, password: user.password, client_id: 'voicecast' },
+      { origin },
+    );
+  };
+
+  it("allows the API's own origin (Swagger UI)", async () => {
+    const res = await fromOrigin(readStack().apiUrl);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe(readStack().apiUrl);
+  });
+
+  it('refuses other origins', async () => {
+    const res = await fromOrigin('https://evil.example');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_request' });
+  });
+});
+
 describe('refresh and revocation', () => {
   it('refreshes, and a revoked refresh token stops both refreshing and its access tokens', async () => {
     const user = await createUser();
