@@ -41,7 +41,10 @@ async function main(): Promise<void> {
     activities: createActivities({ identity, pool, storage, probeBucket: config.minio.buckets.audio }),
     shutdownGraceTime: `${config.api.shutdownGraceSeconds} seconds`,
   });
-  logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, identity }, 'worker started');
+  logger.info(
+    { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, identity },
+    'worker started',
+  );
   try {
     await worker.run();
   } finally {

@@ -34,7 +34,10 @@ export async function checkDependencies(deps: ReadinessDeps): Promise<Record<str
         await withTimeout(check(), CHECK_TIMEOUT_MS, `no answer within ${CHECK_TIMEOUT_MS} ms`);
         return [name, { status: 'up' }];
       } catch (err) {
-        return [name, { status: 'down', error: err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err) }];
+        return [
+          name,
+          { status: 'down', error: err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err) },
+        ];
       }
     }),
   );
@@ -54,7 +57,12 @@ export function createMetrics(): HttpMetrics {
   const labelNames = ['method', 'route', 'status'] as const;
   return {
     registry,
-    requests: new Counter({ name: 'voicecast_http_requests_total', help: 'HTTP requests', labelNames, registers: [registry] }),
+    requests: new Counter({
+      name: 'voicecast_http_requests_total',
+      help: 'HTTP requests',
+      labelNames,
+      registers: [registry],
+    }),
     duration: new Histogram({
       name: 'voicecast_http_request_duration_seconds',
       help: 'HTTP request duration',
@@ -78,8 +86,11 @@ export function healthRouter(deps: ReadinessDeps, metrics: HttpMetrics): Router 
   });
   router.get('/readyz', async (req, res) => {
     const checks = await checkDependencies(deps);
-    for (const [name, result] of Object.entries(checks)) metrics.dependencyUp.set({ dependency: name }, result.status === 'up' ? 1 : 0);
-    const down = Object.entries(checks).filter(([, r]) => r.status === 'down').map(([name]) => name);
+    for (const [name, result] of Object.entries(checks))
+      metrics.dependencyUp.set({ dependency: name }, result.status === 'up' ? 1 : 0);
+    const down = Object.entries(checks)
+      .filter(([, r]) => r.status === 'down')
+      .map(([name]) => name);
     if (down.length === 0) {
       res.json({ status: 'ready', checks });
       return;

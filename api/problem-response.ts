@@ -65,7 +65,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const bodyError = err as { type?: string; status?: number };
     if (bodyError.type === 'entity.parse.failed') {
-      return sendProblem(req, res, { slug: 'invalid-json', title: 'Malformed JSON', status: 400, detail: 'The request body is not valid JSON.' });
+      return sendProblem(req, res, {
+        slug: 'invalid-json',
+        title: 'Malformed JSON',
+        status: 400,
+        detail: 'The request body is not valid JSON.',
+      });
     }
     if (bodyError.type === 'entity.too.large') {
       return sendProblem(req, res, { slug: 'payload-too-large', title: 'Payload too large', status: 413 });

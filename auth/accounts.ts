@@ -10,11 +10,7 @@ import { burnVerification, verifyPassword } from './password.js';
 export const normalizeUsername = (username: string): string => username.trim().toLowerCase();
 
 export async function authenticate(em: EntityManager, username: string, password: string): Promise<User | undefined> {
-  const user = await em.fork().findOne(
-    User,
-    { username: normalizeUsername(username) },
-    { populate: ['passwordHash'] },
-  );
+  const user = await em.fork().findOne(User, { username: normalizeUsername(username) }, { populate: ['passwordHash'] });
   if (!user || user.disabled) {
     await burnVerification(password);
     return undefined;

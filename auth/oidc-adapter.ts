@@ -13,7 +13,8 @@ import { deriveClientSecret } from './client-secrets.js';
 
 interface Row {
   payload: AdapterPayload;
-  consumed_at: Date | null;
+  /** Epoch seconds (selected as a number: MikroORM's pg parsers return timestamps as strings). */
+  consumed: string | null;
 }
 
 export function createAdapterClass(pool: Pool, clientSecretKey: Buffer): new (model: string) => Adapter {
@@ -67,13 +68,13 @@ export function createAdapterClass(pool: Pool, clientSecretKey: Buffer): new (mo
 
     private async findWhere(condition: string, value: string): Promise<AdapterPayload | undefined> {
       const { rows } = await pool.query<Row>(
-        `SELECT payload, consumed_at FROM oidc_payload
+        `SELECT payload, floor(extract(epoch FROM consumed_at))::bigint AS consumed FROM oidc_payload
          WHERE model = $1 AND ${condition} AND (expires_at IS NULL OR expires_at > now())`,
         [this.model, value],
       );
       const row = rows[0];
       if (!row) return undefined;
-      return row.consumed_at ? { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : row.payload;
+      return row.consumed === null ? row.payload : { ...row.payload, consumed: Number(row.consumed) };
     }
   };
 }

@@ -18,10 +18,8 @@ const PHC = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Z
 
 function derive(password: string, salt: Buffer, params: Argon2Params, tagLength: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    argon2(
-      'argon2id',
-      { message: password, nonce: salt, tagLength, ...params },
-      (err, key) => (err ? reject(err) : resolve(key)),
+    argon2('argon2id', { message: password, nonce: salt, tagLength, ...params }, (err, key) =>
+      err ? reject(err) : resolve(key),
     );
   });
 }

@@ -99,7 +99,10 @@ export function createAuthServer(deps: AuthServerDeps): AuthServer {
     // the API's own pages (Swagger UI) and from the configured origins; machine clients never.
     clientBasedCORS: (ctx, origin, client) =>
       client.clientId === FIRST_PARTY_CLIENT_ID &&
-      (origin === ctx.origin || origin === new URL(config.issuer).origin || config.corsOrigins.includes(origin)),
+      // Koa's ctx.origin echoes the request's Origin header here; compare with the server's own.
+      (origin === `${ctx.protocol}://${ctx.host}` ||
+        origin === new URL(config.issuer).origin ||
+        config.corsOrigins.includes(origin)),
     renderError: (ctx: KoaContextWithOIDC, out) => {
       ctx.type = 'application/json';
       ctx.body = out;

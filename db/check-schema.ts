@@ -28,7 +28,11 @@ async function main(): Promise<void> {
     if (process.argv.includes('--create')) {
       const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
       const file = join(process.cwd(), 'db', 'migrations', `migration-${stamp}.ts`);
-      const statements = diff.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean).map((s) => `${s.replace(/;$/, '')};`);
+      const statements = diff
+        .split(/;\s*\n/)
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((s) => `${s.replace(/;$/, '')};`);
       writeFileSync(file, migrationSource(`Migration${stamp}`, statements));
       process.stdout.write(`wrote ${file}; register it in db/migrations/index.ts\n`);
       return;

@@ -21,53 +21,55 @@ const DEV_SECRETS = {
   DATABASE_URL: 'postgres://voicecast:voicecast@127.0.0.1:5432/voicecast',
 } as const;
 
-const schema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-    API_HOST: z.string().min(1).default('127.0.0.1'),
-    API_PORT: port.default(3000),
-    PUBLIC_URL: z.url().default('http://localhost:3000'),
-    API_AUDIENCE: z.string().min(1).optional(),
-    TRUST_PROXY: bool.default(false),
-    CORS_ALLOWED_ORIGINS: z.string().default(''),
-    SHUTDOWN_GRACE_SECONDS: seconds.default(30),
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  PUBLIC_URL: z.url().default('http://localhost:3000'),
+  API_AUDIENCE: z.string().min(1).optional(),
+  TRUST_PROXY: bool.default(false),
+  CORS_ALLOWED_ORIGINS: z.string().default(''),
+  SHUTDOWN_GRACE_SECONDS: seconds.default(30),
 
-    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default(DEV_SECRETS.DATABASE_URL),
-    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .default(DEV_SECRETS.DATABASE_URL),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
 
-    TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
-    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-    TEMPORAL_TASK_QUEUE: z.string().min(1).default('dialer'),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('dialer'),
 
-    MINIO_ENDPOINT: z.url().default('http://127.0.0.1:9000'),
-    MINIO_ACCESS_KEY: z.string().min(3).default('voicecast'),
-    MINIO_SECRET_KEY: z.string().min(8).default(DEV_SECRETS.MINIO_SECRET_KEY),
-    MINIO_REGION: z.string().min(1).default('us-east-1'),
-    MINIO_BUCKET_AUDIO: z.string().min(3).default('voicecast-audio'),
-    MINIO_BUCKET_RECORDINGS: z.string().min(3).default('voicecast-recordings'),
+  MINIO_ENDPOINT: z.url().default('http://127.0.0.1:9000'),
+  MINIO_ACCESS_KEY: z.string().min(3).default('voicecast'),
+  MINIO_SECRET_KEY: z.string().min(8).default(DEV_SECRETS.MINIO_SECRET_KEY),
+  MINIO_REGION: z.string().min(1).default('us-east-1'),
+  MINIO_BUCKET_AUDIO: z.string().min(3).default('voicecast-audio'),
+  MINIO_BUCKET_RECORDINGS: z.string().min(3).default('voicecast-recordings'),
 
-    ADMIN_USERNAME: z.string().min(3).max(64).optional(),
-    ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
+  ADMIN_USERNAME: z.string().min(3).max(64).optional(),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
 
-    ACCESS_TOKEN_TTL_SECONDS: seconds.max(3600).default(300),
-    REFRESH_TOKEN_TTL_SECONDS: seconds.default(14 * 24 * 3600),
-    LOGIN_MAX_FAILURES_PER_USERNAME: z.coerce.number().int().min(1).default(5),
-    LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
-    LOGIN_FAILURE_WINDOW_SECONDS: seconds.default(900),
+  ACCESS_TOKEN_TTL_SECONDS: seconds.max(3600).default(300),
+  REFRESH_TOKEN_TTL_SECONDS: seconds.default(14 * 24 * 3600),
+  LOGIN_MAX_FAILURES_PER_USERNAME: z.coerce.number().int().min(1).default(5),
+  LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
+  LOGIN_FAILURE_WINDOW_SECONDS: seconds.default(900),
 
-    VOICECAST_DATA_DIR: z.string().min(1).default('.data'),
-    TEMPORAL_UI_PORT: port.default(8233),
-    MINIO_CONSOLE_PORT: port.default(9001),
-  });
+  VOICECAST_DATA_DIR: z.string().min(1).default('.data'),
+  TEMPORAL_UI_PORT: port.default(8233),
+  MINIO_CONSOLE_PORT: port.default(9001),
+});
 
 export type Env = z.infer<typeof schema>;
 
 /** Rules across variables, checked on the raw values so they are reported with the field errors. */
 function crossFieldIssues(raw: Record<string, string>): string[] {
   const issues: string[] = [];
-  if (('ADMIN_USERNAME' in raw) !== ('ADMIN_PASSWORD' in raw)) {
+  if ('ADMIN_USERNAME' in raw !== 'ADMIN_PASSWORD' in raw) {
     issues.push('ADMIN_PASSWORD: ADMIN_USERNAME and ADMIN_PASSWORD go together');
   }
   if (raw.NODE_ENV === 'production') {
@@ -157,7 +159,9 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     auth: {
       issuer: `${publicUrl}/oauth`,
       audience: env.API_AUDIENCE ?? `${publicUrl}/api`,
-      corsOrigins: env.CORS_ALLOWED_ORIGINS.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean),
+      corsOrigins: env.CORS_ALLOWED_ORIGINS.split(',')
+        .map((o) => o.trim().replace(/\/+$/, ''))
+        .filter(Boolean),
       accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
       maxFailuresPerUsername: env.LOGIN_MAX_FAILURES_PER_USERNAME,

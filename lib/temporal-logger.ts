@@ -11,7 +11,10 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
 };
 
 export function temporalLogger(logger: Logger): DefaultLogger {
-  return new DefaultLogger('INFO', ({ level, message, meta }: { level: LogLevel; message: string; meta?: LogMetadata }) => {
-    logger[LEVELS[level]](meta ?? {}, message);
-  });
+  return new DefaultLogger(
+    'INFO',
+    ({ level, message, meta }: { level: LogLevel; message: string; meta?: LogMetadata }) => {
+      logger[LEVELS[level]](meta ?? {}, message);
+    },
+  );
 }

@@ -1,4 +1,17 @@
-import { Body, Controller, Get, Patch, Path, Post, Request, Response, Route, Security, SuccessResponse, Tags } from 'tsoa';
+import {
+  Body,
+  Controller,
+  Get,
+  Patch,
+  Path,
+  Post,
+  Request,
+  Response,
+  Route,
+  Security,
+  SuccessResponse,
+  Tags,
+} from 'tsoa';
 import type { Request as ExpressRequest } from 'express';
 import type { Principal } from '../../auth/principal.js';
 import type { ProblemDetails } from '../problem.js';
@@ -27,7 +40,10 @@ export class ClientsController extends Controller {
   @Post()
   @SuccessResponse(201, 'Created')
   @Response<ProblemDetails>(422, 'Invalid fields')
-  public async createClient(@Request() req: ExpressRequest, @Body() body: CreateClientRequest): Promise<ClientWithSecret> {
+  public async createClient(
+    @Request() req: ExpressRequest,
+    @Body() body: CreateClientRequest,
+  ): Promise<ClientWithSecret> {
     const client = await this.clients.create(principalOf(req), body);
     this.setStatus(201);
     return client;

@@ -20,6 +20,11 @@ export class MeController extends Controller {
     const principal = req.user as Principal;
     const user = await this.users.get(principal, principal.userId);
     // A machine client acts for its owner with its own role.
-    return { ...user, role: principal.role, kind: principal.kind, ...(principal.clientId ? { clientId: principal.clientId } : {}) };
+    return {
+      ...user,
+      role: principal.role,
+      kind: principal.kind,
+      ...(principal.clientId ? { clientId: principal.clientId } : {}),
+    };
   }
 }

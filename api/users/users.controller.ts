@@ -1,4 +1,18 @@
-import { Body, Controller, Get, Patch, Path, Post, Query, Request, Response, Route, Security, SuccessResponse, Tags } from 'tsoa';
+import {
+  Body,
+  Controller,
+  Get,
+  Patch,
+  Path,
+  Post,
+  Query,
+  Request,
+  Response,
+  Route,
+  Security,
+  SuccessResponse,
+  Tags,
+} from 'tsoa';
 import type { Request as ExpressRequest } from 'express';
 import type { Principal } from '../../auth/principal.js';
 import type { ProblemDetails } from '../problem.js';
@@ -27,7 +41,11 @@ export class UsersController extends Controller {
    * @param after Cursor from the previous page's `nextCursor`.
    */
   @Get()
-  public async listUsers(@Request() req: ExpressRequest, @Query() limit = 50, @Query() after?: string): Promise<UserPage> {
+  public async listUsers(
+    @Request() req: ExpressRequest,
+    @Query() limit = 50,
+    @Query() after?: string,
+  ): Promise<UserPage> {
     return this.users.list(principalOf(req), limit, after);
   }
 

@@ -17,7 +17,10 @@ export const OAuthClient = defineEntity({
     secretVersion: p.integer().default(1),
     disabled: p.boolean().default(false),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 export type OAuthClient = InferEntity<typeof OAuthClient>;

@@ -9,7 +9,10 @@ export const User = defineEntity({
   name: 'User',
   tableName: 'user',
   properties: {
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     username: p.string().length(64).unique(),
     displayName: p.string().length(200).nullable(),
     role: p.enum(ROLES).default('user'),
@@ -17,7 +20,10 @@ export const User = defineEntity({
     passwordHash: p.text().hidden().lazy(),
     disabled: p.boolean().default(false),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   },
 });
 export type User = InferEntity<typeof User>;

@@ -3,16 +3,7 @@
  * token can be wrong. Negative tokens differ from an accepted control in one thing only.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import {
-  adminToken,
-  call,
-  createUser,
-  decodeJwt,
-  expectProblem,
-  login,
-  passwordLogin,
-  postForm,
-} from '../support/api';
+import { adminToken, call, createUser, decodeJwt, expectProblem, login, passwordLogin, postForm } from '../support/api';
 import { realSigningKey, signEs256, unsigned } from '../support/jwt';
 import { readStack } from '../support/stack';
 
@@ -44,7 +35,12 @@ describe('password grant', () => {
     const res = await passwordLogin(user.username, user.password);
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toContain('no-store');
-    const body = (await res.json()) as { access_token: string; refresh_token: string; expires_in: number; token_type: string };
+    const body = (await res.json()) as {
+      access_token: string;
+      refresh_token: string;
+      expires_in: number;
+      token_type: string;
+    };
     expect(body.token_type).toBe('Bearer');
     expect(body.expires_in).toBeGreaterThan(0);
     expect(body.expires_in).toBeLessThanOrEqual(300);
@@ -258,7 +254,10 @@ describe('disabled users', () => {
     const tokens = await login(user.username, user.password);
     expect((await call('GET', '/api/v1/me', { token: tokens.access_token })).status).toBe(200);
 
-    const disable = await call('PATCH', `/api/v1/users/${user.id}`, { token: await adminToken(), body: { disabled: true } });
+    const disable = await call('PATCH', `/api/v1/users/${user.id}`, {
+      token: await adminToken(),
+      body: { disabled: true },
+    });
     expect(disable.status).toBe(200);
     expect(await disable.json()).toMatchObject({ disabled: true });
 
@@ -271,7 +270,10 @@ describe('disabled users', () => {
     });
     expect(refresh.status).toBe(400);
 
-    const enable = await call('PATCH', `/api/v1/users/${user.id}`, { token: await adminToken(), body: { disabled: false } });
+    const enable = await call('PATCH', `/api/v1/users/${user.id}`, {
+      token: await adminToken(),
+      body: { disabled: false },
+    });
     expect(enable.status).toBe(200);
     expect((await passwordLogin(user.username, user.password)).status).toBe(200);
   });

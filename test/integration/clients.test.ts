@@ -49,9 +49,9 @@ describe('machine clients', () => {
     expect(ok.status).toBe(200);
     const { access_token } = (await ok.json()) as { access_token: string };
 
-    expect((await call('PATCH', `/api/v1/clients/${client.id}`, { token: admin, body: { disabled: true } })).status).toBe(
-      200,
-    );
+    expect(
+      (await call('PATCH', `/api/v1/clients/${client.id}`, { token: admin, body: { disabled: true } })).status,
+    ).toBe(200);
     await expectProblem(await call('GET', '/api/v1/me', { token: access_token }), 401, 'unauthorized');
     expect((await clientToken(client.id, rotated.clientSecret)).status).toBe(401);
   });

@@ -34,8 +34,10 @@ describe('health endpoints of the shared API', () => {
       components: { securitySchemes: Record<string, { flows: { password: { tokenUrl: string } } }> };
     };
     expect(spec.openapi).toMatch(/^3\./);
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/me', '/api/v1/users', '/api/v1/users/{id}']));
-    expect(spec.components.securitySchemes.oauth2!.flows.password.tokenUrl).toBe('/oauth/token');
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/me', '/api/v1/users', '/api/v1/users/{id}']),
+    );
+    expect(spec.components.securitySchemes.oauth2.flows.password.tokenUrl).toBe('/oauth/token');
     const docs = await fetch(`${apiUrl}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger-ui');

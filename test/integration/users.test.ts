@@ -53,7 +53,10 @@ describe('/api/v1/users', () => {
     const { access_token } = await login(user.username, user.password);
     await expectProblem(await call('GET', '/api/v1/users', { token: access_token }), 403, 'forbidden');
     await expectProblem(
-      await call('POST', '/api/v1/users', { token: access_token, body: { username: 'xyz', password: 'long-enough-pw-1' } }),
+      await call('POST', '/api/v1/users', {
+        token: access_token,
+        body: { username: 'xyz', password: 'long-enough-pw-1' },
+      }),
       403,
       'forbidden',
     );

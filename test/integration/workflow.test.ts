@@ -30,7 +30,13 @@ describe('checkWorker workflow on the real Temporal server', () => {
       const result = await worker.runUntil(
         env.client.workflow.execute(checkWorker, { taskQueue, workflowId: `check-${randomUUID()}` }),
       );
-      expect(result).toMatchObject({ identity: deps.identity, taskQueue, database: 'ok', storage: 'ok', pid: process.pid });
+      expect(result).toMatchObject({
+        identity: deps.identity,
+        taskQueue,
+        database: 'ok',
+        storage: 'ok',
+        pid: process.pid,
+      });
     } finally {
       await close();
     }
@@ -86,10 +92,18 @@ describe('worker process', () => {
     const worker = await startNodeApp({
       name: 'worker-sigterm',
       script: join(repoRoot(), 'dist', 'worker.js'),
-      env: { ...stack.env, LOG_LEVEL: 'info', TEMPORAL_TASK_QUEUE: `sigterm-${randomUUID()}`, SHUTDOWN_GRACE_SECONDS: '5' },
+      env: {
+        ...stack.env,
+        LOG_LEVEL: 'info',
+        TEMPORAL_TASK_QUEUE: `sigterm-${randomUUID()}`,
+        SHUTDOWN_GRACE_SECONDS: '5',
+      },
       log: { file: logFile },
       ready: () =>
-        Promise.resolve({ ok: tailFile(logFile, 50).includes('worker started'), detail: 'waiting for "worker started"' }),
+        Promise.resolve({
+          ok: tailFile(logFile, 50).includes('worker started'),
+          detail: 'waiting for "worker started"',
+        }),
       readyTimeoutMs: 60_000,
       stopGraceMs: 20_000,
     });

@@ -73,7 +73,8 @@ export async function createUser(role: 'admin' | 'user' = 'user'): Promise<TestU
 /** Decodes a JWT's header and payload without verifying (the API verifies). */
 export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const [header, payload] = token.split('.');
-  const parse = (part: string | undefined) => JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8'));
+  const parse = (part: string | undefined) =>
+    JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
   return { header: parse(header), payload: parse(payload) };
 }
 

@@ -6,7 +6,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePorts, httpProbe, repoRoot, startMinio, startNodeApp, type MinioServer, type NodeApp } from '../../scripts/services';
+import {
+  freePorts,
+  httpProbe,
+  repoRoot,
+  startMinio,
+  startNodeApp,
+  type MinioServer,
+  type NodeApp,
+} from '../../scripts/services';
 import { readStack } from './stack';
 
 export interface ExtraApi {
@@ -21,7 +29,7 @@ export async function startExtraApi(overrides: Record<string, string> = {}): Pro
   const [apiPort, minioPort] = await freePorts(2);
   const minio = await startMinio({
     dataDir: join(dir, 'minio'),
-    port: minioPort!,
+    port: minioPort,
     consolePort: null,
     accessKey: stack.minio.accessKey,
     secretKey: stack.minio.secretKey,

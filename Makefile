@@ -1,0 +1,60 @@
+# Voicecast developer entry points. Every target runs with the project's pinned Node
+# (.tools/node-*/bin) and the Go-built tools (.tools/bin) first on PATH.
+# `make help` lists the targets.
+
+NODE_VERSION := 24.21.0
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(CURDIR)/.tools/node-$(NODE_VERSION)/bin:$(CURDIR)/.tools/bin:$(PATH)
+
+# Jest loads the ESM-only packages (oidc-provider, MikroORM, jose) through require(esm),
+# which needs --experimental-vm-modules.
+JEST_NODE_OPTIONS := --experimental-vm-modules --disable-warning=ExperimentalWarning
+# Extra jest arguments, e.g. `make test JEST_ARGS='scripts/ -t lock'`.
+JEST_ARGS ?=
+# The data directory `make run` uses: the environment, else .env, else .data.
+DATA_DIR := $(or $(VOICECAST_DATA_DIR),$(shell sed -n 's/^VOICECAST_DATA_DIR=//p' .env 2>/dev/null | tail -n 1),.data)
+
+.DEFAULT_GOAL := help
+.PHONY: help setup build run test lint typecheck format migrate migration-check clean clean-data
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+setup: ## install the pinned Node, npm packages, Temporal CLI and MinIO (idempotent)
+	@scripts/setup.sh
+
+build: setup ## compile to dist/ (tsoa routes and spec, then tsc)
+	npm run build
+
+run: build ## start PostgreSQL, Temporal, MinIO, the API and the worker; Ctrl-C stops all
+	node dist/scripts/stack.js
+
+test: build ## run every test against a fresh, private stack of real services
+	@sh tools/compose-check/install.sh
+	NODE_OPTIONS='$(JEST_NODE_OPTIONS)' node node_modules/jest/bin/jest.js --runInBand $(JEST_ARGS)
+
+lint: setup ## eslint (type-aware) and prettier --check
+	npm run lint
+
+typecheck: setup ## tsc --noEmit over sources and tests
+	npm run typecheck
+
+format: setup ## prettier --write
+	npm run format
+
+migrate: build ## apply migrations to DATABASE_URL (needs a reachable database, e.g. `make run`)
+	node dist/db/migrate.js
+
+migration-check: build ## exit 1 when the entities need schema changes no migration makes (needs a reachable database)
+	node dist/db/check-schema.js
+
+clean: ## remove dist/
+	rm -rf dist
+
+clean-data: ## delete the data of `make run` (VOICECAST_DATA_DIR, default .data); needs CONFIRM=yes
+	@if [[ "$(CONFIRM)" != yes ]]; then \
+	  echo "This deletes $(DATA_DIR) (PostgreSQL, Temporal and MinIO data of 'make run'). Run: make clean-data CONFIRM=yes"; exit 1; fi
+	@if [[ -f "$(DATA_DIR)/stack.lock" ]] && kill -0 "$$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$(DATA_DIR)/stack.lock" | head -n 1)" 2>/dev/null; then \
+	  echo "A 'make run' stack is using $(DATA_DIR); stop it first."; exit 1; fi
+	rm -rf "$(DATA_DIR)"
