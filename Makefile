@@ -31,7 +31,7 @@ run: build ## start PostgreSQL, Temporal, MinIO, the API and the worker; Ctrl-C 
 	node dist/scripts/stack.js
 
 test: build ## run every test against a fresh, private stack of real services
-	@sh tools/compose-check/install.sh
+	@scripts/test-tools.sh
 	NODE_OPTIONS='$(JEST_NODE_OPTIONS)' node node_modules/jest/bin/jest.js --runInBand $(JEST_ARGS)
 
 lint: setup ## eslint (type-aware) and prettier --check

@@ -19,6 +19,8 @@ import { readStack } from './stack';
 
 export interface ExtraApi {
   readonly url: string;
+  /** Everything the API process wrote. */
+  readonly logFile: string;
   readonly minio: MinioServer;
   stop(): Promise<void>;
 }
@@ -37,6 +39,7 @@ export async function startExtraApi(overrides: Record<string, string> = {}): Pro
     logFile: join(dir, 'minio.log'),
   });
   const url = `http://127.0.0.1:${apiPort}`;
+  const logFile = join(dir, 'api.log');
   let api: NodeApp;
   try {
     api = await startNodeApp({
@@ -50,7 +53,7 @@ export async function startExtraApi(overrides: Record<string, string> = {}): Pro
         SHUTDOWN_GRACE_SECONDS: '2',
         ...overrides,
       },
-      log: { file: join(dir, 'api.log') },
+      log: { file: logFile },
       ready: httpProbe(`${url}/readyz`),
       readyWhat: 'ready (GET /readyz)',
       stopGraceMs: 10_000,
@@ -61,6 +64,7 @@ export async function startExtraApi(overrides: Record<string, string> = {}): Pro
   }
   return {
     url,
+    logFile,
     minio,
     async stop() {
       await api.stop();
