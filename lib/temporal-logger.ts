@@ -14,7 +14,9 @@ export function temporalLogger(logger: Logger): DefaultLogger {
   return new DefaultLogger(
     'INFO',
     ({ level, message, meta }: { level: LogLevel; message: string; meta?: LogMetadata }) => {
-      logger[LEVELS[level]](meta ?? {}, message);
+      // The workflow bundler reports webpack's whole module listing at INFO: keep it for debugging only.
+      const demote = level === 'INFO' && message.startsWith('asset workflow-bundle');
+      logger[demote ? 'debug' : LEVELS[level]](meta ?? {}, message);
     },
   );
 }
