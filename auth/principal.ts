@@ -1,4 +1,5 @@
 import type { Role } from '../db/entities/index.js';
+import { ForbiddenError } from '../lib/errors.js';
 
 /**
  * Who is calling, as established by the token verifier from a valid access token and the
@@ -16,3 +17,8 @@ export interface Principal {
 }
 
 export const isAdmin = (principal: Principal): boolean => principal.role === 'admin';
+
+/** Throws 403 unless the caller is an administrator; `action` completes "Only administrators can …". */
+export function requireAdmin(principal: Principal, action: string): void {
+  if (!isAdmin(principal)) throw new ForbiddenError(`Only administrators can ${action}.`);
+}

@@ -13,12 +13,10 @@ import {
   Tags,
 } from 'tsoa';
 import type { Request as ExpressRequest } from 'express';
-import type { Principal } from '../../auth/principal.js';
+import { principalOf } from '../principal-of.js';
 import type { ProblemDetails } from '../problem.js';
 import type { ClientView, ClientWithSecret, CreateClientRequest, UpdateClientRequest } from './clients.dto.js';
 import type { ClientsService } from './clients.service.js';
-
-const principalOf = (req: ExpressRequest) => req.user as Principal;
 
 /** Machine clients for the OAuth client_credentials grant. Administrators only. */
 @Route('api/v1/clients')

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { deriveClientSecret, newClientId } from '../../auth/client-secrets.js';
-import { isAdmin, type Principal } from '../../auth/principal.js';
+import { requireAdmin, type Principal } from '../../auth/principal.js';
 import { OAuthClient, User } from '../../db/entities/index.js';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { ClientView, ClientWithSecret, CreateClientRequest, UpdateClientRequest } from './clients.dto.js';
 
 const toView = (c: OAuthClient): ClientView => ({
@@ -22,13 +22,13 @@ export class ClientsService {
   ) {}
 
   async list(principal: Principal): Promise<ClientView[]> {
-    this.requireAdmin(principal);
+    requireAdmin(principal, 'manage machine clients');
     const clients = await this.em.fork().find(OAuthClient, {}, { orderBy: { createdAt: 'asc' } });
     return clients.map(toView);
   }
 
   async create(principal: Principal, body: CreateClientRequest): Promise<ClientWithSecret> {
-    this.requireAdmin(principal);
+    requireAdmin(principal, 'manage machine clients');
     const em = this.em.fork();
     const ownerId = body.ownerId ?? principal.userId;
     const owner = await em.findOne(User, { id: ownerId });
@@ -46,7 +46,7 @@ export class ClientsService {
   }
 
   async update(principal: Principal, id: string, body: UpdateClientRequest): Promise<ClientView> {
-    this.requireAdmin(principal);
+    requireAdmin(principal, 'manage machine clients');
     const em = this.em.fork();
     const client = await this.find(em, id);
     if (body.name !== undefined) client.name = body.name;
@@ -58,7 +58,7 @@ export class ClientsService {
 
   /** Issues a new secret; the old one stops working at once (tokens already issued run out). */
   async rotateSecret(principal: Principal, id: string): Promise<ClientWithSecret> {
-    this.requireAdmin(principal);
+    requireAdmin(principal, 'manage machine clients');
     const em = this.em.fork();
     const client = await this.find(em, id);
     client.secretVersion += 1;
@@ -74,9 +74,5 @@ export class ClientsService {
     const client = await em.findOne(OAuthClient, { id });
     if (!client) throw new NotFoundError(`Client ${id}`);
     return client;
-  }
-
-  private requireAdmin(principal: Principal): void {
-    if (!isAdmin(principal)) throw new ForbiddenError('Only administrators can manage machine clients.');
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Request, Response, Route, Security, Tags } from 'tsoa';
 import type { Request as ExpressRequest } from 'express';
-import type { Principal } from '../../auth/principal.js';
+import { principalOf } from '../principal-of.js';
 import type { ProblemDetails } from '../problem.js';
 import type { MeView } from '../users/users.dto.js';
 import type { UsersService } from '../users/users.service.js';
@@ -17,7 +17,7 @@ export class MeController extends Controller {
   @Get()
   @Response<ProblemDetails>(401, 'Missing, invalid or revoked token')
   public async getMe(@Request() req: ExpressRequest): Promise<MeView> {
-    const principal = req.user as Principal;
+    const principal = principalOf(req);
     const user = await this.users.get(principal, principal.userId);
     // A machine client acts for its owner with its own role.
     return {

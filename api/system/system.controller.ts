@@ -1,6 +1,6 @@
 import { Controller, Get, Request, Response, Route, Security, Tags } from 'tsoa';
 import type { Request as ExpressRequest } from 'express';
-import type { Principal } from '../../auth/principal.js';
+import { principalOf } from '../principal-of.js';
 import type { WorkerCheckResult } from '../../workflows/index.js';
 import type { ProblemDetails } from '../problem.js';
 import type { SystemService } from './system.service.js';
@@ -21,6 +21,6 @@ export class SystemController extends Controller {
   @Response<ProblemDetails>(403, 'Not an administrator')
   @Response<ProblemDetails>(503, 'No worker answered')
   public async checkWorker(@Request() req: ExpressRequest): Promise<WorkerCheckResult> {
-    return this.system.checkWorker(req.user as Principal);
+    return this.system.checkWorker(principalOf(req));
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type Client as TemporalClient } from '@temporalio/client';
-import { isAdmin, type Principal } from '../../auth/principal.js';
-import { ForbiddenError, UpstreamError } from '../../lib/errors.js';
+import { requireAdmin, type Principal } from '../../auth/principal.js';
+import { UpstreamError } from '../../lib/errors.js';
 import type { checkWorker, WorkerCheckResult } from '../../workflows/index.js';
 
 /** How long a worker has to pick up and finish the check before we call it absent. */
@@ -15,7 +15,7 @@ export class SystemService {
 
   /** Runs the `checkWorker` workflow on the dialer task queue and returns what the worker saw. */
   async checkWorker(principal: Principal): Promise<WorkerCheckResult> {
-    if (!isAdmin(principal)) throw new ForbiddenError('Only administrators can run system checks.');
+    requireAdmin(principal, 'run system checks');
     try {
       return await this.temporal.workflow.execute<typeof checkWorker>('checkWorker', {
         taskQueue: this.taskQueue,

@@ -14,12 +14,10 @@ import {
   Tags,
 } from 'tsoa';
 import type { Request as ExpressRequest } from 'express';
-import type { Principal } from '../../auth/principal.js';
+import { principalOf } from '../principal-of.js';
 import type { ProblemDetails } from '../problem.js';
 import type { CreateUserRequest, UpdateUserRequest, UserPage, UserView } from './users.dto.js';
 import type { UsersService } from './users.service.js';
-
-const principalOf = (req: ExpressRequest) => req.user as Principal;
 
 /** People who log in. Administrators only, except reading your own record. */
 @Route('api/v1/users')

@@ -2,10 +2,10 @@ import { UniqueConstraintViolationException, type EntityManager } from '@mikro-o
 import { normalizeUsername } from '../../auth/accounts.js';
 import { revokeAccount } from '../../auth/oidc-adapter.js';
 import { hashPassword } from '../../auth/password.js';
-import { isAdmin, type Principal } from '../../auth/principal.js';
+import { requireAdmin, type Principal } from '../../auth/principal.js';
 import { User } from '../../db/entities/index.js';
 import type { Pool } from '../../db/sql.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../lib/errors.js';
+import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import type { CreateUserRequest, UpdateUserRequest, UserPage, UserView } from './users.dto.js';
 
 export const toUserView = (u: User): UserView => ({
@@ -18,9 +18,7 @@ export const toUserView = (u: User): UserView => ({
   updatedAt: u.updatedAt,
 });
 
-function requireAdmin(principal: Principal): void {
-  if (!isAdmin(principal)) throw new ForbiddenError('Only administrators can manage users.');
-}
+const requireUserAdmin = (principal: Principal) => requireAdmin(principal, 'manage users');
 
 export class UsersService {
   constructor(
@@ -29,12 +27,12 @@ export class UsersService {
   ) {}
 
   async get(principal: Principal, id: string): Promise<UserView> {
-    if (principal.userId !== id) requireAdmin(principal);
+    if (principal.userId !== id) requireUserAdmin(principal);
     return toUserView(await this.find(this.em.fork(), id));
   }
 
   async list(principal: Principal, limit: number, after?: string): Promise<UserPage> {
-    requireAdmin(principal);
+    requireUserAdmin(principal);
     const users = await this.em
       .fork()
       .find(User, after ? { username: { $gt: after } } : {}, { orderBy: { username: 'asc' }, limit: limit + 1 });
@@ -44,7 +42,7 @@ export class UsersService {
   }
 
   async create(principal: Principal, body: CreateUserRequest): Promise<UserView> {
-    requireAdmin(principal);
+    requireUserAdmin(principal);
     const em = this.em.fork();
     const user = em.create(User, {
       username: normalizeUsername(body.username),
@@ -67,7 +65,7 @@ export class UsersService {
   }
 
   async update(principal: Principal, id: string, body: UpdateUserRequest): Promise<UserView> {
-    requireAdmin(principal);
+    requireUserAdmin(principal);
     const em = this.em.fork();
     return em.transactional(async (tx) => {
       const user = await this.find(tx, id);
