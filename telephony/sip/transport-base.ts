@@ -1,0 +1,128 @@
+/**
+ * The sip.js `Transport` state machine, shared by the UDP and TCP transports:
+ *
+ *   Disconnected ──connect()──▶ Connecting ──ok──▶ Connected ──disconnect()──▶ Disconnecting ─▶ Disconnected
+ *        ▲                          │ fail                 │ network loss (error)                     │
+ *        └──────────────────────────┴──────────────────────┴──────────────────────────────────────────┘
+ *
+ * Contract honoured (see sip.js `api/transport.d.ts`): starts Disconnected; `onConnect` on
+ * every transition to Connected; `onDisconnect(error)` on every transition from Connected,
+ * with an error unless the user asked for it; never reconnects by itself; callbacks are not
+ * re-entered synchronously.
+ */
+import { EmitterImpl, TransportState, type Emitter, type Transport } from 'sip.js';
+import type { Logger } from '../../lib/logger.js';
+import { rewriteIncomingResponse, rewriteOutgoing, type HostPort } from './addressing.js';
+
+export interface SipTransportOptions {
+  /** Where requests go: the trunk, or its outbound proxy. */
+  readonly nextHop: HostPort;
+  /** Local address to bind (UDP) or to connect from (TCP). */
+  readonly bindAddress: string;
+  /** Local port; 0 picks a free one. */
+  readonly bindPort: number;
+  /** Address and port written into Via and Contact (NAT: the public ones); default: the bound ones. */
+  readonly publicAddress?: string;
+  readonly publicPort?: number;
+  /** The user agent's `viaHost`, which the transport replaces by the real address. */
+  readonly placeholder: string;
+  readonly logger?: Logger;
+  /** Sees every message as it crosses the wire (after rewriting outgoing, before rewriting incoming). */
+  readonly onTrace?: (direction: 'in' | 'out', message: string, peer: HostPort) => void;
+}
+
+export abstract class SipTransportBase implements Transport {
+  abstract readonly protocol: string;
+  onConnect: (() => void) | undefined;
+  onDisconnect: ((error?: Error) => void) | undefined;
+  onMessage: ((message: string) => void) | undefined;
+  private _state: TransportState = TransportState.Disconnected;
+  private readonly _stateChange = new EmitterImpl<TransportState>();
+
+  protected constructor(protected readonly options: SipTransportOptions) {}
+
+  get state(): TransportState {
+    return this._state;
+  }
+
+  get stateChange(): Emitter<TransportState> {
+    return this._stateChange;
+  }
+
+  isConnected(): boolean {
+    return this._state === TransportState.Connected;
+  }
+
+  /** The address and port peers should use to reach us, once connected. */
+  abstract localAddress(): HostPort;
+  protected abstract open(): Promise<void>;
+  protected abstract close(): Promise<void>;
+  /** Sends a rewritten message; returns the peer it went to. */
+  protected abstract write(message: string): Promise<HostPort>;
+
+  async connect(): Promise<void> {
+    if (this._state === TransportState.Connected || this._state === TransportState.Connecting) return;
+    this.transition(TransportState.Connecting);
+    try {
+      await this.open();
+    } catch (err) {
+      this.transition(TransportState.Disconnected, asError(err));
+      throw asError(err);
+    }
+    this.transition(TransportState.Connected);
+  }
+
+  async disconnect(): Promise<void> {
+    if (this._state === TransportState.Disconnected || this._state === TransportState.Disconnecting) return;
+    this.transition(TransportState.Disconnecting);
+    await this.close().catch(() => undefined);
+    this.transition(TransportState.Disconnected);
+  }
+
+  async dispose(): Promise<void> {
+    await this.disconnect();
+    this._stateChange.removeAllListeners();
+  }
+
+  async send(message: string): Promise<void> {
+    if (this._state !== TransportState.Connected) throw new Error(`SIP transport is ${this._state}, cannot send`);
+    const self = this.localAddress();
+    const out = rewriteOutgoing(message, this.options.placeholder, {
+      host: this.options.publicAddress ?? self.host,
+      port: this.options.publicPort ?? self.port,
+    });
+    const to = await this.write(out);
+    this.options.onTrace?.('out', out, to);
+  }
+
+  /** Called by subclasses for every complete message received. Never throws. */
+  protected deliver(message: string, from: HostPort): void {
+    if (this._state !== TransportState.Connected) return;
+    this.options.onTrace?.('in', message, from);
+    try {
+      this.onMessage?.(rewriteIncomingResponse(message, this.options.placeholder));
+    } catch (err) {
+      this.options.logger?.warn({ err, from }, 'dropped a SIP message the stack could not handle');
+    }
+  }
+
+  /** Called by subclasses when the network went away underneath us. */
+  protected lost(error: Error): void {
+    if (this._state === TransportState.Disconnected || this._state === TransportState.Disconnecting) return;
+    this.options.logger?.warn({ error: error.message }, 'SIP transport lost');
+    this.transition(TransportState.Disconnected, error);
+  }
+
+  private transition(next: TransportState, error?: Error): void {
+    const previous = this._state;
+    if (previous === next) return;
+    this._state = next;
+    this._stateChange.emit(next);
+    if (next === TransportState.Connected) this.onConnect?.();
+    if (previous === TransportState.Connected) this.onDisconnect?.(error);
+  }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

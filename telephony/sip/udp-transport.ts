@@ -1,0 +1,68 @@
+/**
+ * SIP over UDP (RFC 3261 §18) on one `dgram` socket per user agent. Requests go to the next
+ * hop; responses to where the request's top Via says (`received`/`rport` first). "Connected"
+ * means the socket is bound. A datagram carries exactly one message; CRLF keep-alives and
+ * datagrams that are not SIP are ignored.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import type { Logger } from 'sip.js/lib/core/log/logger.js';
+import { responseDestination, type HostPort } from './addressing.js';
+import { SipTransportBase, type SipTransportOptions } from './transport-base.js';
+
+/** Large enough for any SIP datagram; UDP's own limit is 65,507 bytes. */
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+export class UdpTransport extends SipTransportBase {
+  readonly protocol = 'UDP';
+  private socket: Socket | undefined;
+
+  /** sip.js calls `new transportConstructor(logger, transportOptions)`. */
+  constructor(_sipLogger: Logger, options: SipTransportOptions) {
+    super(options);
+  }
+
+  localAddress(): HostPort {
+    const address = this.socket?.address();
+    return { host: address?.address ?? this.options.bindAddress, port: address?.port ?? this.options.bindPort };
+  }
+
+  protected open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = createSocket({
+        type: this.options.bindAddress.includes(':') ? 'udp6' : 'udp4',
+        recvBufferSize: RECEIVE_BUFFER_BYTES,
+      });
+      const onError = (err: Error) => {
+        socket.close();
+        reject(err);
+      };
+      socket.once('error', onError);
+      socket.bind(this.options.bindPort, this.options.bindAddress, () => {
+        socket.off('error', onError);
+        socket.on('error', (err) => this.lost(err));
+        socket.on('message', (data, rinfo) => {
+          if (data.length < 16 || data.every((b) => b === 0x0d || b === 0x0a)) return; // keep-alive / noise
+          this.deliver(data.toString('utf8'), { host: rinfo.address, port: rinfo.port });
+        });
+        this.socket = socket;
+        resolve();
+      });
+    });
+  }
+
+  protected close(): Promise<void> {
+    const socket = this.socket;
+    this.socket = undefined;
+    return new Promise((resolve) => (socket ? socket.close(() => resolve()) : resolve()));
+  }
+
+  protected write(message: string): Promise<HostPort> {
+    const socket = this.socket;
+    if (!socket) return Promise.reject(new Error('UDP socket is closed'));
+    const isResponse = message.startsWith('SIP/2.0 ');
+    const to = (isResponse ? responseDestination(message) : undefined) ?? this.options.nextHop;
+    return new Promise((resolve, reject) => {
+      socket.send(Buffer.from(message, 'utf8'), to.port, to.host, (err) => (err ? reject(err) : resolve(to)));
+    });
+  }
+}
