@@ -1,0 +1,62 @@
+/**
+ * The telephony engine's contract: what a caller gives `dial()` and what it gets back.
+ * Nothing here knows about Temporal, HTTP or the database.
+ */
+import type { DtmfDigit, G711Codec, RtpStats } from './rtp/rtp-session.js';
+import type { CallOutcome } from './sip/outcome.js';
+
+export type SipTransportProtocol = 'udp' | 'tcp';
+
+/** A SIP trunk as the engine needs it. One user agent is kept per `id` and reused across calls. */
+export interface TrunkConfig {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  readonly transport: SipTransportProtocol;
+  readonly username?: string;
+  readonly password?: string;
+  /** Digest user name when it differs from `username`. */
+  readonly authUsername?: string;
+  readonly realm?: string;
+  /** Send every request here instead of to host:port. */
+  readonly outboundProxy?: { readonly host: string; readonly port: number };
+  readonly callerId: { readonly number: string; readonly displayName?: string };
+  readonly register: boolean;
+  readonly registerExpiresSeconds?: number;
+  /** Preference order; default PCMU, PCMA. */
+  readonly codecs?: readonly G711Codec[];
+}
+
+export type CallEvent =
+  | { readonly type: 'trying' | 'ringing' | 'answered'; readonly at: Date; readonly sipCode?: number }
+  | { readonly type: 'dtmf'; readonly at: Date; readonly digit: string }
+  | { readonly type: 'ended'; readonly at: Date; readonly outcome: CallOutcome };
+
+export interface DialRequest {
+  readonly trunk: TrunkConfig;
+  /** The number to call, as the trunk expects it (usually E.164). */
+  readonly destination: string;
+  /** The message: 8 kHz mono 16-bit PCM. */
+  readonly audio: Int16Array;
+  readonly ringTimeoutMs: number;
+  readonly maxCallMs: number;
+  readonly record: boolean;
+  readonly onEvent?: (event: CallEvent) => void;
+}
+
+export interface CallResult {
+  readonly outcome: CallOutcome;
+  readonly sipCode?: number;
+  readonly sipReason?: string;
+  readonly callId?: string;
+  readonly times: { readonly invite: Date; readonly ringing?: Date; readonly answer?: Date; readonly end: Date };
+  readonly hungUpBy?: 'us' | 'them';
+  /** Why the call ended, in words (e.g. "message played", "remote BYE", "ring timeout"). */
+  readonly endReason: string;
+  readonly codec?: G711Codec;
+  readonly rtp?: RtpStats;
+  /** Key presses (RFC 4733 and SIP INFO); `atMs` counts from the answer. */
+  readonly dtmf: readonly DtmfDigit[];
+  /** The callee's audio as a 16-bit PCM WAV, when recording was asked for and the call was answered. */
+  readonly recording?: Buffer;
+}

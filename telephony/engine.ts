@@ -1,0 +1,66 @@
+/**
+ * The telephony engine: the shared pacer, the RTP port pool and one user agent per trunk.
+ * Create one per process (the worker), `dial()` as many calls as the trunks allow, `close()`
+ * on shutdown.
+ */
+import type { Logger } from '../lib/logger.js';
+import type { CallResult, DialRequest } from './call-types.js';
+import { dial } from './dial.js';
+import { Pacer } from './rtp/pacer.js';
+import { PortPool } from './rtp/port-pool.js';
+import type { SipTransportOptions } from './sip/transport-base.js';
+import { UserAgents } from './user-agents.js';
+
+export interface EngineOptions {
+  /** Local address for SIP and RTP sockets. */
+  readonly bindAddress: string;
+  /** Address peers should use to reach us (NAT), written into Via, Contact and SDP. */
+  readonly publicAddress?: string;
+  /** RTP ports, inclusive; one even port per call. */
+  readonly rtpPorts: { readonly min: number; readonly max: number };
+  readonly userAgentString?: string;
+  readonly logger?: Logger;
+  /** Sees every SIP message on the wire (the CLI prints them). */
+  readonly onSipTrace?: SipTransportOptions['onTrace'];
+}
+
+export class TelephonyEngine {
+  private readonly pacer: Pacer;
+  private readonly userAgents: UserAgents;
+
+  constructor(private readonly options: EngineOptions) {
+    const { logger } = options;
+    this.pacer = new Pacer({
+      onError: (err, tick) => logger?.error({ err, tick }, 'an RTP sender failed on a pacer tick'),
+      onSkip: (skipped) => logger?.warn({ skipped }, 'RTP pacer fell behind; frames skipped'),
+    });
+    this.userAgents = new UserAgents(
+      {
+        bindAddress: options.bindAddress,
+        userAgentString: options.userAgentString ?? 'Voicecast',
+        ...(options.publicAddress ? { publicAddress: options.publicAddress } : {}),
+        ...(options.onSipTrace ? { onTrace: options.onSipTrace } : {}),
+      },
+      {
+        bindAddress: options.bindAddress,
+        ...(options.publicAddress ? { sdpAddress: options.publicAddress } : {}),
+        telephoneEventPayloadType: 101,
+        ports: new PortPool(options.rtpPorts.min, options.rtpPorts.max),
+        pacer: this.pacer,
+        ...(options.logger ? { logger: options.logger } : {}),
+      },
+      options.logger,
+    );
+  }
+
+  /** Places one call; resolves when it has ended, whatever happened. Abort `signal` to CANCEL or BYE. */
+  dial(request: DialRequest, signal?: AbortSignal): Promise<CallResult> {
+    return dial(this.userAgents, request, signal, this.options.logger);
+  }
+
+  /** Unregisters and stops every user agent and the pacer. */
+  async close(): Promise<void> {
+    await this.userAgents.closeAll();
+    this.pacer.stop();
+  }
+}

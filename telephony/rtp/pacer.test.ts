@@ -1,0 +1,257 @@
+import { Pacer, type PacerScheduler } from './pacer.js';
+
+/** A fake monotonic clock and a scheduler with at most the pacer's one pending timer. */
+class FakeTime implements PacerScheduler {
+  now = 1000;
+  /** Each requested timer: when it was asked for and the absolute time it wants to fire at. */
+  readonly requests: { at: number; due: number }[] = [];
+  private pending: { id: number; due: number; callback: () => void } | undefined;
+  private ids = 0;
+  cleared = 0;
+
+  setTimeout(callback: () => void, ms: number): unknown {
+    if (this.pending) throw new Error('the pacer asked for a second timer');
+    this.ids += 1;
+    this.pending = { id: this.ids, due: this.now + ms, callback };
+    this.requests.push({ at: this.now, due: this.now + ms });
+    return this.ids;
+  }
+
+  clearTimeout(handle: unknown): void {
+    if (this.pending?.id === handle) {
+      this.pending = undefined;
+      this.cleared += 1;
+    }
+  }
+
+  get hasTimer(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Fires the pending timer `lateBy` ms after its due time (the clock jumps there). */
+  fire(lateBy = 0): void {
+    const timer = this.pending;
+    if (!timer) throw new Error('no timer pending');
+    this.pending = undefined;
+    this.now = timer.due + lateBy;
+    timer.callback();
+  }
+}
+
+function fakePacer(options: { maxBurst?: number } = {}) {
+  const time = new FakeTime();
+  const errors: unknown[] = [];
+  const skips: number[] = [];
+  const pacer = new Pacer({
+    now: () => time.now,
+    scheduler: time,
+    ...options,
+    onError: (error) => errors.push(error),
+    onSkip: (skipped) => skips.push(skipped),
+  });
+  return { time, pacer, errors, skips };
+}
+
+describe('Pacer (fake clock)', () => {
+  it('ticks at start + k × 20 ms, tick 0 at once', () => {
+    const { time, pacer } = fakePacer();
+    const ticks: [number, number][] = [];
+    pacer.subscribe((tick) => ticks.push([tick, time.now]));
+    for (let i = 0; i < 5; i += 1) time.fire();
+    expect(ticks).toEqual([
+      [0, 1000],
+      [1, 1020],
+      [2, 1040],
+      [3, 1060],
+      [4, 1080],
+    ]);
+  });
+
+  it('never drifts: every wake-up aims at the schedule, however late the previous one was', () => {
+    const { time, pacer } = fakePacer();
+    const ticks: number[] = [];
+    pacer.subscribe((tick) => ticks.push(tick));
+    // 1,000 wake-ups, each 0–15 ms late (less than a frame, so no tick is ever missed).
+    for (let i = 0; i < 1000; i += 1) time.fire((i * 7) % 16);
+    expect(ticks).toEqual([...Array(1000).keys()]);
+    // Every sleep targeted the next deadline on the original grid: no accumulated lateness.
+    time.requests.forEach((request, k) => expect(request.due).toBe(1000 + k * 20));
+    // A chained setTimeout(20) would now be ~7.5 s behind; the pacer's last tick is on its grid.
+    expect(time.now).toBeLessThan(1000 + 999 * 20 + 16);
+  });
+
+  it('emits a tick when the timer fires a fraction of a millisecond early', () => {
+    const { time, pacer } = fakePacer();
+    const ticks: number[] = [];
+    pacer.subscribe((tick) => ticks.push(tick));
+    time.fire(); // tick 0
+    time.fire(-0.3); // tick 1, 0.3 ms early: within tolerance
+    expect(ticks).toEqual([0, 1]);
+    time.fire(-2); // 2 ms early: sleeps again for the rest instead
+    expect(ticks).toEqual([0, 1]);
+    expect(time.requests.at(-1)?.due).toBe(1040);
+    time.fire();
+    expect(ticks).toEqual([0, 1, 2]);
+  });
+
+  it('catches up after a stall by emitting the missed ticks at once', () => {
+    const { time, pacer, skips } = fakePacer();
+    const ticks: [number, number][] = [];
+    pacer.subscribe((tick) => ticks.push([tick, time.now]));
+    time.fire(); // tick 0 at 1000
+    time.fire(45); // tick 1 was due at 1020, now 1065: ticks 1, 2 and 3 are due
+    expect(ticks).toEqual([
+      [0, 1000],
+      [1, 1065],
+      [2, 1065],
+      [3, 1065],
+    ]);
+    expect(skips).toEqual([]);
+    expect(time.requests.at(-1)?.due).toBe(1080); // back on the grid
+  });
+
+  it('bounds the catch-up burst to maxBurst ticks and reports the skipped ones', () => {
+    const { time, pacer, skips } = fakePacer({ maxBurst: 5 });
+    const ticks: number[] = [];
+    pacer.subscribe((tick) => ticks.push(tick));
+    time.fire(); // tick 0
+    time.fire(480); // due: ticks 1 … 25 (now = 1500)
+    expect(ticks).toEqual([0, 21, 22, 23, 24, 25]);
+    expect(skips).toEqual([20]);
+    time.fire();
+    expect(ticks.at(-1)).toBe(26);
+  });
+
+  it('serves several subscribers from one timer, in subscription order', () => {
+    const { time, pacer } = fakePacer();
+    const calls: string[] = [];
+    pacer.subscribe((tick) => calls.push(`a${tick}`));
+    time.fire();
+    pacer.subscribe((tick) => calls.push(`b${tick}`)); // joins a running pacer: from the next tick
+    time.fire();
+    time.fire();
+    expect(calls).toEqual(['a0', 'a1', 'b1', 'a2', 'b2']);
+    expect(pacer.subscribers).toBe(2);
+  });
+
+  it('clears its timer when the last subscriber leaves, and restarts on the next', () => {
+    const { time, pacer } = fakePacer();
+    const first = pacer.subscribe(() => undefined);
+    const second = pacer.subscribe(() => undefined);
+    time.fire();
+    first();
+    expect(time.hasTimer).toBe(true);
+    second();
+    second(); // idempotent
+    expect(pacer.subscribers).toBe(0);
+    expect(time.hasTimer).toBe(false);
+    expect(pacer.running).toBe(false);
+
+    time.now = 5003;
+    const ticks: [number, number][] = [];
+    pacer.subscribe((tick) => ticks.push([tick, time.now]));
+    time.fire();
+    time.fire();
+    expect(ticks).toEqual([
+      [0, 5003],
+      [1, 5023],
+    ]);
+  });
+
+  it('keeps ticking the others when a subscriber throws, reporting the error', () => {
+    const { time, pacer, errors } = fakePacer();
+    const ticks: number[] = [];
+    pacer.subscribe(() => {
+      throw new Error('boom');
+    });
+    pacer.subscribe((tick) => ticks.push(tick));
+    time.fire();
+    time.fire();
+    expect(ticks).toEqual([0, 1]);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toEqual(new Error('boom'));
+  });
+
+  it('does not call a subscriber that another one removed earlier in the same tick', () => {
+    const { time, pacer } = fakePacer();
+    const calls: string[] = [];
+    let removeB: () => void = () => undefined;
+    pacer.subscribe((tick) => {
+      calls.push(`a${tick}`);
+      removeB();
+    });
+    removeB = pacer.subscribe((tick) => calls.push(`b${tick}`));
+    time.fire();
+    time.fire();
+    expect(calls).toEqual(['a0', 'a1']);
+  });
+
+  it('lets a subscriber unsubscribe itself from inside its callback, stopping the timer', () => {
+    const { time, pacer } = fakePacer();
+    let count = 0;
+    const unsubscribe = pacer.subscribe(() => {
+      count += 1;
+      if (count === 3) unsubscribe();
+    });
+    time.fire();
+    time.fire();
+    time.fire();
+    expect(count).toBe(3);
+    expect(pacer.subscribers).toBe(0);
+    expect(time.hasTimer).toBe(false);
+  });
+
+  it('does not hand the rest of a catch-up burst to a run that started during it', () => {
+    const { time, pacer } = fakePacer();
+    const calls: string[] = [];
+    let unsubscribeA: () => void = () => undefined;
+    unsubscribeA = pacer.subscribe((tick) => {
+      calls.push(`a${tick}`);
+      if (tick === 2) {
+        unsubscribeA(); // the last subscriber leaves mid-burst…
+        pacer.subscribe((t) => calls.push(`b${t}`)); // …and a new one starts a new run
+      }
+    });
+    time.fire(); // tick 0
+    time.fire(60); // ticks 1, 2, 3, 4 due
+    time.fire(); // the new run's tick 0
+    expect(calls).toEqual(['a0', 'a1', 'a2', 'b0']);
+  });
+
+  it('stop() ends every subscription, tells each, and clears the timer', () => {
+    const { time, pacer } = fakePacer();
+    const stopped: string[] = [];
+    pacer.subscribe(() => undefined, { onStop: () => stopped.push('a') });
+    const unsubscribeB = pacer.subscribe(() => undefined, { onStop: () => stopped.push('b') });
+    pacer.stop();
+    expect(stopped).toEqual(['a', 'b']);
+    expect(pacer.subscribers).toBe(0);
+    expect(time.hasTimer).toBe(false);
+    unsubscribeB(); // harmless after stop
+    expect(stopped).toEqual(['a', 'b']);
+  });
+});
+
+describe('Pacer (real clock)', () => {
+  it('keeps a 20 ms mean interval for 2 s and emits elapsed/20 ticks (±1)', async () => {
+    const pacer = new Pacer();
+    const times: number[] = [];
+    const subscribedAt = performance.now();
+    await new Promise<void>((resolve) => {
+      const unsubscribe = pacer.subscribe(() => {
+        times.push(performance.now());
+        if (performance.now() - subscribedAt >= 2000) {
+          unsubscribe();
+          resolve();
+        }
+      });
+    });
+    const elapsed = times.at(-1)! - subscribedAt;
+    const meanInterval = (times.at(-1)! - times[0]) / (times.length - 1);
+    expect(Math.abs(meanInterval - 20)).toBeLessThanOrEqual(0.5);
+    // Tick 0 is at the start, so ticks = elapsed / 20 + 1.
+    expect(Math.abs(times.length - 1 - elapsed / 20)).toBeLessThanOrEqual(1);
+    expect(pacer.subscribers).toBe(0);
+    expect(pacer.running).toBe(false);
+  });
+});

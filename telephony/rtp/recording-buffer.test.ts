@@ -1,0 +1,86 @@
+import { decodeUlaw, encodeUlaw } from '../media/g711.js';
+import { RecordingBuffer, type RecordedPacket } from './recording-buffer.js';
+
+const SSRC = 7;
+/** A 20 ms packet whose samples all decode to the level of `mark` (1-based, so 0 stays "silence"). */
+function packet(seq: number, timestamp: number, mark: number, ssrc = SSRC): RecordedPacket {
+  return {
+    ssrc,
+    sequenceNumber: seq & 0xffff,
+    timestamp: timestamp >>> 0,
+    payload: encodeUlaw(new Int16Array(160).fill(mark * 1000)),
+  };
+}
+const level = (mark: number) => decodeUlaw(encodeUlaw(Int16Array.of(mark * 1000)))[0];
+
+/** Per 160-sample block: the mark it holds (0 for silence). */
+function marks(buffer: RecordingBuffer): number[] {
+  const pcm = buffer.toPcm();
+  const out: number[] = [];
+  for (let start = 0; start < pcm.length; start += 160) {
+    const value = pcm[start];
+    out.push(value === 0 ? 0 : ([...Array(20).keys()].find((m) => level(m) === value) ?? -1));
+  }
+  return out;
+}
+
+describe('RecordingBuffer', () => {
+  it('places packets by timestamp: in order, with a gap, and out of order', () => {
+    const buffer = new RecordingBuffer();
+    buffer.write(packet(1, 1000, 1), 'PCMU', 0);
+    buffer.write(packet(3, 1320, 3), 'PCMU', 40);
+    buffer.write(packet(2, 1160, 2), 'PCMU', 41);
+    buffer.write(packet(6, 1800, 6), 'PCMU', 100);
+    expect(marks(buffer)).toEqual([1, 2, 3, 0, 0, 6]);
+  });
+
+  it('puts a packet older than the first one in front (the track shifts)', () => {
+    const buffer = new RecordingBuffer();
+    buffer.write(packet(11, 1160, 2), 'PCMU', 0);
+    buffer.write(packet(10, 1000, 1), 'PCMU', 1);
+    buffer.write(packet(12, 1320, 3), 'PCMU', 20);
+    expect(marks(buffer)).toEqual([1, 2, 3]);
+  });
+
+  it('drops a packet later than the reorder window', () => {
+    const buffer = new RecordingBuffer();
+    for (let i = 0; i < 100; i += 1) if (i !== 5) buffer.write(packet(i, i * 160, 1), 'PCMU', i * 20);
+    expect(buffer.write(packet(5, 5 * 160, 9), 'PCMU', 2000)).toBe(false); // 1.9 s late
+    expect(marks(buffer)[5]).toBe(0);
+    expect(buffer.length).toBe(100 * 160);
+  });
+
+  it('ignores one packet with a wild timestamp and carries on', () => {
+    const buffer = new RecordingBuffer();
+    buffer.write(packet(1, 0, 1), 'PCMU', 0);
+    expect(buffer.write(packet(2, 2 ** 31, 2), 'PCMU', 20)).toBe(false); // would be 74 hours ahead
+    buffer.write(packet(3, 320, 3), 'PCMU', 40);
+    expect(marks(buffer)).toEqual([1, 0, 3]);
+    expect(buffer.dropped).toBe(1);
+  });
+
+  it('follows a timestamp restart once a second consecutive packet confirms it', () => {
+    const buffer = new RecordingBuffer();
+    buffer.write(packet(1, 50000, 1), 'PCMU', 0);
+    buffer.write(packet(2, 50160, 2), 'PCMU', 20);
+    // Same SSRC, new timeline 100 ms later (our clock): 80 ms of pause, then the new packets.
+    expect(buffer.write(packet(3, 7, 3), 'PCMU', 120)).toBe(false);
+    expect(buffer.write(packet(4, 167, 4), 'PCMU', 140)).toBe(true);
+    expect(marks(buffer)).toEqual([1, 2, 0, 0, 0, 0, 3, 4]);
+  });
+
+  it('re-anchors a new SSRC where our clock says it belongs', () => {
+    const buffer = new RecordingBuffer();
+    buffer.write(packet(1, 0, 1), 'PCMU', 0);
+    buffer.write(packet(500, 999999, 2, 8), 'PCMU', 60); // new source 60 ms in
+    buffer.write(packet(501, 999999 + 160, 3, 8), 'PCMU', 80);
+    expect(marks(buffer)).toEqual([1, 0, 0, 2, 3]);
+  });
+
+  it('cannot be made to allocate beyond our clock plus the window', () => {
+    const buffer = new RecordingBuffer();
+    buffer.write(packet(1, 0, 1), 'PCMU', 0);
+    for (let i = 2; i < 50; i += 1) buffer.write(packet(i, i * 8000 * 60, 1), 'PCMU', i); // a minute apart each, 1 ms apart in reality
+    expect(buffer.length).toBeLessThanOrEqual(8000 + 160 * 2);
+  });
+});

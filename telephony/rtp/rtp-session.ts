@@ -1,0 +1,375 @@
+/**
+ * The media of one call: a UDP socket from the port pool, G.711 sent on the shared pacer,
+ * the callee's audio and RFC 4733 DTMF received.
+ *
+ * Sending: 20 ms frames (160 samples) at every pacer tick, whatever the far end's ptime
+ * (20 ms is what every G.711 peer accepts). A random SSRC, sequence number and timestamp
+ * base (RFC 3550 §5.1); the sequence number grows by 1 per packet; the timestamp follows
+ * wall time: 160 per tick, and a playback starts at the timestamp of its moment since the
+ * session opened, so silence between messages keeps its length. The marker bit is set on
+ * the first packet of each playback and after ticks the pacer had to skip (the timestamp
+ * jumps over them) — both start a talkspurt (RFC 3551 §4.1). No RTCP: nothing is bound on
+ * the odd port; peers that send RTCP get ICMP unreachable, which G.711 peers ignore.
+ *
+ * Symmetric RTP (RFC 4961): until a packet arrives we send to the address and port of the
+ * SDP; the first valid packet from the far end (version 2, a payload type we negotiated or
+ * 0/8) latches the destination to its source address and port, which is where a peer
+ * behind NAT can be reached. After that, packets from any other source are ignored (no
+ * re-latching: a stranger cannot take over the stream). `setRemote()` with a different
+ * address or port (re-INVITE) forgets the latch.
+ *
+ * Receiving never throws on network input: malformed datagrams, unknown payload types and
+ * packets before `setRemote()` are counted in `ignored` and dropped.
+ */
+import { randomInt } from 'node:crypto';
+import type { Socket, RemoteInfo } from 'node:dgram';
+import type { Logger } from '../../lib/logger.js';
+import { encodeAlawInto, encodeUlawInto, type G711Codec } from '../media/g711.js';
+import { DtmfReceiver } from './dtmf-receiver.js';
+import { parseRtpPacket, parseTelephoneEvent, RTP_HEADER_SIZE, writeRtpHeader } from './packet.js';
+import type { Pacer } from './pacer.js';
+import type { PortPool } from './port-pool.js';
+import { ReceiveStats } from './receive-stats.js';
+import { RecordingBuffer } from './recording-buffer.js';
+
+export type { G711Codec } from '../media/g711.js';
+
+/** The logger calls the session makes; a pino logger fits. */
+export type RtpLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+
+export interface RtpSessionOptions {
+  /** Address to bind, e.g. '127.0.0.1' or '0.0.0.0'. */
+  localAddress: string;
+  ports: PortPool;
+  pacer: Pacer;
+  logger?: RtpLogger;
+  /** Random if absent. */
+  ssrc?: number;
+}
+
+export interface RtpRemote {
+  address: string;
+  port: number;
+  codec: G711Codec;
+  payloadType: number;
+  telephoneEventPayloadType?: number;
+  /** The far end's preferred packet time; recorded, but we always send 20 ms (see the module notes). */
+  ptime?: number;
+}
+
+export interface DtmfDigit {
+  digit: string;
+  /** For RTP: ms from the session's opening ({@link RtpSession.startedAt}) to the event's first packet. */
+  atMs: number;
+  durationMs: number;
+  source: 'rfc4733' | 'sip-info';
+}
+
+export interface RtpStats {
+  packetsSent: number;
+  /** Payload octets (RFC 3550 sender's octet count: no headers). */
+  octetsSent: number;
+  packetsReceived: number;
+  packetsLost: number;
+  /** RFC 3550 interarrival jitter of the received audio. */
+  jitterMs: number;
+}
+
+const SAMPLE_RATE = 8000;
+const FRAME_SAMPLES = 160;
+const PAYLOAD_TYPE = { PCMU: 0, PCMA: 8 } as const;
+
+interface Playback {
+  readonly pcm: Int16Array;
+  readonly frames: number;
+  sent: number;
+  lastTick: number | undefined;
+  unsubscribe: () => void;
+  readonly done: () => void;
+}
+
+export class RtpSession {
+  /** Epoch ms when the session opened; `DtmfDigit.atMs` counts from here. */
+  readonly startedAt = Date.now();
+  readonly ssrc: number;
+  onDtmf?: (digit: DtmfDigit) => void;
+  /** Datagrams dropped: malformed, unknown payload type, before `setRemote()`, from a non-latched source. */
+  ignored = 0;
+
+  private readonly openedAt: number;
+  private readonly timestampBase = randomInt(0, 2 ** 32);
+  private sequence = randomInt(0, 2 ** 16);
+  private timestamp = this.timestampBase;
+  private remote: RtpRemote | undefined;
+  private latched: { address: string; port: number } | undefined;
+  private playback: Playback | undefined;
+  private recorder: RecordingBuffer | undefined;
+  private readonly received = new ReceiveStats(SAMPLE_RATE);
+  private readonly dtmfReceiver: DtmfReceiver;
+  private readonly digits: DtmfDigit[] = [];
+  private sending = true;
+  private resumed = false;
+  private packetsSent = 0;
+  private octetsSent = 0;
+  private closing: Promise<void> | undefined;
+
+  /** Binds a socket on a port from `options.ports`. */
+  static async open(options: RtpSessionOptions): Promise<RtpSession> {
+    const { socket, port } = await options.ports.bindSocket(options.localAddress);
+    return new RtpSession(options, socket, port);
+  }
+
+  private constructor(
+    private readonly options: RtpSessionOptions,
+    private readonly socket: Socket,
+    readonly localPort: number,
+  ) {
+    this.ssrc = options.ssrc === undefined ? randomInt(0, 2 ** 32) : options.ssrc >>> 0;
+    this.openedAt = options.pacer.now();
+    this.dtmfReceiver = new DtmfReceiver((dtmf) => this.reportDtmf(dtmf.digit, dtmf.startedAtMs, dtmf.durationMs));
+    socket.on('message', (message, info) => {
+      try {
+        this.receive(message, info);
+      } catch (err) {
+        this.options.logger?.error({ err, localPort }, 'RTP receive failed');
+      }
+    });
+    socket.on('error', (err) => this.options.logger?.warn({ err, localPort }, 'RTP socket error'));
+  }
+
+  /** Where packets go: the latched source of the far end's packets, else the SDP address; undefined before `setRemote()`. */
+  get destination(): { address: string; port: number } | undefined {
+    return this.latched ?? (this.remote && { address: this.remote.address, port: this.remote.port });
+  }
+
+  /** Sets (or, on re-INVITE, changes) the far end. Takes effect from the next frame. */
+  setRemote(remote: RtpRemote): void {
+    if (!Number.isInteger(remote.port) || remote.port < 1 || remote.port > 65535) {
+      throw new RangeError(`invalid RTP port ${remote.port}`);
+    }
+    const moved = !this.remote || this.remote.address !== remote.address || this.remote.port !== remote.port;
+    if (moved) this.latched = undefined;
+    this.remote = { ...remote };
+  }
+
+  /**
+   * On hold (false) frames keep being consumed on the clock but are not sent; a playback
+   * still ends when its time is up.
+   */
+  setSending(sending: boolean): void {
+    if (sending && !this.sending) this.resumed = true; // the first frame after hold starts a talkspurt
+    this.sending = sending;
+  }
+
+  /**
+   * Sends `pcm` (8 kHz mono 16-bit) as 20 ms G.711 frames on the pacer, the last frame padded
+   * with silence; marker bit on the first packet. Resolves when the last frame has been
+   * handed to the network, or early when `signal` aborts or the session closes (sending
+   * stops). Rejects before `setRemote()` or while another playback runs.
+   */
+  play(pcm: Int16Array, signal?: AbortSignal): Promise<void> {
+    if (this.closing || signal?.aborted) return Promise.resolve();
+    if (!this.remote) return Promise.reject(new Error('RtpSession.play() before setRemote()'));
+    if (this.playback) return Promise.reject(new Error('RtpSession.play() while already playing'));
+    const frames = Math.ceil(pcm.length / FRAME_SAMPLES);
+    if (frames === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const onAbort = () => this.stopPlayback();
+      const playback: Playback = {
+        pcm,
+        frames,
+        sent: 0,
+        lastTick: undefined,
+        unsubscribe: () => undefined,
+        done: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      this.playback = playback;
+      signal?.addEventListener('abort', onAbort, { once: true });
+      playback.unsubscribe = this.options.pacer.subscribe((tick) => this.sendFrame(playback, tick), {
+        onStop: onAbort,
+      });
+    });
+  }
+
+  /** From now on, decode the far end's audio into {@link recording}. */
+  startRecording(): void {
+    this.recorder ??= new RecordingBuffer(SAMPLE_RATE);
+  }
+
+  /** The far end's audio since `startRecording()`, in timestamp order, gaps as silence. Still available after close(). */
+  recording(): Int16Array {
+    return this.recorder?.toPcm() ?? new Int16Array(0);
+  }
+
+  /** RFC 4733 key presses, one per press, in order. Complete after close() (which reports a press whose end packets were lost). */
+  get dtmf(): readonly DtmfDigit[] {
+    return this.digits;
+  }
+
+  stats(): RtpStats {
+    return {
+      packetsSent: this.packetsSent,
+      octetsSent: this.octetsSent,
+      packetsReceived: this.received.packetsReceived,
+      packetsLost: this.received.packetsLost,
+      jitterMs: this.received.jitterMs,
+    };
+  }
+
+  /** Stops playback, leaves the pacer, closes the socket and returns the port. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopPlayback();
+    this.dtmfReceiver.flush();
+    this.socket.removeAllListeners('message');
+    await new Promise<void>((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve(); // already closed
+      }
+    });
+    this.options.ports.release(this.localPort);
+  }
+
+  private stopPlayback(): void {
+    const playback = this.playback;
+    if (!playback) return;
+    this.playback = undefined;
+    playback.unsubscribe();
+    playback.done();
+  }
+
+  /** One pacer tick: one frame. Timing-critical, so no allocation beyond the packet itself. */
+  private sendFrame(playback: Playback, tick: number): void {
+    const remote = this.remote;
+    const destination = this.destination;
+    if (this.playback !== playback || !remote || !destination) return;
+    if (!this.sending) {
+      playback.lastTick = tick;
+      playback.sent += 1;
+      this.timestamp = (this.timestamp + FRAME_SAMPLES) >>> 0;
+      if (playback.sent === playback.frames) this.stopPlayback();
+      return;
+    }
+    let marker = this.resumed;
+    this.resumed = false;
+    if (playback.lastTick === undefined) {
+      marker = true;
+      this.startTalkspurt();
+    } else if (tick > playback.lastTick + 1) {
+      marker = true; // the pacer skipped ticks: jump the timestamp over them, stay on wall time
+      this.timestamp = (this.timestamp + (tick - playback.lastTick - 1) * FRAME_SAMPLES) >>> 0;
+    }
+    playback.lastTick = tick;
+
+    const packet = Buffer.allocUnsafe(RTP_HEADER_SIZE + FRAME_SAMPLES);
+    writeRtpHeader(packet, {
+      marker,
+      payloadType: remote.payloadType,
+      sequenceNumber: this.sequence,
+      timestamp: this.timestamp,
+      ssrc: this.ssrc,
+    });
+    const start = playback.sent * FRAME_SAMPLES;
+    let frame = playback.pcm.subarray(start, start + FRAME_SAMPLES);
+    if (frame.length < FRAME_SAMPLES) {
+      const padded = new Int16Array(FRAME_SAMPLES);
+      padded.set(frame);
+      frame = padded;
+    }
+    if (remote.codec === 'PCMU') encodeUlawInto(frame, packet, RTP_HEADER_SIZE);
+    else encodeAlawInto(frame, packet, RTP_HEADER_SIZE);
+
+    this.sequence = (this.sequence + 1) & 0xffff;
+    this.timestamp = (this.timestamp + FRAME_SAMPLES) >>> 0;
+    this.packetsSent += 1;
+    this.octetsSent += FRAME_SAMPLES;
+    playback.sent += 1;
+    const last = playback.sent === playback.frames;
+    if (last) playback.unsubscribe();
+    const sent = (err?: Error | null) => {
+      if (err) this.options.logger?.debug({ err, localPort: this.localPort }, 'RTP send failed');
+      if (last && this.playback === playback) this.stopPlayback();
+    };
+    try {
+      this.socket.send(packet, destination.port, destination.address, sent);
+    } catch (err) {
+      sent(err as Error); // e.g. the address family does not match the socket: the playback must still end
+    }
+  }
+
+  /** A playback's first timestamp: where wall time since the session opened puts it, never behind the last one sent. */
+  private startTalkspurt(): void {
+    const elapsed = Math.round(((this.options.pacer.now() - this.openedAt) * SAMPLE_RATE) / 1000);
+    const onWallTime = (this.timestampBase + elapsed) >>> 0;
+    if (((onWallTime - this.timestamp) | 0) > 0) this.timestamp = onWallTime;
+  }
+
+  private receive(message: Buffer, source: RemoteInfo): void {
+    const remote = this.remote;
+    const packet = remote && !this.closing ? parseRtpPacket(message) : undefined;
+    if (!remote || !packet) {
+      this.ignored += 1;
+      return;
+    }
+    const isEvent = packet.payloadType === remote.telephoneEventPayloadType;
+    const codec = isEvent ? undefined : codecOf(packet.payloadType, remote);
+    if (!isEvent && !codec) {
+      this.ignored += 1;
+      return;
+    }
+    if (!this.latched) {
+      this.latched = { address: source.address, port: source.port };
+      if (source.address !== remote.address || source.port !== remote.port) {
+        this.options.logger?.info(
+          {
+            localPort: this.localPort,
+            sdp: `${remote.address}:${remote.port}`,
+            latched: `${source.address}:${source.port}`,
+          },
+          'symmetric RTP: sending to where the far end sends from',
+        );
+      }
+    } else if (source.address !== this.latched.address || source.port !== this.latched.port) {
+      this.ignored += 1;
+      return;
+    }
+
+    const now = this.options.pacer.now();
+    if (!this.received.update(packet.ssrc, packet.sequenceNumber)) return;
+    this.dtmfReceiver.expire(now);
+    if (isEvent) {
+      const event = parseTelephoneEvent(packet.payload);
+      if (event) this.dtmfReceiver.packet(packet.timestamp, event, now);
+      return;
+    }
+    this.received.arrival(packet.timestamp, now);
+    this.recorder?.write(packet, codec!, now);
+  }
+
+  private reportDtmf(digit: string, startedAtMs: number, durationMs: number): void {
+    const dtmf: DtmfDigit = { digit, atMs: Math.round(startedAtMs - this.openedAt), durationMs, source: 'rfc4733' };
+    this.digits.push(dtmf);
+    try {
+      this.onDtmf?.(dtmf);
+    } catch (err) {
+      this.options.logger?.warn({ err }, 'onDtmf handler threw');
+    }
+  }
+}
+
+/** The codec of an audio payload type: the negotiated one, or the static PCMU (0) / PCMA (8). */
+function codecOf(payloadType: number, remote: RtpRemote): G711Codec | undefined {
+  if (payloadType === remote.payloadType) return remote.codec;
+  if (payloadType === PAYLOAD_TYPE.PCMU) return 'PCMU';
+  if (payloadType === PAYLOAD_TYPE.PCMA) return 'PCMA';
+  return undefined;
+}

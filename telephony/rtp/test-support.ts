@@ -1,0 +1,56 @@
+/**
+ * Helpers for the RTP tests (not used by production code): a raw UDP peer that records
+ * what it receives and sends hand-built packets, and a polling wait.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { parseRtpPacket, serializeRtpPacket, type RtpPacket, type RtpPacketInit } from './packet.js';
+
+export class UdpPeer {
+  readonly received: { packet: RtpPacket | undefined; raw: Buffer; from: RemoteInfo }[] = [];
+
+  private constructor(
+    readonly socket: Socket,
+    readonly port: number,
+  ) {
+    socket.on('message', (raw, from) => this.received.push({ packet: parseRtpPacket(raw), raw, from }));
+  }
+
+  static async open(): Promise<UdpPeer> {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    return new UdpPeer(socket, socket.address().port);
+  }
+
+  /** The RTP packets received, parsed. */
+  get packets(): RtpPacket[] {
+    return this.received.flatMap((entry) => (entry.packet ? [entry.packet] : []));
+  }
+
+  send(port: number, datagram: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.socket.send(datagram, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+    );
+  }
+
+  sendRtp(port: number, packet: RtpPacketInit): Promise<void> {
+    return this.send(port, serializeRtpPacket(packet));
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.socket.close(() => resolve()));
+  }
+}
+
+/** Polls `condition` every 5 ms; throws after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

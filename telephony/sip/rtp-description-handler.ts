@@ -1,0 +1,170 @@
+/**
+ * sip.js `SessionDescriptionHandler` that speaks plain SDP and drives an RTP session
+ * instead of WebRTC.
+ *
+ * Offer/answer (RFC 3264) states:
+ *
+ *   idle ──getDescription()──▶ local-offer ──setDescription(answer)──▶ idle (media negotiated)
+ *   idle ──setDescription(offer)──▶ remote-offer ──getDescription()──▶ idle (answer sent)
+ *
+ * The first covers our INVITE and offer-less re-INVITEs; the second a far end's re-INVITE or
+ * UPDATE with SDP (answered with the first common codec, hold direction mirrored).
+ * Provisional answers (183 early media) are not applied for playback: sip.js only hands us
+ * the answer of the 2xx because `earlyMedia` stays off.
+ */
+import { randomInt } from 'node:crypto';
+import type { BodyAndContentType, SessionDescriptionHandler } from 'sip.js';
+import type { Logger } from '../../lib/logger.js';
+import type { Pacer } from '../rtp/pacer.js';
+import type { PortPool } from '../rtp/port-pool.js';
+import { RtpSession, type DtmfDigit, type G711Codec, type RtpStats } from '../rtp/rtp-session.js';
+import { buildAnswer, buildOffer, parseAnswer, type NegotiatedMedia } from './sdp.js';
+
+export interface MediaSettings {
+  /** Address to bind RTP sockets to. */
+  readonly bindAddress: string;
+  /** Address written into SDP `c=` (public address behind NAT); default `bindAddress`. */
+  readonly sdpAddress?: string;
+  readonly codecs: readonly G711Codec[];
+  readonly telephoneEventPayloadType: number;
+  readonly ports: PortPool;
+  readonly pacer: Pacer;
+  readonly logger?: Logger;
+}
+
+const SDP = 'application/sdp';
+
+/** What a call's media produced, captured before the RTP session closes. */
+export interface MediaSnapshot {
+  readonly stats: RtpStats;
+  readonly recording: Int16Array;
+  /** RFC 4733 key presses; `atMs` counts from `startedAt`. */
+  readonly dtmf: readonly DtmfDigit[];
+  /** Epoch ms when the RTP session opened (with our first offer). */
+  readonly startedAt: number;
+}
+
+export class RtpDescriptionHandler implements SessionDescriptionHandler {
+  /** Called whenever negotiation settles on (new) remote media. */
+  onMedia: ((media: NegotiatedMedia) => void) | undefined;
+  private rtp: Promise<RtpSession> | undefined;
+  private state: 'idle' | 'local-offer' | 'remote-offer' = 'idle';
+  private remoteOffer: string | undefined;
+  private negotiated: NegotiatedMedia | undefined;
+  private readonly sessionId = randomInt(1, 2 ** 31);
+  private version = 0;
+  private closing: Promise<void> | undefined;
+  private last: MediaSnapshot | undefined;
+
+  constructor(private readonly settings: MediaSettings) {}
+
+  /** The RTP session, opened on first use (the local port must be in our first offer). */
+  session(): Promise<RtpSession> {
+    this.rtp ??= RtpSession.open({
+      localAddress: this.settings.bindAddress,
+      ports: this.settings.ports,
+      pacer: this.settings.pacer,
+      ...(this.settings.logger ? { logger: this.settings.logger } : {}),
+    });
+    return this.rtp;
+  }
+
+  get media(): NegotiatedMedia | undefined {
+    return this.negotiated;
+  }
+
+  async getDescription(): Promise<BodyAndContentType> {
+    const rtp = await this.session();
+    const local = {
+      sessionId: this.sessionId,
+      sessionVersion: (this.version += 1),
+      address: this.settings.sdpAddress ?? this.settings.bindAddress,
+      port: rtp.localPort,
+      codecs: [...this.settings.codecs],
+      telephoneEventPayloadType: this.settings.telephoneEventPayloadType,
+    };
+    if (this.state === 'remote-offer' && this.remoteOffer) {
+      const { sdp, media } = buildAnswer(this.remoteOffer, local);
+      this.state = 'idle';
+      this.remoteOffer = undefined;
+      this.apply(rtp, media);
+      return { body: sdp, contentType: SDP };
+    }
+    this.state = 'local-offer';
+    return { body: buildOffer(local), contentType: SDP };
+  }
+
+  async setDescription(sdp: string): Promise<void> {
+    if (this.state === 'local-offer') {
+      const media = parseAnswer(sdp, {
+        codecs: [...this.settings.codecs],
+        telephoneEventPayloadType: this.settings.telephoneEventPayloadType,
+      });
+      this.state = 'idle';
+      this.apply(await this.session(), media);
+      return;
+    }
+    this.state = 'remote-offer';
+    this.remoteOffer = sdp;
+  }
+
+  hasDescription(contentType: string): boolean {
+    return contentType.split(';')[0]?.trim().toLowerCase() === SDP;
+  }
+
+  rollbackDescription(): Promise<void> {
+    this.state = 'idle';
+    this.remoteOffer = undefined;
+    return Promise.resolve();
+  }
+
+  /** Sending DTMF is not something a broadcast does; the far end's digits are received by the RTP session. */
+  sendDtmf(): boolean {
+    return false;
+  }
+
+  /** sip.js calls this when the session ends. Captures the media results, then releases the socket. Idempotent. */
+  close(): void {
+    this.closing ??= (this.rtp ?? Promise.resolve(undefined))
+      .then(async (rtp) => {
+        if (!rtp) return;
+        await rtp.close(); // flushes a key press whose end packets never came
+        this.last = { stats: rtp.stats(), recording: rtp.recording(), dtmf: [...rtp.dtmf], startedAt: rtp.startedAt };
+      })
+      .catch((err: unknown) => this.settings.logger?.warn({ err }, 'closing the RTP session failed'));
+  }
+
+  /** Closes (if sip.js has not yet) and returns what the media produced; undefined if no RTP session was opened. */
+  async finish(): Promise<MediaSnapshot | undefined> {
+    this.close();
+    await this.closing;
+    return this.last;
+  }
+
+  /**
+   * Points the RTP session at the negotiated far end. On hold (RFC 3264 `sendonly`/`inactive`,
+   * or the RFC 2543 address 0.0.0.0) the message keeps running on the clock but nothing is
+   * sent, and the previous address is kept for when the far end resumes.
+   */
+  private apply(rtp: RtpSession, media: NegotiatedMedia): void {
+    this.negotiated = media;
+    const theyReceive = media.direction === 'sendrecv' || media.direction === 'recvonly';
+    const nullAddress = media.address === '0.0.0.0' || media.address === '::';
+    rtp.setSending(theyReceive && !nullAddress);
+    if (!nullAddress) this.setRemote(rtp, media);
+    this.onMedia?.(media);
+  }
+
+  private setRemote(rtp: RtpSession, media: NegotiatedMedia): void {
+    rtp.setRemote({
+      address: media.address,
+      port: media.port,
+      codec: media.codec,
+      payloadType: media.payloadType,
+      ...(media.telephoneEventPayloadType !== undefined
+        ? { telephoneEventPayloadType: media.telephoneEventPayloadType }
+        : {}),
+      ptime: media.ptime,
+    });
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * One sip.js `UserAgent` per trunk, created on first use and reused across calls: its own
+ * transport (UDP socket or TCP connection to the trunk), digest credentials, and — when the
+ * trunk asks for it — a `Registerer` that REGISTERs and refreshes before expiry (sip.js
+ * re-registers at 90 % of the granted expiry). A trunk whose configuration changed gets a
+ * fresh user agent.
+ */
+import { randomBytes } from 'node:crypto';
+import { Registerer, UserAgent, type LogLevel, type UserAgentOptions } from 'sip.js';
+import type { Logger } from '../lib/logger.js';
+import type { TrunkConfig } from './call-types.js';
+import type { HostPort } from './sip/addressing.js';
+import { RtpDescriptionHandler, type MediaSettings } from './sip/rtp-description-handler.js';
+import { TcpTransport } from './sip/tcp-transport.js';
+import type { SipTransportOptions } from './sip/transport-base.js';
+import { UdpTransport } from './sip/udp-transport.js';
+
+export interface SignallingSettings {
+  /** Local address for SIP sockets. */
+  readonly bindAddress: string;
+  /** Address peers should use for us (NAT); default the bound address. */
+  readonly publicAddress?: string;
+  readonly userAgentString: string;
+  readonly onTrace?: SipTransportOptions['onTrace'];
+}
+
+interface Entry {
+  readonly key: string;
+  readonly userAgent: UserAgent;
+  readonly registerer?: Registerer;
+  readonly ready: Promise<void>;
+}
+
+const LOG_LEVELS: Record<LogLevel, 'debug' | 'info' | 'warn' | 'error'> = {
+  debug: 'debug',
+  log: 'debug',
+  warn: 'warn',
+  error: 'error',
+};
+
+export class UserAgents {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly signalling: SignallingSettings,
+    private readonly media: Omit<MediaSettings, 'codecs'>,
+    private readonly logger?: Logger,
+  ) {}
+
+  /** The connected (and, if asked, registered) user agent for a trunk. */
+  async get(trunk: TrunkConfig): Promise<UserAgent> {
+    const key = JSON.stringify(trunk);
+    const existing = this.entries.get(trunk.id);
+    if (existing && existing.key === key) {
+      await existing.ready;
+      if (existing.userAgent.isConnected()) return existing.userAgent;
+      await existing.userAgent.reconnect();
+      return existing.userAgent;
+    }
+    if (existing) await this.remove(trunk.id);
+    const entry = this.create(trunk, key);
+    this.entries.set(trunk.id, entry);
+    try {
+      await entry.ready;
+    } catch (err) {
+      await this.remove(trunk.id);
+      throw err;
+    }
+    return entry.userAgent;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.entries.keys()].map((id) => this.remove(id)));
+  }
+
+  private create(trunk: TrunkConfig, key: string): Entry {
+    const placeholder = `vc-${randomBytes(6).toString('hex')}.invalid`;
+    const nextHop: HostPort = trunk.outboundProxy ?? { host: trunk.host, port: trunk.port };
+    const transportOptions: SipTransportOptions = {
+      nextHop,
+      bindAddress: this.signalling.bindAddress,
+      bindPort: 0,
+      placeholder,
+      ...(this.signalling.publicAddress ? { publicAddress: this.signalling.publicAddress } : {}),
+      ...(this.logger ? { logger: this.logger } : {}),
+      ...(this.signalling.onTrace ? { onTrace: this.signalling.onTrace } : {}),
+    };
+    const media: MediaSettings = { ...this.media, codecs: trunk.codecs ?? ['PCMU', 'PCMA'] };
+    const uri = UserAgent.makeURI(`sip:${encodeURIComponent(trunk.username ?? trunk.callerId.number)}@${trunk.host}`);
+    if (!uri) throw new Error(`cannot build a SIP URI for trunk ${trunk.id}`);
+    const options: UserAgentOptions = {
+      uri,
+      ...(trunk.callerId.displayName ? { displayName: trunk.callerId.displayName } : {}),
+      ...(trunk.password ? { authorizationPassword: trunk.password } : {}),
+      ...(trunk.password
+        ? { authorizationUsername: trunk.authUsername ?? trunk.username ?? trunk.callerId.number }
+        : {}),
+      transportConstructor: trunk.transport === 'tcp' ? TcpTransport : UdpTransport,
+      transportOptions,
+      viaHost: placeholder,
+      contactName: randomBytes(6).toString('hex'),
+      contactParams: { transport: trunk.transport },
+      userAgentString: this.signalling.userAgentString,
+      sessionDescriptionHandlerFactory: () => new RtpDescriptionHandler(media),
+      logBuiltinEnabled: false,
+      logLevel: 'warn',
+      logConnector: (level, category, _label, content) =>
+        this.logger?.[LOG_LEVELS[level]]({ sip: category, trunkId: trunk.id }, content),
+    };
+    const userAgent = new UserAgent(options);
+    const registerer = trunk.register
+      ? new Registerer(userAgent, { expires: trunk.registerExpiresSeconds ?? 3600, refreshFrequency: 90 })
+      : undefined;
+    const ready = (async () => {
+      await userAgent.start();
+      if (registerer) await register(registerer);
+    })();
+    return { key, userAgent, ready, ...(registerer ? { registerer } : {}) };
+  }
+
+  private async remove(id: string): Promise<void> {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.entries.delete(id);
+    await entry.ready.catch(() => undefined);
+    if (entry.registerer) await entry.registerer.unregister().catch(() => undefined);
+    await entry.userAgent.stop().catch(() => undefined);
+  }
+}
+
+/** REGISTERs and resolves on the first 2xx; rejects with the final response otherwise. */
+function register(registerer: Registerer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    registerer
+      .register({
+        requestDelegate: {
+          onAccept: () => resolve(),
+          onReject: (response) =>
+            reject(new Error(`REGISTER refused: ${response.message.statusCode} ${response.message.reasonPhrase}`)),
+        },
+      })
+      .catch(reject);
+  });
+}

@@ -1,0 +1,409 @@
+/**
+ * The telephony engine against a real SIP peer: sipp (Debian `sip-tester`) plays the
+ * gateway with the scenarios in test/sipp/, over UDP and over TCP. Each test places a real
+ * call with `TelephonyEngine.dial()` and checks both sides: our `CallResult` and sipp's exit
+ * code (0 only when the call went exactly as the scenario says).
+ *
+ * RTP is proven end to end: against `uas-answer.xml` sipp runs with `-rtp_echo`, so every
+ * packet it received comes back, and the recording of the echo must be our 1 kHz message;
+ * against `uas-answer-play.xml` the recording is sipp's own PCMA pcap.
+ */
+import { createSocket } from 'node:dgram';
+import { createServer, type AddressInfo } from 'node:net';
+import type { CallEvent, CallResult, DialRequest, TrunkConfig } from '../../telephony/call-types.js';
+import { TelephonyEngine } from '../../telephony/engine.js';
+import { decodeWav } from '../../telephony/media/wav.js';
+import { goertzelPower, sineWave } from '../../telephony/media/tone.js';
+import {
+  checkProxyAuthorization,
+  describeSippExit,
+  headerValues,
+  SIPP_DTMF_DIGITS,
+  SIPP_PLAYBACK,
+  startSippUas,
+  type SippInstance,
+  type SippTransport,
+  type SippUasOptions,
+} from '../support/sipp.js';
+
+const AUTH = { username: 'alice', password: 's3cret-pw' };
+const TONE_MS = 1000;
+const tone = sineWave({ frequency: 1000, durationMs: TONE_MS });
+
+let engine: TelephonyEngine;
+const gateways: SippInstance[] = [];
+let trunkNumber = 0;
+
+beforeAll(() => {
+  engine = new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: { min: 41000, max: 41999 } });
+});
+
+afterAll(async () => {
+  await engine.close();
+});
+
+afterEach(async () => {
+  await Promise.all(gateways.splice(0).map((g) => g.stop()));
+});
+
+async function gateway(options: SippUasOptions): Promise<SippInstance> {
+  const instance = await startSippUas({ timeoutMs: 30_000, ringMs: 100, ...options });
+  gateways.push(instance);
+  return instance;
+}
+
+function trunkFor(sipp: SippInstance, transport: SippTransport, extra: Partial<TrunkConfig> = {}): TrunkConfig {
+  trunkNumber += 1;
+  return {
+    id: `test-trunk-${trunkNumber}`,
+    host: '127.0.0.1',
+    port: sipp.port,
+    transport,
+    callerId: { number: '+4930000000', displayName: 'Voicecast Test' },
+    register: false,
+    ...extra,
+  };
+}
+
+interface Placed {
+  readonly result: CallResult;
+  readonly events: CallEvent[];
+}
+
+async function place(trunk: TrunkConfig, overrides: Partial<DialRequest> = {}, signal?: AbortSignal): Promise<Placed> {
+  const events: CallEvent[] = [];
+  const result = await engine.dial(
+    {
+      trunk,
+      destination: '+4930123456',
+      audio: tone,
+      ringTimeoutMs: 10_000,
+      maxCallMs: 20_000,
+      record: true,
+      onEvent: (event) => events.push(event),
+      ...overrides,
+    },
+    signal,
+  );
+  return { result, events };
+}
+
+async function expectSippExit(sipp: SippInstance, code: number): Promise<void> {
+  const exit = await sipp.waitForExit(35_000);
+  if (exit.code !== code) {
+    throw new Error(`sipp ${describeSippExit(exit)}, expected exit ${code}\n${sipp.diagnostics()}`);
+  }
+}
+
+function rms(samples: Int16Array): number {
+  let sum = 0;
+  for (const s of samples) sum += s * s;
+  return samples.length ? Math.sqrt(sum / samples.length) : 0;
+}
+
+function expectTimesInOrder(result: CallResult): void {
+  const { invite, ringing, answer, end } = result.times;
+  if (ringing) expect(ringing.getTime()).toBeGreaterThanOrEqual(invite.getTime());
+  if (answer) expect(answer.getTime()).toBeGreaterThanOrEqual((ringing ?? invite).getTime());
+  expect(end.getTime()).toBeGreaterThanOrEqual((answer ?? ringing ?? invite).getTime());
+}
+
+describe.each<SippTransport>(['udp', 'tcp'])('dial over %s', (transport) => {
+  test('answered: the message is played, sipp echoes every packet, the recording is our 1 kHz tone, we hang up', async () => {
+    const sipp = await gateway({ scenario: 'uas-answer', transport, ringMs: 300, extraArgs: ['-rtp_echo'] });
+    const { result, events } = await place(trunkFor(sipp, transport));
+
+    expect(result).toMatchObject({
+      outcome: 'answered',
+      sipCode: 200,
+      sipReason: 'OK',
+      hungUpBy: 'us',
+      endReason: 'message played',
+    });
+    expect(result.codec).toBe('PCMU');
+    expect(result.callId).toEqual(expect.any(String));
+    expectTimesInOrder(result);
+    expect(result.times.ringing).toBeDefined();
+    expect(result.times.answer!.getTime() - result.times.ringing!.getTime()).toBeGreaterThanOrEqual(250);
+    expect(events.map((e) => e.type)).toEqual(['trying', 'ringing', 'answered', 'ended']);
+
+    const frames = TONE_MS / 20;
+    expect(result.rtp?.packetsSent).toBe(frames);
+    // Echoed by sipp: what came back is what reached the far end (loopback loses nothing,
+    // the last one or two may still be in flight at our BYE).
+    expect(result.rtp?.packetsReceived).toBeGreaterThanOrEqual(frames - 3);
+    expect(result.rtp?.packetsReceived).toBeLessThanOrEqual(frames);
+    expect(result.rtp?.packetsLost).toBe(0);
+
+    const wav = decodeWav(result.recording!);
+    expect(wav).toMatchObject({ sampleRate: 8000, channels: 1 });
+    expect(wav.samples.length).toBeGreaterThanOrEqual((frames - 5) * 160);
+    const at1k = goertzelPower(wav.samples, 1000);
+    expect(at1k).toBeGreaterThan(100 * goertzelPower(wav.samples, 600));
+    expect(at1k).toBeGreaterThan(100 * goertzelPower(wav.samples, 1400));
+    expect(rms(wav.samples)).toBeGreaterThan(8000);
+
+    await expectSippExit(sipp, 0);
+    // Our INVITE as sipp saw it: Via with rport and branch, Contact and SDP on our address.
+    const invite = sipp.messages().find((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '))!;
+    expect(invite.startLine).toBe(
+      `INVITE sip:+4930123456@127.0.0.1:${sipp.port}${transport === 'tcp' ? ';transport=tcp' : ''} SIP/2.0`,
+    );
+    expect(headerValues(invite, 'Via')[0]).toMatch(
+      new RegExp(`^SIP/2.0/${transport.toUpperCase()} 127\\.0\\.0\\.1:\\d+;.*branch=z9hG4bK`),
+    );
+    expect(headerValues(invite, 'Via')[0]).toContain('rport');
+    expect(headerValues(invite, 'Contact')[0]).toMatch(new RegExp(`@127\\.0\\.0\\.1:\\d+;transport=${transport}`));
+    expect(headerValues(invite, 'From')[0]).toMatch(/^"Voicecast Test" <sip:\+4930000000@127\.0\.0\.1>;tag=/);
+    expect(invite.body).toMatch(/^m=audio \d+ RTP\/AVP 0 8 101\r?$/m);
+    expect(invite.body).toMatch(/^c=IN IP4 127\.0\.0\.1\r?$/m);
+  });
+
+  test('the far end hangs up in the middle of the message: remote BYE answered, playback stopped', async () => {
+    const sipp = await gateway({ scenario: 'uas-remote-bye', transport, talkMs: 1500 });
+    const message = sineWave({ frequency: 1000, durationMs: 6000 });
+    const { result } = await place(trunkFor(sipp, transport), { audio: message });
+
+    expect(result).toMatchObject({ outcome: 'answered', hungUpBy: 'them', endReason: 'remote hang-up', codec: 'PCMA' });
+    const talkMs = result.times.end.getTime() - result.times.answer!.getTime();
+    expect(talkMs).toBeGreaterThanOrEqual(1400);
+    expect(talkMs).toBeLessThan(4000);
+    // Stopped at the BYE: about 1.5 s of our 6 s message went out.
+    expect(result.rtp!.packetsSent).toBeGreaterThan(50);
+    expect(result.rtp!.packetsSent).toBeLessThan(200);
+    // sipp's PCMA pcap arrived and was recorded.
+    expect(result.rtp!.packetsReceived).toBeGreaterThan(30);
+    expect(rms(decodeWav(result.recording!).samples)).toBeGreaterThan(100);
+    await expectSippExit(sipp, 0);
+  });
+
+  test('401 challenge: digest answered with the trunk credentials, sipp verifies it', async () => {
+    const sipp = await gateway({ scenario: 'uas-401', transport, auth: AUTH });
+    const trunk = trunkFor(sipp, transport, { username: AUTH.username, password: AUTH.password });
+    const { result } = await place(trunk, { audio: tone.subarray(0, 8000 / 2) });
+    expect(result).toMatchObject({ outcome: 'answered', sipCode: 200, hungUpBy: 'us' });
+    await expectSippExit(sipp, 0);
+    const authorized = sipp
+      .messages()
+      .filter((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '))
+      .map((m) => headerValues(m, 'Authorization')[0]);
+    expect(authorized[0]).toBeUndefined();
+    expect(authorized[1]).toMatch(/^Digest .*qop=auth/);
+  });
+
+  test('401 with the wrong password: the gateway refuses (403), reported as rejected, nothing left hanging', async () => {
+    const sipp = await gateway({ scenario: 'uas-401', transport, auth: AUTH });
+    const trunk = trunkFor(sipp, transport, { username: AUTH.username, password: 'wrong-password' });
+    const { result } = await place(trunk);
+    expect(result).toMatchObject({ outcome: 'rejected', sipCode: 403, sipReason: 'Forbidden' });
+    expect(result.rtp).toBeUndefined();
+    expect(result.recording).toBeUndefined();
+    await expectSippExit(sipp, 1); // the scenario counts a wrong digest as a failed call
+  });
+
+  test('407 challenge: Proxy-Authorization with qop=auth, recomputed from the trace', async () => {
+    const sipp = await gateway({ scenario: 'uas-407', transport });
+    const trunk = trunkFor(sipp, transport, { username: AUTH.username, password: AUTH.password });
+    const { result } = await place(trunk, { audio: tone.subarray(0, 8000 / 2) });
+    expect(result).toMatchObject({ outcome: 'answered', sipCode: 200 });
+    await expectSippExit(sipp, 0);
+    const check = checkProxyAuthorization(sipp.messages(), { ...AUTH, realm: 'voicecast.test' });
+    expect(check.problems).toEqual([]);
+    expect(check).toMatchObject({ ok: true, uriMatchesRequest: true });
+    expect(check.params).toMatchObject({ qop: 'auth', algorithm: 'MD5' });
+  });
+
+  test.each([
+    ['uas-486', 'busy', 486, 'Busy Here'],
+    ['uas-603', 'rejected', 603, 'Decline'],
+    ['uas-404', 'invalid_number', 404, 'Not Found'],
+  ])('%s: outcome %s with the exact SIP code and reason', async (scenario, outcome, code, reason) => {
+    const sipp = await gateway({ scenario, transport });
+    const { result, events } = await place(trunkFor(sipp, transport));
+    expect(result).toMatchObject({ outcome, sipCode: code, sipReason: reason, endReason: `${code} ${reason}` });
+    expect(result.times.answer).toBeUndefined();
+    expect(result.rtp).toBeUndefined();
+    expect(events.at(-1)).toMatchObject({ type: 'ended', outcome });
+    await expectSippExit(sipp, 0); // sipp got its ACK
+  });
+
+  test('ringing forever: CANCEL at the ring timeout, 487 handled, no_answer', async () => {
+    const sipp = await gateway({ scenario: 'uas-ring-forever', transport });
+    const { result } = await place(trunkFor(sipp, transport), { ringTimeoutMs: 1500 });
+    expect(result).toMatchObject({ outcome: 'no_answer', sipCode: 487, endReason: 'ring timeout' });
+    const rang = result.times.end.getTime() - result.times.invite.getTime();
+    expect(rang).toBeGreaterThanOrEqual(1500);
+    expect(rang).toBeLessThan(5000);
+    await expectSippExit(sipp, 0);
+    const cancel = sipp.messages().find((m) => m.direction === 'received' && m.startLine.startsWith('CANCEL '));
+    expect(cancel).toBeDefined();
+  });
+
+  test('183 early media then 200: ringing at the 183, the message starts only after the answer', async () => {
+    const sipp = await gateway({ scenario: 'uas-early-media', transport, ringMs: 800, extraArgs: ['-rtp_echo'] });
+    const { result, events } = await place(trunkFor(sipp, transport));
+    expect(result).toMatchObject({ outcome: 'answered', endReason: 'message played' });
+    expect(events.find((e) => e.type === 'ringing')).toMatchObject({ sipCode: 183 });
+    expect(result.times.answer!.getTime() - result.times.ringing!.getTime()).toBeGreaterThanOrEqual(700);
+    // The whole message went out after the 200 OK: it takes its full length from the answer.
+    expect(result.rtp!.packetsSent).toBe(TONE_MS / 20);
+    expect(result.times.end.getTime() - result.times.answer!.getTime()).toBeGreaterThanOrEqual(TONE_MS - 40);
+    await expectSippExit(sipp, 0);
+  });
+
+  test('RFC 4733 DTMF from the callee: every digit reported, as events and in the result', async () => {
+    const sipp = await gateway({ scenario: 'uas-answer-dtmf', transport });
+    const message = sineWave({ frequency: 440, durationMs: 2500 });
+    const { result, events } = await place(trunkFor(sipp, transport), { audio: message });
+    expect(result.outcome).toBe('answered');
+    expect(result.dtmf.map((d) => d.digit)).toEqual(SIPP_DTMF_DIGITS);
+    expect(result.dtmf.every((d) => d.source === 'rfc4733')).toBe(true);
+    expect(events.filter((e) => e.type === 'dtmf').map((e) => (e.type === 'dtmf' ? e.digit : ''))).toEqual(
+      SIPP_DTMF_DIGITS,
+    );
+    // sipp sends them 300 ms after the ACK, 400 ms apart.
+    const times = result.dtmf.map((d) => d.atMs);
+    expect(times[0]).toBeGreaterThanOrEqual(200);
+    expect(times[0]).toBeLessThan(1000);
+    expect(times[1] - times[0]).toBeGreaterThan(250);
+    await expectSippExit(sipp, 0);
+  });
+
+  test('aborting while it rings sends CANCEL: cancelled', async () => {
+    const sipp = await gateway({ scenario: 'uas-ring-forever', transport });
+    const abort = new AbortController();
+    const placed = place(trunkFor(sipp, transport), { ringTimeoutMs: 20_000 }, abort.signal);
+    setTimeout(() => abort.abort(), 700);
+    const { result } = await placed;
+    expect(result).toMatchObject({ outcome: 'cancelled', sipCode: 487, endReason: 'aborted while ringing' });
+    await expectSippExit(sipp, 0);
+  });
+});
+
+describe('dial: the rest of the contract', () => {
+  test('aborting an answered call sends BYE at once', async () => {
+    const sipp = await gateway({ scenario: 'uas-answer-play', transport: 'udp' });
+    const abort = new AbortController();
+    const long = sineWave({ frequency: 1000, durationMs: 10_000 });
+    const placed = place(
+      trunkFor(sipp, 'udp'),
+      { audio: long, onEvent: (e) => e.type === 'answered' && setTimeout(() => abort.abort(), 1000) },
+      abort.signal,
+    );
+    const { result } = await placed;
+    expect(result).toMatchObject({ outcome: 'answered', hungUpBy: 'us', endReason: 'aborted' });
+    expect(result.times.end.getTime() - result.times.answer!.getTime()).toBeLessThan(2500);
+    expect(result.rtp!.packetsSent).toBeLessThan(150);
+    // sipp's pcap (PCMA, 30 ms packets) is in the recording.
+    expect(result.codec).toBe(SIPP_PLAYBACK.codec);
+    expect(result.rtp!.packetsReceived).toBeGreaterThan(20);
+    expect(rms(decodeWav(result.recording!).samples)).toBeGreaterThan(100);
+    await expectSippExit(sipp, 0);
+  });
+
+  test('the maximum call length ends a call whose message is longer', async () => {
+    const sipp = await gateway({ scenario: 'uas-answer', transport: 'udp' });
+    const long = sineWave({ frequency: 1000, durationMs: 10_000 });
+    const { result } = await place(trunkFor(sipp, 'udp'), { audio: long, maxCallMs: 1200 });
+    expect(result).toMatchObject({ outcome: 'answered', hungUpBy: 'us', endReason: 'max call length' });
+    expect(result.rtp!.packetsSent).toBeGreaterThan(40);
+    expect(result.rtp!.packetsSent).toBeLessThan(100);
+    await expectSippExit(sipp, 0);
+  });
+
+  test('not recording: no recording in the result', async () => {
+    const sipp = await gateway({ scenario: 'uas-answer', transport: 'udp' });
+    const { result } = await place(trunkFor(sipp, 'udp'), { record: false, audio: tone.subarray(0, 1600) });
+    expect(result.outcome).toBe('answered');
+    expect(result.recording).toBeUndefined();
+    await expectSippExit(sipp, 0);
+  });
+
+  test('a destination that is not a number never reaches the network', async () => {
+    const trunk: TrunkConfig = {
+      id: 'never-used',
+      host: '127.0.0.1',
+      port: 9,
+      transport: 'udp',
+      callerId: { number: '100' },
+      register: false,
+    };
+    const { result } = await place(trunk, { destination: 'alice;evil=1' });
+    expect(result).toMatchObject({ outcome: 'invalid_number', endReason: 'not a dialable number' });
+  });
+
+  test('a TCP trunk nobody listens on: unavailable, quickly', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const probe = createServer();
+      probe.listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const trunk: TrunkConfig = {
+      id: 'dead-tcp',
+      host: '127.0.0.1',
+      port: closed,
+      transport: 'tcp',
+      callerId: { number: '100' },
+      register: false,
+    };
+    const started = Date.now();
+    const { result } = await place(trunk);
+    expect(result.outcome).toBe('unavailable');
+    expect(result.endReason).toMatch(/trunk unreachable/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  test('our user agent survives garbage on its SIP port and answers OPTIONS', async () => {
+    const sipp = await gateway({ scenario: 'uas-answer', transport: 'udp' });
+    const trunk = trunkFor(sipp, 'udp');
+    await place(trunk, { audio: tone.subarray(0, 1600) });
+    await expectSippExit(sipp, 0);
+    const invite = sipp.messages().find((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '))!;
+    const uaPort = Number(/127\.0\.0\.1:(\d+)/.exec(headerValues(invite, 'Via')[0])![1]);
+    const contact = /<([^>]+)>/.exec(headerValues(invite, 'Contact')[0])![1];
+
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const replies: string[] = [];
+    socket.on('message', (m) => replies.push(m.toString('latin1')));
+    const send = (text: string) =>
+      new Promise<void>((resolve) => socket.send(text, uaPort, '127.0.0.1', () => resolve()));
+    const local = socket.address().port;
+    try {
+      await send('\u0000\u0001garbage that is not SIP\r\n\r\n');
+      await send('INVITE sip:x SIP/2.0\r\nContent-Length: 99999\r\n\r\nv=0');
+      const options = (uri: string, callId: string) =>
+        send(
+          [
+            `OPTIONS ${uri} SIP/2.0`,
+            `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bK-${callId};rport`,
+            'Max-Forwards: 70',
+            'From: <sip:monitor@127.0.0.1>;tag=mon1',
+            `To: <${uri}>`,
+            `Call-ID: ${callId}@127.0.0.1`,
+            'CSeq: 1 OPTIONS',
+            'Content-Length: 0',
+            '',
+            '',
+          ].join('\r\n'),
+        );
+      const statusOf = async (callId: string) => {
+        const deadline = Date.now() + 3000;
+        let reply: string | undefined;
+        while (!(reply = replies.find((r) => r.includes(`${callId}@`))) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return reply?.split('\r\n')[0];
+      };
+      // A keep-alive to the Contact we gave the gateway: 200. To a user that is not us: 404 (RFC 3261 §8.2.2.1).
+      await options(contact, 'options-probe-1');
+      await options(`sip:someone-else@127.0.0.1:${uaPort}`, 'options-probe-2');
+      expect(await statusOf('options-probe-1')).toBe('SIP/2.0 200 OK');
+      expect(await statusOf('options-probe-2')).toBe('SIP/2.0 404 Not Found');
+    } finally {
+      socket.close();
+    }
+  });
+});
