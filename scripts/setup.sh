@@ -145,6 +145,8 @@ check_postgres() {
 
 ensure_node
 ensure_packages
+# sip.js's parser re-decodes its grammar on every header; the patch is idempotent and checks the version.
+node scripts/patch-sip-js.cjs || die "patching sip.js failed (see above)."
 ensure_go_tool temporal "$TEMPORAL_MODULE" "$TEMPORAL_VERSION" "about a minute the first time"
 ensure_go_tool minio "$MINIO_MODULE" "$MINIO_VERSION" "several minutes the first time"
 check_postgres

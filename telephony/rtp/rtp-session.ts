@@ -86,6 +86,8 @@ interface Playback {
   lastTick: number | undefined;
   unsubscribe: () => void;
   readonly done: () => void;
+  /** Send callback of the last frame. */
+  readonly lastSent: () => void;
 }
 
 export class RtpSession {
@@ -184,6 +186,9 @@ export class RtpSession {
         done: () => {
           signal?.removeEventListener('abort', onAbort);
           resolve();
+        },
+        lastSent: () => {
+          if (this.playback === playback) this.stopPlayback();
         },
       };
       this.playback = playback;
@@ -295,14 +300,15 @@ export class RtpSession {
     playback.sent += 1;
     const last = playback.sent === playback.frames;
     if (last) playback.unsubscribe();
-    const sent = (err?: Error | null) => {
-      if (err) this.options.logger?.debug({ err, localPort: this.localPort }, 'RTP send failed');
-      if (last && this.playback === playback) this.stopPlayback();
-    };
+    // Only the last frame gets a callback (it ends the playback); a failed send of any other
+    // is reported through the socket's 'error' event. One closure per playback, not per packet.
     try {
-      this.socket.send(packet, destination.port, destination.address, sent);
+      if (last) this.socket.send(packet, destination.port, destination.address, playback.lastSent);
+      else this.socket.send(packet, destination.port, destination.address);
     } catch (err) {
-      sent(err as Error); // e.g. the address family does not match the socket: the playback must still end
+      // e.g. the address family does not match the socket: the playback must still end
+      this.options.logger?.debug({ err, localPort: this.localPort }, 'RTP send failed');
+      if (last) playback.lastSent();
     }
   }
 

@@ -2,12 +2,14 @@
  * SIP over UDP (RFC 3261 §18) on one `dgram` socket per user agent. Requests go to the next
  * hop; responses to where the request's top Via says (`received`/`rport` first). "Connected"
  * means the socket is bound. A datagram carries exactly one message; CRLF keep-alives and
- * datagrams that are not SIP are ignored.
+ * datagrams that are not SIP are ignored. Requests are retransmitted until answered
+ * (timers A and E, which sip.js lacks: see udp-retransmitter.ts).
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { Logger } from 'sip.js/lib/core/log/logger.js';
 import { responseDestination, type HostPort } from './addressing.js';
 import { SipTransportBase, type SipTransportOptions } from './transport-base.js';
+import { UdpRetransmitter } from './udp-retransmitter.js';
 
 /** Large enough for any SIP datagram; UDP's own limit is 65,507 bytes. */
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -15,6 +17,13 @@ const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 export class UdpTransport extends SipTransportBase {
   readonly protocol = 'UDP';
   private socket: Socket | undefined;
+  private readonly retransmitter = new UdpRetransmitter((message) => {
+    const to = this.options.nextHop;
+    this.sendDatagram(message, to).then(
+      () => this.options.onTrace?.('out', message, to),
+      (err: unknown) => this.options.logger?.debug({ err }, 'SIP retransmission failed'),
+    );
+  });
 
   /** sip.js calls `new transportConstructor(logger, transportOptions)`. */
   constructor(_sipLogger: Logger, options: SipTransportOptions) {
@@ -42,7 +51,9 @@ export class UdpTransport extends SipTransportBase {
         socket.on('error', (err) => this.lost(err));
         socket.on('message', (data, rinfo) => {
           if (data.length < 16 || data.every((b) => b === 0x0d || b === 0x0a)) return; // keep-alive / noise
-          this.deliver(data.toString('utf8'), { host: rinfo.address, port: rinfo.port });
+          const message = data.toString('utf8');
+          this.retransmitter.received(message);
+          this.deliver(message, { host: rinfo.address, port: rinfo.port });
         });
         this.socket = socket;
         resolve();
@@ -53,16 +64,23 @@ export class UdpTransport extends SipTransportBase {
   protected close(): Promise<void> {
     const socket = this.socket;
     this.socket = undefined;
+    this.retransmitter.clear();
     return new Promise((resolve) => (socket ? socket.close(() => resolve()) : resolve()));
   }
 
-  protected write(message: string): Promise<HostPort> {
-    const socket = this.socket;
-    if (!socket) return Promise.reject(new Error('UDP socket is closed'));
+  protected async write(message: string): Promise<HostPort> {
     const isResponse = message.startsWith('SIP/2.0 ');
     const to = (isResponse ? responseDestination(message) : undefined) ?? this.options.nextHop;
+    await this.sendDatagram(message, to);
+    this.retransmitter.sent(message);
+    return to;
+  }
+
+  private sendDatagram(message: string, to: HostPort): Promise<void> {
+    const socket = this.socket;
+    if (!socket) return Promise.reject(new Error('UDP socket is closed'));
     return new Promise((resolve, reject) => {
-      socket.send(Buffer.from(message, 'utf8'), to.port, to.host, (err) => (err ? reject(err) : resolve(to)));
+      socket.send(Buffer.from(message, 'utf8'), to.port, to.host, (err) => (err ? reject(err) : resolve()));
     });
   }
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../scripts/services/index.js';
 import { decodeWav } from '../../telephony/media/wav.js';
-import { startSippUas, type SippInstance } from '../support/sipp.js';
+import { startSippUas, type SippInstance } from '../../scripts/services/sipp.js';
 
 const CLI = join(repoRoot(), 'dist', 'telephony', 'cli', 'dial-cli.js');
 const gateways: SippInstance[] = [];

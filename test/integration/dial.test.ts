@@ -24,7 +24,7 @@ import {
   type SippInstance,
   type SippTransport,
   type SippUasOptions,
-} from '../support/sipp.js';
+} from '../../scripts/services/sipp.js';
 
 const AUTH = { username: 'alice', password: 's3cret-pw' };
 const TONE_MS = 1000;
@@ -280,7 +280,46 @@ describe.each<SippTransport>(['udp', 'tcp'])('dial over %s', (transport) => {
   });
 });
 
+/** A UDP relay between us and sipp that drops the first datagram from us starting with each of `drop`. */
+async function lossyRelay(
+  to: number,
+  drop: readonly string[],
+): Promise<{ port: number; dropped: string[]; close(): void }> {
+  const socket = createSocket('udp4');
+  const dropped: string[] = [];
+  let client: number | undefined;
+  socket.on('message', (data, from) => {
+    if (from.port === to) {
+      if (client !== undefined) socket.send(data, client, '127.0.0.1');
+      return;
+    }
+    client = from.port;
+    const text = data.toString('latin1');
+    const method = drop.find((m) => text.startsWith(`${m} `) && !dropped.includes(m));
+    if (method) dropped.push(method);
+    else socket.send(data, to, '127.0.0.1');
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { port: socket.address().port, dropped, close: () => socket.close() };
+}
+
 describe('dial: the rest of the contract', () => {
+  test('UDP: a lost INVITE and a lost BYE are sent again (timers A and E; sip.js has neither)', async () => {
+    const sipp = await gateway({ scenario: 'uas-answer', transport: 'udp' });
+    const relay = await lossyRelay(sipp.port, ['INVITE', 'BYE']);
+    try {
+      const trunk = { ...trunkFor(sipp, 'udp'), port: relay.port };
+      const { result } = await place(trunk, { audio: tone.subarray(0, 1600) });
+      expect(result).toMatchObject({ outcome: 'answered', endReason: 'message played' });
+      // The INVITE went again after T1 (500 ms).
+      expect(result.times.answer!.getTime() - result.times.invite.getTime()).toBeGreaterThanOrEqual(450);
+      await expectSippExit(sipp, 0); // it got the BYE
+      expect(relay.dropped).toEqual(['INVITE', 'BYE']);
+    } finally {
+      relay.close();
+    }
+  });
+
   test('aborting an answered call sends BYE at once', async () => {
     const sipp = await gateway({ scenario: 'uas-answer-play', transport: 'udp' });
     const abort = new AbortController();

@@ -1,7 +1,7 @@
 /**
  * Self-test of the gateway scenarios in this folder: each `uas-*.xml` runs against a sipp
  * caller (`uac-*.xml`) over UDP and over TCP, and both must exit 0. This proves the
- * scenarios (and test/support/sipp.ts) before our engine is put in the caller's place.
+ * scenarios (and scripts/services/sipp.ts) before our engine is put in the caller's place.
  * RTP that sipp plays is caught by a UDP socket of ours whose port the caller advertises.
  */
 import { createSocket, type Socket } from 'node:dgram';
@@ -22,7 +22,7 @@ import {
   type SippTransport,
   type SippUacOptions,
   type SippUasOptions,
-} from '../support/sipp.js';
+} from '../../scripts/services/sipp.js';
 import type { ExitInfo } from '../../scripts/services/index.js';
 
 const AUTH = { username: 'alice', password: 's3cret-pw' };

@@ -1,7 +1,8 @@
 /**
- * sipp (Debian `sip-tester` 3.6.1) as the far end of our calls: {@link startSippUas} runs
- * one of the gateway scenarios in `test/sipp/` on free loopback ports, and the test asserts
- * its exit code once our call ended (0 = every call went exactly as the scenario says).
+ * sipp (Debian `sip-tester` 3.6.1) as the far end of our calls, for the tests and the SIP
+ * benchmark: {@link startSippUas} runs one of the gateway scenarios in `test/sipp/` on free
+ * loopback ports, and the test asserts its exit code once our call ended (0 = every call
+ * went exactly as the scenario says).
  * {@link startSippUac} runs sipp as the caller, for the scenarios' own self-test.
  *
  * sipp 3.6.1 traps handled here (see also ../shared/sip-testing.md):
@@ -18,17 +19,11 @@ import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  describeExit,
-  freePort,
-  repoRoot,
-  startProcess,
-  tailFile,
-  type ExitInfo,
-  type ManagedProcess,
-  type Probe,
-} from '../../scripts/services/index.js';
+import { isAbsolute, join } from 'node:path';
+import { describeExit, startProcess, tailFile, type ExitInfo, type ManagedProcess } from './managed-process';
+import { repoRoot } from './paths';
+import { freePort } from './ports';
+import type { Probe } from './probes';
 
 /** The RFC 4733 digits `uas-answer-dtmf.xml` sends, in order (payload type 101). */
 export const SIPP_DTMF_DIGITS: readonly string[] = ['1', '5', '#'];
@@ -46,7 +41,7 @@ export const SIPP_PLAYBACK = {
 export type SippTransport = 'udp' | 'tcp';
 
 interface CommonOptions {
-  /** File name in `test/sipp/`, e.g. `uas-answer.xml` (the `.xml` may be left off). */
+  /** File name in `test/sipp/`, e.g. `uas-answer.xml` (the `.xml` may be left off), or an absolute path. */
   readonly scenario: string;
   readonly transport: SippTransport;
   /** `-key name value` pairs for `[name]` in the scenario. */
@@ -55,6 +50,8 @@ interface CommonOptions {
   readonly calls?: number;
   /** sipp quits with exit 255 (a failure) after this long. Whole seconds; default 30 s. */
   readonly timeoutMs?: number;
+  /** False: reaching `timeoutMs` is the planned end (exit 97, as for a timed benchmark run). Default true. */
+  readonly timeoutIsError?: boolean;
   readonly extraArgs?: readonly string[];
 }
 
@@ -148,7 +145,7 @@ async function launch(
   remote?: string,
 ): Promise<{ instance: SippInstance; child: ManagedProcess }> {
   const name = options.scenario.endsWith('.xml') ? options.scenario : `${options.scenario}.xml`;
-  const scenarioFile = join(SCENARIO_DIR, name);
+  const scenarioFile = isAbsolute(name) ? name : join(SCENARIO_DIR, name);
   if (!existsSync(scenarioFile)) throw new Error(`no sipp scenario ${scenarioFile}`);
   if (!existsSync(SIPP)) throw new Error(`${SIPP} not found: run scripts/test-tools.sh (Debian package sip-tester)`);
   const port = options.transport === 'udp' ? await freeUdpPort(LOOPBACK) : await freePort(LOOPBACK);
@@ -164,7 +161,8 @@ async function launch(
     ...['-i', LOOPBACK, '-mi', LOOPBACK, '-p', String(port), '-mp', String(mediaPort), '-cp', String(controlPort)],
     ...['-m', String(options.calls ?? 1), '-nostdin'],
     ...['-trace_err', '-trace_msg', '-trace_logs', '-message_file', traceFile, '-error_file', errorFile],
-    ...['-log_file', logFile, '-timeout', `${Math.ceil((options.timeoutMs ?? 30_000) / 1000)}s`, '-timeout_error'],
+    ...['-log_file', logFile, '-timeout', `${Math.ceil((options.timeoutMs ?? 30_000) / 1000)}s`],
+    ...(options.timeoutIsError === false ? [] : ['-timeout_error']),
     ...Object.entries(keys).flatMap(([key, value]) => ['-key', key, value]),
     ...roleArgs,
     ...(options.extraArgs ?? []),

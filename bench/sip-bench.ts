@@ -1,0 +1,269 @@
+/**
+ * `make bench-sip`: what the telephony engine sustains on this machine, against sipp on
+ * 127.0.0.1. Prints figures; asserts nothing (targets are for people to read, not for CI).
+ *
+ * (a) Calls per second for BENCH_CPS_SECONDS (default 30) against a sipp gateway that
+ *     answers and hangs up at once (bench/sipp/uas-answer-hangup.xml), with up to
+ *     BENCH_CPS_CONCURRENCY (default 50) calls in flight; then sipp's own caller
+ *     (bench/sipp/uac-remote-bye.xml, same concurrency limit) against a fresh gateway of the
+ *     same scenario; the ratio of the two. Also: open handles before and after the thousands
+ *     of calls, once sip.js's transaction timers (Timer D/K, up to 32 s) have run out: a leak
+ *     shows as a difference.
+ * (b) BENCH_CALLS (default 100,500,1000) simultaneous calls, each playing a 10 s message to
+ *     a sipp gateway (test/sipp/uas-answer.xml), placed at BENCH_RAMP_CPS (default 200) per
+ *     second — sipp's 64 KB socket buffer drops a burst of a few hundred INVITEs at once —
+ *     so that all 1,000 are live together from 5 s to 10 s: the interval between consecutive RTP packets
+ *     of each call as tcpdump timestamps them on the wire, its deviation from 20 ms (p50, p99,
+ *     max), and this process's CPU (share of one core over the run) and peak RSS.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../scripts/services/paths.js';
+import { startSippUac, startSippUas, type SippInstance } from '../scripts/services/sipp.js';
+import type { CallResult, TrunkConfig } from '../telephony/call-types.js';
+import { TelephonyEngine } from '../telephony/engine.js';
+import { sineWave } from '../telephony/media/tone.js';
+import { intervalJitter, startCapture } from './rtp-capture.js';
+
+const CPS_SECONDS = Number(process.env.BENCH_CPS_SECONDS ?? 30);
+const CPS_CONCURRENCY = Number(process.env.BENCH_CPS_CONCURRENCY ?? 50);
+const CALLS = (process.env.BENCH_CALLS ?? '100,500,1000').split(',').map(Number);
+const RAMP_CPS = Number(process.env.BENCH_RAMP_CPS ?? 200);
+const MESSAGE_MS = 10_000;
+const workDir = mkdtempSync(join(tmpdir(), 'voicecast-bench-sip-'));
+const gatewayScenario = join(repoRoot(), 'bench', 'sipp', 'uas-answer-hangup.xml');
+const callerScenario = join(repoRoot(), 'bench', 'sipp', 'uac-remote-bye.xml');
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function trunk(sipp: SippInstance, id: string): TrunkConfig {
+  return { id, host: '127.0.0.1', port: sipp.port, transport: 'udp', callerId: { number: '100' }, register: false };
+}
+
+function engine(): TelephonyEngine {
+  return new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: { min: 30000, max: 33999 } });
+}
+
+function resources(): { text: string; count: number } {
+  const kinds = process.getActiveResourcesInfo().filter((kind) => kind !== 'TTYWrap');
+  const counts = new Map<string, number>();
+  for (const kind of kinds) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return { text: [...counts].map(([kind, n]) => `${kind}×${n}`).join(' '), count: kinds.length };
+}
+
+/** Waits until no more resources are active than `count` (or `limitMs`); returns the time waited. */
+async function settle(count: number, limitMs: number): Promise<number> {
+  const started = performance.now();
+  while (resources().count > count && performance.now() - started < limitMs) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return performance.now() - started;
+}
+
+function cpuShare(start: NodeJS.CpuUsage, wallMs: number): string {
+  const used = process.cpuUsage(start);
+  return `${(((used.user + used.system) / 1000 / wallMs) * 100).toFixed(0)} %`;
+}
+
+async function ourCps(): Promise<number> {
+  const sipp = await startSippUas({
+    scenario: gatewayScenario,
+    transport: 'udp',
+    calls: 10_000_000,
+    ringMs: 0,
+    timeoutMs: (CPS_SECONDS + 120) * 1000,
+  });
+  const calls = engine();
+  const message = sineWave({ frequency: 1000, durationMs: 1000 });
+  const outcomes = new Map<string, number>();
+  const count = (result: CallResult) => {
+    const key =
+      result.outcome === 'answered' && result.hungUpBy === 'them' ? 'ok' : `${result.outcome}/${result.endReason}`;
+    outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+  };
+  try {
+    // One warm-up call creates the user agent and its socket, so the leak check compares like with like.
+    count(
+      await calls.dial({
+        trunk: trunk(sipp, 'bench'),
+        destination: '1',
+        audio: message,
+        ringTimeoutMs: 5000,
+        maxCallMs: 5000,
+        record: false,
+      }),
+    );
+    const before = resources();
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    const end = started + CPS_SECONDS * 1000;
+    let completedInWindow = 0;
+    await Promise.all(
+      Array.from({ length: CPS_CONCURRENCY }, async () => {
+        while (performance.now() < end) {
+          const result = await calls.dial({
+            trunk: trunk(sipp, 'bench'),
+            destination: '1',
+            audio: message,
+            ringTimeoutMs: 5000,
+            maxCallMs: 5000,
+            record: false,
+          });
+          count(result);
+          if (performance.now() <= end) completedInWindow += 1;
+        }
+      }),
+    );
+    const wall = performance.now() - started;
+    const ok = outcomes.get('ok') ?? 0;
+    const cps = completedInWindow / CPS_SECONDS;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    print(
+      `  engine: ${cps.toFixed(0)} calls/s (${completedInWindow} calls in ${CPS_SECONDS} s, ${CPS_CONCURRENCY} in flight), CPU ${cpuShare(cpu, wall)} of one core`,
+    );
+    print(
+      `          outcomes: ${[...outcomes].map(([k, n]) => `${k} ${n}`).join(', ')} (ok = answered, gateway hung up)`,
+    );
+    print(`          handles before: ${before.text}`);
+    const settled = await settle(before.count, 40_000);
+    print(`          handles after:  ${resources().text} (${(settled / 1000).toFixed(1)} s after the last call)`);
+    if (ok === 0) throw new Error(`no call succeeded\n${sipp.diagnostics()}`);
+    return cps;
+  } finally {
+    await calls.close();
+    await sipp.stop();
+  }
+}
+
+async function sippCps(): Promise<number> {
+  const gateway = await startSippUas({
+    scenario: gatewayScenario,
+    transport: 'udp',
+    calls: 10_000_000,
+    ringMs: 0,
+    timeoutMs: (CPS_SECONDS + 120) * 1000,
+  });
+  const statFile = join(workDir, 'uac-stat.csv');
+  const caller = await startSippUac({
+    scenario: callerScenario,
+    transport: 'udp',
+    remote: { host: '127.0.0.1', port: gateway.port },
+    calls: 10_000_000,
+    durationMs: 0,
+    timeoutMs: (CPS_SECONDS + 120) * 1000,
+    extraArgs: ['-r', '50000', '-l', String(CPS_CONCURRENCY), '-trace_stat', '-stf', statFile, '-fd', '1'],
+  });
+  try {
+    // sipp writes a statistics row every second; read the one at the end of the window.
+    await new Promise((resolve) => setTimeout(resolve, CPS_SECONDS * 1000 + 500));
+    const rows = readFileSync(statFile, 'latin1').trim().split('\n');
+    const header = rows[0].split(';');
+    const last = rows.at(-1)!.split(';');
+    const column = (name: string) => last[header.indexOf(name)];
+    const elapsed = column('ElapsedTime(C)')
+      .split(':')
+      .reduce((total, part) => total * 60 + Number(part), 0);
+    const successful = Number(column('SuccessfulCall(C)'));
+    const failed = Number(column('FailedCall(C)'));
+    const cps = successful / elapsed;
+    print(
+      `  sipp:   ${cps.toFixed(0)} calls/s (${successful} successful, ${failed} failed in ${elapsed} s, ${CPS_CONCURRENCY} in flight)`,
+    );
+    return cps;
+  } finally {
+    await caller.stop();
+    await gateway.stop();
+  }
+}
+
+async function simultaneous(n: number): Promise<void> {
+  const sipp = await startSippUas({
+    scenario: 'uas-answer',
+    transport: 'udp',
+    calls: n,
+    ringMs: 0,
+    timeoutMs: 120_000,
+  });
+  const capture = await startCapture(sipp.mediaPort, join(workDir, `rtp-${n}.pcap`));
+  const calls = engine();
+  const message = sineWave({ frequency: 1000, durationMs: MESSAGE_MS });
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  try {
+    const results = await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        await new Promise((resolve) => setTimeout(resolve, (i * 1000) / RAMP_CPS));
+        return calls.dial({
+          trunk: trunk(sipp, `bench-${n}`),
+          destination: '1',
+          audio: message,
+          ringTimeoutMs: 30_000,
+          maxCallMs: MESSAGE_MS + 10_000,
+          record: true,
+        });
+      }),
+    );
+    const wall = performance.now() - started;
+    const cpuText = cpuShare(cpu, wall);
+    clearInterval(sampler);
+    const { streams, droppedByKernel } = await capture.stop();
+    const answered = results.filter((r) => r.outcome === 'answered' && r.endReason === 'message played').length;
+    const others = new Map<string, number>();
+    for (const r of results) {
+      if (r.outcome === 'answered' && r.endReason === 'message played') continue;
+      const key = `${r.outcome}/${r.endReason}`;
+      others.set(key, (others.get(key) ?? 0) + 1);
+    }
+    if (others.size)
+      print(
+        `  ${String(n).padStart(5)} calls: not played in full: ${[...others].map(([k, c]) => `${k} ${c}`).join(', ')}`,
+      );
+    const packets = [...streams.values()].reduce((sum, times) => sum + times.length, 0);
+    const jitter = intervalJitter(streams);
+    // Steady state: every call answered, none ended yet (no SIP work on the event loop).
+    const steady = {
+      from: Math.max(...results.map((r) => r.times.answer?.getTime() ?? 0)) + 100,
+      to: Math.min(...results.map((r) => r.times.end.getTime())) - 100,
+    };
+    const calm = intervalJitter(streams, 20, steady);
+    const figures = (j: typeof jitter) =>
+      `p50 ${j.p50.toFixed(3)}, p99 ${j.p99.toFixed(3)}, max ${j.max.toFixed(3)} ms`;
+    print(
+      `  ${String(n).padStart(5)} calls: ${answered} played in full; ${packets} RTP packets on the wire ` +
+        `(expected ${n * (MESSAGE_MS / 20)}, kernel drops ${droppedByKernel}); CPU ${cpuText} of one core ` +
+        `over ${(wall / 1000).toFixed(1)} s; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`,
+    );
+    print(
+      `         interval deviation from 20 ms, whole run (set-up at ${RAMP_CPS} calls/s included): ${figures(jitter)}`,
+    );
+    print(
+      `         only while all ${n} calls are up (${((steady.to - steady.from) / 1000).toFixed(1)} s, ${calm.intervals} intervals): ${figures(calm)}`,
+    );
+  } finally {
+    clearInterval(sampler);
+    await calls.close();
+    await sipp.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  print(`SIP benchmark: Node ${process.version}, 127.0.0.1, sipp from Debian sip-tester`);
+  print(`(a) calls per second over ${CPS_SECONDS} s, gateway answers and hangs up at once`);
+  const ours = await ourCps();
+  const theirs = await sippCps();
+  print(`  ratio engine / sipp: ${(ours / theirs).toFixed(2)} (target ≥ 0.5)`);
+  print(`(b) simultaneous calls, each playing a ${MESSAGE_MS / 1000} s message (target: 1,000 with p99 ≤ 2 ms)`);
+  for (const n of CALLS) await simultaneous(n);
+}
+
+main()
+  .catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => rmSync(workDir, { recursive: true, force: true }));
