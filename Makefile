@@ -36,7 +36,7 @@ test: build ## run every test against a fresh, private stack of real services
 
 bench-sip: build ## SIP benchmark against sipp: calls per second vs sipp's own, RTP jitter/CPU/RSS at 100-1000 calls
 	@scripts/bench-tools.sh
-	node dist/bench/sip-bench.js
+	node --expose-gc dist/bench/sip-bench.js
 
 lint: setup ## eslint (type-aware) and prettier --check
 	npm run lint

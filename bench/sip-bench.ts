@@ -72,6 +72,7 @@ async function ourCps(): Promise<number> {
   const sipp = await startSippUas({
     scenario: gatewayScenario,
     transport: 'udp',
+    quiet: true,
     calls: 10_000_000,
     ringMs: 0,
     timeoutMs: (CPS_SECONDS + 120) * 1000,
@@ -142,6 +143,7 @@ async function sippCps(): Promise<number> {
   const gateway = await startSippUas({
     scenario: gatewayScenario,
     transport: 'udp',
+    quiet: true,
     calls: 10_000_000,
     ringMs: 0,
     timeoutMs: (CPS_SECONDS + 120) * 1000,
@@ -150,6 +152,7 @@ async function sippCps(): Promise<number> {
   const caller = await startSippUac({
     scenario: callerScenario,
     transport: 'udp',
+    quiet: true,
     remote: { host: '127.0.0.1', port: gateway.port },
     calls: 10_000_000,
     durationMs: 0,
@@ -183,10 +186,13 @@ async function simultaneous(n: number): Promise<void> {
   const sipp = await startSippUas({
     scenario: 'uas-answer',
     transport: 'udp',
+    quiet: true,
     calls: n,
     ringMs: 0,
     timeoutMs: 120_000,
   });
+  (globalThis as { gc?: () => void }).gc?.(); // start from the live heap, not the previous run's garbage
+  const baseRss = process.memoryUsage().rss;
   const capture = await startCapture(sipp.mediaPort, join(workDir, `rtp-${n}.pcap`));
   const calls = engine();
   const message = sineWave({ frequency: 1000, durationMs: MESSAGE_MS });
@@ -236,7 +242,7 @@ async function simultaneous(n: number): Promise<void> {
     print(
       `  ${String(n).padStart(5)} calls: ${answered} played in full; ${packets} RTP packets on the wire ` +
         `(expected ${n * (MESSAGE_MS / 20)}, kernel drops ${droppedByKernel}); CPU ${cpuText} of one core ` +
-        `over ${(wall / 1000).toFixed(1)} s; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`,
+        `over ${(wall / 1000).toFixed(1)} s; RSS ${(baseRss / 2 ** 20).toFixed(0)} MB before, peak ${(peakRss / 2 ** 20).toFixed(0)} MB`,
     );
     print(
       `         interval deviation from 20 ms, whole run (set-up at ${RAMP_CPS} calls/s included): ${figures(jitter)}`,

@@ -4,7 +4,7 @@
  * on shutdown.
  */
 import type { Logger } from '../lib/logger.js';
-import type { CallResult, DialRequest } from './call-types.js';
+import type { CallResult, DialRequest, TrunkConfig } from './call-types.js';
 import { dial } from './dial.js';
 import { Pacer } from './rtp/pacer.js';
 import { PortPool } from './rtp/port-pool.js';
@@ -56,6 +56,14 @@ export class TelephonyEngine {
   /** Places one call; resolves when it has ended, whatever happened. Abort `signal` to CANCEL or BYE. */
   dial(request: DialRequest, signal?: AbortSignal): Promise<CallResult> {
     return dial(this.userAgents, request, signal, this.options.logger);
+  }
+
+  /**
+   * Connects the trunk's user agent and, when the trunk registers, REGISTERs it now (a dial
+   * would do it on first use); rejects with the registrar's answer when that fails.
+   */
+  async prepare(trunk: TrunkConfig): Promise<void> {
+    await this.userAgents.get(trunk);
   }
 
   /** Unregisters and stops every user agent and the pacer. */

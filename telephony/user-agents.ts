@@ -6,7 +6,7 @@
  * fresh user agent.
  */
 import { randomBytes } from 'node:crypto';
-import { Registerer, UserAgent, type LogLevel, type UserAgentOptions } from 'sip.js';
+import { Registerer, RegistererState, UserAgent, type LogLevel, type UserAgentOptions } from 'sip.js';
 import type { Logger } from '../lib/logger.js';
 import type { TrunkConfig } from './call-types.js';
 import type { HostPort } from './sip/addressing.js';
@@ -123,22 +123,67 @@ export class UserAgents {
     if (!entry) return;
     this.entries.delete(id);
     await entry.ready.catch(() => undefined);
-    if (entry.registerer) await entry.registerer.unregister().catch(() => undefined);
+    // Only a live binding is worth an un-REGISTER (sip.js would otherwise wait out timer F on a dead registrar).
+    if (entry.registerer?.state === RegistererState.Registered) await unregister(entry.registerer);
     await entry.userAgent.stop().catch(() => undefined);
   }
 }
 
-/** REGISTERs and resolves on the first 2xx; rejects with the final response otherwise. */
+/** How long closing waits for the registrar to confirm an un-REGISTER before the transport goes. */
+const UNREGISTER_WAIT_MS = 2000;
+
+/** Sends the un-REGISTER and waits (briefly) for its answer, so closing the transport does not cut it off. */
+function unregister(registerer: Registerer): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, UNREGISTER_WAIT_MS);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    registerer.unregister({ requestDelegate: { onAccept: done, onReject: done } }).catch(done);
+  });
+}
+
+/** No answer to a REGISTER (with its retransmissions) in this long means the registrar is not there. */
+const REGISTER_TIMEOUT_MS = 32_000;
+
+/**
+ * REGISTERs and resolves on the first 2xx; rejects with the final response otherwise, when
+ * sip.js drops the 2xx (it does so silently, e.g. when no Contact in it is ours), or after
+ * {@link REGISTER_TIMEOUT_MS}. Never hangs.
+ */
 function register(registerer: Registerer): Promise<void> {
   return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      registerer.stateChange.removeListener(onState);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onState = (state: RegistererState) => {
+      if (state === RegistererState.Registered) settle();
+      else if (state === RegistererState.Unregistered || state === RegistererState.Terminated) {
+        // sip.js reports a rejection as Unregistered first, then calls onReject: let that speak.
+        setImmediate(() =>
+          settle(new Error('REGISTER not accepted: the registrar answered without a binding for our Contact')),
+        );
+      }
+    };
+    const timer = setTimeout(
+      () => settle(new Error('REGISTER timed out: no answer from the registrar')),
+      REGISTER_TIMEOUT_MS,
+    );
+    registerer.stateChange.addListener(onState);
     registerer
       .register({
         requestDelegate: {
-          onAccept: () => resolve(),
           onReject: (response) =>
-            reject(new Error(`REGISTER refused: ${response.message.statusCode} ${response.message.reasonPhrase}`)),
+            settle(new Error(`REGISTER refused: ${response.message.statusCode} ${response.message.reasonPhrase}`)),
         },
       })
-      .catch(reject);
+      .catch((err: unknown) => settle(err instanceof Error ? err : new Error(String(err))));
   });
 }

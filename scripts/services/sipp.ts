@@ -50,6 +50,8 @@ interface CommonOptions {
   readonly calls?: number;
   /** sipp quits with exit 255 (a failure) after this long. Whole seconds; default 30 s. */
   readonly timeoutMs?: number;
+  /** No message and scenario logs (`-trace_err` only): for benchmarks, where tracing every message costs sipp most of its time. */
+  readonly quiet?: boolean;
   /** False: reaching `timeoutMs` is the planned end (exit 97, as for a timed benchmark run). Default true. */
   readonly timeoutIsError?: boolean;
   readonly extraArgs?: readonly string[];
@@ -160,8 +162,9 @@ async function launch(
     ...['-sf', scenarioFile, '-t', options.transport === 'udp' ? 'u1' : 't1'],
     ...['-i', LOOPBACK, '-mi', LOOPBACK, '-p', String(port), '-mp', String(mediaPort), '-cp', String(controlPort)],
     ...['-m', String(options.calls ?? 1), '-nostdin'],
-    ...['-trace_err', '-trace_msg', '-trace_logs', '-message_file', traceFile, '-error_file', errorFile],
-    ...['-log_file', logFile, '-timeout', `${Math.ceil((options.timeoutMs ?? 30_000) / 1000)}s`],
+    ...['-trace_err', '-error_file', errorFile],
+    ...(options.quiet ? [] : ['-trace_msg', '-trace_logs', '-message_file', traceFile, '-log_file', logFile]),
+    ...['-timeout', `${Math.ceil((options.timeoutMs ?? 30_000) / 1000)}s`],
     ...(options.timeoutIsError === false ? [] : ['-timeout_error']),
     ...Object.entries(keys).flatMap(([key, value]) => ['-key', key, value]),
     ...roleArgs,

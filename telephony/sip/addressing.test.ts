@@ -71,3 +71,27 @@ describe('responseDestination', () => {
     expect(responseDestination(req('SIP/2.0/UDP h:99999;branch=z'))).toBeUndefined();
   });
 });
+
+describe('rewriteIncomingResponse: our Contact in a registrar 200', () => {
+  test('the advertised host:port becomes the placeholder again; other contacts and the body stay', () => {
+    const response = [
+      'SIP/2.0 200 OK',
+      'Via: SIP/2.0/UDP 203.0.113.7:5062;rport=5062;branch=z9hG4bK1',
+      'Contact: <sip:abc@203.0.113.7:5062;transport=udp>;expires=120, <sip:other@203.0.113.7:5099>;expires=30',
+      'm: <sip:abc@203.0.113.7:5062>;expires=120',
+      'Content-Length: 25',
+      '',
+      'sip:abc@203.0.113.7:5062',
+    ].join('\r\n');
+    const out = rewriteIncomingResponse(response, 'ph.invalid', { host: '203.0.113.7', port: 5062 });
+    expect(out.split('\r\n')).toEqual([
+      'SIP/2.0 200 OK',
+      'Via: SIP/2.0/UDP ph.invalid;rport=5062;branch=z9hG4bK1',
+      'Contact: <sip:abc@ph.invalid;transport=udp>;expires=120, <sip:other@203.0.113.7:5099>;expires=30',
+      'm: <sip:abc@ph.invalid>;expires=120',
+      'Content-Length: 25',
+      '',
+      'sip:abc@203.0.113.7:5062',
+    ]);
+  });
+});

@@ -36,14 +36,24 @@ export function rewriteOutgoing(message: string, placeholder: string, self: Host
 
 /**
  * Puts the placeholder back into the top Via of an incoming response (sip.js checks it),
- * keeping every parameter. Requests are returned unchanged.
+ * keeping every parameter, and into Contacts that name us as `self` (the address we
+ * advertised): a registrar's 200 lists our binding, and sip.js only accepts the REGISTER
+ * when it recognises its own Contact there. Requests are returned unchanged.
  */
-export function rewriteIncomingResponse(message: string, placeholder: string): string {
+export function rewriteIncomingResponse(message: string, placeholder: string, self?: HostPort): string {
   if (!message.startsWith('SIP/2.0 ')) return message;
-  return message.replace(
+  const rewritten = message.replace(
     /^((?:via|v)\s*:\s*SIP\/2\.0\/[A-Za-z]+\s+)(\[[^\]]+\]|[^;\s,:]+)(:\d+)?/im,
     `$1${placeholder}`,
   );
+  if (!self) return rewritten;
+  const headEnd = rewritten.indexOf('\r\n\r\n');
+  const head = headEnd < 0 ? rewritten : rewritten.slice(0, headEnd);
+  const ours = new RegExp(`@${escape(`${formatHost(self.host)}:${self.port}`)}(?=[;>\\s,]|$)`, 'g');
+  const lines = head
+    .split('\r\n')
+    .map((line) => (/^(contact|m)\s*:/i.test(line) ? line.replace(ours, `@${placeholder}`) : line));
+  return lines.join('\r\n') + (headEnd < 0 ? '' : rewritten.slice(headEnd));
 }
 
 /** RFC 3261 §18.2.2 / RFC 3581 §4: where to send a response to a request with this top Via. */

@@ -86,11 +86,7 @@ export abstract class SipTransportBase implements Transport {
 
   async send(message: string): Promise<void> {
     if (this._state !== TransportState.Connected) throw new Error(`SIP transport is ${this._state}, cannot send`);
-    const self = this.localAddress();
-    const out = rewriteOutgoing(message, this.options.placeholder, {
-      host: this.options.publicAddress ?? self.host,
-      port: this.options.publicPort ?? self.port,
-    });
+    const out = rewriteOutgoing(message, this.options.placeholder, this.advertised());
     const to = await this.write(out);
     this.options.onTrace?.('out', out, to);
   }
@@ -100,10 +96,16 @@ export abstract class SipTransportBase implements Transport {
     if (this._state !== TransportState.Connected) return;
     this.options.onTrace?.('in', message, from);
     try {
-      this.onMessage?.(rewriteIncomingResponse(message, this.options.placeholder));
+      this.onMessage?.(rewriteIncomingResponse(message, this.options.placeholder, this.advertised()));
     } catch (err) {
       this.options.logger?.warn({ err, from }, 'dropped a SIP message the stack could not handle');
     }
+  }
+
+  /** The address and port we write into Via and Contact. */
+  private advertised(): HostPort {
+    const self = this.localAddress();
+    return { host: this.options.publicAddress ?? self.host, port: this.options.publicPort ?? self.port };
   }
 
   /** Called by subclasses when the network went away underneath us. */

@@ -446,3 +446,43 @@ describe('dial: the rest of the contract', () => {
     }
   });
 });
+
+describe('REGISTER', () => {
+  test.each<SippTransport>(['udp', 'tcp'])(
+    'over %s: digest on 401, refreshed before expiry, unregistered on close',
+    async (transport) => {
+      const sipp = await gateway({ scenario: 'uas-register', transport, auth: AUTH });
+      const own = new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: { min: 42000, max: 42099 } });
+      try {
+        await own.prepare(trunkFor(sipp, transport, { ...AUTH, register: true, registerExpiresSeconds: 60 }));
+        await new Promise((resolve) => setTimeout(resolve, 2200)); // the registrar granted 2 s
+      } finally {
+        await own.close();
+      }
+      await expectSippExit(sipp, 0);
+      const registers = sipp
+        .messages()
+        .filter((m) => m.direction === 'received' && m.startLine.startsWith('REGISTER '));
+      expect(registers.length).toBeGreaterThanOrEqual(4);
+      expect(headerValues(registers[0], 'Expires')[0] ?? headerValues(registers[0], 'Contact')[0]).toMatch(/60/);
+      expect(headerValues(registers[1], 'Authorization')[0]).toMatch(/^Digest .*username="alice"/);
+      expect(registers.at(-1)!.startLine).toMatch(/^REGISTER /);
+      expect(headerValues(registers.at(-1)!, 'Expires')[0] ?? headerValues(registers.at(-1)!, 'Contact')[0]).toMatch(
+        /0/,
+      );
+    },
+  );
+
+  test('a wrong password: prepare() rejects with the registrar answer', async () => {
+    const sipp = await gateway({ scenario: 'uas-register', transport: 'udp', auth: AUTH });
+    const own = new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: { min: 42100, max: 42199 } });
+    try {
+      await expect(
+        own.prepare(trunkFor(sipp, 'udp', { username: AUTH.username, password: 'nope', register: true })),
+      ).rejects.toThrow('REGISTER refused: 403 Forbidden');
+    } finally {
+      await own.close();
+    }
+    await expectSippExit(sipp, 1);
+  });
+});
