@@ -68,8 +68,9 @@ function cpuShare(start: NodeJS.CpuUsage, wallMs: number): string {
   return `${(((used.user + used.system) / 1000 / wallMs) * 100).toFixed(0)} %`;
 }
 
-async function ourCps(): Promise<number> {
-  const sipp = await startSippUas({
+/** The gateway of part (a), the same for our engine and for sipp's caller: answers and hangs up at once, no call limit. */
+function startCpsGateway(): Promise<SippInstance> {
+  return startSippUas({
     scenario: gatewayScenario,
     transport: 'udp',
     quiet: true,
@@ -77,8 +78,21 @@ async function ourCps(): Promise<number> {
     ringMs: 0,
     timeoutMs: (CPS_SECONDS + 120) * 1000,
   });
+}
+
+async function ourCps(): Promise<number> {
+  const sipp = await startCpsGateway();
   const calls = engine();
   const message = sineWave({ frequency: 1000, durationMs: 1000 });
+  const call = () =>
+    calls.dial({
+      trunk: trunk(sipp, 'bench'),
+      destination: '1',
+      audio: message,
+      ringTimeoutMs: 5000,
+      maxCallMs: 5000,
+      record: false,
+    });
   const outcomes = new Map<string, number>();
   const count = (result: CallResult) => {
     const key =
@@ -87,16 +101,7 @@ async function ourCps(): Promise<number> {
   };
   try {
     // One warm-up call creates the user agent and its socket, so the leak check compares like with like.
-    count(
-      await calls.dial({
-        trunk: trunk(sipp, 'bench'),
-        destination: '1',
-        audio: message,
-        ringTimeoutMs: 5000,
-        maxCallMs: 5000,
-        record: false,
-      }),
-    );
+    count(await call());
     const before = resources();
     const cpu = process.cpuUsage();
     const started = performance.now();
@@ -105,14 +110,7 @@ async function ourCps(): Promise<number> {
     await Promise.all(
       Array.from({ length: CPS_CONCURRENCY }, async () => {
         while (performance.now() < end) {
-          const result = await calls.dial({
-            trunk: trunk(sipp, 'bench'),
-            destination: '1',
-            audio: message,
-            ringTimeoutMs: 5000,
-            maxCallMs: 5000,
-            record: false,
-          });
+          const result = await call();
           count(result);
           if (performance.now() <= end) completedInWindow += 1;
         }
@@ -140,14 +138,7 @@ async function ourCps(): Promise<number> {
 }
 
 async function sippCps(): Promise<number> {
-  const gateway = await startSippUas({
-    scenario: gatewayScenario,
-    transport: 'udp',
-    quiet: true,
-    calls: 10_000_000,
-    ringMs: 0,
-    timeoutMs: (CPS_SECONDS + 120) * 1000,
-  });
+  const gateway = await startCpsGateway();
   const statFile = join(workDir, 'uac-stat.csv');
   const caller = await startSippUac({
     scenario: callerScenario,

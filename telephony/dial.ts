@@ -37,7 +37,8 @@ interface CallState {
   hungUpBy?: 'us' | 'them';
   endReason?: string;
   cancelReason?: 'ring_timeout' | 'aborted';
-  infoDigits: DtmfDigit[];
+  /** SIP INFO key presses with their epoch ms; made into `DtmfDigit`s (ms from the answer) at the end. */
+  infoDigits: { readonly digit: string; readonly at: number }[];
 }
 
 export async function dial(
@@ -94,7 +95,7 @@ export async function dial(
         void info.accept().catch(() => undefined);
         if (!digit) return;
         const at = new Date();
-        state.infoDigits.push({ digit, atMs: at.getTime(), durationMs: 0, source: 'sip-info' });
+        state.infoDigits.push({ digit, at: at.getTime() });
         emit({ type: 'dtmf', at, digit });
       },
     },
@@ -136,7 +137,12 @@ export async function dial(
       const answeredAt = (state.answer ?? invite).getTime();
       const dtmf = [
         ...(media?.dtmf ?? []).map((d) => ({ ...d, atMs: Math.max(0, media!.startedAt + d.atMs - answeredAt) })),
-        ...state.infoDigits.map((d) => ({ ...d, atMs: Math.max(0, d.atMs - answeredAt) })),
+        ...state.infoDigits.map(({ digit, at }): DtmfDigit => ({
+          digit,
+          atMs: Math.max(0, at - answeredAt),
+          durationMs: 0,
+          source: 'sip-info',
+        })),
       ].sort((a, b) => a.atMs - b.atMs);
       emit({ type: 'ended', at: end, outcome });
       log?.info({ outcome, sipCode: state.sipCode, endReason: state.endReason }, 'call ended');

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { TrunkConfig } from '../call-types.js';
 import { TelephonyEngine } from '../engine.js';
+import { sineWave } from '../media/tone.js';
 import { decodeWav } from '../media/wav.js';
 
 const USAGE = `usage: npm run dial -- --host HOST --to NUMBER [options]
@@ -16,12 +17,6 @@ const USAGE = `usage: npm run dial -- --host HOST --to NUMBER [options]
   --audio FILE.wav (8 kHz mono 16-bit; default 3 s of a 1 kHz tone) --record OUT.wav
   --ring-timeout 30 --max-call 60 (seconds) --bind 0.0.0.0 --public-address IP
   --rtp-ports 20000-20999`;
-
-function tone(seconds: number): Int16Array {
-  return Int16Array.from({ length: seconds * 8000 }, (_, i) =>
-    Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / 8000)),
-  );
-}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -90,7 +85,7 @@ async function main(): Promise<number> {
       {
         trunk,
         destination: values.to,
-        audio: audio?.samples ?? tone(3),
+        audio: audio?.samples ?? sineWave({ frequency: 1000, durationMs: 3000, amplitude: 8000 }),
         ringTimeoutMs: Number(values['ring-timeout']) * 1000,
         maxCallMs: Number(values['max-call']) * 1000,
         record: Boolean(values.record),

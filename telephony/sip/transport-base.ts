@@ -37,6 +37,7 @@ export abstract class SipTransportBase implements Transport {
   onDisconnect: ((error?: Error) => void) | undefined;
   onMessage: ((message: string) => void) | undefined;
   private _state: TransportState = TransportState.Disconnected;
+  private self: HostPort | undefined;
   private readonly _stateChange = new EmitterImpl<TransportState>();
 
   protected constructor(protected readonly options: SipTransportOptions) {}
@@ -102,10 +103,13 @@ export abstract class SipTransportBase implements Transport {
     }
   }
 
-  /** The address and port we write into Via and Contact. */
+  /** The address and port we write into Via and Contact; fixed while a connection lasts, so looked up once per connection. */
   private advertised(): HostPort {
-    const self = this.localAddress();
-    return { host: this.options.publicAddress ?? self.host, port: this.options.publicPort ?? self.port };
+    if (!this.self) {
+      const self = this.localAddress();
+      this.self = { host: this.options.publicAddress ?? self.host, port: this.options.publicPort ?? self.port };
+    }
+    return this.self;
   }
 
   /** Called by subclasses when the network went away underneath us. */
@@ -119,6 +123,7 @@ export abstract class SipTransportBase implements Transport {
     const previous = this._state;
     if (previous === next) return;
     this._state = next;
+    if (next !== TransportState.Connected) this.self = undefined; // a new connection may have a new local port
     this._stateChange.emit(next);
     if (next === TransportState.Connected) this.onConnect?.();
     if (previous === TransportState.Connected) this.onDisconnect?.(error);

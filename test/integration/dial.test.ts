@@ -9,11 +9,12 @@
  * against `uas-answer-play.xml` the recording is sipp's own PCMA pcap.
  */
 import { createSocket } from 'node:dgram';
-import { createServer, type AddressInfo } from 'node:net';
 import type { CallEvent, CallResult, DialRequest, TrunkConfig } from '../../telephony/call-types.js';
 import { TelephonyEngine } from '../../telephony/engine.js';
 import { decodeWav } from '../../telephony/media/wav.js';
 import { goertzelPower, sineWave } from '../../telephony/media/tone.js';
+import { sleep, waitFor } from '../../telephony/rtp/test-support.js';
+import { freePort } from '../../scripts/services/ports.js';
 import {
   checkProxyAuthorization,
   describeSippExit,
@@ -372,13 +373,7 @@ describe('dial: the rest of the contract', () => {
   });
 
   test('a TCP trunk nobody listens on: unavailable, quickly', async () => {
-    const closed = await new Promise<number>((resolve) => {
-      const probe = createServer();
-      probe.listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as AddressInfo;
-        probe.close(() => resolve(port));
-      });
-    });
+    const closed = await freePort();
     const trunk: TrunkConfig = {
       id: 'dead-tcp',
       host: '127.0.0.1',
@@ -429,12 +424,9 @@ describe('dial: the rest of the contract', () => {
           ].join('\r\n'),
         );
       const statusOf = async (callId: string) => {
-        const deadline = Date.now() + 3000;
-        let reply: string | undefined;
-        while (!(reply = replies.find((r) => r.includes(`${callId}@`))) && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        return reply?.split('\r\n')[0];
+        const replyTo = () => replies.find((r) => r.includes(`${callId}@`));
+        await waitFor(() => replyTo() !== undefined, 3000, `the answer to ${callId}`);
+        return replyTo()?.split('\r\n')[0];
       };
       // A keep-alive to the Contact we gave the gateway: 200. To a user that is not us: 404 (RFC 3261 §8.2.2.1).
       await options(contact, 'options-probe-1');
@@ -455,7 +447,7 @@ describe('REGISTER', () => {
       const own = new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: { min: 42000, max: 42099 } });
       try {
         await own.prepare(trunkFor(sipp, transport, { ...AUTH, register: true, registerExpiresSeconds: 60 }));
-        await new Promise((resolve) => setTimeout(resolve, 2200)); // the registrar granted 2 s
+        await sleep(2200); // the registrar granted 2 s
       } finally {
         await own.close();
       }
