@@ -17,3 +17,4 @@ else
   scripts/debian-packages.sh "the Swagger UI test" /usr/bin/chromium=chromium
 fi
 scripts/debian-packages.sh "the telephony tests" /usr/bin/sipp=sip-tester sox=sox
+scripts/debian-packages.sh "the audio quality tests (ffmpeg is the reference conversion)" ffmpeg=ffmpeg
