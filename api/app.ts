@@ -4,7 +4,8 @@
  * /api/v1, then problem+json for unknown routes and errors.
  */
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
+import type { Multer } from 'multer';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { Provider } from 'oidc-provider';
@@ -15,6 +16,7 @@ import { RegisterRoutes } from './generated/routes.js';
 import spec from './generated/swagger.json';
 import { createMetrics, healthRouter, type HttpMetrics } from './health.js';
 import { errorHandler, notFoundHandler } from './problem-response.js';
+import { createUploader, deleteUploadsAfterResponse } from './uploads.js';
 import './express-augment.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
@@ -86,7 +88,9 @@ export function createApp(container: Container, provider: Provider): Express {
 
   app.use(express.json({ limit: '1mb' }));
   const api = express.Router();
-  RegisterRoutes(api);
+  api.use(deleteUploadsAfterResponse(logger));
+  // tsoa's generated signature takes the multer option only once a route has an upload.
+  (RegisterRoutes as (router: Router, opts?: { multer?: Multer }) => void)(api, { multer: createUploader(config) });
   app.use(api);
 
   app.use(notFoundHandler());

@@ -5,6 +5,7 @@
  */
 import { ValidateError } from '@tsoa/runtime';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { MulterError } from 'multer';
 import { AppError, type FieldError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { ProblemDetails } from './problem.js';
@@ -40,6 +41,26 @@ export function notFoundHandler(): RequestHandler {
     });
 }
 
+function uploadProblem(err: MulterError): Parameters<typeof sendProblem>[2] {
+  const field = err.field ? `body.${err.field}` : 'body';
+  if (err.code === 'LIMIT_FILE_SIZE') {
+    return {
+      slug: 'payload-too-large',
+      title: 'Payload too large',
+      status: 413,
+      detail: 'The uploaded file is larger than this server accepts.',
+      errors: [{ field, message: 'file too large' }],
+    };
+  }
+  return {
+    slug: 'invalid-upload',
+    title: 'Invalid upload',
+    status: 400,
+    detail: `The multipart body was refused: ${err.message}.`,
+    errors: [{ field, message: err.message }],
+  };
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
@@ -63,6 +84,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         ...(err.errors ? { errors: [...err.errors] } : {}),
       });
     }
+    if (err instanceof MulterError) return sendProblem(req, res, uploadProblem(err));
     const bodyError = err as { type?: string; status?: number };
     if (bodyError.type === 'entity.parse.failed') {
       return sendProblem(req, res, {

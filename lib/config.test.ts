@@ -49,7 +49,26 @@ describe('parseConfig', () => {
         NODE_ENV: 'production',
         MINIO_SECRET_KEY: 'a-real-secret',
         DATABASE_URL: 'postgres://vc:pw@db:5432/vc',
+        ENCRYPTION_KEYS: `prod1:${Buffer.alloc(32, 7).toString('base64')}`,
       }),
     ).not.toThrow();
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/ENCRYPTION_KEYS: must be set explicitly/);
+  });
+
+  it('parses encryption keys for rotation: the first encrypts, duplicates and wrong sizes are refused', () => {
+    const k1 = Buffer.alloc(32, 1).toString('base64');
+    const k2 = Buffer.alloc(32, 2).toString('base64');
+    const keys = parseConfig({ ENCRYPTION_KEYS: `new:${k2}, old:${k1}` }).encryptionKeys;
+    expect(keys.map((k) => k.id)).toEqual(['new', 'old']);
+    expect(keys[0]?.key.equals(Buffer.alloc(32, 2))).toBe(true);
+    expect(parseConfig({}).encryptionKeys[0]?.key).toHaveLength(32);
+    for (const bad of [`a:${k1},a:${k2}`, `a:${Buffer.alloc(16).toString('base64')}`, 'no-colon', ',']) {
+      expect(() => parseConfig({ ENCRYPTION_KEYS: bad })).toThrow(/ENCRYPTION_KEYS/);
+    }
+  });
+
+  it('checks the RTP port range', () => {
+    expect(parseConfig({}).telephony.rtpPorts).toEqual({ min: 20000, max: 21999 });
+    expect(() => parseConfig({ RTP_PORT_MIN: '30000', RTP_PORT_MAX: '20000' })).toThrow(/RTP_PORT_MAX/);
   });
 });

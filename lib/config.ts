@@ -7,6 +7,8 @@
  * Every variable is documented in `.env.example`.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -19,7 +21,29 @@ const bool = z
 const DEV_SECRETS = {
   MINIO_SECRET_KEY: 'voicecast-dev-secret',
   DATABASE_URL: 'postgres://voicecast:voicecast@127.0.0.1:5432/voicecast',
+  ENCRYPTION_KEYS: 'dev1:ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM=',
 } as const;
+
+const bytes = z.coerce.number().int().positive();
+
+/** `kid:base64key,…` — 32-byte AES-256 keys; the first encrypts, all decrypt (rotation). */
+const encryptionKeys = z.string().transform((value, ctx) => {
+  const keys: { id: string; key: Buffer }[] = [];
+  for (const entry of value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const match = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/=_-]+)$/.exec(entry);
+    const key = match ? Buffer.from(match[2], 'base64') : undefined;
+    if (!match || key?.length !== 32 || keys.some((k) => k.id === match[1])) {
+      ctx.addIssue({ code: 'custom', message: 'must be kid:base64 entries of 32-byte keys with distinct kids' });
+      return z.NEVER;
+    }
+    keys.push({ id: match[1], key });
+  }
+  if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'needs at least one kid:base64key' });
+  return keys;
+});
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -50,6 +74,24 @@ const schema = z.object({
   MINIO_BUCKET_AUDIO: z.string().min(3).default('voicecast-audio'),
   MINIO_BUCKET_RECORDINGS: z.string().min(3).default('voicecast-recordings'),
 
+  ENCRYPTION_KEYS: encryptionKeys.prefault(DEV_SECRETS.ENCRYPTION_KEYS),
+
+  SIP_BIND_ADDRESS: z.ipv4().or(z.ipv6()).default('0.0.0.0'),
+  SIP_PUBLIC_ADDRESS: z.string().min(1).optional(),
+  RTP_PORT_MIN: port.default(20000),
+  RTP_PORT_MAX: port.default(21999),
+  TRUNK_TEST_TIMEOUT_SECONDS: seconds.max(60).default(5),
+
+  UPLOAD_DIR: z.string().min(1).optional(),
+  UPLOAD_MAX_BYTES: bytes.default(512 * 1024 * 1024),
+  AUDIO_MAX_UPLOAD_BYTES: bytes.default(50 * 1024 * 1024),
+  AUDIO_MAX_DURATION_SECONDS: seconds.default(600),
+  AUDIO_NORMALIZE: bool.default(true),
+  AUDIO_LOUDNESS_TARGET_LUFS: z.coerce.number().min(-40).max(-6).default(-18),
+  CONTACTS_MAX_UPLOAD_BYTES: bytes.default(512 * 1024 * 1024),
+  CONTACTS_IMPORT_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+  CONTACTS_REPORT_INVALID_LIMIT: z.coerce.number().int().min(0).max(10_000).default(100),
+
   ADMIN_USERNAME: z.string().min(3).max(64).optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
 
@@ -71,6 +113,9 @@ function crossFieldIssues(raw: Record<string, string>): string[] {
   const issues: string[] = [];
   if ('ADMIN_USERNAME' in raw !== 'ADMIN_PASSWORD' in raw) {
     issues.push('ADMIN_PASSWORD: ADMIN_USERNAME and ADMIN_PASSWORD go together');
+  }
+  if (raw.RTP_PORT_MIN && raw.RTP_PORT_MAX && Number(raw.RTP_PORT_MIN) >= Number(raw.RTP_PORT_MAX)) {
+    issues.push('RTP_PORT_MAX: must be greater than RTP_PORT_MIN');
   }
   if (raw.NODE_ENV === 'production') {
     for (const [name, value] of Object.entries(DEV_SECRETS)) {
@@ -113,6 +158,33 @@ export interface Config {
     readonly region: string;
     readonly buckets: { readonly audio: string; readonly recordings: string };
   };
+  /** AES-256-GCM keys for secrets at rest (trunk passwords); `keys[0]` encrypts. */
+  readonly encryptionKeys: readonly { readonly id: string; readonly key: Buffer }[];
+  readonly telephony: {
+    readonly bindAddress: string;
+    readonly publicAddress: string | undefined;
+    readonly rtpPorts: { readonly min: number; readonly max: number };
+    readonly trunkTestTimeoutSeconds: number;
+  };
+  readonly uploads: {
+    /** Where multipart files are spooled while a request runs; deleted when it ends. */
+    readonly dir: string;
+    /** Hard cap for any one uploaded file (each resource has its own, lower, limit). */
+    readonly maxBytes: number;
+  };
+  readonly audio: {
+    readonly maxUploadBytes: number;
+    readonly maxDurationSeconds: number;
+    readonly normalize: boolean;
+    readonly loudnessTargetLufs: number;
+  };
+  readonly contacts: {
+    readonly maxUploadBytes: number;
+    /** Worker threads that parse phone numbers; default: available cores. */
+    readonly importWorkers: number;
+    /** How many invalid lines the import report quotes (all are downloadable). */
+    readonly reportInvalidLimit: number;
+  };
   readonly stack: { readonly dataDir: string; readonly temporalUiPort: number; readonly minioConsolePort: number };
 }
 
@@ -125,7 +197,7 @@ export class ConfigError extends Error {
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {
   for (const child of Object.values(value)) {
-    if (child !== null && typeof child === 'object') deepFreeze(child as object);
+    if (child !== null && typeof child === 'object' && !ArrayBuffer.isView(child)) deepFreeze(child as object);
   }
   return Object.freeze(value);
 }
@@ -182,6 +254,25 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       secretKey: env.MINIO_SECRET_KEY,
       region: env.MINIO_REGION,
       buckets: { audio: env.MINIO_BUCKET_AUDIO, recordings: env.MINIO_BUCKET_RECORDINGS },
+    },
+    encryptionKeys: env.ENCRYPTION_KEYS,
+    telephony: {
+      bindAddress: env.SIP_BIND_ADDRESS,
+      publicAddress: env.SIP_PUBLIC_ADDRESS,
+      rtpPorts: { min: env.RTP_PORT_MIN, max: env.RTP_PORT_MAX },
+      trunkTestTimeoutSeconds: env.TRUNK_TEST_TIMEOUT_SECONDS,
+    },
+    uploads: { dir: env.UPLOAD_DIR ?? join(tmpdir(), 'voicecast-uploads'), maxBytes: env.UPLOAD_MAX_BYTES },
+    audio: {
+      maxUploadBytes: env.AUDIO_MAX_UPLOAD_BYTES,
+      maxDurationSeconds: env.AUDIO_MAX_DURATION_SECONDS,
+      normalize: env.AUDIO_NORMALIZE,
+      loudnessTargetLufs: env.AUDIO_LOUDNESS_TARGET_LUFS,
+    },
+    contacts: {
+      maxUploadBytes: env.CONTACTS_MAX_UPLOAD_BYTES,
+      importWorkers: env.CONTACTS_IMPORT_WORKERS ?? availableParallelism(),
+      reportInvalidLimit: env.CONTACTS_REPORT_INVALID_LIMIT,
     },
     stack: {
       dataDir: env.VOICECAST_DATA_DIR,

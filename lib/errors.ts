@@ -55,6 +55,25 @@ export class ConflictError extends AppError {
   }
 }
 
+export class PayloadTooLargeError extends AppError {
+  constructor(detail: string, errors?: readonly FieldError[]) {
+    super(413, 'payload-too-large', 'Payload too large', detail, errors);
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(detail: string, errors?: readonly FieldError[]) {
+    super(415, 'unsupported-media-type', 'Unsupported media type', detail, errors);
+  }
+}
+
+/** Well-formed input that cannot be used (e.g. audio too long, a CSV without a phone column). */
+export class UnprocessableError extends AppError {
+  constructor(type: string, title: string, detail: string, errors?: readonly FieldError[]) {
+    super(422, type, title, detail, errors);
+  }
+}
+
 export class UpstreamError extends AppError {
   constructor(service: string, detail: string) {
     super(503, 'upstream-unavailable', `${service} unavailable`, detail);

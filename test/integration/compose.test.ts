@@ -84,6 +84,7 @@ const secrets = {
   POSTGRES_PASSWORD: 'pg-secret_0123456789',
   TEMPORAL_DB_PASSWORD: 'temporal-secret_0123456789',
   MINIO_SECRET_KEY: 'minio-secret_0123456789',
+  ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 9).toString('base64')}`,
 };
 
 function writeScratch(name: string, content: string): string {
@@ -285,6 +286,8 @@ describe('docker-compose.yml', () => {
       'TEMPORAL_ADDRESS',
       'MINIO_ENDPOINT',
       'MINIO_SECRET_KEY',
+      'ENCRYPTION_KEYS',
+      'SIP_BIND_ADDRESS',
     ]);
     for (const [key, value] of Object.entries(env)) {
       if (containerSpecific.has(key) || !envExample.has(key)) continue;

@@ -1,0 +1,44 @@
+/**
+ * Multipart uploads: spooled to disk (never whole in memory: contact lists reach hundreds
+ * of megabytes), capped at `uploads.maxBytes` per file while streaming, and deleted when
+ * the response ends, whatever happened. Each resource checks its own, lower, limit on
+ * `file.size` and answers 413 itself.
+ */
+import { mkdirSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import type { RequestHandler } from 'express';
+import multer, { type Multer } from 'multer';
+import type { Config } from '../lib/config.js';
+import type { Logger } from '../lib/logger.js';
+
+export function createUploader(config: Pick<Config, 'uploads'>): Multer {
+  mkdirSync(config.uploads.dir, { recursive: true, mode: 0o700 });
+  return multer({
+    storage: multer.diskStorage({ destination: config.uploads.dir }),
+    limits: { fileSize: config.uploads.maxBytes, files: 1, fields: 50, fieldSize: 64 * 1024 },
+  });
+}
+
+function uploadedFiles(files: unknown, file: unknown): Express.Multer.File[] {
+  const all: Express.Multer.File[] = file ? [file as Express.Multer.File] : [];
+  if (Array.isArray(files)) all.push(...(files as Express.Multer.File[]));
+  else if (files && typeof files === 'object') {
+    all.push(...Object.values(files as Record<string, Express.Multer.File[]>).flat());
+  }
+  return all;
+}
+
+/** Deletes the request's spooled files once the response is finished or the client went away. */
+export function deleteUploadsAfterResponse(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    res.once('close', () => {
+      for (const file of uploadedFiles(req.files, req.file)) {
+        if (!file.path) continue;
+        unlink(file.path).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') logger.warn({ err, path: file.path }, 'could not delete an uploaded file');
+        });
+      }
+    });
+    next();
+  };
+}
