@@ -6,7 +6,19 @@
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-const sourceDirs = ['lib', 'api', 'auth', 'db', 'workflows', 'activities', 'telephony', 'audio', 'contacts', 'scripts', 'test'];
+const sourceDirs = [
+  'lib',
+  'api',
+  'auth',
+  'db',
+  'workflows',
+  'activities',
+  'telephony',
+  'audio',
+  'contacts',
+  'scripts',
+  'test',
+];
 
 /** @type {import('jest').Config} */
 module.exports = {
