@@ -37,6 +37,8 @@ interface CallState {
   hungUpBy?: 'us' | 'them';
   endReason?: string;
   cancelReason?: 'ring_timeout' | 'aborted';
+  /** A 1xx arrived: from then on CANCEL can go out and the call ends with the INVITE's final response. */
+  provisional?: boolean;
   /** SIP INFO key presses with their epoch ms; made into `DtmfDigit`s (ms from the answer) at the end. */
   infoDigits: { readonly digit: string; readonly at: number }[];
 }
@@ -118,7 +120,18 @@ export async function dial(
       if (state.answer || state.cancelReason) return;
       state.cancelReason = reason;
       state.endReason = reason === 'ring_timeout' ? 'ring timeout' : 'aborted while ringing';
+      // sip.js holds the CANCEL back until a provisional response arrives (RFC 3261 §9.1),
+      // and ACKs and BYEs a 2xx that comes after it.
       inviter.cancel().catch(() => inviter.dispose());
+      if (!state.provisional) {
+        // Nothing at all from the gateway yet: waiting for timer B (32 s) would keep the
+        // caller's slot busy long after its ring timeout. The call ends now; sip.js finishes
+        // the transaction in the background.
+        state.outcome = reason === 'aborted' ? 'cancelled' : 'unavailable';
+        state.endReason =
+          reason === 'aborted' ? 'aborted before any response' : 'no response from the gateway before the ring timeout';
+        void finish();
+      }
     };
     const onAbort = () => (state.answer ? hangUp('aborted') : cancel('aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -204,8 +217,12 @@ export async function dial(
     inviter
       .invite({
         requestDelegate: {
-          onTrying: () => emit({ type: 'trying', at: new Date(), sipCode: 100 }),
+          onTrying: () => {
+            state.provisional = true;
+            emit({ type: 'trying', at: new Date(), sipCode: 100 });
+          },
           onProgress: (response) => {
+            state.provisional = true;
             const code = response.message.statusCode;
             if ((code === 180 || code === 183) && !state.ringing) {
               state.ringing = new Date();

@@ -9,7 +9,7 @@ import { dial } from './dial.js';
 import { Pacer } from './rtp/pacer.js';
 import { PortPool } from './rtp/port-pool.js';
 import type { SipTransportOptions } from './sip/transport-base.js';
-import { UserAgents } from './user-agents.js';
+import { UserAgents, type RegisterRetry } from './user-agents.js';
 
 export interface EngineOptions {
   /** Local address for SIP and RTP sockets. */
@@ -22,6 +22,8 @@ export interface EngineOptions {
   readonly logger?: Logger;
   /** Sees every SIP message on the wire (the CLI prints them). */
   readonly onSipTrace?: SipTransportOptions['onTrace'];
+  /** Back-off for winning back a lost registration; default {@link DEFAULT_REGISTER_RETRY}. */
+  readonly registerRetry?: RegisterRetry;
 }
 
 export class TelephonyEngine {
@@ -50,6 +52,7 @@ export class TelephonyEngine {
         ...(options.logger ? { logger: options.logger } : {}),
       },
       options.logger,
+      options.registerRetry,
     );
   }
 

@@ -29,7 +29,18 @@ interface Entry {
   readonly userAgent: UserAgent;
   readonly registerer?: Registerer;
   readonly ready: Promise<void>;
+  /** Keeps the registration alive after the first one (see {@link RegistrationKeeper}). */
+  readonly keeper?: RegistrationKeeper;
 }
+
+/** Back-off between attempts to win back a lost registration. */
+export interface RegisterRetry {
+  readonly firstMs: number;
+  readonly maxMs: number;
+}
+
+/** 5 s, 10 s, 20 s, 40 s, then every 60 s until the registrar takes us back. */
+export const DEFAULT_REGISTER_RETRY: RegisterRetry = { firstMs: 5000, maxMs: 60_000 };
 
 const LOG_LEVELS: Record<LogLevel, 'debug' | 'info' | 'warn' | 'error'> = {
   debug: 'debug',
@@ -45,6 +56,7 @@ export class UserAgents {
     private readonly signalling: SignallingSettings,
     private readonly media: Omit<MediaSettings, 'codecs'>,
     private readonly logger?: Logger,
+    private readonly registerRetry: RegisterRetry = DEFAULT_REGISTER_RETRY,
   ) {}
 
   /** The connected (and, if asked, registered) user agent for a trunk. */
@@ -55,6 +67,8 @@ export class UserAgents {
       await existing.ready;
       if (existing.userAgent.isConnected()) return existing.userAgent;
       await existing.userAgent.reconnect();
+      // Over TCP the registrar ties our binding to the connection that just died.
+      existing.keeper?.renew('transport reconnected');
       return existing.userAgent;
     }
     if (existing) await this.remove(trunk.id);
@@ -111,17 +125,22 @@ export class UserAgents {
     const registerer = trunk.register
       ? new Registerer(userAgent, { expires: trunk.registerExpiresSeconds ?? 3600, refreshFrequency: 90 })
       : undefined;
+    const keeper = registerer
+      ? new RegistrationKeeper(registerer, this.registerRetry, this.logger?.child({ trunkId: trunk.id }))
+      : undefined;
     const ready = (async () => {
       await userAgent.start();
       if (registerer) await register(registerer);
+      keeper?.watch();
     })();
-    return { key, userAgent, ready, ...(registerer ? { registerer } : {}) };
+    return { key, userAgent, ready, ...(registerer ? { registerer, keeper } : {}) };
   }
 
   private async remove(id: string): Promise<void> {
     const entry = this.entries.get(id);
     if (!entry) return;
     this.entries.delete(id);
+    entry.keeper?.stop();
     await entry.ready.catch(() => undefined);
     // Only a live binding is worth an un-REGISTER (sip.js would otherwise wait out timer F on a dead registrar).
     if (entry.registerer?.state === RegistererState.Registered) await unregister(entry.registerer);
@@ -186,4 +205,66 @@ function register(registerer: Registerer): Promise<void> {
       })
       .catch((err: unknown) => settle(err instanceof Error ? err : new Error(String(err))));
   });
+}
+
+/**
+ * Wins back a registration that was lost after the first success: a refresh the registrar
+ * refused or never answered (sip.js then just reports Unregistered and gives up), or a TCP
+ * connection that was re-established. REGISTERs again with back-off until it is accepted.
+ */
+class RegistrationKeeper {
+  private timer: NodeJS.Timeout | undefined;
+  private delayMs: number;
+  private stopped = false;
+  private registering = false;
+
+  constructor(
+    private readonly registerer: Registerer,
+    private readonly retry: RegisterRetry,
+    private readonly logger?: Logger,
+  ) {
+    this.delayMs = retry.firstMs;
+  }
+
+  /** Starts watching, once the first REGISTER was accepted. */
+  watch(): void {
+    this.registerer.stateChange.addListener((state) => {
+      if (state === RegistererState.Unregistered && !this.registering) this.schedule('registration lost');
+    });
+  }
+
+  /** REGISTERs again now (e.g. after a reconnect). */
+  renew(reason: string): void {
+    this.schedule(reason, 0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(reason: string, delayMs = this.delayMs): void {
+    if (this.stopped || this.timer) return;
+    this.logger?.warn({ reason, retryInMs: delayMs }, 'REGISTER again');
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.attempt();
+    }, delayMs);
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.stopped) return;
+    this.registering = true;
+    try {
+      await register(this.registerer);
+      this.delayMs = this.retry.firstMs;
+      this.logger?.info('registered again');
+    } catch (err) {
+      this.delayMs = Math.min(this.delayMs * 2, this.retry.maxMs);
+      this.registering = false;
+      this.schedule(err instanceof Error ? err.message : String(err));
+      return;
+    }
+    this.registering = false;
+  }
 }

@@ -270,6 +270,43 @@ describe.each<SippTransport>(['udp', 'tcp'])('dial over %s', (transport) => {
     await expectSippExit(sipp, 0);
   });
 
+  test('in-dialog requests: INFO digit, hold and resume by re-INVITE, UPDATE, OPTIONS, an unknown method', async () => {
+    const sipp = await gateway({ scenario: 'uas-in-dialog', transport });
+    const message = sineWave({ frequency: 1000, durationMs: 8000 });
+    const { result } = await place(trunkFor(sipp, transport), { audio: message, maxCallMs: 20_000 });
+    await expectSippExit(sipp, 0); // every answer was what the scenario checks
+    expect(result).toMatchObject({ outcome: 'answered', hungUpBy: 'them', endReason: 'remote hang-up' });
+    expect(result.dtmf).toEqual([expect.objectContaining({ digit: '7', source: 'sip-info' })]);
+    // On hold (about 400 ms between the two re-INVITEs) we sent nothing.
+    const talkedMs = result.times.end.getTime() - result.times.answer!.getTime();
+    expect(result.rtp!.packetsSent).toBeLessThan(talkedMs / 20 - 10);
+    // Our re-INVITE answers carry SDP for the same RTP port; the 405s list what we allow, and UPDATE is not in it.
+    const ours = sipp.messages().filter((m) => m.direction === 'received');
+    const reinviteAnswers = ours.filter((m) => m.startLine === 'SIP/2.0 200 OK' && m.body.includes('m=audio'));
+    expect(reinviteAnswers).toHaveLength(2);
+    const allows = ours.filter((m) => m.startLine.startsWith('SIP/2.0 405')).map((m) => headerValues(m, 'Allow')[0]);
+    expect(allows).toHaveLength(2);
+    for (const allow of allows) {
+      expect(allow).toMatch(/INVITE/);
+      expect(allow).not.toMatch(/UPDATE/);
+    }
+  });
+
+  test('no answer at all from the gateway: unavailable at the ring timeout, and no CANCEL before a 1xx', async () => {
+    const sipp = await gateway({ scenario: 'uas-silent', transport });
+    const started = Date.now();
+    const { result, events } = await place(trunkFor(sipp, transport), { ringTimeoutMs: 1500 });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(result).toMatchObject({
+      outcome: 'unavailable',
+      endReason: 'no response from the gateway before the ring timeout',
+    });
+    expect(result.sipCode).toBeUndefined();
+    expect(events.map((e) => e.type)).toEqual(['ended']);
+    await sleep(300);
+    expect(sipp.messages().some((m) => m.startLine.startsWith('CANCEL '))).toBe(false);
+  });
+
   test('aborting while it rings sends CANCEL: cancelled', async () => {
     const sipp = await gateway({ scenario: 'uas-ring-forever', transport });
     const abort = new AbortController();
@@ -464,6 +501,29 @@ describe('REGISTER', () => {
       );
     },
   );
+
+  test('a lost registration (refresh refused) is won back on its own, with back-off', async () => {
+    const sipp = await gateway({ scenario: 'uas-register-lost', transport: 'udp' });
+    const own = new TelephonyEngine({
+      bindAddress: '127.0.0.1',
+      rtpPorts: { min: 42100, max: 42199 },
+      registerRetry: { firstMs: 500, maxMs: 1000 },
+    });
+    try {
+      await own.prepare(trunkFor(sipp, 'udp', { register: true, registerExpiresSeconds: 60 }));
+      await waitFor(
+        () => sipp.messages().filter((m) => m.startLine.startsWith('REGISTER ')).length >= 3,
+        6000,
+        'a third REGISTER',
+      );
+      await sleep(100);
+    } finally {
+      await own.close();
+    }
+    await expectSippExit(sipp, 0);
+    const registers = sipp.messages().filter((m) => m.direction === 'received' && m.startLine.startsWith('REGISTER '));
+    expect(registers).toHaveLength(4);
+  });
 
   test('a wrong password: prepare() rejects with the registrar answer', async () => {
     const sipp = await gateway({ scenario: 'uas-register', transport: 'udp', auth: AUTH });
