@@ -15,6 +15,7 @@
  *     so that all 1,000 are live together from 5 s to 10 s: the interval between consecutive RTP packets
  *     of each call as tcpdump timestamps them on the wire, its deviation from 20 ms (p50, p99,
  *     max), and this process's CPU (share of one core over the run) and peak RSS.
+ *     BENCH_PACER_SPIN_MS sets the pacer's busy-wait before each tick (0 = off) to compare.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,12 +25,16 @@ import { startSippUac, startSippUas, type SippInstance } from '../scripts/servic
 import type { CallResult, TrunkConfig } from '../telephony/call-types.js';
 import { TelephonyEngine } from '../telephony/engine.js';
 import { sineWave } from '../telephony/media/tone.js';
+import { DEFAULT_SPIN_MS } from '../telephony/rtp/pacer.js';
 import { intervalJitter, startCapture } from './rtp-capture.js';
 
 const CPS_SECONDS = Number(process.env.BENCH_CPS_SECONDS ?? 30);
 const CPS_CONCURRENCY = Number(process.env.BENCH_CPS_CONCURRENCY ?? 50);
 const CALLS = (process.env.BENCH_CALLS ?? '100,500,1000').split(',').map(Number);
 const RAMP_CPS = Number(process.env.BENCH_RAMP_CPS ?? 200);
+/** The pacer's busy-wait before each tick (ms); unset = the engine's default. 0 compares without it. */
+const PACER_SPIN_MS =
+  process.env.BENCH_PACER_SPIN_MS === undefined ? undefined : Number(process.env.BENCH_PACER_SPIN_MS);
 const MESSAGE_MS = 10_000;
 const workDir = mkdtempSync(join(tmpdir(), 'voicecast-bench-sip-'));
 const gatewayScenario = join(repoRoot(), 'bench', 'sipp', 'uas-answer-hangup.xml');
@@ -44,7 +49,11 @@ function trunk(sipp: SippInstance, id: string): TrunkConfig {
 }
 
 function engine(): TelephonyEngine {
-  return new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: { min: 30000, max: 33999 } });
+  return new TelephonyEngine({
+    bindAddress: '127.0.0.1',
+    rtpPorts: { min: 30000, max: 33999 },
+    ...(PACER_SPIN_MS === undefined ? {} : { pacerSpinMs: PACER_SPIN_MS }),
+  });
 }
 
 function resources(): { text: string; count: number } {
@@ -254,7 +263,10 @@ async function main(): Promise<void> {
   const ours = await ourCps();
   const theirs = await sippCps();
   print(`  ratio engine / sipp: ${(ours / theirs).toFixed(2)} (target ≥ 0.5)`);
-  print(`(b) simultaneous calls, each playing a ${MESSAGE_MS / 1000} s message (target: 1,000 with p99 ≤ 2 ms)`);
+  print(
+    `(b) simultaneous calls, each playing a ${MESSAGE_MS / 1000} s message (target: 1,000 with p99 ≤ 2 ms); ` +
+      `pacer spin ${PACER_SPIN_MS ?? DEFAULT_SPIN_MS} ms`,
+  );
   for (const n of CALLS) await simultaneous(n);
 }
 

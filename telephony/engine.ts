@@ -22,6 +22,8 @@ export interface EngineOptions {
   readonly logger?: Logger;
   /** Sees every SIP message on the wire (the CLI prints them). */
   readonly onSipTrace?: SipTransportOptions['onTrace'];
+  /** The RTP pacer's busy-wait before each tick, ms (see `PacerOptions.spinMs`); 0 turns it off. */
+  readonly pacerSpinMs?: number;
   /** Back-off for winning back a lost registration; default {@link DEFAULT_REGISTER_RETRY}. */
   readonly registerRetry?: RegisterRetry;
 }
@@ -35,6 +37,7 @@ export class TelephonyEngine {
     this.pacer = new Pacer({
       onError: (err, tick) => logger?.error({ err, tick }, 'an RTP sender failed on a pacer tick'),
       onSkip: (skipped) => logger?.warn({ skipped }, 'RTP pacer fell behind; frames skipped'),
+      ...(options.pacerSpinMs === undefined ? {} : { spinMs: options.pacerSpinMs }),
     });
     this.userAgents = new UserAgents(
       {

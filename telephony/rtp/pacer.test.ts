@@ -254,4 +254,22 @@ describe('Pacer (real clock)', () => {
     expect(pacer.subscribers).toBe(0);
     expect(pacer.running).toBe(false);
   });
+
+  // How close to the deadline is a figure for `make bench-sip`, not a test (it depends on the machine's load).
+  it('with the spin, a tick never starts before its deadline', async () => {
+    const pacer = new Pacer({ spinMs: 1.5 });
+    const lateness: number[] = [];
+    const start = performance.now(); // the pacer's run starts a few µs later, in subscribe()
+    await new Promise<void>((resolve) => {
+      const unsubscribe = pacer.subscribe((tick) => {
+        if (tick > 0) lateness.push(performance.now() - (start + tick * 20));
+        if (tick === 50) {
+          unsubscribe();
+          resolve();
+        }
+      });
+    });
+    expect(lateness).toHaveLength(50);
+    expect(Math.min(...lateness)).toBeGreaterThanOrEqual(0);
+  });
 });

@@ -46,7 +46,18 @@ export interface PacerOptions {
   readonly onError?: (error: unknown, tick: number) => void;
   /** The pacer was so late that `skipped` ticks were dropped rather than emitted. */
   readonly onSkip?: (skipped: number, tick: number) => void;
+  /**
+   * Wake this many ms before each deadline and busy-wait the rest, so ticks start within
+   * microseconds of their deadline instead of Node's millisecond timer granularity (which
+   * alone costs ±1 ms of jitter). Costs about that many ms of CPU per tick, and on a machine
+   * short of CPU the spinning thread gets preempted and jitter grows instead: measure with
+   * `make bench-sip` (BENCH_PACER_SPIN_MS) before turning it on. Default {@link DEFAULT_SPIN_MS}.
+   */
+  readonly spinMs?: number;
 }
+
+/** Off by default: the busy-wait only pays on a machine with a core to spare. */
+export const DEFAULT_SPIN_MS = 0;
 
 export interface SubscribeOptions {
   /** Called if {@link Pacer.stop} ends the subscription (not on unsubscribe). */
@@ -74,6 +85,7 @@ export class Pacer {
   private readonly maxBurst: number;
   private readonly onError: (error: unknown, tick: number) => void;
   private readonly onSkip: ((skipped: number, tick: number) => void) | undefined;
+  private readonly spinMs: number;
   private readonly subscriptions = new Set<Subscription>();
   /** Snapshot iterated during a tick; rebuilt after (un)subscribing, so changes take effect at the next tick. */
   private snapshot: Subscription[] | undefined;
@@ -91,6 +103,7 @@ export class Pacer {
     this.maxBurst = Math.max(1, Math.floor(options.maxBurst ?? 5));
     this.onError = options.onError ?? this.warnOnce();
     this.onSkip = options.onSkip;
+    this.spinMs = Math.max(0, options.spinMs ?? DEFAULT_SPIN_MS);
   }
 
   /** The pacer's clock (ms, monotonic); sessions time their events with it. */
@@ -167,14 +180,24 @@ export class Pacer {
     this.timer = undefined;
   }
 
+  private deadline(): number {
+    return this.start + this.nextTick * this.frameMs;
+  }
+
   private schedule(): void {
-    const deadline = this.start + this.nextTick * this.frameMs;
-    this.timer = this.scheduler.setTimeout(this.wake, Math.max(0, deadline - this.clock()));
+    this.timer = this.scheduler.setTimeout(this.wake, Math.max(0, this.deadline() - this.spinMs - this.clock()));
   }
 
   private readonly wake = (): void => {
     this.timer = undefined;
     if (this.subscriptions.size === 0) return;
+    if (this.spinMs > 0) {
+      const deadline = this.deadline();
+      let now = this.clock();
+      // Woken too early for a short spin (timers are coarse): sleep again.
+      if (deadline - now > this.spinMs + 1) return this.schedule();
+      while (now < deadline) now = this.clock();
+    }
     const due = Math.floor((this.clock() - this.start + EARLY_TOLERANCE_MS) / this.frameMs);
     if (due >= this.nextTick) {
       let first = this.nextTick;
