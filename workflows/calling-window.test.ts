@@ -63,16 +63,24 @@ describe('calling window', () => {
 
   test('local times in a DST gap move on by the gap; in an overlap the earlier instant counts', () => {
     const day = { year: 2026, month: 3, day: 29, weekday: 6 };
-    expect(instantOf('Europe/Berlin', day, 2, 30).toISOString()).toBe('2026-03-29T01:30:00.000Z'); // = 03:30 CEST
+    expect(instantOf('Europe/Berlin', day, 2.5 * 3600).toISOString()).toBe('2026-03-29T01:30:00.000Z'); // = 03:30 CEST
     const autumn = { year: 2026, month: 10, day: 25, weekday: 6 };
-    expect(instantOf('Europe/Berlin', autumn, 2, 30).toISOString()).toBe('2026-10-25T00:30:00.000Z'); // 02:30 CEST
+    expect(instantOf('Europe/Berlin', autumn, 2.5 * 3600).toISOString()).toBe('2026-10-25T00:30:00.000Z'); // 02:30 CEST
     // Southern hemisphere, and a zone with a half-hour offset.
-    expect(instantOf('Australia/Sydney', { year: 2026, month: 7, day: 1, weekday: 2 }, 9, 0).toISOString()).toBe(
+    expect(instantOf('Australia/Sydney', { year: 2026, month: 7, day: 1, weekday: 2 }, 9 * 3600).toISOString()).toBe(
       '2026-06-30T23:00:00.000Z',
     );
-    expect(instantOf('Asia/Kolkata', { year: 2026, month: 7, day: 1, weekday: 2 }, 9, 0).toISOString()).toBe(
+    expect(instantOf('Asia/Kolkata', { year: 2026, month: 7, day: 1, weekday: 2 }, 9 * 3600).toISOString()).toBe(
       '2026-07-01T03:30:00.000Z',
     );
+  });
+
+  test('seconds, for windows a few seconds away', () => {
+    const soon: CallingWindow = { days: ['tue'], from: '10:00:05', to: '10:00:30', timezone: 'UTC' };
+    expect(isWithinWindow(soon, at('2026-12-01T10:00:04Z'))).toBe(false);
+    expect(isWithinWindow(soon, at('2026-12-01T10:00:05Z'))).toBe(true);
+    expect(nextOpening(soon, at('2026-12-01T10:00:01Z')).toISOString()).toBe('2026-12-01T10:00:05.000Z');
+    expect(currentClosing(soon, at('2026-12-01T10:00:06Z'))?.toISOString()).toBe('2026-12-01T10:00:30.000Z');
   });
 
   test('validation names each bad field', () => {
@@ -85,6 +93,6 @@ describe('calling window', () => {
     });
     expect(bad.map(([field]) => field).sort()).toEqual(['days', 'days', 'from', 'timezone', 'to']);
     expect(calendarProblems({ ...berlinWeekdays, days: [] })).toEqual([['days', 'needs at least one day']]);
-    expect(calendarProblems({ ...berlinWeekdays, to: '09:00' })).toEqual([['to', 'must differ from "from"']]);
+    expect(calendarProblems({ ...berlinWeekdays, to: '09:00:00' })).toEqual([['to', 'must differ from "from"']]);
   });
 });

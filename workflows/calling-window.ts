@@ -5,8 +5,8 @@
  * it and the API can validate a window before any workflow exists.
  *
  * Semantics:
- * - `from` is inclusive, `to` exclusive, both `HH:MM` in the window's time zone; `to` may
- *   be `24:00` (until midnight). A window with `to` before `from` runs overnight: it opens
+ * - `from` is inclusive, `to` exclusive, both `HH:MM` (or `HH:MM:SS`) in the window's time
+ *   zone; `to` may be `24:00` (until midnight). A window with `to` before `from` runs overnight: it opens
  *   on each listed day at `from` and closes the next day at `to`.
  * - Daylight saving: a `from` that falls into a spring-forward gap is moved on by the
  *   gap's length (02:30 → 03:30, as java.time and TC39 Temporal's "compatible" do); in the
@@ -19,15 +19,16 @@ export type Weekday = (typeof WEEKDAYS)[number];
 export interface CallingWindow {
   /** Days on which the window opens. */
   readonly days: readonly Weekday[];
-  /** `HH:MM`, inclusive. */
+  /** `HH:MM` or `HH:MM:SS`, inclusive. */
   readonly from: string;
-  /** `HH:MM`, exclusive; `24:00` for midnight. Before `from`: overnight window. */
+  /** `HH:MM` or `HH:MM:SS`, exclusive; `24:00` for midnight. Before `from`: overnight window. */
   readonly to: string;
   /** IANA time zone, e.g. `Europe/Berlin`. */
   readonly timezone: string;
 }
 
-const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
+const TIME = /^([01]\d|2[0-3]):([0-5]\d)(:[0-5]\d)?$/;
+const DAY_SECONDS = 24 * 3600;
 
 /** Problems with a window, as `[field, message]` pairs; empty when it is valid. */
 export function calendarProblems(window: CallingWindow): [field: string, message: string][] {
@@ -37,9 +38,12 @@ export function calendarProblems(window: CallingWindow): [field: string, message
     if (!WEEKDAYS.includes(day)) problems.push(['days', `unknown day "${String(day)}" (use ${WEEKDAYS.join(', ')})`]);
   }
   if (new Set(window.days).size !== window.days.length) problems.push(['days', 'lists a day twice']);
-  if (!TIME.test(window.from)) problems.push(['from', 'must be HH:MM (00:00–23:59)']);
-  if (!TIME.test(window.to) && window.to !== '24:00') problems.push(['to', 'must be HH:MM (00:00–24:00)']);
-  if (window.from === window.to) problems.push(['to', 'must differ from "from"']);
+  const fromOk = TIME.test(window.from);
+  const toOk = TIME.test(window.to) || window.to === '24:00';
+  if (!fromOk) problems.push(['from', 'must be HH:MM or HH:MM:SS (00:00–23:59:59)']);
+  if (!toOk) problems.push(['to', 'must be HH:MM or HH:MM:SS (00:00–24:00)']);
+  if (fromOk && toOk && secondsOf(window.from) === secondsOf(window.to))
+    problems.push(['to', 'must differ from "from"']);
   if (!isTimeZone(window.timezone)) problems.push(['timezone', 'must be an IANA time zone such as Europe/Berlin']);
   return problems;
 }
@@ -57,13 +61,13 @@ export function isTimeZone(name: string): boolean {
 /** Whether calls may be placed at `at`. */
 export function isWithinWindow(window: CallingWindow, at: Date): boolean {
   const local = localParts(at, window.timezone);
-  const minute = local.hour * 60 + local.minute;
-  const from = minutesOf(window.from);
-  const to = minutesOf(window.to);
+  const second = local.hour * 3600 + local.minute * 60 + local.second;
+  const from = secondsOf(window.from);
+  const to = secondsOf(window.to);
   const today = window.days.includes(WEEKDAYS[local.weekday]);
-  if (from < to) return today && minute >= from && minute < to;
+  if (from < to) return today && second >= from && second < to;
   const yesterday = window.days.includes(WEEKDAYS[(local.weekday + 6) % 7]);
-  return (today && minute >= from) || (yesterday && minute < to);
+  return (today && second >= from) || (yesterday && second < to);
 }
 
 /**
@@ -73,11 +77,11 @@ export function isWithinWindow(window: CallingWindow, at: Date): boolean {
 export function nextOpening(window: CallingWindow, at: Date): Date {
   if (isWithinWindow(window, at)) return at;
   const local = localParts(at, window.timezone);
-  const from = minutesOf(window.from);
+  const from = secondsOf(window.from);
   for (let offset = 0; offset <= 8; offset += 1) {
     const day = civilDayAfter(local, offset);
     if (!window.days.includes(WEEKDAYS[day.weekday])) continue;
-    const opening = instantOf(window.timezone, day, Math.floor(from / 60), from % 60);
+    const opening = instantOf(window.timezone, day, from);
     if (opening.getTime() > at.getTime()) return opening;
   }
   throw new Error('calling window never opens (was it validated?)');
@@ -87,19 +91,19 @@ export function nextOpening(window: CallingWindow, at: Date): Date {
 export function currentClosing(window: CallingWindow, at: Date): Date | undefined {
   if (!isWithinWindow(window, at)) return undefined;
   const local = localParts(at, window.timezone);
-  const from = minutesOf(window.from);
-  const to = minutesOf(window.to);
-  const minute = local.hour * 60 + local.minute;
+  const from = secondsOf(window.from);
+  const to = secondsOf(window.to);
+  const second = local.hour * 3600 + local.minute * 60 + local.second;
   // Overnight and before `to`: the window opened yesterday and closes today.
-  const closesTomorrow = from > to ? minute >= from : to === 24 * 60;
+  const closesTomorrow = from > to ? second >= from : to === DAY_SECONDS;
   const day = civilDayAfter(local, closesTomorrow ? 1 : 0);
-  const closeMinute = to === 24 * 60 ? 0 : to;
-  return instantOf(window.timezone, day, Math.floor(closeMinute / 60), closeMinute % 60);
+  return instantOf(window.timezone, day, to === DAY_SECONDS ? 0 : to);
 }
 
-function minutesOf(hhmm: string): number {
-  const [h, m] = hhmm.split(':').map(Number) as [number, number];
-  return h * 60 + m;
+/** Seconds since midnight of `HH:MM` or `HH:MM:SS`. */
+function secondsOf(time: string): number {
+  const [h = 0, m = 0, s = 0] = time.split(':').map(Number);
+  return h * 3600 + m * 60 + s;
 }
 
 interface CivilDay {
@@ -166,8 +170,8 @@ function offsetAt(timeZone: string, utcMs: number): number {
  * The instant of a local wall-clock time. In a DST gap the time does not exist and is moved
  * on by the gap's length; in an overlap, the earlier of the two instants.
  */
-export function instantOf(timeZone: string, day: CivilDay, hour: number, minute: number): Date {
-  const wall = Date.UTC(day.year, day.month - 1, day.day, hour, minute);
+export function instantOf(timeZone: string, day: CivilDay, secondOfDay: number): Date {
+  const wall = Date.UTC(day.year, day.month - 1, day.day) + secondOfDay * 1000;
   // Try both offsets around the wall time; keep the earliest candidate that maps back exactly.
   const offsets = [offsetAt(timeZone, wall - 86_400_000), offsetAt(timeZone, wall + 86_400_000)];
   const exact = offsets

@@ -1,0 +1,90 @@
+/**
+ * The contract between the campaign workflow, its activities and the API: plain data only
+ * (it crosses Temporal's payload converter), no classes, no Dates (ISO strings instead).
+ */
+import type { CallingWindow } from './calling-window.js';
+
+export type CampaignStatus = 'draft' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+
+/** What the workflow itself needs; the call settings (trunk, audio, retries…) are read by the activities. */
+export interface CampaignRunSettings {
+  readonly maxConcurrentCalls: number;
+  /** When calls may be placed; absent = any time. */
+  readonly callingWindow?: CallingWindow;
+  /** Calls per workflow run before continue-as-new; default 500 (lower only to test it). */
+  readonly callsPerRun?: number;
+}
+
+export interface CampaignRunInput {
+  readonly campaignId: string;
+  readonly ownerId: string;
+  readonly settings: CampaignRunSettings;
+  /** State handed over by continue-as-new. */
+  readonly carry?: CampaignCarry;
+}
+
+export interface CampaignCarry {
+  readonly callsStarted: number;
+  readonly paused: boolean;
+  readonly runs: number;
+}
+
+/** One call attempt the workflow may place now: the contact was claimed for it. */
+export interface ClaimedAttempt {
+  /** Unique per attempt: `<campaignContactId>:<attempt>`; the activity's idempotency key. */
+  readonly attemptId: string;
+  readonly campaignContactId: string;
+  readonly phone: string;
+  /** 1-based. */
+  readonly attempt: number;
+}
+
+export interface ClaimResult {
+  readonly attempts: readonly ClaimedAttempt[];
+  /** When the next not-yet-due contact (a scheduled retry) becomes due; null when none waits. */
+  readonly nextDueAt: string | null;
+  /** Contacts not finished yet (due, waiting for a retry, or in flight). 0 = the campaign is done. */
+  readonly open: number;
+}
+
+/** What one attempt came to, as the workflow needs it (the journal has the rest). */
+export interface AttemptReport {
+  readonly attemptId: string;
+  readonly outcome: string;
+  /** When the contact is due again, or null when it is finished. */
+  readonly retryAt: string | null;
+}
+
+export interface CampaignLiveState {
+  readonly status: CampaignStatus;
+  readonly inFlight: readonly { readonly attemptId: string; readonly phone: string; readonly since: string }[];
+  readonly callsStarted: number;
+  /** Set while the calling window is closed: when it opens again. */
+  readonly waitingForWindowUntil: string | null;
+}
+
+export interface CampaignRunResult {
+  readonly status: 'completed' | 'cancelled';
+  readonly callsStarted: number;
+  /** Workflow runs the campaign took (continue-as-new), counting this one. */
+  readonly runs: number;
+}
+
+/**
+ * The activities the campaign workflow calls. Implemented in activities/ against
+ * PostgreSQL and the telephony engine; the workflow sees only this interface.
+ */
+export interface CampaignActivities {
+  /** Claims up to `limit` due contacts (marks them in flight, assigns attempt ids). */
+  claimDueAttempts(input: { campaignId: string; limit: number }): Promise<ClaimResult>;
+  /**
+   * Dials one attempt, plays, records, hangs up, uploads, writes the journal row and the
+   * contact's next state, all keyed by `attemptId` (a retry returns the recorded result).
+   */
+  placeCall(input: { campaignId: string; attempt: ClaimedAttempt }): Promise<AttemptReport>;
+  /** An attempt whose activity failed for good (infrastructure): the contact is released per policy. */
+  releaseAttempt(input: { campaignId: string; attempt: ClaimedAttempt; reason: string }): Promise<AttemptReport>;
+  setCampaignStatus(input: { campaignId: string; status: CampaignStatus }): Promise<void>;
+  /** Marks every contact that is not finished as cancelled. */
+  cancelOpenContacts(input: { campaignId: string }): Promise<number>;
+}

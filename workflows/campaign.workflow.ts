@@ -1,0 +1,181 @@
+/**
+ * One workflow per campaign (`campaign-<id>`): the scheduler. PostgreSQL holds each
+ * contact's state; the workflow claims due contacts in batches, keeps at most
+ * `maxConcurrentCalls` call activities in flight, sleeps on durable timers until a retry is
+ * due or the calling window opens, and continues-as-new every {@link CALLS_PER_RUN} calls so
+ * that a million-contact campaign stays far from Temporal's history limits.
+ *
+ *   running ──pause──▶ paused ──resume──▶ running          (in-flight calls finish)
+ *      │                  │
+ *      └──────cancel──────┴──▶ cancelled                   (live calls hung up, rest cancelled)
+ *   running ── nothing open ──▶ completed
+ *
+ * Business retries (busy, no answer…) are decided by the placeCall activity with the
+ * contact's new state; Temporal retries activities only for infrastructure failures.
+ */
+import {
+  ActivityCancellationType,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { isWithinWindow, nextOpening } from './calling-window.js';
+import type {
+  CampaignActivities,
+  CampaignLiveState,
+  CampaignRunInput,
+  CampaignRunResult,
+  CampaignStatus,
+  ClaimedAttempt,
+} from './campaign-types.js';
+
+/** Calls started per run before continuing as new (each call adds about six history events). */
+export const CALLS_PER_RUN = 500;
+/** With contacts open but none due and none in flight (claimed by a run that died): look again this often. */
+const IDLE_RECHECK_MS = 30_000;
+
+export const pauseCampaign = defineSignal('pauseCampaign');
+export const resumeCampaign = defineSignal('resumeCampaign');
+export const cancelCampaign = defineSignal('cancelCampaign');
+export const campaignProgress = defineQuery<CampaignLiveState>('campaignProgress');
+
+const db = proxyActivities<CampaignActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20 },
+});
+
+const calls = proxyActivities<CampaignActivities>({
+  // A call is bounded by its ring timeout and maximum length (the activity enforces both).
+  // The heartbeat notices a dead worker and delivers cancellation: the SDK sends heartbeats
+  // at most every 0.8 × heartbeatTimeout, so this is also how long a hang-up may wait.
+  startToCloseTimeout: '3 hours',
+  heartbeatTimeout: '5 seconds',
+  // On cancel, wait until the activity has hung up and written its journal row.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+
+interface InFlight {
+  readonly attempt: ClaimedAttempt;
+  readonly since: string;
+}
+
+export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunResult> {
+  const { campaignId, settings } = input;
+  const runs = (input.carry?.runs ?? 0) + 1;
+  let paused = input.carry?.paused ?? false;
+  let cancelled = false;
+  let callsStarted = input.carry?.callsStarted ?? 0;
+  let startedThisRun = 0;
+  let finishedThisRun = 0;
+  let waitingForWindowUntil: string | null = null;
+  const inFlight = new Map<string, InFlight>();
+  const running: Promise<void>[] = [];
+  const callScope = new CancellationScope();
+
+  setHandler(pauseCampaign, () => void (paused = true));
+  setHandler(resumeCampaign, () => void (paused = false));
+  setHandler(cancelCampaign, () => void (cancelled = true));
+  setHandler(campaignProgress, () => ({
+    status: cancelled ? 'cancelled' : paused ? 'paused' : 'running',
+    inFlight: [...inFlight.values()].map(({ attempt, since }) => ({
+      attemptId: attempt.attemptId,
+      phone: attempt.phone,
+      since,
+    })),
+    callsStarted,
+    waitingForWindowUntil,
+  }));
+
+  let status: CampaignStatus | undefined;
+  const setStatus = async (next: CampaignStatus) => {
+    if (status === next) return;
+    status = next;
+    upsertSearchAttributes({ CampaignStatus: [next] });
+    await db.setCampaignStatus({ campaignId, status: next });
+  };
+
+  const launch = (attempt: ClaimedAttempt) => {
+    inFlight.set(attempt.attemptId, { attempt, since: new Date().toISOString() });
+    callsStarted += 1;
+    startedThisRun += 1;
+    const done = callScope
+      .run(() => calls.placeCall({ campaignId, attempt }))
+      .then(
+        () => undefined,
+        async (err: unknown) => {
+          if (isCancellation(err)) return; // the campaign was cancelled; cancelOpenContacts settles the contact
+          log.error('call activity failed for good; releasing the attempt', { attemptId: attempt.attemptId });
+          await db.releaseAttempt({ campaignId, attempt, reason: String(err) });
+        },
+      )
+      .finally(() => {
+        inFlight.delete(attempt.attemptId);
+        finishedThisRun += 1;
+      });
+    running.push(done);
+  };
+
+  await setStatus(paused ? 'paused' : 'running');
+  for (;;) {
+    if (cancelled) break;
+    if (paused) {
+      await setStatus('paused');
+      await condition(() => !paused || cancelled);
+      if (!cancelled) await setStatus('running');
+      continue;
+    }
+    const window = settings.callingWindow;
+    if (window && !isWithinWindow(window, new Date())) {
+      const opens = nextOpening(window, new Date());
+      waitingForWindowUntil = opens.toISOString();
+      await condition(() => paused || cancelled, Math.max(1, opens.getTime() - Date.now()));
+      waitingForWindowUntil = null;
+      continue;
+    }
+    if (startedThisRun >= (settings.callsPerRun ?? CALLS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
+      // Continue-as-new only with nothing in flight: the new run cannot adopt running activities.
+      await condition(() => inFlight.size === 0);
+      return continueAsNew<typeof runCampaign>({
+        ...input,
+        carry: { callsStarted, paused, runs },
+      });
+    }
+    const free = settings.maxConcurrentCalls - inFlight.size;
+    if (free <= 0) {
+      await condition(() => inFlight.size < settings.maxConcurrentCalls || paused || cancelled);
+      continue;
+    }
+    const finishedBefore = finishedThisRun;
+    const claim = await db.claimDueAttempts({ campaignId, limit: free });
+    for (const attempt of claim.attempts) launch(attempt);
+    if (claim.attempts.length > 0) continue;
+    if (claim.open === 0 && inFlight.size === 0) break;
+    // Nothing due now: wake when a call finishes (its contact may be due again), when the
+    // next retry is due, on a signal, or at the latest after IDLE_RECHECK_MS.
+    const dueInMs = claim.nextDueAt ? Math.max(1, Date.parse(claim.nextDueAt) - Date.now()) : IDLE_RECHECK_MS;
+    await condition(
+      () => finishedThisRun !== finishedBefore || paused || cancelled,
+      Math.min(dueInMs, IDLE_RECHECK_MS),
+    );
+  }
+
+  if (cancelled) {
+    callScope.cancel(); // live calls get BYE (or CANCEL while ringing) from their activity
+    await Promise.all(running);
+    await db.cancelOpenContacts({ campaignId });
+    await setStatus('cancelled');
+    return { status: 'cancelled', callsStarted, runs };
+  }
+  await Promise.all(running);
+  await setStatus('completed');
+  return { status: 'completed', callsStarted, runs };
+}
