@@ -23,12 +23,10 @@ describe('SecretBox', () => {
     expect(sealed).not.toContain('hello');
     // Decrypted independently of SecretBox, to pin the format down.
     const [, , iv, tag, ct] = sealed.split('.');
-    const decipher = createDecipheriv('aes-256-gcm', k1.key, Buffer.from(iv!, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', k1.key, Buffer.from(iv, 'base64url'));
     decipher.setAAD(Buffer.from(`v1\0k1\0${CONTEXT}`));
-    decipher.setAuthTag(Buffer.from(tag!, 'base64url'));
-    expect(Buffer.concat([decipher.update(Buffer.from(ct!, 'base64url')), decipher.final()]).toString()).toBe(
-      'hello',
-    );
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    expect(Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString()).toBe('hello');
   });
 
   it('fails with a wrong key (same kid, other key material)', () => {
@@ -42,8 +40,8 @@ describe('SecretBox', () => {
     const sealed = box.seal('s3cret-password', CONTEXT);
     const parts = sealed.split('.');
     for (const index of [2, 3, 4]) {
-      const bytes = Buffer.from(parts[index]!, 'base64url');
-      bytes[0] = bytes[0]! ^ 0x01;
+      const bytes = Buffer.from(parts[index], 'base64url');
+      bytes[0] = bytes[0] ^ 0x01;
       const tampered = parts.map((p, i) => (i === index ? bytes.toString('base64url') : p)).join('.');
       expect(() => box.open(tampered, CONTEXT)).toThrow(SecretBoxError);
     }
