@@ -17,22 +17,20 @@ import { sleep, waitFor } from '../../telephony/rtp/test-support.js';
 import { freePort } from '../../scripts/services/ports.js';
 import {
   checkProxyAuthorization,
-  describeSippExit,
   headerValues,
   SIPP_DTMF_DIGITS,
   SIPP_PLAYBACK,
-  startSippUas,
   type SippInstance,
   type SippTransport,
-  type SippUasOptions,
 } from '../../scripts/services/sipp.js';
+import { expectSippExit, sippGateways } from '../support/sipp-gateways';
 
 const AUTH = { username: 'alice', password: 's3cret-pw' };
 const TONE_MS = 1000;
 const tone = sineWave({ frequency: 1000, durationMs: TONE_MS });
 
 let engine: TelephonyEngine;
-const gateways: SippInstance[] = [];
+const gateway = sippGateways({ timeoutMs: 30_000, ringMs: 100 });
 let trunkNumber = 0;
 
 beforeAll(() => {
@@ -42,16 +40,6 @@ beforeAll(() => {
 afterAll(async () => {
   await engine.close();
 });
-
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((g) => g.stop()));
-});
-
-async function gateway(options: SippUasOptions): Promise<SippInstance> {
-  const instance = await startSippUas({ timeoutMs: 30_000, ringMs: 100, ...options });
-  gateways.push(instance);
-  return instance;
-}
 
 function trunkFor(sipp: SippInstance, transport: SippTransport, extra: Partial<TrunkConfig> = {}): TrunkConfig {
   trunkNumber += 1;
@@ -87,13 +75,6 @@ async function place(trunk: TrunkConfig, overrides: Partial<DialRequest> = {}, s
     signal,
   );
   return { result, events };
-}
-
-async function expectSippExit(sipp: SippInstance, code: number): Promise<void> {
-  const exit = await sipp.waitForExit(35_000);
-  if (exit.code !== code) {
-    throw new Error(`sipp ${describeSippExit(exit)}, expected exit ${code}\n${sipp.diagnostics()}`);
-  }
 }
 
 function rms(samples: Int16Array): number {

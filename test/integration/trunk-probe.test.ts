@@ -9,20 +9,15 @@ import { createServer } from 'node:net';
 import type { TrunkConfig } from '../../telephony/call-types.js';
 import { TelephonyEngine } from '../../telephony/engine.js';
 import { freePort } from '../../scripts/services/ports.js';
-import {
-  describeSippExit,
-  headerValues,
-  startSippUas,
-  type SippInstance,
-  type SippTransport,
-  type SippUasOptions,
-} from '../../scripts/services/sipp.js';
+import { headerValues, type SippInstance, type SippTransport } from '../../scripts/services/sipp.js';
+import { expectSippExit, sippGateways } from '../support/sipp-gateways';
+import { ANSWERED_WITHOUT_AUTH, REGISTERED, TIMED_OUT } from '../support/trunks';
 
 const AUTH = { username: 'alice', password: 's3cret-pw' };
 const TIMEOUT_MS = 1500;
 
 let engine: TelephonyEngine;
-const gateways: SippInstance[] = [];
+const gateway = sippGateways({ timeoutMs: 20_000 });
 
 beforeAll(() => {
   engine = new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: { min: 43000, max: 43099 } });
@@ -31,16 +26,6 @@ beforeAll(() => {
 afterAll(async () => {
   await engine.close();
 });
-
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((g) => g.stop()));
-});
-
-async function gateway(options: SippUasOptions): Promise<SippInstance> {
-  const instance = await startSippUas({ timeoutMs: 20_000, ...options });
-  gateways.push(instance);
-  return instance;
-}
 
 function trunk(port: number, transport: SippTransport, extra: Partial<TrunkConfig> = {}): TrunkConfig {
   return {
@@ -52,11 +37,6 @@ function trunk(port: number, transport: SippTransport, extra: Partial<TrunkConfi
     register: false,
     ...extra,
   };
-}
-
-async function expectSippExit(sipp: SippInstance, code: number): Promise<void> {
-  const exit = await sipp.waitForExit(25_000);
-  if (exit.code !== code) throw new Error(`sipp ${describeSippExit(exit)}, expected ${code}\n${sipp.diagnostics()}`);
 }
 
 /** The local port our request came from, per the top Via sipp received. */
@@ -77,15 +57,7 @@ describe.each<SippTransport>(['udp', 'tcp'])('probe over %s', (transport) => {
   test('a gateway answering OPTIONS 200: reachable, nothing asked for credentials, RTT measured', async () => {
     const sipp = await gateway({ scenario: 'uas-options', transport });
     const result = await engine.probe(trunk(sipp.port, transport), { timeoutMs: TIMEOUT_MS });
-    expect(result).toEqual({
-      reachable: true,
-      authenticated: null,
-      rttMs: expect.any(Number),
-      sipCode: 200,
-      sipReason: 'OK',
-      registration: null,
-      error: null,
-    });
+    expect(result).toEqual(ANSWERED_WITHOUT_AUTH);
     expect(result.rttMs).toBeGreaterThanOrEqual(0);
     expect(result.rttMs).toBeLessThan(TIMEOUT_MS);
     await expectSippExit(sipp, 0);
@@ -103,13 +75,7 @@ describe.each<SippTransport>(['udp', 'tcp'])('probe over %s', (transport) => {
       trunk(sipp.port, transport, { ...AUTH, register: true, registerExpiresSeconds: 300 }),
       { timeoutMs: TIMEOUT_MS },
     );
-    expect(result).toMatchObject({
-      reachable: true,
-      authenticated: true,
-      sipCode: 200,
-      registration: { registered: true, sipCode: 200, sipReason: 'OK' },
-      error: null,
-    });
+    expect(result).toMatchObject(REGISTERED);
     await expectSippExit(sipp, 0); // pinged, registered and un-registered
     const registers = sipp.messages().filter((m) => m.direction === 'received' && m.startLine.startsWith('REGISTER '));
     expect(registers).toHaveLength(3);
@@ -165,15 +131,7 @@ describe('nothing there', () => {
     const started = performance.now();
     const result = await engine.probe(trunk(port, 'udp', { register: true }), { timeoutMs: TIMEOUT_MS });
     const elapsed = performance.now() - started;
-    expect(result).toEqual({
-      reachable: false,
-      authenticated: null,
-      rttMs: null,
-      sipCode: null,
-      sipReason: null,
-      registration: { registered: false, sipCode: null, sipReason: null },
-      error: 'timeout',
-    });
+    expect(result).toEqual({ ...TIMED_OUT, registration: { registered: false, sipCode: null, sipReason: null } });
     expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
     expect(elapsed).toBeLessThan(TIMEOUT_MS + 1000);
   });

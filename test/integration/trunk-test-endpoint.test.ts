@@ -6,33 +6,18 @@
  */
 import { createUser, login, apiUrl } from '../support/api';
 import { freePort } from '../support/stack';
-import { newPassword, trunkApi } from '../support/trunks';
-import { describeSippExit, startSippUas, type SippInstance, type SippUasOptions } from '../../scripts/services/sipp.js';
+import { ANSWERED_WITHOUT_AUTH, newPassword, REGISTERED, TIMED_OUT, trunkApi } from '../support/trunks';
+import { expectSippExit, sippGateways } from '../support/sipp-gateways';
 
 const USERNAME = 'alice';
 const api = trunkApi(apiUrl);
-const gateways: SippInstance[] = [];
+const gateway = sippGateways({ timeoutMs: 20_000, transport: 'udp' });
 let token: string;
 
 beforeAll(async () => {
   const user = await createUser();
   token = (await login(user.username, user.password)).access_token;
 });
-
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((g) => g.stop()));
-});
-
-async function gateway(options: Omit<SippUasOptions, 'transport'>): Promise<SippInstance> {
-  const instance = await startSippUas({ timeoutMs: 20_000, transport: 'udp', ...options });
-  gateways.push(instance);
-  return instance;
-}
-
-async function expectSippExit(sipp: SippInstance, code: number): Promise<void> {
-  const exit = await sipp.waitForExit(25_000);
-  if (exit.code !== code) throw new Error(`sipp ${describeSippExit(exit)}, expected ${code}\n${sipp.diagnostics()}`);
-}
 
 /** Creates a UDP trunk to 127.0.0.1:`port` and tests it; returns the test's body and its wall time. */
 async function testTrunk(port: number, extra: Record<string, unknown> = {}) {
@@ -54,15 +39,7 @@ async function testTrunk(port: number, extra: Record<string, unknown> = {}) {
 test('reachable: OPTIONS answered 200, RTT measured, no credentials asked for', async () => {
   const sipp = await gateway({ scenario: 'uas-options' });
   const { result } = await testTrunk(sipp.port);
-  expect(result).toEqual({
-    reachable: true,
-    authenticated: null,
-    rttMs: expect.any(Number),
-    sipCode: 200,
-    sipReason: 'OK',
-    registration: null,
-    error: null,
-  });
+  expect(result).toEqual(ANSWERED_WITHOUT_AUTH);
   await expectSippExit(sipp, 0);
 });
 
@@ -84,15 +61,7 @@ test('the right password: the digest challenge is answered and accepted', async 
 
 test('nothing listening: reachable false, "timeout", answered within the configured 5 s', async () => {
   const { result, elapsedMs } = await testTrunk(await freePort('127.0.0.1'));
-  expect(result).toEqual({
-    reachable: false,
-    authenticated: null,
-    rttMs: null,
-    sipCode: null,
-    sipReason: null,
-    registration: null,
-    error: 'timeout',
-  });
+  expect(result).toEqual(TIMED_OUT);
   expect(elapsedMs).toBeGreaterThanOrEqual(4500); // it did wait for the trunk
   expect(elapsedMs).toBeLessThan(10_000);
 });
@@ -105,12 +74,6 @@ test('a registering trunk: REGISTER accepted with the digest, then removed again
     calls: 2,
   });
   const { result } = await testTrunk(sipp.port, { username: USERNAME, password, register: true });
-  expect(result).toMatchObject({
-    reachable: true,
-    authenticated: true,
-    sipCode: 200,
-    registration: { registered: true, sipCode: 200, sipReason: 'OK' },
-    error: null,
-  });
+  expect(result).toMatchObject(REGISTERED);
   await expectSippExit(sipp, 0); // pinged, registered, and un-registered
 });

@@ -43,3 +43,34 @@ export function trunkApi(base: () => string) {
     return { status: res.status, headers: res.headers, text, json: (text ? JSON.parse(text) : undefined) as T };
   };
 }
+
+/** A trunk test's whole answer from a gateway that answered the OPTIONS 200 without a challenge. */
+export const ANSWERED_WITHOUT_AUTH = {
+  reachable: true,
+  authenticated: null,
+  rttMs: expect.any(Number) as unknown,
+  sipCode: 200,
+  sipReason: 'OK',
+  registration: null,
+  error: null,
+} as const;
+
+/** A trunk test's whole answer when nothing answered before the deadline. */
+export const TIMED_OUT = {
+  reachable: false,
+  authenticated: null,
+  rttMs: null,
+  sipCode: null,
+  sipReason: null,
+  registration: null,
+  error: 'timeout',
+} as const;
+
+/** A registering trunk's accepted REGISTER (with a digest), as a trunk test reports it. */
+export const REGISTERED = {
+  reachable: true,
+  authenticated: true,
+  sipCode: 200,
+  registration: { registered: true, sipCode: 200, sipReason: 'OK' },
+  error: null,
+} as const;
