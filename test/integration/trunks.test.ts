@@ -141,6 +141,7 @@ describe('trunks', () => {
     expect(patched.json).toMatchObject({ port: 5090, outboundProxy: null, callerIdName: null, codecs: ['PCMU'] });
     expect(patched.json).toMatchObject({ name: trunk.name, username: 'acct-1', hasPassword: true });
     expect(await sealedPassword(trunk.id)).toBe(sealed);
+    expect((await api('GET', `/api/v1/trunks/${trunk.id}`, token)).json).toEqual(patched.json); // stored
 
     const cleared = await api('PATCH', `/api/v1/trunks/${trunk.id}`, token, { password: null });
     expect(cleared.json.hasPassword).toBe(false);
