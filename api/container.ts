@@ -9,12 +9,15 @@ import type { TokenVerifier } from '../auth/token-verifier.js';
 import type { Pool } from '../db/sql.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
+import { SecretBox } from '../lib/secret-box.js';
 import type { Storage } from '../lib/storage.js';
 import { ClientsController } from './clients/clients.controller.js';
 import { ClientsService } from './clients/clients.service.js';
 import { MeController } from './me/me.controller.js';
 import { SystemController } from './system/system.controller.js';
 import { SystemService } from './system/system.service.js';
+import { TrunksController } from './trunks/trunks.controller.js';
+import { TrunksService, type TrunkProber } from './trunks/trunks.service.js';
 import { UsersController } from './users/users.controller.js';
 import { UsersService } from './users/users.service.js';
 
@@ -27,6 +30,8 @@ export interface Infrastructure {
   readonly temporal: TemporalClient;
   readonly keys: KeyMaterial;
   readonly verifyToken: TokenVerifier;
+  /** Trunk tests; the engine behind it is made on first use (api/telephony.ts). */
+  readonly telephony: TrunkProber;
 }
 
 type Ctor<T> = new (...args: never[]) => T;
@@ -38,10 +43,18 @@ export class Container {
     const users = new UsersService(infra.orm.em, infra.pool);
     const clients = new ClientsService(infra.orm.em, infra.keys.clientSecretKey);
     const system = new SystemService(infra.temporal, infra.config.temporal.taskQueue);
+    const trunks = new TrunksService(
+      infra.orm.em,
+      new SecretBox(infra.config.encryptionKeys),
+      infra.telephony,
+      infra.config.telephony.trunkTestTimeoutSeconds * 1000,
+      infra.logger.child({ component: 'trunks' }),
+    );
     this.register(UsersController, new UsersController(users));
     this.register(MeController, new MeController(users));
     this.register(ClientsController, new ClientsController(clients));
     this.register(SystemController, new SystemController(system));
+    this.register(TrunksController, new TrunksController(trunks));
   }
 
   private register<T>(ctor: Ctor<T>, instance: T): void {

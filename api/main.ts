@@ -16,6 +16,7 @@ import { retryUntil } from '../lib/retry.js';
 import { createStorage, ensureBuckets } from '../lib/storage.js';
 import { createApp } from './app.js';
 import { Container } from './container.js';
+import { LazyTelephony } from './telephony.js';
 
 const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000;
 
@@ -53,7 +54,8 @@ async function main(): Promise<void> {
     logger: logger.child({ component: 'oauth' }),
   });
   const verifyToken = createTokenVerifier({ issuer: config.auth.issuer, audience: config.auth.audience, keys, pool });
-  const container = new Container({ config, logger, orm, pool, storage, temporal, keys, verifyToken });
+  const telephony = new LazyTelephony(config.telephony, logger);
+  const container = new Container({ config, logger, orm, pool, storage, temporal, keys, verifyToken, telephony });
   const app = createApp(container, provider);
 
   const server = app.listen(config.api.port, config.api.host, () => {
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
     }, config.api.shutdownGraceSeconds * 1000);
     force.unref();
     server.close(() => {
-      void Promise.allSettled([orm.close(), connection.close()]).then(() => {
+      void Promise.allSettled([orm.close(), connection.close(), telephony.close()]).then(() => {
         logger.info('stopped');
         process.exit(0);
       });

@@ -28,7 +28,36 @@ export function sendProblem(
 }
 
 function fieldErrors(err: ValidateError): FieldError[] {
-  return Object.entries(err.fields).map(([field, { message }]) => ({ field, message }));
+  return Object.entries(err.fields).map(([field, { message }]) => ({ field, message: valueFreeMessage(message) }));
+}
+
+const COMBINED = /^Could not match the (union|intersection) against [a-z ]+\. Issues: (.*)$/s;
+const ONE_OF = /^should be one of the following; \[(.*)\]$/s;
+
+/**
+ * tsoa's message for a value matching no member of a union (e.g. `string | null`) quotes
+ * each member's error *with the submitted value* — a password, say. Keeps only the
+ * members' messages (enum members merged into one list).
+ */
+export function valueFreeMessage(message: string): string {
+  const combined = COMBINED.exec(message);
+  if (!combined) return message;
+  let issues: unknown;
+  try {
+    issues = JSON.parse(combined[2] ?? '');
+  } catch {
+    return 'invalid value';
+  }
+  const inner = (Array.isArray(issues) ? issues : [])
+    .flatMap((issue) => Object.values((issue ?? {}) as Record<string, { message?: unknown }>))
+    .map((error) => (typeof error?.message === 'string' ? valueFreeMessage(error.message) : ''))
+    .filter(Boolean);
+  const members = inner.map((m) => ONE_OF.exec(m)?.[1]);
+  if (inner.length > 0 && members.every((m) => m !== undefined)) {
+    return `should be one of the following; [${members.join(', ')}]`;
+  }
+  const unique = [...new Set(inner)];
+  return unique.length > 0 ? unique.join(combined[1] === 'union' ? ' or ' : ' and ') : 'invalid value';
 }
 
 export function notFoundHandler(): RequestHandler {

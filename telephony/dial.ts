@@ -15,6 +15,7 @@ import type { Logger } from '../lib/logger.js';
 import type { CallEvent, CallResult, DialRequest } from './call-types.js';
 import { encodeWav } from './media/wav.js';
 import type { DtmfDigit } from './rtp/rtp-session.js';
+import { sipHost } from './sip/addressing.js';
 import { parseInfoDtmf } from './sip/info-dtmf.js';
 import { outcomeForCancelled, outcomeForFinalResponse, type CallOutcome } from './sip/outcome.js';
 import { RtpDescriptionHandler } from './sip/rtp-description-handler.js';
@@ -66,7 +67,7 @@ export async function dial(
   if (signal?.aborted) return early('cancelled', 'aborted before dialling');
   const { trunk } = request;
   const target = UserAgent.makeURI(
-    `sip:${encodeURIComponent(request.destination)}@${trunk.host}:${trunk.port}${trunk.transport === 'tcp' ? ';transport=tcp' : ''}`,
+    `sip:${encodeURIComponent(request.destination)}@${sipHost(trunk.host)}:${trunk.port}${trunk.transport === 'tcp' ? ';transport=tcp' : ''}`,
   );
   if (!target || !/^\+?[0-9*#]{1,32}$/.test(request.destination))
     return early('invalid_number', 'not a dialable number');
@@ -82,7 +83,7 @@ export async function dial(
   const state: CallState = { infoDigits: [] };
   const inviter = new Inviter(userAgent, target, {
     params: {
-      fromUri: `sip:${encodeURIComponent(trunk.callerId.number)}@${trunk.host}`,
+      fromUri: `sip:${encodeURIComponent(trunk.callerId.number)}@${sipHost(trunk.host)}`,
       ...(trunk.callerId.displayName ? { fromDisplayName: trunk.callerId.displayName } : {}),
     },
     earlyMedia: false,

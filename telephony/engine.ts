@@ -1,7 +1,7 @@
 /**
  * The telephony engine: the shared pacer, the RTP port pool and one user agent per trunk.
- * Create one per process (the worker), `dial()` as many calls as the trunks allow, `close()`
- * on shutdown.
+ * Create one per process (the worker), `dial()` as many calls as the trunks allow, `probe()`
+ * a trunk to test it, `close()` on shutdown.
  */
 import type { Logger } from '../lib/logger.js';
 import type { CallResult, DialRequest, TrunkConfig } from './call-types.js';
@@ -9,7 +9,8 @@ import { dial } from './dial.js';
 import { Pacer } from './rtp/pacer.js';
 import { PortPool } from './rtp/port-pool.js';
 import type { SipTransportOptions } from './sip/transport-base.js';
-import { UserAgents, type RegisterRetry } from './user-agents.js';
+import { probeTrunk, type TrunkProbeOptions, type TrunkProbeResult } from './trunk-probe.js';
+import { UserAgents, type RegisterRetry, type SignallingSettings } from './user-agents.js';
 
 export interface EngineOptions {
   /** Local address for SIP and RTP sockets. */
@@ -31,6 +32,7 @@ export interface EngineOptions {
 export class TelephonyEngine {
   private readonly pacer: Pacer;
   private readonly userAgents: UserAgents;
+  private readonly signalling: SignallingSettings;
 
   constructor(private readonly options: EngineOptions) {
     const { logger } = options;
@@ -39,13 +41,14 @@ export class TelephonyEngine {
       onSkip: (skipped) => logger?.warn({ skipped }, 'RTP pacer fell behind; frames skipped'),
       ...(options.pacerSpinMs === undefined ? {} : { spinMs: options.pacerSpinMs }),
     });
+    this.signalling = {
+      bindAddress: options.bindAddress,
+      userAgentString: options.userAgentString ?? 'Voicecast',
+      ...(options.publicAddress ? { publicAddress: options.publicAddress } : {}),
+      ...(options.onSipTrace ? { onTrace: options.onSipTrace } : {}),
+    };
     this.userAgents = new UserAgents(
-      {
-        bindAddress: options.bindAddress,
-        userAgentString: options.userAgentString ?? 'Voicecast',
-        ...(options.publicAddress ? { publicAddress: options.publicAddress } : {}),
-        ...(options.onSipTrace ? { onTrace: options.onSipTrace } : {}),
-      },
+      this.signalling,
       {
         bindAddress: options.bindAddress,
         ...(options.publicAddress ? { sdpAddress: options.publicAddress } : {}),
@@ -70,6 +73,15 @@ export class TelephonyEngine {
    */
   async prepare(trunk: TrunkConfig): Promise<void> {
     await this.userAgents.get(trunk);
+  }
+
+  /**
+   * Tests a trunk: OPTIONS (and REGISTER when it registers) from a throw-away user agent,
+   * digest challenges answered; see trunk-probe.ts. Resolves within `timeoutMs` (plus a
+   * short un-REGISTER), never rejects, and leaves no user agent, socket or binding behind.
+   */
+  probe(trunk: TrunkConfig, options: TrunkProbeOptions): Promise<TrunkProbeResult> {
+    return probeTrunk(trunk, this.signalling, options, this.options.logger);
   }
 
   /** Unregisters and stops every user agent and the pacer. */

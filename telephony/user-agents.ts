@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Registerer, RegistererState, UserAgent, type LogLevel, type UserAgentOptions } from 'sip.js';
 import type { Logger } from '../lib/logger.js';
 import type { TrunkConfig } from './call-types.js';
-import type { HostPort } from './sip/addressing.js';
+import { sipHost, type HostPort } from './sip/addressing.js';
 import { RtpDescriptionHandler, type MediaSettings } from './sip/rtp-description-handler.js';
 import { TcpTransport } from './sip/tcp-transport.js';
 import type { SipTransportOptions } from './sip/transport-base.js';
@@ -88,39 +88,8 @@ export class UserAgents {
   }
 
   private create(trunk: TrunkConfig, key: string): Entry {
-    const placeholder = `vc-${randomBytes(6).toString('hex')}.invalid`;
-    const nextHop: HostPort = trunk.outboundProxy ?? { host: trunk.host, port: trunk.port };
-    const transportOptions: SipTransportOptions = {
-      nextHop,
-      bindAddress: this.signalling.bindAddress,
-      bindPort: 0,
-      placeholder,
-      ...(this.signalling.publicAddress ? { publicAddress: this.signalling.publicAddress } : {}),
-      ...(this.logger ? { logger: this.logger } : {}),
-      ...(this.signalling.onTrace ? { onTrace: this.signalling.onTrace } : {}),
-    };
     const media: MediaSettings = { ...this.media, codecs: trunk.codecs ?? ['PCMU', 'PCMA'] };
-    const uri = UserAgent.makeURI(`sip:${encodeURIComponent(trunk.username ?? trunk.callerId.number)}@${trunk.host}`);
-    if (!uri) throw new Error(`cannot build a SIP URI for trunk ${trunk.id}`);
-    const options: UserAgentOptions = {
-      uri,
-      ...(trunk.callerId.displayName ? { displayName: trunk.callerId.displayName } : {}),
-      ...(trunk.password ? { authorizationPassword: trunk.password } : {}),
-      ...(trunk.password
-        ? { authorizationUsername: trunk.authUsername ?? trunk.username ?? trunk.callerId.number }
-        : {}),
-      transportConstructor: trunk.transport === 'tcp' ? TcpTransport : UdpTransport,
-      transportOptions,
-      viaHost: placeholder,
-      contactName: randomBytes(6).toString('hex'),
-      contactParams: { transport: trunk.transport },
-      userAgentString: this.signalling.userAgentString,
-      sessionDescriptionHandlerFactory: () => new RtpDescriptionHandler(media),
-      logBuiltinEnabled: false,
-      logLevel: 'warn',
-      logConnector: (level, category, _label, content) =>
-        this.logger?.[LOG_LEVELS[level]]({ sip: category, trunkId: trunk.id }, content),
-    };
+    const options = userAgentOptions(trunk, this.signalling, media, this.logger);
     const userAgent = new UserAgent(options);
     const registerer = trunk.register
       ? new Registerer(userAgent, { expires: trunk.registerExpiresSeconds ?? 3600, refreshFrequency: 90 })
@@ -146,6 +115,55 @@ export class UserAgents {
     if (entry.registerer?.state === RegistererState.Registered) await unregister(entry.registerer);
     await entry.userAgent.stop().catch(() => undefined);
   }
+}
+
+/**
+ * The sip.js options for a trunk's user agent: its own transport towards the trunk (or its
+ * outbound proxy), the digest credentials, and — when `media` is given — our RTP session
+ * description handler. Shared by the long-lived agents and the throw-away probe agent.
+ */
+export function userAgentOptions(
+  trunk: TrunkConfig,
+  signalling: SignallingSettings,
+  media: MediaSettings | undefined,
+  logger?: Logger,
+): UserAgentOptions {
+  const placeholder = `vc-${randomBytes(6).toString('hex')}.invalid`;
+  const nextHop: HostPort = trunk.outboundProxy ?? { host: trunk.host, port: trunk.port };
+  const transportOptions: SipTransportOptions = {
+    nextHop,
+    bindAddress: signalling.bindAddress,
+    bindPort: 0,
+    placeholder,
+    ...(signalling.publicAddress ? { publicAddress: signalling.publicAddress } : {}),
+    ...(logger ? { logger } : {}),
+    ...(signalling.onTrace ? { onTrace: signalling.onTrace } : {}),
+  };
+  const uri = UserAgent.makeURI(
+    `sip:${encodeURIComponent(trunk.username ?? trunk.callerId.number)}@${sipHost(trunk.host)}`,
+  );
+  if (!uri) throw new Error(`cannot build a SIP URI for trunk ${trunk.id}`);
+  return {
+    uri,
+    ...(trunk.callerId.displayName ? { displayName: trunk.callerId.displayName } : {}),
+    ...(trunk.password ? { authorizationPassword: trunk.password } : {}),
+    ...(trunk.password ? { authorizationUsername: trunk.authUsername ?? trunk.username ?? trunk.callerId.number } : {}),
+    transportConstructor: trunk.transport === 'tcp' ? TcpTransport : UdpTransport,
+    transportOptions,
+    viaHost: placeholder,
+    contactName: randomBytes(6).toString('hex'),
+    contactParams: { transport: trunk.transport },
+    userAgentString: signalling.userAgentString,
+    sessionDescriptionHandlerFactory: media
+      ? () => new RtpDescriptionHandler(media)
+      : () => {
+          throw new Error('this user agent carries no media');
+        },
+    logBuiltinEnabled: false,
+    logLevel: 'warn',
+    logConnector: (level, category, _label, content) =>
+      logger?.[LOG_LEVELS[level]]({ sip: category, trunkId: trunk.id }, content),
+  };
 }
 
 /** How long closing waits for the registrar to confirm an un-REGISTER before the transport goes. */

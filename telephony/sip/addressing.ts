@@ -23,7 +23,7 @@ export function rewriteOutgoing(message: string, placeholder: string, self: Host
   const head = headEnd < 0 ? message : message.slice(0, headEnd);
   const body = headEnd < 0 ? '' : message.slice(headEnd);
   const host = escape(placeholder);
-  const sentBy = `${formatHost(self.host)}:${self.port}`;
+  const sentBy = `${sipHost(self.host)}:${self.port}`;
   const lines = head.split('\r\n').map((line) => {
     if (/^(via|v)\s*:/i.test(line)) {
       return line.replace(new RegExp(`(SIP/2\\.0/[A-Za-z]+ )${host}(?=[;\\s,]|$)`, 'g'), `$1${sentBy};rport`);
@@ -49,7 +49,7 @@ export function rewriteIncomingResponse(message: string, placeholder: string, se
   if (!self) return rewritten;
   const headEnd = rewritten.indexOf('\r\n\r\n');
   const head = headEnd < 0 ? rewritten : rewritten.slice(0, headEnd);
-  const ours = new RegExp(`@${escape(`${formatHost(self.host)}:${self.port}`)}(?=[;>\\s,]|$)`, 'g');
+  const ours = new RegExp(`@${escape(`${sipHost(self.host)}:${self.port}`)}(?=[;>\\s,]|$)`, 'g');
   const lines = head
     .split('\r\n')
     .map((line) => (/^(contact|m)\s*:/i.test(line) ? line.replace(ours, `@${placeholder}`) : line));
@@ -69,6 +69,7 @@ export function responseDestination(message: string, defaultPort = 5060): HostPo
   return { host, port };
 }
 
-function formatHost(host: string): string {
+/** A host as it goes into a SIP URI or a sent-by: an IPv6 literal in brackets, anything else as it is. */
+export function sipHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

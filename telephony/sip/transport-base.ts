@@ -36,6 +36,11 @@ export abstract class SipTransportBase implements Transport {
   onConnect: (() => void) | undefined;
   onDisconnect: ((error?: Error) => void) | undefined;
   onMessage: ((message: string) => void) | undefined;
+  /**
+   * The last failure to send or the last loss of the connection. sip.js turns either into a
+   * bare internal 503 without the cause; the trunk probe reports it from here.
+   */
+  lastError: Error | undefined;
   private _state: TransportState = TransportState.Disconnected;
   private self: HostPort | undefined;
   private readonly _stateChange = new EmitterImpl<TransportState>();
@@ -70,6 +75,11 @@ export abstract class SipTransportBase implements Transport {
       this.transition(TransportState.Disconnected, asError(err));
       throw asError(err);
     }
+    if (this.state !== TransportState.Connecting) {
+      // disconnect() came while we were connecting (e.g. a probe gave up): do not come back to life.
+      await this.close().catch(() => undefined);
+      throw new Error('SIP transport was disconnected while connecting');
+    }
     this.transition(TransportState.Connected);
   }
 
@@ -88,8 +98,13 @@ export abstract class SipTransportBase implements Transport {
   async send(message: string): Promise<void> {
     if (this._state !== TransportState.Connected) throw new Error(`SIP transport is ${this._state}, cannot send`);
     const out = rewriteOutgoing(message, this.options.placeholder, this.advertised());
-    const to = await this.write(out);
-    this.options.onTrace?.('out', out, to);
+    try {
+      const to = await this.write(out);
+      this.options.onTrace?.('out', out, to);
+    } catch (err) {
+      this.lastError = asError(err);
+      throw err;
+    }
   }
 
   /** Called by subclasses for every complete message received. Never throws. */
@@ -115,6 +130,7 @@ export abstract class SipTransportBase implements Transport {
   /** Called by subclasses when the network went away underneath us. */
   protected lost(error: Error): void {
     if (this._state === TransportState.Disconnected || this._state === TransportState.Disconnecting) return;
+    this.lastError = error;
     this.options.logger?.warn({ error: error.message }, 'SIP transport lost');
     this.transition(TransportState.Disconnected, error);
   }

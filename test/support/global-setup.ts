@@ -96,6 +96,8 @@ async function startStack(tempDir: string, supervisor: Supervisor): Promise<Test
     ADMIN_USERNAME: admin.username,
     ADMIN_PASSWORD: admin.password,
     VOICECAST_DATA_DIR: join(tempDir, 'app-data'),
+    // Trunk tests send SIP from the API: keep it on loopback, like every peer in the tests.
+    SIP_BIND_ADDRESS: '127.0.0.1',
   });
   const dist = join(repoRoot(), 'dist');
   const common = { env, cwd: tempDir, stopGraceMs: 15_000 };

@@ -1,0 +1,178 @@
+import type { SipCodec, SipTransport } from '../../db/entities/index.js';
+
+/**
+ * Unique among the owner's trunks.
+ * @minLength 1
+ * @maxLength 200
+ */
+export type TrunkName = string;
+
+/**
+ * Host name or IP address (IPv6 with or without brackets), no port.
+ * @minLength 1
+ * @maxLength 255
+ */
+export type TrunkHost = string;
+
+/**
+ * The caller ID presented: digits, optionally with a leading `+` (E.164 style).
+ * @pattern ^\+?[0-9]{2,20}$
+ */
+export type CallerIdNumber = string;
+
+/**
+ * Digest password. Stored encrypted; never returned.
+ * @minLength 1
+ * @maxLength 256
+ */
+export type TrunkPassword = string;
+
+/** Where every request goes instead of the trunk's host:port. */
+export interface OutboundProxy {
+  host: TrunkHost;
+  /**
+   * @isInt
+   * @minimum 1
+   * @maximum 65535
+   */
+  port: number;
+}
+
+/** A SIP trunk. The password is write-only: `hasPassword` tells whether one is set. */
+export interface TrunkView {
+  /** @format uuid */
+  id: string;
+  /** @format uuid */
+  ownerId: string;
+  name: string;
+  host: string;
+  port: number;
+  transport: SipTransport;
+  username: string | null;
+  hasPassword: boolean;
+  authUsername: string | null;
+  realm: string | null;
+  outboundProxy: OutboundProxy | null;
+  callerIdNumber: string;
+  callerIdName: string | null;
+  register: boolean;
+  registerExpiresSeconds: number;
+  maxConcurrentCalls: number;
+  maxCallsPerSecond: number;
+  /** Offered in this order. */
+  codecs: SipCodec[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * Changes the fields given, leaves the others. Nullable fields are cleared with `null`;
+ * `password`: absent keeps it, `null` removes it, a string replaces it.
+ */
+export interface UpdateTrunkRequest {
+  name?: TrunkName;
+  /** The gateway. */
+  host?: TrunkHost;
+  /**
+   * Default 5060.
+   * @isInt
+   * @minimum 1
+   * @maximum 65535
+   */
+  port?: number;
+  /** Default `udp`. */
+  transport?: SipTransport;
+  /**
+   * Account user name: the user part of From and of the registered address.
+   * @minLength 1
+   * @maxLength 128
+   */
+  username?: string | null;
+  /**
+   * Digest user name when it differs from `username`.
+   * @minLength 1
+   * @maxLength 128
+   */
+  authUsername?: string | null;
+  /**
+   * The provider's digest realm, for reference (the realm of the challenge is what counts).
+   * @minLength 1
+   * @maxLength 253
+   */
+  realm?: string | null;
+  outboundProxy?: OutboundProxy | null;
+  callerIdNumber?: CallerIdNumber;
+  /**
+   * Display name presented with the caller ID.
+   * @minLength 1
+   * @maxLength 100
+   */
+  callerIdName?: string | null;
+  /** REGISTER with the trunk (default false). */
+  register?: boolean;
+  /**
+   * Registration expiry asked for, default 3600.
+   * @isInt
+   * @minimum 60
+   * @maximum 86400
+   */
+  registerExpiresSeconds?: number;
+  /**
+   * Calls in progress at once on this trunk, default 10.
+   * @isInt
+   * @minimum 1
+   * @maximum 10000
+   */
+  maxConcurrentCalls?: number;
+  /**
+   * New calls started per second on this trunk, default 5.
+   * @isInt
+   * @minimum 1
+   * @maximum 1000
+   */
+  maxCallsPerSecond?: number;
+  /**
+   * Codecs offered, in order of preference; default PCMU, PCMA.
+   * @minItems 1
+   * @maxItems 2
+   * @uniqueItems
+   */
+  codecs?: SipCodec[];
+  password?: TrunkPassword | null;
+}
+
+/** A new trunk; the fields left out take the defaults named. */
+export interface CreateTrunkRequest extends UpdateTrunkRequest {
+  name: TrunkName;
+  /** The gateway. */
+  host: TrunkHost;
+  callerIdNumber: CallerIdNumber;
+}
+
+/** The registration part of a trunk test. */
+export interface TrunkRegistrationResult {
+  /** The registrar bound us (the test removed the binding again). */
+  registered: boolean;
+  sipCode: number | null;
+  sipReason: string | null;
+}
+
+/** What a trunk test found. */
+export interface TrunkTestResult {
+  /** The trunk answered the OPTIONS (with any SIP response). */
+  reachable: boolean;
+  /**
+   * `true`: the trunk challenged and took the credentials; `false`: it refused them (401, 407,
+   * or 403 after a challenge); `null`: nothing asked for credentials.
+   */
+  authenticated: boolean | null;
+  /** From sending the OPTIONS to its final response (a digest round included), ms. */
+  rttMs: number | null;
+  /** The OPTIONS' final response. */
+  sipCode: number | null;
+  sipReason: string | null;
+  /** `null` when the trunk does not register. */
+  registration: TrunkRegistrationResult | null;
+  /** Why there is no answer (`timeout`, a network error) or what else went wrong. */
+  error: string | null;
+}
