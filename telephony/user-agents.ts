@@ -12,7 +12,8 @@ import type { TrunkConfig } from './call-types.js';
 import { sipHost, type HostPort } from './sip/addressing.js';
 import { RtpDescriptionHandler, type MediaSettings } from './sip/rtp-description-handler.js';
 import { TcpTransport } from './sip/tcp-transport.js';
-import type { SipTransportOptions } from './sip/transport-base.js';
+import { SipTransportBase, type SipTransportOptions } from './sip/transport-base.js';
+import { isUnspecified } from './sip/route-source.js';
 import { UdpTransport } from './sip/udp-transport.js';
 
 export interface SignallingSettings {
@@ -155,7 +156,7 @@ export function userAgentOptions(
     contactParams: { transport: trunk.transport },
     userAgentString: signalling.userAgentString,
     sessionDescriptionHandlerFactory: media
-      ? () => new RtpDescriptionHandler(media)
+      ? (session) => new RtpDescriptionHandler(withSdpAddress(media, session.userAgent.transport))
       : () => {
           throw new Error('this user agent carries no media');
         },
@@ -164,6 +165,15 @@ export function userAgentOptions(
     logConnector: (level, category, _label, content) =>
       logger?.[LOG_LEVELS[level]]({ sip: category, trunkId: trunk.id }, content),
   };
+}
+
+/**
+ * RTP bound to the wildcard with no public address: SDP gets the address the SIP transport
+ * advertises (the one the kernel routes to the trunk from), never `0.0.0.0`.
+ */
+function withSdpAddress(media: MediaSettings, transport: unknown): MediaSettings {
+  if (media.sdpAddress || !isUnspecified(media.bindAddress) || !(transport instanceof SipTransportBase)) return media;
+  return { ...media, sdpAddress: transport.advertisedAddress().host };
 }
 
 /** How long closing waits for the registrar to confirm an un-REGISTER before the transport goes. */

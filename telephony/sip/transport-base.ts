@@ -97,7 +97,7 @@ export abstract class SipTransportBase implements Transport {
 
   async send(message: string): Promise<void> {
     if (this._state !== TransportState.Connected) throw new Error(`SIP transport is ${this._state}, cannot send`);
-    const out = rewriteOutgoing(message, this.options.placeholder, this.advertised());
+    const out = rewriteOutgoing(message, this.options.placeholder, this.advertisedAddress());
     try {
       const to = await this.write(out);
       this.options.onTrace?.('out', out, to);
@@ -112,14 +112,14 @@ export abstract class SipTransportBase implements Transport {
     if (this._state !== TransportState.Connected) return;
     this.options.onTrace?.('in', message, from);
     try {
-      this.onMessage?.(rewriteIncomingResponse(message, this.options.placeholder, this.advertised()));
+      this.onMessage?.(rewriteIncomingResponse(message, this.options.placeholder, this.advertisedAddress()));
     } catch (err) {
       this.options.logger?.warn({ err, from }, 'dropped a SIP message the stack could not handle');
     }
   }
 
   /** The address and port we write into Via and Contact; fixed while a connection lasts, so looked up once per connection. */
-  private advertised(): HostPort {
+  advertisedAddress(): HostPort {
     if (!this.self) {
       const self = this.localAddress();
       this.self = { host: this.options.publicAddress ?? self.host, port: this.options.publicPort ?? self.port };

@@ -8,6 +8,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { Logger } from 'sip.js/lib/core/log/logger.js';
 import { responseDestination, type HostPort } from './addressing.js';
+import { isUnspecified, routeSource } from './route-source.js';
 import { SipTransportBase, type SipTransportOptions } from './transport-base.js';
 import { UdpRetransmitter } from './udp-retransmitter.js';
 
@@ -30,12 +31,26 @@ export class UdpTransport extends SipTransportBase {
     super(options);
   }
 
+  /** With a wildcard bind: the address the kernel routes to the next hop from (see route-source.ts). */
+  private routeHost: string | undefined;
+
   localAddress(): HostPort {
     const address = this.socket?.address();
-    return { host: address?.address ?? this.options.bindAddress, port: address?.port ?? this.options.bindPort };
+    return {
+      host: this.routeHost ?? address?.address ?? this.options.bindAddress,
+      port: address?.port ?? this.options.bindPort,
+    };
   }
 
-  protected open(): Promise<void> {
+  protected async open(): Promise<void> {
+    const { bindAddress, publicAddress, nextHop } = this.options;
+    if (isUnspecified(bindAddress) && !publicAddress) {
+      this.routeHost = await routeSource(nextHop.host, nextHop.port, bindAddress.includes(':') ? 6 : 4);
+    }
+    await this.bind();
+  }
+
+  private bind(): Promise<void> {
     return new Promise((resolve, reject) => {
       const socket = createSocket({
         type: this.options.bindAddress.includes(':') ? 'udp6' : 'udp4',

@@ -339,6 +339,31 @@ describe('dial: the rest of the contract', () => {
     }
   });
 
+  test('bound to the wildcard address: Via, Contact and SDP carry the address routed to the trunk, not 0.0.0.0', async () => {
+    const sipp = await gateway({ scenario: 'uas-answer', transport: 'udp', extraArgs: ['-rtp_echo'] });
+    const wildcard = new TelephonyEngine({ bindAddress: '0.0.0.0', rtpPorts: { min: 42200, max: 42299 } });
+    try {
+      const result = await wildcard.dial({
+        trunk: trunkFor(sipp, 'udp'),
+        destination: '+4930123456',
+        audio: tone.subarray(0, 4000),
+        ringTimeoutMs: 5000,
+        maxCallMs: 5000,
+        record: false,
+      });
+      expect(result.outcome).toBe('answered');
+      expect(result.rtp!.packetsReceived).toBeGreaterThan(20); // sipp sent its echo to our SDP address
+    } finally {
+      await wildcard.close();
+    }
+    await expectSippExit(sipp, 0);
+    const invite = sipp.messages().find((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '))!;
+    expect(headerValues(invite, 'Via')[0]).toMatch(/^SIP\/2\.0\/UDP 127\.0\.0\.1:\d+;/);
+    expect(headerValues(invite, 'Contact')[0]).toMatch(/@127\.0\.0\.1:\d+/);
+    expect(invite.body).toMatch(/^c=IN IP4 127\.0\.0\.1\r?$/m);
+    expect(invite.body).toMatch(/^o=.* IN IP4 127\.0\.0\.1\r?$/m);
+  });
+
   test('aborting an answered call sends BYE at once', async () => {
     const sipp = await gateway({ scenario: 'uas-answer-play', transport: 'udp' });
     const abort = new AbortController();
