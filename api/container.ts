@@ -10,6 +10,9 @@ import type { Pool } from '../db/sql.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import type { Storage } from '../lib/storage.js';
+import { AudioConverter } from '../audio/audio-converter.js';
+import { AudioController } from './audio/audio.controller.js';
+import { AudioService } from './audio/audio.service.js';
 import { ClientsController } from './clients/clients.controller.js';
 import { ClientsService } from './clients/clients.service.js';
 import { MeController } from './me/me.controller.js';
@@ -33,15 +36,40 @@ type Ctor<T> = new (...args: never[]) => T;
 
 export class Container {
   private readonly instances = new Map<Ctor<unknown>, unknown>();
+  /** Worker threads for audio conversion; started on the first upload. */
+  private readonly audioConverter: AudioConverter;
 
   constructor(readonly infra: Infrastructure) {
     const users = new UsersService(infra.orm.em, infra.pool);
     const clients = new ClientsService(infra.orm.em, infra.keys.clientSecretKey);
     const system = new SystemService(infra.temporal, infra.config.temporal.taskQueue);
+    const { audio: audioConfig } = infra.config;
+    this.audioConverter = new AudioConverter({
+      workers: audioConfig.workers,
+      prepare: {
+        maxDurationSeconds: audioConfig.maxDurationSeconds,
+        normalize: audioConfig.normalize,
+        loudnessTargetLufs: audioConfig.loudnessTargetLufs,
+      },
+    });
+    const audio = new AudioService({
+      em: infra.orm.em,
+      storage: infra.storage,
+      bucket: infra.config.minio.buckets.audio,
+      converter: this.audioConverter,
+      maxUploadBytes: audioConfig.maxUploadBytes,
+      logger: infra.logger.child({ component: 'audio' }),
+    });
     this.register(UsersController, new UsersController(users));
     this.register(MeController, new MeController(users));
     this.register(ClientsController, new ClientsController(clients));
     this.register(SystemController, new SystemController(system));
+    this.register(AudioController, new AudioController(audio));
+  }
+
+  /** Stops what the container started (the audio worker threads). */
+  async close(): Promise<void> {
+    await this.audioConverter.close();
   }
 
   private register<T>(ctor: Ctor<T>, instance: T): void {

@@ -130,7 +130,7 @@ function downmix(channels: readonly Float32Array[], frames: number): Float32Arra
 
 /** Converts `source` to the playback form; throws {@link AudioRejectedError} for unusable input. */
 export async function prepareAudio(source: ByteSource, options: PrepareOptions): Promise<PreparedAudio> {
-  const format = sniffFormat(source);
+  const { format, channels } = sniffFormat(source);
   const plan = decodePlan(format, source, options.maxDurationSeconds);
   const hash = createHash('sha256');
   const decoder = await openDecoder(format);
@@ -157,7 +157,7 @@ export async function prepareAudio(source: ByteSource, options: PrepareOptions):
     originalSize: source.size,
     sha256: hash.digest('hex'),
     sampleRate: sink.sampleRate,
-    channels: sink.channels,
+    channels: channels ?? sink.channels,
     durationMs: Math.round(sink.seconds * 1000),
   });
 }

@@ -4,7 +4,7 @@ import { AudioRejectedError, type AudioRejection } from './audio-error.js';
 import { bufferSource } from './byte-source.js';
 import { mpegFrame, sniffFormat } from './sniff.js';
 
-const sniff = (bytes: Uint8Array) => sniffFormat(bufferSource(bytes));
+const sniff = (bytes: Uint8Array) => sniffFormat(bufferSource(bytes)).format;
 
 function rejection(bytes: Uint8Array): { reason: AudioRejection; message: string } {
   try {
@@ -60,6 +60,13 @@ describe('sniffFormat', () => {
     expect(sniff(Buffer.concat([id3Tag(100_000), mp3Frame(), mp3Frame()]))).toBe('mp3');
     // A single frame that is the whole file.
     expect(sniff(mp3Frame())).toBe('mp3');
+  });
+
+  it('reads the channel count of MP3 from the frame header (the decoder always gives two)', () => {
+    const mono = mp3Frame();
+    mono[3] = 0xc4; // channel mode 3
+    expect(sniffFormat(bufferSource(mono)).channels).toBe(1);
+    expect(sniffFormat(bufferSource(mp3Frame())).channels).toBe(2); // 0x64: joint stereo
   });
 
   it('does not take a lone sync word followed by junk for MP3', () => {

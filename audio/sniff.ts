@@ -25,20 +25,30 @@ function unsupported(what: string): AudioRejectedError {
   return new AudioRejectedError('unsupported-format', `${what} is not supported; upload ${ACCEPTED}.`);
 }
 
+export interface Sniffed {
+  readonly format: AudioFormat;
+  /**
+   * Channels as the container declares them, when the decoder would report otherwise
+   * (mpg123 always returns two channels, also for a mono MP3).
+   */
+  readonly channels?: number;
+}
+
 /** Identifies the format of `source`; throws {@link AudioRejectedError} (unsupported, truncated, empty). */
-export function sniffFormat(source: ByteSource): AudioFormat {
+export function sniffFormat(source: ByteSource): Sniffed {
   if (source.size === 0) throw new AudioRejectedError('empty', 'The file is empty.');
   const head = source.read(0, 64);
   const magic = ascii(head, 0, 4);
-  if (magic === 'RIFF') return riff(head);
-  if (magic === 'fLaC') return flac(head);
-  if (magic === 'OggS') return ogg(source);
+  if (magic === 'RIFF') return { format: riff(head) };
+  if (magic === 'fLaC') return { format: flac(head) };
+  if (magic === 'OggS') return { format: ogg(source) };
   const mpegStart = magic.startsWith('ID3') ? id3End(head) : 0;
   if (mpegStart > source.size) {
     throw new AudioRejectedError('truncated', 'The file ends inside its ID3 tag: no audio follows.');
   }
-  if (mpegStart > 0 && ascii(source.read(mpegStart, 4), 0, 4) === 'fLaC') return 'flac';
-  if (findMpegFrames(source, mpegStart)) return 'mp3';
+  if (mpegStart > 0 && ascii(source.read(mpegStart, 4), 0, 4) === 'fLaC') return { format: 'flac' };
+  const frame = findMpegFrames(source, mpegStart);
+  if (frame) return { format: 'mp3', channels: frame.channels };
   throw (
     knownOther(head) ??
     new AudioRejectedError('unsupported-format', `The file is not audio in a format we recognise; upload ${ACCEPTED}.`)
@@ -98,6 +108,8 @@ interface MpegFrame {
   /** Version, layer and sample rate: the bits every frame of a stream shares. */
   readonly signature: number;
   readonly length: number;
+  /** Channel mode 3 is mono; stereo, joint stereo and dual channel are two. */
+  readonly channels: 1 | 2;
 }
 
 /** Parses an MPEG audio frame header (ISO 11172-3 / 13818-3, and MPEG 2.5); undefined if invalid. */
@@ -117,21 +129,22 @@ export function mpegFrame(b: Uint8Array, at: number): MpegFrame | undefined {
     layer === 1
       ? (Math.floor((12_000 * kbps) / sampleRate) + padding) * 4
       : Math.floor(((layer === 3 && !mpeg1 ? 72_000 : 144_000) * kbps) / sampleRate) + padding;
-  return { signature: (b[at + 1] & 0xfe) | ((b[at + 2] & 0x0c) << 8), length };
+  const channels = b[at + 3] >> 6 === 3 ? 1 : 2;
+  return { signature: (b[at + 1] & 0xfe) | ((b[at + 2] & 0x0c) << 8), length, channels };
 }
 
-/** True when two consecutive frames of one stream start within the window after `start`. */
-function findMpegFrames(source: ByteSource, start: number): boolean {
+/** The first of two consecutive frames of one stream starting within the window after `start`. */
+function findMpegFrames(source: ByteSource, start: number): MpegFrame | undefined {
   const window = source.read(start, MPEG_SYNC_WINDOW + 4);
   for (let at = 0; at + 4 <= window.length; at += 1) {
     const first = mpegFrame(window, at);
     if (!first) continue;
     const nextAt = start + at + first.length;
-    if (nextAt === source.size) return true; // a single-frame file
+    if (nextAt === source.size) return first; // a single-frame file
     const next = mpegFrame(source.read(nextAt, 4), 0);
-    if (next && next.signature === first.signature) return true;
+    if (next && next.signature === first.signature) return first;
   }
-  return false;
+  return undefined;
 }
 
 /** Formats people upload that we recognise but do not decode, so the 415 can name them. */
