@@ -57,6 +57,8 @@ interface DecodePlan {
   readonly prefix?: Uint8Array;
   readonly start: number;
   readonly end: number;
+  /** Frames to keep when the container knows better than the decoder (ADPCM block padding). */
+  readonly frames?: number;
 }
 
 function decodePlan(format: AudioFormat, source: ByteSource, maxSeconds: number): DecodePlan {
@@ -65,7 +67,12 @@ function decodePlan(format: AudioFormat, source: ByteSource, maxSeconds: number)
   if (header.frames === 0) throw new AudioRejectedError('empty', 'The WAV file contains no audio samples.');
   const seconds = header.frames / header.sampleRate;
   if (seconds > maxSeconds) throw tooLong(maxSeconds, seconds);
-  return { prefix: canonicalWavHeader(header), start: header.dataOffset, end: header.dataOffset + header.dataBytes };
+  return {
+    prefix: canonicalWavHeader(header),
+    start: header.dataOffset,
+    end: header.dataOffset + header.dataBytes,
+    frames: header.frames,
+  };
 }
 
 function tooLong(maxSeconds: number, seconds?: number): AudioRejectedError {
@@ -82,14 +89,19 @@ class MonoSink {
   private resampler: Resampler | undefined;
   private readonly output: Float32Array[] = [];
 
-  constructor(private readonly maxSeconds: number) {}
+  constructor(
+    private readonly maxSeconds: number,
+    /** Frames still to keep; decoded frames beyond it are dropped. */
+    private remaining = Infinity,
+  ) {}
 
   async push(block: DecodedBlock): Promise<void> {
     if (block.errors.length > 0) {
       throw new AudioRejectedError('corrupt', `The audio data is damaged: ${block.errors[0]}.`);
     }
-    const frames = block.channelData[0]?.length ?? 0;
+    const frames = Math.min(block.channelData[0]?.length ?? 0, this.remaining);
     if (frames === 0) return;
+    this.remaining -= frames;
     if (block.sampleRate !== this.rate) await this.switchRate(block.sampleRate);
     if (!this.sampleRate) {
       this.sampleRate = block.sampleRate;
@@ -120,7 +132,7 @@ class MonoSink {
 
 /** The mean of the channels: keeps the level of mono content, never clips. */
 function downmix(channels: readonly Float32Array[], frames: number): Float32Array {
-  if (channels.length === 1) return channels[0];
+  if (channels.length === 1) return channels[0].subarray(0, frames);
   const mono = new Float32Array(frames);
   for (const channel of channels) for (let i = 0; i < frames; i += 1) mono[i] += channel[i];
   const scale = 1 / channels.length;
@@ -134,7 +146,7 @@ export async function prepareAudio(source: ByteSource, options: PrepareOptions):
   const plan = decodePlan(format, source, options.maxDurationSeconds);
   const hash = createHash('sha256');
   const decoder = await openDecoder(format);
-  const sink = new MonoSink(options.maxDurationSeconds);
+  const sink = new MonoSink(options.maxDurationSeconds, plan.frames);
   let samples: Float32Array;
   try {
     if (plan.prefix) await sink.push(decoder.decode(plan.prefix));

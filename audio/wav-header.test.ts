@@ -40,6 +40,15 @@ describe('parseWavHeader', () => {
     expect(header.frames).toBe(100);
   });
 
+  it('takes the frame count of ADPCM from the fact chunk (the last block is padded)', () => {
+    const fact = Buffer.alloc(4);
+    fact.writeUInt32LE(1000, 0);
+    // IMA ADPCM mono, 256-byte blocks of 505 samples: 3 blocks hold 1515, the file says 1000 are real.
+    const spec: WavSpec = { tag: 0x11, bits: 4, channels: 1, sampleRate: 8000, blockAlign: 256 };
+    expect(parse(buildWav(spec, Buffer.alloc(768))).frames).toBe(1515);
+    expect(parse(buildWav({ ...spec, chunks: [{ id: 'fact', body: fact }] }, Buffer.alloc(768))).frames).toBe(1000);
+  });
+
   it('reads to the end when the data size is a streaming placeholder, in whole frames', () => {
     expect(parse(buildWav({ ...pcm16, declaredDataBytes: 0xffffffff }, Buffer.alloc(402))).frames).toBe(100);
   });

@@ -40,7 +40,7 @@ export interface WavHeader {
   readonly dataOffset: number;
   /** Audio bytes to decode: whole blocks only. */
   readonly dataBytes: number;
-  /** Sample frames (samples per channel) in `dataBytes`. */
+  /** Sample frames (samples per channel) in `dataBytes`; for ADPCM as the `fact` chunk declares. */
   readonly frames: number;
 }
 
@@ -51,6 +51,7 @@ const corrupt = (what: string) => new AudioRejectedError('corrupt', `The WAV hea
 export function parseWavHeader(source: ByteSource): WavHeader {
   let fmt: Omit<WavHeader, 'dataOffset' | 'dataBytes' | 'frames'> | undefined;
   let samplesPerBlock = 0;
+  let factFrames: number | undefined;
   for (let offset = 12; ;) {
     const chunk = source.read(offset, 8);
     if (chunk.length < 8) throw truncated(fmt ? 'it ends before the data chunk' : 'it ends before the fmt chunk');
@@ -61,6 +62,8 @@ export function parseWavHeader(source: ByteSource): WavHeader {
       if (body + size > source.size) throw truncated('it ends inside the fmt chunk');
       fmt = parseFmt(source.read(body, size));
       samplesPerBlock = adpcmSamplesPerBlock(fmt);
+    } else if (id === 'fact' && size >= 4 && body + 4 <= source.size) {
+      factFrames = Buffer.from(source.read(body, 4)).readUInt32LE(0);
     } else if (id === 'data') {
       if (!fmt) throw corrupt('the data chunk comes before the fmt chunk');
       const available = source.size - body;
@@ -69,7 +72,9 @@ export function parseWavHeader(source: ByteSource): WavHeader {
       }
       const usable = STREAMING_SIZES.has(size) ? available : size;
       const blocks = Math.floor(usable / fmt.blockAlign);
-      const frames = samplesPerBlock ? blocks * samplesPerBlock : blocks;
+      let frames = samplesPerBlock ? blocks * samplesPerBlock : blocks;
+      // ADPCM pads its last block; the fact chunk says how many frames are real.
+      if (samplesPerBlock && factFrames !== undefined && factFrames > 0) frames = Math.min(frames, factFrames);
       return { ...fmt, dataOffset: body, dataBytes: blocks * fmt.blockAlign, frames };
     }
     offset = body + size + (size % 2);
