@@ -11,6 +11,9 @@ import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import { SecretBox } from '../lib/secret-box.js';
 import type { Storage } from '../lib/storage.js';
+import { AudioConverter } from '../audio/audio-converter.js';
+import { AudioController } from './audio/audio.controller.js';
+import { AudioService } from './audio/audio.service.js';
 import { ClientsController } from './clients/clients.controller.js';
 import { ClientsService } from './clients/clients.service.js';
 import { MeController } from './me/me.controller.js';
@@ -38,6 +41,8 @@ type Ctor<T> = new (...args: never[]) => T;
 
 export class Container {
   private readonly instances = new Map<Ctor<unknown>, unknown>();
+  /** Worker threads for audio conversion; started on the first upload. */
+  private readonly audioConverter: AudioConverter;
 
   constructor(readonly infra: Infrastructure) {
     const users = new UsersService(infra.orm.em, infra.pool);
@@ -50,11 +55,34 @@ export class Container {
       infra.config.telephony.trunkTestTimeoutSeconds * 1000,
       infra.logger.child({ component: 'trunks' }),
     );
+    const { audio: audioConfig } = infra.config;
+    this.audioConverter = new AudioConverter({
+      workers: audioConfig.workers,
+      prepare: {
+        maxDurationSeconds: audioConfig.maxDurationSeconds,
+        normalize: audioConfig.normalize,
+        loudnessTargetLufs: audioConfig.loudnessTargetLufs,
+      },
+    });
+    const audio = new AudioService({
+      em: infra.orm.em,
+      storage: infra.storage,
+      bucket: infra.config.minio.buckets.audio,
+      converter: this.audioConverter,
+      maxUploadBytes: audioConfig.maxUploadBytes,
+      logger: infra.logger.child({ component: 'audio' }),
+    });
     this.register(UsersController, new UsersController(users));
     this.register(MeController, new MeController(users));
     this.register(ClientsController, new ClientsController(clients));
     this.register(SystemController, new SystemController(system));
     this.register(TrunksController, new TrunksController(trunks));
+    this.register(AudioController, new AudioController(audio));
+  }
+
+  /** Stops what the container started (the audio worker threads). */
+  async close(): Promise<void> {
+    await this.audioConverter.close();
   }
 
   private register<T>(ctor: Ctor<T>, instance: T): void {

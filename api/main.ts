@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     }, config.api.shutdownGraceSeconds * 1000);
     force.unref();
     server.close(() => {
-      void Promise.allSettled([orm.close(), connection.close(), telephony.close()]).then(() => {
+      void Promise.allSettled([orm.close(), connection.close(), telephony.close(), container.close()]).then(() => {
         logger.info('stopped');
         process.exit(0);
       });

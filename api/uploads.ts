@@ -15,6 +15,8 @@ export function createUploader(config: Pick<Config, 'uploads'>): Multer {
   mkdirSync(config.uploads.dir, { recursive: true, mode: 0o700 });
   return multer({
     storage: multer.diskStorage({ destination: config.uploads.dir }),
+    // Browsers and curl send file names as raw UTF-8; multer's default reads them as Latin-1.
+    defParamCharset: 'utf8',
     limits: { fileSize: config.uploads.maxBytes, files: 1, fields: 50, fieldSize: 64 * 1024 },
   });
 }

@@ -88,6 +88,7 @@ const schema = z.object({
   AUDIO_MAX_DURATION_SECONDS: seconds.default(600),
   AUDIO_NORMALIZE: bool.default(true),
   AUDIO_LOUDNESS_TARGET_LUFS: z.coerce.number().min(-40).max(-6).default(-18),
+  AUDIO_WORKERS: z.coerce.number().int().min(1).max(16).optional(),
   CONTACTS_MAX_UPLOAD_BYTES: bytes.default(512 * 1024 * 1024),
   CONTACTS_IMPORT_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   CONTACTS_REPORT_INVALID_LIMIT: z.coerce.number().int().min(0).max(10_000).default(100),
@@ -177,6 +178,8 @@ export interface Config {
     readonly maxDurationSeconds: number;
     readonly normalize: boolean;
     readonly loudnessTargetLufs: number;
+    /** Worker threads that convert uploads; default: cores − 1 (at least 1, at most 4). */
+    readonly workers: number;
   };
   readonly contacts: {
     readonly maxUploadBytes: number;
@@ -268,6 +271,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       maxDurationSeconds: env.AUDIO_MAX_DURATION_SECONDS,
       normalize: env.AUDIO_NORMALIZE,
       loudnessTargetLufs: env.AUDIO_LOUDNESS_TARGET_LUFS,
+      workers: env.AUDIO_WORKERS ?? Math.max(1, Math.min(4, availableParallelism() - 1)),
     },
     contacts: {
       maxUploadBytes: env.CONTACTS_MAX_UPLOAD_BYTES,

@@ -1,3 +1,4 @@
+import { AudioMessage } from './audio-message.entity.js';
 import { AuthKey } from './auth-key.entity.js';
 import { LoginFailure } from './login-failure.entity.js';
 import { OAuthClient } from './oauth-client.entity.js';
@@ -5,7 +6,7 @@ import { OidcPayload } from './oidc-payload.entity.js';
 import { SipTrunk } from './sip-trunk.entity.js';
 import { User } from './user.entity.js';
 
-export { AuthKey, LoginFailure, OAuthClient, OidcPayload, SipTrunk, User };
+export { AudioMessage, AuthKey, LoginFailure, OAuthClient, OidcPayload, SipTrunk, User };
 export { ROLES, type Role } from './user.entity.js';
 export {
   SIP_CODECS,
@@ -15,4 +16,4 @@ export {
   type SipTransport,
 } from './sip-trunk.entity.js';
 
-export const ENTITIES = [User, OAuthClient, AuthKey, OidcPayload, LoginFailure, SipTrunk];
+export const ENTITIES = [User, OAuthClient, AuthKey, OidcPayload, LoginFailure, SipTrunk, AudioMessage];

@@ -1,0 +1,184 @@
+/**
+ * Uploads the API must refuse, each with a problem+json that names the `file` field and says
+ * why — and after which nothing is stored: no row, no object.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createUser, expectProblem, login, type TestUser } from '../support/api';
+import { ffmpeg, listObjects, makeTestSignal, minioClient, sql, uploadAudio } from '../support/audio';
+import { startExtraApi, type ExtraApi } from '../support/extra-api';
+
+let dir: string;
+let user: TestUser;
+let token: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'voicecast-audio-rejects-'));
+  user = await createUser();
+  token = (await login(user.username, user.password)).access_token;
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const wav = (seconds: number, extra: string[] = []) => {
+  const file = join(dir, `tone-${seconds}-${extra.join('')}.wav`);
+  ffmpeg(
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=1000:sample_rate=8000:duration=${seconds}`,
+    ...extra,
+    '-c:a',
+    'pcm_s16le',
+    file,
+  );
+  return readFileSync(file);
+};
+
+async function refused(res: Response, status: number, type: string, detail: RegExp): Promise<void> {
+  const problem = await expectProblem(res, status, type);
+  expect(problem.detail).toMatch(detail);
+  expect(problem.errors).toEqual([{ field: 'body.file', message: expect.any(String) as unknown }]);
+}
+
+async function nothingStoredFor(owner: string, minioEndpoint?: string): Promise<void> {
+  expect(await sql('select id from audio_message where owner_id = $1', [owner])).toEqual([]);
+  expect(await listObjects(minioClient(minioEndpoint), `${owner}/`)).toEqual([]);
+}
+
+describe('refused uploads', () => {
+  afterAll(async () => {
+    await nothingStoredFor(user.id);
+  });
+
+  it('a text file renamed .wav is 415', async () => {
+    const bytes = Buffer.from('Hello! Just some text that pretends to be a WAV file.\n'.repeat(20));
+    await refused(
+      await uploadAudio({ token, bytes, fileName: 'message.wav' }),
+      415,
+      'unsupported-media-type',
+      /not audio/,
+    );
+  });
+
+  it('an AAC file in MP4 is 415, named', async () => {
+    const file = join(dir, 'x.m4a');
+    ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=1000:duration=1', '-c:a', 'aac', file);
+    await refused(await uploadAudio({ token, bytes: readFileSync(file) }), 415, 'unsupported-media-type', /MP4\/M4A/);
+  });
+
+  it('a WAV cut inside its header is 422 truncated', async () => {
+    const bytes = wav(1).subarray(0, 30);
+    await refused(await uploadAudio({ token, bytes }), 422, 'audio-truncated', /truncated.*fmt chunk/);
+  });
+
+  it('a WAV cut inside its data is 422 truncated', async () => {
+    const whole = wav(1);
+    await refused(
+      await uploadAudio({ token, bytes: whole.subarray(0, whole.length - 1000) }),
+      422,
+      'audio-truncated',
+      /declares 16000 bytes but only 15000/,
+    );
+  });
+
+  it('zero-length audio is 422 empty: no bytes at all, or a WAV without samples', async () => {
+    await refused(await uploadAudio({ token, bytes: new Uint8Array(0) }), 422, 'audio-empty', /empty/);
+    const whole = wav(1);
+    const dataChunk = whole.indexOf('data');
+    const header = whole.subarray(0, dataChunk + 8);
+    header.writeUInt32LE(0, dataChunk + 4); // data size 0, nothing after it
+    await refused(await uploadAudio({ token, bytes: header }), 422, 'audio-empty', /no audio samples/);
+  });
+
+  it('a damaged MP3 is 422 corrupt, with what the decoder said', async () => {
+    const file = join(dir, 'damaged.mp3');
+    ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=1000:duration=3', '-c:a', 'libmp3lame', file);
+    const bytes = readFileSync(file);
+    for (let i = 2000; i < 3000; i += 1) bytes[i] = (i * 7) & 0xff;
+    await refused(await uploadAudio({ token, bytes }), 422, 'audio-corrupt', /damaged/);
+  });
+
+  it('a WAV longer than the maximum (600 s) is 422 too long, refused from its header', async () => {
+    // 601 s of 8-bit 8 kHz silence: 4.8 MB, cheap to make and to refuse.
+    const file = join(dir, 'long.wav');
+    ffmpeg('-f', 'lavfi', '-i', 'anullsrc=r=8000:cl=mono', '-t', '601', '-c:a', 'pcm_u8', file);
+    await refused(
+      await uploadAudio({ token, bytes: readFileSync(file) }),
+      422,
+      'audio-too-long',
+      /601\.0 s long; the maximum is 600 s/,
+    );
+  });
+
+  it('a request without the file is 422 naming the field', async () => {
+    const problem = await expectProblem(await uploadAudio({ token, name: 'no file' }), 422, 'validation-error');
+    expect(problem.errors).toEqual([{ field: 'body.file', message: 'an audio file is required' }]);
+  });
+
+  it('a blank name is 422 naming the field', async () => {
+    const problem = await expectProblem(
+      await uploadAudio({ token, bytes: wav(1), name: '   ' }),
+      422,
+      'validation-error',
+    );
+    expect(problem.errors).toEqual([
+      { field: 'body.name', message: expect.stringMatching(/1–200 characters/) as unknown },
+    ]);
+  });
+});
+
+describe('limits and failures on an API with small limits', () => {
+  let extra: ExtraApi;
+  let extraToken: string;
+  beforeAll(async () => {
+    extra = await startExtraApi({
+      AUDIO_MAX_DURATION_SECONDS: '3',
+      AUDIO_MAX_UPLOAD_BYTES: '200000',
+      UPLOAD_MAX_BYTES: '400000',
+    });
+    const res = await fetch(`${extra.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'password',
+        username: user.username,
+        password: user.password,
+        client_id: 'voicecast',
+      }),
+    });
+    extraToken = ((await res.json()) as { access_token: string }).access_token;
+  });
+  afterAll(async () => {
+    await extra?.stop();
+  });
+  const upload = (bytes: Uint8Array) => uploadAudio({ token: extraToken, bytes, baseUrl: extra.url });
+
+  it('a file over the audio limit is 413', async () => {
+    // 15 s of 16-bit 8 kHz: 240 kB, over 200 kB but under the multipart cap.
+    const bytes = wav(15);
+    const detail = new RegExp(`${bytes.length} bytes; audio uploads may have at most 200000`);
+    await refused(await upload(bytes), 413, 'payload-too-large', detail);
+  });
+
+  it('a file over the upload cap is 413 while it streams in', async () => {
+    const problem = await expectProblem(await upload(wav(30)), 413, 'payload-too-large');
+    expect(problem.errors).toEqual([{ field: 'body.file', message: 'file too large' }]);
+  });
+
+  it('compressed audio longer than the maximum is 422 too long, found while decoding', async () => {
+    const flac = makeTestSignal(dir, {
+      sampleRate: 16000,
+      channels: 1,
+      codec: ['-c:a', 'flac', '-f', 'flac'],
+      file: '5s.flac',
+    });
+    await refused(await upload(readFileSync(flac)), 422, 'audio-too-long', /longer than 3 s/);
+  });
+
+  it('stores nothing when object storage fails after the conversion', async () => {
+    await extra.minio.stop();
+    const failed = await upload(wav(1));
+    await expectProblem(failed, 503, 'upstream-unavailable');
+    expect(await sql('select id from audio_message where owner_id = $1', [user.id])).toEqual([]);
+  });
+});
