@@ -136,17 +136,7 @@ describe('limits and failures on an API with small limits', () => {
       AUDIO_MAX_UPLOAD_BYTES: '200000',
       UPLOAD_MAX_BYTES: '400000',
     });
-    const res = await fetch(`${extra.url}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'password',
-        username: user.username,
-        password: user.password,
-        client_id: 'voicecast',
-      }),
-    });
-    extraToken = ((await res.json()) as { access_token: string }).access_token;
+    extraToken = (await login(user.username, user.password, extra.url)).access_token;
   });
   afterAll(async () => {
     await extra?.stop();

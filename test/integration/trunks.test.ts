@@ -37,20 +37,6 @@ async function sealedPassword(id: string): Promise<string | null> {
   return rows[0]?.password_sealed ?? null;
 }
 
-async function tokenFrom(url: string, user: TestUser): Promise<string> {
-  const res = await fetch(`${url}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username: user.username,
-      password: user.password,
-      client_id: 'voicecast',
-    }),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
 function expectProblem(res: Sent<unknown>, status: number, type: string): void {
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -313,7 +299,7 @@ describe('trunks', () => {
       const rotated = trunkApi(() => extra.url);
       const { token, user } = await userToken();
       // Tokens name their issuer: the extra API wants its own.
-      const extraToken = await tokenFrom(extra.url, user);
+      const extraToken = (await login(user.username, user.password, extra.url)).access_token;
       const password = newPassword();
       passwords.push(password);
       // Tested below: TCP to a closed loopback port, refused at once.

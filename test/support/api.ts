@@ -15,20 +15,26 @@ export interface TokenResponse {
 
 export const apiUrl = (): string => readStack().apiUrl;
 
-export async function postForm(path: string, form: Record<string, string>, headers: Record<string, string> = {}) {
-  return fetch(`${apiUrl()}${path}`, {
+export async function postForm(
+  path: string,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+  baseUrl = apiUrl(),
+) {
+  return fetch(`${baseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams(form).toString(),
   });
 }
 
-export async function passwordLogin(username: string, password: string): Promise<Response> {
-  return postForm('/oauth/token', { grant_type: 'password', username, password, client_id: 'voicecast' });
+export async function passwordLogin(username: string, password: string, baseUrl = apiUrl()): Promise<Response> {
+  return postForm('/oauth/token', { grant_type: 'password', username, password, client_id: 'voicecast' }, {}, baseUrl);
 }
 
-export async function login(username: string, password: string): Promise<TokenResponse> {
-  const res = await passwordLogin(username, password);
+/** Logs in at the stack's API, or at `baseUrl` (an extra API started by a test). */
+export async function login(username: string, password: string, baseUrl = apiUrl()): Promise<TokenResponse> {
+  const res = await passwordLogin(username, password, baseUrl);
   if (res.status !== 200) throw new Error(`login of ${username} failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as TokenResponse;
 }
