@@ -10,8 +10,12 @@ import type { Pool } from '../db/sql.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import type { Storage } from '../lib/storage.js';
+import { PhoneWorkerPool } from '../contacts/phone-pool.js';
 import { ClientsController } from './clients/clients.controller.js';
 import { ClientsService } from './clients/clients.service.js';
+import { ContactImportService } from './contact-lists/contact-import.service.js';
+import { ContactListsController } from './contact-lists/contact-lists.controller.js';
+import { ContactListsService } from './contact-lists/contact-lists.service.js';
 import { MeController } from './me/me.controller.js';
 import { SystemController } from './system/system.controller.js';
 import { SystemService } from './system/system.service.js';
@@ -38,10 +42,15 @@ export class Container {
     const users = new UsersService(infra.orm.em, infra.pool);
     const clients = new ClientsService(infra.orm.em, infra.keys.clientSecretKey);
     const system = new SystemService(infra.temporal, infra.config.temporal.taskQueue);
+    const { contacts, uploads } = infra.config;
+    const phones = new PhoneWorkerPool(contacts.importWorkers);
+    const contactLists = new ContactListsService(infra.orm.em, infra.pool);
+    const contactImports = new ContactImportService(infra.orm.em, infra.pool, phones, contacts, uploads.dir);
     this.register(UsersController, new UsersController(users));
     this.register(MeController, new MeController(users));
     this.register(ClientsController, new ClientsController(clients));
     this.register(SystemController, new SystemController(system));
+    this.register(ContactListsController, new ContactListsController(contactLists, contactImports));
   }
 
   private register<T>(ctor: Ctor<T>, instance: T): void {

@@ -1,5 +1,9 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261123191535 } from './migration-20261123191535-initial.js';
+import { Migration20261201140200 } from './migration-20261201140200-contact-lists.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
-export const MIGRATIONS: MigrationObject[] = [{ name: 'Migration20261123191535', class: Migration20261123191535 }];
+export const MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261123191535', class: Migration20261123191535 },
+  { name: 'Migration20261201140200', class: Migration20261201140200 },
+];
