@@ -57,10 +57,12 @@ export class ContactImportService {
   /** Imports `file` as a new list of the caller's; `signal` aborts it (and rolls it back). */
   async import(
     principal: Principal,
-    file: UploadedContactFile,
+    file: UploadedContactFile | undefined,
     fields: ImportFields,
     signal: AbortSignal,
   ): Promise<ImportReport> {
+    // tsoa passes no file through as undefined rather than refusing it.
+    if (!file) throw new ValidationError([{ field: 'body.file', message: 'a file is required' }]);
     const options = parseImportOptions(fields, file.originalname);
     if (file.size > this.config.maxUploadBytes) {
       throw new PayloadTooLargeError(`Contact files may have at most ${this.config.maxUploadBytes} bytes.`, [
