@@ -146,7 +146,8 @@ export function guessNewline(sample: string): Dialect['newline'] {
 }
 
 function parseSample(sample: string, newline: Dialect['newline'], delimiter: string): string[][] {
-  return Papa.parse<string[]>(sample, { delimiter, newline, preview: SAMPLE_ROWS, skipEmptyLines: 'greedy' }).data;
+  // No `preview`: it would count blank lines too.
+  return Papa.parse<string[]>(sample, { delimiter, newline, skipEmptyLines: 'greedy' }).data.slice(0, SAMPLE_ROWS);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { cachedPatternCount, installPatternCache } from './libphonenumber-speedup';
+import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
+import { cachedPatternCount, installPatternCache, parseNumber, parsesDirectly } from './libphonenumber-speedup';
 import { normalisePhone, toCountryCode } from './phone';
 
 describe('normalisePhone', () => {
@@ -76,5 +77,26 @@ describe('pattern cache', () => {
     const before = cachedPatternCount();
     expect(normalisePhone('+81 3-1234-5678')).toBe('+81312345678');
     expect(cachedPatternCount()).toBeGreaterThan(before);
+  });
+});
+
+describe('the direct parser', () => {
+  it('answers as the public parsePhoneNumberWithError does', () => {
+    expect(parsesDirectly).toBe(true);
+    const outcome = (parse: () => { number: string; isValid(): boolean }) => {
+      try {
+        const n = parse();
+        return `${n.number} ${n.isValid()}`;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    for (const country of [undefined, 'DE', 'US', 'GB'] as const) {
+      for (const text of ['+49 30 1234567', '030 1234567', '0049 30 1234567', '12', 'x', '+999 1', '(212) 555-0123']) {
+        expect(outcome(() => parseNumber(text, country))).toBe(
+          outcome(() => parsePhoneNumberWithError(text, { defaultCountry: country, extract: false })),
+        );
+      }
+    }
   });
 });

@@ -6,12 +6,11 @@
 import {
   isSupportedCountry,
   ParseError,
-  parsePhoneNumberWithError,
   validatePhoneNumberLength,
   type CountryCode,
   type PhoneNumber,
 } from 'libphonenumber-js/max';
-import { installPatternCache } from './libphonenumber-speedup.js';
+import { installPatternCache, parseNumber } from './libphonenumber-speedup.js';
 
 installPatternCache();
 
@@ -47,7 +46,7 @@ const LENGTH_REASONS: Record<string, InvalidReason> = {
 
 function parse(text: string, defaultCountry: CountryCode | undefined): PhoneNumber | InvalidReason {
   try {
-    return parsePhoneNumberWithError(text, { defaultCountry, extract: false });
+    return parseNumber(text, defaultCountry);
   } catch (err) {
     if (!(err instanceof ParseError)) throw err;
     // A national number needs a country to belong to; a '+' number with an unknown code has none.

@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import type { Principal } from '../../auth/principal.js';
 import { CopySink } from '../../contacts/copy-sink.js';
 import { fileChunks, readSample, type FileEncoding } from '../../contacts/contact-file.js';
-import { CsvFormatError, csvRows } from '../../contacts/csv-rows.js';
+import { CsvFormatError, splitPieces } from '../../contacts/csv-pieces.js';
 import { detectDialect, DialectError, type Dialect } from '../../contacts/dialect.js';
-import { runImportPipeline, type ImportCounts } from '../../contacts/import-pipeline.js';
-import type { PhoneNormaliser } from '../../contacts/phone-pool.js';
+import { runImportPipeline, type ImportCounts, type PieceProcessor } from '../../contacts/import-pipeline.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ContactList } from '../../db/entities/index.js';
 import type { PoolClient, Pool } from '../../db/sql.js';
@@ -48,7 +47,7 @@ export class ContactImportService {
   constructor(
     private readonly em: EntityManager,
     private readonly pool: Pool,
-    private readonly phones: PhoneNormaliser,
+    private readonly workers: PieceProcessor & { readonly size: number },
     private readonly config: Config['contacts'],
     /** Where invalid lines are spooled during an import (the upload directory). */
     private readonly spoolDir: string,
@@ -116,11 +115,11 @@ export class ContactImportService {
     );
     const sink = new CopySink(client, join(this.spoolDir, `contact-import-${listId}.invalid`));
     try {
-      const counts = await runImportPipeline(csvRows(fileChunks(path, encoding, signal), dialect), {
+      const counts = await runImportPipeline(splitPieces(fileChunks(path, encoding, signal), dialect), {
         dialect,
         defaultCountry: options.defaultCountry,
-        phones: this.phones,
-        inFlight: 2 * this.config.importWorkers,
+        workers: this.workers,
+        inFlight: 2 * this.workers.size,
         reportInvalidLimit: this.config.reportInvalidLimit,
         sink,
         rowPrefix: `${listId}\t`,

@@ -1,5 +1,14 @@
 import { Readable } from 'node:stream';
-import { CsvFormatError, csvRows, MAX_ROW_CHARS, type CsvRow } from './csv-rows';
+import Papa from 'papaparse';
+import {
+  CsvFormatError,
+  lastRowEnd,
+  MAX_ROW_CHARS,
+  parseRows,
+  splitPieces,
+  type CsvRow,
+  type RowFormat,
+} from './csv-pieces';
 
 function chunksOf(text: string, size: number): AsyncIterable<string> {
   const chunks: string[] = [];
@@ -7,13 +16,15 @@ function chunksOf(text: string, size: number): AsyncIterable<string> {
   return Readable.from(chunks);
 }
 
-async function rows(text: string, size = 7, newline: '\n' | '\r\n' | '\r' = '\n', splitOn = ','): Promise<CsvRow[]> {
+async function rows(text: string, size = 7, newline: RowFormat['newline'] = '\n', splitOn = ','): Promise<CsvRow[]> {
   const all: CsvRow[] = [];
-  for await (const chunk of csvRows(chunksOf(text, size), { newline, splitOn })) all.push(...chunk);
+  for await (const piece of splitPieces(chunksOf(text, size), { newline, splitOn })) {
+    all.push(...parseRows(piece, { newline, splitOn }));
+  }
   return all;
 }
 
-describe('csvRows', () => {
+describe('pieces of whole rows', () => {
   it('yields rows with the line where each starts, whatever the chunk size', async () => {
     const text = 'phone,name\n+4930111,Ann\n\n+4930222,"Bob ""B"" Roe"\n,\n+4930333,Cy';
     const expected = [
@@ -27,11 +38,12 @@ describe('csvRows', () => {
 
   it('counts the line breaks inside quoted fields', async () => {
     const text = 'a,"two\nlines"\r\nb,"three\r\nlines\r\nhere"\r\nc,x\r\n';
-    expect(await rows(text, 5, '\r\n')).toEqual([
+    const expected = [
       { line: 1, fields: ['a', 'two\nlines'] },
       { line: 3, fields: ['b', 'three\r\nlines\r\nhere'] },
       { line: 6, fields: ['c', 'x'] },
-    ]);
+    ];
+    for (const size of [1, 5, 100]) expect(await rows(text, size, '\r\n')).toEqual(expected);
   });
 
   it('reads old Mac line endings', async () => {
@@ -53,6 +65,32 @@ describe('csvRows', () => {
       { line: 1, fields: ['+49 30 111, ext 5'] },
       { line: 2, fields: ['030 222'] },
     ]);
+  });
+
+  it('cuts where papaparse reads row ends, also around stray and unbalanced quotes', async () => {
+    const text = [
+      'name;phone;note',
+      'Ann;"+49 30 111";"says ""hi"""',
+      'Bob;+49 30 222;5" screen',
+      'Cy;"+49 30 333"  ;"multi',
+      'line; with ; delimiters"',
+      'Di;+49 30 444;"quote "inside" quoted"',
+      'Ed;+49 30 555;"ends here" ',
+      'Flo;+49 30 666;x',
+    ].join('\n');
+    const whole = Papa.parse<string[]>(text, { delimiter: ';', newline: '\n' }).data;
+    for (const size of [1, 2, 5, 13, 64, 4096]) {
+      expect((await rows(text, size, '\n', ';')).map((r) => r.fields)).toEqual(whole);
+    }
+  });
+
+  it('finds the last row end', () => {
+    const format: RowFormat = { newline: '\n', splitOn: ',' };
+    expect(lastRowEnd('a,b\nc,d\ne', format)).toBe(8);
+    expect(lastRowEnd('a,"b\nc",d\ne,"f\ng', format)).toBe(10);
+    expect(lastRowEnd('a,"b\nc', format)).toBe(0);
+    expect(lastRowEnd('a,"b"', format)).toBe(0); // is the quote closed? only the next chunk tells
+    expect(lastRowEnd('x\r\na,"b\r\n"\r\n', { newline: '\r\n', splitOn: ',' })).toBe(12);
   });
 
   it('gives up on a quote left open instead of holding the rest of the file', async () => {

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PhoneWorkerPool } from './phone-pool';
+import { WorkerPool } from './worker-pool';
 
 /**
- * The pool's mechanics with a stand-in worker script (the real one is compiled TypeScript,
+ * The pool's mechanics with a stand-in worker script (the import's is compiled TypeScript,
  * exercised through the API by the integration tests): answers after an uneven delay, and
  * dies on the value "crash".
  */
@@ -16,21 +16,26 @@ parentPort.on('message', ({ values, defaultCountry }) => {
 });
 `;
 
+interface Job {
+  values: string[];
+  defaultCountry?: string;
+}
+
 let dir: string;
 let script: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'phone-pool-test-'));
+  dir = mkdtempSync(join(tmpdir(), 'worker-pool-test-'));
   script = join(dir, 'worker.js');
   writeFileSync(script, WORKER);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('PhoneWorkerPool', () => {
+describe('WorkerPool', () => {
   it('answers every batch with its own results, however the workers interleave', async () => {
-    const pool = new PhoneWorkerPool(3, script);
+    const pool = new WorkerPool<Job, string[]>({ size: 3, script });
     try {
       const batches = Array.from({ length: 40 }, (_, b) => [`${b}a`, `${b}b`]);
-      const results = await Promise.all(batches.map((values) => pool.normalise(values, 'DE')));
+      const results = await Promise.all(batches.map((values) => pool.run({ values, defaultCountry: 'DE' })));
       expect(results).toEqual(batches.map((values) => values.map((v) => `${v}:DE`)));
     } finally {
       await pool.close();
@@ -38,11 +43,11 @@ describe('PhoneWorkerPool', () => {
   });
 
   it('fails the batch of a worker that dies and carries on with a new worker', async () => {
-    const pool = new PhoneWorkerPool(1, script);
+    const pool = new WorkerPool<Job, string[]>({ size: 1, script });
     try {
-      const crashed = pool.normalise(['crash'], undefined);
-      const next = pool.normalise(['ok'], 'FR');
-      await expect(crashed).rejects.toThrow('phone worker exited with code 3');
+      const crashed = pool.run({ values: ['crash'] });
+      const next = pool.run({ values: ['ok'], defaultCountry: 'FR' });
+      await expect(crashed).rejects.toThrow('worker exited with code 3');
       await expect(next).resolves.toEqual(['ok:FR']);
     } finally {
       await pool.close();
@@ -50,12 +55,12 @@ describe('PhoneWorkerPool', () => {
   });
 
   it('refuses work once closed', async () => {
-    const pool = new PhoneWorkerPool(1, script);
+    const pool = new WorkerPool<Job, string[]>({ size: 1, script });
     await pool.close();
-    await expect(pool.normalise(['x'], undefined)).rejects.toThrow('closed');
+    await expect(pool.run({ values: ['x'] })).rejects.toThrow('closed');
   });
 
   it('needs at least one worker', () => {
-    expect(() => new PhoneWorkerPool(0, script)).toThrow(RangeError);
+    expect(() => new WorkerPool<Job, string[]>({ size: 0, script })).toThrow(RangeError);
   });
 });
