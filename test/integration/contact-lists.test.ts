@@ -248,24 +248,25 @@ describe('contact list refusals', () => {
     ]);
   });
 
-  it('refuses an unknown column, listing the header', async () => {
+  it.each([
+    [
+      'an unknown column, listing the header',
+      'phone,name\n+4930111,Ann\n',
+      { nameColumn: 'surname' },
+      'nameColumn',
+      'phone, name',
+    ],
+    [
+      'a file without a detectable phone column, saying which headers it saw',
+      'first;last;city\nAnn;Lee;Berlin\nBob;Roe;Paris\n',
+      { hasHeader: 'true' },
+      'phoneColumn',
+      'first, last, city',
+    ],
+  ])('refuses %s', async (_what, content, fields, field, seen) => {
     const { token } = await userToken();
-    const body = await expectProblem(
-      await uploadContacts(token, 'phone,name\n+4930111,Ann\n', { nameColumn: 'surname' }),
-      422,
-      'validation-error',
-    );
-    expect(body.errors).toEqual([{ field: 'body.nameColumn', message: expect.stringContaining('phone, name') }]);
-  });
-
-  it('says which headers it saw when no phone column can be found', async () => {
-    const { token } = await userToken();
-    const body = await expectProblem(
-      await uploadContacts(token, 'first;last;city\nAnn;Lee;Berlin\nBob;Roe;Paris\n', { hasHeader: 'true' }),
-      422,
-      'validation-error',
-    );
-    expect(body.errors).toEqual([{ field: 'body.phoneColumn', message: expect.stringContaining('first, last, city') }]);
+    const body = await expectProblem(await uploadContacts(token, content, fields), 422, 'validation-error');
+    expect(body.errors).toEqual([{ field: `body.${field}`, message: expect.stringContaining(seen) }]);
   });
 
   it('refuses an empty file, a header without rows and a missing file', async () => {
@@ -377,6 +378,17 @@ describe('all or nothing', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     upload.request.destroy();
     expect(await upload.response).toBeUndefined();
+    await apiIdle();
+    expect(await leftovers(id)).toEqual([0, 0]);
+  });
+
+  it('rolls back when the file turns out malformed after thousands of rows were written', async () => {
+    const { id, token } = await userToken();
+    // 5 MB of good rows: about 20 pieces, most of them already in the COPY when the bad row shows.
+    const good = Array.from({ length: 200_000 }, (_, i) => `+49 30 ${5000000 + i},Person ${i}`).join('\n');
+    const bad = `phone,name\n${good}\n+49 30 9999999,"never closed\n${'x,y\n'.repeat(300_000)}`;
+    const body = await expectProblem(await uploadContacts(token, bad), 422, 'invalid-contact-file');
+    expect(body.detail).toMatch(/^line 200002: .*quote/);
     await apiIdle();
     expect(await leftovers(id)).toEqual([0, 0]);
   });
