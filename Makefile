@@ -16,7 +16,7 @@ JEST_ARGS ?=
 DATA_DIR := $(or $(VOICECAST_DATA_DIR),$(shell sed -n 's/^VOICECAST_DATA_DIR=//p' .env 2>/dev/null | tail -n 1),.data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup build run test bench-sip bench-audio lint typecheck format migrate migration-check clean clean-data
+.PHONY: help setup build run test bench-sip bench-audio bench-import lint typecheck format migrate migration-check clean clean-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -41,6 +41,10 @@ bench-sip: build ## SIP benchmark against sipp: calls per second vs sipp's own, 
 bench-audio: build ## audio conversion per format: time per minute of audio, event-loop delay meanwhile, ffmpeg for scale
 	@scripts/debian-packages.sh "the audio benchmark" ffmpeg=ffmpeg
 	node dist/bench/audio-bench.js
+
+bench-import: build ## contact import benchmark: a 1M-row CSV through the API (rows/s, wall time, peak RSS) vs psql \copy
+	@scripts/debian-packages.sh "the import benchmark" psql=postgresql-client
+	node dist/bench/import-bench.js
 
 lint: setup ## eslint (type-aware) and prettier --check
 	npm run lint

@@ -14,8 +14,12 @@ import type { Storage } from '../lib/storage.js';
 import { AudioConverter } from '../audio/audio-converter.js';
 import { AudioController } from './audio/audio.controller.js';
 import { AudioService } from './audio/audio.service.js';
+import { createImportWorkers } from '../contacts/import-workers.js';
 import { ClientsController } from './clients/clients.controller.js';
 import { ClientsService } from './clients/clients.service.js';
+import { ContactImportService } from './contact-lists/contact-import.service.js';
+import { ContactListsController } from './contact-lists/contact-lists.controller.js';
+import { ContactListsService } from './contact-lists/contact-lists.service.js';
 import { MeController } from './me/me.controller.js';
 import { SystemController } from './system/system.controller.js';
 import { SystemService } from './system/system.service.js';
@@ -72,10 +76,15 @@ export class Container {
       maxUploadBytes: audioConfig.maxUploadBytes,
       logger: infra.logger.child({ component: 'audio' }),
     });
+    const { contacts, uploads } = infra.config;
+    const importWorkers = createImportWorkers(contacts.importWorkers);
+    const contactLists = new ContactListsService(infra.orm.em, infra.pool);
+    const contactImports = new ContactImportService(infra.orm.em, infra.pool, importWorkers, contacts, uploads.dir);
     this.register(UsersController, new UsersController(users));
     this.register(MeController, new MeController(users));
     this.register(ClientsController, new ClientsController(clients));
     this.register(SystemController, new SystemController(system));
+    this.register(ContactListsController, new ContactListsController(contactLists, contactImports));
     this.register(TrunksController, new TrunksController(trunks));
     this.register(AudioController, new AudioController(audio));
   }

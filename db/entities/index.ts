@@ -1,12 +1,37 @@
 import { AudioMessage } from './audio-message.entity.js';
 import { AuthKey } from './auth-key.entity.js';
+import { CallRecord } from './call-record.entity.js';
+import { Campaign } from './campaign.entity.js';
+import { CampaignContact } from './campaign-contact.entity.js';
+import { Contact, ContactInvalidLine } from './contact.entity.js';
+import { ContactList } from './contact-list.entity.js';
 import { LoginFailure } from './login-failure.entity.js';
 import { OAuthClient } from './oauth-client.entity.js';
 import { OidcPayload } from './oidc-payload.entity.js';
 import { SipTrunk } from './sip-trunk.entity.js';
+import { TrunkLease, TrunkPacing } from './trunk-capacity.entity.js';
 import { User } from './user.entity.js';
 
-export { AudioMessage, AuthKey, LoginFailure, OAuthClient, OidcPayload, SipTrunk, User };
+export {
+  AudioMessage,
+  AuthKey,
+  CallRecord,
+  Campaign,
+  CampaignContact,
+  Contact,
+  ContactInvalidLine,
+  ContactList,
+  LoginFailure,
+  OAuthClient,
+  OidcPayload,
+  SipTrunk,
+  TrunkLease,
+  TrunkPacing,
+  User,
+};
+export { CONTACT_LIST_STATUSES, type ContactListStatus } from './contact-list.entity.js';
+export { ACTIVE_CAMPAIGN_STATUSES, CAMPAIGN_STATUSES, type CampaignStatusValue } from './campaign.entity.js';
+export { CAMPAIGN_CONTACT_STATES, type CampaignContactState } from './campaign-contact.entity.js';
 export { ROLES, type Role } from './user.entity.js';
 export {
   SIP_CODECS,
@@ -16,4 +41,20 @@ export {
   type SipTransport,
 } from './sip-trunk.entity.js';
 
-export const ENTITIES = [User, OAuthClient, AuthKey, OidcPayload, LoginFailure, SipTrunk, AudioMessage];
+export const ENTITIES = [
+  User,
+  OAuthClient,
+  AuthKey,
+  OidcPayload,
+  LoginFailure,
+  SipTrunk,
+  AudioMessage,
+  ContactList,
+  Contact,
+  ContactInvalidLine,
+  Campaign,
+  CampaignContact,
+  CallRecord,
+  TrunkPacing,
+  TrunkLease,
+];

@@ -2,10 +2,14 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261123191535 } from './migration-20261123191535-initial.js';
 import { Migration20261201140000 } from './migration-20261201140000-sip-trunks.js';
 import { Migration20261201140100 } from './migration-20261201140100-audio-messages.js';
+import { Migration20261201140200 } from './migration-20261201140200-contact-lists.js';
+import { Migration20261201150000 } from './migration-20261201150000-campaigns.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261123191535', class: Migration20261123191535 },
   { name: 'Migration20261201140000', class: Migration20261201140000 },
   { name: 'Migration20261201140100', class: Migration20261201140100 },
+  { name: 'Migration20261201140200', class: Migration20261201140200 },
+  { name: 'Migration20261201150000', class: Migration20261201150000 },
 ];

@@ -20,3 +20,7 @@ export { Supervisor } from './supervisor';
 export type { RunningService, UnexpectedExit } from './supervisor';
 export { SEARCH_ATTRIBUTES, startTemporal, taskQueuePollerProbe } from './temporal';
 export type { TemporalOptions, TemporalServer } from './temporal';
+export { startPrivateStack } from './private-stack';
+export type { PrivateStack, PrivateStackOptions } from './private-stack';
+export { uploadFile } from './multipart-upload';
+export type { FileUpload } from './multipart-upload';

@@ -5,36 +5,15 @@
  * process of their own, e.g. a second API started with `env` and one variable changed.
  */
 import { readFileSync } from 'node:fs';
+import type { PrivateStack } from '../../scripts/services';
 
 export * from '../../scripts/services';
 
 /** Environment variable through which global-setup tells tests where the state file is. */
 export const STACK_STATE_ENV = 'VOICECAST_TEST_STACK';
 
-/** What global-setup started. Written as JSON to `<tempDir>/stack.json`. */
-export interface TestStack {
-  /** Base URL of the API (also its PUBLIC_URL), e.g. http://127.0.0.1:41234 */
-  readonly apiUrl: string;
-  /** The administrator created at the API's first start (ADMIN_USERNAME / ADMIN_PASSWORD). */
-  readonly admin: { readonly username: string; readonly password: string };
-  /** The application's DATABASE_URL (role owns the database; CREATEDB; not a superuser). */
-  readonly databaseUrl: string;
-  readonly temporal: {
-    readonly address: string;
-    readonly namespace: string;
-    readonly taskQueue: string;
-    /** The dev server's HTTP API (`/api/v1/...`). */
-    readonly httpUrl: string;
-  };
-  readonly minio: { readonly endpoint: string; readonly accessKey: string; readonly secretKey: string };
-  /** The temporary directory holding every service's data and logs; removed at teardown. */
-  readonly tempDir: string;
-  /** Log files: postgres.log, temporal.log, minio.log, api.log, worker.log. */
-  readonly logsDir: string;
-  readonly pids: Readonly<Record<string, number>>;
-  /** The complete environment the API and the worker were started with. */
-  readonly env: Readonly<Record<string, string | undefined>>;
-}
+/** What global-setup started (see scripts/services/private-stack.ts). Written as JSON to `<tempDir>/stack.json`. */
+export type TestStack = PrivateStack;
 
 let cached: TestStack | undefined;
 

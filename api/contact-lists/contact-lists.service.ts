@@ -1,0 +1,107 @@
+import type { Readable } from 'node:stream';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { to as copyTo } from 'pg-copy-streams';
+import type { Principal } from '../../auth/principal.js';
+import { Contact, ContactList } from '../../db/entities/index.js';
+import type { Pool } from '../../db/sql.js';
+import { ValidationError } from '../../lib/errors.js';
+import { ownerFilter, visibleTo } from '../ownership.js';
+import type { ContactListView, ContactPage } from './contact-lists.dto.js';
+
+export const toContactListView = (l: ContactList): ContactListView => ({
+  id: l.id,
+  name: l.name,
+  ownerId: l.owner.id,
+  status: l.status,
+  defaultCountry: l.defaultCountry ?? null,
+  totalRows: l.totalRows,
+  imported: l.imported,
+  duplicates: l.duplicates,
+  invalid: l.invalid,
+  createdAt: l.createdAt,
+});
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Page cursors are opaque to clients: the last line served, encoded. */
+const encodeCursor = (line: number): string => Buffer.from(`line:${line}`).toString('base64url');
+
+function decodeCursor(cursor: string): number {
+  const match = /^line:(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new ValidationError([{ field: 'cursor', message: 'not a cursor from a previous page' }]);
+  return Number(match[1]);
+}
+
+/** Reading and deleting contact lists; importing is ContactImportService. */
+export class ContactListsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly pool: Pool,
+  ) {}
+
+  async list(principal: Principal): Promise<ContactListView[]> {
+    const lists = await this.em.fork().find(ContactList, ownerFilter(principal), { orderBy: { createdAt: 'desc' } });
+    return lists.map(toContactListView);
+  }
+
+  async get(principal: Principal, id: string): Promise<ContactListView> {
+    return toContactListView(await this.find(this.em.fork(), principal, id));
+  }
+
+  /** A page of contacts in file order, after the line encoded in `cursor`. */
+  async contacts(principal: Principal, id: string, limit: number, cursor?: string): Promise<ContactPage> {
+    const after = cursor === undefined ? 0 : decodeCursor(cursor);
+    const em = this.em.fork();
+    await this.find(em, principal, id);
+    const rows = await em.find(
+      Contact,
+      { list: id, line: { $gt: after } },
+      { orderBy: { line: 'asc' }, limit: limit + 1, fields: ['line', 'phoneE164', 'name', 'variables'] },
+    );
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((c) => ({ line: c.line, phone: c.phoneE164, name: c.name ?? null, variables: c.variables })),
+      ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.line) } : {}),
+    };
+  }
+
+  /**
+   * Every invalid line as CSV (`line,raw,reason`), streamed from the database by COPY on a
+   * connection of its own, returned to the pool when the stream ends, fails or is destroyed
+   * (a client that goes away mid-download).
+   */
+  async invalidLinesCsv(principal: Principal, id: string): Promise<{ list: ContactListView; csv: Readable }> {
+    const list = await this.get(principal, id);
+    const client = await this.pool.connect();
+    // COPY takes no parameters; the id is a uuid read back from the database, quoted anyway.
+    const csv = client.query(
+      copyTo(
+        `COPY (SELECT line, raw, reason FROM contact_invalid_line WHERE list_id = ${client.escapeLiteral(list.id)} ORDER BY line) TO STDOUT WITH (FORMAT csv, HEADER true)`,
+      ),
+    );
+    let released = false;
+    const release = (err?: Error) => {
+      if (released) return;
+      released = true;
+      // A COPY cut off midway leaves the connection mid-protocol: close it instead of reusing it.
+      client.release(err);
+    };
+    csv.once('end', () => release());
+    csv.once('error', (err) => release(err));
+    csv.once('close', () => release(csv.readableEnded ? undefined : new Error('download abandoned')));
+    return { list, csv };
+  }
+
+  /** Deletes the list; its contacts and invalid lines go with it (contact_list's delete trigger). */
+  async remove(principal: Principal, id: string): Promise<void> {
+    const em = this.em.fork();
+    const list = await this.find(em, principal, id);
+    await em.remove(list).flush();
+  }
+
+  private async find(em: EntityManager, principal: Principal, id: string): Promise<ContactList> {
+    const list = UUID.test(id) ? await em.findOne(ContactList, { id }) : null;
+    return visibleTo(principal, list, (l) => l.owner.id, `Contact list ${id}`);
+  }
+}

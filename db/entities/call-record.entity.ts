@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { Campaign } from './campaign.entity.js';
+import { User } from './user.entity.js';
+
+/**
+ * The call journal: one row per call attempt, written once when the attempt has ended (by
+ * the placeCall activity; `attemptId` makes a retried activity find its row instead of
+ * calling again). Kept when the campaign is deleted (the reference goes null).
+ */
+export const CallRecord = defineEntity({
+  name: 'CallRecord',
+  tableName: 'call_record',
+  indexes: [
+    { properties: ['owner', 'phoneE164', 'inviteAt'] },
+    { properties: ['owner', 'inviteAt'] },
+    { properties: ['campaign', 'inviteAt'] },
+  ],
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    owner: () => p.manyToOne(User).deleteRule('cascade'),
+    campaign: () => p.manyToOne(Campaign).nullable().deleteRule('set null'),
+    /** `campaign_contact.id` (no foreign key: the journal outlives the scheduler state). */
+    campaignContactId: p.bigint('number').nullable(),
+    /** `<campaignContactId>:<attempt>`: the idempotency key of the attempt. */
+    attemptId: p.string().length(64).unique(),
+    attempt: p.integer(),
+    phoneE164: p.string().length(16),
+    trunkId: p.uuid().nullable(),
+    inviteAt: p.datetime(),
+    ringingAt: p.datetime().nullable(),
+    answerAt: p.datetime().nullable(),
+    endAt: p.datetime(),
+    outcome: p.string().length(32),
+    sipCode: p.integer().nullable(),
+    sipReason: p.string().length(200).nullable(),
+    hungUpBy: p.string().length(8).nullable(),
+    endReason: p.string().length(200),
+    /** Answer to end, ms; null when not answered. */
+    talkMs: p.integer().nullable(),
+    codec: p.string().length(8).nullable(),
+    /** RTP statistics (sent, received, lost, jitter). */
+    rtp: p.json<Record<string, number>>().nullable(),
+    /** `[{digit, atMs, durationMs, source}]`. */
+    dtmf: p.json<unknown[]>(),
+    recordingKey: p.string().length(300).nullable(),
+    recordingPrivate: p.boolean().default(false),
+    tags: p.array<string>().default([]),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type CallRecord = InferEntity<typeof CallRecord>;

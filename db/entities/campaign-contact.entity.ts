@@ -1,0 +1,50 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { Campaign } from './campaign.entity.js';
+
+/**
+ * - `pending`: never called yet, due at `nextAttemptAt`.
+ * - `in_flight`: claimed for attempt `attempts` (since `claimedAt`).
+ * - `waiting`: a retry is due at `nextAttemptAt`.
+ * - `done`: finished; `finalOutcome` says how.
+ * - `cancelled`: the campaign was cancelled before the contact was done.
+ */
+export const CAMPAIGN_CONTACT_STATES = ['pending', 'in_flight', 'waiting', 'done', 'cancelled'] as const;
+export type CampaignContactState = (typeof CAMPAIGN_CONTACT_STATES)[number];
+
+/**
+ * The scheduler's state of one contact in one campaign: a copy of the list's contact taken
+ * when the campaign starts (so a later list change does not move a running campaign).
+ * Claimed by `FOR UPDATE SKIP LOCKED` in batches (the partial index covers exactly the
+ * rows a claim looks at).
+ */
+export const CampaignContact = defineEntity({
+  name: 'CampaignContact',
+  tableName: 'campaign_contact',
+  uniques: [{ properties: ['campaign', 'line'] }],
+  indexes: [
+    {
+      name: 'campaign_contact_due_index',
+      expression:
+        'create index "campaign_contact_due_index" on "campaign_contact" ("campaign_id", "next_attempt_at") where "state" in (\'pending\', \'waiting\')',
+    },
+    { properties: ['campaign', 'state'] },
+  ],
+  properties: {
+    id: p.bigint('number').primary().autoincrement(),
+    campaign: () => p.manyToOne(Campaign).deleteRule('cascade'),
+    /** Line of the contact in its list's file. */
+    line: p.integer(),
+    phoneE164: p.string().length(16),
+    name: p.text().nullable(),
+    variables: p.json<Record<string, string>>(),
+    state: p.enum(CAMPAIGN_CONTACT_STATES).default('pending'),
+    /** Attempts started so far. */
+    attempts: p.integer().default(0),
+    nextAttemptAt: p.datetime(),
+    claimedAt: p.datetime().nullable(),
+    lastOutcome: p.string().length(32).nullable(),
+    finalOutcome: p.string().length(32).nullable(),
+    updatedAt: p.datetime(),
+  },
+});
+export type CampaignContact = InferEntity<typeof CampaignContact>;

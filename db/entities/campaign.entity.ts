@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { AudioMessage } from './audio-message.entity.js';
+import { ContactList } from './contact-list.entity.js';
+import { SipTrunk } from './sip-trunk.entity.js';
+import { User } from './user.entity.js';
+
+export const CAMPAIGN_STATUSES = ['draft', 'running', 'paused', 'completed', 'cancelled', 'failed'] as const;
+export type CampaignStatusValue = (typeof CAMPAIGN_STATUSES)[number];
+
+/** Statuses in which the campaign's workflow runs: its trunk, audio and list cannot be deleted. */
+export const ACTIVE_CAMPAIGN_STATUSES: readonly CampaignStatusValue[] = ['running', 'paused'];
+
+/**
+ * A campaign: what to play (audio) to whom (contact list) through which trunk, and the
+ * dialling settings. The workflow `campaign-<id>` runs it; per-contact state is in
+ * `campaign_contact`, every attempt in `call_record`. The trunk, audio and list references
+ * go null when one of them is deleted later (only allowed while no campaign using it is
+ * active), so the campaign and its journal stay.
+ */
+export const Campaign = defineEntity({
+  name: 'Campaign',
+  tableName: 'campaign',
+  indexes: [{ properties: ['owner', 'createdAt'] }],
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    owner: () => p.manyToOne(User).deleteRule('cascade'),
+    name: p.string().length(200),
+    status: p.enum(CAMPAIGN_STATUSES).default('draft'),
+    trunk: () => p.manyToOne(SipTrunk).nullable().deleteRule('set null').index(),
+    audio: () => p.manyToOne(AudioMessage).nullable().deleteRule('set null').index(),
+    contactList: () => p.manyToOne(ContactList).nullable().deleteRule('set null').index(),
+    maxConcurrentCalls: p.integer(),
+    callsPerSecond: p.double(),
+    maxAttempts: p.integer(),
+    retryDelaySeconds: p.integer(),
+    /** Outcomes that earn another attempt. */
+    retryOn: p.array<string>(),
+    ringTimeoutSeconds: p.integer(),
+    maxCallSeconds: p.integer(),
+    /** `{days, from, to, timezone}` (workflows/calling-window.ts); null = any time. */
+    callingWindow: p.json<Record<string, unknown>>().nullable(),
+    record: p.boolean().default(true),
+    recordingsPrivate: p.boolean().default(false),
+    callerIdNumber: p.string().length(32).nullable(),
+    callerIdName: p.string().length(100).nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+    startedAt: p.datetime().nullable(),
+    finishedAt: p.datetime().nullable(),
+  },
+});
+export type Campaign = InferEntity<typeof Campaign>;
