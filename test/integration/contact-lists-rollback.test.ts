@@ -67,9 +67,19 @@ describe('all or nothing', () => {
 
   it('leaves nothing when the client disconnects mid-upload', async () => {
     const { id, token } = await userToken();
+    const upload = streamUpload(token, bigFile, 2 * 1024 * 1024); // 2 of 7 MB, then silence
+    await upload.sent;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    upload.request.destroy();
+    expect(await upload.response).toBeUndefined();
+    await apiIdle();
+    expect(await leftovers(id)).toEqual([0, 0]);
+  });
+
+  it('leaves nothing when the client disconnects right after the upload, before the import could answer', async () => {
+    const { id, token } = await userToken();
     const upload = streamUpload(token, bigFile);
-    await new Promise((resolve) => upload.request.once('socket', resolve));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await upload.sent;
     upload.request.destroy();
     expect(await upload.response).toBeUndefined();
     await apiIdle();

@@ -29,8 +29,8 @@ export async function uploadContacts(
 }
 
 /** Streams the file at `path` as a multipart upload without ever holding it in memory. */
-export function streamUpload(token: string, path: string): FileUpload {
-  return uploadFile(`${apiUrl()}/api/v1/contact-lists`, path, { token });
+export function streamUpload(token: string, path: string, stopAfterBytes?: number): FileUpload {
+  return uploadFile(`${apiUrl()}/api/v1/contact-lists`, path, { token, stopAfterBytes });
 }
 
 /** Runs `work` with a connection pool on the test database. */
