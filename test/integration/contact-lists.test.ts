@@ -46,7 +46,7 @@ describe('contact list import', () => {
     const { token } = await userToken();
     const res = await uploadContacts(
       token,
-      '+49 30 111111\n\n0049 40 222222\n+1 212 555 0123\n',
+      '+49 30 111111\n\n0049 40 222222\n+1 212 555 0123\n+49 7158 1067372358\n',
       {},
       {
         fileName: 'hotline.txt',
@@ -54,12 +54,13 @@ describe('contact list import', () => {
     );
     expect(res.status).toBe(201);
     const report = (await res.json()) as Report;
-    expect(report).toMatchObject({ name: 'hotline', totalRows: 3, imported: 3, invalid: 0 });
+    expect(report).toMatchObject({ name: 'hotline', totalRows: 4, imported: 4, invalid: 0 });
     expect(report.format).toMatchObject({ delimiter: null, hasHeader: false, variables: [] });
     expect((await allContacts(token, report.id, 10)).map((c) => [c.line, c.phone, c.name])).toEqual([
       [1, '+4930111111', null],
       [3, '+4940222222', null],
       [4, '+12125550123', null],
+      [5, '+4971581067372358', null], // longer than E.164's 15 digits, yet valid for libphonenumber
     ]);
   });
 
