@@ -14,9 +14,14 @@ export class ClientClosedRequestError extends AppError {
  */
 export function clientGoneSignal(req: Request): AbortSignal {
   const controller = new AbortController();
+  const gone = () => controller.abort(new ClientClosedRequestError());
   const res = req.res;
-  res?.once('close', () => {
-    if (!res.writableFinished) controller.abort(new ClientClosedRequestError());
-  });
+  // The client may have left while the body was still being read (the upload was complete).
+  if (req.socket.destroyed) gone();
+  else {
+    res?.once('close', () => {
+      if (!res.writableFinished) gone();
+    });
+  }
   return controller.signal;
 }

@@ -15,6 +15,7 @@ import {
   createReadStream,
   createWriteStream,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
 } from 'node:fs';
@@ -35,6 +36,35 @@ function print(line: string): void {
 
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 const thousands = (n: number) => n.toLocaleString('en-US');
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** CPU seconds a process used (utime + stime), with its waited-for children's (cutime + cstime) when asked. */
+function cpuSecondsOf(pid: number, withChildren = false): number {
+  // Fields after the parenthesised command name: state is field 3; utime, stime, cutime, cstime are 14-17.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /s, '')
+    .split(' ');
+  const at = (n: number) => Number(fields[n - 3]);
+  return (at(14) + at(15) + (withChildren ? at(16) + at(17) : 0)) / TICKS_PER_SECOND;
+}
+
+/** CPU seconds of the PostgreSQL server: the postmaster, its live backends, and the ones that exited. */
+function postgresCpuSeconds(postmaster: number): number {
+  let total = cpuSecondsOf(postmaster, true);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+        .replace(/^.*\) /s, '')
+        .split(' ');
+      if (Number(stat[1]) === postmaster) total += cpuSecondsOf(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
 
 /** VmHWM (peak resident set) and VmRSS of a process, in kB. */
 function memoryOf(pid: number): { peakKb: number; rssKb: number } {
@@ -167,15 +197,21 @@ async function main(): Promise<void> {
     print(`contact import: ${thousands(ROWS)} rows, ${(generated.bytes / 1e6).toFixed(1)} MB CSV`);
     const stack = await startPrivateStack(dir, supervisor, { worker: false, durableDatabase: true });
     const apiPid = stack.pids.api;
+    const postmaster = stack.pids.postgres;
     const before = memoryOf(apiPid);
     print(`  machine: ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} at start`);
 
+    const cpuBefore = { api: cpuSecondsOf(apiPid), db: postgresCpuSeconds(postmaster) };
     const { report, seconds } = await importThroughApi(stack, file);
     const after = memoryOf(apiPid);
+    const cpu = { api: cpuSecondsOf(apiPid) - cpuBefore.api, db: postgresCpuSeconds(postmaster) - cpuBefore.db };
     print(
       `  API:  ${seconds.toFixed(1)} s wall, ${thousands(Math.round(ROWS / seconds))} rows/s — imported ${thousands(report.imported)}, duplicates ${thousands(report.duplicates)}, invalid ${thousands(report.invalid)}`,
     );
     print(`        peak RSS of the API process ${mb(after.peakKb)} (RSS ${mb(before.rssKb)} before the import)`);
+    print(
+      `        CPU: API ${cpu.api.toFixed(1)} s (all its threads), PostgreSQL ${cpu.db.toFixed(1)} s — ${((cpu.api + cpu.db) / availableParallelism()).toFixed(1)} s of all ${availableParallelism()} cores`,
+    );
 
     const db = new Client({ connectionString: stack.databaseUrl });
     await db.connect();
@@ -183,9 +219,11 @@ async function main(): Promise<void> {
     const psqlList = '00000000-0000-4000-8000-000000000001';
     await exportNormalised(db, report.id, psqlList, normalised);
     await db.end();
+    const dbBeforeCopy = postgresCpuSeconds(postmaster);
     const copy = await plainCopy(stack, report.ownerId, psqlList, normalised);
+    const copyDbCpu = postgresCpuSeconds(postmaster) - dbBeforeCopy;
     print(
-      `  ${copy.tool}: ${copy.seconds.toFixed(1)} s for the ${thousands(report.imported)} rows already normalised, same table`,
+      `  ${copy.tool}: ${copy.seconds.toFixed(1)} s for the ${thousands(report.imported)} rows already normalised, same table (PostgreSQL CPU ${copyDbCpu.toFixed(1)} s)`,
     );
     print(`  ratio API import / plain copy: ${(seconds / copy.seconds).toFixed(1)}×`);
     print(

@@ -93,6 +93,11 @@ describe('runImportPipeline', () => {
     expect(sink.contactRows).toEqual([['L', '1', '+49301234567', '\\N', '{}']]);
   });
 
+  it('dedupes numbers longer than 15 digits too', async () => {
+    const { counts } = await run('+49 7158 1067372358\n+4930111111\n+4971581067372358\n+49 7158 1067372359\n');
+    expect(counts).toMatchObject({ totalRows: 4, imported: 3, duplicates: 1 });
+  });
+
   it('skips the header even when blank lines fill the first pieces', async () => {
     const { counts, sink } = await run(`${'\n'.repeat(50)}phone,name\n+4930111111,Ann\n`, { chunkSize: 8 });
     expect(counts).toMatchObject({ totalRows: 1, imported: 1 });

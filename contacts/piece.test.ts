@@ -44,6 +44,14 @@ describe('processPiece', () => {
     expect(result.invalid.split('\n')[2]).toBe(`L\t3\t${'x'.repeat(200)}\tnot-a-number`);
   });
 
+  it('keeps numbers longer than a double holds exactly as strings', () => {
+    const result = processPiece(
+      job('+49 7158 1067372358\n+4930111111\n', { phone: 0, name: undefined, variables: [], skipHeader: false }),
+    );
+    expect([...result.keys].map(String)).toEqual(['NaN', '4930111111']);
+    expect(result.longKeys).toEqual({ 0: '+4971581067372358' });
+  });
+
   it('writes NULL for a missing name and {} without variables', () => {
     const result = processPiece(job('+4930111111\n', { phone: 0, name: undefined, variables: [], skipHeader: false }));
     expect(result.contacts).toBe('L\t1\t+4930111111\t\\N\t{}\n');

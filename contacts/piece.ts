@@ -45,7 +45,7 @@ export interface PieceResult {
   readonly keys: Float64Array<ArrayBuffer>;
   /** Per contact: where its row ends in `contacts`. */
   readonly ends: Uint32Array<ArrayBuffer>;
-  /** E.164 numbers longer than 15 digits, by contact index (E.164 allows 15: never expected). */
+  /** Numbers longer than 15 digits (a double would round them), by contact index: libphonenumber accepts some (German extensions). */
   readonly longKeys: Record<number, string>;
   /** COPY rows `prefix line raw reason`. */
   readonly invalid: string;

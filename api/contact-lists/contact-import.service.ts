@@ -6,13 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '../../auth/principal.js';
 import { CopySink } from '../../contacts/copy-sink.js';
 import { fileChunks, readSample, type FileEncoding } from '../../contacts/contact-file.js';
 import { CsvFormatError, splitPieces } from '../../contacts/csv-pieces.js';
 import { detectDialect, DialectError, type Dialect } from '../../contacts/dialect.js';
 import { runImportPipeline, type ImportCounts, type PieceProcessor } from '../../contacts/import-pipeline.js';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { ContactList } from '../../db/entities/index.js';
 import type { PoolClient, Pool } from '../../db/sql.js';
 import type { Config } from '../../lib/config.js';

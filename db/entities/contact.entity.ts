@@ -17,7 +17,8 @@ export const Contact = defineEntity({
     list: () => p.manyToOne(ContactList).primary().createForeignKeyConstraint(false),
     /** Line of the uploaded file where the contact's row starts. */
     line: p.integer().primary(),
-    phoneE164: p.string().length(16),
+    /** `+` and up to 20 digits: libphonenumber accepts some numbers longer than E.164's 15 (German extensions). */
+    phoneE164: p.string().length(24),
     name: p.text().nullable(),
     /** The file's other columns, by header name (or `column<n>`). */
     variables: p.json<Record<string, string>>(),

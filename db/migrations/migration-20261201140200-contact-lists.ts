@@ -17,7 +17,7 @@ export class Migration20261201140200 extends Migration {
     );
 
     this.addSql(
-      `create table "contact" ("list_id" uuid not null, "line" int not null, "phone_e164" varchar(16) not null, "name" text null, "variables" jsonb not null, primary key ("list_id", "line"));`,
+      `create table "contact" ("list_id" uuid not null, "line" int not null, "phone_e164" varchar(24) not null, "name" text null, "variables" jsonb not null, primary key ("list_id", "line"));`,
     );
     this.addSql(
       `alter table "contact" add constraint "contact_list_id_phone_e164_unique" unique ("list_id", "phone_e164");`,

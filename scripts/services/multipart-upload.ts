@@ -12,7 +12,7 @@ export interface FileUpload {
   readonly request: ClientRequest;
   /** Resolves with the status and body, or with `undefined` when the connection was cut. */
   readonly response: Promise<{ status: number; body: string } | undefined>;
-  /** Resolves once the whole body has been handed to the socket. */
+  /** Resolves once the body (or the part asked for) has been handed to the socket. */
   readonly sent: Promise<void>;
 }
 
@@ -20,7 +20,13 @@ export interface FileUpload {
 export function uploadFile(
   url: string,
   path: string,
-  options: { token?: string; field?: string; fields?: Record<string, string> } = {},
+  options: {
+    token?: string;
+    field?: string;
+    fields?: Record<string, string>;
+    /** Send only this many bytes of the file, then wait (for tests that cut an upload midway). */
+    stopAfterBytes?: number;
+  } = {},
 ): FileUpload {
   const boundary = `----voicecast${randomBytes(8).toString('hex')}`;
   const parts = Object.entries(options.fields ?? {}).map(
@@ -55,9 +61,10 @@ export function uploadFile(
   });
   const sent = new Promise<void>((resolve, reject) => {
     req.write(head);
-    const file = createReadStream(path);
+    const partial = options.stopAfterBytes !== undefined;
+    const file = createReadStream(path, partial ? { end: Math.max(0, options.stopAfterBytes! - 1) } : {});
     file.on('error', reject);
-    file.on('end', () => req.end(tail, resolve));
+    file.on('end', () => (partial ? resolve() : req.end(tail, resolve)));
     file.pipe(req, { end: false });
   });
   sent.catch(() => undefined);

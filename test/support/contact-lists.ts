@@ -4,7 +4,7 @@
  * cut midway). Plus a direct look at the database, to prove what is (not) left behind.
  */
 import { Pool } from 'pg';
-import { apiUrl } from './api';
+import { apiUrl, call, createUser, login } from './api';
 import { readStack, uploadFile, type FileUpload } from './stack';
 
 export type ImportFields = Partial<
@@ -29,8 +29,8 @@ export async function uploadContacts(
 }
 
 /** Streams the file at `path` as a multipart upload without ever holding it in memory. */
-export function streamUpload(token: string, path: string): FileUpload {
-  return uploadFile(`${apiUrl()}/api/v1/contact-lists`, path, { token });
+export function streamUpload(token: string, path: string, stopAfterBytes?: number): FileUpload {
+  return uploadFile(`${apiUrl()}/api/v1/contact-lists`, path, { token, stopAfterBytes });
 }
 
 /** Runs `work` with a connection pool on the test database. */
@@ -41,4 +41,51 @@ export async function withDatabase<T>(work: (db: Pool) => Promise<T>): Promise<T
   } finally {
     await db.end();
   }
+}
+
+export interface Report {
+  id: string;
+  name: string;
+  ownerId: string;
+  status: string;
+  defaultCountry: string | null;
+  totalRows: number;
+  imported: number;
+  duplicates: number;
+  invalid: number;
+  invalidSample: { line: number; raw: string; reason: string }[];
+  format: Record<string, unknown>;
+}
+export interface ContactPage {
+  items: { line: number; phone: string; name: string | null; variables: Record<string, string> }[];
+  nextCursor?: string;
+}
+
+/** A fresh user and its access token. */
+export async function userToken(): Promise<{ id: string; token: string }> {
+  const user = await createUser();
+  return { id: user.id, token: (await login(user.username, user.password)).access_token };
+}
+
+/** Uploads and expects 201; returns the import report. */
+export async function imported(token: string, content: string | Buffer, fields = {}): Promise<Report> {
+  const res = await uploadContacts(token, content, fields);
+  if (res.status !== 201) throw new Error(`import failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Report;
+}
+
+/** Every contact of a list, fetched `limit` at a time through the cursor. */
+export async function allContacts(token: string, id: string, limit: number): Promise<ContactPage['items']> {
+  const items: ContactPage['items'] = [];
+  let cursor: string | undefined;
+  do {
+    const query = new URLSearchParams({ limit: String(limit), ...(cursor ? { cursor } : {}) });
+    const res = await call('GET', `/api/v1/contact-lists/${id}/contacts?${query.toString()}`, { token });
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as ContactPage;
+    expect(page.items.length).toBeLessThanOrEqual(limit);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
 }
