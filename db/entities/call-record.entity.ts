@@ -28,7 +28,7 @@ export const CallRecord = defineEntity({
     /** `<campaignContactId>:<attempt>`: the idempotency key of the attempt. */
     attemptId: p.string().length(64).unique(),
     attempt: p.integer(),
-    phoneE164: p.string().length(16),
+    phoneE164: p.string().length(24),
     trunkId: p.uuid().nullable(),
     inviteAt: p.datetime(),
     ringingAt: p.datetime().nullable(),

@@ -34,7 +34,7 @@ export const CampaignContact = defineEntity({
     campaign: () => p.manyToOne(Campaign).deleteRule('cascade'),
     /** Line of the contact in its list's file. */
     line: p.integer(),
-    phoneE164: p.string().length(16),
+    phoneE164: p.string().length(24),
     name: p.text().nullable(),
     variables: p.json<Record<string, string>>(),
     state: p.enum(CAMPAIGN_CONTACT_STATES).default('pending'),

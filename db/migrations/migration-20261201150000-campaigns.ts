@@ -19,7 +19,7 @@ export class Migration20261201150000 extends Migration {
     this.addSql('create index "campaign_contact_list_id_index" on "campaign" ("contact_list_id");');
     this.addSql('create index "campaign_owner_id_created_at_index" on "campaign" ("owner_id", "created_at");');
     this.addSql(
-      'create table "campaign_contact" ("id" bigserial primary key, "campaign_id" uuid not null, "line" int not null, "phone_e164" varchar(16) not null, "name" text null, "variables" jsonb not null, "state" text not null default \'pending\', "attempts" int not null default 0, "next_attempt_at" timestamptz not null, "claimed_at" timestamptz null, "last_outcome" varchar(32) null, "final_outcome" varchar(32) null, "updated_at" timestamptz not null);',
+      'create table "campaign_contact" ("id" bigserial primary key, "campaign_id" uuid not null, "line" int not null, "phone_e164" varchar(24) not null, "name" text null, "variables" jsonb not null, "state" text not null default \'pending\', "attempts" int not null default 0, "next_attempt_at" timestamptz not null, "claimed_at" timestamptz null, "last_outcome" varchar(32) null, "final_outcome" varchar(32) null, "updated_at" timestamptz not null);',
     );
     this.addSql(
       'create index "campaign_contact_due_index" on "campaign_contact" ("campaign_id", "next_attempt_at") where "state" in (\'pending\', \'waiting\');',
@@ -31,7 +31,7 @@ export class Migration20261201150000 extends Migration {
       'alter table "campaign_contact" add constraint "campaign_contact_campaign_id_line_unique" unique ("campaign_id", "line");',
     );
     this.addSql(
-      'create table "call_record" ("id" uuid not null, "owner_id" uuid not null, "campaign_id" uuid null, "campaign_contact_id" bigint null, "attempt_id" varchar(64) not null, "attempt" int not null, "phone_e164" varchar(16) not null, "trunk_id" uuid null, "invite_at" timestamptz not null, "ringing_at" timestamptz null, "answer_at" timestamptz null, "end_at" timestamptz not null, "outcome" varchar(32) not null, "sip_code" int null, "sip_reason" varchar(200) null, "hung_up_by" varchar(8) null, "end_reason" varchar(200) not null, "talk_ms" int null, "codec" varchar(8) null, "rtp" jsonb null, "dtmf" jsonb not null, "recording_key" varchar(300) null, "recording_private" boolean not null default false, "tags" text[] not null default \'{}\', "created_at" timestamptz not null, primary key ("id"));',
+      'create table "call_record" ("id" uuid not null, "owner_id" uuid not null, "campaign_id" uuid null, "campaign_contact_id" bigint null, "attempt_id" varchar(64) not null, "attempt" int not null, "phone_e164" varchar(24) not null, "trunk_id" uuid null, "invite_at" timestamptz not null, "ringing_at" timestamptz null, "answer_at" timestamptz null, "end_at" timestamptz not null, "outcome" varchar(32) not null, "sip_code" int null, "sip_reason" varchar(200) null, "hung_up_by" varchar(8) null, "end_reason" varchar(200) not null, "talk_ms" int null, "codec" varchar(8) null, "rtp" jsonb null, "dtmf" jsonb not null, "recording_key" varchar(300) null, "recording_private" boolean not null default false, "tags" text[] not null default \'{}\', "created_at" timestamptz not null, primary key ("id"));',
     );
     this.addSql('alter table "call_record" add constraint "call_record_attempt_id_unique" unique ("attempt_id");');
     this.addSql(
