@@ -1,4 +1,4 @@
-import { Pacer, type PacerScheduler } from './pacer.js';
+import { EARLY_TOLERANCE_MS, Pacer, type PacerScheduler } from './pacer.js';
 
 /** A fake monotonic clock and a scheduler with at most the pacer's one pending timer. */
 class FakeTime implements PacerScheduler {
@@ -233,24 +233,28 @@ describe('Pacer (fake clock)', () => {
 });
 
 describe('Pacer (real clock)', () => {
-  it('keeps a 20 ms mean interval for 2 s and emits elapsed/20 ticks (±1)', async () => {
+  it('delivers every tick once, in order, never early, on the 20 ms schedule (no drift over 2 s)', async () => {
     const pacer = new Pacer();
-    const times: number[] = [];
+    const ticks: { tick: number; at: number }[] = [];
     const subscribedAt = performance.now();
     await new Promise<void>((resolve) => {
-      const unsubscribe = pacer.subscribe(() => {
-        times.push(performance.now());
-        if (performance.now() - subscribedAt >= 2000) {
+      const unsubscribe = pacer.subscribe((tick) => {
+        ticks.push({ tick, at: performance.now() });
+        if (tick === 100) {
           unsubscribe();
           resolve();
         }
       });
     });
-    const elapsed = times.at(-1)! - subscribedAt;
-    const meanInterval = (times.at(-1)! - times[0]) / (times.length - 1);
-    expect(Math.abs(meanInterval - 20)).toBeLessThanOrEqual(0.5);
-    // Tick 0 is at the start, so ticks = elapsed / 20 + 1.
-    expect(Math.abs(times.length - 1 - elapsed / 20)).toBeLessThanOrEqual(1);
+    // Lateness on a loaded machine is a benchmark figure; what must hold whatever the load:
+    // consecutive tick numbers (a stall is caught up, not skipped, below maxBurst), and no
+    // tick before its deadline on the schedule that started at subscribe().
+    expect(ticks.map((t) => t.tick)).toEqual(Array.from({ length: 101 }, (_, i) => i));
+    for (const { tick, at } of ticks) expect(at - subscribedAt).toBeGreaterThanOrEqual(tick * 20 - EARLY_TOLERANCE_MS);
+    // No drift: lateness does not add up from tick to tick (a chained setTimeout(20) would be
+    // ~50 ms late at the median tick here); the bound is loose so that a loaded CI passes.
+    const lateness = ticks.map(({ tick, at }) => at - subscribedAt - tick * 20).sort((a, b) => a - b);
+    expect(lateness[50]).toBeLessThan(15);
     expect(pacer.subscribers).toBe(0);
     expect(pacer.running).toBe(false);
   });
