@@ -26,9 +26,9 @@ export function settingsOf(c: Campaign): CampaignSettings {
   };
 }
 
-/** Writes `settings` onto the row. */
-export function applySettings(c: Campaign, s: CampaignSettings): void {
-  Object.assign(c, {
+/** The row's columns for `settings`. */
+export function settingsColumns(s: CampaignSettings) {
+  return {
     maxConcurrentCalls: s.maxConcurrentCalls,
     callsPerSecond: s.callsPerSecond,
     maxAttempts: s.maxAttempts,
@@ -36,12 +36,12 @@ export function applySettings(c: Campaign, s: CampaignSettings): void {
     retryOn: [...s.retryOn],
     ringTimeoutSeconds: s.ringTimeoutSeconds,
     maxCallSeconds: s.maxCallSeconds,
-    callingWindow: s.callingWindow ? { ...s.callingWindow } : null,
+    callingWindow: s.callingWindow ? { ...s.callingWindow, days: [...s.callingWindow.days] } : null,
     record: s.record,
     recordingsPrivate: s.recordingsPrivate,
     callerIdNumber: s.callerId?.number ?? null,
     callerIdName: s.callerId?.name ?? null,
-  });
+  };
 }
 
 export function toCampaignView(c: Campaign): CampaignView {

@@ -13,7 +13,7 @@ import { ConflictError, ValidationError, type FieldError } from '../../lib/error
 import { afterCursor, encodeCursor, isUuid } from '../keyset-cursor.js';
 import { ownerFilter } from '../ownership.js';
 import { CAMPAIGN_DEFAULTS, mergeSettings, settingsProblems } from './campaign-settings.js';
-import { applySettings, findCampaign, settingsOf, toCampaignView } from './campaign-view.js';
+import { findCampaign, settingsColumns, settingsOf, toCampaignView } from './campaign-view.js';
 import type { CampaignWorkflows } from './campaign-workflows.js';
 import type {
   CampaignCounts,
@@ -68,13 +68,8 @@ export class CampaignsService {
       trunk: em.getReference(SipTrunk, body.trunkId),
       audio: em.getReference(AudioMessage, body.audioId),
       contactList: em.getReference(ContactList, body.contactListId),
-      ...CAMPAIGN_DEFAULTS,
-      retryOn: [],
-      callingWindow: null,
-      callerIdNumber: null,
-      callerIdName: null,
+      ...settingsColumns(settings),
     });
-    applySettings(campaign, settings);
     await em.flush();
     return toCampaignView(campaign);
   }
@@ -94,7 +89,7 @@ export class CampaignsService {
       if (body.trunkId !== undefined) campaign.trunk = em.getReference(SipTrunk, body.trunkId);
       if (body.audioId !== undefined) campaign.audio = em.getReference(AudioMessage, body.audioId);
       if (body.contactListId !== undefined) campaign.contactList = em.getReference(ContactList, body.contactListId);
-      applySettings(campaign, settings);
+      Object.assign(campaign, settingsColumns(settings));
       await em.flush();
       return toCampaignView(campaign);
     });
@@ -128,7 +123,7 @@ export class CampaignsService {
     return {
       ...toCampaignView(campaign),
       progress,
-      ...(live ? { live: { ...live, inFlight: live.inFlight.map((call) => ({ ...call })) } } : {}),
+      ...(live ? { live: { ...live, inFlight: [...live.inFlight] } } : {}),
     };
   }
 
