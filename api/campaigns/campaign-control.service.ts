@@ -87,6 +87,7 @@ export class CampaignControlService {
       });
     } catch (err) {
       this.logger.error({ campaignId: id, error: String(err) }, 'campaign workflow did not start; back to draft');
+      await this.workflows.terminate(id, 'start failed; the campaign is a draft again');
       await this.undoStart(id);
       throw new UpstreamError(
         'Temporal',

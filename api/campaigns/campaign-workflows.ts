@@ -2,7 +2,7 @@
  * The API's side of the campaign workflows: start one, signal it, ask it for its progress.
  * Everything Temporal-specific the campaign services need, in one place.
  */
-import { WorkflowNotFoundError, type Client as TemporalClient } from '@temporalio/client';
+import { WorkflowClient, WorkflowNotFoundError, type Client as TemporalClient } from '@temporalio/client';
 import type { Logger } from '../../lib/logger.js';
 import type { CampaignLiveState, CampaignRunInput } from '../../workflows/campaign-types.js';
 import type { CallingWindow } from '../../workflows/calling-window.js';
@@ -25,11 +25,24 @@ export interface CampaignStart {
 }
 
 export class CampaignWorkflows {
+  /**
+   * Queries through this client are refused once the workflow has closed: Temporal would
+   * otherwise answer from the replayed history of a finished or terminated run, showing
+   * calls "in flight" that ended long ago.
+   */
+  private readonly openOnly: WorkflowClient;
+
   constructor(
     private readonly temporal: TemporalClient,
     private readonly taskQueue: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.openOnly = new WorkflowClient({
+      connection: temporal.connection,
+      namespace: temporal.options.namespace,
+      queryRejectCondition: 'NOT_OPEN',
+    });
+  }
 
   /** Starts `runCampaign`; rejects when Temporal does not take it (the caller undoes its part). */
   async start(campaign: CampaignStart): Promise<void> {
@@ -69,11 +82,26 @@ export class CampaignWorkflows {
     }
   }
 
-  /** The workflow's `campaignProgress`, or undefined when it does not answer in time (or at all). */
+  /**
+   * Best effort: ends the campaign's workflow if it exists. Used when a start failed in a way
+   * that leaves it unknown whether Temporal took the workflow (a timeout), before the start
+   * is undone, so that no workflow runs a campaign that is a draft again.
+   */
+  async terminate(campaignId: string, reason: string): Promise<void> {
+    try {
+      await this.temporal.workflow.getHandle(campaignWorkflowId(campaignId)).terminate(reason);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) {
+        this.logger.warn({ campaignId, error: String(err) }, 'could not make sure the campaign workflow is gone');
+      }
+    }
+  }
+
+  /** The running workflow's `campaignProgress`, or undefined when it does not answer in time, or is not running. */
   async progress(campaignId: string): Promise<CampaignLiveState | undefined> {
     try {
-      return await this.temporal.withDeadline(Date.now() + PROGRESS_QUERY_TIMEOUT_MS, () =>
-        this.temporal.workflow.getHandle(campaignWorkflowId(campaignId)).query<CampaignLiveState>('campaignProgress'),
+      return await this.openOnly.withDeadline(Date.now() + PROGRESS_QUERY_TIMEOUT_MS, () =>
+        this.openOnly.getHandle(campaignWorkflowId(campaignId)).query<CampaignLiveState>('campaignProgress'),
       );
     } catch (err) {
       this.logger.debug({ campaignId, error: String(err) }, 'campaign progress query failed; showing database figures');

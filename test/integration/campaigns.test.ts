@@ -411,6 +411,46 @@ describe('running campaigns', () => {
     expect(after).toMatchObject({ status: 'cancelled', trunkId: null, audioId: null, contactListId: null });
   });
 
+  it('counts contacts per state and outcome from PostgreSQL, also when the workflow does not answer', async () => {
+    const { token } = await userToken();
+    const campaign = await runningCampaign(token, await campaignParts(token, 8));
+    // The states the campaign activities write as calls end (lines are 2..9: line 1 is the header).
+    const set = (lines: number[], state: string, outcome: string | null) =>
+      pool.query(
+        'update campaign_contact set state = $3, final_outcome = $4 where campaign_id = $1 and line = any($2::int[])',
+        [campaign.id, lines, state, outcome],
+      );
+    await set([2, 3, 4], 'done', 'answered');
+    await set([5], 'done', 'busy');
+    await set([6], 'waiting', null);
+    await set([7], 'in_flight', null);
+    const expected = {
+      total: 8,
+      pending: 2,
+      inFlight: 1,
+      waiting: 1,
+      done: 4,
+      cancelled: 0,
+      outcomes: { answered: 3, busy: 1 },
+    };
+    const live = await json(await call('GET', `/api/v1/campaigns/${campaign.id}`, { token }), 200);
+    expect(live.progress).toEqual(expected);
+    expect(live.live).toMatchObject({ status: 'running' });
+    await temporal.workflow.getHandle(`campaign-${campaign.id}`).terminate('gone for the test');
+    const dbOnly = await json(await call('GET', `/api/v1/campaigns/${campaign.id}`, { token }), 200);
+    expect(dbOnly).toMatchObject({ status: 'running', progress: expected });
+    expect(dbOnly.live).toBeUndefined();
+
+    // With no workflow left to signal: pause is refused, cancel settles the open contacts itself.
+    await expectProblem(await call('POST', `/api/v1/campaigns/${campaign.id}/pause`, { token }), 409, 'conflict');
+    await json(await call('POST', `/api/v1/campaigns/${campaign.id}/cancel`, { token }), 200);
+    const cancelled = await json(await call('GET', `/api/v1/campaigns/${campaign.id}`, { token }), 200);
+    expect(cancelled).toMatchObject({
+      status: 'cancelled',
+      progress: { ...expected, pending: 0, inFlight: 0, waiting: 0, cancelled: 4 },
+    });
+  });
+
   it('allows deleting what a completed campaign used', async () => {
     const { token } = await userToken();
     const parts = await campaignParts(token, 1);
