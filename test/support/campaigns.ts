@@ -1,11 +1,12 @@
 /**
  * Campaign building blocks for the integration tests, made through the API (a trunk, an
- * audio message, a contact list), and a Temporal client on the test stack's server to
- * look at the campaign workflows the API starts.
+ * audio message, a contact list), JSON helpers for the campaign routes, and a Temporal
+ * client on the test stack's server to look at the campaign workflows the API starts.
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { call } from './api';
+import { Pool } from 'pg';
+import { call, createUser, login } from './api';
 import { uploadAudio } from './audio';
 import { uploadContacts } from './contact-lists';
 import { readStack } from './stack';
@@ -64,4 +65,111 @@ export async function temporalClient(): Promise<{ client: Client; close: () => P
   const { temporal } = readStack();
   const connection = await Connection.connect({ address: temporal.address });
   return { client: new Client({ connection, namespace: temporal.namespace }), close: () => connection.close() };
+}
+
+/** A campaign as the API answers it (the fields the tests read). */
+export interface CampaignBody {
+  id: string;
+  ownerId: string;
+  name: string;
+  status: string;
+  trunkId: string | null;
+  audioId: string | null;
+  contactListId: string | null;
+  workflowId: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  progress?: Record<string, unknown> & { total: number; pending: number };
+  live?: { status: string; inFlight: unknown[]; callsStarted: number; waitingForWindowUntil: string | null };
+  [key: string]: unknown;
+}
+
+export async function userToken(): Promise<{ id: string; token: string }> {
+  const user = await createUser();
+  return { id: user.id, token: (await login(user.username, user.password)).access_token };
+}
+
+/** The body of `res`, which must have `status` (else the error quotes the answer). */
+export async function json<T = CampaignBody>(res: Response, status: number): Promise<T> {
+  const text = await res.text();
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export const campaignBody = (parts: CampaignParts, extra: Record<string, unknown> = {}) => ({
+  name: `c-${randomUUID().slice(0, 8)}`,
+  trunkId: parts.trunkId,
+  audioId: parts.audioId,
+  contactListId: parts.contactListId,
+  ...extra,
+});
+
+export async function createCampaign(
+  token: string,
+  parts: CampaignParts,
+  extra: Record<string, unknown> = {},
+): Promise<CampaignBody> {
+  return json(await call('POST', '/api/v1/campaigns', { token, body: campaignBody(parts, extra) }), 201);
+}
+
+/** What a campaign test file needs from the stack; valid inside its tests. */
+export interface CampaignTestContext {
+  readonly pool: Pool;
+  readonly temporal: Client;
+  /** POST …/start (200 expected); the workflow is terminated after the file's tests. */
+  start(token: string, id: string): Promise<CampaignBody>;
+  /** A campaign started with a closed calling window: running, but placing no calls. */
+  running(token: string, parts?: CampaignParts): Promise<CampaignBody>;
+}
+
+/**
+ * Registers the file's beforeAll/afterAll: a database pool, a Temporal client, and at the
+ * end the termination of every campaign workflow the file started, so the stack's worker
+ * is left alone.
+ */
+export function campaignTestContext(): CampaignTestContext {
+  let pool: Pool | undefined;
+  let temporal: { client: Client; close: () => Promise<void> } | undefined;
+  const started: string[] = [];
+  beforeAll(async () => {
+    pool = new Pool({ connectionString: readStack().databaseUrl, max: 2 });
+    temporal = await temporalClient();
+  });
+  afterAll(async () => {
+    const client = temporal?.client;
+    if (client) {
+      await Promise.all(
+        started.map((id) =>
+          client.workflow
+            .getHandle(`campaign-${id}`)
+            .terminate('test finished')
+            .catch(() => undefined),
+        ),
+      );
+    }
+    await temporal?.close();
+    await pool?.end();
+  });
+  const context: CampaignTestContext = {
+    get pool() {
+      if (!pool) throw new Error('campaignTestContext: used outside a test');
+      return pool;
+    },
+    get temporal() {
+      if (!temporal) throw new Error('campaignTestContext: used outside a test');
+      return temporal.client;
+    },
+    async start(token, id) {
+      const running = await json(await call('POST', `/api/v1/campaigns/${id}/start`, { token }), 200);
+      started.push(id);
+      return running;
+    },
+    async running(token, parts) {
+      const campaign = await createCampaign(token, parts ?? (await campaignParts(token)), {
+        callingWindow: closedWindow(),
+      });
+      return context.start(token, campaign.id);
+    },
+  };
+  return context;
 }
