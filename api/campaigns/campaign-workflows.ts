@@ -10,6 +10,8 @@ import type { runCampaign } from '../../workflows/index.js';
 
 /** How long `GET /campaigns/{id}` waits for the workflow's answer before showing DB figures only. */
 const PROGRESS_QUERY_TIMEOUT_MS = 2000;
+/** Longest wait for Temporal to take (or end) a workflow, so a dead Temporal is a prompt 503. */
+const START_TIMEOUT_MS = 10_000;
 
 export type CampaignSignal = 'pauseCampaign' | 'resumeCampaign' | 'cancelCampaign';
 
@@ -54,18 +56,17 @@ export class CampaignWorkflows {
         ...(campaign.callingWindow ? { callingWindow: campaign.callingWindow } : {}),
       },
     };
-    await this.temporal.workflow.start<typeof runCampaign>('runCampaign', {
-      taskQueue: this.taskQueue,
-      workflowId: campaignWorkflowId(campaign.campaignId),
-      args: [input],
-      // Search attributes hold ids only: no phone numbers (personal data) in Temporal's index.
-      searchAttributes: {
-        CampaignId: [campaign.campaignId],
-        OwnerId: [campaign.ownerId],
-        CampaignStatus: ['running'],
-      },
-      memo: { name: campaign.name },
-    });
+    const id = campaign.campaignId;
+    await this.temporal.withDeadline(Date.now() + START_TIMEOUT_MS, () =>
+      this.temporal.workflow.start<typeof runCampaign>('runCampaign', {
+        taskQueue: this.taskQueue,
+        workflowId: campaignWorkflowId(id),
+        args: [input],
+        // Search attributes hold ids only: no phone numbers (personal data) in Temporal's index.
+        searchAttributes: { CampaignId: [id], OwnerId: [campaign.ownerId], CampaignStatus: ['running'] },
+        memo: { name: campaign.name },
+      }),
+    );
   }
 
   /**
@@ -89,7 +90,9 @@ export class CampaignWorkflows {
    */
   async terminate(campaignId: string, reason: string): Promise<void> {
     try {
-      await this.temporal.workflow.getHandle(campaignWorkflowId(campaignId)).terminate(reason);
+      await this.temporal.withDeadline(Date.now() + START_TIMEOUT_MS, () =>
+        this.temporal.workflow.getHandle(campaignWorkflowId(campaignId)).terminate(reason),
+      );
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) {
         this.logger.warn({ campaignId, error: String(err) }, 'could not make sure the campaign workflow is gone');
