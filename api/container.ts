@@ -15,6 +15,10 @@ import { AudioConverter } from '../audio/audio-converter.js';
 import { AudioController } from './audio/audio.controller.js';
 import { AudioService } from './audio/audio.service.js';
 import { createImportWorkers } from '../contacts/import-workers.js';
+import { CampaignControlService } from './campaigns/campaign-control.service.js';
+import { CampaignWorkflows } from './campaigns/campaign-workflows.js';
+import { CampaignsController } from './campaigns/campaigns.controller.js';
+import { CampaignsService } from './campaigns/campaigns.service.js';
 import { ClientsController } from './clients/clients.controller.js';
 import { ClientsService } from './clients/clients.service.js';
 import { ContactImportService } from './contact-lists/contact-import.service.js';
@@ -80,6 +84,18 @@ export class Container {
     const importWorkers = createImportWorkers(contacts.importWorkers);
     const contactLists = new ContactListsService(infra.orm.em, infra.pool);
     const contactImports = new ContactImportService(infra.orm.em, infra.pool, importWorkers, contacts, uploads.dir);
+    const campaignWorkflows = new CampaignWorkflows(
+      infra.temporal,
+      infra.config.temporal.taskQueue,
+      infra.logger.child({ component: 'campaigns' }),
+    );
+    const campaigns = new CampaignsService(infra.orm.em, infra.pool, campaignWorkflows);
+    const campaignControl = new CampaignControlService(
+      infra.orm.em,
+      infra.pool,
+      campaignWorkflows,
+      infra.logger.child({ component: 'campaigns' }),
+    );
     this.register(UsersController, new UsersController(users));
     this.register(MeController, new MeController(users));
     this.register(ClientsController, new ClientsController(clients));
@@ -87,6 +103,7 @@ export class Container {
     this.register(ContactListsController, new ContactListsController(contactLists, contactImports));
     this.register(TrunksController, new TrunksController(trunks));
     this.register(AudioController, new AudioController(audio));
+    this.register(CampaignsController, new CampaignsController(campaigns, campaignControl));
   }
 
   /** Stops what the container started (the audio worker threads). */

@@ -1,25 +1,5 @@
 /** HTTP details of the audio routes: list cursors and download file names. */
-import type { AudioMessage } from '../../db/entities/index.js';
-import { ValidationError } from '../../lib/errors.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Ids that are not UUIDs cannot exist; checking first keeps PostgreSQL from raising a cast error. */
-export const isUuid = (value: string): boolean => UUID.test(value);
-
-/** Keyset cursor over (createdAt, id), newest first: opaque to clients. */
-export function encodeCursor(audio: Pick<AudioMessage, 'createdAt' | 'id'>): string {
-  return Buffer.from(`${audio.createdAt.toISOString()}|${audio.id}`).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [time, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(time ?? '');
-  if (!id || !isUuid(id) || Number.isNaN(createdAt.getTime())) {
-    throw new ValidationError([{ field: 'after', message: 'not a cursor from a previous page' }]);
-  }
-  return { createdAt, id };
-}
+export { decodeCursor, encodeCursor, isUuid } from '../keyset-cursor.js';
 
 /**
  * `attachment` with the name twice (RFC 6266): an ASCII fallback for old clients and the

@@ -12,6 +12,7 @@ import { AudioMessage, User } from '../../db/entities/index.js';
 import { PayloadTooLargeError, UpstreamError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Storage } from '../../lib/storage.js';
+import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
 import { audioProblem } from './audio-errors.js';
 import type { AudioPage, AudioVariant, AudioView } from './audio.dto.js';
@@ -148,11 +149,13 @@ export class AudioService {
 
   /**
    * Deletes the row and its objects in one transaction: if MinIO refuses, the row stays and
-   * the client can retry (deleting an already deleted object succeeds).
+   * the client can retry (deleting an already deleted object succeeds). 409 while a running
+   * or paused campaign plays it.
    */
   async delete(principal: Principal, id: string): Promise<void> {
     await this.deps.em.fork().transactional(async (em) => {
       const audio = await this.find(em, principal, id);
+      await assertNotUsedByActiveCampaign(em, 'audio', audio.id, `Audio ${id}`);
       em.remove(audio);
       await em.flush();
       await this.storageCall(() => this.removeObjects([audio.originalKey, audio.preparedKey]), 'delete');

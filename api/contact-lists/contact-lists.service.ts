@@ -5,6 +5,7 @@ import type { Principal } from '../../auth/principal.js';
 import { Contact, ContactList } from '../../db/entities/index.js';
 import type { Pool } from '../../db/sql.js';
 import { ValidationError } from '../../lib/errors.js';
+import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
 import type { ContactListView, ContactPage } from './contact-lists.dto.js';
 
@@ -93,11 +94,16 @@ export class ContactListsService {
     return { list, csv };
   }
 
-  /** Deletes the list; its contacts and invalid lines go with it (contact_list's delete trigger). */
+  /**
+   * Deletes the list; its contacts and invalid lines go with it (contact_list's delete
+   * trigger). 409 while a running or paused campaign uses it.
+   */
   async remove(principal: Principal, id: string): Promise<void> {
-    const em = this.em.fork();
-    const list = await this.find(em, principal, id);
-    await em.remove(list).flush();
+    await this.em.fork().transactional(async (em) => {
+      const list = await this.find(em, principal, id);
+      await assertNotUsedByActiveCampaign(em, 'contactList', list.id, `Contact list ${id}`);
+      em.remove(list);
+    });
   }
 
   private async find(em: EntityManager, principal: Principal, id: string): Promise<ContactList> {

@@ -6,6 +6,7 @@ import { ConflictError, ValidationError, type FieldError } from '../../lib/error
 import type { Logger } from '../../lib/logger.js';
 import { SecretBoxError, type SecretBox } from '../../lib/secret-box.js';
 import type { TelephonyEngine } from '../../telephony/engine.js';
+import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
 import { toTrunkConfig } from './trunk-config.js';
 import { hostOrError } from './trunk-validation.js';
@@ -117,11 +118,13 @@ export class TrunksService {
     return toTrunkView(trunk);
   }
 
+  /** 409 while a running or paused campaign calls through it. */
   async delete(principal: Principal, id: string): Promise<void> {
-    const em = this.em.fork();
-    const trunk = await this.find(em, principal, id);
-    em.remove(trunk);
-    await em.flush();
+    await this.em.fork().transactional(async (em) => {
+      const trunk = await this.find(em, principal, id);
+      await assertNotUsedByActiveCampaign(em, 'trunk', trunk.id, `Trunk ${id}`);
+      em.remove(trunk);
+    });
   }
 
   /** OPTIONS (and REGISTER) through the telephony engine; bounded by TRUNK_TEST_TIMEOUT_SECONDS. */

@@ -1,0 +1,171 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Principal } from '../../auth/principal.js';
+import { Campaign, type CampaignStatusValue } from '../../db/entities/index.js';
+import { inTransaction, type Pool, type PoolClient } from '../../db/sql.js';
+import { ConflictError, NotFoundError, UpstreamError, type FieldError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import type { CallingWindow } from '../../workflows/calling-window.js';
+import { findCampaign, toCampaignView } from './campaign-view.js';
+import type { CampaignSignal, CampaignWorkflows } from './campaign-workflows.js';
+import type { CampaignView } from './campaigns.dto.js';
+
+interface StartRow {
+  status: CampaignStatusValue;
+  owner_id: string;
+  name: string;
+  trunk_id: string | null;
+  audio_id: string | null;
+  contact_list_id: string | null;
+  max_concurrent_calls: number;
+  calling_window: CallingWindow | null;
+}
+
+/** The resources a campaign needs at start, each share-locked so that it cannot be deleted meanwhile. */
+const NEEDED = [
+  { column: 'trunk_id', table: 'sip_trunk', field: 'trunkId', what: 'trunk' },
+  { column: 'audio_id', table: 'audio_message', field: 'audioId', what: 'audio message' },
+  { column: 'contact_list_id', table: 'contact_list', field: 'contactListId', what: 'contact list' },
+] as const;
+
+/** Where pause, resume and cancel are allowed, and the status each one leads to. */
+const TRANSITIONS: Record<CampaignSignal, { from: readonly CampaignStatusValue[]; to: CampaignStatusValue }> = {
+  pauseCampaign: { from: ['running'], to: 'paused' },
+  resumeCampaign: { from: ['paused'], to: 'running' },
+  cancelCampaign: { from: ['running', 'paused'], to: 'cancelled' },
+};
+
+/**
+ * Starting and steering campaigns. The workflow is the authority on a running campaign
+ * (its setCampaignStatus activity writes the status); after a signal has been delivered
+ * the API writes the status the signal leads to as well, so that the answer and the next
+ * GET already show it — the workflow's own write comes after and agrees with it.
+ */
+export class CampaignControlService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly pool: Pool,
+    private readonly workflows: CampaignWorkflows,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Copies the list's contacts into the campaign and marks it running in one transaction,
+   * then starts its workflow; if Temporal does not take it, both are undone (503).
+   */
+  async start(principal: Principal, id: string): Promise<CampaignView> {
+    await findCampaign(this.em.fork(), principal, id);
+    const row = await inTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<StartRow>(
+        `select status, owner_id, name, trunk_id, audio_id, contact_list_id, max_concurrent_calls, calling_window
+           from campaign where id = $1 for update`,
+        [id],
+      );
+      const campaign = rows[0];
+      if (!campaign) throw new NotFoundError(`Campaign ${id}`);
+      if (campaign.status !== 'draft') {
+        throw new ConflictError(`Campaign ${id} is ${campaign.status}: only a draft can be started.`);
+      }
+      await lockResources(client, campaign);
+      await client.query(
+        `insert into campaign_contact (campaign_id, line, phone_e164, name, variables, state, attempts, next_attempt_at, updated_at)
+         select $1, line, phone_e164, name, variables, 'pending', 0, now(), now() from contact where list_id = $2`,
+        [id, campaign.contact_list_id],
+      );
+      await client.query(
+        `update campaign set status = 'running', started_at = now(), finished_at = null, updated_at = now() where id = $1`,
+        [id],
+      );
+      return campaign;
+    });
+    try {
+      await this.workflows.start({
+        campaignId: id,
+        ownerId: row.owner_id,
+        name: row.name,
+        maxConcurrentCalls: row.max_concurrent_calls,
+        callingWindow: row.calling_window,
+      });
+    } catch (err) {
+      this.logger.error({ campaignId: id, error: String(err) }, 'campaign workflow did not start; back to draft');
+      await this.workflows.terminate(id, 'start failed; the campaign is a draft again');
+      await this.undoStart(id);
+      throw new UpstreamError(
+        'Temporal',
+        'The campaign could not be started (workflow service unavailable); it is still a draft.',
+      );
+    }
+    return this.view(id);
+  }
+
+  /** Pause, resume or cancel by signal; a draft is cancelled without any workflow. */
+  async steer(principal: Principal, id: string, signal: CampaignSignal): Promise<CampaignView> {
+    const campaign = await findCampaign(this.em.fork(), principal, id);
+    const { from, to } = TRANSITIONS[signal];
+    if (signal === 'cancelCampaign' && campaign.status === 'draft') {
+      await this.setStatus(id, ['draft'], 'cancelled');
+      return this.view(id);
+    }
+    if (!from.includes(campaign.status)) {
+      throw new ConflictError(`Campaign ${id} is ${campaign.status}: cannot ${verb(signal)} it.`);
+    }
+    let delivered: boolean;
+    try {
+      delivered = await this.workflows.signal(id, signal);
+    } catch (err) {
+      this.logger.error({ campaignId: id, signal, error: String(err) }, 'campaign signal failed');
+      throw new UpstreamError('Temporal', `Could not ${verb(signal)} the campaign; try again.`);
+    }
+    if (!delivered) {
+      if (signal !== 'cancelCampaign') {
+        throw new ConflictError(`Campaign ${id} has no running workflow (it is finishing); cannot ${verb(signal)} it.`);
+      }
+      // Nothing runs it any more: settle what the workflow would have settled.
+      await this.pool.query(
+        `update campaign_contact set state = 'cancelled', updated_at = now()
+          where campaign_id = $1 and state in ('pending', 'waiting', 'in_flight')`,
+        [id],
+      );
+    }
+    await this.setStatus(id, from, to);
+    return this.view(id);
+  }
+
+  private async setStatus(id: string, from: readonly CampaignStatusValue[], to: CampaignStatusValue): Promise<void> {
+    const finished = to === 'cancelled' ? ', finished_at = coalesce(finished_at, now())' : '';
+    await this.pool.query(
+      `update campaign set status = $2, updated_at = now()${finished} where id = $1 and status = any($3::text[])`,
+      [id, to, [...from]],
+    );
+  }
+
+  private async undoStart(id: string): Promise<void> {
+    await inTransaction(this.pool, async (client) => {
+      await client.query('delete from campaign_contact where campaign_id = $1', [id]);
+      await client.query(
+        `update campaign set status = 'draft', started_at = null, updated_at = now() where id = $1 and status = 'running'`,
+        [id],
+      );
+    });
+  }
+
+  private async view(id: string): Promise<CampaignView> {
+    return toCampaignView(await this.em.fork().findOneOrFail(Campaign, { id }));
+  }
+}
+
+/** Share-locks the trunk, audio and list rows; 409 naming each one that is gone. */
+async function lockResources(client: PoolClient, campaign: StartRow): Promise<void> {
+  const errors: FieldError[] = [];
+  for (const need of NEEDED) {
+    const refId = campaign[need.column];
+    const found = refId
+      ? (await client.query(`select 1 from ${need.table} where id = $1 for key share`, [refId])).rowCount
+      : 0;
+    if (!found) errors.push({ field: need.field, message: `the campaign's ${need.what} was deleted; set another one` });
+  }
+  if (errors.length > 0) throw new ConflictError('The campaign cannot start: a resource it needs was deleted.', errors);
+}
+
+function verb(signal: CampaignSignal): string {
+  return signal.replace('Campaign', '');
+}

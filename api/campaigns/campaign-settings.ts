@@ -1,0 +1,67 @@
+/**
+ * A campaign's dialling settings: defaults, merging a PATCH into what is stored, and the
+ * checks tsoa's annotations cannot express (a rate above 0, the retry policy, the calling
+ * window). Pure, so it is unit-tested beside this file.
+ */
+import type { FieldError } from '../../lib/errors.js';
+import type { CallOutcome } from '../../telephony/sip/outcome.js';
+import { calendarProblems } from '../../workflows/calling-window.js';
+import { DEFAULT_RETRY_ON, retryPolicyProblems } from '../../workflows/retry-policy.js';
+import type { CallerIdDto, CallingWindowDto, CampaignSettingsDto } from './campaigns.dto.js';
+
+/** Every setting, resolved. */
+export interface CampaignSettings {
+  maxConcurrentCalls: number;
+  callsPerSecond: number;
+  maxAttempts: number;
+  retryDelaySeconds: number;
+  retryOn: CallOutcome[];
+  ringTimeoutSeconds: number;
+  maxCallSeconds: number;
+  callingWindow: CallingWindowDto | null;
+  record: boolean;
+  recordingsPrivate: boolean;
+  callerId: CallerIdDto | null;
+}
+
+export const CAMPAIGN_DEFAULTS: Readonly<CampaignSettings> = Object.freeze({
+  maxConcurrentCalls: 10,
+  callsPerSecond: 1,
+  maxAttempts: 3,
+  retryDelaySeconds: 600,
+  retryOn: [...DEFAULT_RETRY_ON],
+  ringTimeoutSeconds: 30,
+  maxCallSeconds: 300,
+  callingWindow: null,
+  record: true,
+  recordingsPrivate: false,
+  callerId: null,
+});
+
+export const MAX_CALLS_PER_SECOND = 1000;
+
+/** `base` with every setting given in `body` replacing it (`null` clears the nullable ones). */
+export function mergeSettings(base: Readonly<CampaignSettings>, body: CampaignSettingsDto): CampaignSettings {
+  const merged: CampaignSettings = { ...base, retryOn: [...base.retryOn] };
+  for (const key of Object.keys(CAMPAIGN_DEFAULTS) as (keyof CampaignSettings)[]) {
+    const value = body[key];
+    if (value !== undefined) Object.assign(merged, { [key]: value });
+  }
+  return merged;
+}
+
+/** What is wrong with `settings`, each problem naming its field as `body.<field>`. */
+export function settingsProblems(settings: CampaignSettings): FieldError[] {
+  const errors: FieldError[] = [];
+  const rate = settings.callsPerSecond;
+  if (!Number.isFinite(rate) || rate <= 0 || rate > MAX_CALLS_PER_SECOND) {
+    errors.push({ field: 'body.callsPerSecond', message: `must be more than 0 and at most ${MAX_CALLS_PER_SECOND}` });
+  }
+  for (const [field, message] of retryPolicyProblems(settings)) errors.push({ field: `body.${field}`, message });
+  if (settings.callingWindow) {
+    for (const [field, message] of calendarProblems(settings.callingWindow)) {
+      errors.push({ field: `body.callingWindow.${field}`, message });
+    }
+  }
+  return errors;
+}

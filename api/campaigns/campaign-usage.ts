@@ -1,0 +1,38 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ACTIVE_CAMPAIGN_STATUSES, Campaign } from '../../db/entities/index.js';
+import { ConflictError } from '../../lib/errors.js';
+
+/** The campaign references a trunk, audio message or contact list is used through. */
+export type CampaignResource = 'trunk' | 'audio' | 'contactList';
+
+const TABLES: Record<CampaignResource, string> = {
+  trunk: 'sip_trunk',
+  audio: 'audio_message',
+  contactList: 'contact_list',
+};
+
+/**
+ * Throws 409 when a running or paused campaign uses the resource: its workflow still reads
+ * it. Finished and draft campaigns do not block (their reference goes null on delete).
+ * Call it inside the deleting transaction (`em` must be the transaction's): it locks the
+ * resource's row first, and starting a campaign takes a share lock on the same rows, so a
+ * start and a delete cannot pass each other.
+ */
+export async function assertNotUsedByActiveCampaign(
+  em: EntityManager,
+  resource: CampaignResource,
+  id: string,
+  what: string,
+): Promise<void> {
+  await em.execute(`select 1 from "${TABLES[resource]}" where "id" = ? for update`, [id]);
+  const using = await em.find(
+    Campaign,
+    { [resource]: id, status: { $in: [...ACTIVE_CAMPAIGN_STATUSES] } },
+    { fields: ['id', 'name'], limit: 5, orderBy: { createdAt: 'asc' } },
+  );
+  if (using.length === 0) return;
+  const names = using.map((c) => `${JSON.stringify(c.name)} (${c.id})`).join(', ');
+  throw new ConflictError(
+    `${what} is used by a running or paused campaign: ${names}. Cancel it or let it finish first.`,
+  );
+}

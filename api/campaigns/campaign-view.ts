@@ -1,0 +1,69 @@
+/** Campaign rows as the API shows them, and the lookups both campaign services share. */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Principal } from '../../auth/principal.js';
+import { Campaign } from '../../db/entities/index.js';
+import type { CallOutcome } from '../../telephony/sip/outcome.js';
+import { isUuid } from '../keyset-cursor.js';
+import { visibleTo } from '../ownership.js';
+import type { CampaignSettings } from './campaign-settings.js';
+import { campaignWorkflowId } from './campaign-workflows.js';
+import type { CallingWindowDto, CampaignView } from './campaigns.dto.js';
+
+/** The settings stored on a campaign row. */
+export function settingsOf(c: Campaign): CampaignSettings {
+  return {
+    maxConcurrentCalls: c.maxConcurrentCalls,
+    callsPerSecond: Number(c.callsPerSecond), // double precision: typed string | number by the ORM
+    maxAttempts: c.maxAttempts,
+    retryDelaySeconds: c.retryDelaySeconds,
+    retryOn: [...c.retryOn] as CallOutcome[],
+    ringTimeoutSeconds: c.ringTimeoutSeconds,
+    maxCallSeconds: c.maxCallSeconds,
+    callingWindow: (c.callingWindow as CallingWindowDto | null | undefined) ?? null,
+    record: c.record,
+    recordingsPrivate: c.recordingsPrivate,
+    callerId: c.callerIdNumber ? { number: c.callerIdNumber, name: c.callerIdName ?? null } : null,
+  };
+}
+
+/** The row's columns for `settings`. */
+export function settingsColumns(s: CampaignSettings) {
+  return {
+    maxConcurrentCalls: s.maxConcurrentCalls,
+    callsPerSecond: s.callsPerSecond,
+    maxAttempts: s.maxAttempts,
+    retryDelaySeconds: s.retryDelaySeconds,
+    retryOn: [...s.retryOn],
+    ringTimeoutSeconds: s.ringTimeoutSeconds,
+    maxCallSeconds: s.maxCallSeconds,
+    callingWindow: s.callingWindow ? { ...s.callingWindow, days: [...s.callingWindow.days] } : null,
+    record: s.record,
+    recordingsPrivate: s.recordingsPrivate,
+    callerIdNumber: s.callerId?.number ?? null,
+    callerIdName: s.callerId?.name ?? null,
+  };
+}
+
+export function toCampaignView(c: Campaign): CampaignView {
+  return {
+    id: c.id,
+    ownerId: c.owner.id,
+    name: c.name,
+    status: c.status,
+    trunkId: c.trunk?.id ?? null,
+    audioId: c.audio?.id ?? null,
+    contactListId: c.contactList?.id ?? null,
+    ...settingsOf(c),
+    workflowId: c.startedAt ? campaignWorkflowId(c.id) : null,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    startedAt: c.startedAt ?? null,
+    finishedAt: c.finishedAt ?? null,
+  };
+}
+
+/** The campaign when the caller may see it; 404 otherwise. */
+export async function findCampaign(em: EntityManager, principal: Principal, id: string): Promise<Campaign> {
+  const campaign = isUuid(id) ? await em.findOne(Campaign, { id }) : null;
+  return visibleTo(principal, campaign, (c) => c.owner.id, `Campaign ${id}`);
+}

@@ -1,0 +1,114 @@
+/**
+ * The API's side of the campaign workflows: start one, signal it, ask it for its progress.
+ * Everything Temporal-specific the campaign services need, in one place.
+ */
+import { WorkflowClient, WorkflowNotFoundError, type Client as TemporalClient } from '@temporalio/client';
+import type { Logger } from '../../lib/logger.js';
+import type { CampaignLiveState, CampaignRunInput } from '../../workflows/campaign-types.js';
+import type { CallingWindow } from '../../workflows/calling-window.js';
+import type { runCampaign } from '../../workflows/index.js';
+
+/** How long `GET /campaigns/{id}` waits for the workflow's answer before showing DB figures only. */
+const PROGRESS_QUERY_TIMEOUT_MS = 2000;
+/** Longest wait for Temporal to take (or end) a workflow, so a dead Temporal is a prompt 503. */
+const START_TIMEOUT_MS = 10_000;
+
+export type CampaignSignal = 'pauseCampaign' | 'resumeCampaign' | 'cancelCampaign';
+
+/** The workflow of campaign `id`: one per campaign, found by this id in the Web UI too. */
+export const campaignWorkflowId = (id: string): string => `campaign-${id}`;
+
+export interface CampaignStart {
+  readonly campaignId: string;
+  readonly ownerId: string;
+  readonly name: string;
+  readonly maxConcurrentCalls: number;
+  readonly callingWindow: CallingWindow | null;
+}
+
+export class CampaignWorkflows {
+  /**
+   * Queries through this client are refused once the workflow has closed: Temporal would
+   * otherwise answer from the replayed history of a finished or terminated run, showing
+   * calls "in flight" that ended long ago.
+   */
+  private readonly openOnly: WorkflowClient;
+
+  constructor(
+    private readonly temporal: TemporalClient,
+    private readonly taskQueue: string,
+    private readonly logger: Logger,
+  ) {
+    this.openOnly = new WorkflowClient({
+      connection: temporal.connection,
+      namespace: temporal.options.namespace,
+      queryRejectCondition: 'NOT_OPEN',
+    });
+  }
+
+  /** Starts `runCampaign`; rejects when Temporal does not take it (the caller undoes its part). */
+  async start(campaign: CampaignStart): Promise<void> {
+    const input: CampaignRunInput = {
+      campaignId: campaign.campaignId,
+      ownerId: campaign.ownerId,
+      settings: {
+        maxConcurrentCalls: campaign.maxConcurrentCalls,
+        ...(campaign.callingWindow ? { callingWindow: campaign.callingWindow } : {}),
+      },
+    };
+    const id = campaign.campaignId;
+    await this.temporal.withDeadline(Date.now() + START_TIMEOUT_MS, () =>
+      this.temporal.workflow.start<typeof runCampaign>('runCampaign', {
+        taskQueue: this.taskQueue,
+        workflowId: campaignWorkflowId(id),
+        args: [input],
+        // Search attributes hold ids only: no phone numbers (personal data) in Temporal's index.
+        searchAttributes: { CampaignId: [id], OwnerId: [campaign.ownerId], CampaignStatus: ['running'] },
+        memo: { name: campaign.name },
+      }),
+    );
+  }
+
+  /**
+   * Sends `signal` to the campaign's running workflow. Resolves false when there is no
+   * such workflow running (it ended, or was terminated from outside); other failures reject.
+   */
+  async signal(campaignId: string, signal: CampaignSignal): Promise<boolean> {
+    try {
+      await this.temporal.workflow.getHandle(campaignWorkflowId(campaignId)).signal(signal);
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Best effort: ends the campaign's workflow if it exists. Used when a start failed in a way
+   * that leaves it unknown whether Temporal took the workflow (a timeout), before the start
+   * is undone, so that no workflow runs a campaign that is a draft again.
+   */
+  async terminate(campaignId: string, reason: string): Promise<void> {
+    try {
+      await this.temporal.withDeadline(Date.now() + START_TIMEOUT_MS, () =>
+        this.temporal.workflow.getHandle(campaignWorkflowId(campaignId)).terminate(reason),
+      );
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) {
+        this.logger.warn({ campaignId, error: String(err) }, 'could not make sure the campaign workflow is gone');
+      }
+    }
+  }
+
+  /** The running workflow's `campaignProgress`, or undefined when it does not answer in time, or is not running. */
+  async progress(campaignId: string): Promise<CampaignLiveState | undefined> {
+    try {
+      return await this.openOnly.withDeadline(Date.now() + PROGRESS_QUERY_TIMEOUT_MS, () =>
+        this.openOnly.getHandle(campaignWorkflowId(campaignId)).query<CampaignLiveState>('campaignProgress'),
+      );
+    } catch (err) {
+      this.logger.debug({ campaignId, error: String(err) }, 'campaign progress query failed; showing database figures');
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,169 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Patch,
+  Path,
+  Post,
+  Query,
+  Request,
+  Response,
+  Route,
+  Security,
+  SuccessResponse,
+  Tags,
+} from 'tsoa';
+import type { Request as ExpressRequest } from 'express';
+import { principalOf } from '../principal-of.js';
+import type { ProblemDetails } from '../problem.js';
+import type { CampaignControlService } from './campaign-control.service.js';
+import type {
+  CampaignDetail,
+  CampaignPage,
+  CampaignView,
+  CreateCampaignRequest,
+  UpdateCampaignRequest,
+} from './campaigns.dto.js';
+import type { CampaignsService } from './campaigns.service.js';
+
+/**
+ * Campaigns: play an audio message to every contact of a list through a trunk, with
+ * retries, pacing and a calling window. Each runs as the Temporal workflow
+ * `campaign-<id>`. Owned like the resources they use: administrators see all, anyone
+ * else's answers 404.
+ *
+ *   draft ──start──▶ running ⇄ paused (pause / resume) ──▶ completed
+ *     │                 └──────────┴──cancel──▶ cancelled
+ *     └──cancel──▶ cancelled
+ */
+@Route('api/v1/campaigns')
+@Tags('Campaigns')
+@Security('oauth2', ['api'])
+@Response<ProblemDetails>(401, 'Missing, invalid or revoked token')
+export class CampaignsController extends Controller {
+  constructor(
+    private readonly campaigns: CampaignsService,
+    private readonly control: CampaignControlService,
+  ) {
+    super();
+  }
+
+  /**
+   * Creates a draft campaign. The trunk, audio message and contact list must be yours.
+   */
+  @Post()
+  @SuccessResponse(201, 'Created')
+  @Response<ProblemDetails>(422, 'Invalid settings, or a trunk, audio or list that is not yours')
+  public async createCampaign(
+    @Request() req: ExpressRequest,
+    @Body() body: CreateCampaignRequest,
+  ): Promise<CampaignView> {
+    const campaign = await this.campaigns.create(principalOf(req), body);
+    this.setStatus(201);
+    this.setHeader('Location', `/api/v1/campaigns/${campaign.id}`);
+    return campaign;
+  }
+
+  /**
+   * Your campaigns (an administrator's: everyone's), newest first, a page at a time.
+   * @param limit Page size, 1–200.
+   * @isInt limit
+   * @minimum limit 1
+   * @maximum limit 200
+   * @param after Cursor from the previous page's `nextCursor`.
+   */
+  @Get()
+  @Response<ProblemDetails>(422, 'Invalid limit or cursor')
+  public async listCampaigns(
+    @Request() req: ExpressRequest,
+    @Query() limit = 50,
+    @Query() after?: string,
+  ): Promise<CampaignPage> {
+    return this.campaigns.list(principalOf(req), limit, after);
+  }
+
+  /**
+   * The campaign with its progress: contacts per state and per final outcome (from the
+   * database) and, while it runs, the calls in flight (from the workflow).
+   * @param id Campaign id (uuid).
+   */
+  @Get('{id}')
+  @Response<ProblemDetails>(404, 'No such campaign')
+  public async getCampaign(@Request() req: ExpressRequest, @Path() id: string): Promise<CampaignDetail> {
+    return this.campaigns.get(principalOf(req), id);
+  }
+
+  /**
+   * Changes the fields given; only while the campaign is a draft.
+   * @param id Campaign id (uuid).
+   */
+  @Patch('{id}')
+  @Response<ProblemDetails>(404, 'No such campaign')
+  @Response<ProblemDetails>(409, 'The campaign has been started')
+  @Response<ProblemDetails>(422, 'Invalid settings')
+  public async updateCampaign(
+    @Request() req: ExpressRequest,
+    @Path() id: string,
+    @Body() body: UpdateCampaignRequest,
+  ): Promise<CampaignView> {
+    return this.campaigns.update(principalOf(req), id, body);
+  }
+
+  /**
+   * Deletes a campaign that is not running or paused. Its call journal stays.
+   * @param id Campaign id (uuid).
+   */
+  @Delete('{id}')
+  @SuccessResponse(204, 'Deleted')
+  @Response<ProblemDetails>(404, 'No such campaign')
+  @Response<ProblemDetails>(409, 'The campaign is running or paused')
+  public async deleteCampaign(@Request() req: ExpressRequest, @Path() id: string): Promise<void> {
+    await this.campaigns.delete(principalOf(req), id);
+    this.setStatus(204);
+  }
+
+  /**
+   * Starts a draft: copies the contact list's contacts into the campaign and starts its
+   * workflow. Later changes to the list do not affect it.
+   * @param id Campaign id (uuid).
+   */
+  @Post('{id}/start')
+  @Response<ProblemDetails>(404, 'No such campaign')
+  @Response<ProblemDetails>(409, 'Not a draft, or its trunk, audio or list was deleted')
+  @Response<ProblemDetails>(503, 'Temporal did not take the workflow; the campaign is still a draft')
+  public async startCampaign(@Request() req: ExpressRequest, @Path() id: string): Promise<CampaignView> {
+    return this.control.start(principalOf(req), id);
+  }
+
+  /**
+   * Stops placing new calls; calls in flight finish.
+   * @param id Campaign id (uuid).
+   */
+  @Post('{id}/pause')
+  @Response<ProblemDetails>(404, 'No such campaign')
+  @Response<ProblemDetails>(409, 'The campaign is not running')
+  public async pauseCampaign(@Request() req: ExpressRequest, @Path() id: string): Promise<CampaignView> {
+    return this.control.steer(principalOf(req), id, 'pauseCampaign');
+  }
+
+  /** @param id Campaign id (uuid). */
+  @Post('{id}/resume')
+  @Response<ProblemDetails>(404, 'No such campaign')
+  @Response<ProblemDetails>(409, 'The campaign is not paused')
+  public async resumeCampaign(@Request() req: ExpressRequest, @Path() id: string): Promise<CampaignView> {
+    return this.control.steer(principalOf(req), id, 'resumeCampaign');
+  }
+
+  /**
+   * Stops everything: live calls are hung up, the contacts not done are marked cancelled.
+   * A draft is simply marked cancelled.
+   * @param id Campaign id (uuid).
+   */
+  @Post('{id}/cancel')
+  @Response<ProblemDetails>(404, 'No such campaign')
+  @Response<ProblemDetails>(409, 'The campaign has already ended')
+  public async cancelCampaign(@Request() req: ExpressRequest, @Path() id: string): Promise<CampaignView> {
+    return this.control.steer(principalOf(req), id, 'cancelCampaign');
+  }
+}

@@ -1,0 +1,207 @@
+import type { CampaignStatusValue } from '../../db/entities/index.js';
+import type { CallOutcome } from '../../telephony/sip/outcome.js';
+import type { Weekday } from '../../workflows/calling-window.js';
+
+/**
+ * When calls may be placed, in the window's own time zone. `to` before `from` runs
+ * overnight; `to` may be `24:00`.
+ * @example { "days": ["mon", "tue", "wed", "thu", "fri"], "from": "09:00", "to": "20:00", "timezone": "Europe/Berlin" }
+ */
+export interface CallingWindowDto {
+  /** Days on which the window opens. */
+  days: Weekday[];
+  /** `HH:MM` or `HH:MM:SS`, inclusive. */
+  from: string;
+  /** `HH:MM` or `HH:MM:SS`, exclusive. */
+  to: string;
+  /** IANA time zone, e.g. `Europe/Berlin`. */
+  timezone: string;
+}
+
+/** Presented instead of the trunk's caller ID. */
+export interface CallerIdDto {
+  /**
+   * Digits, optionally with a leading `+`.
+   * @pattern ^\+?[0-9]{2,20}$
+   */
+  number: string;
+  /**
+   * Display name.
+   * @minLength 1
+   * @maxLength 100
+   */
+  name?: string | null;
+}
+
+/** The dialling settings of a campaign; every one has a default. */
+export interface CampaignSettingsDto {
+  /**
+   * Calls of this campaign in progress at once (default 10); the trunk's own limit holds too.
+   * @isInt
+   * @minimum 1
+   * @maximum 1000
+   */
+  maxConcurrentCalls?: number;
+  /**
+   * New calls started per second by this campaign, more than 0 and at most 1000 (default 1).
+   * @maximum 1000
+   */
+  callsPerSecond?: number;
+  /**
+   * Attempts per contact, the first call included (default 3).
+   * @isInt
+   * @minimum 1
+   * @maximum 20
+   */
+  maxAttempts?: number;
+  /**
+   * Seconds between an attempt and the retry (default 600).
+   * @isInt
+   * @minimum 0
+   * @maximum 604800
+   */
+  retryDelaySeconds?: number;
+  /**
+   * Outcomes that earn another attempt (default busy, no_answer, unavailable, failed).
+   * answered, rejected, invalid_number and cancelled are never retried.
+   */
+  retryOn?: CallOutcome[];
+  /**
+   * Seconds to let it ring (default 30).
+   * @isInt
+   * @minimum 5
+   * @maximum 300
+   */
+  ringTimeoutSeconds?: number;
+  /**
+   * Longest call after the answer, seconds (default 300).
+   * @isInt
+   * @minimum 5
+   * @maximum 7200
+   */
+  maxCallSeconds?: number;
+  /** `null` (default): any time. */
+  callingWindow?: CallingWindowDto | null;
+  /** Record answered calls (default true). */
+  record?: boolean;
+  /** Recordings private by default (default false). */
+  recordingsPrivate?: boolean;
+  /** `null` (default): the trunk's caller ID. */
+  callerId?: CallerIdDto | null;
+}
+
+/**
+ * @minLength 1
+ * @maxLength 200
+ */
+export type CampaignName = string;
+
+/** Changes the fields given (only while the campaign is a draft). */
+export interface UpdateCampaignRequest extends CampaignSettingsDto {
+  name?: CampaignName;
+  /**
+   * One of your trunks.
+   * @format uuid
+   */
+  trunkId?: string;
+  /**
+   * One of your audio messages.
+   * @format uuid
+   */
+  audioId?: string;
+  /**
+   * One of your contact lists.
+   * @format uuid
+   */
+  contactListId?: string;
+}
+
+/** A new campaign (status `draft`); the settings left out take their defaults. */
+export interface CreateCampaignRequest extends UpdateCampaignRequest {
+  name: CampaignName;
+  /** @format uuid */
+  trunkId: string;
+  /** @format uuid */
+  audioId: string;
+  /** @format uuid */
+  contactListId: string;
+}
+
+/** Contacts per scheduler state, from PostgreSQL. */
+export interface CampaignCounts {
+  /** Contacts copied into the campaign when it started. */
+  total: number;
+  /** Never called yet. */
+  pending: number;
+  /** Being called now. */
+  inFlight: number;
+  /** A retry is scheduled. */
+  waiting: number;
+  /** Finished (see `outcomes`). */
+  done: number;
+  /** Left when the campaign was cancelled. */
+  cancelled: number;
+  /** Finished contacts by their final outcome (`answered`, `busy`, `no_answer`, …). */
+  outcomes: Record<string, number>;
+}
+
+/** A call the workflow has in flight. */
+export interface LiveCallView {
+  attemptId: string;
+  phone: string;
+  /** ISO 8601. */
+  since: string;
+}
+
+/** The workflow's own view, from its `campaignProgress` query; absent when it could not be asked. */
+export interface CampaignLiveView {
+  status: string;
+  inFlight: LiveCallView[];
+  callsStarted: number;
+  /** ISO 8601, while the calling window is closed: when it opens. */
+  waitingForWindowUntil: string | null;
+}
+
+export interface CampaignView {
+  /** @format uuid */
+  id: string;
+  /** @format uuid */
+  ownerId: string;
+  name: string;
+  status: CampaignStatusValue;
+  /** `null` once the trunk was deleted (only possible while the campaign is not running). */
+  trunkId: string | null;
+  audioId: string | null;
+  contactListId: string | null;
+  maxConcurrentCalls: number;
+  callsPerSecond: number;
+  maxAttempts: number;
+  retryDelaySeconds: number;
+  retryOn: CallOutcome[];
+  ringTimeoutSeconds: number;
+  maxCallSeconds: number;
+  callingWindow: CallingWindowDto | null;
+  record: boolean;
+  recordingsPrivate: boolean;
+  callerId: CallerIdDto | null;
+  /** Temporal workflow id (`campaign-<id>`), once started. */
+  workflowId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+/** One campaign with its progress. */
+export interface CampaignDetail extends CampaignView {
+  progress: CampaignCounts;
+  /** Present while the workflow runs and answered its query. */
+  live?: CampaignLiveView;
+}
+
+export interface CampaignPage {
+  /** Newest first. */
+  items: CampaignView[];
+  /** Pass as `after` for the next page; absent on the last page. */
+  nextCursor?: string;
+}

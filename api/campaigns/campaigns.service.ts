@@ -1,0 +1,193 @@
+import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
+import { isAdmin, type Principal } from '../../auth/principal.js';
+import {
+  ACTIVE_CAMPAIGN_STATUSES,
+  AudioMessage,
+  Campaign,
+  ContactList,
+  SipTrunk,
+  User,
+} from '../../db/entities/index.js';
+import type { Pool } from '../../db/sql.js';
+import { ConflictError, ValidationError, type FieldError } from '../../lib/errors.js';
+import { afterCursor, encodeCursor, isUuid } from '../keyset-cursor.js';
+import { ownerFilter } from '../ownership.js';
+import { CAMPAIGN_DEFAULTS, mergeSettings, settingsProblems } from './campaign-settings.js';
+import { findCampaign, settingsColumns, settingsOf, toCampaignView } from './campaign-view.js';
+import type { CampaignWorkflows } from './campaign-workflows.js';
+import type {
+  CampaignCounts,
+  CampaignDetail,
+  CampaignPage,
+  CampaignView,
+  CreateCampaignRequest,
+  UpdateCampaignRequest,
+} from './campaigns.dto.js';
+
+type Owned = { readonly owner: { readonly id: string } } | null;
+
+/** The three resources a campaign is made of, as the request names them, and how to look each up. */
+const REFERENCES = [
+  {
+    key: 'trunkId',
+    what: 'trunk',
+    find: (em: EntityManager, id: string): Promise<Owned> => em.findOne(SipTrunk, { id }),
+  },
+  {
+    key: 'audioId',
+    what: 'audio message',
+    find: (em: EntityManager, id: string): Promise<Owned> => em.findOne(AudioMessage, { id }),
+  },
+  {
+    key: 'contactListId',
+    what: 'contact list',
+    find: (em: EntityManager, id: string): Promise<Owned> => em.findOne(ContactList, { id }),
+  },
+] as const;
+
+/**
+ * Campaign definitions and their progress. Starting and steering a campaign's workflow is
+ * CampaignControlService.
+ */
+export class CampaignsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly pool: Pool,
+    private readonly workflows: CampaignWorkflows,
+  ) {}
+
+  async create(principal: Principal, body: CreateCampaignRequest): Promise<CampaignView> {
+    const em = this.em.fork();
+    const settings = mergeSettings(CAMPAIGN_DEFAULTS, body);
+    const errors = [...(await this.referenceProblems(em, principal, body)), ...settingsProblems(settings)];
+    if (errors.length > 0) throw new ValidationError(errors);
+    const campaign = em.create(Campaign, {
+      owner: em.getReference(User, principal.userId),
+      name: body.name,
+      status: 'draft',
+      trunk: em.getReference(SipTrunk, body.trunkId),
+      audio: em.getReference(AudioMessage, body.audioId),
+      contactList: em.getReference(ContactList, body.contactListId),
+      ...settingsColumns(settings),
+    });
+    await em.flush();
+    return toCampaignView(campaign);
+  }
+
+  /** Changes a draft; 409 once it has been started. */
+  async update(principal: Principal, id: string, body: UpdateCampaignRequest): Promise<CampaignView> {
+    return this.em.fork().transactional(async (em) => {
+      const campaign = await findCampaign(em, principal, id);
+      await em.lock(campaign, LockMode.PESSIMISTIC_WRITE);
+      if (campaign.status !== 'draft') {
+        throw new ConflictError(`Campaign ${id} is ${campaign.status}: only a draft can be changed.`);
+      }
+      const settings = mergeSettings(settingsOf(campaign), body);
+      const errors = [...(await this.referenceProblems(em, principal, body)), ...settingsProblems(settings)];
+      if (errors.length > 0) throw new ValidationError(errors);
+      if (body.name !== undefined) campaign.name = body.name;
+      if (body.trunkId !== undefined) campaign.trunk = em.getReference(SipTrunk, body.trunkId);
+      if (body.audioId !== undefined) campaign.audio = em.getReference(AudioMessage, body.audioId);
+      if (body.contactListId !== undefined) campaign.contactList = em.getReference(ContactList, body.contactListId);
+      Object.assign(campaign, settingsColumns(settings));
+      await em.flush();
+      return toCampaignView(campaign);
+    });
+  }
+
+  /** The caller's campaigns (an administrator's: all), newest first. */
+  async list(principal: Principal, limit: number, after?: string): Promise<CampaignPage> {
+    const rows = await this.em
+      .fork()
+      .find(
+        Campaign,
+        { ...ownerFilter(principal), ...afterCursor(after) },
+        { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: limit + 1 },
+      );
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toCampaignView),
+      ...(rows.length > limit && last ? { nextCursor: encodeCursor(last) } : {}),
+    };
+  }
+
+  /** The campaign with its counts from PostgreSQL and, while it runs, the workflow's live view. */
+  async get(principal: Principal, id: string): Promise<CampaignDetail> {
+    const campaign = await findCampaign(this.em.fork(), principal, id);
+    const running = ACTIVE_CAMPAIGN_STATUSES.includes(campaign.status);
+    const [progress, live] = await Promise.all([
+      this.counts(campaign.id),
+      running ? this.workflows.progress(campaign.id) : Promise.resolve(undefined),
+    ]);
+    return {
+      ...toCampaignView(campaign),
+      progress,
+      ...(live ? { live: { ...live, inFlight: [...live.inFlight] } } : {}),
+    };
+  }
+
+  /** Deletes a campaign that is not running or paused; its journal rows stay (campaign → null). */
+  async delete(principal: Principal, id: string): Promise<void> {
+    await this.em.fork().transactional(async (em) => {
+      const campaign = await findCampaign(em, principal, id);
+      await em.lock(campaign, LockMode.PESSIMISTIC_WRITE);
+      if (ACTIVE_CAMPAIGN_STATUSES.includes(campaign.status)) {
+        throw new ConflictError(`Campaign ${id} is ${campaign.status}: cancel it before deleting it.`);
+      }
+      em.remove(campaign);
+    });
+  }
+
+  private async counts(campaignId: string): Promise<CampaignCounts> {
+    const { rows } = await this.pool.query<{ state: string; final_outcome: string | null; n: string }>(
+      `select state, final_outcome, count(*) as n from campaign_contact where campaign_id = $1
+        group by state, final_outcome`,
+      [campaignId],
+    );
+    const counts: CampaignCounts = {
+      total: 0,
+      pending: 0,
+      inFlight: 0,
+      waiting: 0,
+      done: 0,
+      cancelled: 0,
+      outcomes: {},
+    };
+    const byState: Record<string, 'pending' | 'inFlight' | 'waiting' | 'done' | 'cancelled'> = {
+      pending: 'pending',
+      in_flight: 'inFlight',
+      waiting: 'waiting',
+      done: 'done',
+      cancelled: 'cancelled',
+    };
+    for (const row of rows) {
+      const n = Number(row.n);
+      counts.total += n;
+      const key = byState[row.state];
+      if (key) counts[key] += n;
+      if (row.state === 'done' && row.final_outcome) {
+        counts.outcomes[row.final_outcome] = (counts.outcomes[row.final_outcome] ?? 0) + n;
+      }
+    }
+    return counts;
+  }
+
+  /** Each referenced resource given must exist and be visible to the caller; 422 naming the field otherwise. */
+  private async referenceProblems(
+    em: EntityManager,
+    principal: Principal,
+    body: UpdateCampaignRequest,
+  ): Promise<FieldError[]> {
+    const errors: FieldError[] = [];
+    for (const ref of REFERENCES) {
+      const refId = body[ref.key];
+      if (refId === undefined) continue;
+      const row = isUuid(refId) ? await ref.find(em, refId) : null;
+      if (!row || (!isAdmin(principal) && row.owner.id !== principal.userId)) {
+        errors.push({ field: `body.${ref.key}`, message: `no such ${ref.what} of yours` });
+      }
+    }
+    return errors;
+  }
+}

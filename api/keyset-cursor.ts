@@ -1,0 +1,29 @@
+/** Keyset paging over (createdAt, id), newest first, shared by the lists that page that way. */
+import { ValidationError } from '../lib/errors.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids that are not UUIDs cannot exist; checking first keeps PostgreSQL from raising a cast error. */
+export const isUuid = (value: string): boolean => UUID.test(value);
+
+/** The cursor after `row`: opaque to clients. */
+export function encodeCursor(row: { readonly createdAt: Date; readonly id: string }): string {
+  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
+}
+
+/** Reads a cursor made by {@link encodeCursor}; anything else is a 422 naming `field`. */
+export function decodeCursor(cursor: string, field = 'after'): { createdAt: Date; id: string } {
+  const [time, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(time ?? '');
+  if (!id || !isUuid(id) || Number.isNaN(createdAt.getTime())) {
+    throw new ValidationError([{ field, message: 'not a cursor from a previous page' }]);
+  }
+  return { createdAt, id };
+}
+
+/** The MikroORM filter for the rows after `after` in (createdAt desc, id desc) order. */
+export function afterCursor(after: string | undefined): object {
+  if (after === undefined) return {};
+  const cursor = decodeCursor(after);
+  return { $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] };
+}
