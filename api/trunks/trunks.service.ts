@@ -7,7 +7,7 @@ import type { Logger } from '../../lib/logger.js';
 import { SecretBoxError, type SecretBox } from '../../lib/secret-box.js';
 import type { TelephonyEngine } from '../../telephony/engine.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
-import { toTrunkConfig } from './trunk-config.js';
+import { toTrunkConfig } from '../../db/trunk-config.js';
 import { hostOrError } from './trunk-validation.js';
 import type { CreateTrunkRequest, TrunkTestResult, TrunkView, UpdateTrunkRequest } from './trunks.dto.js';
 
