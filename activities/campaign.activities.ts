@@ -9,7 +9,7 @@
  * renewed it for {@link STALE_CLAIM_SECONDS}) is taken over with a new attempt number, and
  * the old attempt, should it ever run again, finds itself superseded and dials nobody.
  */
-import type { Pool } from '../db/sql.js';
+import { inTransaction, type Pool, type PoolClient } from '../db/sql.js';
 import type {
   AttemptReport,
   CampaignActivities,
@@ -37,31 +37,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
   return {
     async claimDueAttempts({ campaignId, limit }): Promise<ClaimResult> {
       await releaseStaleClaims(pool, campaignId);
-      const claimed = await pool.query<{ id: string; phone_e164: string; attempts: number }>(
-        `UPDATE campaign_contact c
-         SET state = 'in_flight', attempts = c.attempts + 1, claimed_at = now(), updated_at = now()
-         WHERE c.id IN (
-           SELECT id FROM campaign_contact
-           WHERE campaign_id = $1 AND state IN ('pending', 'waiting') AND next_attempt_at <= now()
-           ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-         RETURNING c.id, c.phone_e164, c.attempts`,
-        [campaignId, limit],
-      );
-      const { rows } = await pool.query<{ next_due: Date | null; open: string }>(
-        `SELECT min(next_attempt_at) FILTER (WHERE state IN ('pending', 'waiting') AND next_attempt_at > now()) AS next_due,
-           count(*) FILTER (WHERE state IN ('pending', 'waiting', 'in_flight')) AS open
-         FROM campaign_contact WHERE campaign_id = $1`,
-        [campaignId],
-      );
-      const attempts: ClaimedAttempt[] = claimed.rows
-        .map((r) => ({
-          attemptId: `${r.id}:${r.attempts}`,
-          campaignContactId: String(r.id),
-          phone: r.phone_e164,
-          attempt: r.attempts,
-        }))
-        .sort((a, b) => Number(a.campaignContactId) - Number(b.campaignContactId));
-      return { attempts, nextDueAt: rows[0]?.next_due?.toISOString() ?? null, open: Number(rows[0]?.open ?? 0) };
+      return inTransaction(pool, (client) => claimDue(client, campaignId, limit));
     },
 
     placeCall: createPlaceCall(deps),
@@ -119,6 +95,39 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
       return rowCount ?? 0;
     },
   };
+}
+
+/**
+ * Claims up to `limit` due contacts and counts what is left, in one transaction: a claim
+ * that fails half-way leaves no contact marked in flight without the workflow knowing.
+ */
+async function claimDue(client: PoolClient, campaignId: string, limit: number): Promise<ClaimResult> {
+  const claimed = await client.query<{ id: string; phone_e164: string; attempts: number }>(
+    `WITH due AS MATERIALIZED (
+       SELECT id FROM campaign_contact
+       WHERE campaign_id = $1 AND state IN ('pending', 'waiting') AND next_attempt_at <= now()
+       ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+     UPDATE campaign_contact c
+     SET state = 'in_flight', attempts = c.attempts + 1, claimed_at = now(), updated_at = now()
+     FROM due WHERE c.id = due.id
+     RETURNING c.id, c.phone_e164, c.attempts`,
+    [campaignId, limit],
+  );
+  const { rows } = await client.query<{ next_due: Date | null; open: string }>(
+    `SELECT min(next_attempt_at) FILTER (WHERE state IN ('pending', 'waiting') AND next_attempt_at > now()) AS next_due,
+       count(*) FILTER (WHERE state IN ('pending', 'waiting', 'in_flight')) AS open
+     FROM campaign_contact WHERE campaign_id = $1`,
+    [campaignId],
+  );
+  const attempts: ClaimedAttempt[] = claimed.rows
+    .map((r) => ({
+      attemptId: `${r.id}:${r.attempts}`,
+      campaignContactId: String(r.id),
+      phone: r.phone_e164,
+      attempt: r.attempts,
+    }))
+    .sort((a, b) => Number(a.campaignContactId) - Number(b.campaignContactId));
+  return { attempts, nextDueAt: rows[0]?.next_due?.toISOString() ?? null, open: Number(rows[0]?.open ?? 0) };
 }
 
 /**

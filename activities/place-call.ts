@@ -30,6 +30,7 @@ import {
   recordAttempt,
   reportRecorded,
   type AttemptContext,
+  type RecordedAttempt,
 } from './call-journal.js';
 import { loadCallSetup, type CampaignCallSetup } from './campaign-settings.js';
 import {
@@ -93,21 +94,56 @@ async function runAttempt(
     attempt,
     policy: setup.policy,
   };
-  if (recorded) {
-    // Answered on a worker that died before the call ended: never call an answered contact again.
-    const times = { invite: recorded.inviteAt, answer: recorded.answerAt ?? recorded.inviteAt, end: new Date() };
-    const result = callNotPlaced('answered', 'worker lost during the call', times);
-    const report = await recordAttempt(pool, journal, { result, recordingKey: null, recordingPrivate: false });
-    return report ?? superseded(attempt);
-  }
+  if (recorded) return finishLostAnswer(pool, journal, recorded);
   if (!(await renewClaim(pool, attempt))) return superseded(attempt);
-
   const samples = await audio.get(setup.audioId, setup.audioKey);
-  let answerWrite: Promise<void> | undefined;
-  const result = await dialWithinLimits(deps, ctx, setup, attempt, samples, (invite, answer) => {
-    answerWrite = recordAnswer(pool, journal, invite, answer);
-  });
-  await answerWrite;
+  const limits: TrunkLimits = {
+    trunkId: setup.trunk.id,
+    maxConcurrentCalls: setup.trunkLimits.maxConcurrentCalls,
+    callsPerSecond: Math.min(setup.trunkLimits.maxCallsPerSecond, setup.callsPerSecond),
+  };
+  const sleep = (ms: number) => ctx.sleep(ms);
+  try {
+    await acquireLease(pool, limits, attempt.attemptId, sleep);
+  } catch (err) {
+    if (!ctx.cancellationSignal.aborted) throw err;
+    return finish(deps, ctx, journal, callNotPlaced('cancelled', 'cancelled before the call was placed'));
+  }
+  // The lease is held until the journal row is written: a second execution of this attempt
+  // either finds the lease (and backs off) or, after it, the row (and returns it).
+  const renew = setInterval(() => {
+    Promise.all([renewLease(pool, limits.trunkId, attempt.attemptId), renewClaim(pool, attempt)]).catch((err) =>
+      deps.logger?.warn({ err, attemptId: attempt.attemptId }, 'could not renew the trunk lease'),
+    );
+  }, LEASE_RENEW_MS);
+  try {
+    const again = await findAttempt(pool, attempt.attemptId);
+    if (again && !again.inProgress) return await reportRecorded(pool, attempt, again.outcome);
+    if (again) return await finishLostAnswer(pool, journal, again);
+    const result = await dial(deps, ctx, setup, journal, samples, () => waitForSlot(pool, limits, sleep));
+    return await finish(deps, ctx, journal, result, setup.recordingsPrivate);
+  } finally {
+    clearInterval(renew);
+    await releaseLease(pool, limits.trunkId, attempt.attemptId);
+  }
+}
+
+/** Answered on a worker that died before the call ended: never call an answered contact again. */
+async function finishLostAnswer(pool: Pool, journal: AttemptContext, recorded: RecordedAttempt) {
+  const times = { invite: recorded.inviteAt, answer: recorded.answerAt ?? recorded.inviteAt, end: new Date() };
+  const result = callNotPlaced('answered', 'worker lost during the call', times);
+  const report = await recordAttempt(pool, journal, { result, recordingKey: null, recordingPrivate: false });
+  return report ?? superseded(journal.attempt);
+}
+
+/** Uploads the recording and journals the attempt; rethrows a cancellation once journalled. */
+async function finish(
+  deps: CallDeps,
+  ctx: Context,
+  journal: AttemptContext,
+  result: CallResult,
+  recordingPrivate = false,
+): Promise<AttemptReport> {
   const campaignCancel = ctx.cancellationDetails?.cancelRequested === true;
   if (ctx.cancellationSignal.aborted && !campaignCancel && result.outcome !== 'answered') {
     // Shutdown or lost heartbeat: the attempt did not happen; Temporal retries it.
@@ -115,15 +151,15 @@ async function runAttempt(
   }
   let key: string | null = null;
   if (result.recording) {
-    key = recordingKey(campaignId, attempt);
+    key = recordingKey(journal.campaignId, journal.attempt);
     await deps.storage.putObject(deps.buckets.recordings, key, result.recording, result.recording.length, {
       'Content-Type': 'audio/wav',
     });
   }
-  const entry = { result, recordingKey: key, recordingPrivate: setup.recordingsPrivate };
-  const report = await recordAttempt(pool, journal, entry, campaignCancel ? 'cancelled' : undefined);
+  const entry = { result, recordingKey: key, recordingPrivate };
+  const report = await recordAttempt(deps.pool, journal, entry, campaignCancel ? 'cancelled' : undefined);
   if (campaignCancel) throw new CancelledFailure('CANCELLED');
-  return report ?? superseded(attempt);
+  return report ?? superseded(journal.attempt);
 }
 
 /**
@@ -138,60 +174,40 @@ async function renewClaim(pool: Pool, attempt: ClaimedAttempt): Promise<boolean>
   return (rowCount ?? 0) > 0;
 }
 
-/** Takes a trunk line and a start slot, dials, gives the line back. A cancel while waiting places no call. */
-async function dialWithinLimits(
+/** Waits for the trunk's start slot and dials; a cancel while waiting places no call. */
+async function dial(
   deps: CallDeps,
   ctx: Context,
   setup: CampaignCallSetup,
-  attempt: ClaimedAttempt,
+  journal: AttemptContext,
   samples: Int16Array,
-  onAnswer: (invite: Date, answer: Date) => void,
+  waitForSlot: () => Promise<void>,
 ): Promise<CallResult> {
-  const { pool } = deps;
-  const limits: TrunkLimits = {
-    trunkId: setup.trunk.id,
-    maxConcurrentCalls: setup.trunkLimits.maxConcurrentCalls,
-    callsPerSecond: Math.min(setup.trunkLimits.maxCallsPerSecond, setup.callsPerSecond),
-  };
-  const sleep = (ms: number) => ctx.sleep(ms);
-  const notPlaced = (err: unknown): CallResult => {
-    if (ctx.cancellationSignal.aborted) return callNotPlaced('cancelled', 'cancelled before the call was placed');
-    throw err;
-  };
   try {
-    await acquireLease(pool, limits, attempt.attemptId, sleep);
+    await waitForSlot();
   } catch (err) {
-    return notPlaced(err);
+    if (!ctx.cancellationSignal.aborted) throw err;
+    return callNotPlaced('cancelled', 'cancelled before the call was placed');
   }
-  const renew = setInterval(() => {
-    Promise.all([renewLease(pool, limits.trunkId, attempt.attemptId), renewClaim(pool, attempt)]).catch((err) =>
-      deps.logger?.warn({ err, attemptId: attempt.attemptId }, 'could not renew the trunk lease'),
-    );
-  }, LEASE_RENEW_MS);
-  try {
-    try {
-      await waitForSlot(pool, limits, sleep);
-    } catch (err) {
-      return notPlaced(err);
-    }
-    const invite = new Date();
-    return await deps.engine.dial(
-      {
-        trunk: setup.trunk,
-        destination: attempt.phone,
-        audio: samples,
-        ringTimeoutMs: setup.ringTimeoutMs,
-        maxCallMs: setup.maxCallMs,
-        record: setup.record,
-        ...(setup.callerId ? { callerId: setup.callerId } : {}),
-        onEvent: (event) => {
-          if (event.type === 'answered') onAnswer(invite, event.at);
-        },
+  const invite = new Date();
+  let answerWrite: Promise<void> | undefined;
+  const result = await deps.engine.dial(
+    {
+      trunk: setup.trunk,
+      destination: journal.attempt.phone,
+      audio: samples,
+      ringTimeoutMs: setup.ringTimeoutMs,
+      maxCallMs: setup.maxCallMs,
+      record: setup.record,
+      ...(setup.callerId ? { callerId: setup.callerId } : {}),
+      onEvent: (event) => {
+        if (event.type !== 'answered') return;
+        answerWrite = recordAnswer(deps.pool, journal, invite, event.at);
+        answerWrite.catch(() => undefined); // awaited (and thrown) once the call has ended
       },
-      ctx.cancellationSignal,
-    );
-  } finally {
-    clearInterval(renew);
-    await releaseLease(pool, limits.trunkId, attempt.attemptId);
-  }
+    },
+    ctx.cancellationSignal,
+  );
+  await answerWrite;
+  return result;
 }

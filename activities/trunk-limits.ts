@@ -31,20 +31,35 @@ export interface TrunkLimits {
 
 export type Sleep = (ms: number) => Promise<void>;
 
-/** Waits until a line of the trunk is free and takes it for `attemptId`. */
+/**
+ * Another execution of the same attempt holds a live lease (Temporal gave the attempt to a
+ * second worker while the first still runs it): this one must not dial. Retryable: once the
+ * first has finished, the retry finds its result in the journal.
+ */
+export class AttemptBusyError extends Error {
+  override readonly name = 'AttemptBusyError';
+}
+
+/**
+ * Waits until a line of the trunk is free and takes it for `attemptId`; the lease doubles
+ * as the attempt's lock, so throws {@link AttemptBusyError} when it is held already.
+ */
 export async function acquireLease(pool: Pool, limits: TrunkLimits, attemptId: string, sleep: Sleep): Promise<void> {
   for (;;) {
     const taken = await inTransaction(pool, async (client) => {
       await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('trunk_lease:' || $1, 0))`, [limits.trunkId]);
       await client.query('DELETE FROM trunk_lease WHERE trunk_id = $1 AND expires_at <= now()', [limits.trunkId]);
-      const inserted = await client.query(
-        `INSERT INTO trunk_lease (trunk_id, attempt_id, expires_at)
-         SELECT $1, $2, now() + make_interval(secs => $4)
-         WHERE (SELECT count(*) FROM trunk_lease WHERE trunk_id = $1 AND attempt_id <> $2) < $3
-         ON CONFLICT (trunk_id, attempt_id) DO UPDATE SET expires_at = excluded.expires_at`,
-        [limits.trunkId, attemptId, limits.maxConcurrentCalls, LEASE_TTL_SECONDS],
+      const { rows } = await client.query<{ total: string; mine: string }>(
+        'SELECT count(*) AS total, count(*) FILTER (WHERE attempt_id = $2) AS mine FROM trunk_lease WHERE trunk_id = $1',
+        [limits.trunkId, attemptId],
       );
-      return (inserted.rowCount ?? 0) > 0;
+      if (Number(rows[0]?.mine) > 0) throw new AttemptBusyError(`attempt ${attemptId} is running elsewhere`);
+      if (Number(rows[0]?.total) >= limits.maxConcurrentCalls) return false;
+      await client.query(
+        'INSERT INTO trunk_lease (trunk_id, attempt_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))',
+        [limits.trunkId, attemptId, LEASE_TTL_SECONDS],
+      );
+      return true;
     });
     if (taken) return;
     await sleep(LEASE_POLL_MS / 2 + Math.random() * LEASE_POLL_MS);
