@@ -13,7 +13,7 @@ import { Pool } from 'pg';
 import type { SippInstance } from '../../scripts/services/sipp';
 import { encodeWav } from '../../telephony/media/wav';
 import { createCampaignActivities } from '../../activities/campaign.activities';
-import { cancelCampaign } from '../../workflows/campaign.workflow';
+import { cancelCampaign, type runCampaign } from '../../workflows/campaign.workflow';
 import type { ClaimedAttempt, ClaimResult } from '../../workflows/campaign-types';
 import { call, createUser, login } from '../support/api';
 import { minioClient } from '../support/audio';
@@ -131,7 +131,12 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 }
 
 /** The workflow's result; after `timeoutMs` fails with the journal, the contacts and sipp's logs. */
-async function finished(handle: WorkflowHandle, campaignId: string, sipp: SippInstance, timeoutMs = 60_000) {
+async function finished(
+  handle: WorkflowHandle<typeof runCampaign>,
+  campaignId: string,
+  sipp: SippInstance,
+  timeoutMs = 60_000,
+) {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
   const result = await Promise.race([handle.result() as Promise<unknown>, timeout]);

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { Pool } from 'pg';
+import type { runCampaign } from '../../workflows/campaign.workflow';
 import type { CampaignRunInput, CampaignRunResult } from '../../workflows/campaign-types';
 import type { CallingWindow } from '../../workflows/calling-window';
 import { readStack } from './stack';
@@ -109,9 +110,9 @@ export async function closeTemporalClient(): Promise<void> {
 }
 
 /** Starts `runCampaign` as the API will: workflow id `campaign-<id>`, the stack's task queue, search attributes. */
-export async function startCampaign(campaign: TestCampaign): Promise<WorkflowHandle> {
+export async function startCampaign(campaign: TestCampaign): Promise<WorkflowHandle<typeof runCampaign>> {
   const c = await temporalClient();
-  return c.workflow.start('runCampaign', {
+  return c.workflow.start<typeof runCampaign>('runCampaign', {
     workflowId: `campaign-${campaign.id}`,
     taskQueue: readStack().temporal.taskQueue,
     args: [campaign.input],
