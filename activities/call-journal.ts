@@ -37,25 +37,33 @@ export interface RecordedAttempt {
 }
 
 export async function findAttempt(pool: Pool, attemptId: string): Promise<RecordedAttempt | undefined> {
-  const { rows } = await pool.query<{ outcome: string; end_reason: string; invite_at: Date; answer_at: Date | null }>(
-    'SELECT outcome, end_reason, invite_at, answer_at FROM call_record WHERE attempt_id = $1',
-    [attemptId],
-  );
+  // The ORM's pool returns timestamps as text: read them with `new Date()`.
+  const { rows } = await pool.query<{
+    outcome: string;
+    end_reason: string;
+    invite_at: string;
+    answer_at: string | null;
+  }>('SELECT outcome, end_reason, invite_at, answer_at FROM call_record WHERE attempt_id = $1', [attemptId]);
   const row = rows[0];
   if (!row) return undefined;
   const inProgress = row.end_reason === IN_PROGRESS;
-  return { outcome: row.outcome, inProgress, inviteAt: row.invite_at, answerAt: row.answer_at };
+  const answerAt = row.answer_at === null ? null : new Date(row.answer_at);
+  return { outcome: row.outcome, inProgress, inviteAt: new Date(row.invite_at), answerAt };
 }
 
 /** The report of an attempt already in the journal, with the contact's state as it is now. */
 export async function reportRecorded(pool: Pool, attempt: ClaimedAttempt, outcome: string): Promise<AttemptReport> {
-  const { rows } = await pool.query<{ state: string; attempts: number; next_attempt_at: Date }>(
+  const { rows } = await pool.query<{ state: string; attempts: number; next_attempt_at: string }>(
     'SELECT state, attempts, next_attempt_at FROM campaign_contact WHERE id = $1',
     [attempt.campaignContactId],
   );
   const row = rows[0];
   const waiting = row?.state === 'waiting' && row.attempts === attempt.attempt;
-  return { attemptId: attempt.attemptId, outcome, retryAt: waiting ? row.next_attempt_at.toISOString() : null };
+  return {
+    attemptId: attempt.attemptId,
+    outcome,
+    retryAt: waiting ? new Date(row.next_attempt_at).toISOString() : null,
+  };
 }
 
 /** Journal row for an answered call whose end is not known yet (see the module comment). */

@@ -113,7 +113,8 @@ async function claimDue(client: PoolClient, campaignId: string, limit: number): 
      RETURNING c.id, c.phone_e164, c.attempts`,
     [campaignId, limit],
   );
-  const { rows } = await client.query<{ next_due: Date | null; open: string }>(
+  // Timestamps come back as text from the ORM's pool.
+  const { rows } = await client.query<{ next_due: string | null; open: string }>(
     `SELECT min(next_attempt_at) FILTER (WHERE state IN ('pending', 'waiting') AND next_attempt_at > now()) AS next_due,
        count(*) FILTER (WHERE state IN ('pending', 'waiting', 'in_flight')) AS open
      FROM campaign_contact WHERE campaign_id = $1`,
@@ -127,7 +128,11 @@ async function claimDue(client: PoolClient, campaignId: string, limit: number): 
       attempt: r.attempts,
     }))
     .sort((a, b) => Number(a.campaignContactId) - Number(b.campaignContactId));
-  return { attempts, nextDueAt: rows[0]?.next_due?.toISOString() ?? null, open: Number(rows[0]?.open ?? 0) };
+  return {
+    attempts,
+    nextDueAt: rows[0]?.next_due ? new Date(rows[0].next_due).toISOString() : null,
+    open: Number(rows[0]?.open ?? 0),
+  };
 }
 
 /**

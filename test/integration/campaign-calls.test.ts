@@ -7,10 +7,10 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import type { SippInstance } from '../../scripts/services/sipp';
+import { headerValues, type SippInstance, type SippMessage } from '../../scripts/services/sipp';
 import { encodeWav } from '../../telephony/media/wav';
 import { createCampaignActivities } from '../../activities/campaign.activities';
 import { cancelCampaign, type runCampaign } from '../../workflows/campaign.workflow';
@@ -19,6 +19,7 @@ import { call, createUser, login } from '../support/api';
 import { minioClient } from '../support/audio';
 import { closeTemporalClient, createCampaign, startCampaign, type CampaignSpec } from '../support/campaigns';
 import { uploadContacts } from '../support/contact-lists';
+import { startExtraWorker, type ExtraWorker } from '../support/extra-worker';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
 import { readStack } from '../support/stack';
 import { activityDeps } from '../support/temporal';
@@ -122,6 +123,19 @@ async function contacts(campaignId: string) {
 const countOf = (sipp: SippInstance, direction: 'sent' | 'received', start: string): number =>
   sipp.messages().filter((m) => m.direction === direction && m.startLine.startsWith(start)).length;
 
+/** The most calls live at one instant, from the journal's start and end times. */
+function peakConcurrency(rows: readonly JournalRow[]): number {
+  const edges = rows.flatMap((r) => [
+    [r.invite_at.getTime(), 1],
+    [r.end_at.getTime(), -1],
+  ]);
+  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let live = 0;
+  let peak = 0;
+  for (const [, delta] of edges) peak = Math.max(peak, (live += delta));
+  return peak;
+}
+
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -144,9 +158,16 @@ async function finished(
   if (result !== 'timeout') return result;
   const rows = (await journal([campaignId])).map((r) => `${r.attempt_id} ${r.phone_e164} ${r.outcome} ${r.end_reason}`);
   const state = (await contacts(campaignId)).map((c) => `${c.phone_e164} ${c.state} ${c.attempts} ${c.final_outcome}`);
-  const worker = readFileSync(join(readStack().logsDir, 'worker.log'), 'utf8').slice(-6000);
+  const pending = ((await handle.describe()).raw.pendingActivities ?? []).map(
+    (a) => `${a.activityType?.name} attempt ${a.attempt}: ${a.lastFailure?.message}`,
+  );
+  const { logsDir } = readStack();
+  const worker = readdirSync(logsDir)
+    .filter((f) => f.includes('worker'))
+    .map((f) => `--- ${f}\n${readFileSync(join(logsDir, f), 'utf8').slice(-4000)}`)
+    .join('\n');
   throw new Error(
-    `campaign not finished\n${rows.join('\n')}\n--\n${state.join('\n')}\n${sipp.diagnostics()}\n--- worker.log\n${worker}`,
+    `campaign not finished\n${rows.join('\n')}\n--\n${state.join('\n')}\n${pending.join('\n')}\n${sipp.diagnostics()}\n${worker}`,
   );
 }
 
@@ -306,15 +327,7 @@ test("two campaigns on one trunk hold the trunk's concurrency and calls-per-seco
   expect(rows).toHaveLength(12);
   expect(rows.every((r) => r.outcome === 'answered')).toBe(true);
   // At most 2 calls at any instant, across both campaigns (and 2 were reached).
-  const edges = rows.flatMap((r) => [
-    [r.invite_at.getTime(), 1],
-    [r.end_at.getTime(), -1],
-  ]);
-  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  let live = 0;
-  let peak = 0;
-  for (const [, delta] of edges) peak = Math.max(peak, (live += delta));
-  expect(peak).toBe(2);
+  expect(peakConcurrency(rows)).toBe(2);
   // 4 calls per second: starts at least 250 ms apart (a few ms for the worker's clock reading).
   const starts = rows.map((r) => r.invite_at.getTime()).sort((x, y) => x - y);
   const gaps = starts.slice(1).map((t, i) => t - starts[i]);
@@ -360,4 +373,81 @@ test('placeCall run twice at once and once more with the same attempt: one call,
   } finally {
     await close();
   }
+});
+
+describe('with workers of its own', () => {
+  const workers: ExtraWorker[] = [];
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((w) => w.app.stop()));
+  });
+
+  test('SIGKILL of the worker mid-campaign, then a new one: nothing lost, no answered contact called twice', async () => {
+    // 8 answer (3 s message), 4 busy (retried once).
+    const digits = Array.from({ length: 12 }, (_, i) => (i % 3 === 2 ? '1' : '0'));
+    const phones = numbers(digits);
+    const { sipp, base } = await setUp(1000, phones, {}, { audioSeconds: 3 });
+    const campaign = await createCampaign(db, { ...base, maxConcurrentCalls: 4, maxAttempts: 2 });
+    const taskQueue = `campaign-kill-${campaign.id}`;
+    workers.push(await startExtraWorker(taskQueue));
+    const handle = await startCampaign(campaign, taskQueue);
+    await waitFor('an answered call finished and another one live', async () => {
+      const { rows } = await db.query<{ end_reason: string }>(
+        `SELECT end_reason FROM call_record WHERE campaign_id = $1 AND outcome = 'answered'`,
+        [campaign.id],
+      );
+      return rows.some((r) => r.end_reason === 'call in progress') && rows.length >= 2;
+    });
+    workers[0].kill();
+    // What the dead worker had journalled as answered (finished, or live when it died).
+    const answeredBefore = new Set((await journal([campaign.id])).filter((r) => r.answer_at).map((r) => r.phone_e164));
+    workers.push(await startExtraWorker(taskQueue));
+    expect(await finished(handle, campaign.id, sipp, 90_000)).toMatchObject({ status: 'completed' });
+
+    const rows = await journal([campaign.id]);
+    const state = await contacts(campaign.id);
+    expect(state.every((c) => c.state === 'done')).toBe(true);
+    expect(state.reduce((n, c) => n + c.attempts, 0)).toBe(rows.length);
+    const messages = sipp.messages();
+    const callId = (m: SippMessage) => headerValues(m, 'Call-ID')[0];
+    const received = messages.filter((m) => m.direction === 'received');
+    // An ACK to a 200 goes to the gateway's Contact, not to the number: match it by Call-ID.
+    const acks = new Set(received.filter((m) => m.startLine.startsWith('ACK ')).map(callId));
+    for (const [i, phone] of phones.entries()) {
+      const mine = rows.filter((r) => r.phone_e164 === phone).map((r) => r.outcome);
+      if (digits[i] !== '0') {
+        expect([phone, mine]).toEqual([phone, ['busy', 'busy']]);
+        continue;
+      }
+      expect([phone, mine]).toEqual([phone, ['answered']]);
+      const calls = new Set(received.filter((m) => m.startLine.startsWith(`INVITE sip:${phone}@`)).map(callId));
+      // Never called again once the journal knew of the answer. A call the worker died in
+      // before the answer reached it (no ACK from us) is placed again: that answer was never ours.
+      if (answeredBefore.has(phone)) expect([phone, calls.size]).toEqual([phone, 1]);
+      expect([phone, [...calls].filter((id) => acks.has(id)).length]).toEqual([phone, 1]);
+    }
+    // The call cut by the kill is journalled as answered, its end marked as lost with the worker.
+    expect(rows.filter((r) => r.end_reason === 'worker lost during the call').length).toBeGreaterThanOrEqual(1);
+  });
+
+  test("two workers share one campaign and still hold the trunk's concurrency limit together", async () => {
+    const phones = numbers(Array.from({ length: 12 }, () => '0'));
+    const { sipp, base } = await setUp(12, phones, {}, { trunk: { maxConcurrentCalls: 3, maxCallsPerSecond: 50 } });
+    const campaign = await createCampaign(db, { ...base, maxConcurrentCalls: 6 });
+    const taskQueue = `campaign-shared-${campaign.id}`;
+    workers.push(...(await Promise.all([startExtraWorker(taskQueue), startExtraWorker(taskQueue)])));
+    const handle = await startCampaign(campaign, taskQueue);
+    expect(await finished(handle, campaign.id, sipp)).toMatchObject({ status: 'completed', callsStarted: 12 });
+    await expectSippExit(sipp, 0);
+    const rows = await journal([campaign.id]);
+    expect(rows.map((r) => r.outcome)).toEqual(Array.from({ length: 12 }, () => 'answered'));
+    expect(peakConcurrency(rows)).toBe(3);
+    // Both workers placed calls: the INVITEs came from two SIP ports (one per worker's user agent).
+    const sources = new Set(
+      sipp
+        .messages()
+        .filter((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '))
+        .map((m) => headerValues(m, 'Via')[0]?.split(';')[0]),
+    );
+    expect(sources.size).toBe(2);
+  });
 });

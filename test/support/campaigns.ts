@@ -110,11 +110,14 @@ export async function closeTemporalClient(): Promise<void> {
 }
 
 /** Starts `runCampaign` as the API will: workflow id `campaign-<id>`, the stack's task queue, search attributes. */
-export async function startCampaign(campaign: TestCampaign): Promise<WorkflowHandle<typeof runCampaign>> {
+export async function startCampaign(
+  campaign: TestCampaign,
+  taskQueue = readStack().temporal.taskQueue,
+): Promise<WorkflowHandle<typeof runCampaign>> {
   const c = await temporalClient();
   return c.workflow.start<typeof runCampaign>('runCampaign', {
     workflowId: `campaign-${campaign.id}`,
-    taskQueue: readStack().temporal.taskQueue,
+    taskQueue,
     args: [campaign.input],
     searchAttributes: {
       CampaignId: [campaign.id],
