@@ -158,6 +158,9 @@ async function finish(
   }
   const entry = { result, recordingKey: key, recordingPrivate };
   const report = await recordAttempt(deps.pool, journal, entry, campaignCancel ? 'cancelled' : undefined);
+  deps.logger
+    ?.child({ campaignId: journal.campaignId, attemptId: journal.attempt.attemptId })
+    .debug({ outcome: result.outcome, sipCode: result.sipCode, retryAt: report?.retryAt }, 'call attempt recorded');
   if (campaignCancel) throw new CancelledFailure('CANCELLED');
   return report ?? superseded(journal.attempt);
 }

@@ -199,6 +199,7 @@ test('20 numbers, mixed outcomes: retries per policy, completion, journal and re
     retryDelaySeconds: 1,
     ringTimeoutSeconds: 2,
     recordingsPrivate: true,
+    callerIdNumber: '+4930999999',
   });
   const handle = await startCampaign(campaign);
   expect(await finished(handle, campaign.id, sipp)).toEqual({
@@ -207,6 +208,11 @@ test('20 numbers, mixed outcomes: retries per policy, completion, journal and re
     runs: 1,
   });
   await expectSippExit(sipp, 0); // exactly `expectedCalls` calls, each as the scenario says
+  const invites = sipp.messages().filter((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '));
+  // The campaign's caller ID, not the trunk's (+4930000000), on every call.
+  expect(new Set(invites.map((m) => /<sip:([^@]+)@/.exec(headerValues(m, 'From')[0])?.[1]))).toEqual(
+    new Set(['+4930999999']),
+  );
 
   const expected = (d: string) => (d === '1' ? 'busy' : d === '2' ? 'no_answer' : 'answered');
   const rows = await journal([campaign.id]);

@@ -27,6 +27,8 @@ export interface CampaignSpec {
   readonly record?: boolean;
   readonly recordingsPrivate?: boolean;
   readonly callingWindow?: CallingWindow;
+  /** Caller ID override (the trunk's otherwise). */
+  readonly callerIdNumber?: string;
 }
 
 export interface TestCampaign {
@@ -53,8 +55,8 @@ export async function createCampaign(db: Pool, spec: CampaignSpec): Promise<Test
   await db.query(
     `INSERT INTO campaign (id, owner_id, name, status, trunk_id, audio_id, contact_list_id, max_concurrent_calls,
        calls_per_second, max_attempts, retry_delay_seconds, retry_on, ring_timeout_seconds, max_call_seconds,
-       calling_window, record, recordings_private, created_at, updated_at)
-     VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, now(), now())`,
+       calling_window, record, recordings_private, caller_id_number, created_at, updated_at)
+     VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now(), now())`,
     [
       id,
       s.ownerId,
@@ -72,6 +74,7 @@ export async function createCampaign(db: Pool, spec: CampaignSpec): Promise<Test
       s.callingWindow ? JSON.stringify(s.callingWindow) : null,
       s.record,
       s.recordingsPrivate,
+      s.callerIdNumber ?? null,
     ],
   );
   await db.query(
