@@ -13,7 +13,7 @@ import { Pool } from 'pg';
 import { headerValues, type SippInstance, type SippMessage } from '../../scripts/services/sipp';
 import { encodeWav } from '../../telephony/media/wav';
 import { createCampaignActivities } from '../../activities/campaign.activities';
-import { cancelCampaign, type runCampaign } from '../../workflows/campaign.workflow';
+import { cancelCampaign, pauseCampaign, resumeCampaign, type runCampaign } from '../../workflows/campaign.workflow';
 import type { ClaimedAttempt, ClaimResult } from '../../workflows/campaign-types';
 import { call, createUser, login } from '../support/api';
 import { minioClient } from '../support/audio';
@@ -308,6 +308,33 @@ test('cancel during live calls: answered calls get BYE, ringing ones CANCEL, the
   expect(state.reduce((n, c) => n + c.attempts, 0)).toBe(4);
   const { rows: status } = await db.query('SELECT status FROM campaign WHERE id = $1', [campaign.id]);
   expect(status[0]).toEqual({ status: 'cancelled' });
+});
+
+test('pause lets the calls in flight finish and places no new one until resume', async () => {
+  const phones = numbers(Array.from({ length: 10 }, () => '0'));
+  const { sipp, base } = await setUp(10, phones, {});
+  const campaign = await createCampaign(db, { ...base, maxConcurrentCalls: 2 });
+  const handle = await startCampaign(campaign);
+  const count = async (sql: string) => Number((await db.query<{ n: string }>(sql, [campaign.id])).rows[0].n);
+  const finishedCalls = () =>
+    count(`SELECT count(*) AS n FROM call_record WHERE campaign_id = $1 AND end_reason <> 'call in progress'`);
+  const inFlight = () =>
+    count(`SELECT count(*) AS n FROM campaign_contact WHERE campaign_id = $1 AND state = 'in_flight'`);
+  await waitFor('2 calls finished', async () => (await finishedCalls()) >= 2);
+  await handle.signal(pauseCampaign);
+  await waitFor('paused with nothing in flight', async () => {
+    const { rows } = await db.query<{ status: string }>('SELECT status FROM campaign WHERE id = $1', [campaign.id]);
+    return rows[0].status === 'paused' && (await inFlight()) === 0;
+  });
+  const calls = await finishedCalls();
+  const invites = countOf(sipp, 'received', 'INVITE ');
+  expect(calls).toBeLessThan(10);
+  await new Promise((r) => setTimeout(r, 2000));
+  expect([await finishedCalls(), countOf(sipp, 'received', 'INVITE '), await inFlight()]).toEqual([calls, invites, 0]);
+  await handle.signal(resumeCampaign);
+  expect(await finished(handle, campaign.id, sipp)).toEqual({ status: 'completed', callsStarted: 10, runs: 1 });
+  await expectSippExit(sipp, 0);
+  expect((await journal([campaign.id])).map((r) => r.outcome)).toEqual(Array.from({ length: 10 }, () => 'answered'));
 });
 
 test("two campaigns on one trunk hold the trunk's concurrency and calls-per-second limits together", async () => {
