@@ -1,7 +1,9 @@
 /**
  * The Temporal worker: serves task queue `dialer` with the workflows in workflows/ and
- * the activities in activities/. On SIGTERM / SIGINT the SDK stops polling, lets running
- * activities finish (up to SHUTDOWN_GRACE_SECONDS), then exits.
+ * the activities in activities/. Hosts the telephony engine the campaign calls go through.
+ * On SIGTERM / SIGINT the SDK stops polling, lets running activities finish (up to
+ * SHUTDOWN_GRACE_SECONDS; then it cancels them, which hangs their calls up), and only then is
+ * the engine closed.
  */
 import { hostname } from 'node:os';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
@@ -11,8 +13,10 @@ import { nativePool } from './db/sql.js';
 import { loadConfig } from './lib/config.js';
 import { createLogger } from './lib/logger.js';
 import { retryUntil } from './lib/retry.js';
+import { SecretBox } from './lib/secret-box.js';
 import { createStorage } from './lib/storage.js';
 import { temporalLogger } from './lib/temporal-logger.js';
+import { TelephonyEngine } from './telephony/engine.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -27,6 +31,12 @@ async function main(): Promise<void> {
   const pool = await nativePool(orm);
   const storage = createStorage(config.minio);
   const identity = `voicecast-worker@${hostname()}:${process.pid}`;
+  const engine = new TelephonyEngine({
+    bindAddress: config.telephony.bindAddress,
+    ...(config.telephony.publicAddress ? { publicAddress: config.telephony.publicAddress } : {}),
+    rtpPorts: config.telephony.rtpPorts,
+    logger: logger.child({ component: 'telephony' }),
+  });
 
   const connection = await retryUntil(() => NativeConnection.connect({ address: config.temporal.address }), {
     deadlineMs: 60_000,
@@ -38,7 +48,16 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     identity,
     workflowsPath: require.resolve('./workflows/index'),
-    activities: createActivities({ identity, pool, storage, probeBucket: config.minio.buckets.audio }),
+    activities: createActivities({
+      identity,
+      pool,
+      storage,
+      probeBucket: config.minio.buckets.audio,
+      engine,
+      secrets: new SecretBox(config.encryptionKeys),
+      buckets: config.minio.buckets,
+      logger: logger.child({ component: 'campaign' }),
+    }),
     shutdownGraceTime: `${config.api.shutdownGraceSeconds} seconds`,
   });
   logger.info(
@@ -48,7 +67,8 @@ async function main(): Promise<void> {
   try {
     await worker.run();
   } finally {
-    await Promise.allSettled([connection.close(), orm.close()]);
+    // worker.run() returns once every activity has finished: no call is live any more.
+    await Promise.allSettled([engine.close(), connection.close(), orm.close()]);
     logger.info('worker stopped');
   }
 }

@@ -2,14 +2,15 @@
  * Every activity the worker registers, built by a factory that receives its dependencies.
  * Workflows import only the *type* of this module.
  */
+import { createCampaignActivities, type CampaignActivityDeps } from './campaign.activities.js';
 import { createSystemActivities, type SystemActivityDeps } from './system.activities.js';
 
 export type { WorkerReport } from './system.activities.js';
 
-export type ActivityDeps = SystemActivityDeps;
+export type ActivityDeps = SystemActivityDeps & CampaignActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
-  return { ...createSystemActivities(deps) };
+  return { ...createSystemActivities(deps), ...createCampaignActivities(deps) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

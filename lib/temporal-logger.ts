@@ -16,7 +16,10 @@ export function temporalLogger(logger: Logger): DefaultLogger {
     ({ level, message, meta }: { level: LogLevel; message: string; meta?: LogMetadata }) => {
       // The workflow bundler reports webpack's whole module listing at INFO: keep it for debugging only.
       const demote = level === 'INFO' && message.startsWith('asset workflow-bundle');
-      logger[demote ? 'debug' : LEVELS[level]](meta ?? {}, message);
+      // The SDK puts a failure under `error`; pino serialises an Error only under `err` (else it logs `{}`).
+      const { error, ...rest } = meta ?? {};
+      const fields = error instanceof Error ? { ...rest, err: error } : (meta ?? {});
+      logger[demote ? 'debug' : LEVELS[level]](fields, message);
     },
   );
 }

@@ -41,6 +41,11 @@ export interface DialRequest {
   readonly ringTimeoutMs: number;
   readonly maxCallMs: number;
   readonly record: boolean;
+  /**
+   * The caller ID of this call when it differs from the trunk's. Given here, not in `trunk`:
+   * the trunk's user agent is keyed by its whole config, so a changed trunk would be rebuilt.
+   */
+  readonly callerId?: TrunkConfig['callerId'];
   readonly onEvent?: (event: CallEvent) => void;
 }
 

@@ -81,10 +81,11 @@ export async function dial(
   }
 
   const state: CallState = { infoDigits: [] };
+  const callerId = request.callerId ?? trunk.callerId;
   const inviter = new Inviter(userAgent, target, {
     params: {
-      fromUri: `sip:${encodeURIComponent(trunk.callerId.number)}@${sipHost(trunk.host)}`,
-      ...(trunk.callerId.displayName ? { fromDisplayName: trunk.callerId.displayName } : {}),
+      fromUri: `sip:${encodeURIComponent(callerId.number)}@${sipHost(trunk.host)}`,
+      ...(callerId.displayName ? { fromDisplayName: callerId.displayName } : {}),
     },
     earlyMedia: false,
     delegate: {

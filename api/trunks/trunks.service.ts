@@ -8,7 +8,7 @@ import { SecretBoxError, type SecretBox } from '../../lib/secret-box.js';
 import type { TelephonyEngine } from '../../telephony/engine.js';
 import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
-import { toTrunkConfig } from './trunk-config.js';
+import { toTrunkConfig } from '../../db/trunk-config.js';
 import { hostOrError } from './trunk-validation.js';
 import type { CreateTrunkRequest, TrunkTestResult, TrunkView, UpdateTrunkRequest } from './trunks.dto.js';
 

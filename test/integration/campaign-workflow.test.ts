@@ -1,7 +1,7 @@
 /**
  * The campaign workflow's scheduling on the real Temporal server, with activities that keep
  * the contacts in memory (the workflow is under test here; the PostgreSQL activities and
- * real calls through sipp are tested end to end in campaigns.test.ts). Each "call" takes a
+ * real calls through sipp are tested end to end in campaign-calls.test.ts). Each "call" takes a
  * scripted time, heartbeats, honours cancellation and returns a scripted outcome; the
  * business retry decision is the real retry policy.
  */

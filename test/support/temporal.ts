@@ -7,7 +7,10 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { createActivities, type ActivityDeps } from '../../activities';
+import { parseConfig } from '../../lib/config';
+import { SecretBox } from '../../lib/secret-box';
 import { createStorage } from '../../lib/storage';
+import { TelephonyEngine } from '../../telephony/engine';
 import { readStack } from './stack';
 
 let runtimeInstalled = false;
@@ -22,7 +25,10 @@ export async function testEnvironment(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createFromExistingServer({ address: temporal.address, namespace: temporal.namespace });
 }
 
-/** Real activity dependencies pointed at the test stack; `overrides` swaps parts (e.g. a dead MinIO). */
+/**
+ * Real activity dependencies pointed at the test stack; `overrides` swaps parts (e.g. a dead
+ * MinIO). The telephony engine (loopback, the stack's RTP range) is closed by `close()`.
+ */
 export function activityDeps(overrides: Partial<ActivityDeps> = {}): {
   deps: ActivityDeps;
   close: () => Promise<void>;
@@ -39,14 +45,19 @@ export function activityDeps(overrides: Partial<ActivityDeps> = {}): {
     region: 'us-east-1',
     buckets: { audio: 'voicecast-audio', recordings: 'voicecast-recordings' },
   });
+  const config = parseConfig(stack.env);
+  const engine = new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: config.telephony.rtpPorts });
   const deps: ActivityDeps = {
     identity: `test-worker-${randomUUID()}`,
     pool,
     storage,
     probeBucket: 'voicecast-audio',
+    engine,
+    secrets: new SecretBox(config.encryptionKeys),
+    buckets: config.minio.buckets,
     ...overrides,
   };
-  return { deps, close: () => pool.end() };
+  return { deps, close: async () => void (await Promise.all([pool.end(), engine.close()])) };
 }
 
 export async function createTestWorker(

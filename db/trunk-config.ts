@@ -1,14 +1,35 @@
 /**
  * A stored trunk as the telephony engine takes it, the password opened from its sealed
- * form. The one bridge between the `sip_trunk` row and `TrunkConfig` (the worker dials with
- * the same mapping), so the engine never sees the database or the key set.
+ * form. The one bridge between the `sip_trunk` row and `TrunkConfig` (the API's trunk test
+ * and the worker's calls use the same mapping), so the engine never sees the database or
+ * the key set. Takes the entity or a plain row mapped to the same field names.
  */
-import { trunkPasswordContext, type SipTrunk } from '../../db/entities/index.js';
-import type { SecretBox } from '../../lib/secret-box.js';
-import type { TrunkConfig } from '../../telephony/call-types.js';
+import { trunkPasswordContext, type SipTrunk } from './entities/index.js';
+import type { SecretBox } from '../lib/secret-box.js';
+import type { TrunkConfig } from '../telephony/call-types.js';
+
+/** The fields of a `sip_trunk` row the mapping reads. */
+export type TrunkRow = Pick<
+  SipTrunk,
+  | 'id'
+  | 'host'
+  | 'port'
+  | 'transport'
+  | 'username'
+  | 'passwordSealed'
+  | 'authUsername'
+  | 'realm'
+  | 'outboundProxyHost'
+  | 'outboundProxyPort'
+  | 'callerIdNumber'
+  | 'callerIdName'
+  | 'register'
+  | 'registerExpiresSeconds'
+  | 'codecs'
+>;
 
 /** Throws `SecretBoxError` when the password cannot be opened with the configured keys. */
-export function toTrunkConfig(trunk: SipTrunk, secrets: SecretBox): TrunkConfig {
+export function toTrunkConfig(trunk: TrunkRow, secrets: SecretBox): TrunkConfig {
   const password = trunk.passwordSealed ? secrets.open(trunk.passwordSealed, trunkPasswordContext(trunk.id)) : null;
   return {
     id: trunk.id,

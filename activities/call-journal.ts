@@ -1,0 +1,198 @@
+/**
+ * The call journal (`call_record`) and the contact's scheduler state, written together: an
+ * attempt's row and the contact's next state commit in one transaction, so the journal and
+ * the contacts never disagree. A row is keyed by its attempt id (unique), which is what
+ * makes `placeCall` idempotent.
+ *
+ * An answered call gets its row at the answer already (`end_reason` = {@link IN_PROGRESS}),
+ * completed when the call ends: if the worker dies during the call, the retried activity
+ * finds the answer in the journal and finishes the attempt as answered instead of calling
+ * the contact a second time.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CallResult } from '../telephony/call-types.js';
+import type { CallOutcome } from '../telephony/sip/outcome.js';
+import type { AttemptReport, ClaimedAttempt } from '../workflows/campaign-types.js';
+import { decideAfterAttempt, type RetryPolicy } from '../workflows/retry-policy.js';
+import type { Pool, PoolClient } from '../db/sql.js';
+import { inTransaction } from '../db/sql.js';
+
+/** `end_reason` of the row of an answered call that has not ended yet. */
+export const IN_PROGRESS = 'call in progress';
+
+/** What the journal needs besides the call itself. */
+export interface AttemptContext {
+  readonly campaignId: string;
+  readonly ownerId: string;
+  readonly trunkId: string | null;
+  readonly attempt: ClaimedAttempt;
+  readonly policy: RetryPolicy;
+}
+
+export interface RecordedAttempt {
+  readonly outcome: string;
+  readonly inProgress: boolean;
+  readonly inviteAt: Date;
+  readonly answerAt: Date | null;
+}
+
+export async function findAttempt(pool: Pool, attemptId: string): Promise<RecordedAttempt | undefined> {
+  // The ORM's pool returns timestamps as text: read them with `new Date()`.
+  const { rows } = await pool.query<{
+    outcome: string;
+    end_reason: string;
+    invite_at: string;
+    answer_at: string | null;
+  }>('SELECT outcome, end_reason, invite_at, answer_at FROM call_record WHERE attempt_id = $1', [attemptId]);
+  const row = rows[0];
+  if (!row) return undefined;
+  const inProgress = row.end_reason === IN_PROGRESS;
+  const answerAt = row.answer_at === null ? null : new Date(row.answer_at);
+  return { outcome: row.outcome, inProgress, inviteAt: new Date(row.invite_at), answerAt };
+}
+
+/** The report of an attempt already in the journal, with the contact's state as it is now. */
+export async function reportRecorded(pool: Pool, attempt: ClaimedAttempt, outcome: string): Promise<AttemptReport> {
+  const { rows } = await pool.query<{ state: string; attempts: number; next_attempt_at: string }>(
+    'SELECT state, attempts, next_attempt_at FROM campaign_contact WHERE id = $1',
+    [attempt.campaignContactId],
+  );
+  const row = rows[0];
+  const waiting = row?.state === 'waiting' && row.attempts === attempt.attempt;
+  return {
+    attemptId: attempt.attemptId,
+    outcome,
+    retryAt: waiting ? new Date(row.next_attempt_at).toISOString() : null,
+  };
+}
+
+/** Journal row for an answered call whose end is not known yet (see the module comment). */
+export async function recordAnswer(pool: Pool, ctx: AttemptContext, invite: Date, answer: Date): Promise<void> {
+  await pool.query(
+    `INSERT INTO call_record (id, owner_id, campaign_id, campaign_contact_id, attempt_id, attempt, phone_e164, trunk_id,
+       invite_at, answer_at, end_at, outcome, end_reason, dtmf, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 'answered', $11, '[]', now())
+     ON CONFLICT (attempt_id) DO NOTHING`,
+    [
+      randomUUID(),
+      ctx.ownerId,
+      ctx.campaignId,
+      ctx.attempt.campaignContactId,
+      ctx.attempt.attemptId,
+      ctx.attempt.attempt,
+      ctx.attempt.phone,
+      ctx.trunkId,
+      invite,
+      answer,
+      IN_PROGRESS,
+    ],
+  );
+}
+
+/** The call as the journal stores it. */
+export interface JournalEntry {
+  readonly result: CallResult;
+  readonly recordingKey: string | null;
+  readonly recordingPrivate: boolean;
+}
+
+/**
+ * Writes (or completes) the attempt's journal row and moves the contact on per the retry
+ * policy, in one transaction. `contactState` forces the contact's state (a cancelled
+ * campaign's unanswered attempt ends the contact as `cancelled`). Returns undefined when the contact
+ * is no longer claimed for this attempt (another run took it over): nothing is written.
+ */
+export async function recordAttempt(
+  pool: Pool,
+  ctx: AttemptContext,
+  entry: JournalEntry,
+  contactState?: 'cancelled',
+): Promise<AttemptReport | undefined> {
+  return inTransaction(pool, async (client) => {
+    const claimed = await client.query(
+      `SELECT 1 FROM campaign_contact WHERE id = $1 AND state = 'in_flight' AND attempts = $2 FOR UPDATE`,
+      [ctx.attempt.campaignContactId, ctx.attempt.attempt],
+    );
+    if (claimed.rowCount === 0) return undefined;
+    await upsertRecord(client, ctx, entry);
+    const outcome = entry.result.outcome;
+    const decision = decideAfterAttempt(ctx.policy, ctx.attempt.attempt, outcome, entry.result.times.end);
+    // A call answered before the cancel reached the callee: the contact is done, not cancelled.
+    if (contactState === 'cancelled' && outcome !== 'answered') {
+      await setContact(client, ctx.attempt, { state: 'cancelled', outcome, finalOutcome: 'cancelled', nextAt: null });
+      return { attemptId: ctx.attempt.attemptId, outcome, retryAt: null };
+    }
+    if (decision.kind === 'retry') {
+      await setContact(client, ctx.attempt, { state: 'waiting', outcome, finalOutcome: null, nextAt: decision.at });
+      return { attemptId: ctx.attempt.attemptId, outcome, retryAt: decision.at.toISOString() };
+    }
+    await setContact(client, ctx.attempt, { state: 'done', outcome, finalOutcome: outcome, nextAt: null });
+    return { attemptId: ctx.attempt.attemptId, outcome, retryAt: null };
+  });
+}
+
+/** A result for an attempt that placed no call (or whose call is lost), to journal. */
+export function callNotPlaced(outcome: CallOutcome, endReason: string, times?: CallResult['times']): CallResult {
+  const now = new Date();
+  return { outcome, endReason, times: times ?? { invite: now, end: now }, dtmf: [] };
+}
+
+async function upsertRecord(client: PoolClient, ctx: AttemptContext, entry: JournalEntry): Promise<void> {
+  const { result } = entry;
+  const { times } = result;
+  const talkMs = times.answer ? Math.max(0, times.end.getTime() - times.answer.getTime()) : null;
+  await client.query(
+    `INSERT INTO call_record (id, owner_id, campaign_id, campaign_contact_id, attempt_id, attempt, phone_e164, trunk_id,
+       invite_at, ringing_at, answer_at, end_at, outcome, sip_code, sip_reason, hung_up_by, end_reason, talk_ms, codec,
+       rtp, dtmf, recording_key, recording_private, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, now())
+     ON CONFLICT (attempt_id) DO UPDATE SET ringing_at = excluded.ringing_at, answer_at = excluded.answer_at,
+       end_at = excluded.end_at, outcome = excluded.outcome, sip_code = excluded.sip_code, sip_reason = excluded.sip_reason,
+       hung_up_by = excluded.hung_up_by, end_reason = excluded.end_reason, talk_ms = excluded.talk_ms,
+       codec = excluded.codec, rtp = excluded.rtp, dtmf = excluded.dtmf, recording_key = excluded.recording_key,
+       recording_private = excluded.recording_private
+     WHERE call_record.end_reason = $24`,
+    [
+      randomUUID(),
+      ctx.ownerId,
+      ctx.campaignId,
+      ctx.attempt.campaignContactId,
+      ctx.attempt.attemptId,
+      ctx.attempt.attempt,
+      ctx.attempt.phone,
+      ctx.trunkId,
+      times.invite,
+      times.ringing ?? null,
+      times.answer ?? null,
+      times.end,
+      result.outcome,
+      result.sipCode ?? null,
+      result.sipReason?.slice(0, 200) ?? null,
+      result.hungUpBy ?? null,
+      result.endReason.slice(0, 200),
+      talkMs,
+      result.codec ?? null,
+      result.rtp ? JSON.stringify(result.rtp) : null,
+      JSON.stringify(result.dtmf),
+      entry.recordingKey,
+      entry.recordingPrivate,
+      IN_PROGRESS,
+    ],
+  );
+}
+
+interface ContactUpdate {
+  readonly state: 'waiting' | 'done' | 'cancelled';
+  readonly outcome: string;
+  readonly finalOutcome: string | null;
+  readonly nextAt: Date | null;
+}
+
+async function setContact(client: PoolClient, attempt: ClaimedAttempt, update: ContactUpdate): Promise<void> {
+  await client.query(
+    `UPDATE campaign_contact SET state = $2, last_outcome = $3, final_outcome = $4,
+       next_attempt_at = coalesce($5, next_attempt_at), claimed_at = null, updated_at = now()
+     WHERE id = $1`,
+    [attempt.campaignContactId, update.state, update.outcome, update.finalOutcome, update.nextAt],
+  );
+}

@@ -1,0 +1,109 @@
+/**
+ * A campaign's call settings as the activities read them: the campaign row, its trunk (as
+ * the engine's `TrunkConfig`, password opened) and the key of its prepared audio.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Pool } from '../db/sql.js';
+import { toTrunkConfig, type TrunkRow } from '../db/trunk-config.js';
+import type { SecretBox } from '../lib/secret-box.js';
+import type { TrunkConfig } from '../telephony/call-types.js';
+import type { CallOutcome } from '../telephony/sip/outcome.js';
+import type { RetryPolicy } from '../workflows/retry-policy.js';
+
+export interface CampaignCallSettings {
+  readonly campaignId: string;
+  readonly ownerId: string;
+  readonly policy: RetryPolicy;
+  readonly ringTimeoutMs: number;
+  readonly maxCallMs: number;
+  readonly record: boolean;
+  readonly recordingsPrivate: boolean;
+  readonly callerId?: TrunkConfig['callerId'];
+  readonly callsPerSecond: number;
+  readonly trunkId: string | null;
+  readonly audioId: string | null;
+}
+
+export interface CampaignCallSetup extends CampaignCallSettings {
+  readonly trunk: TrunkConfig;
+  readonly trunkLimits: { readonly maxConcurrentCalls: number; readonly maxCallsPerSecond: number };
+  readonly audioId: string;
+  readonly audioKey: string;
+}
+
+interface CampaignRow {
+  id: string;
+  owner_id: string;
+  trunk_id: string | null;
+  audio_id: string | null;
+  calls_per_second: number;
+  max_attempts: number;
+  retry_delay_seconds: number;
+  retry_on: CallOutcome[];
+  ring_timeout_seconds: number;
+  max_call_seconds: number;
+  record: boolean;
+  recordings_private: boolean;
+  caller_id_number: string | null;
+  caller_id_name: string | null;
+}
+
+/** The campaign's settings; a missing campaign is a permanent failure (never retried). */
+export async function loadCampaignSettings(pool: Pool, campaignId: string): Promise<CampaignCallSettings> {
+  const { rows } = await pool.query<CampaignRow>('SELECT * FROM campaign WHERE id = $1', [campaignId]);
+  const c = rows[0];
+  if (!c) throw ApplicationFailure.nonRetryable(`campaign ${campaignId} does not exist`, 'CampaignNotFound');
+  return {
+    campaignId,
+    ownerId: c.owner_id,
+    policy: { maxAttempts: c.max_attempts, retryDelaySeconds: c.retry_delay_seconds, retryOn: c.retry_on },
+    ringTimeoutMs: c.ring_timeout_seconds * 1000,
+    maxCallMs: c.max_call_seconds * 1000,
+    record: c.record,
+    recordingsPrivate: c.recordings_private,
+    ...(c.caller_id_number
+      ? { callerId: { number: c.caller_id_number, ...(c.caller_id_name ? { displayName: c.caller_id_name } : {}) } }
+      : {}),
+    callsPerSecond: c.calls_per_second,
+    trunkId: c.trunk_id,
+    audioId: c.audio_id,
+  };
+}
+
+/** Settings, trunk and audio of a campaign that can place calls; permanent failure when one is gone. */
+export async function loadCallSetup(pool: Pool, secrets: SecretBox, campaignId: string): Promise<CampaignCallSetup> {
+  const settings = await loadCampaignSettings(pool, campaignId);
+  const trunkRows = settings.trunkId
+    ? (
+        await pool.query<TrunkRow & { maxConcurrentCalls: number; maxCallsPerSecond: number }>(
+          `SELECT id, host, port, transport, username, password_sealed AS "passwordSealed",
+             auth_username AS "authUsername", realm, outbound_proxy_host AS "outboundProxyHost",
+             outbound_proxy_port AS "outboundProxyPort", caller_id_number AS "callerIdNumber",
+             caller_id_name AS "callerIdName", register, register_expires_seconds AS "registerExpiresSeconds", codecs,
+             max_concurrent_calls AS "maxConcurrentCalls", max_calls_per_second AS "maxCallsPerSecond"
+           FROM sip_trunk WHERE id = $1`,
+          [settings.trunkId],
+        )
+      ).rows
+    : [];
+  const trunk = trunkRows[0];
+  if (!trunk) throw ApplicationFailure.nonRetryable(`campaign ${campaignId} has no trunk`, 'CampaignTrunkMissing');
+  const audioRows = settings.audioId
+    ? (
+        await pool.query<{ prepared_key: string }>('SELECT prepared_key FROM audio_message WHERE id = $1', [
+          settings.audioId,
+        ])
+      ).rows
+    : [];
+  const audio = audioRows[0];
+  if (!audio || !settings.audioId) {
+    throw ApplicationFailure.nonRetryable(`campaign ${campaignId} has no audio message`, 'CampaignAudioMissing');
+  }
+  return {
+    ...settings,
+    trunk: toTrunkConfig(trunk, secrets),
+    trunkLimits: { maxConcurrentCalls: trunk.maxConcurrentCalls, maxCallsPerSecond: trunk.maxCallsPerSecond },
+    audioId: settings.audioId,
+    audioKey: audio.prepared_key,
+  };
+}

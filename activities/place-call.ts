@@ -1,0 +1,216 @@
+/**
+ * `placeCall`: one call attempt of a campaign, exactly once.
+ *
+ *   journal has the attempt? ── finished ──▶ return what it says (a retried activity never redials)
+ *        │                  └─ answered, not ended (worker died mid-call) ─▶ finish it as answered
+ *        ▼
+ *   fence: contact still claimed for this attempt? ── no ──▶ superseded, nothing dialled
+ *        ▼
+ *   trunk line (lease) ─▶ trunk slot (pacing) ─▶ dial ─▶ upload recording ─▶ journal + contact (one transaction)
+ *
+ * It heartbeats throughout; Temporal cancellation aborts the dial (CANCEL while ringing, BYE
+ * once answered). A campaign cancel still journals the attempt, then rethrows the
+ * cancellation; any other cancellation (worker shutdown, heartbeat timeout) of an unanswered
+ * call journals nothing, so the retried activity places the call again. Business outcomes
+ * (busy, no answer…) are returned, never thrown.
+ */
+import { CancelledFailure, Context } from '@temporalio/activity';
+import type { Pool } from '../db/sql.js';
+import type { Logger } from '../lib/logger.js';
+import type { SecretBox } from '../lib/secret-box.js';
+import type { Storage } from '../lib/storage.js';
+import type { CallResult } from '../telephony/call-types.js';
+import type { TelephonyEngine } from '../telephony/engine.js';
+import type { AttemptReport, ClaimedAttempt } from '../workflows/campaign-types.js';
+import { AudioCache } from './audio-cache.js';
+import {
+  callNotPlaced,
+  findAttempt,
+  recordAnswer,
+  recordAttempt,
+  reportRecorded,
+  type AttemptContext,
+  type RecordedAttempt,
+} from './call-journal.js';
+import { loadCallSetup, type CampaignCallSetup } from './campaign-settings.js';
+import {
+  acquireLease,
+  LEASE_RENEW_MS,
+  releaseLease,
+  renewLease,
+  waitForSlot,
+  type TrunkLimits,
+} from './trunk-limits.js';
+
+export interface CallDeps {
+  readonly pool: Pool;
+  readonly storage: Storage;
+  readonly engine: Pick<TelephonyEngine, 'dial'>;
+  readonly secrets: SecretBox;
+  readonly buckets: { readonly audio: string; readonly recordings: string };
+  readonly logger?: Logger;
+}
+
+/** The report of an attempt another run took over: nothing was dialled or written. */
+const superseded = (attempt: ClaimedAttempt): AttemptReport => ({
+  attemptId: attempt.attemptId,
+  outcome: 'superseded',
+  retryAt: null,
+});
+
+/** The object key of an attempt's recording in the recordings bucket. */
+export const recordingKey = (campaignId: string, attempt: ClaimedAttempt): string =>
+  `campaigns/${campaignId}/${attempt.campaignContactId}-${attempt.attempt}.wav`;
+
+export function createPlaceCall(deps: CallDeps) {
+  const audio = new AudioCache(deps.storage, deps.buckets.audio);
+  return async function placeCall(input: { campaignId: string; attempt: ClaimedAttempt }): Promise<AttemptReport> {
+    const ctx = Context.current();
+    ctx.heartbeat();
+    const beat = setInterval(() => ctx.heartbeat(), 1000);
+    try {
+      return await runAttempt(deps, audio, ctx, input.campaignId, input.attempt);
+    } finally {
+      clearInterval(beat);
+    }
+  };
+}
+
+async function runAttempt(
+  deps: CallDeps,
+  audio: AudioCache,
+  ctx: Context,
+  campaignId: string,
+  attempt: ClaimedAttempt,
+): Promise<AttemptReport> {
+  const { pool } = deps;
+  const recorded = await findAttempt(pool, attempt.attemptId);
+  if (recorded && !recorded.inProgress) return reportRecorded(pool, attempt, recorded.outcome);
+  const setup = await loadCallSetup(pool, deps.secrets, campaignId);
+  const journal: AttemptContext = {
+    campaignId,
+    ownerId: setup.ownerId,
+    trunkId: setup.trunk.id,
+    attempt,
+    policy: setup.policy,
+  };
+  if (recorded) return finishLostAnswer(pool, journal, recorded);
+  if (!(await renewClaim(pool, attempt))) return superseded(attempt);
+  const samples = await audio.get(setup.audioId, setup.audioKey);
+  const limits: TrunkLimits = {
+    trunkId: setup.trunk.id,
+    maxConcurrentCalls: setup.trunkLimits.maxConcurrentCalls,
+    callsPerSecond: Math.min(setup.trunkLimits.maxCallsPerSecond, setup.callsPerSecond),
+  };
+  const sleep = (ms: number) => ctx.sleep(ms);
+  try {
+    await acquireLease(pool, limits, attempt.attemptId, sleep);
+  } catch (err) {
+    if (!ctx.cancellationSignal.aborted) throw err;
+    return finish(deps, ctx, journal, callNotPlaced('cancelled', 'cancelled before the call was placed'));
+  }
+  // The lease is held until the journal row is written: a second execution of this attempt
+  // either finds the lease (and backs off) or, after it, the row (and returns it).
+  const renew = setInterval(() => {
+    Promise.all([renewLease(pool, limits.trunkId, attempt.attemptId), renewClaim(pool, attempt)]).catch((err) =>
+      deps.logger?.warn({ err, attemptId: attempt.attemptId }, 'could not renew the trunk lease'),
+    );
+  }, LEASE_RENEW_MS);
+  try {
+    const again = await findAttempt(pool, attempt.attemptId);
+    if (again && !again.inProgress) return await reportRecorded(pool, attempt, again.outcome);
+    if (again) return await finishLostAnswer(pool, journal, again);
+    const result = await dial(deps, ctx, setup, journal, samples, () => waitForSlot(pool, limits, sleep));
+    return await finish(deps, ctx, journal, result, setup.recordingsPrivate);
+  } finally {
+    clearInterval(renew);
+    await releaseLease(pool, limits.trunkId, attempt.attemptId);
+  }
+}
+
+/** Answered on a worker that died before the call ended: never call an answered contact again. */
+async function finishLostAnswer(pool: Pool, journal: AttemptContext, recorded: RecordedAttempt) {
+  const times = { invite: recorded.inviteAt, answer: recorded.answerAt ?? recorded.inviteAt, end: new Date() };
+  const result = callNotPlaced('answered', 'worker lost during the call', times);
+  const report = await recordAttempt(pool, journal, { result, recordingKey: null, recordingPrivate: false });
+  return report ?? superseded(journal.attempt);
+}
+
+/** Uploads the recording and journals the attempt; rethrows a cancellation once journalled. */
+async function finish(
+  deps: CallDeps,
+  ctx: Context,
+  journal: AttemptContext,
+  result: CallResult,
+  recordingPrivate = false,
+): Promise<AttemptReport> {
+  const campaignCancel = ctx.cancellationDetails?.cancelRequested === true;
+  if (ctx.cancellationSignal.aborted && !campaignCancel && result.outcome !== 'answered') {
+    // Shutdown or lost heartbeat: the attempt did not happen; Temporal retries it.
+    throw new CancelledFailure(String(ctx.cancellationSignal.reason ?? 'cancelled'));
+  }
+  let key: string | null = null;
+  if (result.recording) {
+    key = recordingKey(journal.campaignId, journal.attempt);
+    await deps.storage.putObject(deps.buckets.recordings, key, result.recording, result.recording.length, {
+      'Content-Type': 'audio/wav',
+    });
+  }
+  const entry = { result, recordingKey: key, recordingPrivate };
+  const report = await recordAttempt(deps.pool, journal, entry, campaignCancel ? 'cancelled' : undefined);
+  deps.logger
+    ?.child({ campaignId: journal.campaignId, attemptId: journal.attempt.attemptId })
+    .debug({ outcome: result.outcome, sipCode: result.sipCode, retryAt: report?.retryAt }, 'call attempt recorded');
+  if (campaignCancel) throw new CancelledFailure('CANCELLED');
+  return report ?? superseded(journal.attempt);
+}
+
+/**
+ * Fences the attempt and shows it alive: true while the contact is still claimed for exactly
+ * this attempt (a claim that looked abandoned and was taken over has a higher attempt number).
+ */
+async function renewClaim(pool: Pool, attempt: ClaimedAttempt): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `UPDATE campaign_contact SET claimed_at = now() WHERE id = $1 AND state = 'in_flight' AND attempts = $2`,
+    [attempt.campaignContactId, attempt.attempt],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** Waits for the trunk's start slot and dials; a cancel while waiting places no call. */
+async function dial(
+  deps: CallDeps,
+  ctx: Context,
+  setup: CampaignCallSetup,
+  journal: AttemptContext,
+  samples: Int16Array,
+  waitForSlot: () => Promise<void>,
+): Promise<CallResult> {
+  try {
+    await waitForSlot();
+  } catch (err) {
+    if (!ctx.cancellationSignal.aborted) throw err;
+    return callNotPlaced('cancelled', 'cancelled before the call was placed');
+  }
+  const invite = new Date();
+  let answerWrite: Promise<void> | undefined;
+  const result = await deps.engine.dial(
+    {
+      trunk: setup.trunk,
+      destination: journal.attempt.phone,
+      audio: samples,
+      ringTimeoutMs: setup.ringTimeoutMs,
+      maxCallMs: setup.maxCallMs,
+      record: setup.record,
+      ...(setup.callerId ? { callerId: setup.callerId } : {}),
+      onEvent: (event) => {
+        if (event.type !== 'answered') return;
+        answerWrite = recordAnswer(deps.pool, journal, invite, event.at);
+        answerWrite.catch(() => undefined); // awaited (and thrown) once the call has ended
+      },
+    },
+    ctx.cancellationSignal,
+  );
+  await answerWrite;
+  return result;
+}

@@ -1,0 +1,486 @@
+/**
+ * Campaigns end to end: the stack's real worker process runs `runCampaign` and its
+ * PostgreSQL activities, and dials sipp through the telephony engine. The trunk, the audio
+ * and the contact list are made through the API; the campaign row with SQL (test/support/
+ * campaigns.ts). sipp routes by the number's last digit (test/sipp/uas-route-by-number.xml):
+ * 1 busy, 2 rings until cancelled, anything else answers.
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { headerValues, type SippInstance, type SippMessage } from '../../scripts/services/sipp';
+import { encodeWav } from '../../telephony/media/wav';
+import { createCampaignActivities } from '../../activities/campaign.activities';
+import { cancelCampaign, pauseCampaign, resumeCampaign, type runCampaign } from '../../workflows/campaign.workflow';
+import type { ClaimedAttempt, ClaimResult } from '../../workflows/campaign-types';
+import { call, createUser, login } from '../support/api';
+import { minioClient } from '../support/audio';
+import { closeTemporalClient, createCampaign, startCampaign, type CampaignSpec } from '../support/campaign-runs';
+import { uploadContacts } from '../support/contact-lists';
+import { startExtraWorker, type ExtraWorker } from '../support/extra-worker';
+import { expectSippExit, sippGateways } from '../support/sipp-gateways';
+import { readStack } from '../support/stack';
+import { activityDeps } from '../support/temporal';
+
+jest.setTimeout(120_000);
+
+const gateway = sippGateways({ transport: 'udp', ringMs: 200 });
+let db: Pool;
+let owner: { id: string; token: string };
+
+beforeAll(async () => {
+  db = new Pool({ connectionString: readStack().databaseUrl, max: 3 });
+  const user = await createUser();
+  owner = { id: user.id, token: (await login(user.username, user.password)).access_token };
+});
+
+afterAll(async () => {
+  await closeTemporalClient();
+  await db?.end();
+});
+
+async function post(path: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await call('POST', path, { token: owner.token, body });
+  if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+async function trunk(sipp: SippInstance, limits: { maxConcurrentCalls: number; maxCallsPerSecond: number }) {
+  const body = await post('/api/v1/trunks', {
+    name: `campaign-gw-${sipp.port}-${Date.now()}`,
+    host: '127.0.0.1',
+    port: sipp.port,
+    callerIdNumber: '+4930000000',
+    ...limits,
+  });
+  return body.id as string;
+}
+
+/** A message of `seconds` of a 440 Hz tone, uploaded through the API. */
+async function audio(seconds: number): Promise<string> {
+  const pcm = new Int16Array(8000 * seconds).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
+  const form = new FormData();
+  form.append('file', new Blob([encodeWav(pcm, 8000)]), 'message.wav');
+  form.append('name', `message ${seconds}s`);
+  const res = await fetch(`${readStack().apiUrl}/api/v1/audio`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${owner.token}` },
+    body: form,
+  });
+  if (res.status !== 201) throw new Error(`audio upload: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+async function contactList(phones: readonly string[]): Promise<string> {
+  const res = await uploadContacts(owner.token, `phone\n${phones.join('\n')}\n`, { name: `list ${Date.now()}` });
+  if (res.status !== 201) throw new Error(`contacts: ${res.status} ${await res.text()}`);
+  const report = (await res.json()) as { id: string; imported: number };
+  expect(report.imported).toBe(phones.length);
+  return report.id;
+}
+
+/** Berlin numbers whose last digit tells sipp what to do. */
+const numbers = (digits: readonly string[]): string[] =>
+  digits.map((d, i) => `+49301234${String(i).padStart(2, '0')}${d}`);
+
+interface JournalRow {
+  phone_e164: string;
+  attempt: number;
+  attempt_id: string;
+  outcome: string;
+  sip_code: number | null;
+  invite_at: Date;
+  answer_at: Date | null;
+  end_at: Date;
+  hung_up_by: string | null;
+  end_reason: string;
+  recording_key: string | null;
+  campaign_id: string;
+}
+
+async function journal(campaignIds: readonly string[]): Promise<JournalRow[]> {
+  const { rows } = await db.query<JournalRow>(
+    'SELECT * FROM call_record WHERE campaign_id = ANY($1) ORDER BY phone_e164, attempt',
+    [campaignIds],
+  );
+  return rows;
+}
+
+async function contacts(campaignId: string) {
+  const { rows } = await db.query<{
+    phone_e164: string;
+    state: string;
+    attempts: number;
+    final_outcome: string | null;
+  }>('SELECT phone_e164, state, attempts, final_outcome FROM campaign_contact WHERE campaign_id = $1 ORDER BY line', [
+    campaignId,
+  ]);
+  return rows;
+}
+
+const countOf = (sipp: SippInstance, direction: 'sent' | 'received', start: string): number =>
+  sipp.messages().filter((m) => m.direction === direction && m.startLine.startsWith(start)).length;
+
+/** The most calls live at one instant, from the journal's start and end times. */
+function peakConcurrency(rows: readonly JournalRow[]): number {
+  const edges = rows.flatMap((r) => [
+    [r.invite_at.getTime(), 1],
+    [r.end_at.getTime(), -1],
+  ]);
+  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let live = 0;
+  let peak = 0;
+  for (const [, delta] of edges) peak = Math.max(peak, (live += delta));
+  return peak;
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The workflow's result; after `timeoutMs` fails with the journal, the contacts and sipp's logs. */
+async function finished(
+  handle: WorkflowHandle<typeof runCampaign>,
+  campaignId: string,
+  sipp: SippInstance,
+  timeoutMs = 60_000,
+) {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+  const result = await Promise.race([handle.result() as Promise<unknown>, timeout]);
+  clearTimeout(timer);
+  if (result !== 'timeout') return result;
+  const rows = (await journal([campaignId])).map((r) => `${r.attempt_id} ${r.phone_e164} ${r.outcome} ${r.end_reason}`);
+  const state = (await contacts(campaignId)).map((c) => `${c.phone_e164} ${c.state} ${c.attempts} ${c.final_outcome}`);
+  const pending = ((await handle.describe()).raw.pendingActivities ?? []).map(
+    (a) => `${a.activityType?.name} attempt ${a.attempt}: ${a.lastFailure?.message}`,
+  );
+  const { logsDir } = readStack();
+  const worker = readdirSync(logsDir)
+    .filter((f) => f.includes('worker'))
+    .map((f) => `--- ${f}\n${readFileSync(join(logsDir, f), 'utf8').slice(-4000)}`)
+    .join('\n');
+  throw new Error(
+    `campaign not finished\n${rows.join('\n')}\n--\n${state.join('\n')}\n${pending.join('\n')}\n${sipp.diagnostics()}\n${worker}`,
+  );
+}
+
+async function setUp(
+  scenarioCalls: number,
+  phones: readonly string[],
+  spec: Partial<CampaignSpec>,
+  options: { audioSeconds?: number; trunk?: { maxConcurrentCalls: number; maxCallsPerSecond: number } } = {},
+) {
+  const sipp = await gateway({ scenario: 'uas-route-by-number', calls: scenarioCalls, timeoutMs: 90_000 });
+  const [trunkId, audioId, contactListId] = await Promise.all([
+    trunk(sipp, options.trunk ?? { maxConcurrentCalls: 10, maxCallsPerSecond: 20 }),
+    audio(options.audioSeconds ?? 1),
+    contactList(phones),
+  ]);
+  return { sipp, base: { ownerId: owner.id, trunkId, audioId, contactListId, ...spec } };
+}
+
+test('20 numbers, mixed outcomes: retries per policy, completion, journal and recordings exactly right', async () => {
+  // 10 answer, 5 busy, 5 never answer; busy and no answer are retried once, 1 s later.
+  const digits = Array.from({ length: 20 }, (_, i) => ['0', '1', '2', '5'][i % 4]);
+  const phones = numbers(digits);
+  const expectedCalls = 10 + 5 * 2 + 5 * 2;
+  const { sipp, base } = await setUp(expectedCalls, phones, {});
+  const campaign = await createCampaign(db, {
+    ...base,
+    maxConcurrentCalls: 5,
+    maxAttempts: 2,
+    retryDelaySeconds: 1,
+    ringTimeoutSeconds: 2,
+    recordingsPrivate: true,
+    callerIdNumber: '+4930999999',
+  });
+  const handle = await startCampaign(campaign);
+  expect(await finished(handle, campaign.id, sipp)).toEqual({
+    status: 'completed',
+    callsStarted: expectedCalls,
+    runs: 1,
+  });
+  await expectSippExit(sipp, 0); // exactly `expectedCalls` calls, each as the scenario says
+  const invites = sipp.messages().filter((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '));
+  // The campaign's caller ID, not the trunk's (+4930000000), on every call.
+  expect(new Set(invites.map((m) => /<sip:([^@]+)@/.exec(headerValues(m, 'From')[0])?.[1]))).toEqual(
+    new Set(['+4930999999']),
+  );
+
+  const expected = (d: string) => (d === '1' ? 'busy' : d === '2' ? 'no_answer' : 'answered');
+  const rows = await journal([campaign.id]);
+  expect(rows).toHaveLength(expectedCalls);
+  expect(new Set(rows.map((r) => r.attempt_id)).size).toBe(expectedCalls);
+  for (const [i, phone] of phones.entries()) {
+    const mine = rows.filter((r) => r.phone_e164 === phone);
+    const outcome = expected(digits[i]);
+    expect(mine.map((r) => [r.attempt, r.outcome])).toEqual(
+      outcome === 'answered'
+        ? [[1, 'answered']]
+        : [
+            [1, outcome],
+            [2, outcome],
+          ],
+    );
+    if (mine.length === 2) {
+      expect(mine[1].invite_at.getTime()).toBeGreaterThanOrEqual(mine[0].end_at.getTime() + 1000 - 5);
+    }
+    for (const r of mine) {
+      expect(r.sip_code).toBe({ answered: 200, busy: 486, no_answer: 487 }[outcome]);
+      expect(r.recording_key !== null).toBe(outcome === 'answered');
+    }
+  }
+
+  const state = await contacts(campaign.id);
+  expect(state.map((c) => [c.phone_e164, c.state, c.attempts, c.final_outcome])).toEqual(
+    phones.map((p, i) => [p, 'done', expected(digits[i]) === 'answered' ? 1 : 2, expected(digits[i])]),
+  );
+  expect(state.reduce((n, c) => n + c.attempts, 0)).toBe(rows.length);
+
+  const { rows: campaignRows } = await db.query<{ status: string; started_at: Date; finished_at: Date }>(
+    'SELECT status, started_at, finished_at FROM campaign WHERE id = $1',
+    [campaign.id],
+  );
+  expect(campaignRows[0].status).toBe('completed');
+  expect(campaignRows[0].finished_at.getTime()).toBeGreaterThan(campaignRows[0].started_at.getTime());
+
+  const minio = minioClient();
+  const bucket = readStack().env.MINIO_BUCKET_RECORDINGS ?? 'voicecast-recordings';
+  const { rows: recorded } = await db.query<{ recording_key: string; recording_private: boolean }>(
+    'SELECT recording_key, recording_private FROM call_record WHERE campaign_id = $1 AND recording_key IS NOT NULL',
+    [campaign.id],
+  );
+  expect(recorded).toHaveLength(10);
+  for (const r of recorded) {
+    expect(r.recording_private).toBe(true);
+    const stat = await minio.statObject(bucket, r.recording_key);
+    expect(stat.size).toBeGreaterThan(44 + 8000); // more than half a second of what sipp played
+  }
+});
+
+test('cancel during live calls: answered calls get BYE, ringing ones CANCEL, the rest is cancelled', async () => {
+  const digits = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? '0' : '2'));
+  const phones = numbers(digits);
+  const { sipp, base } = await setUp(4, phones, {}, { audioSeconds: 20 });
+  const campaign = await createCampaign(db, {
+    ...base,
+    maxConcurrentCalls: 4,
+    maxAttempts: 3,
+    ringTimeoutSeconds: 60,
+    maxCallSeconds: 60,
+  });
+  const handle = await startCampaign(campaign);
+  await waitFor('4 live calls, 2 of them answered', async () => {
+    const { rows } = await db.query('SELECT 1 FROM call_record WHERE campaign_id = $1', [campaign.id]);
+    return countOf(sipp, 'sent', 'SIP/2.0 180') >= 4 && rows.length >= 2;
+  });
+  await handle.signal(cancelCampaign);
+  expect(await handle.result()).toEqual({ status: 'cancelled', callsStarted: 4, runs: 1 });
+  await expectSippExit(sipp, 0);
+  expect(countOf(sipp, 'received', 'INVITE ')).toBe(4);
+
+  const rows = await journal([campaign.id]);
+  const answered = rows.filter((r) => r.answer_at !== null);
+  const unanswered = rows.filter((r) => r.answer_at === null);
+  expect(rows).toHaveLength(4);
+  expect(answered.map((r) => [r.outcome, r.hung_up_by])).toEqual([
+    ['answered', 'us'],
+    ['answered', 'us'],
+  ]);
+  expect(unanswered.map((r) => r.outcome)).toEqual(['cancelled', 'cancelled']);
+  expect(countOf(sipp, 'received', 'BYE ')).toBe(answered.length);
+  expect(countOf(sipp, 'received', 'CANCEL ')).toBe(unanswered.length);
+
+  const state = await contacts(campaign.id);
+  const answeredPhones = new Set(answered.map((r) => r.phone_e164));
+  for (const c of state) {
+    expect([c.state, c.final_outcome]).toEqual(
+      answeredPhones.has(c.phone_e164) ? ['done', 'answered'] : ['cancelled', 'cancelled'],
+    );
+  }
+  expect(state.reduce((n, c) => n + c.attempts, 0)).toBe(4);
+  const { rows: status } = await db.query('SELECT status FROM campaign WHERE id = $1', [campaign.id]);
+  expect(status[0]).toEqual({ status: 'cancelled' });
+});
+
+test('pause lets the calls in flight finish and places no new one until resume', async () => {
+  const phones = numbers(Array.from({ length: 10 }, () => '0'));
+  const { sipp, base } = await setUp(10, phones, {});
+  const campaign = await createCampaign(db, { ...base, maxConcurrentCalls: 2 });
+  const handle = await startCampaign(campaign);
+  const count = async (sql: string) => Number((await db.query<{ n: string }>(sql, [campaign.id])).rows[0].n);
+  const finishedCalls = () =>
+    count(`SELECT count(*) AS n FROM call_record WHERE campaign_id = $1 AND end_reason <> 'call in progress'`);
+  const inFlight = () =>
+    count(`SELECT count(*) AS n FROM campaign_contact WHERE campaign_id = $1 AND state = 'in_flight'`);
+  await waitFor('2 calls finished', async () => (await finishedCalls()) >= 2);
+  await handle.signal(pauseCampaign);
+  await waitFor('paused with nothing in flight', async () => {
+    const { rows } = await db.query<{ status: string }>('SELECT status FROM campaign WHERE id = $1', [campaign.id]);
+    return rows[0].status === 'paused' && (await inFlight()) === 0;
+  });
+  const calls = await finishedCalls();
+  const invites = countOf(sipp, 'received', 'INVITE ');
+  expect(calls).toBeLessThan(10);
+  await new Promise((r) => setTimeout(r, 2000));
+  expect([await finishedCalls(), countOf(sipp, 'received', 'INVITE '), await inFlight()]).toEqual([calls, invites, 0]);
+  await handle.signal(resumeCampaign);
+  expect(await finished(handle, campaign.id, sipp)).toEqual({ status: 'completed', callsStarted: 10, runs: 1 });
+  await expectSippExit(sipp, 0);
+  expect((await journal([campaign.id])).map((r) => r.outcome)).toEqual(Array.from({ length: 10 }, () => 'answered'));
+});
+
+test("two campaigns on one trunk hold the trunk's concurrency and calls-per-second limits together", async () => {
+  const phonesA = numbers(Array.from({ length: 6 }, () => '0'));
+  const phonesB = numbers(Array.from({ length: 6 }, () => '5'));
+  const { sipp, base } = await setUp(
+    12,
+    [...phonesA, ...phonesB],
+    {},
+    {
+      trunk: { maxConcurrentCalls: 2, maxCallsPerSecond: 4 },
+    },
+  );
+  const listB = await contactList(phonesB);
+  const listA = await contactList(phonesA);
+  const a = await createCampaign(db, { ...base, contactListId: listA, maxConcurrentCalls: 3 });
+  const b = await createCampaign(db, { ...base, contactListId: listB, maxConcurrentCalls: 3 });
+  const results = await Promise.all([startCampaign(a), startCampaign(b)].map(async (h) => (await h).result()));
+  expect(results.map((r) => r.status)).toEqual(['completed', 'completed']);
+  await expectSippExit(sipp, 0);
+
+  const rows = await journal([a.id, b.id]);
+  expect(rows).toHaveLength(12);
+  expect(rows.every((r) => r.outcome === 'answered')).toBe(true);
+  // At most 2 calls at any instant, across both campaigns (and 2 were reached).
+  expect(peakConcurrency(rows)).toBe(2);
+  // 4 calls per second: starts at least 250 ms apart (a few ms for the worker's clock reading).
+  const starts = rows.map((r) => r.invite_at.getTime()).sort((x, y) => x - y);
+  const gaps = starts.slice(1).map((t, i) => t - starts[i]);
+  expect(Math.min(...gaps)).toBeGreaterThanOrEqual(240);
+});
+
+test('placeCall run twice at once and once more with the same attempt: one call, one journal row, one result', async () => {
+  const { sipp, base } = await setUp(1, numbers(['0']), {});
+  const campaign = await createCampaign(db, { ...base, maxAttempts: 1 });
+  const { deps, close } = activityDeps();
+  try {
+    const activities = createCampaignActivities(deps);
+    // Each run gets its own activity context, as two executions on two workers would.
+    const claim: ClaimResult = await new MockActivityEnvironment().run(
+      (input: { campaignId: string; limit: number }) => activities.claimDueAttempts(input),
+      { campaignId: campaign.id, limit: 5 },
+    );
+    expect(claim.attempts).toHaveLength(1);
+    const attempt = claim.attempts[0];
+    const place = () =>
+      new MockActivityEnvironment().run(
+        (input: { campaignId: string; attempt: ClaimedAttempt }) => activities.placeCall(input),
+        { campaignId: campaign.id, attempt },
+      );
+    const [one, two] = await Promise.allSettled([place(), place()]);
+    const report = { attemptId: attempt.attemptId, outcome: 'answered', retryAt: null };
+    // One placed the call; the other found the attempt's lease held and backed off (Temporal
+    // retries it), or came after the journal row and returned it.
+    const fulfilled = [one, two].filter((r) => r.status === 'fulfilled').map((r) => r.value);
+    const rejected = [one, two].filter((r) => r.status === 'rejected').map((r) => (r.reason as Error).name);
+    expect(fulfilled.length).toBeGreaterThanOrEqual(1);
+    for (const value of fulfilled) expect(value).toEqual(report);
+    expect(rejected.every((name) => name === 'AttemptBusyError')).toBe(true);
+    expect(await place()).toEqual(report);
+    await expectSippExit(sipp, 0);
+    expect(countOf(sipp, 'received', 'INVITE ')).toBe(1);
+    expect((await journal([campaign.id])).map((r) => r.attempt_id)).toEqual([attempt.attemptId]);
+    const again = await new MockActivityEnvironment().run(
+      (input: { campaignId: string; limit: number }) => activities.claimDueAttempts(input),
+      { campaignId: campaign.id, limit: 5 },
+    );
+    expect(again).toEqual({ attempts: [], nextDueAt: null, open: 0 });
+  } finally {
+    await close();
+  }
+});
+
+describe('with workers of its own', () => {
+  const workers: ExtraWorker[] = [];
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((w) => w.app.stop()));
+  });
+
+  test('SIGKILL of the worker mid-campaign, then a new one: nothing lost, no answered contact called twice', async () => {
+    // 8 answer (3 s message), 4 busy (retried once).
+    const digits = Array.from({ length: 12 }, (_, i) => (i % 3 === 2 ? '1' : '0'));
+    const phones = numbers(digits);
+    const { sipp, base } = await setUp(1000, phones, {}, { audioSeconds: 3 });
+    const campaign = await createCampaign(db, { ...base, maxConcurrentCalls: 4, maxAttempts: 2 });
+    const taskQueue = `campaign-kill-${campaign.id}`;
+    workers.push(await startExtraWorker(taskQueue));
+    const handle = await startCampaign(campaign, taskQueue);
+    await waitFor('an answered call finished and another one live', async () => {
+      const { rows } = await db.query<{ end_reason: string }>(
+        `SELECT end_reason FROM call_record WHERE campaign_id = $1 AND outcome = 'answered'`,
+        [campaign.id],
+      );
+      return rows.some((r) => r.end_reason === 'call in progress') && rows.length >= 2;
+    });
+    workers[0].kill();
+    // What the dead worker had journalled as answered (finished, or live when it died).
+    const answeredBefore = new Set((await journal([campaign.id])).filter((r) => r.answer_at).map((r) => r.phone_e164));
+    workers.push(await startExtraWorker(taskQueue));
+    expect(await finished(handle, campaign.id, sipp, 90_000)).toMatchObject({ status: 'completed' });
+
+    const rows = await journal([campaign.id]);
+    const state = await contacts(campaign.id);
+    expect(state.every((c) => c.state === 'done')).toBe(true);
+    expect(state.reduce((n, c) => n + c.attempts, 0)).toBe(rows.length);
+    const messages = sipp.messages();
+    const callId = (m: SippMessage) => headerValues(m, 'Call-ID')[0];
+    const received = messages.filter((m) => m.direction === 'received');
+    // An ACK to a 200 goes to the gateway's Contact, not to the number: match it by Call-ID.
+    const acks = new Set(received.filter((m) => m.startLine.startsWith('ACK ')).map(callId));
+    for (const [i, phone] of phones.entries()) {
+      const mine = rows.filter((r) => r.phone_e164 === phone).map((r) => r.outcome);
+      if (digits[i] !== '0') {
+        expect([phone, mine]).toEqual([phone, ['busy', 'busy']]);
+        continue;
+      }
+      expect([phone, mine]).toEqual([phone, ['answered']]);
+      const calls = new Set(received.filter((m) => m.startLine.startsWith(`INVITE sip:${phone}@`)).map(callId));
+      // Never called again once the journal knew of the answer. A call the worker died in
+      // before the answer reached it (no ACK from us) is placed again: that answer was never ours.
+      if (answeredBefore.has(phone)) expect([phone, calls.size]).toEqual([phone, 1]);
+      expect([phone, [...calls].filter((id) => acks.has(id)).length]).toEqual([phone, 1]);
+    }
+    // The call cut by the kill is journalled as answered, its end marked as lost with the worker.
+    expect(rows.filter((r) => r.end_reason === 'worker lost during the call').length).toBeGreaterThanOrEqual(1);
+  });
+
+  test("two workers share one campaign and still hold the trunk's concurrency limit together", async () => {
+    const phones = numbers(Array.from({ length: 12 }, () => '0'));
+    const { sipp, base } = await setUp(12, phones, {}, { trunk: { maxConcurrentCalls: 3, maxCallsPerSecond: 50 } });
+    const campaign = await createCampaign(db, { ...base, maxConcurrentCalls: 6 });
+    const taskQueue = `campaign-shared-${campaign.id}`;
+    workers.push(...(await Promise.all([startExtraWorker(taskQueue), startExtraWorker(taskQueue)])));
+    const handle = await startCampaign(campaign, taskQueue);
+    expect(await finished(handle, campaign.id, sipp)).toMatchObject({ status: 'completed', callsStarted: 12 });
+    await expectSippExit(sipp, 0);
+    const rows = await journal([campaign.id]);
+    expect(rows.map((r) => r.outcome)).toEqual(Array.from({ length: 12 }, () => 'answered'));
+    expect(peakConcurrency(rows)).toBe(3);
+    // Both workers placed calls: the INVITEs came from two SIP ports (one per worker's user agent).
+    const sources = new Set(
+      sipp
+        .messages()
+        .filter((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '))
+        .map((m) => headerValues(m, 'Via')[0]?.split(';')[0]),
+    );
+    expect(sources.size).toBe(2);
+  });
+});
