@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     bindAddress: config.telephony.bindAddress,
     ...(config.telephony.publicAddress ? { publicAddress: config.telephony.publicAddress } : {}),
     rtpPorts: config.telephony.rtpPorts,
+    pacerSpinMs: config.telephony.pacerSpinMs,
     logger: logger.child({ component: 'telephony' }),
   });
 

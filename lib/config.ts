@@ -80,6 +80,7 @@ const schema = z.object({
   SIP_PUBLIC_ADDRESS: z.string().min(1).optional(),
   RTP_PORT_MIN: port.default(20000),
   RTP_PORT_MAX: port.default(21999),
+  RTP_PACER_SPIN_MS: z.coerce.number().min(0).max(5).default(1.5),
   TRUNK_TEST_TIMEOUT_SECONDS: seconds.max(60).default(5),
 
   UPLOAD_DIR: z.string().min(1).optional(),
@@ -165,6 +166,8 @@ export interface Config {
     readonly bindAddress: string;
     readonly publicAddress: string | undefined;
     readonly rtpPorts: { readonly min: number; readonly max: number };
+    /** The worker's RTP pacer busy-waits this long before each 20 ms tick (0 = off). */
+    readonly pacerSpinMs: number;
     readonly trunkTestTimeoutSeconds: number;
   };
   readonly uploads: {
@@ -263,6 +266,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       bindAddress: env.SIP_BIND_ADDRESS,
       publicAddress: env.SIP_PUBLIC_ADDRESS,
       rtpPorts: { min: env.RTP_PORT_MIN, max: env.RTP_PORT_MAX },
+      pacerSpinMs: env.RTP_PACER_SPIN_MS,
       trunkTestTimeoutSeconds: env.TRUNK_TEST_TIMEOUT_SECONDS,
     },
     uploads: { dir: env.UPLOAD_DIR ?? join(tmpdir(), 'voicecast-uploads'), maxBytes: env.UPLOAD_MAX_BYTES },
