@@ -53,14 +53,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
             end: new Date(),
           })
         : callNotPlaced('failed', `call activity failed: ${reason}`);
-      const journal = {
-        campaignId,
-        ownerId: settings.ownerId,
-        trunkId: settings.trunkId,
-        attempt,
-        policy: settings.policy,
-      };
-      const report = await recordAttempt(pool, journal, { result, recordingKey: null, recordingPrivate: false });
+      const report = await recordUnplaced(pool, campaignId, settings, attempt, result);
       return report ?? { attemptId: attempt.attemptId, outcome: 'superseded', retryAt: null };
     },
 
@@ -158,13 +151,24 @@ async function releaseStaleClaims(pool: Pool, campaignId: string): Promise<void>
       attempt: row.attempts,
     };
     const result = callNotPlaced('failed', 'attempt lost: its claim went stale without a result');
-    const journal = {
-      campaignId,
-      ownerId: settings.ownerId,
-      trunkId: settings.trunkId,
-      attempt,
-      policy: settings.policy,
-    };
-    await recordAttempt(pool, journal, { result, recordingKey: null, recordingPrivate: false });
+    await recordUnplaced(pool, campaignId, settings, attempt, result);
   }
+}
+
+/** Journals an attempt whose call was not (or no longer) ours to finish: no recording, the contact moved on per policy. */
+function recordUnplaced(
+  pool: Pool,
+  campaignId: string,
+  settings: Awaited<ReturnType<typeof loadCampaignSettings>>,
+  attempt: ClaimedAttempt,
+  result: ReturnType<typeof callNotPlaced>,
+): Promise<AttemptReport | undefined> {
+  const journal = {
+    campaignId,
+    ownerId: settings.ownerId,
+    trunkId: settings.trunkId,
+    attempt,
+    policy: settings.policy,
+  };
+  return recordAttempt(pool, journal, { result, recordingKey: null, recordingPrivate: false });
 }
