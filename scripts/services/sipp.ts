@@ -151,8 +151,11 @@ async function launch(
   if (!existsSync(scenarioFile)) throw new Error(`no sipp scenario ${scenarioFile}`);
   if (!existsSync(SIPP)) throw new Error(`${SIPP} not found: run scripts/test-tools.sh (Debian package sip-tester)`);
   const port = options.transport === 'udp' ? await freeUdpPort(LOOPBACK) : await freePort(LOOPBACK);
-  const mediaPort = await freeRtpPort();
-  const controlPort = await freeUdpPort('0.0.0.0');
+  // Each probe frees its port again, so the kernel may hand the same one out twice: sipp
+  // then fails to bind its control socket. Keep the three (and the media pair) distinct.
+  const taken = new Set([port]);
+  const mediaPort = await distinct(freeRtpPort, taken, 2);
+  const controlPort = await distinct(() => freeUdpPort('0.0.0.0'), taken);
   if (role === 'uac') keys.rtp_port ??= String(rtpPort ?? mediaPort);
   const dir = mkdtempSync(join(tmpdir(), `voicecast-sipp-${role}-`));
   const [traceFile, errorFile, logFile, outFile] = ['messages.log', 'errors.log', 'scenario.log', 'sipp.out'].map((f) =>
@@ -273,6 +276,18 @@ async function freeUdpPort(host: string): Promise<number> {
   const port = await bindUdp(0, host);
   if (port === undefined) throw new Error(`cannot bind a UDP port on ${host}`);
   return port;
+}
+
+/** A port from `pick` not in `taken` (nor `taken` + up to `span`); adds it (and its span) to `taken`. */
+async function distinct(pick: () => Promise<number>, taken: Set<number>, span = 0): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await pick();
+    const range = Array.from({ length: span + 1 }, (_, i) => port + i);
+    if (range.some((p) => taken.has(p))) continue;
+    for (const p of range) taken.add(p);
+    return port;
+  }
+  throw new Error('no distinct free port for sipp');
 }
 
 /** A UDP port `p` with `p + 2` free as well (sipp binds both for audio and video RTP). */

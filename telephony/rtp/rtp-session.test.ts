@@ -70,15 +70,20 @@ describe('RtpSession between two sessions over real UDP', () => {
     expect(b.stats()).toMatchObject({ packetsSent: 0, packetsReceived: 50, packetsLost: 0 });
     expect(b.stats().jitterMs).toBeLessThan(20); // RFC 3550 estimate; a loaded machine shows a few ms
 
+    // Lossless path: exactly the µ-law-quantised tone. A pacer stall on a loaded machine
+    // (over 5 ticks) makes the sender jump its timestamp and the recording fill that gap
+    // with silent frames: those are taken out, the audio must be all there and in order.
     const recording = b.recording();
-    expect(recording.length).toBe(8000);
-    // Lossless path: exactly the µ-law-quantised tone.
-    expect(recording).toEqual(decodeUlaw(encodeUlaw(tone)));
-    const rms = Math.sqrt(recording.reduce((sum, x) => sum + x * x, 0) / recording.length);
+    const frames = Array.from({ length: recording.length / 160 }, (_, i) => recording.subarray(i * 160, (i + 1) * 160));
+    const audible = frames.filter((frame) => frame.some((x) => x !== 0));
+    expect(frames.length - audible.length).toBeLessThanOrEqual(10);
+    const heard = Int16Array.from(audible.flatMap((frame) => [...frame]));
+    expect(heard).toEqual(decodeUlaw(encodeUlaw(tone)));
+    const rms = Math.sqrt(heard.reduce((sum, x) => sum + x * x, 0) / heard.length);
     expect(rms).toBeGreaterThan(8000);
-    const at1k = goertzelPower(recording, 1000);
+    const at1k = goertzelPower(heard, 1000);
     for (const other of [500, 750, 1250, 1500, 2000, 3000])
-      expect(at1k).toBeGreaterThan(100 * goertzelPower(recording, other));
+      expect(at1k).toBeGreaterThan(100 * goertzelPower(heard, other));
   });
 });
 
