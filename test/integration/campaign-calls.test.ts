@@ -337,6 +337,43 @@ test('pause lets the calls in flight finish and places no new one until resume',
   expect((await journal([campaign.id])).map((r) => r.outcome)).toEqual(Array.from({ length: 10 }, () => 'answered'));
 });
 
+test('a closed calling window places no calls until it opens; the counters then agree with the journal exactly', async () => {
+  const phones = numbers(['0', '0', '1', '0']); // three answer, one is busy (not retried here)
+  const { sipp, base } = await setUp(4, phones, {});
+  // The window opens a few seconds from now (UTC, to the second) and stays open a minute.
+  const opensAt = new Date(Math.ceil((Date.now() + 4000) / 1000) * 1000);
+  const hhmmss = (d: Date) => d.toISOString().slice(11, 19);
+  const day = (['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const)[opensAt.getUTCDay()];
+  const campaign = await createCampaign(db, {
+    ...base,
+    maxAttempts: 1,
+    callingWindow: {
+      days: [day],
+      from: hhmmss(opensAt),
+      to: hhmmss(new Date(opensAt.getTime() + 60_000)),
+      timezone: 'UTC',
+    },
+  });
+  const handle = await startCampaign(campaign);
+  expect(await finished(handle, campaign.id, sipp)).toEqual({ status: 'completed', callsStarted: 4, runs: 1 });
+  await expectSippExit(sipp, 0);
+  const rows = await journal([campaign.id]);
+  expect(Math.min(...rows.map((r) => r.invite_at.getTime()))).toBeGreaterThanOrEqual(opensAt.getTime());
+  // Status and counters in the DB against the journal: one row per attempt, final outcomes equal.
+  const state = await contacts(campaign.id);
+  expect(state.every((c) => c.state === 'done')).toBe(true);
+  expect(state.reduce((sum, c) => sum + c.attempts, 0)).toBe(rows.length);
+  const byOutcome = (values: readonly (string | null)[]): Record<string, number> =>
+    Object.fromEntries([...new Set(values)].map((v) => [String(v), values.filter((x) => x === v).length]));
+  expect(byOutcome(state.map((c) => c.final_outcome))).toEqual(byOutcome(rows.map((r) => r.outcome)));
+  expect(byOutcome(rows.map((r) => r.outcome))).toEqual({ answered: 3, busy: 1 });
+  const { rows: status } = await db.query<{ status: string; finished_at: Date | null }>(
+    'SELECT status, finished_at FROM campaign WHERE id = $1',
+    [campaign.id],
+  );
+  expect(status[0]).toMatchObject({ status: 'completed', finished_at: expect.any(Date) });
+});
+
 test("two campaigns on one trunk hold the trunk's concurrency and calls-per-second limits together", async () => {
   const phonesA = numbers(Array.from({ length: 6 }, () => '0'));
   const phonesB = numbers(Array.from({ length: 6 }, () => '5'));
