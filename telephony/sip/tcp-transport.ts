@@ -48,6 +48,16 @@ export class TcpTransport extends SipTransportBase {
       });
       socket.once('connect', () => {
         clearTimeout(timer);
+        if (socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress) {
+          // TCP simultaneous open with ourselves: nothing listens on a local port in the
+          // ephemeral range and the kernel picked that very port as our source. We would
+          // be talking to ourselves (sip.js answers its own OPTIONS with 482 Loop Detected).
+          socket.destroy();
+          reject(
+            new Error(`connect ECONNREFUSED ${nextHop.host}:${nextHop.port} (the connection came back to itself)`),
+          );
+          return;
+        }
         socket.removeAllListeners('error');
         this.socket = socket;
         this.attach(socket);
