@@ -95,7 +95,9 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
     waitingForWindowUntil,
   }));
 
-  let status: CampaignStatus | undefined;
+  // The API wrote `running` when it started the campaign (and a new run carries the status
+  // on): writing it again here could land after a pause the API has already recorded.
+  let status: CampaignStatus | undefined = paused ? 'paused' : 'running';
   const setStatus = async (next: CampaignStatus) => {
     if (status === next) return;
     status = next;

@@ -56,8 +56,8 @@ export async function createCampaign(db: Pool, spec: CampaignSpec): Promise<Test
   await db.query(
     `INSERT INTO campaign (id, owner_id, name, status, trunk_id, audio_id, contact_list_id, max_concurrent_calls,
        calls_per_second, max_attempts, retry_delay_seconds, retry_on, ring_timeout_seconds, max_call_seconds,
-       calling_window, record, recordings_private, caller_id_number, created_at, updated_at)
-     VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now(), now())`,
+       calling_window, record, recordings_private, caller_id_number, created_at, updated_at, started_at)
+     VALUES ($1, $2, $3, 'running', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now(), now(), now())`,
     [
       id,
       s.ownerId,
