@@ -96,6 +96,8 @@ interface JournalRow {
   end_at: Date;
   hung_up_by: string | null;
   end_reason: string;
+  talk_ms: number | null;
+  rtp: { packetsSent: number } | null;
   recording_key: string | null;
   campaign_id: string;
 }
@@ -497,6 +499,77 @@ describe('with workers of its own', () => {
     }
     // The call cut by the kill is journalled as answered, its end marked as lost with the worker.
     expect(rows.filter((r) => r.end_reason === 'worker lost during the call').length).toBeGreaterThanOrEqual(1);
+  });
+
+  /** Starts a campaign of `phones` (all answer) on a worker of its own and waits until `live` calls are up. */
+  async function campaignOnOwnWorker(
+    phones: readonly string[],
+    audioSeconds: number,
+    graceSeconds: number,
+    live: number,
+  ) {
+    const { sipp, base } = await setUp(phones.length, phones, {}, { audioSeconds });
+    const campaign = await createCampaign(db, { ...base, maxConcurrentCalls: live });
+    const taskQueue = `campaign-drain-${campaign.id}`;
+    workers.push(await startExtraWorker(taskQueue, { SHUTDOWN_GRACE_SECONDS: String(graceSeconds) }));
+    const handle = await startCampaign(campaign, taskQueue);
+    await waitFor(`${live} calls live`, async () => {
+      const { rows } = await db.query(
+        `SELECT 1 FROM call_record WHERE campaign_id = $1 AND end_reason = 'call in progress'`,
+        [campaign.id],
+      );
+      return rows.length === live;
+    });
+    return { sipp, campaign, taskQueue, handle };
+  }
+
+  test('SIGTERM drains: the calls in flight play to the end, the worker exits 0, a new worker places the rest', async () => {
+    const phones = numbers(Array.from({ length: 6 }, () => '0'));
+    const { sipp, campaign, taskQueue, handle } = await campaignOnOwnWorker(phones, 3, 30, 3);
+    const live = (await journal([campaign.id])).filter((r) => r.end_reason === 'call in progress');
+    const sigterm = new Date();
+    const exit = await workers[0].terminate();
+    expect(exit).toMatchObject({ code: 0, signal: null });
+
+    const drained = (await journal([campaign.id])).filter((r) => r.invite_at < sigterm);
+    // Every call that was up at SIGTERM played its whole 3 s message (150 frames of 20 ms),
+    // ended by our BYE, before the exit.
+    expect(drained.map((r) => r.attempt_id).sort()).toEqual(live.map((r) => r.attempt_id).sort());
+    for (const row of drained) {
+      expect([row.phone_e164, row.outcome, row.hung_up_by]).toEqual([row.phone_e164, 'answered', 'us']);
+      expect([row.phone_e164, row.rtp?.packetsSent]).toEqual([row.phone_e164, 150]);
+      expect(row.end_at.getTime()).toBeLessThanOrEqual(exit.at.getTime());
+    }
+    // Nothing was placed while the worker drained: the rest waits for a worker that polls.
+    expect((await journal([campaign.id])).length).toBe(live.length);
+    workers.push(await startExtraWorker(taskQueue));
+    expect(await finished(handle, campaign.id, sipp)).toMatchObject({ status: 'completed', callsStarted: 6 });
+    await expectSippExit(sipp, 0); // exactly 6 calls: none placed twice
+    const rows = await journal([campaign.id]);
+    expect(rows.map((r) => [r.phone_e164, r.attempt, r.outcome])).toEqual(phones.map((p) => [p, 1, 'answered']));
+    expect(rows.filter((r) => r.invite_at >= exit.at)).toHaveLength(phones.length - live.length);
+  });
+
+  test('SIGTERM with calls longer than the grace: they are hung up when it runs out, journalled, never called again', async () => {
+    const phones = numbers(Array.from({ length: 4 }, () => '0'));
+    const { sipp, campaign, taskQueue, handle } = await campaignOnOwnWorker(phones, 10, 2, 2);
+    const sigterm = Date.now();
+    const exit = await workers[0].terminate();
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    // The grace (2 s), not the 10 s message, bounded the shutdown.
+    expect(exit.at.getTime() - sigterm).toBeLessThan(10_000);
+    const cut = await journal([campaign.id]);
+    expect(cut).toHaveLength(2);
+    for (const row of cut) {
+      expect([row.outcome, row.hung_up_by]).toEqual(['answered', 'us']);
+      expect(row.end_reason).not.toBe('call in progress');
+      expect(row.rtp?.packetsSent).toBeLessThan(500); // 10 s would be 500 frames
+    }
+    workers.push(await startExtraWorker(taskQueue, { SHUTDOWN_GRACE_SECONDS: '30' }));
+    expect(await finished(handle, campaign.id, sipp, 90_000)).toMatchObject({ status: 'completed', callsStarted: 4 });
+    await expectSippExit(sipp, 0); // 4 calls: the two cut short were not placed again
+    const rows = await journal([campaign.id]);
+    expect(rows.map((r) => [r.phone_e164, r.outcome])).toEqual(phones.map((p) => [p, 'answered']));
   });
 
   test("two workers share one campaign and still hold the trunk's concurrency limit together", async () => {

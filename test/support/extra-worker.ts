@@ -12,17 +12,20 @@ export interface ExtraWorker {
   readonly logFile: string;
   /** SIGKILL: no drain, no clean-up; the process is gone at once. */
   kill(): void;
+  /** SIGTERM: the worker drains (see worker.ts); settles with the exit once it is gone. */
+  terminate(): Promise<{ code: number | null; signal: NodeJS.Signals | null; at: Date }>;
 }
 
 let started = 0;
 
-export async function startExtraWorker(taskQueue: string): Promise<ExtraWorker> {
+/** `env` adds to (or overrides) the stack's environment, e.g. `SHUTDOWN_GRACE_SECONDS`. */
+export async function startExtraWorker(taskQueue: string, env: NodeJS.ProcessEnv = {}): Promise<ExtraWorker> {
   const stack = readStack();
   const logFile = join(stack.logsDir, `extra-worker-${process.pid}-${++started}.log`);
   const app = await startNodeApp({
     name: `extra worker ${started}`,
     script: join(repoRoot(), 'dist', 'worker.js'),
-    env: { ...stack.env, TEMPORAL_TASK_QUEUE: taskQueue },
+    env: { ...stack.env, ...env, TEMPORAL_TASK_QUEUE: taskQueue },
     cwd: stack.tempDir,
     log: { file: logFile },
     ready: taskQueuePollerProbe(stack.temporal.httpUrl, stack.temporal.namespace, taskQueue),
@@ -30,5 +33,10 @@ export async function startExtraWorker(taskQueue: string): Promise<ExtraWorker> 
     readyTimeoutMs: 60_000,
     stopGraceMs: 15_000,
   });
-  return { app, logFile, kill: () => process.kill(app.process.pid, 'SIGKILL') };
+  const terminate = async () => {
+    process.kill(app.process.pid, 'SIGTERM');
+    const exit = await app.process.exited;
+    return { ...exit, at: new Date() };
+  };
+  return { app, logFile, kill: () => process.kill(app.process.pid, 'SIGKILL'), terminate };
 }
