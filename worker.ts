@@ -18,6 +18,9 @@ import { createStorage } from './lib/storage.js';
 import { temporalLogger } from './lib/temporal-logger.js';
 import { TelephonyEngine } from './telephony/engine.js';
 
+/** Activity slots beyond WORKER_MAX_CALLS, for the activities that are not calls. */
+const ACTIVITY_HEADROOM = 20;
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
@@ -59,6 +62,10 @@ async function main(): Promise<void> {
       buckets: config.minio.buckets,
       logger: logger.child({ component: 'campaign' }),
     }),
+    // Every live call is one running activity: the SDK's default of 100 would cap a worker at
+    // 100 calls whatever the campaigns allow. The headroom keeps the other activities (trunk
+    // tests, deliveries) from waiting behind a full worker's calls.
+    maxConcurrentActivityTaskExecutions: config.telephony.maxCallsPerWorker + ACTIVITY_HEADROOM,
     shutdownGraceTime: `${config.api.shutdownGraceSeconds} seconds`,
   });
   logger.info(

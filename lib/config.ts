@@ -81,6 +81,7 @@ const schema = z.object({
   RTP_PORT_MIN: port.default(20000),
   RTP_PORT_MAX: port.default(21999),
   RTP_PACER_SPIN_MS: z.coerce.number().min(0).max(5).default(1.5),
+  WORKER_MAX_CALLS: z.coerce.number().int().min(1).max(10_000).default(1000),
   TRUNK_TEST_TIMEOUT_SECONDS: seconds.max(60).default(5),
 
   UPLOAD_DIR: z.string().min(1).optional(),
@@ -168,6 +169,8 @@ export interface Config {
     readonly rtpPorts: { readonly min: number; readonly max: number };
     /** The worker's RTP pacer busy-waits this long before each 20 ms tick (0 = off). */
     readonly pacerSpinMs: number;
+    /** Call activities one worker process runs at once (each is one live call). */
+    readonly maxCallsPerWorker: number;
     readonly trunkTestTimeoutSeconds: number;
   };
   readonly uploads: {
@@ -267,6 +270,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       publicAddress: env.SIP_PUBLIC_ADDRESS,
       rtpPorts: { min: env.RTP_PORT_MIN, max: env.RTP_PORT_MAX },
       pacerSpinMs: env.RTP_PACER_SPIN_MS,
+      maxCallsPerWorker: env.WORKER_MAX_CALLS,
       trunkTestTimeoutSeconds: env.TRUNK_TEST_TIMEOUT_SECONDS,
     },
     uploads: { dir: env.UPLOAD_DIR ?? join(tmpdir(), 'voicecast-uploads'), maxBytes: env.UPLOAD_MAX_BYTES },

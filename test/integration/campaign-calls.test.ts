@@ -447,6 +447,19 @@ test('placeCall run twice at once and once more with the same attempt: one call,
   }
 });
 
+test('one worker carries more calls at once than the SDK default of 100 running activities', async () => {
+  const phones = Array.from({ length: 120 }, (_, i) => `+4930555${String(i).padStart(4, '0')}0`);
+  const trunkLimits = { maxConcurrentCalls: 500, maxCallsPerSecond: 500 };
+  const { sipp, base } = await setUp(120, phones, {}, { audioSeconds: 6, trunk: trunkLimits });
+  const campaign = await createCampaign(db, { ...base, maxConcurrentCalls: 120, callsPerSecond: 500, record: false });
+  const handle = await startCampaign(campaign);
+  expect(await finished(handle, campaign.id, sipp, 90_000)).toMatchObject({ status: 'completed', callsStarted: 120 });
+  await expectSippExit(sipp, 0);
+  const rows = await journal([campaign.id]);
+  expect(rows.filter((r) => r.outcome === 'answered')).toHaveLength(120);
+  expect(peakConcurrency(rows)).toBe(120);
+});
+
 describe('with workers of its own', () => {
   const workers: ExtraWorker[] = [];
   afterEach(async () => {
