@@ -37,6 +37,7 @@ async function main(): Promise<void> {
   const engine = new TelephonyEngine({
     bindAddress: config.telephony.bindAddress,
     ...(config.telephony.publicAddress ? { publicAddress: config.telephony.publicAddress } : {}),
+    ...(config.telephony.sipUdpPorts ? { sipUdpPorts: config.telephony.sipUdpPorts } : {}),
     rtpPorts: config.telephony.rtpPorts,
     pacerSpinMs: config.telephony.pacerSpinMs,
     logger: logger.child({ component: 'telephony' }),

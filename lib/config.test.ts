@@ -71,4 +71,17 @@ describe('parseConfig', () => {
     expect(parseConfig({}).telephony.rtpPorts).toEqual({ min: 20000, max: 21999 });
     expect(() => parseConfig({ RTP_PORT_MIN: '30000', RTP_PORT_MAX: '20000' })).toThrow(/RTP_PORT_MAX/);
   });
+
+  it('takes an optional SIP port range, both ends or neither', () => {
+    expect(parseConfig({}).telephony.sipUdpPorts).toBeUndefined();
+    expect(parseConfig({ SIP_PORT_MIN: '', SIP_PORT_MAX: '' }).telephony.sipUdpPorts).toBeUndefined();
+    expect(parseConfig({ SIP_PORT_MIN: '5070', SIP_PORT_MAX: '5070' }).telephony.sipUdpPorts).toEqual({
+      min: 5070,
+      max: 5070,
+    });
+    expect(() => parseConfig({ SIP_PORT_MIN: '5070' })).toThrow(
+      /SIP_PORT_MAX: SIP_PORT_MIN and SIP_PORT_MAX go together/,
+    );
+    expect(() => parseConfig({ SIP_PORT_MIN: '5080', SIP_PORT_MAX: '5070' })).toThrow(/SIP_PORT_MAX: must not be less/);
+  });
 });

@@ -78,6 +78,8 @@ const schema = z.object({
 
   SIP_BIND_ADDRESS: z.ipv4().or(z.ipv6()).default('0.0.0.0'),
   SIP_PUBLIC_ADDRESS: z.string().min(1).optional(),
+  SIP_PORT_MIN: port.optional(),
+  SIP_PORT_MAX: port.optional(),
   RTP_PORT_MIN: port.default(20000),
   RTP_PORT_MAX: port.default(21999),
   RTP_PACER_SPIN_MS: z.coerce.number().min(0).max(5).default(1.5),
@@ -116,6 +118,11 @@ function crossFieldIssues(raw: Record<string, string>): string[] {
   const issues: string[] = [];
   if ('ADMIN_USERNAME' in raw !== 'ADMIN_PASSWORD' in raw) {
     issues.push('ADMIN_PASSWORD: ADMIN_USERNAME and ADMIN_PASSWORD go together');
+  }
+  if ('SIP_PORT_MIN' in raw !== 'SIP_PORT_MAX' in raw)
+    issues.push('SIP_PORT_MAX: SIP_PORT_MIN and SIP_PORT_MAX go together');
+  if (raw.SIP_PORT_MIN && raw.SIP_PORT_MAX && Number(raw.SIP_PORT_MIN) > Number(raw.SIP_PORT_MAX)) {
+    issues.push('SIP_PORT_MAX: must not be less than SIP_PORT_MIN');
   }
   if (raw.RTP_PORT_MIN && raw.RTP_PORT_MAX && Number(raw.RTP_PORT_MIN) >= Number(raw.RTP_PORT_MAX)) {
     issues.push('RTP_PORT_MAX: must be greater than RTP_PORT_MIN');
@@ -166,6 +173,8 @@ export interface Config {
   readonly telephony: {
     readonly bindAddress: string;
     readonly publicAddress: string | undefined;
+    /** UDP ports of the worker's SIP sockets (one per trunk); undefined = any free port. */
+    readonly sipUdpPorts: { readonly min: number; readonly max: number } | undefined;
     readonly rtpPorts: { readonly min: number; readonly max: number };
     /** The worker's RTP pacer busy-waits this long before each 20 ms tick (0 = off). */
     readonly pacerSpinMs: number;
@@ -268,6 +277,10 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     telephony: {
       bindAddress: env.SIP_BIND_ADDRESS,
       publicAddress: env.SIP_PUBLIC_ADDRESS,
+      sipUdpPorts:
+        env.SIP_PORT_MIN !== undefined && env.SIP_PORT_MAX !== undefined
+          ? { min: env.SIP_PORT_MIN, max: env.SIP_PORT_MAX }
+          : undefined,
       rtpPorts: { min: env.RTP_PORT_MIN, max: env.RTP_PORT_MAX },
       pacerSpinMs: env.RTP_PACER_SPIN_MS,
       maxCallsPerWorker: env.WORKER_MAX_CALLS,

@@ -17,6 +17,8 @@ export interface EngineOptions {
   readonly bindAddress: string;
   /** Address peers should use to reach us (NAT), written into Via, Contact and SDP. */
   readonly publicAddress?: string;
+  /** UDP ports for SIP, inclusive, one per trunk in use; default any free port. */
+  readonly sipUdpPorts?: { readonly min: number; readonly max: number };
   /** RTP ports, inclusive; one even port per call. */
   readonly rtpPorts: { readonly min: number; readonly max: number };
   readonly userAgentString?: string;
@@ -45,6 +47,7 @@ export class TelephonyEngine {
       bindAddress: options.bindAddress,
       userAgentString: options.userAgentString ?? 'Voicecast',
       ...(options.publicAddress ? { publicAddress: options.publicAddress } : {}),
+      ...(options.sipUdpPorts ? { udpPorts: options.sipUdpPorts } : {}),
       ...(options.onSipTrace ? { onTrace: options.onSipTrace } : {}),
     };
     this.userAgents = new UserAgents(

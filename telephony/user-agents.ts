@@ -21,6 +21,8 @@ export interface SignallingSettings {
   readonly bindAddress: string;
   /** Address peers should use for us (NAT); default the bound address. */
   readonly publicAddress?: string;
+  /** UDP ports for the trunks' SIP sockets (one per trunk); default: any free port. */
+  readonly udpPorts?: { readonly min: number; readonly max: number };
   readonly userAgentString: string;
   readonly onTrace?: SipTransportOptions['onTrace'];
 }
@@ -135,6 +137,7 @@ export function userAgentOptions(
     nextHop,
     bindAddress: signalling.bindAddress,
     bindPort: 0,
+    ...(signalling.udpPorts && trunk.transport === 'udp' ? { bindPorts: signalling.udpPorts } : {}),
     placeholder,
     ...(signalling.publicAddress ? { publicAddress: signalling.publicAddress } : {}),
     ...(logger ? { logger } : {}),

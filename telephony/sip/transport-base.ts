@@ -21,6 +21,12 @@ export interface SipTransportOptions {
   readonly bindAddress: string;
   /** Local port; 0 picks a free one. */
   readonly bindPort: number;
+  /**
+   * UDP only: take the first free port of this range instead of `bindPort` (a fixed range
+   * can be opened in a firewall or forwarded through NAT). TCP connects from an ephemeral
+   * port: the peer answers over the same connection.
+   */
+  readonly bindPorts?: { readonly min: number; readonly max: number };
   /** Address and port written into Via and Contact (NAT: the public ones); default: the bound ones. */
   readonly publicAddress?: string;
   readonly publicPort?: number;

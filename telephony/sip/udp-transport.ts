@@ -50,7 +50,21 @@ export class UdpTransport extends SipTransportBase {
     await this.bind();
   }
 
-  private bind(): Promise<void> {
+  /** Binds `bindPort`, or the first port of `bindPorts` nobody else holds. */
+  private async bind(): Promise<void> {
+    const { bindPort, bindPorts } = this.options;
+    if (!bindPorts) return this.bindTo(bindPort);
+    for (let port = bindPorts.min; port <= bindPorts.max; port += 1) {
+      try {
+        return await this.bindTo(port);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      }
+    }
+    throw new Error(`no free UDP port for SIP in ${bindPorts.min}-${bindPorts.max} (SIP_PORT_MIN-SIP_PORT_MAX)`);
+  }
+
+  private bindTo(port: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const socket = createSocket({
         type: this.options.bindAddress.includes(':') ? 'udp6' : 'udp4',
@@ -61,7 +75,7 @@ export class UdpTransport extends SipTransportBase {
         reject(err);
       };
       socket.once('error', onError);
-      socket.bind(this.options.bindPort, this.options.bindAddress, () => {
+      socket.bind(port, this.options.bindAddress, () => {
         socket.off('error', onError);
         socket.on('error', (err) => this.lost(err));
         socket.on('message', (data, rinfo) => {

@@ -10,6 +10,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'pg';
+import { freePort, isPortFree } from '../../scripts/services/ports';
 import { headerValues, type SippInstance, type SippMessage } from '../../scripts/services/sipp';
 import { encodeWav } from '../../telephony/media/wav';
 import { createCampaignActivities } from '../../activities/campaign.activities';
@@ -124,6 +125,15 @@ async function contacts(campaignId: string) {
 
 const countOf = (sipp: SippInstance, direction: 'sent' | 'received', start: string): number =>
   sipp.messages().filter((m) => m.direction === direction && m.startLine.startsWith(start)).length;
+
+/** A port `p` with `p + 1` free too (a moment ago). */
+async function twoFreePorts(): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const port = await freePort();
+    if (port < 65535 && (await isPortFree(port + 1))) return port;
+  }
+  throw new Error('no two consecutive free ports');
+}
 
 /** The most calls live at one instant, from the journal's start and end times. */
 function peakConcurrency(rows: readonly JournalRow[]): number {
@@ -590,20 +600,23 @@ describe('with workers of its own', () => {
     const { sipp, base } = await setUp(12, phones, {}, { trunk: { maxConcurrentCalls: 3, maxCallsPerSecond: 50 } });
     const campaign = await createCampaign(db, { ...base, maxConcurrentCalls: 6 });
     const taskQueue = `campaign-shared-${campaign.id}`;
-    workers.push(...(await Promise.all([startExtraWorker(taskQueue), startExtraWorker(taskQueue)])));
+    // Both workers get the same two-port SIP range: the one that binds second skips the busy port.
+    const sipPort = await twoFreePorts();
+    const env = { SIP_PORT_MIN: String(sipPort), SIP_PORT_MAX: String(sipPort + 1) };
+    workers.push(...(await Promise.all([startExtraWorker(taskQueue, env), startExtraWorker(taskQueue, env)])));
     const handle = await startCampaign(campaign, taskQueue);
     expect(await finished(handle, campaign.id, sipp)).toMatchObject({ status: 'completed', callsStarted: 12 });
     await expectSippExit(sipp, 0);
     const rows = await journal([campaign.id]);
     expect(rows.map((r) => r.outcome)).toEqual(Array.from({ length: 12 }, () => 'answered'));
     expect(peakConcurrency(rows)).toBe(3);
-    // Both workers placed calls: the INVITEs came from two SIP ports (one per worker's user agent).
+    // Both workers placed calls: the INVITEs came from the two SIP ports of the range (one per worker's user agent).
     const sources = new Set(
       sipp
         .messages()
         .filter((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '))
-        .map((m) => headerValues(m, 'Via')[0]?.split(';')[0]),
+        .map((m) => Number(/:(\d+)$/.exec(headerValues(m, 'Via')[0]?.split(';')[0] ?? '')?.[1])),
     );
-    expect(sources.size).toBe(2);
+    expect(sources).toEqual(new Set([sipPort, sipPort + 1]));
   });
 });

@@ -288,6 +288,8 @@ describe('docker-compose.yml', () => {
       'MINIO_SECRET_KEY',
       'ENCRYPTION_KEYS',
       'SIP_BIND_ADDRESS',
+      'SIP_PORT_MIN',
+      'SIP_PORT_MAX',
     ]);
     for (const [key, value] of Object.entries(env)) {
       if (containerSpecific.has(key) || !envExample.has(key)) continue;
@@ -350,8 +352,13 @@ describe('docker-compose.yml', () => {
     for (const name of ['postgres', 'temporal', 'temporal-ui', 'minio']) {
       for (const p of s[name].ports ?? []) expect({ name, host_ip: p.host_ip }).toEqual({ name, host_ip: '127.0.0.1' });
     }
-    expect(published(s.worker, 5070, 'udp')?.published).toBe('5070');
-    for (let rtp = 20000; rtp <= 20999; rtp += 1) {
+    const env = s.worker.environment ?? {};
+    expect([env.SIP_PORT_MIN, env.SIP_PORT_MAX]).toEqual(['5070', '5099']);
+    for (let sip = 5070; sip <= 5099; sip += 1) {
+      expect(published(s.worker, sip, 'udp')?.published).toBe(String(sip));
+    }
+    expect(published(s.worker, 5070, 'tcp')).toBeUndefined(); // SIP over TCP connects out
+    for (let rtp = Number(envExample.get('RTP_PORT_MIN')); rtp <= Number(envExample.get('RTP_PORT_MAX')); rtp += 1) {
       expect(published(s.worker, rtp, 'udp')?.published).toBe(String(rtp));
     }
   });
