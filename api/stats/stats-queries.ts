@@ -5,6 +5,7 @@
  */
 import { NOT_DIALLED_REASONS } from '../../activities/call-journal.js';
 import type { PoolClient } from '../../db/sql.js';
+import { KNOWN_OUTCOMES } from './stats-figures.js';
 import type { HourBucket, TalkTimeStats } from './stats.dto.js';
 
 /**
@@ -46,9 +47,10 @@ export interface OutcomeCount {
 export async function outcomeCounts(db: PoolClient, scope: Scope): Promise<OutcomeCount[]> {
   const { rows } = await db.query<{ outcome: string; attempts: string; seizures: string }>(
     `SELECT outcome, count(*) AS attempts,
-       count(*) FILTER (WHERE NOT (outcome = 'cancelled' AND end_reason = ANY(${param(scope, 1)}::text[]))) AS seizures
+       count(*) FILTER (WHERE outcome = ANY(${param(scope, 1)}::text[])
+         AND NOT (outcome = 'cancelled' AND end_reason = ANY(${param(scope, 2)}::text[]))) AS seizures
      FROM call_record WHERE ${scope.where} GROUP BY outcome`,
-    [...scope.params, NOT_DIALLED_REASONS],
+    [...scope.params, KNOWN_OUTCOMES, NOT_DIALLED_REASONS],
   );
   return rows.map((r) => ({ outcome: r.outcome, attempts: Number(r.attempts), seizures: Number(r.seizures) }));
 }
@@ -126,10 +128,12 @@ export async function dtmfCounts(db: PoolClient, scope: Scope): Promise<{ digits
 
 /**
  * Attempts and answers per clock hour of the session's time zone, every hour of the span
- * included. The hours are found by truncating instants sampled every 15 minutes over the
- * span, so a zone whose offset is not whole hours (India, Nepal) or whose summer time moves
- * by half an hour (Lord Howe Island) gets exactly its own clock hours; the full join keeps
- * every counted attempt even so.
+ * included. The hours are PostgreSQL's `date_trunc('hour', …)` of instants sampled every 15
+ * minutes over the span, the same truncation the calls are grouped by, so the series holds
+ * exactly the hours calls can fall into whatever the zone's offsets (India's +05:30, Nepal's
+ * +05:45; in Lord Howe Island's half-hour summer-time jump the hour after it is labelled
+ * 01:30+10:30, as PostgreSQL truncates into the gap). The full join keeps every counted
+ * attempt even so.
  */
 export async function hourlyCounts(db: PoolClient, scope: Scope): Promise<HourBucket[]> {
   const span = scope.span

@@ -4,11 +4,14 @@ import type { CampaignCounts } from '../campaigns/campaigns.dto.js';
  * Call statistics, every figure computed in SQL from the call journal (`call_record`) in one
  * read-only snapshot, so the figures agree with each other and with the journal rows.
  *
- * A journal row is one **attempt**. An attempt is a **seizure** when its INVITE was sent to
- * the trunk: every attempt except those journalled with outcome `cancelled` because the
- * campaign was cancelled before the call was dialled (`end_reason` "cancelled before the call
- * was placed" or "aborted before dialling"). Attempts that failed in the network or at the
- * gateway (busy, no answer, unavailable, …) are seizures that were not answered.
+ * A journal row is one **attempt**. An attempt is a **seizure** (ITU-T E.411) when the
+ * telephony engine dialled it: its outcome is one of the engine's (`answered`, `busy`,
+ * `no_answer`, `rejected`, `invalid_number`, `unavailable`, `failed`, `cancelled`), except a
+ * `cancelled` attempt whose campaign was cancelled before the call was dialled (`end_reason`
+ * "cancelled before the call was placed" or "aborted before dialling"). Attempts that failed
+ * in the network or at the gateway (busy, no answer, unavailable, failed, …) are seizures
+ * that were not answered; an attempt with any other outcome (one the engine never gives,
+ * such as a policy's `blocked`) was not dialled and is not a seizure.
  *
  * Figures over nothing are 0, never null or NaN.
  */
@@ -21,7 +24,7 @@ export interface CallStats {
    * outcome found in the journal is added with its count. The values sum to `attempts`.
    */
   outcomes: Record<string, number>;
-  /** Attempts whose INVITE was sent (seizures, see above): `attempts` minus those cancelled before dialling. */
+  /** Attempts the engine dialled (seizures, see above). */
   seizures: number;
   /** Attempts with outcome `answered` (a call still in progress included). */
   answered: number;
@@ -113,13 +116,16 @@ export interface HourBucket {
   answered: number;
 }
 
-/** A campaign's statistics: the journal's figures and the campaign's contacts. */
+/**
+ * A campaign's statistics: the journal's figures over all its attempts (the hourly buckets
+ * run from the first attempt's hour to the last one's; none before the first call) and the
+ * campaign's contacts.
+ */
 export interface CampaignStats extends CallStats {
   campaignId: string;
   /**
    * The campaign's contacts (`campaign_contact`) by scheduler state and final outcome, read in
-   * the same snapshot as the journal figures. Hourly buckets run from the first attempt's hour
-   * to the last one's; none before the first call.
+   * the same snapshot as the journal figures.
    */
   contacts: CampaignCounts;
 }
