@@ -24,7 +24,12 @@ export interface CallStats {
    * outcome found in the journal is added with its count. The values sum to `attempts`.
    */
   outcomes: Record<string, number>;
-  /** Attempts the engine dialled (seizures, see above). */
+  /**
+   * Seizures: attempts the telephony engine dialled, i.e. with one of its outcomes (those
+   * listed under `outcomes`) except `cancelled` ones that were cancelled before the call was
+   * dialled (`end_reason` "cancelled before the call was placed" / "aborted before dialling").
+   * Attempts with another outcome (e.g. a policy's `blocked`) were not dialled.
+   */
   seizures: number;
   /** Attempts with outcome `answered` (a call still in progress included). */
   answered: number;

@@ -4,6 +4,7 @@
  * Definitions as documented on api/stats/stats.dto.ts; hours via Intl, not PostgreSQL.
  */
 import type { Pool } from 'pg';
+import { KNOWN_OUTCOMES } from '../../api/stats/stats-figures';
 
 export interface Press {
   digit: string;
@@ -25,16 +26,8 @@ export interface JournalRow {
   dtmf: Press[];
 }
 
-export const ENGINE_OUTCOMES = [
-  'answered',
-  'busy',
-  'no_answer',
-  'rejected',
-  'invalid_number',
-  'unavailable',
-  'failed',
-  'cancelled',
-];
+/** The telephony engine's outcomes: the statistics list each, and only these can be seizures. */
+export const ENGINE_OUTCOMES: readonly string[] = KNOWN_OUTCOMES;
 const NOT_DIALLED = ['cancelled before the call was placed', 'aborted before dialling'];
 
 /** The journal rows matching `where` (e.g. `campaign_id = $1`), read back as they are stored. */
