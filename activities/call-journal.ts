@@ -10,7 +10,7 @@
  * the contact a second time.
  */
 import { randomUUID } from 'node:crypto';
-import type { CallResult } from '../telephony/call-types.js';
+import { ABORTED_BEFORE_DIALLING, type CallResult } from '../telephony/call-types.js';
 import type { CallOutcome } from '../telephony/sip/outcome.js';
 import type { AttemptReport, ClaimedAttempt } from '../workflows/campaign-types.js';
 import { decideAfterAttempt, type RetryPolicy } from '../workflows/retry-policy.js';
@@ -19,6 +19,15 @@ import { inTransaction } from '../db/sql.js';
 
 /** `end_reason` of the row of an answered call that has not ended yet. */
 export const IN_PROGRESS = 'call in progress';
+
+/** `end_reason` of an attempt cancelled (with its campaign) before its call was placed. */
+export const CANCELLED_BEFORE_DIALLING = 'cancelled before the call was placed';
+
+/**
+ * The `end_reason`s (outcome `cancelled`) of attempts journalled although no INVITE was sent:
+ * attempts, but not seizures (see the answer-seizure ratio of the statistics).
+ */
+export const NOT_DIALLED_REASONS: readonly string[] = [CANCELLED_BEFORE_DIALLING, ABORTED_BEFORE_DIALLING];
 
 /** What the journal needs besides the call itself. */
 export interface AttemptContext {

@@ -17,7 +17,13 @@ import type {
   ClaimedAttempt,
   ClaimResult,
 } from '../workflows/campaign-types.js';
-import { callNotPlaced, findAttempt, recordAttempt, reportRecorded } from './call-journal.js';
+import {
+  callNotPlaced,
+  CANCELLED_BEFORE_DIALLING,
+  findAttempt,
+  recordAttempt,
+  reportRecorded,
+} from './call-journal.js';
 import { loadCampaignSettings } from './campaign-settings.js';
 import { createPlaceCall, type CallDeps } from './place-call.js';
 
@@ -74,11 +80,11 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
         `INSERT INTO call_record (id, owner_id, campaign_id, campaign_contact_id, attempt_id, attempt, phone_e164,
            trunk_id, invite_at, end_at, outcome, end_reason, dtmf, created_at)
          SELECT gen_random_uuid(), k.owner_id, k.id, c.id, c.id || ':' || c.attempts, c.attempts, c.phone_e164,
-           k.trunk_id, now(), now(), 'cancelled', 'cancelled before the call was placed', '[]', now()
+           k.trunk_id, now(), now(), 'cancelled', $2, '[]', now()
          FROM campaign_contact c JOIN campaign k ON k.id = c.campaign_id
          WHERE c.campaign_id = $1 AND c.state = 'in_flight'
          ON CONFLICT (attempt_id) DO NOTHING`,
-        [campaignId],
+        [campaignId, CANCELLED_BEFORE_DIALLING],
       );
       const { rowCount } = await pool.query(
         `UPDATE campaign_contact SET state = 'cancelled', final_outcome = 'cancelled', claimed_at = NULL, updated_at = now()

@@ -25,6 +25,7 @@ import type { AttemptReport, ClaimedAttempt } from '../workflows/campaign-types.
 import { AudioCache } from './audio-cache.js';
 import {
   callNotPlaced,
+  CANCELLED_BEFORE_DIALLING,
   findAttempt,
   recordAnswer,
   recordAttempt,
@@ -107,7 +108,7 @@ async function runAttempt(
     await acquireLease(pool, limits, attempt.attemptId, sleep);
   } catch (err) {
     if (!ctx.cancellationSignal.aborted) throw err;
-    return finish(deps, ctx, journal, callNotPlaced('cancelled', 'cancelled before the call was placed'));
+    return finish(deps, ctx, journal, callNotPlaced('cancelled', CANCELLED_BEFORE_DIALLING));
   }
   // The lease is held until the journal row is written: a second execution of this attempt
   // either finds the lease (and backs off) or, after it, the row (and returns it).
@@ -190,7 +191,7 @@ async function dial(
     await waitForSlot();
   } catch (err) {
     if (!ctx.cancellationSignal.aborted) throw err;
-    return callNotPlaced('cancelled', 'cancelled before the call was placed');
+    return callNotPlaced('cancelled', CANCELLED_BEFORE_DIALLING);
   }
   const invite = new Date();
   let answerWrite: Promise<void> | undefined;

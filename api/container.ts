@@ -26,6 +26,8 @@ import { ContactListsController } from './contact-lists/contact-lists.controller
 import { ContactListsService } from './contact-lists/contact-lists.service.js';
 import { MeController } from './me/me.controller.js';
 import { SystemController } from './system/system.controller.js';
+import { StatsController } from './stats/stats.controller.js';
+import { StatsService } from './stats/stats.service.js';
 import { SystemService } from './system/system.service.js';
 import { TrunksController } from './trunks/trunks.controller.js';
 import { TrunksService, type TrunkProber } from './trunks/trunks.service.js';
@@ -104,6 +106,7 @@ export class Container {
     this.register(TrunksController, new TrunksController(trunks));
     this.register(AudioController, new AudioController(audio));
     this.register(CampaignsController, new CampaignsController(campaigns, campaignControl));
+    this.register(StatsController, new StatsController(new StatsService(infra.orm.em, infra.pool)));
   }
 
   /** Stops what the container started (the audio worker threads). */

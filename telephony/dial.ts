@@ -12,7 +12,7 @@
  */
 import { Inviter, SessionState, UserAgent, type Bye, type Info } from 'sip.js';
 import type { Logger } from '../lib/logger.js';
-import type { CallEvent, CallResult, DialRequest } from './call-types.js';
+import { ABORTED_BEFORE_DIALLING, type CallEvent, type CallResult, type DialRequest } from './call-types.js';
 import { encodeWav } from './media/wav.js';
 import type { DtmfDigit } from './rtp/rtp-session.js';
 import { sipHost } from './sip/addressing.js';
@@ -64,7 +64,7 @@ export async function dial(
     return { outcome, endReason, times: { invite, end }, dtmf: [] };
   };
 
-  if (signal?.aborted) return early('cancelled', 'aborted before dialling');
+  if (signal?.aborted) return early('cancelled', ABORTED_BEFORE_DIALLING);
   const { trunk } = request;
   const target = UserAgent.makeURI(
     `sip:${encodeURIComponent(request.destination)}@${sipHost(trunk.host)}:${trunk.port}${trunk.transport === 'tcp' ? ';transport=tcp' : ''}`,

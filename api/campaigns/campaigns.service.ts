@@ -13,10 +13,10 @@ import { ConflictError, ValidationError, type FieldError } from '../../lib/error
 import { afterCursor, encodeCursor, isUuid } from '../keyset-cursor.js';
 import { ownerFilter } from '../ownership.js';
 import { CAMPAIGN_DEFAULTS, mergeSettings, settingsProblems } from './campaign-settings.js';
+import { contactCounts } from './campaign-counts.js';
 import { findCampaign, settingsColumns, settingsOf, toCampaignView } from './campaign-view.js';
 import type { CampaignWorkflows } from './campaign-workflows.js';
 import type {
-  CampaignCounts,
   CampaignDetail,
   CampaignPage,
   CampaignView,
@@ -117,7 +117,7 @@ export class CampaignsService {
     const campaign = await findCampaign(this.em.fork(), principal, id);
     const running = ACTIVE_CAMPAIGN_STATUSES.includes(campaign.status);
     const [progress, live] = await Promise.all([
-      this.counts(campaign.id),
+      contactCounts(this.pool, campaign.id),
       running ? this.workflows.progress(campaign.id) : Promise.resolve(undefined),
     ]);
     return {
@@ -137,40 +137,6 @@ export class CampaignsService {
       }
       em.remove(campaign);
     });
-  }
-
-  private async counts(campaignId: string): Promise<CampaignCounts> {
-    const { rows } = await this.pool.query<{ state: string; final_outcome: string | null; n: string }>(
-      `select state, final_outcome, count(*) as n from campaign_contact where campaign_id = $1
-        group by state, final_outcome`,
-      [campaignId],
-    );
-    const counts: CampaignCounts = {
-      total: 0,
-      pending: 0,
-      inFlight: 0,
-      waiting: 0,
-      done: 0,
-      cancelled: 0,
-      outcomes: {},
-    };
-    const byState: Record<string, 'pending' | 'inFlight' | 'waiting' | 'done' | 'cancelled'> = {
-      pending: 'pending',
-      in_flight: 'inFlight',
-      waiting: 'waiting',
-      done: 'done',
-      cancelled: 'cancelled',
-    };
-    for (const row of rows) {
-      const n = Number(row.n);
-      counts.total += n;
-      const key = byState[row.state];
-      if (key) counts[key] += n;
-      if (row.state === 'done' && row.final_outcome) {
-        counts.outcomes[row.final_outcome] = (counts.outcomes[row.final_outcome] ?? 0) + n;
-      }
-    }
-    return counts;
   }
 
   /** Each referenced resource given must exist and be visible to the caller; 422 naming the field otherwise. */

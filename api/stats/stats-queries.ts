@@ -1,0 +1,161 @@
+/**
+ * The statistics' SQL over the call journal. Each function reads one group of figures for
+ * the rows of a {@link Scope}; the service runs them all in one read-only snapshot whose
+ * session time zone is the buckets' zone.
+ */
+import { NOT_DIALLED_REASONS } from '../../activities/call-journal.js';
+import type { PoolClient } from '../../db/sql.js';
+import { KNOWN_OUTCOMES } from './stats-figures.js';
+import type { HourBucket, TalkTimeStats } from './stats.dto.js';
+
+/**
+ * Which journal rows: a `where` clause over `call_record`'s columns with its parameters
+ * (`$1…`), and what a contact is for the attempts per contact.
+ */
+export interface Scope {
+  readonly where: string;
+  readonly params: readonly unknown[];
+  readonly contactKey: 'campaign_contact_id' | 'phone_e164';
+  /** The hourly series' span: the interval's, or (null) that of the rows themselves. */
+  readonly span: { readonly from: Date; readonly to: Date } | null;
+}
+
+export function campaignScope(campaignId: string): Scope {
+  return { where: 'campaign_id = $1', params: [campaignId], contactKey: 'campaign_contact_id', span: null };
+}
+
+/** INVITE times in `[from, to)`, of one owner or (null) of everyone. */
+export function intervalScope(from: Date, to: Date, ownerId: string | null): Scope {
+  const params = [from.toISOString(), to.toISOString()];
+  return {
+    where: `invite_at >= $1 AND invite_at < $2${ownerId === null ? '' : ' AND owner_id = $3'}`,
+    params: ownerId === null ? params : [...params, ownerId],
+    contactKey: 'phone_e164',
+    span: { from, to },
+  };
+}
+
+/** The placeholder of the `n`th parameter after the scope's own. */
+const param = (scope: Scope, n: number): string => `$${scope.params.length + n}`;
+
+export interface OutcomeCount {
+  readonly outcome: string;
+  readonly attempts: number;
+  readonly seizures: number;
+}
+
+export async function outcomeCounts(db: PoolClient, scope: Scope): Promise<OutcomeCount[]> {
+  const { rows } = await db.query<{ outcome: string; attempts: string; seizures: string }>(
+    `SELECT outcome, count(*) AS attempts,
+       count(*) FILTER (WHERE outcome = ANY(${param(scope, 1)}::text[])
+         AND NOT (outcome = 'cancelled' AND end_reason = ANY(${param(scope, 2)}::text[]))) AS seizures
+     FROM call_record WHERE ${scope.where} GROUP BY outcome`,
+    [...scope.params, KNOWN_OUTCOMES, NOT_DIALLED_REASONS],
+  );
+  return rows.map((r) => ({ outcome: r.outcome, attempts: Number(r.attempts), seizures: Number(r.seizures) }));
+}
+
+export async function talkTime(db: PoolClient, scope: Scope): Promise<TalkTimeStats> {
+  const { rows } = await db.query<Record<'calls' | 'total' | 'average' | 'median' | 'p90', string | number>>(
+    `SELECT count(talk_ms) AS calls, coalesce(sum(talk_ms), 0) AS total, coalesce(avg(talk_ms), 0) AS average,
+       coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY talk_ms), 0) AS median,
+       coalesce(percentile_cont(0.9) WITHIN GROUP (ORDER BY talk_ms), 0) AS p90
+     FROM call_record WHERE ${scope.where} AND outcome = 'answered' AND talk_ms IS NOT NULL`,
+    [...scope.params],
+  );
+  const row = rows[0];
+  return {
+    calls: Number(row?.calls ?? 0),
+    totalMs: Number(row?.total ?? 0),
+    averageMs: Number(row?.average ?? 0),
+    medianMs: Number(row?.median ?? 0),
+    p90Ms: Number(row?.p90 ?? 0),
+  };
+}
+
+/** Contacts per number of attempts, only the numbers that occur. */
+export async function attemptsPerContact(db: PoolClient, scope: Scope): Promise<Map<number, number>> {
+  const { rows } = await db.query<{ attempts: string; contacts: string }>(
+    `SELECT attempts, count(*) AS contacts FROM (
+       SELECT count(*) AS attempts FROM call_record WHERE ${scope.where} GROUP BY ${scope.contactKey}
+     ) per_contact GROUP BY attempts`,
+    [...scope.params],
+  );
+  return new Map(rows.map((r) => [Number(r.attempts), Number(r.contacts)]));
+}
+
+export interface DigitCount {
+  readonly digit: string;
+  readonly presses: number;
+  readonly calls: number;
+  readonly firstPressed: number;
+}
+
+/** Per digit pressed, and (digit null) the calls with any key press and all presses. */
+export async function dtmfCounts(db: PoolClient, scope: Scope): Promise<{ digits: DigitCount[]; total: DigitCount }> {
+  const { rows } = await db.query<{
+    digit: string | null;
+    total: boolean;
+    presses: string;
+    calls: string;
+    first: string;
+  }>(
+    `WITH presses AS (
+       SELECT r.id, d.value->>'digit' AS digit,
+         row_number() OVER (PARTITION BY r.id ORDER BY (d.value->>'atMs')::double precision, d.ord) AS rank
+       FROM call_record r
+       CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(r.dtmf) = 'array' THEN r.dtmf ELSE '[]' END)
+         WITH ORDINALITY AS d(value, ord)
+       WHERE ${scope.where}
+     )
+     SELECT digit, grouping(digit) = 1 AS total, count(*) AS presses, count(DISTINCT id) AS calls,
+       count(*) FILTER (WHERE rank = 1) AS first
+     FROM presses GROUP BY GROUPING SETS ((digit), ())`,
+    [...scope.params],
+  );
+  const toCount = (r: (typeof rows)[number]): DigitCount => ({
+    digit: r.digit ?? '',
+    presses: Number(r.presses),
+    calls: Number(r.calls),
+    firstPressed: Number(r.first),
+  });
+  const total = rows.find((r) => r.total);
+  return {
+    digits: rows.filter((r) => !r.total).map(toCount),
+    total: total ? toCount(total) : { digit: '', presses: 0, calls: 0, firstPressed: 0 },
+  };
+}
+
+/**
+ * Attempts and answers per clock hour of the session's time zone, every hour of the span
+ * included. The hours are PostgreSQL's `date_trunc('hour', …)` of instants sampled every 15
+ * minutes over the span, the same truncation the calls are grouped by, so the series holds
+ * exactly the hours calls can fall into whatever the zone's offsets (India's +05:30, Nepal's
+ * +05:45; in Lord Howe Island's half-hour summer-time jump the hour after it is labelled
+ * 01:30+10:30, as PostgreSQL truncates into the gap). The full join keeps every counted
+ * attempt even so.
+ */
+export async function hourlyCounts(db: PoolClient, scope: Scope): Promise<HourBucket[]> {
+  const span = scope.span
+    ? `SELECT ${param(scope, 1)}::timestamptz AS lo, ${param(scope, 2)}::timestamptz AS hi`
+    : `SELECT min(invite_at) AS lo, max(invite_at) + interval '1 microsecond' AS hi
+       FROM call_record WHERE ${scope.where}`;
+  const { rows } = await db.query<{ start: string; attempts: string; answered: string }>(
+    `WITH span AS (${span}),
+     hours AS (
+       SELECT date_trunc('hour', t) AS hour
+       FROM span, generate_series(lo, hi - interval '1 microsecond', interval '15 minutes') AS t
+       UNION SELECT date_trunc('hour', hi - interval '1 microsecond') FROM span WHERE hi > lo
+     ),
+     counted AS (
+       SELECT date_trunc('hour', invite_at) AS hour, count(*) AS attempts,
+         count(*) FILTER (WHERE outcome = 'answered') AS answered
+       FROM call_record WHERE ${scope.where} GROUP BY 1
+     )
+     SELECT to_char(hour, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM') AS start,
+       coalesce(attempts, 0) AS attempts, coalesce(answered, 0) AS answered
+     FROM hours FULL JOIN counted USING (hour) ORDER BY hour`,
+    scope.span ? [...scope.params, scope.span.from.toISOString(), scope.span.to.toISOString()] : [...scope.params],
+  );
+  return rows.map((r) => ({ start: r.start, attempts: Number(r.attempts), answered: Number(r.answered) }));
+}
