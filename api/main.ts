@@ -20,6 +20,8 @@ import { LazyTelephony } from './telephony.js';
 
 const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000;
 
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'api' });
@@ -61,6 +63,11 @@ async function main(): Promise<void> {
   const server = app.listen(config.api.port, config.api.host, () => {
     logger.info({ url: config.api.publicUrl, host: config.api.host, port: config.api.port }, 'API listening');
   });
+  // Idle keep-alive connections outlive the usual 60 s of load balancers and clients: a server
+  // that closes first (Node's default is 5 s) races a client sending its next request on the
+  // same connection, which then fails with a reset (seen under load with POST uploads).
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
   server.on('error', (err) => {
     logger.fatal({ err }, 'HTTP server failed');
     process.exit(1);
