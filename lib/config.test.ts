@@ -71,4 +71,20 @@ describe('parseConfig', () => {
     expect(parseConfig({}).telephony.rtpPorts).toEqual({ min: 20000, max: 21999 });
     expect(() => parseConfig({ RTP_PORT_MIN: '30000', RTP_PORT_MAX: '20000' })).toThrow(/RTP_PORT_MAX/);
   });
+
+  it('derives the webhook queue from the dialer queue and converts the webhook durations to ms', () => {
+    expect(parseConfig({ TEMPORAL_TASK_QUEUE: 'q1' }).webhooks).toEqual({
+      taskQueue: 'q1-webhooks',
+      maxConcurrentDeliveries: 50,
+      policy: {
+        attemptTimeoutMs: 10_000,
+        initialRetryMs: 10_000,
+        maxRetryIntervalMs: 3_600_000,
+        giveUpAfterMs: 86_400_000,
+      },
+    });
+    const custom = parseConfig({ WEBHOOK_TASK_QUEUE: 'hooks', WEBHOOK_RETRY_INITIAL_SECONDS: '0.5' }).webhooks;
+    expect([custom.taskQueue, custom.policy.initialRetryMs]).toEqual(['hooks', 500]);
+    expect(() => parseConfig({ WEBHOOK_TIMEOUT_SECONDS: '0' })).toThrow(/WEBHOOK_TIMEOUT_SECONDS/);
+  });
 });
