@@ -16,13 +16,17 @@ export interface ExtraWorker {
 
 let started = 0;
 
-export async function startExtraWorker(taskQueue: string): Promise<ExtraWorker> {
+/** `env` adds to (or overrides) the stack's environment, e.g. shorter webhook retry intervals. */
+export async function startExtraWorker(
+  taskQueue: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<ExtraWorker> {
   const stack = readStack();
   const logFile = join(stack.logsDir, `extra-worker-${process.pid}-${++started}.log`);
   const app = await startNodeApp({
     name: `extra worker ${started}`,
     script: join(repoRoot(), 'dist', 'worker.js'),
-    env: { ...stack.env, TEMPORAL_TASK_QUEUE: taskQueue },
+    env: { ...stack.env, ...env, TEMPORAL_TASK_QUEUE: taskQueue },
     cwd: stack.tempDir,
     log: { file: logFile },
     ready: taskQueuePollerProbe(stack.temporal.httpUrl, stack.temporal.namespace, taskQueue),
