@@ -46,11 +46,6 @@ export class WebhookReceiver {
     return `${this.baseUrl}${path}`;
   }
 
-  /** Changes how `path` answers from now on. */
-  respond(path: string, responder: Responder): void {
-    this.responders.set(path, responder);
-  }
-
   on(path: string): ReceivedWebhook[] {
     return this.received.filter((r) => r.path === path);
   }
