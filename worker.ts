@@ -24,8 +24,9 @@ import { TelephonyEngine } from './telephony/engine.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
+  const sdkLogger = temporalLogger(logger.child({ component: 'temporal' }));
   Runtime.install({
-    logger: temporalLogger(logger.child({ component: 'temporal' })),
+    logger: sdkLogger,
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
     shutdownSignals: ['SIGINT', 'SIGTERM'],
   });
@@ -53,7 +54,11 @@ async function main(): Promise<void> {
   });
   const { webhooks: hooks } = config;
   const secrets = new SecretBox(config.encryptionKeys);
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows/index') });
+  // Bundled once for both workers.
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('./workflows/index'),
+    logger: sdkLogger,
+  });
   const common = { connection, namespace: config.temporal.namespace, identity, workflowBundle };
   const worker = await Worker.create({
     ...common,

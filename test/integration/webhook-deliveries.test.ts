@@ -38,6 +38,7 @@ beforeAll(async () => {
   db = new Pool({ connectionString: readStack().databaseUrl, max: 3 });
   receiver = await WebhookReceiver.start();
   worker = await startExtraWorker(taskQueue, {
+    LOG_LEVEL: 'debug', // every webhook try is logged: the secrets must still not be
     WEBHOOK_RETRY_INITIAL_SECONDS: '0.5',
     WEBHOOK_RETRY_MAX_INTERVAL_SECONDS: '2',
     WEBHOOK_TIMEOUT_SECONDS: '2',

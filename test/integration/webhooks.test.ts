@@ -3,9 +3,11 @@
  * validation (422 naming the field) and ownership (another owner's webhook is 404). The
  * deliveries themselves are tested end to end in webhook-deliveries.test.ts.
  */
+import { readFileSync } from 'node:fs';
 import { Pool } from 'pg';
-import { adminToken, call, expectProblem } from '../support/api';
+import { adminToken, call, createUser, expectProblem, login } from '../support/api';
 import { campaignParts, createCampaign, json, userToken } from '../support/campaigns';
+import { startExtraApi } from '../support/extra-api';
 import { readStack } from '../support/stack';
 import { createWebhook, deliveries, type WebhookBody } from '../support/webhooks';
 
@@ -162,4 +164,32 @@ test("another owner's webhook is 404 everywhere; an administrator sees it", asyn
     active: true,
   });
   await expectProblem(await call('GET', '/api/v1/webhooks'), 401, 'unauthorized');
+});
+
+test('the secret reaches no log line, even at trace level', async () => {
+  const extra = await startExtraApi({ LOG_LEVEL: 'trace' });
+  try {
+    const user = await createUser();
+    const { access_token: token } = await login(user.username, user.password, extra.url);
+    const send = (method: string, path: string, body?: unknown) =>
+      fetch(`${extra.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const created = await json<WebhookBody>(
+      await send('POST', '/api/v1/webhooks', { url: 'https://hooks.example.com/' }),
+      201,
+    );
+    const rotated = await json<WebhookBody>(await send('POST', `/api/v1/webhooks/${created.id}/rotate-secret`), 200);
+    await json(await send('GET', `/api/v1/webhooks/${created.id}`), 200);
+    const log = readFileSync(extra.logFile, 'utf8');
+    expect(log).toContain(created.id); // the requests were logged…
+    for (const secret of [created.secret, rotated.secret]) {
+      expect(secret).toMatch(SECRET);
+      expect(log).not.toContain(secret); // …their secrets not
+    }
+  } finally {
+    await extra.stop();
+  }
 });
