@@ -1,13 +1,16 @@
 /**
  * The Temporal worker: serves task queue `dialer` with the workflows in workflows/ and
- * the activities in activities/. Hosts the telephony engine the campaign calls go through.
+ * the activities in activities/, and the webhook task queue (`dialer-webhooks`) with the
+ * webhook deliveries, in a Worker of its own: its slots are its own, so receivers that are
+ * slow or down never hold up a call. Hosts the telephony engine the campaign calls go through.
  * On SIGTERM / SIGINT the SDK stops polling, lets running activities finish (up to
  * SHUTDOWN_GRACE_SECONDS; then it cancels them, which hangs their calls up), and only then is
  * the engine closed.
  */
 import { hostname } from 'node:os';
-import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
-import { createActivities } from './activities/index.js';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, Worker, bundleWorkflowCode, makeTelemetryFilterString } from '@temporalio/worker';
+import { createActivities, createWebhookActivities, WebhookDispatcher } from './activities/index.js';
 import { createOrm } from './db/orm.js';
 import { nativePool } from './db/sql.js';
 import { loadConfig } from './lib/config.js';
@@ -24,8 +27,9 @@ const ACTIVITY_HEADROOM = 20;
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
+  const sdkLogger = temporalLogger(logger.child({ component: 'temporal' }));
   Runtime.install({
-    logger: temporalLogger(logger.child({ component: 'temporal' })),
+    logger: sdkLogger,
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
     shutdownSignals: ['SIGINT', 'SIGTERM'],
   });
@@ -47,39 +51,75 @@ async function main(): Promise<void> {
     deadlineMs: 60_000,
     onRetry: (err, delayMs) => logger.warn({ error: String(err), delayMs }, 'Temporal not reachable, retrying'),
   });
-  const worker = await Worker.create({
-    connection,
+  // Starts webhook deliveries from the activities that journal calls.
+  const client = new Client({
+    connection: Connection.lazy({ address: config.temporal.address }),
     namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    identity,
+  });
+  const { webhooks: hooks } = config;
+  const secrets = new SecretBox(config.encryptionKeys);
+  // Bundled once for both workers.
+  const workflowBundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('./workflows/index'),
+    logger: sdkLogger,
+  });
+  const common = { connection, namespace: config.temporal.namespace, identity, workflowBundle };
+  const worker = await Worker.create({
+    ...common,
+    taskQueue: config.temporal.taskQueue,
     activities: createActivities({
       identity,
       pool,
       storage,
       probeBucket: config.minio.buckets.audio,
       engine,
-      secrets: new SecretBox(config.encryptionKeys),
+      secrets,
       buckets: config.minio.buckets,
+      webhooks: new WebhookDispatcher(pool, client, { taskQueue: hooks.taskQueue, policy: hooks.policy }),
       logger: logger.child({ component: 'campaign' }),
     }),
     // Every live call is one running activity: the SDK's default of 100 would cap a worker at
-    // 100 calls whatever the campaigns allow. The headroom keeps the other activities (trunk
-    // tests, deliveries) from waiting behind a full worker's calls.
+    // 100 calls whatever the campaigns allow. The headroom keeps the other activities on this
+    // queue (the worker check) from waiting behind a full worker's calls; deliveries have their own.
     maxConcurrentActivityTaskExecutions: config.telephony.maxCallsPerWorker + ACTIVITY_HEADROOM,
     shutdownGraceTime: `${config.api.shutdownGraceSeconds} seconds`,
   });
+  const webhookWorker = await Worker.create({
+    ...common,
+    taskQueue: hooks.taskQueue,
+    activities: createWebhookActivities({ pool, secrets, logger: logger.child({ component: 'webhooks' }) }),
+    maxConcurrentActivityTaskExecutions: hooks.maxConcurrentDeliveries,
+    shutdownGraceTime: `${config.api.shutdownGraceSeconds} seconds`,
+  });
   logger.info(
-    { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, identity },
+    {
+      taskQueue: config.temporal.taskQueue,
+      webhookTaskQueue: hooks.taskQueue,
+      namespace: config.temporal.namespace,
+      identity,
+    },
     'worker started',
   );
   try {
-    await worker.run();
+    await runTogether(worker, webhookWorker);
   } finally {
-    // worker.run() returns once every activity has finished: no call is live any more.
-    await Promise.allSettled([engine.close(), connection.close(), orm.close()]);
+    // The workers have returned once every activity has finished: no call is live any more.
+    await Promise.allSettled([engine.close(), connection.close(), client.connection.close(), orm.close()]);
     logger.info('worker stopped');
   }
+}
+
+/** Runs both workers; when one stops (a signal stops both, or a fatal error one), the other is shut down too. */
+async function runTogether(...workers: Worker[]): Promise<void> {
+  const results = await Promise.allSettled(
+    workers.map((w) =>
+      w.run().finally(() => {
+        for (const other of workers) if (other.getState() === 'RUNNING') other.shutdown();
+      }),
+    ),
+  );
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 main().catch((err: unknown) => {

@@ -16,6 +16,7 @@ import type { AttemptReport, ClaimedAttempt } from '../workflows/campaign-types.
 import { decideAfterAttempt, type RetryPolicy } from '../workflows/retry-policy.js';
 import type { Pool, PoolClient } from '../db/sql.js';
 import { inTransaction } from '../db/sql.js';
+import { enqueueCallEvents } from './webhook-outbox.js';
 
 /** `end_reason` of the row of an answered call that has not ended yet. */
 export const IN_PROGRESS = 'call in progress';
@@ -124,6 +125,9 @@ export async function recordAttempt(
     );
     if (claimed.rowCount === 0) return undefined;
     await upsertRecord(client, ctx, entry);
+    // The webhook events commit with the row: never one without the other (webhook-outbox.ts).
+    const recordingBytes = entry.result.recording?.length ?? null;
+    await enqueueCallEvents(client, { ...ctx, attemptId: ctx.attempt.attemptId, recordingBytes });
     const outcome = entry.result.outcome;
     const decision = decideAfterAttempt(ctx.policy, ctx.attempt.attempt, outcome, entry.result.times.end);
     // A call answered before the cancel reached the callee: the contact is done, not cancelled.

@@ -26,6 +26,7 @@ import {
 } from './call-journal.js';
 import { loadCampaignSettings } from './campaign-settings.js';
 import { createPlaceCall, type CallDeps } from './place-call.js';
+import { enqueueCallEvents } from './webhook-outbox.js';
 
 export type CampaignActivityDeps = CallDeps;
 
@@ -43,6 +44,8 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
   return {
     async claimDueAttempts({ campaignId, limit }): Promise<ClaimResult> {
       await releaseStaleClaims(pool, campaignId);
+      // Also picks up webhook deliveries whose start a failure left for later (webhook-dispatch.ts).
+      await deps.webhooks.dispatchCampaign(campaignId);
       return inTransaction(pool, (client) => claimDue(client, campaignId, limit));
     },
 
@@ -60,6 +63,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
           })
         : callNotPlaced('failed', `call activity failed: ${reason}`);
       const report = await recordUnplaced(pool, campaignId, settings, attempt, result);
+      await deps.webhooks.dispatchCampaign(campaignId);
       return report ?? { attemptId: attempt.attemptId, outcome: 'superseded', retryAt: null };
     },
 
@@ -76,21 +80,28 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
     async cancelOpenContacts({ campaignId }): Promise<number> {
       // An attempt claimed but never placed (its activity was cancelled while Temporal waited
       // to retry it) still gets its journal row: every attempt counted has one.
-      await pool.query(
-        `INSERT INTO call_record (id, owner_id, campaign_id, campaign_contact_id, attempt_id, attempt, phone_e164,
-           trunk_id, invite_at, end_at, outcome, end_reason, dtmf, created_at)
-         SELECT gen_random_uuid(), k.owner_id, k.id, c.id, c.id || ':' || c.attempts, c.attempts, c.phone_e164,
-           k.trunk_id, now(), now(), 'cancelled', $2, '[]', now()
-         FROM campaign_contact c JOIN campaign k ON k.id = c.campaign_id
-         WHERE c.campaign_id = $1 AND c.state = 'in_flight'
-         ON CONFLICT (attempt_id) DO NOTHING`,
-        [campaignId, CANCELLED_BEFORE_DIALLING],
-      );
+      await inTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ owner_id: string; attempt_id: string }>(
+          `INSERT INTO call_record (id, owner_id, campaign_id, campaign_contact_id, attempt_id, attempt, phone_e164,
+             trunk_id, invite_at, end_at, outcome, end_reason, dtmf, created_at)
+           SELECT gen_random_uuid(), k.owner_id, k.id, c.id, c.id || ':' || c.attempts, c.attempts, c.phone_e164,
+             k.trunk_id, now(), now(), 'cancelled', $2, '[]', now()
+           FROM campaign_contact c JOIN campaign k ON k.id = c.campaign_id
+           WHERE c.campaign_id = $1 AND c.state = 'in_flight'
+           ON CONFLICT (attempt_id) DO NOTHING
+           RETURNING owner_id, attempt_id`,
+          [campaignId, CANCELLED_BEFORE_DIALLING],
+        );
+        for (const row of rows) {
+          await enqueueCallEvents(client, { ownerId: row.owner_id, campaignId, attemptId: row.attempt_id });
+        }
+      });
       const { rowCount } = await pool.query(
         `UPDATE campaign_contact SET state = 'cancelled', final_outcome = 'cancelled', claimed_at = NULL, updated_at = now()
          WHERE campaign_id = $1 AND state IN ('pending', 'waiting', 'in_flight')`,
         [campaignId],
       );
+      await deps.webhooks.dispatchCampaign(campaignId);
       return rowCount ?? 0;
     },
   };

@@ -6,6 +6,7 @@ import { createCampaignActivities, type CampaignActivityDeps } from './campaign.
 import { createSystemActivities, type SystemActivityDeps } from './system.activities.js';
 
 export type { WorkerReport } from './system.activities.js';
+export { WebhookDispatcher, type WebhookDispatchOptions } from './webhook-dispatch.js';
 
 export type ActivityDeps = SystemActivityDeps & CampaignActivityDeps;
 
@@ -14,3 +15,9 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/**
+ * The webhook delivery activities, for the worker of the webhook task queue: kept off the
+ * dialer's queue so that slow receivers never take the slots calls need.
+ */
+export { createWebhookActivities, type WebhookActivityDeps } from './webhook.activities.js';

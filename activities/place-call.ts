@@ -22,6 +22,7 @@ import type { Storage } from '../lib/storage.js';
 import type { CallResult } from '../telephony/call-types.js';
 import type { TelephonyEngine } from '../telephony/engine.js';
 import type { AttemptReport, ClaimedAttempt } from '../workflows/campaign-types.js';
+import type { WebhookDispatcher } from './webhook-dispatch.js';
 import { AudioCache } from './audio-cache.js';
 import {
   callNotPlaced,
@@ -49,6 +50,8 @@ export interface CallDeps {
   readonly engine: Pick<TelephonyEngine, 'dial'>;
   readonly secrets: SecretBox;
   readonly buckets: { readonly audio: string; readonly recordings: string };
+  /** Starts the webhook deliveries a journal write enqueued. */
+  readonly webhooks: Pick<WebhookDispatcher, 'dispatchCampaign'>;
   readonly logger?: Logger;
 }
 
@@ -70,7 +73,11 @@ export function createPlaceCall(deps: CallDeps) {
     ctx.heartbeat();
     const beat = setInterval(() => ctx.heartbeat(), 1000);
     try {
-      return await runAttempt(deps, audio, ctx, input.campaignId, input.attempt);
+      const report = await runAttempt(deps, audio, ctx, input.campaignId, input.attempt);
+      // Whichever way the attempt was journalled (now, or by a run that died before this
+      // step), its webhook deliveries are started before the activity completes.
+      await deps.webhooks.dispatchCampaign(input.campaignId);
+      return report;
     } finally {
       clearInterval(beat);
     }

@@ -33,6 +33,8 @@ import { TrunksController } from './trunks/trunks.controller.js';
 import { TrunksService, type TrunkProber } from './trunks/trunks.service.js';
 import { UsersController } from './users/users.controller.js';
 import { UsersService } from './users/users.service.js';
+import { WebhooksController } from './webhooks/webhooks.controller.js';
+import { WebhooksService } from './webhooks/webhooks.service.js';
 
 export interface Infrastructure {
   readonly config: Config;
@@ -107,6 +109,8 @@ export class Container {
     this.register(AudioController, new AudioController(audio));
     this.register(CampaignsController, new CampaignsController(campaigns, campaignControl));
     this.register(StatsController, new StatsController(new StatsService(infra.orm.em, infra.pool)));
+    const webhooks = new WebhooksService(infra.orm.em, new SecretBox(infra.config.encryptionKeys));
+    this.register(WebhooksController, new WebhooksController(webhooks));
   }
 
   /** Stops what the container started (the audio worker threads). */

@@ -84,4 +84,20 @@ describe('parseConfig', () => {
     );
     expect(() => parseConfig({ SIP_PORT_MIN: '5080', SIP_PORT_MAX: '5070' })).toThrow(/SIP_PORT_MAX: must not be less/);
   });
+
+  it('derives the webhook queue from the dialer queue and converts the webhook durations to ms', () => {
+    expect(parseConfig({ TEMPORAL_TASK_QUEUE: 'q1' }).webhooks).toEqual({
+      taskQueue: 'q1-webhooks',
+      maxConcurrentDeliveries: 50,
+      policy: {
+        attemptTimeoutMs: 10_000,
+        initialRetryMs: 10_000,
+        maxRetryIntervalMs: 3_600_000,
+        giveUpAfterMs: 86_400_000,
+      },
+    });
+    const custom = parseConfig({ WEBHOOK_TASK_QUEUE: 'hooks', WEBHOOK_RETRY_INITIAL_SECONDS: '0.5' }).webhooks;
+    expect([custom.taskQueue, custom.policy.initialRetryMs]).toEqual(['hooks', 500]);
+    expect(() => parseConfig({ WEBHOOK_TIMEOUT_SECONDS: '0' })).toThrow(/WEBHOOK_TIMEOUT_SECONDS/);
+  });
 });

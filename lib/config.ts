@@ -86,6 +86,13 @@ const schema = z.object({
   WORKER_MAX_CALLS: z.coerce.number().int().min(1).max(10_000).default(1000),
   TRUNK_TEST_TIMEOUT_SECONDS: seconds.max(60).default(5),
 
+  WEBHOOK_TASK_QUEUE: z.string().min(1).optional(),
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(10),
+  WEBHOOK_RETRY_INITIAL_SECONDS: z.coerce.number().positive().max(3600).default(10),
+  WEBHOOK_RETRY_MAX_INTERVAL_SECONDS: z.coerce.number().positive().default(3600),
+  WEBHOOK_GIVE_UP_AFTER_SECONDS: seconds.default(24 * 3600),
+  WEBHOOK_MAX_CONCURRENT_DELIVERIES: z.coerce.number().int().min(1).max(1000).default(50),
+
   UPLOAD_DIR: z.string().min(1).optional(),
   UPLOAD_MAX_BYTES: bytes.default(512 * 1024 * 1024),
   AUDIO_MAX_UPLOAD_BYTES: bytes.default(50 * 1024 * 1024),
@@ -181,6 +188,20 @@ export interface Config {
     /** Call activities one worker process runs at once (each is one live call). */
     readonly maxCallsPerWorker: number;
     readonly trunkTestTimeoutSeconds: number;
+  };
+  /** Webhook deliveries (workflows/webhook-delivery.workflow.ts). */
+  readonly webhooks: {
+    /** Served by the worker apart from the dialer's queue (default `<TEMPORAL_TASK_QUEUE>-webhooks`). */
+    readonly taskQueue: string;
+    /** POSTs in flight at once per worker. */
+    readonly maxConcurrentDeliveries: number;
+    /** How each delivery is tried (workflows/webhook-types.ts), durations in ms. */
+    readonly policy: {
+      readonly attemptTimeoutMs: number;
+      readonly initialRetryMs: number;
+      readonly maxRetryIntervalMs: number;
+      readonly giveUpAfterMs: number;
+    };
   };
   readonly uploads: {
     /** Where multipart files are spooled while a request runs; deleted when it ends. */
@@ -285,6 +306,16 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       pacerSpinMs: env.RTP_PACER_SPIN_MS,
       maxCallsPerWorker: env.WORKER_MAX_CALLS,
       trunkTestTimeoutSeconds: env.TRUNK_TEST_TIMEOUT_SECONDS,
+    },
+    webhooks: {
+      taskQueue: env.WEBHOOK_TASK_QUEUE ?? `${env.TEMPORAL_TASK_QUEUE}-webhooks`,
+      maxConcurrentDeliveries: env.WEBHOOK_MAX_CONCURRENT_DELIVERIES,
+      policy: {
+        attemptTimeoutMs: Math.round(env.WEBHOOK_TIMEOUT_SECONDS * 1000),
+        initialRetryMs: Math.round(env.WEBHOOK_RETRY_INITIAL_SECONDS * 1000),
+        maxRetryIntervalMs: Math.round(env.WEBHOOK_RETRY_MAX_INTERVAL_SECONDS * 1000),
+        giveUpAfterMs: env.WEBHOOK_GIVE_UP_AFTER_SECONDS * 1000,
+      },
     },
     uploads: { dir: env.UPLOAD_DIR ?? join(tmpdir(), 'voicecast-uploads'), maxBytes: env.UPLOAD_MAX_BYTES },
     audio: {

@@ -11,6 +11,8 @@ import { OidcPayload } from './oidc-payload.entity.js';
 import { SipTrunk } from './sip-trunk.entity.js';
 import { TrunkLease, TrunkPacing } from './trunk-capacity.entity.js';
 import { User } from './user.entity.js';
+import { Webhook } from './webhook.entity.js';
+import { WebhookDelivery } from './webhook-delivery.entity.js';
 
 export {
   AudioMessage,
@@ -28,6 +30,8 @@ export {
   TrunkLease,
   TrunkPacing,
   User,
+  Webhook,
+  WebhookDelivery,
 };
 export { CONTACT_LIST_STATUSES, type ContactListStatus } from './contact-list.entity.js';
 export { ACTIVE_CAMPAIGN_STATUSES, CAMPAIGN_STATUSES, type CampaignStatusValue } from './campaign.entity.js';
@@ -40,6 +44,12 @@ export {
   type SipCodec,
   type SipTransport,
 } from './sip-trunk.entity.js';
+export { WEBHOOK_EVENTS, webhookSecretContext, type WebhookEvent } from './webhook.entity.js';
+export {
+  WEBHOOK_DELIVERY_STATUSES,
+  type WebhookAttemptLog,
+  type WebhookDeliveryStatus,
+} from './webhook-delivery.entity.js';
 
 export const ENTITIES = [
   User,
@@ -57,4 +67,6 @@ export const ENTITIES = [
   CallRecord,
   TrunkPacing,
   TrunkLease,
+  Webhook,
+  WebhookDelivery,
 ];

@@ -3,10 +3,11 @@
  * Temporal dev server, and a Worker built from the real workflow bundle and activities.
  */
 import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { Pool } from 'pg';
-import { createActivities, type ActivityDeps } from '../../activities';
+import { createActivities, WebhookDispatcher, type ActivityDeps } from '../../activities';
 import { parseConfig } from '../../lib/config';
 import { SecretBox } from '../../lib/secret-box';
 import { createStorage } from '../../lib/storage';
@@ -47,6 +48,11 @@ export function activityDeps(overrides: Partial<ActivityDeps> = {}): {
   });
   const config = parseConfig(stack.env);
   const engine = new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: config.telephony.rtpPorts });
+  // Webhook deliveries go to the stack's webhook queue (its worker delivers them).
+  const temporal = new Client({
+    connection: Connection.lazy({ address: stack.temporal.address }),
+    namespace: stack.temporal.namespace,
+  });
   const deps: ActivityDeps = {
     identity: `test-worker-${randomUUID()}`,
     pool,
@@ -55,9 +61,16 @@ export function activityDeps(overrides: Partial<ActivityDeps> = {}): {
     engine,
     secrets: new SecretBox(config.encryptionKeys),
     buckets: config.minio.buckets,
+    webhooks: new WebhookDispatcher(pool, temporal, {
+      taskQueue: config.webhooks.taskQueue,
+      policy: config.webhooks.policy,
+    }),
     ...overrides,
   };
-  return { deps, close: async () => void (await Promise.all([pool.end(), engine.close()])) };
+  return {
+    deps,
+    close: async () => void (await Promise.all([pool.end(), engine.close(), temporal.connection.close()])),
+  };
 }
 
 export async function createTestWorker(

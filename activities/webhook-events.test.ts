@@ -1,0 +1,113 @@
+import { callEvents, type JournalRow } from './webhook-events';
+import { verdictOf } from './webhook-post';
+
+const answered: JournalRow = {
+  id: '0b6f9c1e-4a57-4a39-9d7e-2f4f1f0a5b11',
+  campaign_id: '5d1c8f3e-2b0a-4c1e-8f7d-6a9b0c1d2e3f',
+  attempt_id: '42:1',
+  attempt: 1,
+  phone_e164: '+4930123456',
+  outcome: 'answered',
+  sip_code: 200,
+  sip_reason: 'OK',
+  hung_up_by: 'us',
+  end_reason: 'message played',
+  invite_at: '2026-12-01 12:00:00.000+00',
+  ringing_at: '2026-12-01 12:00:00.100+00',
+  answer_at: new Date('2026-12-01T12:00:01.000Z'),
+  end_at: '2026-12-01 12:00:05.500+00',
+  talk_ms: 4500,
+  dtmf: [{ digit: '1', atMs: 1200, durationMs: 100, source: 'rfc4733' }],
+  recording_key: 'campaigns/5d1c/42-1.wav',
+  recording_private: true,
+};
+
+describe('webhook events of a journalled call', () => {
+  test('an answered, recorded call raises call.completed and recording.uploaded with the journal data', () => {
+    expect(callEvents(answered, 88_244)).toEqual([
+      {
+        event: 'call.completed',
+        data: {
+          callId: answered.id,
+          campaignId: answered.campaign_id,
+          attemptId: '42:1',
+          attempt: 1,
+          phone: '+4930123456',
+          outcome: 'answered',
+          sipCode: 200,
+          sipReason: 'OK',
+          hungUpBy: 'us',
+          endReason: 'message played',
+          inviteAt: '2026-12-01T12:00:00.000Z',
+          ringingAt: '2026-12-01T12:00:00.100Z',
+          answerAt: '2026-12-01T12:00:01.000Z',
+          endAt: '2026-12-01T12:00:05.500Z',
+          talkMs: 4500,
+          dtmf: [{ digit: '1', atMs: 1200, durationMs: 100, source: 'rfc4733' }],
+          recording: true,
+        },
+      },
+      {
+        event: 'recording.uploaded',
+        data: {
+          callId: answered.id,
+          campaignId: answered.campaign_id,
+          attemptId: '42:1',
+          phone: '+4930123456',
+          contentType: 'audio/wav',
+          sizeBytes: 88_244,
+          private: true,
+          path: `/api/v1/calls/${answered.id}/recording`,
+        },
+      },
+    ]);
+  });
+
+  test('a call without recording raises call.completed only', () => {
+    const busy: JournalRow = {
+      ...answered,
+      outcome: 'busy',
+      sip_code: 486,
+      sip_reason: 'Busy Here',
+      hung_up_by: null,
+      answer_at: null,
+      ringing_at: null,
+      talk_ms: null,
+      dtmf: [],
+      recording_key: null,
+      recording_private: false,
+    };
+    const events = callEvents(busy, null);
+    expect(events.map((e) => e.event)).toEqual(['call.completed']);
+    expect(events[0]?.data).toMatchObject({
+      outcome: 'busy',
+      sipCode: 486,
+      answerAt: null,
+      talkMs: null,
+      recording: false,
+    });
+  });
+});
+
+describe('verdictOf: what a receiver answer means for the delivery', () => {
+  test.each([
+    [200, 'delivered'],
+    [204, 'delivered'],
+    [299, 'delivered'],
+    [301, 'failed'],
+    [400, 'failed'],
+    [401, 'failed'],
+    [404, 'failed'],
+    [410, 'failed'],
+    [408, 'retry'],
+    [429, 'retry'],
+    [500, 'retry'],
+    [503, 'retry'],
+  ])('HTTP %i → %s', (statusCode, verdict) => {
+    expect(verdictOf({ statusCode, error: null })).toBe(verdict);
+  });
+
+  test('no answer (timeout, connection refused) is retried', () => {
+    expect(verdictOf({ statusCode: null, error: 'ECONNREFUSED' })).toBe('retry');
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * The webhook events of a call, built from its journal row: what a receiver gets in `data`.
+ * Pure (unit-tested in webhook-events.test.ts); the outbox (webhook-outbox.ts) stores them.
+ * Field names are part of the public contract (README, "Webhooks"): add, never rename.
+ */
+import type { WebhookEvent } from '../db/entities/index.js';
+
+/** A `call_record` row as the ORM's pool returns it (timestamps as text or Date). */
+export interface JournalRow {
+  readonly id: string;
+  readonly campaign_id: string | null;
+  readonly attempt_id: string;
+  readonly attempt: number;
+  readonly phone_e164: string;
+  readonly outcome: string;
+  readonly sip_code: number | null;
+  readonly sip_reason: string | null;
+  readonly hung_up_by: string | null;
+  readonly end_reason: string;
+  readonly invite_at: string | Date;
+  readonly ringing_at: string | Date | null;
+  readonly answer_at: string | Date | null;
+  readonly end_at: string | Date;
+  readonly talk_ms: number | null;
+  readonly dtmf: unknown;
+  readonly recording_key: string | null;
+  readonly recording_private: boolean;
+}
+
+/** The body of every delivery: the same envelope for every event. */
+export interface WebhookEnvelope {
+  /** The delivery id (also the `Voicecast-Delivery` header): deduplicate on it. */
+  readonly id: string;
+  readonly event: WebhookEvent;
+  /** ISO 8601: when the event happened (was journalled). */
+  readonly createdAt: string;
+  readonly data: Record<string, unknown>;
+}
+
+const iso = (value: string | Date | null): string | null => (value === null ? null : new Date(value).toISOString());
+
+/** The API path a recording is fetched from (`GET`, with a bearer token; 403 while private). */
+export const recordingPath = (callId: string): string => `/api/v1/calls/${callId}/recording`;
+
+/** `call.completed`: the attempt's final result, as the journal has it. */
+export function callCompletedData(row: JournalRow): Record<string, unknown> {
+  return {
+    callId: row.id,
+    campaignId: row.campaign_id,
+    attemptId: row.attempt_id,
+    attempt: row.attempt,
+    phone: row.phone_e164,
+    outcome: row.outcome,
+    sipCode: row.sip_code,
+    sipReason: row.sip_reason,
+    hungUpBy: row.hung_up_by,
+    endReason: row.end_reason,
+    inviteAt: iso(row.invite_at),
+    ringingAt: iso(row.ringing_at),
+    answerAt: iso(row.answer_at),
+    endAt: iso(row.end_at),
+    talkMs: row.talk_ms,
+    dtmf: Array.isArray(row.dtmf) ? row.dtmf : [],
+    recording: row.recording_key !== null,
+  };
+}
+
+/** `recording.uploaded`: where the recording of an answered call can be fetched. */
+export function recordingUploadedData(row: JournalRow, sizeBytes: number | null): Record<string, unknown> {
+  return {
+    callId: row.id,
+    campaignId: row.campaign_id,
+    attemptId: row.attempt_id,
+    phone: row.phone_e164,
+    contentType: 'audio/wav',
+    sizeBytes,
+    private: row.recording_private,
+    path: recordingPath(row.id),
+  };
+}
+
+/** The events a journalled attempt raises: always `call.completed`, `recording.uploaded` when it has one. */
+export function callEvents(
+  row: JournalRow,
+  recordingBytes: number | null,
+): { event: WebhookEvent; data: Record<string, unknown> }[] {
+  const events: { event: WebhookEvent; data: Record<string, unknown> }[] = [
+    { event: 'call.completed', data: callCompletedData(row) },
+  ];
+  if (row.recording_key !== null) {
+    events.push({ event: 'recording.uploaded', data: recordingUploadedData(row, recordingBytes) });
+  }
+  return events;
+}

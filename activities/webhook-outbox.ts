@@ -1,0 +1,53 @@
+/**
+ * The webhook outbox: a journalled attempt's events are written as `webhook_delivery` rows
+ * in the transaction that writes its journal row, one per event per subscribed webhook, so
+ * an event exists exactly when its call does. Starting their delivery workflows comes after
+ * the commit (webhook-dispatch.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import type { WebhookEvent } from '../db/entities/index.js';
+import type { PoolClient } from '../db/sql.js';
+import { callEvents, type JournalRow, type WebhookEnvelope } from './webhook-events.js';
+
+/** The attempt whose journal row was just written (in the same transaction). */
+export interface JournalledAttempt {
+  readonly ownerId: string;
+  readonly campaignId: string;
+  readonly attemptId: string;
+  /** Size of the uploaded recording, when there is one. */
+  readonly recordingBytes?: number | null;
+}
+
+/**
+ * Enqueues the attempt's events for the owner's active webhooks (owner-wide and this
+ * campaign's). An event already enqueued for a webhook is left alone. Costs one indexed
+ * query when the owner has no webhook.
+ */
+export async function enqueueCallEvents(client: PoolClient, attempt: JournalledAttempt): Promise<void> {
+  const hooks = await client.query<{ id: string; events: WebhookEvent[] }>(
+    `SELECT id, events FROM webhook
+     WHERE owner_id = $1 AND active AND (campaign_id IS NULL OR campaign_id = $2)`,
+    [attempt.ownerId, attempt.campaignId],
+  );
+  if (hooks.rows.length === 0) return;
+  const { rows } = await client.query<JournalRow>('SELECT * FROM call_record WHERE attempt_id = $1', [
+    attempt.attemptId,
+  ]);
+  const row = rows[0];
+  if (!row) return;
+  const createdAt = new Date().toISOString();
+  const events = callEvents(row, attempt.recordingBytes ?? null);
+  for (const hook of hooks.rows) {
+    for (const { event, data } of events.filter((e) => hook.events.includes(e.event))) {
+      const id = randomUUID();
+      const body = JSON.stringify({ id, event, createdAt, data } satisfies WebhookEnvelope);
+      await client.query(
+        `INSERT INTO webhook_delivery (id, webhook_id, event, subject, campaign_id, body, status, attempts, attempt_log,
+           created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, '[]', $7)
+         ON CONFLICT (webhook_id, event, subject) DO NOTHING`,
+        [id, hook.id, event, attempt.attemptId, attempt.campaignId, body, createdAt],
+      );
+    }
+  }
+}

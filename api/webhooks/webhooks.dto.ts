@@ -1,0 +1,95 @@
+import type { WebhookDeliveryStatus, WebhookEvent } from '../../db/entities/index.js';
+
+/** `call.completed`: each call attempt's final result; `recording.uploaded`: an answered call's recording. */
+export type WebhookEventName = WebhookEvent;
+
+export interface WebhookView {
+  /** @format uuid */
+  id: string;
+  /** @format uuid */
+  ownerId: string;
+  /** The campaign whose calls it is told about; `null`: all of the owner's campaigns. */
+  campaignId: string | null;
+  url: string;
+  events: WebhookEventName[];
+  /** An inactive webhook gets no new events; its pending deliveries end as failed. */
+  active: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface WebhookWithSecret extends WebhookView {
+  /**
+   * The signing secret, shown only in this response (at creation or rotation): the key of
+   * the `Voicecast-Signature` HMAC (README, "Webhooks").
+   */
+  secret: string;
+}
+
+export interface UpdateWebhookRequest {
+  /**
+   * Where to POST the events: an http or https URL, without user name or password.
+   * @minLength 1
+   * @maxLength 2048
+   */
+  url?: string;
+  /**
+   * One of your campaigns; `null`: every campaign of yours.
+   * @format uuid
+   */
+  campaignId?: string | null;
+  /** @minItems 1 */
+  events?: WebhookEventName[];
+  active?: boolean;
+}
+
+export interface CreateWebhookRequest extends UpdateWebhookRequest {
+  /**
+   * Where to POST the events: an http or https URL, without user name or password.
+   * @minLength 1
+   * @maxLength 2048
+   */
+  url: string;
+}
+
+/** One try of a delivery. */
+export interface WebhookAttemptView {
+  /** ISO 8601. */
+  at: string;
+  durationMs: number;
+  /** The receiver's HTTP status; `null` when it did not answer (see `error`). */
+  statusCode: number | null;
+  error: string | null;
+}
+
+/** One event for one webhook and how its delivery went (the delivery log). */
+export interface WebhookDeliveryView {
+  /**
+   * The `Voicecast-Delivery` header and the body's `id`: the same on every try.
+   * @format uuid
+   */
+  id: string;
+  event: WebhookEventName;
+  /** The call attempt the event is about (`attemptId` in the body). */
+  attemptId: string;
+  status: WebhookDeliveryStatus;
+  /** POSTs made so far. */
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  lastAttemptAt: Date | null;
+  /** When it was delivered or failed for good. */
+  finishedAt: Date | null;
+  /** Every try, oldest first. */
+  tries: WebhookAttemptView[];
+  /** The body sent, as JSON. */
+  payload: unknown;
+}
+
+export interface WebhookDeliveryPage {
+  /** Newest first. */
+  items: WebhookDeliveryView[];
+  /** Pass as `after` for the next page; absent on the last page. */
+  nextCursor?: string;
+}
