@@ -14,6 +14,9 @@ import type { Storage } from '../lib/storage.js';
 import { AudioConverter } from '../audio/audio-converter.js';
 import { AudioController } from './audio/audio.controller.js';
 import { AudioService } from './audio/audio.service.js';
+import { BlocklistUploadService } from './blocklist/blocklist-upload.service.js';
+import { BlocklistController } from './blocklist/blocklist.controller.js';
+import { BlocklistService } from './blocklist/blocklist.service.js';
 import { createImportWorkers } from '../contacts/import-workers.js';
 import { CampaignControlService } from './campaigns/campaign-control.service.js';
 import { CampaignWorkflows } from './campaigns/campaign-workflows.js';
@@ -104,6 +107,13 @@ export class Container {
     this.register(TrunksController, new TrunksController(trunks));
     this.register(AudioController, new AudioController(audio));
     this.register(CampaignsController, new CampaignsController(campaigns, campaignControl));
+    this.register(
+      BlocklistController,
+      new BlocklistController(
+        new BlocklistService(infra.orm.em, infra.pool),
+        new BlocklistUploadService(infra.pool, importWorkers, contacts),
+      ),
+    );
   }
 
   /** Stops what the container started (the audio worker threads). */
