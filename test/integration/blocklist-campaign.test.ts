@@ -6,7 +6,12 @@
  * and hung up on at once; a later campaign does not call the number.
  */
 import type { WorkflowHandle } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { Pool } from 'pg';
+import { recordOptOut } from '../../activities/blocklist';
+import { recordAnswer } from '../../activities/call-journal';
+import { createCampaignActivities } from '../../activities/campaign.activities';
+import type { ClaimedAttempt, ClaimResult } from '../../workflows/campaign-types';
 import { headerValues, type SippInstance } from '../../scripts/services/sipp';
 import type { runCampaign } from '../../workflows/campaign.workflow';
 import { call, createUser, login } from '../support/api';
@@ -15,6 +20,7 @@ import { json } from '../support/campaigns';
 import { gatewayParts, phoneList } from '../support/gateway-campaigns';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
 import { readStack } from '../support/stack';
+import { activityDeps } from '../support/temporal';
 
 jest.setTimeout(120_000);
 
@@ -207,4 +213,51 @@ test('the opt-out key: blocklisted with its campaign and call, BYE at once, jour
   ]);
   expect(await contacts(later.id)).toEqual([[phone, 'done', 1, 'blocked']]);
   expect(invitesTo(sipp, phone)).toBe(1);
+});
+
+test('an opt-out written at the key press survives the worker dying before the journal: the retried attempt records it', async () => {
+  const phone = '+493012340060';
+  const sipp = await gateway({ scenario: 'uas-answer', calls: 1 });
+  const parts = await gatewayParts(owner.token, sipp, [phone], 5);
+  const campaign = await createCampaign(db, { ownerId: owner.id, ...parts, maxAttempts: 3 });
+  await db.query(`UPDATE campaign SET opt_out_digit = '5' WHERE id = $1`, [campaign.id]);
+  const { deps, close } = activityDeps();
+  try {
+    const activities = createCampaignActivities(deps);
+    const claim: ClaimResult = await new MockActivityEnvironment().run(
+      (input: { campaignId: string; limit: number }) => activities.claimDueAttempts(input),
+      { campaignId: campaign.id, limit: 5 },
+    );
+    const attempt = claim.attempts[0];
+    // What a worker leaves when it dies right after the key press: the answer's journal row
+    // (still in progress) and the blocklist entry, written by the functions it runs then.
+    const journalContext = {
+      campaignId: campaign.id,
+      ownerId: owner.id,
+      trunkId: parts.trunkId,
+      attempt,
+      policy: { maxAttempts: 3, retryDelaySeconds: 1, retryOn: ['busy' as const] },
+    };
+    const answeredAt = new Date();
+    await recordAnswer(deps.pool, journalContext, new Date(answeredAt.getTime() - 300), answeredAt);
+    await recordOptOut(deps.pool, journalContext);
+    // Temporal retries the activity on another worker.
+    const report = await new MockActivityEnvironment().run(
+      (input: { campaignId: string; attempt: ClaimedAttempt }) => activities.placeCall(input),
+      { campaignId: campaign.id, attempt },
+    );
+    expect(report).toEqual({ attemptId: attempt.attemptId, outcome: 'answered', retryAt: null });
+  } finally {
+    await close();
+  }
+  const [row, ...more] = await journal(campaign.id);
+  expect(more).toEqual([]);
+  expect(row).toMatchObject({ outcome: 'answered', opted_out: true, end_reason: 'worker lost during the call' });
+  const { rows: entries } = await db.query(
+    'SELECT phone_e164, reason, campaign_id, call_id FROM blocklist WHERE owner_id = $1 AND phone_e164 = $2',
+    [owner.id, phone],
+  );
+  expect(entries).toEqual([{ phone_e164: phone, reason: 'opt_out', campaign_id: campaign.id, call_id: row.id }]);
+  expect(await contacts(campaign.id)).toEqual([[phone, 'done', 1, 'answered']]);
+  expect(invitesTo(sipp, phone)).toBe(0);
 });
