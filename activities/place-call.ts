@@ -8,12 +8,12 @@
  *        ▼
  *   number on the owner's blocklist? ── yes ──▶ journalled `blocked`, contact done, nothing dialled
  *        ▼
- *   trunk line (lease) ─▶ trunk slot (pacing) ─▶ blocklist again ─▶ dial ─▶ upload recording ─▶ journal + contact (one transaction)
+ *   trunk line (lease) ─▶ blocklist again ─▶ trunk slot (pacing) ─▶ dial ─▶ upload recording ─▶ journal + contact (one transaction)
  *
- * The blocklist is checked before the trunk line is taken (a blocked contact costs no line
- * and no pacing slot) and again right before the INVITE, since waiting for a line can take
- * long. During the call, the campaign's opt-out key puts the number on the blocklist and
- * hangs up (opt-out.ts).
+ * The blocklist is checked before the trunk line is taken (a blocked contact costs no line)
+ * and again once it is held, since waiting for a line can take long; not between the pacing
+ * slot and the INVITE, which must follow its slot at once. During the call, the campaign's
+ * opt-out key puts the number on the blocklist and hangs up (opt-out.ts).
  *
  * It heartbeats throughout; Temporal cancellation aborts the dial (CANCEL while ringing, BYE
  * once answered). A campaign cancel still journals the attempt, then rethrows the
@@ -193,7 +193,8 @@ async function renewClaim(pool: Pool, attempt: ClaimedAttempt): Promise<boolean>
 
 /**
  * Waits for the trunk's start slot and dials; a cancel while waiting places no call, nor does
- * a number blocked meanwhile. The campaign's opt-out key ends the call (opt-out.ts).
+ * a number blocked while the attempt waited for its trunk line. The campaign's opt-out key
+ * ends the call (opt-out.ts).
  */
 async function dial(
   deps: CallDeps,
@@ -203,13 +204,14 @@ async function dial(
   samples: Int16Array,
   waitForSlot: () => Promise<void>,
 ): Promise<{ result: AttemptResult; optedOut: boolean }> {
+  // Checked before the pacing slot, not after it: the INVITE must follow its slot at once.
+  if (await isBlocked(deps.pool, setup.ownerId, journal.attempt.phone)) return { result: blocked(), optedOut: false };
   try {
     await waitForSlot();
   } catch (err) {
     if (!ctx.cancellationSignal.aborted) throw err;
     return { result: callNotPlaced('cancelled', 'cancelled before the call was placed'), optedOut: false };
   }
-  if (await isBlocked(deps.pool, setup.ownerId, journal.attempt.phone)) return { result: blocked(), optedOut: false };
   const invite = new Date();
   let answerWrite: Promise<void> | undefined;
   const optOut = new OptOutWatch(setup.optOutDigit, () => recordOptOut(deps.pool, journal), deps.logger);
