@@ -14,9 +14,9 @@ import { createCampaignActivities } from '../../activities/campaign.activities';
 import type { ClaimedAttempt, ClaimResult } from '../../workflows/campaign-types';
 import { headerValues, type SippInstance } from '../../scripts/services/sipp';
 import type { runCampaign } from '../../workflows/campaign.workflow';
-import { call, createUser, login } from '../support/api';
-import { closeTemporalClient, createCampaign, startCampaign } from '../support/campaign-runs';
-import { json } from '../support/campaigns';
+import { call } from '../support/api';
+import { closeTemporalClient, createCampaign, startCampaign, waitFor } from '../support/campaign-runs';
+import { json, userToken } from '../support/campaigns';
 import { gatewayParts, phoneList } from '../support/gateway-campaigns';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
 import { readStack } from '../support/stack';
@@ -30,8 +30,7 @@ let owner: { id: string; token: string };
 
 beforeAll(async () => {
   db = new Pool({ connectionString: readStack().databaseUrl, max: 3 });
-  const user = await createUser();
-  owner = { id: user.id, token: (await login(user.username, user.password)).access_token };
+  owner = await userToken();
 });
 
 afterAll(async () => {
@@ -67,14 +66,6 @@ async function contacts(campaignId: string): Promise<[string, string, number, st
     [campaignId],
   );
   return rows.map((r) => [r.phone_e164, r.state, r.attempts, r.final_outcome]);
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** The workflow's result, or a failure quoting the journal and sipp's logs after `timeoutMs`. */
