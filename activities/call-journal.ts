@@ -11,12 +11,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ABORTED_BEFORE_DIALLING, type CallResult } from '../telephony/call-types.js';
-import type { CallOutcome } from '../telephony/sip/outcome.js';
 import type { AttemptReport, ClaimedAttempt } from '../workflows/campaign-types.js';
-import { decideAfterAttempt, type RetryPolicy } from '../workflows/retry-policy.js';
+import { decideAfterAttempt, type AttemptOutcome, type RetryPolicy } from '../workflows/retry-policy.js';
 import type { Pool, PoolClient } from '../db/sql.js';
 import { inTransaction } from '../db/sql.js';
 import { enqueueCallEvents } from './webhook-outbox.js';
+import { recordOptOut } from './blocklist.js';
 
 /** `end_reason` of the row of an answered call that has not ended yet. */
 export const IN_PROGRESS = 'call in progress';
@@ -44,6 +44,8 @@ export interface RecordedAttempt {
   readonly inProgress: boolean;
   readonly inviteAt: Date;
   readonly answerAt: Date | null;
+  /** The callee opted out during this call (its blocklist entry names the call). */
+  readonly optedOut: boolean;
 }
 
 export async function findAttempt(pool: Pool, attemptId: string): Promise<RecordedAttempt | undefined> {
@@ -53,12 +55,20 @@ export async function findAttempt(pool: Pool, attemptId: string): Promise<Record
     end_reason: string;
     invite_at: string;
     answer_at: string | null;
-  }>('SELECT outcome, end_reason, invite_at, answer_at FROM call_record WHERE attempt_id = $1', [attemptId]);
+    opted_out: boolean;
+  }>(
+    // An opt-out is written to the blocklist the moment the key is pressed, before the row is
+    // completed: a worker that died after it leaves the entry as the only trace.
+    `SELECT outcome, end_reason, invite_at, answer_at,
+       opted_out OR EXISTS (SELECT 1 FROM blocklist b WHERE b.call_id = r.id AND b.reason = 'opt_out') AS opted_out
+     FROM call_record r WHERE attempt_id = $1`,
+    [attemptId],
+  );
   const row = rows[0];
   if (!row) return undefined;
   const inProgress = row.end_reason === IN_PROGRESS;
   const answerAt = row.answer_at === null ? null : new Date(row.answer_at);
-  return { outcome: row.outcome, inProgress, inviteAt: new Date(row.invite_at), answerAt };
+  return { outcome: row.outcome, inProgress, inviteAt: new Date(row.invite_at), answerAt, optedOut: row.opted_out };
 }
 
 /** The report of an attempt already in the journal, with the contact's state as it is now. */
@@ -99,11 +109,18 @@ export async function recordAnswer(pool: Pool, ctx: AttemptContext, invite: Date
   );
 }
 
+/** What an attempt came to: the engine's call result, or an attempt that placed no call (`blocked` among them). */
+export interface AttemptResult extends Omit<CallResult, 'outcome'> {
+  readonly outcome: AttemptOutcome;
+}
+
 /** The call as the journal stores it. */
 export interface JournalEntry {
-  readonly result: CallResult;
+  readonly result: AttemptResult;
   readonly recordingKey: string | null;
   readonly recordingPrivate: boolean;
+  /** The callee pressed the campaign's opt-out digit: the number goes on the blocklist with the row. */
+  readonly optedOut?: boolean;
 }
 
 /**
@@ -128,6 +145,8 @@ export async function recordAttempt(
     // The webhook events commit with the row: never one without the other (webhook-outbox.ts).
     const recordingBytes = entry.result.recording?.length ?? null;
     await enqueueCallEvents(client, { ...ctx, attemptId: ctx.attempt.attemptId, recordingBytes });
+    // Written already when the key was pressed; again here, so that it commits with the row at the latest.
+    if (entry.optedOut) await recordOptOut(client, ctx);
     const outcome = entry.result.outcome;
     const decision = decideAfterAttempt(ctx.policy, ctx.attempt.attempt, outcome, entry.result.times.end);
     // A call answered before the cancel reached the callee: the contact is done, not cancelled.
@@ -145,7 +164,7 @@ export async function recordAttempt(
 }
 
 /** A result for an attempt that placed no call (or whose call is lost), to journal. */
-export function callNotPlaced(outcome: CallOutcome, endReason: string, times?: CallResult['times']): CallResult {
+export function callNotPlaced(outcome: AttemptOutcome, endReason: string, times?: CallResult['times']): AttemptResult {
   const now = new Date();
   return { outcome, endReason, times: times ?? { invite: now, end: now }, dtmf: [] };
 }
@@ -157,13 +176,14 @@ async function upsertRecord(client: PoolClient, ctx: AttemptContext, entry: Jour
   await client.query(
     `INSERT INTO call_record (id, owner_id, campaign_id, campaign_contact_id, attempt_id, attempt, phone_e164, trunk_id,
        invite_at, ringing_at, answer_at, end_at, outcome, sip_code, sip_reason, hung_up_by, end_reason, talk_ms, codec,
-       rtp, dtmf, recording_key, recording_private, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, now())
+       rtp, dtmf, recording_key, recording_private, opted_out, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $25,
+       now())
      ON CONFLICT (attempt_id) DO UPDATE SET ringing_at = excluded.ringing_at, answer_at = excluded.answer_at,
        end_at = excluded.end_at, outcome = excluded.outcome, sip_code = excluded.sip_code, sip_reason = excluded.sip_reason,
        hung_up_by = excluded.hung_up_by, end_reason = excluded.end_reason, talk_ms = excluded.talk_ms,
        codec = excluded.codec, rtp = excluded.rtp, dtmf = excluded.dtmf, recording_key = excluded.recording_key,
-       recording_private = excluded.recording_private
+       recording_private = excluded.recording_private, opted_out = excluded.opted_out
      WHERE call_record.end_reason = $24`,
     [
       randomUUID(),
@@ -190,6 +210,7 @@ async function upsertRecord(client: PoolClient, ctx: AttemptContext, entry: Jour
       entry.recordingKey,
       entry.recordingPrivate,
       IN_PROGRESS,
+      entry.optedOut ?? false,
     ],
   );
 }

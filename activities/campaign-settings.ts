@@ -20,6 +20,8 @@ export interface CampaignCallSettings {
   readonly recordingsPrivate: boolean;
   readonly callerId?: TrunkConfig['callerId'];
   readonly callsPerSecond: number;
+  /** The DTMF key that opts the callee out (blocklist, hang up); null = none. */
+  readonly optOutDigit: string | null;
   readonly trunkId: string | null;
   readonly audioId: string | null;
 }
@@ -46,6 +48,7 @@ interface CampaignRow {
   recordings_private: boolean;
   caller_id_number: string | null;
   caller_id_name: string | null;
+  opt_out_digit: string | null;
 }
 
 /** The campaign's settings; a missing campaign is a permanent failure (never retried). */
@@ -65,6 +68,7 @@ export async function loadCampaignSettings(pool: Pool, campaignId: string): Prom
       ? { callerId: { number: c.caller_id_number, ...(c.caller_id_name ? { displayName: c.caller_id_name } : {}) } }
       : {}),
     callsPerSecond: c.calls_per_second,
+    optOutDigit: c.opt_out_digit,
     trunkId: c.trunk_id,
     audioId: c.audio_id,
   };

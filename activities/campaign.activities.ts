@@ -62,7 +62,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
             end: new Date(),
           })
         : callNotPlaced('failed', `call activity failed: ${reason}`);
-      const report = await recordUnplaced(pool, campaignId, settings, attempt, result);
+      const report = await recordUnplaced(pool, campaignId, settings, attempt, result, recorded?.optedOut);
       await deps.webhooks.dispatchCampaign(campaignId);
       return report ?? { attemptId: attempt.attemptId, outcome: 'superseded', retryAt: null };
     },
@@ -179,6 +179,7 @@ function recordUnplaced(
   settings: Awaited<ReturnType<typeof loadCampaignSettings>>,
   attempt: ClaimedAttempt,
   result: ReturnType<typeof callNotPlaced>,
+  optedOut = false,
 ): Promise<AttemptReport | undefined> {
   const journal = {
     campaignId,
@@ -187,5 +188,5 @@ function recordUnplaced(
     attempt,
     policy: settings.policy,
   };
-  return recordAttempt(pool, journal, { result, recordingKey: null, recordingPrivate: false });
+  return recordAttempt(pool, journal, { result, recordingKey: null, recordingPrivate: false, optedOut });
 }

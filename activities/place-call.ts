@@ -6,7 +6,14 @@
  *        ▼
  *   fence: contact still claimed for this attempt? ── no ──▶ superseded, nothing dialled
  *        ▼
- *   trunk line (lease) ─▶ trunk slot (pacing) ─▶ dial ─▶ upload recording ─▶ journal + contact (one transaction)
+ *   number on the owner's blocklist? ── yes ──▶ journalled `blocked`, contact done, nothing dialled
+ *        ▼
+ *   trunk line (lease) ─▶ blocklist again ─▶ trunk slot (pacing) ─▶ dial ─▶ upload recording ─▶ journal + contact (one transaction)
+ *
+ * The blocklist is checked before the trunk line is taken (a blocked contact costs no line)
+ * and again once it is held, since waiting for a line can take long; not between the pacing
+ * slot and the INVITE, which must follow its slot at once. During the call, the campaign's
+ * opt-out key puts the number on the blocklist and hangs up (opt-out.ts).
  *
  * It heartbeats throughout; Temporal cancellation aborts the dial (CANCEL while ringing, BYE
  * once answered). A campaign cancel still journals the attempt, then rethrows the
@@ -19,11 +26,11 @@ import type { Pool } from '../db/sql.js';
 import type { Logger } from '../lib/logger.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { Storage } from '../lib/storage.js';
-import type { CallResult } from '../telephony/call-types.js';
 import type { TelephonyEngine } from '../telephony/engine.js';
 import type { AttemptReport, ClaimedAttempt } from '../workflows/campaign-types.js';
 import type { WebhookDispatcher } from './webhook-dispatch.js';
 import { AudioCache } from './audio-cache.js';
+import { BLOCKED_END_REASON, isBlocked, recordOptOut } from './blocklist.js';
 import {
   callNotPlaced,
   CANCELLED_BEFORE_DIALLING,
@@ -32,9 +39,11 @@ import {
   recordAttempt,
   reportRecorded,
   type AttemptContext,
+  type AttemptResult,
   type RecordedAttempt,
 } from './call-journal.js';
 import { loadCallSetup, type CampaignCallSetup } from './campaign-settings.js';
+import { OptOutWatch } from './opt-out.js';
 import {
   acquireLease,
   LEASE_RENEW_MS,
@@ -104,6 +113,7 @@ async function runAttempt(
   };
   if (recorded) return finishLostAnswer(pool, journal, recorded);
   if (!(await renewClaim(pool, attempt))) return superseded(attempt);
+  if (await isBlocked(pool, setup.ownerId, attempt.phone)) return finish(deps, ctx, journal, blocked());
   const samples = await audio.get(setup.audioId, setup.audioKey);
   const limits: TrunkLimits = {
     trunkId: setup.trunk.id,
@@ -128,19 +138,22 @@ async function runAttempt(
     const again = await findAttempt(pool, attempt.attemptId);
     if (again && !again.inProgress) return await reportRecorded(pool, attempt, again.outcome);
     if (again) return await finishLostAnswer(pool, journal, again);
-    const result = await dial(deps, ctx, setup, journal, samples, () => waitForSlot(pool, limits, sleep));
-    return await finish(deps, ctx, journal, result, setup.recordingsPrivate);
+    const { result, optedOut } = await dial(deps, ctx, setup, journal, samples, () => waitForSlot(pool, limits, sleep));
+    return await finish(deps, ctx, journal, result, setup.recordingsPrivate, optedOut);
   } finally {
     clearInterval(renew);
     await releaseLease(pool, limits.trunkId, attempt.attemptId);
   }
 }
 
+const blocked = (): AttemptResult => callNotPlaced('blocked', BLOCKED_END_REASON);
+
 /** Answered on a worker that died before the call ended: never call an answered contact again. */
 async function finishLostAnswer(pool: Pool, journal: AttemptContext, recorded: RecordedAttempt) {
   const times = { invite: recorded.inviteAt, answer: recorded.answerAt ?? recorded.inviteAt, end: new Date() };
   const result = callNotPlaced('answered', 'worker lost during the call', times);
-  const report = await recordAttempt(pool, journal, { result, recordingKey: null, recordingPrivate: false });
+  const entry = { result, recordingKey: null, recordingPrivate: false, optedOut: recorded.optedOut };
+  const report = await recordAttempt(pool, journal, entry);
   return report ?? superseded(journal.attempt);
 }
 
@@ -149,8 +162,9 @@ async function finish(
   deps: CallDeps,
   ctx: Context,
   journal: AttemptContext,
-  result: CallResult,
+  result: AttemptResult,
   recordingPrivate = false,
+  optedOut = false,
 ): Promise<AttemptReport> {
   const campaignCancel = ctx.cancellationDetails?.cancelRequested === true;
   if (ctx.cancellationSignal.aborted && !campaignCancel && result.outcome !== 'answered') {
@@ -164,7 +178,7 @@ async function finish(
       'Content-Type': 'audio/wav',
     });
   }
-  const entry = { result, recordingKey: key, recordingPrivate };
+  const entry = { result, recordingKey: key, recordingPrivate, optedOut };
   const report = await recordAttempt(deps.pool, journal, entry, campaignCancel ? 'cancelled' : undefined);
   deps.logger
     ?.child({ campaignId: journal.campaignId, attemptId: journal.attempt.attemptId })
@@ -185,7 +199,11 @@ async function renewClaim(pool: Pool, attempt: ClaimedAttempt): Promise<boolean>
   return (rowCount ?? 0) > 0;
 }
 
-/** Waits for the trunk's start slot and dials; a cancel while waiting places no call. */
+/**
+ * Waits for the trunk's start slot and dials; a cancel while waiting places no call, nor does
+ * a number blocked while the attempt waited for its trunk line. The campaign's opt-out key
+ * ends the call (opt-out.ts).
+ */
 async function dial(
   deps: CallDeps,
   ctx: Context,
@@ -193,15 +211,18 @@ async function dial(
   journal: AttemptContext,
   samples: Int16Array,
   waitForSlot: () => Promise<void>,
-): Promise<CallResult> {
+): Promise<{ result: AttemptResult; optedOut: boolean }> {
+  // Checked before the pacing slot, not after it: the INVITE must follow its slot at once.
+  if (await isBlocked(deps.pool, setup.ownerId, journal.attempt.phone)) return { result: blocked(), optedOut: false };
   try {
     await waitForSlot();
   } catch (err) {
     if (!ctx.cancellationSignal.aborted) throw err;
-    return callNotPlaced('cancelled', CANCELLED_BEFORE_DIALLING);
+    return { result: callNotPlaced('cancelled', CANCELLED_BEFORE_DIALLING), optedOut: false };
   }
   const invite = new Date();
   let answerWrite: Promise<void> | undefined;
+  const optOut = new OptOutWatch(setup.optOutDigit, () => recordOptOut(deps.pool, journal), deps.logger);
   const result = await deps.engine.dial(
     {
       trunk: setup.trunk,
@@ -212,13 +233,15 @@ async function dial(
       record: setup.record,
       ...(setup.callerId ? { callerId: setup.callerId } : {}),
       onEvent: (event) => {
+        if (event.type === 'dtmf') optOut.press(event.digit, answerWrite);
         if (event.type !== 'answered') return;
         answerWrite = recordAnswer(deps.pool, journal, invite, event.at);
         answerWrite.catch(() => undefined); // awaited (and thrown) once the call has ended
       },
     },
-    ctx.cancellationSignal,
+    AbortSignal.any([ctx.cancellationSignal, optOut.signal]),
   );
+  await optOut.settled();
   await answerWrite;
-  return result;
+  return { result: optOut.describe(result), optedOut: optOut.optedOut };
 }

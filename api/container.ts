@@ -14,6 +14,9 @@ import type { Storage } from '../lib/storage.js';
 import { AudioConverter } from '../audio/audio-converter.js';
 import { AudioController } from './audio/audio.controller.js';
 import { AudioService } from './audio/audio.service.js';
+import { BlocklistUploadService } from './blocklist/blocklist-upload.service.js';
+import { BlocklistController } from './blocklist/blocklist.controller.js';
+import { BlocklistService } from './blocklist/blocklist.service.js';
 import { createImportWorkers } from '../contacts/import-workers.js';
 import { CampaignControlService } from './campaigns/campaign-control.service.js';
 import { CampaignWorkflows } from './campaigns/campaign-workflows.js';
@@ -111,6 +114,13 @@ export class Container {
     this.register(StatsController, new StatsController(new StatsService(infra.orm.em, infra.pool)));
     const webhooks = new WebhooksService(infra.orm.em, new SecretBox(infra.config.encryptionKeys));
     this.register(WebhooksController, new WebhooksController(webhooks));
+    this.register(
+      BlocklistController,
+      new BlocklistController(
+        new BlocklistService(infra.orm.em, infra.pool),
+        new BlocklistUploadService(infra.pool, importWorkers, contacts),
+      ),
+    );
   }
 
   /** Stops what the container started (the audio worker threads). */

@@ -17,13 +17,13 @@ export const COPY_CONTACTS = 'COPY contact (list_id, line, phone_e164, name, var
 export const COPY_INVALID_LINES = 'COPY contact_invalid_line (list_id, line, raw, reason) FROM STDIN';
 
 /** Writes with backpressure; a stream that failed earlier fails the next write. */
-async function write(stream: Writable, text: string): Promise<void> {
+export async function write(stream: Writable, text: string): Promise<void> {
   if (stream.errored) throw stream.errored;
   if (!stream.write(text)) await once(stream, 'drain');
 }
 
 /** Errors surface through `errored`, `once` and `finished`; without a listener they would crash the process. */
-function quiet<T extends Writable>(stream: T): T {
+export function quiet<T extends Writable>(stream: T): T {
   stream.on('error', () => undefined);
   return stream;
 }

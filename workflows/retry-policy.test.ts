@@ -20,6 +20,13 @@ describe('retry policy', () => {
     }
   });
 
+  test('a blocked attempt is final on the first attempt, with attempts and retries to spare', () => {
+    expect(decideAfterAttempt({ ...policy, maxAttempts: 20 }, 1, 'blocked', ended)).toEqual({
+      kind: 'done',
+      outcome: 'blocked',
+    });
+  });
+
   test('outcomes the campaign does not list are final', () => {
     expect(decideAfterAttempt({ ...policy, retryOn: ['busy'] }, 1, 'failed', ended)).toEqual({
       kind: 'done',

@@ -14,27 +14,42 @@ export interface RetryPolicy {
   readonly retryOn: readonly CallOutcome[];
 }
 
+/**
+ * What one attempt came to, as the journal and the scheduler know it: the call's outcome
+ * (telephony/sip/outcome.ts maps SIP to those), or `blocked`: the number was on the owner's
+ * blocklist when the attempt was about to be dialled, so no call was placed at all.
+ */
+export type AttemptOutcome = CallOutcome | 'blocked';
+
 /** What a campaign retries unless told otherwise. */
 export const DEFAULT_RETRY_ON: readonly CallOutcome[] = ['busy', 'no_answer', 'unavailable', 'failed'];
 
 /**
  * Outcomes that are never retried, whatever the campaign says: an answered call is done; a
  * callee who rejected the call or a number that does not exist must not be called again;
- * a cancelled attempt belongs to a campaign that is stopping.
+ * a cancelled attempt belongs to a campaign that is stopping; a blocked number is not ours
+ * to call.
  */
-export const NEVER_RETRIED: readonly CallOutcome[] = ['answered', 'rejected', 'invalid_number', 'cancelled'];
+export const NEVER_RETRIED: readonly AttemptOutcome[] = [
+  'answered',
+  'rejected',
+  'invalid_number',
+  'cancelled',
+  'blocked',
+];
 
 export type AttemptDecision =
-  { readonly kind: 'retry'; readonly at: Date } | { readonly kind: 'done'; readonly outcome: CallOutcome };
+  { readonly kind: 'retry'; readonly at: Date } | { readonly kind: 'done'; readonly outcome: AttemptOutcome };
 
 /** After attempt number `attempt` (1-based) ended at `endedAt` with `outcome`. */
 export function decideAfterAttempt(
   policy: RetryPolicy,
   attempt: number,
-  outcome: CallOutcome,
+  outcome: AttemptOutcome,
   endedAt: Date,
 ): AttemptDecision {
-  const retryable = policy.retryOn.includes(outcome) && !NEVER_RETRIED.includes(outcome);
+  const retryOn: readonly AttemptOutcome[] = policy.retryOn;
+  const retryable = retryOn.includes(outcome) && !NEVER_RETRIED.includes(outcome);
   if (!retryable || attempt >= policy.maxAttempts) return { kind: 'done', outcome };
   return { kind: 'retry', at: new Date(endedAt.getTime() + policy.retryDelaySeconds * 1000) };
 }

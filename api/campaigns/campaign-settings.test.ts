@@ -17,6 +17,7 @@ describe('campaign settings', () => {
       record: true,
       recordingsPrivate: false,
       callerId: null,
+      optOutDigit: null,
     });
   });
 
@@ -28,6 +29,9 @@ describe('campaign settings', () => {
     const merged = mergeSettings(base, { callingWindow: null, callsPerSecond: 2.5 });
     expect(merged).toEqual({ ...CAMPAIGN_DEFAULTS, maxAttempts: 5, callsPerSecond: 2.5 });
     expect(base.callingWindow).toEqual(window);
+    const withKey = mergeSettings(base, { optOutDigit: '#' });
+    expect(withKey.optOutDigit).toBe('#');
+    expect(mergeSettings(withKey, { optOutDigit: null }).optOutDigit).toBeNull();
   });
 
   it.each([

@@ -3,6 +3,7 @@
  * checks tsoa's annotations cannot express (a rate above 0, the retry policy, the calling
  * window). Pure, so it is unit-tested beside this file.
  */
+import type { OptOutDigit } from '../../db/entities/index.js';
 import type { FieldError } from '../../lib/errors.js';
 import type { CallOutcome } from '../../telephony/sip/outcome.js';
 import { calendarProblems } from '../../workflows/calling-window.js';
@@ -22,6 +23,7 @@ export interface CampaignSettings {
   record: boolean;
   recordingsPrivate: boolean;
   callerId: CallerIdDto | null;
+  optOutDigit: OptOutDigit | null;
 }
 
 export const CAMPAIGN_DEFAULTS: Readonly<CampaignSettings> = Object.freeze({
@@ -36,6 +38,7 @@ export const CAMPAIGN_DEFAULTS: Readonly<CampaignSettings> = Object.freeze({
   record: true,
   recordingsPrivate: false,
   callerId: null,
+  optOutDigit: null,
 });
 
 export const MAX_CALLS_PER_SECOND = 1000;

@@ -23,6 +23,7 @@ export function settingsOf(c: Campaign): CampaignSettings {
     record: c.record,
     recordingsPrivate: c.recordingsPrivate,
     callerId: c.callerIdNumber ? { number: c.callerIdNumber, name: c.callerIdName ?? null } : null,
+    optOutDigit: c.optOutDigit ?? null,
   };
 }
 
@@ -41,6 +42,7 @@ export function settingsColumns(s: CampaignSettings) {
     recordingsPrivate: s.recordingsPrivate,
     callerIdNumber: s.callerId?.number ?? null,
     callerIdName: s.callerId?.name ?? null,
+    optOutDigit: s.optOutDigit,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { CampaignStatusValue } from '../../db/entities/index.js';
+import type { CampaignStatusValue, OptOutDigit } from '../../db/entities/index.js';
 import type { CallOutcome } from '../../telephony/sip/outcome.js';
 import type { Weekday } from '../../workflows/calling-window.js';
 
@@ -88,6 +88,12 @@ export interface CampaignSettingsDto {
   recordingsPrivate?: boolean;
   /** `null` (default): the trunk's caller ID. */
   callerId?: CallerIdDto | null;
+  /**
+   * The DTMF key (`0`-`9`, `*`, `#`; RFC 4733 or SIP INFO) that opts the callee out: pressed
+   * during the call, the number goes on your blocklist and the call ends at once. `null`
+   * (default): no opt-out key.
+   */
+  optOutDigit?: OptOutDigit | null;
 }
 
 /**
@@ -141,7 +147,10 @@ export interface CampaignCounts {
   done: number;
   /** Left when the campaign was cancelled. */
   cancelled: number;
-  /** Finished contacts by their final outcome (`answered`, `busy`, `no_answer`, …). */
+  /**
+   * Finished contacts by their final outcome (`answered`, `busy`, `no_answer`, …; `blocked`:
+   * the number was on the blocklist when it was due, so it was never dialled).
+   */
   outcomes: Record<string, number>;
 }
 
@@ -184,6 +193,7 @@ export interface CampaignView {
   record: boolean;
   recordingsPrivate: boolean;
   callerId: CallerIdDto | null;
+  optOutDigit: OptOutDigit | null;
   /** Temporal workflow id (`campaign-<id>`), once started. */
   workflowId: string | null;
   createdAt: Date;

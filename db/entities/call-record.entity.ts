@@ -46,6 +46,8 @@ export const CallRecord = defineEntity({
     rtp: p.json<Record<string, number>>().nullable(),
     /** `[{digit, atMs, durationMs, source}]`. */
     dtmf: p.json<unknown[]>(),
+    /** The callee pressed the campaign's opt-out digit: the number went on the blocklist and we hung up. */
+    optedOut: p.boolean().default(false),
     recordingKey: p.string().length(300).nullable(),
     recordingPrivate: p.boolean().default(false),
     tags: p.array<string>().default([]),

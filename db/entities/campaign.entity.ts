@@ -8,6 +8,10 @@ import { User } from './user.entity.js';
 export const CAMPAIGN_STATUSES = ['draft', 'running', 'paused', 'completed', 'cancelled', 'failed'] as const;
 export type CampaignStatusValue = (typeof CAMPAIGN_STATUSES)[number];
 
+/** DTMF keys a campaign may name as its opt-out digit. */
+export const OPT_OUT_DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#'] as const;
+export type OptOutDigit = (typeof OPT_OUT_DIGITS)[number];
+
 /** Statuses in which the campaign's workflow runs: its trunk, audio and list cannot be deleted. */
 export const ACTIVE_CAMPAIGN_STATUSES: readonly CampaignStatusValue[] = ['running', 'paused'];
 
@@ -47,6 +51,8 @@ export const Campaign = defineEntity({
     recordingsPrivate: p.boolean().default(false),
     callerIdNumber: p.string().length(32).nullable(),
     callerIdName: p.string().length(100).nullable(),
+    /** The DTMF key (0-9, `*`, `#`) that puts the callee's number on the owner's blocklist and ends the call; null = none. */
+    optOutDigit: p.enum(OPT_OUT_DIGITS).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

@@ -1,5 +1,6 @@
 import { AudioMessage } from './audio-message.entity.js';
 import { AuthKey } from './auth-key.entity.js';
+import { BlocklistEntry } from './blocklist-entry.entity.js';
 import { CallRecord } from './call-record.entity.js';
 import { Campaign } from './campaign.entity.js';
 import { CampaignContact } from './campaign-contact.entity.js';
@@ -17,6 +18,7 @@ import { WebhookDelivery } from './webhook-delivery.entity.js';
 export {
   AudioMessage,
   AuthKey,
+  BlocklistEntry,
   CallRecord,
   Campaign,
   CampaignContact,
@@ -34,9 +36,16 @@ export {
   WebhookDelivery,
 };
 export { CONTACT_LIST_STATUSES, type ContactListStatus } from './contact-list.entity.js';
-export { ACTIVE_CAMPAIGN_STATUSES, CAMPAIGN_STATUSES, type CampaignStatusValue } from './campaign.entity.js';
+export {
+  ACTIVE_CAMPAIGN_STATUSES,
+  CAMPAIGN_STATUSES,
+  OPT_OUT_DIGITS,
+  type CampaignStatusValue,
+  type OptOutDigit,
+} from './campaign.entity.js';
 export { CAMPAIGN_CONTACT_STATES, type CampaignContactState } from './campaign-contact.entity.js';
 export { ROLES, type Role } from './user.entity.js';
+export { BLOCKLIST_REASONS, type BlocklistReason } from './blocklist-entry.entity.js';
 export {
   SIP_CODECS,
   SIP_TRANSPORTS,
@@ -69,4 +78,5 @@ export const ENTITIES = [
   TrunkLease,
   Webhook,
   WebhookDelivery,
+  BlocklistEntry,
 ];

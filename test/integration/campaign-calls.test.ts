@@ -18,7 +18,13 @@ import { cancelCampaign, pauseCampaign, resumeCampaign, type runCampaign } from 
 import type { ClaimedAttempt, ClaimResult } from '../../workflows/campaign-types';
 import { call, createUser, login } from '../support/api';
 import { minioClient } from '../support/audio';
-import { closeTemporalClient, createCampaign, startCampaign, type CampaignSpec } from '../support/campaign-runs';
+import {
+  closeTemporalClient,
+  createCampaign,
+  startCampaign,
+  waitFor,
+  type CampaignSpec,
+} from '../support/campaign-runs';
 import { uploadContacts } from '../support/contact-lists';
 import { startExtraWorker, type ExtraWorker } from '../support/extra-worker';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
@@ -146,14 +152,6 @@ function peakConcurrency(rows: readonly JournalRow[]): number {
   let peak = 0;
   for (const [, delta] of edges) peak = Math.max(peak, (live += delta));
   return peak;
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** The workflow's result; after `timeoutMs` fails with the journal, the contacts and sipp's logs. */

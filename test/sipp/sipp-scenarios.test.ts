@@ -169,6 +169,20 @@ describe.each<SippTransport>(['udp', 'tcp'])('sipp gateway scenarios over %s', (
     }
   });
 
+  it('uas-answer-opt-out: presses 1, then #; passes a caller that hangs up after the #, fails one that hangs up before', async () => {
+    const sink = await RtpSink.open();
+    try {
+      await call(
+        { scenario: 'uas-answer-opt-out', transport },
+        { scenario: 'uac-call', durationMs: 1500, rtpPort: sink.port },
+      );
+      expect(sink.digits()).toEqual(['1', '#']);
+    } finally {
+      await sink.close();
+    }
+    await call({ scenario: 'uas-answer-opt-out', transport }, { scenario: 'uac-call', durationMs: 500 }, { uas: 1 });
+  });
+
   it('uas-remote-bye: hangs up itself with a BYE to our Contact, and needs our 200', async () => {
     const { gateway, caller } = await call(
       { scenario: 'uas-remote-bye', transport, talkMs: 500 },

@@ -132,3 +132,12 @@ export async function startCampaign(
 }
 
 export type { CampaignRunResult };
+
+/** Polls `check` every 100 ms until it holds; fails naming `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

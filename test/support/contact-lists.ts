@@ -11,17 +11,17 @@ export type ImportFields = Partial<
   Record<'name' | 'phoneColumn' | 'nameColumn' | 'defaultCountry' | 'delimiter' | 'hasHeader', string>
 >;
 
-/** POSTs `content` as the multipart `file` field with `fields`. */
+/** POSTs `content` as the multipart `file` field with `fields` (to the contact lists, or to `options.path`). */
 export async function uploadContacts(
   token: string,
   content: string | Buffer,
-  fields: ImportFields = {},
-  options: { fileName?: string; baseUrl?: string } = {},
+  fields: Record<string, string> = {},
+  options: { fileName?: string; baseUrl?: string; path?: string } = {},
 ): Promise<Response> {
   const form = new FormData();
   for (const [key, value] of Object.entries(fields)) form.append(key, value);
   form.append('file', new Blob([content]), options.fileName ?? 'contacts.csv');
-  return fetch(`${options.baseUrl ?? apiUrl()}/api/v1/contact-lists`, {
+  return fetch(`${options.baseUrl ?? apiUrl()}${options.path ?? '/api/v1/contact-lists'}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}` },
     body: form,

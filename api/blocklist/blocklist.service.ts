@@ -1,0 +1,124 @@
+/**
+ * The blocklist, one entry at a time: numbers are normalised to E.164 exactly as contact
+ * list imports do (contacts/phone.ts, with the same optional default country), so an entry
+ * matches the contacts it is meant to stop. Campaigns check it right before dialling
+ * (activities/blocklist.ts). Bulk uploads are BlocklistUploadService.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Principal } from '../../auth/principal.js';
+import { isE164, normalisePhone, toCountryCode } from '../../contacts/phone.js';
+import { BlocklistEntry } from '../../db/entities/index.js';
+import type { Pool } from '../../db/sql.js';
+import { ValidationError, type FieldError } from '../../lib/errors.js';
+import { afterCursor, encodeCursor, isUuid } from '../keyset-cursor.js';
+import { ownerFilter, visibleTo } from '../ownership.js';
+import type { AddBlocklistEntryRequest, BlocklistEntryView, BlocklistPage } from './blocklist.dto.js';
+
+export const toBlocklistEntryView = (e: BlocklistEntry): BlocklistEntryView => ({
+  id: e.id,
+  ownerId: e.owner.id,
+  phone: e.phoneE164,
+  reason: e.reason,
+  note: e.note ?? null,
+  campaignId: e.campaign?.id ?? null,
+  callId: e.call?.id ?? null,
+  createdAt: e.createdAt,
+});
+
+/** Where a number and its default country came from, for the 422 that names them. */
+interface PhoneInput {
+  readonly phone: string;
+  readonly defaultCountry: string | undefined;
+  /** Field names as the problem response shows them, e.g. `body.phone`. */
+  readonly fields: { readonly phone: string; readonly defaultCountry: string };
+}
+
+/** The number in E.164; 422 naming the field when it (or its default country) is unusable. */
+export function toE164({ phone, defaultCountry, fields }: PhoneInput): string {
+  const errors: FieldError[] = [];
+  const country = defaultCountry?.trim() ? toCountryCode(defaultCountry) : undefined;
+  if (defaultCountry?.trim() && !country) {
+    errors.push({ field: fields.defaultCountry, message: 'not an ISO 3166-1 alpha-2 country code (e.g. DE, FR, US)' });
+  }
+  const result = normalisePhone(phone, country);
+  if (!isE164(result)) errors.push({ field: fields.phone, message: `not a phone number we can dial (${result})` });
+  if (errors.length > 0) throw new ValidationError(errors);
+  return result;
+}
+
+export class BlocklistService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly pool: Pool,
+  ) {}
+
+  /**
+   * Puts the number on the caller's blocklist. Idempotent: a number already there keeps its
+   * entry as it is (reason, note, date) and `created` is false.
+   */
+  async add(
+    principal: Principal,
+    body: AddBlocklistEntryRequest,
+  ): Promise<{ entry: BlocklistEntryView; created: boolean }> {
+    const phone = toE164({
+      phone: body.phone,
+      defaultCountry: body.defaultCountry,
+      fields: { phone: 'body.phone', defaultCountry: 'body.defaultCountry' },
+    });
+    // One statement whether or not the number is there: no race between a look-up and an insert.
+    // `xmax = 0` holds for a row this statement inserted, not for one it found.
+    const { rows } = await this.pool.query<{ id: string; created: boolean }>(
+      `INSERT INTO blocklist (id, owner_id, phone_e164, reason, note, created_at) VALUES ($1, $2, $3, 'manual', $4, $5)
+       ON CONFLICT (owner_id, phone_e164) DO UPDATE SET phone_e164 = blocklist.phone_e164
+       RETURNING id, (xmax = 0) AS created`,
+      [randomUUID(), principal.userId, phone, body.note?.trim() || null, new Date()],
+    );
+    const entry = await this.em.fork().findOneOrFail(BlocklistEntry, { id: rows[0].id });
+    return { entry: toBlocklistEntryView(entry), created: rows[0].created };
+  }
+
+  async get(principal: Principal, id: string): Promise<BlocklistEntryView> {
+    return toBlocklistEntryView(await this.find(this.em.fork(), principal, id));
+  }
+
+  /** The caller's entries (an administrator's: everyone's), newest first, optionally for one number. */
+  async list(
+    principal: Principal,
+    query: { limit: number; after?: string; phone?: string; defaultCountry?: string },
+  ): Promise<BlocklistPage> {
+    const phone =
+      query.phone === undefined
+        ? undefined
+        : toE164({
+            phone: query.phone,
+            defaultCountry: query.defaultCountry,
+            fields: { phone: 'phone', defaultCountry: 'defaultCountry' },
+          });
+    const rows = await this.em
+      .fork()
+      .find(
+        BlocklistEntry,
+        { ...ownerFilter(principal), ...(phone ? { phoneE164: phone } : {}), ...afterCursor(query.after) },
+        { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: query.limit + 1 },
+      );
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toBlocklistEntryView),
+      ...(rows.length > query.limit && last ? { nextCursor: encodeCursor(last) } : {}),
+    };
+  }
+
+  /** Takes the number off the list: campaigns may call it again from their next attempt on. */
+  async remove(principal: Principal, id: string): Promise<void> {
+    await this.em.fork().transactional(async (em) => {
+      em.remove(await this.find(em, principal, id));
+    });
+  }
+
+  private async find(em: EntityManager, principal: Principal, id: string): Promise<BlocklistEntry> {
+    const entry = isUuid(id) ? await em.findOne(BlocklistEntry, { id }) : null;
+    return visibleTo(principal, entry, (e) => e.owner.id, `Blocklist entry ${id}`);
+  }
+}
