@@ -77,6 +77,12 @@ async function settle(count: number, limitMs: number): Promise<number> {
   return performance.now() - started;
 }
 
+/** CPU time (user + system, all threads) per call: steadier than calls per second on a busy machine. */
+function cpuPerCall(start: NodeJS.CpuUsage, calls: number): string {
+  const used = process.cpuUsage(start);
+  return ((used.user + used.system) / 1000 / calls).toFixed(2);
+}
+
 function cpuShare(start: NodeJS.CpuUsage, wallMs: number): string {
   const used = process.cpuUsage(start);
   return `${(((used.user + used.system) / 1000 / wallMs) * 100).toFixed(0)} %`;
@@ -121,11 +127,13 @@ async function ourCps(): Promise<number> {
     const started = performance.now();
     const end = started + CPS_SECONDS * 1000;
     let completedInWindow = 0;
+    let completed = 0;
     await Promise.all(
       Array.from({ length: CPS_CONCURRENCY }, async () => {
         while (performance.now() < end) {
           const result = await call();
           count(result);
+          completed += 1;
           if (performance.now() <= end) completedInWindow += 1;
         }
       }),
@@ -135,7 +143,7 @@ async function ourCps(): Promise<number> {
     const cps = completedInWindow / CPS_SECONDS;
     await new Promise((resolve) => setTimeout(resolve, 100));
     print(
-      `  engine: ${cps.toFixed(0)} calls/s (${completedInWindow} calls in ${CPS_SECONDS} s, ${CPS_CONCURRENCY} in flight), CPU ${cpuShare(cpu, wall)} of one core`,
+      `  engine: ${cps.toFixed(0)} calls/s (${completedInWindow} calls in ${CPS_SECONDS} s, ${CPS_CONCURRENCY} in flight), CPU ${cpuShare(cpu, wall)} of one core, ${cpuPerCall(cpu, completed)} ms CPU per call`,
     );
     print(
       `          outcomes: ${[...outcomes].map(([k, n]) => `${k} ${n}`).join(', ')} (ok = answered, gateway hung up)`,
