@@ -8,6 +8,7 @@
 import { Core } from 'sip.js';
 import { fastParse, grammarParse, installFastGrammar } from './fast-grammar.js';
 import { capturedMessages, HEADER_CASES, TORTURE_MESSAGES } from './fast-grammar-test-corpus.js';
+import { mulberry32 } from './test-support.js';
 
 /** A parse result as canonical JSON: class names, own keys in their order, undefined and NaN spelled out. */
 function shape(value: unknown): string {
@@ -74,17 +75,6 @@ function disagreements(value: string, rules: readonly string[]): string[] {
       found.push(`${rule} ${JSON.stringify(value)}\n  fast:    ${shape(fast)}\n  grammar: ${expected}`);
   }
   return found;
-}
-
-/** mulberry32: a seeded generator, so a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ALPHABET = [
@@ -155,7 +145,7 @@ describe('fast SIP parser against sip.js grammar', () => {
   });
 
   it('agrees with the grammar on seeded mutations of the corpus', () => {
-    const next = random(20261201);
+    const next = mulberry32(20261201);
     let answered = 0;
     const found: string[] = [];
     for (const [rule, value] of CORPUS) {
@@ -171,7 +161,7 @@ describe('fast SIP parser against sip.js grammar', () => {
   });
 
   it('parses mutated whole messages to the same IncomingMessage, or rejects them alike', () => {
-    const next = random(4475);
+    const next = mulberry32(4475);
     const differing: string[] = [];
     for (const data of MESSAGES) {
       for (let n = 0; n < 40; n++) {
