@@ -16,7 +16,9 @@
  *     of each call as tcpdump timestamps them on the wire, its deviation from 20 ms (p50, p99,
  *     max), and this process's CPU (share of one core over the run) and peak RSS.
  *     BENCH_PACER_SPIN_MS sets the pacer's busy-wait before each tick (0 = off) to compare.
- * BENCH_PARTS (default a,b) runs only some parts: BENCH_PARTS=a measures calls per second alone.
+ * (p) The cost of parsing one SIP message with sip.js's grammar alone and with our parser in
+ *     front of it (bench/sip-parse.ts).
+ * BENCH_PARTS (default p,a,b) runs only some parts: BENCH_PARTS=a measures calls per second alone.
  * BENCH_SIP_PARSER=grammar parses SIP with sip.js's grammar alone (no telephony/sip/fast-grammar.ts), to compare.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,11 +32,12 @@ import { installFastGrammar } from '../telephony/sip/fast-grammar.js';
 import { sineWave } from '../telephony/media/tone.js';
 import { DEFAULT_SPIN_MS } from '../telephony/rtp/pacer.js';
 import { intervalJitter, startCapture } from './rtp-capture.js';
+import { parseCost } from './sip-parse.js';
 
 const CPS_SECONDS = Number(process.env.BENCH_CPS_SECONDS ?? 30);
 const CPS_CONCURRENCY = Number(process.env.BENCH_CPS_CONCURRENCY ?? 50);
 const CALLS = (process.env.BENCH_CALLS ?? '100,500,1000').split(',').map(Number);
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'a,b').split(','));
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'p,a,b').split(','));
 const RAMP_CPS = Number(process.env.BENCH_RAMP_CPS ?? 200);
 /** The pacer's busy-wait before each tick (ms); unset = the engine's default. 0 compares without it. */
 const PACER_SPIN_MS =
@@ -273,6 +276,14 @@ async function simultaneous(n: number): Promise<void> {
 async function main(): Promise<void> {
   installFastGrammar(SIP_PARSER !== 'grammar');
   print(`SIP benchmark: Node ${process.version}, 127.0.0.1, sipp from Debian sip-tester, SIP parser: ${SIP_PARSER}`);
+  if (PARTS.has('p')) {
+    const cost = parseCost(SIP_PARSER !== 'grammar');
+    print(`(p) parsing one SIP message (sip.js Parser.parseMessage, ${cost.messages} messages captured from sipp)`);
+    print(
+      `  grammar alone ${cost.grammarUs.toFixed(1)} µs, fast parser first ${cost.fastUs.toFixed(1)} µs ` +
+        `(${(cost.grammarUs / cost.fastUs).toFixed(1)}× less)`,
+    );
+  }
   if (PARTS.has('a')) {
     print(`(a) calls per second over ${CPS_SECONDS} s, gateway answers and hangs up at once`);
     const ours = await ourCps();
