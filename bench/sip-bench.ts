@@ -16,6 +16,10 @@
  *     of each call as tcpdump timestamps them on the wire, its deviation from 20 ms (p50, p99,
  *     max), and this process's CPU (share of one core over the run) and peak RSS.
  *     BENCH_PACER_SPIN_MS sets the pacer's busy-wait before each tick (0 = off) to compare.
+ * (p) The cost of parsing one SIP message with sip.js's grammar alone and with our parser in
+ *     front of it (bench/sip-parse.ts).
+ * BENCH_PARTS (default p,a,b) runs only some parts: BENCH_PARTS=a measures calls per second alone.
+ * BENCH_SIP_PARSER=grammar parses SIP with sip.js's grammar alone (no telephony/sip/fast-grammar.ts), to compare.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,17 +28,21 @@ import { repoRoot } from '../scripts/services/paths.js';
 import { startSippUac, startSippUas, type SippInstance } from '../scripts/services/sipp.js';
 import type { CallResult, TrunkConfig } from '../telephony/call-types.js';
 import { TelephonyEngine } from '../telephony/engine.js';
+import { installFastGrammar } from '../telephony/sip/fast-grammar.js';
 import { sineWave } from '../telephony/media/tone.js';
 import { DEFAULT_SPIN_MS } from '../telephony/rtp/pacer.js';
 import { intervalJitter, startCapture } from './rtp-capture.js';
+import { parseCost } from './sip-parse.js';
 
 const CPS_SECONDS = Number(process.env.BENCH_CPS_SECONDS ?? 30);
 const CPS_CONCURRENCY = Number(process.env.BENCH_CPS_CONCURRENCY ?? 50);
 const CALLS = (process.env.BENCH_CALLS ?? '100,500,1000').split(',').map(Number);
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'p,a,b').split(','));
 const RAMP_CPS = Number(process.env.BENCH_RAMP_CPS ?? 200);
 /** The pacer's busy-wait before each tick (ms); unset = the engine's default. 0 compares without it. */
 const PACER_SPIN_MS =
   process.env.BENCH_PACER_SPIN_MS === undefined ? undefined : Number(process.env.BENCH_PACER_SPIN_MS);
+const SIP_PARSER = process.env.BENCH_SIP_PARSER ?? 'fast';
 const MESSAGE_MS = 10_000;
 const workDir = mkdtempSync(join(tmpdir(), 'voicecast-bench-sip-'));
 const gatewayScenario = join(repoRoot(), 'bench', 'sipp', 'uas-answer-hangup.xml');
@@ -70,6 +78,12 @@ async function settle(count: number, limitMs: number): Promise<number> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return performance.now() - started;
+}
+
+/** CPU time (user + system, all threads) per call: steadier than calls per second on a busy machine. */
+function cpuPerCall(start: NodeJS.CpuUsage, calls: number): string {
+  const used = process.cpuUsage(start);
+  return ((used.user + used.system) / 1000 / calls).toFixed(2);
 }
 
 function cpuShare(start: NodeJS.CpuUsage, wallMs: number): string {
@@ -116,11 +130,13 @@ async function ourCps(): Promise<number> {
     const started = performance.now();
     const end = started + CPS_SECONDS * 1000;
     let completedInWindow = 0;
+    let completed = 0;
     await Promise.all(
       Array.from({ length: CPS_CONCURRENCY }, async () => {
         while (performance.now() < end) {
           const result = await call();
           count(result);
+          completed += 1;
           if (performance.now() <= end) completedInWindow += 1;
         }
       }),
@@ -130,7 +146,7 @@ async function ourCps(): Promise<number> {
     const cps = completedInWindow / CPS_SECONDS;
     await new Promise((resolve) => setTimeout(resolve, 100));
     print(
-      `  engine: ${cps.toFixed(0)} calls/s (${completedInWindow} calls in ${CPS_SECONDS} s, ${CPS_CONCURRENCY} in flight), CPU ${cpuShare(cpu, wall)} of one core`,
+      `  engine: ${cps.toFixed(0)} calls/s (${completedInWindow} calls in ${CPS_SECONDS} s, ${CPS_CONCURRENCY} in flight), CPU ${cpuShare(cpu, wall)} of one core, ${cpuPerCall(cpu, completed)} ms CPU per call`,
     );
     print(
       `          outcomes: ${[...outcomes].map(([k, n]) => `${k} ${n}`).join(', ')} (ok = answered, gateway hung up)`,
@@ -258,11 +274,23 @@ async function simultaneous(n: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  print(`SIP benchmark: Node ${process.version}, 127.0.0.1, sipp from Debian sip-tester`);
-  print(`(a) calls per second over ${CPS_SECONDS} s, gateway answers and hangs up at once`);
-  const ours = await ourCps();
-  const theirs = await sippCps();
-  print(`  ratio engine / sipp: ${(ours / theirs).toFixed(2)} (target ≥ 0.5)`);
+  installFastGrammar(SIP_PARSER !== 'grammar');
+  print(`SIP benchmark: Node ${process.version}, 127.0.0.1, sipp from Debian sip-tester, SIP parser: ${SIP_PARSER}`);
+  if (PARTS.has('p')) {
+    const cost = parseCost(SIP_PARSER !== 'grammar');
+    print(`(p) parsing one SIP message (sip.js Parser.parseMessage, ${cost.messages} messages captured from sipp)`);
+    print(
+      `  grammar alone ${cost.grammarUs.toFixed(1)} µs, fast parser first ${cost.fastUs.toFixed(1)} µs ` +
+        `(${(cost.grammarUs / cost.fastUs).toFixed(1)}× less)`,
+    );
+  }
+  if (PARTS.has('a')) {
+    print(`(a) calls per second over ${CPS_SECONDS} s, gateway answers and hangs up at once`);
+    const ours = await ourCps();
+    const theirs = await sippCps();
+    print(`  ratio engine / sipp: ${(ours / theirs).toFixed(2)} (target ≥ 0.5)`);
+  }
+  if (!PARTS.has('b')) return;
   print(
     `(b) simultaneous calls, each playing a ${MESSAGE_MS / 1000} s message (target: 1,000 with p99 ≤ 2 ms); ` +
       `pacer spin ${PACER_SPIN_MS ?? DEFAULT_SPIN_MS} ms`,

@@ -1,39 +1,91 @@
 #!/usr/bin/env node
-// Performance patch for sip.js 0.21.2 (run by scripts/setup.sh and the Dockerfile after
-// npm install; idempotent). sip.js's generated PEG parser (lib/grammar/pegjs/dist/grammar.js)
-// declares its 237-entry bytecode table *inside* peg$parse(), so every header it parses
-// first re-decodes the whole grammar (String.split + map of every rule): measured at about
-// half the CPU of a call in `make bench-sip`. The table is constant data, so this moves it to
-// module scope, decoded once. Nothing else in the parser changes.
+// Performance patches for sip.js 0.21.2 (run by scripts/setup.sh and the Dockerfile after
+// npm install; idempotent, each patch marked in the file it changes). Nothing they change is
+// visible to callers:
+// 1. sip.js's generated PEG parser (lib/grammar/pegjs/dist/grammar.js) declares its 237-entry
+//    bytecode table *inside* peg$parse(), so every header it parses first re-decodes the
+//    whole grammar (String.split + map of every rule): measured at about half the CPU of a
+//    call in `make bench-sip`. The table is constant data, so it moves to module scope,
+//    decoded once. (Most headers no longer reach this parser at all: see
+//    telephony/sip/fast-grammar.ts.)
+// 2. `headerize` (lib/core/messages/utils.js) rebuilds a header name's canonical spelling
+//    with toLowerCase/replace/split on every header get/set/has — several hundred times per
+//    call, about 4 % of its CPU. It is a pure function of the name, so it remembers the
+//    answers (for the first 512 names: names come from the network).
+// Files are replaced (write + rename), never written in place: node_modules may be a
+// hard-linked copy sharing its files with other checkouts.
 'use strict';
-const { readFileSync, writeFileSync } = require('node:fs');
+const { readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..', 'node_modules', 'sip.js');
-const file = join(root, 'lib', 'grammar', 'pegjs', 'dist', 'grammar.js');
-const MARK = '// voicecast: peg$bytecode hoisted (scripts/patch-sip-js.cjs)';
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const source = readFileSync(file, 'utf8');
-if (source.includes(MARK)) process.exit(0);
 
-const start = source.indexOf('\n    const peg$bytecode = [\n');
-const end = start < 0 ? -1 : source.indexOf('\n    ];\n', start);
-const parseAt = source.indexOf('\nfunction peg$parse(input, options) {\n');
-if (start < 0 || end < 0 || parseAt < 0 || parseAt > start) {
-  console.error(
-    `patch-sip-js: sip.js ${version} does not have the parser layout this patch knows (0.21.2);` +
-      ' update or remove scripts/patch-sip-js.cjs.',
+/** Moves the bytecode table out of peg$parse(); undefined if the layout is not the known one. */
+function hoistBytecode(source, mark) {
+  const start = source.indexOf('\n    const peg$bytecode = [\n');
+  const end = start < 0 ? -1 : source.indexOf('\n    ];\n', start);
+  const parseAt = source.indexOf('\nfunction peg$parse(input, options) {\n');
+  if (start < 0 || end < 0 || parseAt < 0 || parseAt > start) return undefined;
+  const table = source
+    .slice(start + 1, end + '\n    ];'.length)
+    .replace(/^ {4}/gm, '')
+    .replaceAll('peg$decode(', 'peg$decodeOnce(');
+  return (
+    source.slice(0, parseAt) +
+    `\n${mark}\nfunction peg$decodeOnce(s) {\n    return s.split("").map((ch) => ch.charCodeAt(0) - 32);\n}\n${table}` +
+    source.slice(parseAt, start) +
+    source.slice(end + '\n    ];'.length)
   );
-  process.exit(1);
 }
-const table = source
-  .slice(start + 1, end + '\n    ];'.length)
-  .replace(/^ {4}/gm, '')
-  .replaceAll('peg$decode(', 'peg$decodeOnce(');
-const patched =
-  source.slice(0, parseAt) +
-  `\n${MARK}\nfunction peg$decodeOnce(s) {\n    return s.split("").map((ch) => ch.charCodeAt(0) - 32);\n}\n${table}` +
-  source.slice(parseAt, start) +
-  source.slice(end + '\n    ];'.length);
-writeFileSync(file, patched);
-console.log(`patch-sip-js: sip.js ${version} parser bytecode now decoded once`);
+
+/** Puts a bounded memo in front of headerize(); undefined if the function is not where expected. */
+function memoiseHeaderize(source, mark) {
+  const head = '\nexport function headerize(str) {\n';
+  if (source.indexOf(head) < 0) return undefined;
+  return source.replace(
+    head,
+    `\n${mark}\nconst voicecastHeaderized = new Map();\n` +
+      'export function headerize(str) {\n' +
+      '    const known = voicecastHeaderized.get(str);\n' +
+      '    if (known !== undefined) return known;\n' +
+      '    const name = headerizeUncached(str);\n' +
+      '    if (voicecastHeaderized.size < 512) voicecastHeaderized.set(str, name);\n' +
+      '    return name;\n' +
+      '}\n' +
+      'function headerizeUncached(str) {\n',
+  );
+}
+
+const PATCHES = [
+  {
+    file: join('lib', 'grammar', 'pegjs', 'dist', 'grammar.js'),
+    mark: '// voicecast: peg$bytecode hoisted (scripts/patch-sip-js.cjs)',
+    apply: hoistBytecode,
+    done: 'parser bytecode now decoded once',
+  },
+  {
+    file: join('lib', 'core', 'messages', 'utils.js'),
+    mark: '// voicecast: headerize memoised (scripts/patch-sip-js.cjs)',
+    apply: memoiseHeaderize,
+    done: 'headerize memoised',
+  },
+];
+
+for (const { file, mark, apply, done } of PATCHES) {
+  const path = join(root, file);
+  const source = readFileSync(path, 'utf8');
+  if (source.includes(mark)) continue;
+  const patched = apply(source, mark);
+  if (patched === undefined) {
+    console.error(
+      `patch-sip-js: sip.js ${version} does not have the layout this patch knows in ${file} (0.21.2);` +
+        ' update or remove scripts/patch-sip-js.cjs.',
+    );
+    process.exit(1);
+  }
+  const temporary = `${path}.voicecast-${process.pid}`;
+  writeFileSync(temporary, patched);
+  renameSync(temporary, path);
+  console.log(`patch-sip-js: sip.js ${version} ${done}`);
+}

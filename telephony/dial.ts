@@ -21,6 +21,12 @@ import { outcomeForCancelled, outcomeForFinalResponse, type CallOutcome } from '
 import { RtpDescriptionHandler } from './sip/rtp-description-handler.js';
 import type { UserAgents } from './user-agents.js';
 
+/**
+ * Why playback stops. A reason given to `abort()` spares the DOMException (and its stack
+ * trace) `abort()` makes otherwise, once per call; playback only looks at `aborted`.
+ */
+const PLAYBACK_STOPPED = 'call ending';
+
 /** SIP timer B (64 × T1): how long an INVITE transaction may go without a final response. */
 const TIMER_B_MS = 32_000;
 
@@ -115,7 +121,7 @@ export async function dial(
     const hangUp = (reason: string) => {
       state.hungUpBy ??= 'us';
       state.endReason ??= reason;
-      playback.abort();
+      playback.abort(PLAYBACK_STOPPED);
       if (inviter.state === SessionState.Established) inviter.bye().catch(() => inviter.dispose());
     };
     const cancel = (reason: 'ring_timeout' | 'aborted') => {
@@ -143,7 +149,7 @@ export async function dial(
       settled = true;
       timers.forEach(clearTimeout);
       signal?.removeEventListener('abort', onAbort);
-      playback.abort();
+      playback.abort(PLAYBACK_STOPPED);
       const sdh = inviter.sessionDescriptionHandler;
       const media = sdh instanceof RtpDescriptionHandler ? await sdh.finish() : undefined;
       const end = new Date();

@@ -10,6 +10,7 @@ import { Registerer, RegistererState, UserAgent, type LogLevel, type UserAgentOp
 import type { Logger } from '../lib/logger.js';
 import type { TrunkConfig } from './call-types.js';
 import { sipHost, type HostPort } from './sip/addressing.js';
+import { installFastGrammar } from './sip/fast-grammar.js';
 import { RtpDescriptionHandler, type MediaSettings } from './sip/rtp-description-handler.js';
 import { TcpTransport } from './sip/tcp-transport.js';
 import { SipTransportBase, type SipTransportOptions } from './sip/transport-base.js';
@@ -44,6 +45,10 @@ export interface RegisterRetry {
 
 /** 5 s, 10 s, 20 s, 40 s, then every 60 s until the registrar takes us back. */
 export const DEFAULT_REGISTER_RETRY: RegisterRetry = { firstMs: 5000, maxMs: 60_000 };
+
+// Every user agent (ours and the trunk probe's) gets its options here: parse SIP with the
+// hand-written parser first, sip.js's grammar for the rest (see sip/fast-grammar.ts).
+installFastGrammar();
 
 const LOG_LEVELS: Record<LogLevel, 'debug' | 'info' | 'warn' | 'error'> = {
   debug: 'debug',

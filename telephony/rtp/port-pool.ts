@@ -113,7 +113,7 @@ function bindUdp(address: string, port: number): Promise<Socket> {
  * second at 1,000 calls. This answers them synchronously (and refuses names, which SDP
  * `c=` lines for RTP do not carry here).
  */
-function literalLookup(
+export function literalLookup(
   hostname: string,
   _options: unknown,
   callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,

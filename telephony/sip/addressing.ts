@@ -17,6 +17,23 @@ export interface HostPort {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * The patterns below depend only on a user agent's placeholder and address, yet every
+ * message needs them: compiled once per source (a few per trunk; the map is emptied should
+ * it ever grow past a bound). Global regexps are safe to share with `replace`, which starts
+ * them from 0.
+ */
+const patterns = new Map<string, RegExp>();
+function pattern(source: string): RegExp {
+  let compiled = patterns.get(source);
+  if (!compiled) {
+    if (patterns.size >= 256) patterns.clear();
+    compiled = new RegExp(source, 'g');
+    patterns.set(source, compiled);
+  }
+  return compiled;
+}
+
 /** Rewrites our placeholder in the Via and Contact headers of an outgoing message. */
 export function rewriteOutgoing(message: string, placeholder: string, self: HostPort): string {
   const headEnd = message.indexOf('\r\n\r\n');
@@ -26,9 +43,9 @@ export function rewriteOutgoing(message: string, placeholder: string, self: Host
   const sentBy = `${sipHost(self.host)}:${self.port}`;
   const lines = head.split('\r\n').map((line) => {
     if (/^(via|v)\s*:/i.test(line)) {
-      return line.replace(new RegExp(`(SIP/2\\.0/[A-Za-z]+ )${host}(?=[;\\s,]|$)`, 'g'), `$1${sentBy};rport`);
+      return line.replace(pattern(`(SIP/2\\.0/[A-Za-z]+ )${host}(?=[;\\s,]|$)`), `$1${sentBy};rport`);
     }
-    if (/^(contact|m)\s*:/i.test(line)) return line.replace(new RegExp(`@${host}(?=[;>:\\s]|$)`, 'g'), `@${sentBy}`);
+    if (/^(contact|m)\s*:/i.test(line)) return line.replace(pattern(`@${host}(?=[;>:\\s]|$)`), `@${sentBy}`);
     return line;
   });
   return lines.join('\r\n') + body;
@@ -49,7 +66,7 @@ export function rewriteIncomingResponse(message: string, placeholder: string, se
   if (!self) return rewritten;
   const headEnd = rewritten.indexOf('\r\n\r\n');
   const head = headEnd < 0 ? rewritten : rewritten.slice(0, headEnd);
-  const ours = new RegExp(`@${escape(`${sipHost(self.host)}:${self.port}`)}(?=[;>\\s,]|$)`, 'g');
+  const ours = pattern(`@${escape(`${sipHost(self.host)}:${self.port}`)}(?=[;>\\s,]|$)`);
   const lines = head
     .split('\r\n')
     .map((line) => (/^(contact|m)\s*:/i.test(line) ? line.replace(ours, `@${placeholder}`) : line));

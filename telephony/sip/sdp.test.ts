@@ -1,4 +1,5 @@
 import { buildAnswer, buildOffer, parseAnswer, SdpError, type LocalMedia, type OfferedMedia } from './sdp.js';
+import { mulberry32 } from './test-support.js';
 
 const crlf = (...lines: string[]): string => lines.map((l) => `${l}\r\n`).join('');
 
@@ -415,14 +416,3 @@ describe('buildAnswer', () => {
     expect(() => buildAnswer('not sdp', LOCAL)).toThrow(SdpError);
   });
 });
-
-/** Small seeded PRNG so a fuzz failure reproduces. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

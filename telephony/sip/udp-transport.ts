@@ -6,7 +6,10 @@
  * (timers A and E, which sip.js lacks: see udp-retransmitter.ts).
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import type { Logger } from 'sip.js/lib/core/log/logger.js';
+import { literalLookup } from '../rtp/port-pool.js';
 import { responseDestination, type HostPort } from './addressing.js';
 import { isUnspecified, routeSource } from './route-source.js';
 import { SipTransportBase, type SipTransportOptions } from './transport-base.js';
@@ -14,6 +17,20 @@ import { UdpRetransmitter } from './udp-retransmitter.js';
 
 /** Large enough for any SIP datagram; UDP's own limit is 65,507 bytes. */
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Trunks and Via/rport addresses are mostly IP literals: answer those at once, as the RTP
+ * sockets do (dgram otherwise defers every datagram a tick through `dns.lookup`), and
+ * resolve names through DNS as before.
+ */
+function sipLookup(
+  hostname: string,
+  options: LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  if (isIP(hostname)) literalLookup(hostname, options, callback);
+  else dnsLookup(hostname, options, callback);
+}
 
 export class UdpTransport extends SipTransportBase {
   readonly protocol = 'UDP';
@@ -69,6 +86,7 @@ export class UdpTransport extends SipTransportBase {
       const socket = createSocket({
         type: this.options.bindAddress.includes(':') ? 'udp6' : 'udp4',
         recvBufferSize: RECEIVE_BUFFER_BYTES,
+        lookup: sipLookup,
       });
       const onError = (err: Error) => {
         socket.close();
