@@ -57,6 +57,7 @@ async function main(): Promise<void> {
       engine,
       secrets: new SecretBox(config.encryptionKeys),
       buckets: config.minio.buckets,
+      policyDefaults: config.policies,
       logger: logger.child({ component: 'campaign' }),
     }),
     shutdownGraceTime: `${config.api.shutdownGraceSeconds} seconds`,

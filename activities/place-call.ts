@@ -6,7 +6,10 @@
  *        ▼
  *   fence: contact still claimed for this attempt? ── no ──▶ superseded, nothing dialled
  *        ▼
- *   trunk line (lease) ─▶ trunk slot (pacing) ─▶ dial ─▶ upload recording ─▶ journal + contact (one transaction)
+ *   trunk line + owner's tenant limit (leases) ─▶ trunk slot (pacing) ─▶ frequency cap (dial ledger)
+ *        │                                                capped ──▶ contact waits again, no journal row
+ *        ▼
+ *   dial ─▶ upload recording ─▶ journal + contact (one transaction)
  *
  * It heartbeats throughout; Temporal cancellation aborts the dial (CANCEL while ringing, BYE
  * once answered). A campaign cancel still journals the attempt, then rethrows the
@@ -19,12 +22,14 @@ import type { Pool } from '../db/sql.js';
 import type { Logger } from '../lib/logger.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { Storage } from '../lib/storage.js';
+import type { PolicyDefaults } from '../policies/owner-policy.js';
 import type { CallResult } from '../telephony/call-types.js';
 import type { TelephonyEngine } from '../telephony/engine.js';
-import type { AttemptReport, ClaimedAttempt } from '../workflows/campaign-types.js';
+import { CAPPED, type AttemptReport, type ClaimedAttempt } from '../workflows/campaign-types.js';
 import { AudioCache } from './audio-cache.js';
 import {
   callNotPlaced,
+  deferAttempt,
   findAttempt,
   recordAnswer,
   recordAttempt,
@@ -34,13 +39,16 @@ import {
 } from './call-journal.js';
 import { loadCallSetup, type CampaignCallSetup } from './campaign-settings.js';
 import {
-  acquireLease,
+  acquireLeases,
   LEASE_RENEW_MS,
-  releaseLease,
-  renewLease,
-  waitForSlot,
-  type TrunkLimits,
-} from './trunk-limits.js';
+  ownerScope,
+  releaseLeases,
+  renewLeases,
+  type LeaseLimit,
+} from './call-leases.js';
+import { cancelReservation, reserveDial, type DialReservation } from './dial-ledger.js';
+import { loadOwnerPolicy } from '../db/owner-policy.js';
+import { trunkLeaseLimit, waitForSlot, type TrunkLimits } from './trunk-limits.js';
 
 export interface CallDeps {
   readonly pool: Pool;
@@ -48,6 +56,8 @@ export interface CallDeps {
   readonly engine: Pick<TelephonyEngine, 'dial'>;
   readonly secrets: SecretBox;
   readonly buckets: { readonly audio: string; readonly recordings: string };
+  /** Owners' policies where none is stored (lib/config.ts `policies`). */
+  readonly policyDefaults: PolicyDefaults;
   readonly logger?: Logger;
 }
 
@@ -102,29 +112,40 @@ async function runAttempt(
     maxConcurrentCalls: setup.trunkLimits.maxConcurrentCalls,
     callsPerSecond: Math.min(setup.trunkLimits.maxCallsPerSecond, setup.callsPerSecond),
   };
+  const policy = await loadOwnerPolicy(pool, setup.ownerId, deps.policyDefaults);
+  const leases: LeaseLimit[] = [trunkLeaseLimit(limits)];
+  if (policy.maxConcurrentCalls !== null) {
+    leases.push({ scope: ownerScope(setup.ownerId), max: policy.maxConcurrentCalls });
+  }
   const sleep = (ms: number) => ctx.sleep(ms);
   try {
-    await acquireLease(pool, limits, attempt.attemptId, sleep);
+    await acquireLeases(pool, leases, attempt.attemptId, sleep);
   } catch (err) {
     if (!ctx.cancellationSignal.aborted) throw err;
     return finish(deps, ctx, journal, callNotPlaced('cancelled', 'cancelled before the call was placed'));
   }
-  // The lease is held until the journal row is written: a second execution of this attempt
-  // either finds the lease (and backs off) or, after it, the row (and returns it).
+  // The leases are held until the journal row is written: a second execution of this attempt
+  // either finds them (and backs off) or, after them, the row (and returns it).
   const renew = setInterval(() => {
-    Promise.all([renewLease(pool, limits.trunkId, attempt.attemptId), renewClaim(pool, attempt)]).catch((err) =>
-      deps.logger?.warn({ err, attemptId: attempt.attemptId }, 'could not renew the trunk lease'),
+    Promise.all([renewLeases(pool, attempt.attemptId), renewClaim(pool, attempt)]).catch((err) =>
+      deps.logger?.warn({ err, attemptId: attempt.attemptId }, 'could not renew the call leases'),
     );
   }, LEASE_RENEW_MS);
   try {
     const again = await findAttempt(pool, attempt.attemptId);
     if (again && !again.inProgress) return await reportRecorded(pool, attempt, again.outcome);
     if (again) return await finishLostAnswer(pool, journal, again);
-    const result = await dial(deps, ctx, setup, journal, samples, () => waitForSlot(pool, limits, sleep));
-    return await finish(deps, ctx, journal, result, setup.recordingsPrivate);
+    const clearance = async () => {
+      await waitForSlot(pool, limits, sleep);
+      const target = { ownerId: setup.ownerId, phone: attempt.phone, attemptId: attempt.attemptId };
+      return reserveDial(pool, target, policy.frequencyCap);
+    };
+    const dialled = await dial(deps, ctx, setup, journal, samples, clearance);
+    if (dialled instanceof Date) return await defer(deps, attempt, dialled);
+    return await finish(deps, ctx, journal, dialled, setup.recordingsPrivate);
   } finally {
     clearInterval(renew);
-    await releaseLease(pool, limits.trunkId, attempt.attemptId);
+    await releaseLeases(pool, attempt.attemptId);
   }
 }
 
@@ -177,40 +198,64 @@ async function renewClaim(pool: Pool, attempt: ClaimedAttempt): Promise<boolean>
   return (rowCount ?? 0) > 0;
 }
 
-/** Waits for the trunk's start slot and dials; a cancel while waiting places no call. */
+/**
+ * Waits for clearance (the trunk's start slot, then the frequency cap's reservation) and
+ * dials. Returns the call's result, or the time the cap frees a slot when the number is
+ * capped (nothing dialled). A cancel while waiting places no call; a dial whose INVITE never
+ * left gives its reservation back, since only an INVITE sent counts against the cap.
+ */
 async function dial(
   deps: CallDeps,
   ctx: Context,
   setup: CampaignCallSetup,
   journal: AttemptContext,
   samples: Int16Array,
-  waitForSlot: () => Promise<void>,
-): Promise<CallResult> {
+  clearance: () => Promise<DialReservation>,
+): Promise<CallResult | Date> {
+  let reservation: DialReservation;
   try {
-    await waitForSlot();
+    reservation = await clearance();
   } catch (err) {
     if (!ctx.cancellationSignal.aborted) throw err;
     return callNotPlaced('cancelled', 'cancelled before the call was placed');
   }
+  if (reservation.kind === 'capped') return reservation.until;
   const invite = new Date();
   let answerWrite: Promise<void> | undefined;
-  const result = await deps.engine.dial(
-    {
-      trunk: setup.trunk,
-      destination: journal.attempt.phone,
-      audio: samples,
-      ringTimeoutMs: setup.ringTimeoutMs,
-      maxCallMs: setup.maxCallMs,
-      record: setup.record,
-      ...(setup.callerId ? { callerId: setup.callerId } : {}),
-      onEvent: (event) => {
-        if (event.type !== 'answered') return;
-        answerWrite = recordAnswer(deps.pool, journal, invite, event.at);
-        answerWrite.catch(() => undefined); // awaited (and thrown) once the call has ended
+  let result: CallResult;
+  try {
+    result = await deps.engine.dial(
+      {
+        trunk: setup.trunk,
+        destination: journal.attempt.phone,
+        audio: samples,
+        ringTimeoutMs: setup.ringTimeoutMs,
+        maxCallMs: setup.maxCallMs,
+        record: setup.record,
+        ...(setup.callerId ? { callerId: setup.callerId } : {}),
+        onEvent: (event) => {
+          if (event.type !== 'answered') return;
+          answerWrite = recordAnswer(deps.pool, journal, invite, event.at);
+          answerWrite.catch(() => undefined); // awaited (and thrown) once the call has ended
+        },
       },
-    },
-    ctx.cancellationSignal,
-  );
+      ctx.cancellationSignal,
+    );
+  } catch (err) {
+    await cancelReservation(deps.pool, reservation.id);
+    throw err;
+  }
+  if (result.inviteSent === false) await cancelReservation(deps.pool, reservation.id);
   await answerWrite;
   return result;
+}
+
+/**
+ * The frequency cap holds the number: the contact waits until `until` without having used an
+ * attempt, and the attempt leaves no journal row (its id is handed out again by the next claim).
+ */
+async function defer(deps: CallDeps, attempt: ClaimedAttempt, until: Date): Promise<AttemptReport> {
+  if (!(await deferAttempt(deps.pool, attempt, until))) return superseded(attempt);
+  deps.logger?.debug({ attemptId: attempt.attemptId, until }, 'number capped; contact rescheduled');
+  return { attemptId: attempt.attemptId, outcome: CAPPED, retryAt: until.toISOString() };
 }

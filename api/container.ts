@@ -25,6 +25,8 @@ import { ContactImportService } from './contact-lists/contact-import.service.js'
 import { ContactListsController } from './contact-lists/contact-lists.controller.js';
 import { ContactListsService } from './contact-lists/contact-lists.service.js';
 import { MeController } from './me/me.controller.js';
+import { PoliciesController, UserLimitsController } from './policies/policies.controller.js';
+import { PoliciesService } from './policies/policies.service.js';
 import { SystemController } from './system/system.controller.js';
 import { SystemService } from './system/system.service.js';
 import { TrunksController } from './trunks/trunks.controller.js';
@@ -104,6 +106,9 @@ export class Container {
     this.register(TrunksController, new TrunksController(trunks));
     this.register(AudioController, new AudioController(audio));
     this.register(CampaignsController, new CampaignsController(campaigns, campaignControl));
+    const policies = new PoliciesService(infra.pool, infra.config.policies);
+    this.register(PoliciesController, new PoliciesController(policies));
+    this.register(UserLimitsController, new UserLimitsController(policies));
   }
 
   /** Stops what the container started (the audio worker threads). */

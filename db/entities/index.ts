@@ -8,8 +8,9 @@ import { ContactList } from './contact-list.entity.js';
 import { LoginFailure } from './login-failure.entity.js';
 import { OAuthClient } from './oauth-client.entity.js';
 import { OidcPayload } from './oidc-payload.entity.js';
+import { DialLedger, OwnerPolicy } from './owner-policy.entity.js';
 import { SipTrunk } from './sip-trunk.entity.js';
-import { TrunkLease, TrunkPacing } from './trunk-capacity.entity.js';
+import { CallLease, TrunkPacing } from './trunk-capacity.entity.js';
 import { User } from './user.entity.js';
 
 export {
@@ -25,9 +26,11 @@ export {
   OAuthClient,
   OidcPayload,
   SipTrunk,
-  TrunkLease,
+  CallLease,
   TrunkPacing,
   User,
+  OwnerPolicy,
+  DialLedger,
 };
 export { CONTACT_LIST_STATUSES, type ContactListStatus } from './contact-list.entity.js';
 export { ACTIVE_CAMPAIGN_STATUSES, CAMPAIGN_STATUSES, type CampaignStatusValue } from './campaign.entity.js';
@@ -56,5 +59,7 @@ export const ENTITIES = [
   CampaignContact,
   CallRecord,
   TrunkPacing,
-  TrunkLease,
+  CallLease,
+  OwnerPolicy,
+  DialLedger,
 ];

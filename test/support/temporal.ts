@@ -55,6 +55,7 @@ export function activityDeps(overrides: Partial<ActivityDeps> = {}): {
     engine,
     secrets: new SecretBox(config.encryptionKeys),
     buckets: config.minio.buckets,
+    policyDefaults: config.policies,
     ...overrides,
   };
   return { deps, close: async () => void (await Promise.all([pool.end(), engine.close()])) };
