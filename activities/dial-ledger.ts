@@ -1,21 +1,24 @@
 /**
  * The frequency cap at dial time. Every INVITE is preceded by a row in `dial_ledger`
- * (owner, number, time): the journal alone cannot be counted, since an unanswered call gets
- * its row only when it ends. With a cap, the check and the row are made in one transaction
- * under an advisory lock on (owner, number), so two campaigns or two workers dialling the
- * same number at the same moment are serialised: the second sees the first's row and is
- * capped. Times are the database's clock (`clock_timestamp()`, read after the lock), so
- * workers whose clocks differ still agree.
+ * (owner, number, start time): the journal alone cannot be counted, since an unanswered
+ * call gets its row only when it ends. The row, the cap's check and the call's start slot
+ * (the trunk's pacing) are made in one transaction, under an advisory lock on (owner,
+ * number): two campaigns or two workers dialling the same number at the same moment are
+ * serialised, and the second sees the first's row. The row's time is the start slot (the
+ * database's clock), the instant the INVITE is due, so the cap spaces the INVITEs
+ * themselves, not the moments they were checked; a capped call rolls its slot back.
  *
  * Rows are written with the cap off too, so a cap turned on later counts the calls already
  * made; they are pruned once older than the longest window an owner can set.
  */
-import { inTransaction, type Pool } from '../db/sql.js';
+import { inTransaction, type Pool, type PoolClient } from '../db/sql.js';
 import { capDecision } from '../policies/frequency-cap.js';
 import { FREQUENCY_CAP_LIMITS, type FrequencyCap } from '../policies/owner-policy.js';
+import type { StartSlot } from './trunk-limits.js';
 
 export type DialReservation =
-  { readonly kind: 'reserved'; readonly id: string } | { readonly kind: 'capped'; readonly until: Date };
+  | { readonly kind: 'reserved'; readonly id: string; readonly slot: StartSlot }
+  | { readonly kind: 'capped'; readonly until: Date };
 
 export interface DialTarget {
   readonly ownerId: string;
@@ -28,41 +31,63 @@ const RETENTION_SECONDS = FREQUENCY_CAP_LIMITS.windowSeconds;
 /** Old rows deleted per reservation: keeps the table bounded without a sweeper. */
 const PRUNE_BATCH = 100;
 
+/** Thrown inside the transaction to roll the start slot back. */
+class Capped extends Error {
+  constructor(readonly until: Date) {
+    super(`capped until ${until.toISOString()}`);
+  }
+}
+
 /**
- * Records that `target` is about to be dialled, unless `cap` forbids it now: then nothing is
- * written and the answer says when the window frees a slot. Call it right before the INVITE
- * (after every other wait), and {@link cancelReservation} when no INVITE went out after all.
+ * Takes the call's start slot with `takeSlot` and records that `target` is dialled then,
+ * unless `cap` forbids a call at that instant: then nothing is kept (not even the slot) and
+ * the answer says when the window frees a slot. Call {@link cancelReservation} when no INVITE
+ * went out after all.
  */
-export async function reserveDial(pool: Pool, target: DialTarget, cap: FrequencyCap | null): Promise<DialReservation> {
-  const reservation = await inTransaction(pool, async (client): Promise<DialReservation> => {
-    if (cap) {
-      await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('dial_ledger:' || $1 || ':' || $2, 0))`, [
-        target.ownerId,
-        target.phone,
-      ]);
-      const { rows } = await client.query<{ now_ms: number; dials_ms: (number | string)[] }>(
-        `WITH t AS (SELECT clock_timestamp() AS at)
-         SELECT (extract(epoch FROM t.at) * 1000)::float8 AS now_ms,
-           coalesce((SELECT array_agg((extract(epoch FROM d.dialled_at) * 1000)::float8) FROM dial_ledger d
-                     WHERE d.owner_id = $1 AND d.phone_e164 = $2 AND d.dialled_at > t.at - make_interval(secs => $3)),
-                    '{}') AS dials_ms
-         FROM t`,
-        [target.ownerId, target.phone, cap.windowSeconds],
+export async function reserveDial(
+  pool: Pool,
+  target: DialTarget,
+  cap: FrequencyCap | null,
+  takeSlot: (client: PoolClient) => Promise<StartSlot>,
+): Promise<DialReservation> {
+  let reservation: DialReservation;
+  try {
+    reservation = await inTransaction(pool, async (client): Promise<DialReservation> => {
+      if (cap) {
+        await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('dial_ledger:' || $1 || ':' || $2, 0))`, [
+          target.ownerId,
+          target.phone,
+        ]);
+      }
+      const slot = await takeSlot(client);
+      if (cap) await checkCap(client, target, cap, slot.at);
+      const { rows } = await client.query<{ id: string }>(
+        `INSERT INTO dial_ledger (owner_id, phone_e164, attempt_id, dialled_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+        [target.ownerId, target.phone, target.attemptId, slot.at],
       );
-      const row = rows[0];
-      const dials = (row?.dials_ms ?? []).map((ms) => new Date(Number(ms)));
-      const decision = capDecision(cap, dials, new Date(Number(row?.now_ms)));
-      if (decision.kind === 'capped') return decision;
-    }
-    const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO dial_ledger (owner_id, phone_e164, attempt_id, dialled_at) VALUES ($1, $2, $3, clock_timestamp())
-       RETURNING id`,
-      [target.ownerId, target.phone, target.attemptId],
-    );
-    return { kind: 'reserved', id: String(rows[0]?.id) };
-  });
-  if (reservation.kind === 'reserved') await prune(pool);
+      return { kind: 'reserved', id: String(rows[0]?.id), slot };
+    });
+  } catch (err) {
+    if (err instanceof Capped) return { kind: 'capped', until: err.until };
+    throw err;
+  }
+  await prune(pool);
   return reservation;
+}
+
+/** Throws {@link Capped} when a call at `at` would exceed the cap (dials after `at` count too: they are due already). */
+async function checkCap(client: PoolClient, target: DialTarget, cap: FrequencyCap, at: Date): Promise<void> {
+  const { rows } = await client.query<{ dialled_ms: number }>(
+    `SELECT (extract(epoch FROM dialled_at) * 1000)::float8 AS dialled_ms FROM dial_ledger
+     WHERE owner_id = $1 AND phone_e164 = $2 AND dialled_at > $3::timestamptz - make_interval(secs => $4)`,
+    [target.ownerId, target.phone, at, cap.windowSeconds],
+  );
+  const decision = capDecision(
+    cap,
+    rows.map((r) => new Date(Number(r.dialled_ms))),
+    at,
+  );
+  if (decision.kind === 'capped') throw new Capped(decision.until);
 }
 
 /** The reserved dial did not happen (no INVITE was sent): it must not count against the cap. */

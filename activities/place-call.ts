@@ -6,8 +6,8 @@
  *        ▼
  *   fence: contact still claimed for this attempt? ── no ──▶ superseded, nothing dialled
  *        ▼
- *   trunk line + owner's tenant limit (leases) ─▶ trunk slot (pacing) ─▶ frequency cap (dial ledger)
- *        │                                                capped ──▶ contact waits again, no journal row
+ *   trunk line + owner's tenant limit (leases) ─▶ start slot (pacing) + frequency cap (dial ledger)
+ *        │                                    capped ──▶ contact waits again, no journal row
  *        ▼
  *   dial ─▶ upload recording ─▶ journal + contact (one transaction)
  *
@@ -48,7 +48,7 @@ import {
 } from './call-leases.js';
 import { cancelReservation, reserveDial, type DialReservation } from './dial-ledger.js';
 import { loadOwnerPolicy } from '../db/owner-policy.js';
-import { trunkLeaseLimit, waitForSlot, type TrunkLimits } from './trunk-limits.js';
+import { takeSlot, trunkLeaseLimit, type TrunkLimits } from './trunk-limits.js';
 
 export interface CallDeps {
   readonly pool: Pool;
@@ -136,9 +136,15 @@ async function runAttempt(
     if (again && !again.inProgress) return await reportRecorded(pool, attempt, again.outcome);
     if (again) return await finishLostAnswer(pool, journal, again);
     const clearance = async () => {
-      await waitForSlot(pool, limits, sleep);
       const target = { ownerId: setup.ownerId, phone: attempt.phone, attemptId: attempt.attemptId };
-      return reserveDial(pool, target, policy.frequencyCap);
+      const reservation = await reserveDial(pool, target, policy.frequencyCap, (client) => takeSlot(client, limits));
+      if (reservation.kind === 'reserved' && reservation.slot.waitMs > 0) {
+        await sleep(reservation.slot.waitMs).catch(async (err: unknown) => {
+          await cancelReservation(pool, reservation.id);
+          throw err;
+        });
+      }
+      return reservation;
     };
     const dialled = await dial(deps, ctx, setup, journal, samples, clearance);
     if (dialled instanceof Date) return await defer(deps, attempt, dialled);
@@ -199,7 +205,7 @@ async function renewClaim(pool: Pool, attempt: ClaimedAttempt): Promise<boolean>
 }
 
 /**
- * Waits for clearance (the trunk's start slot, then the frequency cap's reservation) and
+ * Waits for clearance (the trunk's start slot, with the frequency cap's reservation) and
  * dials. Returns the call's result, or the time the cap frees a slot when the number is
  * capped (nothing dialled). A cancel while waiting places no call; a dial whose INVITE never
  * left gives its reservation back, since only an INVITE sent counts against the cap.

@@ -3,10 +3,10 @@
  * `trunk_pacing.next_slot` hands out start times one interval apart; one UPDATE takes
  * `greatest(next_slot, now())` and moves it on, so concurrent takers get distinct slots and
  * a trunk idle for a while does not build up a burst. (Its concurrency limit is a lease,
- * see call-leases.ts.) The wait goes through `sleep`, which the activity makes cancellable.
+ * see call-leases.ts.)
  */
-import type { Pool } from '../db/sql.js';
-import type { LeaseLimit, Sleep } from './call-leases.js';
+import type { Pool, PoolClient } from '../db/sql.js';
+import type { LeaseLimit } from './call-leases.js';
 import { trunkScope } from './call-leases.js';
 
 export interface TrunkLimits {
@@ -22,16 +22,28 @@ export const trunkLeaseLimit = (limits: TrunkLimits): LeaseLimit => ({
   max: limits.maxConcurrentCalls,
 });
 
-/** Takes the trunk's next start slot and waits for it. */
-export async function waitForSlot(pool: Pool, limits: TrunkLimits, sleep: Sleep): Promise<void> {
+/** A start slot: when the call may start, and how long from now that is (both on the database's clock). */
+export interface StartSlot {
+  readonly at: Date;
+  readonly waitMs: number;
+}
+
+/**
+ * Takes the trunk's next start slot, on `db` (a pool, or a client inside a transaction: a
+ * rolled-back slot is given back). The database's clock decides, read when the statement
+ * runs (not at the transaction's start): workers' clocks may differ.
+ */
+export async function takeSlot(db: Pool | PoolClient, limits: TrunkLimits): Promise<StartSlot> {
   const interval = 1 / Math.max(limits.callsPerSecond, 0.001);
-  // The wait is computed by the database against its own clock: workers' clocks may differ.
-  const { rows } = await pool.query<{ wait_ms: number }>(
-    `INSERT INTO trunk_pacing AS p (trunk_id, next_slot) VALUES ($1, now() + make_interval(secs => $2))
-     ON CONFLICT (trunk_id) DO UPDATE SET next_slot = greatest(p.next_slot, now()) + make_interval(secs => $2)
-     RETURNING greatest(0, extract(epoch FROM (p.next_slot - make_interval(secs => $2) - now())) * 1000)::float8 AS wait_ms`,
+  const { rows } = await db.query<{ slot_ms: number; wait_ms: number }>(
+    `WITH t AS (SELECT clock_timestamp() AS at)
+     INSERT INTO trunk_pacing AS p (trunk_id, next_slot) SELECT $1, t.at + make_interval(secs => $2) FROM t
+     ON CONFLICT (trunk_id) DO UPDATE SET next_slot = greatest(p.next_slot, (SELECT at FROM t)) + make_interval(secs => $2)
+     RETURNING (extract(epoch FROM p.next_slot - make_interval(secs => $2)) * 1000)::float8 AS slot_ms,
+       greatest(0, extract(epoch FROM (p.next_slot - make_interval(secs => $2) - (SELECT at FROM t))) * 1000)::float8
+         AS wait_ms`,
     [limits.trunkId, interval],
   );
-  const waitMs = rows[0]?.wait_ms ?? 0;
-  if (waitMs > 0) await sleep(waitMs);
+  const row = rows[0];
+  return { at: new Date(Number(row?.slot_ms)), waitMs: Number(row?.wait_ms ?? 0) };
 }

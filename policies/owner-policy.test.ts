@@ -1,4 +1,4 @@
-import { effectivePolicy, type PolicyDefaults } from './owner-policy';
+import { effectivePolicy, frequencyCapProblems, type PolicyDefaults } from './owner-policy';
 
 const defaults: PolicyDefaults = { frequencyCap: { maxCalls: 2, windowSeconds: 3600 }, maxConcurrentCalls: 50 };
 const none: PolicyDefaults = { frequencyCap: null, maxConcurrentCalls: null };
@@ -34,5 +34,21 @@ describe('effectivePolicy', () => {
       maxConcurrentCalls: 2,
       maxConcurrentCallsSource: 'administrator',
     });
+  });
+});
+
+describe('frequencyCapProblems', () => {
+  test('whole numbers within bounds pass; each bad value is named', () => {
+    expect(frequencyCapProblems({ maxCalls: 1, windowSeconds: 1 })).toEqual([]);
+    expect(frequencyCapProblems({ maxCalls: 1000, windowSeconds: 30 * 24 * 3600 })).toEqual([]);
+    const fields = (maxCalls: number, windowSeconds: number) =>
+      frequencyCapProblems({ maxCalls, windowSeconds }).map(([field]) => field);
+    expect(fields(0, 60)).toEqual(['maxCalls']);
+    expect(fields(1.5, 60)).toEqual(['maxCalls']);
+    expect(fields(1001, 60)).toEqual(['maxCalls']);
+    expect(fields(1, 0)).toEqual(['windowSeconds']);
+    expect(fields(1, 2.5)).toEqual(['windowSeconds']);
+    expect(fields(1, 30 * 24 * 3600 + 1)).toEqual(['windowSeconds']);
+    expect(fields(-1, -1)).toEqual(['maxCalls', 'windowSeconds']);
   });
 });

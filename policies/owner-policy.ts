@@ -54,3 +54,16 @@ export function effectivePolicy(stored: StoredPolicy | undefined, defaults: Poli
     maxConcurrentCallsSource: limit === null ? 'default' : 'administrator',
   };
 }
+
+/** Problems with a frequency cap, as `[field, message]` pairs; empty when valid. */
+export function frequencyCapProblems(cap: FrequencyCap): [field: string, message: string][] {
+  const problems: [string, string][] = [];
+  const { maxCalls, windowSeconds } = FREQUENCY_CAP_LIMITS;
+  if (!Number.isInteger(cap.maxCalls) || cap.maxCalls < 1 || cap.maxCalls > maxCalls) {
+    problems.push(['maxCalls', `must be a whole number from 1 to ${maxCalls}`]);
+  }
+  if (!Number.isInteger(cap.windowSeconds) || cap.windowSeconds < 1 || cap.windowSeconds > windowSeconds) {
+    problems.push(['windowSeconds', `must be a whole number of seconds from 1 to ${windowSeconds} (30 days)`]);
+  }
+  return problems;
+}

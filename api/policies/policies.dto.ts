@@ -1,20 +1,4 @@
 /**
- * Calls to one number per window.
- * @isInt
- * @minimum 1
- * @maximum 1000
- */
-export type CapCalls = number;
-
-/**
- * Length of the rolling window, in seconds (at most 30 days).
- * @isInt
- * @minimum 1
- * @maximum 2592000
- */
-export type CapWindowSeconds = number;
-
-/**
  * Simultaneous calls.
  * @isInt
  * @minimum 1
@@ -22,10 +6,15 @@ export type CapWindowSeconds = number;
  */
 export type ConcurrentCallLimit = number;
 
-/** At most `maxCalls` calls to the same number per rolling `windowSeconds`, across all of the owner's campaigns. */
+/**
+ * At most `maxCalls` calls to the same number per rolling `windowSeconds`, across all of the
+ * owner's campaigns. (The bounds are checked by the service, which names the field.)
+ */
 export interface FrequencyCapSetting {
-  maxCalls: CapCalls;
-  windowSeconds: CapWindowSeconds;
+  /** Calls to one number per window: a whole number from 1 to 1000. */
+  maxCalls: number;
+  /** Length of the rolling window in seconds: a whole number from 1 to 2592000 (30 days). */
+  windowSeconds: number;
 }
 
 /** The caller's communication policies as they apply now. */

@@ -1,8 +1,8 @@
 import { requireAdmin, type Principal } from '../../auth/principal.js';
 import { loadOwnerPolicy } from '../../db/owner-policy.js';
 import type { Pool } from '../../db/sql.js';
-import { NotFoundError } from '../../lib/errors.js';
-import type { EffectivePolicy, PolicyDefaults } from '../../policies/owner-policy.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { frequencyCapProblems, type EffectivePolicy, type PolicyDefaults } from '../../policies/owner-policy.js';
 import type { LimitsView, PolicyView, UpdateLimitsRequest, UpdatePolicyRequest } from './policies.dto.js';
 
 const toPolicyView = (policy: EffectivePolicy): PolicyView => ({ ...policy });
@@ -25,6 +25,10 @@ export class PoliciesService {
   async update(principal: Principal, body: UpdatePolicyRequest): Promise<PolicyView> {
     // Left out: follow the default (null); null: the owner turned it off (0).
     const cap = body.frequencyCap;
+    const problems = cap ? frequencyCapProblems(cap) : [];
+    if (problems.length > 0) {
+      throw new ValidationError(problems.map(([field, message]) => ({ field: `body.frequencyCap.${field}`, message })));
+    }
     await this.pool.query(
       `INSERT INTO owner_policy (owner_id, frequency_cap_max_calls, frequency_cap_window_seconds, updated_at)
        VALUES ($1, $2, $3, now())
