@@ -25,8 +25,9 @@ import { ContactImportService } from './contact-lists/contact-import.service.js'
 import { ContactListsController } from './contact-lists/contact-lists.controller.js';
 import { ContactListsService } from './contact-lists/contact-lists.service.js';
 import { MeController } from './me/me.controller.js';
-import { PoliciesController, UserLimitsController } from './policies/policies.controller.js';
+import { PoliciesController } from './policies/policies.controller.js';
 import { PoliciesService } from './policies/policies.service.js';
+import { UserLimitsController } from './policies/user-limits.controller.js';
 import { SystemController } from './system/system.controller.js';
 import { SystemService } from './system/system.service.js';
 import { TrunksController } from './trunks/trunks.controller.js';

@@ -11,12 +11,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { headerValues, type SippInstance, type SippMessage } from '../../scripts/services/sipp';
-import { encodeWav } from '../../telephony/media/wav';
 import { createCampaignActivities } from '../../activities/campaign.activities';
 import { cancelCampaign, pauseCampaign, resumeCampaign, type runCampaign } from '../../workflows/campaign.workflow';
 import type { ClaimedAttempt, ClaimResult } from '../../workflows/campaign-types';
 import { call, createUser, login } from '../support/api';
 import { minioClient } from '../support/audio';
+import { inviteSources, peakOf, toneMessage } from '../support/campaign-e2e';
 import { closeTemporalClient, createCampaign, startCampaign, type CampaignSpec } from '../support/campaign-runs';
 import { uploadContacts } from '../support/contact-lists';
 import { startExtraWorker, type ExtraWorker } from '../support/extra-worker';
@@ -59,19 +59,7 @@ async function trunk(sipp: SippInstance, limits: { maxConcurrentCalls: number; m
 }
 
 /** A message of `seconds` of a 440 Hz tone, uploaded through the API. */
-async function audio(seconds: number): Promise<string> {
-  const pcm = new Int16Array(8000 * seconds).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
-  const form = new FormData();
-  form.append('file', new Blob([encodeWav(pcm, 8000)]), 'message.wav');
-  form.append('name', `message ${seconds}s`);
-  const res = await fetch(`${readStack().apiUrl}/api/v1/audio`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${owner.token}` },
-    body: form,
-  });
-  if (res.status !== 201) throw new Error(`audio upload: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { id: string }).id;
-}
+const audio = (seconds: number): Promise<string> => toneMessage(owner.token, seconds);
 
 async function contactList(phones: readonly string[]): Promise<string> {
   const res = await uploadContacts(owner.token, `phone\n${phones.join('\n')}\n`, { name: `list ${Date.now()}` });
@@ -122,19 +110,6 @@ async function contacts(campaignId: string) {
 
 const countOf = (sipp: SippInstance, direction: 'sent' | 'received', start: string): number =>
   sipp.messages().filter((m) => m.direction === direction && m.startLine.startsWith(start)).length;
-
-/** The most calls live at one instant, from the journal's start and end times. */
-function peakConcurrency(rows: readonly JournalRow[]): number {
-  const edges = rows.flatMap((r) => [
-    [r.invite_at.getTime(), 1],
-    [r.end_at.getTime(), -1],
-  ]);
-  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  let live = 0;
-  let peak = 0;
-  for (const [, delta] of edges) peak = Math.max(peak, (live += delta));
-  return peak;
-}
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -397,7 +372,7 @@ test("two campaigns on one trunk hold the trunk's concurrency and calls-per-seco
   expect(rows).toHaveLength(12);
   expect(rows.every((r) => r.outcome === 'answered')).toBe(true);
   // At most 2 calls at any instant, across both campaigns (and 2 were reached).
-  expect(peakConcurrency(rows)).toBe(2);
+  expect(peakOf(rows)).toBe(2);
   // 4 calls per second: starts at least 250 ms apart (a few ms for the worker's clock reading).
   const starts = rows.map((r) => r.invite_at.getTime()).sort((x, y) => x - y);
   const gaps = starts.slice(1).map((t, i) => t - starts[i]);
@@ -510,14 +485,8 @@ describe('with workers of its own', () => {
     await expectSippExit(sipp, 0);
     const rows = await journal([campaign.id]);
     expect(rows.map((r) => r.outcome)).toEqual(Array.from({ length: 12 }, () => 'answered'));
-    expect(peakConcurrency(rows)).toBe(3);
+    expect(peakOf(rows)).toBe(3);
     // Both workers placed calls: the INVITEs came from two SIP ports (one per worker's user agent).
-    const sources = new Set(
-      sipp
-        .messages()
-        .filter((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '))
-        .map((m) => headerValues(m, 'Via')[0]?.split(';')[0]),
-    );
-    expect(sources.size).toBe(2);
+    expect(inviteSources(sipp).size).toBe(2);
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Pool } from 'pg';
-import type { SippInstance } from '../../scripts/services/sipp';
+import { headerValues, type SippInstance } from '../../scripts/services/sipp';
 import { encodeWav } from '../../telephony/media/wav';
 import type { runCampaign } from '../../workflows/campaign.workflow';
 import { call } from './api';
@@ -107,4 +107,14 @@ export async function resultsOf(
   );
   const lines = rows.map((r) => `${r.campaign_id} ${r.attempt_id} ${r.phone_e164} ${r.outcome}`);
   throw new Error(`campaigns not finished\n${lines.join('\n')}\n${sipp?.diagnostics() ?? ''}`);
+}
+
+/** Where the gateway's INVITEs came from (the top Via's sent-by): one source per worker's user agent. */
+export function inviteSources(sipp: SippInstance): Set<string | undefined> {
+  return new Set(
+    sipp
+      .messages()
+      .filter((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '))
+      .map((m) => headerValues(m, 'Via')[0]?.split(';')[0]),
+  );
 }
