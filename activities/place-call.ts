@@ -17,7 +17,9 @@
  * call journals nothing, so the retried activity places the call again. Business outcomes
  * (busy, no answer…) are returned, never thrown.
  */
+import { performance } from 'node:perf_hooks';
 import { CancelledFailure, Context } from '@temporalio/activity';
+import { loadOwnerPolicy } from '../db/owner-policy.js';
 import type { Pool } from '../db/sql.js';
 import type { Logger } from '../lib/logger.js';
 import type { SecretBox } from '../lib/secret-box.js';
@@ -46,9 +48,8 @@ import {
   renewLeases,
   type LeaseLimit,
 } from './call-leases.js';
-import { cancelReservation, reserveDial, type DialReservation } from './dial-ledger.js';
-import { loadOwnerPolicy } from '../db/owner-policy.js';
-import { takeSlot, trunkLeaseLimit, type TrunkLimits } from './trunk-limits.js';
+import { cancelReservation, pruneDialLedger, reserveDial, type DialReservation } from './dial-ledger.js';
+import { trunkLeaseLimit, type TrunkLimits } from './trunk-limits.js';
 
 export interface CallDeps {
   readonly pool: Pool;
@@ -137,9 +138,10 @@ async function runAttempt(
     if (again) return await finishLostAnswer(pool, journal, again);
     const clearance = async () => {
       const target = { ownerId: setup.ownerId, phone: attempt.phone, attemptId: attempt.attemptId };
-      const reservation = await reserveDial(pool, target, policy.frequencyCap, (client) => takeSlot(client, limits));
-      if (reservation.kind === 'reserved' && reservation.slot.waitMs > 0) {
-        await sleep(reservation.slot.waitMs).catch(async (err: unknown) => {
+      const reservation = await reserveDial(pool, target, policy.frequencyCap, limits);
+      const waitMs = reservation.kind === 'reserved' ? reservation.dueMs - performance.now() : 0;
+      if (reservation.kind === 'reserved' && waitMs > 0) {
+        await sleep(waitMs).catch(async (err: unknown) => {
           await cancelReservation(pool, reservation.id);
           throw err;
         });
@@ -148,7 +150,9 @@ async function runAttempt(
     };
     const dialled = await dial(deps, ctx, setup, journal, samples, clearance);
     if (dialled instanceof Date) return await defer(deps, attempt, dialled);
-    return await finish(deps, ctx, journal, dialled, setup.recordingsPrivate);
+    const report = await finish(deps, ctx, journal, dialled, setup.recordingsPrivate);
+    await pruneDialLedger(pool);
+    return report;
   } finally {
     clearInterval(renew);
     await releaseLeases(pool, attempt.attemptId);

@@ -5,7 +5,6 @@
  * a trunk idle for a while does not build up a burst. (Its concurrency limit is a lease,
  * see call-leases.ts.)
  */
-import type { Pool, PoolClient } from '../db/sql.js';
 import type { LeaseLimit } from './call-leases.js';
 import { trunkScope } from './call-leases.js';
 
@@ -22,28 +21,19 @@ export const trunkLeaseLimit = (limits: TrunkLimits): LeaseLimit => ({
   max: limits.maxConcurrentCalls,
 });
 
-/** A start slot: when the call may start, and how long from now that is (both on the database's clock). */
-export interface StartSlot {
-  readonly at: Date;
-  readonly waitMs: number;
-}
-
 /**
- * Takes the trunk's next start slot, on `db` (a pool, or a client inside a transaction: a
- * rolled-back slot is given back). The database's clock decides, read when the statement
- * runs (not at the transaction's start): workers' clocks may differ.
+ * Common table expressions that take the trunk's next start slot, for a statement that also
+ * records what the slot is for (see dial-ledger.ts): `slot(at, wait_ms)` is the slot and how
+ * long from now it is. Parameters: `$1` the trunk id, `$2` {@link slotIntervalSeconds}. The
+ * database's clock decides, read when the statement runs (`clock_timestamp()`, not the
+ * transaction's start): workers' clocks may differ.
  */
-export async function takeSlot(db: Pool | PoolClient, limits: TrunkLimits): Promise<StartSlot> {
-  const interval = 1 / Math.max(limits.callsPerSecond, 0.001);
-  const { rows } = await db.query<{ slot_ms: number; wait_ms: number }>(
-    `WITH t AS (SELECT clock_timestamp() AS at)
-     INSERT INTO trunk_pacing AS p (trunk_id, next_slot) SELECT $1, t.at + make_interval(secs => $2) FROM t
-     ON CONFLICT (trunk_id) DO UPDATE SET next_slot = greatest(p.next_slot, (SELECT at FROM t)) + make_interval(secs => $2)
-     RETURNING (extract(epoch FROM p.next_slot - make_interval(secs => $2)) * 1000)::float8 AS slot_ms,
-       greatest(0, extract(epoch FROM (p.next_slot - make_interval(secs => $2) - (SELECT at FROM t))) * 1000)::float8
-         AS wait_ms`,
-    [limits.trunkId, interval],
-  );
-  const row = rows[0];
-  return { at: new Date(Number(row?.slot_ms)), waitMs: Number(row?.wait_ms ?? 0) };
-}
+export const TAKE_SLOT_CTES = `t AS (SELECT clock_timestamp() AS at),
+  taken AS (
+    INSERT INTO trunk_pacing AS p (trunk_id, next_slot) SELECT $1, t.at + make_interval(secs => $2) FROM t
+    ON CONFLICT (trunk_id) DO UPDATE SET next_slot = greatest(p.next_slot, (SELECT at FROM t)) + make_interval(secs => $2)
+    RETURNING p.next_slot - make_interval(secs => $2) AS at),
+  slot AS (SELECT taken.at, greatest(0, extract(epoch FROM taken.at - t.at) * 1000)::float8 AS wait_ms FROM taken, t)`;
+
+/** The time between two start slots of the trunk, in seconds. */
+export const slotIntervalSeconds = (limits: TrunkLimits): number => 1 / Math.max(limits.callsPerSecond, 0.001);

@@ -80,7 +80,11 @@ describe('parseConfig', () => {
       windowSeconds: 86400,
     });
     expect(() =>
-      parseConfig({ FREQUENCY_CAP_MAX_CALLS: '-1', FREQUENCY_CAP_WINDOW_SECONDS: '0', TENANT_MAX_CONCURRENT_CALLS: 'x' }),
+      parseConfig({
+        FREQUENCY_CAP_MAX_CALLS: '-1',
+        FREQUENCY_CAP_WINDOW_SECONDS: '0',
+        TENANT_MAX_CONCURRENT_CALLS: 'x',
+      }),
     ).toThrow(/FREQUENCY_CAP_MAX_CALLS[\s\S]*FREQUENCY_CAP_WINDOW_SECONDS[\s\S]*TENANT_MAX_CONCURRENT_CALLS/);
   });
 

@@ -16,7 +16,7 @@ import { cancelCampaign, pauseCampaign, resumeCampaign, type runCampaign } from 
 import type { ClaimedAttempt, ClaimResult } from '../../workflows/campaign-types';
 import { call, createUser, login } from '../support/api';
 import { minioClient } from '../support/audio';
-import { inviteSources, peakOf, toneMessage } from '../support/campaign-e2e';
+import { inviteSources, peakConcurrency, toneMessage } from '../support/campaign-e2e';
 import { closeTemporalClient, createCampaign, startCampaign, type CampaignSpec } from '../support/campaign-runs';
 import { uploadContacts } from '../support/contact-lists';
 import { startExtraWorker, type ExtraWorker } from '../support/extra-worker';
@@ -372,7 +372,7 @@ test("two campaigns on one trunk hold the trunk's concurrency and calls-per-seco
   expect(rows).toHaveLength(12);
   expect(rows.every((r) => r.outcome === 'answered')).toBe(true);
   // At most 2 calls at any instant, across both campaigns (and 2 were reached).
-  expect(peakOf(rows)).toBe(2);
+  expect(peakConcurrency(rows)).toBe(2);
   // 4 calls per second: starts at least 250 ms apart (a few ms for the worker's clock reading).
   const starts = rows.map((r) => r.invite_at.getTime()).sort((x, y) => x - y);
   const gaps = starts.slice(1).map((t, i) => t - starts[i]);
@@ -485,7 +485,7 @@ describe('with workers of its own', () => {
     await expectSippExit(sipp, 0);
     const rows = await journal([campaign.id]);
     expect(rows.map((r) => r.outcome)).toEqual(Array.from({ length: 12 }, () => 'answered'));
-    expect(peakOf(rows)).toBe(3);
+    expect(peakConcurrency(rows)).toBe(3);
     // Both workers placed calls: the INVITEs came from two SIP ports (one per worker's user agent).
     expect(inviteSources(sipp).size).toBe(2);
   });

@@ -77,7 +77,7 @@ export async function contactsOf(db: Pool, campaignId: string) {
 }
 
 /** The most calls live at one instant, from the journal's invite and end times. */
-export function peakOf(rows: readonly Pick<JournalRow, 'invite_at' | 'end_at'>[]): number {
+export function peakConcurrency(rows: readonly Pick<JournalRow, 'invite_at' | 'end_at'>[]): number {
   const edges = rows.flatMap((r) => [
     [r.invite_at.getTime(), 1],
     [r.end_at.getTime(), -1],
