@@ -16,6 +16,7 @@ const sourceDirs = [
   'telephony',
   'audio',
   'contacts',
+  'policies',
   'scripts',
   'test',
 ];

@@ -76,6 +76,7 @@ async function main(): Promise<void> {
       secrets,
       buckets: config.minio.buckets,
       webhooks: new WebhookDispatcher(pool, client, { taskQueue: hooks.taskQueue, policy: hooks.policy }),
+      policyDefaults: config.policies,
       logger: logger.child({ component: 'campaign' }),
     }),
     // Every live call is one running activity: the SDK's default of 100 would cap a worker at

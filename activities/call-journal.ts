@@ -230,3 +230,20 @@ async function setContact(client: PoolClient, attempt: ClaimedAttempt, update: C
     [attempt.campaignContactId, update.state, update.outcome, update.finalOutcome, update.nextAt],
   );
 }
+
+/**
+ * Puts a claimed contact back without a call (the frequency cap holds it until `until`): it
+ * waits again, and the claim is undone — `attempts` goes back down, so the deferral costs
+ * none of the contact's `maxAttempts` and the next claim gets this same attempt id (which is
+ * why nothing of a deferred attempt may be journalled). Returns false when the contact is no
+ * longer claimed for this attempt.
+ */
+export async function deferAttempt(pool: Pool, attempt: ClaimedAttempt, until: Date): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `UPDATE campaign_contact SET state = 'waiting', attempts = attempts - 1, next_attempt_at = $3, claimed_at = null,
+       updated_at = now()
+     WHERE id = $1 AND state = 'in_flight' AND attempts = $2`,
+    [attempt.campaignContactId, attempt.attempt, until],
+  );
+  return (rowCount ?? 0) > 0;
+}

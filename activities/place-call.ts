@@ -8,7 +8,10 @@
  *        ▼
  *   number on the owner's blocklist? ── yes ──▶ journalled `blocked`, contact done, nothing dialled
  *        ▼
- *   trunk line (lease) ─▶ blocklist again ─▶ trunk slot (pacing) ─▶ dial ─▶ upload recording ─▶ journal + contact (one transaction)
+ *   trunk line + owner's tenant limit (leases) ─▶ blocklist again ─▶ start slot (pacing) + frequency cap (dial ledger)
+ *        │                                                           capped ──▶ contact waits again, no journal row
+ *        ▼
+ *   dial ─▶ upload recording ─▶ journal + contact (one transaction)
  *
  * The blocklist is checked before the trunk line is taken (a blocked contact costs no line)
  * and again once it is held, since waiting for a line can take long; not between the pacing
@@ -21,19 +24,24 @@
  * call journals nothing, so the retried activity places the call again. Business outcomes
  * (busy, no answer…) are returned, never thrown.
  */
+import { performance } from 'node:perf_hooks';
 import { CancelledFailure, Context } from '@temporalio/activity';
+import { loadOwnerPolicy } from '../db/owner-policy.js';
 import type { Pool } from '../db/sql.js';
 import type { Logger } from '../lib/logger.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { Storage } from '../lib/storage.js';
+import type { PolicyDefaults } from '../policies/owner-policy.js';
+import type { CallResult } from '../telephony/call-types.js';
 import type { TelephonyEngine } from '../telephony/engine.js';
-import type { AttemptReport, ClaimedAttempt } from '../workflows/campaign-types.js';
+import { CAPPED, type AttemptReport, type ClaimedAttempt } from '../workflows/campaign-types.js';
 import type { WebhookDispatcher } from './webhook-dispatch.js';
 import { AudioCache } from './audio-cache.js';
 import { BLOCKED_END_REASON, isBlocked, recordOptOut } from './blocklist.js';
 import {
   callNotPlaced,
   CANCELLED_BEFORE_DIALLING,
+  deferAttempt,
   findAttempt,
   recordAnswer,
   recordAttempt,
@@ -45,13 +53,15 @@ import {
 import { loadCallSetup, type CampaignCallSetup } from './campaign-settings.js';
 import { OptOutWatch } from './opt-out.js';
 import {
-  acquireLease,
+  acquireLeases,
   LEASE_RENEW_MS,
-  releaseLease,
-  renewLease,
-  waitForSlot,
-  type TrunkLimits,
-} from './trunk-limits.js';
+  ownerScope,
+  releaseLeases,
+  renewLeases,
+  type LeaseLimit,
+} from './call-leases.js';
+import { cancelReservation, pruneDialLedger, reserveDial, type DialReservation } from './dial-ledger.js';
+import { trunkLeaseLimit, type TrunkLimits } from './trunk-limits.js';
 
 export interface CallDeps {
   readonly pool: Pool;
@@ -61,6 +71,8 @@ export interface CallDeps {
   readonly buckets: { readonly audio: string; readonly recordings: string };
   /** Starts the webhook deliveries a journal write enqueued. */
   readonly webhooks: Pick<WebhookDispatcher, 'dispatchCampaign'>;
+  /** Owners' policies where none is stored (lib/config.ts `policies`). */
+  readonly policyDefaults: PolicyDefaults;
   readonly logger?: Logger;
 }
 
@@ -120,29 +132,49 @@ async function runAttempt(
     maxConcurrentCalls: setup.trunkLimits.maxConcurrentCalls,
     callsPerSecond: Math.min(setup.trunkLimits.maxCallsPerSecond, setup.callsPerSecond),
   };
+  const policy = await loadOwnerPolicy(pool, setup.ownerId, deps.policyDefaults);
+  const leases: LeaseLimit[] = [trunkLeaseLimit(limits)];
+  if (policy.maxConcurrentCalls !== null) {
+    leases.push({ scope: ownerScope(setup.ownerId), max: policy.maxConcurrentCalls });
+  }
   const sleep = (ms: number) => ctx.sleep(ms);
   try {
-    await acquireLease(pool, limits, attempt.attemptId, sleep);
+    await acquireLeases(pool, leases, attempt.attemptId, sleep);
   } catch (err) {
     if (!ctx.cancellationSignal.aborted) throw err;
     return finish(deps, ctx, journal, callNotPlaced('cancelled', CANCELLED_BEFORE_DIALLING));
   }
-  // The lease is held until the journal row is written: a second execution of this attempt
-  // either finds the lease (and backs off) or, after it, the row (and returns it).
+  // The leases are held until the journal row is written: a second execution of this attempt
+  // either finds them (and backs off) or, after them, the row (and returns it).
   const renew = setInterval(() => {
-    Promise.all([renewLease(pool, limits.trunkId, attempt.attemptId), renewClaim(pool, attempt)]).catch((err) =>
-      deps.logger?.warn({ err, attemptId: attempt.attemptId }, 'could not renew the trunk lease'),
+    Promise.all([renewLeases(pool, attempt.attemptId), renewClaim(pool, attempt)]).catch((err) =>
+      deps.logger?.warn({ err, attemptId: attempt.attemptId }, 'could not renew the call leases'),
     );
   }, LEASE_RENEW_MS);
   try {
     const again = await findAttempt(pool, attempt.attemptId);
     if (again && !again.inProgress) return await reportRecorded(pool, attempt, again.outcome);
     if (again) return await finishLostAnswer(pool, journal, again);
-    const { result, optedOut } = await dial(deps, ctx, setup, journal, samples, () => waitForSlot(pool, limits, sleep));
-    return await finish(deps, ctx, journal, result, setup.recordingsPrivate, optedOut);
+    const clearance = async () => {
+      const target = { ownerId: setup.ownerId, phone: attempt.phone, attemptId: attempt.attemptId };
+      const reservation = await reserveDial(pool, target, policy.frequencyCap, limits);
+      const waitMs = reservation.kind === 'reserved' ? reservation.dueMs - performance.now() : 0;
+      if (reservation.kind === 'reserved' && waitMs > 0) {
+        await sleep(waitMs).catch(async (err: unknown) => {
+          await cancelReservation(pool, reservation.id);
+          throw err;
+        });
+      }
+      return reservation;
+    };
+    const dialled = await dial(deps, ctx, setup, journal, samples, clearance);
+    if (dialled instanceof Date) return await defer(deps, attempt, dialled);
+    const report = await finish(deps, ctx, journal, dialled.result, setup.recordingsPrivate, dialled.optedOut);
+    await pruneDialLedger(pool);
+    return report;
   } finally {
     clearInterval(renew);
-    await releaseLease(pool, limits.trunkId, attempt.attemptId);
+    await releaseLeases(pool, attempt.attemptId);
   }
 }
 
@@ -200,9 +232,12 @@ async function renewClaim(pool: Pool, attempt: ClaimedAttempt): Promise<boolean>
 }
 
 /**
- * Waits for the trunk's start slot and dials; a cancel while waiting places no call, nor does
- * a number blocked while the attempt waited for its trunk line. The campaign's opt-out key
- * ends the call (opt-out.ts).
+ * Waits for clearance (the trunk's start slot, with the frequency cap's reservation) and
+ * dials. Returns the call's result, or the time the cap frees a slot when the number is
+ * capped (nothing dialled). A cancel while waiting places no call, nor does a number blocked
+ * while the attempt waited for its trunk line; a dial whose INVITE never left gives its
+ * reservation back, since only an INVITE sent counts against the cap. The campaign's opt-out
+ * key ends the call (opt-out.ts).
  */
 async function dial(
   deps: CallDeps,
@@ -210,38 +245,57 @@ async function dial(
   setup: CampaignCallSetup,
   journal: AttemptContext,
   samples: Int16Array,
-  waitForSlot: () => Promise<void>,
-): Promise<{ result: AttemptResult; optedOut: boolean }> {
+  clearance: () => Promise<DialReservation>,
+): Promise<{ result: AttemptResult; optedOut: boolean } | Date> {
   // Checked before the pacing slot, not after it: the INVITE must follow its slot at once.
   if (await isBlocked(deps.pool, setup.ownerId, journal.attempt.phone)) return { result: blocked(), optedOut: false };
+  let reservation: DialReservation;
   try {
-    await waitForSlot();
+    reservation = await clearance();
   } catch (err) {
     if (!ctx.cancellationSignal.aborted) throw err;
     return { result: callNotPlaced('cancelled', CANCELLED_BEFORE_DIALLING), optedOut: false };
   }
+  if (reservation.kind === 'capped') return reservation.until;
   const invite = new Date();
   let answerWrite: Promise<void> | undefined;
   const optOut = new OptOutWatch(setup.optOutDigit, () => recordOptOut(deps.pool, journal), deps.logger);
-  const result = await deps.engine.dial(
-    {
-      trunk: setup.trunk,
-      destination: journal.attempt.phone,
-      audio: samples,
-      ringTimeoutMs: setup.ringTimeoutMs,
-      maxCallMs: setup.maxCallMs,
-      record: setup.record,
-      ...(setup.callerId ? { callerId: setup.callerId } : {}),
-      onEvent: (event) => {
-        if (event.type === 'dtmf') optOut.press(event.digit, answerWrite);
-        if (event.type !== 'answered') return;
-        answerWrite = recordAnswer(deps.pool, journal, invite, event.at);
-        answerWrite.catch(() => undefined); // awaited (and thrown) once the call has ended
+  let result: CallResult;
+  try {
+    result = await deps.engine.dial(
+      {
+        trunk: setup.trunk,
+        destination: journal.attempt.phone,
+        audio: samples,
+        ringTimeoutMs: setup.ringTimeoutMs,
+        maxCallMs: setup.maxCallMs,
+        record: setup.record,
+        ...(setup.callerId ? { callerId: setup.callerId } : {}),
+        onEvent: (event) => {
+          if (event.type === 'dtmf') optOut.press(event.digit, answerWrite);
+          if (event.type !== 'answered') return;
+          answerWrite = recordAnswer(deps.pool, journal, invite, event.at);
+          answerWrite.catch(() => undefined); // awaited (and thrown) once the call has ended
+        },
       },
-    },
-    AbortSignal.any([ctx.cancellationSignal, optOut.signal]),
-  );
+      AbortSignal.any([ctx.cancellationSignal, optOut.signal]),
+    );
+  } catch (err) {
+    await cancelReservation(deps.pool, reservation.id);
+    throw err;
+  }
+  if (result.inviteSent === false) await cancelReservation(deps.pool, reservation.id);
   await optOut.settled();
   await answerWrite;
   return { result: optOut.describe(result), optedOut: optOut.optedOut };
+}
+
+/**
+ * The frequency cap holds the number: the contact waits until `until` without having used an
+ * attempt, and the attempt leaves no journal row (its id is handed out again by the next claim).
+ */
+async function defer(deps: CallDeps, attempt: ClaimedAttempt, until: Date): Promise<AttemptReport> {
+  if (!(await deferAttempt(deps.pool, attempt, until))) return superseded(attempt);
+  deps.logger?.debug({ attemptId: attempt.attemptId, until }, 'number capped; contact rescheduled');
+  return { attemptId: attempt.attemptId, outcome: CAPPED, retryAt: until.toISOString() };
 }

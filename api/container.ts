@@ -28,6 +28,9 @@ import { ContactImportService } from './contact-lists/contact-import.service.js'
 import { ContactListsController } from './contact-lists/contact-lists.controller.js';
 import { ContactListsService } from './contact-lists/contact-lists.service.js';
 import { MeController } from './me/me.controller.js';
+import { PoliciesController } from './policies/policies.controller.js';
+import { PoliciesService } from './policies/policies.service.js';
+import { UserLimitsController } from './policies/user-limits.controller.js';
 import { SystemController } from './system/system.controller.js';
 import { StatsController } from './stats/stats.controller.js';
 import { StatsService } from './stats/stats.service.js';
@@ -121,6 +124,9 @@ export class Container {
         new BlocklistUploadService(infra.pool, importWorkers, contacts),
       ),
     );
+    const policies = new PoliciesService(infra.pool, infra.config.policies);
+    this.register(PoliciesController, new PoliciesController(policies));
+    this.register(UserLimitsController, new UserLimitsController(policies));
   }
 
   /** Stops what the container started (the audio worker threads). */

@@ -67,6 +67,27 @@ describe('parseConfig', () => {
     }
   });
 
+  it('reads the policy defaults: no frequency cap and no tenant limit unless set, 0 meaning none', () => {
+    expect(parseConfig({}).policies).toEqual({ frequencyCap: null, maxConcurrentCalls: null });
+    const set = parseConfig({
+      FREQUENCY_CAP_MAX_CALLS: '2',
+      FREQUENCY_CAP_WINDOW_SECONDS: '3600',
+      TENANT_MAX_CONCURRENT_CALLS: '40',
+    });
+    expect(set.policies).toEqual({ frequencyCap: { maxCalls: 2, windowSeconds: 3600 }, maxConcurrentCalls: 40 });
+    expect(parseConfig({ FREQUENCY_CAP_MAX_CALLS: '3' }).policies.frequencyCap).toEqual({
+      maxCalls: 3,
+      windowSeconds: 86400,
+    });
+    expect(() =>
+      parseConfig({
+        FREQUENCY_CAP_MAX_CALLS: '-1',
+        FREQUENCY_CAP_WINDOW_SECONDS: '0',
+        TENANT_MAX_CONCURRENT_CALLS: 'x',
+      }),
+    ).toThrow(/FREQUENCY_CAP_MAX_CALLS[\s\S]*FREQUENCY_CAP_WINDOW_SECONDS[\s\S]*TENANT_MAX_CONCURRENT_CALLS/);
+  });
+
   it('checks the RTP port range', () => {
     expect(parseConfig({}).telephony.rtpPorts).toEqual({ min: 20000, max: 21999 });
     expect(() => parseConfig({ RTP_PORT_MIN: '30000', RTP_PORT_MAX: '20000' })).toThrow(/RTP_PORT_MAX/);

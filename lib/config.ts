@@ -104,6 +104,10 @@ const schema = z.object({
   CONTACTS_IMPORT_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   CONTACTS_REPORT_INVALID_LIMIT: z.coerce.number().int().min(0).max(10_000).default(100),
 
+  FREQUENCY_CAP_MAX_CALLS: z.coerce.number().int().min(0).max(1000).default(0),
+  FREQUENCY_CAP_WINDOW_SECONDS: seconds.max(30 * 24 * 3600).default(86400),
+  TENANT_MAX_CONCURRENT_CALLS: z.coerce.number().int().min(0).max(100_000).default(0),
+
   ADMIN_USERNAME: z.string().min(3).max(64).optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
 
@@ -224,6 +228,13 @@ export interface Config {
     /** How many invalid lines the import report quotes (all are downloadable). */
     readonly reportInvalidLimit: number;
   };
+  /** Owners' communication policies where the owner (or an administrator) set none. */
+  readonly policies: {
+    /** At most maxCalls calls to one number per window across an owner's campaigns; null = no cap. */
+    readonly frequencyCap: { readonly maxCalls: number; readonly windowSeconds: number } | null;
+    /** Simultaneous calls per owner across campaigns; null = no limit. */
+    readonly maxConcurrentCalls: number | null;
+  };
   readonly stack: { readonly dataDir: string; readonly temporalUiPort: number; readonly minioConsolePort: number };
 }
 
@@ -329,6 +340,13 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       maxUploadBytes: env.CONTACTS_MAX_UPLOAD_BYTES,
       importWorkers: env.CONTACTS_IMPORT_WORKERS ?? availableParallelism(),
       reportInvalidLimit: env.CONTACTS_REPORT_INVALID_LIMIT,
+    },
+    policies: {
+      frequencyCap:
+        env.FREQUENCY_CAP_MAX_CALLS > 0
+          ? { maxCalls: env.FREQUENCY_CAP_MAX_CALLS, windowSeconds: env.FREQUENCY_CAP_WINDOW_SECONDS }
+          : null,
+      maxConcurrentCalls: env.TENANT_MAX_CONCURRENT_CALLS > 0 ? env.TENANT_MAX_CONCURRENT_CALLS : null,
     },
     stack: {
       dataDir: env.VOICECAST_DATA_DIR,

@@ -67,4 +67,9 @@ export interface CallResult {
   readonly dtmf: readonly DtmfDigit[];
   /** The callee's audio as a 16-bit PCM WAV, when recording was asked for and the call was answered. */
   readonly recording?: Buffer;
+  /**
+   * false when no INVITE left (aborted before dialling, not a dialable number, trunk
+   * unreachable, the transport refused it): nothing reached the gateway. Absent otherwise.
+   */
+  readonly inviteSent?: false;
 }

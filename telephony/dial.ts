@@ -48,6 +48,8 @@ interface CallState {
   provisional?: boolean;
   /** SIP INFO key presses with their epoch ms; made into `DtmfDigit`s (ms from the answer) at the end. */
   infoDigits: { readonly digit: string; readonly at: number }[];
+  /** The transport refused the INVITE: nothing reached the gateway. */
+  inviteNotSent?: boolean;
 }
 
 export async function dial(
@@ -67,7 +69,7 @@ export async function dial(
   const early = (outcome: CallOutcome, endReason: string): CallResult => {
     const end = new Date();
     emit({ type: 'ended', at: end, outcome });
-    return { outcome, endReason, times: { invite, end }, dtmf: [] };
+    return { outcome, endReason, times: { invite, end }, dtmf: [], inviteSent: false };
   };
 
   if (signal?.aborted) return early('cancelled', ABORTED_BEFORE_DIALLING);
@@ -179,6 +181,7 @@ export async function dial(
         },
         ...(state.hungUpBy ? { hungUpBy: state.hungUpBy } : {}),
         endReason: state.endReason ?? (state.answer ? 'ended' : 'no final response'),
+        ...(state.inviteNotSent ? { inviteSent: false } : {}),
         ...(sdh instanceof RtpDescriptionHandler && sdh.media ? { codec: sdh.media.codec } : {}),
         ...(media && state.answer ? { rtp: media.stats } : {}),
         dtmf,
@@ -252,6 +255,7 @@ export async function dial(
       .catch((err: unknown) => {
         log?.warn({ err }, 'INVITE could not be sent');
         state.outcome = 'unavailable';
+        state.inviteNotSent = true;
         state.endReason = `INVITE not sent: ${err instanceof Error ? err.message : String(err)}`;
         void finish();
       });

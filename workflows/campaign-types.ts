@@ -47,9 +47,16 @@ export interface ClaimResult {
   readonly open: number;
 }
 
+/**
+ * The outcome of an attempt the frequency cap held back: no call was placed, the contact
+ * waits again (`retryAt`) and the attempt is not counted.
+ */
+export const CAPPED = 'capped';
+
 /** What one attempt came to, as the workflow needs it (the journal has the rest). */
 export interface AttemptReport {
   readonly attemptId: string;
+  /** A call outcome, or `superseded` / {@link CAPPED} when no call was placed. */
   readonly outcome: string;
   /** When the contact is due again, or null when it is finished. */
   readonly retryAt: string | null;

@@ -29,13 +29,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { isWithinWindow, nextOpening } from './calling-window.js';
-import type {
-  CampaignActivities,
-  CampaignLiveState,
-  CampaignRunInput,
-  CampaignRunResult,
-  CampaignStatus,
-  ClaimedAttempt,
+import {
+  CAPPED,
+  type CampaignActivities,
+  type CampaignLiveState,
+  type CampaignRunInput,
+  type CampaignRunResult,
+  type CampaignStatus,
+  type ClaimedAttempt,
 } from './campaign-types.js';
 
 /** Calls started per run before continuing as new (each call adds about six history events). */
@@ -116,7 +117,9 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
     const done = callScope
       .run(() => calls.placeCall({ campaignId, attempt }))
       .then(
-        () => undefined,
+        (report) => {
+          if (report.outcome === CAPPED) callsStarted -= 1; // held back by the frequency cap: no call
+        },
         async (err: unknown) => {
           if (isCancellation(err)) return; // the campaign was cancelled; cancelOpenContacts settles the contact
           log.error('call activity failed for good; releasing the attempt', { attemptId: attempt.attemptId });

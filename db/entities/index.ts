@@ -9,8 +9,9 @@ import { ContactList } from './contact-list.entity.js';
 import { LoginFailure } from './login-failure.entity.js';
 import { OAuthClient } from './oauth-client.entity.js';
 import { OidcPayload } from './oidc-payload.entity.js';
+import { DialLedger, OwnerPolicy } from './owner-policy.entity.js';
 import { SipTrunk } from './sip-trunk.entity.js';
-import { TrunkLease, TrunkPacing } from './trunk-capacity.entity.js';
+import { CallLease, TrunkPacing } from './trunk-capacity.entity.js';
 import { User } from './user.entity.js';
 import { Webhook } from './webhook.entity.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
@@ -29,11 +30,13 @@ export {
   OAuthClient,
   OidcPayload,
   SipTrunk,
-  TrunkLease,
+  CallLease,
   TrunkPacing,
   User,
   Webhook,
   WebhookDelivery,
+  OwnerPolicy,
+  DialLedger,
 };
 export { CONTACT_LIST_STATUSES, type ContactListStatus } from './contact-list.entity.js';
 export {
@@ -75,8 +78,10 @@ export const ENTITIES = [
   CampaignContact,
   CallRecord,
   TrunkPacing,
-  TrunkLease,
+  CallLease,
   Webhook,
   WebhookDelivery,
   BlocklistEntry,
+  OwnerPolicy,
+  DialLedger,
 ];

@@ -18,17 +18,19 @@ export const TrunkPacing = defineEntity({
 export type TrunkPacing = InferEntity<typeof TrunkPacing>;
 
 /**
- * Live calls per trunk across every worker: a row per call holding one of the trunk's
- * `maxConcurrentCalls` places until `expiresAt` (renewed while the call runs, so a worker
- * that died frees its places by itself).
+ * Live calls across every worker, per limited scope: a row per call and scope (`trunk:<id>`
+ * for a trunk's `maxConcurrentCalls`, `owner:<id>` for an owner's tenant limit) holding one
+ * place until `expiresAt` (renewed while the call runs, so a worker that died frees its
+ * places by itself). See activities/call-leases.ts.
  */
-export const TrunkLease = defineEntity({
-  name: 'TrunkLease',
-  tableName: 'trunk_lease',
+export const CallLease = defineEntity({
+  name: 'CallLease',
+  tableName: 'call_lease',
+  indexes: [{ properties: ['attemptId'] }],
   properties: {
-    trunk: () => p.manyToOne(SipTrunk).primary().deleteRule('cascade'),
+    scope: p.string().length(80).primary(),
     attemptId: p.string().length(64).primary(),
     expiresAt: p.datetime(),
   },
 });
-export type TrunkLease = InferEntity<typeof TrunkLease>;
+export type CallLease = InferEntity<typeof CallLease>;

@@ -5,6 +5,7 @@ import { Migration20261201140100 } from './migration-20261201140100-audio-messag
 import { Migration20261201140200 } from './migration-20261201140200-contact-lists.js';
 import { Migration20261201150000 } from './migration-20261201150000-campaigns.js';
 import { Migration20261202110000 } from './migration-20261202110000-blocklist.js';
+import { Migration20261202120000 } from './migration-20261202120000-policies.js';
 import { Migration20261202130000 } from './migration-20261202130000-webhooks.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
@@ -15,5 +16,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201140200', class: Migration20261201140200 },
   { name: 'Migration20261201150000', class: Migration20261201150000 },
   { name: 'Migration20261202110000', class: Migration20261202110000 },
+  { name: 'Migration20261202120000', class: Migration20261202120000 },
   { name: 'Migration20261202130000', class: Migration20261202130000 },
 ];

@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import { freePort, isPortFree } from '../../scripts/services/ports';
 import { headerValues, type SippInstance, type SippMessage } from '../../scripts/services/sipp';
-import { encodeWav } from '../../telephony/media/wav';
 import { createCampaignActivities } from '../../activities/campaign.activities';
 import { cancelCampaign, pauseCampaign, resumeCampaign, type runCampaign } from '../../workflows/campaign.workflow';
 import type { ClaimedAttempt, ClaimResult } from '../../workflows/campaign-types';
 import { call, createUser, login } from '../support/api';
 import { minioClient } from '../support/audio';
+import { peakConcurrency, toneMessage } from '../support/campaign-e2e';
 import {
   closeTemporalClient,
   createCampaign,
@@ -66,19 +66,7 @@ async function trunk(sipp: SippInstance, limits: { maxConcurrentCalls: number; m
 }
 
 /** A message of `seconds` of a 440 Hz tone, uploaded through the API. */
-async function audio(seconds: number): Promise<string> {
-  const pcm = new Int16Array(8000 * seconds).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
-  const form = new FormData();
-  form.append('file', new Blob([encodeWav(pcm, 8000)]), 'message.wav');
-  form.append('name', `message ${seconds}s`);
-  const res = await fetch(`${readStack().apiUrl}/api/v1/audio`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${owner.token}` },
-    body: form,
-  });
-  if (res.status !== 201) throw new Error(`audio upload: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { id: string }).id;
-}
+const audio = (seconds: number): Promise<string> => toneMessage(owner.token, seconds);
 
 async function contactList(phones: readonly string[]): Promise<string> {
   const res = await uploadContacts(owner.token, `phone\n${phones.join('\n')}\n`, { name: `list ${Date.now()}` });
@@ -139,19 +127,6 @@ async function twoFreePorts(): Promise<number> {
     if (port < 65535 && (await isPortFree(port + 1))) return port;
   }
   throw new Error('no two consecutive free ports');
-}
-
-/** The most calls live at one instant, from the journal's start and end times. */
-function peakConcurrency(rows: readonly JournalRow[]): number {
-  const edges = rows.flatMap((r) => [
-    [r.invite_at.getTime(), 1],
-    [r.end_at.getTime(), -1],
-  ]);
-  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  let live = 0;
-  let peak = 0;
-  for (const [, delta] of edges) peak = Math.max(peak, (live += delta));
-  return peak;
 }
 
 /** The workflow's result; after `timeoutMs` fails with the journal, the contacts and sipp's logs. */

@@ -65,6 +65,7 @@ export function activityDeps(overrides: Partial<ActivityDeps> = {}): {
       taskQueue: config.webhooks.taskQueue,
       policy: config.webhooks.policy,
     }),
+    policyDefaults: config.policies,
     ...overrides,
   };
   return {

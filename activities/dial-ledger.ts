@@ -1,0 +1,114 @@
+/**
+ * The frequency cap at dial time. Every INVITE is preceded by a row in `dial_ledger`
+ * (owner, number, start time): the journal alone cannot be counted, since an unanswered
+ * call gets its row only when it ends. The row and the call's start slot (the trunk's
+ * pacing) are taken in one statement, so the row's time is the instant the INVITE is due,
+ * on the database's clock; with a cap, the check comes first, in the same transaction and
+ * under an advisory lock on (owner, number): two campaigns or two workers dialling the same
+ * number at the same moment are serialised, and the second sees the first's row. A capped
+ * call takes no slot.
+ *
+ * Rows are written with the cap off too, so a cap turned on later counts the calls already
+ * made; they are pruned once older than the longest window an owner can set.
+ */
+import { performance } from 'node:perf_hooks';
+import { inTransaction, type Pool, type PoolClient } from '../db/sql.js';
+import { capDecision } from '../policies/frequency-cap.js';
+import { FREQUENCY_CAP_LIMITS, type FrequencyCap } from '../policies/owner-policy.js';
+import { slotIntervalSeconds, TAKE_SLOT_CTES, type TrunkLimits } from './trunk-limits.js';
+
+export type DialReservation =
+  | {
+      readonly kind: 'reserved';
+      readonly id: string;
+      /** The start slot (the database's clock). */
+      readonly at: Date;
+      /** When the slot is due on this process's `performance.now()` clock: wait until then. */
+      readonly dueMs: number;
+    }
+  | { readonly kind: 'capped'; readonly until: Date };
+
+export interface DialTarget {
+  readonly ownerId: string;
+  readonly phone: string;
+  readonly attemptId: string;
+}
+
+/** Rows older than this can never count again (the longest window an owner can set). */
+const RETENTION_SECONDS = FREQUENCY_CAP_LIMITS.windowSeconds;
+/** Old rows deleted per call: keeps the table bounded without a sweeper. */
+const PRUNE_BATCH = 100;
+
+/**
+ * Takes the call's start slot on `pacing`'s trunk and records that `target` is dialled then,
+ * unless `cap` forbids a call now: then nothing is taken and the answer says when the window
+ * frees a slot. Call {@link cancelReservation} when no INVITE went out after all.
+ */
+export async function reserveDial(
+  pool: Pool,
+  target: DialTarget,
+  cap: FrequencyCap | null,
+  pacing: TrunkLimits,
+): Promise<DialReservation> {
+  // Without a cap one statement does it all: the slot is as prompt as the pacing alone.
+  if (!cap) return takeSlotFor(pool, target, pacing);
+  return inTransaction(pool, async (client) => {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('dial_ledger:' || $1 || ':' || $2, 0))`, [
+      target.ownerId,
+      target.phone,
+    ]);
+    const decision = await checkCap(client, target, cap);
+    return decision.kind === 'capped' ? decision : takeSlotFor(client, target, pacing);
+  });
+}
+
+/**
+ * The cap at this instant (the database's clock, read under the lock). Every row after
+ * `now - window` counts, later start slots included: the new call starts at or after now, so
+ * no window around it can hold a row this one did not count.
+ */
+async function checkCap(client: PoolClient, target: DialTarget, cap: FrequencyCap) {
+  const { rows } = await client.query<{ now_ms: number; dialled_ms: number | null }>(
+    `WITH t AS (SELECT clock_timestamp() AS at)
+     SELECT (extract(epoch FROM t.at) * 1000)::float8 AS now_ms, (extract(epoch FROM d.dialled_at) * 1000)::float8 AS dialled_ms
+     FROM t LEFT JOIN dial_ledger d
+       ON d.owner_id = $1 AND d.phone_e164 = $2 AND d.dialled_at > t.at - make_interval(secs => $3)`,
+    [target.ownerId, target.phone, cap.windowSeconds],
+  );
+  const dials = rows.filter((r) => r.dialled_ms !== null).map((r) => new Date(Number(r.dialled_ms)));
+  return capDecision(cap, dials, new Date(Number(rows[0]?.now_ms)));
+}
+
+async function takeSlotFor(db: Pool | PoolClient, target: DialTarget, pacing: TrunkLimits): Promise<DialReservation> {
+  const { rows } = await db.query<{ id: string; slot_ms: number; wait_ms: number }>(
+    `WITH ${TAKE_SLOT_CTES},
+       entry AS (
+         INSERT INTO dial_ledger (owner_id, phone_e164, attempt_id, dialled_at)
+         SELECT $3, $4, $5, slot.at FROM slot RETURNING id)
+     SELECT entry.id, (extract(epoch FROM slot.at) * 1000)::float8 AS slot_ms, slot.wait_ms FROM slot, entry`,
+    [pacing.trunkId, slotIntervalSeconds(pacing), target.ownerId, target.phone, target.attemptId],
+  );
+  const returned = performance.now();
+  const row = rows[0];
+  if (!row) throw new Error('taking a start slot returned no row');
+  return {
+    kind: 'reserved',
+    id: String(row.id),
+    at: new Date(Number(row.slot_ms)),
+    dueMs: returned + Number(row.wait_ms),
+  };
+}
+
+/** The reserved dial did not happen (no INVITE was sent): it must not count against the cap. */
+export async function cancelReservation(pool: Pool, id: string): Promise<void> {
+  await pool.query('DELETE FROM dial_ledger WHERE id = $1', [id]);
+}
+
+/** Deletes a batch of rows too old to count; called once per call, after the dial. */
+export async function pruneDialLedger(pool: Pool): Promise<void> {
+  await pool.query(
+    `DELETE FROM dial_ledger WHERE id IN (
+       SELECT id FROM dial_ledger WHERE dialled_at < now() - make_interval(secs => $1) LIMIT $2)`,
+    [RETENTION_SECONDS, PRUNE_BATCH],
+  );
+}

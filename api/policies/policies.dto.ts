@@ -1,0 +1,50 @@
+/**
+ * Simultaneous calls.
+ * @isInt
+ * @minimum 1
+ * @maximum 100000
+ */
+export type ConcurrentCallLimit = number;
+
+/**
+ * At most `maxCalls` calls to the same number per rolling `windowSeconds`, across all of the
+ * owner's campaigns. (The bounds are checked by the service, which names the field.)
+ */
+export interface FrequencyCapSetting {
+  /** Calls to one number per window: a whole number from 1 to 1000. */
+  maxCalls: number;
+  /** Length of the rolling window in seconds: a whole number from 1 to 2592000 (30 days). */
+  windowSeconds: number;
+}
+
+/** The caller's communication policies as they apply now. */
+export interface PolicyView {
+  /** The frequency cap; null = none. A capped contact is rescheduled for when the window frees a slot. */
+  frequencyCap: FrequencyCapSetting | null;
+  /** `owner`: set with PUT; `default`: the installation's (FREQUENCY_CAP_MAX_CALLS). */
+  frequencyCapSource: 'owner' | 'default';
+  /** Tenant limit: simultaneous calls across all the owner's campaigns; null = none. Set by an administrator. */
+  maxConcurrentCalls: number | null;
+  /** `administrator`: set for this user; `default`: the installation's (TENANT_MAX_CONCURRENT_CALLS). */
+  maxConcurrentCallsSource: 'administrator' | 'default';
+}
+
+/** The owner's own policies; the tenant limit is not among them (an administrator sets it). */
+export interface UpdatePolicyRequest {
+  /** A cap, `null` for none, or left out to follow the installation's default. */
+  frequencyCap?: FrequencyCapSetting | null;
+}
+
+/** A user's limits as they apply now. */
+export interface LimitsView {
+  /** @format uuid */
+  userId: string;
+  /** Simultaneous calls across the user's campaigns; null = none. */
+  maxConcurrentCalls: number | null;
+  maxConcurrentCallsSource: 'administrator' | 'default';
+}
+
+export interface UpdateLimitsRequest {
+  /** Simultaneous calls across the user's campaigns, or null to follow the installation's default. */
+  maxConcurrentCalls: ConcurrentCallLimit | null;
+}

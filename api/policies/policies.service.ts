@@ -1,0 +1,68 @@
+import { requireAdmin, type Principal } from '../../auth/principal.js';
+import { loadOwnerPolicy } from '../../db/owner-policy.js';
+import type { Pool } from '../../db/sql.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { frequencyCapProblems, type EffectivePolicy, type PolicyDefaults } from '../../policies/owner-policy.js';
+import type { LimitsView, PolicyView, UpdateLimitsRequest, UpdatePolicyRequest } from './policies.dto.js';
+
+const toPolicyView = (policy: EffectivePolicy): PolicyView => ({ ...policy });
+
+/**
+ * Communication policies: the owner's frequency cap (the caller's own, set by the caller)
+ * and the tenant limit (set by an administrator per user). Stored in `owner_policy`, one
+ * upsert per change, each touching only its own columns; read back as they apply.
+ */
+export class PoliciesService {
+  constructor(
+    private readonly pool: Pool,
+    private readonly defaults: PolicyDefaults,
+  ) {}
+
+  async get(principal: Principal): Promise<PolicyView> {
+    return toPolicyView(await loadOwnerPolicy(this.pool, principal.userId, this.defaults));
+  }
+
+  async update(principal: Principal, body: UpdatePolicyRequest): Promise<PolicyView> {
+    // Left out: follow the default (null); null: the owner turned it off (0).
+    const cap = body.frequencyCap;
+    const problems = cap ? frequencyCapProblems(cap) : [];
+    if (problems.length > 0) {
+      throw new ValidationError(problems.map(([field, message]) => ({ field: `body.frequencyCap.${field}`, message })));
+    }
+    await this.pool.query(
+      `INSERT INTO owner_policy (owner_id, frequency_cap_max_calls, frequency_cap_window_seconds, updated_at)
+       VALUES ($1, $2, $3, now())
+       ON CONFLICT (owner_id) DO UPDATE SET frequency_cap_max_calls = excluded.frequency_cap_max_calls,
+         frequency_cap_window_seconds = excluded.frequency_cap_window_seconds, updated_at = now()`,
+      [principal.userId, cap === undefined ? null : (cap?.maxCalls ?? 0), cap?.windowSeconds ?? null],
+    );
+    return this.get(principal);
+  }
+
+  async getLimits(principal: Principal, userId: string): Promise<LimitsView> {
+    requireAdmin(principal, "see a user's limits");
+    await this.requireUser(userId);
+    return this.limitsView(userId);
+  }
+
+  async updateLimits(principal: Principal, userId: string, body: UpdateLimitsRequest): Promise<LimitsView> {
+    requireAdmin(principal, "set a user's limits");
+    await this.requireUser(userId);
+    await this.pool.query(
+      `INSERT INTO owner_policy (owner_id, max_concurrent_calls, updated_at) VALUES ($1, $2, now())
+       ON CONFLICT (owner_id) DO UPDATE SET max_concurrent_calls = excluded.max_concurrent_calls, updated_at = now()`,
+      [userId, body.maxConcurrentCalls],
+    );
+    return this.limitsView(userId);
+  }
+
+  private async limitsView(userId: string): Promise<LimitsView> {
+    const { maxConcurrentCalls, maxConcurrentCallsSource } = await loadOwnerPolicy(this.pool, userId, this.defaults);
+    return { userId, maxConcurrentCalls, maxConcurrentCallsSource };
+  }
+
+  private async requireUser(userId: string): Promise<void> {
+    const { rowCount } = await this.pool.query('SELECT 1 FROM "user" WHERE id = $1', [userId]);
+    if (!rowCount) throw new NotFoundError(`User ${userId}`);
+  }
+}

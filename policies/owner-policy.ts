@@ -1,0 +1,69 @@
+/**
+ * An owner's communication policies, as stored (`owner_policy`) and as they apply: each
+ * value the owner (or, for the tenant limit, an administrator) has not set falls back to
+ * the installation's default from configuration. Pure, so the API (which shows the
+ * effective values) and the worker (which enforces them) resolve them the same way.
+ */
+
+/** At most `maxCalls` calls to one number per rolling `windowSeconds`, across all of an owner's campaigns. */
+export interface FrequencyCap {
+  readonly maxCalls: number;
+  readonly windowSeconds: number;
+}
+
+/** The installation's defaults (lib/config.ts). */
+export interface PolicyDefaults {
+  /** null = no cap unless the owner sets one. */
+  readonly frequencyCap: FrequencyCap | null;
+  /** Simultaneous calls per owner across campaigns; null = no limit unless an administrator sets one. */
+  readonly maxConcurrentCalls: number | null;
+}
+
+/**
+ * An `owner_policy` row. `frequencyCapMaxCalls`: null = the default applies, 0 = the owner
+ * turned the cap off, n > 0 = n calls per `frequencyCapWindowSeconds`. `maxConcurrentCalls`:
+ * null = the default applies.
+ */
+export interface StoredPolicy {
+  readonly frequencyCapMaxCalls: number | null;
+  readonly frequencyCapWindowSeconds: number | null;
+  readonly maxConcurrentCalls: number | null;
+}
+
+export interface EffectivePolicy {
+  readonly frequencyCap: FrequencyCap | null;
+  readonly frequencyCapSource: 'owner' | 'default';
+  readonly maxConcurrentCalls: number | null;
+  readonly maxConcurrentCallsSource: 'administrator' | 'default';
+}
+
+/** Bounds of the settable values (the API validates them; the ledger keeps dials this long). */
+export const FREQUENCY_CAP_LIMITS = { maxCalls: 1000, windowSeconds: 30 * 24 * 3600 } as const;
+export const MAX_CONCURRENT_CALLS_LIMIT = 100_000;
+
+/** What applies to an owner whose row is `stored` (undefined: no row, everything default). */
+export function effectivePolicy(stored: StoredPolicy | undefined, defaults: PolicyDefaults): EffectivePolicy {
+  const maxCalls = stored?.frequencyCapMaxCalls ?? null;
+  const windowSeconds = stored?.frequencyCapWindowSeconds ?? null;
+  const ownCap = maxCalls !== null && maxCalls > 0 && windowSeconds !== null ? { maxCalls, windowSeconds } : null;
+  const limit = stored?.maxConcurrentCalls ?? null;
+  return {
+    frequencyCap: maxCalls === null ? defaults.frequencyCap : ownCap,
+    frequencyCapSource: maxCalls === null ? 'default' : 'owner',
+    maxConcurrentCalls: limit ?? defaults.maxConcurrentCalls,
+    maxConcurrentCallsSource: limit === null ? 'default' : 'administrator',
+  };
+}
+
+/** Problems with a frequency cap, as `[field, message]` pairs; empty when valid. */
+export function frequencyCapProblems(cap: FrequencyCap): [field: string, message: string][] {
+  const problems: [string, string][] = [];
+  const { maxCalls, windowSeconds } = FREQUENCY_CAP_LIMITS;
+  if (!Number.isInteger(cap.maxCalls) || cap.maxCalls < 1 || cap.maxCalls > maxCalls) {
+    problems.push(['maxCalls', `must be a whole number from 1 to ${maxCalls}`]);
+  }
+  if (!Number.isInteger(cap.windowSeconds) || cap.windowSeconds < 1 || cap.windowSeconds > windowSeconds) {
+    problems.push(['windowSeconds', `must be a whole number of seconds from 1 to ${windowSeconds} (30 days)`]);
+  }
+  return problems;
+}

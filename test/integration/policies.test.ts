@@ -1,0 +1,176 @@
+/**
+ * Communication policies through the real API: the owner's frequency cap
+ * (`/api/v1/policies`), the administrator's tenant limit (`/api/v1/users/{id}/limits`),
+ * validation naming the field, and who may set what. Enforcement is tested in
+ * policy-enforcement.test.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import { adminToken, call, createUser, expectProblem, login } from '../support/api';
+
+async function userToken(): Promise<{ id: string; token: string }> {
+  const user = await createUser();
+  return { id: user.id, token: (await login(user.username, user.password)).access_token };
+}
+
+async function ok(res: Response): Promise<Record<string, unknown>> {
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`expected 200, got ${res.status}: ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+const fields = (problem: Record<string, unknown>) => (problem.errors as { field: string }[]).map((e) => e.field);
+
+describe('/api/v1/policies', () => {
+  test("an owner reads the installation's defaults, sets a cap, turns it off, and goes back to the default", async () => {
+    const { token } = await userToken();
+    const defaults = {
+      frequencyCap: null,
+      frequencyCapSource: 'default',
+      maxConcurrentCalls: null,
+      maxConcurrentCallsSource: 'default',
+    };
+    expect(await ok(await call('GET', '/api/v1/policies', { token }))).toEqual(defaults);
+
+    const cap = { maxCalls: 2, windowSeconds: 3600 };
+    const set = await ok(await call('PUT', '/api/v1/policies', { token, body: { frequencyCap: cap } }));
+    expect(set).toEqual({ ...defaults, frequencyCap: cap, frequencyCapSource: 'owner' });
+    expect(await ok(await call('GET', '/api/v1/policies', { token }))).toEqual(set);
+
+    const off = await ok(await call('PUT', '/api/v1/policies', { token, body: { frequencyCap: null } }));
+    expect(off).toEqual({ ...defaults, frequencyCapSource: 'owner' });
+    expect(await ok(await call('PUT', '/api/v1/policies', { token, body: {} }))).toEqual(defaults);
+  });
+
+  test("each owner has their own policy: one owner's cap is not another's", async () => {
+    const [a, b] = await Promise.all([userToken(), userToken()]);
+    const cap = { maxCalls: 1, windowSeconds: 60 };
+    await ok(await call('PUT', '/api/v1/policies', { token: a.token, body: { frequencyCap: cap } }));
+    expect(await ok(await call('GET', '/api/v1/policies', { token: b.token }))).toMatchObject({
+      frequencyCap: null,
+      frequencyCapSource: 'default',
+    });
+    expect(await ok(await call('GET', '/api/v1/policies', { token: a.token }))).toMatchObject({ frequencyCap: cap });
+  });
+
+  test('bad values are 422 naming the field, and change nothing', async () => {
+    const { token } = await userToken();
+    const cap = { maxCalls: 3, windowSeconds: 600 };
+    await ok(await call('PUT', '/api/v1/policies', { token, body: { frequencyCap: cap } }));
+    const bad: [unknown, string][] = [
+      [{ maxCalls: 0, windowSeconds: 60 }, 'body.frequencyCap.maxCalls'],
+      [{ maxCalls: 1.5, windowSeconds: 60 }, 'body.frequencyCap.maxCalls'],
+      [{ maxCalls: 1001, windowSeconds: 60 }, 'body.frequencyCap.maxCalls'],
+      [{ maxCalls: 1, windowSeconds: 0 }, 'body.frequencyCap.windowSeconds'],
+      [{ maxCalls: 1, windowSeconds: 30 * 24 * 3600 + 1 }, 'body.frequencyCap.windowSeconds'],
+      [{ maxCalls: -1, windowSeconds: 2.5 }, 'body.frequencyCap.maxCalls,body.frequencyCap.windowSeconds'],
+      // Not an object of the right shape at all: the cap itself is named.
+      [{ maxCalls: 1 }, 'body.frequencyCap'],
+      [{ maxCalls: 'two', windowSeconds: 60 }, 'body.frequencyCap'],
+      [5, 'body.frequencyCap'],
+    ];
+    for (const [frequencyCap, field] of bad) {
+      const problem = await expectProblem(
+        await call('PUT', '/api/v1/policies', { token, body: { frequencyCap } }),
+        422,
+        'validation-error',
+      );
+      expect([frequencyCap, fields(problem).join()]).toEqual([frequencyCap, field]);
+    }
+    // The tenant limit is not the owner's to set: an unknown field here.
+    const own = await expectProblem(
+      await call('PUT', '/api/v1/policies', { token, body: { frequencyCap: cap, maxConcurrentCalls: 500 } }),
+      422,
+      'validation-error',
+    );
+    expect(JSON.stringify(own.errors)).toMatch(/maxConcurrentCalls/);
+    expect(await ok(await call('GET', '/api/v1/policies', { token }))).toMatchObject({
+      frequencyCap: cap,
+      maxConcurrentCalls: null,
+    });
+  });
+
+  test('without a token: 401', async () => {
+    await expectProblem(await call('GET', '/api/v1/policies'), 401, 'unauthorized');
+    await expectProblem(await call('PUT', '/api/v1/policies', { body: {} }), 401, 'unauthorized');
+  });
+});
+
+describe('/api/v1/users/{id}/limits', () => {
+  test("an administrator sets a user's tenant limit; the user sees it in their policies", async () => {
+    const admin = await adminToken();
+    const user = await userToken();
+    expect(await ok(await call('GET', `/api/v1/users/${user.id}/limits`, { token: admin }))).toEqual({
+      userId: user.id,
+      maxConcurrentCalls: null,
+      maxConcurrentCallsSource: 'default',
+    });
+    const set = await ok(
+      await call('PUT', `/api/v1/users/${user.id}/limits`, { token: admin, body: { maxConcurrentCalls: 7 } }),
+    );
+    expect(set).toEqual({ userId: user.id, maxConcurrentCalls: 7, maxConcurrentCallsSource: 'administrator' });
+    expect(await ok(await call('GET', '/api/v1/policies', { token: user.token }))).toMatchObject({
+      maxConcurrentCalls: 7,
+      maxConcurrentCallsSource: 'administrator',
+    });
+    // The owner's own cap and the administrator's limit live side by side.
+    const cap = { maxCalls: 1, windowSeconds: 5 };
+    await ok(await call('PUT', '/api/v1/policies', { token: user.token, body: { frequencyCap: cap } }));
+    expect(await ok(await call('GET', `/api/v1/users/${user.id}/limits`, { token: admin }))).toMatchObject({
+      maxConcurrentCalls: 7,
+    });
+    await ok(
+      await call('PUT', `/api/v1/users/${user.id}/limits`, { token: admin, body: { maxConcurrentCalls: null } }),
+    );
+    expect(await ok(await call('GET', '/api/v1/policies', { token: user.token }))).toEqual({
+      frequencyCap: cap,
+      frequencyCapSource: 'owner',
+      maxConcurrentCalls: null,
+      maxConcurrentCallsSource: 'default',
+    });
+  });
+
+  test('only administrators: a user gets 403 even for their own limits, and nothing changes', async () => {
+    const user = await userToken();
+    const other = await userToken();
+    for (const id of [user.id, other.id]) {
+      await expectProblem(await call('GET', `/api/v1/users/${id}/limits`, { token: user.token }), 403, 'forbidden');
+      await expectProblem(
+        await call('PUT', `/api/v1/users/${id}/limits`, { token: user.token, body: { maxConcurrentCalls: 1000 } }),
+        403,
+        'forbidden',
+      );
+    }
+    expect(await ok(await call('GET', '/api/v1/policies', { token: user.token }))).toMatchObject({
+      maxConcurrentCalls: null,
+    });
+  });
+
+  test('bad values are 422 naming the field; an unknown user is 404', async () => {
+    const admin = await adminToken();
+    const user = await userToken();
+    for (const value of [0, -1, 2.5, 100_001, 'ten']) {
+      const problem = await expectProblem(
+        await call('PUT', `/api/v1/users/${user.id}/limits`, { token: admin, body: { maxConcurrentCalls: value } }),
+        422,
+        'validation-error',
+      );
+      expect([value, fields(problem)]).toEqual([value, ['body.maxConcurrentCalls']]);
+    }
+    const missing = await expectProblem(
+      await call('PUT', `/api/v1/users/${user.id}/limits`, { token: admin, body: {} }),
+      422,
+      'validation-error',
+    );
+    expect(fields(missing)).toEqual(['body.maxConcurrentCalls']);
+    const unknown = randomUUID();
+    await expectProblem(await call('GET', `/api/v1/users/${unknown}/limits`, { token: admin }), 404, 'not-found');
+    await expectProblem(
+      await call('PUT', `/api/v1/users/${unknown}/limits`, { token: admin, body: { maxConcurrentCalls: 3 } }),
+      404,
+      'not-found',
+    );
+    expect(await ok(await call('GET', `/api/v1/users/${user.id}/limits`, { token: admin }))).toMatchObject({
+      maxConcurrentCalls: null,
+    });
+  });
+});
