@@ -20,6 +20,7 @@ import type {
 import { callNotPlaced, findAttempt, recordAttempt, reportRecorded } from './call-journal.js';
 import { loadCampaignSettings } from './campaign-settings.js';
 import { createPlaceCall, type CallDeps } from './place-call.js';
+import { deferClosedZones, numberWindow } from './zone-claim.js';
 
 export type CampaignActivityDeps = CallDeps;
 
@@ -93,8 +94,13 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
 /**
  * Claims up to `limit` due contacts and counts what is left, in one transaction: a claim
  * that fails half-way leaves no contact marked in flight without the workflow knowing.
+ * With a calling window on the callee's clock only contacts whose own window is open are
+ * due (zone-claim.ts), and `nextDueAt` includes the next opening.
  */
 async function claimDue(client: PoolClient, campaignId: string, limit: number): Promise<ClaimResult> {
+  // A window on the callee's clock: contacts whose window is closed are moved to its opening first.
+  const window = await numberWindow(client, campaignId);
+  if (window) await deferClosedZones(client, campaignId, window, new Date());
   const claimed = await client.query<{ id: string; phone_e164: string; attempts: number }>(
     `WITH due AS MATERIALIZED (
        SELECT id FROM campaign_contact
