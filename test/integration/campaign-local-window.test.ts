@@ -86,10 +86,10 @@ test('each number is called only once its own local window is open, and every co
   const startedAt = Date.now();
   await ctx.start(token, created.id);
 
-  // Told at start: Berlin (open since an hour ago) is due now, London at its opening, nobody called yet.
+  // Told at start: Berlin (open since an hour ago) is due now (and may be called already), London at its opening.
   const atStart = await contacts(created.id);
   expect(atStart.map((c) => [c.phone_e164, c.time_zones, c.attempts])).toEqual([
-    ...BERLIN.map((p) => [p, 'Europe/Berlin', expect.any(Number)]),
+    ...BERLIN.map((p) => [p, 'Europe/Berlin', expect.any(Number) as unknown]),
     ...LONDON.map((p) => [p, 'Europe/London', 0]),
   ]);
   for (const c of atStart.filter((r) => r.time_zones === 'Europe/London')) {
