@@ -20,7 +20,7 @@ import type {
 import { callNotPlaced, findAttempt, recordAttempt, reportRecorded } from './call-journal.js';
 import { loadCampaignSettings } from './campaign-settings.js';
 import { createPlaceCall, type CallDeps } from './place-call.js';
-import { deferClosedZones, numberWindow } from './zone-claim.js';
+import { deferClosedZones, dueInOpenZones, numberWindow } from './zone-claim.js';
 
 export type CampaignActivityDeps = CallDeps;
 
@@ -98,19 +98,22 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
  * due (zone-claim.ts), and `nextDueAt` includes the next opening.
  */
 async function claimDue(client: PoolClient, campaignId: string, limit: number): Promise<ClaimResult> {
-  // A window on the callee's clock: contacts whose window is closed are moved to its opening first.
+  // A window on the callee's clock: contacts whose window is closed are moved to its opening,
+  // and only contacts whose window is open are due.
   const window = await numberWindow(client, campaignId);
-  if (window) await deferClosedZones(client, campaignId, window, new Date());
-  const claimed = await client.query<{ id: string; phone_e164: string; attempts: number }>(
-    `WITH due AS MATERIALIZED (
-       SELECT id FROM campaign_contact
+  const zones = window ? await deferClosedZones(client, campaignId, window, new Date()) : undefined;
+  const due = zones
+    ? dueInOpenZones
+    : `SELECT id FROM campaign_contact
        WHERE campaign_id = $1 AND state IN ('pending', 'waiting') AND next_attempt_at <= now()
-       ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+       ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`;
+  const claimed = await client.query<{ id: string; phone_e164: string; attempts: number }>(
+    `WITH due AS MATERIALIZED (${due})
      UPDATE campaign_contact c
      SET state = 'in_flight', attempts = c.attempts + 1, claimed_at = now(), updated_at = now()
      FROM due WHERE c.id = due.id
      RETURNING c.id, c.phone_e164, c.attempts`,
-    [campaignId, limit],
+    zones ? [campaignId, limit, zones.open] : [campaignId, limit],
   );
   // Timestamps come back as text from the ORM's pool.
   const { rows } = await client.query<{ next_due: string | null; open: string }>(

@@ -15,10 +15,10 @@
  * Where every prefix of a calling code names the same zones the number's type cannot change
  * the answer, so the data carries the type patterns only for calling codes with several.
  */
+import { ZONE_SEPARATOR } from '../workflows/calling-window-zones.js';
 import data from './phone-time-zones.json';
 
-/** Joins the zones of one number into one key (as in Google's data): `Europe/Guernsey&Europe/London`. */
-export const ZONE_SEPARATOR = '&';
+export { ZONE_SEPARATOR };
 
 interface TypePatterns {
   /** National numbers that can be located (PhoneNumberUtil.isNumberGeographical). */

@@ -1,5 +1,5 @@
 import { isWithinWindow, type CallingWindow } from './calling-window';
-import { commonOpening, zonesOpening } from './calling-window-zones';
+import { commonOpening, ZoneOpenings, zonesOpening } from './calling-window-zones';
 
 const everyDay = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const window: CallingWindow = {
@@ -59,5 +59,18 @@ describe('calling window on the callee clock', () => {
     // 2027-03-14: New York moves to EDT (UTC-4) at 02:00; Los Angeles at 02:00 PDT (UTC-7).
     const zones = ['America/New_York', 'America/Los_Angeles'];
     expect(zonesOpening(window, zones, at('2027-03-14T12:00:00Z'))).toEqual(at('2027-03-14T16:00:00Z'));
+  });
+
+  it('ZoneOpenings answers as zonesOpening does, asked again and again', () => {
+    const short: CallingWindow = { ...window, from: '09:00', to: '10:00', timezone: 'Europe/Berlin' };
+    const openings = new ZoneOpenings(1);
+    for (const zones of ['Europe/Moscow&Asia/Vladivostok', 'America/New_York&America/Los_Angeles', 'Europe/Berlin']) {
+      for (let minutes = 0; minutes < 48 * 60; minutes += 37) {
+        const t = new Date(now.getTime() + minutes * 60_000);
+        for (const w of [window, short]) {
+          expect(openings.opening(w, zones, t)).toEqual(zonesOpening(w, zones.split('&'), t));
+        }
+      }
+    }
   });
 });

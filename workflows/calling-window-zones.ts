@@ -10,6 +10,9 @@
  */
 import { nextOpening, type CallingWindow } from './calling-window.js';
 
+/** Joins the zones of one number into one key, as in Google's data: `Europe/Guernsey&Europe/London`. */
+export const ZONE_SEPARATOR = '&';
+
 const DAY_MS = 86_400_000;
 /** Every valid window opens each week; a week and a day covers DST moving an opening. */
 const SEARCH_MS = 8 * DAY_MS;
@@ -44,4 +47,29 @@ export function commonOpening(window: CallingWindow, zones: readonly string[], a
  */
 export function zonesOpening(window: CallingWindow, zones: readonly string[], at: Date): Date {
   return (zones.length > 0 ? commonOpening(window, zones, at) : undefined) ?? nextOpening(window, at);
+}
+
+/** How long a zone set found to share no open time is taken as such (DST may change it). */
+const DISJOINT_FOR_MS = 3_600_000;
+
+/**
+ * {@link zonesOpening} for a process that asks again and again (every claim): a zone set
+ * whose zones share no open time costs an eight-day search (milliseconds for the NANP-wide
+ * set of +1 800), so that finding is remembered for an hour per window and set.
+ */
+export class ZoneOpenings {
+  private readonly disjoint = new Map<string, number>();
+
+  constructor(private readonly maxEntries = 10_000) {}
+
+  /** `zones` as one key ({@link ZONE_SEPARATOR}), as stored per contact. */
+  opening(window: CallingWindow, zones: string, at: Date): Date {
+    const key = `${JSON.stringify(window)}\n${zones}`;
+    if ((this.disjoint.get(key) ?? 0) > at.getTime()) return nextOpening(window, at);
+    const common = commonOpening(window, zones.split(ZONE_SEPARATOR), at);
+    if (common) return common;
+    if (this.disjoint.size >= this.maxEntries) this.disjoint.clear();
+    this.disjoint.set(key, at.getTime() + DISJOINT_FOR_MS);
+    return nextOpening(window, at);
+  }
 }

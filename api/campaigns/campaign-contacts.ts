@@ -33,7 +33,8 @@ export async function copyContacts(
 /**
  * In batches along the list's primary key: the zone of each number is a few map look-ups
  * in JS (no per-number libphonenumber parse), the opening is computed once per distinct
- * zone set, and the rows are inserted from arrays joined back to `contact`.
+ * zone set, and the rows are inserted from arrays joined back to `contact` (bounded to the
+ * batch's line range, else the planner may hash the whole list for every batch).
  */
 async function copyContactsWithZones(
   client: PoolClient,
@@ -57,15 +58,16 @@ async function copyContactsWithZones(
       [listId, after, ZONE_BATCH],
     );
     if (rows.length === 0) return;
+    const last = rows[rows.length - 1].line;
     const keys = rows.map((r) => phoneTimeZoneKey(r.phone_e164) ?? window.timezone);
     await client.query(
       `insert into campaign_contact (campaign_id, line, phone_e164, name, variables, state, attempts, next_attempt_at,
          time_zones, updated_at)
        select $1, c.line, c.phone_e164, c.name, c.variables, 'pending', 0, z.opens, z.zones, now()
        from unnest($3::int[], $4::text[], $5::timestamptz[]) z(line, zones, opens)
-       join contact c on c.list_id = $2 and c.line = z.line`,
-      [campaignId, listId, rows.map((r) => r.line), keys, keys.map((k) => openingOf(k).toISOString())],
+       join contact c on c.list_id = $2 and c.line = z.line and c.line > $6 and c.line <= $7`,
+      [campaignId, listId, rows.map((r) => r.line), keys, keys.map((k) => openingOf(k).toISOString()), after, last],
     );
-    after = rows[rows.length - 1].line;
+    after = last;
   }
 }

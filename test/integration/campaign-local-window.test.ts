@@ -7,6 +7,7 @@
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createCampaignActivities } from '../../activities/campaign.activities';
+import { deferClosedZones, numberWindow } from '../../activities/zone-claim';
 import type { ClaimResult } from '../../workflows/campaign-types';
 import { call, expectProblem } from '../support/api';
 import {
@@ -144,6 +145,18 @@ test('a due contact whose window has closed is moved to its opening by the claim
     [created.id],
   );
 
+  // Moved a bounded number at a time: one now, the rest by the claim.
+  const client = await ctx.pool.connect();
+  try {
+    const window = await numberWindow(client, created.id);
+    if (!window) throw new Error('the campaign has no window on the callee clock');
+    expect(await deferClosedZones(client, created.id, window, new Date(), 1)).toEqual({
+      open: ['Europe/Berlin'],
+      moved: 1,
+    });
+  } finally {
+    client.release();
+  }
   const { deps, close } = activityDeps();
   try {
     const activities = createCampaignActivities(deps);
