@@ -29,7 +29,7 @@ export async function numberWindow(client: PoolClient, campaignId: string): Prom
 }
 
 /** Contacts moved to their opening per claim at most. */
-export const DEFER_PER_CLAIM = 20_000;
+export const DEFER_PER_CLAIM = 5_000;
 
 /**
  * Moves pending and waiting contacts of the zone sets whose window is closed at `now` to
