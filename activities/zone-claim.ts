@@ -6,7 +6,7 @@
  * - Contacts of a closed set whose turn falls before the set's next opening are moved to
  *   that opening, without touching their attempt counter (they were not called). The move
  *   is bounded per claim ({@link DEFER_PER_CLAIM}): a window closing on a backlog of a
- *   million due contacts is worked off over a few claims instead of one long transaction.
+ *   million due contacts is worked off over successive claims, not in one long transaction.
  * - Only contacts of open sets are claimed ({@link dueInOpenZones}), so a contact not moved
  *   yet is not called either. The workflow sleeps until the earliest `next_attempt_at`,
  *   which includes the openings just written.
