@@ -27,6 +27,7 @@ import {
 import { loadCampaignSettings } from './campaign-settings.js';
 import { createPlaceCall, type CallDeps } from './place-call.js';
 import { enqueueCallEvents } from './webhook-outbox.js';
+import { deferClosedZones, dueInOpenZones, numberWindow } from './zone-claim.js';
 
 export type CampaignActivityDeps = CallDeps;
 
@@ -110,18 +111,26 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
 /**
  * Claims up to `limit` due contacts and counts what is left, in one transaction: a claim
  * that fails half-way leaves no contact marked in flight without the workflow knowing.
+ * With a calling window on the callee's clock only contacts whose own window is open are
+ * due (zone-claim.ts), and `nextDueAt` includes the next opening.
  */
 async function claimDue(client: PoolClient, campaignId: string, limit: number): Promise<ClaimResult> {
-  const claimed = await client.query<{ id: string; phone_e164: string; attempts: number }>(
-    `WITH due AS MATERIALIZED (
-       SELECT id FROM campaign_contact
+  // A window on the callee's clock: contacts whose window is closed are moved to its opening,
+  // and only contacts whose window is open are due.
+  const window = await numberWindow(client, campaignId);
+  const zones = window ? await deferClosedZones(client, campaignId, window, new Date()) : undefined;
+  const due = zones
+    ? dueInOpenZones
+    : `SELECT id FROM campaign_contact
        WHERE campaign_id = $1 AND state IN ('pending', 'waiting') AND next_attempt_at <= now()
-       ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+       ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`;
+  const claimed = await client.query<{ id: string; phone_e164: string; attempts: number }>(
+    `WITH due AS MATERIALIZED (${due})
      UPDATE campaign_contact c
      SET state = 'in_flight', attempts = c.attempts + 1, claimed_at = now(), updated_at = now()
      FROM due WHERE c.id = due.id
      RETURNING c.id, c.phone_e164, c.attempts`,
-    [campaignId, limit],
+    zones ? [campaignId, limit, zones.open] : [campaignId, limit],
   );
   // Timestamps come back as text from the ORM's pool.
   const { rows } = await client.query<{ next_due: string | null; open: string }>(

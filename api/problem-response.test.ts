@@ -1,4 +1,4 @@
-import { valueFreeMessage } from './problem-response';
+import { innerFieldErrors, valueFreeMessage } from './problem-response';
 
 /** What tsoa 6.6 writes for a value that matches no member of a union (templateHelpers.js). */
 const union = (field: string, errors: { message: string; value: unknown }[]) =>
@@ -44,5 +44,36 @@ describe('valueFreeMessage', () => {
     expect(valueFreeMessage('Could not match the union against any of the items. Issues: [s3cret')).toBe(
       'invalid value',
     );
+  });
+});
+
+describe('innerFieldErrors', () => {
+  test('a nullable object wrong inside names its inner fields, without the value', () => {
+    const message = `Could not match the union against any of the items. Issues: ${JSON.stringify([
+      {
+        'body.callingWindow.timezoneFrom': {
+          message: union('body.callingWindow.timezoneFrom', [
+            { message: "should be one of the following; ['campaign']", value: 'callee' },
+            { message: "should be one of the following; ['number']", value: 'callee' },
+          ]),
+          value: 'callee',
+        },
+      },
+      {
+        'body.callingWindow': { message: 'should be one of the following; [null]', value: { timezoneFrom: 'callee' } },
+      },
+    ])}`;
+    expect(innerFieldErrors('body.callingWindow', message)).toEqual([
+      { field: 'body.callingWindow.timezoneFrom', message: "should be one of the following; ['campaign', 'number']" },
+    ]);
+  });
+
+  test('a union of plain values stays at its field', () => {
+    const message = union('body.password', [
+      { message: 'maxLength 256', value: 'x' },
+      { message: 'should be one of the following; [null]', value: 'x' },
+    ]);
+    expect(innerFieldErrors('body.password', message)).toBeUndefined();
+    expect(innerFieldErrors('body.password', 'maxLength 256')).toBeUndefined();
   });
 });

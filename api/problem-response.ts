@@ -28,7 +28,9 @@ export function sendProblem(
 }
 
 function fieldErrors(err: ValidateError): FieldError[] {
-  return Object.entries(err.fields).map(([field, { message }]) => ({ field, message: valueFreeMessage(message) }));
+  return Object.entries(err.fields).flatMap(
+    ([field, { message }]) => innerFieldErrors(field, message) ?? [{ field, message: valueFreeMessage(message) }],
+  );
 }
 
 const COMBINED = /^Could not match the (union|intersection) against [a-z ]+\. Issues: (.*)$/s;
@@ -58,6 +60,31 @@ export function valueFreeMessage(message: string): string {
   }
   const unique = [...new Set(inner)];
   return unique.length > 0 ? unique.join(combined[1] === 'union' ? ' or ' : ' and ') : 'invalid value';
+}
+
+/**
+ * A nullable object (`X | null`) sent as an object that is wrong inside: tsoa reports the
+ * union at the object. Names the inner fields that failed instead (that the object is not
+ * null is no news to whoever sent it); undefined when the union has no such member.
+ */
+export function innerFieldErrors(field: string, message: string): FieldError[] | undefined {
+  const combined = COMBINED.exec(message);
+  if (combined?.[1] !== 'union') return undefined;
+  let issues: unknown;
+  try {
+    issues = JSON.parse(combined[2] ?? '');
+  } catch {
+    return undefined;
+  }
+  for (const issue of Array.isArray(issues) ? issues : []) {
+    const entries = Object.entries((issue ?? {}) as Record<string, { message?: unknown }>);
+    if (entries.length === 0 || !entries.every(([key]) => key.startsWith(`${field}.`))) continue;
+    return entries.map(([key, error]) => ({
+      field: key,
+      message: typeof error?.message === 'string' ? valueFreeMessage(error.message) : 'invalid value',
+    }));
+  }
+  return undefined;
 }
 
 export function notFoundHandler(): RequestHandler {

@@ -16,6 +16,14 @@
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
+/**
+ * Whose clock the window is read on: `campaign` (default) one `timezone` for every call;
+ * `number` each callee's own, told from the number's prefix (calling-window-zones.ts), with
+ * `timezone` for the numbers whose zone cannot be told.
+ */
+export const TIMEZONE_SOURCES = ['campaign', 'number'] as const;
+export type TimezoneSource = (typeof TIMEZONE_SOURCES)[number];
+
 export interface CallingWindow {
   /** Days on which the window opens. */
   readonly days: readonly Weekday[];
@@ -25,6 +33,8 @@ export interface CallingWindow {
   readonly to: string;
   /** IANA time zone, e.g. `Europe/Berlin`. */
   readonly timezone: string;
+  /** Absent = `campaign`. */
+  readonly timezoneFrom?: TimezoneSource;
 }
 
 const TIME = /^([01]\d|2[0-3]):([0-5]\d)(:[0-5]\d)?$/;
@@ -45,6 +55,9 @@ export function calendarProblems(window: CallingWindow): [field: string, message
   if (fromOk && toOk && secondsOf(window.from) === secondsOf(window.to))
     problems.push(['to', 'must differ from "from"']);
   if (!isTimeZone(window.timezone)) problems.push(['timezone', 'must be an IANA time zone such as Europe/Berlin']);
+  if (window.timezoneFrom !== undefined && !TIMEZONE_SOURCES.includes(window.timezoneFrom)) {
+    problems.push(['timezoneFrom', `must be one of ${TIMEZONE_SOURCES.join(', ')}`]);
+  }
   return problems;
 }
 

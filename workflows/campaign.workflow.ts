@@ -142,7 +142,8 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
       if (!cancelled) await setStatus('running');
       continue;
     }
-    const window = settings.callingWindow;
+    // On the callee's clock the claim hands out only contacts whose own window is open.
+    const window = settings.callingWindow?.timezoneFrom === 'number' ? undefined : settings.callingWindow;
     if (window && !isWithinWindow(window, new Date())) {
       const opens = nextOpening(window, new Date());
       waitingForWindowUntil = opens.toISOString();

@@ -5,6 +5,7 @@ import { inTransaction, type Pool, type PoolClient } from '../../db/sql.js';
 import { ConflictError, NotFoundError, UpstreamError, type FieldError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { CallingWindow } from '../../workflows/calling-window.js';
+import { copyContacts } from './campaign-contacts.js';
 import { findCampaign, toCampaignView } from './campaign-view.js';
 import type { CampaignSignal, CampaignWorkflows } from './campaign-workflows.js';
 import type { CampaignView } from './campaigns.dto.js';
@@ -66,11 +67,7 @@ export class CampaignControlService {
         throw new ConflictError(`Campaign ${id} is ${campaign.status}: only a draft can be started.`);
       }
       await lockResources(client, campaign);
-      await client.query(
-        `insert into campaign_contact (campaign_id, line, phone_e164, name, variables, state, attempts, next_attempt_at, updated_at)
-         select $1, line, phone_e164, name, variables, 'pending', 0, now(), now() from contact where list_id = $2`,
-        [id, campaign.contact_list_id],
-      );
+      await copyContacts(client, id, campaign.contact_list_id, campaign.calling_window);
       await client.query(
         `update campaign set status = 'running', started_at = now(), finished_at = null, updated_at = now() where id = $1`,
         [id],

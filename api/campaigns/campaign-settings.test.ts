@@ -63,4 +63,17 @@ describe('campaign settings', () => {
       'body.callingWindow.to',
     ]);
   });
+
+  it('accepts timezoneFrom campaign or number and names it when it is neither', () => {
+    for (const timezoneFrom of ['campaign', 'number'] as const) {
+      const settings = mergeSettings(CAMPAIGN_DEFAULTS, { callingWindow: { ...window, days: ['mon'], timezoneFrom } });
+      expect(settingsProblems(settings)).toEqual([]);
+    }
+    const bad = mergeSettings(CAMPAIGN_DEFAULTS, {
+      callingWindow: { ...window, days: ['mon'], timezoneFrom: 'callee' as 'number' },
+    });
+    expect(settingsProblems(bad)).toEqual([
+      { field: 'body.callingWindow.timezoneFrom', message: 'must be one of campaign, number' },
+    ]);
+  });
 });

@@ -1,10 +1,10 @@
 import type { CampaignStatusValue, OptOutDigit } from '../../db/entities/index.js';
 import type { CallOutcome } from '../../telephony/sip/outcome.js';
-import type { Weekday } from '../../workflows/calling-window.js';
+import type { TimezoneSource, Weekday } from '../../workflows/calling-window.js';
 
 /**
- * When calls may be placed, in the window's own time zone. `to` before `from` runs
- * overnight; `to` may be `24:00`.
+ * When calls may be placed, in the window's own time zone or (`timezoneFrom: "number"`) in
+ * each callee's. `to` before `from` runs overnight; `to` may be `24:00`.
  * @example { "days": ["mon", "tue", "wed", "thu", "fri"], "from": "09:00", "to": "20:00", "timezone": "Europe/Berlin" }
  */
 export interface CallingWindowDto {
@@ -14,8 +14,15 @@ export interface CallingWindowDto {
   from: string;
   /** `HH:MM` or `HH:MM:SS`, exclusive. */
   to: string;
-  /** IANA time zone, e.g. `Europe/Berlin`. */
+  /** IANA time zone, e.g. `Europe/Berlin`; with `timezoneFrom: "number"`, for the numbers whose zone cannot be told. */
   timezone: string;
+  /**
+   * `campaign` (default): `from`/`to` are read in `timezone` for every call. `number`: in the
+   * callee's local time, told from the number's prefix (Google libphonenumber's time-zone
+   * data). A number whose prefix spans several zones is called only while the window is open
+   * in all of them; if they never are at once, or the zone cannot be told, `timezone` applies.
+   */
+  timezoneFrom?: TimezoneSource;
 }
 
 /** Presented instead of the trunk's caller ID. */

@@ -28,6 +28,12 @@ export const CampaignContact = defineEntity({
         'create index "campaign_contact_due_index" on "campaign_contact" ("campaign_id", "next_attempt_at") where "state" in (\'pending\', \'waiting\')',
     },
     { properties: ['campaign', 'state'] },
+    {
+      // Per-zone pushes and the distinct zones of the open contacts (activities/zone-claim.ts).
+      name: 'campaign_contact_zone_due_index',
+      expression:
+        'create index "campaign_contact_zone_due_index" on "campaign_contact" ("campaign_id", "time_zones", "next_attempt_at") where "state" in (\'pending\', \'waiting\') and "time_zones" is not null',
+    },
   ],
   properties: {
     id: p.bigint('number').primary().autoincrement(),
@@ -41,6 +47,12 @@ export const CampaignContact = defineEntity({
     /** Attempts started so far. */
     attempts: p.integer().default(0),
     nextAttemptAt: p.datetime(),
+    /**
+     * With a calling window in the callee's time (`timezoneFrom: 'number'`): the number's
+     * zones (`&`-joined, contacts/phone-time-zones.ts), or the window's `timezone` when they
+     * cannot be told; set when the campaign starts. Null otherwise.
+     */
+    timeZones: p.text().nullable(),
     claimedAt: p.datetime().nullable(),
     lastOutcome: p.string().length(32).nullable(),
     finalOutcome: p.string().length(32).nullable(),

@@ -98,7 +98,7 @@ describe('campaign definitions', () => {
     ['maxCallSeconds 4', { maxCallSeconds: 4 }, ['body.maxCallSeconds']],
     ['maxCallSeconds 7201', { maxCallSeconds: 7201 }, ['body.maxCallSeconds']],
     ['record "yes"', { record: 'yes' }, ['body.record']],
-    ['callerId number', { callerId: { number: 'abc' } }, ['body.callerId']],
+    ['callerId number', { callerId: { number: 'abc' } }, ['body.callerId.number']],
     [
       'calling window',
       { callingWindow: { days: [], from: '9am', to: '25:00', timezone: 'Nowhere/City' } },

@@ -26,20 +26,30 @@ async function created(res: Response, what: string): Promise<{ id: string }> {
 }
 
 /**
- * A trunk pointing at a port where nothing listens, a 1-second message and a list of
- * `contacts` Berlin numbers, all owned by the holder of `token`.
+ * A trunk pointing at a port where nothing listens (or at `options.port`), a 1-second
+ * message and a list of `contacts` Berlin numbers (or `options.phones`), all owned by the
+ * holder of `token`.
  */
-export async function campaignParts(token: string, contacts = 5): Promise<CampaignParts> {
+export async function campaignParts(
+  token: string,
+  contacts = 5,
+  options: { readonly port?: number; readonly phones?: readonly string[] } = {},
+): Promise<CampaignParts> {
   const trunk = await created(
     await call('POST', '/api/v1/trunks', {
       token,
-      body: { name: `trunk-${randomUUID().slice(0, 8)}`, host: '127.0.0.1', port: 9, callerIdNumber: '+4930999999' },
+      body: {
+        name: `trunk-${randomUUID().slice(0, 8)}`,
+        host: '127.0.0.1',
+        port: options.port ?? 9,
+        callerIdNumber: '+4930999999',
+      },
     }),
     'trunk',
   );
   const wav = buildWav({ tag: 1, bits: 16, channels: 1, sampleRate: 8000 }, encodeSamples([sine(440, 8000, 1)], 1, 16));
   const audio = await created(await uploadAudio({ token, bytes: wav, name: 'hello' }), 'audio message');
-  const phones = Array.from({ length: contacts }, (_, i) => `+4930${String(1_234_000 + i)}`);
+  const phones = options.phones ?? Array.from({ length: contacts }, (_, i) => `+4930${String(1_234_000 + i)}`);
   const list = await created(
     await uploadContacts(token, `phone,name\n${phones.map((p, i) => `${p},Person ${i}`).join('\n')}\n`),
     'contact list',
