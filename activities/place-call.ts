@@ -8,7 +8,7 @@
  *        ▼
  *   number on the owner's blocklist? ── yes ──▶ journalled `blocked`, contact done, nothing dialled
  *        ▼
- *   trunk line + owner's tenant limit (leases) ─▶ blocklist again ─▶ start slot (pacing) + frequency cap (dial ledger)
+ *   trunk line + owner's tenant limit (leases) ─▶ blocklist again ─▶ campaign's start slot ─▶ trunk's start slot + frequency cap (dial ledger)
  *        │                                                           capped ──▶ contact waits again, no journal row
  *        ▼
  *   dial ─▶ upload recording ─▶ journal + contact (one transaction)
@@ -29,6 +29,7 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import { loadOwnerPolicy } from '../db/owner-policy.js';
 import type { Pool } from '../db/sql.js';
 import type { Logger } from '../lib/logger.js';
+import { retryUntil } from '../lib/retry.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { Storage } from '../lib/storage.js';
 import type { PolicyDefaults } from '../policies/owner-policy.js';
@@ -61,7 +62,7 @@ import {
   type LeaseLimit,
 } from './call-leases.js';
 import { cancelReservation, pruneDialLedger, reserveDial, type DialReservation } from './dial-ledger.js';
-import { trunkLeaseLimit, type TrunkLimits } from './trunk-limits.js';
+import { trunkLeaseLimit, waitForCampaignSlot, type TrunkLimits } from './trunk-limits.js';
 
 export interface CallDeps {
   readonly pool: Pool;
@@ -75,6 +76,9 @@ export interface CallDeps {
   readonly policyDefaults: PolicyDefaults;
   readonly logger?: Logger;
 }
+
+/** How long a recording upload is retried before the call is journalled without it. */
+const UPLOAD_DEADLINE_MS = 20_000;
 
 /** The report of an attempt another run took over: nothing was dialled or written. */
 const superseded = (attempt: ClaimedAttempt): AttemptReport => ({
@@ -130,7 +134,7 @@ async function runAttempt(
   const limits: TrunkLimits = {
     trunkId: setup.trunk.id,
     maxConcurrentCalls: setup.trunkLimits.maxConcurrentCalls,
-    callsPerSecond: Math.min(setup.trunkLimits.maxCallsPerSecond, setup.callsPerSecond),
+    callsPerSecond: setup.trunkLimits.maxCallsPerSecond,
   };
   const policy = await loadOwnerPolicy(pool, setup.ownerId, deps.policyDefaults);
   const leases: LeaseLimit[] = [trunkLeaseLimit(limits)];
@@ -156,6 +160,7 @@ async function runAttempt(
     if (again && !again.inProgress) return await reportRecorded(pool, attempt, again.outcome);
     if (again) return await finishLostAnswer(pool, journal, again);
     const clearance = async () => {
+      await waitForCampaignSlot(pool, campaignId, setup.callsPerSecond, sleep);
       const target = { ownerId: setup.ownerId, phone: attempt.phone, attemptId: attempt.attemptId };
       const reservation = await reserveDial(pool, target, policy.frequencyCap, limits);
       const waitMs = reservation.kind === 'reserved' ? reservation.dueMs - performance.now() : 0;
@@ -203,13 +208,7 @@ async function finish(
     // Shutdown or lost heartbeat: the attempt did not happen; Temporal retries it.
     throw new CancelledFailure(String(ctx.cancellationSignal.reason ?? 'cancelled'));
   }
-  let key: string | null = null;
-  if (result.recording) {
-    key = recordingKey(journal.campaignId, journal.attempt);
-    await deps.storage.putObject(deps.buckets.recordings, key, result.recording, result.recording.length, {
-      'Content-Type': 'audio/wav',
-    });
-  }
+  const key = result.recording ? await uploadRecording(deps, journal, result.recording) : null;
   const entry = { result, recordingKey: key, recordingPrivate, optedOut };
   const report = await recordAttempt(deps.pool, journal, entry, campaignCancel ? 'cancelled' : undefined);
   deps.logger
@@ -217,6 +216,29 @@ async function finish(
     .debug({ outcome: result.outcome, sipCode: result.sipCode, retryAt: report?.retryAt }, 'call attempt recorded');
   if (campaignCancel) throw new CancelledFailure('CANCELLED');
   return report ?? superseded(journal.attempt);
+}
+
+/**
+ * Stores the recording; null when object storage kept failing for {@link UPLOAD_DEADLINE_MS}:
+ * the call is journalled without it rather than not at all (a failed activity's retry could
+ * only finish it as lost, and the recording is gone either way).
+ */
+async function uploadRecording(deps: CallDeps, journal: AttemptContext, wav: Buffer): Promise<string | null> {
+  const key = recordingKey(journal.campaignId, journal.attempt);
+  const log = deps.logger?.child({ campaignId: journal.campaignId, attemptId: journal.attempt.attemptId, key });
+  try {
+    await retryUntil(
+      () => deps.storage.putObject(deps.buckets.recordings, key, wav, wav.length, { 'Content-Type': 'audio/wav' }),
+      {
+        deadlineMs: UPLOAD_DEADLINE_MS,
+        onRetry: (err, delayMs) => log?.warn({ err, delayMs }, 'recording upload failed; retrying'),
+      },
+    );
+    return key;
+  } catch (err) {
+    log?.error({ err }, 'recording upload failed for good; the call is journalled without it');
+    return null;
+  }
 }
 
 /**

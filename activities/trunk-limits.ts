@@ -1,17 +1,22 @@
 /**
- * A trunk's calls per second, held across every worker and campaign that uses it:
- * `trunk_pacing.next_slot` hands out start times one interval apart; one UPDATE takes
+ * Calls per second, held across every worker: `trunk_pacing.next_slot` (the trunk's
+ * `maxCallsPerSecond`, across every campaign using it) and `campaign_pacing.next_slot` (the
+ * campaign's own `callsPerSecond`) hand out start times one interval apart; one UPDATE takes
  * `greatest(next_slot, now())` and moves it on, so concurrent takers get distinct slots and
- * a trunk idle for a while does not build up a burst. (Its concurrency limit is a lease,
- * see call-leases.ts.)
+ * an idle pacer does not build up a burst. A call waits for its campaign's slot first, then
+ * takes the trunk's: the trunk's limit holds exactly, the campaign's on average (a call
+ * delayed by the trunk may start closer to the campaign's next one), and a slow campaign
+ * never holds back the others on its trunk. (The trunk's concurrency limit is a lease, see
+ * call-leases.ts.)
  */
-import type { LeaseLimit } from './call-leases.js';
+import type { Pool } from '../db/sql.js';
+import type { LeaseLimit, Sleep } from './call-leases.js';
 import { trunkScope } from './call-leases.js';
 
 export interface TrunkLimits {
   readonly trunkId: string;
   readonly maxConcurrentCalls: number;
-  /** min(trunk's max calls per second, campaign's calls per second). */
+  /** The trunk's max calls per second (the campaign's own rate is paced by {@link waitForCampaignSlot}). */
   readonly callsPerSecond: number;
 }
 
@@ -37,3 +42,23 @@ export const TAKE_SLOT_CTES = `t AS (SELECT clock_timestamp() AS at),
 
 /** The time between two start slots of the trunk, in seconds. */
 export const slotIntervalSeconds = (limits: TrunkLimits): number => 1 / Math.max(limits.callsPerSecond, 0.001);
+
+/** Takes the campaign's next start slot (one per 1 / `callsPerSecond`) and waits for it. */
+export async function waitForCampaignSlot(
+  pool: Pool,
+  campaignId: string,
+  callsPerSecond: number,
+  sleep: Sleep,
+): Promise<void> {
+  const { rows } = await pool.query<{ wait_ms: number }>(
+    `WITH t AS (SELECT clock_timestamp() AS at),
+       taken AS (
+         INSERT INTO campaign_pacing AS p (campaign_id, next_slot) SELECT $1, t.at + make_interval(secs => $2) FROM t
+         ON CONFLICT (campaign_id) DO UPDATE SET next_slot = greatest(p.next_slot, (SELECT at FROM t)) + make_interval(secs => $2)
+         RETURNING p.next_slot - make_interval(secs => $2) AS at)
+     SELECT greatest(0, extract(epoch FROM taken.at - t.at) * 1000)::float8 AS wait_ms FROM taken, t`,
+    [campaignId, 1 / Math.max(callsPerSecond, 0.001)],
+  );
+  const waitMs = Number(rows[0]?.wait_ms ?? 0);
+  if (waitMs > 0) await sleep(waitMs);
+}

@@ -1,6 +1,7 @@
 /**
  * Retries `attempt` with capped exponential backoff until it succeeds or `deadlineMs` has
- * passed, for start-up dependencies that may still be coming up (a container stack).
+ * passed, for dependencies that may be briefly away: a container stack still coming up,
+ * object storage restarting.
  */
 export async function retryUntil<T>(
   attempt: () => Promise<T>,

@@ -11,7 +11,7 @@ import { OAuthClient } from './oauth-client.entity.js';
 import { OidcPayload } from './oidc-payload.entity.js';
 import { DialLedger, OwnerPolicy } from './owner-policy.entity.js';
 import { SipTrunk } from './sip-trunk.entity.js';
-import { CallLease, TrunkPacing } from './trunk-capacity.entity.js';
+import { CallLease, CampaignPacing, TrunkPacing } from './trunk-capacity.entity.js';
 import { User } from './user.entity.js';
 import { Webhook } from './webhook.entity.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
@@ -32,6 +32,7 @@ export {
   SipTrunk,
   CallLease,
   TrunkPacing,
+  CampaignPacing,
   User,
   Webhook,
   WebhookDelivery,
@@ -78,6 +79,7 @@ export const ENTITIES = [
   CampaignContact,
   CallRecord,
   TrunkPacing,
+  CampaignPacing,
   CallLease,
   Webhook,
   WebhookDelivery,

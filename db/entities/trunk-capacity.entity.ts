@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { Campaign } from './campaign.entity.js';
 import { SipTrunk } from './sip-trunk.entity.js';
 
 /**
@@ -16,6 +17,22 @@ export const TrunkPacing = defineEntity({
   },
 });
 export type TrunkPacing = InferEntity<typeof TrunkPacing>;
+
+/**
+ * A campaign's own calls per second, across every worker placing its calls: the same slot
+ * scheme as {@link TrunkPacing}, one interval of 1 / callsPerSecond apart. A call takes its
+ * campaign's slot first and then the trunk's, so a slow campaign never slows the other
+ * campaigns on its trunk (see activities/trunk-limits.ts).
+ */
+export const CampaignPacing = defineEntity({
+  name: 'CampaignPacing',
+  tableName: 'campaign_pacing',
+  properties: {
+    campaign: () => p.oneToOne(Campaign).primary().deleteRule('cascade').owner(),
+    nextSlot: p.datetime(),
+  },
+});
+export type CampaignPacing = InferEntity<typeof CampaignPacing>;
 
 /**
  * Live calls across every worker, per limited scope: a row per call and scope (`trunk:<id>`

@@ -8,6 +8,7 @@ import { Migration20261202110000 } from './migration-20261202110000-blocklist.js
 import { Migration20261202120000 } from './migration-20261202120000-policies.js';
 import { Migration20261202130000 } from './migration-20261202130000-webhooks.js';
 import { Migration20261202150000 } from './migration-20261202150000-contact-time-zones.js';
+import { Migration20261202160000 } from './migration-20261202160000-campaign-pacing.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202120000', class: Migration20261202120000 },
   { name: 'Migration20261202130000', class: Migration20261202130000 },
   { name: 'Migration20261202150000', class: Migration20261202150000 },
+  { name: 'Migration20261202160000', class: Migration20261202160000 },
 ];

@@ -389,6 +389,41 @@ test("two campaigns on one trunk hold the trunk's concurrency and calls-per-seco
   expect(Math.min(...gaps)).toBeGreaterThanOrEqual(240);
 });
 
+test('a slow campaign on a shared trunk paces only itself: a faster one keeps its own rate', async () => {
+  const phonesSlow = numbers(Array.from({ length: 4 }, () => '0'));
+  const phonesFast = numbers(Array.from({ length: 6 }, () => '5'));
+  const trunkLimits = { maxConcurrentCalls: 20, maxCallsPerSecond: 20 };
+  const { sipp, base } = await setUp(10, [...phonesSlow, ...phonesFast], {}, { trunk: trunkLimits });
+  const [listSlow, listFast] = [await contactList(phonesSlow), await contactList(phonesFast)];
+  const slow = await createCampaign(db, {
+    ...base,
+    contactListId: listSlow,
+    maxConcurrentCalls: 10,
+    callsPerSecond: 0.5,
+  });
+  const fast = await createCampaign(db, {
+    ...base,
+    contactListId: listFast,
+    maxConcurrentCalls: 10,
+    callsPerSecond: 10,
+  });
+  const results = await Promise.all([startCampaign(slow), startCampaign(fast)].map(async (h) => (await h).result()));
+  expect(results.map((r) => r.status)).toEqual(['completed', 'completed']);
+  await expectSippExit(sipp, 0);
+  const startsOf = async (id: string) => (await journal([id])).map((r) => r.invite_at.getTime()).sort((x, y) => x - y);
+  const gaps = (starts: number[]) => starts.slice(1).map((t, i) => t - starts[i]);
+  const [slowStarts, fastStarts] = [await startsOf(slow.id), await startsOf(fast.id)];
+  // Each campaign keeps its own rate (a few ms for the worker's clock reading; a call the
+  // trunk's slot delayed may start up to one trunk interval, 50 ms, closer to the next)…
+  expect(Math.min(...gaps(slowStarts))).toBeGreaterThanOrEqual(1990 - 50);
+  expect(fastStarts[5] - fastStarts[0]).toBeGreaterThanOrEqual(500 - 50 - 10);
+  // …and the fast one is not dragged to the slow one's: six calls at 10/s take about 0.5 s, not 2 s a call.
+  expect(fastStarts[5] - fastStarts[0]).toBeLessThan(2000);
+  // The trunk's 20 per second across both: starts at least 50 ms apart.
+  const all = [...slowStarts, ...fastStarts].sort((x, y) => x - y);
+  expect(Math.min(...gaps(all))).toBeGreaterThanOrEqual(45);
+});
+
 test('placeCall run twice at once and once more with the same attempt: one call, one journal row, one result', async () => {
   const { sipp, base } = await setUp(1, numbers(['0']), {});
   const campaign = await createCampaign(db, { ...base, maxAttempts: 1 });
@@ -566,6 +601,23 @@ describe('with workers of its own', () => {
     await expectSippExit(sipp, 0); // 4 calls: the two cut short were not placed again
     const rows = await journal([campaign.id]);
     expect(rows.map((r) => [r.phone_e164, r.outcome])).toEqual(phones.map((p) => [p, 'answered']));
+  });
+
+  test('object storage refusing the recording: the call is still journalled once, as it happened, without it', async () => {
+    const phones = numbers(['0']);
+    const { sipp, base } = await setUp(1, phones, {});
+    const campaign = await createCampaign(db, { ...base, maxAttempts: 2 });
+    const taskQueue = `campaign-no-bucket-${campaign.id}`;
+    // A recordings bucket that does not exist: every upload fails (NoSuchBucket).
+    workers.push(await startExtraWorker(taskQueue, { MINIO_BUCKET_RECORDINGS: `vc-missing-${Date.now()}` }));
+    const handle = await startCampaign(campaign, taskQueue);
+    expect(await finished(handle, campaign.id, sipp, 90_000)).toMatchObject({ status: 'completed', callsStarted: 1 });
+    await expectSippExit(sipp, 0); // one call: the failed upload did not make anyone call again
+    const rows = await journal([campaign.id]);
+    expect(rows.map((r) => [r.outcome, r.hung_up_by, r.recording_key])).toEqual([['answered', 'us', null]]);
+    expect(rows[0].end_reason).not.toMatch(/worker lost|in progress/);
+    expect(rows[0].rtp?.packetsSent).toBe(50); // the whole 1 s message was played
+    expect((await contacts(campaign.id)).map((c) => [c.state, c.attempts])).toEqual([['done', 1]]);
   });
 
   test("two workers share one campaign and still hold the trunk's concurrency limit together", async () => {
