@@ -14,6 +14,8 @@ import type { Storage } from '../lib/storage.js';
 import { AudioConverter } from '../audio/audio-converter.js';
 import { AudioController } from './audio/audio.controller.js';
 import { AudioService } from './audio/audio.service.js';
+import { CallsController } from './calls/calls.controller.js';
+import { CallsService } from './calls/calls.service.js';
 import { createImportWorkers } from '../contacts/import-workers.js';
 import { CampaignControlService } from './campaigns/campaign-control.service.js';
 import { CampaignWorkflows } from './campaigns/campaign-workflows.js';
@@ -104,6 +106,13 @@ export class Container {
     this.register(TrunksController, new TrunksController(trunks));
     this.register(AudioController, new AudioController(audio));
     this.register(CampaignsController, new CampaignsController(campaigns, campaignControl));
+    const calls = new CallsService({
+      pool: infra.pool,
+      storage: infra.storage,
+      bucket: infra.config.minio.buckets.recordings,
+      logger: infra.logger.child({ component: 'calls' }),
+    });
+    this.register(CallsController, new CallsController(calls));
   }
 
   /** Stops what the container started (the audio worker threads). */

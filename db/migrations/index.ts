@@ -4,6 +4,7 @@ import { Migration20261201140000 } from './migration-20261201140000-sip-trunks.j
 import { Migration20261201140100 } from './migration-20261201140100-audio-messages.js';
 import { Migration20261201140200 } from './migration-20261201140200-contact-lists.js';
 import { Migration20261201150000 } from './migration-20261201150000-campaigns.js';
+import { Migration20261202100000 } from './migration-20261202100000-call-journal-indexes.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201140100', class: Migration20261201140100 },
   { name: 'Migration20261201140200', class: Migration20261201140200 },
   { name: 'Migration20261201150000', class: Migration20261201150000 },
+  { name: 'Migration20261202100000', class: Migration20261202100000 },
 ];
