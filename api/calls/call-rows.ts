@@ -11,9 +11,13 @@ import type { CallDtmf, CallRtpStats, CallView } from './calls.dto.js';
 const utc = (column: string, fraction: 'MS' | 'US') =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.${fraction}"Z"')`;
 
-/** The select list of a view; `invite_at` to the microsecond, for the cursor. */
+/**
+ * The select list of a view; the INVITE time to the microsecond (for the cursor) under a
+ * name of its own: an output column named `invite_at` would be what ORDER BY sorts by,
+ * text instead of the indexed column.
+ */
 export const VIEW_COLUMNS = `id, owner_id, campaign_id, campaign_contact_id, attempt, phone_e164, trunk_id,
-  ${utc('invite_at', 'US')} AS invite_at, ${utc('ringing_at', 'MS')} AS ringing_at,
+  ${utc('invite_at', 'US')} AS invite_exact, ${utc('ringing_at', 'MS')} AS ringing_at,
   ${utc('answer_at', 'MS')} AS answer_at, ${utc('end_at', 'MS')} AS end_at, outcome, sip_code, sip_reason,
   hung_up_by, end_reason, talk_ms, codec, rtp, dtmf, tags, recording_private, recording_key IS NOT NULL AS has_recording`;
 
@@ -26,7 +30,7 @@ export interface CallRow {
   attempt: number;
   phone_e164: string;
   trunk_id: string | null;
-  invite_at: string;
+  invite_exact: string;
   ringing_at: string | null;
   answer_at: string | null;
   end_at: string;
@@ -56,7 +60,7 @@ export function toCallView(r: CallRow): CallView {
     attempt: r.attempt,
     phone: r.phone_e164,
     trunkId: r.trunk_id,
-    inviteAt: toMillis(r.invite_at),
+    inviteAt: toMillis(r.invite_exact),
     ringingAt: r.ringing_at,
     answerAt: r.answer_at,
     endAt: r.end_at,

@@ -48,7 +48,7 @@ export class CallsService {
     return {
       items: page.map(toCallView),
       ...(rows.length > query.limit && last
-        ? { nextCursor: encodeCallCursor({ inviteAt: last.invite_at, id: last.id }) }
+        ? { nextCursor: encodeCallCursor({ inviteAt: last.invite_exact, id: last.id }) }
         : {}),
     };
   }
