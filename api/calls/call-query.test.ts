@@ -1,4 +1,4 @@
-import { ValidationError } from '../../lib/errors';
+import { fieldsOf } from '../../test/support/field-errors';
 import {
   decodeCallCursor,
   encodeCallCursor,
@@ -7,16 +7,6 @@ import {
   parseCallQuery,
   parseInstant,
 } from './call-query';
-
-function fieldsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ValidationError) return (err.errors ?? []).map((e) => e.field);
-    throw err;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 describe('parseInstant', () => {
   it.each([

@@ -1,15 +1,5 @@
-import { ValidationError } from '../../lib/errors';
+import { fieldsOf } from '../../test/support/field-errors';
 import { MAX_TAG_LENGTH, MAX_TAGS, parseCallUpdate } from './call-update';
-
-function fieldsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ValidationError) return (err.errors ?? []).map((e) => e.field);
-    throw err;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 describe('parseCallUpdate', () => {
   it('trims and deduplicates tags, keeping the first order', () => {
