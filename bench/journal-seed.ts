@@ -72,7 +72,7 @@ async function definitions(db: Client): Promise<Definitions> {
 }
 
 /**
- * Writes every owner's rows, then rebuilds indexes and constraints and ANALYZEs. `log`
+ * Writes every owner's rows, then rebuilds indexes and constraints, VACUUMs and ANALYZEs. `log`
  * gets progress lines. Returns the seconds spent loading and indexing.
  */
 export async function seedJournal(
@@ -112,6 +112,7 @@ export async function seedJournal(
     await db.query(`ALTER TABLE call_record ADD CONSTRAINT ${c.name} ${c.definition}`);
   }
   for (const index of defs.indexes) await db.query(index);
-  await db.query('ANALYZE call_record');
+  // VACUUM too: the state of a table in service, and no autovacuum of 10M fresh rows during the measurement.
+  await db.query('VACUUM (ANALYZE) call_record');
   return { loadSeconds, indexSeconds: (performance.now() - indexStarted) / 1000 };
 }
