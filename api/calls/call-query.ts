@@ -69,7 +69,8 @@ export function instantFromMicros(micros: bigint): Instant {
  * (no offset, or an impossible date).
  */
 export function parseInstant(text: string): Instant | undefined {
-  const m = ISO.exec(text.trim());
+  // A `+` left unencoded in a query string arrives as a space: `…T10:00:00 01:00`.
+  const m = ISO.exec(text.trim().replace(/(\d) (\d{2}(?::?\d{2})?)$/, '$1+$2'));
   if (!m) return undefined;
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number);
   const date = new Date(0);
