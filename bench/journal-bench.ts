@@ -120,15 +120,15 @@ async function measure(run: (query: CallQueryInput) => Promise<number>, make: Qu
   return { p50: percentile(times, 50), p99: percentile(times, 99), rows: rows / REQUESTS };
 }
 
-function viaApi(stack: PrivateStack, bearer: string) {
+function viaApi(stack: PrivateStack, bearer: string, path = '/api/v1/calls') {
   return async (query: CallQueryInput): Promise<number> => {
     const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
-    const res = await fetch(`${stack.apiUrl}/api/v1/calls?${qs.toString()}`, {
+    const res = await fetch(`${stack.apiUrl}${path}?${qs.toString()}`, {
       headers: { authorization: `Bearer ${bearer}` },
     });
     const body = (await res.json()) as { items?: unknown[] };
-    if (res.status !== 200 || !body.items) throw new Error(`GET /api/v1/calls: ${res.status} ${JSON.stringify(body)}`);
-    return body.items.length;
+    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${JSON.stringify(body)}`);
+    return body.items?.length ?? 0;
   };
 }
 
@@ -207,6 +207,11 @@ async function main(): Promise<void> {
       ['administrator (all owners), search by number', admin, undefined, byNumber(other), false],
       ['administrator (all owners), one-hour interval', admin, undefined, byHour, false],
     ];
+    const floor = await measure(
+      viaApi(stack, await token(stack, owner.username, owner.password), '/api/v1/me'),
+      () => ({}),
+    );
+    print(`  floor: GET /api/v1/me (token check, one small query, HTTP) p50 ${ms(floor.p50)}, p99 ${ms(floor.p99)}`);
     for (const [label, who, ownerId, make, target] of cases) {
       const bearer = await token(stack, who.username, who.password);
       const api = await measure(viaApi(stack, bearer), make);
