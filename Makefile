@@ -16,7 +16,7 @@ JEST_ARGS ?=
 DATA_DIR := $(or $(VOICECAST_DATA_DIR),$(shell sed -n 's/^VOICECAST_DATA_DIR=//p' .env 2>/dev/null | tail -n 1),.data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup build run test bench-sip bench-audio bench-import bench-campaign bench-zone-window lint typecheck format migrate migration-check clean clean-data
+.PHONY: help setup build run test bench-sip bench-audio bench-import bench-campaign bench-zone-window bench-journal lint typecheck format migrate migration-check clean clean-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ bench-campaign: build ## campaign benchmark: 2,000 contacts, 2 s message, sipp g
 
 bench-zone-window: build ## calling window on the callee's clock: start (zones of 1M contacts) and claim times on a private PostgreSQL
 	node dist/bench/zone-window-bench.js
+
+bench-journal: build ## call journal search: 10M rows for one owner, p50/p99 through the API (by number, one-hour interval) vs the same SQL
+	node dist/bench/journal-bench.js
 
 lint: setup ## eslint (type-aware) and prettier --check
 	npm run lint

@@ -17,6 +17,8 @@ import { AudioService } from './audio/audio.service.js';
 import { BlocklistUploadService } from './blocklist/blocklist-upload.service.js';
 import { BlocklistController } from './blocklist/blocklist.controller.js';
 import { BlocklistService } from './blocklist/blocklist.service.js';
+import { CallsController } from './calls/calls.controller.js';
+import { CallsService } from './calls/calls.service.js';
 import { createImportWorkers } from '../contacts/import-workers.js';
 import { CampaignControlService } from './campaigns/campaign-control.service.js';
 import { CampaignWorkflows } from './campaigns/campaign-workflows.js';
@@ -127,6 +129,13 @@ export class Container {
     const policies = new PoliciesService(infra.pool, infra.config.policies);
     this.register(PoliciesController, new PoliciesController(policies));
     this.register(UserLimitsController, new UserLimitsController(policies));
+    const calls = new CallsService({
+      pool: infra.pool,
+      storage: infra.storage,
+      bucket: infra.config.minio.buckets.recordings,
+      logger: infra.logger.child({ component: 'calls' }),
+    });
+    this.register(CallsController, new CallsController(calls));
   }
 
   /** Stops what the container started (the audio worker threads). */

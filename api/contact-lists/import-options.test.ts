@@ -1,15 +1,5 @@
-import { ValidationError } from '../../lib/errors';
+import { fieldsOf } from '../../test/support/field-errors';
 import { parseImportOptions } from './import-options';
-
-function fieldsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ValidationError) return (err.errors ?? []).map((e) => e.field);
-    throw err;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 describe('parseImportOptions', () => {
   it('takes defaults from the file name and treats empty fields as absent', () => {

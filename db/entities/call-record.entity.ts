@@ -11,10 +11,15 @@ import { User } from './user.entity.js';
 export const CallRecord = defineEntity({
   name: 'CallRecord',
   tableName: 'call_record',
+  // Searches page newest first by (inviteAt, id): each index ends in that order, so a page
+  // is one index range scan whatever the table's size. Owners search within their own rows,
+  // administrators across all owners (the two without `owner`).
   indexes: [
-    { properties: ['owner', 'phoneE164', 'inviteAt'] },
-    { properties: ['owner', 'inviteAt'] },
-    { properties: ['campaign', 'inviteAt'] },
+    { properties: ['owner', 'phoneE164', 'inviteAt', 'id'] },
+    { properties: ['owner', 'inviteAt', 'id'] },
+    { properties: ['campaign', 'inviteAt', 'id'] },
+    { properties: ['phoneE164', 'inviteAt', 'id'] },
+    { properties: ['inviteAt', 'id'] },
   ],
   properties: {
     id: p

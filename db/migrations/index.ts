@@ -4,6 +4,7 @@ import { Migration20261201140000 } from './migration-20261201140000-sip-trunks.j
 import { Migration20261201140100 } from './migration-20261201140100-audio-messages.js';
 import { Migration20261201140200 } from './migration-20261201140200-contact-lists.js';
 import { Migration20261201150000 } from './migration-20261201150000-campaigns.js';
+import { Migration20261202100000 } from './migration-20261202100000-call-journal-indexes.js';
 import { Migration20261202110000 } from './migration-20261202110000-blocklist.js';
 import { Migration20261202120000 } from './migration-20261202120000-policies.js';
 import { Migration20261202130000 } from './migration-20261202130000-webhooks.js';
@@ -17,6 +18,7 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201140100', class: Migration20261201140100 },
   { name: 'Migration20261201140200', class: Migration20261201140200 },
   { name: 'Migration20261201150000', class: Migration20261201150000 },
+  { name: 'Migration20261202100000', class: Migration20261202100000 },
   { name: 'Migration20261202110000', class: Migration20261202110000 },
   { name: 'Migration20261202120000', class: Migration20261202120000 },
   { name: 'Migration20261202130000', class: Migration20261202130000 },

@@ -1,0 +1,31 @@
+/**
+ * HTTP Range for downloads (RFC 9110 §14): one byte range is served as 206; a range that
+ * starts past the end is 416; anything else (no header, another unit, several ranges, a
+ * malformed one) is ignored and the whole file is served, as the RFC allows. Pure.
+ */
+
+/** What to send of a file of `size` bytes; `start` and `end` are inclusive offsets. */
+export type RangeDecision =
+  | { readonly kind: 'full' }
+  | { readonly kind: 'partial'; readonly start: number; readonly end: number }
+  | { readonly kind: 'unsatisfiable' };
+
+const SPEC = /^(\d*)-(\d*)$/;
+
+export function decideRange(header: string | undefined, size: number): RangeDecision {
+  const full = { kind: 'full' } as const;
+  if (header === undefined) return full;
+  const match = /^\s*bytes\s*=\s*(.*?)\s*$/i.exec(header);
+  if (!match?.[1] || match[1].includes(',')) return full;
+  const spec = SPEC.exec(match[1]);
+  if (!spec || (spec[1] === '' && spec[2] === '')) return full;
+  const [first, last] = [spec[1], spec[2]].map((d) => (d === '' ? undefined : Number(d)));
+  if (first === undefined) {
+    // Suffix range: the last `last` bytes.
+    if (last === 0 || size === 0) return { kind: 'unsatisfiable' };
+    return { kind: 'partial', start: Math.max(0, size - (last ?? 0)), end: size - 1 };
+  }
+  if (last !== undefined && last < first) return full;
+  if (first >= size) return { kind: 'unsatisfiable' };
+  return { kind: 'partial', start: first, end: Math.min(last ?? size - 1, size - 1) };
+}

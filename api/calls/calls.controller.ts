@@ -1,0 +1,111 @@
+import type { Readable } from 'node:stream';
+import type { Request as ExpressRequest } from 'express';
+import { Body, Controller, Get, Patch, Path, Query, Request, Response, Route, Security, Tags } from 'tsoa';
+import { AppError } from '../../lib/errors.js';
+import type { CallOutcome } from '../../telephony/sip/outcome.js';
+import { principalOf } from '../principal-of.js';
+import type { ProblemDetails } from '../problem.js';
+import type { CallPage, CallView, UpdateCallRequest } from './calls.dto.js';
+import { RECORDING_CONTENT_TYPE, type CallsService } from './calls.service.js';
+
+/**
+ * The call journal: one entry per call attempt of a campaign, written when the attempt
+ * ends. Yours, or everyone's for an administrator; anyone else's answers 404.
+ */
+@Route('api/v1/calls')
+@Tags('Call journal')
+@Security('oauth2', ['api'])
+@Response<ProblemDetails>(401, 'Missing, invalid or revoked token')
+export class CallsController extends Controller {
+  constructor(private readonly calls: CallsService) {
+    super();
+  }
+
+  /**
+   * Searches the journal, newest first (by INVITE time, then id), a page at a time. The
+   * filters combine.
+   * @param phone The number called, in any usual form (`+49 30 1234567`, `0049…`, or a
+   * national number with `defaultCountry`); compared in E.164.
+   * @param defaultCountry ISO 3166-1 alpha-2 country for a `phone` without an international prefix (e.g. `DE`).
+   * @param from Calls placed at or after this instant: ISO 8601 with a UTC offset, e.g. `2026-12-01T09:00:00+01:00`.
+   * @param to Calls placed before this instant (exclusive); same form as `from`.
+   * @param campaignId Calls of this campaign (uuid).
+   * @param outcome Calls that ended so.
+   * @param limit Page size, 1–500 (default 50).
+   * @isInt limit
+   * @param after Cursor from the previous page's `nextCursor` (same filters).
+   */
+  @Get()
+  @Response<ProblemDetails>(422, 'An invalid filter, limit or cursor (named in `errors`)')
+  public async listCalls(
+    @Request() req: ExpressRequest,
+    @Query() phone?: string,
+    @Query() defaultCountry?: string,
+    @Query() from?: string,
+    @Query() to?: string,
+    @Query() campaignId?: string,
+    @Query() outcome?: CallOutcome,
+    @Query() limit?: number,
+    @Query() after?: string,
+  ): Promise<CallPage> {
+    return this.calls.list(principalOf(req), { phone, defaultCountry, from, to, campaignId, outcome, limit, after });
+  }
+
+  /** @param id Call id (uuid). */
+  @Get('{id}')
+  @Response<ProblemDetails>(404, 'No such call')
+  public async getCall(@Request() req: ExpressRequest, @Path() id: string): Promise<CallView> {
+    return this.calls.get(principalOf(req), id);
+  }
+
+  /**
+   * Sets the call's tags and private flag (the fields given).
+   * @param id Call id (uuid).
+   */
+  @Patch('{id}')
+  @Response<ProblemDetails>(404, 'No such call')
+  @Response<ProblemDetails>(422, 'Invalid tags or flag')
+  public async updateCall(
+    @Request() req: ExpressRequest,
+    @Path() id: string,
+    @Body() body: UpdateCallRequest,
+  ): Promise<CallView> {
+    return this.calls.update(principalOf(req), id, body);
+  }
+
+  /**
+   * The call's recording (`audio/wav`, 8 kHz mono 16-bit PCM: what the callee's side sent).
+   * Supports one HTTP byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-1024`) with
+   * 206; a range starting past the end is 416.
+   * @param id Call id (uuid).
+   */
+  @Get('{id}/recording')
+  @Response<ProblemDetails>(403, 'The call is private')
+  @Response<ProblemDetails>(404, 'No such call, or the call has no recording')
+  @Response<ProblemDetails>(416, 'The range starts past the end of the recording')
+  public async downloadRecording(@Request() req: ExpressRequest, @Path() id: string): Promise<Readable> {
+    const download = await this.calls.recording(principalOf(req), id, req.header('range'));
+    req.res?.setHeader('Accept-Ranges', 'bytes');
+    if (download.kind === 'unsatisfiable') {
+      req.res?.setHeader('Content-Range', `bytes */${download.size}`);
+      throw new AppError(
+        416,
+        'range-not-satisfiable',
+        'Range not satisfiable',
+        `The recording has ${download.size} bytes.`,
+      );
+    }
+    // A storage failure mid-stream must end the response, not leave it hanging half-sent.
+    download.stream.once('error', (err) => req.res?.destroy(err));
+    this.setHeader('Content-Type', RECORDING_CONTENT_TYPE);
+    this.setHeader('Content-Disposition', `attachment; filename="call-${id}.wav"`);
+    if (download.kind === 'partial') {
+      this.setStatus(206);
+      this.setHeader('Content-Range', `bytes ${download.start}-${download.end}/${download.size}`);
+      this.setHeader('Content-Length', String(download.end - download.start + 1));
+    } else {
+      this.setHeader('Content-Length', String(download.size));
+    }
+    return download.stream;
+  }
+}

@@ -1,0 +1,81 @@
+import type { CallOutcome } from '../../telephony/sip/outcome.js';
+
+/** RTP counters of a call, as the telephony engine counted them. */
+export interface CallRtpStats {
+  packetsSent: number;
+  /** Payload octets sent (RFC 3550 sender's octet count). */
+  octetsSent: number;
+  packetsReceived: number;
+  packetsLost: number;
+  /** RFC 3550 interarrival jitter of the received audio. */
+  jitterMs: number;
+}
+
+/** A DTMF digit the callee pressed. */
+export interface CallDtmf {
+  digit: string;
+  /** ms from the start of the media session to the key press. */
+  atMs: number;
+  durationMs: number;
+  source: 'rfc4733' | 'sip-info';
+}
+
+/** One call attempt from the journal. Times are ISO 8601 in UTC, to the millisecond. */
+export interface CallView {
+  /** @format uuid */
+  id: string;
+  /** @format uuid */
+  ownerId: string;
+  /** `null` once the campaign was deleted (the journal stays). */
+  campaignId: string | null;
+  /** The campaign's contact (`campaign_contact` id) this attempt called. */
+  campaignContactId: number | null;
+  /** 1 for the first call of the contact, 2 for the first retry, … */
+  attempt: number;
+  /** E.164. */
+  phone: string;
+  trunkId: string | null;
+  inviteAt: string;
+  ringingAt: string | null;
+  answerAt: string | null;
+  endAt: string;
+  outcome: CallOutcome;
+  /** True while an answered call has not ended yet (its end time is the answer's until then). */
+  inProgress: boolean;
+  /** The final SIP response, when there was one. */
+  sipCode: number | null;
+  sipReason: string | null;
+  /** Who ended an answered call: `us` or `them`. */
+  hungUpBy: string | null;
+  endReason: string;
+  /** Answer to end in ms; `null` when not answered. */
+  talkMs: number | null;
+  /** `PCMU` or `PCMA`. */
+  codec: string | null;
+  rtp: CallRtpStats | null;
+  dtmf: CallDtmf[];
+  tags: string[];
+  /** A private call's recording cannot be downloaded until the flag is cleared. */
+  private: boolean;
+  hasRecording: boolean;
+  /** Path of `GET /api/v1/calls/{id}/recording`, or `null` without a recording. */
+  recordingUrl: string | null;
+}
+
+export interface CallPage {
+  /** Newest first (by INVITE time, then id). */
+  items: CallView[];
+  /** Pass as `after` for the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+/** Changes the fields given. */
+export interface UpdateCallRequest {
+  /**
+   * Replaces the call's tags: 1–50 characters each (trimmed, no control characters), at
+   * most 20; duplicates are dropped.
+   */
+  tags?: string[];
+  /** `true` blocks the recording's download, even for its owner, until set back to `false`. */
+  private?: boolean;
+}

@@ -1,0 +1,120 @@
+import type { Readable } from 'node:stream';
+import { isAdmin, type Principal } from '../../auth/principal.js';
+import type { Pool } from '../../db/sql.js';
+import { ForbiddenError, NotFoundError, UpstreamError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import type { Storage } from '../../lib/storage.js';
+import { isUuid } from '../keyset-cursor.js';
+import { visibleTo } from '../ownership.js';
+import { decideRange } from './byte-range.js';
+import { encodeCallCursor, parseCallQuery, type CallQueryInput } from './call-query.js';
+import { searchSql, toCallView, VIEW_COLUMNS, type CallRow } from './call-rows.js';
+import { parseCallUpdate } from './call-update.js';
+import type { CallPage, CallView, UpdateCallRequest } from './calls.dto.js';
+
+/** Recordings are WAV files (8 kHz, 16-bit PCM) written by the placeCall activity. */
+export const RECORDING_CONTENT_TYPE = 'audio/wav';
+
+/** A recording to send: the whole file, or one byte range of it; or the size when the range cannot be served. */
+export type RecordingDownload =
+  | { readonly kind: 'full'; readonly stream: Readable; readonly size: number }
+  | {
+      readonly kind: 'partial';
+      readonly stream: Readable;
+      readonly size: number;
+      readonly start: number;
+      readonly end: number;
+    }
+  | { readonly kind: 'unsatisfiable'; readonly size: number };
+
+export interface CallsServiceDeps {
+  readonly pool: Pool;
+  readonly storage: Storage;
+  /** The recordings bucket. */
+  readonly bucket: string;
+  readonly logger: Logger;
+}
+
+/** The call journal: search, one call, its recording, its tags and private flag. */
+export class CallsService {
+  constructor(private readonly deps: CallsServiceDeps) {}
+
+  async list(principal: Principal, input: CallQueryInput): Promise<CallPage> {
+    const query = parseCallQuery(input);
+    const { text, values } = searchSql(query, isAdmin(principal) ? undefined : principal.userId);
+    const { rows } = await this.deps.pool.query<CallRow>(text, values);
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toCallView),
+      ...(rows.length > query.limit && last
+        ? { nextCursor: encodeCallCursor({ inviteAt: last.invite_exact, id: last.id }) }
+        : {}),
+    };
+  }
+
+  async get(principal: Principal, id: string): Promise<CallView> {
+    const rows = isUuid(id)
+      ? (await this.deps.pool.query<CallRow>(`SELECT ${VIEW_COLUMNS} FROM call_record WHERE id = $1`, [id])).rows
+      : [];
+    return toCallView(visibleTo(principal, rows[0] ?? null, (r) => r.owner_id, `Call ${id}`));
+  }
+
+  /** Sets the fields given, in one statement; another owner's call is 404 like a missing one. */
+  async update(principal: Principal, id: string, body: UpdateCallRequest): Promise<CallView> {
+    const change = parseCallUpdate(body);
+    const owner = isAdmin(principal) ? null : principal.userId;
+    const { rows } = isUuid(id)
+      ? await this.deps.pool.query<CallRow>(
+          `UPDATE call_record SET tags = coalesce($2, tags), recording_private = coalesce($3, recording_private)
+           WHERE id = $1 AND ($4::uuid IS NULL OR owner_id = $4) RETURNING ${VIEW_COLUMNS}`,
+          [id, change.tags ?? null, change.private ?? null, owner],
+        )
+      : { rows: [] };
+    const row = rows[0];
+    if (!row) throw new NotFoundError(`Call ${id}`);
+    return toCallView(row);
+  }
+
+  /**
+   * The recording, or the part `range` (an HTTP Range header) asks for. 404 without a
+   * recording, 403 while the call is private (for everyone, its owner included).
+   */
+  async recording(principal: Principal, id: string, range: string | undefined): Promise<RecordingDownload> {
+    const { rows } = isUuid(id)
+      ? await this.deps.pool.query<{ owner_id: string; recording_key: string | null; recording_private: boolean }>(
+          'SELECT owner_id, recording_key, recording_private FROM call_record WHERE id = $1',
+          [id],
+        )
+      : { rows: [] };
+    const call = visibleTo(principal, rows[0] ?? null, (r) => r.owner_id, `Call ${id}`);
+    const key = call.recording_key;
+    if (key === null) throw new NotFoundError(`The recording of call ${id}`);
+    if (call.recording_private) {
+      throw new ForbiddenError('The recording of this call is private; clear the private flag to download it.');
+    }
+    const { bucket, storage } = this.deps;
+    const size = (await this.storageCall(() => storage.statObject(bucket, key), id)).size;
+    const decision = decideRange(range, size);
+    if (decision.kind === 'unsatisfiable') return { kind: 'unsatisfiable', size };
+    if (decision.kind === 'full') {
+      return { kind: 'full', size, stream: await this.storageCall(() => storage.getObject(bucket, key), id) };
+    }
+    const { start, end } = decision;
+    const stream = await this.storageCall(() => storage.getPartialObject(bucket, key, start, end - start + 1), id);
+    return { kind: 'partial', size, start, end, stream };
+  }
+
+  /** A MinIO call: a missing object is 404; any other failure a logged 503 (the client may retry). */
+  private async storageCall<T>(call: () => Promise<T>, id: string): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if ((err as { code?: string }).code === 'NotFound' || (err as { code?: string }).code === 'NoSuchKey') {
+        throw new NotFoundError(`The recording of call ${id}`);
+      }
+      this.deps.logger.warn({ err, callId: id }, 'object storage call failed');
+      throw new UpstreamError('Object storage', 'Could not read the recording from object storage; try again later.');
+    }
+  }
+}
