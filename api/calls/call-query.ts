@@ -8,7 +8,7 @@
  */
 import { isE164, normalisePhone, toCountryCode, type InvalidReason } from '../../contacts/phone.js';
 import { ValidationError, type FieldError } from '../../lib/errors.js';
-import type { CallOutcome } from '../../telephony/sip/outcome.js';
+import type { AttemptOutcome } from '../../workflows/retry-policy.js';
 import { isUuid } from '../keyset-cursor.js';
 
 /** An instant as PostgreSQL reads it exactly: `YYYY-MM-DDTHH:MM:SS.ffffffZ`, with its microseconds since the epoch. */
@@ -29,7 +29,7 @@ export interface CallQueryInput {
   readonly from?: string;
   readonly to?: string;
   readonly campaignId?: string;
-  readonly outcome?: CallOutcome;
+  readonly outcome?: AttemptOutcome;
   readonly limit?: number;
   readonly after?: string;
 }
@@ -41,7 +41,7 @@ export interface CallQuery {
   /** Exclusive. */
   readonly to?: Instant;
   readonly campaignId?: string;
-  readonly outcome?: CallOutcome;
+  readonly outcome?: AttemptOutcome;
   readonly limit: number;
   readonly after?: CallCursor;
 }

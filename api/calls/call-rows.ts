@@ -4,7 +4,7 @@
  * the times must come back exactly (see call-query.ts), which `to_char` in UTC does.
  */
 import { IN_PROGRESS } from '../../activities/call-journal.js';
-import type { CallOutcome } from '../../telephony/sip/outcome.js';
+import type { AttemptOutcome } from '../../workflows/retry-policy.js';
 import type { CallQuery } from './call-query.js';
 import type { CallDtmf, CallRtpStats, CallView } from './calls.dto.js';
 
@@ -19,7 +19,7 @@ const utc = (column: string, fraction: 'MS' | 'US') =>
 export const VIEW_COLUMNS = `id, owner_id, campaign_id, campaign_contact_id, attempt, phone_e164, trunk_id,
   ${utc('invite_at', 'US')} AS invite_exact, ${utc('ringing_at', 'MS')} AS ringing_at,
   ${utc('answer_at', 'MS')} AS answer_at, ${utc('end_at', 'MS')} AS end_at, outcome, sip_code, sip_reason,
-  hung_up_by, end_reason, talk_ms, codec, rtp, dtmf, tags, recording_private, recording_key IS NOT NULL AS has_recording`;
+  hung_up_by, end_reason, talk_ms, codec, rtp, dtmf, opted_out, tags, recording_private, recording_key IS NOT NULL AS has_recording`;
 
 /** A row selected with {@link VIEW_COLUMNS}. */
 export interface CallRow {
@@ -43,6 +43,7 @@ export interface CallRow {
   codec: string | null;
   rtp: CallRtpStats | null;
   dtmf: CallDtmf[];
+  opted_out: boolean;
   tags: string[];
   recording_private: boolean;
   has_recording: boolean;
@@ -64,7 +65,7 @@ export function toCallView(r: CallRow): CallView {
     ringingAt: r.ringing_at,
     answerAt: r.answer_at,
     endAt: r.end_at,
-    outcome: r.outcome as CallOutcome,
+    outcome: r.outcome as AttemptOutcome,
     inProgress: r.end_reason === IN_PROGRESS,
     sipCode: r.sip_code,
     sipReason: r.sip_reason,
@@ -74,6 +75,7 @@ export function toCallView(r: CallRow): CallView {
     codec: r.codec,
     rtp: r.rtp,
     dtmf: r.dtmf,
+    optedOut: r.opted_out,
     tags: r.tags,
     private: r.recording_private,
     hasRecording: r.has_recording,

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Request as ExpressRequest } from 'express';
 import { Body, Controller, Get, Patch, Path, Query, Request, Response, Route, Security, Tags } from 'tsoa';
 import { AppError } from '../../lib/errors.js';
-import type { CallOutcome } from '../../telephony/sip/outcome.js';
+import type { AttemptOutcome } from '../../workflows/retry-policy.js';
 import { principalOf } from '../principal-of.js';
 import type { ProblemDetails } from '../problem.js';
 import type { CallPage, CallView, UpdateCallRequest } from './calls.dto.js';
@@ -44,7 +44,7 @@ export class CallsController extends Controller {
     @Query() from?: string,
     @Query() to?: string,
     @Query() campaignId?: string,
-    @Query() outcome?: CallOutcome,
+    @Query() outcome?: AttemptOutcome,
     @Query() limit?: number,
     @Query() after?: string,
   ): Promise<CallPage> {

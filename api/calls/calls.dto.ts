@@ -1,4 +1,4 @@
-import type { CallOutcome } from '../../telephony/sip/outcome.js';
+import type { AttemptOutcome } from '../../workflows/retry-policy.js';
 
 /** RTP counters of a call, as the telephony engine counted them. */
 export interface CallRtpStats {
@@ -39,7 +39,7 @@ export interface CallView {
   ringingAt: string | null;
   answerAt: string | null;
   endAt: string;
-  outcome: CallOutcome;
+  outcome: AttemptOutcome;
   /** True while an answered call has not ended yet (its end time is the answer's until then). */
   inProgress: boolean;
   /** The final SIP response, when there was one. */
@@ -54,6 +54,8 @@ export interface CallView {
   codec: string | null;
   rtp: CallRtpStats | null;
   dtmf: CallDtmf[];
+  /** The callee pressed the campaign's opt-out key: the number went on the blocklist and we hung up. */
+  optedOut: boolean;
   tags: string[];
   /** A private call's recording cannot be downloaded until the flag is cleared. */
   private: boolean;

@@ -63,9 +63,9 @@ describe('/api/v1/policies', () => {
       [{ maxCalls: 1, windowSeconds: 0 }, 'body.frequencyCap.windowSeconds'],
       [{ maxCalls: 1, windowSeconds: 30 * 24 * 3600 + 1 }, 'body.frequencyCap.windowSeconds'],
       [{ maxCalls: -1, windowSeconds: 2.5 }, 'body.frequencyCap.maxCalls,body.frequencyCap.windowSeconds'],
-      // Not an object of the right shape at all: the cap itself is named.
-      [{ maxCalls: 1 }, 'body.frequencyCap'],
-      [{ maxCalls: 'two', windowSeconds: 60 }, 'body.frequencyCap'],
+      // A member missing is named; not an object of the right shape at all: the cap itself is.
+      [{ maxCalls: 1 }, 'body.frequencyCap.windowSeconds'],
+      [{ maxCalls: 'two', windowSeconds: 60 }, 'body.frequencyCap.maxCalls'],
       [5, 'body.frequencyCap'],
     ];
     for (const [frequencyCap, field] of bad) {
