@@ -32,7 +32,7 @@ import type { Logger } from '../lib/logger.js';
 import { retryUntil } from '../lib/retry.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { Storage } from '../lib/storage.js';
-import type { PolicyDefaults } from '../policies/owner-policy.js';
+import type { EffectivePolicy, PolicyDefaults } from '../policies/owner-policy.js';
 import type { CallResult } from '../telephony/call-types.js';
 import type { TelephonyEngine } from '../telephony/engine.js';
 import { CAPPED, type AttemptReport, type ClaimedAttempt } from '../workflows/campaign-types.js';
@@ -60,8 +60,15 @@ import {
   releaseLeases,
   renewLeases,
   type LeaseLimit,
+  type Sleep,
 } from './call-leases.js';
-import { cancelReservation, pruneDialLedger, reserveDial, type DialReservation } from './dial-ledger.js';
+import {
+  cancelReservation,
+  pruneDialLedger,
+  reserveDial,
+  type DialReservation,
+  type DialTarget,
+} from './dial-ledger.js';
 import { trunkLeaseLimit, waitForCampaignSlot, type TrunkLimits } from './trunk-limits.js';
 
 export interface CallDeps {
@@ -159,19 +166,8 @@ async function runAttempt(
     const again = await findAttempt(pool, attempt.attemptId);
     if (again && !again.inProgress) return await reportRecorded(pool, attempt, again.outcome);
     if (again) return await finishLostAnswer(pool, journal, again);
-    const clearance = async () => {
-      await waitForCampaignSlot(pool, campaignId, setup.callsPerSecond, sleep);
-      const target = { ownerId: setup.ownerId, phone: attempt.phone, attemptId: attempt.attemptId };
-      const reservation = await reserveDial(pool, target, policy.frequencyCap, limits);
-      const waitMs = reservation.kind === 'reserved' ? reservation.dueMs - performance.now() : 0;
-      if (reservation.kind === 'reserved' && waitMs > 0) {
-        await sleep(waitMs).catch(async (err: unknown) => {
-          await cancelReservation(pool, reservation.id);
-          throw err;
-        });
-      }
-      return reservation;
-    };
+    const target = { ownerId: setup.ownerId, phone: attempt.phone, attemptId: attempt.attemptId };
+    const clearance = () => waitForClearance(pool, { campaignId, setup, target, limits, policy, sleep });
     const dialled = await dial(deps, ctx, setup, journal, samples, clearance);
     if (dialled instanceof Date) return await defer(deps, attempt, dialled);
     const report = await finish(deps, ctx, journal, dialled.result, setup.recordingsPrivate, dialled.optedOut);
@@ -184,6 +180,33 @@ async function runAttempt(
 }
 
 const blocked = (): AttemptResult => callNotPlaced('blocked', BLOCKED_END_REASON);
+
+interface ClearanceInput {
+  readonly campaignId: string;
+  readonly setup: CampaignCallSetup;
+  readonly target: DialTarget;
+  readonly limits: TrunkLimits;
+  readonly policy: EffectivePolicy;
+  readonly sleep: Sleep;
+}
+
+/**
+ * Waits for the campaign's start slot, then takes the trunk's (with the frequency cap's
+ * reservation) and waits for it; a wait cut short by cancellation gives the reservation back.
+ */
+async function waitForClearance(pool: Pool, input: ClearanceInput): Promise<DialReservation> {
+  const { campaignId, setup, target, limits, policy, sleep } = input;
+  await waitForCampaignSlot(pool, campaignId, setup.callsPerSecond, sleep);
+  const reservation = await reserveDial(pool, target, policy.frequencyCap, limits);
+  const waitMs = reservation.kind === 'reserved' ? reservation.dueMs - performance.now() : 0;
+  if (reservation.kind === 'reserved' && waitMs > 0) {
+    await sleep(waitMs).catch(async (err: unknown) => {
+      await cancelReservation(pool, reservation.id);
+      throw err;
+    });
+  }
+  return reservation;
+}
 
 /** Answered on a worker that died before the call ended: never call an answered contact again. */
 async function finishLostAnswer(pool: Pool, journal: AttemptContext, recorded: RecordedAttempt) {
