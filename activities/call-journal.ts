@@ -86,26 +86,27 @@ export async function reportRecorded(pool: Pool, attempt: ClaimedAttempt, outcom
   };
 }
 
+/** The columns that say which attempt a row is ($1–$8 of every insert here), and their values. */
+const ATTEMPT_COLUMNS = 'id, owner_id, campaign_id, campaign_contact_id, attempt_id, attempt, phone_e164, trunk_id';
+const attemptColumns = (ctx: AttemptContext): unknown[] => [
+  randomUUID(),
+  ctx.ownerId,
+  ctx.campaignId,
+  ctx.attempt.campaignContactId,
+  ctx.attempt.attemptId,
+  ctx.attempt.attempt,
+  ctx.attempt.phone,
+  ctx.trunkId,
+];
+
 /** Journal row for an answered call whose end is not known yet (see the module comment). */
 export async function recordAnswer(pool: Pool, ctx: AttemptContext, invite: Date, answer: Date): Promise<void> {
   await pool.query(
-    `INSERT INTO call_record (id, owner_id, campaign_id, campaign_contact_id, attempt_id, attempt, phone_e164, trunk_id,
+    `INSERT INTO call_record (${ATTEMPT_COLUMNS},
        invite_at, answer_at, end_at, outcome, end_reason, dtmf, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 'answered', $11, '[]', now())
      ON CONFLICT (attempt_id) DO NOTHING`,
-    [
-      randomUUID(),
-      ctx.ownerId,
-      ctx.campaignId,
-      ctx.attempt.campaignContactId,
-      ctx.attempt.attemptId,
-      ctx.attempt.attempt,
-      ctx.attempt.phone,
-      ctx.trunkId,
-      invite,
-      answer,
-      IN_PROGRESS,
-    ],
+    [...attemptColumns(ctx), invite, answer, IN_PROGRESS],
   );
 }
 
@@ -174,7 +175,7 @@ async function upsertRecord(client: PoolClient, ctx: AttemptContext, entry: Jour
   const { times } = result;
   const talkMs = times.answer ? Math.max(0, times.end.getTime() - times.answer.getTime()) : null;
   await client.query(
-    `INSERT INTO call_record (id, owner_id, campaign_id, campaign_contact_id, attempt_id, attempt, phone_e164, trunk_id,
+    `INSERT INTO call_record (${ATTEMPT_COLUMNS},
        invite_at, ringing_at, answer_at, end_at, outcome, sip_code, sip_reason, hung_up_by, end_reason, talk_ms, codec,
        rtp, dtmf, recording_key, recording_private, opted_out, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $25,
@@ -186,14 +187,7 @@ async function upsertRecord(client: PoolClient, ctx: AttemptContext, entry: Jour
        recording_private = excluded.recording_private, opted_out = excluded.opted_out
      WHERE call_record.end_reason = $24`,
     [
-      randomUUID(),
-      ctx.ownerId,
-      ctx.campaignId,
-      ctx.attempt.campaignContactId,
-      ctx.attempt.attemptId,
-      ctx.attempt.attempt,
-      ctx.attempt.phone,
-      ctx.trunkId,
+      ...attemptColumns(ctx),
       times.invite,
       times.ringing ?? null,
       times.answer ?? null,

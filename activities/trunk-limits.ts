@@ -26,19 +26,32 @@ export const trunkLeaseLimit = (limits: TrunkLimits): LeaseLimit => ({
   max: limits.maxConcurrentCalls,
 });
 
+/** The pacers: each hands out start slots one interval apart, keyed by its owner's id. */
+const PACERS = {
+  trunk: { table: 'trunk_pacing', key: 'trunk_id' },
+  campaign: { table: 'campaign_pacing', key: 'campaign_id' },
+} as const;
+
 /**
- * Common table expressions that take the trunk's next start slot, for a statement that also
- * records what the slot is for (see dial-ledger.ts): `slot(at, wait_ms)` is the slot and how
- * long from now it is. Parameters: `$1` the trunk id, `$2` {@link slotIntervalSeconds}. The
- * database's clock decides, read when the statement runs (`clock_timestamp()`, not the
- * transaction's start): workers' clocks may differ.
+ * Common table expressions that take a pacer's next start slot: `slot(at, wait_ms)` is the
+ * slot and how long from now it is. Parameters: `$1` the trunk's (or campaign's) id, `$2`
+ * the interval in seconds. The database's clock decides, read when the statement runs
+ * (`clock_timestamp()`, not the transaction's start): workers' clocks may differ.
  */
-export const TAKE_SLOT_CTES = `t AS (SELECT clock_timestamp() AS at),
+const takeSlotCtes = ({ table, key }: (typeof PACERS)[keyof typeof PACERS]) => `t AS (SELECT clock_timestamp() AS at),
   taken AS (
-    INSERT INTO trunk_pacing AS p (trunk_id, next_slot) SELECT $1, t.at + make_interval(secs => $2) FROM t
-    ON CONFLICT (trunk_id) DO UPDATE SET next_slot = greatest(p.next_slot, (SELECT at FROM t)) + make_interval(secs => $2)
+    INSERT INTO ${table} AS p (${key}, next_slot) SELECT $1, t.at + make_interval(secs => $2) FROM t
+    ON CONFLICT (${key}) DO UPDATE SET next_slot = greatest(p.next_slot, (SELECT at FROM t)) + make_interval(secs => $2)
     RETURNING p.next_slot - make_interval(secs => $2) AS at),
   slot AS (SELECT taken.at, greatest(0, extract(epoch FROM taken.at - t.at) * 1000)::float8 AS wait_ms FROM taken, t)`;
+
+/**
+ * The trunk's slot, for a statement that also records what the slot is for (see
+ * dial-ledger.ts); `$2` is {@link slotIntervalSeconds}.
+ */
+export const TAKE_SLOT_CTES = takeSlotCtes(PACERS.trunk);
+
+const TAKE_CAMPAIGN_SLOT = `WITH ${takeSlotCtes(PACERS.campaign)} SELECT wait_ms FROM slot`;
 
 /** The time between two start slots of the trunk, in seconds. */
 export const slotIntervalSeconds = (limits: TrunkLimits): number => 1 / Math.max(limits.callsPerSecond, 0.001);
@@ -50,15 +63,10 @@ export async function waitForCampaignSlot(
   callsPerSecond: number,
   sleep: Sleep,
 ): Promise<void> {
-  const { rows } = await pool.query<{ wait_ms: number }>(
-    `WITH t AS (SELECT clock_timestamp() AS at),
-       taken AS (
-         INSERT INTO campaign_pacing AS p (campaign_id, next_slot) SELECT $1, t.at + make_interval(secs => $2) FROM t
-         ON CONFLICT (campaign_id) DO UPDATE SET next_slot = greatest(p.next_slot, (SELECT at FROM t)) + make_interval(secs => $2)
-         RETURNING p.next_slot - make_interval(secs => $2) AS at)
-     SELECT greatest(0, extract(epoch FROM taken.at - t.at) * 1000)::float8 AS wait_ms FROM taken, t`,
-    [campaignId, 1 / Math.max(callsPerSecond, 0.001)],
-  );
+  const { rows } = await pool.query<{ wait_ms: number }>(TAKE_CAMPAIGN_SLOT, [
+    campaignId,
+    1 / Math.max(callsPerSecond, 0.001),
+  ]);
   const waitMs = Number(rows[0]?.wait_ms ?? 0);
   if (waitMs > 0) await sleep(waitMs);
 }
