@@ -33,6 +33,7 @@ export interface EngineOptions {
 
 export class TelephonyEngine {
   private readonly pacer: Pacer;
+  private readonly ports: PortPool;
   private readonly userAgents: UserAgents;
   private readonly signalling: SignallingSettings;
 
@@ -50,13 +51,14 @@ export class TelephonyEngine {
       ...(options.sipUdpPorts ? { udpPorts: options.sipUdpPorts } : {}),
       ...(options.onSipTrace ? { onTrace: options.onSipTrace } : {}),
     };
+    this.ports = new PortPool(options.rtpPorts.min, options.rtpPorts.max);
     this.userAgents = new UserAgents(
       this.signalling,
       {
         bindAddress: options.bindAddress,
         ...(options.publicAddress ? { sdpAddress: options.publicAddress } : {}),
         telephoneEventPayloadType: 101,
-        ports: new PortPool(options.rtpPorts.min, options.rtpPorts.max),
+        ports: this.ports,
         pacer: this.pacer,
         ...(options.logger ? { logger: options.logger } : {}),
       },
@@ -87,9 +89,10 @@ export class TelephonyEngine {
     return probeTrunk(trunk, this.signalling, options, this.options.logger);
   }
 
-  /** Unregisters and stops every user agent and the pacer. */
+  /** Unregisters and stops every user agent and the pacer, and closes the RTP sockets. */
   async close(): Promise<void> {
     await this.userAgents.closeAll();
     this.pacer.stop();
+    await this.ports.close();
   }
 }

@@ -6,8 +6,18 @@
  * as late as possible and stray packets of the previous call rarely reach the next one.
  * A port another process holds (EADDRINUSE, or EACCES) is skipped and tried again on a
  * later round; any other bind error (e.g. an address not on this host) is thrown at once.
+ *
+ * A call's socket is handed back with {@link PortPool.recycle} and kept bound for a while:
+ * binding and closing a socket for every call was a tenth of the CPU of a short call in
+ * `make bench-sip`. An idle socket drops whatever still arrives on it. It is reused once it
+ * has been idle for `reuseAfterMs` (2 s: late packets of its last call have long arrived,
+ * and a far end that still sends after its BYE is treated as it was on a port released and
+ * bound again), or sooner when the range has no unbound port left — the same spacing the
+ * round-robin gives then. Sockets idle for `idleCloseMs` (10 s) are closed, so a quiet
+ * worker holds no ports it does not use.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
 import { isIP, isIPv6 } from 'node:net';
 
 export interface BoundSocket {
@@ -22,16 +32,41 @@ export class PortsExhaustedError extends Error {
 
 const SKIPPABLE = new Set(['EADDRINUSE', 'EACCES']);
 
+export interface PortPoolOptions {
+  /** A socket handed back is reused once idle this long (sooner when no port is unbound). Default 2,000 ms. */
+  readonly reuseAfterMs?: number;
+  /** A socket idle this long is closed and its port released. Default 10,000 ms. */
+  readonly idleCloseMs?: number;
+}
+
+/** A socket handed back by a call, still bound, waiting for the next one. */
+interface IdleSocket extends BoundSocket {
+  readonly address: string;
+  readonly since: number;
+}
+
+const ignoreIdleError = (): void => undefined;
+
 export class PortPool {
   private readonly ports: number[];
+  /** Ports bound by a call or held by an idle socket. */
   private readonly used = new Set<number>();
   private cursor = 0;
+  /** Oldest first. */
+  private idle: IdleSocket[] = [];
+  private sweeper: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly reuseAfterMs: number;
+  private readonly idleCloseMs: number;
 
   /** `min`–`max` inclusive; only the even ports in it are used. */
   constructor(
     readonly min: number,
     readonly max: number,
+    options: PortPoolOptions = {},
   ) {
+    this.reuseAfterMs = options.reuseAfterMs ?? 2000;
+    this.idleCloseMs = Math.max(options.idleCloseMs ?? 10_000, this.reuseAfterMs);
     if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max > 65535 || min > max) {
       throw new RangeError(`RTP port range must be integers within 1–65535, got ${min}–${max}`);
     }
@@ -45,9 +80,14 @@ export class PortPool {
     return this.ports.length;
   }
 
-  /** Ports handed out and not yet released. */
+  /** Ports handed out to calls and not yet handed back. */
   get inUse(): number {
-    return this.used.size;
+    return this.used.size - this.idle.length;
+  }
+
+  /** Sockets handed back and kept bound for reuse. */
+  get idleSockets(): number {
+    return this.idle.length;
   }
 
   /** Reserves the next free port without binding; `undefined` when none is free. Pair with {@link release}. */
@@ -69,10 +109,87 @@ export class PortPool {
   }
 
   /**
-   * A UDP socket bound to `address` on a free even port of the range (udp6 for an IPv6
-   * address). Close the socket and {@link release} the port when done.
+   * A UDP socket bound to `address` on an even port of the range (udp6 for an IPv6
+   * address): an idle one (see the module notes) or a newly bound one. Hand it back with
+   * {@link recycle} when done (or close it and {@link release} the port).
    */
   async bindSocket(address: string): Promise<BoundSocket> {
+    const now = performance.now();
+    void this.closeIdle(now - this.idleCloseMs); // their ports are released at once; the closing finishes in the background
+    const reusable = this.idle.findIndex((entry) => entry.address === address);
+    const oldest = reusable < 0 ? undefined : this.idle[reusable];
+    if (oldest && (now - oldest.since >= this.reuseAfterMs || this.used.size >= this.ports.length)) {
+      return this.takeIdle(reusable);
+    }
+    try {
+      return await this.bindFresh(address);
+    } catch (error) {
+      const late = this.idle.findIndex((entry) => entry.address === address);
+      if (error instanceof PortsExhaustedError && late >= 0) return this.takeIdle(late);
+      throw error;
+    }
+  }
+
+  /**
+   * Takes back a socket from {@link bindSocket} for reuse: its 'message' and 'error'
+   * listeners are removed, and whatever arrives until it is reused is dropped.
+   */
+  recycle(bound: BoundSocket, address: string): Promise<void> {
+    const { socket } = bound;
+    socket.removeAllListeners('message');
+    socket.removeAllListeners('error');
+    socket.on('error', ignoreIdleError);
+    this.idle.push({ socket, port: bound.port, address, since: performance.now() });
+    if (this.closed) return this.closeIdle(Infinity);
+    if (!this.sweeper) {
+      this.sweeper = setInterval(() => void this.closeIdle(performance.now() - this.idleCloseMs), this.idleCloseMs);
+      this.sweeper.unref();
+    }
+    return Promise.resolve();
+  }
+
+  /** Closes every idle socket, and from now on each one handed back (on shutdown). Sockets still with a call are the caller's. */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.closeIdle(Infinity);
+  }
+
+  private takeIdle(index: number): BoundSocket {
+    const entry = index === 0 ? this.idle.shift()! : this.idle.splice(index, 1)[0];
+    entry.socket.off('error', ignoreIdleError);
+    if (this.idle.length === 0) this.stopSweeper();
+    return { socket: entry.socket, port: entry.port };
+  }
+
+  /** Closes the idle sockets handed back before `before` and releases their ports. */
+  private closeIdle(before: number): Promise<void> {
+    let count = 0;
+    while (count < this.idle.length && this.idle[count].since <= before) count += 1;
+    if (count === 0) return Promise.resolve();
+    const closing = this.idle.slice(0, count);
+    this.idle = this.idle.slice(count);
+    if (this.idle.length === 0) this.stopSweeper();
+    return Promise.all(
+      closing.map(
+        ({ socket, port }) =>
+          new Promise<void>((resolve) => {
+            this.release(port);
+            try {
+              socket.close(() => resolve());
+            } catch {
+              resolve(); // already closed
+            }
+          }),
+      ),
+    ).then(() => undefined);
+  }
+
+  private stopSweeper(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  private async bindFresh(address: string): Promise<BoundSocket> {
     const attempts = this.ports.length - this.used.size;
     for (let i = 0; i < attempts; i += 1) {
       const port = this.acquire();

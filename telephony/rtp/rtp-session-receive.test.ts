@@ -24,6 +24,7 @@ afterEach(async () => {
   await rtp.close();
   await far.close();
   expect(pool.inUse).toBe(0);
+  await pool.close();
   expect(pacer.subscribers).toBe(0);
 });
 

@@ -3,7 +3,7 @@ import { goertzelPower, sineWave } from '../media/tone.js';
 import { Pacer } from './pacer.js';
 import { PortPool, PortsExhaustedError } from './port-pool.js';
 import { RtpSession, type RtpRemote } from './rtp-session.js';
-import { UdpPeer, waitFor } from './test-support.js';
+import { sleep, UdpPeer, waitFor } from './test-support.js';
 
 const LOCAL = '127.0.0.1';
 const pcmu = (port: number): RtpRemote => ({
@@ -28,6 +28,7 @@ afterEach(async () => {
   expect(pacer.subscribers).toBe(0);
   expect(pacer.running).toBe(false);
   expect(pool.inUse).toBe(0);
+  await pool.close();
 });
 
 async function session(ssrc?: number): Promise<RtpSession> {
@@ -255,14 +256,20 @@ describe('RtpSession lifecycle', () => {
     const small = new PortPool(32000, 32099); // 50 even ports: reuse is required
     const udpHandles = () => process.getActiveResourcesInfo().filter((name) => name === 'UDPWrap').length;
     const before = udpHandles();
+    let mostHandles = 0;
     for (let i = 0; i < 200; i += 1) {
       const opened = await RtpSession.open({ localAddress: LOCAL, ports: small, pacer });
       opened.setRemote(pcmu(9));
       if (i % 20 === 0) await opened.play(new Int16Array(160)); // some of them use the pacer too
       await opened.close();
+      mostHandles = Math.max(mostHandles, udpHandles());
     }
     expect(small.inUse).toBe(0);
+    expect(small.idleSockets).toBeGreaterThan(0); // kept bound for the next calls…
+    expect(mostHandles - before).toBeLessThanOrEqual(small.capacity); // …never more than the range
     expect(pacer.subscribers).toBe(0);
+    await small.close();
+    expect(small.idleSockets).toBe(0);
     // libuv finishes closing handles on a later turn of the loop.
     await waitFor(() => udpHandles() <= before, 1000, 'every UDP handle closed');
 
@@ -286,6 +293,78 @@ describe('RtpSession lifecycle', () => {
     expect(small.inUse).toBe(0);
     await waitFor(() => udpHandles() <= before, 1000, 'every UDP handle closed');
     expect(pacer.running).toBe(false); // no timer left behind
+  });
+});
+
+describe('PortPool: sockets handed back are kept bound and reused', () => {
+  const audio = (sequenceNumber: number) => ({
+    payloadType: 0,
+    sequenceNumber,
+    timestamp: sequenceNumber * 160,
+    ssrc: 0x5eed,
+    payload: new Uint8Array(160).fill(0xff),
+  });
+
+  it('reuses a socket once idle for reuseAfterMs, binding other ports until then', async () => {
+    const range = new PortPool(35000, 35099, { reuseAfterMs: 300 });
+    cleanups.push(() => range.close());
+    const first = await range.bindSocket(LOCAL);
+    await range.recycle(first, LOCAL);
+    expect([range.inUse, range.idleSockets]).toEqual([0, 1]);
+    const second = await range.bindSocket(LOCAL);
+    expect(second.port).not.toBe(first.port); // too soon: a newly bound port
+    await range.recycle(second, LOCAL);
+    await sleep(350);
+    const third = await range.bindSocket(LOCAL);
+    expect(third.socket).toBe(first.socket); // the oldest idle socket, still bound
+    expect([range.inUse, range.idleSockets]).toEqual([1, 1]);
+    await range.recycle(third, LOCAL);
+  });
+
+  it('with no unbound port left, takes the oldest idle socket at once', async () => {
+    const range = new PortPool(35100, 35103, { reuseAfterMs: 60_000 }); // two even ports
+    cleanups.push(() => range.close());
+    const a = await range.bindSocket(LOCAL);
+    const b = await range.bindSocket(LOCAL);
+    await range.recycle(a, LOCAL);
+    await range.recycle(b, LOCAL);
+    expect((await range.bindSocket(LOCAL)).socket).toBe(a.socket);
+    expect((await range.bindSocket(LOCAL)).socket).toBe(b.socket);
+    await expect(range.bindSocket(LOCAL)).rejects.toBeInstanceOf(PortsExhaustedError);
+    await range.recycle(a, LOCAL);
+    await range.recycle(b, LOCAL);
+  });
+
+  it('drops what arrives while idle: the next call on the port sees only its own packets', async () => {
+    const range = new PortPool(35200, 35299, { reuseAfterMs: 0 });
+    cleanups.push(() => range.close());
+    const far = await peer();
+    const before = await RtpSession.open({ localAddress: LOCAL, ports: range, pacer });
+    before.setRemote(pcmu(far.port));
+    await before.close();
+    for (let i = 0; i < 5; i += 1) await far.sendRtp(before.localPort, audio(i)); // the previous call's far end, still sending
+    await sleep(100);
+    const next = await RtpSession.open({ localAddress: LOCAL, ports: range, pacer });
+    expect(next.localPort).toBe(before.localPort);
+    next.setRemote(pcmu(far.port));
+    await sleep(50);
+    expect(next.stats().packetsReceived + next.ignored).toBe(0);
+    expect(before.stats().packetsReceived).toBe(0); // nor did the closed session get them
+    await far.sendRtp(next.localPort, audio(100));
+    await waitFor(() => next.stats().packetsReceived === 1, 1000, "the new call's packet");
+    await next.close();
+  });
+
+  it('closes sockets idle for idleCloseMs and releases their ports', async () => {
+    const udpHandles = () => process.getActiveResourcesInfo().filter((name) => name === 'UDPWrap').length;
+    const before = udpHandles();
+    const range = new PortPool(35300, 35399, { reuseAfterMs: 100, idleCloseMs: 200 });
+    await range.recycle(await range.bindSocket(LOCAL), LOCAL);
+    await range.recycle(await range.bindSocket(LOCAL), LOCAL);
+    expect(udpHandles()).toBe(before + 2);
+    await waitFor(() => range.idleSockets === 0, 2000, 'idle sockets closed');
+    expect(range.inUse).toBe(0);
+    await waitFor(() => udpHandles() <= before, 1000, 'every UDP handle closed');
   });
 });
 

@@ -224,7 +224,7 @@ export class RtpSession {
     };
   }
 
-  /** Stops playback, leaves the pacer, closes the socket and returns the port. Idempotent. */
+  /** Stops playback, leaves the pacer and hands the socket back to the port pool. Idempotent. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -233,15 +233,7 @@ export class RtpSession {
   private async shutdown(): Promise<void> {
     this.stopPlayback();
     this.dtmfReceiver.flush();
-    this.socket.removeAllListeners('message');
-    await new Promise<void>((resolve) => {
-      try {
-        this.socket.close(() => resolve());
-      } catch {
-        resolve(); // already closed
-      }
-    });
-    this.options.ports.release(this.localPort);
+    await this.options.ports.recycle({ socket: this.socket, port: this.localPort }, this.options.localAddress);
   }
 
   private stopPlayback(): void {

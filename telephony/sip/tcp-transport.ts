@@ -100,13 +100,16 @@ export class TcpTransport extends SipTransportBase {
     });
   }
 
-  protected write(message: string): Promise<HostPort> {
+  protected write(message: string): { to: HostPort; sent: Promise<void> } {
     const socket = this.socket;
-    if (!socket) return Promise.reject(new Error('TCP connection is closed'));
+    if (!socket) throw new Error('TCP connection is closed');
     const to = {
       host: socket.remoteAddress ?? this.options.nextHop.host,
       port: socket.remotePort ?? this.options.nextHop.port,
     };
-    return new Promise((resolve, reject) => socket.write(message, 'utf8', (err) => (err ? reject(err) : resolve(to))));
+    const sent = new Promise<void>((resolve, reject) =>
+      socket.write(message, 'utf8', (err) => (err ? reject(err) : resolve())),
+    );
+    return { to, sent };
   }
 }

@@ -69,8 +69,12 @@ export abstract class SipTransportBase implements Transport {
   abstract localAddress(): HostPort;
   protected abstract open(): Promise<void>;
   protected abstract close(): Promise<void>;
-  /** Sends a rewritten message; returns the peer it went to. */
-  protected abstract write(message: string): Promise<HostPort>;
+  /**
+   * Hands a rewritten message to the socket: returns at once the peer it goes to, and
+   * `sent`, which settles when the socket has taken it (or failed to). Throws when there is
+   * no socket to send on.
+   */
+  protected abstract write(message: string): { readonly to: HostPort; readonly sent: Promise<void> };
 
   async connect(): Promise<void> {
     if (this._state === TransportState.Connected || this._state === TransportState.Connecting) return;
@@ -105,8 +109,9 @@ export abstract class SipTransportBase implements Transport {
     if (this._state !== TransportState.Connected) throw new Error(`SIP transport is ${this._state}, cannot send`);
     const out = rewriteOutgoing(message, this.options.placeholder, this.advertisedAddress());
     try {
-      const to = await this.write(out);
-      this.options.onTrace?.('out', out, to);
+      const { to, sent } = this.write(out);
+      this.options.onTrace?.('out', out, to); // in the order messages go out, before any answer to them
+      await sent;
     } catch (err) {
       this.lastError = asError(err);
       throw err;

@@ -115,12 +115,12 @@ export class UdpTransport extends SipTransportBase {
     return new Promise((resolve) => (socket ? socket.close(() => resolve()) : resolve()));
   }
 
-  protected async write(message: string): Promise<HostPort> {
+  protected write(message: string): { to: HostPort; sent: Promise<void> } {
+    if (!this.socket) throw new Error('UDP socket is closed');
     const isResponse = message.startsWith('SIP/2.0 ');
     const to = (isResponse ? responseDestination(message) : undefined) ?? this.options.nextHop;
-    await this.sendDatagram(message, to);
-    this.retransmitter.sent(message);
-    return to;
+    const sent = this.sendDatagram(message, to).then(() => this.retransmitter.sent(message));
+    return { to, sent };
   }
 
   private sendDatagram(message: string, to: HostPort): Promise<void> {
