@@ -9,6 +9,8 @@
  * against `uas-answer-play.xml` the recording is sipp's own PCMA pcap.
  */
 import { createSocket } from 'node:dgram';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { CallEvent, CallResult, DialRequest, TrunkConfig } from '../../telephony/call-types.js';
 import { TelephonyEngine } from '../../telephony/engine.js';
 import { decodeWav } from '../../telephony/media/wav.js';
@@ -391,6 +393,35 @@ describe('dial: the rest of the contract', () => {
     expect(result).toMatchObject({ outcome: 'answered', hungUpBy: 'us', endReason: 'max call length' });
     expect(result.rtp!.packetsSent).toBeGreaterThan(40);
     expect(result.rtp!.packetsSent).toBeLessThan(100);
+    await expectSippExit(sipp, 0);
+  });
+
+  test('an ended call leaves nothing of its own behind in sip.js, which keeps the INVITE for timer M (32 s)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const sipp = await gateway({ scenario: 'uas-remote-bye', transport: 'udp', talkMs: 200 });
+    let request: DialRequest | undefined = {
+      trunk: trunkFor(sipp, 'udp'),
+      destination: '+4930123456',
+      audio: tone,
+      ringTimeoutMs: 10_000,
+      maxCallMs: 20_000,
+      record: true,
+      onEvent: () => undefined,
+    };
+    // Everything of the call (session, media handler, RTP session, closures) holds the request.
+    const released = new WeakRef(request);
+    const result = await engine.dial(request);
+    request = undefined;
+    expect(result).toMatchObject({ outcome: 'answered', hungUpBy: 'them' });
+    await waitFor(
+      () => {
+        gc();
+        return released.deref() === undefined;
+      },
+      3000,
+      'the call collected',
+    );
     await expectSippExit(sipp, 0);
   });
 
