@@ -400,19 +400,20 @@ describe('dial: the rest of the contract', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const sipp = await gateway({ scenario: 'uas-remote-bye', transport: 'udp', talkMs: 200 });
-    let request: DialRequest | undefined = {
-      trunk: trunkFor(sipp, 'udp'),
-      destination: '+4930123456',
-      audio: tone,
-      ringTimeoutMs: 10_000,
-      maxCallMs: 20_000,
-      record: true,
-      onEvent: () => undefined,
-    };
-    // Everything of the call (session, media handler, RTP session, closures) holds the request.
-    const released = new WeakRef(request);
-    const result = await engine.dial(request);
-    request = undefined;
+    // Everything of the call (session, media handler, RTP session, closures) holds its request;
+    // the test keeps only a weak reference to it.
+    const { released, result } = await (async () => {
+      const request: DialRequest = {
+        trunk: trunkFor(sipp, 'udp'),
+        destination: '+4930123456',
+        audio: tone,
+        ringTimeoutMs: 10_000,
+        maxCallMs: 20_000,
+        record: true,
+        onEvent: () => undefined,
+      };
+      return { released: new WeakRef(request), result: await engine.dial(request) };
+    })();
     expect(result).toMatchObject({ outcome: 'answered', hungUpBy: 'them' });
     await waitFor(
       () => {
