@@ -15,22 +15,26 @@
  *     so that all 1,000 are live together from 5 s to 10 s: the interval between consecutive RTP packets
  *     of each call as tcpdump timestamps them on the wire, its deviation from 20 ms (p50, p99,
  *     max), and this process's CPU (share of one core over the run) and peak RSS.
- *     BENCH_PACER_SPIN_MS sets the pacer's busy-wait before each tick (0 = off) to compare.
+ *     The pacer busy-waits before each tick as the worker's does (RTP_PACER_SPIN_MS, default
+ *     1.5 ms); BENCH_PACER_SPIN_MS sets another value (0 = off) to compare. Part (b) runs in a
+ *     process of its own, so its RSS and garbage collection start clean of part (a)'s calls
+ *     (sip.js keeps each call's INVITE transaction for 32 s).
  * (p) The cost of parsing one SIP message with sip.js's grammar alone and with our parser in
  *     front of it (bench/sip-parse.ts).
  * BENCH_PARTS (default p,a,b) runs only some parts: BENCH_PARTS=a measures calls per second alone.
  * BENCH_SIP_PARSER=grammar parses SIP with sip.js's grammar alone (no telephony/sip/fast-grammar.ts), to compare.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_RTP_PACER_SPIN_MS } from '../lib/config.js';
 import { repoRoot } from '../scripts/services/paths.js';
 import { startSippUac, startSippUas, type SippInstance } from '../scripts/services/sipp.js';
 import type { CallResult, TrunkConfig } from '../telephony/call-types.js';
 import { TelephonyEngine } from '../telephony/engine.js';
 import { installFastGrammar } from '../telephony/sip/fast-grammar.js';
 import { sineWave } from '../telephony/media/tone.js';
-import { DEFAULT_SPIN_MS } from '../telephony/rtp/pacer.js';
 import { intervalJitter, startCapture } from './rtp-capture.js';
 import { parseCost } from './sip-parse.js';
 
@@ -39,9 +43,8 @@ const CPS_CONCURRENCY = Number(process.env.BENCH_CPS_CONCURRENCY ?? 50);
 const CALLS = (process.env.BENCH_CALLS ?? '100,500,1000').split(',').map(Number);
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'p,a,b').split(','));
 const RAMP_CPS = Number(process.env.BENCH_RAMP_CPS ?? 200);
-/** The pacer's busy-wait before each tick (ms); unset = the engine's default. 0 compares without it. */
-const PACER_SPIN_MS =
-  process.env.BENCH_PACER_SPIN_MS === undefined ? undefined : Number(process.env.BENCH_PACER_SPIN_MS);
+/** The pacer's busy-wait before each tick (ms); unset = the worker's default. 0 compares without it. */
+const PACER_SPIN_MS = Number(process.env.BENCH_PACER_SPIN_MS ?? DEFAULT_RTP_PACER_SPIN_MS);
 const SIP_PARSER = process.env.BENCH_SIP_PARSER ?? 'fast';
 const MESSAGE_MS = 10_000;
 const workDir = mkdtempSync(join(tmpdir(), 'voicecast-bench-sip-'));
@@ -60,7 +63,7 @@ function engine(): TelephonyEngine {
   return new TelephonyEngine({
     bindAddress: '127.0.0.1',
     rtpPorts: { min: 30000, max: 33999 },
-    ...(PACER_SPIN_MS === undefined ? {} : { pacerSpinMs: PACER_SPIN_MS }),
+    pacerSpinMs: PACER_SPIN_MS,
   });
 }
 
@@ -273,9 +276,23 @@ async function simultaneous(n: number): Promise<void> {
   }
 }
 
+/** Runs this benchmark again with only `part`, in a new process, and waits for it (its output goes to ours). */
+function partInOwnProcess(part: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]], {
+      env: { ...process.env, BENCH_PARTS: part, BENCH_SIP_CHILD: '1' },
+      stdio: 'inherit',
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`part (${part}) exited with ${code}`))));
+  });
+}
+
 async function main(): Promise<void> {
   installFastGrammar(SIP_PARSER !== 'grammar');
-  print(`SIP benchmark: Node ${process.version}, 127.0.0.1, sipp from Debian sip-tester, SIP parser: ${SIP_PARSER}`);
+  if (!process.env.BENCH_SIP_CHILD) {
+    print(`SIP benchmark: Node ${process.version}, 127.0.0.1, sipp from Debian sip-tester, SIP parser: ${SIP_PARSER}`);
+  }
   if (PARTS.has('p')) {
     const cost = parseCost(SIP_PARSER !== 'grammar');
     print(`(p) parsing one SIP message (sip.js Parser.parseMessage, ${cost.messages} messages captured from sipp)`);
@@ -291,9 +308,13 @@ async function main(): Promise<void> {
     print(`  ratio engine / sipp: ${(ours / theirs).toFixed(2)} (target ≥ 0.5)`);
   }
   if (!PARTS.has('b')) return;
+  if (PARTS.size > 1) {
+    await partInOwnProcess('b');
+    return;
+  }
   print(
     `(b) simultaneous calls, each playing a ${MESSAGE_MS / 1000} s message (target: 1,000 with p99 ≤ 2 ms); ` +
-      `pacer spin ${PACER_SPIN_MS ?? DEFAULT_SPIN_MS} ms`,
+      `pacer spin ${PACER_SPIN_MS} ms`,
   );
   for (const n of CALLS) await simultaneous(n);
 }

@@ -11,6 +11,9 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 
+/** The RTP pacer's busy-wait before each tick in the worker (RTP_PACER_SPIN_MS); `make bench-sip` measures with it. */
+export const DEFAULT_RTP_PACER_SPIN_MS = 1.5;
+
 const port = z.coerce.number().int().min(1).max(65535);
 const seconds = z.coerce.number().int().positive();
 const bool = z
@@ -82,7 +85,7 @@ const schema = z.object({
   SIP_PORT_MAX: port.optional(),
   RTP_PORT_MIN: port.default(20000),
   RTP_PORT_MAX: port.default(21999),
-  RTP_PACER_SPIN_MS: z.coerce.number().min(0).max(5).default(1.5),
+  RTP_PACER_SPIN_MS: z.coerce.number().min(0).max(5).default(DEFAULT_RTP_PACER_SPIN_MS),
   WORKER_MAX_CALLS: z.coerce.number().int().min(1).max(10_000).default(1000),
   TRUNK_TEST_TIMEOUT_SECONDS: seconds.max(60).default(5),
 
