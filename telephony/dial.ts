@@ -57,8 +57,8 @@ interface CallState {
  * retransmitted 2xx again), and through the client's delegate and its dialog's, the whole
  * session: our media handler, the RTP session, this call's closures. Neither delegate has
  * work left once the session is over, so both go: a call then leaves about 12 KB for those
- * 32 s instead of 23 KB, which at 2,000 calls/s is half the garbage collector's work. The
- * only thing the client's delegate still did — ACK and BYE a 2xx that arrives after the
+ * 32 s instead of 23 KB (heap snapshots), and `make bench-sip` places about a tenth more
+ * calls per second, the garbage collector having less to move. The only thing the client's delegate still did — ACK and BYE a 2xx that arrives after the
  * session ended (another fork, or after a CANCEL) — its replacement does.
  */
 function letGoOfSession(inviter: Inviter): void {

@@ -234,7 +234,9 @@ describe('Pacer (fake clock)', () => {
 
 describe('Pacer (real clock)', () => {
   it('delivers every tick once, in order, never early, on the 20 ms schedule (no drift over 2 s)', async () => {
-    const pacer = new Pacer();
+    // Stalls longer than maxBurst ticks are skipped, by design (tested on the fake clock above); a
+    // busy CI host stalls the test process for over 100 ms now and then, so here every tick is caught up.
+    const pacer = new Pacer({ maxBurst: 1000 });
     const ticks: { tick: number; at: number }[] = [];
     const subscribedAt = performance.now();
     await new Promise<void>((resolve) => {
@@ -247,7 +249,7 @@ describe('Pacer (real clock)', () => {
       });
     });
     // Lateness on a loaded machine is a benchmark figure; what must hold whatever the load:
-    // consecutive tick numbers (a stall is caught up, not skipped, below maxBurst), and no
+    // consecutive tick numbers (a stall is caught up, not skipped), and no
     // tick before its deadline on the schedule that started at subscribe().
     expect(ticks.map((t) => t.tick)).toEqual(Array.from({ length: 101 }, (_, i) => i));
     for (const { tick, at } of ticks) expect(at - subscribedAt).toBeGreaterThanOrEqual(tick * 20 - EARLY_TOLERANCE_MS);
