@@ -94,6 +94,12 @@ function cpuShare(start: NodeJS.CpuUsage, wallMs: number): string {
   return `${(((used.user + used.system) / 1000 / wallMs) * 100).toFixed(0)} %`;
 }
 
+/** User + system CPU time of another process so far, from /proc (clock ticks of 10 ms: USER_HZ is 100 on Linux). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** The gateway of part (a), the same for our engine and for sipp's caller: answers and hangs up at once, no call limit. */
 function startCpsGateway(): Promise<SippInstance> {
   return startSippUas({
@@ -180,7 +186,9 @@ async function sippCps(): Promise<number> {
   });
   try {
     // sipp writes a statistics row every second; read the one at the end of the window.
+    const cpuBefore = processCpuMs(caller.pid);
     await new Promise((resolve) => setTimeout(resolve, CPS_SECONDS * 1000 + 500));
+    const cpuMs = processCpuMs(caller.pid) - cpuBefore;
     const rows = readFileSync(statFile, 'latin1').trim().split('\n');
     const header = rows[0].split(';');
     const last = rows.at(-1)!.split(';');
@@ -192,7 +200,8 @@ async function sippCps(): Promise<number> {
     const failed = Number(column('FailedCall(C)'));
     const cps = successful / elapsed;
     print(
-      `  sipp:   ${cps.toFixed(0)} calls/s (${successful} successful, ${failed} failed in ${elapsed} s, ${CPS_CONCURRENCY} in flight)`,
+      `  sipp:   ${cps.toFixed(0)} calls/s (${successful} successful, ${failed} failed in ${elapsed} s, ${CPS_CONCURRENCY} in flight), ` +
+        `CPU ${((cpuMs / (CPS_SECONDS * 1000 + 500)) * 100).toFixed(0)} % of one core, ${(cpuMs / successful).toFixed(3)} ms CPU per call`,
     );
     return cps;
   } finally {
