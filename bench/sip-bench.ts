@@ -16,9 +16,10 @@
  *     of each call as tcpdump timestamps them on the wire, its deviation from 20 ms (p50, p99,
  *     max), and this process's CPU (share of one core over the run) and peak RSS.
  *     The pacer busy-waits before each tick as the worker's does (RTP_PACER_SPIN_MS, default
- *     1.5 ms); BENCH_PACER_SPIN_MS sets another value (0 = off) to compare. Part (b) runs in a
- *     process of its own, so its RSS and garbage collection start clean of part (a)'s calls
- *     (sip.js keeps each call's INVITE transaction for 32 s).
+ *     1.5 ms); BENCH_PACER_SPIN_MS sets another value (0 = off) to compare.
+ * Each part runs in a process of its own, started one after the other: part (b)'s RSS and
+ * timing must not carry part (a)'s calls (sip.js keeps each call's INVITE transaction for
+ * 32 s, a gigabyte of heap at full speed, which V8 would be compacting in the background).
  * (p) The cost of parsing one SIP message with sip.js's grammar alone and with our parser in
  *     front of it (bench/sip-parse.ts).
  * BENCH_PARTS (default p,a,b) runs only some parts: BENCH_PARTS=a measures calls per second alone.
@@ -302,6 +303,10 @@ async function main(): Promise<void> {
   if (!process.env.BENCH_SIP_CHILD) {
     print(`SIP benchmark: Node ${process.version}, 127.0.0.1, sipp from Debian sip-tester, SIP parser: ${SIP_PARSER}`);
   }
+  if (PARTS.size > 1) {
+    for (const part of ['p', 'a', 'b']) if (PARTS.has(part)) await partInOwnProcess(part);
+    return;
+  }
   if (PARTS.has('p')) {
     const cost = parseCost(SIP_PARSER !== 'grammar');
     print(`(p) parsing one SIP message (sip.js Parser.parseMessage, ${cost.messages} messages captured from sipp)`);
@@ -317,10 +322,6 @@ async function main(): Promise<void> {
     print(`  ratio engine / sipp: ${(ours / theirs).toFixed(2)} (target ≥ 0.5)`);
   }
   if (!PARTS.has('b')) return;
-  if (PARTS.size > 1) {
-    await partInOwnProcess('b');
-    return;
-  }
   print(
     `(b) simultaneous calls, each playing a ${MESSAGE_MS / 1000} s message (target: 1,000 with p99 ≤ 2 ms); ` +
       `pacer spin ${PACER_SPIN_MS} ms`,
