@@ -286,6 +286,35 @@ async function simultaneous(n: number): Promise<void> {
   }
 }
 
+/**
+ * How often this machine takes the CPU away from a process that never yields: a busy loop
+ * reading the clock for `ms`, counting gaps of over 0.5 ms between readings. On a VM these
+ * are the host's preemptions; every tick that falls into one is late for all its calls, so
+ * they put a floor under part (b)'s p99 whatever the pacer does.
+ */
+function schedulingGaps(ms: number): string {
+  const gaps: number[] = [];
+  const end = performance.now() + ms;
+  let previous = performance.now();
+  for (let now = previous; now < end; now = performance.now()) {
+    if (now - previous > 0.5) gaps.push(now - previous);
+    previous = now;
+  }
+  gaps.sort((a, b) => b - a);
+  const total = gaps.reduce((sum, gap) => sum + gap, 0);
+  return (
+    `${gaps.length} gaps over 0.5 ms in ${ms / 1000} s of a busy loop (${total.toFixed(1)} ms in all` +
+    `${
+      gaps.length
+        ? `, largest ${gaps
+            .slice(0, 3)
+            .map((gap) => gap.toFixed(1))
+            .join(', ')} ms`
+        : ''
+    })`
+  );
+}
+
 /** Runs this benchmark again with only `part`, in a new process, and waits for it (its output goes to ours). */
 function partInOwnProcess(part: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -326,6 +355,7 @@ async function main(): Promise<void> {
     `(b) simultaneous calls, each playing a ${MESSAGE_MS / 1000} s message (target: 1,000 with p99 ≤ 2 ms); ` +
       `pacer spin ${PACER_SPIN_MS} ms`,
   );
+  print(`  host scheduling before the runs: ${schedulingGaps(5000)}`);
   for (const n of CALLS) await simultaneous(n);
 }
 
