@@ -1,4 +1,7 @@
-/** Keyset paging over (createdAt, id), newest first, shared by the lists that page that way. */
+/**
+ * Keyset paging: over (createdAt, id), newest first, for the lists that page that way, and
+ * {@link keysetPage} for every list (the others have cursors of their own).
+ */
 import { ValidationError } from '../lib/errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -26,4 +29,22 @@ export function afterCursor(after: string | undefined): object {
   if (after === undefined) return {};
   const cursor = decodeCursor(after);
   return { $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] };
+}
+
+/**
+ * One page from the `limit + 1` rows a list fetched: at most `limit` items, and when the
+ * extra row came back, the cursor after the last item shown.
+ */
+export function keysetPage<Row, View>(
+  rows: readonly Row[],
+  limit: number,
+  view: (row: Row) => View,
+  cursorOf: (row: Row) => string,
+): { items: View[]; nextCursor?: string } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(view),
+    ...(rows.length > limit && last !== undefined ? { nextCursor: cursorOf(last) } : {}),
+  };
 }

@@ -13,10 +13,11 @@ import { PayloadTooLargeError, UpstreamError, ValidationError } from '../../lib/
 import type { Logger } from '../../lib/logger.js';
 import type { Storage } from '../../lib/storage.js';
 import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
+import { afterCursor, keysetPage } from '../keyset-cursor.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
 import { audioProblem } from './audio-errors.js';
 import type { AudioPage, AudioVariant, AudioView } from './audio.dto.js';
-import { attachmentDisposition, decodeCursor, encodeCursor, isUuid } from './audio-http.js';
+import { attachmentDisposition, encodeCursor, isUuid } from './audio-http.js';
 
 const MAX_NAME = 200;
 
@@ -112,19 +113,14 @@ export class AudioService {
   }
 
   async list(principal: Principal, limit: number, after?: string): Promise<AudioPage> {
-    const cursor = after === undefined ? undefined : decodeCursor(after);
-    const where = cursor
-      ? {
-          ...ownerFilter(principal),
-          $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }],
-        }
-      : ownerFilter(principal);
     const rows = await this.deps.em
       .fork()
-      .find(AudioMessage, where, { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: limit + 1 });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { items: page.map(toView), ...(rows.length > limit && last ? { nextCursor: encodeCursor(last) } : {}) };
+      .find(
+        AudioMessage,
+        { ...ownerFilter(principal), ...afterCursor(after) },
+        { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: limit + 1 },
+      );
+    return keysetPage(rows, limit, toView, encodeCursor);
   }
 
   async get(principal: Principal, id: string): Promise<AudioView> {

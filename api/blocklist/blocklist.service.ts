@@ -11,7 +11,7 @@ import { isE164, normalisePhone, toCountryCode } from '../../contacts/phone.js';
 import { BlocklistEntry } from '../../db/entities/index.js';
 import type { Pool } from '../../db/sql.js';
 import { ValidationError, type FieldError } from '../../lib/errors.js';
-import { afterCursor, encodeCursor, isUuid } from '../keyset-cursor.js';
+import { afterCursor, encodeCursor, isUuid, keysetPage } from '../keyset-cursor.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
 import type { AddBlocklistEntryRequest, BlocklistEntryView, BlocklistPage } from './blocklist.dto.js';
 
@@ -102,12 +102,7 @@ export class BlocklistService {
         { ...ownerFilter(principal), ...(phone ? { phoneE164: phone } : {}), ...afterCursor(query.after) },
         { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: query.limit + 1 },
       );
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(toBlocklistEntryView),
-      ...(rows.length > query.limit && last ? { nextCursor: encodeCursor(last) } : {}),
-    };
+    return keysetPage(rows, query.limit, toBlocklistEntryView, encodeCursor);
   }
 
   /** Takes the number off the list: campaigns may call it again from their next attempt on. */

@@ -4,7 +4,7 @@ import type { Pool } from '../../db/sql.js';
 import { ForbiddenError, NotFoundError, UpstreamError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Storage } from '../../lib/storage.js';
-import { isUuid } from '../keyset-cursor.js';
+import { isUuid, keysetPage } from '../keyset-cursor.js';
 import { visibleTo } from '../ownership.js';
 import { decideRange } from './byte-range.js';
 import { encodeCallCursor, parseCallQuery, type CallQueryInput } from './call-query.js';
@@ -43,14 +43,9 @@ export class CallsService {
     const query = parseCallQuery(input);
     const { text, values } = searchSql(query, isAdmin(principal) ? undefined : principal.userId);
     const { rows } = await this.deps.pool.query<CallRow>(text, values);
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(toCallView),
-      ...(rows.length > query.limit && last
-        ? { nextCursor: encodeCallCursor({ inviteAt: last.invite_exact, id: last.id }) }
-        : {}),
-    };
+    return keysetPage(rows, query.limit, toCallView, (row) =>
+      encodeCallCursor({ inviteAt: row.invite_exact, id: row.id }),
+    );
   }
 
   async get(principal: Principal, id: string): Promise<CallView> {

@@ -10,7 +10,7 @@ import {
 } from '../../db/entities/index.js';
 import type { Pool } from '../../db/sql.js';
 import { ConflictError, ValidationError, type FieldError } from '../../lib/errors.js';
-import { afterCursor, encodeCursor, isUuid } from '../keyset-cursor.js';
+import { afterCursor, encodeCursor, isUuid, keysetPage } from '../keyset-cursor.js';
 import { ownerFilter } from '../ownership.js';
 import { CAMPAIGN_DEFAULTS, mergeSettings, settingsProblems } from './campaign-settings.js';
 import { contactCounts } from './campaign-counts.js';
@@ -104,12 +104,7 @@ export class CampaignsService {
         { ...ownerFilter(principal), ...afterCursor(after) },
         { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: limit + 1 },
       );
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(toCampaignView),
-      ...(rows.length > limit && last ? { nextCursor: encodeCursor(last) } : {}),
-    };
+    return keysetPage(rows, limit, toCampaignView, encodeCursor);
   }
 
   /** The campaign with its counts from PostgreSQL and, while it runs, the workflow's live view. */

@@ -6,6 +6,7 @@ import { Contact, ContactList } from '../../db/entities/index.js';
 import type { Pool } from '../../db/sql.js';
 import { ValidationError } from '../../lib/errors.js';
 import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
+import { keysetPage } from '../keyset-cursor.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
 import type { ContactListView, ContactPage } from './contact-lists.dto.js';
 
@@ -59,12 +60,12 @@ export class ContactListsService {
       { list: id, line: { $gt: after } },
       { orderBy: { line: 'asc' }, limit: limit + 1, fields: ['line', 'phoneE164', 'name', 'variables'] },
     );
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      items: page.map((c) => ({ line: c.line, phone: c.phoneE164, name: c.name ?? null, variables: c.variables })),
-      ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.line) } : {}),
-    };
+    return keysetPage(
+      rows,
+      limit,
+      (c) => ({ line: c.line, phone: c.phoneE164, name: c.name ?? null, variables: c.variables }),
+      (c) => encodeCursor(c.line),
+    );
   }
 
   /**

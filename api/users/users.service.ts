@@ -7,6 +7,7 @@ import { User } from '../../db/entities/index.js';
 import type { Pool } from '../../db/sql.js';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import type { CreateUserRequest, UpdateUserRequest, UserPage, UserView } from './users.dto.js';
+import { keysetPage } from '../keyset-cursor.js';
 
 export const toUserView = (u: User): UserView => ({
   id: u.id,
@@ -36,9 +37,7 @@ export class UsersService {
     const users = await this.em
       .fork()
       .find(User, after ? { username: { $gt: after } } : {}, { orderBy: { username: 'asc' }, limit: limit + 1 });
-    const page = users.slice(0, limit);
-    const last = page[page.length - 1];
-    return { items: page.map(toUserView), ...(users.length > limit && last ? { nextCursor: last.username } : {}) };
+    return keysetPage(users, limit, toUserView, (user) => user.username);
   }
 
   async create(principal: Principal, body: CreateUserRequest): Promise<UserView> {

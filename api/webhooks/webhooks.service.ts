@@ -13,7 +13,7 @@ import {
 import { ValidationError, type FieldError } from '../../lib/errors.js';
 import type { SecretBox } from '../../lib/secret-box.js';
 import { generateWebhookSecret } from '../../lib/webhook-signature.js';
-import { afterCursor, encodeCursor, isUuid } from '../keyset-cursor.js';
+import { afterCursor, encodeCursor, isUuid, keysetPage } from '../keyset-cursor.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
 import { webhookUrlOrError } from './webhook-url.js';
 import type {
@@ -127,12 +127,7 @@ export class WebhooksService {
       { webhook: hook.id, ...(page.status ? { status: page.status } : {}), ...afterCursor(page.after) },
       { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: page.limit + 1 },
     );
-    const items = rows.slice(0, page.limit);
-    const last = items.at(-1);
-    return {
-      items: items.map(toDeliveryView),
-      ...(rows.length > page.limit && last ? { nextCursor: encodeCursor(last) } : {}),
-    };
+    return keysetPage(rows, page.limit, toDeliveryView, encodeCursor);
   }
 
   private newSecret(hook: Webhook): string {
