@@ -57,28 +57,41 @@ function followsSentProtocol(message: string, at: number): boolean {
   return i < at - 2 && message.startsWith('SIP/2.0/', i - 7);
 }
 
-/** Rewrites our placeholder in the Via and Contact headers of an outgoing message. */
-export function rewriteOutgoing(message: string, placeholder: string, self: HostPort): string {
-  let at = message.indexOf(placeholder);
+/**
+ * Replaces each occurrence of `needle` in the head of `message` for which `replacement`
+ * (given where it starts, ends, and where the head ends) returns a string.
+ */
+function replaceInHead(
+  message: string,
+  needle: string,
+  replacement: (at: number, after: number, end: number) => string | undefined,
+): string {
+  let at = message.indexOf(needle);
   if (at < 0) return message;
   const end = headEnd(message);
-  const sentBy = `${sipHost(self.host)}:${self.port}`;
   let out = '';
   let copied = 0;
-  for (; at >= 0 && at < end; at = message.indexOf(placeholder, at + 1)) {
-    const after = at + placeholder.length;
-    const name = headerNameAt(message, at);
-    let replacement: string | undefined;
-    if (isVia(name) && followsSentProtocol(message, at) && hostEndsAt(message, after, end, ';,')) {
-      replacement = `${sentBy};rport`;
-    } else if (isContact(name) && message[at - 1] === '@' && hostEndsAt(message, after, end, ';>:')) {
-      replacement = sentBy;
-    }
-    if (replacement === undefined) continue;
-    out += message.slice(copied, at) + replacement;
+  for (; at >= 0 && at < end; at = message.indexOf(needle, at + 1)) {
+    const after = at + needle.length;
+    const text = replacement(at, after, end);
+    if (text === undefined) continue;
+    out += message.slice(copied, at) + text;
     copied = after;
   }
   return copied === 0 ? message : out + message.slice(copied);
+}
+
+/** Rewrites our placeholder in the Via and Contact headers of an outgoing message. */
+export function rewriteOutgoing(message: string, placeholder: string, self: HostPort): string {
+  const sentBy = `${sipHost(self.host)}:${self.port}`;
+  return replaceInHead(message, placeholder, (at, after, end) => {
+    const name = headerNameAt(message, at);
+    if (isVia(name) && followsSentProtocol(message, at) && hostEndsAt(message, after, end, ';,')) {
+      return `${sentBy};rport`;
+    }
+    if (isContact(name) && message[at - 1] === '@' && hostEndsAt(message, after, end, ';>:')) return sentBy;
+    return undefined;
+  });
 }
 
 const TOP_VIA_SENT_BY = /((?:via|v)\s*:\s*SIP\/2\.0\/[A-Za-z]+\s+)(\[[^\]]+\]|[^;\s,:]+)(:\d+)?/iy;
@@ -102,19 +115,9 @@ export function rewriteIncomingResponse(message: string, placeholder: string, se
     break;
   }
   if (!self) return rewritten;
-  const ours = `@${sipHost(self.host)}:${self.port}`;
-  let at = rewritten.indexOf(ours);
-  if (at < 0) return rewritten;
-  const end = headEnd(rewritten);
-  let out = '';
-  let copied = 0;
-  for (; at >= 0 && at < end; at = rewritten.indexOf(ours, at + 1)) {
-    const after = at + ours.length;
-    if (!isContact(headerNameAt(rewritten, at)) || !hostEndsAt(rewritten, after, end, ';>,')) continue;
-    out += `${rewritten.slice(copied, at)}@${placeholder}`;
-    copied = after;
-  }
-  return copied === 0 ? rewritten : out + rewritten.slice(copied);
+  return replaceInHead(rewritten, `@${sipHost(self.host)}:${self.port}`, (at, after, end) =>
+    isContact(headerNameAt(rewritten, at)) && hostEndsAt(rewritten, after, end, ';>,') ? `@${placeholder}` : undefined,
+  );
 }
 
 /** RFC 3261 §18.2.2 / RFC 3581 §4: where to send a response to a request with this top Via. */
