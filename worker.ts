@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     ...(config.telephony.publicAddress ? { publicAddress: config.telephony.publicAddress } : {}),
     ...(config.telephony.sipUdpPorts ? { sipUdpPorts: config.telephony.sipUdpPorts } : {}),
     rtpPorts: config.telephony.rtpPorts,
-    pacerSpinMs: config.telephony.pacerSpinMs,
+    pacer: config.telephony.pacer,
     logger: logger.child({ component: 'telephony' }),
   });
 

@@ -15,8 +15,8 @@
  *     so that all 1,000 are live together from 5 s to 10 s: the interval between consecutive RTP packets
  *     of each call as tcpdump timestamps them on the wire, its deviation from 20 ms (p50, p99,
  *     max), and this process's CPU (share of one core over the run) and peak RSS.
- *     The pacer busy-waits before each tick as the worker's does (RTP_PACER_SPIN_MS, default
- *     1.5 ms); BENCH_PACER_SPIN_MS sets another value (0 = off) to compare.
+ *     The pacer runs as the worker's does (RTP_PACER_PHASES, default 4; RTP_PACER_PRECISE_MS,
+ *     default 1.5); BENCH_PACER_PHASES and BENCH_PACER_PRECISE_MS set other values to compare.
  * Each part runs in a process of its own, started one after the other: part (b)'s RSS and
  * timing must not carry part (a)'s calls (sip.js keeps each call's INVITE transaction for
  * 32 s, a gigabyte of heap at full speed, which V8 would be compacting in the background).
@@ -29,7 +29,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_RTP_PACER_SPIN_MS } from '../lib/config.js';
+import { DEFAULT_RTP_PACER } from '../lib/config.js';
 import { repoRoot } from '../scripts/services/paths.js';
 import { startSippUac, startSippUas, type SippInstance } from '../scripts/services/sipp.js';
 import type { CallResult, TrunkConfig } from '../telephony/call-types.js';
@@ -44,8 +44,11 @@ const CPS_CONCURRENCY = Number(process.env.BENCH_CPS_CONCURRENCY ?? 50);
 const CALLS = (process.env.BENCH_CALLS ?? '100,500,1000').split(',').map(Number);
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'p,a,b').split(','));
 const RAMP_CPS = Number(process.env.BENCH_RAMP_CPS ?? 200);
-/** The pacer's busy-wait before each tick (ms); unset = the worker's default. 0 compares without it. */
-const PACER_SPIN_MS = Number(process.env.BENCH_PACER_SPIN_MS ?? DEFAULT_RTP_PACER_SPIN_MS);
+/** The pacer's precise wait before each slot (ms) and its phases; unset = the worker's defaults. */
+const PACER = {
+  preciseMs: Number(process.env.BENCH_PACER_PRECISE_MS ?? DEFAULT_RTP_PACER.preciseMs),
+  phases: Number(process.env.BENCH_PACER_PHASES ?? DEFAULT_RTP_PACER.phases),
+};
 const SIP_PARSER = process.env.BENCH_SIP_PARSER ?? 'fast';
 const MESSAGE_MS = 10_000;
 const workDir = mkdtempSync(join(tmpdir(), 'voicecast-bench-sip-'));
@@ -64,7 +67,7 @@ function engine(): TelephonyEngine {
   return new TelephonyEngine({
     bindAddress: '127.0.0.1',
     rtpPorts: { min: 30000, max: 33999 },
-    pacerSpinMs: PACER_SPIN_MS,
+    pacer: PACER,
   });
 }
 
@@ -353,7 +356,7 @@ async function main(): Promise<void> {
   if (!PARTS.has('b')) return;
   print(
     `(b) simultaneous calls, each playing a ${MESSAGE_MS / 1000} s message (target: 1,000 with p99 ≤ 2 ms); ` +
-      `pacer spin ${PACER_SPIN_MS} ms`,
+      `pacer: precise wait ${PACER.preciseMs} ms, ${PACER.phases} phases per frame`,
   );
   print(`  host scheduling before the runs: ${schedulingGaps(5000)}`);
   for (const n of CALLS) await simultaneous(n);

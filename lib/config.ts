@@ -11,8 +11,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 
-/** The RTP pacer's busy-wait before each tick in the worker (RTP_PACER_SPIN_MS); `make bench-sip` measures with it. */
-export const DEFAULT_RTP_PACER_SPIN_MS = 1.5;
+/** How the worker's RTP pacer times its slots (RTP_PACER_PRECISE_MS, RTP_PACER_PHASES); `make bench-sip` measures with it. */
+export const DEFAULT_RTP_PACER = { preciseMs: 1.5, phases: 4 } as const;
 
 const port = z.coerce.number().int().min(1).max(65535);
 const seconds = z.coerce.number().int().positive();
@@ -85,7 +85,8 @@ const schema = z.object({
   SIP_PORT_MAX: port.optional(),
   RTP_PORT_MIN: port.default(20000),
   RTP_PORT_MAX: port.default(21999),
-  RTP_PACER_SPIN_MS: z.coerce.number().min(0).max(5).default(DEFAULT_RTP_PACER_SPIN_MS),
+  RTP_PACER_PRECISE_MS: z.coerce.number().min(0).max(5).default(DEFAULT_RTP_PACER.preciseMs),
+  RTP_PACER_PHASES: z.coerce.number().int().min(1).max(20).default(DEFAULT_RTP_PACER.phases),
   WORKER_MAX_CALLS: z.coerce.number().int().min(1).max(10_000).default(1000),
   TRUNK_TEST_TIMEOUT_SECONDS: seconds.max(60).default(5),
 
@@ -190,8 +191,11 @@ export interface Config {
     /** UDP ports of the worker's SIP sockets (one per trunk); undefined = any free port. */
     readonly sipUdpPorts: { readonly min: number; readonly max: number } | undefined;
     readonly rtpPorts: { readonly min: number; readonly max: number };
-    /** The worker's RTP pacer busy-waits this long before each 20 ms tick (0 = off). */
-    readonly pacerSpinMs: number;
+    /**
+     * The worker's RTP pacer: waits the last `preciseMs` before each slot precisely (0 = off),
+     * and spreads calls over `phases` slots per 20 ms frame.
+     */
+    readonly pacer: { readonly preciseMs: number; readonly phases: number };
     /** Call activities one worker process runs at once (each is one live call). */
     readonly maxCallsPerWorker: number;
     readonly trunkTestTimeoutSeconds: number;
@@ -317,7 +321,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
           ? { min: env.SIP_PORT_MIN, max: env.SIP_PORT_MAX }
           : undefined,
       rtpPorts: { min: env.RTP_PORT_MIN, max: env.RTP_PORT_MAX },
-      pacerSpinMs: env.RTP_PACER_SPIN_MS,
+      pacer: { preciseMs: env.RTP_PACER_PRECISE_MS, phases: env.RTP_PACER_PHASES },
       maxCallsPerWorker: env.WORKER_MAX_CALLS,
       trunkTestTimeoutSeconds: env.TRUNK_TEST_TIMEOUT_SECONDS,
     },

@@ -6,7 +6,7 @@
 import type { Logger } from '../lib/logger.js';
 import type { CallResult, DialRequest, TrunkConfig } from './call-types.js';
 import { dial } from './dial.js';
-import { Pacer } from './rtp/pacer.js';
+import { Pacer, type PacerOptions } from './rtp/pacer.js';
 import { PortPool } from './rtp/port-pool.js';
 import type { SipTransportOptions } from './sip/transport-base.js';
 import { probeTrunk, type TrunkProbeOptions, type TrunkProbeResult } from './trunk-probe.js';
@@ -25,8 +25,8 @@ export interface EngineOptions {
   readonly logger?: Logger;
   /** Sees every SIP message on the wire (the CLI prints them). */
   readonly onSipTrace?: SipTransportOptions['onTrace'];
-  /** The RTP pacer's busy-wait before each tick, ms (see `PacerOptions.spinMs`); 0 turns it off. */
-  readonly pacerSpinMs?: number;
+  /** The RTP pacer's precise wait before each slot and its phases per frame (see `PacerOptions`); default off and 1. */
+  readonly pacer?: Pick<PacerOptions, 'preciseMs' | 'phases'>;
   /** Back-off for winning back a lost registration; default {@link DEFAULT_REGISTER_RETRY}. */
   readonly registerRetry?: RegisterRetry;
 }
@@ -42,7 +42,7 @@ export class TelephonyEngine {
     this.pacer = new Pacer({
       onError: (err, tick) => logger?.error({ err, tick }, 'an RTP sender failed on a pacer tick'),
       onSkip: (skipped) => logger?.warn({ skipped }, 'RTP pacer fell behind; frames skipped'),
-      ...(options.pacerSpinMs === undefined ? {} : { spinMs: options.pacerSpinMs }),
+      ...options.pacer,
     });
     this.signalling = {
       bindAddress: options.bindAddress,

@@ -1,4 +1,4 @@
-import { EARLY_TOLERANCE_MS, Pacer, type PacerScheduler } from './pacer.js';
+import { EARLY_TOLERANCE_MS, Pacer, SPIN_TAIL_MS, type PacerScheduler } from './pacer.js';
 
 /** A fake monotonic clock and a scheduler with at most the pacer's one pending timer. */
 class FakeTime implements PacerScheduler {
@@ -38,7 +38,7 @@ class FakeTime implements PacerScheduler {
   }
 }
 
-function fakePacer(options: { maxBurst?: number } = {}) {
+function fakePacer(options: { maxBurst?: number; phases?: number } = {}) {
   const time = new FakeTime();
   const errors: unknown[] = [];
   const skips: number[] = [];
@@ -232,6 +232,124 @@ describe('Pacer (fake clock)', () => {
   });
 });
 
+describe('Pacer phases (fake clock)', () => {
+  it('spreads subscribers over the phases, each ticking once per frame at its offset', () => {
+    const { time, pacer } = fakePacer({ phases: 4 });
+    const calls: [string, number, number][] = [];
+    for (const name of ['a', 'b', 'c', 'd', 'e']) pacer.subscribe((tick) => calls.push([name, tick, time.now]));
+    expect(pacer.phaseSizes).toEqual([2, 1, 1, 1]);
+    while (time.now < 1040) time.fire();
+    expect(calls).toEqual([
+      ['a', 0, 1000],
+      ['e', 0, 1000],
+      ['b', 0, 1005],
+      ['c', 0, 1010],
+      ['d', 0, 1015],
+      ['a', 1, 1020],
+      ['e', 1, 1020],
+      ['b', 1, 1025],
+      ['c', 1, 1030],
+      ['d', 1, 1035],
+      ['a', 2, 1040],
+      ['e', 2, 1040],
+    ]);
+  });
+
+  it('gives a newcomer the phase with fewest subscribers', () => {
+    const { pacer } = fakePacer({ phases: 3 });
+    const leave = Array.from({ length: 6 }, () => pacer.subscribe(() => undefined));
+    expect(pacer.phaseSizes).toEqual([2, 2, 2]);
+    leave[1](); // phase 1
+    leave[4](); // phase 1
+    leave[2](); // phase 2
+    expect(pacer.phaseSizes).toEqual([2, 0, 1]);
+    pacer.subscribe(() => undefined);
+    pacer.subscribe(() => undefined);
+    expect(pacer.phaseSizes).toEqual([2, 2, 1]); // a tie goes to the first phase
+  });
+
+  it('does not wake for the slots of empty phases', () => {
+    const { time, pacer } = fakePacer({ phases: 4 });
+    pacer.subscribe(() => undefined);
+    for (let i = 0; i < 5; i += 1) time.fire();
+    expect(time.requests.map((request) => request.due)).toEqual([1000, 1020, 1040, 1060, 1080, 1100]);
+  });
+
+  it('re-aims the timer when a subscriber opens a phase due before it', () => {
+    const { time, pacer } = fakePacer({ phases: 4 });
+    const calls: [string, number, number][] = [];
+    pacer.subscribe((tick) => calls.push(['a', tick, time.now]));
+    time.fire(); // a0 at 1000; the timer now waits for 1020
+    time.now = 1003;
+    pacer.subscribe((tick) => calls.push(['b', tick, time.now])); // phase 1: its slot is at 1005
+    expect(time.requests.at(-1)?.due).toBe(1005);
+    while (time.now < 1025) time.fire();
+    expect(calls).toEqual([
+      ['a', 0, 1000],
+      ['b', 0, 1005],
+      ['a', 1, 1020],
+      ['b', 1, 1025],
+    ]);
+  });
+
+  it('catches a stall up phase by phase, every subscriber on consecutive ticks', () => {
+    const { time, pacer, skips } = fakePacer({ phases: 2 });
+    const calls: string[] = [];
+    pacer.subscribe((tick) => calls.push(`a${tick}`));
+    pacer.subscribe((tick) => calls.push(`b${tick}`));
+    time.fire(); // a0 at 1000
+    time.fire(); // b0 at 1010
+    time.fire(35); // a1 was due at 1020, now 1055: the slots up to 1050 are due
+    expect(calls).toEqual(['a0', 'b0', 'a1', 'b1', 'a2', 'b2']);
+    expect(skips).toEqual([]);
+    expect(time.requests.at(-1)?.due).toBe(1060); // a3, back on the grid
+  });
+
+  it('bounds the catch-up to maxBurst ticks per subscriber and reports the skipped ticks', () => {
+    const { time, pacer, skips } = fakePacer({ phases: 4, maxBurst: 5 });
+    const ticks: Record<string, number[]> = { a: [], b: [] };
+    pacer.subscribe((tick) => ticks.a.push(tick));
+    pacer.subscribe((tick) => ticks.b.push(tick));
+    time.fire(); // a0 at 1000
+    time.fire(); // b0 at 1005
+    time.fire(480); // a1 was due at 1020, now 1500
+    expect(ticks.a).toEqual([0, 21, 22, 23, 24, 25]);
+    expect(ticks.b).toEqual([0, 20, 21, 22, 23, 24]); // b25 is due at 1505
+    expect(skips).toEqual([20]);
+  });
+
+  it('rejects a phase count that is not a positive integer', () => {
+    expect(() => new Pacer({ phases: 0 })).toThrow(RangeError);
+    expect(() => new Pacer({ phases: 2.5 })).toThrow(RangeError);
+  });
+});
+
+describe('Pacer precise wait (fake clock)', () => {
+  it('wakes preciseMs early, sleeps all but the last SPIN_TAIL_MS, and starts on the deadline', () => {
+    const time = new FakeTime();
+    const sleeps: number[] = [];
+    // Every clock reading moves time on a little, as a busy loop would.
+    const scheduler: PacerScheduler = {
+      setTimeout: (callback, ms) => time.setTimeout(callback, ms),
+      clearTimeout: (handle) => time.clearTimeout(handle),
+      sleep: (ms) => {
+        sleeps.push(ms);
+        time.now += ms;
+      },
+    };
+    const pacer = new Pacer({ now: () => (time.now += 0.001), scheduler, preciseMs: 1.5 });
+    const starts: number[] = [];
+    pacer.subscribe(() => starts.push(time.now));
+    time.fire(); // tick 0 at once: nothing to wait for
+    time.fire(); // tick 1: the timer fires at 1018.5
+    expect(time.requests[1].due).toBeCloseTo(1018.5, 2);
+    expect(sleeps).toHaveLength(1);
+    expect(sleeps[0]).toBeCloseTo(1.5 - SPIN_TAIL_MS, 2);
+    expect(starts[1]).toBeGreaterThanOrEqual(1020);
+    expect(starts[1]).toBeLessThan(1020.01);
+  });
+});
+
 describe('Pacer (real clock)', () => {
   it('delivers every tick once, in order, never early, on the 20 ms schedule (no drift over 2 s)', async () => {
     // Stalls longer than maxBurst ticks are skipped, by design (tested on the fake clock above); a
@@ -262,8 +380,8 @@ describe('Pacer (real clock)', () => {
   });
 
   // How close to the deadline is a figure for `make bench-sip`, not a test (it depends on the machine's load).
-  it('with the spin, a tick never starts before its deadline', async () => {
-    const pacer = new Pacer({ spinMs: 1.5 });
+  it('with the precise wait, a tick never starts before its deadline', async () => {
+    const pacer = new Pacer({ preciseMs: 1.5 });
     const lateness: number[] = [];
     const start = performance.now(); // the pacer's run starts a few µs later, in subscribe()
     await new Promise<void>((resolve) => {
@@ -277,5 +395,31 @@ describe('Pacer (real clock)', () => {
     });
     expect(lateness).toHaveLength(50);
     expect(Math.min(...lateness)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('with phases, every subscriber gets consecutive ticks, none before the deadline of its phase', async () => {
+    const pacer = new Pacer({ phases: 4, preciseMs: 1.5, maxBurst: 1000 });
+    const start = performance.now();
+    const seen = Array.from({ length: 8 }, () => [] as { tick: number; at: number }[]);
+    await Promise.all(
+      seen.map(
+        (ticks) =>
+          new Promise<void>((resolve) => {
+            const unsubscribe = pacer.subscribe((tick) => {
+              ticks.push({ tick, at: performance.now() });
+              if (ticks.length === 30) {
+                unsubscribe();
+                resolve();
+              }
+            });
+          }),
+      ),
+    );
+    seen.forEach((ticks, i) => {
+      const phase = i % 4; // subscribed in turn to the emptiest phase: 0, 1, 2, 3, 0, …
+      expect(ticks.map((t) => t.tick)).toEqual(Array.from({ length: 30 }, (_, k) => k));
+      for (const { tick, at } of ticks.slice(1)) expect(at - start).toBeGreaterThanOrEqual(tick * 20 + phase * 5);
+    });
+    expect(pacer.running).toBe(false);
   });
 });

@@ -7,19 +7,32 @@
  *   (`performance.now()`), `start` being when the first subscriber arrived. Every sleep is
  *   computed from that schedule, never chained (`setTimeout(20)` would add each wake-up's
  *   lateness to all later ticks and drift). Tick 0 is due at once.
+ * - Phases: the frame is split into `phases` equal slots, and each subscriber belongs to one
+ *   of them (the one with fewest subscribers when it arrived). Phase `p`'s subscribers get
+ *   tick `k` at `start + k × frameMs + p × frameMs / phases`: every subscriber still gets one
+ *   tick per frame on a fixed grid, but a thousand calls send in several short bursts
+ *   spread over the frame instead of one long one. A long burst is what makes the last
+ *   packets of a tick late whenever the burst runs slower than the one before (the host
+ *   took the CPU away, a cache went cold); a short one has less to stretch, and a stall
+ *   of the process hits the phases due during it, not every call.
  * - A timer may fire slightly early (Node's timers run on the event loop's cached
- *   millisecond clock); a tick within {@link EARLY_TOLERANCE_MS} of its deadline is emitted
+ *   millisecond clock); a slot within {@link EARLY_TOLERANCE_MS} of its deadline is emitted
  *   rather than slept for again, which costs more than the error.
- * - Late (event loop blocked, GC): the missed ticks are emitted immediately, back to back,
+ * - Precise start (`preciseMs`): Node's timers fire up to a millisecond late. With
+ *   `preciseMs` > 0 the timer is set that much before each deadline and the rest is waited
+ *   in a blocking sleep with sub-millisecond resolution (`Atomics.wait`), the last
+ *   {@link SPIN_TAIL_MS} in a busy loop, so a slot starts within about 0.1 ms of its
+ *   deadline (the sleep's own overshoot) for little CPU.
+ * - Late (event loop blocked, GC): the missed slots are emitted immediately, back to back,
  *   so senders keep their RTP timestamps and sequence numbers in step with wall time. At
- *   most `maxBurst` (default 5, 100 ms of audio) are emitted at once; older missed ticks
- *   are skipped and the tick numbers jump accordingly, so a subscriber can see the gap
+ *   most `maxBurst` ticks (default 5, 100 ms of audio) are caught up at once; older missed
+ *   ticks are skipped and the tick numbers jump accordingly, so a subscriber can see the gap
  *   (the RTP session advances its timestamp over it and sets the marker bit) and `onSkip`
  *   reports it.
  *
  * Lifecycle: the timer exists only while there are subscribers. When the last one leaves,
  * the timer is cleared (nothing keeps the process alive); the next subscriber starts a new
- * run with tick numbers from 0.
+ * run with tick numbers from 0. Slots of phases without subscribers are not woken for.
  *
  * Subscribers must be cheap (they all share one turn of the event loop). One that throws is
  * reported through `onError`; the others still get their tick.
@@ -29,6 +42,8 @@
 export interface PacerScheduler {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /** Blocks the thread for `ms` (fractions count); default `Atomics.wait` on a private cell. */
+  sleep?(ms: number): void;
 }
 
 export interface PacerOptions {
@@ -37,27 +52,36 @@ export interface PacerOptions {
   /** Monotonic clock in milliseconds, default `performance.now()`. */
   readonly now?: () => number;
   readonly scheduler?: PacerScheduler;
-  /** Most ticks emitted back to back when catching up; default 5. */
+  /** Most ticks caught up back to back after a stall; default 5. */
   readonly maxBurst?: number;
   /**
    * A subscriber threw; the tick continues with the next one. Default: one process warning
    * for the first error (pass a handler that logs each).
    */
   readonly onError?: (error: unknown, tick: number) => void;
-  /** The pacer was so late that `skipped` ticks were dropped rather than emitted. */
+  /** The pacer was so late that about `skipped` ticks per subscriber were dropped rather than emitted. */
   readonly onSkip?: (skipped: number, tick: number) => void;
   /**
-   * Wake this many ms before each deadline and busy-wait the rest, so ticks start within
-   * microseconds of their deadline instead of Node's millisecond timer granularity (which
-   * alone costs ±1 ms of jitter). Costs about that many ms of CPU per tick, and on a machine
-   * short of CPU the spinning thread gets preempted and jitter grows instead: measure with
-   * `make bench-sip` (BENCH_PACER_SPIN_MS) before turning it on. Default {@link DEFAULT_SPIN_MS}.
+   * Wake this many ms before each deadline and wait the rest precisely (a blocking sleep,
+   * then a spin of {@link SPIN_TAIL_MS}), so slots start within about 0.1 ms of their
+   * deadline instead of Node's millisecond timer granularity (which alone costs ±1 ms of
+   * jitter). The event loop is blocked for up to this long per slot. Default
+   * {@link DEFAULT_PRECISE_MS} (off); measure with `make bench-sip`.
    */
-  readonly spinMs?: number;
+  readonly preciseMs?: number;
+  /** Slots per frame that subscribers are spread over (see the module notes); default 1. */
+  readonly phases?: number;
 }
 
-/** Off by default: the busy-wait only pays on a machine with a core to spare. */
-export const DEFAULT_SPIN_MS = 0;
+/** Off by default in the class; the worker turns it on (RTP_PACER_PRECISE_MS). */
+export const DEFAULT_PRECISE_MS = 0;
+
+/**
+ * The last stretch before a deadline is spun rather than slept. `Atomics.wait` overshoots by
+ * 0.07–0.2 ms here (timer slack and wake-up), so the spin rarely runs: it keeps a slot from
+ * starting before its deadline when a sleep does end on time.
+ */
+export const SPIN_TAIL_MS = 0.1;
 
 export interface SubscribeOptions {
   /** Called if {@link Pacer.stop} ends the subscription (not on unsubscribe). */
@@ -70,12 +94,27 @@ export const EARLY_TOLERANCE_MS = 0.5;
 interface Subscription {
   readonly callback: (tick: number) => void;
   readonly onStop: (() => void) | undefined;
+  readonly phase: Phase;
   active: boolean;
+}
+
+interface Phase {
+  readonly members: Set<Subscription>;
+  /** Iterated during a slot; rebuilt after (un)subscribing, so changes take effect at the phase's next slot. */
+  snapshot: Subscription[] | undefined;
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Blocks the thread for `ms`; nothing ever notifies the cell, so it always runs to the timeout. */
+function atomicsSleep(ms: number): void {
+  Atomics.wait(sleepCell, 0, 0, ms);
 }
 
 const realScheduler: PacerScheduler = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  sleep: atomicsSleep,
 };
 
 export class Pacer {
@@ -85,25 +124,31 @@ export class Pacer {
   private readonly maxBurst: number;
   private readonly onError: (error: unknown, tick: number) => void;
   private readonly onSkip: ((skipped: number, tick: number) => void) | undefined;
-  private readonly spinMs: number;
-  private readonly subscriptions = new Set<Subscription>();
-  /** Snapshot iterated during a tick; rebuilt after (un)subscribing, so changes take effect at the next tick. */
-  private snapshot: Subscription[] | undefined;
+  private readonly preciseMs: number;
+  private readonly phases: Phase[];
+  private readonly slotMs: number;
+  private count = 0;
   private timer: unknown;
   private start = 0;
-  private nextTick = 0;
+  /** The next slot to emit: slot `s` is phase `s mod phases`'s tick `floor(s / phases)`. */
+  private nextSlot = 0;
   /** Incremented when a run starts, so a burst in progress stops if its run ended and a new one began. */
   private run = 0;
 
   constructor(options: PacerOptions = {}) {
     this.frameMs = options.frameMs ?? 20;
     if (!(this.frameMs > 0)) throw new RangeError(`frameMs must be positive, got ${this.frameMs}`);
+    const phases = options.phases ?? 1;
+    if (!Number.isInteger(phases) || phases < 1)
+      throw new RangeError(`phases must be a positive integer, got ${phases}`);
+    this.phases = Array.from({ length: phases }, () => ({ members: new Set<Subscription>(), snapshot: undefined }));
+    this.slotMs = this.frameMs / phases;
     this.clock = options.now ?? (() => performance.now());
     this.scheduler = options.scheduler ?? realScheduler;
     this.maxBurst = Math.max(1, Math.floor(options.maxBurst ?? 5));
     this.onError = options.onError ?? this.warnOnce();
     this.onSkip = options.onSkip;
-    this.spinMs = Math.max(0, options.spinMs ?? DEFAULT_SPIN_MS);
+    this.preciseMs = Math.max(0, options.preciseMs ?? DEFAULT_PRECISE_MS);
   }
 
   /** The pacer's clock (ms, monotonic); sessions time their events with it. */
@@ -112,7 +157,12 @@ export class Pacer {
   }
 
   get subscribers(): number {
-    return this.subscriptions.size;
+    return this.count;
+  }
+
+  /** Subscribers per phase, in phase order. */
+  get phaseSizes(): number[] {
+    return this.phases.map((phase) => phase.members.size);
   }
 
   /** Whether a timer is pending (only while there are subscribers). */
@@ -121,18 +171,26 @@ export class Pacer {
   }
 
   /**
-   * Calls `callback(tick)` on every tick from the next one on (tick numbers count from the
-   * start of the current run and may jump after a stall). Returns the unsubscribe function
-   * (idempotent); the last unsubscribe stops the timer.
+   * Calls `callback(tick)` once per frame from its phase's next slot on (tick numbers count
+   * from the start of the current run and may jump after a stall). Returns the unsubscribe
+   * function (idempotent); the last unsubscribe stops the timer.
    */
   subscribe(callback: (tick: number) => void, options: SubscribeOptions = {}): () => void {
-    const subscription: Subscription = { callback, onStop: options.onStop, active: true };
-    this.subscriptions.add(subscription);
-    this.snapshot = undefined;
-    if (this.subscriptions.size === 1 && this.timer === undefined) {
+    const phase = this.phases.reduce((least, candidate) =>
+      candidate.members.size < least.members.size ? candidate : least,
+    );
+    const subscription: Subscription = { callback, onStop: options.onStop, phase, active: true };
+    phase.members.add(subscription);
+    phase.snapshot = undefined;
+    this.count += 1;
+    if (this.count === 1 && this.timer === undefined) {
       this.run += 1;
       this.start = this.clock();
-      this.nextTick = 0;
+      this.nextSlot = 0;
+    }
+    // The first subscriber of a phase may be due before the slot the timer waits for.
+    if (phase.members.size === 1) {
+      this.clearTimer();
       this.schedule();
     }
     return () => this.remove(subscription);
@@ -140,16 +198,19 @@ export class Pacer {
 
   /** Ends every subscription (calling their `onStop`) and clears the timer. The pacer can be subscribed to again. */
   stop(): void {
-    const ended = [...this.subscriptions];
+    const ended = this.phases.flatMap((phase) => [...phase.members]);
     for (const subscription of ended) subscription.active = false;
-    this.subscriptions.clear();
-    this.snapshot = undefined;
+    for (const phase of this.phases) {
+      phase.members.clear();
+      phase.snapshot = undefined;
+    }
+    this.count = 0;
     this.clearTimer();
     for (const subscription of ended) {
       try {
         subscription.onStop?.();
       } catch (error) {
-        this.onError(error, this.nextTick);
+        this.onError(error, this.tickOf(this.nextSlot));
       }
     }
   }
@@ -169,9 +230,10 @@ export class Pacer {
   private remove(subscription: Subscription): void {
     if (!subscription.active) return;
     subscription.active = false;
-    this.subscriptions.delete(subscription);
-    this.snapshot = undefined;
-    if (this.subscriptions.size === 0) this.clearTimer();
+    subscription.phase.members.delete(subscription);
+    subscription.phase.snapshot = undefined;
+    this.count -= 1;
+    if (this.count === 0) this.clearTimer();
   }
 
   private clearTimer(): void {
@@ -180,43 +242,66 @@ export class Pacer {
     this.timer = undefined;
   }
 
-  private deadline(): number {
-    return this.start + this.nextTick * this.frameMs;
+  private tickOf(slot: number): number {
+    return Math.floor(slot / this.phases.length);
+  }
+
+  private deadlineOf(slot: number): number {
+    return this.start + slot * this.slotMs;
+  }
+
+  /** The first slot from `nextSlot` on whose phase has subscribers (there is one within a frame). */
+  private nextBusySlot(): number {
+    let slot = this.nextSlot;
+    while (this.phases[slot % this.phases.length].members.size === 0) slot += 1;
+    return slot;
   }
 
   private schedule(): void {
-    this.timer = this.scheduler.setTimeout(this.wake, Math.max(0, this.deadline() - this.spinMs - this.clock()));
+    const deadline = this.deadlineOf(this.nextBusySlot());
+    this.timer = this.scheduler.setTimeout(this.wake, Math.max(0, deadline - this.preciseMs - this.clock()));
   }
 
   private readonly wake = (): void => {
     this.timer = undefined;
-    if (this.subscriptions.size === 0) return;
-    if (this.spinMs > 0) {
-      const deadline = this.deadline();
+    if (this.count === 0) return;
+    if (this.preciseMs > 0) {
+      const deadline = this.deadlineOf(this.nextBusySlot());
       let now = this.clock();
-      // Woken too early for a short spin (timers are coarse): sleep again.
-      if (deadline - now > this.spinMs + 1) return this.schedule();
+      // Woken too early for a short wait (timers are coarse): sleep again.
+      if (deadline - now > this.preciseMs + 1) return this.schedule();
+      if (deadline - now > SPIN_TAIL_MS) this.sleepFor(deadline - now - SPIN_TAIL_MS);
+      now = this.clock();
       while (now < deadline) now = this.clock();
     }
-    const due = Math.floor((this.clock() - this.start + EARLY_TOLERANCE_MS) / this.frameMs);
-    if (due >= this.nextTick) {
-      let first = this.nextTick;
-      if (due - first + 1 > this.maxBurst) {
-        first = due - this.maxBurst + 1;
-        this.onSkip?.(first - this.nextTick, first);
+    const due = Math.floor((this.clock() - this.start + EARLY_TOLERANCE_MS) / this.slotMs);
+    if (due >= this.nextSlot) {
+      let first = this.nextSlot;
+      const limit = this.maxBurst * this.phases.length;
+      if (due - first + 1 > limit) {
+        first = due - limit + 1;
+        this.onSkip?.(this.tickOf(first) - this.tickOf(this.nextSlot), this.tickOf(first));
       }
       // The next deadline moves on before emitting, so a subscriber that unsubscribes everyone
       // (clearing the timer) and a new one that restarts the run see consistent state.
-      this.nextTick = due + 1;
+      this.nextSlot = due + 1;
       const run = this.run;
-      for (let tick = first; tick <= due && this.run === run; tick += 1) this.emit(tick);
+      for (let slot = first; slot <= due && this.run === run; slot += 1) this.emit(slot);
     }
-    if (this.subscriptions.size > 0 && this.timer === undefined) this.schedule();
+    if (this.count > 0 && this.timer === undefined) this.schedule();
   };
 
-  private emit(tick: number): void {
-    this.snapshot ??= [...this.subscriptions];
-    for (const subscription of this.snapshot) {
+  private sleepFor(ms: number): void {
+    if (this.scheduler.sleep) this.scheduler.sleep(ms);
+    else atomicsSleep(ms);
+  }
+
+  private emit(slot: number): void {
+    const phase = this.phases[slot % this.phases.length];
+    if (phase.members.size === 0) return;
+    const tick = this.tickOf(slot);
+    phase.snapshot ??= [...phase.members];
+    for (const subscription of phase.snapshot) {
       if (!subscription.active) continue;
       try {
         subscription.callback(tick);
