@@ -15,8 +15,8 @@
  *     so that all 1,000 are live together from 5 s to 10 s: the interval between consecutive RTP packets
  *     of each call as tcpdump timestamps them on the wire, its deviation from 20 ms (p50, p99,
  *     max), and this process's CPU (share of one core over the run) and peak RSS.
- *     The pacer runs as the worker's does (RTP_PACER_PHASES, default 4; RTP_PACER_PRECISE_MS,
- *     default 1.5); BENCH_PACER_PHASES and BENCH_PACER_PRECISE_MS set other values to compare.
+ *     The pacer runs as the worker's does (RTP_PACER_CLOCK, default thread; RTP_PACER_PHASES,
+ *     default 4); BENCH_PACER_CLOCK=timers and BENCH_PACER_PHASES set others to compare.
  * Each part runs in a process of its own, started one after the other: part (b)'s RSS and
  * timing must not carry part (a)'s calls (sip.js keeps each call's INVITE transaction for
  * 32 s, a gigabyte of heap at full speed, which V8 would be compacting in the background).
@@ -44,11 +44,11 @@ const CPS_CONCURRENCY = Number(process.env.BENCH_CPS_CONCURRENCY ?? 50);
 const CALLS = (process.env.BENCH_CALLS ?? '100,500,1000').split(',').map(Number);
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'p,a,b').split(','));
 const RAMP_CPS = Number(process.env.BENCH_RAMP_CPS ?? 200);
-/** The pacer's precise wait before each slot (ms) and its phases; unset = the worker's defaults. */
+/** The pacer's clock and phases; unset = the worker's defaults. */
 const PACER = {
-  preciseMs: Number(process.env.BENCH_PACER_PRECISE_MS ?? DEFAULT_RTP_PACER.preciseMs),
+  clock: process.env.BENCH_PACER_CLOCK === 'timers' ? 'timers' : DEFAULT_RTP_PACER.clock,
   phases: Number(process.env.BENCH_PACER_PHASES ?? DEFAULT_RTP_PACER.phases),
-};
+} as const;
 const SIP_PARSER = process.env.BENCH_SIP_PARSER ?? 'fast';
 const MESSAGE_MS = 10_000;
 const workDir = mkdtempSync(join(tmpdir(), 'voicecast-bench-sip-'));
@@ -102,6 +102,19 @@ function cpuShare(start: NodeJS.CpuUsage, wallMs: number): string {
 function processCpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * CPU time the hypervisor gave to other guests while this VM wanted it ("steal", both vCPUs
+ * summed), in ms from /proc/stat (USER_HZ ticks of 10 ms); undefined where there is none.
+ */
+function hostStealMs(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0].trim().split(/\s+/);
+    return fields.length > 8 ? Number(fields[8]) * 10 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The gateway of part (a), the same for our engine and for sipp's caller: answers and hangs up at once, no call limit. */
@@ -229,7 +242,11 @@ async function simultaneous(n: number): Promise<void> {
   const calls = engine();
   const message = sineWave({ frequency: 1000, durationMs: MESSAGE_MS });
   let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  const steal: { at: number; ms: number | undefined }[] = [];
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    steal.push({ at: Date.now(), ms: hostStealMs() });
+  }, 100);
   const cpu = process.cpuUsage();
   const started = performance.now();
   try {
@@ -280,13 +297,25 @@ async function simultaneous(n: number): Promise<void> {
       `         interval deviation from 20 ms, whole run (set-up at ${RAMP_CPS} calls/s included): ${figures(jitter)}`,
     );
     print(
-      `         only while all ${n} calls are up (${((steady.to - steady.from) / 1000).toFixed(1)} s, ${calm.intervals} intervals): ${figures(calm)}`,
+      `         only while all ${n} calls are up (${((steady.to - steady.from) / 1000).toFixed(1)} s, ${calm.intervals} intervals): ${figures(calm)}` +
+        stolenDuring(steal, steady),
     );
   } finally {
     clearInterval(sampler);
     await calls.close();
     await sipp.stop();
   }
+}
+
+/** "; host steal …": the hypervisor's steal time between the samples around `window`, if the kernel reports it. */
+function stolenDuring(
+  samples: readonly { at: number; ms: number | undefined }[],
+  window: { readonly from: number; readonly to: number },
+): string {
+  const before = samples.filter((sample) => sample.at <= window.from).at(-1);
+  const after = samples.find((sample) => sample.at >= window.to);
+  if (before?.ms === undefined || after?.ms === undefined) return '';
+  return `; host steal ${after.ms - before.ms} ms of CPU in ${((after.at - before.at) / 1000).toFixed(1)} s`;
 }
 
 /**
@@ -356,7 +385,7 @@ async function main(): Promise<void> {
   if (!PARTS.has('b')) return;
   print(
     `(b) simultaneous calls, each playing a ${MESSAGE_MS / 1000} s message (target: 1,000 with p99 ≤ 2 ms); ` +
-      `pacer: precise wait ${PACER.preciseMs} ms, ${PACER.phases} phases per frame`,
+      `pacer: ${PACER.clock === 'thread' ? 'clock thread' : "Node's timers"}, ${PACER.phases} phases per frame`,
   );
   print(`  host scheduling before the runs: ${schedulingGaps(5000)}`);
   for (const n of CALLS) await simultaneous(n);

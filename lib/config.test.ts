@@ -93,15 +93,15 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ RTP_PORT_MIN: '30000', RTP_PORT_MAX: '20000' })).toThrow(/RTP_PORT_MAX/);
   });
 
-  it('reads the RTP pacer settings: 4 phases and a 1.5 ms precise wait unless set', () => {
-    expect(parseConfig({}).telephony.pacer).toEqual({ preciseMs: 1.5, phases: 4 });
-    expect(parseConfig({ RTP_PACER_PHASES: '1', RTP_PACER_PRECISE_MS: '0' }).telephony.pacer).toEqual({
-      preciseMs: 0,
+  it('reads the RTP pacer settings: the clock thread and 4 phases unless set', () => {
+    expect(parseConfig({}).telephony.pacer).toEqual({ clock: 'thread', phases: 4 });
+    expect(parseConfig({ RTP_PACER_PHASES: '1', RTP_PACER_CLOCK: 'timers' }).telephony.pacer).toEqual({
+      clock: 'timers',
       phases: 1,
     });
     expect(() => parseConfig({ RTP_PACER_PHASES: '0' })).toThrow(/RTP_PACER_PHASES/);
     expect(() => parseConfig({ RTP_PACER_PHASES: '2.5' })).toThrow(/RTP_PACER_PHASES/);
-    expect(() => parseConfig({ RTP_PACER_PRECISE_MS: '6' })).toThrow(/RTP_PACER_PRECISE_MS/);
+    expect(() => parseConfig({ RTP_PACER_CLOCK: 'spin' })).toThrow(/RTP_PACER_CLOCK/);
   });
 
   it('takes an optional SIP port range, both ends or neither', () => {

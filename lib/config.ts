@@ -11,8 +11,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 
-/** How the worker's RTP pacer times its slots (RTP_PACER_PRECISE_MS, RTP_PACER_PHASES); `make bench-sip` measures with it. */
-export const DEFAULT_RTP_PACER = { preciseMs: 1.5, phases: 4 } as const;
+/** How the worker's RTP pacer times its slots (RTP_PACER_CLOCK, RTP_PACER_PHASES); `make bench-sip` measures with it. */
+export const DEFAULT_RTP_PACER = { clock: 'thread', phases: 4 } as const;
 
 const port = z.coerce.number().int().min(1).max(65535);
 const seconds = z.coerce.number().int().positive();
@@ -85,7 +85,7 @@ const schema = z.object({
   SIP_PORT_MAX: port.optional(),
   RTP_PORT_MIN: port.default(20000),
   RTP_PORT_MAX: port.default(21999),
-  RTP_PACER_PRECISE_MS: z.coerce.number().min(0).max(5).default(DEFAULT_RTP_PACER.preciseMs),
+  RTP_PACER_CLOCK: z.enum(['thread', 'timers']).default(DEFAULT_RTP_PACER.clock),
   RTP_PACER_PHASES: z.coerce.number().int().min(1).max(20).default(DEFAULT_RTP_PACER.phases),
   WORKER_MAX_CALLS: z.coerce.number().int().min(1).max(10_000).default(1000),
   TRUNK_TEST_TIMEOUT_SECONDS: seconds.max(60).default(5),
@@ -192,10 +192,10 @@ export interface Config {
     readonly sipUdpPorts: { readonly min: number; readonly max: number } | undefined;
     readonly rtpPorts: { readonly min: number; readonly max: number };
     /**
-     * The worker's RTP pacer: waits the last `preciseMs` before each slot precisely (0 = off),
-     * and spreads calls over `phases` slots per 20 ms frame.
+     * The worker's RTP pacer: timed by a clock thread (sub-millisecond) or Node's timers, and
+     * spreading calls over `phases` slots per 20 ms frame.
      */
-    readonly pacer: { readonly preciseMs: number; readonly phases: number };
+    readonly pacer: { readonly clock: 'thread' | 'timers'; readonly phases: number };
     /** Call activities one worker process runs at once (each is one live call). */
     readonly maxCallsPerWorker: number;
     readonly trunkTestTimeoutSeconds: number;
@@ -321,7 +321,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
           ? { min: env.SIP_PORT_MIN, max: env.SIP_PORT_MAX }
           : undefined,
       rtpPorts: { min: env.RTP_PORT_MIN, max: env.RTP_PORT_MAX },
-      pacer: { preciseMs: env.RTP_PACER_PRECISE_MS, phases: env.RTP_PACER_PHASES },
+      pacer: { clock: env.RTP_PACER_CLOCK, phases: env.RTP_PACER_PHASES },
       maxCallsPerWorker: env.WORKER_MAX_CALLS,
       trunkTestTimeoutSeconds: env.TRUNK_TEST_TIMEOUT_SECONDS,
     },

@@ -6,7 +6,10 @@
 import type { Logger } from '../lib/logger.js';
 import type { CallResult, DialRequest, TrunkConfig } from './call-types.js';
 import { dial } from './dial.js';
-import { Pacer, type PacerOptions } from './rtp/pacer.js';
+import { ClockThread } from './rtp/clock-thread.js';
+import { Pacer } from './rtp/pacer.js';
+
+export type PacerClock = 'thread' | 'timers';
 import { PortPool } from './rtp/port-pool.js';
 import type { SipTransportOptions } from './sip/transport-base.js';
 import { probeTrunk, type TrunkProbeOptions, type TrunkProbeResult } from './trunk-probe.js';
@@ -25,24 +28,31 @@ export interface EngineOptions {
   readonly logger?: Logger;
   /** Sees every SIP message on the wire (the CLI prints them). */
   readonly onSipTrace?: SipTransportOptions['onTrace'];
-  /** The RTP pacer's precise wait before each slot and its phases per frame (see `PacerOptions`); default off and 1. */
-  readonly pacer?: Pick<PacerOptions, 'preciseMs' | 'phases'>;
+  /**
+   * The RTP pacer: `clock` 'thread' times it with a {@link ClockThread} (sub-millisecond),
+   * 'timers' with Node's timers (millisecond-grained); `phases` per 20 ms frame (see
+   * `PacerOptions.phases`). Default Node's timers and 1 phase.
+   */
+  readonly pacer?: { readonly clock?: PacerClock; readonly phases?: number };
   /** Back-off for winning back a lost registration; default {@link DEFAULT_REGISTER_RETRY}. */
   readonly registerRetry?: RegisterRetry;
 }
 
 export class TelephonyEngine {
   private readonly pacer: Pacer;
+  private readonly clock: ClockThread | undefined;
   private readonly ports: PortPool;
   private readonly userAgents: UserAgents;
   private readonly signalling: SignallingSettings;
 
   constructor(private readonly options: EngineOptions) {
     const { logger } = options;
+    this.clock = options.pacer?.clock === 'thread' ? new ClockThread() : undefined;
     this.pacer = new Pacer({
       onError: (err, tick) => logger?.error({ err, tick }, 'an RTP sender failed on a pacer tick'),
       onSkip: (skipped) => logger?.warn({ skipped }, 'RTP pacer fell behind; frames skipped'),
-      ...options.pacer,
+      ...(this.clock ? { scheduler: this.clock } : {}),
+      ...(options.pacer?.phases === undefined ? {} : { phases: options.pacer.phases }),
     });
     this.signalling = {
       bindAddress: options.bindAddress,
@@ -89,10 +99,11 @@ export class TelephonyEngine {
     return probeTrunk(trunk, this.signalling, options, this.options.logger);
   }
 
-  /** Unregisters and stops every user agent and the pacer, and closes the RTP sockets. */
+  /** Unregisters and stops every user agent and the pacer (and its clock thread), and closes the RTP sockets. */
   async close(): Promise<void> {
     await this.userAgents.closeAll();
     this.pacer.stop();
+    await this.clock?.close();
     await this.ports.close();
   }
 }

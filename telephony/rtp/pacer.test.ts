@@ -1,4 +1,5 @@
-import { EARLY_TOLERANCE_MS, Pacer, SPIN_TAIL_MS, type PacerScheduler } from './pacer.js';
+import { ClockThread } from './clock-thread.js';
+import { EARLY_TOLERANCE_MS, Pacer, type PacerScheduler } from './pacer.js';
 
 /** A fake monotonic clock and a scheduler with at most the pacer's one pending timer. */
 class FakeTime implements PacerScheduler {
@@ -324,33 +325,10 @@ describe('Pacer phases (fake clock)', () => {
   });
 });
 
-describe('Pacer precise wait (fake clock)', () => {
-  it('wakes preciseMs early, sleeps all but the last SPIN_TAIL_MS, and starts on the deadline', () => {
-    const time = new FakeTime();
-    const sleeps: number[] = [];
-    // Every clock reading moves time on a little, as a busy loop would.
-    const scheduler: PacerScheduler = {
-      setTimeout: (callback, ms) => time.setTimeout(callback, ms),
-      clearTimeout: (handle) => time.clearTimeout(handle),
-      sleep: (ms) => {
-        sleeps.push(ms);
-        time.now += ms;
-      },
-    };
-    const pacer = new Pacer({ now: () => (time.now += 0.001), scheduler, preciseMs: 1.5 });
-    const starts: number[] = [];
-    pacer.subscribe(() => starts.push(time.now));
-    time.fire(); // tick 0 at once: nothing to wait for
-    time.fire(); // tick 1: the timer fires at 1018.5
-    expect(time.requests[1].due).toBeCloseTo(1018.5, 2);
-    expect(sleeps).toHaveLength(1);
-    expect(sleeps[0]).toBeCloseTo(1.5 - SPIN_TAIL_MS, 2);
-    expect(starts[1]).toBeGreaterThanOrEqual(1020);
-    expect(starts[1]).toBeLessThan(1020.01);
-  });
-});
-
 describe('Pacer (real clock)', () => {
+  const clock = new ClockThread();
+  afterAll(() => clock.close());
+
   it('delivers every tick once, in order, never early, on the 20 ms schedule (no drift over 2 s)', async () => {
     // Stalls longer than maxBurst ticks are skipped, by design (tested on the fake clock above); a
     // busy CI host stalls the test process for over 100 ms now and then, so here every tick is caught up.
@@ -380,8 +358,8 @@ describe('Pacer (real clock)', () => {
   });
 
   // How close to the deadline is a figure for `make bench-sip`, not a test (it depends on the machine's load).
-  it('with the precise wait, a tick never starts before its deadline', async () => {
-    const pacer = new Pacer({ preciseMs: 1.5 });
+  it('on the clock thread, a tick never starts before its deadline', async () => {
+    const pacer = new Pacer({ scheduler: clock });
     const lateness: number[] = [];
     const start = performance.now(); // the pacer's run starts a few µs later, in subscribe()
     await new Promise<void>((resolve) => {
@@ -398,7 +376,7 @@ describe('Pacer (real clock)', () => {
   });
 
   it('with phases, every subscriber gets consecutive ticks, none before the deadline of its phase', async () => {
-    const pacer = new Pacer({ phases: 4, preciseMs: 1.5, maxBurst: 1000 });
+    const pacer = new Pacer({ phases: 4, scheduler: clock, maxBurst: 1000 });
     const start = performance.now();
     const seen = Array.from({ length: 8 }, () => [] as { tick: number; at: number }[]);
     await Promise.all(

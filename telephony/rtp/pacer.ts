@@ -15,14 +15,12 @@
  *   packets of a tick late whenever the burst runs slower than the one before (the host
  *   took the CPU away, a cache went cold); a short one has less to stretch, and a stall
  *   of the process hits the phases due during it, not every call.
- * - A timer may fire slightly early (Node's timers run on the event loop's cached
- *   millisecond clock); a slot within {@link EARLY_TOLERANCE_MS} of its deadline is emitted
- *   rather than slept for again, which costs more than the error.
- * - Precise start (`preciseMs`): Node's timers fire up to a millisecond late. With
- *   `preciseMs` > 0 the timer is set that much before each deadline and the rest is waited
- *   in a blocking sleep with sub-millisecond resolution (`Atomics.wait`), the last
- *   {@link SPIN_TAIL_MS} in a busy loop, so a slot starts within about 0.1 ms of its
- *   deadline (the sleep's own overshoot) for little CPU.
+ * - Node's own timers run on the event loop's millisecond clock and fire anywhere from a
+ *   millisecond early to half a millisecond late, about a millisecond of jitter on their
+ *   own. A slot within {@link EARLY_TOLERANCE_MS} of its deadline is emitted rather than
+ *   slept for again, which would cost more than the error. With a `ClockThread`
+ *   (clock-thread.ts) as the scheduler, slots start within about 0.1 ms of their deadline,
+ *   without blocking the event loop (the worker's default).
  * - Late (event loop blocked, GC): the missed slots are emitted immediately, back to back,
  *   so senders keep their RTP timestamps and sequence numbers in step with wall time. At
  *   most `maxBurst` ticks (default 5, 100 ms of audio) are caught up at once; older missed
@@ -42,8 +40,6 @@
 export interface PacerScheduler {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
-  /** Blocks the thread for `ms` (fractions count); default `Atomics.wait` on a private cell. */
-  sleep?(ms: number): void;
 }
 
 export interface PacerOptions {
@@ -51,6 +47,7 @@ export interface PacerOptions {
   readonly frameMs?: number;
   /** Monotonic clock in milliseconds, default `performance.now()`. */
   readonly now?: () => number;
+  /** Default Node's timers; a `ClockThread` (clock-thread.ts) for sub-millisecond timing. */
   readonly scheduler?: PacerScheduler;
   /** Most ticks caught up back to back after a stall; default 5. */
   readonly maxBurst?: number;
@@ -61,27 +58,9 @@ export interface PacerOptions {
   readonly onError?: (error: unknown, tick: number) => void;
   /** The pacer was so late that about `skipped` ticks per subscriber were dropped rather than emitted. */
   readonly onSkip?: (skipped: number, tick: number) => void;
-  /**
-   * Wake this many ms before each deadline and wait the rest precisely (a blocking sleep,
-   * then a spin of {@link SPIN_TAIL_MS}), so slots start within about 0.1 ms of their
-   * deadline instead of Node's millisecond timer granularity (which alone costs ±1 ms of
-   * jitter). The event loop is blocked for up to this long per slot. Default
-   * {@link DEFAULT_PRECISE_MS} (off); measure with `make bench-sip`.
-   */
-  readonly preciseMs?: number;
   /** Slots per frame that subscribers are spread over (see the module notes); default 1. */
   readonly phases?: number;
 }
-
-/** Off by default in the class; the worker turns it on (RTP_PACER_PRECISE_MS). */
-export const DEFAULT_PRECISE_MS = 0;
-
-/**
- * The last stretch before a deadline is spun rather than slept. `Atomics.wait` overshoots by
- * 0.07–0.2 ms here (timer slack and wake-up), so the spin rarely runs: it keeps a slot from
- * starting before its deadline when a sleep does end on time.
- */
-export const SPIN_TAIL_MS = 0.1;
 
 export interface SubscribeOptions {
   /** Called if {@link Pacer.stop} ends the subscription (not on unsubscribe). */
@@ -104,17 +83,9 @@ interface Phase {
   snapshot: Subscription[] | undefined;
 }
 
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-
-/** Blocks the thread for `ms`; nothing ever notifies the cell, so it always runs to the timeout. */
-function atomicsSleep(ms: number): void {
-  Atomics.wait(sleepCell, 0, 0, ms);
-}
-
 const realScheduler: PacerScheduler = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-  sleep: atomicsSleep,
 };
 
 export class Pacer {
@@ -124,7 +95,6 @@ export class Pacer {
   private readonly maxBurst: number;
   private readonly onError: (error: unknown, tick: number) => void;
   private readonly onSkip: ((skipped: number, tick: number) => void) | undefined;
-  private readonly preciseMs: number;
   private readonly phases: Phase[];
   private readonly slotMs: number;
   private count = 0;
@@ -148,7 +118,6 @@ export class Pacer {
     this.maxBurst = Math.max(1, Math.floor(options.maxBurst ?? 5));
     this.onError = options.onError ?? this.warnOnce();
     this.onSkip = options.onSkip;
-    this.preciseMs = Math.max(0, options.preciseMs ?? DEFAULT_PRECISE_MS);
   }
 
   /** The pacer's clock (ms, monotonic); sessions time their events with it. */
@@ -259,21 +228,12 @@ export class Pacer {
 
   private schedule(): void {
     const deadline = this.deadlineOf(this.nextBusySlot());
-    this.timer = this.scheduler.setTimeout(this.wake, Math.max(0, deadline - this.preciseMs - this.clock()));
+    this.timer = this.scheduler.setTimeout(this.wake, Math.max(0, deadline - this.clock()));
   }
 
   private readonly wake = (): void => {
     this.timer = undefined;
     if (this.count === 0) return;
-    if (this.preciseMs > 0) {
-      const deadline = this.deadlineOf(this.nextBusySlot());
-      let now = this.clock();
-      // Woken too early for a short wait (timers are coarse): sleep again.
-      if (deadline - now > this.preciseMs + 1) return this.schedule();
-      if (deadline - now > SPIN_TAIL_MS) this.sleepFor(deadline - now - SPIN_TAIL_MS);
-      now = this.clock();
-      while (now < deadline) now = this.clock();
-    }
     const due = Math.floor((this.clock() - this.start + EARLY_TOLERANCE_MS) / this.slotMs);
     if (due >= this.nextSlot) {
       let first = this.nextSlot;
@@ -290,11 +250,6 @@ export class Pacer {
     }
     if (this.count > 0 && this.timer === undefined) this.schedule();
   };
-
-  private sleepFor(ms: number): void {
-    if (this.scheduler.sleep) this.scheduler.sleep(ms);
-    else atomicsSleep(ms);
-  }
 
   private emit(slot: number): void {
     const phase = this.phases[slot % this.phases.length];

@@ -47,7 +47,11 @@ export function activityDeps(overrides: Partial<ActivityDeps> = {}): {
     buckets: { audio: 'voicecast-audio', recordings: 'voicecast-recordings' },
   });
   const config = parseConfig(stack.env);
-  const engine = new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: config.telephony.rtpPorts });
+  const engine = new TelephonyEngine({
+    bindAddress: '127.0.0.1',
+    rtpPorts: config.telephony.rtpPorts,
+    pacer: config.telephony.pacer,
+  });
   // Webhook deliveries go to the stack's webhook queue (its worker delivers them).
   const temporal = new Client({
     connection: Connection.lazy({ address: stack.temporal.address }),
