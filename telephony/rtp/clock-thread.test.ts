@@ -74,3 +74,25 @@ describe('ClockThread', () => {
     await own.close();
   });
 });
+
+describe('ClockThread without its thread', () => {
+  it('serves the armed timer and later ones with Node timers if the thread ends', async () => {
+    const clock = new ClockThread();
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      await lateness(clock, 1); // the thread runs
+      const pending = lateness(clock, 200);
+      // The thread dies (it never does on its own; terminate() stands in for a crash).
+      await (clock as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      expect(await pending).toBeGreaterThanOrEqual(-1); // Node's timers are millisecond-grained
+      expect(await lateness(clock, 3)).toBeGreaterThanOrEqual(-1);
+      expect(warn).toHaveBeenCalledWith(
+        'the RTP clock thread ended; the pacer runs on Node timers',
+        'ClockThreadWarning',
+      );
+    } finally {
+      warn.mockRestore();
+      await clock.close();
+    }
+  });
+});

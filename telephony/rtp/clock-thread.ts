@@ -60,6 +60,10 @@ export class ClockThread implements PacerScheduler {
   private readonly control = new Int32Array(new SharedArrayBuffer(8));
   private readonly deadline = new Float64Array(new SharedArrayBuffer(8)).fill(NaN);
   private armed: Armed | undefined;
+  /** Cancels the Node timer or immediate serving {@link armed}, if one does. */
+  private cancelNodeTimer: (() => void) | undefined;
+  /** The thread ended on its own: from then on Node's timers serve, until {@link close}. */
+  private failed = false;
 
   /**
    * Calls `callback` once, `ms` (fractions count) from now, unless cleared or re-armed first.
@@ -67,14 +71,9 @@ export class ClockThread implements PacerScheduler {
    */
   setTimeout(callback: () => void, ms: number): unknown {
     const armed: Armed = { generation: 0, callback, due: monotonicMs() + Math.max(0, ms) };
-    if (ms > 0) {
-      this.arm(armed);
-    } else {
-      this.deadline[0] = NaN; // the thread drops whatever it was waiting for
-      armed.generation = this.bump();
-      this.armed = armed;
-      setImmediate(() => this.fire(armed.generation));
-    }
+    this.disarm();
+    if (ms > 0 && !this.failed) this.arm(armed);
+    else this.armWithNode(armed);
     return armed;
   }
 
@@ -87,9 +86,10 @@ export class ClockThread implements PacerScheduler {
 
   /** Ends the thread; a later `setTimeout` starts a new one. */
   async close(): Promise<void> {
+    this.disarm();
+    this.failed = false;
     const worker = this.worker;
     this.worker = undefined;
-    this.armed = undefined;
     if (!worker) return;
     Atomics.store(this.control, STOP, 1);
     Atomics.notify(this.control, GENERATION);
@@ -102,6 +102,21 @@ export class ClockThread implements PacerScheduler {
     armed.generation = this.bump();
     this.armed = armed;
     worker.ref();
+  }
+
+  private armWithNode(armed: Armed): void {
+    this.deadline[0] = NaN; // the thread drops whatever it was waiting for
+    armed.generation = this.bump();
+    this.armed = armed;
+    const fire = () => this.fire(armed.generation);
+    const ms = armed.due - monotonicMs();
+    if (ms > 0) {
+      const timer = setTimeout(fire, ms);
+      this.cancelNodeTimer = () => clearTimeout(timer);
+    } else {
+      const immediate = setImmediate(fire);
+      this.cancelNodeTimer = () => clearImmediate(immediate);
+    }
   }
 
   private start(): Worker {
@@ -119,9 +134,12 @@ export class ClockThread implements PacerScheduler {
     );
     worker.on('exit', () => {
       if (this.worker !== worker) return; // closed
-      // Nothing in the loop throws; should the thread end anyway, a new one takes over the armed timer.
+      // Nothing in the loop throws; should the thread end anyway, Node's timers take over
+      // (millisecond-grained, but no call waits for a tick that never comes).
       this.worker = undefined;
-      if (this.armed) this.arm(this.armed);
+      this.failed = true;
+      process.emitWarning('the RTP clock thread ended; the pacer runs on Node timers', 'ClockThreadWarning');
+      if (this.armed) this.armWithNode(this.armed);
     });
     worker.unref();
     this.worker = worker;
@@ -143,6 +161,8 @@ export class ClockThread implements PacerScheduler {
 
   private disarm(): void {
     this.armed = undefined;
+    this.cancelNodeTimer?.();
+    this.cancelNodeTimer = undefined;
     this.worker?.unref();
   }
 }
