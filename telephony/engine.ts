@@ -8,12 +8,13 @@ import type { CallResult, DialRequest, TrunkConfig } from './call-types.js';
 import { dial } from './dial.js';
 import { ClockThread } from './rtp/clock-thread.js';
 import { Pacer } from './rtp/pacer.js';
-
-export type PacerClock = 'thread' | 'timers';
 import { PortPool } from './rtp/port-pool.js';
 import type { SipTransportOptions } from './sip/transport-base.js';
 import { probeTrunk, type TrunkProbeOptions, type TrunkProbeResult } from './trunk-probe.js';
 import { UserAgents, type RegisterRetry, type SignallingSettings } from './user-agents.js';
+
+/** What times the RTP pacer: a {@link ClockThread} (sub-millisecond) or Node's timers. */
+export type PacerClock = 'thread' | 'timers';
 
 export interface EngineOptions {
   /** Local address for SIP and RTP sockets. */
