@@ -19,7 +19,7 @@
  *   millisecond early to half a millisecond late, about a millisecond of jitter on their
  *   own. A slot within {@link EARLY_TOLERANCE_MS} of its deadline is emitted rather than
  *   slept for again, which would cost more than the error. With a `ClockThread`
- *   (clock-thread.ts) as the scheduler, slots start within about 0.1 ms of their deadline,
+ *   (clock-thread.ts) as the scheduler, slots start 0.1–0.2 ms after their deadline,
  *   without blocking the event loop (the worker's default).
  * - Late (event loop blocked, GC): the missed slots are emitted immediately, back to back,
  *   so senders keep their RTP timestamps and sequence numbers in step with wall time. At
