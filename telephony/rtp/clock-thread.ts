@@ -1,6 +1,6 @@
 /**
  * A timer with sub-millisecond resolution that never blocks the event loop: the pacer's
- * scheduler when the engine runs with `pacerClock: 'thread'` (the worker's default).
+ * scheduler when the engine runs with `pacer: { clock: 'thread' }` (the worker's default).
  *
  * Node's own timers fire on the event loop's millisecond clock, anywhere from a millisecond
  * early to half a millisecond late, and Node has no finer timer. Waiting out the difference
