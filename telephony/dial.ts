@@ -58,8 +58,9 @@ interface CallState {
  * session: our media handler, the RTP session, this call's closures. Neither delegate has
  * work left once the session is over, so both go: a call then leaves about 12 KB for those
  * 32 s instead of 23 KB (heap snapshots), and `make bench-sip` places about a tenth more
- * calls per second, the garbage collector having less to move. The only thing the client's delegate still did — ACK and BYE a 2xx that arrives after the
- * session ended (another fork, or after a CANCEL) — its replacement does.
+ * calls per second, the garbage collector having less to move. The only thing the
+ * client's delegate still did — ACK and BYE a 2xx that arrives after the session ended
+ * (another fork, or after a CANCEL) — its replacement does.
  */
 function letGoOfSession(inviter: Inviter): void {
   const client = (inviter as unknown as { outgoingInviteRequest?: Core.OutgoingInviteRequest }).outgoingInviteRequest;

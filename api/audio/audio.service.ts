@@ -13,11 +13,11 @@ import { PayloadTooLargeError, UpstreamError, ValidationError } from '../../lib/
 import type { Logger } from '../../lib/logger.js';
 import type { Storage } from '../../lib/storage.js';
 import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
-import { afterCursor, keysetPage } from '../keyset-cursor.js';
+import { afterCursor, encodeCursor, isUuid, keysetPage } from '../keyset-cursor.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
 import { audioProblem } from './audio-errors.js';
 import type { AudioPage, AudioVariant, AudioView } from './audio.dto.js';
-import { attachmentDisposition, encodeCursor, isUuid } from './audio-http.js';
+import { attachmentDisposition } from './audio-http.js';
 
 const MAX_NAME = 200;
 

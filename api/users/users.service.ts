@@ -6,8 +6,8 @@ import { requireAdmin, type Principal } from '../../auth/principal.js';
 import { User } from '../../db/entities/index.js';
 import type { Pool } from '../../db/sql.js';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
-import type { CreateUserRequest, UpdateUserRequest, UserPage, UserView } from './users.dto.js';
 import { keysetPage } from '../keyset-cursor.js';
+import type { CreateUserRequest, UpdateUserRequest, UserPage, UserView } from './users.dto.js';
 
 export const toUserView = (u: User): UserView => ({
   id: u.id,
