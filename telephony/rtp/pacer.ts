@@ -97,7 +97,6 @@ export class Pacer {
   private readonly onSkip: ((skipped: number, tick: number) => void) | undefined;
   private readonly phases: Phase[];
   private readonly slotMs: number;
-  private count = 0;
   private timer: unknown;
   private start = 0;
   /** The next slot to emit: slot `s` is phase `s mod phases`'s tick `floor(s / phases)`. */
@@ -126,7 +125,9 @@ export class Pacer {
   }
 
   get subscribers(): number {
-    return this.count;
+    let count = 0;
+    for (const phase of this.phases) count += phase.members.size;
+    return count;
   }
 
   /** Subscribers per phase, in phase order. */
@@ -151,8 +152,7 @@ export class Pacer {
     const subscription: Subscription = { callback, onStop: options.onStop, phase, active: true };
     phase.members.add(subscription);
     phase.snapshot = undefined;
-    this.count += 1;
-    if (this.count === 1 && this.timer === undefined) {
+    if (this.subscribers === 1 && this.timer === undefined) {
       this.run += 1;
       this.start = this.clock();
       this.nextSlot = 0;
@@ -173,7 +173,6 @@ export class Pacer {
       phase.members.clear();
       phase.snapshot = undefined;
     }
-    this.count = 0;
     this.clearTimer();
     for (const subscription of ended) {
       try {
@@ -201,8 +200,7 @@ export class Pacer {
     subscription.active = false;
     subscription.phase.members.delete(subscription);
     subscription.phase.snapshot = undefined;
-    this.count -= 1;
-    if (this.count === 0) this.clearTimer();
+    if (this.subscribers === 0) this.clearTimer();
   }
 
   private clearTimer(): void {
@@ -233,7 +231,7 @@ export class Pacer {
 
   private readonly wake = (): void => {
     this.timer = undefined;
-    if (this.count === 0) return;
+    if (this.subscribers === 0) return;
     const due = Math.floor((this.clock() - this.start + EARLY_TOLERANCE_MS) / this.slotMs);
     if (due >= this.nextSlot) {
       let first = this.nextSlot;
@@ -248,7 +246,7 @@ export class Pacer {
       const run = this.run;
       for (let slot = first; slot <= due && this.run === run; slot += 1) this.emit(slot);
     }
-    if (this.count > 0 && this.timer === undefined) this.schedule();
+    if (this.subscribers > 0 && this.timer === undefined) this.schedule();
   };
 
   private emit(slot: number): void {
