@@ -20,6 +20,7 @@ export interface TrunkConfig {
   readonly password?: string;
   /** Digest user name when it differs from `username`. */
   readonly authUsername?: string;
+  /** Answer only digest challenges for this realm (see sip/realm.ts); unset, any realm. */
   readonly realm?: string;
   /** Send every request here instead of to host:port. */
   readonly outboundProxy?: { readonly host: string; readonly port: number };

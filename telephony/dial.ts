@@ -18,6 +18,7 @@ import type { DtmfDigit } from './rtp/rtp-session.js';
 import { sipHost } from './sip/addressing.js';
 import { parseInfoDtmf } from './sip/info-dtmf.js';
 import { outcomeForCancelled, outcomeForFinalResponse, type CallOutcome } from './sip/outcome.js';
+import { realmRefusal } from './sip/realm.js';
 import { RtpDescriptionHandler } from './sip/rtp-description-handler.js';
 import type { UserAgents } from './user-agents.js';
 
@@ -273,7 +274,7 @@ export async function dial(
               state.cancelReason && state.sipCode === 487
                 ? outcomeForCancelled(state.cancelReason)
                 : outcomeForFinalResponse(state.sipCode);
-            state.endReason ??= `${state.sipCode} ${state.sipReason}`;
+            state.endReason ??= realmRefusal(response.message, trunk.realm) ?? `${state.sipCode} ${state.sipReason}`;
           },
         },
       })

@@ -18,8 +18,9 @@ import { UserAgent, type Core } from 'sip.js';
 import type { Logger } from '../lib/logger.js';
 import type { TrunkConfig } from './call-types.js';
 import { sipHost } from './sip/addressing.js';
+import { realmRefusal } from './sip/realm.js';
 import type { SipTransportBase } from './sip/transport-base.js';
-import { userAgentOptions, type SignallingSettings } from './user-agents.js';
+import { trunkUserAgent, type SignallingSettings } from './user-agents.js';
 
 export interface TrunkProbeOptions {
   /** Deadline for the OPTIONS and the REGISTER together. */
@@ -60,6 +61,8 @@ export type Answer =
       readonly reason: string;
       /** We answered a 401/407 with credentials on the way. */
       readonly challenged: boolean;
+      /** A final 401/407 left unanswered because it was for another realm than the trunk's. */
+      readonly realmRefusal?: string;
       readonly rttMs: number;
     }
   | { readonly kind: 'failed'; readonly error: string }
@@ -98,7 +101,7 @@ export function optionsVerdict(answer: Answer): Omit<TrunkProbeResult, 'registra
     rttMs: answer.rttMs,
     sipCode: answer.code,
     sipReason: answer.reason,
-    error: null,
+    error: answer.realmRefusal ?? null,
   };
 }
 
@@ -114,7 +117,7 @@ export function registrationVerdict(
   const ok = answer.code >= 200 && answer.code < 300;
   return {
     registration: { registered: ok && boundUs, sipCode: answer.code, sipReason: answer.reason },
-    error: ok && !boundUs ? 'the registrar answered without a binding for our Contact' : null,
+    error: answer.realmRefusal ?? (ok && !boundUs ? 'the registrar answered without a binding for our Contact' : null),
   };
 }
 
@@ -139,7 +142,7 @@ export async function probeTrunk(
   let userAgent: UserAgent;
   try {
     // Not graceful: stop() must not wait for sip.js's own registerers or transactions.
-    userAgent = new UserAgent({ ...userAgentOptions(trunk, signalling, undefined, logger), gracefulShutdown: false });
+    userAgent = trunkUserAgent(trunk, signalling, undefined, logger, { gracefulShutdown: false });
   } catch (err) {
     return { ...NOT_TRIED, registration: notRegistered, error: messageOf(err) };
   }
@@ -173,7 +176,8 @@ function sendOptions(userAgent: UserAgent, trunk: TrunkConfig, deadline: number)
   const message = core.makeOutgoingRequestMessage('OPTIONS', target, userAgent.configuration.uri, target, {}, [
     'Accept: application/sdp',
   ]);
-  return exchange(userAgent, message, (delegate) => core.request(message, delegate), deadline).then((r) => r.answer);
+  const options = (delegate: Core.OutgoingRequestDelegate) => core.request(message, delegate);
+  return exchange(userAgent, trunk, message, options, deadline).then((r) => r.answer);
 }
 
 async function tryRegister(
@@ -192,7 +196,7 @@ async function tryRegister(
     `Expires: ${expires}`,
   ]);
   const register = (delegate: Core.OutgoingRequestDelegate) => core.register(message, delegate);
-  const { answer, response } = await exchange(userAgent, message, register, deadline);
+  const { answer, response } = await exchange(userAgent, trunk, message, register, deadline);
   const verdict = registrationVerdict(answer, response ? listsContact(response, userAgent.contact.uri.user) : false);
   let error = verdict.error;
   if (answer.kind === 'response' && answer.code >= 200 && answer.code < 300) {
@@ -200,7 +204,7 @@ async function tryRegister(
     message.cseq += 1;
     message.setHeader('cseq', `${message.cseq} REGISTER`);
     message.extraHeaders = [`Contact: ${contact};expires=0`, 'Expires: 0'];
-    const removed = await exchange(userAgent, message, register, performance.now() + UNREGISTER_WAIT_MS);
+    const removed = await exchange(userAgent, trunk, message, register, performance.now() + UNREGISTER_WAIT_MS);
     const gone = removed.answer.kind === 'response' && removed.answer.code >= 200 && removed.answer.code < 300;
     if (!gone) error ??= `the un-REGISTER was not confirmed; the binding expires by itself within ${expires} s`;
   }
@@ -213,6 +217,7 @@ async function tryRegister(
  */
 function exchange(
   userAgent: UserAgent,
+  trunk: TrunkConfig,
   message: Core.OutgoingRequestMessage,
   send: (delegate: Core.OutgoingRequestDelegate) => Core.OutgoingRequest,
   deadline: number,
@@ -236,12 +241,14 @@ function exchange(
         resolve({ answer: response.statusCode === 408 ? { kind: 'timeout' } : { kind: 'failed', error } });
         return;
       }
+      const refusal = realmRefusal(response, trunk.realm);
       const answer: Answer = {
         kind: 'response',
         code: response.statusCode ?? 0,
         reason: response.reasonPhrase ?? '',
         challenged: message.cseq !== cseq, // sip.js bumps the CSeq when it retries with a digest
         rttMs: Math.round((performance.now() - sentAt) * 10) / 10,
+        ...(refusal ? { realmRefusal: refusal } : {}),
       };
       resolve({ answer, response });
     };

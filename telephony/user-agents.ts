@@ -11,6 +11,7 @@ import type { Logger } from '../lib/logger.js';
 import type { TrunkConfig } from './call-types.js';
 import { sipHost, type HostPort } from './sip/addressing.js';
 import { installFastGrammar } from './sip/fast-grammar.js';
+import { answerOnlyRealm, realmRefusal } from './sip/realm.js';
 import { RtpDescriptionHandler, type MediaSettings } from './sip/rtp-description-handler.js';
 import { TcpTransport } from './sip/tcp-transport.js';
 import { SipTransportBase, type SipTransportOptions } from './sip/transport-base.js';
@@ -97,17 +98,16 @@ export class UserAgents {
 
   private create(trunk: TrunkConfig, key: string): Entry {
     const media: MediaSettings = { ...this.media, codecs: trunk.codecs ?? ['PCMU', 'PCMA'] };
-    const options = userAgentOptions(trunk, this.signalling, media, this.logger);
-    const userAgent = new UserAgent(options);
+    const userAgent = trunkUserAgent(trunk, this.signalling, media, this.logger);
     const registerer = trunk.register
       ? new Registerer(userAgent, { expires: trunk.registerExpiresSeconds ?? 3600, refreshFrequency: 90 })
       : undefined;
     const keeper = registerer
-      ? new RegistrationKeeper(registerer, this.registerRetry, this.logger?.child({ trunkId: trunk.id }))
+      ? new RegistrationKeeper(registerer, trunk.realm, this.registerRetry, this.logger?.child({ trunkId: trunk.id }))
       : undefined;
     const ready = (async () => {
       await userAgent.start();
-      if (registerer) await register(registerer);
+      if (registerer) await register(registerer, trunk.realm);
       keeper?.watch();
     })();
     return { key, userAgent, ready, ...(registerer ? { registerer, keeper } : {}) };
@@ -126,11 +126,28 @@ export class UserAgents {
 }
 
 /**
+ * A trunk's user agent (not started): the options below, and credentials restricted to the
+ * trunk's realm when it has one. The long-lived agents and the throw-away probe agent are
+ * both made here; `overrides` adjusts sip.js options for the latter.
+ */
+export function trunkUserAgent(
+  trunk: TrunkConfig,
+  signalling: SignallingSettings,
+  media: MediaSettings | undefined,
+  logger?: Logger,
+  overrides: Partial<UserAgentOptions> = {},
+): UserAgent {
+  const userAgent = new UserAgent({ ...userAgentOptions(trunk, signalling, media, logger), ...overrides });
+  if (trunk.realm !== undefined) answerOnlyRealm(userAgent, trunk.realm);
+  return userAgent;
+}
+
+/**
  * The sip.js options for a trunk's user agent: its own transport towards the trunk (or its
  * outbound proxy), the digest credentials, and — when `media` is given — our RTP session
- * description handler. Shared by the long-lived agents and the throw-away probe agent.
+ * description handler.
  */
-export function userAgentOptions(
+function userAgentOptions(
   trunk: TrunkConfig,
   signalling: SignallingSettings,
   media: MediaSettings | undefined,
@@ -207,7 +224,7 @@ const REGISTER_TIMEOUT_MS = 32_000;
  * sip.js drops the 2xx (it does so silently, e.g. when no Contact in it is ours), or after
  * {@link REGISTER_TIMEOUT_MS}. Never hangs.
  */
-function register(registerer: Registerer): Promise<void> {
+function register(registerer: Registerer, realm: string | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (error?: Error) => {
@@ -235,8 +252,14 @@ function register(registerer: Registerer): Promise<void> {
     registerer
       .register({
         requestDelegate: {
-          onReject: (response) =>
-            settle(new Error(`REGISTER refused: ${response.message.statusCode} ${response.message.reasonPhrase}`)),
+          onReject: ({ message }) => {
+            const refusal = realmRefusal(message, realm);
+            settle(
+              new Error(
+                `REGISTER refused: ${message.statusCode} ${message.reasonPhrase}${refusal ? ` (${refusal})` : ''}`,
+              ),
+            );
+          },
         },
       })
       .catch((err: unknown) => settle(err instanceof Error ? err : new Error(String(err))));
@@ -256,6 +279,7 @@ class RegistrationKeeper {
 
   constructor(
     private readonly registerer: Registerer,
+    private readonly realm: string | undefined,
     private readonly retry: RegisterRetry,
     private readonly logger?: Logger,
   ) {
@@ -292,7 +316,7 @@ class RegistrationKeeper {
     if (this.stopped) return;
     this.registering = true;
     try {
-      await register(this.registerer);
+      await register(this.registerer, this.realm);
       this.delayMs = this.retry.firstMs;
       this.logger?.info('registered again');
     } catch (err) {

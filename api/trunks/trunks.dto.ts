@@ -95,7 +95,10 @@ export interface UpdateTrunkRequest {
    */
   authUsername?: string | null;
   /**
-   * The provider's digest realm, for reference (the realm of the challenge is what counts).
+   * The provider's digest realm. Set, the trunk's credentials answer only 401/407
+   * challenges for exactly this realm (case-sensitive): a challenge for another realm ends
+   * the call or trunk test with that 401/407 and names both realms, and no digest is sent.
+   * Null: challenges for any realm are answered.
    * @minLength 1
    * @maxLength 253
    */

@@ -185,9 +185,37 @@ describe.each<SippTransport>(['udp', 'tcp'])('dial over %s', (transport) => {
     await expectSippExit(sipp, 1); // the scenario counts a wrong digest as a failed call
   });
 
+  test('401 for another realm than the trunk realm: no digest sent, the call fails with the 401 and both realms', async () => {
+    const sipp = await gateway({ scenario: 'uas-401', transport, auth: AUTH });
+    const trunk = trunkFor(sipp, transport, {
+      username: AUTH.username,
+      password: AUTH.password,
+      realm: 'Voicecast.test',
+    });
+    const { result } = await place(trunk);
+    expect(result).toMatchObject({ outcome: 'failed', sipCode: 401, sipReason: 'Unauthorized' });
+    expect(result.inviteSent).toBeUndefined();
+    expect(result.endReason).toBe(
+      'challenged for realm "voicecast.test", not the trunk\'s realm "Voicecast.test": credentials not sent',
+    );
+    expect(result.rtp).toBeUndefined();
+    // The 401 is ACKed (sipp's scenario takes it) and no INVITE with credentials follows.
+    const acked = () => sipp.messages().some((m) => m.direction === 'received' && m.startLine.startsWith('ACK '));
+    await waitFor(acked, 3000, 'the ACK of the 401');
+    await sleep(300);
+    const invites = sipp.messages().filter((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '));
+    expect(invites).toHaveLength(1);
+    expect(headerValues(invites[0], 'Authorization')).toEqual([]);
+  });
+
   test('407 challenge: Proxy-Authorization with qop=auth, recomputed from the trace', async () => {
     const sipp = await gateway({ scenario: 'uas-407', transport });
-    const trunk = trunkFor(sipp, transport, { username: AUTH.username, password: AUTH.password });
+    // The challenge's realm: answered.
+    const trunk = trunkFor(sipp, transport, {
+      username: AUTH.username,
+      password: AUTH.password,
+      realm: 'voicecast.test',
+    });
     const { result } = await place(trunk, { audio: tone.subarray(0, 8000 / 2) });
     expect(result).toMatchObject({ outcome: 'answered', sipCode: 200 });
     await expectSippExit(sipp, 0);
@@ -574,5 +602,20 @@ describe('REGISTER', () => {
       await own.close();
     }
     await expectSippExit(sipp, 1);
+  });
+
+  test('a registrar challenging for another realm: prepare() rejects naming both realms, no digest sent', async () => {
+    const sipp = await gateway({ scenario: 'uas-register', transport: 'udp', auth: AUTH });
+    const own = new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: { min: 42100, max: 42199 } });
+    const trunk = trunkFor(sipp, 'udp', { ...AUTH, realm: 'registrar.example', register: true });
+    try {
+      await expect(own.prepare(trunk)).rejects.toThrow(
+        'REGISTER refused: 401 Unauthorized (challenged for realm "voicecast.test", not the trunk\'s realm "registrar.example": credentials not sent)',
+      );
+    } finally {
+      await own.close();
+    }
+    const registers = sipp.messages().filter((m) => m.direction === 'received' && m.startLine.startsWith('REGISTER '));
+    expect(registers.map((r) => headerValues(r, 'Authorization'))).toEqual([[]]);
   });
 });

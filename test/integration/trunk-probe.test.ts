@@ -94,6 +94,47 @@ describe('credentials', () => {
     await expectSippExit(sipp, 0);
   });
 
+  test('a trunk realm equal to the challenge realm: the digest is sent and accepted', async () => {
+    const sipp = await gateway({ scenario: 'uas-options-auth', transport: 'udp', auth: AUTH });
+    const result = await engine.probe(trunk(sipp.port, 'udp', { ...AUTH, realm: 'voicecast.test' }), {
+      timeoutMs: TIMEOUT_MS,
+    });
+    expect(result).toMatchObject({ reachable: true, authenticated: true, sipCode: 200, error: null });
+    await expectSippExit(sipp, 0);
+  });
+
+  test('a challenge for another realm: no digest sent, not authenticated, both realms named', async () => {
+    const sipp = await gateway({ scenario: 'uas-options-auth', transport: 'udp', auth: AUTH });
+    const result = await engine.probe(trunk(sipp.port, 'udp', { ...AUTH, realm: 'provider.example' }), {
+      timeoutMs: TIMEOUT_MS,
+    });
+    expect(result).toMatchObject({
+      reachable: true,
+      authenticated: false,
+      sipCode: 401,
+      sipReason: 'Unauthorized',
+      error: 'challenged for realm "voicecast.test", not the trunk\'s realm "provider.example": credentials not sent',
+    });
+    const options = sipp.messages().filter((m) => m.direction === 'received' && m.startLine.startsWith('OPTIONS '));
+    expect(options).toHaveLength(1);
+  });
+
+  test('a REGISTER challenged for another realm: not registered, no digest sent, both realms named', async () => {
+    const sipp = await gateway({ scenario: 'uas-options-register', transport: 'udp', auth: AUTH, calls: 2 });
+    const result = await engine.probe(trunk(sipp.port, 'udp', { ...AUTH, realm: 'provider.example', register: true }), {
+      timeoutMs: TIMEOUT_MS,
+    });
+    expect(result).toMatchObject({
+      reachable: true,
+      authenticated: false,
+      sipCode: 200,
+      registration: { registered: false, sipCode: 401, sipReason: 'Unauthorized' },
+      error: 'challenged for realm "voicecast.test", not the trunk\'s realm "provider.example": credentials not sent',
+    });
+    const registers = sipp.messages().filter((m) => m.direction === 'received' && m.startLine.startsWith('REGISTER '));
+    expect(registers).toHaveLength(1);
+  });
+
   test('a wrong password: not authenticated, with the 403 the gateway sent', async () => {
     const sipp = await gateway({ scenario: 'uas-options-auth', transport: 'udp', auth: AUTH });
     const result = await engine.probe(trunk(sipp.port, 'udp', { ...AUTH, password: 'wrong' }), {

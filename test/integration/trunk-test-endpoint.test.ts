@@ -1,8 +1,8 @@
 /**
  * `POST /api/v1/trunks/{id}/test` over real HTTP, the API's own telephony engine sending
  * real SIP to sipp (test/sipp/uas-options*.xml) on loopback: reachable, a wrong password,
- * nothing listening (a timeout, never a hung request), and a registering trunk whose
- * registration is removed again.
+ * a challenge for another realm than the trunk's, nothing listening (a timeout, never a
+ * hung request), and a registering trunk whose registration is removed again.
  */
 import { createUser, login, apiUrl } from '../support/api';
 import { freePort } from '../support/stack';
@@ -57,6 +57,18 @@ test('the right password: the digest challenge is answered and accepted', async 
   const { result } = await testTrunk(sipp.port, { username: USERNAME, password });
   expect(result).toMatchObject({ reachable: true, authenticated: true, sipCode: 200, error: null });
   await expectSippExit(sipp, 0);
+});
+
+test('a stored realm other than the challenge realm: no digest sent, the error names both realms', async () => {
+  const password = newPassword();
+  const sipp = await gateway({ scenario: 'uas-options-auth', auth: { username: USERNAME, password } });
+  const { result } = await testTrunk(sipp.port, { username: USERNAME, password, realm: 'carrier.example' });
+  expect(result).toMatchObject({
+    reachable: true,
+    authenticated: false,
+    sipCode: 401,
+    error: 'challenged for realm "voicecast.test", not the trunk\'s realm "carrier.example": credentials not sent',
+  });
 });
 
 test('nothing listening: reachable false, "timeout", answered within the configured 5 s', async () => {
