@@ -99,14 +99,24 @@ const attemptColumns = (ctx: AttemptContext): unknown[] => [
   ctx.trunkId,
 ];
 
-/** Journal row for an answered call whose end is not known yet (see the module comment). */
-export async function recordAnswer(pool: Pool, ctx: AttemptContext, invite: Date, answer: Date): Promise<void> {
+/**
+ * Journal row for an answered call whose end is not known yet (see the module comment),
+ * already with the campaign's private flag: the row is in the API from now on, and a flag
+ * its owner changes during the call is what the row keeps when the call ends.
+ */
+export async function recordAnswer(
+  pool: Pool,
+  ctx: AttemptContext,
+  invite: Date,
+  answer: Date,
+  recordingPrivate: boolean,
+): Promise<void> {
   await pool.query(
     `INSERT INTO call_record (${ATTEMPT_COLUMNS},
-       invite_at, answer_at, end_at, outcome, end_reason, dtmf, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 'answered', $11, '[]', now())
+       invite_at, answer_at, end_at, outcome, end_reason, dtmf, recording_private, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 'answered', $11, '[]', $12, now())
      ON CONFLICT (attempt_id) DO NOTHING`,
-    [...attemptColumns(ctx), invite, answer, IN_PROGRESS],
+    [...attemptColumns(ctx), invite, answer, IN_PROGRESS, recordingPrivate],
   );
 }
 
@@ -119,6 +129,7 @@ export interface AttemptResult extends Omit<CallResult, 'outcome'> {
 export interface JournalEntry {
   readonly result: AttemptResult;
   readonly recordingKey: string | null;
+  /** Written with a new row only: a row made at the answer keeps the flag it has by then. */
   readonly recordingPrivate: boolean;
   /** The callee pressed the campaign's opt-out digit: the number goes on the blocklist with the row. */
   readonly optedOut?: boolean;
@@ -184,7 +195,7 @@ async function upsertRecord(client: PoolClient, ctx: AttemptContext, entry: Jour
        end_at = excluded.end_at, outcome = excluded.outcome, sip_code = excluded.sip_code, sip_reason = excluded.sip_reason,
        hung_up_by = excluded.hung_up_by, end_reason = excluded.end_reason, talk_ms = excluded.talk_ms,
        codec = excluded.codec, rtp = excluded.rtp, dtmf = excluded.dtmf, recording_key = excluded.recording_key,
-       recording_private = excluded.recording_private, opted_out = excluded.opted_out
+       opted_out = excluded.opted_out
      WHERE call_record.end_reason = $24`,
     [
       ...attemptColumns(ctx),

@@ -319,7 +319,7 @@ async function dial(
         onEvent: (event) => {
           if (event.type === 'dtmf') optOut.press(event.digit, answerWrite);
           if (event.type !== 'answered') return;
-          answerWrite = recordAnswer(deps.pool, journal, invite, event.at);
+          answerWrite = recordAnswer(deps.pool, journal, invite, event.at, setup.recordingsPrivate);
           answerWrite.catch(() => undefined); // awaited (and thrown) once the call has ended
         },
       },

@@ -230,7 +230,7 @@ test('an opt-out written at the key press survives the worker dying before the j
       policy: { maxAttempts: 3, retryDelaySeconds: 1, retryOn: ['busy' as const] },
     };
     const answeredAt = new Date();
-    await recordAnswer(deps.pool, journalContext, new Date(answeredAt.getTime() - 300), answeredAt);
+    await recordAnswer(deps.pool, journalContext, new Date(answeredAt.getTime() - 300), answeredAt, false);
     await recordOptOut(deps.pool, journalContext);
     // Temporal retries the activity on another worker.
     const report = await new MockActivityEnvironment().run(

@@ -1,15 +1,16 @@
 /**
  * Call recordings through the API: streamed from MinIO with HTTP Range, 403 while private.
- * One test reads a journal written by a real campaign (the stack's worker dialling a sipp
+ * Two tests read a journal written by a real campaign (the stack's worker dialling a sipp
  * gateway that routes by the number's last digit, test/sipp/uas-route-by-number.xml: 1 is
- * busy, anything but 1 and 2 answers and plays a recording's worth of audio).
+ * busy, anything but 1 and 2 answers and plays a recording's worth of audio); the second
+ * changes the call's flag and tags while it is in progress.
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { encodeWav } from '../../telephony/media/wav';
 import { call, expectProblem } from '../support/api';
 import { minioClient, uploadAudio } from '../support/audio';
-import { closeTemporalClient, createCampaign, startCampaign } from '../support/campaign-runs';
+import { closeTemporalClient, createCampaign, startCampaign, waitFor } from '../support/campaign-runs';
 import { json, userToken } from '../support/campaigns';
 import { uploadContacts } from '../support/contact-lists';
 import { insertCalls } from '../support/journal';
@@ -133,9 +134,12 @@ async function created(res: Response, what: string): Promise<string> {
   return ((await res.json()) as { id: string }).id;
 }
 
-test("a real campaign's calls are in the journal, and the answered call's recording downloads from MinIO", async () => {
-  const sipp = await gateway({ scenario: 'uas-route-by-number', calls: 2, timeoutMs: 60_000 });
-  const phones = [`+4930${randomInt(2_000_000, 9_999_999)}0`, `+4930${randomInt(2_000_000, 9_999_999)}1`];
+/**
+ * A campaign with private recordings calling `phones` through a sipp gateway routing by the
+ * last digit, playing a 440 Hz message of `seconds`; started.
+ */
+async function privateRecordingsCampaign(phones: string[], seconds: number) {
+  const sipp = await gateway({ scenario: 'uas-route-by-number', calls: phones.length, timeoutMs: 60_000 });
   const trunkId = await created(
     await call('POST', '/api/v1/trunks', {
       token: owner.token,
@@ -143,7 +147,9 @@ test("a real campaign's calls are in the journal, and the answered call's record
     }),
     'trunk',
   );
-  const tone = Int16Array.from({ length: 8000 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
+  const tone = Int16Array.from({ length: 8000 * seconds }, (_, i) =>
+    Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)),
+  );
   const audioId = await created(
     await uploadAudio({ token: owner.token, bytes: Buffer.from(encodeWav(tone, 8000)), name: 'journal' }),
     'audio message',
@@ -157,7 +163,15 @@ test("a real campaign's calls are in the journal, and the answered call's record
     maxAttempts: 1,
     recordingsPrivate: true,
   });
-  const result = await (await startCampaign(campaign)).result();
+  return { sipp, campaign, run: await startCampaign(campaign) };
+}
+
+const answeringPhone = () => `+4930${randomInt(2_000_000, 9_999_999)}0`;
+
+test("a real campaign's calls are in the journal, and the answered call's recording downloads from MinIO", async () => {
+  const phones = [answeringPhone(), `+4930${randomInt(2_000_000, 9_999_999)}1`];
+  const { sipp, campaign, run } = await privateRecordingsCampaign(phones, 1);
+  const result = await run.result();
   expect(result.status).toBe('completed');
   await expectSippExit(sipp, 0);
 
@@ -197,4 +211,28 @@ test("a real campaign's calls are in the journal, and the answered call's record
   expect(wav.length).toBeGreaterThan(44 + 8000); // more than half a second of what sipp played
   const tail = await download(answered.id, 'bytes=-1000');
   expect((await bytesOf(tail)).equals(wav.subarray(wav.length - 1000))).toBe(true);
+});
+
+test('the private flag and tags changed while the call is in progress are what the row keeps when it ends', async () => {
+  const { sipp, campaign, run } = await privateRecordingsCampaign([answeringPhone()], 5);
+  const list = `/api/v1/calls?campaignId=${campaign.id}`;
+  // The row appears at the answer, private as the campaign says, while the message still plays.
+  let live: CallBody | undefined;
+  await waitFor('the answered call in the journal', async () => {
+    live = (await json<{ items: CallBody[] }>(await call('GET', list, { token: owner.token }), 200)).items[0];
+    return live !== undefined;
+  });
+  expect(live).toMatchObject({ outcome: 'answered', endReason: 'call in progress', private: true });
+  const changed = await json<CallBody>(
+    await call('PATCH', `/api/v1/calls/${live!.id}`, { token: owner.token, body: { private: false, tags: ['vip'] } }),
+    200,
+  );
+  expect(changed).toMatchObject({ endReason: 'call in progress', private: false, tags: ['vip'] });
+
+  expect((await run.result()).status).toBe('completed');
+  await expectSippExit(sipp, 0);
+  const ended = await json<CallBody>(await call('GET', `/api/v1/calls/${live!.id}`, { token: owner.token }), 200);
+  expect(ended).toMatchObject({ outcome: 'answered', private: false, tags: ['vip'], hasRecording: true });
+  expect(ended.endReason).not.toBe('call in progress');
+  expect(ended.talkMs).toBeGreaterThan(4000);
 });
