@@ -16,7 +16,13 @@ export interface WebhookRequest {
 
 /** The receiver's answer, or why there was none. */
 export type WebhookAnswer =
-  { readonly statusCode: number; readonly error: null } | { readonly statusCode: null; readonly error: string };
+  | {
+      readonly statusCode: number;
+      readonly error: null;
+      /** How long the receiver asked us to wait (its `Retry-After`, RFC 9110 §10.2.3), when it did. */
+      readonly retryAfterMs?: number;
+    }
+  | { readonly statusCode: null; readonly error: string };
 
 /** `retry`: try again later; `failed`: the receiver refused it for good. */
 export type WebhookVerdict = 'delivered' | 'retry' | 'failed';
@@ -53,10 +59,38 @@ export async function postWebhook(request: WebhookRequest, now = new Date()): Pr
     });
     // The answer's body is not needed; dropping it frees the connection.
     await res.body?.cancel().catch(() => undefined);
-    return { statusCode: res.status, error: null };
+    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now());
+    return { statusCode: res.status, error: null, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   } catch (err) {
     return { statusCode: null, error: describeFailure(err, request.timeoutMs) };
   }
+}
+
+/**
+ * `Retry-After` as ms from `nowMs`: delay-seconds or an HTTP date (a date in the past is 0).
+ * Undefined when absent or unreadable: the retry policy's own back-off applies.
+ */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // An HTTP date starts with the day's name ("Sun, 06 Nov 1994 08:49:37 GMT"); V8 would read "1.5" as a date.
+  const at = /^[A-Za-z]/.test(text) ? Date.parse(text) : NaN;
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+/**
+ * The wait before the next try after try number `attempt` (from 1): the back-off (`initialMs`
+ * doubled per try, at most `maxIntervalMs`), or the receiver's `Retry-After` when that is
+ * longer; never longer than `maxIntervalMs`, the longest wait the operator allows.
+ */
+export function retryDelayMs(
+  attempt: number,
+  backoff: { readonly initialMs: number; readonly maxIntervalMs: number },
+  retryAfterMs: number | undefined,
+): number {
+  const exponential = Math.min(backoff.initialMs * 2 ** Math.max(0, attempt - 1), backoff.maxIntervalMs);
+  return Math.min(Math.max(exponential, retryAfterMs ?? 0), backoff.maxIntervalMs);
 }
 
 /** "timeout after 10000 ms", "ECONNREFUSED"…: the reason without the URL or anything sent. */

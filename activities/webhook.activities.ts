@@ -4,13 +4,13 @@
  * webhook task queue only. The signing secret is opened for the POST and goes nowhere else
  * (no log line, no error, no failure message); neither does the body (it holds phone numbers).
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { webhookSecretContext, type WebhookAttemptLog, type WebhookDeliveryStatus } from '../db/entities/index.js';
 import type { Pool } from '../db/sql.js';
 import type { Logger } from '../lib/logger.js';
 import { SecretBoxError, type SecretBox } from '../lib/secret-box.js';
 import type { WebhookActivities } from '../workflows/webhook-types.js';
-import { postWebhook, verdictOf, type WebhookAnswer, type WebhookVerdict } from './webhook-post.js';
+import { postWebhook, retryDelayMs, verdictOf, type WebhookAnswer, type WebhookVerdict } from './webhook-post.js';
 
 export interface WebhookActivityDeps {
   readonly pool: Pool;
@@ -31,7 +31,7 @@ interface DeliveryTarget {
 export function createWebhookActivities(deps: WebhookActivityDeps): WebhookActivities {
   const { pool } = deps;
   return {
-    async sendWebhook({ deliveryId, timeoutMs }) {
+    async sendWebhook({ deliveryId, timeoutMs, backoff }) {
       const { rows } = await pool.query<DeliveryTarget>(
         `SELECT d.webhook_id, d.event, d.body, d.status, w.url, w.active, w.secret_sealed
          FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook_id WHERE d.id = $1`,
@@ -60,7 +60,15 @@ export function createWebhookActivities(deps: WebhookActivityDeps): WebhookActiv
       );
       deps.logger?.debug({ deliveryId, statusCode: answer.statusCode, error: answer.error, verdict }, 'webhook try');
       if (verdict === 'retry') {
-        throw ApplicationFailure.retryable(describe(answer), 'WebhookNotDelivered');
+        const retryAfterMs = answer.statusCode === null ? undefined : answer.retryAfterMs;
+        throw ApplicationFailure.create({
+          message: describe(answer),
+          type: 'WebhookNotDelivered',
+          // The receiver's Retry-After, when longer than the back-off; else Temporal's own back-off.
+          ...(retryAfterMs !== undefined && backoff
+            ? { nextRetryDelay: retryDelayMs(Context.current().info.attempt, backoff, retryAfterMs) }
+            : {}),
+        });
       }
       return verdict;
     },

@@ -1,6 +1,6 @@
 /**
  * One webhook delivery, `webhook-<deliveryId>`: the `sendWebhook` activity retried by
- * Temporal with exponential back-off until the receiver takes it (2xx), refuses it for good
+ * Temporal with exponential back-off (or the receiver's longer `Retry-After`) until the receiver takes it (2xx), refuses it for good
  * (most 4xx), or `giveUpAfterMs` has passed since the first try; then it is marked failed.
  * Runs on the webhook task queue (WEBHOOK_TASK_QUEUE), apart from the calls: a slow or dead
  * receiver holds webhook slots only, never a dialer's.
@@ -27,7 +27,8 @@ export async function deliverWebhook(input: WebhookDeliveryInput): Promise<Webho
     retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
   });
   try {
-    return await send.sendWebhook({ deliveryId, timeoutMs: policy.attemptTimeoutMs });
+    const backoff = { initialMs: policy.initialRetryMs, maxIntervalMs: policy.maxRetryIntervalMs };
+    return await send.sendWebhook({ deliveryId, timeoutMs: policy.attemptTimeoutMs, backoff });
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     await bookkeeping.giveUpWebhook({ deliveryId, reason: err.cause?.message ?? err.message });

@@ -36,9 +36,16 @@ export interface WebhookActivities {
    * and records the try in the delivery log. Resolves `delivered` on 2xx; `failed` on an
    * answer that retrying will not change (3xx, 4xx other than 408 and 429) or when the
    * webhook was deactivated; `gone` when the delivery was deleted. Throws, for Temporal to
-   * retry, on 5xx, 408, 429, a timeout or a connection error.
+   * retry, on 5xx, 408, 429, a timeout or a connection error; a `Retry-After` longer than
+   * `backoff` would wait sets the next try's delay (at most `backoff.maxIntervalMs`).
+   * `backoff` repeats the workflow's retry policy; a delivery started before it was passed
+   * has none and ignores `Retry-After`.
    */
-  sendWebhook(input: { deliveryId: string; timeoutMs: number }): Promise<WebhookDeliveryResult>;
+  sendWebhook(input: {
+    deliveryId: string;
+    timeoutMs: number;
+    backoff?: { initialMs: number; maxIntervalMs: number };
+  }): Promise<WebhookDeliveryResult>;
   /** Marks a delivery failed for good once Temporal stopped retrying (a delivered one stays delivered). */
   giveUpWebhook(input: { deliveryId: string; reason: string }): Promise<void>;
 }

@@ -229,6 +229,42 @@ test('a failing receiver is retried with back-off until it answers; a 4xx ends t
   expect(receiver.on('/gone')).toHaveLength(1);
 });
 
+test("a receiver's Retry-After is honoured when longer than the back-off, up to the longest retry interval", async () => {
+  const { owner, sipp, campaign } = await setUp(numbers(['0']), 1);
+  const { token } = owner;
+  const later = (seconds: string) => ({ status: 503, headers: { 'retry-after': seconds } });
+  const slowDown = await createWebhook(token, {
+    url: receiver.url('/slow-down', (tryNo) => (tryNo === 1 ? later('2') : 200)),
+    campaignId: campaign.id,
+    events: ['call.completed'],
+  });
+  const tomorrow = await createWebhook(token, {
+    url: receiver.url('/tomorrow', (tryNo) => (tryNo === 1 ? later('86400') : 200)),
+    campaignId: campaign.id,
+    events: ['call.completed'],
+  });
+  await run(campaign, sipp);
+
+  for (const webhook of [slowDown, tomorrow]) {
+    await waitFor(
+      'the receiver to take it',
+      async () => (await deliveries(token, webhook.id))[0]?.status === 'delivered',
+    );
+  }
+  const gap = async (id: string) => {
+    const [delivery] = await deliveries(token, id);
+    expect(delivery?.tries.map((t) => t.statusCode)).toEqual([503, 200]);
+    const [first, second] = (delivery?.tries ?? []).map((t) => Date.parse(t.at));
+    return second - first;
+  };
+  // The back-off would wait 0.5 s; the receiver asked for 2 s, which is also the longest
+  // interval this worker allows (WEBHOOK_RETRY_MAX_INTERVAL_SECONDS), so a day became 2 s.
+  expect(await gap(slowDown.id)).toBeGreaterThanOrEqual(1900);
+  const capped = await gap(tomorrow.id);
+  expect(capped).toBeGreaterThanOrEqual(1900);
+  expect(capped).toBeLessThan(30_000);
+});
+
 test('a receiver that never answers does not hold up dialing: the campaign completes with its deliveries pending; deactivating ends them', async () => {
   const { owner, sipp, campaign } = await setUp(numbers(['0', '0', '0', '0', '0', '0']), 6, { maxConcurrentCalls: 3 });
   const { token } = owner;

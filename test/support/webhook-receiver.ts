@@ -1,7 +1,7 @@
 /**
  * A webhook receiver for the tests: a real HTTP server on 127.0.0.1 that records every
- * request (raw body and headers) and answers per path as the test says: a status code, or
- * never (`hang`, to see that nothing waits for it).
+ * request (raw body and headers) and answers per path as the test says: a status code (with
+ * headers, if given), or never (`hang`, to see that nothing waits for it).
  */
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +15,9 @@ export interface ReceivedWebhook {
 }
 
 /** What to answer: `tryNo` counts the requests with the same `Voicecast-Delivery` on this path, from 1. */
-export type Responder = (tryNo: number) => number | 'hang';
+export type Responder = (
+  tryNo: number,
+) => number | { readonly status: number; readonly headers: Record<string, string> } | 'hang';
 
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
@@ -67,6 +69,7 @@ export class WebhookReceiver {
     this.received.push({ path, headers, body: body.toString('utf8'), at: Date.now() });
     const answer = (this.responders.get(path) ?? (() => 404))(tryNo);
     if (answer === 'hang') return;
-    res.writeHead(answer, { 'content-type': 'text/plain' }).end(`answered ${answer}`);
+    const { status, headers: extra } = typeof answer === 'number' ? { status: answer, headers: {} } : answer;
+    res.writeHead(status, { 'content-type': 'text/plain', ...extra }).end(`answered ${status}`);
   }
 }
