@@ -9,10 +9,12 @@
  * some zone sets are open and others closed. Prints figures; asserts nothing.
  */
 import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCampaignActivities, type CampaignActivityDeps } from '../activities/campaign.activities.js';
+import { WebhookDispatcher } from '../activities/webhook-dispatch.js';
 import { deferClosedZones } from '../activities/zone-claim.js';
 import { copyContacts } from '../api/campaigns/campaign-contacts.js';
 import { createOrm, migrateUp } from '../db/orm.js';
@@ -85,9 +87,16 @@ async function campaign(pool: Pool, ownerId: string, listId: string, window: Cal
 }
 
 async function timeClaims(pool: Pool, campaignId: string, label: string): Promise<void> {
-  // claimDueAttempts needs only the pool; the call dependencies stay unused.
+  // claimDueAttempts needs the pool and the webhook dispatcher, whose outbox query is part of
+  // every claim (the outbox is empty here, so it never reaches Temporal); the call
+  // dependencies stay unused.
+  const webhooks = new WebhookDispatcher(pool, undefined as unknown as Client, {
+    taskQueue: 'unused',
+    policy: { attemptTimeoutMs: 1, initialRetryMs: 1, maxRetryIntervalMs: 1, giveUpAfterMs: 1 },
+  });
   const activities = createCampaignActivities({
     pool,
+    webhooks,
     buckets: { audio: 'unused' },
   } as unknown as CampaignActivityDeps);
   const times: number[] = [];

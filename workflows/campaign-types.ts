@@ -43,7 +43,11 @@ export interface ClaimResult {
   readonly attempts: readonly ClaimedAttempt[];
   /** When the next not-yet-due contact (a scheduled retry) becomes due; null when none waits. */
   readonly nextDueAt: string | null;
-  /** Contacts not finished yet (due, waiting for a retry, or in flight). 0 = the campaign is done. */
+  /**
+   * 0 when every contact is finished (the campaign is done), else 1: some are due, waiting
+   * for a retry or in flight. A number, not a count (counting a large list at every claim is
+   * too slow), and not a boolean: runs recorded with the count still replay.
+   */
   readonly open: number;
 }
 

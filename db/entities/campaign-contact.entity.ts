@@ -23,9 +23,10 @@ export const CampaignContact = defineEntity({
   uniques: [{ properties: ['campaign', 'line'] }],
   indexes: [
     {
-      name: 'campaign_contact_due_index',
+      // The claim's `ORDER BY next_attempt_at, id LIMIT n`, read in index order (no sort).
+      name: 'campaign_contact_due_order_index',
       expression:
-        'create index "campaign_contact_due_index" on "campaign_contact" ("campaign_id", "next_attempt_at") where "state" in (\'pending\', \'waiting\')',
+        'create index "campaign_contact_due_order_index" on "campaign_contact" ("campaign_id", "next_attempt_at", "id") where "state" in (\'pending\', \'waiting\')',
     },
     { properties: ['campaign', 'state'] },
     {

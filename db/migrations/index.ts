@@ -10,6 +10,7 @@ import { Migration20261202120000 } from './migration-20261202120000-policies.js'
 import { Migration20261202130000 } from './migration-20261202130000-webhooks.js';
 import { Migration20261202150000 } from './migration-20261202150000-contact-time-zones.js';
 import { Migration20261202160000 } from './migration-20261202160000-campaign-pacing.js';
+import { Migration20261202170000 } from './migration-20261202170000-contact-due-order.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202130000', class: Migration20261202130000 },
   { name: 'Migration20261202150000', class: Migration20261202150000 },
   { name: 'Migration20261202160000', class: Migration20261202160000 },
+  { name: 'Migration20261202170000', class: Migration20261202170000 },
 ];

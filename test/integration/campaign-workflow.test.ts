@@ -101,7 +101,7 @@ class FakeCampaign {
     return {
       attempts,
       nextDueAt: waiting.length ? new Date(Math.min(...waiting)).toISOString() : null,
-      open: this.contacts.filter((c) => c.state !== 'done' && c.state !== 'cancelled').length,
+      open: this.contacts.some((c) => c.state !== 'done' && c.state !== 'cancelled') ? 1 : 0,
     };
   }
 
