@@ -108,13 +108,17 @@ export class ClockThread implements PacerScheduler {
     this.deadline[0] = NaN; // the thread drops whatever it was waiting for
     armed.generation = this.bump();
     this.armed = armed;
-    const fire = () => this.fire(armed.generation);
+    this.waitWithNode(armed);
+  }
+
+  /** Node's timers fire up to a millisecond early: one that did is set again for the rest. */
+  private waitWithNode(armed: Armed): void {
     const ms = armed.due - monotonicMs();
     if (ms > 0) {
-      const timer = setTimeout(fire, ms);
+      const timer = setTimeout(() => this.waitWithNode(armed), ms);
       this.cancelNodeTimer = () => clearTimeout(timer);
     } else {
-      const immediate = setImmediate(fire);
+      const immediate = setImmediate(() => this.fire(armed.generation));
       this.cancelNodeTimer = () => clearImmediate(immediate);
     }
   }
@@ -135,7 +139,7 @@ export class ClockThread implements PacerScheduler {
     worker.on('exit', () => {
       if (this.worker !== worker) return; // closed
       // Nothing in the loop throws; should the thread end anyway, Node's timers take over
-      // (millisecond-grained, but no call waits for a tick that never comes).
+      // (up to a millisecond late, never early; no call waits for a tick that never comes).
       this.worker = undefined;
       this.failed = true;
       process.emitWarning('the RTP clock thread ended; the pacer runs on Node timers', 'ClockThreadWarning');
