@@ -19,6 +19,7 @@ import { retryUntil } from './lib/retry.js';
 import { SecretBox } from './lib/secret-box.js';
 import { createStorage } from './lib/storage.js';
 import { temporalLogger } from './lib/temporal-logger.js';
+import { WebhookNetworks } from './lib/webhook-networks.js';
 import { TelephonyEngine } from './telephony/engine.js';
 
 /** Activity slots beyond WORKER_MAX_CALLS, for the activities that are not calls. */
@@ -88,7 +89,12 @@ async function main(): Promise<void> {
   const webhookWorker = await Worker.create({
     ...common,
     taskQueue: hooks.taskQueue,
-    activities: createWebhookActivities({ pool, secrets, logger: logger.child({ component: 'webhooks' }) }),
+    activities: createWebhookActivities({
+      pool,
+      secrets,
+      networks: new WebhookNetworks(config.webhooks.allowedNetworks),
+      logger: logger.child({ component: 'webhooks' }),
+    }),
     maxConcurrentActivityTaskExecutions: hooks.maxConcurrentDeliveries,
     shutdownGraceTime: `${config.api.shutdownGraceSeconds} seconds`,
   });

@@ -8,6 +8,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { webhookSecretContext, type WebhookAttemptLog, type WebhookDeliveryStatus } from '../db/entities/index.js';
 import type { Pool } from '../db/sql.js';
 import type { Logger } from '../lib/logger.js';
+import type { WebhookNetworks } from '../lib/webhook-networks.js';
 import { SecretBoxError, type SecretBox } from '../lib/secret-box.js';
 import type { WebhookActivities } from '../workflows/webhook-types.js';
 import { postWebhook, retryDelayMs, verdictOf, type WebhookAnswer, type WebhookVerdict } from './webhook-post.js';
@@ -15,6 +16,8 @@ import { postWebhook, retryDelayMs, verdictOf, type WebhookAnswer, type WebhookV
 export interface WebhookActivityDeps {
   readonly pool: Pool;
   readonly secrets: SecretBox;
+  /** Which destination addresses a POST may go to (WEBHOOK_ALLOWED_NETWORKS). */
+  readonly networks: WebhookNetworks;
   readonly logger?: Logger;
 }
 
@@ -50,7 +53,7 @@ export function createWebhookActivities(deps: WebhookActivityDeps): WebhookActiv
         return finish(pool, deliveryId, 'the signing secret cannot be opened with ENCRYPTION_KEYS: rotate it');
       }
       const at = new Date();
-      const answer = await postWebhook({ ...target, deliveryId, secret, timeoutMs }, at);
+      const answer = await postWebhook({ ...target, deliveryId, secret, timeoutMs }, deps.networks, at);
       const verdict = verdictOf(answer);
       await recordTry(
         pool,

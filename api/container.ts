@@ -11,6 +11,7 @@ import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import { SecretBox } from '../lib/secret-box.js';
 import type { Storage } from '../lib/storage.js';
+import { WebhookNetworks } from '../lib/webhook-networks.js';
 import { AudioConverter } from '../audio/audio-converter.js';
 import { AudioController } from './audio/audio.controller.js';
 import { AudioService } from './audio/audio.service.js';
@@ -117,7 +118,11 @@ export class Container {
     this.register(AudioController, new AudioController(audio));
     this.register(CampaignsController, new CampaignsController(campaigns, campaignControl));
     this.register(StatsController, new StatsController(new StatsService(infra.orm.em, infra.pool)));
-    const webhooks = new WebhooksService(infra.orm.em, new SecretBox(infra.config.encryptionKeys));
+    const webhooks = new WebhooksService(
+      infra.orm.em,
+      new SecretBox(infra.config.encryptionKeys),
+      new WebhookNetworks(infra.config.webhooks.allowedNetworks),
+    );
     this.register(WebhooksController, new WebhooksController(webhooks));
     this.register(
       BlocklistController,

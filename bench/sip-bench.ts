@@ -17,6 +17,9 @@
  *     max), and this process's CPU (share of one core over the run) and peak RSS.
  *     The pacer runs as the worker's does (RTP_PACER_CLOCK, default thread; RTP_PACER_PHASES,
  *     default 4); BENCH_PACER_CLOCK=timers and BENCH_PACER_PHASES set others to compare.
+ *     BENCH_RTP_ECHO=1: the gateway sends every packet back (sipp -rtp_echo), so that our
+ *     process also receives, decodes and records 50 packets a second per call, as from a
+ *     real callee; by default the gateway sends no RTP.
  * Each part runs in a process of its own, started one after the other: part (b)'s RSS and
  * timing must not carry part (a)'s calls (sip.js keeps each call's INVITE transaction for
  * 32 s, a gigabyte of heap at full speed, which V8 would be compacting in the background).
@@ -50,6 +53,7 @@ const PACER = {
   phases: Number(process.env.BENCH_PACER_PHASES ?? DEFAULT_RTP_PACER.phases),
 } as const;
 const SIP_PARSER = process.env.BENCH_SIP_PARSER ?? 'fast';
+const RTP_ECHO = process.env.BENCH_RTP_ECHO === '1';
 const MESSAGE_MS = 10_000;
 const workDir = mkdtempSync(join(tmpdir(), 'voicecast-bench-sip-'));
 const gatewayScenario = join(repoRoot(), 'bench', 'sipp', 'uas-answer-hangup.xml');
@@ -235,6 +239,7 @@ async function simultaneous(n: number): Promise<void> {
     calls: n,
     ringMs: 0,
     timeoutMs: 120_000,
+    ...(RTP_ECHO ? { extraArgs: ['-rtp_echo'] } : {}),
   });
   (globalThis as { gc?: () => void }).gc?.(); // start from the live heap, not the previous run's garbage
   const baseRss = process.memoryUsage().rss;
@@ -279,6 +284,7 @@ async function simultaneous(n: number): Promise<void> {
         `  ${String(n).padStart(5)} calls: not played in full: ${[...others].map(([k, c]) => `${k} ${c}`).join(', ')}`,
       );
     const packets = [...streams.values()].reduce((sum, times) => sum + times.length, 0);
+    const received = results.reduce((sum, r) => sum + (r.rtp?.packetsReceived ?? 0), 0);
     const jitter = intervalJitter(streams);
     // Steady state: every call answered, none ended yet (no SIP work on the event loop).
     const steady = {
@@ -290,7 +296,8 @@ async function simultaneous(n: number): Promise<void> {
       `p50 ${j.p50.toFixed(3)}, p99 ${j.p99.toFixed(3)}, max ${j.max.toFixed(3)} ms`;
     print(
       `  ${String(n).padStart(5)} calls: ${answered} played in full; ${packets} RTP packets on the wire ` +
-        `(expected ${n * (MESSAGE_MS / 20)}, kernel drops ${droppedByKernel}); CPU ${cpuText} of one core ` +
+        `(expected ${n * (MESSAGE_MS / 20)}, kernel drops ${droppedByKernel}), ${received} received back; ` +
+        `CPU ${cpuText} of one core ` +
         `over ${(wall / 1000).toFixed(1)} s; RSS ${(baseRss / 2 ** 20).toFixed(0)} MB before, peak ${(peakRss / 2 ** 20).toFixed(0)} MB`,
     );
     print(

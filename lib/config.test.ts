@@ -121,6 +121,7 @@ describe('parseConfig', () => {
     expect(parseConfig({ TEMPORAL_TASK_QUEUE: 'q1' }).webhooks).toEqual({
       taskQueue: 'q1-webhooks',
       maxConcurrentDeliveries: 50,
+      allowedNetworks: [],
       policy: {
         attemptTimeoutMs: 10_000,
         initialRetryMs: 10_000,
@@ -131,5 +132,15 @@ describe('parseConfig', () => {
     const custom = parseConfig({ WEBHOOK_TASK_QUEUE: 'hooks', WEBHOOK_RETRY_INITIAL_SECONDS: '0.5' }).webhooks;
     expect([custom.taskQueue, custom.policy.initialRetryMs]).toEqual(['hooks', 500]);
     expect(() => parseConfig({ WEBHOOK_TIMEOUT_SECONDS: '0' })).toThrow(/WEBHOOK_TIMEOUT_SECONDS/);
+  });
+
+  it('reads WEBHOOK_ALLOWED_NETWORKS as a list of networks and names a bad entry', () => {
+    expect(parseConfig({ WEBHOOK_ALLOWED_NETWORKS: '10.20.0.0/16, fd00::/8' }).webhooks.allowedNetworks).toEqual([
+      '10.20.0.0/16',
+      'fd00::/8',
+    ]);
+    expect(() => parseConfig({ WEBHOOK_ALLOWED_NETWORKS: '10.0.0.0/8,intranet' })).toThrow(
+      /WEBHOOK_ALLOWED_NETWORKS.*"intranet" is not an IP network/s,
+    );
   });
 });

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { parseAllowedNetworks } from './webhook-networks.js';
 
 /** How the worker's RTP pacer times its slots (RTP_PACER_CLOCK, RTP_PACER_PHASES); `make bench-sip` measures with it. */
 export const DEFAULT_RTP_PACER = { clock: 'thread', phases: 4 } as const;
@@ -96,6 +97,17 @@ const schema = z.object({
   WEBHOOK_RETRY_MAX_INTERVAL_SECONDS: z.coerce.number().positive().default(3600),
   WEBHOOK_GIVE_UP_AFTER_SECONDS: seconds.default(24 * 3600),
   WEBHOOK_MAX_CONCURRENT_DELIVERIES: z.coerce.number().int().min(1).max(1000).default(50),
+  WEBHOOK_ALLOWED_NETWORKS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      try {
+        return parseAllowedNetworks(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
 
   UPLOAD_DIR: z.string().min(1).optional(),
   UPLOAD_MAX_BYTES: bytes.default(512 * 1024 * 1024),
@@ -206,6 +218,8 @@ export interface Config {
     readonly taskQueue: string;
     /** POSTs in flight at once per worker. */
     readonly maxConcurrentDeliveries: number;
+    /** Private or local networks webhooks may POST to all the same (lib/webhook-networks.ts). */
+    readonly allowedNetworks: readonly string[];
     /** How each delivery is tried (workflows/webhook-types.ts), durations in ms. */
     readonly policy: {
       readonly attemptTimeoutMs: number;
@@ -328,6 +342,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     webhooks: {
       taskQueue: env.WEBHOOK_TASK_QUEUE ?? `${env.TEMPORAL_TASK_QUEUE}-webhooks`,
       maxConcurrentDeliveries: env.WEBHOOK_MAX_CONCURRENT_DELIVERIES,
+      allowedNetworks: env.WEBHOOK_ALLOWED_NETWORKS,
       policy: {
         attemptTimeoutMs: Math.round(env.WEBHOOK_TIMEOUT_SECONDS * 1000),
         initialRetryMs: Math.round(env.WEBHOOK_RETRY_INITIAL_SECONDS * 1000),

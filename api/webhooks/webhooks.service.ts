@@ -15,6 +15,7 @@ import type { SecretBox } from '../../lib/secret-box.js';
 import { generateWebhookSecret } from '../../lib/webhook-signature.js';
 import { afterCursor, encodeCursor, isUuid, keysetPage } from '../keyset-cursor.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
+import type { WebhookNetworks } from '../../lib/webhook-networks.js';
 import { webhookUrlOrError } from './webhook-url.js';
 import type {
   CreateWebhookRequest,
@@ -60,6 +61,7 @@ export class WebhooksService {
   constructor(
     private readonly em: EntityManager,
     private readonly secrets: SecretBox,
+    private readonly networks: WebhookNetworks,
   ) {}
 
   async list(principal: Principal): Promise<WebhookView[]> {
@@ -141,7 +143,7 @@ export class WebhooksService {
     const errors: FieldError[] = [];
     let url: string | undefined;
     if (body.url !== undefined) {
-      const checked = webhookUrlOrError(body.url);
+      const checked = webhookUrlOrError(body.url, this.networks);
       if ('error' in checked) errors.push(checked.error);
       else url = checked.url;
     }

@@ -133,6 +133,8 @@ export async function startPrivateStack(
     ADMIN_PASSWORD: admin.password,
     // Trunk tests send SIP from the API: keep it on loopback, like every peer in the tests.
     SIP_BIND_ADDRESS: '127.0.0.1',
+    // The tests' webhook receivers listen on loopback, which webhooks may not reach by default.
+    WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
     VOICECAST_DATA_DIR: join(tempDir, 'app-data'),
     ...options.env,
   });

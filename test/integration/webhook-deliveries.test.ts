@@ -43,6 +43,9 @@ beforeAll(async () => {
     WEBHOOK_RETRY_MAX_INTERVAL_SECONDS: '2',
     WEBHOOK_TIMEOUT_SECONDS: '2',
     WEBHOOK_MAX_CONCURRENT_DELIVERIES: '2',
+    // The receiver's address only: the API (the whole of 127.0.0.0/8 allowed) takes a URL
+    // on 127.0.0.2, this worker refuses to POST there.
+    WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
   });
 });
 
@@ -263,6 +266,29 @@ test("a receiver's Retry-After is honoured when longer than the back-off, up to 
   const capped = await gap(tomorrow.id);
   expect(capped).toBeGreaterThanOrEqual(1900);
   expect(capped).toBeLessThan(30_000);
+});
+
+test('a destination outside WEBHOOK_ALLOWED_NETWORKS fails at once, nothing sent, the reason in the log', async () => {
+  const { owner, sipp, campaign } = await setUp(numbers(['0']), 1);
+  const { token } = owner;
+  const elsewhere = await createWebhook(token, {
+    url: receiver.url('/elsewhere', () => 200).replace('127.0.0.1', '127.0.0.2'),
+    campaignId: campaign.id,
+    events: ['call.completed'],
+  });
+  await run(campaign, sipp);
+  await waitFor(
+    'the refusal to settle it',
+    async () => (await deliveries(token, elsewhere.id))[0]?.status === 'failed',
+  );
+  const [delivery] = await deliveries(token, elsewhere.id);
+  expect(delivery).toMatchObject({
+    status: 'failed',
+    attempts: 1,
+    lastStatusCode: null,
+    lastError: '127.0.0.2 is a private or local address not in WEBHOOK_ALLOWED_NETWORKS',
+  });
+  expect(receiver.on('/elsewhere')).toEqual([]);
 });
 
 test('a receiver that never answers does not hold up dialing: the campaign completes with its deliveries pending; deactivating ends them', async () => {
