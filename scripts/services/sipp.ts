@@ -328,6 +328,12 @@ export function headerValues(message: SippMessage, name: string): string[] {
   return message.headers.filter(([n]) => (COMPACT[n.toLowerCase()] ?? n.toLowerCase()) === wanted).map(([, v]) => v);
 }
 
+/** The requests sipp received whose request line starts with `start` (`'INVITE'` matches INVITE requests only). */
+export function receivedRequests(sipp: Pick<SippInstance, 'messages'>, start: string): SippMessage[] {
+  const prefix = /^[A-Z]+$/.test(start) ? `${start} ` : start;
+  return sipp.messages().filter((m) => m.direction === 'received' && m.startLine.startsWith(prefix));
+}
+
 /** Splits sipp's `-trace_msg` log into messages (separator lines carry a timestamp). */
 export function parseSippTrace(text: string): SippMessage[] {
   const messages: SippMessage[] = [];

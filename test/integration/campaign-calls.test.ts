@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { freePort, isPortFree } from '../../scripts/services/ports';
-import { headerValues, type SippInstance, type SippMessage } from '../../scripts/services/sipp';
+import { headerValues, receivedRequests, type SippInstance, type SippMessage } from '../../scripts/services/sipp';
 import { createCampaignActivities } from '../../activities/campaign.activities';
 import { cancelCampaign, pauseCampaign, resumeCampaign, type runCampaign } from '../../workflows/campaign.workflow';
 import type { ClaimedAttempt, ClaimResult } from '../../workflows/campaign-types';
@@ -193,7 +193,7 @@ test('20 numbers, mixed outcomes: retries per policy, completion, journal and re
     runs: 1,
   });
   await expectSippExit(sipp, 0); // exactly `expectedCalls` calls, each as the scenario says
-  const invites = sipp.messages().filter((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '));
+  const invites = receivedRequests(sipp, 'INVITE');
   // The campaign's caller ID, not the trunk's (+4930000000), on every call.
   expect(new Set(invites.map((m) => /<sip:([^@]+)@/.exec(headerValues(m, 'From')[0])?.[1]))).toEqual(
     new Set(['+4930999999']),
@@ -643,10 +643,9 @@ describe('with workers of its own', () => {
     expect(peakConcurrency(rows)).toBe(3);
     // Both workers placed calls: the INVITEs came from the two SIP ports of the range (one per worker's user agent).
     const sources = new Set(
-      sipp
-        .messages()
-        .filter((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '))
-        .map((m) => Number(/:(\d+)$/.exec(headerValues(m, 'Via')[0]?.split(';')[0] ?? '')?.[1])),
+      receivedRequests(sipp, 'INVITE').map((m) =>
+        Number(/:(\d+)$/.exec(headerValues(m, 'Via')[0]?.split(';')[0] ?? '')?.[1]),
+      ),
     );
     expect(sources).toEqual(new Set([sipPort, sipPort + 1]));
   });

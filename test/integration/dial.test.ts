@@ -20,6 +20,7 @@ import { freePort } from '../../scripts/services/ports.js';
 import {
   checkProxyAuthorization,
   headerValues,
+  receivedRequests,
   SIPP_DTMF_DIGITS,
   SIPP_PLAYBACK,
   type SippInstance,
@@ -129,7 +130,7 @@ describe.each<SippTransport>(['udp', 'tcp'])('dial over %s', (transport) => {
 
     await expectSippExit(sipp, 0);
     // Our INVITE as sipp saw it: Via with rport and branch, Contact and SDP on our address.
-    const invite = sipp.messages().find((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '))!;
+    const invite = receivedRequests(sipp, 'INVITE')[0];
     expect(invite.startLine).toBe(
       `INVITE sip:+4930123456@127.0.0.1:${sipp.port}${transport === 'tcp' ? ';transport=tcp' : ''} SIP/2.0`,
     );
@@ -167,10 +168,7 @@ describe.each<SippTransport>(['udp', 'tcp'])('dial over %s', (transport) => {
     const { result } = await place(trunk, { audio: tone.subarray(0, 8000 / 2) });
     expect(result).toMatchObject({ outcome: 'answered', sipCode: 200, hungUpBy: 'us' });
     await expectSippExit(sipp, 0);
-    const authorized = sipp
-      .messages()
-      .filter((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '))
-      .map((m) => headerValues(m, 'Authorization')[0]);
+    const authorized = receivedRequests(sipp, 'INVITE').map((m) => headerValues(m, 'Authorization')[0]);
     expect(authorized[0]).toBeUndefined();
     expect(authorized[1]).toMatch(/^Digest .*qop=auth/);
   });
@@ -200,10 +198,10 @@ describe.each<SippTransport>(['udp', 'tcp'])('dial over %s', (transport) => {
     );
     expect(result.rtp).toBeUndefined();
     // The 401 is ACKed (sipp's scenario takes it) and no INVITE with credentials follows.
-    const acked = () => sipp.messages().some((m) => m.direction === 'received' && m.startLine.startsWith('ACK '));
+    const acked = () => receivedRequests(sipp, 'ACK').length > 0;
     await waitFor(acked, 3000, 'the ACK of the 401');
     await sleep(300);
-    const invites = sipp.messages().filter((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '));
+    const invites = receivedRequests(sipp, 'INVITE');
     expect(invites).toHaveLength(1);
     expect(headerValues(invites[0], 'Authorization')).toEqual([]);
   });
@@ -247,7 +245,7 @@ describe.each<SippTransport>(['udp', 'tcp'])('dial over %s', (transport) => {
     expect(rang).toBeGreaterThanOrEqual(1500);
     expect(rang).toBeLessThan(5000);
     await expectSippExit(sipp, 0);
-    const cancel = sipp.messages().find((m) => m.direction === 'received' && m.startLine.startsWith('CANCEL '));
+    const cancel = receivedRequests(sipp, 'CANCEL')[0];
     expect(cancel).toBeDefined();
   });
 
@@ -387,7 +385,7 @@ describe('dial: the rest of the contract', () => {
       await wildcard.close();
     }
     await expectSippExit(sipp, 0);
-    const invite = sipp.messages().find((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '))!;
+    const invite = receivedRequests(sipp, 'INVITE')[0];
     expect(headerValues(invite, 'Via')[0]).toMatch(/^SIP\/2\.0\/UDP 127\.0\.0\.1:\d+;/);
     expect(headerValues(invite, 'Contact')[0]).toMatch(/@127\.0\.0\.1:\d+/);
     expect(invite.body).toMatch(/^c=IN IP4 127\.0\.0\.1\r?$/m);
@@ -497,7 +495,7 @@ describe('dial: the rest of the contract', () => {
     const trunk = trunkFor(sipp, 'udp');
     await place(trunk, { audio: tone.subarray(0, 1600) });
     await expectSippExit(sipp, 0);
-    const invite = sipp.messages().find((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '))!;
+    const invite = receivedRequests(sipp, 'INVITE')[0];
     const uaPort = Number(/127\.0\.0\.1:(\d+)/.exec(headerValues(invite, 'Via')[0])![1]);
     const contact = /<([^>]+)>/.exec(headerValues(invite, 'Contact')[0])![1];
 
@@ -555,9 +553,7 @@ describe('REGISTER', () => {
         await own.close();
       }
       await expectSippExit(sipp, 0);
-      const registers = sipp
-        .messages()
-        .filter((m) => m.direction === 'received' && m.startLine.startsWith('REGISTER '));
+      const registers = receivedRequests(sipp, 'REGISTER');
       expect(registers.length).toBeGreaterThanOrEqual(4);
       expect(headerValues(registers[0], 'Expires')[0] ?? headerValues(registers[0], 'Contact')[0]).toMatch(/60/);
       expect(headerValues(registers[1], 'Authorization')[0]).toMatch(/^Digest .*username="alice"/);
@@ -587,7 +583,7 @@ describe('REGISTER', () => {
       await own.close();
     }
     await expectSippExit(sipp, 0);
-    const registers = sipp.messages().filter((m) => m.direction === 'received' && m.startLine.startsWith('REGISTER '));
+    const registers = receivedRequests(sipp, 'REGISTER');
     expect(registers).toHaveLength(4);
   });
 
@@ -615,7 +611,7 @@ describe('REGISTER', () => {
     } finally {
       await own.close();
     }
-    const registers = sipp.messages().filter((m) => m.direction === 'received' && m.startLine.startsWith('REGISTER '));
+    const registers = receivedRequests(sipp, 'REGISTER');
     expect(registers.map((r) => headerValues(r, 'Authorization'))).toEqual([[]]);
   });
 });

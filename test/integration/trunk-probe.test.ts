@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import type { TrunkConfig } from '../../telephony/call-types.js';
 import { TelephonyEngine } from '../../telephony/engine.js';
 import { freePort } from '../../scripts/services/ports.js';
-import { headerValues, type SippInstance, type SippTransport } from '../../scripts/services/sipp.js';
+import { headerValues, receivedRequests, type SippInstance, type SippTransport } from '../../scripts/services/sipp.js';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
 import { ANSWERED_WITHOUT_AUTH, REGISTERED, TIMED_OUT } from '../support/trunks';
 
@@ -77,7 +77,7 @@ describe.each<SippTransport>(['udp', 'tcp'])('probe over %s', (transport) => {
     );
     expect(result).toMatchObject(REGISTERED);
     await expectSippExit(sipp, 0); // pinged, registered and un-registered
-    const registers = sipp.messages().filter((m) => m.direction === 'received' && m.startLine.startsWith('REGISTER '));
+    const registers = receivedRequests(sipp, 'REGISTER');
     expect(registers).toHaveLength(3);
     expect(headerValues(registers[0], 'Expires')).toEqual(['300']);
     expect(headerValues(registers[1], 'Authorization')[0]).toMatch(/^Digest .*username="alice"/);
@@ -115,7 +115,7 @@ describe('credentials', () => {
       sipReason: 'Unauthorized',
       error: 'challenged for realm "voicecast.test", not the trunk\'s realm "provider.example": credentials not sent',
     });
-    const options = sipp.messages().filter((m) => m.direction === 'received' && m.startLine.startsWith('OPTIONS '));
+    const options = receivedRequests(sipp, 'OPTIONS');
     expect(options).toHaveLength(1);
   });
 
@@ -131,7 +131,7 @@ describe('credentials', () => {
       registration: { registered: false, sipCode: 401, sipReason: 'Unauthorized' },
       error: 'challenged for realm "voicecast.test", not the trunk\'s realm "provider.example": credentials not sent',
     });
-    const registers = sipp.messages().filter((m) => m.direction === 'received' && m.startLine.startsWith('REGISTER '));
+    const registers = receivedRequests(sipp, 'REGISTER');
     expect(registers).toHaveLength(1);
   });
 

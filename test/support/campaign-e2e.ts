@@ -5,7 +5,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Pool } from 'pg';
-import { headerValues, type SippInstance } from '../../scripts/services/sipp';
+import { headerValues, receivedRequests, type SippInstance } from '../../scripts/services/sipp';
 import { encodeWav } from '../../telephony/media/wav';
 import type { runCampaign } from '../../workflows/campaign.workflow';
 import { call } from './api';
@@ -111,10 +111,5 @@ export async function resultsOf(
 
 /** Where the gateway's INVITEs came from (the top Via's sent-by): one source per worker's user agent. */
 export function inviteSources(sipp: SippInstance): Set<string | undefined> {
-  return new Set(
-    sipp
-      .messages()
-      .filter((m) => m.direction === 'received' && m.startLine.startsWith('INVITE '))
-      .map((m) => headerValues(m, 'Via')[0]?.split(';')[0]),
-  );
+  return new Set(receivedRequests(sipp, 'INVITE').map((m) => headerValues(m, 'Via')[0]?.split(';')[0]));
 }
