@@ -98,6 +98,9 @@ test('bad input is a 422 naming the field, and nothing is written', async () => 
     [{ url: 'https://user:pw@hooks.example.com/' }, 'body.url'],
     [{ url: '' }, 'body.url'],
     [{ url: `https://hooks.example.com/${'x'.repeat(2100)}` }, 'body.url'],
+    // Cloud metadata and a private network: outside the stack's WEBHOOK_ALLOWED_NETWORKS (loopback).
+    [{ url: 'http://169.254.169.254/latest/meta-data/' }, 'body.url'],
+    [{ url: 'http://10.0.0.1:8080/hook' }, 'body.url'],
     [{}, 'body.url'],
     [{ url: 'https://hooks.example.com/', campaignId: theirs.id }, 'body.campaignId'],
     [{ url: 'https://hooks.example.com/', campaignId: '00000000-0000-4000-8000-000000000000' }, 'body.campaignId'],
