@@ -16,7 +16,7 @@ JEST_ARGS ?=
 DATA_DIR := $(or $(VOICECAST_DATA_DIR),$(shell sed -n 's/^VOICECAST_DATA_DIR=//p' .env 2>/dev/null | tail -n 1),.data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup build run test bench-sip bench-audio bench-import bench-campaign bench-zone-window bench-journal lint typecheck format migrate migration-check clean clean-data
+.PHONY: help setup build run test bench-sip bench-udp-loopback bench-audio bench-import bench-campaign bench-zone-window bench-journal lint typecheck format migrate migration-check clean clean-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ test: build ## run every test against a fresh, private stack of real services
 bench-sip: build ## SIP benchmark against sipp: calls per second vs sipp's own, RTP jitter/CPU/RSS at 100-1000 calls
 	@scripts/bench-tools.sh
 	node --expose-gc dist/bench/sip-bench.js
+
+bench-udp-loopback: build ## what a UDP peer on loopback costs the sender (1,000 sockets, 50k packets/s): to read bench-sip's BENCH_RTP_ECHO figures by
+	node dist/bench/udp-loopback-bench.js
 
 bench-audio: build ## audio conversion per format: time per minute of audio, event-loop delay meanwhile, ffmpeg for scale
 	@scripts/debian-packages.sh "the audio benchmark" ffmpeg=ffmpeg
