@@ -13,6 +13,7 @@ import { decodeWav } from '../media/wav.js';
 const USAGE = `usage: npm run dial -- --host HOST --to NUMBER [options]
   --port 5060 --transport udp|tcp --user NAME --auth-user NAME
   --password PW (or SIP_PASSWORD in the environment, which keeps it out of ps)
+  --realm NAME (answer digest challenges for this realm only)
   --caller-id NUMBER --display-name TEXT --register --proxy HOST:PORT
   --audio FILE.wav (8 kHz mono 16-bit; default 3 s of a 1 kHz tone) --record OUT.wav
   --ring-timeout 30 --max-call 60 (seconds) --bind 0.0.0.0 --public-address IP
@@ -27,6 +28,7 @@ async function main(): Promise<number> {
       user: { type: 'string' },
       password: { type: 'string' },
       'auth-user': { type: 'string' },
+      realm: { type: 'string' },
       'caller-id': { type: 'string', default: 'voicecast' },
       'display-name': { type: 'string' },
       register: { type: 'boolean', default: false },
@@ -57,6 +59,7 @@ async function main(): Promise<number> {
     ...(values.user ? { username: values.user } : {}),
     ...((values.password ?? process.env.SIP_PASSWORD) ? { password: values.password ?? process.env.SIP_PASSWORD } : {}),
     ...(values['auth-user'] ? { authUsername: values['auth-user'] } : {}),
+    ...(values.realm ? { realm: values.realm } : {}),
     ...(proxyHost ? { outboundProxy: { host: proxyHost, port: Number(proxyPort ?? 5060) } } : {}),
     callerId: {
       number: values['caller-id'],

@@ -19,9 +19,13 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function runCli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function runCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+    const options = { timeout: 30_000, env: { ...process.env, ...env } };
+    execFile(process.execPath, [CLI, ...args], options, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -47,6 +51,27 @@ test('places a call, prints the exchange and the outcome, writes the recording',
   expect(existsSync(recording)).toBe(true);
   expect(decodeWav(readFileSync(recording)).samples.length).toBeGreaterThan(2 * 8000);
   expect((await sipp.waitForExit()).code).toBe(0);
+});
+
+test('--realm: a challenge for another realm is not answered, and the outcome says why', async () => {
+  const sipp = await startSippUas({
+    scenario: 'uas-401',
+    transport: 'udp',
+    auth: { username: 'alice', password: 'pw' },
+  });
+  gateways.push(sipp);
+  const args = ['--host', '127.0.0.1', '--port', String(sipp.port), '--to', '100', '--bind', '127.0.0.1'];
+  const { code, stdout } = await runCli([...args, '--user', 'alice', '--realm', 'carrier.example'], {
+    SIP_PASSWORD: 'pw',
+  });
+  expect(code).toBe(1);
+  const summary = JSON.parse(stdout.slice(stdout.indexOf('\n{') + 1)) as Record<string, unknown>;
+  expect(summary).toMatchObject({
+    outcome: 'failed',
+    sipCode: 401,
+    endReason: 'challenged for realm "voicecast.test", not the trunk\'s realm "carrier.example": credentials not sent',
+  });
+  expect(stdout.match(/→ 127\.0\.0\.1:\d+ +INVITE /g)).toHaveLength(1);
 });
 
 test('a busy number exits 1 with the outcome; bad arguments exit 2 with the usage', async () => {
