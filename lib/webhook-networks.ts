@@ -60,12 +60,24 @@ export class WebhookNetworks {
 
   /** Why a POST must not go to `address` (an IP literal), or undefined when it may. */
   refusal(address: string): string | undefined {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1]; // an IPv4 address in IPv6 form
-    const ip = mapped ?? address;
+    const ip = mappedIPv4(address) ?? address;
     const family = isIP(ip) === 4 ? 'ipv4' : 'ipv6';
     if (!internal.check(ip, family) || this.allowed.check(ip, family)) return undefined;
     return `${address} is a private or local address not in WEBHOOK_ALLOWED_NETWORKS`;
   }
+}
+
+/**
+ * The IPv4 address inside an IPv4-mapped IPv6 one (`::ffff:10.0.0.1`, or `::ffff:a00:1` as
+ * URLs write it), which reaches that IPv4 host; undefined for any other address.
+ */
+function mappedIPv4(address: string): string | undefined {
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (dotted) return dotted;
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (!hex) return undefined;
+  const [high, low] = [parseInt(hex[1], 16), parseInt(hex[2], 16)];
+  return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
 }
 
 /** WEBHOOK_ALLOWED_NETWORKS as configured: comma-separated, blanks ignored; throws naming a bad entry. */

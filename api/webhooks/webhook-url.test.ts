@@ -28,6 +28,11 @@ describe('webhookUrlOrError', () => {
       'must not point to 169.254.169.254: a private or local address not in WEBHOOK_ALLOWED_NETWORKS',
     ],
     ['http://[fd00::5]:8080/', 'must not point to fd00::5: a private or local address not in WEBHOOK_ALLOWED_NETWORKS'],
+    // 10.0.0.1 in IPv6 form, which URLs write as ::ffff:a00:1
+    [
+      'http://[::ffff:10.0.0.1]/',
+      'must not point to ::ffff:a00:1: a private or local address not in WEBHOOK_ALLOWED_NETWORKS',
+    ],
   ])('refuses %j', (value, message) => {
     expect(webhookUrlOrError(value, loopbackAllowed, 'body.url')).toEqual({ error: { field: 'body.url', message } });
   });
