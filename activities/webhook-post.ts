@@ -6,7 +6,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
+import type { LookupFunction } from 'node:net';
 import type { WebhookNetworks } from '../lib/webhook-networks.js';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signatureHeader } from '../lib/webhook-signature.js';
 
@@ -67,9 +67,9 @@ export async function postWebhook(
   now = new Date(),
 ): Promise<WebhookAnswer> {
   const url = new URL(request.url);
-  const literal = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const refusedLiteral = isIP(literal) ? networks.refusal(literal) : undefined;
-  if (refusedLiteral) return { statusCode: null, error: refusedLiteral, refused: true };
+  // An IP host is connected to without a lookup: checked here.
+  const refused = networks.literalRefusal(url.hostname);
+  if (refused) return { statusCode: null, error: refused.refusal, refused: true };
   const headers = {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(request.body)),

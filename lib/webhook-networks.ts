@@ -65,6 +65,16 @@ export class WebhookNetworks {
     if (!internal.check(ip, family) || this.allowed.check(ip, family)) return undefined;
     return `${address} is a private or local address not in WEBHOOK_ALLOWED_NETWORKS`;
   }
+
+  /**
+   * For a URL whose host is an IP address (`[…]` for IPv6, as `URL.hostname` gives it): the
+   * address and why it is refused, if it is. A host name is checked when it is resolved.
+   */
+  literalRefusal(hostname: string): { address: string; refusal: string } | undefined {
+    const address = hostname.replace(/^\[(.*)\]$/, '$1');
+    const refusal = isIP(address) ? this.refusal(address) : undefined;
+    return refusal ? { address, refusal } : undefined;
+  }
 }
 
 /**

@@ -1,5 +1,4 @@
 /** Webhook URLs: checked when a webhook is created or changed, so a delivery never fails on its URL's form. */
-import { isIP } from 'node:net';
 import type { FieldError } from '../../lib/errors.js';
 import type { WebhookNetworks } from '../../lib/webhook-networks.js';
 
@@ -27,9 +26,9 @@ export function webhookUrlOrError(
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return invalid('must be an http or https URL');
   if (!url.hostname) return invalid('must name a host');
   if (url.username || url.password) return invalid('must not contain a user name or password');
-  const literal = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (isIP(literal) && networks.refusal(literal)) {
-    return invalid(`must not point to ${literal}: a private or local address not in WEBHOOK_ALLOWED_NETWORKS`);
+  const refused = networks.literalRefusal(url.hostname);
+  if (refused) {
+    return invalid(`must not point to ${refused.address}: a private or local address not in WEBHOOK_ALLOWED_NETWORKS`);
   }
   const normalised = url.toString();
   if (normalised.length > MAX_URL_LENGTH) return invalid(`must be at most ${MAX_URL_LENGTH} characters`);
