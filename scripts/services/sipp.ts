@@ -328,10 +328,18 @@ export function headerValues(message: SippMessage, name: string): string[] {
   return message.headers.filter(([n]) => (COMPACT[n.toLowerCase()] ?? n.toLowerCase()) === wanted).map(([, v]) => v);
 }
 
-/** The requests sipp received whose request line starts with `start` (`'INVITE'` matches INVITE requests only). */
-export function receivedRequests(sipp: Pick<SippInstance, 'messages'>, start: string): SippMessage[] {
-  const prefix = /^[A-Z]+$/.test(start) ? `${start} ` : start;
-  return sipp.messages().filter((m) => m.direction === 'received' && m.startLine.startsWith(prefix));
+/** The messages sipp sent or received whose start line begins with `start` (`'BYE '`, `'SIP/2.0 200'`). */
+export function sippMessages(
+  sipp: Pick<SippInstance, 'messages'>,
+  direction: SippMessage['direction'],
+  start: string,
+): SippMessage[] {
+  return sipp.messages().filter((m) => m.direction === direction && m.startLine.startsWith(start));
+}
+
+/** The `method` requests sipp received. */
+export function receivedRequests(sipp: Pick<SippInstance, 'messages'>, method: string): SippMessage[] {
+  return sippMessages(sipp, 'received', `${method} `);
 }
 
 /** Splits sipp's `-trace_msg` log into messages (separator lines carry a timestamp). */

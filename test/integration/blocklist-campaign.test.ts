@@ -12,7 +12,7 @@ import { recordOptOut } from '../../activities/blocklist';
 import { recordAnswer } from '../../activities/call-journal';
 import { createCampaignActivities } from '../../activities/campaign.activities';
 import type { ClaimedAttempt, ClaimResult } from '../../workflows/campaign-types';
-import { headerValues, receivedRequests, type SippInstance } from '../../scripts/services/sipp';
+import { headerValues, sippMessages, type SippInstance } from '../../scripts/services/sipp';
 import type { runCampaign } from '../../workflows/campaign.workflow';
 import { call } from '../support/api';
 import { closeTemporalClient, createCampaign, startCampaign, waitFor } from '../support/campaign-runs';
@@ -79,7 +79,8 @@ async function finished(handle: WorkflowHandle<typeof runCampaign>, campaignId: 
   throw new Error(`campaign not finished\n${rows.join('\n')}\n${sipp.diagnostics()}`);
 }
 
-const invitesTo = (sipp: SippInstance, phone: string): number => receivedRequests(sipp, `INVITE sip:${phone}@`).length;
+const invitesTo = (sipp: SippInstance, phone: string): number =>
+  sippMessages(sipp, 'received', `INVITE sip:${phone}@`).length;
 
 const addToBlocklist = async (body: Record<string, unknown>) =>
   json<{ id: string; phone: string }>(await call('POST', '/api/v1/blocklist', { token: owner.token, body }), 201);

@@ -24,7 +24,14 @@ import { readStack } from '../support/stack';
 import { activityDeps } from '../support/temporal';
 import { buildWav, encodeSamples, sine } from '../support/wav-builder';
 import { WebhookReceiver } from '../support/webhook-receiver';
-import { createWebhook, deliveries, signatureValid, waitFor, type DeliveryBody } from '../support/webhooks';
+import {
+  createWebhook,
+  deliveries,
+  firstDelivery,
+  signatureValid,
+  waitFor,
+  type DeliveryBody,
+} from '../support/webhooks';
 
 jest.setTimeout(120_000);
 
@@ -207,25 +214,21 @@ test('a failing receiver is retried with back-off until it answers; a 4xx ends t
   });
   await run(campaign, sipp);
 
-  await waitFor(
-    'the flaky receiver to take it',
-    async () => (await deliveries(token, flaky.id))[0]?.status === 'delivered',
-  );
-  const [delivery] = await deliveries(token, flaky.id);
+  const delivery = await firstDelivery(token, flaky.id, 'delivered', 'the flaky receiver to take it');
   expect(delivery).toMatchObject({ status: 'delivered', attempts: 3, lastStatusCode: 200, lastError: null });
-  expect(delivery?.tries.map((t) => t.statusCode)).toEqual([500, 500, 200]);
-  const at = (delivery?.tries ?? []).map((t) => Date.parse(t.at));
+  expect(delivery.tries.map((t) => t.statusCode)).toEqual([500, 500, 200]);
+  const at = delivery.tries.map((t) => Date.parse(t.at));
   // Temporal's back-off: 0.5 s, then twice that (lower bounds; the machine may be slower).
   expect(at[1] - at[0]).toBeGreaterThanOrEqual(450);
   expect(at[2] - at[1]).toBeGreaterThanOrEqual(900);
   const posts = receiver.on('/flaky');
   expect(posts).toHaveLength(3);
   expect(new Set(posts.map((p) => p.body)).size).toBe(1); // the same bytes every time
-  expect(new Set(posts.map((p) => p.headers['voicecast-delivery']))).toEqual(new Set([delivery?.id]));
+  expect(new Set(posts.map((p) => p.headers['voicecast-delivery']))).toEqual(new Set([delivery.id]));
   for (const p of posts)
     expect(signatureValid(flaky.secret ?? '', p.headers['voicecast-signature'] as string, p.body)).toBe(true);
 
-  await waitFor('the 410 to settle it', async () => (await deliveries(token, gone.id))[0]?.status === 'failed');
+  await firstDelivery(token, gone.id, 'failed', 'the 410 to settle it');
   await new Promise((r) => setTimeout(r, 2000)); // longer than any retry interval here
   const [refused] = await deliveries(token, gone.id);
   expect(refused).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: 410 });
@@ -248,16 +251,10 @@ test("a receiver's Retry-After is honoured when longer than the back-off, up to 
   });
   await run(campaign, sipp);
 
-  for (const webhook of [slowDown, tomorrow]) {
-    await waitFor(
-      'the receiver to take it',
-      async () => (await deliveries(token, webhook.id))[0]?.status === 'delivered',
-    );
-  }
   const gap = async (id: string) => {
-    const [delivery] = await deliveries(token, id);
-    expect(delivery?.tries.map((t) => t.statusCode)).toEqual([503, 200]);
-    const [first, second] = (delivery?.tries ?? []).map((t) => Date.parse(t.at));
+    const delivery = await firstDelivery(token, id, 'delivered', 'the receiver to take it');
+    expect(delivery.tries.map((t) => t.statusCode)).toEqual([503, 200]);
+    const [first, second] = delivery.tries.map((t) => Date.parse(t.at));
     return second - first;
   };
   // The back-off would wait 0.5 s; the receiver asked for 2 s, which is also the longest
@@ -277,11 +274,7 @@ test('a destination outside WEBHOOK_ALLOWED_NETWORKS fails at once, nothing sent
     events: ['call.completed'],
   });
   await run(campaign, sipp);
-  await waitFor(
-    'the refusal to settle it',
-    async () => (await deliveries(token, elsewhere.id))[0]?.status === 'failed',
-  );
-  const [delivery] = await deliveries(token, elsewhere.id);
+  const delivery = await firstDelivery(token, elsewhere.id, 'failed', 'the refusal to settle it');
   expect(delivery).toMatchObject({
     status: 'failed',
     attempts: 1,

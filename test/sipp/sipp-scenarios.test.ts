@@ -17,6 +17,7 @@ import {
   SIPP_PLAYBACK,
   startSippUac,
   startSippUas,
+  sippMessages,
   type SippInstance,
   type SippMessage,
   type SippTransport,
@@ -62,10 +63,8 @@ function expectExit(sipp: SippInstance, exit: ExitInfo, code: number): void {
   if (exit.code !== code) throw new Error(`sipp ${describeSippExit(exit)}, expected ${code}\n${sipp.diagnostics()}`);
 }
 
-const sent = (s: SippInstance, start: string): SippMessage[] =>
-  s.messages().filter((m) => m.direction === 'sent' && m.startLine.startsWith(start));
-const received = (s: SippInstance, start: string): SippMessage[] =>
-  s.messages().filter((m) => m.direction === 'received' && m.startLine.startsWith(start));
+const sent = (s: SippInstance, start: string): SippMessage[] => sippMessages(s, 'sent', start);
+const received = (s: SippInstance, start: string): SippMessage[] => sippMessages(s, 'received', start);
 
 /** A UDP socket that records RTP packets (what sipp plays to "us"). */
 class RtpSink {

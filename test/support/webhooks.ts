@@ -53,6 +53,21 @@ export async function deliveries(token: string, webhookId: string, limit = 200):
   return all;
 }
 
+/** Waits until the webhook's first delivery is `status`; returns it. `what` names the wait in a time-out. */
+export async function firstDelivery(
+  token: string,
+  webhookId: string,
+  status: DeliveryBody['status'],
+  what: string,
+): Promise<DeliveryBody> {
+  let first: DeliveryBody | undefined;
+  await waitFor(what, async () => {
+    [first] = await deliveries(token, webhookId);
+    return first?.status === status;
+  });
+  return first!;
+}
+
 /** The README's receiver check: `t=<unix s>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`, at most 5 minutes old. */
 export function signatureValid(secret: string, header: string | undefined, rawBody: string): boolean {
   if (!header) return false;
