@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     ...(config.telephony.sipUdpPorts ? { sipUdpPorts: config.telephony.sipUdpPorts } : {}),
     rtpPorts: config.telephony.rtpPorts,
     pacer: config.telephony.pacer,
+    mediaThreads: config.telephony.mediaThreads,
     logger: logger.child({ component: 'telephony' }),
   });
 

@@ -8,7 +8,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 export interface Capture {
-  /** Stops tcpdump and returns what it captured. */
+  /** tcpdump's. */
+  readonly pid: number;
+  /** Stops tcpdump and returns what it captured (the same result when called again). */
   stop(): Promise<CaptureResult>;
 }
 
@@ -39,18 +41,20 @@ export async function startCapture(port: number, file: string): Promise<Capture>
     child.stderr.on('data', check);
     child.once('exit', (code) => reject(new Error(`tcpdump exited (${code}): ${stderr}`)));
   });
+  let stopped: Promise<CaptureResult> | undefined;
   await new Promise((resolve) => setTimeout(resolve, 200)); // "listening" comes a moment before the filter catches everything
   return {
-    stop: async () => {
-      await stopChild(child);
-      const dropped = /(\d+) packets? dropped by kernel/.exec(stderr);
-      return { streams: parsePcap(readFileSync(file)), droppedByKernel: dropped ? Number(dropped[1]) : 0 };
-    },
+    pid: child.pid!,
+    stop: () =>
+      (stopped ??= stopChild(child).then(() => {
+        const dropped = /(\d+) packets? dropped by kernel/.exec(stderr);
+        return { streams: parsePcap(readFileSync(file)), droppedByKernel: dropped ? Number(dropped[1]) : 0 };
+      })),
   };
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.kill('SIGINT'); // tcpdump flushes the file and prints its counts

@@ -16,7 +16,8 @@
  *     of each call as tcpdump timestamps them on the wire, its deviation from 20 ms (p50, p99,
  *     max), and this process's CPU (share of one core over the run) and peak RSS.
  *     The pacer runs as the worker's does (RTP_PACER_CLOCK, default thread; RTP_PACER_PHASES,
- *     default 4); BENCH_PACER_CLOCK=timers and BENCH_PACER_PHASES set others to compare.
+ *     default 4; RTP_MEDIA_THREADS, default 1); BENCH_PACER_CLOCK=timers, BENCH_PACER_PHASES and
+ *     BENCH_MEDIA_THREADS (0: RTP in the main thread) set others to compare.
  *     BENCH_RTP_ECHO=1: the gateway sends every packet back (sipp -rtp_echo), so that our
  *     process also receives, decodes and records 50 packets a second per call, as from a
  *     real callee; by default the gateway sends no RTP.
@@ -30,9 +31,9 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_RTP_PACER } from '../lib/config.js';
+import { DEFAULT_RTP_MEDIA_THREADS, DEFAULT_RTP_PACER } from '../lib/config.js';
 import { repoRoot } from '../scripts/services/paths.js';
 import { startSippUac, startSippUas, type SippInstance } from '../scripts/services/sipp.js';
 import type { CallResult, TrunkConfig } from '../telephony/call-types.js';
@@ -54,6 +55,8 @@ const PACER = {
 } as const;
 const SIP_PARSER = process.env.BENCH_SIP_PARSER ?? 'fast';
 const RTP_ECHO = process.env.BENCH_RTP_ECHO === '1';
+/** Media threads carrying the RTP; unset = the worker's default. */
+const MEDIA_THREADS = Number(process.env.BENCH_MEDIA_THREADS ?? DEFAULT_RTP_MEDIA_THREADS);
 const MESSAGE_MS = 10_000;
 const workDir = mkdtempSync(join(tmpdir(), 'voicecast-bench-sip-'));
 const gatewayScenario = join(repoRoot(), 'bench', 'sipp', 'uas-answer-hangup.xml');
@@ -72,6 +75,7 @@ function engine(): TelephonyEngine {
     bindAddress: '127.0.0.1',
     rtpPorts: { min: 30000, max: 33999 },
     pacer: PACER,
+    mediaThreads: MEDIA_THREADS,
   });
 }
 
@@ -248,9 +252,13 @@ async function simultaneous(n: number): Promise<void> {
   const message = sineWave({ frequency: 1000, durationMs: MESSAGE_MS });
   let peakRss = process.memoryUsage().rss;
   const steal: { at: number; ms: number | undefined }[] = [];
+  // sipp exits after its last call, maybe before our results are in: its CPU is sampled as we go.
+  const peers = { sipp: new CpuSampler(sipp.pid), tcpdump: new CpuSampler(capture.pid) };
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     steal.push({ at: Date.now(), ms: hostStealMs() });
+    peers.sipp.sample();
+    peers.tcpdump.sample();
   }, 100);
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -271,6 +279,7 @@ async function simultaneous(n: number): Promise<void> {
     const wall = performance.now() - started;
     const cpuText = cpuShare(cpu, wall);
     clearInterval(sampler);
+    const peersText = `sipp ${peers.sipp.share(wall)}, tcpdump ${peers.tcpdump.share(wall)}`;
     const { streams, droppedByKernel } = await capture.stop();
     const answered = results.filter((r) => r.outcome === 'answered' && r.endReason === 'message played').length;
     const others = new Map<string, number>();
@@ -298,7 +307,7 @@ async function simultaneous(n: number): Promise<void> {
       `  ${String(n).padStart(5)} calls: ${answered} played in full; ${packets} RTP packets on the wire ` +
         `(expected ${n * (MESSAGE_MS / 20)}, kernel drops ${droppedByKernel}), ${received} received back; ` +
         `CPU ${cpuText} of one core ` +
-        `over ${(wall / 1000).toFixed(1)} s; RSS ${(baseRss / 2 ** 20).toFixed(0)} MB before, peak ${(peakRss / 2 ** 20).toFixed(0)} MB`,
+        `over ${(wall / 1000).toFixed(1)} s (on the same machine: ${peersText}); RSS ${(baseRss / 2 ** 20).toFixed(0)} MB before, peak ${(peakRss / 2 ** 20).toFixed(0)} MB`,
     );
     print(
       `         interval deviation from 20 ms, whole run (set-up at ${RAMP_CPS} calls/s included): ${figures(jitter)}`,
@@ -311,6 +320,37 @@ async function simultaneous(n: number): Promise<void> {
     clearInterval(sampler);
     await calls.close();
     await sipp.stop();
+    await capture.stop(); // already stopped unless something above threw: tcpdump must not outlive the run
+  }
+}
+
+/** Another process's CPU time from its first sample to its last (taken while it still runs). */
+class CpuSampler {
+  private readonly first: number | undefined;
+  private last: number | undefined;
+
+  constructor(private readonly pid: number) {
+    this.first = this.read();
+    this.last = this.first;
+  }
+
+  sample(): void {
+    this.last = this.read() ?? this.last;
+  }
+
+  /** Its CPU as a share of one core over `wallMs`. */
+  share(wallMs: number): string {
+    this.sample();
+    if (this.first === undefined || this.last === undefined) return 'unknown';
+    return `${(((this.last - this.first) / wallMs) * 100).toFixed(0)} %`;
+  }
+
+  private read(): number | undefined {
+    try {
+      return processCpuMs(this.pid);
+    } catch {
+      return undefined; // exited
+    }
   }
 }
 
@@ -369,7 +409,9 @@ function partInOwnProcess(part: string): Promise<void> {
 async function main(): Promise<void> {
   installFastGrammar(SIP_PARSER !== 'grammar');
   if (!process.env.BENCH_SIP_CHILD) {
-    print(`SIP benchmark: Node ${process.version}, 127.0.0.1, sipp from Debian sip-tester, SIP parser: ${SIP_PARSER}`);
+    print(
+      `SIP benchmark: Node ${process.version}, ${availableParallelism()} CPUs, 127.0.0.1, sipp from Debian sip-tester, SIP parser: ${SIP_PARSER}`,
+    );
   }
   if (PARTS.size > 1) {
     for (const part of ['p', 'a', 'b']) if (PARTS.has(part)) await partInOwnProcess(part);
@@ -392,7 +434,8 @@ async function main(): Promise<void> {
   if (!PARTS.has('b')) return;
   print(
     `(b) simultaneous calls, each playing a ${MESSAGE_MS / 1000} s message (target: 1,000 with p99 ≤ 2 ms); ` +
-      `pacer: ${PACER.clock === 'thread' ? 'clock thread' : "Node's timers"}, ${PACER.phases} phases per frame`,
+      `pacer: ${PACER.clock === 'thread' ? 'clock thread' : "Node's timers"}, ${PACER.phases} phases per frame; ` +
+      `RTP ${MEDIA_THREADS ? `in ${MEDIA_THREADS} media thread${MEDIA_THREADS > 1 ? 's' : ''}` : 'in the main thread'}`,
   );
   print(`  host scheduling before the runs: ${schedulingGaps(5000)}`);
   for (const n of CALLS) await simultaneous(n);

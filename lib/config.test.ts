@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigError, parseConfig } from './config';
 
 describe('parseConfig', () => {
@@ -102,6 +103,15 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ RTP_PACER_PHASES: '0' })).toThrow(/RTP_PACER_PHASES/);
     expect(() => parseConfig({ RTP_PACER_PHASES: '2.5' })).toThrow(/RTP_PACER_PHASES/);
     expect(() => parseConfig({ RTP_PACER_CLOCK: 'spin' })).toThrow(/RTP_PACER_CLOCK/);
+  });
+
+  it('reads the RTP media threads: one per CPU (at most 4) unless set, 0 for none', () => {
+    expect(parseConfig({}).telephony.mediaThreads).toBe(Math.min(4, availableParallelism()));
+    expect(parseConfig({ RTP_MEDIA_THREADS: '' }).telephony.mediaThreads).toBe(Math.min(4, availableParallelism()));
+    expect(parseConfig({ RTP_MEDIA_THREADS: '0' }).telephony.mediaThreads).toBe(0);
+    expect(parseConfig({ RTP_MEDIA_THREADS: '8' }).telephony.mediaThreads).toBe(8);
+    expect(() => parseConfig({ RTP_MEDIA_THREADS: '-1' })).toThrow(/RTP_MEDIA_THREADS/);
+    expect(() => parseConfig({ RTP_MEDIA_THREADS: 'two' })).toThrow(/RTP_MEDIA_THREADS/);
   });
 
   it('takes an optional SIP port range, both ends or neither', () => {

@@ -15,6 +15,12 @@ import { parseAllowedNetworks } from './webhook-networks.js';
 /** How the worker's RTP pacer times its slots (RTP_PACER_CLOCK, RTP_PACER_PHASES); `make bench-sip` measures with it. */
 export const DEFAULT_RTP_PACER = { clock: 'thread', phases: 4 } as const;
 
+/**
+ * Worker threads that carry the worker's RTP (RTP_MEDIA_THREADS, 0 keeps RTP on the main
+ * thread with SIP): one per CPU, at most 4. `make bench-sip` measures with it.
+ */
+export const DEFAULT_RTP_MEDIA_THREADS = Math.min(4, availableParallelism());
+
 const port = z.coerce.number().int().min(1).max(65535);
 const seconds = z.coerce.number().int().positive();
 const bool = z
@@ -88,6 +94,7 @@ const schema = z.object({
   RTP_PORT_MAX: port.default(21999),
   RTP_PACER_CLOCK: z.enum(['thread', 'timers']).default(DEFAULT_RTP_PACER.clock),
   RTP_PACER_PHASES: z.coerce.number().int().min(1).max(20).default(DEFAULT_RTP_PACER.phases),
+  RTP_MEDIA_THREADS: z.coerce.number().int().min(0).max(64).default(DEFAULT_RTP_MEDIA_THREADS),
   WORKER_MAX_CALLS: z.coerce.number().int().min(1).max(10_000).default(1000),
   TRUNK_TEST_TIMEOUT_SECONDS: seconds.max(60).default(5),
 
@@ -208,6 +215,8 @@ export interface Config {
      * spreading calls over `phases` slots per 20 ms frame.
      */
     readonly pacer: { readonly clock: 'thread' | 'timers'; readonly phases: number };
+    /** Worker threads carrying the RTP, each with its own pacer and share of `rtpPorts`; 0: the main thread. */
+    readonly mediaThreads: number;
     /** Call activities one worker process runs at once (each is one live call). */
     readonly maxCallsPerWorker: number;
     readonly trunkTestTimeoutSeconds: number;
@@ -336,6 +345,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
           : undefined,
       rtpPorts: { min: env.RTP_PORT_MIN, max: env.RTP_PORT_MAX },
       pacer: { clock: env.RTP_PACER_CLOCK, phases: env.RTP_PACER_PHASES },
+      mediaThreads: env.RTP_MEDIA_THREADS,
       maxCallsPerWorker: env.WORKER_MAX_CALLS,
       trunkTestTimeoutSeconds: env.TRUNK_TEST_TIMEOUT_SECONDS,
     },

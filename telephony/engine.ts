@@ -1,20 +1,20 @@
 /**
- * The telephony engine: the shared pacer, the RTP port pool and one user agent per trunk.
+ * The telephony engine: one user agent per trunk, and the calls' RTP sessions — on a shared
+ * pacer and port pool in this thread, or spread over media threads (media-threads.ts).
  * Create one per process (the worker), `dial()` as many calls as the trunks allow, `probe()`
  * a trunk to test it, `close()` on shutdown.
  */
 import type { Logger } from '../lib/logger.js';
 import type { CallResult, DialRequest, TrunkConfig } from './call-types.js';
 import { dial } from './dial.js';
-import { ClockThread } from './rtp/clock-thread.js';
-import { Pacer } from './rtp/pacer.js';
-import { PortPool } from './rtp/port-pool.js';
+import type { MediaHost } from './rtp/call-media.js';
+import { LocalMedia, type PacerSettings } from './rtp/local-media.js';
+import { MediaThreads } from './rtp/media-threads.js';
 import type { SipTransportOptions } from './sip/transport-base.js';
 import { probeTrunk, type TrunkProbeOptions, type TrunkProbeResult } from './trunk-probe.js';
 import { UserAgents, type RegisterRetry, type SignallingSettings } from './user-agents.js';
 
-/** What times the RTP pacer: a {@link ClockThread} (sub-millisecond) or Node's timers. */
-export type PacerClock = 'thread' | 'timers';
+export type { PacerClock } from './rtp/local-media.js';
 
 export interface EngineOptions {
   /** Local address for SIP and RTP sockets. */
@@ -32,29 +32,34 @@ export interface EngineOptions {
   /**
    * The RTP pacer: `clock` 'thread' times it with a {@link ClockThread} (sub-millisecond),
    * 'timers' with Node's timers (millisecond-grained); `phases` per 20 ms frame (see
-   * `PacerOptions.phases`). Default Node's timers and 1 phase.
+   * `PacerOptions.phases`). Default Node's timers and 1 phase. With media threads, each
+   * thread has a pacer of its own, set up like this.
    */
-  readonly pacer?: { readonly clock?: PacerClock; readonly phases?: number };
+  readonly pacer?: PacerSettings;
+  /**
+   * Worker threads that carry the calls' RTP (media-threads.ts), each with its own share of
+   * `rtpPorts`; 0 (the default) keeps RTP in this thread.
+   */
+  readonly mediaThreads?: number;
   /** Back-off for winning back a lost registration; default {@link DEFAULT_REGISTER_RETRY}. */
   readonly registerRetry?: RegisterRetry;
 }
 
 export class TelephonyEngine {
-  private readonly pacer: Pacer;
-  private readonly clock: ClockThread | undefined;
-  private readonly ports: PortPool;
+  private readonly media: MediaHost;
   private readonly userAgents: UserAgents;
   private readonly signalling: SignallingSettings;
 
   constructor(private readonly options: EngineOptions) {
     const { logger } = options;
-    this.clock = options.pacer?.clock === 'thread' ? new ClockThread() : undefined;
-    this.pacer = new Pacer({
-      onError: (err, tick) => logger?.error({ err, tick }, 'an RTP sender failed on a pacer tick'),
-      onSkip: (skipped) => logger?.warn({ skipped }, 'RTP pacer fell behind; frames skipped'),
-      ...(this.clock ? { scheduler: this.clock } : {}),
-      ...(options.pacer?.phases === undefined ? {} : { phases: options.pacer.phases }),
-    });
+    const media = {
+      rtpPorts: options.rtpPorts,
+      ...(options.pacer ? { pacer: options.pacer } : {}),
+      ...(logger ? { logger } : {}),
+    };
+    this.media = options.mediaThreads
+      ? new MediaThreads({ ...media, threads: options.mediaThreads })
+      : new LocalMedia(media);
     this.signalling = {
       bindAddress: options.bindAddress,
       userAgentString: options.userAgentString ?? 'Voicecast',
@@ -62,15 +67,13 @@ export class TelephonyEngine {
       ...(options.sipUdpPorts ? { udpPorts: options.sipUdpPorts } : {}),
       ...(options.onSipTrace ? { onTrace: options.onSipTrace } : {}),
     };
-    this.ports = new PortPool(options.rtpPorts.min, options.rtpPorts.max);
     this.userAgents = new UserAgents(
       this.signalling,
       {
         bindAddress: options.bindAddress,
         ...(options.publicAddress ? { sdpAddress: options.publicAddress } : {}),
         telephoneEventPayloadType: 101,
-        ports: this.ports,
-        pacer: this.pacer,
+        host: this.media,
         ...(options.logger ? { logger: options.logger } : {}),
       },
       options.logger,
@@ -100,11 +103,9 @@ export class TelephonyEngine {
     return probeTrunk(trunk, this.signalling, options, this.options.logger);
   }
 
-  /** Unregisters and stops every user agent and the pacer (and its clock thread), and closes the RTP sockets. */
+  /** Unregisters and stops every user agent, then stops the media (pacers, clock and media threads) and closes the RTP sockets. */
   async close(): Promise<void> {
     await this.userAgents.closeAll();
-    this.pacer.stop();
-    await this.clock?.close();
-    await this.ports.close();
+    await this.media.close();
   }
 }

@@ -372,7 +372,16 @@ describe('Pacer (real clock)', () => {
       });
     });
     expect(lateness).toHaveLength(50);
-    expect(Math.min(...lateness)).toBeGreaterThanOrEqual(0);
+    // The clock thread never wakes the pacer early. The one way a tick can start before its
+    // deadline is the pacer's own tolerance: a wake-up a whole slot late (the event loop
+    // stalled, e.g. by GC in a loaded test run) also emits the next slot if it is due within
+    // EARLY_TOLERANCE_MS, right after the late one.
+    lateness.forEach((late, i) => {
+      if (late >= 0) return;
+      expect(late).toBeGreaterThanOrEqual(-EARLY_TOLERANCE_MS);
+      // the tick before (none recorded for tick 0) came in the same wake-up, a slot late (less the time between the two)
+      if (i > 0) expect(lateness[i - 1]).toBeGreaterThan(20 - EARLY_TOLERANCE_MS - 1);
+    });
   });
 
   it('with phases, every subscriber gets consecutive ticks, none before the deadline of its phase', async () => {

@@ -1,9 +1,9 @@
 import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../media/g711.js';
-import { serializeTelephoneEvent, type RtpPacketInit } from './packet.js';
+import type { RtpPacketInit } from './packet.js';
 import { Pacer } from './pacer.js';
 import { PortPool } from './port-pool.js';
 import { RtpSession, type DtmfDigit, type RtpRemote } from './rtp-session.js';
-import { sleep, UdpPeer, waitFor } from './test-support.js';
+import { keyPress, sleep, UdpPeer, waitFor } from './test-support.js';
 
 const LOCAL = '127.0.0.1';
 const SSRC = 0x5eed0001;
@@ -175,37 +175,12 @@ describe('RtpSession symmetric RTP', () => {
 });
 
 describe('RtpSession RFC 4733 DTMF', () => {
-  /** One key press as a sender emits it: updates every 50 ms of duration, then the end packet three times. */
-  function keyPress(event: number, timestamp: number, firstSeq: number, updates: number): RtpPacketInit[] {
-    const packets: RtpPacketInit[] = [];
-    for (let i = 1; i <= updates; i += 1) {
-      packets.push({
-        payloadType: 101,
-        marker: i === 1,
-        sequenceNumber: firstSeq + i - 1,
-        timestamp,
-        ssrc: SSRC,
-        payload: serializeTelephoneEvent({ event, end: false, volume: 10, duration: i * 400 }),
-      });
-    }
-    for (let i = 0; i < 3; i += 1) {
-      packets.push({
-        payloadType: 101,
-        sequenceNumber: firstSeq + updates + i,
-        timestamp,
-        ssrc: SSRC,
-        payload: serializeTelephoneEvent({ event, end: true, volume: 10, duration: (updates + 1) * 400 }),
-      });
-    }
-    return packets;
-  }
-
   it('reports each key press once, with its duration, despite the redundant end packets', async () => {
     rtp.setRemote(remote(far.port));
     const reported: DtmfDigit[] = [];
     rtp.onDtmf = (digit) => reported.push(digit);
-    const five = keyPress(5, 8000, 100, 3); // 4 × 400 = 1600 units = 200 ms
-    const hash = keyPress(11, 8000 + 4000, 106, 1); // 800 units = 100 ms
+    const five = keyPress(SSRC, 5, 8000, 100, 3); // 4 × 400 = 1600 units = 200 ms
+    const hash = keyPress(SSRC, 11, 8000 + 4000, 106, 1); // 800 units = 100 ms
     for (const packet of five) await far.sendRtp(rtp.localPort, packet);
     await sleep(30);
     for (const packet of hash) await far.sendRtp(rtp.localPort, packet);
@@ -226,7 +201,7 @@ describe('RtpSession RFC 4733 DTMF', () => {
 
   it('still reports a key press whose end packets were all lost, when the session closes', async () => {
     rtp.setRemote(remote(far.port));
-    const press = keyPress(9, 16000, 7, 4).slice(0, 4); // no end packets
+    const press = keyPress(SSRC, 9, 16000, 7, 4).slice(0, 4); // no end packets
     for (const packet of press) await far.sendRtp(rtp.localPort, packet);
     await waitFor(() => rtp.stats().packetsReceived === 4, 1000, 'the updates');
     expect(rtp.dtmf).toEqual([]);
@@ -236,7 +211,7 @@ describe('RtpSession RFC 4733 DTMF', () => {
 
   it('ignores telephone-events when none was negotiated', async () => {
     rtp.setRemote(remote(far.port, { telephoneEventPayloadType: undefined }));
-    for (const packet of keyPress(1, 0, 1, 1)) await far.sendRtp(rtp.localPort, packet);
+    for (const packet of keyPress(SSRC, 1, 0, 1, 1)) await far.sendRtp(rtp.localPort, packet);
     await sleep(50);
     expect(rtp.dtmf).toEqual([]);
     expect(rtp.stats().packetsReceived).toBe(0);

@@ -24,6 +24,7 @@
 import { randomInt } from 'node:crypto';
 import type { Socket, RemoteInfo } from 'node:dgram';
 import type { Logger } from '../../lib/logger.js';
+import { checkRtpPort, type CallMedia, type MediaSnapshot } from './call-media.js';
 import { encodeAlawInto, encodeUlawInto, type G711Codec } from '../media/g711.js';
 import { DtmfReceiver } from './dtmf-receiver.js';
 import { parseRtpPacket, parseTelephoneEvent, RTP_HEADER_SIZE, writeRtpHeader } from './packet.js';
@@ -90,7 +91,7 @@ interface Playback {
   readonly lastSent: () => void;
 }
 
-export class RtpSession {
+export class RtpSession implements CallMedia {
   /** Epoch ms when the session opened; `DtmfDigit.atMs` counts from here. */
   readonly startedAt = Date.now();
   readonly ssrc: number;
@@ -146,9 +147,7 @@ export class RtpSession {
 
   /** Sets (or, on re-INVITE, changes) the far end. Takes effect from the next frame. */
   setRemote(remote: RtpRemote): void {
-    if (!Number.isInteger(remote.port) || remote.port < 1 || remote.port > 65535) {
-      throw new RangeError(`invalid RTP port ${remote.port}`);
-    }
+    checkRtpPort(remote.port);
     const moved = !this.remote || this.remote.address !== remote.address || this.remote.port !== remote.port;
     if (moved) this.latched = undefined;
     this.remote = { ...remote };
@@ -228,6 +227,12 @@ export class RtpSession {
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
+  }
+
+  /** Closes, then returns what the session produced. */
+  async finish(): Promise<MediaSnapshot> {
+    await this.close(); // flushes a key press whose end packets never came
+    return { stats: this.stats(), recording: this.recording(), dtmf: [...this.dtmf], startedAt: this.startedAt };
   }
 
   private async shutdown(): Promise<void> {

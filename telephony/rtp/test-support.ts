@@ -3,7 +3,13 @@
  * what it receives and sends hand-built packets, and a polling wait.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { parseRtpPacket, serializeRtpPacket, type RtpPacket, type RtpPacketInit } from './packet.js';
+import {
+  parseRtpPacket,
+  serializeRtpPacket,
+  serializeTelephoneEvent,
+  type RtpPacket,
+  type RtpPacketInit,
+} from './packet.js';
 
 export class UdpPeer {
   readonly received: { packet: RtpPacket | undefined; raw: Buffer; from: RemoteInfo }[] = [];
@@ -53,4 +59,38 @@ export async function waitFor(condition: () => boolean, timeoutMs = 3000, what =
 /** Resolves after `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * One RFC 4733 key press as a sender emits it: `updates` packets 50 ms of duration apart
+ * (the first with the marker bit), then the end packet three times.
+ */
+export function keyPress(
+  ssrc: number,
+  event: number,
+  timestamp: number,
+  firstSeq: number,
+  updates: number,
+): RtpPacketInit[] {
+  const packets: RtpPacketInit[] = [];
+  for (let i = 1; i <= updates; i += 1) {
+    packets.push({
+      payloadType: 101,
+      marker: i === 1,
+      sequenceNumber: firstSeq + i - 1,
+      timestamp,
+      ssrc,
+      payload: serializeTelephoneEvent({ event, end: false, volume: 10, duration: i * 400 }),
+    });
+  }
+  for (let i = 0; i < 3; i += 1) {
+    packets.push({
+      payloadType: 101,
+      sequenceNumber: firstSeq + updates + i,
+      timestamp,
+      ssrc,
+      payload: serializeTelephoneEvent({ event, end: true, volume: 10, duration: (updates + 1) * 400 }),
+    });
+  }
+  return packets;
 }

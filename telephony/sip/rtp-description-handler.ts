@@ -15,9 +15,8 @@
 import { randomInt } from 'node:crypto';
 import type { BodyAndContentType, SessionDescriptionHandler } from 'sip.js';
 import type { Logger } from '../../lib/logger.js';
-import type { Pacer } from '../rtp/pacer.js';
-import type { PortPool } from '../rtp/port-pool.js';
-import { RtpSession, type DtmfDigit, type G711Codec, type RtpStats } from '../rtp/rtp-session.js';
+import type { CallMedia, MediaHost, MediaSnapshot } from '../rtp/call-media.js';
+import type { G711Codec } from '../rtp/rtp-session.js';
 import { buildAnswer, buildOffer, parseAnswer, type NegotiatedMedia } from './sdp.js';
 
 export interface MediaSettings {
@@ -27,27 +26,17 @@ export interface MediaSettings {
   readonly sdpAddress?: string;
   readonly codecs: readonly G711Codec[];
   readonly telephoneEventPayloadType: number;
-  readonly ports: PortPool;
-  readonly pacer: Pacer;
+  /** Opens the call's RTP session (in this thread or a media thread). */
+  readonly host: MediaHost;
   readonly logger?: Logger;
 }
 
 const SDP = 'application/sdp';
 
-/** What a call's media produced, captured before the RTP session closes. */
-export interface MediaSnapshot {
-  readonly stats: RtpStats;
-  readonly recording: Int16Array;
-  /** RFC 4733 key presses; `atMs` counts from `startedAt`. */
-  readonly dtmf: readonly DtmfDigit[];
-  /** Epoch ms when the RTP session opened (with our first offer). */
-  readonly startedAt: number;
-}
-
 export class RtpDescriptionHandler implements SessionDescriptionHandler {
   /** Called whenever negotiation settles on (new) remote media. */
   onMedia: ((media: NegotiatedMedia) => void) | undefined;
-  private rtp: Promise<RtpSession> | undefined;
+  private rtp: Promise<CallMedia> | undefined;
   private state: 'idle' | 'local-offer' | 'remote-offer' = 'idle';
   private remoteOffer: string | undefined;
   private negotiated: NegotiatedMedia | undefined;
@@ -59,13 +48,8 @@ export class RtpDescriptionHandler implements SessionDescriptionHandler {
   constructor(private readonly settings: MediaSettings) {}
 
   /** The RTP session, opened on first use (the local port must be in our first offer). */
-  session(): Promise<RtpSession> {
-    this.rtp ??= RtpSession.open({
-      localAddress: this.settings.bindAddress,
-      ports: this.settings.ports,
-      pacer: this.settings.pacer,
-      ...(this.settings.logger ? { logger: this.settings.logger } : {}),
-    });
+  session(): Promise<CallMedia> {
+    this.rtp ??= this.settings.host.open(this.settings.bindAddress);
     return this.rtp;
   }
 
@@ -127,9 +111,7 @@ export class RtpDescriptionHandler implements SessionDescriptionHandler {
   close(): void {
     this.closing ??= (this.rtp ?? Promise.resolve(undefined))
       .then(async (rtp) => {
-        if (!rtp) return;
-        await rtp.close(); // flushes a key press whose end packets never came
-        this.last = { stats: rtp.stats(), recording: rtp.recording(), dtmf: [...rtp.dtmf], startedAt: rtp.startedAt };
+        if (rtp) this.last = await rtp.finish();
       })
       .catch((err: unknown) => this.settings.logger?.warn({ err }, 'closing the RTP session failed'));
   }
@@ -146,7 +128,7 @@ export class RtpDescriptionHandler implements SessionDescriptionHandler {
    * or the RFC 2543 address 0.0.0.0) the message keeps running on the clock but nothing is
    * sent, and the previous address is kept for when the far end resumes.
    */
-  private apply(rtp: RtpSession, media: NegotiatedMedia): void {
+  private apply(rtp: CallMedia, media: NegotiatedMedia): void {
     this.negotiated = media;
     const theyReceive = media.direction === 'sendrecv' || media.direction === 'recvonly';
     const nullAddress = media.address === '0.0.0.0' || media.address === '::';
@@ -155,7 +137,7 @@ export class RtpDescriptionHandler implements SessionDescriptionHandler {
     this.onMedia?.(media);
   }
 
-  private setRemote(rtp: RtpSession, media: NegotiatedMedia): void {
+  private setRemote(rtp: CallMedia, media: NegotiatedMedia): void {
     rtp.setRemote({
       address: media.address,
       port: media.port,

@@ -7,6 +7,10 @@
  * RTP is proven end to end: against `uas-answer.xml` sipp runs with `-rtp_echo`, so every
  * packet it received comes back, and the recording of the echo must be our 1 kHz message;
  * against `uas-answer-play.xml` the recording is sipp's own PCMA pcap.
+ *
+ * The per-transport scenarios run a third time over UDP with the RTP in media threads
+ * (`mediaThreads`), as the worker runs it: the same assertions hold whichever thread carries
+ * a call's media.
  */
 import { createSocket } from 'node:dgram';
 import { setFlagsFromString } from 'node:v8';
@@ -33,15 +37,27 @@ const TONE_MS = 1000;
 const tone = sineWave({ frequency: 1000, durationMs: TONE_MS });
 
 let engine: TelephonyEngine;
+/** RTP in two media threads, on ports of its own. */
+let threaded: TelephonyEngine;
+/** What `place()` dials with: `engine`, except in the media-thread runs. */
+let dialer: TelephonyEngine;
 const gateway = sippGateways({ timeoutMs: 30_000, ringMs: 100 });
 let trunkNumber = 0;
 
 beforeAll(() => {
   engine = new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: { min: 41000, max: 41999 } });
+  threaded = new TelephonyEngine({
+    bindAddress: '127.0.0.1',
+    rtpPorts: { min: 44000, max: 44999 },
+    mediaThreads: 2,
+    pacer: { clock: 'thread', phases: 4 },
+  });
+  dialer = engine;
 });
 
 afterAll(async () => {
   await engine.close();
+  await threaded.close();
 });
 
 function trunkFor(sipp: SippInstance, transport: SippTransport, extra: Partial<TrunkConfig> = {}): TrunkConfig {
@@ -64,7 +80,7 @@ interface Placed {
 
 async function place(trunk: TrunkConfig, overrides: Partial<DialRequest> = {}, signal?: AbortSignal): Promise<Placed> {
   const events: CallEvent[] = [];
-  const result = await engine.dial(
+  const result = await dialer.dial(
     {
       trunk,
       destination: '+4930123456',
@@ -93,7 +109,20 @@ function expectTimesInOrder(result: CallResult): void {
   expect(end.getTime()).toBeGreaterThanOrEqual((answer ?? ringing ?? invite).getTime());
 }
 
-describe.each<SippTransport>(['udp', 'tcp'])('dial over %s', (transport) => {
+type MediaIn = 'this thread' | 'media threads';
+
+describe.each<[SippTransport, MediaIn]>([
+  ['udp', 'this thread'],
+  ['tcp', 'this thread'],
+  ['udp', 'media threads'],
+])('dial over %s, RTP in %s', (transport, mediaIn) => {
+  beforeAll(() => {
+    dialer = mediaIn === 'media threads' ? threaded : engine;
+  });
+  afterAll(() => {
+    dialer = engine;
+  });
+
   test('answered: the message is played, sipp echoes every packet, the recording is our 1 kHz tone, we hang up', async () => {
     const sipp = await gateway({ scenario: 'uas-answer', transport, ringMs: 300, extraArgs: ['-rtp_echo'] });
     const { result, events } = await place(trunkFor(sipp, transport));

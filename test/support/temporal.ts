@@ -51,6 +51,7 @@ export function activityDeps(overrides: Partial<ActivityDeps> = {}): {
     bindAddress: '127.0.0.1',
     rtpPorts: config.telephony.rtpPorts,
     pacer: config.telephony.pacer,
+    mediaThreads: config.telephony.mediaThreads,
   });
   // Webhook deliveries go to the stack's webhook queue (its worker delivers them).
   const temporal = new Client({
