@@ -14,8 +14,6 @@ import type { SipTransportOptions } from './sip/transport-base.js';
 import { probeTrunk, type TrunkProbeOptions, type TrunkProbeResult } from './trunk-probe.js';
 import { UserAgents, type RegisterRetry, type SignallingSettings } from './user-agents.js';
 
-export type { PacerClock } from './rtp/local-media.js';
-
 export interface EngineOptions {
   /** Local address for SIP and RTP sockets. */
   readonly bindAddress: string;
@@ -30,7 +28,7 @@ export interface EngineOptions {
   /** Sees every SIP message on the wire (the CLI prints them). */
   readonly onSipTrace?: SipTransportOptions['onTrace'];
   /**
-   * The RTP pacer: `clock` 'thread' times it with a {@link ClockThread} (sub-millisecond),
+   * The RTP pacer: `clock` 'thread' times it with a clock thread (rtp/clock-thread.ts; sub-millisecond),
    * 'timers' with Node's timers (millisecond-grained); `phases` per 20 ms frame (see
    * `PacerOptions.phases`). Default Node's timers and 1 phase. With media threads, each
    * thread has a pacer of its own, set up like this.

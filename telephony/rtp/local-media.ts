@@ -28,8 +28,8 @@ export interface LocalMediaOptions {
 }
 
 export class LocalMedia implements MediaHost {
-  readonly pacer: Pacer;
-  readonly ports: PortPool;
+  private readonly pacer: Pacer;
+  private readonly ports: PortPool;
   private readonly clock: ClockThread | undefined;
 
   constructor(private readonly options: LocalMediaOptions) {

@@ -171,6 +171,11 @@ class MediaThread {
   /** The call has its snapshot (or lost its thread): the thread no longer counts it. */
   forget(call: number): void {
     this.calls.delete(call);
+    this.unrefWhenIdle();
+  }
+
+  /** A thread without calls must not keep the process alive. */
+  private unrefWhenIdle(): void {
     if (this.load === 0) this.worker?.unref();
   }
 
@@ -244,7 +249,7 @@ class MediaThread {
       case 'refused': {
         const opening = this.opening.get(message.call);
         this.opening.delete(message.call);
-        if (this.load === 0) this.worker?.unref();
+        this.unrefWhenIdle();
         opening?.reject(revive(message.error));
         return;
       }
