@@ -85,6 +85,10 @@ async function main(): Promise<void> {
     // 100 calls whatever the campaigns allow. The headroom keeps the other activities on this
     // queue (the worker check) from waiting behind a full worker's calls; deliveries have their own.
     maxConcurrentActivityTaskExecutions: config.telephony.maxCallsPerWorker + ACTIVITY_HEADROOM,
+    // A call's heartbeat timeout is long (CALL_HEARTBEAT_TIMEOUT, so a Temporal blip ends no
+    // call), but its heartbeats still go out this often: a campaign's cancel reaches the call
+    // within this time, as it did with the 5 s timeout before.
+    maxHeartbeatThrottleInterval: '4 seconds',
     shutdownGraceTime: `${config.api.shutdownGraceSeconds} seconds`,
   });
   const webhookWorker = await Worker.create({

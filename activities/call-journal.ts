@@ -230,7 +230,8 @@ interface ContactUpdate {
 async function setContact(client: PoolClient, attempt: ClaimedAttempt, update: ContactUpdate): Promise<void> {
   await client.query(
     `UPDATE campaign_contact SET state = $2, last_outcome = $3, final_outcome = $4,
-       next_attempt_at = coalesce($5, next_attempt_at), claimed_at = null, updated_at = now()
+       next_attempt_at = coalesce($5, next_attempt_at), claimed_at = null, claim_key = null, infra_failures = 0,
+       updated_at = now()
      WHERE id = $1`,
     [attempt.campaignContactId, update.state, update.outcome, update.finalOutcome, update.nextAt],
   );
@@ -246,7 +247,7 @@ async function setContact(client: PoolClient, attempt: ClaimedAttempt, update: C
 export async function deferAttempt(pool: Pool, attempt: ClaimedAttempt, until: Date): Promise<boolean> {
   const { rowCount } = await pool.query(
     `UPDATE campaign_contact SET state = 'waiting', attempts = attempts - 1, next_attempt_at = $3, claimed_at = null,
-       updated_at = now()
+       claim_key = null, updated_at = now()
      WHERE id = $1 AND state = 'in_flight' AND attempts = $2`,
     [attempt.campaignContactId, attempt.attempt, until],
   );

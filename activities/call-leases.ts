@@ -89,6 +89,17 @@ export async function renewLeases(pool: Pool, attemptId: string): Promise<boolea
   return (renewed.rowCount ?? 0) > 0;
 }
 
+/**
+ * True while some execution of the attempt holds an unexpired lease: its call may be live
+ * (an execution Temporal timed out or lost goes on with its call and journals it).
+ */
+export async function attemptIsLive(pool: Pool, attemptId: string): Promise<boolean> {
+  const { rows } = await pool.query('SELECT 1 FROM call_lease WHERE attempt_id = $1 AND expires_at > now() LIMIT 1', [
+    attemptId,
+  ]);
+  return rows.length > 0;
+}
+
 export async function releaseLeases(pool: Pool, attemptId: string): Promise<void> {
   await pool.query('DELETE FROM call_lease WHERE attempt_id = $1', [attemptId]);
 }

@@ -3,11 +3,19 @@
  * contact's state) and the telephony engine. See workflows/campaign-types.ts for the
  * contract and place-call.ts for the call itself.
  *
- * Contacts are claimed with `FOR UPDATE SKIP LOCKED`, so several workers (or a retried
- * claim) never hand out a contact twice. A claim carries its attempt number, which fences
- * everything written for it: a contact whose claim went stale (its run died and nothing
- * renewed it for {@link STALE_CLAIM_SECONDS}) is taken over with a new attempt number, and
- * the old attempt, should it ever run again, finds itself superseded and dials nobody.
+ * Contacts are claimed with `FOR UPDATE SKIP LOCKED`, so several workers never hand out a
+ * contact twice. A claim is idempotent and never lost:
+ * - it stamps its contacts with its key (`<workflow run id>:<claim number>`); the same claim
+ *   run again (its workflow task failed or timed out after the claim had committed, so the
+ *   workflow never recorded the result) returns those contacts instead of taking more;
+ * - a new run of the campaign's workflow (continue-as-new, a restart by the reconciler)
+ *   adopts every contact an earlier run left in flight, as the very attempt it was claimed
+ *   for: the attempt's id is its idempotency key (journal row, leases), so an attempt that
+ *   did run is not dialled again, and one that never ran is dialled now, not written off.
+ * Only one run of a workflow id is open at a time, so a contact in flight under another run's
+ * key belongs to no live scheduler.
+ *
+ * A claim carries its attempt number, which fences everything written for it.
  */
 import { inTransaction, type Pool, type PoolClient } from '../db/sql.js';
 import type {
@@ -15,15 +23,20 @@ import type {
   CampaignActivities,
   CampaignStatus,
   ClaimedAttempt,
+  ClaimRequest,
   ClaimResult,
 } from '../workflows/campaign-types.js';
+import { DEFERRED } from '../workflows/campaign-types.js';
 import {
   callNotPlaced,
   CANCELLED_BEFORE_DIALLING,
+  deferAttempt,
   findAttempt,
   recordAttempt,
   reportRecorded,
 } from './call-journal.js';
+import { AttemptBusyError, attemptIsLive } from './call-leases.js';
+import { wasDialled } from './dial-ledger.js';
 import { loadCampaignSettings } from './campaign-settings.js';
 import { createPlaceCall, type CallDeps } from './place-call.js';
 import { enqueueCallEvents } from './webhook-outbox.js';
@@ -32,29 +45,39 @@ import { deferClosedZones, dueInOpenZones, numberWindow } from './zone-claim.js'
 export type CampaignActivityDeps = CallDeps;
 
 /**
- * A claim not renewed for this long is abandoned. placeCall renews it every few seconds
- * while it runs; the gaps are Temporal's retry back-off (at most a minute) and a dead
- * worker's heartbeat timeout, so this leaves a wide margin against taking over a live call.
+ * Infrastructure failures (no INVITE sent) an attempt may have before it is written off as
+ * failed: each one puts the contact back for {@link INFRA_RETRY_SECONDS} without using up the
+ * attempt, so an outage of storage or database costs time, not calls; a fault that never
+ * clears (say, the message deleted from storage) still ends the contact after about an hour.
  */
-export const STALE_CLAIM_SECONDS = 300;
+export const MAX_INFRA_FAILURES = 10;
+const INFRA_RETRY_SECONDS = 30;
 
 const FINISHED_STATUSES: readonly CampaignStatus[] = ['completed', 'cancelled', 'failed'];
 
 export function createCampaignActivities(deps: CampaignActivityDeps): CampaignActivities {
   const { pool } = deps;
   return {
-    async claimDueAttempts({ campaignId, limit }): Promise<ClaimResult> {
-      await releaseStaleClaims(pool, campaignId);
+    async claimDueAttempts(request): Promise<ClaimResult> {
       // Also picks up webhook deliveries whose start a failure left for later (webhook-dispatch.ts).
-      await deps.webhooks.dispatchCampaign(campaignId);
-      return inTransaction(pool, (client) => claimDue(client, campaignId, limit));
+      await deps.webhooks.dispatchCampaign(request.campaignId);
+      return inTransaction(pool, (client) => claimDue(client, request));
     },
 
     placeCall: createPlaceCall(deps),
 
     async releaseAttempt({ campaignId, attempt, reason }): Promise<AttemptReport> {
+      // A call of this attempt still live somewhere (its activity lost to Temporal, not to us)
+      // is left to finish and journal itself.
+      if (await attemptIsLive(pool, attempt.attemptId)) {
+        throw new AttemptBusyError(`attempt ${attempt.attemptId} still has a live call; released once it has ended`);
+      }
       const recorded = await findAttempt(pool, attempt.attemptId);
       if (recorded && !recorded.inProgress) return reportRecorded(pool, attempt, recorded.outcome);
+      if (!recorded && !(await wasDialled(pool, attempt.attemptId))) {
+        const waits = await deferAfterInfraFailure(pool, attempt);
+        if (waits) return waits;
+      }
       const settings = await loadCampaignSettings(pool, campaignId);
       const result = recorded
         ? callNotPlaced('answered', 'worker lost during the call', {
@@ -109,33 +132,26 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
 }
 
 /**
- * Claims up to `limit` due contacts and counts what is left, in one transaction: a claim
- * that fails half-way leaves no contact marked in flight without the workflow knowing.
- * With a calling window on the callee's clock only contacts whose own window is open are
- * due (zone-claim.ts), and `nextDueAt` includes the next opening.
+ * Claims up to `limit` contacts in one transaction (a claim that fails half-way leaves no
+ * contact in flight): the ones this claim already took (a repeated claim), else, with
+ * `adopt`, the ones another run left in flight, then due ones. With a calling window on the
+ * callee's clock only contacts whose own window is open are due (zone-claim.ts), and
+ * `nextDueAt` includes the next opening.
  */
-async function claimDue(client: PoolClient, campaignId: string, limit: number): Promise<ClaimResult> {
-  // A window on the callee's clock: contacts whose window is closed are moved to its opening,
-  // and only contacts whose window is open are due.
-  const window = await numberWindow(client, campaignId);
-  const zones = window ? await deferClosedZones(client, campaignId, window, new Date()) : undefined;
-  const due = zones
-    ? dueInOpenZones
-    : `SELECT id FROM campaign_contact
-       WHERE campaign_id = $1 AND state IN ('pending', 'waiting') AND next_attempt_at <= now()
-       ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`;
-  const claimed = await client.query<{ id: string; phone_e164: string; attempts: number }>(
-    `WITH due AS MATERIALIZED (${due})
-     UPDATE campaign_contact c
-     SET state = 'in_flight', attempts = c.attempts + 1, claimed_at = now(), updated_at = now()
-     FROM due WHERE c.id = due.id
-     RETURNING c.id, c.phone_e164, c.attempts`,
-    zones ? [campaignId, limit, zones.open] : [campaignId, limit],
+async function claimDue(client: PoolClient, request: ClaimRequest): Promise<ClaimResult> {
+  const { campaignId, limit, claimKey } = request;
+  const again = await client.query<ClaimedRow>(
+    `SELECT id, phone_e164, attempts FROM campaign_contact
+     WHERE campaign_id = $1 AND state = 'in_flight' AND claim_key = $2`,
+    [campaignId, claimKey],
   );
+  const adopted = request.adopt && again.rows.length === 0 ? await adoptOrphans(client, request) : [];
+  const rows = again.rows.length > 0 ? again.rows : adopted;
+  const fresh = rows.length < limit ? await claimFresh(client, request, limit - rows.length) : [];
   // Timestamps come back as text from the ORM's pool. Both read one index entry (the due
   // index; the campaign/state index): an aggregate over the campaign's contacts would read
   // all of them at every claim, a million for a large list.
-  const { rows } = await client.query<{ next_due: string | null; open: boolean }>(
+  const { rows: left } = await client.query<{ next_due: string | null; open: boolean }>(
     `SELECT (SELECT next_attempt_at FROM campaign_contact
               WHERE campaign_id = $1 AND state IN ('pending', 'waiting') AND next_attempt_at > now()
               ORDER BY next_attempt_at LIMIT 1) AS next_due,
@@ -143,7 +159,7 @@ async function claimDue(client: PoolClient, campaignId: string, limit: number): 
                WHERE campaign_id = $1 AND state IN ('pending', 'waiting', 'in_flight')) AS open`,
     [campaignId],
   );
-  const attempts: ClaimedAttempt[] = claimed.rows
+  const attempts: ClaimedAttempt[] = [...rows, ...fresh]
     .map((r) => ({
       attemptId: `${r.id}:${r.attempts}`,
       campaignContactId: String(r.id),
@@ -153,36 +169,77 @@ async function claimDue(client: PoolClient, campaignId: string, limit: number): 
     .sort((a, b) => Number(a.campaignContactId) - Number(b.campaignContactId));
   return {
     attempts,
-    nextDueAt: rows[0]?.next_due ? new Date(rows[0].next_due).toISOString() : null,
-    open: rows[0]?.open ? 1 : 0,
+    ...(request.adopt ? { adopted: adopted.length } : {}),
+    nextDueAt: left[0]?.next_due ? new Date(left[0].next_due).toISOString() : null,
+    open: left[0]?.open ? 1 : 0,
   };
 }
 
+interface ClaimedRow {
+  readonly id: string;
+  readonly phone_e164: string;
+  readonly attempts: number;
+}
+
 /**
- * Contacts claimed by a run that died (no journal row for the attempt, claim not renewed
- * for {@link STALE_CLAIM_SECONDS}): the lost attempt is journalled as failed and the contact
- * released per the retry policy, like an attempt whose activity failed for good.
+ * Contacts in flight under another run's claims (or claimed before claims had keys), re-keyed
+ * to this claim with their attempt unchanged. The run's id is the key's prefix.
  */
-async function releaseStaleClaims(pool: Pool, campaignId: string): Promise<void> {
-  const { rows } = await pool.query<{ id: string; phone_e164: string; attempts: number }>(
-    `SELECT c.id, c.phone_e164, c.attempts FROM campaign_contact c
-     WHERE c.campaign_id = $1 AND c.state = 'in_flight' AND c.claimed_at < now() - make_interval(secs => $2)
-       AND NOT EXISTS (SELECT 1 FROM call_record r WHERE r.attempt_id = c.id || ':' || c.attempts)
-     LIMIT 100`,
-    [campaignId, STALE_CLAIM_SECONDS],
+async function adoptOrphans(client: PoolClient, request: ClaimRequest): Promise<readonly ClaimedRow[]> {
+  const runPrefix = request.claimKey.slice(0, request.claimKey.lastIndexOf(':') + 1);
+  const { rows } = await client.query<ClaimedRow>(
+    `UPDATE campaign_contact c SET claim_key = $3, claimed_at = now(), updated_at = now()
+     FROM (SELECT id FROM campaign_contact
+           WHERE campaign_id = $1 AND state = 'in_flight' AND (claim_key IS NULL OR left(claim_key, length($4)) <> $4)
+           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) o
+     WHERE c.id = o.id
+     RETURNING c.id, c.phone_e164, c.attempts`,
+    [request.campaignId, request.limit, request.claimKey, runPrefix],
   );
-  if (rows.length === 0) return;
-  const settings = await loadCampaignSettings(pool, campaignId);
-  for (const row of rows) {
-    const attempt = {
-      attemptId: `${row.id}:${row.attempts}`,
-      campaignContactId: String(row.id),
-      phone: row.phone_e164,
-      attempt: row.attempts,
-    };
-    const result = callNotPlaced('failed', 'attempt lost: its claim went stale without a result');
-    await recordUnplaced(pool, campaignId, settings, attempt, result);
-  }
+  return rows;
+}
+
+async function claimFresh(client: PoolClient, request: ClaimRequest, limit: number): Promise<readonly ClaimedRow[]> {
+  const { campaignId, claimKey } = request;
+  // A window on the callee's clock: contacts whose window is closed are moved to its opening,
+  // and only contacts whose window is open are due.
+  const window = await numberWindow(client, campaignId);
+  const zones = window ? await deferClosedZones(client, campaignId, window, new Date()) : undefined;
+  const due = zones
+    ? dueInOpenZones
+    : `SELECT id FROM campaign_contact
+       WHERE campaign_id = $1 AND state IN ('pending', 'waiting') AND next_attempt_at <= now()
+       ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`;
+  const params: unknown[] = zones ? [campaignId, limit, zones.open] : [campaignId, limit];
+  const { rows } = await client.query<ClaimedRow>(
+    `WITH due AS MATERIALIZED (${due})
+     UPDATE campaign_contact c
+     SET state = 'in_flight', attempts = c.attempts + 1, claimed_at = now(), claim_key = $${params.length + 1},
+       updated_at = now()
+     FROM due WHERE c.id = due.id
+     RETURNING c.id, c.phone_e164, c.attempts`,
+    [...params, claimKey],
+  );
+  return rows;
+}
+
+/**
+ * An attempt that sent no INVITE failed on infrastructure (storage, database, Temporal):
+ * the contact waits again with its attempt given back, unless it has failed so
+ * {@link MAX_INFRA_FAILURES} times. Returns the report, or undefined when it is to be
+ * journalled as failed (or is no longer claimed for this attempt).
+ */
+async function deferAfterInfraFailure(pool: Pool, attempt: ClaimedAttempt): Promise<AttemptReport | undefined> {
+  const { rows } = await pool.query<{ infra_failures: number }>(
+    `UPDATE campaign_contact SET infra_failures = infra_failures + 1 WHERE id = $1 AND state = 'in_flight' AND attempts = $2
+     RETURNING infra_failures`,
+    [attempt.campaignContactId, attempt.attempt],
+  );
+  const failures = rows[0]?.infra_failures;
+  if (failures === undefined || failures >= MAX_INFRA_FAILURES) return undefined;
+  const until = new Date(Date.now() + INFRA_RETRY_SECONDS * 1000);
+  if (!(await deferAttempt(pool, attempt, until))) return undefined;
+  return { attemptId: attempt.attemptId, outcome: DEFERRED, retryAt: until.toISOString() };
 }
 
 /** Journals an attempt whose call was not (or no longer) ours to finish: no recording, the contact moved on per policy. */

@@ -104,6 +104,15 @@ export async function cancelReservation(pool: Pool, id: string): Promise<void> {
   await pool.query('DELETE FROM dial_ledger WHERE id = $1', [id]);
 }
 
+/**
+ * Whether an INVITE may have left for the attempt: its dial was reserved and not given back
+ * (a reservation is given back when no INVITE was sent).
+ */
+export async function wasDialled(pool: Pool, attemptId: string): Promise<boolean> {
+  const { rows } = await pool.query('SELECT 1 FROM dial_ledger WHERE attempt_id = $1 LIMIT 1', [attemptId]);
+  return rows.length > 0;
+}
+
 /** Deletes a batch of rows too old to count; called once per call, after the dial. */
 export async function pruneDialLedger(pool: Pool): Promise<void> {
   await pool.query(

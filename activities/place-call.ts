@@ -55,6 +55,7 @@ import { loadCallSetup, type CampaignCallSetup } from './campaign-settings.js';
 import { OptOutWatch } from './opt-out.js';
 import {
   acquireLeases,
+  attemptIsLive,
   LEASE_RENEW_MS,
   ownerScope,
   releaseLeases,
@@ -98,14 +99,28 @@ const superseded = (attempt: ClaimedAttempt): AttemptReport => ({
 export const recordingKey = (campaignId: string, attempt: ClaimedAttempt): string =>
   `campaigns/${campaignId}/${attempt.campaignContactId}-${attempt.attempt}.wav`;
 
+/**
+ * What an execution of the attempt heartbeats, so that its retry (on this worker or another)
+ * knows what the journal may not know yet: a callee who answered while the database was away
+ * is never called again, even when this worker dies before it could write the row.
+ */
+export interface CallProgress {
+  invitedAt?: string;
+  answeredAt?: string;
+}
+
+/** How long the journal write at the end of a call is retried (the database may be away): the activity heartbeats meanwhile. */
+const JOURNAL_DEADLINE_MS = 2 * 60 * 60 * 1000;
+
 export function createPlaceCall(deps: CallDeps) {
   const audio = new AudioCache(deps.storage, deps.buckets.audio);
   return async function placeCall(input: { campaignId: string; attempt: ClaimedAttempt }): Promise<AttemptReport> {
     const ctx = Context.current();
-    ctx.heartbeat();
-    const beat = setInterval(() => ctx.heartbeat(), 1000);
+    const progress: CallProgress = {};
+    ctx.heartbeat(progress);
+    const beat = setInterval(() => ctx.heartbeat(progress), 1000);
     try {
-      const report = await runAttempt(deps, audio, ctx, input.campaignId, input.attempt);
+      const report = await runAttempt(deps, audio, ctx, input.campaignId, input.attempt, progress);
       // Whichever way the attempt was journalled (now, or by a run that died before this
       // step), its webhook deliveries are started before the activity completes.
       await deps.webhooks.dispatchCampaign(input.campaignId);
@@ -122,10 +137,21 @@ async function runAttempt(
   ctx: Context,
   campaignId: string,
   attempt: ClaimedAttempt,
+  progress: CallProgress,
 ): Promise<AttemptReport> {
   const { pool } = deps;
-  const recorded = await findAttempt(pool, attempt.attemptId);
+  const sleep = (ms: number) => ctx.sleep(ms);
+  if (await attemptIsLive(pool, attempt.attemptId)) {
+    // An earlier execution Temporal lost track of still has the call: it journals it itself.
+    await waitWhileLive(pool, attempt.attemptId, sleep);
+  }
+  const earlier = previousProgress(ctx);
+  let recorded = await findAttempt(pool, attempt.attemptId);
   if (recorded && !recorded.inProgress) return reportRecorded(pool, attempt, recorded.outcome);
+  if (!recorded && earlier?.answeredAt && earlier.invitedAt) {
+    // Answered under an execution that died before the journal had the answer.
+    recorded = lostAnswer(earlier.invitedAt, earlier.answeredAt);
+  }
   const setup = await loadCallSetup(pool, deps.secrets, campaignId);
   const journal: AttemptContext = {
     campaignId,
@@ -148,7 +174,6 @@ async function runAttempt(
   if (policy.maxConcurrentCalls !== null) {
     leases.push({ scope: ownerScope(setup.ownerId), max: policy.maxConcurrentCalls });
   }
-  const sleep = (ms: number) => ctx.sleep(ms);
   try {
     await acquireLeases(pool, leases, attempt.attemptId, sleep);
   } catch (err) {
@@ -168,15 +193,68 @@ async function runAttempt(
     if (again) return await finishLostAnswer(pool, journal, again);
     const target = { ownerId: setup.ownerId, phone: attempt.phone, attemptId: attempt.attemptId };
     const clearance = () => waitForClearance(pool, { campaignId, setup, target, limits, policy, sleep });
-    const dialled = await dial(deps, ctx, setup, journal, samples, clearance);
+    const hangUp = hangUpSignal(ctx, deps.logger?.child({ campaignId, attemptId: attempt.attemptId }));
+    const dialled = await dial(deps, { ctx, hangUp, progress }, setup, journal, samples, clearance);
     if (dialled instanceof Date) return await defer(deps, attempt, dialled);
-    const report = await finish(deps, ctx, journal, dialled.result, setup.recordingsPrivate, dialled.optedOut);
-    await pruneDialLedger(pool);
+    const report = await finish(deps, ctx, journal, dialled.result, setup.recordingsPrivate, dialled.optedOut, hangUp);
+    await pruneDialLedger(pool).catch(() => undefined); // housekeeping; the next call prunes
     return report;
   } finally {
     clearInterval(renew);
-    await releaseLeases(pool, attempt.attemptId);
+    // Left to expire (LEASE_TTL_SECONDS) when the database is away: the row is written by then.
+    await releaseLeases(pool, attempt.attemptId).catch((err: unknown) =>
+      deps.logger?.warn({ err, attemptId: attempt.attemptId }, 'could not release the call leases; they expire'),
+    );
   }
+}
+
+/** The heartbeat details of the execution before this one, if it got as far as a call. */
+function previousProgress(ctx: Context): CallProgress | undefined {
+  const details: unknown = ctx.info.heartbeatDetails;
+  if (typeof details !== 'object' || details === null) return undefined;
+  const { invitedAt, answeredAt } = details as Record<string, unknown>;
+  return {
+    ...(typeof invitedAt === 'string' ? { invitedAt } : {}),
+    ...(typeof answeredAt === 'string' ? { answeredAt } : {}),
+  };
+}
+
+/** A journal entry as the answer-time row would have been: answered, not ended. */
+function lostAnswer(invitedAt: string, answeredAt: string): RecordedAttempt {
+  return {
+    outcome: 'answered',
+    inProgress: true,
+    inviteAt: new Date(invitedAt),
+    answerAt: new Date(answeredAt),
+    optedOut: false,
+  };
+}
+
+/** Waits (cancellably, heartbeating) until no execution of the attempt holds a live lease. */
+async function waitWhileLive(pool: Pool, attemptId: string, sleep: Sleep): Promise<void> {
+  while (await attemptIsLive(pool, attemptId)) await sleep(1000);
+}
+
+/**
+ * What hangs the call up: a cancel of the campaign, or the worker shutting down past its
+ * grace time. Not Temporal losing track of the activity (its heartbeat timed out while
+ * Temporal was restarting or the event loop stalled, or the activity is not found): the call
+ * is the callee's, so it goes on and is journalled, and the attempt's retry waits for it
+ * (the attempt's leases say it is live).
+ */
+function hangUpSignal(ctx: Context, logger: Logger | undefined): AbortSignal {
+  const hangUp = new AbortController();
+  const onAbort = () => {
+    const why = ctx.cancellationDetails;
+    if (why?.timedOut || why?.notFound) {
+      logger?.warn({ why }, 'Temporal lost track of the call activity; the call goes on and is journalled');
+      return;
+    }
+    hangUp.abort(ctx.cancellationSignal.reason);
+  };
+  if (ctx.cancellationSignal.aborted) onAbort();
+  else ctx.cancellationSignal.addEventListener('abort', onAbort, { once: true });
+  return hangUp.signal;
 }
 
 const blocked = (): AttemptResult => callNotPlaced('blocked', BLOCKED_END_REASON);
@@ -217,7 +295,10 @@ async function finishLostAnswer(pool: Pool, journal: AttemptContext, recorded: R
   return report ?? superseded(journal.attempt);
 }
 
-/** Uploads the recording and journals the attempt; rethrows a cancellation once journalled. */
+/**
+ * Uploads the recording and journals the attempt; rethrows a cancellation once journalled.
+ * `hangUp` is the signal a placed call ran under (absent when none was placed).
+ */
 async function finish(
   deps: CallDeps,
   ctx: Context,
@@ -225,20 +306,43 @@ async function finish(
   result: AttemptResult,
   recordingPrivate = false,
   optedOut = false,
+  hangUp?: AbortSignal,
 ): Promise<AttemptReport> {
   const campaignCancel = ctx.cancellationDetails?.cancelRequested === true;
-  if (ctx.cancellationSignal.aborted && !campaignCancel && result.outcome !== 'answered') {
-    // Shutdown or lost heartbeat: the attempt did not happen; Temporal retries it.
+  // A call that went on although Temporal lost track of the activity (see hangUpSignal) happened.
+  const wentOn = hangUp !== undefined && !hangUp.aborted && result.endReason !== CANCELLED_BEFORE_DIALLING;
+  if (ctx.cancellationSignal.aborted && !campaignCancel && result.outcome !== 'answered' && !wentOn) {
+    // Shutdown or lost heartbeat before the callee answered: the attempt did not happen; Temporal retries it.
     throw new CancelledFailure(String(ctx.cancellationSignal.reason ?? 'cancelled'));
   }
   const key = result.recording ? await uploadRecording(deps, journal, result.recording) : null;
   const entry = { result, recordingKey: key, recordingPrivate, optedOut };
-  const report = await recordAttempt(deps.pool, journal, entry, campaignCancel ? 'cancelled' : undefined);
+  const log = deps.logger?.child({ campaignId: journal.campaignId, attemptId: journal.attempt.attemptId });
+  // The database may be away: the call happened, so its row is written once it is back (a
+  // failed activity's retry would otherwise dial the contact again).
+  const report = await retryUntil(
+    async () =>
+      (await recordAttempt(deps.pool, journal, entry, campaignCancel ? 'cancelled' : undefined)) ??
+      (await recordedReport(deps.pool, journal.attempt)),
+    {
+      deadlineMs: JOURNAL_DEADLINE_MS,
+      onRetry: (err, delayMs) => log?.warn({ err, delayMs }, 'journal write failed; retrying'),
+    },
+  );
   deps.logger
     ?.child({ campaignId: journal.campaignId, attemptId: journal.attempt.attemptId })
     .debug({ outcome: result.outcome, sipCode: result.sipCode, retryAt: report?.retryAt }, 'call attempt recorded');
   if (campaignCancel) throw new CancelledFailure('CANCELLED');
   return report ?? superseded(journal.attempt);
+}
+
+/**
+ * The attempt's report when its row is in the journal: a write that committed although its
+ * answer was lost (the connection dropped) is not superseded, it is done.
+ */
+async function recordedReport(pool: Pool, attempt: ClaimedAttempt): Promise<AttemptReport | undefined> {
+  const recorded = await findAttempt(pool, attempt.attemptId);
+  return recorded && !recorded.inProgress ? reportRecorded(pool, attempt, recorded.outcome) : undefined;
 }
 
 /**
@@ -284,9 +388,16 @@ async function renewClaim(pool: Pool, attempt: ClaimedAttempt): Promise<boolean>
  * reservation back, since only an INVITE sent counts against the cap. The campaign's opt-out
  * key ends the call (opt-out.ts).
  */
+/** The activity's context, the signal that hangs the call up, and the progress it heartbeats. */
+interface DialContext {
+  readonly ctx: Context;
+  readonly hangUp: AbortSignal;
+  readonly progress: CallProgress;
+}
+
 async function dial(
   deps: CallDeps,
-  ctx: Context,
+  { ctx, hangUp, progress }: DialContext,
   setup: CampaignCallSetup,
   journal: AttemptContext,
   samples: Int16Array,
@@ -303,6 +414,7 @@ async function dial(
   }
   if (reservation.kind === 'capped') return reservation.until;
   const invite = new Date();
+  progress.invitedAt = invite.toISOString();
   let answerWrite: Promise<void> | undefined;
   const optOut = new OptOutWatch(setup.optOutDigit, () => recordOptOut(deps.pool, journal), deps.logger);
   let result: CallResult;
@@ -319,17 +431,27 @@ async function dial(
         onEvent: (event) => {
           if (event.type === 'dtmf') optOut.press(event.digit, answerWrite);
           if (event.type !== 'answered') return;
-          answerWrite = recordAnswer(deps.pool, journal, invite, event.at, setup.recordingsPrivate);
-          answerWrite.catch(() => undefined); // awaited (and thrown) once the call has ended
+          progress.answeredAt = event.at.toISOString();
+          ctx.heartbeat(progress);
+          // Retried while the call lasts; should the database stay away, the row is written
+          // whole at the end (finish), and the heartbeat carries the answer meanwhile.
+          answerWrite = retryUntil(() => recordAnswer(deps.pool, journal, invite, event.at, setup.recordingsPrivate), {
+            deadlineMs: setup.maxCallMs,
+          }).catch((err: unknown) =>
+            deps.logger?.warn({ err, attemptId: journal.attempt.attemptId }, 'answer not journalled during the call'),
+          );
         },
       },
-      AbortSignal.any([ctx.cancellationSignal, optOut.signal]),
+      AbortSignal.any([hangUp, optOut.signal]),
     );
   } catch (err) {
     await cancelReservation(deps.pool, reservation.id);
     throw err;
   }
-  if (result.inviteSent === false) await cancelReservation(deps.pool, reservation.id);
+  if (result.inviteSent === false) {
+    delete progress.invitedAt;
+    await cancelReservation(deps.pool, reservation.id);
+  }
   await optOut.settled();
   await answerWrite;
   return { result: optOut.describe(result), optedOut: optOut.optedOut };

@@ -9,12 +9,14 @@ import { purgeExpiredPayloads } from '../auth/oidc-adapter.js';
 import { createAuthServer } from '../auth/provider.js';
 import { createTokenVerifier } from '../auth/token-verifier.js';
 import { createOrm, migrateUp } from '../db/orm.js';
-import { nativePool } from '../db/sql.js';
-import { loadConfig } from '../lib/config.js';
-import { createLogger } from '../lib/logger.js';
+import { nativePool, type Pool } from '../db/sql.js';
+import { loadConfig, type Config } from '../lib/config.js';
+import { createLogger, type Logger } from '../lib/logger.js';
 import { retryUntil } from '../lib/retry.js';
 import { createStorage, ensureBuckets } from '../lib/storage.js';
 import { createApp } from './app.js';
+import { CampaignReconciler } from './campaigns/campaign-reconciler.js';
+import { CampaignWorkflows } from './campaigns/campaign-workflows.js';
 import { Container } from './container.js';
 import { LazyTelephony } from './telephony.js';
 
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
     );
   }, HOUSEKEEPING_INTERVAL_MS);
   housekeeping.unref();
+  const reconcile = startReconciler(config, pool, temporal, logger.child({ component: 'reconciler' }));
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: draining in-flight requests');
     clearInterval(housekeeping);
+    if (reconcile) clearInterval(reconcile);
     const force = setTimeout(() => {
       logger.warn('grace period over, closing remaining connections');
       server.closeAllConnections();
@@ -101,6 +105,27 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Reconciles campaign statuses with their workflows every CAMPAIGN_RECONCILE_SECONDS (see campaign-reconciler.ts). */
+function startReconciler(config: Config, pool: Pool, temporal: TemporalClient, logger: Logger) {
+  const seconds = config.api.campaignReconcileSeconds;
+  if (seconds === 0) return undefined;
+  const workflows = new CampaignWorkflows(temporal, config.temporal.taskQueue, logger);
+  const reconciler = new CampaignReconciler(pool, workflows, logger);
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    reconciler
+      .reconcileOnce()
+      .catch((err: unknown) =>
+        logger.warn({ error: String(err) }, 'campaign reconciliation failed; trying again later'),
+      )
+      .finally(() => (busy = false));
+  }, seconds * 1000);
+  timer.unref();
+  return timer;
 }
 
 main().catch((err: unknown) => {

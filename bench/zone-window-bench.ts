@@ -103,7 +103,7 @@ async function timeClaims(pool: Pool, campaignId: string, label: string): Promis
   let claimed = 0;
   for (let i = 0; i < CLAIMS; i += 1) {
     const start = process.hrtime.bigint();
-    const result = await activities.claimDueAttempts({ campaignId, limit: 100 });
+    const result = await activities.claimDueAttempts({ campaignId, limit: 100, claimKey: `bench:${i}`, adopt: false });
     times.push(ms(start));
     claimed += result.attempts.length;
   }

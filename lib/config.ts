@@ -66,6 +66,7 @@ const schema = z.object({
   TRUST_PROXY: bool.default(false),
   CORS_ALLOWED_ORIGINS: z.string().default(''),
   SHUTDOWN_GRACE_SECONDS: seconds.default(30),
+  CAMPAIGN_RECONCILE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
 
   DATABASE_URL: z
     .string()
@@ -178,6 +179,8 @@ export interface Config {
     readonly publicUrl: string;
     readonly trustProxy: boolean;
     readonly shutdownGraceSeconds: number;
+    /** How often campaign statuses and workflows are reconciled (api/campaigns/campaign-reconciler.ts); 0 = never. */
+    readonly campaignReconcileSeconds: number;
   };
   readonly auth: {
     readonly issuer: string;
@@ -307,6 +310,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       publicUrl,
       trustProxy: env.TRUST_PROXY,
       shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
+      campaignReconcileSeconds: env.CAMPAIGN_RECONCILE_SECONDS,
     },
     auth: {
       issuer: `${publicUrl}/oauth`,

@@ -39,8 +39,24 @@ export interface ClaimedAttempt {
   readonly attempt: number;
 }
 
+/**
+ * A claim. `claimKey` is the same each time the workflow code runs this step (the run's id and
+ * the claim's number in the run), so a claim repeated after a workflow task that failed or
+ * timed out returns the contacts the first one took instead of taking more. With `adopt`,
+ * contacts left in flight by another run of the campaign's workflow (it died, was terminated,
+ * or a claim's result never reached it) come first, each as the attempt it was claimed for.
+ */
+export interface ClaimRequest {
+  readonly campaignId: string;
+  readonly limit: number;
+  readonly claimKey: string;
+  readonly adopt: boolean;
+}
+
 export interface ClaimResult {
   readonly attempts: readonly ClaimedAttempt[];
+  /** How many of `attempts` were adopted from another run (absent on runs recorded before adoption). */
+  readonly adopted?: number;
   /** When the next not-yet-due contact (a scheduled retry) becomes due; null when none waits. */
   readonly nextDueAt: string | null;
   /**
@@ -57,10 +73,16 @@ export interface ClaimResult {
  */
 export const CAPPED = 'capped';
 
+/**
+ * The outcome of an attempt whose activity failed on infrastructure before any INVITE left:
+ * no call was placed, the contact waits again and the attempt is not counted.
+ */
+export const DEFERRED = 'deferred';
+
 /** What one attempt came to, as the workflow needs it (the journal has the rest). */
 export interface AttemptReport {
   readonly attemptId: string;
-  /** A call outcome, or `superseded` / {@link CAPPED} when no call was placed. */
+  /** A call outcome, or `superseded` / {@link CAPPED} / {@link DEFERRED} when no call was placed. */
   readonly outcome: string;
   /** When the contact is due again, or null when it is finished. */
   readonly retryAt: string | null;
@@ -86,14 +108,18 @@ export interface CampaignRunResult {
  * PostgreSQL and the telephony engine; the workflow sees only this interface.
  */
 export interface CampaignActivities {
-  /** Claims up to `limit` due contacts (marks them in flight, assigns attempt ids). */
-  claimDueAttempts(input: { campaignId: string; limit: number }): Promise<ClaimResult>;
+  /** Claims up to `limit` due contacts (marks them in flight, assigns attempt ids); see {@link ClaimRequest}. */
+  claimDueAttempts(input: ClaimRequest): Promise<ClaimResult>;
   /**
    * Dials one attempt, plays, records, hangs up, uploads, writes the journal row and the
    * contact's next state, all keyed by `attemptId` (a retry returns the recorded result).
    */
   placeCall(input: { campaignId: string; attempt: ClaimedAttempt }): Promise<AttemptReport>;
-  /** An attempt whose activity failed for good (infrastructure): the contact is released per policy. */
+  /**
+   * An attempt whose activity failed for good (infrastructure). No INVITE left for it: the
+   * contact waits again without using up the attempt (up to a bound of such failures). An
+   * INVITE left: the attempt is journalled as failed and the contact moves on per policy.
+   */
   releaseAttempt(input: { campaignId: string; attempt: ClaimedAttempt; reason: string }): Promise<AttemptReport>;
   setCampaignStatus(input: { campaignId: string; status: CampaignStatus }): Promise<void>;
   /** Marks every contact that is not finished as cancelled. */

@@ -31,6 +31,7 @@ import {
 import { isWithinWindow, nextOpening } from './calling-window.js';
 import {
   CAPPED,
+  DEFERRED,
   type CampaignActivities,
   type CampaignLiveState,
   type CampaignRunInput,
@@ -41,7 +42,7 @@ import {
 
 /** Calls started per run before continuing as new (each call adds about six history events). */
 export const CALLS_PER_RUN = 500;
-/** With contacts open but none due and none in flight (claimed by a run that died): look again this often. */
+/** With contacts open but none due and none in flight: look again this often. */
 const IDLE_RECHECK_MS = 30_000;
 
 export const pauseCampaign = defineSignal('pauseCampaign');
@@ -51,18 +52,26 @@ export const campaignProgress = defineQuery<CampaignLiveState>('campaignProgress
 
 // The bookkeeping activities are short SQL transactions: as local activities they run in the
 // workflow's own worker without a trip through the task queue (a claim is a marker event
-// instead of three, and does not wait behind a worker full of calls).
+// instead of three, and does not wait behind a worker full of calls). They retry without a
+// cap: a database outage of any length delays the campaign, never fails its workflow.
 const db = proxyLocalActivities<CampaignActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20 },
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
+
+/**
+ * How long Temporal waits for a call activity's heartbeat before it gives the attempt to
+ * another worker: the time a dead worker's ringing call takes to be placed again. Long
+ * enough that a stalled event loop or a Temporal restart of up to ~25 s ends no call (the
+ * call goes on regardless: see place-call.ts); the worker still sends a heartbeat every few
+ * seconds (`maxHeartbeatThrottleInterval`), which is how fast a cancel reaches a live call.
+ */
+export const CALL_HEARTBEAT_TIMEOUT = '30 seconds';
 
 const calls = proxyActivities<CampaignActivities>({
   // A call is bounded by its ring timeout and maximum length (the activity enforces both).
-  // The heartbeat notices a dead worker and delivers cancellation: the SDK sends heartbeats
-  // at most every 0.8 × heartbeatTimeout, so this is also how long a hang-up may wait.
   startToCloseTimeout: '3 hours',
-  heartbeatTimeout: '5 seconds',
+  heartbeatTimeout: CALL_HEARTBEAT_TIMEOUT,
   // On cancel, wait until the activity has hung up and written its journal row.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
@@ -82,6 +91,10 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
   let startedThisRun = 0;
   let finishedThisRun = 0;
   let waitingForWindowUntil: string | null = null;
+  // Claims are keyed by run and number (see ClaimRequest); the first ones of a run adopt what
+  // an earlier run left in flight, until a claim finds fewer orphans than it asked for.
+  let claims = 0;
+  let adopting = true;
   const inFlight = new Map<string, InFlight>();
   const running: Promise<void>[] = [];
   const callScope = new CancellationScope();
@@ -123,7 +136,8 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
         async (err: unknown) => {
           if (isCancellation(err)) return; // the campaign was cancelled; cancelOpenContacts settles the contact
           log.error('call activity failed for good; releasing the attempt', { attemptId: attempt.attemptId });
-          await db.releaseAttempt({ campaignId, attempt, reason: String(err) });
+          const released = await db.releaseAttempt({ campaignId, attempt, reason: String(err) });
+          if (released.outcome === DEFERRED) callsStarted -= 1; // no INVITE left: the contact waits again
         },
       )
       .finally(() => {
@@ -165,7 +179,10 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
       continue;
     }
     const finishedBefore = finishedThisRun;
-    const claim = await db.claimDueAttempts({ campaignId, limit: free });
+    claims += 1;
+    const claimKey = `${workflowInfo().runId}:${claims}`;
+    const claim = await db.claimDueAttempts({ campaignId, limit: free, claimKey, adopt: adopting });
+    if (adopting && (claim.adopted ?? 0) < free) adopting = false;
     for (const attempt of claim.attempts) launch(attempt);
     if (claim.attempts.length > 0) continue;
     if (claim.open === 0 && inFlight.size === 0) break;

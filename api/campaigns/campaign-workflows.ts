@@ -46,8 +46,12 @@ export class CampaignWorkflows {
     });
   }
 
-  /** Starts `runCampaign`; rejects when Temporal does not take it (the caller undoes its part). */
-  async start(campaign: CampaignStart): Promise<void> {
+  /**
+   * Starts `runCampaign`; rejects when Temporal does not take it (the caller undoes its part).
+   * `resume` starts the workflow of a campaign that is already running (the reconciler): with
+   * its pause and the calls it has placed so far.
+   */
+  async start(campaign: CampaignStart, resume?: { paused: boolean; callsStarted: number }): Promise<void> {
     const input: CampaignRunInput = {
       campaignId: campaign.campaignId,
       ownerId: campaign.ownerId,
@@ -55,6 +59,7 @@ export class CampaignWorkflows {
         maxConcurrentCalls: campaign.maxConcurrentCalls,
         ...(campaign.callingWindow ? { callingWindow: campaign.callingWindow } : {}),
       },
+      ...(resume ? { carry: { ...resume, runs: 0 } } : {}),
     };
     const id = campaign.campaignId;
     await this.temporal.withDeadline(Date.now() + START_TIMEOUT_MS, () =>
@@ -63,7 +68,11 @@ export class CampaignWorkflows {
         workflowId: campaignWorkflowId(id),
         args: [input],
         // Search attributes hold ids only: no phone numbers (personal data) in Temporal's index.
-        searchAttributes: { CampaignId: [id], OwnerId: [campaign.ownerId], CampaignStatus: ['running'] },
+        searchAttributes: {
+          CampaignId: [id],
+          OwnerId: [campaign.ownerId],
+          CampaignStatus: [resume?.paused ? 'paused' : 'running'],
+        },
         memo: { name: campaign.name },
       }),
     );
@@ -81,6 +90,32 @@ export class CampaignWorkflows {
       if (err instanceof WorkflowNotFoundError) return false;
       throw err;
     }
+  }
+
+  /** Whether the campaign's workflow is open (running); false when it ended or never existed. */
+  async isOpen(campaignId: string): Promise<boolean> {
+    try {
+      const description = await this.temporal.withDeadline(Date.now() + START_TIMEOUT_MS, () =>
+        this.temporal.workflow.getHandle(campaignWorkflowId(campaignId)).describe(),
+      );
+      return description.status.name === 'RUNNING';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /** The campaign ids of every open campaign workflow (Temporal's visibility). */
+  async openCampaignIds(): Promise<string[]> {
+    const ids: string[] = [];
+    const prefix = campaignWorkflowId('');
+    const open = this.temporal.workflow.list({
+      query: `WorkflowType = 'runCampaign' AND ExecutionStatus = 'Running'`,
+    });
+    for await (const execution of open) {
+      if (execution.workflowId.startsWith(prefix)) ids.push(execution.workflowId.slice(prefix.length));
+    }
+    return ids;
   }
 
   /**

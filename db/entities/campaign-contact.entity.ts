@@ -3,7 +3,7 @@ import { Campaign } from './campaign.entity.js';
 
 /**
  * - `pending`: never called yet, due at `nextAttemptAt`.
- * - `in_flight`: claimed for attempt `attempts` (since `claimedAt`).
+ * - `in_flight`: claimed for attempt `attempts` (since `claimedAt`, by the claim `claimKey`).
  * - `waiting`: a retry is due at `nextAttemptAt`.
  * - `done`: finished; `finalOutcome` says how.
  * - `cancelled`: the campaign was cancelled before the contact was done.
@@ -30,6 +30,12 @@ export const CampaignContact = defineEntity({
     },
     { properties: ['campaign', 'state'] },
     {
+      // A repeated claim finds its contacts; a new run finds the ones an earlier run claimed.
+      name: 'campaign_contact_claim_index',
+      expression:
+        'create index "campaign_contact_claim_index" on "campaign_contact" ("campaign_id", "claim_key") where "state" = \'in_flight\'',
+    },
+    {
       // Per-zone pushes and the distinct zones of the open contacts (activities/zone-claim.ts).
       name: 'campaign_contact_zone_due_index',
       expression:
@@ -55,6 +61,10 @@ export const CampaignContact = defineEntity({
      */
     timeZones: p.text().nullable(),
     claimedAt: p.datetime().nullable(),
+    /** The claim that put the contact in flight: `<workflow run id>:<claim number>` (see campaign.activities.ts). */
+    claimKey: p.text().nullable(),
+    /** Infrastructure failures of the current attempt before any INVITE left; they use up no attempt. */
+    infraFailures: p.integer().default(0),
     lastOutcome: p.string().length(32).nullable(),
     finalOutcome: p.string().length(32).nullable(),
     updatedAt: p.datetime(),

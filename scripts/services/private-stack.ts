@@ -135,6 +135,8 @@ export async function startPrivateStack(
     SIP_BIND_ADDRESS: '127.0.0.1',
     // The tests' webhook receivers listen on loopback, which webhooks may not reach by default.
     WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
+    // Tests that take a workflow away on purpose would race the reconciler; its own test runs it.
+    CAMPAIGN_RECONCILE_SECONDS: '0',
     VOICECAST_DATA_DIR: join(tempDir, 'app-data'),
     ...options.env,
   });

@@ -6,12 +6,13 @@
  * and hung up on at once; a later campaign does not call the number.
  */
 import type { WorkflowHandle } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Pool } from 'pg';
 import { recordOptOut } from '../../activities/blocklist';
 import { recordAnswer } from '../../activities/call-journal';
 import { createCampaignActivities } from '../../activities/campaign.activities';
-import type { ClaimedAttempt, ClaimResult } from '../../workflows/campaign-types';
+import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../workflows/campaign-types';
 import { headerValues, sippMessages, type SippInstance } from '../../scripts/services/sipp';
 import type { runCampaign } from '../../workflows/campaign.workflow';
 import { call } from '../support/api';
@@ -216,8 +217,8 @@ test('an opt-out written at the key press survives the worker dying before the j
   try {
     const activities = createCampaignActivities(deps);
     const claim: ClaimResult = await new MockActivityEnvironment().run(
-      (input: { campaignId: string; limit: number }) => activities.claimDueAttempts(input),
-      { campaignId: campaign.id, limit: 5 },
+      (input: ClaimRequest) => activities.claimDueAttempts(input),
+      { campaignId: campaign.id, limit: 5, claimKey: randomUUID(), adopt: false },
     );
     const attempt = claim.attempts[0];
     // What a worker leaves when it dies right after the key press: the answer's journal row

@@ -6,6 +6,7 @@
  * 1 busy, 2 rings until cancelled, anything else answers.
  */
 import type { WorkflowHandle } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { freePort, isPortFree } from '../../scripts/services/ports';
 import { headerValues, receivedRequests, type SippInstance, type SippMessage } from '../../scripts/services/sipp';
 import { createCampaignActivities } from '../../activities/campaign.activities';
 import { cancelCampaign, pauseCampaign, resumeCampaign, type runCampaign } from '../../workflows/campaign.workflow';
-import type { ClaimedAttempt, ClaimResult } from '../../workflows/campaign-types';
+import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../workflows/campaign-types';
 import { call, createUser, login } from '../support/api';
 import { minioClient } from '../support/audio';
 import { peakConcurrency, toneMessage } from '../support/campaign-e2e';
@@ -438,8 +439,8 @@ test('placeCall run twice at once and once more with the same attempt: one call,
     const activities = createCampaignActivities(deps);
     // Each run gets its own activity context, as two executions on two workers would.
     const claim: ClaimResult = await new MockActivityEnvironment().run(
-      (input: { campaignId: string; limit: number }) => activities.claimDueAttempts(input),
-      { campaignId: campaign.id, limit: 5 },
+      (input: ClaimRequest) => activities.claimDueAttempts(input),
+      { campaignId: campaign.id, limit: 5, claimKey: randomUUID(), adopt: false },
     );
     expect(claim.attempts).toHaveLength(1);
     const attempt = claim.attempts[0];
@@ -461,10 +462,12 @@ test('placeCall run twice at once and once more with the same attempt: one call,
     await expectSippExit(sipp, 0);
     expect(countOf(sipp, 'received', 'INVITE ')).toBe(1);
     expect((await journal([campaign.id])).map((r) => r.attempt_id)).toEqual([attempt.attemptId]);
-    const again = await new MockActivityEnvironment().run(
-      (input: { campaignId: string; limit: number }) => activities.claimDueAttempts(input),
-      { campaignId: campaign.id, limit: 5 },
-    );
+    const again = await new MockActivityEnvironment().run((input: ClaimRequest) => activities.claimDueAttempts(input), {
+      campaignId: campaign.id,
+      limit: 5,
+      claimKey: randomUUID(),
+      adopt: false,
+    });
     expect(again).toEqual({ attempts: [], nextDueAt: null, open: 0 });
   } finally {
     await close();

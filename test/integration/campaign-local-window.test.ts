@@ -5,10 +5,11 @@
  * number ending in 0 answers). Berlin is an hour ahead of London all year, so one window
  * read in local time opens an hour apart for the two; the windows are computed from now.
  */
+import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createCampaignActivities } from '../../activities/campaign.activities';
 import { deferClosedZones, numberWindow } from '../../activities/zone-claim';
-import type { ClaimResult } from '../../workflows/campaign-types';
+import type { ClaimRequest, ClaimResult } from '../../workflows/campaign-types';
 import { call, expectProblem } from '../support/api';
 import {
   campaignBody,
@@ -161,8 +162,8 @@ test('a due contact whose window has closed is moved to its opening by the claim
   try {
     const activities = createCampaignActivities(deps);
     const claim: ClaimResult = await new MockActivityEnvironment().run(
-      (input: { campaignId: string; limit: number }) => activities.claimDueAttempts(input),
-      { campaignId: created.id, limit: 10 },
+      (input: ClaimRequest) => activities.claimDueAttempts(input),
+      { campaignId: created.id, limit: 10, claimKey: randomUUID(), adopt: false },
     );
     expect(claim.attempts.map((a) => a.phone).sort()).toEqual([...BERLIN].sort());
     expect(claim.nextDueAt).toBe(londonOpens.toISOString());

@@ -12,7 +12,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { Pool } from 'pg';
 import type { SippInstance } from '../../scripts/services/sipp';
 import { createCampaignActivities } from '../../activities/campaign.activities';
-import type { ClaimedAttempt, ClaimResult } from '../../workflows/campaign-types';
+import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../workflows/campaign-types';
 import { call } from '../support/api';
 import { minioClient, uploadAudio } from '../support/audio';
 import { closeTemporalClient, createCampaign, startCampaign, type CampaignSpec } from '../support/campaign-runs';
@@ -325,8 +325,8 @@ test('a worker that dies between the journal write and the start loses nothing: 
       webhooks: { dispatchCampaign: () => Promise.reject(new Error('worker died')) },
     });
     const claim: ClaimResult = await new MockActivityEnvironment().run(
-      (input: { campaignId: string; limit: number }) => activities.claimDueAttempts(input),
-      { campaignId: campaign.id, limit: 5 },
+      (input: ClaimRequest) => activities.claimDueAttempts(input),
+      { campaignId: campaign.id, limit: 5, claimKey: randomUUID(), adopt: false },
     );
     const attempt = claim.attempts[0];
     // The dying run's failure is expected: keep the SDK's warning about it out of the output.

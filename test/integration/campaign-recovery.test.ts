@@ -1,0 +1,253 @@
+/**
+ * Claims are never lost: a claim repeated under its key returns what it took, a new run of a
+ * campaign's workflow adopts what an earlier run left in flight and dials it (once), the
+ * reconciler restarts a campaign whose workflow is gone, and an attempt that failed on
+ * infrastructure before any INVITE left costs the contact no attempt. Real PostgreSQL,
+ * Temporal and a sipp gateway; sipp's exit status proves the number of calls.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { Pool } from 'pg';
+import { createCampaignActivities, MAX_INFRA_FAILURES } from '../../activities/campaign.activities';
+import { CampaignReconciler } from '../../api/campaigns/campaign-reconciler';
+import { CampaignWorkflows } from '../../api/campaigns/campaign-workflows';
+import { createLogger } from '../../lib/logger';
+import { receivedRequests, type SippInstance } from '../../scripts/services/sipp';
+import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../workflows/campaign-types';
+import type { runCampaign } from '../../workflows/campaign.workflow';
+import { createUser, login } from '../support/api';
+import { contactsOf, gatewayTrunk, phoneList, toneMessage } from '../support/campaign-e2e';
+import { closeTemporalClient, createCampaign, startCampaign, temporalClient, waitFor } from '../support/campaign-runs';
+import { expectSippExit, sippGateways } from '../support/sipp-gateways';
+import { startExtraWorker } from '../support/extra-worker';
+import { readStack } from '../support/stack';
+import { activityDeps } from '../support/temporal';
+
+jest.setTimeout(120_000);
+
+const gateway = sippGateways({ transport: 'udp', ringMs: 200 });
+let db: Pool;
+let owner: { id: string; token: string };
+let deps: ReturnType<typeof activityDeps>;
+let activities: ReturnType<typeof createCampaignActivities>;
+
+beforeAll(async () => {
+  deps = activityDeps();
+  activities = createCampaignActivities(deps.deps);
+  db = new Pool({ connectionString: readStack().databaseUrl, max: 3 });
+  const user = await createUser();
+  owner = { id: user.id, token: (await login(user.username, user.password)).access_token };
+});
+
+afterAll(async () => {
+  await closeTemporalClient();
+  await deps?.close();
+  await db?.end();
+});
+
+/** Berlin numbers that the gateway answers (last digit 0), playing its pcap until our BYE. */
+const answering = (n: number): string[] =>
+  Array.from({ length: n }, (_, i) => `+49301239${String(i).padStart(2, '0')}0`);
+
+async function setUp(phones: readonly string[], audioSeconds: number, maxConcurrentCalls: number) {
+  const sipp = await gateway({ scenario: 'uas-route-by-number', calls: phones.length, timeoutMs: 90_000 });
+  const [trunkId, audioId, contactListId] = await Promise.all([
+    gatewayTrunk(owner.token, sipp, { maxConcurrentCalls: 10, maxCallsPerSecond: 20 }),
+    toneMessage(owner.token, audioSeconds),
+    phoneList(owner.token, phones),
+  ]);
+  const campaign = await createCampaign(db, {
+    ownerId: owner.id,
+    trunkId,
+    audioId,
+    contactListId,
+    maxConcurrentCalls,
+    maxAttempts: 1,
+    record: false,
+  });
+  return { sipp, campaign };
+}
+
+const claim = (request: Omit<ClaimRequest, 'adopt'> & { adopt?: boolean }): Promise<ClaimResult> =>
+  new MockActivityEnvironment().run((input: ClaimRequest) => activities.claimDueAttempts(input), {
+    adopt: false,
+    ...request,
+  });
+
+interface Row {
+  phone_e164: string;
+  attempt_id: string;
+  outcome: string;
+  end_reason: string;
+}
+
+async function journal(campaignId: string): Promise<Row[]> {
+  const { rows } = await db.query<Row>(
+    'SELECT phone_e164, attempt_id, outcome, end_reason FROM call_record WHERE campaign_id = $1 ORDER BY phone_e164',
+    [campaignId],
+  );
+  return rows;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One INVITE per number at sipp, and every number called. */
+function expectOneInviteEach(sipp: SippInstance, phones: readonly string[]): void {
+  const invites = receivedRequests(sipp, 'INVITE').map((m) => /^INVITE sip:([^@]+)@/.exec(m.startLine)?.[1]);
+  expect(invites.sort()).toEqual([...phones].sort());
+}
+
+test('a claim repeated under its key returns the same contacts, and a new run adopts and dials them once', async () => {
+  const phones = answering(3);
+  const { sipp, campaign } = await setUp(phones, 1, 3);
+  // A claim whose result never reached the workflow (its workflow task failed after the
+  // claim committed), repeated: the same contacts, no second batch.
+  const key = `lost-run:${randomUUID()}:1`;
+  const first = await claim({ campaignId: campaign.id, limit: 2, claimKey: key });
+  expect(first.attempts).toHaveLength(2);
+  expect(await claim({ campaignId: campaign.id, limit: 2, claimKey: key })).toEqual(first);
+  const inFlight = (await contactsOf(db, campaign.id)).filter((c) => c.state === 'in_flight');
+  expect(inFlight).toHaveLength(2);
+
+  // The campaign's workflow (another run) adopts both as the attempts they were, and claims the third.
+  const handle = await startCampaign(campaign);
+  expect(await handle.result()).toMatchObject({ status: 'completed', callsStarted: 3 });
+  await expectSippExit(sipp, 0);
+  expectOneInviteEach(sipp, phones);
+  const rows = await journal(campaign.id);
+  expect(rows.map((r) => r.outcome)).toEqual(['answered', 'answered', 'answered']);
+  const adopted = first.attempts.map((a: ClaimedAttempt) => a.attemptId);
+  expect(rows.filter((r) => adopted.includes(r.attempt_id))).toHaveLength(2);
+  expect((await contactsOf(db, campaign.id)).map((c) => [c.state, c.attempts])).toEqual([
+    ['done', 1],
+    ['done', 1],
+    ['done', 1],
+  ]);
+});
+
+test('the reconciler restarts a campaign whose workflow was terminated mid-call: live calls play on, nothing lost or redialled', async () => {
+  const phones = answering(4);
+  // Long enough that the live calls heartbeat after the termination (every 4 s at least).
+  const { sipp, campaign } = await setUp(phones, 9, 2);
+  const temporal = await temporalClient();
+  const handle = await startCampaign(campaign);
+  await waitFor(
+    'two calls live',
+    async () =>
+      (
+        await db.query(`SELECT 1 FROM call_record WHERE campaign_id = $1 AND end_reason = 'call in progress'`, [
+          campaign.id,
+        ])
+      ).rowCount === 2,
+  );
+  await handle.terminate('lost for the test');
+  const logger = createLogger({ level: 'silent', name: 'reconciler-test' });
+  const reconciler = new CampaignReconciler(
+    db,
+    new CampaignWorkflows(temporal, readStack().temporal.taskQueue, logger),
+    logger,
+  );
+  const report = await reconciler.reconcileOnce();
+  expect(report.restarted).toContain(campaign.id);
+  // A second pass finds it running: nothing to do.
+  expect((await reconciler.reconcileOnce()).restarted).not.toContain(campaign.id);
+
+  const restarted = temporal.workflow.getHandle(`campaign-${campaign.id}`);
+  expect(await restarted.result()).toMatchObject({ status: 'completed' });
+  await expectSippExit(sipp, 0);
+  expectOneInviteEach(sipp, phones);
+  const rows = await journal(campaign.id);
+  // The calls live at the termination were not hung up by it: they played to the end.
+  expect(rows.map((r) => [r.outcome, r.end_reason])).toEqual(phones.map(() => ['answered', 'message played']));
+  // …although their activities heard from Temporal that they were gone.
+  const workerLog = readFileSync(join(readStack().logsDir, 'worker.log'), 'utf8');
+  expect(workerLog).toContain('Temporal lost track of the call activity; the call goes on and is journalled');
+  const { rows: status } = await db.query<{ status: string }>('SELECT status FROM campaign WHERE id = $1', [
+    campaign.id,
+  ]);
+  expect(status[0]?.status).toBe('completed');
+});
+
+test('workflow tasks that time out during claims (the worker stalled): every contact dialled exactly once', async () => {
+  const phones = answering(24);
+  const { sipp, campaign } = await setUp(phones, 1, 4);
+  const taskQueue = `campaign-stall-${campaign.id}`;
+  const worker = await startExtraWorker(taskQueue);
+  try {
+    const temporal = await temporalClient();
+    // A short workflow task timeout, and a worker frozen for longer than it again and again: a
+    // claim that committed while its task timed out runs again on replay, under the same key.
+    const handle = await temporal.workflow.start<typeof runCampaign>('runCampaign', {
+      workflowId: `campaign-${campaign.id}`,
+      taskQueue,
+      args: [campaign.input],
+      workflowTaskTimeout: '1 second',
+      searchAttributes: { CampaignId: [campaign.id], OwnerId: [owner.id], CampaignStatus: ['running'] },
+    });
+    let done = false;
+    const result = handle.result().finally(() => (done = true));
+    let stalls = 0;
+    while (!done && stalls < 12) {
+      await sleep(300 + Math.random() * 500);
+      process.kill(worker.app.process.pid, 'SIGSTOP');
+      await sleep(1500);
+      process.kill(worker.app.process.pid, 'SIGCONT');
+      stalls += 1;
+    }
+    // A claim lost to a timed-out task would leave its contacts in flight and the campaign waiting.
+    const outcome = await Promise.race([result, sleep(80_000).then(() => 'not completed')]);
+    if (outcome === 'not completed') {
+      const states = (await contactsOf(db, campaign.id)).map((c) => `${c.phone_e164} ${c.state}`);
+      throw new Error(`campaign not completed in 80 s:\n${states.join('\n')}`);
+    }
+    expect(outcome).toMatchObject({ status: 'completed', callsStarted: phones.length });
+    // The fault really happened: workflow tasks timed out (24 calls take one run).
+    const history = await handle.fetchHistory();
+    expect((history.events ?? []).filter((e) => e.workflowTaskTimedOutEventAttributes).length).toBeGreaterThan(0);
+  } finally {
+    process.kill(worker.app.process.pid, 'SIGCONT');
+    await worker.app.stop();
+  }
+  await expectSippExit(sipp, 0);
+  expectOneInviteEach(sipp, phones);
+  expect((await journal(campaign.id)).map((r) => r.outcome)).toEqual(phones.map(() => 'answered'));
+});
+
+test('an attempt that failed on infrastructure before any INVITE uses up no attempt, up to a bound', async () => {
+  const phones = answering(2);
+  const { campaign } = await setUp(phones, 1, 2); // no call is placed: sipp is stopped after the test
+  const release = (attempt: ClaimedAttempt) =>
+    new MockActivityEnvironment().run(
+      (input: { campaignId: string; attempt: ClaimedAttempt; reason: string }) => activities.releaseAttempt(input),
+      { campaignId: campaign.id, attempt, reason: 'storage unavailable' },
+    );
+  const reclaim = async () => {
+    // The contact waits INFRA_RETRY_SECONDS: make it due now, as the clock would.
+    await db.query(`UPDATE campaign_contact SET next_attempt_at = now() WHERE campaign_id = $1`, [campaign.id]);
+    return (await claim({ campaignId: campaign.id, limit: 1, claimKey: `run:${randomUUID()}:1` })).attempts[0];
+  };
+  const first = await reclaim();
+  expect(first).toMatchObject({ attempt: 1 });
+  let attempt = first;
+  for (let failure = 1; failure < MAX_INFRA_FAILURES; failure += 1) {
+    expect(await release(attempt)).toMatchObject({ outcome: 'deferred' });
+    attempt = await reclaim();
+    // The same attempt each time: the failures gave it back.
+    expect(attempt).toEqual(first);
+  }
+  expect(await journal(campaign.id)).toEqual([]);
+  // The bound: a fault that never clears ends the contact as failed, journalled.
+  expect(await release(attempt)).toMatchObject({ outcome: 'failed', retryAt: null });
+  expect((await journal(campaign.id)).map((r) => [r.attempt_id, r.outcome])).toEqual([[first.attemptId, 'failed']]);
+
+  // An attempt whose dial was reserved (an INVITE may have left) is journalled at once.
+  const other = (await claim({ campaignId: campaign.id, limit: 1, claimKey: `run:${randomUUID()}:1` })).attempts[0];
+  await db.query(`INSERT INTO dial_ledger (owner_id, phone_e164, attempt_id, dialled_at) VALUES ($1, $2, $3, now())`, [
+    owner.id,
+    other.phone,
+    other.attemptId,
+  ]);
+  expect(await release(other)).toMatchObject({ outcome: 'failed' });
+});
