@@ -55,6 +55,8 @@ interface CommonOptions {
   /** False: reaching `timeoutMs` is the planned end (exit 97, as for a timed benchmark run). Default true. */
   readonly timeoutIsError?: boolean;
   readonly extraArgs?: readonly string[];
+  /** SIP port on 127.0.0.1 (e.g. a gateway started again where it was); default a free one. */
+  readonly port?: number;
 }
 
 export interface SippUasOptions extends CommonOptions {
@@ -150,7 +152,7 @@ async function launch(
   const scenarioFile = isAbsolute(name) ? name : join(SCENARIO_DIR, name);
   if (!existsSync(scenarioFile)) throw new Error(`no sipp scenario ${scenarioFile}`);
   if (!existsSync(SIPP)) throw new Error(`${SIPP} not found: run scripts/test-tools.sh (Debian package sip-tester)`);
-  const port = options.transport === 'udp' ? await freeUdpPort(LOOPBACK) : await freePort(LOOPBACK);
+  const port = options.port ?? (options.transport === 'udp' ? await freeUdpPort(LOOPBACK) : await freePort(LOOPBACK));
   // Each probe frees its port again, so the kernel may hand the same one out twice: sipp
   // then fails to bind its control socket. Keep the three (and the media pair) distinct.
   const taken = new Set([port]);

@@ -215,6 +215,62 @@ test('workflow tasks that time out during claims (the worker stalled): every con
   expect((await journal(campaign.id)).map((r) => r.outcome)).toEqual(phones.map(() => 'answered'));
 });
 
+test('a trunk unreachable for a while: its calls end unavailable and are retried per policy until it is back', async () => {
+  const phones = answering(2);
+  const first = await gateway({ scenario: 'uas-route-by-number', calls: 1, timeoutMs: 90_000 });
+  const port = first.port;
+  await first.stop(); // the gateway's address, with nobody answering there
+  const [trunkId, audioId, contactListId] = await Promise.all([
+    gatewayTrunk(owner.token, { port }, { maxConcurrentCalls: 10, maxCallsPerSecond: 20 }),
+    toneMessage(owner.token, 1),
+    phoneList(owner.token, phones),
+  ]);
+  const campaign = await createCampaign(db, {
+    ownerId: owner.id,
+    trunkId,
+    audioId,
+    contactListId,
+    maxConcurrentCalls: 2,
+    maxAttempts: 3,
+    retryDelaySeconds: 38,
+    ringTimeoutSeconds: 2,
+    record: false,
+  });
+  const handle = await startCampaign(campaign);
+  // Back between two attempts, once the first INVITEs' transactions have ended (Timer B, 32 s):
+  // an INVITE still retransmitted would reach it, and a CANCEL would follow its 100.
+  await waitFor(
+    'an unavailable attempt of each contact, 33 s old',
+    async () => {
+      const { rows } = await db.query<{ state: string; age: number }>(
+        `SELECT c.state, (SELECT extract(epoch FROM now() - max(r.invite_at))::float8 FROM call_record r
+           WHERE r.campaign_contact_id = c.id AND r.outcome = 'unavailable') AS age
+         FROM campaign_contact c WHERE c.campaign_id = $1`,
+        [campaign.id],
+      );
+      return rows.every((r) => r.state === 'waiting' && r.age > 33);
+    },
+    60_000,
+  );
+  const back = await gateway({ scenario: 'uas-route-by-number', calls: 2, timeoutMs: 90_000, port });
+  expect(await handle.result()).toMatchObject({ status: 'completed' });
+  await expectSippExit(back, 0);
+  expectOneInviteEach(back, phones);
+  for (const phone of phones) {
+    const { rows } = await db.query<{ outcome: string }>(
+      'SELECT outcome FROM call_record WHERE campaign_id = $1 AND phone_e164 = $2 ORDER BY attempt',
+      [campaign.id, phone],
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(rows.at(-1)?.outcome).toBe('answered');
+    expect(rows.slice(0, -1).every((r) => r.outcome === 'unavailable')).toBe(true);
+  }
+  expect((await contactsOf(db, campaign.id)).map((c) => [c.state, c.final_outcome])).toEqual([
+    ['done', 'answered'],
+    ['done', 'answered'],
+  ]);
+});
+
 test('an attempt that failed on infrastructure before any INVITE uses up no attempt, up to a bound', async () => {
   const phones = answering(2);
   const { campaign } = await setUp(phones, 1, 2); // no call is placed: sipp is stopped after the test
