@@ -121,7 +121,8 @@ export class RecordingUploader {
           CLAIM.replace('%WHERE%', 'tries = 0 AND call_id = (SELECT id FROM call_record WHERE attempt_id = $4)'),
           [this.options.spool.id, LEASE_MS, 1, attemptId],
         );
-        await Promise.all(rows.map((row) => this.upload(row)));
+        // The call activity starts the webhook deliveries right after this (place-call.ts).
+        await Promise.all(rows.map((row) => this.upload(row, false)));
       })().catch((err: unknown) => this.options.logger?.warn({ err, attemptId }, 'recording upload: first try failed')),
     );
     let timer: NodeJS.Timeout | undefined;
@@ -172,7 +173,7 @@ export class RecordingUploader {
           LEASE_MS,
           CONCURRENCY,
         ]);
-        await Promise.all(rows.map((row) => this.track(this.upload(row))));
+        await Promise.all(rows.map((row) => this.track(this.upload(row, true))));
         if (rows.length === CONCURRENCY) continue;
         pauseMs = await this.untilNextDue();
       } catch (err) {
@@ -206,8 +207,11 @@ export class RecordingUploader {
     });
   }
 
-  /** One try of a claimed upload; settles the outbox row whatever happens (never throws). */
-  private async upload(row: ClaimedUpload): Promise<void> {
+  /**
+   * One try of a claimed upload; settles the outbox row whatever happens (never throws).
+   * `dispatch`: start the webhook deliveries a stored recording enqueued.
+   */
+  private async upload(row: ClaimedUpload, dispatch: boolean): Promise<void> {
     const { storage, bucket, spool, logger } = this.options;
     const log = logger?.child({ callId: row.call_id, key: row.object_key, tries: row.tries });
     try {
@@ -231,6 +235,7 @@ export class RecordingUploader {
       }
       await this.settle(row, { state: 'stored' });
       await spool.remove(row.spool_file);
+      if (dispatch && row.campaign_id !== null) await this.dispatch(row.campaign_id);
       log?.debug('recording stored');
     } catch (err) {
       const delayMs = this.backoffMs(row.tries);
@@ -253,7 +258,7 @@ export class RecordingUploader {
 
   /**
    * Writes the recording's final state with the events it raises, and drops the outbox row,
-   * in one transaction; then starts the webhook deliveries.
+   * in one transaction.
    */
   private async settle(row: ClaimedUpload, outcome: { state: 'stored' } | { state: 'lost'; error: string }) {
     await inTransaction(this.options.pool, async (client) => {
@@ -269,7 +274,6 @@ export class RecordingUploader {
       }
       await client.query('DELETE FROM recording_upload WHERE id = $1', [row.id]);
     });
-    if (outcome.state === 'stored' && row.campaign_id !== null) await this.dispatch(row.campaign_id);
   }
 
   private async dispatch(campaignId: string): Promise<void> {
