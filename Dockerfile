@@ -56,6 +56,8 @@ COPY package.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 # dist/ is all the app reads at runtime (the OpenAPI spec and migrations are compiled in).
 COPY --from=build /app/dist ./dist
+# The worker's recording spool (a volume in docker-compose.yml): a new volume takes this owner.
+RUN mkdir -p /var/lib/voicecast/recording-spool && chown -R node:node /var/lib/voicecast
 USER node
 # API; SIP and RTP of the worker (the RTP range must match the worker's configuration).
 EXPOSE 3000 5070/udp 5070/tcp 20000-20999/udp

@@ -10,7 +10,13 @@
 import { hostname } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, bundleWorkflowCode, makeTelemetryFilterString } from '@temporalio/worker';
-import { createActivities, createWebhookActivities, WebhookDispatcher } from './activities/index.js';
+import {
+  createActivities,
+  createWebhookActivities,
+  RecordingSpool,
+  RecordingUploader,
+  WebhookDispatcher,
+} from './activities/index.js';
 import { createOrm } from './db/orm.js';
 import { nativePool } from './db/sql.js';
 import { loadConfig } from './lib/config.js';
@@ -60,6 +66,18 @@ async function main(): Promise<void> {
   });
   const { webhooks: hooks } = config;
   const secrets = new SecretBox(config.encryptionKeys);
+  const webhooks = new WebhookDispatcher(pool, client, { taskQueue: hooks.taskQueue, policy: hooks.policy });
+  // Resumes the uploads a previous run on this spool directory left (activities/recording-outbox.ts).
+  const recordings = new RecordingUploader({
+    pool,
+    storage,
+    bucket: config.minio.buckets.recordings,
+    spool: await RecordingSpool.open(config.recordings.spoolDir),
+    retry: config.recordings.retry,
+    webhooks,
+    logger: logger.child({ component: 'recordings' }),
+  });
+  recordings.start();
   // Bundled once for both workers.
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('./workflows/index'),
@@ -77,7 +95,8 @@ async function main(): Promise<void> {
       engine,
       secrets,
       buckets: config.minio.buckets,
-      webhooks: new WebhookDispatcher(pool, client, { taskQueue: hooks.taskQueue, policy: hooks.policy }),
+      webhooks,
+      recordings,
       policyDefaults: config.policies,
       logger: logger.child({ component: 'campaign' }),
     }),
@@ -116,6 +135,8 @@ async function main(): Promise<void> {
     await runTogether(worker, webhookWorker);
   } finally {
     // The workers have returned once every activity has finished: no call is live any more.
+    // Uploads not done by now stay in the spool and the outbox for the next run.
+    await recordings.stop();
     await Promise.allSettled([engine.close(), connection.close(), client.connection.close(), orm.close()]);
     logger.info('worker stopped');
   }

@@ -15,8 +15,11 @@ import type { AttemptReport, ClaimedAttempt } from '../workflows/campaign-types.
 import { decideAfterAttempt, type AttemptOutcome, type RetryPolicy } from '../workflows/retry-policy.js';
 import type { Pool, PoolClient } from '../db/sql.js';
 import { inTransaction } from '../db/sql.js';
+import type { RecordingState } from '../db/entities/index.js';
 import { enqueueCallEvents } from './webhook-outbox.js';
 import { recordOptOut } from './blocklist.js';
+import { enqueueRecordingUpload } from './recording-outbox.js';
+import type { SpooledRecording } from './recording-spool.js';
 
 /** `end_reason` of the row of an answered call that has not ended yet. */
 export const IN_PROGRESS = 'call in progress';
@@ -125,10 +128,21 @@ export interface AttemptResult extends Omit<CallResult, 'outcome'> {
   readonly outcome: AttemptOutcome;
 }
 
+/** Where the call's recording is (recording-outbox.ts). */
+export interface JournalRecording {
+  readonly state: RecordingState;
+  /** Why it is `lost`. */
+  readonly error?: string;
+  /** A `pending` recording's spool file: its upload is enqueued with the row. */
+  readonly upload?: SpooledRecording & { readonly holdMs: number };
+}
+
 /** The call as the journal stores it. */
 export interface JournalEntry {
   readonly result: AttemptResult;
   readonly recordingKey: string | null;
+  /** Default: `stored` with a key, `none` without. */
+  readonly recording?: JournalRecording;
   /** Written with a new row only: a row made at the answer keeps the flag it has by then. */
   readonly recordingPrivate: boolean;
   /** The callee pressed the campaign's opt-out digit: the number goes on the blocklist with the row. */
@@ -154,6 +168,8 @@ export async function recordAttempt(
     );
     if (claimed.rowCount === 0) return undefined;
     await upsertRecord(client, ctx, entry);
+    // The upload outbox row commits with the row too: a pending recording is never forgotten.
+    if (entry.recording?.upload) await enqueueRecordingUpload(client, ctx.attempt.attemptId, entry.recording.upload);
     // The webhook events commit with the row: never one without the other (webhook-outbox.ts).
     const recordingBytes = entry.result.recording?.length ?? null;
     await enqueueCallEvents(client, { ...ctx, attemptId: ctx.attempt.attemptId, recordingBytes });
@@ -183,19 +199,21 @@ export function callNotPlaced(outcome: AttemptOutcome, endReason: string, times?
 
 async function upsertRecord(client: PoolClient, ctx: AttemptContext, entry: JournalEntry): Promise<void> {
   const { result } = entry;
+  const recording: JournalRecording = entry.recording ?? { state: entry.recordingKey === null ? 'none' : 'stored' };
   const { times } = result;
   const talkMs = times.answer ? Math.max(0, times.end.getTime() - times.answer.getTime()) : null;
   await client.query(
     `INSERT INTO call_record (${ATTEMPT_COLUMNS},
        invite_at, ringing_at, answer_at, end_at, outcome, sip_code, sip_reason, hung_up_by, end_reason, talk_ms, codec,
-       rtp, dtmf, recording_key, recording_private, opted_out, created_at)
+       rtp, dtmf, recording_key, recording_private, opted_out, recording_state, recording_error, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $25,
-       now())
+       $26, $27, now())
      ON CONFLICT (attempt_id) DO UPDATE SET ringing_at = excluded.ringing_at, answer_at = excluded.answer_at,
        end_at = excluded.end_at, outcome = excluded.outcome, sip_code = excluded.sip_code, sip_reason = excluded.sip_reason,
        hung_up_by = excluded.hung_up_by, end_reason = excluded.end_reason, talk_ms = excluded.talk_ms,
        codec = excluded.codec, rtp = excluded.rtp, dtmf = excluded.dtmf, recording_key = excluded.recording_key,
-       opted_out = excluded.opted_out
+       opted_out = excluded.opted_out, recording_state = excluded.recording_state,
+       recording_error = excluded.recording_error
      WHERE call_record.end_reason = $24`,
     [
       ...attemptColumns(ctx),
@@ -216,6 +234,8 @@ async function upsertRecord(client: PoolClient, ctx: AttemptContext, entry: Jour
       entry.recordingPrivate,
       IN_PROGRESS,
       entry.optedOut ?? false,
+      recording.state,
+      recording.error?.slice(0, 500) ?? null,
     ],
   );
 }

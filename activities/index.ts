@@ -7,6 +7,8 @@ import { createSystemActivities, type SystemActivityDeps } from './system.activi
 
 export type { WorkerReport } from './system.activities.js';
 export { WebhookDispatcher, type WebhookDispatchOptions } from './webhook-dispatch.js';
+export { RecordingUploader, type RecordingUploaderOptions } from './recording-outbox.js';
+export { RecordingSpool } from './recording-spool.js';
 
 export type ActivityDeps = SystemActivityDeps & CampaignActivityDeps;
 

@@ -11,7 +11,7 @@
  *   trunk line + owner's tenant limit (leases) ─▶ blocklist again ─▶ campaign's start slot ─▶ trunk's start slot + frequency cap (dial ledger)
  *        │                                                           capped ──▶ contact waits again, no journal row
  *        ▼
- *   dial ─▶ upload recording ─▶ journal + contact (one transaction)
+ *   dial ─▶ spool recording ─▶ journal + contact + recording upload outbox (one transaction) ─▶ upload (recording-outbox.ts)
  *
  * The blocklist is checked before the trunk line is taken (a blocked contact costs no line)
  * and again once it is held, since waiting for a line can take long; not between the pacing
@@ -49,8 +49,10 @@ import {
   reportRecorded,
   type AttemptContext,
   type AttemptResult,
+  type JournalRecording,
   type RecordedAttempt,
 } from './call-journal.js';
+import type { RecordingUploader } from './recording-outbox.js';
 import { loadCallSetup, type CampaignCallSetup } from './campaign-settings.js';
 import { OptOutWatch } from './opt-out.js';
 import {
@@ -78,15 +80,14 @@ export interface CallDeps {
   readonly engine: Pick<TelephonyEngine, 'dial'>;
   readonly secrets: SecretBox;
   readonly buckets: { readonly audio: string; readonly recordings: string };
+  /** Spools recordings and uploads them from the outbox (recording-outbox.ts). */
+  readonly recordings: Pick<RecordingUploader, 'spoolRecording' | 'firstTry' | 'discard'>;
   /** Starts the webhook deliveries a journal write enqueued. */
   readonly webhooks: Pick<WebhookDispatcher, 'dispatchCampaign'>;
   /** Owners' policies where none is stored (lib/config.ts `policies`). */
   readonly policyDefaults: PolicyDefaults;
   readonly logger?: Logger;
 }
-
-/** How long a recording upload is retried before the call is journalled without it. */
-const UPLOAD_DEADLINE_MS = 20_000;
 
 /** The report of an attempt another run took over: nothing was dialled or written. */
 const superseded = (attempt: ClaimedAttempt): AttemptReport => ({
@@ -296,8 +297,9 @@ async function finishLostAnswer(pool: Pool, journal: AttemptContext, recorded: R
 }
 
 /**
- * Uploads the recording and journals the attempt; rethrows a cancellation once journalled.
- * `hangUp` is the signal a placed call ran under (absent when none was placed).
+ * Spools the recording, journals the attempt (with the recording's upload in the outbox) and
+ * tries the upload once; rethrows a cancellation once journalled. `hangUp` is the signal a
+ * placed call ran under (absent when none was placed).
  */
 async function finish(
   deps: CallDeps,
@@ -315,8 +317,15 @@ async function finish(
     // Shutdown or lost heartbeat before the callee answered: the attempt did not happen; Temporal retries it.
     throw new CancelledFailure(String(ctx.cancellationSignal.reason ?? 'cancelled'));
   }
-  const key = result.recording ? await uploadRecording(deps, journal, result.recording) : null;
-  const entry = { result, recordingKey: key, recordingPrivate, optedOut };
+  const key = result.recording ? recordingKey(journal.campaignId, journal.attempt) : null;
+  const recording = result.recording && key ? await uploadRecording(deps, journal, key, result.recording) : undefined;
+  const entry = {
+    result,
+    recordingKey: recording?.state === 'lost' ? null : key,
+    recording,
+    recordingPrivate,
+    optedOut,
+  };
   const log = deps.logger?.child({ campaignId: journal.campaignId, attemptId: journal.attempt.attemptId });
   // The database may be away: the call happened, so its row is written once it is back (a
   // failed activity's retry would otherwise dial the contact again).
@@ -329,6 +338,11 @@ async function finish(
       onRetry: (err, delayMs) => log?.warn({ err, delayMs }, 'journal write failed; retrying'),
     },
   );
+  if (recording?.upload) {
+    // Journalled: the first try now (the outbox retries it); taken over: the call is another run's.
+    if (report) await deps.recordings.firstTry(journal.attempt.attemptId);
+    else await deps.recordings.discard(recording.upload.spoolFile);
+  }
   deps.logger
     ?.child({ campaignId: journal.campaignId, attemptId: journal.attempt.attemptId })
     .debug({ outcome: result.outcome, sipCode: result.sipCode, retryAt: report?.retryAt }, 'call attempt recorded');
@@ -346,25 +360,32 @@ async function recordedReport(pool: Pool, attempt: ClaimedAttempt): Promise<Atte
 }
 
 /**
- * Stores the recording; null when object storage kept failing for {@link UPLOAD_DEADLINE_MS}:
- * the call is journalled without it rather than not at all (a failed activity's retry could
- * only finish it as lost, and the recording is gone either way).
+ * Puts the recording where it survives: the worker's spool (fsynced), to be journalled
+ * `pending` with its upload in the outbox. When the spool cannot take it (disk full or
+ * failing), one direct upload instead: `stored`, or `lost` with both reasons.
  */
-async function uploadRecording(deps: CallDeps, journal: AttemptContext, wav: Buffer): Promise<string | null> {
-  const key = recordingKey(journal.campaignId, journal.attempt);
-  const log = deps.logger?.child({ campaignId: journal.campaignId, attemptId: journal.attempt.attemptId, key });
+async function uploadRecording(
+  deps: CallDeps,
+  journal: AttemptContext,
+  key: string,
+  wav: Buffer,
+): Promise<JournalRecording> {
   try {
-    await retryUntil(
-      () => deps.storage.putObject(deps.buckets.recordings, key, wav, wav.length, { 'Content-Type': 'audio/wav' }),
-      {
-        deadlineMs: UPLOAD_DEADLINE_MS,
-        onRetry: (err, delayMs) => log?.warn({ err, delayMs }, 'recording upload failed; retrying'),
-      },
-    );
-    return key;
-  } catch (err) {
-    log?.error({ err }, 'recording upload failed for good; the call is journalled without it');
-    return null;
+    return { state: 'pending', upload: await deps.recordings.spoolRecording(key, wav) };
+  } catch (spoolErr) {
+    const log = deps.logger?.child({ campaignId: journal.campaignId, attemptId: journal.attempt.attemptId, key });
+    log?.error({ err: spoolErr }, 'cannot spool the recording; uploading it directly');
+    try {
+      await deps.storage.putObject(deps.buckets.recordings, key, wav, wav.length, { 'Content-Type': 'audio/wav' });
+      return { state: 'stored' };
+    } catch (uploadErr) {
+      log?.error({ err: uploadErr }, 'recording lost: neither spooled nor uploaded');
+      const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
+      return {
+        state: 'lost',
+        error: `could not spool it (${reason(spoolErr)}) nor upload it (${reason(uploadErr)})`,
+      };
+    }
   }
 }
 

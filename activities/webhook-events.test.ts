@@ -19,6 +19,8 @@ const answered: JournalRow = {
   talk_ms: 4500,
   dtmf: [{ digit: '1', atMs: 1200, durationMs: 100, source: 'rfc4733' }],
   recording_key: 'campaigns/5d1c/42-1.wav',
+  recording_state: 'stored',
+  recording_error: null,
   recording_private: true,
 };
 
@@ -45,6 +47,8 @@ describe('webhook events of a journalled call', () => {
           talkMs: 4500,
           dtmf: [{ digit: '1', atMs: 1200, durationMs: 100, source: 'rfc4733' }],
           recording: true,
+          recordingState: 'stored',
+          recordingError: null,
         },
       },
       {
@@ -75,6 +79,7 @@ describe('webhook events of a journalled call', () => {
       talk_ms: null,
       dtmf: [],
       recording_key: null,
+      recording_state: 'none',
       recording_private: false,
     };
     const events = callEvents(busy, null);
@@ -85,7 +90,18 @@ describe('webhook events of a journalled call', () => {
       answerAt: null,
       talkMs: null,
       recording: false,
+      recordingState: 'none',
     });
+  });
+
+  test('a recording still in the spool or lost is not announced as uploaded, and call.completed says why', () => {
+    const pending = callEvents({ ...answered, recording_state: 'pending' }, 88_244);
+    expect(pending.map((e) => e.event)).toEqual(['call.completed']);
+    expect(pending[0]?.data).toMatchObject({ recording: false, recordingState: 'pending', recordingError: null });
+    const reason = 'the spool file is gone';
+    const lost = callEvents({ ...answered, recording_state: 'lost', recording_error: reason }, null);
+    expect(lost.map((e) => e.event)).toEqual(['call.completed']);
+    expect(lost[0]?.data).toMatchObject({ recording: false, recordingState: 'lost', recordingError: reason });
   });
 });
 

@@ -3,7 +3,7 @@
  * Pure (unit-tested in webhook-events.test.ts); the outbox (webhook-outbox.ts) stores them.
  * Field names are part of the public contract (README, "Webhooks"): add, never rename.
  */
-import type { WebhookEvent } from '../db/entities/index.js';
+import type { RecordingState, WebhookEvent } from '../db/entities/index.js';
 
 /** A `call_record` row as the ORM's pool returns it (timestamps as text or Date). */
 export interface JournalRow {
@@ -24,6 +24,8 @@ export interface JournalRow {
   readonly talk_ms: number | null;
   readonly dtmf: unknown;
   readonly recording_key: string | null;
+  readonly recording_state: RecordingState;
+  readonly recording_error: string | null;
   readonly recording_private: boolean;
 }
 
@@ -42,7 +44,12 @@ const iso = (value: string | Date | null): string | null => (value === null ? nu
 /** The API path a recording is fetched from (`GET`, with a bearer token; 403 while private). */
 export const recordingPath = (callId: string): string => `/api/v1/calls/${callId}/recording`;
 
-/** `call.completed`: the attempt's final result, as the journal has it. */
+/**
+ * `call.completed`: the attempt's final result, as the journal has it when the call ends.
+ * `recording` is true once the recording is stored; `recordingState` says `pending` while it
+ * waits in the worker's spool (`recording.uploaded` follows once it is stored), or `lost`
+ * with `recordingError`.
+ */
 export function callCompletedData(row: JournalRow): Record<string, unknown> {
   return {
     callId: row.id,
@@ -61,11 +68,17 @@ export function callCompletedData(row: JournalRow): Record<string, unknown> {
     endAt: iso(row.end_at),
     talkMs: row.talk_ms,
     dtmf: Array.isArray(row.dtmf) ? row.dtmf : [],
-    recording: row.recording_key !== null,
+    recording: row.recording_state === 'stored',
+    recordingState: row.recording_state,
+    recordingError: row.recording_error,
   };
 }
 
-/** `recording.uploaded`: where the recording of an answered call can be fetched. */
+/**
+ * `recording.uploaded`: where the recording of an answered call can be fetched; raised when it
+ * is stored (usually right after `call.completed`; after an outage of object storage, when
+ * the worker's upload gets through).
+ */
 export function recordingUploadedData(row: JournalRow, sizeBytes: number | null): Record<string, unknown> {
   return {
     callId: row.id,
@@ -79,7 +92,7 @@ export function recordingUploadedData(row: JournalRow, sizeBytes: number | null)
   };
 }
 
-/** The events a journalled attempt raises: always `call.completed`, `recording.uploaded` when it has one. */
+/** The events a journalled attempt raises: always `call.completed`, `recording.uploaded` once its recording is stored. */
 export function callEvents(
   row: JournalRow,
   recordingBytes: number | null,
@@ -87,7 +100,7 @@ export function callEvents(
   const events: { event: WebhookEvent; data: Record<string, unknown> }[] = [
     { event: 'call.completed', data: callCompletedData(row) },
   ];
-  if (row.recording_key !== null) {
+  if (row.recording_state === 'stored') {
     events.push({ event: 'recording.uploaded', data: recordingUploadedData(row, recordingBytes) });
   }
   return events;

@@ -14,16 +14,20 @@ export interface JournalledAttempt {
   readonly ownerId: string;
   readonly campaignId: string;
   readonly attemptId: string;
-  /** Size of the uploaded recording, when there is one. */
+  /** Size of the recording, when there is one. */
   readonly recordingBytes?: number | null;
 }
 
 /**
- * Enqueues the attempt's events for the owner's active webhooks (owner-wide and this
- * campaign's). An event already enqueued for a webhook is left alone. Costs one indexed
- * query when the owner has no webhook.
+ * Enqueues the attempt's events (those in `only`, when given) for the owner's active
+ * webhooks (owner-wide and this campaign's). An event already enqueued for a webhook is left
+ * alone. Costs one indexed query when the owner has no webhook.
  */
-export async function enqueueCallEvents(client: PoolClient, attempt: JournalledAttempt): Promise<void> {
+export async function enqueueCallEvents(
+  client: PoolClient,
+  attempt: JournalledAttempt,
+  only?: readonly WebhookEvent[],
+): Promise<void> {
   const hooks = await client.query<{ id: string; events: WebhookEvent[] }>(
     `SELECT id, events FROM webhook
      WHERE owner_id = $1 AND active AND (campaign_id IS NULL OR campaign_id = $2)`,
@@ -36,7 +40,7 @@ export async function enqueueCallEvents(client: PoolClient, attempt: JournalledA
   const row = rows[0];
   if (!row) return;
   const createdAt = new Date().toISOString();
-  const events = callEvents(row, attempt.recordingBytes ?? null);
+  const events = callEvents(row, attempt.recordingBytes ?? null).filter((e) => !only || only.includes(e.event));
   for (const hook of hooks.rows) {
     for (const { event, data } of events.filter((e) => hook.events.includes(e.event))) {
       const id = randomUUID();

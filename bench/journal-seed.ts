@@ -33,7 +33,7 @@ const CHUNK = 1_000_000;
 const INSERT = `
 INSERT INTO call_record (id, owner_id, campaign_id, campaign_contact_id, attempt_id, attempt, phone_e164, trunk_id,
   invite_at, ringing_at, answer_at, end_at, outcome, sip_code, sip_reason, hung_up_by, end_reason, talk_ms, codec,
-  rtp, dtmf, recording_key, recording_private, tags, created_at)
+  rtp, dtmf, recording_key, recording_private, tags, created_at, recording_state)
 SELECT gen_random_uuid(), $1::uuid, ($6::uuid[])[1 + (g % cardinality($6::uuid[]))], g, $2 || ':' || g, 1 + (g % 3),
   $3 || lpad(((g::bigint * 7919) % $4)::text, 7, '0'), NULL,
   t.invite, t.invite + interval '1 second', CASE WHEN o.outcome = 'answered' THEN t.invite + interval '4 seconds' END,
@@ -43,7 +43,8 @@ SELECT gen_random_uuid(), $1::uuid, ($6::uuid[])[1 + (g % cardinality($6::uuid[]
   CASE WHEN o.outcome = 'answered' THEN 'PCMA' END,
   CASE WHEN o.outcome = 'answered'
     THEN '{"packetsSent":1500,"octetsSent":240000,"packetsReceived":1497,"packetsLost":3,"jitterMs":2.1}'::jsonb END,
-  '[]'::jsonb, CASE WHEN o.outcome = 'answered' THEN 'bench/' || $2 || '/' || g || '.wav' END, false, '{}', t.invite
+  '[]'::jsonb, CASE WHEN o.outcome = 'answered' THEN 'bench/' || $2 || '/' || g || '.wav' END, false, '{}', t.invite,
+  CASE WHEN o.outcome = 'answered' THEN 'stored' ELSE 'none' END
 FROM generate_series($5::bigint, $7::bigint) AS g
 CROSS JOIN LATERAL (SELECT now() - interval '${SPAN_DAYS} days' + (g::float8 / $8) * interval '${SPAN_DAYS} days'
   + random() * interval '10 seconds' AS invite, random() * interval '60 seconds' + interval '5 seconds' AS talk) AS t

@@ -153,4 +153,20 @@ describe('parseConfig', () => {
       /WEBHOOK_ALLOWED_NETWORKS.*"intranet" is not an IP network/s,
     );
   });
+
+  it('spools recordings under the data directory unless RECORDING_SPOOL_DIR says where, with a back-off in ms', () => {
+    expect(parseConfig({ VOICECAST_DATA_DIR: '/srv/vc' }).recordings).toEqual({
+      spoolDir: '/srv/vc/recording-spool',
+      retry: { initialRetryMs: 5000, maxRetryIntervalMs: 300_000 },
+    });
+    const custom = parseConfig({
+      RECORDING_SPOOL_DIR: '/var/spool/vc',
+      RECORDING_UPLOAD_RETRY_INITIAL_SECONDS: '0.2',
+      RECORDING_UPLOAD_RETRY_MAX_INTERVAL_SECONDS: '1',
+    }).recordings;
+    expect(custom).toEqual({ spoolDir: '/var/spool/vc', retry: { initialRetryMs: 200, maxRetryIntervalMs: 1000 } });
+    expect(() => parseConfig({ RECORDING_UPLOAD_RETRY_INITIAL_SECONDS: '0' })).toThrow(
+      /RECORDING_UPLOAD_RETRY_INITIAL_SECONDS/,
+    );
+  });
 });

@@ -117,6 +117,10 @@ const schema = z.object({
       }
     }),
 
+  RECORDING_SPOOL_DIR: z.string().min(1).optional(),
+  RECORDING_UPLOAD_RETRY_INITIAL_SECONDS: z.coerce.number().positive().max(3600).default(5),
+  RECORDING_UPLOAD_RETRY_MAX_INTERVAL_SECONDS: z.coerce.number().positive().max(86_400).default(300),
+
   UPLOAD_DIR: z.string().min(1).optional(),
   UPLOAD_MAX_BYTES: bytes.default(512 * 1024 * 1024),
   AUDIO_MAX_UPLOAD_BYTES: bytes.default(50 * 1024 * 1024),
@@ -240,6 +244,16 @@ export interface Config {
       readonly giveUpAfterMs: number;
     };
   };
+  /** Call recordings on the worker (activities/recording-outbox.ts). */
+  readonly recordings: {
+    /**
+     * Where the worker spools a recording (fsynced) before anything else, until it is in
+     * object storage; keep it on a persistent disk (default `<VOICECAST_DATA_DIR>/recording-spool`).
+     */
+    readonly spoolDir: string;
+    /** The upload's back-off: doubles from `initialRetryMs` up to `maxRetryIntervalMs`; never gives up. */
+    readonly retry: { readonly initialRetryMs: number; readonly maxRetryIntervalMs: number };
+  };
   readonly uploads: {
     /** Where multipart files are spooled while a request runs; deleted when it ends. */
     readonly dir: string;
@@ -362,6 +376,13 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
         initialRetryMs: Math.round(env.WEBHOOK_RETRY_INITIAL_SECONDS * 1000),
         maxRetryIntervalMs: Math.round(env.WEBHOOK_RETRY_MAX_INTERVAL_SECONDS * 1000),
         giveUpAfterMs: env.WEBHOOK_GIVE_UP_AFTER_SECONDS * 1000,
+      },
+    },
+    recordings: {
+      spoolDir: env.RECORDING_SPOOL_DIR ?? join(env.VOICECAST_DATA_DIR, 'recording-spool'),
+      retry: {
+        initialRetryMs: Math.round(env.RECORDING_UPLOAD_RETRY_INITIAL_SECONDS * 1000),
+        maxRetryIntervalMs: Math.round(env.RECORDING_UPLOAD_RETRY_MAX_INTERVAL_SECONDS * 1000),
       },
     },
     uploads: { dir: env.UPLOAD_DIR ?? join(tmpdir(), 'voicecast-uploads'), maxBytes: env.UPLOAD_MAX_BYTES },

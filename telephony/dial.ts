@@ -222,7 +222,7 @@ export async function dial(
       const sdh = inviter.sessionDescriptionHandler;
       if (!(sdh instanceof RtpDescriptionHandler)) return hangUp('no media session');
       const rtp = await sdh.session();
-      if (request.record) rtp.startRecording();
+      if (request.record) rtp.startRecording(request.maxCallMs);
       rtp.onDtmf = (digit) => emit({ type: 'dtmf', at: new Date(), digit: digit.digit });
       timers.push(setTimeout(() => hangUp('max call length'), request.maxCallMs));
       try {

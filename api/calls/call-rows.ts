@@ -6,7 +6,7 @@
 import { IN_PROGRESS } from '../../activities/call-journal.js';
 import type { AttemptOutcome } from '../../workflows/retry-policy.js';
 import type { CallQuery } from './call-query.js';
-import type { CallDtmf, CallRtpStats, CallView } from './calls.dto.js';
+import type { CallDtmf, CallRecordingState, CallRtpStats, CallView } from './calls.dto.js';
 
 const utc = (column: string, fraction: 'MS' | 'US') =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.${fraction}"Z"')`;
@@ -19,7 +19,8 @@ const utc = (column: string, fraction: 'MS' | 'US') =>
 export const VIEW_COLUMNS = `id, owner_id, campaign_id, campaign_contact_id, attempt, phone_e164, trunk_id,
   ${utc('invite_at', 'US')} AS invite_exact, ${utc('ringing_at', 'MS')} AS ringing_at,
   ${utc('answer_at', 'MS')} AS answer_at, ${utc('end_at', 'MS')} AS end_at, outcome, sip_code, sip_reason,
-  hung_up_by, end_reason, talk_ms, codec, rtp, dtmf, opted_out, tags, recording_private, recording_key IS NOT NULL AS has_recording`;
+  hung_up_by, end_reason, talk_ms, codec, rtp, dtmf, opted_out, tags, recording_private, recording_state,
+  recording_error`;
 
 /** A row selected with {@link VIEW_COLUMNS}. */
 export interface CallRow {
@@ -46,7 +47,8 @@ export interface CallRow {
   opted_out: boolean;
   tags: string[];
   recording_private: boolean;
-  has_recording: boolean;
+  recording_state: CallRecordingState;
+  recording_error: string | null;
 }
 
 /** `…HH:MM:SS.ffffffZ` → `…HH:MM:SS.fffZ`: views show milliseconds, like every other time in the API. */
@@ -78,8 +80,11 @@ export function toCallView(r: CallRow): CallView {
     optedOut: r.opted_out,
     tags: r.tags,
     private: r.recording_private,
-    hasRecording: r.has_recording,
-    recordingUrl: r.has_recording ? `/api/v1/calls/${r.id}/recording` : null,
+    hasRecording: r.recording_state === 'stored',
+    recordingState: r.recording_state,
+    recordingError: r.recording_error,
+    recordingUrl:
+      r.recording_state === 'stored' || r.recording_state === 'pending' ? `/api/v1/calls/${r.id}/recording` : null,
   };
 }
 

@@ -81,10 +81,23 @@ export class CallsController extends Controller {
    */
   @Get('{id}/recording')
   @Response<ProblemDetails>(403, 'The call is private')
-  @Response<ProblemDetails>(404, 'No such call, or the call has no recording')
+  @Response<ProblemDetails>(404, 'No such call, or the call has no recording, or its recording is lost')
+  @Response<ProblemDetails>(
+    409,
+    'The recording is not stored yet (`recordingState` pending: it waits on the worker for object storage); retry after `Retry-After` seconds',
+  )
   @Response<ProblemDetails>(416, 'The range starts past the end of the recording')
   public async downloadRecording(@Request() req: ExpressRequest, @Path() id: string): Promise<Readable> {
     const download = await this.calls.recording(principalOf(req), id, req.header('range'));
+    if (download.kind === 'pending') {
+      req.res?.setHeader('Retry-After', String(download.retryAfterSeconds));
+      throw new AppError(
+        409,
+        'recording-pending',
+        'Recording not stored yet',
+        'The recording is kept by the worker until object storage takes it; retry later.',
+      );
+    }
     req.res?.setHeader('Accept-Ranges', 'bytes');
     if (download.kind === 'unsatisfiable') {
       req.res?.setHeader('Content-Range', `bytes */${download.size}`);

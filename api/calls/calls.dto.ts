@@ -20,6 +20,16 @@ export interface CallDtmf {
   source: 'rfc4733' | 'sip-info';
 }
 
+/**
+ * Where a call's recording is:
+ * - `none`: not recorded (not answered, or the campaign does not record);
+ * - `pending`: kept on the worker's disk, not in object storage yet (storage was down, or the
+ *   upload is under way); it is retried until stored: ask again later;
+ * - `stored`: downloadable;
+ * - `lost`: it will never be stored; `recordingError` says why.
+ */
+export type CallRecordingState = 'none' | 'pending' | 'stored' | 'lost';
+
 /** One call attempt from the journal. Times are ISO 8601 in UTC, to the millisecond. */
 export interface CallView {
   /** @format uuid */
@@ -59,8 +69,15 @@ export interface CallView {
   tags: string[];
   /** A private call's recording cannot be downloaded until the flag is cleared. */
   private: boolean;
+  /** The recording is stored and can be downloaded (`recordingState` is `stored`). */
   hasRecording: boolean;
-  /** Path of `GET /api/v1/calls/{id}/recording`, or `null` without a recording. */
+  recordingState: CallRecordingState;
+  /** Why a `lost` recording is lost; otherwise `null`. */
+  recordingError: string | null;
+  /**
+   * Path of `GET /api/v1/calls/{id}/recording` for a `stored` or `pending` recording (the
+   * latter answers 409 with `Retry-After` until it is stored), else `null`.
+   */
   recordingUrl: string | null;
 }
 

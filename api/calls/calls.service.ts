@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { isAdmin, type Principal } from '../../auth/principal.js';
 import type { Pool } from '../../db/sql.js';
-import { ForbiddenError, NotFoundError, UpstreamError } from '../../lib/errors.js';
+import { AppError, ForbiddenError, NotFoundError, UpstreamError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Storage } from '../../lib/storage.js';
 import { isUuid, keysetPage } from '../keyset-cursor.js';
@@ -25,7 +25,22 @@ export type RecordingDownload =
       readonly start: number;
       readonly end: number;
     }
-  | { readonly kind: 'unsatisfiable'; readonly size: number };
+  | { readonly kind: 'unsatisfiable'; readonly size: number }
+  /** Not in object storage yet (recording_state `pending`): ask again in `retryAfterSeconds`. */
+  | { readonly kind: 'pending'; readonly retryAfterSeconds: number };
+
+/** Retry-After of a pending recording whose next upload try is not known (or overdue). */
+const PENDING_RETRY_AFTER_SECONDS = 5;
+
+interface RecordingRow {
+  owner_id: string;
+  recording_key: string | null;
+  recording_private: boolean;
+  recording_state: string;
+  recording_error: string | null;
+  /** Seconds until the outbox's next upload try, when there is one. */
+  next_try_in: number | null;
+}
 
 export interface CallsServiceDeps {
   readonly pool: Pool;
@@ -73,20 +88,30 @@ export class CallsService {
 
   /**
    * The recording, or the part `range` (an HTTP Range header) asks for. 404 without a
-   * recording, 403 while the call is private (for everyone, its owner included).
+   * recording (or a lost one), 403 while the call is private (for everyone, its owner
+   * included), `pending` while it waits in a worker's spool.
    */
   async recording(principal: Principal, id: string, range: string | undefined): Promise<RecordingDownload> {
     const { rows } = isUuid(id)
-      ? await this.deps.pool.query<{ owner_id: string; recording_key: string | null; recording_private: boolean }>(
-          'SELECT owner_id, recording_key, recording_private FROM call_record WHERE id = $1',
+      ? await this.deps.pool.query<RecordingRow>(
+          `SELECT r.owner_id, r.recording_key, r.recording_private, r.recording_state, r.recording_error,
+             ceil(extract(epoch FROM u.next_try_at - now()))::float8 AS next_try_in
+           FROM call_record r LEFT JOIN recording_upload u ON u.call_id = r.id WHERE r.id = $1`,
           [id],
         )
       : { rows: [] };
     const call = visibleTo(principal, rows[0] ?? null, (r) => r.owner_id, `Call ${id}`);
+    if (call.recording_state === 'lost') {
+      throw new AppError(404, 'not-found', 'Not found', `The recording of call ${id} is lost: ${call.recording_error}`);
+    }
     const key = call.recording_key;
-    if (key === null) throw new NotFoundError(`The recording of call ${id}`);
+    if (key === null || call.recording_state === 'none') throw new NotFoundError(`The recording of call ${id}`);
     if (call.recording_private) {
       throw new ForbiddenError('The recording of this call is private; clear the private flag to download it.');
+    }
+    if (call.recording_state === 'pending') {
+      const next = call.next_try_in;
+      return { kind: 'pending', retryAfterSeconds: next !== null && next >= 1 ? next : PENDING_RETRY_AFTER_SECONDS };
     }
     const { bucket, storage } = this.deps;
     const size = (await this.storageCall(() => storage.statObject(bucket, key), id)).size;

@@ -4,6 +4,17 @@ import { Campaign } from './campaign.entity.js';
 import { User } from './user.entity.js';
 
 /**
+ * Where a call's recording is:
+ * - `none`: the call was not recorded (or not answered).
+ * - `pending`: spooled on the worker's disk, in the upload outbox (`recording_upload`), not
+ *   in object storage yet; `recordingKey` is the key it will have.
+ * - `stored`: in the recordings bucket under `recordingKey`.
+ * - `lost`: it will never be stored; `recordingError` says why (e.g. the spool file is gone).
+ */
+export const RECORDING_STATES = ['none', 'pending', 'stored', 'lost'] as const;
+export type RecordingState = (typeof RECORDING_STATES)[number];
+
+/**
  * The call journal: one row per call attempt, written once when the attempt has ended (by
  * the placeCall activity; `attemptId` makes a retried activity find its row instead of
  * calling again). Kept when the campaign is deleted (the reference goes null).
@@ -53,7 +64,11 @@ export const CallRecord = defineEntity({
     dtmf: p.json<unknown[]>(),
     /** The callee pressed the campaign's opt-out digit: the number went on the blocklist and we hung up. */
     optedOut: p.boolean().default(false),
+    /** The object key of the recording (stored, or to be stored while `pending`). */
     recordingKey: p.string().length(300).nullable(),
+    recordingState: p.enum(RECORDING_STATES).default('none'),
+    /** Why a `lost` recording is lost. */
+    recordingError: p.string().length(500).nullable(),
     recordingPrivate: p.boolean().default(false),
     tags: p.array<string>().default([]),
     createdAt: p.datetime().onCreate(() => new Date()),

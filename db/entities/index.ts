@@ -10,6 +10,7 @@ import { LoginFailure } from './login-failure.entity.js';
 import { OAuthClient } from './oauth-client.entity.js';
 import { OidcPayload } from './oidc-payload.entity.js';
 import { DialLedger, OwnerPolicy } from './owner-policy.entity.js';
+import { RecordingUpload } from './recording-upload.entity.js';
 import { SipTrunk } from './sip-trunk.entity.js';
 import { CallLease, CampaignPacing, TrunkPacing } from './trunk-capacity.entity.js';
 import { User } from './user.entity.js';
@@ -29,6 +30,7 @@ export {
   LoginFailure,
   OAuthClient,
   OidcPayload,
+  RecordingUpload,
   SipTrunk,
   CallLease,
   TrunkPacing,
@@ -47,6 +49,7 @@ export {
   type CampaignStatusValue,
   type OptOutDigit,
 } from './campaign.entity.js';
+export { RECORDING_STATES, type RecordingState } from './call-record.entity.js';
 export { CAMPAIGN_CONTACT_STATES, type CampaignContactState } from './campaign-contact.entity.js';
 export { ROLES, type Role } from './user.entity.js';
 export { BLOCKLIST_REASONS, type BlocklistReason } from './blocklist-entry.entity.js';
@@ -78,6 +81,7 @@ export const ENTITIES = [
   Campaign,
   CampaignContact,
   CallRecord,
+  RecordingUpload,
   TrunkPacing,
   CampaignPacing,
   CallLease,

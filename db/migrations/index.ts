@@ -12,6 +12,7 @@ import { Migration20261202150000 } from './migration-20261202150000-contact-time
 import { Migration20261202160000 } from './migration-20261202160000-campaign-pacing.js';
 import { Migration20261202170000 } from './migration-20261202170000-contact-due-order.js';
 import { Migration20261206100000 } from './migration-20261206100000-claim-keys.js';
+import { Migration20261206110000 } from './migration-20261206110000-recording-uploads.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -28,4 +29,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202160000', class: Migration20261202160000 },
   { name: 'Migration20261202170000', class: Migration20261202170000 },
   { name: 'Migration20261206100000', class: Migration20261206100000 },
+  { name: 'Migration20261206110000', class: Migration20261206110000 },
 ];

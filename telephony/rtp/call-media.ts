@@ -25,7 +25,8 @@ export interface CallMedia {
   setSending(sending: boolean): void;
   /** Resolves when the last frame is on the network, or early on abort or close; rejects before `setRemote()` or while playing. */
   play(pcm: Int16Array, signal?: AbortSignal): Promise<void>;
-  startRecording(): void;
+  /** Records the far end's audio from now on, at most `maxMs` of it (the call's longest length). */
+  startRecording(maxMs?: number): void;
   /** Stops playback, releases the socket and returns what the session produced. Idempotent. */
   finish(): Promise<MediaSnapshot>;
 }

@@ -24,7 +24,7 @@ export type ToMediaThread =
   /** `pcm` on a SharedArrayBuffer, so a message shared by a thousand calls is not copied a thousand times. */
   | { readonly op: 'play'; readonly call: number; readonly play: number; readonly pcm: Int16Array }
   | { readonly op: 'stop'; readonly call: number }
-  | { readonly op: 'record'; readonly call: number }
+  | { readonly op: 'record'; readonly call: number; readonly maxMs?: number }
   | { readonly op: 'finish'; readonly call: number }
   /** Stop the pacer and close every socket; answered by `closed`. */
   | { readonly op: 'close' };

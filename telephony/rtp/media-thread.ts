@@ -73,7 +73,7 @@ function serve(port: MessagePort, data: MediaThreadData): void {
         entry.session.setSending(message.sending);
         return;
       case 'record':
-        entry.session.startRecording();
+        entry.session.startRecording(message.maxMs);
         return;
       case 'play': {
         const controller = new AbortController();

@@ -343,8 +343,8 @@ class ThreadedMedia implements CallMedia {
     });
   }
 
-  startRecording(): void {
-    this.send({ op: 'record', call: this.call });
+  startRecording(maxMs?: number): void {
+    this.send({ op: 'record', call: this.call, ...(maxMs === undefined ? {} : { maxMs }) });
   }
 
   finish(): Promise<MediaSnapshot> {

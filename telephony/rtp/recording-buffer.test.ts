@@ -83,4 +83,22 @@ describe('RecordingBuffer', () => {
     for (let i = 2; i < 50; i += 1) buffer.write(packet(i, i * 8000 * 60, 1), 'PCMU', i); // a minute apart each, 1 ms apart in reality
     expect(buffer.length).toBeLessThanOrEqual(8000 + 160 * 2);
   });
+
+  it("never grows past its cap (the call's longest length): audio beyond it is not kept", () => {
+    const cap = 8000 + 80; // a second and half a packet
+    const buffer = new RecordingBuffer(8000, cap);
+    for (let i = 0; i < 100; i += 1) buffer.write(packet(i + 1, i * 160, 1), 'PCMU', i * 20); // 2 s in real time
+    expect(buffer.length).toBe(cap);
+    expect(buffer.toPcm().every((s) => s === level(1))).toBe(true);
+    expect((buffer as unknown as { samples: Int16Array }).samples.length).toBe(cap);
+  });
+
+  it('keeps the cap when a packet from before the first one shifts the track: its end falls off', () => {
+    const buffer = new RecordingBuffer(8000, 400);
+    for (let i = 0; i < 5; i += 1) buffer.write(packet(i + 1, i * 160, 1), 'PCMU', i * 20);
+    expect(buffer.length).toBe(400);
+    buffer.write(packet(0, -160, 2), 'PCMU', 100);
+    expect(buffer.length).toBe(400);
+    expect(marks(buffer)).toEqual([2, 1, 1]);
+  });
 });

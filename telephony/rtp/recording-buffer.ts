@@ -49,7 +49,7 @@ interface Candidate {
 }
 
 export class RecordingBuffer {
-  private samples = new Int16Array(8000);
+  private samples: Int16Array;
   private end = 0;
   private anchor: Anchor | undefined;
   private candidate: Candidate | undefined;
@@ -57,8 +57,17 @@ export class RecordingBuffer {
   /** Packets dropped: too late, implausible timestamps. */
   dropped = 0;
 
-  constructor(private readonly sampleRate = 8000) {
+  /**
+   * `maxSamples` caps the track (the call's longest length, so a far end that streams for as
+   * long as it can never makes the buffer grow past what the call may last; review F12);
+   * audio beyond it is not kept.
+   */
+  constructor(
+    private readonly sampleRate = 8000,
+    private readonly maxSamples = Number.POSITIVE_INFINITY,
+  ) {
     this.window = (REORDER_WINDOW_MS * sampleRate) / 1000;
+    this.samples = new Int16Array(Math.min(8000, maxSamples));
   }
 
   /** Samples recorded so far (to the end of the newest packet). */
@@ -148,26 +157,30 @@ export class RecordingBuffer {
   private place(position: number, payload: Uint8Array, law: G711Codec): void {
     if (position < 0) this.shift(-position); // a reordered packet from before the first one
     const at = Math.max(0, position);
-    this.reserve(at + payload.length);
-    if (law === 'PCMU') decodeUlawInto(payload, this.samples, at);
-    else decodeAlawInto(payload, this.samples, at);
-    this.end = Math.max(this.end, at + payload.length);
+    const kept = payload.subarray(0, Math.max(0, Math.min(payload.length, this.maxSamples - at)));
+    if (kept.length === 0) return;
+    this.reserve(at + kept.length);
+    if (law === 'PCMU') decodeUlawInto(kept, this.samples, at);
+    else decodeAlawInto(kept, this.samples, at);
+    this.end = Math.max(this.end, at + kept.length);
   }
 
   /** Moves the whole track `by` samples later (only while it is shorter than the window, so cheap). */
   private shift(by: number): void {
-    this.reserve(this.end + by);
-    this.samples.copyWithin(by, 0, this.end);
-    this.samples.fill(0, 0, by);
-    this.end += by;
+    const end = Math.min(this.end + by, this.maxSamples);
+    this.reserve(end);
+    this.samples.copyWithin(by, 0, Math.max(0, end - by));
+    this.samples.fill(0, 0, Math.min(by, end));
+    this.end = end;
     this.anchor!.position += by;
     this.anchor!.arrivalPosition += by;
   }
 
   private reserve(length: number): void {
     if (length <= this.samples.length) return;
-    let capacity = this.samples.length;
+    let capacity = Math.max(1, this.samples.length);
     while (capacity < length) capacity *= 2;
+    capacity = Math.min(capacity, this.maxSamples);
     const grown = new Int16Array(capacity);
     grown.set(this.samples.subarray(0, this.end));
     this.samples = grown;

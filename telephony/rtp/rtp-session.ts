@@ -198,9 +198,10 @@ export class RtpSession implements CallMedia {
     });
   }
 
-  /** From now on, decode the far end's audio into {@link recording}. */
-  startRecording(): void {
-    this.recorder ??= new RecordingBuffer(SAMPLE_RATE);
+  /** From now on, decode the far end's audio into {@link recording}, at most `maxMs` of it. */
+  startRecording(maxMs?: number): void {
+    const maxSamples = maxMs === undefined ? undefined : Math.ceil((maxMs * SAMPLE_RATE) / 1000);
+    this.recorder ??= new RecordingBuffer(SAMPLE_RATE, maxSamples);
   }
 
   /** The far end's audio since `startRecording()`, in timestamp order, gaps as silence. Still available after close(). */

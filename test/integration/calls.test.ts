@@ -97,6 +97,8 @@ test('a call shows every useful field; another owner gets 404 for it; an adminis
     tags: ['vip'],
     private: false,
     hasRecording: true,
+    recordingState: 'stored',
+    recordingError: null,
     recordingUrl: `/api/v1/calls/${answered}/recording`,
   });
 

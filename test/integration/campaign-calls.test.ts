@@ -8,7 +8,8 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { freePort, isPortFree } from '../../scripts/services/ports';
@@ -95,6 +96,7 @@ interface JournalRow {
   talk_ms: number | null;
   rtp: { packetsSent: number } | null;
   recording_key: string | null;
+  recording_state: string;
   campaign_id: string;
 }
 
@@ -612,21 +614,44 @@ describe('with workers of its own', () => {
     expect(rows.map((r) => [r.phone_e164, r.outcome])).toEqual(phones.map((p) => [p, 'answered']));
   });
 
-  test('object storage refusing the recording: the call is still journalled once, as it happened, without it', async () => {
+  test('object storage refusing the recording: the call is journalled once, as it happened, its recording kept pending', async () => {
     const phones = numbers(['0']);
     const { sipp, base } = await setUp(1, phones, {});
     const campaign = await createCampaign(db, { ...base, maxAttempts: 2 });
     const taskQueue = `campaign-no-bucket-${campaign.id}`;
-    // A recordings bucket that does not exist: every upload fails (NoSuchBucket).
-    workers.push(await startExtraWorker(taskQueue, { MINIO_BUCKET_RECORDINGS: `vc-missing-${Date.now()}` }));
-    const handle = await startCampaign(campaign, taskQueue);
-    expect(await finished(handle, campaign.id, sipp, 90_000)).toMatchObject({ status: 'completed', callsStarted: 1 });
-    await expectSippExit(sipp, 0); // one call: the failed upload did not make anyone call again
-    const rows = await journal([campaign.id]);
-    expect(rows.map((r) => [r.outcome, r.hung_up_by, r.recording_key])).toEqual([['answered', 'us', null]]);
-    expect(rows[0].end_reason).not.toMatch(/worker lost|in progress/);
-    expect(rows[0].rtp?.packetsSent).toBe(50); // the whole 1 s message was played
-    expect((await contacts(campaign.id)).map((c) => [c.state, c.attempts])).toEqual([['done', 1]]);
+    // A recordings bucket that does not exist: every upload fails (NoSuchBucket). A spool of
+    // its own, so that no other worker (with the real bucket) uploads the recording.
+    const spoolDir = mkdtempSync(join(tmpdir(), 'voicecast-spool-'));
+    workers.push(
+      await startExtraWorker(taskQueue, {
+        MINIO_BUCKET_RECORDINGS: `vc-missing-${Date.now()}`,
+        RECORDING_SPOOL_DIR: spoolDir,
+        RECORDING_UPLOAD_RETRY_INITIAL_SECONDS: '0.2',
+      }),
+    );
+    try {
+      const handle = await startCampaign(campaign, taskQueue);
+      expect(await finished(handle, campaign.id, sipp, 90_000)).toMatchObject({ status: 'completed', callsStarted: 1 });
+      await expectSippExit(sipp, 0); // one call: the failed upload did not make anyone call again
+      const rows = await journal([campaign.id]);
+      expect(rows.map((r) => [r.outcome, r.hung_up_by, r.recording_state])).toEqual([['answered', 'us', 'pending']]);
+      expect(rows[0].recording_key).toMatch(/\.wav$/);
+      expect(rows[0].end_reason).not.toMatch(/worker lost|in progress/);
+      expect(rows[0].rtp?.packetsSent).toBe(50); // the whole 1 s message was played
+      expect((await contacts(campaign.id)).map((c) => [c.state, c.attempts])).toEqual([['done', 1]]);
+      // Retried (without limit) while the bucket is missing; the WAV waits in the spool.
+      await waitFor('a retried upload', async () => {
+        const { rows: uploads } = await db.query<{ tries: number; last_error: string }>(
+          'SELECT tries, last_error FROM recording_upload u JOIN call_record r ON r.id = u.call_id WHERE r.campaign_id = $1',
+          [campaign.id],
+        );
+        return uploads.length === 1 && uploads[0].tries >= 2 && /bucket/i.test(uploads[0].last_error);
+      });
+      expect(readdirSync(spoolDir).filter((f) => f.endsWith('.wav'))).toHaveLength(1);
+    } finally {
+      await Promise.all(workers.splice(0).map((w) => w.app.stop()));
+      rmSync(spoolDir, { recursive: true, force: true });
+    }
   });
 
   test("two workers share one campaign and still hold the trunk's concurrency limit together", async () => {

@@ -290,6 +290,7 @@ describe('docker-compose.yml', () => {
       'SIP_BIND_ADDRESS',
       'SIP_PORT_MIN',
       'SIP_PORT_MAX',
+      'RECORDING_SPOOL_DIR',
     ]);
     for (const [key, value] of Object.entries(env)) {
       if (containerSpecific.has(key) || !envExample.has(key)) continue;

@@ -160,7 +160,9 @@ test('a campaign POSTs one signed call.completed per attempt and recording.uploa
       phone: row.phone_e164,
       outcome: row.outcome,
       sipCode: row.sip_code,
-      recording: row.recording_key !== null,
+      // Journalled with the recording still in the spool: recording.uploaded says when it is stored.
+      recording: false,
+      recordingState: row.outcome === 'answered' ? 'pending' : 'none',
     });
   }
   const bucket = readStack().env.MINIO_BUCKET_RECORDINGS ?? 'voicecast-recordings';

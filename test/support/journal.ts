@@ -14,6 +14,8 @@ export interface JournalSeed {
   readonly outcome?: string;
   readonly campaignId?: string | null;
   readonly recordingKey?: string | null;
+  /** Default: `stored` with a key, `none` without. */
+  readonly recordingState?: 'none' | 'pending' | 'stored' | 'lost';
   readonly recordingPrivate?: boolean;
   readonly tags?: readonly string[];
 }
@@ -25,7 +27,7 @@ export async function insertCalls(db: Pool, seeds: readonly JournalSeed[]): Prom
   await db.query(
     `INSERT INTO call_record (id, owner_id, campaign_id, attempt_id, attempt, phone_e164, invite_at, answer_at, end_at,
        outcome, sip_code, sip_reason, hung_up_by, end_reason, talk_ms, codec, rtp, dtmf, recording_key, recording_private,
-       tags, created_at)
+       tags, recording_state, created_at)
      SELECT s.id, s.owner_id, s.campaign_id, s.id::text, 1, s.phone, coalesce(s.invite_at, now()),
        CASE WHEN s.outcome = 'answered' THEN coalesce(s.invite_at, now()) + interval '2 seconds' END,
        coalesce(s.invite_at, now()) + interval '12 seconds', s.outcome,
@@ -38,10 +40,10 @@ export async function insertCalls(db: Pool, seeds: readonly JournalSeed[]): Prom
          THEN '{"packetsSent":500,"octetsSent":80000,"packetsReceived":498,"packetsLost":2,"jitterMs":1.5}'::jsonb END,
        CASE WHEN s.outcome = 'answered' THEN '[{"digit":"1","atMs":3000,"durationMs":120,"source":"rfc4733"}]'::jsonb
          ELSE '[]'::jsonb END,
-       s.recording_key, s.recording_private, ARRAY(SELECT jsonb_array_elements_text(s.tags)), now()
+       s.recording_key, s.recording_private, ARRAY(SELECT jsonb_array_elements_text(s.tags)), s.recording_state, now()
      FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
-       $8::boolean[], $9::jsonb[])
-       AS s(id, owner_id, campaign_id, phone, invite_at, outcome, recording_key, recording_private, tags)`,
+       $8::boolean[], $9::jsonb[], $10::text[])
+       AS s(id, owner_id, campaign_id, phone, invite_at, outcome, recording_key, recording_private, tags, recording_state)`,
     [
       ids,
       column((s) => s.ownerId),
@@ -52,6 +54,7 @@ export async function insertCalls(db: Pool, seeds: readonly JournalSeed[]): Prom
       column((s) => s.recordingKey ?? null),
       column((s) => s.recordingPrivate ?? false),
       column((s) => JSON.stringify(s.tags ?? [])),
+      column((s) => s.recordingState ?? (s.recordingKey ? 'stored' : 'none')),
     ],
   );
   return ids;

@@ -3,11 +3,20 @@
  * Temporal dev server, and a Worker built from the real workflow bundle and activities.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { Pool } from 'pg';
-import { createActivities, WebhookDispatcher, type ActivityDeps } from '../../activities';
+import {
+  createActivities,
+  RecordingSpool,
+  RecordingUploader,
+  WebhookDispatcher,
+  type ActivityDeps,
+} from '../../activities';
 import { parseConfig } from '../../lib/config';
 import { SecretBox } from '../../lib/secret-box';
 import { createStorage } from '../../lib/storage';
@@ -58,6 +67,23 @@ export function activityDeps(overrides: Partial<ActivityDeps> = {}): {
     connection: Connection.lazy({ address: stack.temporal.address }),
     namespace: stack.temporal.namespace,
   });
+  const webhooks = new WebhookDispatcher(pool, temporal, {
+    taskQueue: config.webhooks.taskQueue,
+    policy: config.webhooks.policy,
+  });
+  // A spool of its own; no uploader loop: the call activity's first try stores the recording.
+  const spoolDir = mkdtempSync(join(tmpdir(), 'voicecast-test-spool-'));
+  const uploader = RecordingSpool.open(spoolDir).then(
+    (spool) =>
+      new RecordingUploader({
+        pool,
+        storage: overrides.storage ?? storage,
+        bucket: config.minio.buckets.recordings,
+        spool,
+        retry: config.recordings.retry,
+        webhooks,
+      }),
+  );
   const deps: ActivityDeps = {
     identity: `test-worker-${randomUUID()}`,
     pool,
@@ -66,16 +92,22 @@ export function activityDeps(overrides: Partial<ActivityDeps> = {}): {
     engine,
     secrets: new SecretBox(config.encryptionKeys),
     buckets: config.minio.buckets,
-    webhooks: new WebhookDispatcher(pool, temporal, {
-      taskQueue: config.webhooks.taskQueue,
-      policy: config.webhooks.policy,
-    }),
+    webhooks,
+    recordings: {
+      spoolRecording: async (key, wav) => (await uploader).spoolRecording(key, wav),
+      firstTry: async (attemptId) => (await uploader).firstTry(attemptId),
+      discard: async (file) => (await uploader).discard(file),
+    },
     policyDefaults: config.policies,
     ...overrides,
   };
   return {
     deps,
-    close: async () => void (await Promise.all([pool.end(), engine.close(), temporal.connection.close()])),
+    close: async () => {
+      await (await uploader).stop();
+      await Promise.all([pool.end(), engine.close(), temporal.connection.close()]);
+      rmSync(spoolDir, { recursive: true, force: true });
+    },
   };
 }
 
