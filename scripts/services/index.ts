@@ -22,5 +22,7 @@ export { SEARCH_ATTRIBUTES, startTemporal, taskQueuePollerProbe } from './tempor
 export type { TemporalOptions, TemporalServer } from './temporal';
 export { startPrivateStack } from './private-stack';
 export type { PrivateStack, PrivateStackOptions } from './private-stack';
+export { STACK_SERVICES, stackControl } from './stack-control';
+export type { StackControl, StackService } from './stack-control';
 export { uploadFile } from './multipart-upload';
 export type { FileUpload } from './multipart-upload';

@@ -144,13 +144,15 @@ export class ManagedProcess {
   }
 
   /**
-   * Asks the process to stop (`stopSignal`), then SIGKILLs it after the grace period.
-   * Idempotent; resolves with the exit status.
+   * Asks the process to stop (`signal`, by default its `stopSignal`), then SIGKILLs it after
+   * the grace period. Idempotent (a second call's signal is ignored); resolves with the exit
+   * status. The exit counts as requested, also with `SIGKILL` (a fault test's crash).
    */
-  stop(): Promise<ExitInfo> {
+  stop(signal: NodeJS.Signals = this.spec.stopSignal ?? 'SIGTERM'): Promise<ExitInfo> {
     this.stopping ??= (async () => {
       if (this.exitInfo) return this.exitInfo;
-      this.child.kill(this.spec.stopSignal ?? 'SIGTERM');
+      this.child.kill(signal);
+      if (signal === 'SIGKILL') return this.exited;
       const graceMs = this.spec.stopGraceMs ?? 10_000;
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => {

@@ -18,6 +18,8 @@ export interface NodeAppOptions {
   readonly log: LogOptions;
   /** Readiness check (e.g. `GET /readyz`); without one the app counts as ready once spawned. */
   readonly ready?: Probe;
+  /** Instead of `ready`: a check made for the started process's PID (a restarted worker must be told from the one before it). */
+  readonly readyFor?: (pid: number) => Probe;
   /** What `ready` establishes, for messages ("ready (GET /readyz)"). */
   readonly readyWhat?: string;
   readonly readyTimeoutMs?: number;
@@ -51,9 +53,10 @@ export async function startNodeApp(options: NodeAppOptions): Promise<NodeApp> {
   const stop = async (): Promise<void> => {
     await proc.stop();
   };
-  if (options.ready) {
+  const ready = options.readyFor?.(proc.pid) ?? options.ready;
+  if (ready) {
     try {
-      await proc.waitUntilReady(options.ready, {
+      await proc.waitUntilReady(ready, {
         timeoutMs: options.readyTimeoutMs ?? 60_000,
         signal: options.signal,
         what: options.readyWhat ?? 'ready',

@@ -43,6 +43,12 @@ export interface PostgresOptions {
    * deletes `dataDir` on `stop()`: for tests.
    */
   readonly persistent: boolean;
+  /**
+   * Keep `dataDir` on `stop()` although `persistent` is false: a restartable test stack,
+   * stopped (or crashed) and started again on the same data while the machine stays up.
+   * Commits are synchronous then; fsync stays off.
+   */
+  readonly keepDataOnStop?: boolean;
   /** Server log file. */
   readonly logFile: string;
   readonly detached?: boolean;
@@ -195,9 +201,15 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
   prepareDataDir(options, user);
   bootstrap(options.dataDir, options, user);
 
+  // fsync and full-page writes matter only when the operating system goes down. An
+  // asynchronous commit is lost when the server itself crashes, which a restartable
+  // stack's fault tests do (SIGQUIT): there a commit must hold as in production.
   const speed = options.persistent
     ? []
-    : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+    : [
+        ...['-c', 'fsync=off', '-c', 'full_page_writes=off'],
+        ...(options.keepDataOnStop ? [] : ['-c', 'synchronous_commit=off']),
+      ];
   const proc = await startProcess({
     name: 'postgres',
     command: binaries().postgres,
@@ -220,7 +232,7 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
   });
   const stop = async (): Promise<void> => {
     await proc.stop();
-    if (!options.persistent) rmSync(options.dataDir, { recursive: true, force: true });
+    if (!options.persistent && !options.keepDataOnStop) rmSync(options.dataDir, { recursive: true, force: true });
   };
   try {
     await proc.waitUntilReady(

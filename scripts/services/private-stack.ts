@@ -3,7 +3,8 @@
  * Temporal dev server (headless, in memory), MinIO (no console), then the compiled API
  * (waits for `GET /readyz`) and optionally the worker (waits until it polls its task
  * queue). Used by the test harness (test/support/global-setup.ts) and the benchmarks; it
- * never touches a `make run` stack or its data.
+ * never touches a `make run` stack or its data. A `restartable` stack keeps its data
+ * across stops (Temporal in SQLite), for fault tests: see stack-control.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { freePorts } from './ports';
 import { startPostgres } from './postgres';
 import { httpProbe } from './probes';
 import type { Supervisor } from './supervisor';
+import { registerStackControl } from './stack-control';
 import { startTemporal, taskQueuePollerProbe } from './temporal';
 
 export interface PrivateStack {
@@ -46,6 +48,13 @@ export interface PrivateStackOptions {
   readonly worker: boolean;
   /** PostgreSQL with fsync (as in production) instead of the tests' fsync off. */
   readonly durableDatabase?: boolean;
+  /**
+   * Keep every service's data across a stop (PostgreSQL's cluster, Temporal in a SQLite
+   * file under `tempDir`, MinIO's objects), so that fault tests and benchmarks can stop
+   * and start each one again on the same port with the same data: {@link stackControl}.
+   * The data goes when the caller removes `tempDir`.
+   */
+  readonly restartable?: boolean;
   /** Variables set for the API and the worker on top of the stack's own. */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -53,34 +62,65 @@ export interface PrivateStackOptions {
 /** Variables the apps inherit from the caller; everything else is set explicitly. */
 const INHERITED = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SHELL'];
 
-async function startInfrastructure(
-  ports: { postgres: number; temporal: number; minio: number },
+interface Ports {
+  readonly postgres: number;
+  readonly temporal: number;
+  readonly temporalHttp: number;
+  readonly minio: number;
+  readonly api: number;
+}
+
+/** How to start each infrastructure service; called again by a restart (same ports, same data). */
+function infrastructureStarters(
+  ports: Ports,
   dirs: { tempDir: string; logsDir: string },
-  supervisor: Supervisor,
-  durable: boolean,
+  options: PrivateStackOptions,
 ) {
   const { tempDir, logsDir } = dirs;
+  const restartable = options.restartable ?? false;
   const db = { user: 'voicecast', password: randomBytes(18).toString('base64url'), database: 'voicecast' };
   const minioCredentials = { accessKey: 'voicecast-test', secretKey: randomBytes(18).toString('base64url') };
+  const temporalDir = join(tempDir, 'temporal');
+  if (restartable) mkdirSync(temporalDir, { recursive: true });
+  const starters = {
+    postgres: () =>
+      startPostgres({
+        ...db,
+        dataDir: join(tempDir, 'postgres'),
+        port: ports.postgres,
+        persistent: options.durableDatabase ?? false,
+        keepDataOnStop: restartable,
+        logFile: join(logsDir, 'postgres.log'),
+      }),
+    temporal: () =>
+      startTemporal({
+        port: ports.temporal,
+        httpPort: ports.temporalHttp,
+        uiPort: null,
+        dbFile: restartable ? join(temporalDir, 'temporal.db') : null,
+        logFile: join(logsDir, 'temporal.log'),
+      }),
+    minio: () =>
+      startMinio({
+        ...minioCredentials,
+        dataDir: join(tempDir, 'minio'),
+        port: ports.minio,
+        consolePort: null,
+        persistent: restartable,
+        logFile: join(logsDir, 'minio.log'),
+      }),
+  };
+  return { starters, minioCredentials };
+}
+
+async function startInfrastructure(
+  starters: ReturnType<typeof infrastructureStarters>['starters'],
+  supervisor: Supervisor,
+) {
   const started = await Promise.allSettled([
-    startPostgres({
-      ...db,
-      dataDir: join(tempDir, 'postgres'),
-      port: ports.postgres,
-      persistent: durable,
-      logFile: join(logsDir, 'postgres.log'),
-    }).then((s) => supervisor.add(s)),
-    startTemporal({ port: ports.temporal, uiPort: null, dbFile: null, logFile: join(logsDir, 'temporal.log') }).then(
-      (s) => supervisor.add(s),
-    ),
-    startMinio({
-      ...minioCredentials,
-      dataDir: join(tempDir, 'minio'),
-      port: ports.minio,
-      consolePort: null,
-      persistent: false,
-      logFile: join(logsDir, 'minio.log'),
-    }).then((s) => supervisor.add(s)),
+    starters.postgres().then((s) => supervisor.add(s)),
+    starters.temporal().then((s) => supervisor.add(s)),
+    starters.minio().then((s) => supervisor.add(s)),
   ]);
   const failures = started.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failures.length > 0) throw new Error(failures.map((f) => (f.reason as Error).message).join('\n\n'));
@@ -89,7 +129,7 @@ async function startInfrastructure(
     Awaited<ReturnType<typeof startTemporal>>,
     Awaited<ReturnType<typeof startMinio>>,
   ];
-  return { postgres, temporal, minio, minioCredentials };
+  return { postgres, temporal, minio };
 }
 
 /**
@@ -103,13 +143,16 @@ export async function startPrivateStack(
 ): Promise<PrivateStack> {
   const logsDir = join(tempDir, 'logs');
   mkdirSync(logsDir, { recursive: true });
-  const [postgresPort, temporalPort, minioPort, apiPort] = await freePorts(4);
-  const { postgres, temporal, minio, minioCredentials } = await startInfrastructure(
-    { postgres: postgresPort, temporal: temporalPort, minio: minioPort },
-    { tempDir, logsDir },
-    supervisor,
-    options.durableDatabase ?? false,
-  );
+  const [postgresPort, temporalPort, temporalHttpPort, minioPort, apiPort] = await freePorts(5);
+  const ports = {
+    postgres: postgresPort,
+    temporal: temporalPort,
+    temporalHttp: temporalHttpPort,
+    minio: minioPort,
+    api: apiPort,
+  };
+  const { starters, minioCredentials } = infrastructureStarters(ports, { tempDir, logsDir }, options);
+  const { postgres, temporal, minio } = await startInfrastructure(starters, supervisor);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const admin = { username: 'admin', password: randomBytes(18).toString('base64url') };
   const env: Record<string, string> = {};
@@ -140,31 +183,31 @@ export async function startPrivateStack(
   });
   const dist = join(repoRoot(), 'dist');
   const common = { env, cwd: tempDir, stopGraceMs: 15_000 };
-  supervisor.add(
-    await startNodeApp({
-      ...common,
-      name: 'api',
-      script: join(dist, 'api', 'main.js'),
-      log: { file: join(logsDir, 'api.log') },
-      ready: httpProbe(`${apiUrl}/readyz`),
-      readyWhat: 'ready (GET /readyz)',
-      readyTimeoutMs: 60_000,
-    }),
-  );
-  if (options.worker) {
-    supervisor.add(
-      await startNodeApp({
+  const apps = {
+    api: () =>
+      startNodeApp({
+        ...common,
+        name: 'api',
+        script: join(dist, 'api', 'main.js'),
+        log: { file: join(logsDir, 'api.log') },
+        ready: httpProbe(`${apiUrl}/readyz`),
+        readyWhat: 'ready (GET /readyz)',
+        readyTimeoutMs: 60_000,
+      }),
+    worker: () =>
+      startNodeApp({
         ...common,
         name: 'worker',
         script: join(dist, 'worker.js'),
         log: { file: join(logsDir, 'worker.log') },
-        ready: taskQueuePollerProbe(temporal.httpUrl, temporal.namespace, env.TEMPORAL_TASK_QUEUE),
+        readyFor: (pid) => taskQueuePollerProbe(temporal.httpUrl, temporal.namespace, env.TEMPORAL_TASK_QUEUE, pid),
         readyWhat: 'polling its task queue',
         readyTimeoutMs: 60_000,
       }),
-    );
-  }
-  return {
+  };
+  supervisor.add(await apps.api());
+  if (options.worker) supervisor.add(await apps.worker());
+  const stack: PrivateStack = {
     apiUrl,
     admin,
     databaseUrl: postgres.url,
@@ -180,4 +223,6 @@ export async function startPrivateStack(
     pids: supervisor.pids(),
     env,
   };
+  if (options.restartable) registerStackControl(stack, supervisor, { ...starters, ...apps });
+  return stack;
 }

@@ -31,12 +31,37 @@ export class Supervisor {
   /** Registers a started service and returns it. */
   add<T extends RunningService>(service: T): T {
     this.services.push(service);
+    this.watch(service);
+    return service;
+  }
+
+  /**
+   * Registers a restarted service in the place of the one of the same name (which must
+   * have exited), so it is stopped in the original order; see stack-control.ts.
+   */
+  replace<T extends RunningService>(service: T): T {
+    const index = this.services.findIndex((s) => s.name === service.name);
+    if (index < 0) return this.add(service);
+    if (this.services[index].process.running) throw new Error(`${service.name} is still running`);
+    this.services[index] = service;
+    this.watch(service);
+    return service;
+  }
+
+  /**
+   * Services that exited although nobody asked them to. Only reported, never acted on: an
+   * app whose database went away stays up (or dies by itself, which shows here).
+   */
+  crashed(): RunningService[] {
+    return this.services.filter((s) => !s.process.running && !s.process.stopRequested);
+  }
+
+  private watch(service: RunningService): void {
     void service.process.exited.then((exit) => {
       if (this.stopping || service.process.stopRequested) return;
       const message = `${service.name} ${describeExit(exit)} unexpectedly.${service.process.tailForError()}`;
       this.resolveUnexpected({ service, exit, message });
     });
-    return service;
   }
 
   get all(): readonly RunningService[] {

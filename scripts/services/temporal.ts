@@ -101,16 +101,19 @@ export async function startTemporal(options: TemporalOptions): Promise<TemporalS
 
 /**
  * Ready when at least one worker polls `taskQueue` for workflow tasks, as reported by
- * the server's HTTP API (`DescribeTaskQueue`).
+ * the server's HTTP API (`DescribeTaskQueue`). With `pid`, only a poller of that process
+ * counts (worker.ts's identity `voicecast-worker@<host>:<pid>`): the server lists a dead
+ * worker's poller for minutes, so a restarted worker needs this.
  */
-export function taskQueuePollerProbe(httpUrl: string, namespace: string, taskQueue: string): Probe {
+export function taskQueuePollerProbe(httpUrl: string, namespace: string, taskQueue: string, pid?: number): Probe {
   const url =
     `${httpUrl}/api/v1/namespaces/${encodeURIComponent(namespace)}/task-queues/${encodeURIComponent(taskQueue)}` +
     '?taskQueueType=TASK_QUEUE_TYPE_WORKFLOW';
   return httpProbe(url, {
     accept: (body) => {
-      const pollers = (JSON.parse(body) as { pollers?: unknown[] }).pollers;
-      return Array.isArray(pollers) && pollers.length > 0;
+      const pollers = (JSON.parse(body) as { pollers?: { identity?: string }[] }).pollers;
+      if (!Array.isArray(pollers)) return false;
+      return pid === undefined ? pollers.length > 0 : pollers.some((p) => p.identity?.endsWith(`:${pid}`));
     },
   });
 }
