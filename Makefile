@@ -16,7 +16,7 @@ JEST_ARGS ?=
 DATA_DIR := $(or $(VOICECAST_DATA_DIR),$(shell sed -n 's/^VOICECAST_DATA_DIR=//p' .env 2>/dev/null | tail -n 1),.data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup build run test bench-sip bench-udp-loopback bench-audio bench-import bench-campaign bench-zone-window bench-journal lint typecheck format migrate migration-check clean clean-data
+.PHONY: help setup build run test bench-sip bench-udp-loopback bench-audio bench-import bench-campaign bench-faults bench-zone-window bench-journal lint typecheck format migrate migration-check clean clean-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -49,9 +49,13 @@ bench-import: build ## contact import benchmark: a 1M-row CSV through the API (r
 	@scripts/debian-packages.sh "the import benchmark" psql=postgresql-client
 	node dist/bench/import-bench.js
 
-bench-campaign: build ## campaign benchmark: 2,000 contacts, 2 s message, sipp gateway: calls/s vs sipp's own UAC, Temporal events per call, peak RSS
+bench-campaign: build ## campaign benchmark: 2,000 contacts, 2 s message, sipp gateway, BENCH_REPEAT (3) runs: calls/s vs sipp's own UAC, contacts placed, failed/lost attempts
 	@scripts/bench-tools.sh
 	node dist/bench/campaign-bench.js
+
+bench-faults: build ## fault benchmark: a recorded 2,000-contact campaign while PostgreSQL, Temporal and MinIO are each restarted: contacts lost, double dials, recordings missing, extra time
+	@scripts/bench-tools.sh
+	node dist/bench/faults-bench.js
 
 bench-zone-window: build ## calling window on the callee's clock: start (zones of 1M contacts) and claim times on a private PostgreSQL
 	node dist/bench/zone-window-bench.js

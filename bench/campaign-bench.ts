@@ -2,31 +2,46 @@
  * `make bench-campaign`: a campaign of BENCH_CONTACTS (default 2,000) contacts through the
  * API and the worker of a private stack, against a sipp gateway that answers at once and
  * plays nothing back (test/sipp/uas-answer.xml, waits for our BYE), with a 2-second
- * message, at most BENCH_CONCURRENCY (default 100) calls in flight. Prints the wall time
- * from `POST …/start` to status `completed`, end-to-end calls per second, the outcomes,
- * Temporal history events per call (every run of `campaign-<id>`: it continues-as-new),
- * the peak RSS (VmHWM) of the API and the worker, and, in the same run, sipp's own caller
- * (test/sipp/uac-call.xml, 2 s talk, same concurrency, same number of calls) against a fresh
- * identical gateway, with the ratio of the two. Prints figures; asserts nothing.
+ * message, at most BENCH_CONCURRENCY (default 100) calls in flight, BENCH_REPEAT (default 3)
+ * times in the same stack. Per run: the wall time from `POST …/start` to status
+ * `completed`, end-to-end calls per second, the contacts placed and answered, any journal
+ * rows `failed` or lost, the contacts' states, Temporal history events per call (every run
+ * of `campaign-<id>`: it continues-as-new), the peak RSS (VmHWM) of the API and the worker,
+ * and sipp's own caller (test/sipp/uac-call.xml, 2 s talk, same concurrency, same number of
+ * calls) against a fresh identical gateway, with the ratio of the two. Then a table of all
+ * runs. A run that is not complete by BENCH_DEADLINE_S (every contact final), that left a
+ * contact unplaced or journalled one as failed or lost is reported and cancelled, and the
+ * benchmark exits 1 at the end.
  */
 import { mkdtempSync, chmodSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
-import { Client as PgClient } from 'pg';
 import { startPrivateStack, Supervisor, type PrivateStack } from '../scripts/services/index.js';
-import { startSippUac, startSippUas, type SippInstance } from '../scripts/services/sipp.js';
-import { sineWave } from '../telephony/media/tone.js';
-import { encodeWav } from '../telephony/media/wav.js';
+import { startSippUac, type SippInstance } from '../scripts/services/sipp.js';
+import { BenchApi } from './bench-api.js';
+import {
+  createCampaign,
+  describeCounts,
+  journalSummary,
+  openContacts,
+  print,
+  runCampaign,
+  startGateway as startSippGateway,
+  withDatabase,
+  type CampaignSpec,
+  type JournalSummary,
+} from './campaign-fixture.js';
 
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 100);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const MESSAGE_MS = 2000;
 const TIMEOUT_MS = Math.max(600_000, (CONTACTS / CONCURRENCY) * 20_000);
-
-function print(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
+/** A run still not complete after this is reported as such (4x the ideal time, at least 3 minutes). */
+const DEADLINE_MS =
+  Number(process.env.BENCH_DEADLINE_S ?? 0) * 1000 ||
+  Math.max(180_000, Math.ceil(CONTACTS / CONCURRENCY) * (MESSAGE_MS + 1000) * 4);
 
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 
@@ -38,109 +53,7 @@ function peakRssKb(pid: number): number {
 
 /** The gateway, the same for the campaign and for sipp's caller: answers at once, waits for the caller's BYE. */
 function startGateway(): Promise<SippInstance> {
-  return startSippUas({
-    scenario: 'uas-answer',
-    transport: 'udp',
-    quiet: true,
-    calls: CONTACTS,
-    ringMs: 0,
-    timeoutMs: TIMEOUT_MS,
-  });
-}
-
-class Api {
-  private constructor(
-    private readonly base: string,
-    private readonly token: string,
-  ) {}
-
-  static async login(stack: PrivateStack): Promise<Api> {
-    const res = await fetch(`${stack.apiUrl}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'password', client_id: 'voicecast', ...stack.admin }),
-    });
-    if (!res.ok) throw new Error(`admin login failed: ${res.status} ${await res.text()}`);
-    return new Api(stack.apiUrl, ((await res.json()) as { access_token: string }).access_token);
-  }
-
-  /** JSON (or multipart when `body` is FormData) request; the answer must have `status`. */
-  async request<T>(method: string, path: string, status: number, body?: unknown): Promise<T> {
-    const form = body instanceof FormData;
-    const res = await fetch(`${this.base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.token}`,
-        ...(body === undefined || form ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : form ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status !== status) throw new Error(`${method} ${path}: expected ${status}, got ${res.status}: ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
-}
-
-const fileForm = (name: string, fileName: string, content: Buffer | string, fields: Record<string, string> = {}) => {
-  const form = new FormData();
-  form.append('name', name);
-  for (const [key, value] of Object.entries(fields)) form.append(key, value);
-  form.append('file', new Blob([content]), fileName);
-  return form;
-};
-
-/** Trunk to the gateway, the 2 s message, the contact list, and the campaign (not started). */
-async function createCampaign(api: Api, gateway: SippInstance): Promise<string> {
-  const trunk = await api.request<{ id: string }>('POST', '/api/v1/trunks', 201, {
-    name: 'bench',
-    host: '127.0.0.1',
-    port: gateway.port,
-    transport: 'udp',
-    callerIdNumber: '+4930999999',
-    maxConcurrentCalls: Math.max(200, CONCURRENCY),
-    maxCallsPerSecond: 1000,
-  });
-  const wav = encodeWav(sineWave({ frequency: 440, durationMs: MESSAGE_MS }), 8000);
-  const audio = await api.request<{ id: string }>('POST', '/api/v1/audio', 201, fileForm('bench', 'message.wav', wav));
-  const csv = `phone\n${Array.from({ length: CONTACTS }, (_, i) => `+4930${100_000_000 + i}`).join('\n')}\n`;
-  const list = await api.request<{ id: string; imported: number }>(
-    'POST',
-    '/api/v1/contact-lists',
-    201,
-    fileForm('bench', 'contacts.csv', csv),
-  );
-  if (list.imported !== CONTACTS) throw new Error(`imported ${list.imported} of ${CONTACTS} contacts`);
-  const campaign = await api.request<{ id: string }>('POST', '/api/v1/campaigns', 201, {
-    name: 'bench',
-    trunkId: trunk.id,
-    audioId: audio.id,
-    contactListId: list.id,
-    maxConcurrentCalls: CONCURRENCY,
-    callsPerSecond: 1000,
-    maxAttempts: 1,
-    record: false,
-  });
-  return campaign.id;
-}
-
-interface Detail {
-  status: string;
-  progress: { total: number; done: number; outcomes: Record<string, number> };
-}
-
-/** Starts the campaign and polls it until it is no longer running; the wall time in seconds. */
-async function runCampaign(api: Api, id: string): Promise<{ seconds: number; detail: Detail }> {
-  const started = performance.now();
-  await api.request('POST', `/api/v1/campaigns/${id}/start`, 200);
-  for (;;) {
-    const detail = await api.request<Detail>('GET', `/api/v1/campaigns/${id}`, 200);
-    if (!['running', 'paused', 'draft'].includes(detail.status)) {
-      return { seconds: (performance.now() - started) / 1000, detail };
-    }
-    if (performance.now() - started > TIMEOUT_MS)
-      throw new Error(`campaign still ${detail.status}: ${JSON.stringify(detail)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return startSippGateway({ calls: CONTACTS, timeoutMs: TIMEOUT_MS });
 }
 
 /** History events of every run of `campaign-<id>`, and how many runs there were. */
@@ -161,10 +74,8 @@ async function historyEvents(stack: PrivateStack, id: string): Promise<{ events:
 }
 
 /** Mean time from INVITE to the end of the call, and from INVITE to the answer, over the journal (ms). */
-async function callTimes(stack: PrivateStack, id: string): Promise<{ callMs: number; setupMs: number }> {
-  const db = new PgClient({ connectionString: stack.databaseUrl });
-  await db.connect();
-  try {
+function callTimes(stack: PrivateStack, id: string): Promise<{ callMs: number; setupMs: number }> {
+  return withDatabase(stack.databaseUrl, async (db) => {
     const { rows } = await db.query<{ call_ms: string; setup_ms: string }>(
       `SELECT avg(extract(epoch FROM end_at - invite_at)) * 1000 AS call_ms,
               avg(extract(epoch FROM answer_at - invite_at)) * 1000 AS setup_ms
@@ -172,15 +83,13 @@ async function callTimes(stack: PrivateStack, id: string): Promise<{ callMs: num
       [id],
     );
     return { callMs: Number(rows[0].call_ms), setupMs: Number(rows[0].setup_ms) };
-  } finally {
-    await db.end();
-  }
+  });
 }
 
 /** sipp's own caller against a fresh gateway: same calls, same concurrency, 2 s talk. */
-async function sippRate(dir: string): Promise<number> {
+async function sippRate(dir: string, run: number): Promise<number> {
   const gateway = await startGateway();
-  const statFile = join(dir, 'uac-stat.csv');
+  const statFile = join(dir, `uac-stat-${run}.csv`);
   const started = performance.now();
   const caller = await startSippUac({
     scenario: 'uac-call',
@@ -207,7 +116,7 @@ async function sippRate(dir: string): Promise<number> {
       .reduce((total, part) => total * 60 + Number(part), 0);
     const rate = successful / wall;
     print(
-      `  sipp UAC: ${rate.toFixed(1)} calls/s (${successful} successful, ${failed} failed in ${wall.toFixed(1)} s from launch to exit, ` +
+      `  run ${run} sipp UAC: ${rate.toFixed(1)} calls/s (${successful} successful, ${failed} failed in ${wall.toFixed(1)} s from launch to exit, ` +
         `${CONCURRENCY} in flight, exit ${exit.code}; sipp's own stat file: ${elapsed} s, ${(successful / elapsed).toFixed(1)} calls/s)`,
     );
     return rate;
@@ -217,19 +126,55 @@ async function sippRate(dir: string): Promise<number> {
   }
 }
 
-async function campaignRate(stack: PrivateStack): Promise<number> {
+interface RunReport {
+  readonly run: number;
+  readonly completed: boolean;
+  readonly seconds: number;
+  readonly rate: number;
+  readonly journal: JournalSummary;
+  sippRate?: number;
+}
+
+const failedOrLost = (journal: JournalSummary): number =>
+  Object.values(journal.failedOrLost).reduce((sum, n) => sum + n, 0);
+
+/** Whether a run did what the issue asks: complete, every contact placed, nothing failed or lost. */
+const runOk = (r: RunReport): boolean => r.completed && r.journal.placed === CONTACTS && failedOrLost(r.journal) === 0;
+
+async function campaignRun(stack: PrivateStack, api: BenchApi, run: number): Promise<RunReport> {
   const gateway = await startGateway();
   try {
-    const api = await Api.login(stack);
-    const id = await createCampaign(api, gateway);
-    const { seconds, detail } = await runCampaign(api, id);
-    const rate = CONTACTS / seconds;
-    const outcomes = Object.entries(detail.progress.outcomes).map(([k, n]) => `${k} ${n}`);
+    const spec: CampaignSpec = {
+      tag: `bench-${run}`,
+      contacts: CONTACTS,
+      concurrency: CONCURRENCY,
+      messageMs: MESSAGE_MS,
+      record: false,
+    };
+    const id = await createCampaign(api, gateway, spec);
+    const { completed, seconds, detail } = await runCampaign(api, id, DEADLINE_MS);
+    if (!completed) {
+      print(
+        `  run ${run}: NOT COMPLETE after ${seconds.toFixed(0)} s (deadline BENCH_DEADLINE_S=${DEADLINE_MS / 1000})`,
+      );
+      await api.request('POST', `/api/v1/campaigns/${id}/cancel`, 200).catch((err: Error) => {
+        print(`            cancelling it failed: ${err.message}`);
+      });
+    }
+    const journal = await journalSummary(stack.databaseUrl, id);
+    const rate = journal.placed / seconds;
+    const outcomes = detail ? describeCounts(detail.progress.outcomes) : 'unknown';
     print(
-      `  campaign: ${rate.toFixed(1)} calls/s end to end (${CONTACTS} contacts in ${seconds.toFixed(1)} s from start to ${detail.status})`,
+      `  run ${run} campaign: ${rate.toFixed(1)} calls/s end to end (${journal.placed} of ${CONTACTS} contacts placed in ${seconds.toFixed(1)} s ` +
+        `from start to ${detail?.status ?? 'unknown'})`,
     );
     print(
-      `            outcomes: ${outcomes.join(', ') || 'none'} (done ${detail.progress.done} of ${detail.progress.total})`,
+      `            outcomes: ${outcomes} (done ${detail?.progress.done ?? '?'} of ${detail?.progress.total ?? '?'}); answered ${journal.answered}; ` +
+        `contacts ${describeCounts(journal.contactStates)}`,
+    );
+    print(
+      `            failed or lost journal rows: ${failedOrLost(journal)}${failedOrLost(journal) ? ` (${describeCounts(journal.failedOrLost)})` : ''}; ` +
+        `contacts not final: ${openContacts(journal.contactStates)}; answered twice: ${journal.answeredTwice}`,
     );
     const times = await callTimes(stack, id);
     print(
@@ -245,9 +190,29 @@ async function campaignRate(stack: PrivateStack): Promise<number> {
     print(
       `            peak RSS: API ${mb(peakRssKb(stack.pids.api))}, worker ${mb(peakRssKb(stack.pids.worker))} (VmHWM, whole process life)`,
     );
-    return rate;
+    return { run, completed, seconds, rate, journal };
   } finally {
     await gateway.stop();
+  }
+}
+
+function summary(reports: readonly RunReport[]): void {
+  print('');
+  print('  run | complete | placed | answered | failed/lost | not final | wall s | calls/s | sipp calls/s | ratio');
+  for (const r of reports) {
+    const cells = [
+      String(r.run).padStart(3),
+      (r.completed ? 'yes' : 'NO').padEnd(8),
+      `${r.journal.placed}`.padStart(6),
+      `${r.journal.answered}`.padStart(8),
+      `${failedOrLost(r.journal)}`.padStart(11),
+      `${openContacts(r.journal.contactStates)}`.padStart(9),
+      r.seconds.toFixed(1).padStart(6),
+      r.rate.toFixed(1).padStart(7),
+      (r.sippRate?.toFixed(1) ?? '-').padStart(12),
+      r.sippRate ? (r.rate / r.sippRate).toFixed(2) : '-',
+    ];
+    print(`  ${cells.join(' | ')}`);
   }
 }
 
@@ -256,6 +221,7 @@ async function main(): Promise<void> {
   chmodSync(dir, 0o755); // PostgreSQL may run as another OS user
   const supervisor = new Supervisor();
   process.once('exit', () => supervisor.killAll());
+  const reports: RunReport[] = [];
   try {
     // RTP ports of their own, away from the default range other stacks on this machine use.
     const rtpMin = 40_000 + 2000 * Math.floor(Math.random() * 10);
@@ -265,15 +231,31 @@ async function main(): Promise<void> {
     });
     print(
       `campaign benchmark: ${CONTACTS} contacts, ${MESSAGE_MS / 1000} s message, campaign maxConcurrentCalls ${CONCURRENCY}, ` +
-        `gateway sipp uas-answer.xml (answers at once, no RTP back), 127.0.0.1`,
+        `gateway sipp uas-answer.xml (answers at once, no RTP back), 127.0.0.1, ${REPEAT} run(s), deadline ${DEADLINE_MS / 1000} s each`,
     );
-    print(`  machine: ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} at start`);
-    const ours = await campaignRate(stack);
-    const theirs = await sippRate(dir);
-    print(`  ratio campaign / sipp UAC: ${(ours / theirs).toFixed(2)}`);
+    const api = await BenchApi.login(stack);
+    for (let run = 1; run <= REPEAT; run++) {
+      print(
+        `  machine: ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} at the start of run ${run}`,
+      );
+      const report = await campaignRun(stack, api, run);
+      reports.push(report);
+      report.sippRate = await sippRate(dir, run);
+      print(`  run ${run} ratio campaign / sipp UAC: ${(report.rate / report.sippRate).toFixed(2)}`);
+    }
+    print(`  access token renewed ${api.renewals} time(s)`);
+    summary(reports);
   } finally {
     await supervisor.stopAll();
     rmSync(dir, { recursive: true, force: true });
+  }
+  const bad = reports.filter((r) => !runOk(r));
+  if (bad.length > 0) {
+    process.stderr.write(
+      `bench-campaign: ${bad.length} of ${reports.length} run(s) incomplete, with contacts not placed, or with failed/lost attempts: ` +
+        `run ${bad.map((r) => r.run).join(', ')}\n`,
+    );
+    process.exitCode = 1;
   }
 }
 
