@@ -1,10 +1,11 @@
 /**
  * tsoa's authentication module: `@Security('oauth2')` routes call this; the resolved
- * value becomes `req.user`, a rejection becomes 401 problem+json.
+ * value becomes `req.user`, a rejection becomes 401 problem+json (503 when the token could
+ * not be checked at all).
  */
 import type { Request } from 'express';
 import type { Principal } from '../auth/principal.js';
-import { UnauthorizedError } from '../lib/errors.js';
+import { AppError, UnauthorizedError, UpstreamError } from '../lib/errors.js';
 import type { Container } from './container.js';
 
 export async function expressAuthentication(
@@ -17,5 +18,13 @@ export async function expressAuthentication(
   const match = /^Bearer\s+([A-Za-z0-9\-_.~+/]+=*)\s*$/i.exec(header);
   if (!match?.[1]) throw new UnauthorizedError('Send the access token as "Authorization: Bearer <token>".');
   const container = request.app.locals.container as Container;
-  return container.infra.verifyToken(match[1]);
+  try {
+    return await container.infra.verifyToken(match[1]);
+  } catch (err) {
+    // tsoa answers 401 to whatever this throws without a status: a token that could not be
+    // checked (the database away) is not a bad token, and a client must not drop it for that.
+    if (err instanceof AppError) throw err;
+    container.infra.logger.warn({ error: String(err) }, 'access token could not be checked');
+    throw new UpstreamError('Database', 'The access token could not be checked right now; try again.');
+  }
 }

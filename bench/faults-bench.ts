@@ -38,22 +38,47 @@ import {
   type CampaignSpec,
 } from './campaign-fixture.js';
 
-const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 2000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 100);
-const MESSAGE_MS = Number(process.env.BENCH_MESSAGE_MS ?? 2000);
-const OUTAGE_MS = Number(process.env.BENCH_OUTAGE_S ?? 20) * 1000;
-const GAP_MS = Number(process.env.BENCH_FAULT_GAP_S ?? 10) * 1000;
-const FAULTS = (process.env.BENCH_FAULTS ?? 'postgres,temporal,minio').split(',').filter(Boolean) as StackService[];
-const CRASH = process.env.BENCH_FAULT_KILL === '1';
-/** Time for recordings still pending after the campaign ended to be stored. */
-const SETTLE_MS = Number(process.env.BENCH_SETTLE_S ?? 60) * 1000;
-const IDEAL_MS = Math.ceil(CONTACTS / CONCURRENCY) * (MESSAGE_MS + 500);
-const DEADLINE_MS =
-  Number(process.env.BENCH_DEADLINE_S ?? 0) * 1000 ||
-  Math.max(300_000, IDEAL_MS * 4) + FAULTS.length * (OUTAGE_MS + GAP_MS) * 3;
+/** What a fault run does; `make bench-faults` reads it from BENCH_* (see the file comment), the fault test passes its own. */
+export interface FaultOptions {
+  readonly contacts: number;
+  readonly concurrency: number;
+  readonly messageMs: number;
+  readonly outageMs: number;
+  readonly gapMs: number;
+  readonly faults: readonly StackService[];
+  /** Crash the services (PostgreSQL SIGQUIT, the others SIGKILL) instead of stopping them. */
+  readonly crash: boolean;
+  /** Time for recordings still pending after the campaign ended to be stored. */
+  readonly settleMs: number;
+  readonly deadlineMs: number;
+}
+
+export function faultOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): FaultOptions {
+  const contacts = Number(env.BENCH_CONTACTS ?? 2000);
+  const concurrency = Number(env.BENCH_CONCURRENCY ?? 100);
+  const messageMs = Number(env.BENCH_MESSAGE_MS ?? 2000);
+  const outageMs = Number(env.BENCH_OUTAGE_S ?? 20) * 1000;
+  const gapMs = Number(env.BENCH_FAULT_GAP_S ?? 10) * 1000;
+  const faults = (env.BENCH_FAULTS ?? 'postgres,temporal,minio').split(',').filter(Boolean) as StackService[];
+  const idealMs = Math.ceil(contacts / concurrency) * (messageMs + 500);
+  return {
+    contacts,
+    concurrency,
+    messageMs,
+    outageMs,
+    gapMs,
+    faults,
+    crash: env.BENCH_FAULT_KILL === '1',
+    settleMs: Number(env.BENCH_SETTLE_S ?? 60) * 1000,
+    deadlineMs:
+      Number(env.BENCH_DEADLINE_S ?? 0) * 1000 ||
+      Math.max(300_000, idealMs * 4) + faults.length * (outageMs + gapMs) * 3,
+  };
+}
+
 const GATEWAY_LOG = join(repoRoot(), 'bench', 'sipp', 'uas-answer-log.xml');
 
-interface Verdict {
+export interface Verdict {
   readonly completed: boolean;
   readonly seconds: number;
   readonly lost: number;
@@ -67,6 +92,7 @@ const problems = (v: Verdict): number =>
 
 /** The fault schedule, run beside the campaign; each line it prints is relative to the campaign's start. */
 async function injectFaults(
+  o: FaultOptions,
   api: BenchApi,
   ctl: StackControl,
   id: string,
@@ -74,8 +100,8 @@ async function injectFaults(
   finished: () => boolean,
 ): Promise<void> {
   const at = () => `+${((performance.now() - startedAt()) / 1000).toFixed(1)} s`;
-  for (const [k, service] of FAULTS.entries()) {
-    const threshold = Math.ceil(((k + 1) / (FAULTS.length + 1)) * CONTACTS);
+  for (const [k, service] of o.faults.entries()) {
+    const threshold = Math.ceil(((k + 1) / (o.faults.length + 1)) * o.contacts);
     let done = -1;
     while (!finished()) {
       const detail = await api.request<CampaignDetail>('GET', `/api/v1/campaigns/${id}`, 200).catch(() => undefined);
@@ -83,17 +109,17 @@ async function injectFaults(
       if (done >= threshold) break;
       await sleep(250);
     }
-    const signal = CRASH ? (service === 'postgres' ? 'SIGQUIT' : 'SIGKILL') : undefined;
-    const when = finished() ? 'after the campaign ended' : `${done} of ${CONTACTS} done`;
+    const signal = o.crash ? (service === 'postgres' ? 'SIGQUIT' : 'SIGKILL') : undefined;
+    const when = finished() ? 'after the campaign ended' : `${done} of ${o.contacts} done`;
     print(`    ${at()}: ${service} stopped${signal ? ` (${signal})` : ''}, ${when}`);
     await ctl.stop(service, signal);
-    await sleep(OUTAGE_MS);
+    await sleep(o.outageMs);
     const starting = performance.now();
     await ctl.start(service);
     print(
       `    ${at()}: ${service} back (ready ${((performance.now() - starting) / 1000).toFixed(1)} s after its start)`,
     );
-    if (k < FAULTS.length - 1) await sleep(GAP_MS);
+    if (k < o.faults.length - 1) await sleep(o.gapMs);
   }
 }
 
@@ -124,12 +150,12 @@ interface AnsweredRow {
   recording_state?: string | null;
 }
 
-/** Waits (up to SETTLE_MS) for no answered row's recording to be pending, when the journal says so. */
-async function answeredRows(stack: PrivateStack, id: string): Promise<AnsweredRow[]> {
+/** Waits (up to o.settleMs) for no answered row's recording to be pending, when the journal says so. */
+async function answeredRows(o: FaultOptions, stack: PrivateStack, id: string): Promise<AnsweredRow[]> {
   const withState = await hasRecordingState(stack);
   const select = `SELECT id, recording_key${withState ? ', recording_state' : ''} FROM call_record
                    WHERE campaign_id = $1 AND outcome = 'answered'`;
-  const deadline = performance.now() + SETTLE_MS;
+  const deadline = performance.now() + o.settleMs;
   for (;;) {
     const rows = await withDatabase(stack.databaseUrl, async (db) => (await db.query<AnsweredRow>(select, [id])).rows);
     const pending = withState ? rows.filter((r) => r.recording_state === 'pending').length : 0;
@@ -180,20 +206,26 @@ async function contactsByNumber(stack: PrivateStack, id: string) {
 }
 
 /** One campaign, with the fault schedule beside it or not; prints and returns its counts. */
-async function campaignRun(stack: PrivateStack, api: BenchApi, run: 'baseline' | 'faults', dir: string) {
+async function campaignRun(
+  o: FaultOptions,
+  stack: PrivateStack,
+  api: BenchApi,
+  run: 'baseline' | 'faults',
+  dir: string,
+) {
   const logFile = join(dir, `gateway-${run}.log`);
   const gateway: SippInstance = await startGateway({
     scenario: GATEWAY_LOG,
-    calls: CONTACTS * 3, // room for double dials: they must be answered to be seen
-    timeoutMs: DEADLINE_MS + 120_000,
+    calls: o.contacts * 3, // room for double dials: they must be answered to be seen
+    timeoutMs: o.deadlineMs + 120_000,
     extraArgs: ['-trace_logs', '-log_file', logFile],
   });
   try {
     const spec: CampaignSpec = {
       tag: `faults-${run}`,
-      contacts: CONTACTS,
-      concurrency: CONCURRENCY,
-      messageMs: MESSAGE_MS,
+      contacts: o.contacts,
+      concurrency: o.concurrency,
+      messageMs: o.messageMs,
       record: true,
       firstNumber: run === 'baseline' ? 100_000_000 : 200_000_000,
     };
@@ -201,11 +233,12 @@ async function campaignRun(stack: PrivateStack, api: BenchApi, run: 'baseline' |
     let started = performance.now();
     let ended = false;
     let faults: Promise<Error | void> = Promise.resolve();
-    const running = runCampaign(api, id, DEADLINE_MS, () => {
+    const running = runCampaign(api, id, o.deadlineMs, () => {
       started = performance.now();
       if (run === 'faults') {
         // Settles with the error, if any, so that it is reported after the campaign, not as an unhandled rejection.
         faults = injectFaults(
+          o,
           api,
           stackControl(stack),
           id,
@@ -218,10 +251,10 @@ async function campaignRun(stack: PrivateStack, api: BenchApi, run: 'baseline' |
     const faultError = await faults;
     if (faultError) throw faultError;
     if (!result.completed) {
-      print(`  ${run}: NOT COMPLETE after ${result.seconds.toFixed(0)} s (BENCH_DEADLINE_S=${DEADLINE_MS / 1000})`);
+      print(`  ${run}: NOT COMPLETE after ${result.seconds.toFixed(0)} s (BENCH_DEADLINE_S=${o.deadlineMs / 1000})`);
       await api.request('POST', `/api/v1/campaigns/${id}/cancel`, 200).catch(() => undefined);
     }
-    const rows = await answeredRows(stack, id);
+    const rows = await answeredRows(o, stack, id);
     process.kill(gateway.pid, 'SIGTERM'); // sipp writes out its log as it quits
     await gateway.exited;
     const invites = invitesPerNumber(logFile);
@@ -262,12 +295,25 @@ async function campaignRun(stack: PrivateStack, api: BenchApi, run: 'baseline' |
   }
 }
 
-async function main(): Promise<void> {
+export interface FaultReport {
+  readonly baseline: Verdict | undefined;
+  readonly faults: Verdict;
+  /** Services that died by themselves. */
+  readonly crashed: readonly string[];
+  /** Verdicts with a problem, plus crashes: 0 when the campaign came through whole. */
+  readonly problems: number;
+}
+
+/**
+ * A restartable private stack, a fault-free run (unless `baseline` is false) and a run with
+ * the faults, printed as they go; the stack is gone when it resolves.
+ */
+export async function runFaultBench(o: FaultOptions, baselineRun = true): Promise<FaultReport> {
   const dir = mkdtempSync(join(tmpdir(), 'voicecast-bench-faults-'));
   chmodSync(dir, 0o755); // PostgreSQL may run as another OS user
   const supervisor = new Supervisor();
-  process.once('exit', () => supervisor.killAll());
-  let failed: boolean;
+  const killAll = () => supervisor.killAll();
+  process.once('exit', killAll);
   try {
     const rtpMin = 40_000 + 2000 * Math.floor(Math.random() * 10);
     const stack = await startPrivateStack(dir, supervisor, {
@@ -277,40 +323,49 @@ async function main(): Promise<void> {
     });
     const ctl = stackControl(stack);
     print(
-      `fault benchmark: ${CONTACTS} contacts, ${MESSAGE_MS / 1000} s message, recorded, ${CONCURRENCY} in flight, one attempt each, ` +
-        `sipp gateway answering at once; faults: ${FAULTS.join(', ')} ${CRASH ? 'crashed' : 'stopped'} for ${OUTAGE_MS / 1000} s each ` +
-        `(${GAP_MS / 1000} s apart); ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)}`,
+      `fault benchmark: ${o.contacts} contacts, ${o.messageMs / 1000} s message, recorded, ${o.concurrency} in flight, one attempt each, ` +
+        `sipp gateway answering at once; faults: ${o.faults.join(', ')} ${o.crash ? 'crashed' : 'stopped'} for ${o.outageMs / 1000} s each ` +
+        `(${o.gapMs / 1000} s apart); ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)}`,
     );
     const api = await BenchApi.login(stack);
-    const baseline = await campaignRun(stack, api, 'baseline', dir);
-    const faults = await campaignRun(stack, api, 'faults', dir);
+    const baseline = baselineRun ? await campaignRun(o, stack, api, 'baseline', dir) : undefined;
+    const faults = await campaignRun(o, stack, api, 'faults', dir);
     const crashed = ctl.crashed();
-    const extra = faults.seconds - baseline.seconds;
-    const outages = (FAULTS.length * OUTAGE_MS) / 1000;
+    const outages = (o.faults.length * o.outageMs) / 1000;
     print('');
     print('  run      | complete | wall s | contacts lost | double dials | recordings missing | failed/lost rows');
     for (const [name, v] of [
       ['baseline', baseline],
       ['faults', faults],
     ] as const) {
+      if (!v) continue;
       print(
         `  ${name.padEnd(8)} | ${(v.completed ? 'yes' : 'NO').padEnd(8)} | ${v.seconds.toFixed(1).padStart(6)} | ` +
           `${String(v.lost).padStart(13)} | ${String(v.doubleDials).padStart(12)} | ${String(v.recordingsMissing).padStart(18)} | ` +
           `${String(v.failedOrLostRows).padStart(16)}`,
       );
     }
-    print(
-      `  extra wall time of the faults: ${extra.toFixed(1)} s (${outages} s of outage in all; ` +
-        `${(extra - outages).toFixed(1)} s beyond the outages themselves)`,
-    );
+    if (baseline) {
+      const extra = faults.seconds - baseline.seconds;
+      print(
+        `  extra wall time of the faults: ${extra.toFixed(1)} s (${outages} s of outage in all; ` +
+          `${(extra - outages).toFixed(1)} s beyond the outages themselves)`,
+      );
+    }
     print(`  processes that died by themselves: ${crashed.length === 0 ? 'none' : crashed.join('; ')}`);
     print(`  access token renewed ${api.renewals} time(s)`);
-    failed = problems(baseline) + problems(faults) + crashed.length > 0;
+    const problemCount = (baseline ? problems(baseline) : 0) + problems(faults) + crashed.length;
+    return { baseline, faults, crashed, problems: problemCount };
   } finally {
     await supervisor.stopAll();
+    process.removeListener('exit', killAll);
     rmSync(dir, { recursive: true, force: true });
   }
-  if (failed) {
+}
+
+async function main(): Promise<void> {
+  const report = await runFaultBench(faultOptionsFromEnv());
+  if (report.problems > 0) {
     process.stderr.write(
       'bench-faults: contacts lost, double dials, recordings missing or runs incomplete (see above)\n',
     );
@@ -318,7 +373,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench-faults failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+// Run as `make bench-faults`; imported by the fault test, it runs nothing by itself.
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench-faults failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}

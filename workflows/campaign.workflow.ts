@@ -56,7 +56,7 @@ export const campaignProgress = defineQuery<CampaignLiveState>('campaignProgress
 // cap: a database outage of any length delays the campaign, never fails its workflow.
 const db = proxyLocalActivities<CampaignActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
 });
 
 /**
@@ -74,7 +74,9 @@ const calls = proxyActivities<CampaignActivities>({
   heartbeatTimeout: CALL_HEARTBEAT_TIMEOUT,
   // On cancel, wait until the activity has hung up and written its journal row.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
+  // Back-off capped at 15 s so that calls resume soon after an outage; 10 tries (~2 minutes),
+  // then releaseAttempt gives the attempt back when no INVITE left (campaign.activities.ts).
+  retry: { initialInterval: '2 seconds', maximumInterval: '15 seconds', maximumAttempts: 10 },
 });
 
 interface InFlight {

@@ -47,6 +47,16 @@ async function eventually(probe: Probe, timeoutMs: number): Promise<void> {
 
 const port = (url: string): number => Number(new URL(url).port);
 
+async function adminAccessToken(stack: PrivateStack): Promise<string> {
+  const res = await fetch(`${stack.apiUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'password', client_id: 'voicecast', ...stack.admin }),
+  });
+  if (res.status !== 200) throw new Error(`login: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
 describe('a restartable private stack', () => {
   let dir: string;
   let supervisor: Supervisor;
@@ -75,8 +85,14 @@ describe('a restartable private stack', () => {
     await query(stack.databaseUrl, 'CREATE TABLE fault_probe (v text)');
     await query(stack.databaseUrl, "INSERT INTO fault_probe VALUES ('before the stop')");
     const before = ctl.pid('postgres');
+    const token = await adminAccessToken(stack);
 
     expect(await ctl.stop('postgres')).toEqual({ code: 0, signal: null });
+    // A valid token that cannot be checked while the database is away: 503, not 401 (a
+    // client would throw its token away and log in again, which fails too).
+    const me = await fetch(`${stack.apiUrl}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(503);
+    expect(me.headers.get('content-type')).toContain('application/problem+json');
     expect(ctl.running('postgres')).toBe(false);
     await expect(tcpProbe('127.0.0.1', port(stack.databaseUrl))()).resolves.toMatchObject({ ok: false });
     await expect(query(stack.databaseUrl, 'SELECT 1')).rejects.toThrow(/ECONNREFUSED/);
