@@ -192,11 +192,14 @@ function userAgentOptions(
 
 /**
  * RTP bound to the wildcard with no public address: SDP gets the address the SIP transport
- * advertises (the one the kernel routes to the trunk from), never `0.0.0.0`.
+ * advertises (the one the kernel routes to the trunk from), never `0.0.0.0`. RTP hears the
+ * addresses the transport hears (rtp/rtp-session.ts).
  */
 function withSdpAddress(media: MediaSettings, transport: unknown): MediaSettings {
-  if (media.sdpAddress || !isUnspecified(media.bindAddress) || !(transport instanceof SipTransportBase)) return media;
-  return { ...media, sdpAddress: transport.advertisedAddress().host };
+  if (!(transport instanceof SipTransportBase)) return media;
+  const peer = { ...media, peerAddresses: () => transport.peerAddresses() };
+  if (media.sdpAddress || !isUnspecified(media.bindAddress)) return peer;
+  return { ...peer, sdpAddress: transport.advertisedAddress().host };
 }
 
 /** How long closing waits for the registrar to confirm an un-REGISTER before the transport goes. */

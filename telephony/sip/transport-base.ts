@@ -91,6 +91,8 @@ export abstract class SipTransportBase implements Transport {
 
   /** The address and port peers should use to reach us, once connected. */
   abstract localAddress(): HostPort;
+  /** The IP addresses our peer (the next hop) sends from, as far as known: RTP from them may be learned as NAT (rtp-session.ts). */
+  abstract peerAddresses(): string[];
   protected abstract open(): Promise<void>;
   protected abstract close(): Promise<void>;
   /**

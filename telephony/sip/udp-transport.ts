@@ -75,6 +75,10 @@ export class UdpTransport extends SipTransportBase {
   /** Source addresses we accept datagrams from: the next hop's (see the module notes). Insertion order = age. */
   private readonly trusted = new Set<string>();
 
+  peerAddresses(): string[] {
+    return [...this.trusted];
+  }
+
   /** Whether datagrams from `address` are heard. */
   trusts(address: string): boolean {
     return this.trusted.has(normalAddress(address));
