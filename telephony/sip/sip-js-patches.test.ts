@@ -28,7 +28,8 @@ const bits = (length: number, base: number) => length * Math.log2(base);
 
 describe('identifiers an attacker must not guess (F4)', () => {
   const request = { method: 'INVITE' } as unknown as OutgoingRequestMessage;
-  const makeId = (ClientTransaction as unknown as { makeId(request: OutgoingRequestMessage): string }).makeId;
+  const makeId = (request: OutgoingRequestMessage) =>
+    (ClientTransaction as unknown as { makeId(this: void, request: OutgoingRequestMessage): string }).makeId(request);
 
   it('1,000 branches are unique, at least 64 bits, and none is of the old z9hG4bK<0..9999999> form', () => {
     const branches = Array.from({ length: 1000 }, () => makeId(request));
