@@ -77,6 +77,14 @@ describe('responseDestination', () => {
       port: 5080,
     });
   });
+  it('reads a sent-protocol with whitespace in it (RFC 4475 wsinv)', () => {
+    expect(responseDestination(req('SIP  /   2.0  /UDP     192.0.2.2;branch=3;received=127.0.0.1;rport=4000'))).toEqual(
+      {
+        host: '127.0.0.1',
+        port: 4000,
+      },
+    );
+  });
   it('uses the top Via only, and rejects garbage', () => {
     const two =
       'BYE x SIP/2.0\r\nVia: SIP/2.0/UDP a.example:1;branch=1\r\nVia: SIP/2.0/UDP b.example:2;branch=2\r\n\r\n';

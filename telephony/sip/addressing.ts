@@ -130,7 +130,10 @@ export function rewriteIncomingResponse(message: string, placeholder: string, se
 
 /** RFC 3261 §18.2.2 / RFC 3581 §4: where to send a response to a request with this top Via. */
 export function responseDestination(message: string, defaultPort = 5060): HostPort | undefined {
-  const via = /^(?:via|v)\s*:\s*SIP\/2\.0\/[A-Za-z]+\s+(\[[^\]]+\]|[^;\s,:]+)(?::(\d+))?([^,\r\n]*)/im.exec(message);
+  const via =
+    /^(?:via|v)[ \t]*:[ \t]*SIP[ \t]*\/[ \t]*2\.0[ \t]*\/[ \t]*[A-Za-z]+[ \t]+(\[[^\]]+\]|[^;\s,:]+)(?::(\d+))?([^,\r\n]*)/im.exec(
+      message,
+    );
   if (!via) return undefined;
   const params = via[3] ?? '';
   const received = /;\s*received=([^;\s,]+)/i.exec(params)?.[1];

@@ -16,11 +16,21 @@
  *   else 405. ACKs (to those 486s) are absorbed. At most {@link OUT_OF_DIALOG_BURST} answers, refilled at
  *   {@link OUT_OF_DIALOG_PER_SECOND} a second, per transport; the rest are dropped.
  *
+ * - A request that is malformed in a way no gateway gets wrong (the RFC 4475 §3.1.2 kinds:
+ *   a bad start line or version, a CSeq that is too large or names another method, a
+ *   Content-Length beyond the datagram or negative, Max-Forwards over 255, an unterminated
+ *   quoted string in From or To, a head over {@link MAX_HEAD_CHARS}) is answered 400 (513 for
+ *   the size), within the same rate limit, or dropped when it cannot be answered; it never
+ *   reaches sip.js, in a dialog or not.
+ *
  * The functions scan the head with indexOf and small regular expressions anchored to a
  * line: they run for every request, before any full parse.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { HostPort } from './addressing.js';
+
+/** A request head longer than this is refused before anything parses it (a SIP head is rarely over 4 KB). */
+export const MAX_HEAD_CHARS = 16 * 1024;
 
 /** Stateless answers per transport: the bucket's size, and how fast it refills. */
 export const OUT_OF_DIALOG_BURST = 20;
@@ -100,7 +110,7 @@ export function requestMethod(message: string): string | undefined {
   const space = message.indexOf(' ');
   if (space < 1 || space > 32) return undefined;
   const method = message.slice(0, space);
-  return /^[A-Za-z!%*_+`'~.-]+$/.test(method) ? method.toUpperCase() : undefined;
+  return /^[A-Za-z0-9!%*_+`'~.-]+$/.test(method) ? method.toUpperCase() : undefined;
 }
 
 /** Header lines of the head (folded continuation lines joined to theirs), without the start line. */
@@ -138,7 +148,13 @@ const TOP_VIA = /^((?:via|v)[ \t]*:[ \t]*SIP[ \t]*\/[ \t]*2\.0[ \t]*\/[ \t]*[A-Z
  * wrote are replaced); undefined when it has no Via to answer along.
  */
 export function stampVia(message: string, source: HostPort): string | undefined {
-  const end = headEnd(message);
+  let end = headEnd(message);
+  const head = message.slice(0, end);
+  if (/\r\n[ \t]/.test(head)) {
+    // Folded lines (RFC 3261 §7.3.1: the same as one space): unfolded, so a folded Via is found and stamped.
+    message = head.replace(/\r\n[ \t]+/g, ' ') + message.slice(end);
+    end = headEnd(message);
+  }
   const via = TOP_VIA.exec(message.slice(0, end));
   if (!via) return undefined;
   const params = via[2]
@@ -165,6 +181,39 @@ const ANSWERS: Record<string, readonly [number, string]> = {
 const NOT_OURS = [404, 'Not Found'] as const;
 const ALLOW = 'Allow: INVITE, ACK, CANCEL, BYE, INFO, OPTIONS';
 
+const START_LINE = /^[^ ]+ [A-Za-z][A-Za-z0-9+.-]*:[^ \t<>]+ SIP\/2\.0$/i;
+
+/**
+ * The status a malformed request gets (see the module notes), or undefined when nothing is
+ * wrong with it that we check. Cheap: one pass over the head's lines.
+ */
+export function requestDefect(message: string, method: string): readonly [number, string] | undefined {
+  const end = headEnd(message);
+  if (end > MAX_HEAD_CHARS) return [513, 'Message Too Large'];
+  const lineEnd = message.indexOf('\r\n');
+  if (!START_LINE.test(message.slice(0, lineEnd < 0 ? end : lineEnd))) return [400, 'Bad Request Line'];
+  const seen = new Set<string>();
+  for (const line of headerLines(message)) {
+    const name = canonical(headerName(line));
+    const value = headerValue(line).replace(/\r\n[ \t]+/g, ' ');
+    if (name === 'cseq') {
+      const cseq = /^(\d{1,10})\s+(\S+)$/.exec(value);
+      if (!cseq || Number(cseq[1]) >= 2 ** 31 || cseq[2] !== method) return [400, 'Bad CSeq'];
+    } else if (name === 'content-length' || name === 'l') {
+      const body = Buffer.byteLength(message.slice(Math.min(message.length, end + 4)), 'utf8');
+      if (!/^\d{1,10}$/.test(value) || Number(value) > body) return [400, 'Bad Content-Length'];
+    } else if (name === 'max-forwards') {
+      if (!/^\d{1,10}$/.test(value) || Number(value) > 255) return [400, 'Bad Max-Forwards'];
+    } else if (name === 'from' || name === 'to') {
+      if ((value.replace(/\\[^]/g, '').match(/"/g)?.length ?? 0) % 2 !== 0) return [400, 'Unterminated Quoted String'];
+    } else continue;
+    if (seen.has(name)) return [400, `Duplicate ${name}`];
+    seen.add(name);
+  }
+  if (!seen.has('cseq')) return [400, 'Missing CSeq'];
+  return undefined;
+}
+
 /** The user part of the Request-URI, unescaped ('' when there is none). */
 function requestUser(message: string): string {
   const uri = message.slice(message.indexOf(' ') + 1, message.indexOf('\r\n'));
@@ -183,7 +232,12 @@ const TAG_KEY = randomBytes(32);
  * The stateless answer to an out-of-dialog request (already stamped), or undefined when it
  * gets none: an ACK, or a request missing a header a response must copy.
  */
-export function statelessAnswer(message: string, method: string, users?: readonly string[]): string | undefined {
+export function statelessAnswer(
+  message: string,
+  method: string,
+  users?: readonly string[],
+  status?: readonly [number, string],
+): string | undefined {
   if (method === 'ACK') return undefined;
   const copied: string[] = [];
   const seen = new Set<string>();
@@ -202,9 +256,10 @@ export function statelessAnswer(message: string, method: string, users?: readonl
   }
   if (!toLine || !['via', 'from', 'call-id', 'cseq'].every((name) => seen.has(name))) return undefined;
   const [code, reason] =
-    method !== 'CANCEL' && users && !users.includes(requestUser(message))
+    status ??
+    (method !== 'CANCEL' && users && !users.includes(requestUser(message))
       ? NOT_OURS
-      : (ANSWERS[method] ?? [405, 'Method Not Allowed']);
+      : (ANSWERS[method] ?? [405, 'Method Not Allowed']));
   const tag = createHmac('sha256', TAG_KEY)
     .update(message.slice(0, headEnd(message)))
     .digest('hex')

@@ -19,6 +19,7 @@ import {
   OUT_OF_DIALOG_BURST,
   OUT_OF_DIALOG_PER_SECOND,
   RateLimit,
+  requestDefect,
   requestMethod,
   SipGuardStats,
   stampVia,
@@ -155,9 +156,10 @@ export abstract class SipTransportBase implements Transport {
     let incoming = message;
     const method = requestMethod(message);
     if (method !== undefined) {
+      const defect = requestDefect(message, method);
       const stamped = stampVia(message, from);
-      if (stamped === undefined || !inDialog(stamped)) {
-        this.answerOutOfDialog(stamped, method, from);
+      if (defect || stamped === undefined || !inDialog(stamped)) {
+        this.answerOutOfDialog(stamped, method, from, defect);
         return;
       }
       incoming = stamped;
@@ -169,18 +171,23 @@ export abstract class SipTransportBase implements Transport {
     }
   }
 
-  /** A request outside any dialog of ours: a stateless answer within the rate limit, else nothing. */
-  private answerOutOfDialog(request: string | undefined, method: string, from: HostPort): void {
+  /** A request outside any dialog of ours, or a malformed one (`defect`): a stateless answer within the rate limit, else nothing. */
+  private answerOutOfDialog(
+    request: string | undefined,
+    method: string,
+    from: HostPort,
+    defect?: readonly [number, string],
+  ): void {
     const answer =
       request !== undefined && this.outOfDialogLimit.take()
-        ? statelessAnswer(request, method, this.options.users)
+        ? statelessAnswer(request, method, this.options.users, defect)
         : undefined;
     if (answer === undefined) this.guardStats.outOfDialogDropped += 1;
     else this.guardStats.outOfDialogAnswered += 1;
-    if (method !== 'OPTIONS' && method !== 'ACK') {
+    if (defect || (method !== 'OPTIONS' && method !== 'ACK')) {
       this.outOfDialogLog.note((suppressed) =>
         this.options.logger?.warn(
-          { from, method, answered: answer !== undefined, suppressed },
+          { from, method, answered: answer !== undefined, ...(defect ? { defect: defect[1] } : {}), suppressed },
           'unsolicited SIP request outside a dialog: answered without state, or dropped (no inbound calls)',
         ),
       );
