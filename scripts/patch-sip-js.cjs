@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Performance patches for sip.js 0.21.2 (run by scripts/setup.sh and the Dockerfile after
-// npm install; idempotent, each patch marked in the file it changes). Nothing they change is
-// visible to callers:
+// Patches for sip.js 0.21.2 (run by scripts/setup.sh and the Dockerfile after npm install;
+// idempotent, each patch marked in the file it changes). 1-3 are for speed, and nothing they
+// change is visible to callers; 4-5 are for security (review F4):
 // 1. sip.js's generated PEG parser (lib/grammar/pegjs/dist/grammar.js) declares its 237-entry
 //    bytecode table *inside* peg$parse(), so every header it parses first re-decodes the
 //    whole grammar (String.split + map of every rule): measured at about half the CPU of a
@@ -17,6 +17,14 @@
 //    sent and received, 2 % of a call's CPU. It now counts the UTF-8 bytes of each UTF-16
 //    unit without copying (a lone surrogate, which made encodeURIComponent throw, counts as
 //    the 3 bytes of U+FFFD that Node's encoder writes for it).
+// 4. Branch ids were `"z9hG4bK" + Math.floor(Math.random() * 1e7)`: 23 bits from V8's
+//    xorshift128+, whose state a peer can recover from a few of our tags and Call-IDs; an
+//    off-path attacker could then forge a final response to any call. Every branch (client
+//    transactions, and the ACK to a 2xx) is now 96 bits from crypto.randomBytes.
+// 5. `createRandomToken` (Call-IDs, tags, cnonces, ...) used Math.random too: it now draws from
+//    crypto.randomBytes, same alphabet and length (the 5-character sipjsId prefix of Call-IDs
+//    is compared by length). Tags grow from 10 to 16 characters (80 bits) and cnonces from 12
+//    to 16; Call-IDs keep their 15 random characters (75 bits).
 // Files are replaced (write + rename), never written in place: node_modules may be a
 // hard-linked copy sharing its files with other checkouts.
 'use strict';
@@ -84,6 +92,40 @@ function countUtf8Length(source, mark) {
   );
 }
 
+/** Replaces the Math.random branch of client transactions with a 96-bit crypto one; undefined if not found. */
+function cryptoBranch(source, mark) {
+  const weak = '"z9hG4bK" + Math.floor(Math.random() * 10000000)';
+  if (source.indexOf(weak) < 0) return undefined;
+  return (
+    `${mark}\nimport { randomBytes as voicecastRandomBytes } from "node:crypto";\n` +
+    source.replaceAll(weak, '"z9hG4bK" + voicecastRandomBytes(12).toString("hex")')
+  );
+}
+
+/** createRandomToken from crypto.randomBytes, and longer tags; undefined if the known code is not there. */
+function cryptoTokens(source, mark) {
+  const token = '        const r = Math.floor(Math.random() * base);\n';
+  const tag = '\nexport function newTag() {\n    return createRandomToken(10);\n}\n';
+  if (source.indexOf(token) < 0 || source.indexOf(tag) < 0) return undefined;
+  return (
+    `${mark}\nimport { randomBytes as voicecastRandomBytes, randomInt as voicecastRandomInt } from "node:crypto";\n` +
+    source
+      .replace(
+        '    let token = "";\n',
+        '    let token = "";\n    const bytes = 256 % base === 0 ? voicecastRandomBytes(size) : undefined;\n',
+      )
+      .replace(token, '        const r = bytes ? bytes[i] % base : voicecastRandomInt(base);\n')
+      .replace(tag, '\nexport function newTag() {\n    return createRandomToken(16);\n}\n')
+  );
+}
+
+/** A 16-character (80-bit) cnonce; undefined if the known line is not there. */
+function longerCnonce(source, mark) {
+  const known = '        this.cnonce = createRandomToken(12);\n';
+  if (source.indexOf(known) < 0) return undefined;
+  return source.replace(known, `        ${mark}\n        this.cnonce = createRandomToken(16);\n`);
+}
+
 const PATCHES = [
   {
     file: join('lib', 'grammar', 'pegjs', 'dist', 'grammar.js'),
@@ -102,6 +144,30 @@ const PATCHES = [
     mark: '// voicecast: utf8Length counts without copying (scripts/patch-sip-js.cjs)',
     apply: countUtf8Length,
     done: 'utf8Length counts without copying',
+  },
+  {
+    file: join('lib', 'core', 'transactions', 'client-transaction.js'),
+    mark: '// voicecast: crypto branch ids (scripts/patch-sip-js.cjs)',
+    apply: cryptoBranch,
+    done: 'client transaction branches from crypto.randomBytes',
+  },
+  {
+    file: join('lib', 'core', 'transactions', 'invite-client-transaction.js'),
+    mark: '// voicecast: crypto branch ids (scripts/patch-sip-js.cjs)',
+    apply: cryptoBranch,
+    done: 'ACK branches from crypto.randomBytes',
+  },
+  {
+    file: join('lib', 'core', 'messages', 'utils.js'),
+    mark: '// voicecast: crypto tokens (scripts/patch-sip-js.cjs)',
+    apply: cryptoTokens,
+    done: 'tokens from crypto.randomBytes, 16-character tags',
+  },
+  {
+    file: join('lib', 'core', 'messages', 'digest-authentication.js'),
+    mark: '// voicecast: 16-character cnonce (scripts/patch-sip-js.cjs)',
+    apply: longerCnonce,
+    done: '16-character cnonces',
   },
 ];
 

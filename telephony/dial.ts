@@ -14,7 +14,7 @@ import { Inviter, SessionState, UserAgent, type Bye, type Core, type Info } from
 import type { Logger } from '../lib/logger.js';
 import { ABORTED_BEFORE_DIALLING, type CallEvent, type CallResult, type DialRequest } from './call-types.js';
 import { encodeWav } from './media/wav.js';
-import type { DtmfDigit } from './rtp/rtp-session.js';
+import { MAX_DTMF_DIGITS, type DtmfDigit } from './rtp/rtp-session.js';
 import { sipHost } from './sip/addressing.js';
 import { parseInfoDtmf } from './sip/info-dtmf.js';
 import { outcomeForCancelled, outcomeForFinalResponse, type CallOutcome } from './sip/outcome.js';
@@ -129,7 +129,7 @@ export async function dial(
       onInfo: (info: Info) => {
         const digit = parseInfoDtmf(info.request.getHeader('content-type') ?? '', info.request.body);
         void info.accept().catch(() => undefined);
-        if (!digit) return;
+        if (!digit || state.infoDigits.length >= MAX_DTMF_DIGITS) return; // bounded per call, as RTP's (F12)
         const at = new Date();
         state.infoDigits.push({ digit, at: at.getTime() });
         emit({ type: 'dtmf', at, digit });

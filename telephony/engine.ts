@@ -10,6 +10,7 @@ import { dial } from './dial.js';
 import type { MediaHost } from './rtp/call-media.js';
 import { LocalMedia, type PacerSettings } from './rtp/local-media.js';
 import { MediaThreads } from './rtp/media-threads.js';
+import { SipGuardStats } from './sip/request-guard.js';
 import type { SipTransportOptions } from './sip/transport-base.js';
 import { probeTrunk, type TrunkProbeOptions, type TrunkProbeResult } from './trunk-probe.js';
 import { UserAgents, type RegisterRetry, type SignallingSettings } from './user-agents.js';
@@ -44,6 +45,12 @@ export interface EngineOptions {
 }
 
 export class TelephonyEngine {
+  /**
+   * What the SIP transports dropped or answered themselves: datagrams from sources other
+   * than the trunks, unsolicited requests (see sip/request-guard.ts). Counters only grow;
+   * the worker can export them as metrics.
+   */
+  readonly sipGuard = new SipGuardStats();
   private readonly media: MediaHost;
   private readonly userAgents: UserAgents;
   private readonly signalling: SignallingSettings;
@@ -64,6 +71,7 @@ export class TelephonyEngine {
       ...(options.publicAddress ? { publicAddress: options.publicAddress } : {}),
       ...(options.sipUdpPorts ? { udpPorts: options.sipUdpPorts } : {}),
       ...(options.onSipTrace ? { onTrace: options.onSipTrace } : {}),
+      guardStats: this.sipGuard,
     };
     this.userAgents = new UserAgents(
       this.signalling,

@@ -6,12 +6,14 @@
  * fresh user agent.
  */
 import { randomBytes } from 'node:crypto';
-import { Registerer, RegistererState, UserAgent, type LogLevel, type UserAgentOptions } from 'sip.js';
+import { Registerer, RegistererState, UserAgent, type UserAgentOptions } from 'sip.js';
 import type { Logger } from '../lib/logger.js';
 import type { TrunkConfig } from './call-types.js';
 import { sipHost, type HostPort } from './sip/addressing.js';
 import { installFastGrammar } from './sip/fast-grammar.js';
 import { answerOnlyRealm, realmRefusal } from './sip/realm.js';
+import type { SipGuardStats } from './sip/request-guard.js';
+import { sipLogConnector } from './sip/sip-log.js';
 import { RtpDescriptionHandler, type MediaSettings } from './sip/rtp-description-handler.js';
 import { TcpTransport } from './sip/tcp-transport.js';
 import { SipTransportBase, type SipTransportOptions } from './sip/transport-base.js';
@@ -27,6 +29,8 @@ export interface SignallingSettings {
   readonly udpPorts?: { readonly min: number; readonly max: number };
   readonly userAgentString: string;
   readonly onTrace?: SipTransportOptions['onTrace'];
+  /** Counts what the transports drop or answer themselves (sip/request-guard.ts). */
+  readonly guardStats?: SipGuardStats;
 }
 
 interface Entry {
@@ -50,13 +54,6 @@ export const DEFAULT_REGISTER_RETRY: RegisterRetry = { firstMs: 5000, maxMs: 60_
 // Every user agent (ours and the trunk probe's) gets its options here: parse SIP with the
 // hand-written parser first, sip.js's grammar for the rest (see sip/fast-grammar.ts).
 installFastGrammar();
-
-const LOG_LEVELS: Record<LogLevel, 'debug' | 'info' | 'warn' | 'error'> = {
-  debug: 'debug',
-  log: 'debug',
-  warn: 'warn',
-  error: 'error',
-};
 
 export class UserAgents {
   private readonly entries = new Map<string, Entry>();
@@ -155,6 +152,8 @@ function userAgentOptions(
 ): UserAgentOptions {
   const placeholder = `vc-${randomBytes(6).toString('hex')}.invalid`;
   const nextHop: HostPort = trunk.outboundProxy ?? { host: trunk.host, port: trunk.port };
+  const contactName = randomBytes(6).toString('hex');
+  const user = trunk.username ?? trunk.callerId.number;
   const transportOptions: SipTransportOptions = {
     nextHop,
     bindAddress: signalling.bindAddress,
@@ -164,10 +163,10 @@ function userAgentOptions(
     ...(signalling.publicAddress ? { publicAddress: signalling.publicAddress } : {}),
     ...(logger ? { logger } : {}),
     ...(signalling.onTrace ? { onTrace: signalling.onTrace } : {}),
+    ...(signalling.guardStats ? { guardStats: signalling.guardStats } : {}),
+    users: [contactName, user],
   };
-  const uri = UserAgent.makeURI(
-    `sip:${encodeURIComponent(trunk.username ?? trunk.callerId.number)}@${sipHost(trunk.host)}`,
-  );
+  const uri = UserAgent.makeURI(`sip:${encodeURIComponent(user)}@${sipHost(trunk.host)}`);
   if (!uri) throw new Error(`cannot build a SIP URI for trunk ${trunk.id}`);
   return {
     uri,
@@ -177,7 +176,7 @@ function userAgentOptions(
     transportConstructor: trunk.transport === 'tcp' ? TcpTransport : UdpTransport,
     transportOptions,
     viaHost: placeholder,
-    contactName: randomBytes(6).toString('hex'),
+    contactName,
     contactParams: { transport: trunk.transport },
     userAgentString: signalling.userAgentString,
     sessionDescriptionHandlerFactory: media
@@ -187,18 +186,20 @@ function userAgentOptions(
         },
     logBuiltinEnabled: false,
     logLevel: 'warn',
-    logConnector: (level, category, _label, content) =>
-      logger?.[LOG_LEVELS[level]]({ sip: category, trunkId: trunk.id }, content),
+    logConnector: sipLogConnector(logger, { trunkId: trunk.id }),
   };
 }
 
 /**
  * RTP bound to the wildcard with no public address: SDP gets the address the SIP transport
- * advertises (the one the kernel routes to the trunk from), never `0.0.0.0`.
+ * advertises (the one the kernel routes to the trunk from), never `0.0.0.0`. RTP hears the
+ * addresses the transport hears (rtp/rtp-session.ts).
  */
 function withSdpAddress(media: MediaSettings, transport: unknown): MediaSettings {
-  if (media.sdpAddress || !isUnspecified(media.bindAddress) || !(transport instanceof SipTransportBase)) return media;
-  return { ...media, sdpAddress: transport.advertisedAddress().host };
+  if (!(transport instanceof SipTransportBase)) return media;
+  const peer = { ...media, peerAddresses: () => transport.peerAddresses() };
+  if (media.sdpAddress || !isUnspecified(media.bindAddress)) return peer;
+  return { ...peer, sdpAddress: transport.advertisedAddress().host };
 }
 
 /** How long closing waits for the registrar to confirm an un-REGISTER before the transport goes. */

@@ -120,6 +120,27 @@ describe('MediaThreads', () => {
     expect(await media.finish()).toBe(snapshot); // idempotent
   });
 
+  it('hears only the SDP address and port in a thread too (F5): a stranger first takes nothing over', async () => {
+    const stranger = await UdpPeer.open(); // 127.0.0.1 too, another port
+    try {
+      const media = await openMedia();
+      media.setRemote(remote(far.port));
+      const digits: DtmfDigit[] = [];
+      media.onDtmf = (digit) => digits.push(digit);
+      for (const packet of keyPress(0xbad, 1, 800, 1, 2)) await stranger.sendRtp(media.localPort, packet);
+      for (const packet of keyPress(SSRC, 5, 1600, 10, 2)) await far.sendRtp(media.localPort, packet);
+      await waitFor(() => digits.length === 1, 2000, "the far end's digit");
+      await media.play(new Int16Array(160 * 3));
+      expect(far.packets).toHaveLength(3); // still sent to the SDP address
+      expect(stranger.received).toHaveLength(0);
+      const snapshot = await media.finish();
+      expect(snapshot.dtmf.map((d) => d.digit)).toEqual(['5']);
+      expect(snapshot.stats.packetsReceived).toBe(5);
+    } finally {
+      await stranger.close();
+    }
+  });
+
   it('stops a playback at once when its signal aborts, and refuses what a session here refuses', async () => {
     const media = await openMedia();
     await expect(media.play(new Int16Array(160))).rejects.toThrow('before setRemote()');

@@ -2,20 +2,22 @@
  * The RTP port range: hands out even ports (RTP convention, RFC 3550 §11; the odd port
  * above is left for RTCP, which we do not bind) and binds the call's UDP socket on one.
  *
- * Ports are taken round-robin rather than lowest-first, so a port just released is reused
- * as late as possible and stray packets of the previous call rarely reach the next one.
- * A port another process holds (EADDRINUSE, or EACCES) is skipped and tried again on a
+ * Ports are picked at random among the free ones (crypto.randomInt), so the next call's port
+ * cannot be predicted from the last one's (review F5: an attacker spraying the range ahead
+ * of the far end), and a port just released is rarely the next one taken. A port another
+ * process holds (EADDRINUSE, or EACCES) is skipped and tried again on a
  * later round; any other bind error (e.g. an address not on this host) is thrown at once.
  *
  * A call's socket is handed back with {@link PortPool.recycle} and kept bound for a while:
  * binding and closing a socket for every call was a tenth of the CPU of a short call in
- * `make bench-sip`. An idle socket drops whatever still arrives on it. It is reused once it
- * has been idle for `reuseAfterMs` (2 s: late packets of its last call have long arrived,
+ * `make bench-sip`. An idle socket drops whatever still arrives on it. One of those idle
+ * for `reuseAfterMs`, picked at random, is reused (2 s: late packets of its last call have long arrived,
  * and a far end that still sends after its BYE is treated as it was on a port released and
  * bound again), or sooner when the range has no unbound port left — the same spacing the
  * round-robin gives then. Sockets idle for `idleCloseMs` (10 s) are closed, so a quiet
  * worker holds no ports it does not use.
  */
+import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { isIP, isIPv6 } from 'node:net';
@@ -51,7 +53,6 @@ export class PortPool {
   private readonly ports: number[];
   /** Ports bound by a call or held by an idle socket. */
   private readonly used = new Set<number>();
-  private cursor = 0;
   /** Oldest first. */
   private idle: IdleSocket[] = [];
   private sweeper: NodeJS.Timeout | undefined;
@@ -90,17 +91,28 @@ export class PortPool {
     return this.idle.length;
   }
 
-  /** Reserves the next free port without binding; `undefined` when none is free. Pair with {@link release}. */
+  /**
+   * Reserves a free port, picked at random, without binding; `undefined` when none is free.
+   * Pair with {@link release}. A few random draws (uniform among free ports while the range
+   * is not nearly full), then a scan from a random place.
+   */
   acquire(): number | undefined {
+    if (this.used.size >= this.ports.length) return undefined;
+    for (let draw = 0; draw < 8; draw += 1) {
+      const port = this.ports[randomInt(this.ports.length)];
+      if (!this.used.has(port)) return this.reserve(port);
+    }
+    const start = randomInt(this.ports.length);
     for (let i = 0; i < this.ports.length; i += 1) {
-      const port = this.ports[this.cursor];
-      this.cursor = (this.cursor + 1) % this.ports.length;
-      if (!this.used.has(port)) {
-        this.used.add(port);
-        return port;
-      }
+      const port = this.ports[(start + i) % this.ports.length];
+      if (!this.used.has(port)) return this.reserve(port);
     }
     return undefined;
+  }
+
+  private reserve(port: number): number {
+    this.used.add(port);
+    return port;
   }
 
   /** Returns a port to the pool (unknown or already released ports are ignored). */
@@ -116,11 +128,13 @@ export class PortPool {
   async bindSocket(address: string): Promise<BoundSocket> {
     const now = performance.now();
     void this.closeIdle(now - this.idleCloseMs); // their ports are released at once; the closing finishes in the background
-    const reusable = this.idle.findIndex((entry) => entry.address === address);
-    const oldest = reusable < 0 ? undefined : this.idle[reusable];
-    if (oldest && (now - oldest.since >= this.reuseAfterMs || this.used.size >= this.ports.length)) {
-      return this.takeIdle(reusable);
+    const ripe: number[] = [];
+    for (let i = 0; i < this.idle.length && now - this.idle[i].since >= this.reuseAfterMs; i += 1) {
+      if (this.idle[i].address === address) ripe.push(i);
     }
+    if (ripe.length > 0) return this.takeIdle(ripe[randomInt(ripe.length)]);
+    const reusable = this.idle.findIndex((entry) => entry.address === address);
+    if (reusable >= 0 && this.used.size >= this.ports.length) return this.takeIdle(reusable);
     try {
       return await this.bindFresh(address);
     } catch (error) {

@@ -2,7 +2,16 @@ import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../media/g711.js
 import type { RtpPacketInit } from './packet.js';
 import { Pacer } from './pacer.js';
 import { PortPool } from './port-pool.js';
-import { RtpSession, type DtmfDigit, type RtpRemote } from './rtp-session.js';
+import { serializeTelephoneEvent } from './packet.js';
+import {
+  DTMF_BURST,
+  DTMF_PER_SECOND,
+  MAX_DTMF_DIGITS,
+  NAT_LEARNING_WINDOW_MS,
+  RtpSession,
+  type DtmfDigit,
+  type RtpRemote,
+} from './rtp-session.js';
 import { keyPress, sleep, UdpPeer, waitFor } from './test-support.js';
 
 const LOCAL = '127.0.0.1';
@@ -143,12 +152,36 @@ describe('RtpSession receiving audio', () => {
   });
 });
 
-describe('RtpSession symmetric RTP', () => {
-  it('latches onto the source of the first valid packet and ignores other sources afterwards', async () => {
+describe('RtpSession: whom it hears (F5)', () => {
+  it('hears only the SDP address and port: a packet from another port of the same address first takes nothing over', async () => {
+    const stranger = await UdpPeer.open(); // 127.0.0.1 too, another port
+    try {
+      rtp.setRemote(remote(far.port)); // no signalling addresses: the SDP is all we know
+      const digits: DtmfDigit[] = [];
+      rtp.onDtmf = (digit) => digits.push(digit);
+      await stranger.sendRtp(rtp.localPort, audio(0, { ssrc: 0xbad }));
+      for (const packet of keyPress(0xbad, 1, 8000, 500, 2)) await stranger.sendRtp(rtp.localPort, packet);
+      await waitFor(() => rtp.ignored === 6, 1000, "the stranger's 6 packets ignored");
+      expect(rtp.destination).toEqual({ address: LOCAL, port: far.port });
+
+      await far.sendRtp(rtp.localPort, audio(1));
+      await waitFor(() => rtp.stats().packetsReceived === 1, 1000, "the far end's packet");
+      expect(rtp.destination).toEqual({ address: LOCAL, port: far.port });
+      await rtp.close(); // would flush a half-received key press
+      expect(digits).toEqual([]);
+      expect(rtp.dtmf).toEqual([]);
+      expect(rtp.ignored).toBe(6);
+    } finally {
+      await stranger.close();
+    }
+  });
+
+  it('learns a far end behind NAT from the signalling address, locks its SSRC, and ignores other sources afterwards', async () => {
     const sdpSink = await UdpPeer.open();
     const stranger = await UdpPeer.open();
     try {
-      rtp.setRemote(remote(sdpSink.port)); // what the SDP said; the peer really sends from `far`
+      // The SDP names `sdpSink`; the peer really sends from `far`, on the address its SIP comes from.
+      rtp.setRemote(remote(sdpSink.port, { peerAddresses: [LOCAL] }));
       const playing = rtp.play(new Int16Array(160 * 15));
       await waitFor(() => sdpSink.packets.length >= 2, 1000, 'packets to the SDP address');
       await far.sendRtp(rtp.localPort, audio(0));
@@ -157,19 +190,44 @@ describe('RtpSession symmetric RTP', () => {
       expect(far.packets.length).toBeGreaterThan(5);
       expect(rtp.destination).toEqual({ address: LOCAL, port: far.port });
 
-      // Someone else cannot take the stream over.
+      // Someone else cannot take the stream over, nor can the latched source with another SSRC.
       const ignoredBefore = rtp.ignored;
       await stranger.sendRtp(rtp.localPort, audio(1));
-      await waitFor(() => rtp.ignored === ignoredBefore + 1, 1000, 'the stranger ignored');
+      await far.sendRtp(rtp.localPort, audio(2, { ssrc: SSRC + 1 }));
+      await waitFor(() => rtp.ignored === ignoredBefore + 2, 1000, 'the stranger and the foreign SSRC ignored');
       expect(rtp.destination).toEqual({ address: LOCAL, port: far.port });
       expect(rtp.stats().packetsReceived).toBe(1);
 
       // A re-INVITE to a new address forgets the latch.
-      rtp.setRemote(remote(stranger.port));
+      rtp.setRemote(remote(stranger.port, { peerAddresses: [LOCAL] }));
       expect(rtp.destination).toEqual({ address: LOCAL, port: stranger.port });
     } finally {
       await sdpSink.close();
       await stranger.close();
+    }
+  });
+
+  it('learns nothing once the SDP address and port have been heard, or after the learning window', async () => {
+    const other = await UdpPeer.open();
+    try {
+      rtp.setRemote(remote(far.port, { peerAddresses: [LOCAL] }));
+      await far.sendRtp(rtp.localPort, audio(0));
+      await other.sendRtp(rtp.localPort, audio(1, { ssrc: 0xbad }));
+      await waitFor(() => rtp.stats().packetsReceived === 1 && rtp.ignored === 1, 1000, 'one heard, one ignored');
+      expect(rtp.destination).toEqual({ address: LOCAL, port: far.port });
+
+      const late = await UdpPeer.open();
+      try {
+        rtp.setRemote(remote(late.port + 1, { peerAddresses: [LOCAL] })); // moved: a new window
+        await sleep(NAT_LEARNING_WINDOW_MS + 100);
+        await late.sendRtp(rtp.localPort, audio(2, { ssrc: 0xbad }));
+        await waitFor(() => rtp.ignored === 2, 1000, 'the late packet ignored');
+        expect(rtp.destination).toEqual({ address: LOCAL, port: late.port + 1 });
+      } finally {
+        await late.close();
+      }
+    } finally {
+      await other.close();
     }
   });
 });
@@ -207,6 +265,33 @@ describe('RtpSession RFC 4733 DTMF', () => {
     expect(rtp.dtmf).toEqual([]);
     await rtp.close();
     expect(rtp.dtmf).toEqual([expect.objectContaining({ digit: '9', durationMs: 200 })]);
+  });
+
+  it(`keeps at most ${MAX_DTMF_DIGITS} key presses and ${DTMF_PER_SECOND} a second (F12): 100,000 events, each a new press`, async () => {
+    rtp.setRemote(remote(far.port));
+    let reported = 0;
+    rtp.onDtmf = () => (reported += 1);
+    const started = performance.now();
+    for (let i = 0; i < 100_000; i += 1) {
+      await far.sendRtp(rtp.localPort, {
+        payloadType: 101,
+        marker: true,
+        sequenceNumber: i & 0xffff,
+        timestamp: (1000 + i * 800) >>> 0,
+        ssrc: SSRC,
+        payload: serializeTelephoneEvent({ event: i % 16, end: true, volume: 10, duration: 400 }),
+      });
+      if (i % 200 === 199) await sleep(1); // let the session read (the kernel drops what a full buffer cannot take)
+    }
+    await sleep(100);
+    const seconds = (performance.now() - started) / 1000;
+    const presses = rtp.stats().packetsReceived; // each packet a press of its own
+    expect(presses).toBeGreaterThan(20_000);
+    expect(rtp.dtmf.length + rtp.dtmfDropped).toBe(presses);
+    expect(rtp.dtmf.length).toBeLessThanOrEqual(MAX_DTMF_DIGITS);
+    expect(rtp.dtmf.length).toBeLessThanOrEqual(DTMF_BURST + Math.ceil(seconds * DTMF_PER_SECOND));
+    expect(rtp.dtmf.length).toBeGreaterThanOrEqual(DTMF_BURST);
+    expect(reported).toBe(rtp.dtmf.length);
   });
 
   it('ignores telephone-events when none was negotiated', async () => {

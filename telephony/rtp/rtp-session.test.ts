@@ -316,7 +316,7 @@ describe('PortPool: sockets handed back are kept bound and reused', () => {
     await range.recycle(second, LOCAL);
     await sleep(350);
     const third = await range.bindSocket(LOCAL);
-    expect(third.socket).toBe(first.socket); // the oldest idle socket, still bound
+    expect([first.socket, second.socket]).toContain(third.socket); // an idle socket (picked at random), still bound
     expect([range.inUse, range.idleSockets]).toEqual([1, 1]);
     await range.recycle(third, LOCAL);
   });
@@ -372,16 +372,25 @@ describe('PortPool', () => {
   it('hands out even ports only and validates its range', () => {
     const range = new PortPool(40001, 40007);
     expect(range.capacity).toBe(3);
-    expect([range.acquire(), range.acquire(), range.acquire(), range.acquire()]).toEqual([
-      40002,
-      40004,
-      40006,
-      undefined,
-    ]);
+    const ports = [range.acquire(), range.acquire(), range.acquire()];
+    expect([...ports].sort()).toEqual([40002, 40004, 40006]);
+    expect(range.acquire()).toBeUndefined();
     range.release(40004);
     expect(range.acquire()).toBe(40004);
     expect(() => new PortPool(40001, 40001)).toThrow(RangeError);
     expect(() => new PortPool(50000, 40000)).toThrow(RangeError);
+  });
+
+  it('picks ports at random (F5): the next port cannot be told from the last ones', () => {
+    const range = new PortPool(50000, 51999); // 1,000 even ports
+    const ports = Array.from({ length: 200 }, () => range.acquire()!);
+    expect(new Set(ports).size).toBe(200);
+    const steps = ports.slice(1).map((port, i) => port - ports[i]);
+    expect(steps.filter((step) => step === 2).length).toBeLessThan(10); // round-robin: all 199
+    expect(Math.min(...ports)).toBeLessThan(50400); // spread over the range
+    expect(Math.max(...ports)).toBeGreaterThan(51600);
+    for (const port of ports) range.release(port);
+    expect(range.inUse).toBe(0);
   });
 
   it('skips a port another process holds (EADDRINUSE)', async () => {

@@ -11,12 +11,25 @@
  * jumps over them) — both start a talkspurt (RFC 3551 §4.1). No RTCP: nothing is bound on
  * the odd port; peers that send RTCP get ICMP unreachable, which G.711 peers ignore.
  *
- * Symmetric RTP (RFC 4961): until a packet arrives we send to the address and port of the
- * SDP; the first valid packet from the far end (version 2, a payload type we negotiated or
- * 0/8) latches the destination to its source address and port, which is where a peer
- * behind NAT can be reached. After that, packets from any other source are ignored (no
- * re-latching: a stranger cannot take over the stream). `setRemote()` with a different
- * address or port (re-INVITE) forgets the latch.
+ * Whom we hear (review F5, "RTP bleed"): RTP is plain UDP, so the only proof of a packet's
+ * origin is its source address, and a stranger who can reach our port must not take over
+ * the stream (hijack the message and the recording, or inject the opt-out digit):
+ * - a packet from exactly the SDP `c=` address and `m=` port is the far end's;
+ * - a packet from one of the addresses the call's signalling comes from (the trunk or its
+ *   outbound proxy, `RtpRemote.peerAddresses`) but another port, or with an SDP address it
+ *   cannot be reached at, is a far end behind NAT: the first such packet within
+ *   {@link NAT_LEARNING_WINDOW_MS} of `setRemote()` latches the destination to its source
+ *   address and port (symmetric RTP, RFC 4961) and locks its SSRC; afterwards only that
+ *   source with that SSRC (and a sequence number that follows, see receive-stats.ts) is
+ *   heard. A packet from the exact SDP address and port ends the learning: the SDP is right.
+ * - anything else is ignored (counted in `ignored`). Same address is not enough: on a shared
+ *   host (or 127.0.0.1) any process could otherwise claim the stream from another port.
+ * `setRemote()` with a different address or port (re-INVITE) forgets the latch and opens a
+ * new learning window.
+ *
+ * DTMF is bounded per call (review F12): at most {@link MAX_DTMF_DIGITS} key presses are
+ * kept and reported, and at most {@link DTMF_BURST} in a row, then {@link DTMF_PER_SECOND} a
+ * second (a person presses far fewer); the rest are counted in `dtmfDropped`.
  *
  * Receiving never throws on network input: malformed datagrams, unknown payload types and
  * packets before `setRemote()` are counted in `ignored` and dropped.
@@ -48,9 +61,23 @@ export interface RtpSessionOptions {
   ssrc?: number;
 }
 
+/** After `setRemote()`, a far end behind NAT is learned for this long (see the module notes). */
+export const NAT_LEARNING_WINDOW_MS = 3000;
+/** Key presses kept (and reported) per call. */
+export const MAX_DTMF_DIGITS = 256;
+/** Key presses accepted in a row, and then per second. */
+export const DTMF_BURST = 20;
+export const DTMF_PER_SECOND = 10;
+
 export interface RtpRemote {
   address: string;
   port: number;
+  /**
+   * The addresses the call's SIP comes from (the trunk or its outbound proxy): RTP from one
+   * of them on another port than the SDP's is learned as a far end behind NAT. Absent: only
+   * the SDP address and port are heard.
+   */
+  peerAddresses?: readonly string[];
   codec: G711Codec;
   payloadType: number;
   telephoneEventPayloadType?: number;
@@ -96,15 +123,24 @@ export class RtpSession implements CallMedia {
   readonly startedAt = Date.now();
   readonly ssrc: number;
   onDtmf?: (digit: DtmfDigit) => void;
-  /** Datagrams dropped: malformed, unknown payload type, before `setRemote()`, from a non-latched source. */
+  /** Datagrams dropped: malformed, unknown payload type, before `setRemote()`, from a source we do not hear. */
   ignored = 0;
+  /** Key presses dropped over the per-call cap or rate (see the module notes). */
+  dtmfDropped = 0;
 
   private readonly openedAt: number;
   private readonly timestampBase = randomInt(0, 2 ** 32);
   private sequence = randomInt(0, 2 ** 16);
   private timestamp = this.timestampBase;
   private remote: RtpRemote | undefined;
-  private latched: { address: string; port: number } | undefined;
+  /** A far end learned behind NAT: where we send, and the only source (and SSRC) we hear. */
+  private latched: { address: string; port: number; ssrc: number } | undefined;
+  /** Pacer time of the last `setRemote()` that moved the far end: NAT learning runs until then + the window. */
+  private learningSince = 0;
+  /** A packet came from the exact SDP address and port: no learning any more. */
+  private sdpConfirmed = false;
+  private dtmfTokens = DTMF_BURST;
+  private dtmfRefilledAt = 0;
   private playback: Playback | undefined;
   private recorder: RecordingBuffer | undefined;
   private readonly received = new ReceiveStats(SAMPLE_RATE);
@@ -142,15 +178,23 @@ export class RtpSession implements CallMedia {
 
   /** Where packets go: the latched source of the far end's packets, else the SDP address; undefined before `setRemote()`. */
   get destination(): { address: string; port: number } | undefined {
-    return this.latched ?? (this.remote && { address: this.remote.address, port: this.remote.port });
+    if (this.latched) return { address: this.latched.address, port: this.latched.port };
+    return this.remote && { address: this.remote.address, port: this.remote.port };
   }
 
   /** Sets (or, on re-INVITE, changes) the far end. Takes effect from the next frame. */
   setRemote(remote: RtpRemote): void {
     checkRtpPort(remote.port);
     const moved = !this.remote || this.remote.address !== remote.address || this.remote.port !== remote.port;
-    if (moved) this.latched = undefined;
-    this.remote = { ...remote };
+    if (moved) {
+      this.latched = undefined;
+      this.sdpConfirmed = false;
+      this.learningSince = this.options.pacer.now();
+    }
+    this.remote = {
+      ...remote,
+      ...(remote.peerAddresses ? { peerAddresses: remote.peerAddresses.map(normalAddress) } : {}),
+    };
   }
 
   /**
@@ -330,19 +374,7 @@ export class RtpSession implements CallMedia {
       this.ignored += 1;
       return;
     }
-    if (!this.latched) {
-      this.latched = { address: source.address, port: source.port };
-      if (source.address !== remote.address || source.port !== remote.port) {
-        this.options.logger?.info(
-          {
-            localPort: this.localPort,
-            sdp: `${remote.address}:${remote.port}`,
-            latched: `${source.address}:${source.port}`,
-          },
-          'symmetric RTP: sending to where the far end sends from',
-        );
-      }
-    } else if (source.address !== this.latched.address || source.port !== this.latched.port) {
+    if (!this.hears(source, packet.ssrc, remote)) {
       this.ignored += 1;
       return;
     }
@@ -359,7 +391,44 @@ export class RtpSession implements CallMedia {
     this.recorder?.write(packet, codec!, now);
   }
 
+  /** Whether a packet from `source` is the far end's (see the module notes); latches a far end behind NAT. */
+  private hears(source: RemoteInfo, ssrc: number, remote: RtpRemote): boolean {
+    const address = normalAddress(source.address);
+    if (address === normalAddress(remote.address) && source.port === remote.port) {
+      if (this.latched) {
+        this.options.logger?.info({ localPort: this.localPort }, 'RTP from the SDP address: NAT latch dropped');
+      }
+      this.latched = undefined;
+      this.sdpConfirmed = true;
+      return true;
+    }
+    const latched = this.latched;
+    if (latched) return address === latched.address && source.port === latched.port && ssrc === latched.ssrc;
+    if (this.sdpConfirmed || !remote.peerAddresses?.includes(address)) return false;
+    if (this.options.pacer.now() - this.learningSince > NAT_LEARNING_WINDOW_MS) return false;
+    this.latched = { address, port: source.port, ssrc };
+    this.options.logger?.info(
+      { localPort: this.localPort, sdp: `${remote.address}:${remote.port}`, latched: `${address}:${source.port}` },
+      'symmetric RTP: far end behind NAT, sending to where it sends from',
+    );
+    return true;
+  }
+
+  /** Takes one key press from the per-second allowance. */
+  private dtmfAllowed(): boolean {
+    const now = this.options.pacer.now();
+    this.dtmfTokens = Math.min(DTMF_BURST, this.dtmfTokens + ((now - this.dtmfRefilledAt) * DTMF_PER_SECOND) / 1000);
+    this.dtmfRefilledAt = now;
+    if (this.dtmfTokens < 1) return false;
+    this.dtmfTokens -= 1;
+    return true;
+  }
+
   private reportDtmf(digit: string, startedAtMs: number, durationMs: number): void {
+    if (this.digits.length >= MAX_DTMF_DIGITS || !this.dtmfAllowed()) {
+      this.dtmfDropped += 1;
+      return;
+    }
     const dtmf: DtmfDigit = { digit, atMs: Math.round(startedAtMs - this.openedAt), durationMs, source: 'rfc4733' };
     this.digits.push(dtmf);
     try {
@@ -368,6 +437,12 @@ export class RtpSession implements CallMedia {
       this.options.logger?.warn({ err }, 'onDtmf handler threw');
     }
   }
+}
+
+/** `::ffff:192.0.2.1` (an IPv4 peer on a udp6 socket) as `192.0.2.1`; other addresses lower-cased. */
+function normalAddress(address: string): string {
+  const lower = address.toLowerCase();
+  return lower.startsWith('::ffff:') && lower.includes('.') ? lower.slice(7) : lower;
 }
 
 /** The codec of an audio payload type: the negotiated one, or the static PCMU (0) / PCMA (8). */

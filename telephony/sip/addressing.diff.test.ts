@@ -25,13 +25,15 @@ function referenceOutgoing(message: string, placeholder: string, self: HostPort)
   return lines.join('\r\n') + body;
 }
 
-function referenceIncoming(message: string, placeholder: string, self?: HostPort): string {
+function referenceIncoming(message: string, placeholder: string, self: HostPort): string {
   if (!message.startsWith('SIP/2.0 ')) return message;
   const rewritten = message.replace(
     /^((?:via|v)\s*:\s*SIP\/2\.0\/[A-Za-z]+\s+)(\[[^\]]+\]|[^;\s,:]+)(:\d+)?/im,
-    `$1${placeholder}`,
+    (all: string, prefix: string, host: string, port: string | undefined) =>
+      host.toLowerCase() === sipHost(self.host).toLowerCase() && port === `:${self.port}`
+        ? `${prefix}${placeholder}`
+        : all,
   );
-  if (!self) return rewritten;
   const headEnd = rewritten.indexOf('\r\n\r\n');
   const head = headEnd < 0 ? rewritten : rewritten.slice(0, headEnd);
   const ours = new RegExp(`@${escape(`${sipHost(self.host)}:${self.port}`)}(?=[;>\\s,]|$)`, 'g');
@@ -50,7 +52,16 @@ function variants(message: string): string[] {
   const out = [message];
   const sentByPattern = /(SIP\/2\.0\/[A-Za-z]+ )([^;\s,]+)/g;
   const contactPattern = /@([^;>\s,]+)/g;
-  for (const host of [PLACEHOLDER, `${PLACEHOLDER}:5060`, `x${PLACEHOLDER}`, `${PLACEHOLDER}x`, '127.0.0.1:50308']) {
+  for (const host of [
+    PLACEHOLDER,
+    `${PLACEHOLDER}:5060`,
+    `x${PLACEHOLDER}`,
+    `${PLACEHOLDER}x`,
+    '127.0.0.1:50308',
+    '[2001:db8::5]:5070',
+    '127.0.0.1:5030',
+    '127.0.0.1',
+  ]) {
     out.push(message.replace(sentByPattern, `$1${host}`));
     out.push(message.replace(contactPattern, `@${host}`));
     out.push(message.replace(/\r\nTo:([^\r]*)/i, `\r\nTo: <sip:a@${host}>`));
@@ -87,10 +98,12 @@ describe('addressing rewrites agree with the regular-expression versions they re
     }
   });
 
-  test('incoming, with and without our advertised address', () => {
+  test.each([
+    ['IPv4', SELF],
+    ['IPv6', SELF6],
+  ])('incoming, %s', (_name, self) => {
     for (const message of corpus) {
-      expect(rewriteIncomingResponse(message, PLACEHOLDER)).toBe(referenceIncoming(message, PLACEHOLDER));
-      expect(rewriteIncomingResponse(message, PLACEHOLDER, SELF)).toBe(referenceIncoming(message, PLACEHOLDER, SELF));
+      expect(rewriteIncomingResponse(message, PLACEHOLDER, self)).toBe(referenceIncoming(message, PLACEHOLDER, self));
     }
   });
 });

@@ -34,16 +34,30 @@ describe('rewriteOutgoing', () => {
 });
 
 describe('rewriteIncomingResponse', () => {
-  it('restores the placeholder in the top Via, keeping parameters', () => {
-    const response =
-      'SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP 203.0.113.5:5070;rport=40000;received=192.0.2.1;branch=z9hG4bK123\r\nContent-Length: 0\r\n\r\n';
-    expect(rewriteIncomingResponse(response, 'vc-abc.invalid')).toContain(
+  const SELF = { host: '203.0.113.5', port: 5070 };
+  const ringing = (sentBy: string) =>
+    `SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP ${sentBy};rport=40000;received=192.0.2.1;branch=z9hG4bK123\r\nContent-Length: 0\r\n\r\n`;
+
+  it('restores the placeholder in the top Via when its sent-by is our advertised address, keeping parameters', () => {
+    expect(rewriteIncomingResponse(ringing('203.0.113.5:5070'), 'vc-abc.invalid', SELF)).toContain(
       'Via: SIP/2.0/UDP vc-abc.invalid;rport=40000;received=192.0.2.1;branch=z9hG4bK123',
     );
   });
 
+  it('leaves a top Via that is not ours alone, so sip.js drops the response (F4)', () => {
+    for (const sentBy of [
+      '198.51.100.7:5070',
+      '203.0.113.5:5071',
+      '203.0.113.5',
+      '203.0.113.50:5070',
+      'evil.example',
+    ]) {
+      expect(rewriteIncomingResponse(ringing(sentBy), 'vc-abc.invalid', SELF)).toBe(ringing(sentBy));
+    }
+  });
+
   it('leaves requests unchanged', () => {
-    expect(rewriteIncomingResponse(INVITE, 'x.invalid')).toBe(INVITE);
+    expect(rewriteIncomingResponse(INVITE, 'x.invalid', SELF)).toBe(INVITE);
   });
 });
 
@@ -62,6 +76,14 @@ describe('responseDestination', () => {
       host: '2001:db8::1',
       port: 5080,
     });
+  });
+  it('reads a sent-protocol with whitespace in it (RFC 4475 wsinv)', () => {
+    expect(responseDestination(req('SIP  /   2.0  /UDP     192.0.2.2;branch=3;received=127.0.0.1;rport=4000'))).toEqual(
+      {
+        host: '127.0.0.1',
+        port: 4000,
+      },
+    );
   });
   it('uses the top Via only, and rejects garbage', () => {
     const two =

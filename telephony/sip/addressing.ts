@@ -6,9 +6,11 @@
  * drops responses whose top Via differs from it. The transport therefore rewrites, on the
  * way out, the placeholder to our reachable `host:port` (the configured public address for
  * NAT, else the bound address) and adds `rport` (RFC 3581) to Via; on the way in, it puts
- * the placeholder back into the top Via of responses. Requests go to the next hop (the
- * trunk, or its outbound proxy); responses go where the request's top Via says: `received`
- * / `rport` when present, else the sent-by host and port.
+ * the placeholder back into the top Via of responses whose sent-by is that address. Requests
+ * go to the next hop (the trunk, or its outbound proxy); responses go where the request's
+ * top Via says: `received` / `rport` when present, else the sent-by host and port. The
+ * transport stamps `received` and `rport` with the packet's real source on every incoming
+ * request (see request-guard.ts), so responses go back where the request came from.
  */
 export interface HostPort {
   readonly host: string;
@@ -98,23 +100,29 @@ const TOP_VIA_SENT_BY = /((?:via|v)\s*:\s*SIP\/2\.0\/[A-Za-z]+\s+)(\[[^\]]+\]|[^
 
 /**
  * Puts the placeholder back into the top Via of an incoming response (sip.js checks it),
- * keeping every parameter, and into Contacts that name us as `self` (the address we
- * advertised): a registrar's 200 lists our binding, and sip.js only accepts the REGISTER
- * when it recognises its own Contact there. Requests are returned unchanged.
+ * keeping every parameter — but only when that Via's sent-by is `self`, the address we
+ * advertised: a response whose top Via is not the one we wrote is not an answer to our
+ * request, and is left for sip.js to drop (review F4: rewriting every Via made sip.js's
+ * check pass for anything). Also puts the placeholder into Contacts that name us as `self`:
+ * a registrar's 200 lists our binding, and sip.js only accepts the REGISTER when it
+ * recognises its own Contact there. Requests are returned unchanged.
  */
-export function rewriteIncomingResponse(message: string, placeholder: string, self?: HostPort): string {
+export function rewriteIncomingResponse(message: string, placeholder: string, self: HostPort): string {
   if (!message.startsWith('SIP/2.0 ')) return message;
   let rewritten = message;
+  const ourHost = sipHost(self.host).toLowerCase();
+  const ourPort = `:${self.port}`;
   for (let line = message.indexOf('\r\n') + 2; line > 1; line = message.indexOf('\r\n', line) + 2) {
     const first = message.charCodeAt(line) | 0x20;
     if (first !== 0x76) continue; // not 'v' / 'V': cannot be a Via line
     TOP_VIA_SENT_BY.lastIndex = line;
     const via = TOP_VIA_SENT_BY.exec(message);
     if (!via) continue;
-    rewritten = message.slice(0, line) + via[1] + placeholder + message.slice(line + via[0].length);
+    if (via[2].toLowerCase() === ourHost && via[3] === ourPort) {
+      rewritten = message.slice(0, line) + via[1] + placeholder + message.slice(line + via[0].length);
+    }
     break;
   }
-  if (!self) return rewritten;
   return replaceInHead(rewritten, `@${sipHost(self.host)}:${self.port}`, (at, after, end) =>
     isContact(headerNameAt(rewritten, at)) && hostEndsAt(rewritten, after, end, ';>,') ? `@${placeholder}` : undefined,
   );
@@ -122,7 +130,10 @@ export function rewriteIncomingResponse(message: string, placeholder: string, se
 
 /** RFC 3261 §18.2.2 / RFC 3581 §4: where to send a response to a request with this top Via. */
 export function responseDestination(message: string, defaultPort = 5060): HostPort | undefined {
-  const via = /^(?:via|v)\s*:\s*SIP\/2\.0\/[A-Za-z]+\s+(\[[^\]]+\]|[^;\s,:]+)(?::(\d+))?([^,\r\n]*)/im.exec(message);
+  const via =
+    /^(?:via|v)[ \t]*:[ \t]*SIP[ \t]*\/[ \t]*2\.0[ \t]*\/[ \t]*[A-Za-z]+[ \t]+(\[[^\]]+\]|[^;\s,:]+)(?::(\d+))?([^,\r\n]*)/im.exec(
+      message,
+    );
   if (!via) return undefined;
   const params = via[3] ?? '';
   const received = /;\s*received=([^;\s,]+)/i.exec(params)?.[1];

@@ -29,6 +29,8 @@ export interface MediaSettings {
   /** Opens the call's RTP session (in this thread or a media thread). */
   readonly host: MediaHost;
   readonly logger?: Logger;
+  /** The addresses the call's SIP peer sends from (see `RtpRemote.peerAddresses`); asked when the far end's media is set. */
+  readonly peerAddresses?: () => readonly string[];
 }
 
 const SDP = 'application/sdp';
@@ -147,6 +149,7 @@ export class RtpDescriptionHandler implements SessionDescriptionHandler {
         ? { telephoneEventPayloadType: media.telephoneEventPayloadType }
         : {}),
       ptime: media.ptime,
+      ...(this.settings.peerAddresses ? { peerAddresses: [...this.settings.peerAddresses()] } : {}),
     });
   }
 }

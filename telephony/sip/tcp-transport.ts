@@ -27,6 +27,10 @@ export class TcpTransport extends SipTransportBase {
     };
   }
 
+  peerAddresses(): string[] {
+    return this.socket?.remoteAddress ? [this.socket.remoteAddress] : [];
+  }
+
   protected open(): Promise<void> {
     return new Promise((resolve, reject) => {
       const { nextHop, bindAddress, bindPort } = this.options;

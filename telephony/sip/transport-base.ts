@@ -13,6 +13,21 @@
 import { EmitterImpl, TransportState, type Emitter, type Transport } from 'sip.js';
 import type { Logger } from '../../lib/logger.js';
 import { rewriteIncomingResponse, rewriteOutgoing, type HostPort } from './addressing.js';
+import {
+  inDialog,
+  IntervalLog,
+  OUT_OF_DIALOG_BURST,
+  OUT_OF_DIALOG_PER_SECOND,
+  RateLimit,
+  requestDefect,
+  requestMethod,
+  SipGuardStats,
+  stampVia,
+  statelessAnswer,
+} from './request-guard.js';
+
+/** Dropped and unsolicited traffic is logged at most once per this interval, per transport and kind. */
+export const GUARD_LOG_INTERVAL_MS = 10_000;
 
 export interface SipTransportOptions {
   /** Where requests go: the trunk, or its outbound proxy. */
@@ -35,6 +50,10 @@ export interface SipTransportOptions {
   readonly logger?: Logger;
   /** Sees every message as it crosses the wire (after rewriting outgoing, before rewriting incoming). */
   readonly onTrace?: (direction: 'in' | 'out', message: string, peer: HostPort) => void;
+  /** The user parts (unescaped) our user agent answers to: its Contact and its address of record. Others get 404. */
+  readonly users?: readonly string[];
+  /** Counts what the transport drops or answers itself (see request-guard.ts); one per engine. Default: the transport's own. */
+  readonly guardStats?: SipGuardStats;
 }
 
 export abstract class SipTransportBase implements Transport {
@@ -50,8 +69,14 @@ export abstract class SipTransportBase implements Transport {
   private _state: TransportState = TransportState.Disconnected;
   private self: HostPort | undefined;
   private readonly _stateChange = new EmitterImpl<TransportState>();
+  readonly guardStats: SipGuardStats;
+  private readonly outOfDialogLimit = new RateLimit(OUT_OF_DIALOG_BURST, OUT_OF_DIALOG_PER_SECOND);
+  private readonly outOfDialogLog = new IntervalLog(GUARD_LOG_INTERVAL_MS);
+  protected readonly foreignLog = new IntervalLog(GUARD_LOG_INTERVAL_MS);
 
-  protected constructor(protected readonly options: SipTransportOptions) {}
+  protected constructor(protected readonly options: SipTransportOptions) {
+    this.guardStats = options.guardStats ?? new SipGuardStats();
+  }
 
   get state(): TransportState {
     return this._state;
@@ -67,6 +92,8 @@ export abstract class SipTransportBase implements Transport {
 
   /** The address and port peers should use to reach us, once connected. */
   abstract localAddress(): HostPort;
+  /** The IP addresses our peer (the next hop) sends from, as far as known: RTP from them may be learned as NAT (rtp-session.ts). */
+  abstract peerAddresses(): string[];
   protected abstract open(): Promise<void>;
   protected abstract close(): Promise<void>;
   /**
@@ -118,14 +145,60 @@ export abstract class SipTransportBase implements Transport {
     }
   }
 
-  /** Called by subclasses for every complete message received. Never throws. */
+  /**
+   * Called by subclasses for every complete message received from the peer. Requests get
+   * `from` stamped into their top Via; out-of-dialog ones are answered (or dropped) here
+   * and never reach sip.js (see request-guard.ts). Never throws.
+   */
   protected deliver(message: string, from: HostPort): void {
     if (this._state !== TransportState.Connected) return;
     this.options.onTrace?.('in', message, from);
+    let incoming = message;
+    const method = requestMethod(message);
+    if (method !== undefined) {
+      const defect = requestDefect(message, method);
+      const stamped = stampVia(message, from);
+      if (defect || stamped === undefined || !inDialog(stamped)) {
+        this.answerOutOfDialog(stamped, method, from, defect);
+        return;
+      }
+      incoming = stamped;
+    }
     try {
-      this.onMessage?.(rewriteIncomingResponse(message, this.options.placeholder, this.advertisedAddress()));
+      this.onMessage?.(rewriteIncomingResponse(incoming, this.options.placeholder, this.advertisedAddress()));
     } catch (err) {
       this.options.logger?.warn({ err, from }, 'dropped a SIP message the stack could not handle');
+    }
+  }
+
+  /** A request outside any dialog of ours, or a malformed one (`defect`): a stateless answer within the rate limit, else nothing. */
+  private answerOutOfDialog(
+    request: string | undefined,
+    method: string,
+    from: HostPort,
+    defect?: readonly [number, string],
+  ): void {
+    const answer =
+      request !== undefined && this.outOfDialogLimit.take()
+        ? statelessAnswer(request, method, this.options.users, defect)
+        : undefined;
+    if (answer === undefined) this.guardStats.outOfDialogDropped += 1;
+    else this.guardStats.outOfDialogAnswered += 1;
+    if (defect || (method !== 'OPTIONS' && method !== 'ACK')) {
+      this.outOfDialogLog.note((suppressed) =>
+        this.options.logger?.warn(
+          { from, method, answered: answer !== undefined, ...(defect ? { defect: defect[1] } : {}), suppressed },
+          'unsolicited SIP request outside a dialog: answered without state, or dropped (no inbound calls)',
+        ),
+      );
+    }
+    if (answer === undefined) return;
+    try {
+      const { to, sent } = this.write(answer);
+      this.options.onTrace?.('out', answer, to);
+      sent.catch((err: unknown) => this.options.logger?.debug({ err }, 'stateless SIP answer not sent'));
+    } catch (err) {
+      this.options.logger?.debug({ err }, 'stateless SIP answer not sent');
     }
   }
 

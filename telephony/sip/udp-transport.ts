@@ -1,12 +1,25 @@
 /**
  * SIP over UDP (RFC 3261 §18) on one `dgram` socket per user agent. Requests go to the next
- * hop; responses to where the request's top Via says (`received`/`rport` first). "Connected"
+ * hop; responses to where the request's top Via says (`received`/`rport` first), which for
+ * requests we receive is always the packet's source (see request-guard.ts). "Connected"
  * means the socket is bound. A datagram carries exactly one message; CRLF keep-alives and
  * datagrams that are not SIP are ignored. Requests are retransmitted until answered
  * (timers A and E, which sip.js lacks: see udp-retransmitter.ts).
+ *
+ * Only the peer is heard (review F3): a datagram whose source address is not one the next
+ * hop (the trunk, or its outbound proxy) resolves to is dropped before anything reads it,
+ * counted in `guardStats.foreignDropped` and logged at most once per interval. A response
+ * must also come from the next hop's port: our Via asks for `rport`, and RFC 3581 §4 then
+ * has the server answer from the port the request went to (so a forged response from
+ * another port of a shared host is dropped too). Requests (BYE, re-INVITE) may come from
+ * any port of the address: SBCs and proxies send them from other sockets (the practice of
+ * Asterisk's `identify` and Kamailio's `permissions`).
+ * The addresses are those the name resolved to when the transport connected, plus every
+ * address a send to the next hop was since resolved to (DNS may move the trunk).
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { lookup as dnsLookupAll } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Logger } from 'sip.js/lib/core/log/logger.js';
 import { literalLookup } from '../rtp/port-pool.js';
@@ -17,6 +30,15 @@ import { UdpRetransmitter } from './udp-retransmitter.js';
 
 /** Large enough for any SIP datagram; UDP's own limit is 65,507 bytes. */
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/** At most this many trusted peer addresses per transport (a name with many A records, DNS changes). */
+const MAX_TRUSTED_ADDRESSES = 32;
+
+/** `::ffff:192.0.2.1` (an IPv4 peer on a udp6 socket) as `192.0.2.1`; other addresses lower-cased. */
+function normalAddress(address: string): string {
+  const lower = address.toLowerCase();
+  return lower.startsWith('::ffff:') && isIP(lower.slice(7)) === 4 ? lower.slice(7) : lower;
+}
 
 /**
  * Trunks and Via/rport addresses are mostly IP literals: answer those at once, as the RTP
@@ -50,6 +72,47 @@ export class UdpTransport extends SipTransportBase {
 
   /** With a wildcard bind: the address the kernel routes to the next hop from (see route-source.ts). */
   private routeHost: string | undefined;
+  /** Source addresses we accept datagrams from: the next hop's (see the module notes). Insertion order = age. */
+  private readonly trusted = new Set<string>();
+
+  peerAddresses(): string[] {
+    return [...this.trusted];
+  }
+
+  /** Whether datagrams from `address` are heard. */
+  trusts(address: string): boolean {
+    return this.trusted.has(normalAddress(address));
+  }
+
+  private trust(address: string): void {
+    const normal = normalAddress(address);
+    if (this.trusted.has(normal)) return;
+    if (this.trusted.size >= MAX_TRUSTED_ADDRESSES) this.trusted.delete(this.trusted.values().next().value!);
+    this.trusted.add(normal);
+  }
+
+  /** Resolves the next hop like a send does, and trusts each address; a send to the next hop later trusts what it resolves to. */
+  private async trustNextHop(): Promise<void> {
+    const { host } = this.options.nextHop;
+    if (isIP(host)) return this.trust(host);
+    try {
+      for (const { address } of await dnsLookupAll(host, { all: true })) this.trust(address);
+    } catch (err) {
+      // The first send fails the same way and reports it; until a name resolves, nothing is heard.
+      this.options.logger?.debug({ err, host }, 'SIP next hop does not resolve (yet)');
+    }
+  }
+
+  /** dgram's lookup for this socket: {@link sipLookup}, trusting what the next hop's name resolves to. */
+  private readonly lookup = (
+    hostname: string,
+    options: LookupOneOptions,
+    callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+  ): void =>
+    sipLookup(hostname, options, (err, address, family) => {
+      if (!err && hostname === this.options.nextHop.host) this.trust(address);
+      callback(err, address, family);
+    });
 
   localAddress(): HostPort {
     const address = this.socket?.address();
@@ -64,6 +127,7 @@ export class UdpTransport extends SipTransportBase {
     if (isUnspecified(bindAddress) && !publicAddress) {
       this.routeHost = await routeSource(nextHop.host, nextHop.port, bindAddress.includes(':') ? 6 : 4);
     }
+    await this.trustNextHop();
     await this.bind();
   }
 
@@ -86,7 +150,7 @@ export class UdpTransport extends SipTransportBase {
       const socket = createSocket({
         type: this.options.bindAddress.includes(':') ? 'udp6' : 'udp4',
         recvBufferSize: RECEIVE_BUFFER_BYTES,
-        lookup: sipLookup,
+        lookup: this.lookup,
       });
       const onError = (err: Error) => {
         socket.close();
@@ -97,6 +161,11 @@ export class UdpTransport extends SipTransportBase {
         socket.off('error', onError);
         socket.on('error', (err) => this.lost(err));
         socket.on('message', (data, rinfo) => {
+          const isResponse = data.subarray(0, 8).toString('latin1') === 'SIP/2.0 ';
+          if (!this.trusts(rinfo.address) || (isResponse && rinfo.port !== this.options.nextHop.port)) {
+            this.dropForeign(rinfo.address, rinfo.port);
+            return;
+          }
           if (data.length < 16 || data.every((b) => b === 0x0d || b === 0x0a)) return; // keep-alive / noise
           const message = data.toString('utf8');
           this.retransmitter.received(message);
@@ -106,6 +175,16 @@ export class UdpTransport extends SipTransportBase {
         resolve();
       });
     });
+  }
+
+  private dropForeign(host: string, port: number): void {
+    this.guardStats.foreignDropped += 1;
+    this.foreignLog.note((suppressed) =>
+      this.options.logger?.warn(
+        { from: { host, port }, nextHop: this.options.nextHop, suppressed },
+        'dropped a SIP datagram from a source that is not the trunk',
+      ),
+    );
   }
 
   protected close(): Promise<void> {
