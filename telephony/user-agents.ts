@@ -12,6 +12,7 @@ import type { TrunkConfig } from './call-types.js';
 import { sipHost, type HostPort } from './sip/addressing.js';
 import { installFastGrammar } from './sip/fast-grammar.js';
 import { answerOnlyRealm, realmRefusal } from './sip/realm.js';
+import { checkTrunkText, displayNameContent } from './sip/sip-text.js';
 import { RtpDescriptionHandler, type MediaSettings } from './sip/rtp-description-handler.js';
 import { TcpTransport } from './sip/tcp-transport.js';
 import { SipTransportBase, type SipTransportOptions } from './sip/transport-base.js';
@@ -153,6 +154,7 @@ function userAgentOptions(
   media: MediaSettings | undefined,
   logger?: Logger,
 ): UserAgentOptions {
+  checkTrunkText(trunk); // no CR/LF/NUL into a header, whatever the database holds
   const placeholder = `vc-${randomBytes(6).toString('hex')}.invalid`;
   const nextHop: HostPort = trunk.outboundProxy ?? { host: trunk.host, port: trunk.port };
   const transportOptions: SipTransportOptions = {
@@ -171,7 +173,7 @@ function userAgentOptions(
   if (!uri) throw new Error(`cannot build a SIP URI for trunk ${trunk.id}`);
   return {
     uri,
-    ...(trunk.callerId.displayName ? { displayName: trunk.callerId.displayName } : {}),
+    ...(trunk.callerId.displayName ? { displayName: displayNameContent(trunk.callerId.displayName) } : {}),
     ...(trunk.password ? { authorizationPassword: trunk.password } : {}),
     ...(trunk.password ? { authorizationUsername: trunk.authUsername ?? trunk.username ?? trunk.callerId.number } : {}),
     transportConstructor: trunk.transport === 'tcp' ? TcpTransport : UdpTransport,

@@ -13,6 +13,7 @@
  * a call's media.
  */
 import { createSocket } from 'node:dgram';
+import { createServer, type AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { CallEvent, CallResult, DialRequest, TrunkConfig } from '../../telephony/call-types.js';
@@ -500,6 +501,43 @@ describe('dial: the rest of the contract', () => {
     };
     const { result } = await place(trunk, { destination: 'alice;evil=1' });
     expect(result).toMatchObject({ outcome: 'invalid_number', endReason: 'not a dialable number' });
+  });
+
+  test("a caller ID name with CR/LF never reaches the network, whether the campaign's or the trunk's (F1)", async () => {
+    const received: Buffer[] = [];
+    const server = createServer((socket) => socket.on('data', (chunk: Buffer) => received.push(chunk)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const trunk: TrunkConfig = {
+        id: 'crlf-caller-id',
+        host: '127.0.0.1',
+        port: (server.address() as AddressInfo).port,
+        transport: 'tcp',
+        callerId: { number: '100' },
+        register: false,
+      };
+      const campaign = await place(trunk, { callerId: { number: '100', displayName: 'a\r\nX-Injected: 1' } });
+      expect(campaign.result).toMatchObject({
+        outcome: 'failed',
+        endReason: expect.stringMatching(/^caller ID name contains a control character/) as unknown,
+        inviteSent: false,
+      });
+      const own = await place({
+        ...trunk,
+        id: 'crlf-trunk',
+        callerId: { number: '100', displayName: 'a\nX-Injected: 1' },
+      });
+      expect(own.result).toMatchObject({ outcome: 'failed', inviteSent: false });
+      expect(own.result.endReason).toMatch(/^caller ID name contains a control character/);
+      // Any other trunk field: the trunk's user agent is never made.
+      const realm = await place({ ...trunk, id: 'crlf-realm', realm: 'r\r\nX-Injected: 1' });
+      expect(realm.result).toMatchObject({ outcome: 'unavailable', inviteSent: false });
+      expect(realm.result.endReason).toMatch(/trunk realm contains a control character/);
+      await sleep(200);
+      expect(Buffer.concat(received).toString('latin1')).not.toMatch(/X-Injected/);
+    } finally {
+      server.close();
+    }
   });
 
   test('a TCP trunk nobody listens on: unavailable, quickly', async () => {

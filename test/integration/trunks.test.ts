@@ -241,6 +241,63 @@ describe('trunks', () => {
     expect((await api('GET', `/api/v1/trunks/${trunk.id}`, token)).json).toEqual(trunk);
   });
 
+  test('strings that reach SIP headers: CR, LF, NUL, other controls, " and \\ are 422 naming the field (F1)', async () => {
+    const { token } = await userToken();
+    const base = { host: 'gw.example.com', callerIdNumber: '+4930123456' };
+    const cases: [string, string][] = [
+      ['callerIdName', 'x\r\nSET pwned 1\r\nX-A: b'],
+      ['callerIdName', 'a\rb'],
+      ['callerIdName', 'a\nb'],
+      ['callerIdName', 'a\u0000b'],
+      ['callerIdName', 'a\u007fb'],
+      ['callerIdName', 'a\u0085b'],
+      ['callerIdName', 'say "hi"'],
+      ['callerIdName', 'a\\b'],
+      ['callerIdName', 'x'.repeat(101)],
+      ['authUsername', 'a\r\nX-Injected: 1'],
+      ['authUsername', 'a\u0000'],
+      ['authUsername', 'a"b'],
+      ['username', 'a\nb'],
+      ['username', 'a\u0000b'],
+      ['realm', 'r\r\nX: 1'],
+      ['realm', 'r\u0000'],
+    ];
+    for (const [field, value] of cases) {
+      const res = await api('POST', '/api/v1/trunks', token, { name: `sip-${randomUUID()}`, ...base, [field]: value });
+      expect([field, JSON.stringify(value), res.status, fields(res)]).toEqual([
+        field,
+        JSON.stringify(value),
+        422,
+        [`body.${field}`],
+      ]);
+      expectProblem(res, 422, 'validation-error');
+      expect(res.text).not.toContain(value); // the value is never echoed
+    }
+    // A NUL in any other field is a 422 too, not PostgreSQL's 500.
+    const nulName = await api('POST', '/api/v1/trunks', token, { name: 'a\u0000b', ...base });
+    expect([nulName.status, fields(nulName)]).toEqual([422, ['body.name']]);
+    expect((await api<TrunkBody[]>('GET', '/api/v1/trunks', token)).json).toEqual([]);
+
+    // Printable text in any script is fine; PATCH is checked the same way.
+    const ok = await api('POST', '/api/v1/trunks', token, {
+      name: `sip-${randomUUID()}`,
+      ...base,
+      callerIdName: 'Müller & Söhne – Ωmega',
+      authUsername: 'auth@example.com',
+    });
+    expect([ok.status, ok.json.callerIdName]).toEqual([201, 'Müller & Söhne – Ωmega']);
+    for (const [field, value] of cases) {
+      const res = await api('PATCH', `/api/v1/trunks/${ok.json.id}`, token, { [field]: value });
+      expect([field, JSON.stringify(value), res.status, fields(res)]).toEqual([
+        field,
+        JSON.stringify(value),
+        422,
+        [`body.${field}`],
+      ]);
+    }
+    expect((await api('GET', `/api/v1/trunks/${ok.json.id}`, token)).json).toEqual(ok.json);
+  });
+
   test("another user's trunk is 404 everywhere; an admin sees and changes all", async () => {
     const owner = await userToken();
     const other = await userToken();
