@@ -17,6 +17,7 @@ import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import { SecretBox } from '../lib/secret-box.js';
 import type { Storage } from '../lib/storage.js';
+import { stackServicePorts, TrunkNetworks } from '../lib/trunk-networks.js';
 import { WebhookNetworks } from '../lib/webhook-networks.js';
 import { AudioConverter } from '../audio/audio-converter.js';
 import { AudioController } from './audio/audio.controller.js';
@@ -81,6 +82,7 @@ export class Container {
       infra.telephony,
       infra.config.telephony.trunkTestTimeoutSeconds * 1000,
       infra.logger.child({ component: 'trunks' }),
+      new TrunkNetworks(infra.config.telephony.trunkAllowedNetworks, stackServicePorts(infra.config)),
     );
     const { audio: audioConfig } = infra.config;
     this.audioConverter = new AudioConverter({

@@ -185,6 +185,11 @@ export async function dial(
       playback.abort(PLAYBACK_STOPPED);
       const sdh = inviter.sessionDescriptionHandler;
       const media = sdh instanceof RtpDescriptionHandler ? await sdh.finish() : undefined;
+      if (sdh instanceof RtpDescriptionHandler && sdh.refusal) {
+        // The answer's media address is one the policy refuses: sip.js ACKed and hung up, no RTP went out.
+        state.outcome = 'failed';
+        state.endReason = sdh.refusal;
+      }
       const end = new Date();
       const outcome = state.outcome ?? (state.answer ? 'answered' : 'unavailable');
       // Both kinds of digit as ms since the answer (RTP ones count from the session's opening, INFO ones are epoch ms).

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Registerer, RegistererState, UserAgent, type LogLevel, type UserAgentOptions } from 'sip.js';
 import type { Logger } from '../lib/logger.js';
 import type { TrunkConfig } from './call-types.js';
+import { checkedHop, type AddressPolicy } from './sip/address-policy.js';
 import { sipHost, type HostPort } from './sip/addressing.js';
 import { installFastGrammar } from './sip/fast-grammar.js';
 import { answerOnlyRealm, realmRefusal } from './sip/realm.js';
@@ -28,6 +29,8 @@ export interface SignallingSettings {
   readonly udpPorts?: { readonly min: number; readonly max: number };
   readonly userAgentString: string;
   readonly onTrace?: SipTransportOptions['onTrace'];
+  /** Where SIP may go: every address of a trunk's next hop is checked before its user agent is made. */
+  readonly addressPolicy?: AddressPolicy;
 }
 
 interface Entry {
@@ -82,7 +85,7 @@ export class UserAgents {
       return existing.userAgent;
     }
     if (existing) await this.remove(trunk.id);
-    const entry = this.create(trunk, key);
+    const entry = this.create(trunk, key, await checkedNextHop(trunk, this.signalling));
     this.entries.set(trunk.id, entry);
     try {
       await entry.ready;
@@ -97,9 +100,9 @@ export class UserAgents {
     await Promise.all([...this.entries.keys()].map((id) => this.remove(id)));
   }
 
-  private create(trunk: TrunkConfig, key: string): Entry {
+  private create(trunk: TrunkConfig, key: string, nextHop: HostPort): Entry {
     const media: MediaSettings = { ...this.media, codecs: trunk.codecs ?? ['PCMU', 'PCMA'] };
-    const userAgent = trunkUserAgent(trunk, this.signalling, media, this.logger);
+    const userAgent = trunkUserAgent(trunk, this.signalling, media, this.logger, {}, nextHop);
     const registerer = trunk.register
       ? new Registerer(userAgent, { expires: trunk.registerExpiresSeconds ?? 3600, refreshFrequency: 90 })
       : undefined;
@@ -127,9 +130,19 @@ export class UserAgents {
 }
 
 /**
+ * Where a trunk's SIP goes (its outbound proxy, else its host), resolved and checked against
+ * the address policy: the address the transport is to use. Rejects with an
+ * `AddressRefusedError` when the policy refuses any address of it.
+ */
+export function checkedNextHop(trunk: TrunkConfig, signalling: SignallingSettings): Promise<HostPort> {
+  return checkedHop(trunk.outboundProxy ?? { host: trunk.host, port: trunk.port }, signalling.addressPolicy);
+}
+
+/**
  * A trunk's user agent (not started): the options below, and credentials restricted to the
  * trunk's realm when it has one. The long-lived agents and the throw-away probe agent are
- * both made here; `overrides` adjusts sip.js options for the latter.
+ * both made here; `overrides` adjusts sip.js options for the latter. `nextHop`: the checked
+ * address from {@link checkedNextHop} (URIs keep the trunk's host).
  */
 export function trunkUserAgent(
   trunk: TrunkConfig,
@@ -137,8 +150,9 @@ export function trunkUserAgent(
   media: MediaSettings | undefined,
   logger?: Logger,
   overrides: Partial<UserAgentOptions> = {},
+  nextHop?: HostPort,
 ): UserAgent {
-  const userAgent = new UserAgent({ ...userAgentOptions(trunk, signalling, media, logger), ...overrides });
+  const userAgent = new UserAgent({ ...userAgentOptions(trunk, signalling, media, logger, nextHop), ...overrides });
   if (trunk.realm !== undefined) answerOnlyRealm(userAgent, trunk.realm);
   return userAgent;
 }
@@ -153,10 +167,10 @@ function userAgentOptions(
   signalling: SignallingSettings,
   media: MediaSettings | undefined,
   logger?: Logger,
+  nextHop: HostPort = trunk.outboundProxy ?? { host: trunk.host, port: trunk.port },
 ): UserAgentOptions {
   checkTrunkText(trunk); // no CR/LF/NUL into a header, whatever the database holds
   const placeholder = `vc-${randomBytes(6).toString('hex')}.invalid`;
-  const nextHop: HostPort = trunk.outboundProxy ?? { host: trunk.host, port: trunk.port };
   const transportOptions: SipTransportOptions = {
     nextHop,
     bindAddress: signalling.bindAddress,

@@ -163,6 +163,10 @@ export interface TrunkTestResult {
   sipReason: string | null;
   /** `null` when the trunk does not register. */
   registration: TrunkRegistrationResult | null;
-  /** Why there is no answer (`timeout`, a network error) or what else went wrong. */
+  /**
+   * Why there is no answer or what else went wrong. No SIP answer at all is always the same
+   * words after the full deadline, whether the port is closed, filtered or not SIP (the test
+   * is no port scanner); a host the trunk network policy refuses says so.
+   */
   error: string | null;
 }

@@ -135,6 +135,8 @@ export async function startPrivateStack(
     SIP_BIND_ADDRESS: '127.0.0.1',
     // The tests' webhook receivers listen on loopback, which webhooks may not reach by default.
     WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
+    // sipp (every trunk of the tests) runs on loopback too, which trunks may not reach by default.
+    TRUNK_ALLOWED_NETWORKS: '127.0.0.0/8',
     VOICECAST_DATA_DIR: join(tempDir, 'app-data'),
     ...options.env,
   });
