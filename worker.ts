@@ -25,6 +25,7 @@ import { retryUntil } from './lib/retry.js';
 import { SecretBox } from './lib/secret-box.js';
 import { createStorage } from './lib/storage.js';
 import { temporalLogger } from './lib/temporal-logger.js';
+import { stackServicePorts, TrunkNetworks } from './lib/trunk-networks.js';
 import { WebhookNetworks } from './lib/webhook-networks.js';
 import { TelephonyEngine } from './telephony/engine.js';
 
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
   const pool = await nativePool(orm);
   const storage = createStorage(config.minio);
   const identity = `voicecast-worker@${hostname()}:${process.pid}`;
+  // Where SIP and RTP may go (F2): trunk hosts, outbound proxies and SDP media addresses.
+  const trunkNetworks = new TrunkNetworks(config.telephony.trunkAllowedNetworks, stackServicePorts(config));
   const engine = new TelephonyEngine({
     bindAddress: config.telephony.bindAddress,
     ...(config.telephony.publicAddress ? { publicAddress: config.telephony.publicAddress } : {}),
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
     pacer: config.telephony.pacer,
     mediaThreads: config.telephony.mediaThreads,
     logger: logger.child({ component: 'telephony' }),
+    addressPolicy: (address, port) => trunkNetworks.refusal(address, port),
   });
 
   const connection = await retryUntil(() => NativeConnection.connect({ address: config.temporal.address }), {

@@ -15,6 +15,7 @@ import type { Container } from './container.js';
 import { RegisterRoutes } from './generated/routes.js';
 import spec from './generated/swagger.json';
 import { createMetrics, healthRouter, type HttpMetrics } from './health.js';
+import { refuseNulInJson } from './nul-guard.js';
 import { errorHandler, notFoundHandler } from './problem-response.js';
 import { createUploader, deleteUploadsAfterResponse } from './uploads.js';
 import './express-augment.js';
@@ -87,6 +88,7 @@ export function createApp(container: Container, provider: Provider): Express {
   );
 
   app.use(express.json({ limit: '1mb' }));
+  app.use(refuseNulInJson());
   const api = express.Router();
   api.use(deleteUploadsAfterResponse(logger));
   // tsoa's generated signature takes the multer option only once a route has an upload.

@@ -1,6 +1,12 @@
 /**
  * The API's dependencies, built once in main.ts and handed to tsoa through `app.locals`,
  * so controllers get services by constructor and nothing is a module-level singleton.
+ *
+ * Services are built once; controllers are built per request. A tsoa `Controller` keeps the
+ * status and headers a handler sets (`setStatus`, `setHeader`) on the instance, and tsoa's
+ * generated routes only reset the status, so a shared controller would hand one request's
+ * `Content-Disposition`, `Content-Range` or `Location` (or, mid-await, its status) to the next
+ * request of any user. A fresh instance per request shares nothing by construction.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client as TemporalClient } from '@temporalio/client';
@@ -11,6 +17,7 @@ import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import { SecretBox } from '../lib/secret-box.js';
 import type { Storage } from '../lib/storage.js';
+import { stackServicePorts, TrunkNetworks } from '../lib/trunk-networks.js';
 import { WebhookNetworks } from '../lib/webhook-networks.js';
 import { AudioConverter } from '../audio/audio-converter.js';
 import { AudioController } from './audio/audio.controller.js';
@@ -61,7 +68,7 @@ export interface Infrastructure {
 type Ctor<T> = new (...args: never[]) => T;
 
 export class Container {
-  private readonly instances = new Map<Ctor<unknown>, unknown>();
+  private readonly factories = new Map<Ctor<unknown>, () => unknown>();
   /** Worker threads for audio conversion; started on the first upload. */
   private readonly audioConverter: AudioConverter;
 
@@ -75,6 +82,7 @@ export class Container {
       infra.telephony,
       infra.config.telephony.trunkTestTimeoutSeconds * 1000,
       infra.logger.child({ component: 'trunks' }),
+      new TrunkNetworks(infra.config.telephony.trunkAllowedNetworks, stackServicePorts(infra.config)),
     );
     const { audio: audioConfig } = infra.config;
     this.audioConverter = new AudioConverter({
@@ -109,38 +117,35 @@ export class Container {
       campaignWorkflows,
       infra.logger.child({ component: 'campaigns' }),
     );
-    this.register(UsersController, new UsersController(users));
-    this.register(MeController, new MeController(users));
-    this.register(ClientsController, new ClientsController(clients));
-    this.register(SystemController, new SystemController(system));
-    this.register(ContactListsController, new ContactListsController(contactLists, contactImports));
-    this.register(TrunksController, new TrunksController(trunks));
-    this.register(AudioController, new AudioController(audio));
-    this.register(CampaignsController, new CampaignsController(campaigns, campaignControl));
-    this.register(StatsController, new StatsController(new StatsService(infra.orm.em, infra.pool)));
+    this.register(UsersController, () => new UsersController(users));
+    this.register(MeController, () => new MeController(users));
+    this.register(ClientsController, () => new ClientsController(clients));
+    this.register(SystemController, () => new SystemController(system));
+    this.register(ContactListsController, () => new ContactListsController(contactLists, contactImports));
+    this.register(TrunksController, () => new TrunksController(trunks));
+    this.register(AudioController, () => new AudioController(audio));
+    this.register(CampaignsController, () => new CampaignsController(campaigns, campaignControl));
+    const stats = new StatsService(infra.orm.em, infra.pool);
+    this.register(StatsController, () => new StatsController(stats));
     const webhooks = new WebhooksService(
       infra.orm.em,
       new SecretBox(infra.config.encryptionKeys),
       new WebhookNetworks(infra.config.webhooks.allowedNetworks),
     );
-    this.register(WebhooksController, new WebhooksController(webhooks));
-    this.register(
-      BlocklistController,
-      new BlocklistController(
-        new BlocklistService(infra.orm.em, infra.pool),
-        new BlocklistUploadService(infra.pool, importWorkers, contacts),
-      ),
-    );
+    this.register(WebhooksController, () => new WebhooksController(webhooks));
+    const blocklist = new BlocklistService(infra.orm.em, infra.pool);
+    const blocklistUploads = new BlocklistUploadService(infra.pool, importWorkers, contacts);
+    this.register(BlocklistController, () => new BlocklistController(blocklist, blocklistUploads));
     const policies = new PoliciesService(infra.pool, infra.config.policies);
-    this.register(PoliciesController, new PoliciesController(policies));
-    this.register(UserLimitsController, new UserLimitsController(policies));
+    this.register(PoliciesController, () => new PoliciesController(policies));
+    this.register(UserLimitsController, () => new UserLimitsController(policies));
     const calls = new CallsService({
       pool: infra.pool,
       storage: infra.storage,
       bucket: infra.config.minio.buckets.recordings,
       logger: infra.logger.child({ component: 'calls' }),
     });
-    this.register(CallsController, new CallsController(calls));
+    this.register(CallsController, () => new CallsController(calls));
   }
 
   /** Stops what the container started (the audio worker threads). */
@@ -148,13 +153,14 @@ export class Container {
     await this.audioConverter.close();
   }
 
-  private register<T>(ctor: Ctor<T>, instance: T): void {
-    this.instances.set(ctor, instance);
+  private register<T>(ctor: Ctor<T>, make: () => T): void {
+    this.factories.set(ctor, make);
   }
 
+  /** A new controller for one request; its services are the shared ones. */
   get<T>(ctor: Ctor<T>): T {
-    const instance = this.instances.get(ctor);
-    if (!instance) throw new Error(`no controller registered for ${ctor.name}`);
-    return instance as T;
+    const make = this.factories.get(ctor);
+    if (!make) throw new Error(`no controller registered for ${ctor.name}`);
+    return make() as T;
   }
 }

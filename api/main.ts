@@ -18,6 +18,7 @@ import { createApp } from './app.js';
 import { CampaignReconciler } from './campaigns/campaign-reconciler.js';
 import { CampaignWorkflows } from './campaigns/campaign-workflows.js';
 import { Container } from './container.js';
+import { stackServicePorts } from '../lib/trunk-networks.js';
 import { LazyTelephony } from './telephony.js';
 
 const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000;
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
     logger: logger.child({ component: 'oauth' }),
   });
   const verifyToken = createTokenVerifier({ issuer: config.auth.issuer, audience: config.auth.audience, keys, pool });
-  const telephony = new LazyTelephony(config.telephony, logger);
+  const telephony = new LazyTelephony(config.telephony, logger, stackServicePorts(config));
   const container = new Container({ config, logger, orm, pool, storage, temporal, keys, verifyToken, telephony });
   const app = createApp(container, provider);
 

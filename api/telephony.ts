@@ -4,6 +4,7 @@
  */
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
+import { TrunkNetworks, type ServicePort } from '../lib/trunk-networks.js';
 import type { TrunkConfig } from '../telephony/call-types.js';
 import { TelephonyEngine } from '../telephony/engine.js';
 import type { TrunkProbeOptions, TrunkProbeResult } from '../telephony/trunk-probe.js';
@@ -11,10 +12,15 @@ import type { TrunkProbeOptions, TrunkProbeResult } from '../telephony/trunk-pro
 export class LazyTelephony {
   private engine: TelephonyEngine | undefined;
 
+  private readonly networks: TrunkNetworks;
+
   constructor(
     private readonly settings: Config['telephony'],
     private readonly logger: Logger,
-  ) {}
+    servicePorts: readonly ServicePort[] = [],
+  ) {
+    this.networks = new TrunkNetworks(settings.trunkAllowedNetworks, servicePorts);
+  }
 
   probe(trunk: TrunkConfig, options: TrunkProbeOptions): Promise<TrunkProbeResult> {
     this.engine ??= new TelephonyEngine({
@@ -22,6 +28,7 @@ export class LazyTelephony {
       ...(this.settings.publicAddress ? { publicAddress: this.settings.publicAddress } : {}),
       rtpPorts: this.settings.rtpPorts,
       logger: this.logger.child({ component: 'telephony' }),
+      addressPolicy: (address, port) => this.networks.refusal(address, port),
     });
     return this.engine.probe(trunk, options);
   }

@@ -144,6 +144,17 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ WEBHOOK_TIMEOUT_SECONDS: '0' })).toThrow(/WEBHOOK_TIMEOUT_SECONDS/);
   });
 
+  it('reads TRUNK_ALLOWED_NETWORKS as a list of networks (empty by default) and names a bad entry', () => {
+    expect(parseConfig({}).telephony.trunkAllowedNetworks).toEqual([]);
+    expect(parseConfig({ TRUNK_ALLOWED_NETWORKS: '10.0.5.0/24, 127.0.0.0/8' }).telephony.trunkAllowedNetworks).toEqual([
+      '10.0.5.0/24',
+      '127.0.0.0/8',
+    ]);
+    expect(() => parseConfig({ TRUNK_ALLOWED_NETWORKS: 'sbc.internal' })).toThrow(
+      /TRUNK_ALLOWED_NETWORKS.*"sbc.internal" is not an IP network/s,
+    );
+  });
+
   it('reads WEBHOOK_ALLOWED_NETWORKS as a list of networks and names a bad entry', () => {
     expect(parseConfig({ WEBHOOK_ALLOWED_NETWORKS: '10.20.0.0/16, fd00::/8' }).webhooks.allowedNetworks).toEqual([
       '10.20.0.0/16',

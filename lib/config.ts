@@ -21,6 +21,19 @@ export const DEFAULT_RTP_PACER = { clock: 'thread', phases: 4 } as const;
  */
 export const DEFAULT_RTP_MEDIA_THREADS = Math.min(4, availableParallelism());
 
+/** Comma-separated IP networks (lib/webhook-networks.ts), blanks ignored; an entry that is not one is named. */
+const networkList = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    try {
+      return parseAllowedNetworks(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+
 const port = z.coerce.number().int().min(1).max(65535);
 const seconds = z.coerce.number().int().positive();
 const bool = z
@@ -98,6 +111,7 @@ const schema = z.object({
   RTP_MEDIA_THREADS: z.coerce.number().int().min(0).max(64).default(DEFAULT_RTP_MEDIA_THREADS),
   WORKER_MAX_CALLS: z.coerce.number().int().min(1).max(10_000).default(1000),
   TRUNK_TEST_TIMEOUT_SECONDS: seconds.max(60).default(5),
+  TRUNK_ALLOWED_NETWORKS: networkList,
 
   WEBHOOK_TASK_QUEUE: z.string().min(1).optional(),
   WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(10),
@@ -105,17 +119,7 @@ const schema = z.object({
   WEBHOOK_RETRY_MAX_INTERVAL_SECONDS: z.coerce.number().positive().default(3600),
   WEBHOOK_GIVE_UP_AFTER_SECONDS: seconds.default(24 * 3600),
   WEBHOOK_MAX_CONCURRENT_DELIVERIES: z.coerce.number().int().min(1).max(1000).default(50),
-  WEBHOOK_ALLOWED_NETWORKS: z
-    .string()
-    .default('')
-    .transform((value, ctx) => {
-      try {
-        return parseAllowedNetworks(value);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    }),
+  WEBHOOK_ALLOWED_NETWORKS: networkList,
 
   RECORDING_SPOOL_DIR: z.string().min(1).optional(),
   RECORDING_UPLOAD_RETRY_INITIAL_SECONDS: z.coerce.number().positive().max(3600).default(5),
@@ -227,6 +231,11 @@ export interface Config {
     /** Call activities one worker process runs at once (each is one live call). */
     readonly maxCallsPerWorker: number;
     readonly trunkTestTimeoutSeconds: number;
+    /**
+     * Private or local networks trunks (hosts, outbound proxies, SDP media addresses) may be
+     * in all the same (lib/trunk-networks.ts); TRUNK_ALLOWED_NETWORKS.
+     */
+    readonly trunkAllowedNetworks: readonly string[];
   };
   /** Webhook deliveries (workflows/webhook-delivery.workflow.ts). */
   readonly webhooks: {
@@ -366,6 +375,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       mediaThreads: env.RTP_MEDIA_THREADS,
       maxCallsPerWorker: env.WORKER_MAX_CALLS,
       trunkTestTimeoutSeconds: env.TRUNK_TEST_TIMEOUT_SECONDS,
+      trunkAllowedNetworks: env.TRUNK_ALLOWED_NETWORKS,
     },
     webhooks: {
       taskQueue: env.WEBHOOK_TASK_QUEUE ?? `${env.TEMPORAL_TASK_QUEUE}-webhooks`,

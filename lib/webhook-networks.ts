@@ -49,12 +49,19 @@ function addNetwork(list: BlockList, entry: string): void {
   list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-/** Checks destination addresses against the internal ranges and the operator's exceptions. */
+/**
+ * Checks destination addresses against the internal ranges and the operator's exceptions,
+ * listed in the variable `variable` (named in the refusals). Webhooks use it as it is,
+ * trunks (trunk-networks.ts) with a few refusals of their own on top.
+ */
 export class WebhookNetworks {
   private readonly allowed = new BlockList();
 
   /** `allowedNetworks`: WEBHOOK_ALLOWED_NETWORKS, parsed; throws on an entry that is not a network. */
-  constructor(readonly allowedNetworks: readonly string[] = []) {
+  constructor(
+    readonly allowedNetworks: readonly string[] = [],
+    readonly variable = 'WEBHOOK_ALLOWED_NETWORKS',
+  ) {
     for (const entry of allowedNetworks) addNetwork(this.allowed, entry);
   }
 
@@ -63,7 +70,13 @@ export class WebhookNetworks {
     const ip = mappedIPv4(address) ?? address;
     const family = isIP(ip) === 4 ? 'ipv4' : 'ipv6';
     if (!internal.check(ip, family) || this.allowed.check(ip, family)) return undefined;
-    return `${address} is a private or local address not in WEBHOOK_ALLOWED_NETWORKS`;
+    return `${address} is a private or local address not in ${this.variable}`;
+  }
+
+  /** `address` is in a range that is not the public internet (listed or not). */
+  isInternal(address: string): boolean {
+    const ip = mappedIPv4(address) ?? address;
+    return internal.check(ip, isIP(ip) === 4 ? 'ipv4' : 'ipv6');
   }
 
   /**
@@ -81,7 +94,7 @@ export class WebhookNetworks {
  * The IPv4 address inside an IPv4-mapped IPv6 one (`::ffff:10.0.0.1`, or `::ffff:a00:1` as
  * URLs write it), which reaches that IPv4 host; undefined for any other address.
  */
-function mappedIPv4(address: string): string | undefined {
+export function mappedIPv4(address: string): string | undefined {
   const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
   if (dotted) return dotted;
   const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);

@@ -20,6 +20,7 @@ import { parseInfoDtmf } from './sip/info-dtmf.js';
 import { outcomeForCancelled, outcomeForFinalResponse, type CallOutcome } from './sip/outcome.js';
 import { realmRefusal } from './sip/realm.js';
 import { RtpDescriptionHandler } from './sip/rtp-description-handler.js';
+import { checkCallerIdText, displayNameContent } from './sip/sip-text.js';
 import type { UserAgents } from './user-agents.js';
 
 /**
@@ -104,6 +105,13 @@ export async function dial(
   if (!target || !/^\+?[0-9*#]{1,32}$/.test(request.destination))
     return early('invalid_number', 'not a dialable number');
 
+  const callerId = request.callerId ?? trunk.callerId;
+  try {
+    checkCallerIdText(callerId); // the trunk's own fields are checked when its user agent is made
+  } catch (err) {
+    return early('failed', err instanceof Error ? err.message : String(err));
+  }
+
   let userAgent: UserAgent;
   try {
     userAgent = await userAgents.get(trunk);
@@ -113,11 +121,10 @@ export async function dial(
   }
 
   const state: CallState = { infoDigits: [] };
-  const callerId = request.callerId ?? trunk.callerId;
   const inviter = new Inviter(userAgent, target, {
     params: {
       fromUri: `sip:${encodeURIComponent(callerId.number)}@${sipHost(trunk.host)}`,
-      ...(callerId.displayName ? { fromDisplayName: callerId.displayName } : {}),
+      ...(callerId.displayName ? { fromDisplayName: displayNameContent(callerId.displayName) } : {}),
     },
     earlyMedia: false,
     delegate: {
@@ -178,6 +185,11 @@ export async function dial(
       playback.abort(PLAYBACK_STOPPED);
       const sdh = inviter.sessionDescriptionHandler;
       const media = sdh instanceof RtpDescriptionHandler ? await sdh.finish() : undefined;
+      if (sdh instanceof RtpDescriptionHandler && sdh.refusal) {
+        // The answer's media address is one the policy refuses: sip.js ACKed and hung up, no RTP went out.
+        state.outcome = 'failed';
+        state.endReason = sdh.refusal;
+      }
       const end = new Date();
       const outcome = state.outcome ?? (state.answer ? 'answered' : 'unavailable');
       // Both kinds of digit as ms since the answer (RTP ones count from the session's opening, INFO ones are epoch ms).

@@ -11,6 +11,7 @@ import type { MediaHost } from './rtp/call-media.js';
 import { LocalMedia, type PacerSettings } from './rtp/local-media.js';
 import { MediaThreads } from './rtp/media-threads.js';
 import { SipGuardStats } from './sip/request-guard.js';
+import type { AddressPolicy } from './sip/address-policy.js';
 import type { SipTransportOptions } from './sip/transport-base.js';
 import { probeTrunk, type TrunkProbeOptions, type TrunkProbeResult } from './trunk-probe.js';
 import { UserAgents, type RegisterRetry, type SignallingSettings } from './user-agents.js';
@@ -42,6 +43,11 @@ export interface EngineOptions {
   readonly mediaThreads?: number;
   /** Back-off for winning back a lost registration; default {@link DEFAULT_REGISTER_RETRY}. */
   readonly registerRetry?: RegisterRetry;
+  /**
+   * Where SIP and RTP may go (the host's trunk network policy): every address of a trunk's
+   * next hop, and the media address of every SDP answer or offer. Default: anywhere.
+   */
+  readonly addressPolicy?: AddressPolicy;
 }
 
 export class TelephonyEngine {
@@ -72,6 +78,7 @@ export class TelephonyEngine {
       ...(options.sipUdpPorts ? { udpPorts: options.sipUdpPorts } : {}),
       ...(options.onSipTrace ? { onTrace: options.onSipTrace } : {}),
       guardStats: this.sipGuard,
+      ...(options.addressPolicy ? { addressPolicy: options.addressPolicy } : {}),
     };
     this.userAgents = new UserAgents(
       this.signalling,
@@ -81,6 +88,7 @@ export class TelephonyEngine {
         telephoneEventPayloadType: 101,
         host: this.media,
         ...(options.logger ? { logger: options.logger } : {}),
+        ...(options.addressPolicy ? { addressPolicy: options.addressPolicy } : {}),
       },
       options.logger,
       options.registerRetry,

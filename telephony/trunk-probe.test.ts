@@ -1,4 +1,5 @@
-import { authVerdict, combineAuth, optionsVerdict, registrationVerdict, type Answer } from './trunk-probe';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { authVerdict, combineAuth, optionsVerdict, probeTrunk, registrationVerdict, type Answer } from './trunk-probe';
 
 const response = (code: number, challenged = false, reason = 'Reason'): Answer => ({
   kind: 'response',
@@ -95,5 +96,72 @@ describe('registrationVerdict', () => {
     expect(registrationVerdict({ kind: 'failed', error: 'TCP connection closed by the peer' }, false).error).toBe(
       'REGISTER failed: TCP connection closed by the peer',
     );
+  });
+});
+
+describe('probeTrunk writes no caller-chosen header lines (F1)', () => {
+  /** A TCP listener on 127.0.0.1 that keeps every byte sent to it and never answers. */
+  async function captureServer() {
+    const chunks: Buffer[] = [];
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      port: (server.address() as AddressInfo).port,
+      text: () => Buffer.concat(chunks).toString('latin1'),
+      close: () => {
+        for (const socket of sockets) socket.destroy();
+        return new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+  }
+
+  const probe = (port: number, displayName: string) =>
+    probeTrunk(
+      {
+        id: `inject-${port}`,
+        host: '127.0.0.1',
+        port,
+        transport: 'tcp',
+        callerId: { number: '+4930123', displayName },
+        register: false,
+      },
+      { bindAddress: '127.0.0.1', userAgentString: 'voicecast-test' },
+      { timeoutMs: 800 },
+    );
+
+  test('a display name with CR/LF: refused before anything is sent, no injected line', async () => {
+    const server = await captureServer();
+    try {
+      const result = await probe(server.port, 'a\r\nX-Injected: 1');
+      expect(server.text()).not.toMatch(/^X-Injected: 1/m);
+      expect(result).toMatchObject({
+        reachable: false,
+        error: expect.stringMatching(/caller ID name contains a control character/) as unknown,
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a display name with " and \\ is sent as one RFC 3261 quoted-string', async () => {
+    const server = await captureServer();
+    try {
+      const result = await probe(server.port, 'Ann "The Dialler" \\o/');
+      expect(result).toMatchObject({ reachable: false });
+      const from = server
+        .text()
+        .split('\r\n')
+        .filter((line) => /^From:/i.test(line));
+      expect(from).toEqual([
+        expect.stringMatching(/^From: "Ann \\"The Dialler\\" \\\\o\/" <sip:\+4930123@127\.0\.0\.1>;tag=/),
+      ]);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -20,7 +20,7 @@ import type { TrunkConfig } from './call-types.js';
 import { sipHost } from './sip/addressing.js';
 import { realmRefusal } from './sip/realm.js';
 import type { SipTransportBase } from './sip/transport-base.js';
-import { trunkUserAgent, type SignallingSettings } from './user-agents.js';
+import { checkedNextHop, trunkUserAgent, type SignallingSettings } from './user-agents.js';
 
 export interface TrunkProbeOptions {
   /** Deadline for the OPTIONS and the REGISTER together. */
@@ -51,6 +51,11 @@ export interface TrunkProbeResult {
   readonly registration: RegistrationCheck | null;
   /** Why there is no answer (`timeout`, a transport error), or what went wrong besides. */
   readonly error: string | null;
+  /**
+   * Nothing was sent: the trunk's own fields (a control character) or the address policy
+   * stopped the test, and `error` says which; it says nothing about the network.
+   */
+  readonly refused?: true;
 }
 
 /** What one request came to. */
@@ -142,9 +147,10 @@ export async function probeTrunk(
   let userAgent: UserAgent;
   try {
     // Not graceful: stop() must not wait for sip.js's own registerers or transactions.
-    userAgent = trunkUserAgent(trunk, signalling, undefined, logger, { gracefulShutdown: false });
+    const nextHop = await checkedNextHop(trunk, signalling);
+    userAgent = trunkUserAgent(trunk, signalling, undefined, logger, { gracefulShutdown: false }, nextHop);
   } catch (err) {
-    return { ...NOT_TRIED, registration: notRegistered, error: messageOf(err) };
+    return { ...NOT_TRIED, registration: notRegistered, error: messageOf(err), refused: true };
   }
   try {
     const started = await beforeDeadline(userAgent.start(), deadline);

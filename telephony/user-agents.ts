@@ -9,11 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { Registerer, RegistererState, UserAgent, type UserAgentOptions } from 'sip.js';
 import type { Logger } from '../lib/logger.js';
 import type { TrunkConfig } from './call-types.js';
+import { checkedHop, type AddressPolicy } from './sip/address-policy.js';
 import { sipHost, type HostPort } from './sip/addressing.js';
 import { installFastGrammar } from './sip/fast-grammar.js';
 import { answerOnlyRealm, realmRefusal } from './sip/realm.js';
 import type { SipGuardStats } from './sip/request-guard.js';
 import { sipLogConnector } from './sip/sip-log.js';
+import { checkTrunkText, displayNameContent } from './sip/sip-text.js';
 import { RtpDescriptionHandler, type MediaSettings } from './sip/rtp-description-handler.js';
 import { TcpTransport } from './sip/tcp-transport.js';
 import { SipTransportBase, type SipTransportOptions } from './sip/transport-base.js';
@@ -31,6 +33,8 @@ export interface SignallingSettings {
   readonly onTrace?: SipTransportOptions['onTrace'];
   /** Counts what the transports drop or answer themselves (sip/request-guard.ts). */
   readonly guardStats?: SipGuardStats;
+  /** Where SIP may go: every address of a trunk's next hop is checked before its user agent is made. */
+  readonly addressPolicy?: AddressPolicy;
 }
 
 interface Entry {
@@ -78,7 +82,7 @@ export class UserAgents {
       return existing.userAgent;
     }
     if (existing) await this.remove(trunk.id);
-    const entry = this.create(trunk, key);
+    const entry = this.create(trunk, key, await checkedNextHop(trunk, this.signalling));
     this.entries.set(trunk.id, entry);
     try {
       await entry.ready;
@@ -93,9 +97,9 @@ export class UserAgents {
     await Promise.all([...this.entries.keys()].map((id) => this.remove(id)));
   }
 
-  private create(trunk: TrunkConfig, key: string): Entry {
+  private create(trunk: TrunkConfig, key: string, nextHop: HostPort): Entry {
     const media: MediaSettings = { ...this.media, codecs: trunk.codecs ?? ['PCMU', 'PCMA'] };
-    const userAgent = trunkUserAgent(trunk, this.signalling, media, this.logger);
+    const userAgent = trunkUserAgent(trunk, this.signalling, media, this.logger, {}, nextHop);
     const registerer = trunk.register
       ? new Registerer(userAgent, { expires: trunk.registerExpiresSeconds ?? 3600, refreshFrequency: 90 })
       : undefined;
@@ -123,9 +127,19 @@ export class UserAgents {
 }
 
 /**
+ * Where a trunk's SIP goes (its outbound proxy, else its host), resolved and checked against
+ * the address policy: the address the transport is to use. Rejects with an
+ * `AddressRefusedError` when the policy refuses any address of it.
+ */
+export function checkedNextHop(trunk: TrunkConfig, signalling: SignallingSettings): Promise<HostPort> {
+  return checkedHop(trunk.outboundProxy ?? { host: trunk.host, port: trunk.port }, signalling.addressPolicy);
+}
+
+/**
  * A trunk's user agent (not started): the options below, and credentials restricted to the
  * trunk's realm when it has one. The long-lived agents and the throw-away probe agent are
- * both made here; `overrides` adjusts sip.js options for the latter.
+ * both made here; `overrides` adjusts sip.js options for the latter. `nextHop`: the checked
+ * address from {@link checkedNextHop} (URIs keep the trunk's host).
  */
 export function trunkUserAgent(
   trunk: TrunkConfig,
@@ -133,8 +147,9 @@ export function trunkUserAgent(
   media: MediaSettings | undefined,
   logger?: Logger,
   overrides: Partial<UserAgentOptions> = {},
+  nextHop?: HostPort,
 ): UserAgent {
-  const userAgent = new UserAgent({ ...userAgentOptions(trunk, signalling, media, logger), ...overrides });
+  const userAgent = new UserAgent({ ...userAgentOptions(trunk, signalling, media, logger, nextHop), ...overrides });
   if (trunk.realm !== undefined) answerOnlyRealm(userAgent, trunk.realm);
   return userAgent;
 }
@@ -149,9 +164,10 @@ function userAgentOptions(
   signalling: SignallingSettings,
   media: MediaSettings | undefined,
   logger?: Logger,
+  nextHop: HostPort = trunk.outboundProxy ?? { host: trunk.host, port: trunk.port },
 ): UserAgentOptions {
+  checkTrunkText(trunk); // no CR/LF/NUL into a header, whatever the database holds
   const placeholder = `vc-${randomBytes(6).toString('hex')}.invalid`;
-  const nextHop: HostPort = trunk.outboundProxy ?? { host: trunk.host, port: trunk.port };
   const contactName = randomBytes(6).toString('hex');
   const user = trunk.username ?? trunk.callerId.number;
   const transportOptions: SipTransportOptions = {
@@ -170,7 +186,7 @@ function userAgentOptions(
   if (!uri) throw new Error(`cannot build a SIP URI for trunk ${trunk.id}`);
   return {
     uri,
-    ...(trunk.callerId.displayName ? { displayName: trunk.callerId.displayName } : {}),
+    ...(trunk.callerId.displayName ? { displayName: displayNameContent(trunk.callerId.displayName) } : {}),
     ...(trunk.password ? { authorizationPassword: trunk.password } : {}),
     ...(trunk.password ? { authorizationUsername: trunk.authUsername ?? trunk.username ?? trunk.callerId.number } : {}),
     transportConstructor: trunk.transport === 'tcp' ? TcpTransport : UdpTransport,

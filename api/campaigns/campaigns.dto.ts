@@ -1,6 +1,7 @@
 import type { CampaignStatusValue, OptOutDigit } from '../../db/entities/index.js';
 import type { CallOutcome } from '../../telephony/sip/outcome.js';
 import type { TimezoneSource, Weekday } from '../../workflows/calling-window.js';
+import type { SipDisplayName } from '../sip-text.dto.js';
 
 /**
  * When calls may be placed, in the window's own time zone or (`timezoneFrom: "number"`) in
@@ -32,12 +33,8 @@ export interface CallerIdDto {
    * @pattern ^\+?[0-9]{2,20}$
    */
   number: string;
-  /**
-   * Display name.
-   * @minLength 1
-   * @maxLength 100
-   */
-  name?: string | null;
+  /** Display name. */
+  name?: SipDisplayName | null;
 }
 
 /** The dialling settings of a campaign; every one has a default. */

@@ -1,4 +1,5 @@
 import type { SipCodec, SipTransport } from '../../db/entities/index.js';
+import type { SipDisplayName, SipRealm, SipUserName } from '../sip-text.dto.js';
 
 /**
  * Unique among the owner's trunks.
@@ -82,35 +83,21 @@ export interface UpdateTrunkRequest {
   port?: number;
   /** Default `udp`. */
   transport?: SipTransport;
-  /**
-   * Account user name: the user part of From and of the registered address.
-   * @minLength 1
-   * @maxLength 128
-   */
-  username?: string | null;
-  /**
-   * Digest user name when it differs from `username`.
-   * @minLength 1
-   * @maxLength 128
-   */
-  authUsername?: string | null;
+  /** Account user name: the user part of From and of the registered address. */
+  username?: SipUserName | null;
+  /** Digest user name when it differs from `username`. */
+  authUsername?: SipUserName | null;
   /**
    * The provider's digest realm. Set, the trunk's credentials answer only 401/407
    * challenges for exactly this realm (case-sensitive): a challenge for another realm ends
    * the call or trunk test with that 401/407 and names both realms, and no digest is sent.
    * Null: challenges for any realm are answered.
-   * @minLength 1
-   * @maxLength 253
    */
-  realm?: string | null;
+  realm?: SipRealm | null;
   outboundProxy?: OutboundProxy | null;
   callerIdNumber?: CallerIdNumber;
-  /**
-   * Display name presented with the caller ID.
-   * @minLength 1
-   * @maxLength 100
-   */
-  callerIdName?: string | null;
+  /** Display name presented with the caller ID. */
+  callerIdName?: SipDisplayName | null;
   /** REGISTER with the trunk (default false). */
   register?: boolean;
   /**
@@ -176,6 +163,10 @@ export interface TrunkTestResult {
   sipReason: string | null;
   /** `null` when the trunk does not register. */
   registration: TrunkRegistrationResult | null;
-  /** Why there is no answer (`timeout`, a network error) or what else went wrong. */
+  /**
+   * Why there is no answer or what else went wrong. No SIP answer at all is always the same
+   * words after the full deadline, whether the port is closed, filtered or not SIP (the test
+   * is no port scanner); a host the trunk network policy refuses says so.
+   */
   error: string | null;
 }

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { setTimeout } from 'node:timers/promises';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '../../auth/principal.js';
 import { SipTrunk, trunkPasswordContext, User, type SipCodec } from '../../db/entities/index.js';
@@ -9,6 +11,7 @@ import type { TelephonyEngine } from '../../telephony/engine.js';
 import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
 import { toTrunkConfig } from '../../db/trunk-config.js';
+import { TrunkNetworks } from '../../lib/trunk-networks.js';
 import { hostOrError } from './trunk-validation.js';
 import type { CreateTrunkRequest, TrunkTestResult, TrunkView, UpdateTrunkRequest } from './trunks.dto.js';
 
@@ -52,6 +55,13 @@ export const toTrunkView = (t: SipTrunk): TrunkView => ({
 export type TrunkProber = Pick<TelephonyEngine, 'probe'>;
 
 /**
+ * A trunk test's one error when no SIP answer came. A closed port, a filtered one and one
+ * where something else listens must look the same (and take the same time), or the trunk
+ * test is a port scanner of the API's network (F2).
+ */
+export const NO_SIP_ANSWER = 'no SIP answer from the trunk (nothing answered, or not SIP) before the deadline';
+
+/**
  * SIP trunks of their owners (admins see all). Passwords are sealed with the configured
  * keys before they reach the database and opened only to hand the trunk to the telephony
  * engine; they appear in no response, log line or error.
@@ -63,6 +73,7 @@ export class TrunksService {
     private readonly prober: TrunkProber,
     private readonly testTimeoutMs: number,
     private readonly logger: Logger,
+    private readonly networks: TrunkNetworks = new TrunkNetworks(),
   ) {}
 
   async list(principal: Principal): Promise<TrunkView[]> {
@@ -130,9 +141,15 @@ export class TrunksService {
   /** OPTIONS (and REGISTER) through the telephony engine; bounded by TRUNK_TEST_TIMEOUT_SECONDS. */
   async test(principal: Principal, id: string): Promise<TrunkTestResult> {
     const trunk = await this.find(this.em.fork(), principal, id);
-    const result = await this.prober.probe(toTrunkConfig(trunk, this.secrets), { timeoutMs: this.testTimeoutMs });
+    const deadline = performance.now() + this.testTimeoutMs;
+    const { refused, ...result } = await this.prober.probe(toTrunkConfig(trunk, this.secrets), {
+      timeoutMs: this.testTimeoutMs,
+    });
     this.logger.info({ trunkId: trunk.id, result }, 'trunk tested');
-    return result;
+    if (result.reachable || refused) return result;
+    // No SIP answer: the same words after the same time, whatever the port did.
+    await setTimeout(Math.max(0, deadline - performance.now()));
+    return { ...result, error: NO_SIP_ANSWER };
   }
 
   /** Rotation: a password sealed with an older key is sealed again with the current one. */
@@ -156,6 +173,7 @@ export class TrunksService {
 
   private async flush(em: EntityManager, trunk: SipTrunk): Promise<void> {
     const errors = normalizeHosts(trunk);
+    if (errors.length === 0) errors.push(...networkErrors(trunk, this.networks));
     if (errors.length > 0) throw new ValidationError(errors);
     try {
       await em.flush();
@@ -194,6 +212,26 @@ function applyOptional(trunk: SipTrunk, body: UpdateTrunkRequest): void {
     trunk.outboundProxyHost = body.outboundProxy?.host ?? null;
     trunk.outboundProxyPort = body.outboundProxy?.port ?? null;
   }
+}
+
+/**
+ * An IP literal host or proxy the trunk network policy refuses (a name is checked on each
+ * address it resolves to, at each use). A refused port (the stack's own service) is named
+ * as the port.
+ */
+function networkErrors(trunk: SipTrunk, networks: TrunkNetworks): FieldError[] {
+  const errors: FieldError[] = [];
+  const check = (host: string, port: number, hostField: string, portField: string) => {
+    const hostRefusal = networks.literalRefusal(host);
+    const portRefusal = hostRefusal ? undefined : networks.literalRefusal(host, port);
+    if (hostRefusal) errors.push({ field: hostField, message: `refused: ${hostRefusal}` });
+    if (portRefusal) errors.push({ field: portField, message: `refused: ${portRefusal}` });
+  };
+  check(trunk.host, trunk.port, 'body.host', 'body.port');
+  if (trunk.outboundProxyHost && trunk.outboundProxyPort) {
+    check(trunk.outboundProxyHost, trunk.outboundProxyPort, 'body.outboundProxy.host', 'body.outboundProxy.port');
+  }
+  return errors;
 }
 
 /** Checks and normalises both host fields in place; returns what is wrong. */

@@ -180,6 +180,8 @@ export async function startPrivateStack(
     WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
     // Tests that take a workflow away on purpose would race the reconciler; its own test runs it.
     CAMPAIGN_RECONCILE_SECONDS: '0',
+    // sipp (every trunk of the tests) runs on loopback too, which trunks may not reach by default.
+    TRUNK_ALLOWED_NETWORKS: '127.0.0.0/8',
     VOICECAST_DATA_DIR: join(tempDir, 'app-data'),
     ...options.env,
   });

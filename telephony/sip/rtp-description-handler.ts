@@ -17,6 +17,7 @@ import type { BodyAndContentType, SessionDescriptionHandler } from 'sip.js';
 import type { Logger } from '../../lib/logger.js';
 import type { CallMedia, MediaHost, MediaSnapshot } from '../rtp/call-media.js';
 import type { G711Codec } from '../rtp/rtp-session.js';
+import { AddressRefusedError, type AddressPolicy } from './address-policy.js';
 import { buildAnswer, buildOffer, parseAnswer, type NegotiatedMedia } from './sdp.js';
 
 export interface MediaSettings {
@@ -31,6 +32,8 @@ export interface MediaSettings {
   readonly logger?: Logger;
   /** The addresses the call's SIP peer sends from (see `RtpRemote.peerAddresses`); asked when the far end's media is set. */
   readonly peerAddresses?: () => readonly string[];
+  /** Where RTP may go; a media address it refuses fails the negotiation and gets no packet. */
+  readonly addressPolicy?: AddressPolicy;
 }
 
 const SDP = 'application/sdp';
@@ -38,6 +41,8 @@ const SDP = 'application/sdp';
 export class RtpDescriptionHandler implements SessionDescriptionHandler {
   /** Called whenever negotiation settles on (new) remote media. */
   onMedia: ((media: NegotiatedMedia) => void) | undefined;
+  /** Why the far end's media address was refused (the address policy), if it was. */
+  refusal: string | undefined;
   private rtp: Promise<CallMedia> | undefined;
   private state: 'idle' | 'local-offer' | 'remote-offer' = 'idle';
   private remoteOffer: string | undefined;
@@ -131,9 +136,16 @@ export class RtpDescriptionHandler implements SessionDescriptionHandler {
    * sent, and the previous address is kept for when the far end resumes.
    */
   private apply(rtp: CallMedia, media: NegotiatedMedia): void {
+    const nullAddress = media.address === '0.0.0.0' || media.address === '::';
+    const refusal = nullAddress ? undefined : this.settings.addressPolicy?.(media.address, media.port);
+    if (refusal) {
+      // Checked before the RTP session hears of it: not one packet goes there.
+      rtp.setSending(false);
+      this.refusal = `SDP media address refused: ${refusal}`;
+      throw new AddressRefusedError(this.refusal);
+    }
     this.negotiated = media;
     const theyReceive = media.direction === 'sendrecv' || media.direction === 'recvonly';
-    const nullAddress = media.address === '0.0.0.0' || media.address === '::';
     rtp.setSending(theyReceive && !nullAddress);
     if (!nullAddress) this.setRemote(rtp, media);
     this.onMedia?.(media);

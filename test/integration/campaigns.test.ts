@@ -99,6 +99,24 @@ describe('campaign definitions', () => {
     ['maxCallSeconds 7201', { maxCallSeconds: 7201 }, ['body.maxCallSeconds']],
     ['record "yes"', { record: 'yes' }, ['body.record']],
     ['callerId number', { callerId: { number: 'abc' } }, ['body.callerId.number']],
+    // The name goes into the From header of every INVITE (F1): no CR, LF, NUL or other
+    // control character, no `"` or `\`, at most 100 characters.
+    [
+      'callerId name with CR',
+      { callerId: { number: '+4930111111', name: 'a\rX-Injected: 1' } },
+      ['body.callerId.name'],
+    ],
+    [
+      'callerId name with LF',
+      { callerId: { number: '+4930111111', name: 'a\nX-Injected: 1' } },
+      ['body.callerId.name'],
+    ],
+    ['callerId name with NUL', { callerId: { number: '+4930111111', name: 'a\u0000b' } }, ['body.callerId.name']],
+    ['callerId name with a tab', { callerId: { number: '+4930111111', name: 'a\tb' } }, ['body.callerId.name']],
+    ['callerId name with "', { callerId: { number: '+4930111111', name: 'say "hi"' } }, ['body.callerId.name']],
+    ['callerId name with \\', { callerId: { number: '+4930111111', name: 'a\\b' } }, ['body.callerId.name']],
+    ['callerId name of 101', { callerId: { number: '+4930111111', name: 'x'.repeat(101) } }, ['body.callerId.name']],
+    ['name with NUL', { name: 'spring\u0000' }, ['body.name']],
     [
       'calling window',
       { callingWindow: { days: [], from: '9am', to: '25:00', timezone: 'Nowhere/City' } },

@@ -13,9 +13,11 @@
  * a call's media.
  */
 import { createSocket } from 'node:dgram';
+import { createServer, type AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { CallEvent, CallResult, DialRequest, TrunkConfig } from '../../telephony/call-types.js';
+import { TrunkNetworks } from '../../lib/trunk-networks.js';
 import { TelephonyEngine } from '../../telephony/engine.js';
 import { decodeWav } from '../../telephony/media/wav.js';
 import { goertzelPower, sineWave } from '../../telephony/media/tone.js';
@@ -396,6 +398,54 @@ describe('dial: the rest of the contract', () => {
     }
   });
 
+  test.each<[string, string[], boolean]>([
+    ['the policy allows 127.0.0.1/32 only: not one RTP packet goes there', ['127.0.0.1/32'], false],
+    ['the policy allows 127.0.0.0/8 (the control: the capture does see RTP)', ['127.0.0.0/8'], true],
+  ])('an answer whose SDP c= names 127.0.0.2; %s (F2)', async (_label, allowed, reaches) => {
+    const capture = createSocket('udp4');
+    let packets = 0;
+    capture.on('message', () => (packets += 1));
+    await new Promise<void>((resolve) => capture.bind(0, '127.0.0.2', resolve));
+    const networks = new TrunkNetworks(allowed);
+    const own = new TelephonyEngine({
+      bindAddress: '127.0.0.1',
+      rtpPorts: { min: 42300, max: 42399 },
+      addressPolicy: (address, port) => networks.refusal(address, port),
+    });
+    const sipp = await gateway({
+      scenario: 'uas-answer-media-at',
+      transport: 'udp',
+      keys: { media_to: '127.0.0.2', media_to_port: String(capture.address().port) },
+    });
+    try {
+      const result = await own.dial({
+        trunk: trunkFor(sipp, 'udp'),
+        destination: '+4930123456',
+        audio: tone.subarray(0, 4000),
+        ringTimeoutMs: 5000,
+        maxCallMs: 5000,
+        record: false,
+      });
+      await sleep(300);
+      if (reaches) {
+        expect(result.outcome).toBe('answered');
+        expect(packets).toBeGreaterThan(10);
+      } else {
+        expect(packets).toBe(0);
+        expect(result).toMatchObject({
+          outcome: 'failed',
+          endReason: expect.stringMatching(
+            /^SDP media address refused: 127\.0\.0\.2 is a private or local address/,
+          ) as unknown,
+        });
+      }
+    } finally {
+      await own.close();
+      capture.close();
+    }
+    await expectSippExit(sipp, 0);
+  });
+
   test('bound to the wildcard address: Via, Contact and SDP carry the address routed to the trunk, not 0.0.0.0', async () => {
     const sipp = await gateway({ scenario: 'uas-answer', transport: 'udp', extraArgs: ['-rtp_echo'] });
     const wildcard = new TelephonyEngine({ bindAddress: '0.0.0.0', rtpPorts: { min: 42200, max: 42299 } });
@@ -500,6 +550,43 @@ describe('dial: the rest of the contract', () => {
     };
     const { result } = await place(trunk, { destination: 'alice;evil=1' });
     expect(result).toMatchObject({ outcome: 'invalid_number', endReason: 'not a dialable number' });
+  });
+
+  test("a caller ID name with CR/LF never reaches the network, whether the campaign's or the trunk's (F1)", async () => {
+    const received: Buffer[] = [];
+    const server = createServer((socket) => socket.on('data', (chunk: Buffer) => received.push(chunk)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const trunk: TrunkConfig = {
+        id: 'crlf-caller-id',
+        host: '127.0.0.1',
+        port: (server.address() as AddressInfo).port,
+        transport: 'tcp',
+        callerId: { number: '100' },
+        register: false,
+      };
+      const campaign = await place(trunk, { callerId: { number: '100', displayName: 'a\r\nX-Injected: 1' } });
+      expect(campaign.result).toMatchObject({
+        outcome: 'failed',
+        endReason: expect.stringMatching(/^caller ID name contains a control character/) as unknown,
+        inviteSent: false,
+      });
+      const own = await place({
+        ...trunk,
+        id: 'crlf-trunk',
+        callerId: { number: '100', displayName: 'a\nX-Injected: 1' },
+      });
+      expect(own.result).toMatchObject({ outcome: 'failed', inviteSent: false });
+      expect(own.result.endReason).toMatch(/^caller ID name contains a control character/);
+      // Any other trunk field: the trunk's user agent is never made.
+      const realm = await place({ ...trunk, id: 'crlf-realm', realm: 'r\r\nX-Injected: 1' });
+      expect(realm.result).toMatchObject({ outcome: 'unavailable', inviteSent: false });
+      expect(realm.result.endReason).toMatch(/trunk realm contains a control character/);
+      await sleep(200);
+      expect(Buffer.concat(received).toString('latin1')).not.toMatch(/X-Injected/);
+    } finally {
+      server.close();
+    }
   });
 
   test('a TCP trunk nobody listens on: unavailable, quickly', async () => {

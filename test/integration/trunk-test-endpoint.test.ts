@@ -6,7 +6,8 @@
  */
 import { createUser, login, apiUrl } from '../support/api';
 import { freePort } from '../support/stack';
-import { ANSWERED_WITHOUT_AUTH, newPassword, REGISTERED, TIMED_OUT, trunkApi } from '../support/trunks';
+import { createServer, type Server, type Socket } from 'node:net';
+import { ANSWERED_WITHOUT_AUTH, newPassword, NO_ANSWER, REGISTERED, trunkApi } from '../support/trunks';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
 
 const USERNAME = 'alice';
@@ -71,9 +72,9 @@ test('a stored realm other than the challenge realm: no digest sent, the error n
   });
 });
 
-test('nothing listening: reachable false, "timeout", answered within the configured 5 s', async () => {
+test('nothing listening: reachable false, no SIP answer, answered within the configured 5 s', async () => {
   const { result, elapsedMs } = await testTrunk(await freePort('127.0.0.1'));
-  expect(result).toEqual(TIMED_OUT);
+  expect(result).toEqual(NO_ANSWER);
   expect(elapsedMs).toBeGreaterThanOrEqual(4500); // it did wait for the trunk
   expect(elapsedMs).toBeLessThan(10_000);
 });
@@ -88,4 +89,51 @@ test('a registering trunk: REGISTER accepted with the digest, then removed again
   const { result } = await testTrunk(sipp.port, { username: USERNAME, password, register: true });
   expect(result).toMatchObject(REGISTERED);
   await expectSippExit(sipp, 0); // pinged, registered, and un-registered
+});
+
+describe('the trunk test is no port scanner (F2)', () => {
+  /** A TCP listener on loopback doing `onConnection` with every connection. */
+  async function listener(onConnection: (socket: Socket) => void): Promise<{ port: number; close(): Promise<void> }> {
+    const sockets = new Set<Socket>();
+    const server: Server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      onConnection(socket);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    return {
+      port,
+      close: () => {
+        for (const socket of sockets) socket.destroy();
+        return new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+  }
+
+  test('a closed port, a silent listener, one that answers not-SIP and hangs up, one that resets: the same answer after the same time', async () => {
+    const silent = await listener(() => undefined);
+    const http = await listener((socket) => socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'));
+    const reset = await listener((socket) => socket.resetAndDestroy());
+    try {
+      const ports: [string, number][] = [
+        ['closed', await freePort('127.0.0.1')],
+        ['silent', silent.port],
+        ['not SIP', http.port],
+        ['reset', reset.port],
+      ];
+      const answers = await Promise.all(
+        ports.map(async ([label, port]) => {
+          const { result, elapsedMs } = await testTrunk(port, { transport: 'tcp' });
+          return { label, result, elapsedMs };
+        }),
+      );
+      for (const { label, result, elapsedMs } of answers) {
+        expect([label, result]).toEqual([label, NO_ANSWER]);
+        expect([label, elapsedMs >= 4500]).toEqual([label, true]); // the full deadline, whatever the port did
+      }
+    } finally {
+      await Promise.all([silent.close(), http.close(), reset.close()]);
+    }
+  });
 });

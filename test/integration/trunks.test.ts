@@ -14,7 +14,7 @@ import { waitFor } from '../../telephony/rtp/test-support';
 import { adminToken, apiUrl, createUser, login, type TestUser } from '../support/api';
 import { startExtraApi } from '../support/extra-api';
 import { freePort, readStack } from '../support/stack';
-import { PASSWORD_MARK, newPassword, trunkApi, type Sent, type TrunkBody } from '../support/trunks';
+import { NO_SIP_ANSWER, PASSWORD_MARK, newPassword, trunkApi, type Sent, type TrunkBody } from '../support/trunks';
 
 let pool: Pool;
 beforeAll(() => {
@@ -42,6 +42,8 @@ function expectProblem(res: Sent<unknown>, status: number, type: string): void {
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   expect(res.json).toMatchObject({ type: `urn:voicecast:problem:${type}`, status });
 }
+
+const databasePort = (): number => Number(new URL(readStack().databaseUrl).port || 5432);
 
 const fields = (res: Sent): string[] => (res.json.errors ?? []).map((e) => e.field).sort();
 
@@ -241,6 +243,136 @@ describe('trunks', () => {
     expect((await api('GET', `/api/v1/trunks/${trunk.id}`, token)).json).toEqual(trunk);
   });
 
+  test('strings that reach SIP headers: CR, LF, NUL, other controls, " and \\ are 422 naming the field (F1)', async () => {
+    const { token } = await userToken();
+    const base = { host: 'gw.example.com', callerIdNumber: '+4930123456' };
+    const cases: [string, string][] = [
+      ['callerIdName', 'x\r\nSET pwned 1\r\nX-A: b'],
+      ['callerIdName', 'a\rb'],
+      ['callerIdName', 'a\nb'],
+      ['callerIdName', 'a\u0000b'],
+      ['callerIdName', 'a\u007fb'],
+      ['callerIdName', 'a\u0085b'],
+      ['callerIdName', 'say "hi"'],
+      ['callerIdName', 'a\\b'],
+      ['callerIdName', 'x'.repeat(101)],
+      ['authUsername', 'a\r\nX-Injected: 1'],
+      ['authUsername', 'a\u0000'],
+      ['authUsername', 'a"b'],
+      ['username', 'a\nb'],
+      ['username', 'a\u0000b'],
+      ['realm', 'r\r\nX: 1'],
+      ['realm', 'r\u0000'],
+    ];
+    for (const [field, value] of cases) {
+      const res = await api('POST', '/api/v1/trunks', token, { name: `sip-${randomUUID()}`, ...base, [field]: value });
+      expect([field, JSON.stringify(value), res.status, fields(res)]).toEqual([
+        field,
+        JSON.stringify(value),
+        422,
+        [`body.${field}`],
+      ]);
+      expectProblem(res, 422, 'validation-error');
+      expect(res.text).not.toContain(value); // the value is never echoed
+    }
+    // A NUL in any other field is a 422 too, not PostgreSQL's 500.
+    const nulName = await api('POST', '/api/v1/trunks', token, { name: 'a\u0000b', ...base });
+    expect([nulName.status, fields(nulName)]).toEqual([422, ['body.name']]);
+    expect((await api<TrunkBody[]>('GET', '/api/v1/trunks', token)).json).toEqual([]);
+
+    // Printable text in any script is fine; PATCH is checked the same way.
+    const ok = await api('POST', '/api/v1/trunks', token, {
+      name: `sip-${randomUUID()}`,
+      ...base,
+      callerIdName: 'Müller & Söhne – Ωmega',
+      authUsername: 'auth@example.com',
+    });
+    expect([ok.status, ok.json.callerIdName]).toEqual([201, 'Müller & Söhne – Ωmega']);
+    for (const [field, value] of cases) {
+      const res = await api('PATCH', `/api/v1/trunks/${ok.json.id}`, token, { [field]: value });
+      expect([field, JSON.stringify(value), res.status, fields(res)]).toEqual([
+        field,
+        JSON.stringify(value),
+        422,
+        [`body.${field}`],
+      ]);
+    }
+    expect((await api('GET', `/api/v1/trunks/${ok.json.id}`, token)).json).toEqual(ok.json);
+  });
+
+  test("trunk network policy: metadata, private and local hosts and the stack's own ports are 422 unless listed (F2)", async () => {
+    const { token, user } = await userToken();
+    const base = { callerIdNumber: '+4930123456' };
+    const refused: [Record<string, unknown>, string, RegExp][] = [
+      [{ host: '169.254.169.254' }, 'body.host', /cloud metadata/],
+      [{ host: 'fd00:ec2::254' }, 'body.host', /cloud metadata/],
+      [{ host: '[fd00:ec2::254]' }, 'body.host', /cloud metadata/],
+      [{ host: '224.0.0.1' }, 'body.host', /multicast/],
+      [
+        { host: '10.1.2.3' },
+        'body.host',
+        /private or local address: to allow it, add its network to TRUNK_ALLOWED_NETWORKS \(e\.g\. 10\.1\.2\.0\/24\)/,
+      ],
+      [{ host: '192.168.1.20' }, 'body.host', /TRUNK_ALLOWED_NETWORKS/],
+      [{ host: '::1' }, 'body.host', /TRUNK_ALLOWED_NETWORKS/], // the stack lists 127.0.0.0/8 only
+      [{ host: 'fe80::1' }, 'body.host', /TRUNK_ALLOWED_NETWORKS/],
+      [
+        { host: 'sip.example.com', outboundProxy: { host: '10.1.2.3', port: 5060 } },
+        'body.outboundProxy.host',
+        /TRUNK_ALLOWED_NETWORKS/,
+      ],
+      [{ host: '127.0.0.1', port: databasePort() }, 'body.port', /this stack's PostgreSQL/],
+      [{ host: '127.0.0.1', port: Number(new URL(apiUrl()).port) }, 'body.port', /this stack's API/],
+    ];
+    for (const [body, field, message] of refused) {
+      const res = await api('POST', '/api/v1/trunks', token, { name: `net-${randomUUID()}`, ...base, ...body });
+      expectProblem(res, 422, 'validation-error');
+      expect([JSON.stringify(body), res.json.errors]).toEqual([
+        JSON.stringify(body),
+        [{ field, message: expect.stringMatching(message) as unknown }],
+      ]);
+    }
+    expect((await api<TrunkBody[]>('GET', '/api/v1/trunks', token)).json).toEqual([]);
+
+    // Listed (the test stack lists 127.0.0.0/8 for sipp), public, or a name: 201.
+    for (const host of ['127.0.0.1', '127.0.0.2', '203.0.113.5', '2001:db8::5', 'sip.example.com']) {
+      const res = await api('POST', '/api/v1/trunks', token, { name: `net-${randomUUID()}`, ...base, host });
+      expect([host, res.status]).toEqual([host, 201]);
+    }
+    const trunk = (
+      await api('POST', '/api/v1/trunks', token, { name: `net-${randomUUID()}`, ...base, host: '203.0.113.9' })
+    ).json;
+    const patched = await api('PATCH', `/api/v1/trunks/${trunk.id}`, token, { host: '169.254.169.254' });
+    expect([patched.status, fields(patched)]).toEqual([422, ['body.host']]);
+
+    // An operator who lists 10.1.2.0/24 may use it; the error said how.
+    const extra = await startExtraApi({ TRUNK_ALLOWED_NETWORKS: '10.1.2.0/24' });
+    try {
+      const other = trunkApi(() => extra.url);
+      const extraToken = (await login(user.username, user.password, extra.url)).access_token;
+      const listed = await other('POST', '/api/v1/trunks', extraToken, {
+        name: `net-${randomUUID()}`,
+        ...base,
+        host: '10.1.2.3',
+      });
+      expect(listed.status).toBe(201);
+      const neighbour = await other('POST', '/api/v1/trunks', extraToken, {
+        name: `net-${randomUUID()}`,
+        ...base,
+        host: '10.1.3.3',
+      });
+      expect([neighbour.status, fields(neighbour)]).toEqual([422, ['body.host']]);
+      const metadata = await other('POST', '/api/v1/trunks', extraToken, {
+        name: `net-${randomUUID()}`,
+        ...base,
+        host: '169.254.169.254',
+      });
+      expect([metadata.status, fields(metadata)]).toEqual([422, ['body.host']]);
+    } finally {
+      await extra.stop();
+    }
+  });
+
   test("another user's trunk is 404 everywhere; an admin sees and changes all", async () => {
     const owner = await userToken();
     const other = await userToken();
@@ -320,7 +452,9 @@ describe('trunks', () => {
       // The password crosses the wire in every way once more, with everything logged.
       const another = newPassword();
       passwords.push(another);
-      expect((await rotated('POST', '/api/v1/trunks', extraToken, { ...full(another), host: '::1' })).status).toBe(201);
+      expect(
+        (await rotated('POST', '/api/v1/trunks', extraToken, { ...full(another), host: '2001:db8::1' })).status,
+      ).toBe(201);
       expect((await rotated('POST', '/api/v1/trunks', extraToken, { ...full(another), port: 0 })).status).toBe(422);
       expect((await rotated('POST', '/api/v1/trunks', extraToken, { ...full(another), host: 'a b' })).status).toBe(422);
       expect((await rotated('PATCH', `/api/v1/trunks/${trunk.id}`, extraToken, { password: another })).status).toBe(
@@ -328,7 +462,7 @@ describe('trunks', () => {
       );
       expect((await rotated<TrunkBody[]>('GET', '/api/v1/trunks', extraToken)).status).toBe(200);
       const tested = await rotated('POST', `/api/v1/trunks/${trunk.id}/test`, extraToken);
-      expect(tested.json).toMatchObject({ reachable: false, error: expect.stringContaining('ECONNREFUSED') });
+      expect(tested.json).toMatchObject({ reachable: false, error: NO_SIP_ANSWER });
       // The log reaches its file through a pipe: wait for the last line; stop() deletes the file.
       await waitFor(() => readFileSync(extra.logFile, 'utf8').includes('"trunk tested"'), 5000, 'the log line');
       log = readFileSync(extra.logFile, 'utf8');

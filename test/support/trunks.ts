@@ -55,7 +55,24 @@ export const ANSWERED_WITHOUT_AUTH = {
   error: null,
 } as const;
 
-/** A trunk test's whole answer when nothing answered before the deadline. */
+/**
+ * The API's trunk test error for every way of getting no SIP answer (closed, filtered, not
+ * SIP): api/trunks/trunks.service.ts NO_SIP_ANSWER, written out so a change is noticed.
+ */
+export const NO_SIP_ANSWER = 'no SIP answer from the trunk (nothing answered, or not SIP) before the deadline';
+
+/** The API's whole trunk test answer when no SIP answer came. */
+export const NO_ANSWER = {
+  reachable: false,
+  authenticated: null,
+  rttMs: null,
+  sipCode: null,
+  sipReason: null,
+  registration: null,
+  error: NO_SIP_ANSWER,
+} as const;
+
+/** A trunk test's whole answer when nothing answered before the deadline (the engine's words). */
 export const TIMED_OUT = {
   reachable: false,
   authenticated: null,
