@@ -51,6 +51,11 @@ export interface FaultOptions {
   /** Time for recordings still pending after the campaign ended to be stored. */
   readonly settleMs: number;
   readonly deadlineMs: number;
+  /**
+   * The first fault begins before the campaign starts (its message uploaded, no call placed):
+   * a worker that has not fetched the message yet meets storage that is away.
+   */
+  readonly firstBeforeStart?: boolean;
 }
 
 export function faultOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): FaultOptions {
@@ -69,6 +74,7 @@ export function faultOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Fault
     gapMs,
     faults,
     crash: env.BENCH_FAULT_KILL === '1',
+    firstBeforeStart: env.BENCH_FIRST_FAULT_BEFORE_START === '1',
     settleMs: Number(env.BENCH_SETTLE_S ?? 60) * 1000,
     deadlineMs:
       Number(env.BENCH_DEADLINE_S ?? 0) * 1000 ||
@@ -103,16 +109,21 @@ async function injectFaults(
   for (const [k, service] of o.faults.entries()) {
     const threshold = Math.ceil(((k + 1) / (o.faults.length + 1)) * o.contacts);
     let done = -1;
-    while (!finished()) {
+    const stoppedAlready = k === 0 && o.firstBeforeStart === true; // by campaignRun, before the start
+    while (!finished() && !stoppedAlready) {
       const detail = await api.request<CampaignDetail>('GET', `/api/v1/campaigns/${id}`, 200).catch(() => undefined);
       done = detail?.progress.done ?? done;
       if (done >= threshold) break;
       await sleep(250);
     }
     const signal = o.crash ? (service === 'postgres' ? 'SIGQUIT' : 'SIGKILL') : undefined;
-    const when = finished() ? 'after the campaign ended' : `${done} of ${o.contacts} done`;
+    const when = stoppedAlready
+      ? 'before the campaign started'
+      : finished()
+        ? 'after the campaign ended'
+        : `${done} of ${o.contacts} done`;
     print(`    ${at()}: ${service} stopped${signal ? ` (${signal})` : ''}, ${when}`);
-    await ctl.stop(service, signal);
+    if (!stoppedAlready) await ctl.stop(service, signal);
     await sleep(o.outageMs);
     const starting = performance.now();
     await ctl.start(service);
@@ -230,6 +241,8 @@ async function campaignRun(
       firstNumber: run === 'baseline' ? 100_000_000 : 200_000_000,
     };
     const id = await createCampaign(api, gateway, spec);
+    const first = o.faults[0];
+    if (run === 'faults' && o.firstBeforeStart && first) await stackControl(stack).stop(first);
     let started = performance.now();
     let ended = false;
     let faults: Promise<Error | void> = Promise.resolve();

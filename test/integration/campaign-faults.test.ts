@@ -35,3 +35,12 @@ test('PostgreSQL gone for 2 minutes (the 10-minute outage of make bench-faults, 
   expect(report.faults).toMatchObject(clean);
   expect(report.crashed).toEqual([]);
 });
+
+test('MinIO gone for 2 minutes from before the start (no worker has the message yet): no attempt used up, all placed once', async () => {
+  const report = await runFaultBench(
+    { ...base, contacts: 24, faults: ['minio'], outageMs: 120_000, firstBeforeStart: true },
+    false,
+  );
+  expect(report.faults).toMatchObject(clean);
+  expect(report.crashed).toEqual([]);
+});
