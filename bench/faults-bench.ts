@@ -19,6 +19,8 @@
  * faults cost against the fault-free run. Every count must be 0 and both runs complete, or the benchmark exits 1.
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, sleep, stackControl, startPrivateStack, Supervisor } from '../scripts/services/index.js';
@@ -90,11 +92,54 @@ export interface Verdict {
   readonly lost: number;
   readonly doubleDials: number;
   readonly recordingsMissing: number;
+  /** Answered calls whose `call.completed` webhook never reached the receiver. */
+  readonly webhooksMissing: number;
   readonly failedOrLostRows: number;
 }
 
 const problems = (v: Verdict): number =>
-  (v.completed ? 0 : 1) + v.lost + v.doubleDials + v.recordingsMissing + v.failedOrLostRows;
+  (v.completed ? 0 : 1) + v.lost + v.doubleDials + v.recordingsMissing + v.webhooksMissing + v.failedOrLostRows;
+
+/**
+ * A webhook receiver on loopback: the call ids of the `call.completed` deliveries it got
+ * (deliveries are at least once: a repeat counts once).
+ */
+async function startReceiver(): Promise<{ url: string; completed: Set<string>; close: () => Promise<void> }> {
+  const completed = new Set<string>();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          event?: string;
+          data?: { callId?: string };
+        };
+        if (body.event === 'call.completed' && body.data?.callId) completed.add(body.data.callId);
+      } catch {
+        // not ours to judge: counted as missing if its call's delivery never comes
+      }
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    completed,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Answered calls without a `call.completed` delivery, after waiting up to `settleMs` for the stragglers. */
+async function missingWebhooks(rows: readonly AnsweredRow[], completed: ReadonlySet<string>, settleMs: number) {
+  const deadline = performance.now() + settleMs;
+  for (;;) {
+    const missing = rows.filter((r) => !completed.has(r.id)).length;
+    if (missing === 0 || performance.now() > deadline) return missing;
+    await sleep(1000);
+  }
+}
 
 /** The fault schedule, run beside the campaign; each line it prints is relative to the campaign's start. */
 async function injectFaults(
@@ -223,6 +268,7 @@ async function campaignRun(
   api: BenchApi,
   run: 'baseline' | 'faults',
   dir: string,
+  webhooks: ReadonlySet<string>,
 ) {
   const logFile = join(dir, `gateway-${run}.log`);
   const gateway: SippInstance = await startGateway({
@@ -281,12 +327,14 @@ async function campaignRun(
     const listed = new Set(campaignNumbers(spec));
     const strangers = [...invites.keys()].filter((n) => !listed.has(n)).length;
     const missing = await missingRecordings(api, rows);
+    const webhooksMissing = await missingWebhooks(rows, webhooks, o.settleMs);
     const verdict: Verdict = {
       completed: result.completed,
       seconds: result.seconds,
       lost: notFinal + neverInvited.length,
       doubleDials,
       recordingsMissing: Object.values(missing).reduce((a, b) => a + b, 0),
+      webhooksMissing,
       failedOrLostRows: Object.values(failedOrLost).reduce((a, b) => a + b, 0),
     };
     const totalInvites = [...invites.values()].reduce((sum, calls) => sum + calls.size, 0);
@@ -299,7 +347,8 @@ async function campaignRun(
     print(
       `    contacts lost: ${verdict.lost} (${notFinal} not final, ${neverInvited.length} final without an INVITE); ` +
         `double dials: ${doubleDials}; recordings missing: ${verdict.recordingsMissing} of ${rows.length} answered` +
-        `${verdict.recordingsMissing ? ` (${describeCounts(missing)})` : ''}; failed/lost journal rows: ${verdict.failedOrLostRows}` +
+        `${verdict.recordingsMissing ? ` (${describeCounts(missing)})` : ''}; call.completed webhooks missing: ${webhooksMissing}; ` +
+        `failed/lost journal rows: ${verdict.failedOrLostRows}` +
         `${verdict.failedOrLostRows ? ` (${describeCounts(failedOrLost)})` : ''}`,
     );
     return verdict;
@@ -327,6 +376,7 @@ export async function runFaultBench(o: FaultOptions, baselineRun = true): Promis
   const supervisor = new Supervisor();
   const killAll = () => supervisor.killAll();
   process.once('exit', killAll);
+  let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
   try {
     const rtpMin = 40_000 + 2000 * Math.floor(Math.random() * 10);
     const stack = await startPrivateStack(dir, supervisor, {
@@ -341,12 +391,17 @@ export async function runFaultBench(o: FaultOptions, baselineRun = true): Promis
         `(${o.gapMs / 1000} s apart); ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)}`,
     );
     const api = await BenchApi.login(stack);
-    const baseline = baselineRun ? await campaignRun(o, stack, api, 'baseline', dir) : undefined;
-    const faults = await campaignRun(o, stack, api, 'faults', dir);
+    receiver = await startReceiver();
+    await api.request('POST', '/api/v1/webhooks', 201, { url: receiver.url, events: ['call.completed'] });
+    const hooks = receiver.completed;
+    const baseline = baselineRun ? await campaignRun(o, stack, api, 'baseline', dir, hooks) : undefined;
+    const faults = await campaignRun(o, stack, api, 'faults', dir, hooks);
     const crashed = ctl.crashed();
     const outages = (o.faults.length * o.outageMs) / 1000;
     print('');
-    print('  run      | complete | wall s | contacts lost | double dials | recordings missing | failed/lost rows');
+    print(
+      '  run      | complete | wall s | contacts lost | double dials | recordings missing | webhooks missing | failed/lost rows',
+    );
     for (const [name, v] of [
       ['baseline', baseline],
       ['faults', faults],
@@ -355,6 +410,7 @@ export async function runFaultBench(o: FaultOptions, baselineRun = true): Promis
       print(
         `  ${name.padEnd(8)} | ${(v.completed ? 'yes' : 'NO').padEnd(8)} | ${v.seconds.toFixed(1).padStart(6)} | ` +
           `${String(v.lost).padStart(13)} | ${String(v.doubleDials).padStart(12)} | ${String(v.recordingsMissing).padStart(18)} | ` +
+          `${String(v.webhooksMissing).padStart(16)} | ` +
           `${String(v.failedOrLostRows).padStart(16)}`,
       );
     }
@@ -371,6 +427,7 @@ export async function runFaultBench(o: FaultOptions, baselineRun = true): Promis
     return { baseline, faults, crashed, problems: problemCount };
   } finally {
     await supervisor.stopAll();
+    await receiver?.close();
     process.removeListener('exit', killAll);
     rmSync(dir, { recursive: true, force: true });
   }

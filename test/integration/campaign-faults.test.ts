@@ -4,7 +4,8 @@
  * really stopped and started again, through `make bench-faults`'s own run (bench/faults-bench.ts)
  * at a size for the test suite. The gateway answers every call and logs every INVITE with its
  * number: every contact final and INVITEd once, no answered contact called again, every
- * answered call's recording stored and downloadable, no failed or lost rows, nothing died.
+ * answered call's recording stored and downloadable and its `call.completed` webhook delivered,
+ * no failed or lost rows, nothing died.
  */
 import { runFaultBench, type FaultOptions } from '../../bench/faults-bench';
 
@@ -22,7 +23,14 @@ const base: FaultOptions = {
   deadlineMs: 10 * 60_000,
 };
 
-const clean = { completed: true, lost: 0, doubleDials: 0, recordingsMissing: 0, failedOrLostRows: 0 };
+const clean = {
+  completed: true,
+  lost: 0,
+  doubleDials: 0,
+  recordingsMissing: 0,
+  webhooksMissing: 0,
+  failedOrLostRows: 0,
+};
 
 test('PostgreSQL, Temporal and MinIO each stopped for 20 s during live recorded calls: nothing lost or dialled twice', async () => {
   const report = await runFaultBench(base, false);
