@@ -405,7 +405,12 @@ describe('Pacer (real clock)', () => {
     seen.forEach((ticks, i) => {
       const phase = i % 4; // subscribed in turn to the emptiest phase: 0, 1, 2, 3, 0, …
       expect(ticks.map((t) => t.tick)).toEqual(Array.from({ length: 30 }, (_, k) => k));
-      for (const { tick, at } of ticks.slice(1)) expect(at - start).toBeGreaterThanOrEqual(tick * 20 + phase * 5);
+      // Early only within the pacer's designed tolerance (a wake-up late for one slot also
+      // emits the next one due within EARLY_TOLERANCE_MS), as in the tests above: seen 0.16 ms
+      // early in a fresh-clone run on a loaded host.
+      for (const { tick, at } of ticks.slice(1)) {
+        expect(at - start).toBeGreaterThanOrEqual(tick * 20 + phase * 5 - EARLY_TOLERANCE_MS);
+      }
     });
     expect(pacer.running).toBe(false);
   });

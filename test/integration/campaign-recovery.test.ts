@@ -19,7 +19,14 @@ import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../workflows/
 import type { runCampaign } from '../../workflows/campaign.workflow';
 import { createUser, login } from '../support/api';
 import { contactsOf, gatewayTrunk, phoneList, toneMessage } from '../support/campaign-e2e';
-import { closeTemporalClient, createCampaign, startCampaign, temporalClient, waitFor } from '../support/campaign-runs';
+import {
+  closeTemporalClient,
+  createCampaign,
+  startCampaign,
+  temporalClient,
+  waitFor,
+  type CampaignSpec,
+} from '../support/campaign-runs';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
 import { startExtraWorker } from '../support/extra-worker';
 import { readStack } from '../support/stack';
@@ -51,23 +58,27 @@ afterAll(async () => {
 const answering = (n: number): string[] =>
   Array.from({ length: n }, (_, i) => `+49301239${String(i).padStart(2, '0')}0`);
 
-async function setUp(phones: readonly string[], audioSeconds: number, maxConcurrentCalls: number) {
-  const sipp = await gateway({ scenario: 'uas-route-by-number', calls: phones.length, timeoutMs: 90_000 });
+/** A campaign (one attempt, no recording unless `spec` says) to the gateway on `port`, made through the API. */
+async function campaignTo(port: number, phones: readonly string[], audioSeconds: number, spec: Partial<CampaignSpec>) {
   const [trunkId, audioId, contactListId] = await Promise.all([
-    gatewayTrunk(owner.token, sipp, { maxConcurrentCalls: 10, maxCallsPerSecond: 20 }),
+    gatewayTrunk(owner.token, { port }, { maxConcurrentCalls: 10, maxCallsPerSecond: 20 }),
     toneMessage(owner.token, audioSeconds),
     phoneList(owner.token, phones),
   ]);
-  const campaign = await createCampaign(db, {
+  return createCampaign(db, {
     ownerId: owner.id,
     trunkId,
     audioId,
     contactListId,
-    maxConcurrentCalls,
     maxAttempts: 1,
     record: false,
+    ...spec,
   });
-  return { sipp, campaign };
+}
+
+async function setUp(phones: readonly string[], audioSeconds: number, maxConcurrentCalls: number) {
+  const sipp = await gateway({ scenario: 'uas-route-by-number', calls: phones.length, timeoutMs: 90_000 });
+  return { sipp, campaign: await campaignTo(sipp.port, phones, audioSeconds, { maxConcurrentCalls }) };
 }
 
 const claim = (request: Omit<ClaimRequest, 'adopt'> & { adopt?: boolean }): Promise<ClaimResult> =>
@@ -220,21 +231,11 @@ test('a trunk unreachable for a while: its calls end unavailable and are retried
   const first = await gateway({ scenario: 'uas-route-by-number', calls: 1, timeoutMs: 90_000 });
   const port = first.port;
   await first.stop(); // the gateway's address, with nobody answering there
-  const [trunkId, audioId, contactListId] = await Promise.all([
-    gatewayTrunk(owner.token, { port }, { maxConcurrentCalls: 10, maxCallsPerSecond: 20 }),
-    toneMessage(owner.token, 1),
-    phoneList(owner.token, phones),
-  ]);
-  const campaign = await createCampaign(db, {
-    ownerId: owner.id,
-    trunkId,
-    audioId,
-    contactListId,
+  const campaign = await campaignTo(port, phones, 1, {
     maxConcurrentCalls: 2,
     maxAttempts: 3,
     retryDelaySeconds: 38,
     ringTimeoutSeconds: 2,
-    record: false,
   });
   const handle = await startCampaign(campaign);
   // Back between two attempts, once the first INVITEs' transactions have ended (Timer B, 32 s):
