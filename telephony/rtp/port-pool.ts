@@ -204,16 +204,22 @@ export class PortPool {
   }
 
   private async bindFresh(address: string): Promise<BoundSocket> {
-    const attempts = this.ports.length - this.used.size;
-    for (let i = 0; i < attempts; i += 1) {
-      const port = this.acquire();
-      if (port === undefined) break;
-      try {
-        return { socket: await bindUdp(address, port), port };
-      } catch (error) {
-        this.release(port);
-        if (!SKIPPABLE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    // Ports another process holds stay taken until the search ends: the next random pick
+    // must be another port, so that every free port is tried once.
+    const held: number[] = [];
+    try {
+      for (;;) {
+        const port = this.acquire();
+        if (port === undefined) break;
+        try {
+          return { socket: await bindUdp(address, port), port };
+        } catch (error) {
+          held.push(port);
+          if (!SKIPPABLE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+        }
       }
+    } finally {
+      for (const port of held) this.release(port);
     }
     throw new PortsExhaustedError(`no free RTP port in ${this.min}–${this.max} (${this.used.size} in use)`);
   }

@@ -104,6 +104,19 @@ async function journal(campaignId: string): Promise<Row[]> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits (up to 5 s) until a claim's UPDATE waits for a lock on campaign_contact; false when none came. */
+async function claimWaiting(finished: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && !finished()) {
+    const { rows } = await db.query(
+      `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%claim_key = $%'`,
+    );
+    if (rows.length > 0) return true;
+    await sleep(20);
+  }
+  return false;
+}
+
 /** One INVITE per number at sipp, and every number called. */
 function expectOneInviteEach(sipp: SippInstance, phones: readonly string[]): void {
   const invites = receivedRequests(sipp, 'INVITE').map((m) => /^INVITE sip:([^@]+)@/.exec(m.startLine)?.[1]);
@@ -199,14 +212,34 @@ test('workflow tasks that time out during claims (the worker stalled): every con
     });
     let done = false;
     const result = handle.result().finally(() => (done = true));
+    // Catch a claim in the act: hold writes to campaign_contact until a claim's UPDATE waits
+    // for them, freeze the worker for longer than the task timeout, then let both go. The
+    // claim commits, but its workflow task has timed out: on replay the claim runs again.
     let stalls = 0;
-    while (!done && stalls < 12) {
-      await sleep(300 + Math.random() * 500);
-      process.kill(worker.app.process.pid, 'SIGSTOP');
-      await sleep(1500);
-      process.kill(worker.app.process.pid, 'SIGCONT');
-      stalls += 1;
+    while (!done && stalls < 3) {
+      const lock = await db.connect();
+      let frozen = false;
+      try {
+        await lock.query('BEGIN');
+        await lock.query('LOCK TABLE campaign_contact IN EXCLUSIVE MODE');
+        const claiming = await claimWaiting(() => done);
+        if (claiming) {
+          process.kill(worker.app.process.pid, 'SIGSTOP');
+          frozen = true;
+          await sleep(1500);
+        }
+      } finally {
+        await lock.query('COMMIT');
+        lock.release();
+        if (frozen) {
+          await sleep(100);
+          process.kill(worker.app.process.pid, 'SIGCONT');
+          stalls += 1;
+        }
+      }
+      await sleep(500);
     }
+    expect(stalls).toBeGreaterThan(0);
     // A claim lost to a timed-out task would leave its contacts in flight and the campaign waiting.
     const outcome = await Promise.race([result, sleep(80_000).then(() => 'not completed')]);
     if (outcome === 'not completed') {
