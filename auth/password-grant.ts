@@ -1,9 +1,10 @@
 /**
  * `grant_type=password` for oidc-provider, which has no such grant built in.
  *
- * Flow: presence check → throttle (429 + Retry-After, password not even checked) →
- * argon2id check against `user` → Grant with the API resource scope → JWT access token
- * for the API audience, plus a refresh token when the client may refresh.
+ * Flow: presence check → throttle reservation (429 + Retry-After, password not even
+ * checked; see login-throttle.ts) → argon2id check against `user` → Grant with the API
+ * resource scope → JWT access token for the API audience, plus a refresh token when the
+ * client may refresh.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { errors, type Provider, type ResourceServer, type TokenEndpointGrantContext } from 'oidc-provider';
@@ -35,25 +36,24 @@ export function createPasswordGrant(deps: PasswordGrantDeps) {
     }
 
     const username = normalizeUsername(String(params.username));
-    const wait = await deps.throttle.retryAfter(username, ctx.ip);
-    if (wait > 0) {
-      deps.logger.warn({ username, ip: ctx.ip, retryAfter: wait }, 'login throttled');
+    const attempt = await deps.throttle.reserve(username, ctx.ip);
+    if (!attempt.allowed) {
+      deps.logger.warn({ username, ip: ctx.ip, retryAfter: attempt.retryAfter }, 'login throttled');
       ctx.status = 429;
-      ctx.set('Retry-After', String(wait));
+      ctx.set('Retry-After', String(attempt.retryAfter));
       ctx.body = {
         error: 'too_many_requests',
-        error_description: `too many failed logins; try again in ${wait} s`,
+        error_description: `too many failed logins; try again in ${attempt.retryAfter} s`,
       };
       return;
     }
 
     const user = await authenticate(deps.em, username, String(params.password));
     if (!user) {
-      await deps.throttle.recordFailure(username, ctx.ip);
       deps.logger.info({ username, ip: ctx.ip }, 'login failed');
       throw new errors.InvalidGrant('invalid username or password');
     }
-    await deps.throttle.clearUsername(username);
+    await deps.throttle.succeeded(attempt);
 
     const grant = new provider.Grant({ accountId: user.id, clientId: client.clientId });
     grant.addResourceScope(deps.audience, API_SCOPE);

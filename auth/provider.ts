@@ -110,7 +110,10 @@ export function createAuthServer(deps: AuthServerDeps): AuthServer {
   };
 
   const provider = new Provider(config.issuer, configuration);
+  // Behind the one trusted proxy, the client address is the last X-Forwarded-For entry (the
+  // one that proxy appended); entries to its left are whatever the client wrote.
   provider.proxy = deps.trustProxy;
+  provider.maxIpsCount = 1;
   const throttle = new LoginThrottle(pool, config);
   provider.registerGrantType(
     'password',
