@@ -117,7 +117,7 @@ export function createAuthServer(deps: AuthServerDeps): AuthServer {
   const throttle = new LoginThrottle(pool, config);
   provider.registerGrantType(
     'password',
-    createPasswordGrant({ em, throttle, audience: config.audience, resourceServer, logger }),
+    createPasswordGrant({ em, pool, throttle, audience: config.audience, resourceServer, logger }),
     PASSWORD_GRANT_PARAMS,
   );
 
