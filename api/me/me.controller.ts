@@ -13,13 +13,16 @@ export class MeController extends Controller {
     super();
   }
 
-  /** The caller: the logged-in user, or for a machine client the user it acts for (with the client's role). */
+  /**
+   * The caller: the logged-in user, or for a machine client the user it acts for, with the
+   * lesser of the client's role and its owner's current role.
+   */
   @Get()
   @Response<ProblemDetails>(401, 'Missing, invalid or revoked token')
   public async getMe(@Request() req: ExpressRequest): Promise<MeView> {
     const principal = principalOf(req);
     const user = await this.users.get(principal, principal.userId);
-    // A machine client acts for its owner with its own role.
+    // A machine client acts for its owner with its effective role (token-verifier.ts).
     return {
       ...user,
       role: principal.role,
