@@ -41,7 +41,8 @@ export function createApp(container: Container, provider: Provider): Express {
   const { config, logger, pool, temporal, storage } = container.infra;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', config.api.trustProxy);
+  // One trusted hop: req.ip is the address the proxy appended, never one the client wrote.
+  app.set('trust proxy', config.api.trustProxy ? 1 : false);
   app.locals.container = container;
   const metrics = createMetrics();
 

@@ -11,6 +11,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client as TemporalClient } from '@temporalio/client';
 import type { KeyMaterial } from '../auth/keys.js';
+import { LoginThrottle } from '../auth/login-throttle.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
 import type { Pool } from '../db/sql.js';
 import type { Config } from '../lib/config.js';
@@ -73,7 +74,7 @@ export class Container {
   private readonly audioConverter: AudioConverter;
 
   constructor(readonly infra: Infrastructure) {
-    const users = new UsersService(infra.orm.em, infra.pool);
+    const users = new UsersService(infra.orm.em, infra.pool, new LoginThrottle(infra.pool, infra.config.auth));
     const clients = new ClientsService(infra.orm.em, infra.keys.clientSecretKey);
     const system = new SystemService(infra.temporal, infra.config.temporal.taskQueue);
     const trunks = new TrunksService(

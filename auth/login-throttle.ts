@@ -1,10 +1,24 @@
 /**
- * Throttles failed logins per username and per client IP with a sliding window kept in
- * PostgreSQL (shared by API replicas). While a key is over its limit the password is not
- * even checked, so a locked account cannot be brute-forced; a successful login clears the
- * username's failures, never the IP's.
+ * Throttles failed logins with sliding windows kept in PostgreSQL (shared by API replicas).
+ *
+ * - **(username, source address)**: a hard limit. Once `maxFailuresPerUsername` attempts from
+ *   one address failed for one username, that pair gets 429 without the password being
+ *   checked, the right one included.
+ * - **source address**: a hard limit of `maxFailuresPerIp` across usernames (password
+ *   spraying).
+ * - **username alone**: never refused, only slowed. Past `maxFailuresPerUsername` failures
+ *   from all addresses, each attempt waits a back-off that doubles per failure up to
+ *   {@link MAX_BACKOFF_MS}; so nobody can lock `admin` out from their own address, yet
+ *   guesses spread over many addresses are slowed.
+ *
+ * An attempt reserves its failure rows *before* the password is checked, under transaction
+ * advisory locks on the address and the pair, so N parallel guesses cannot all pass the check:
+ * the (max+1)-th sees the max reserved failures. A successful attempt releases its reservation
+ * and clears the pair and the username; the address keeps its other failures.
  */
-import type { Pool } from '../db/sql.js';
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { inTransaction, type Pool, type PoolClient } from '../db/sql.js';
 
 export interface ThrottleLimits {
   readonly maxFailuresPerUsername: number;
@@ -12,8 +26,26 @@ export interface ThrottleLimits {
   readonly failureWindowSeconds: number;
 }
 
-const userKey = (username: string) => `user:${username}`;
-const ipKey = (ip: string) => `ip:${ip}`;
+/** First back-off step once a username is past its limit; doubles per further failure. */
+export const BASE_BACKOFF_MS = 250;
+export const MAX_BACKOFF_MS = 4_000;
+
+export type LoginAttempt =
+  | { readonly allowed: true; readonly username: string; readonly ip: string; readonly reserved: readonly string[] }
+  | { readonly allowed: false; readonly retryAfter: number };
+
+/** Keys stay readable and within `login_failure.key` (300): a long submitted value is hashed. */
+const bounded = (value: string) =>
+  value.length <= 100 ? value : `sha256:${createHash('sha256').update(value).digest('hex')}`;
+const userKey = (username: string) => `user:${bounded(username)}`;
+const ipKey = (ip: string) => `ip:${bounded(ip)}`;
+const pairKey = (username: string, ip: string) => `pair:${bounded(ip)}:${bounded(username)}`;
+
+/** Back-off before checking a password for a username with `failures` recent failures. */
+export function backoffMs(failures: number, maxFailures: number): number {
+  if (failures < maxFailures) return 0;
+  return Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.min(failures - maxFailures, 16));
+}
 
 export class LoginThrottle {
   constructor(
@@ -21,24 +53,48 @@ export class LoginThrottle {
     private readonly limits: ThrottleLimits,
   ) {}
 
-  /** Seconds until a login for this username from this IP may be tried again; 0 when allowed now. */
-  async retryAfter(username: string, ip: string): Promise<number> {
-    const waits = await Promise.all([
-      this.waitFor(userKey(username), this.limits.maxFailuresPerUsername),
-      this.waitFor(ipKey(ip), this.limits.maxFailuresPerIp),
-    ]);
-    return Math.max(...waits);
+  /**
+   * Reserves a failure slot for this attempt, or answers how many seconds to wait. Resolves
+   * after the username's back-off, so the caller checks the password right away.
+   */
+  async reserve(username: string, ip: string): Promise<LoginAttempt> {
+    const { limits } = this;
+    const decision = await inTransaction(this.pool, async (client) => {
+      // Always address first, then pair: one order, no deadlock between attempts.
+      for (const key of [ipKey(ip), pairKey(username, ip)]) {
+        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+      }
+      const wait = Math.max(
+        await this.waitFor(client, pairKey(username, ip), limits.maxFailuresPerUsername),
+        await this.waitFor(client, ipKey(ip), limits.maxFailuresPerIp),
+      );
+      if (wait > 0) return { allowed: false as const, retryAfter: wait };
+      const { rows: recent } = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM login_failure WHERE key = $1 AND failed_at > now() - make_interval(secs => $2)`,
+        [userKey(username), limits.failureWindowSeconds],
+      );
+      const { rows } = await client.query<{ id: string }>(
+        `INSERT INTO login_failure (key, failed_at) VALUES ($1, now()), ($2, now()), ($3, now()) RETURNING id`,
+        [pairKey(username, ip), ipKey(ip), userKey(username)],
+      );
+      return {
+        allowed: true as const,
+        reserved: rows.map((r) => String(r.id)),
+        delay: backoffMs(Number(recent[0]?.n ?? 0), limits.maxFailuresPerUsername),
+      };
+    });
+    if (!decision.allowed) return decision;
+    if (decision.delay > 0) await sleep(decision.delay);
+    return { allowed: true, username, ip, reserved: decision.reserved };
   }
 
-  async recordFailure(username: string, ip: string): Promise<void> {
-    await this.pool.query('INSERT INTO login_failure (key, failed_at) VALUES ($1, now()), ($2, now())', [
-      userKey(username),
-      ipKey(ip),
+  /** The password was right: the reservation was no failure, and the pair and username start afresh. */
+  async succeeded(attempt: LoginAttempt): Promise<void> {
+    if (!attempt.allowed) return;
+    await this.pool.query('DELETE FROM login_failure WHERE id = ANY($1::bigint[]) OR key = ANY($2::text[])', [
+      attempt.reserved,
+      [pairKey(attempt.username, attempt.ip), userKey(attempt.username)],
     ]);
-  }
-
-  async clearUsername(username: string): Promise<void> {
-    await this.pool.query('DELETE FROM login_failure WHERE key = $1', [userKey(username)]);
   }
 
   async purgeExpired(): Promise<void> {
@@ -51,8 +107,8 @@ export class LoginThrottle {
    * The key is blocked while `max` failures lie inside the window; it frees up when the
    * max-th most recent failure leaves the window.
    */
-  private async waitFor(key: string, max: number): Promise<number> {
-    const { rows } = await this.pool.query<{ wait: string }>(
+  private async waitFor(client: PoolClient, key: string, max: number): Promise<number> {
+    const { rows } = await client.query<{ wait: string }>(
       `SELECT ceil(extract(epoch FROM failed_at + make_interval(secs => $2) - now())) AS wait
        FROM login_failure WHERE key = $1 AND failed_at > now() - make_interval(secs => $2)
        ORDER BY failed_at DESC OFFSET $3 LIMIT 1`,

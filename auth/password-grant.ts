@@ -1,12 +1,16 @@
 /**
  * `grant_type=password` for oidc-provider, which has no such grant built in.
  *
- * Flow: presence check → throttle (429 + Retry-After, password not even checked) →
- * argon2id check against `user` → Grant with the API resource scope → JWT access token
- * for the API audience, plus a refresh token when the client may refresh.
+ * Flow: presence check → throttle reservation (429 + Retry-After, password not even
+ * checked; see login-throttle.ts) → argon2id check against `user` → Grant with the API
+ * resource scope → JWT access token for the API audience, plus a refresh token when the
+ * client may refresh → a re-check that the password and account did not change meanwhile
+ * (a password change or disable revokes the account's grants after it commits; a login
+ * that checked the old password just before must not keep its grant).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { errors, type Provider, type ResourceServer, type TokenEndpointGrantContext } from 'oidc-provider';
+import type { Pool } from '../db/sql.js';
 import type { Logger } from '../lib/logger.js';
 import { authenticate, normalizeUsername } from './accounts.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -16,6 +20,7 @@ export const PASSWORD_GRANT_PARAMS = ['username', 'password', 'scope', 'resource
 
 interface PasswordGrantDeps {
   readonly em: EntityManager;
+  readonly pool: Pool;
   readonly throttle: LoginThrottle;
   readonly audience: string;
   readonly resourceServer: ResourceServer;
@@ -35,25 +40,24 @@ export function createPasswordGrant(deps: PasswordGrantDeps) {
     }
 
     const username = normalizeUsername(String(params.username));
-    const wait = await deps.throttle.retryAfter(username, ctx.ip);
-    if (wait > 0) {
-      deps.logger.warn({ username, ip: ctx.ip, retryAfter: wait }, 'login throttled');
+    const attempt = await deps.throttle.reserve(username, ctx.ip);
+    if (!attempt.allowed) {
+      deps.logger.warn({ username, ip: ctx.ip, retryAfter: attempt.retryAfter }, 'login throttled');
       ctx.status = 429;
-      ctx.set('Retry-After', String(wait));
+      ctx.set('Retry-After', String(attempt.retryAfter));
       ctx.body = {
         error: 'too_many_requests',
-        error_description: `too many failed logins; try again in ${wait} s`,
+        error_description: `too many failed logins; try again in ${attempt.retryAfter} s`,
       };
       return;
     }
 
     const user = await authenticate(deps.em, username, String(params.password));
     if (!user) {
-      await deps.throttle.recordFailure(username, ctx.ip);
       deps.logger.info({ username, ip: ctx.ip }, 'login failed');
       throw new errors.InvalidGrant('invalid username or password');
     }
-    await deps.throttle.clearUsername(username);
+    await deps.throttle.succeeded(attempt);
 
     const grant = new provider.Grant({ accountId: user.id, clientId: client.clientId });
     grant.addResourceScope(deps.audience, API_SCOPE);
@@ -78,6 +82,12 @@ export function createPasswordGrant(deps: PasswordGrantDeps) {
       refreshToken = await rt.save();
     }
 
+    if (!(await stillCurrent(deps.pool, user.id, user.passwordHash))) {
+      await deps.pool.query('DELETE FROM oidc_payload WHERE id = $1 OR grant_id = $1', [grantId]);
+      deps.logger.info({ userId: user.id }, 'login raced a password change or disable; grant revoked');
+      throw new errors.InvalidGrant('invalid username or password');
+    }
+
     deps.logger.info({ userId: user.id, clientId: client.clientId }, 'login succeeded');
     ctx.body = {
       access_token: accessToken,
@@ -87,4 +97,12 @@ export function createPasswordGrant(deps: PasswordGrantDeps) {
       ...(refreshToken ? { refresh_token: refreshToken } : {}),
     };
   };
+}
+
+async function stillCurrent(pool: Pool, userId: string, passwordHash: string): Promise<boolean> {
+  const { rows } = await pool.query('SELECT 1 FROM "user" WHERE id = $1 AND password_hash = $2 AND NOT disabled', [
+    userId,
+    passwordHash,
+  ]);
+  return rows.length === 1;
 }

@@ -110,11 +110,14 @@ export function createAuthServer(deps: AuthServerDeps): AuthServer {
   };
 
   const provider = new Provider(config.issuer, configuration);
+  // Behind the one trusted proxy, the client address is the last X-Forwarded-For entry (the
+  // one that proxy appended); entries to its left are whatever the client wrote.
   provider.proxy = deps.trustProxy;
+  provider.maxIpsCount = 1;
   const throttle = new LoginThrottle(pool, config);
   provider.registerGrantType(
     'password',
-    createPasswordGrant({ em, throttle, audience: config.audience, resourceServer, logger }),
+    createPasswordGrant({ em, pool, throttle, audience: config.audience, resourceServer, logger }),
     PASSWORD_GRANT_PARAMS,
   );
 

@@ -3,7 +3,8 @@
  * expiry, issuer and audience (jose), then the current database state — the user or
  * machine client (and its owner) must still be active and a user token's grant must still
  * exist (a revoked refresh token destroys its grant). The role comes from the database, so
- * demoting or disabling takes effect on the next request.
+ * demoting or disabling takes effect on the next request; a machine client's role is the
+ * lesser of its own and its owner's.
  */
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK } from 'jose';
 import type { Role } from '../db/entities/index.js';
@@ -68,8 +69,11 @@ async function userPrincipal(pool: Pool, userId: string, grantId: string | undef
 }
 
 async function machinePrincipal(pool: Pool, clientId: string): Promise<Principal | undefined> {
+  // A client never has more rights than its owner has now (F20): an admin client of a
+  // demoted owner acts as a user.
   const { rows } = await pool.query<{ id: string; role: Role; owner_id: string; username: string }>(
-    `SELECT c.id, c.role, c.owner_id, u.username FROM oauth_client c JOIN "user" u ON u.id = c.owner_id
+    `SELECT c.id, CASE WHEN c.role = 'admin' AND u.role = 'admin' THEN 'admin' ELSE 'user' END AS role,
+       c.owner_id, u.username FROM oauth_client c JOIN "user" u ON u.id = c.owner_id
      WHERE c.id = $1 AND NOT c.disabled AND NOT u.disabled`,
     [clientId],
   );

@@ -74,6 +74,16 @@ export class UnprocessableError extends AppError {
   }
 }
 
+/** Throttled; the error handler sends `Retry-After`. */
+export class TooManyRequestsError extends AppError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    detail = `Too many attempts; try again in ${retryAfterSeconds} s.`,
+  ) {
+    super(429, 'too-many-requests', 'Too many requests', detail);
+  }
+}
+
 export class UpstreamError extends AppError {
   constructor(service: string, detail: string) {
     super(503, 'upstream-unavailable', `${service} unavailable`, detail);

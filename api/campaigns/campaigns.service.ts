@@ -1,5 +1,5 @@
 import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
-import { isAdmin, type Principal } from '../../auth/principal.js';
+import type { Principal } from '../../auth/principal.js';
 import {
   ACTIVE_CAMPAIGN_STATUSES,
   AudioMessage,
@@ -59,7 +59,10 @@ export class CampaignsService {
   async create(principal: Principal, body: CreateCampaignRequest): Promise<CampaignView> {
     const em = this.em.fork();
     const settings = mergeSettings(CAMPAIGN_DEFAULTS, body);
-    const errors = [...(await this.referenceProblems(em, principal, body)), ...settingsProblems(settings)];
+    const errors = [
+      ...(await this.referenceProblems(em, principal, principal.userId, body)),
+      ...settingsProblems(settings),
+    ];
     if (errors.length > 0) throw new ValidationError(errors);
     const campaign = em.create(Campaign, {
       owner: em.getReference(User, principal.userId),
@@ -83,7 +86,10 @@ export class CampaignsService {
         throw new ConflictError(`Campaign ${id} is ${campaign.status}: only a draft can be changed.`);
       }
       const settings = mergeSettings(settingsOf(campaign), body);
-      const errors = [...(await this.referenceProblems(em, principal, body)), ...settingsProblems(settings)];
+      const errors = [
+        ...(await this.referenceProblems(em, principal, campaign.owner.id, body)),
+        ...settingsProblems(settings),
+      ];
       if (errors.length > 0) throw new ValidationError(errors);
       if (body.name !== undefined) campaign.name = body.name;
       if (body.trunkId !== undefined) campaign.trunk = em.getReference(SipTrunk, body.trunkId);
@@ -134,19 +140,26 @@ export class CampaignsService {
     });
   }
 
-  /** Each referenced resource given must exist and be visible to the caller; 422 naming the field otherwise. */
+  /**
+   * Each referenced resource given must exist and belong to the campaign's owner — for an
+   * administrator too (F21): a campaign runs with its owner's blocklist, policies and journal,
+   * so another tenant's trunk (their credentials), audio or list would bypass theirs.
+   * 422 naming the field otherwise.
+   */
   private async referenceProblems(
     em: EntityManager,
     principal: Principal,
+    ownerId: string,
     body: UpdateCampaignRequest,
   ): Promise<FieldError[]> {
     const errors: FieldError[] = [];
+    const whose = ownerId === principal.userId ? 'of yours' : "of the campaign's owner";
     for (const ref of REFERENCES) {
       const refId = body[ref.key];
       if (refId === undefined) continue;
       const row = isUuid(refId) ? await ref.find(em, refId) : null;
-      if (!row || (!isAdmin(principal) && row.owner.id !== principal.userId)) {
-        errors.push({ field: `body.${ref.key}`, message: `no such ${ref.what} of yours` });
+      if (!row || row.owner.id !== ownerId) {
+        errors.push({ field: `body.${ref.key}`, message: `no such ${ref.what} ${whose}` });
       }
     }
     return errors;

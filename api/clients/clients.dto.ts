@@ -27,7 +27,10 @@ export interface CreateClientRequest {
    * @format uuid
    */
   ownerId?: string;
-  /** Defaults to `user`. */
+  /**
+   * Defaults to `user`. The client acts with the lesser of this role and its owner's current
+   * role: an `admin` client of a user who is not (or no longer) an admin acts as a `user`.
+   */
   role?: 'admin' | 'user';
 }
 

@@ -117,6 +117,8 @@ export class TrunksService {
   async update(principal: Principal, id: string, body: UpdateTrunkRequest): Promise<TrunkView> {
     const em = this.em.fork();
     const trunk = await this.find(em, principal, id);
+    const before = destinationOf(trunk);
+    const mustRepeatPassword = trunk.passwordSealed !== null && body.password === undefined;
     for (const key of REQUIRED_KEYS) {
       if (body[key] !== undefined) Object.assign(trunk, { [key]: body[key] });
     }
@@ -125,7 +127,7 @@ export class TrunksService {
     else if (body.password !== undefined)
       trunk.passwordSealed = this.secrets.seal(body.password, trunkPasswordContext(id));
     else this.reseal(trunk);
-    await this.flush(em, trunk);
+    await this.flush(em, trunk, () => (mustRepeatPassword ? repointProblems(before, destinationOf(trunk)) : []));
     return toTrunkView(trunk);
   }
 
@@ -171,9 +173,10 @@ export class TrunksService {
     return visibleTo(principal, trunk, (t) => t.owner.id, `Trunk ${id}`);
   }
 
-  private async flush(em: EntityManager, trunk: SipTrunk): Promise<void> {
+  /** `check` runs after the hosts are normalised, for problems that compare them. */
+  private async flush(em: EntityManager, trunk: SipTrunk, check?: () => FieldError[]): Promise<void> {
     const errors = normalizeHosts(trunk);
-    if (errors.length === 0) errors.push(...networkErrors(trunk, this.networks));
+    if (errors.length === 0) errors.push(...networkErrors(trunk, this.networks), ...(check?.() ?? []));
     if (errors.length > 0) throw new ValidationError(errors);
     try {
       await em.flush();
@@ -201,6 +204,32 @@ const REQUIRED_KEYS = [
   'maxCallsPerSecond',
   'codecs',
 ] as const;
+
+type Destination = Record<'host' | 'port' | 'outboundProxy' | 'realm', string | number | null>;
+
+/** Where the trunk's digest goes: host and port, the outbound proxy, and the realm it answers. */
+const destinationOf = (t: SipTrunk): Destination => ({
+  host: t.host,
+  port: t.port,
+  outboundProxy: t.outboundProxyHost ? `${t.outboundProxyHost}:${t.outboundProxyPort ?? ''}` : null,
+  realm: t.realm ?? null,
+});
+
+/**
+ * F22: whoever may change a trunk's destination without knowing its password could point it
+ * at their own server and crack the digest of that server's challenge offline (a trunk test
+ * answers it). So a stored password must be given again with such a change.
+ */
+function repointProblems(before: Destination, after: Destination): FieldError[] {
+  const changed = (Object.keys(before) as (keyof Destination)[]).filter((key) => before[key] !== after[key]);
+  if (changed.length === 0) return [];
+  return [
+    {
+      field: 'body.password',
+      message: `required when changing ${changed.join(', ')}: the trunk's password goes to the new destination`,
+    },
+  ];
+}
 
 /** The nullable fields: absent keeps, `null` clears, a value sets. */
 function applyOptional(trunk: SipTrunk, body: UpdateTrunkRequest): void {

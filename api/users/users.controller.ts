@@ -67,8 +67,8 @@ export class UsersController extends Controller {
   }
 
   /**
-   * Changes password, role, display name, or disables / re-enables a user. Disabling
-   * revokes the user's refresh tokens and makes their access tokens stop working.
+   * Changes password, role, display name, or disables / re-enables a user. Disabling or a
+   * new password revokes the user's refresh tokens and makes their access tokens stop working.
    * @param id User id (uuid). @format id uuid
    */
   @Patch('{id}')

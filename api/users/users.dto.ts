@@ -31,7 +31,7 @@ export interface CreateUserRequest {
 
 export interface UpdateUserRequest {
   /**
-   * A new password; the user's existing sessions stay valid.
+   * A new password; every session of the user ends (refresh tokens revoked, access tokens refused).
    * @minLength 12
    * @maxLength 256
    */
@@ -41,6 +41,16 @@ export interface UpdateUserRequest {
   displayName?: string | null;
   /** A disabled user cannot log in, and their tokens and sessions stop working at once. */
   disabled?: boolean;
+}
+
+export interface ChangePasswordRequest {
+  /** @maxLength 256 */
+  currentPassword: string;
+  /**
+   * @minLength 12
+   * @maxLength 256
+   */
+  newPassword: string;
 }
 
 export interface UserPage {

@@ -1,13 +1,20 @@
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { normalizeUsername } from '../../auth/accounts.js';
 import { revokeAccount } from '../../auth/oidc-adapter.js';
-import { hashPassword } from '../../auth/password.js';
+import type { LoginThrottle } from '../../auth/login-throttle.js';
+import { hashPassword, verifyPassword } from '../../auth/password.js';
 import { requireAdmin, type Principal } from '../../auth/principal.js';
 import { User } from '../../db/entities/index.js';
 import type { Pool } from '../../db/sql.js';
-import { ConflictError, NotFoundError } from '../../lib/errors.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  TooManyRequestsError,
+  ValidationError,
+} from '../../lib/errors.js';
 import { keysetPage } from '../keyset-cursor.js';
-import type { CreateUserRequest, UpdateUserRequest, UserPage, UserView } from './users.dto.js';
+import type { ChangePasswordRequest, CreateUserRequest, UpdateUserRequest, UserPage, UserView } from './users.dto.js';
 
 export const toUserView = (u: User): UserView => ({
   id: u.id,
@@ -25,6 +32,7 @@ export class UsersService {
   constructor(
     private readonly em: EntityManager,
     private readonly pool: Pool,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   async get(principal: Principal, id: string): Promise<UserView> {
@@ -63,10 +71,17 @@ export class UsersService {
     return toUserView(user);
   }
 
+  /**
+   * A password change or a disable ends every session of the user: their refresh tokens and
+   * grants are deleted after the change commits, so their access tokens fail on the next
+   * request (token-verifier.ts checks the grant). Deleting after the commit, together with
+   * the password grant's re-check of the stored hash, leaves no window in which a login
+   * with the old password keeps a grant.
+   */
   async update(principal: Principal, id: string, body: UpdateUserRequest): Promise<UserView> {
     requireUserAdmin(principal);
     const em = this.em.fork();
-    return em.transactional(async (tx) => {
+    const view = await em.transactional(async (tx) => {
       const user = await this.find(tx, id);
       const losesAdmin = user.role === 'admin' && (body.role === 'user' || body.disabled === true);
       if (losesAdmin && !user.disabled) {
@@ -78,9 +93,34 @@ export class UsersService {
       if (body.displayName !== undefined) user.displayName = body.displayName;
       if (body.disabled !== undefined) user.disabled = body.disabled;
       await tx.flush();
-      if (body.disabled === true) await revokeAccount(this.pool, user.id);
       return toUserView(user);
     });
+    if (body.disabled === true || body.password !== undefined) await revokeAccount(this.pool, view.id);
+    return view;
+  }
+
+  /**
+   * The caller changes their own password, proving the current one; every session of the
+   * user ends, this one included. Wrong current passwords count as failed logins for the
+   * user from this address (login-throttle.ts), so a stolen access token is no way round
+   * the login throttle.
+   */
+  async changeOwnPassword(principal: Principal, body: ChangePasswordRequest, ip: string): Promise<void> {
+    if (principal.kind !== 'user') {
+      throw new ForbiddenError("A machine client cannot change its owner's password; log in as the user.");
+    }
+    const em = this.em.fork();
+    const user = await em.findOne(User, { id: principal.userId }, { populate: ['passwordHash'] });
+    if (!user) throw new NotFoundError(`User ${principal.userId}`);
+    const attempt = await this.throttle.reserve(user.username, ip);
+    if (!attempt.allowed) throw new TooManyRequestsError(attempt.retryAfter);
+    if (!(await verifyPassword(body.currentPassword, user.passwordHash))) {
+      throw new ValidationError([{ field: 'body.currentPassword', message: 'is not your current password' }]);
+    }
+    await this.throttle.succeeded(attempt);
+    user.passwordHash = await hashPassword(body.newPassword);
+    await em.flush();
+    await revokeAccount(this.pool, user.id);
   }
 
   private async find(em: EntityManager, id: string): Promise<User> {

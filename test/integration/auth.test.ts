@@ -2,10 +2,30 @@
  * OAuth 2.0 against the running API: password, refresh and revocation, and every way a
  * token can be wrong. Negative tokens differ from an accepted control in one thing only.
  */
-import { generateKeyPairSync } from 'node:crypto';
-import { adminToken, call, createUser, decodeJwt, expectProblem, login, passwordLogin, postForm } from '../support/api';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import {
+  adminToken,
+  apiUrl,
+  call,
+  createUser,
+  decodeJwt,
+  expectProblem,
+  login,
+  passwordLogin,
+  postForm,
+} from '../support/api';
+import { startExtraApi, type ExtraApi } from '../support/extra-api';
 import { realSigningKey, signEs256, unsigned } from '../support/jwt';
+import {
+  forwardingProxy,
+  loopbackSource,
+  passwordLoginFrom,
+  requestFrom,
+  type ForwardingProxy,
+} from '../support/loopback-source';
 import { readStack } from '../support/stack';
+
+const limitPerPair = Number(readStack().env.LOGIN_MAX_FAILURES_PER_USERNAME ?? 5);
 
 describe('discovery', () => {
   it('publishes the discovery document and the JWKS', async () => {
@@ -245,6 +265,209 @@ describe('login throttling', () => {
     // Other users are not affected.
     const other = await createUser();
     expect((await passwordLogin(other.username, other.password)).status).toBe(200);
+  });
+  it('cannot be raced: 30 concurrent wrong passwords give at most the limit of invalid_grant, the rest 429', async () => {
+    const user = await createUser();
+    const source = loopbackSource();
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => passwordLoginFrom(source, apiUrl(), user.username, `wrong-${i}`)),
+    );
+    const statuses = answers.map((a) => a.status);
+    const invalid = answers.filter((a) => a.status === 400);
+    expect(invalid.length).toBeGreaterThanOrEqual(1);
+    expect(invalid.length).toBeLessThanOrEqual(limitPerPair);
+    for (const a of invalid) expect(a.json()).toMatchObject({ error: 'invalid_grant' });
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30 - invalid.length);
+    // Still locked for this source, the right password included.
+    expect((await passwordLoginFrom(source, apiUrl(), user.username, user.password)).status).toBe(429);
+  });
+
+  it('cannot lock a user out: the right password from another source logs in while one source is throttled', async () => {
+    const user = await createUser();
+    const attacker = loopbackSource();
+    for (let i = 0; i < limitPerPair; i += 1) {
+      expect((await passwordLoginFrom(attacker, apiUrl(), user.username, `wrong-${i}`)).status).toBe(400);
+    }
+    expect((await passwordLoginFrom(attacker, apiUrl(), user.username, user.password)).status).toBe(429);
+    const owner = await passwordLoginFrom(loopbackSource(), apiUrl(), user.username, user.password);
+    expect(owner.status).toBe(200);
+    expect(owner.json()).toHaveProperty('access_token');
+    // The owner's success does not unlock the attacker's source.
+    expect((await passwordLoginFrom(attacker, apiUrl(), user.username, user.password)).status).toBe(429);
+  });
+
+  it('slows a username guessed from many sources instead of locking it', async () => {
+    const user = await createUser();
+    const sources = Array.from({ length: 3 }, () => loopbackSource());
+    for (const source of sources) {
+      for (let i = 0; i < limitPerPair; i += 1) {
+        expect((await passwordLoginFrom(source, apiUrl(), user.username, `wrong-${i}`)).status).toBe(400);
+      }
+    }
+    // 3 × limit failures: the back-off is at its 4 s ceiling, but the right password gets in.
+    const started = Date.now();
+    const owner = await passwordLoginFrom(loopbackSource(), apiUrl(), user.username, user.password);
+    expect(owner.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3_900);
+    // The success cleared the username: the next login is not slowed.
+    const again = Date.now();
+    expect((await passwordLoginFrom(loopbackSource(), apiUrl(), user.username, user.password)).status).toBe(200);
+    expect(Date.now() - again).toBeLessThan(3_000);
+  });
+});
+
+describe('login throttling behind a trusted proxy (TRUST_PROXY=true)', () => {
+  let extra: ExtraApi;
+  let proxy: ForwardingProxy;
+  beforeAll(async () => {
+    extra = await startExtraApi({ TRUST_PROXY: 'true', LOGIN_MAX_FAILURES_PER_IP: '20' });
+    proxy = await forwardingProxy(extra.url);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await extra?.stop();
+  });
+
+  it('counts the address the proxy appended, not X-Forwarded-For values the client wrote', async () => {
+    const client = loopbackSource();
+    const answers = [];
+    for (let i = 0; i < 25; i += 1) {
+      answers.push(
+        await passwordLoginFrom(client, proxy.url, `ghost-${randomUUID()}`, 'x', {
+          'x-forwarded-for': `198.51.100.${i + 1}`,
+        }),
+      );
+    }
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.slice(0, 20)).toEqual(Array(20).fill(400));
+    expect(statuses.slice(20)).toEqual(Array(5).fill(429));
+    const user = await createUser();
+    // The same client-written value from another address behind the proxy is another source.
+    expect((await passwordLoginFrom(client, proxy.url, user.username, user.password)).status).toBe(429);
+    const other = await passwordLoginFrom(loopbackSource(), proxy.url, user.username, user.password, {
+      'x-forwarded-for': '198.51.100.1',
+    });
+    expect(other.status).toBe(200);
+  });
+});
+
+describe('password changes end every session', () => {
+  it("an admin's password reset revokes the user's refresh tokens and access tokens", async () => {
+    const user = await createUser();
+    const first = await login(user.username, user.password);
+    const second = await login(user.username, user.password);
+    expect((await call('GET', '/api/v1/me', { token: first.access_token })).status).toBe(200);
+
+    const newPassword = `new-${randomUUID()}`;
+    const reset = await call('PATCH', `/api/v1/users/${user.id}`, {
+      token: await adminToken(),
+      body: { password: newPassword },
+    });
+    expect(reset.status).toBe(200);
+
+    for (const session of [first, second]) {
+      await expectProblem(await call('GET', '/api/v1/me', { token: session.access_token }), 401, 'unauthorized');
+      const refresh = await postForm('/oauth/token', {
+        grant_type: 'refresh_token',
+        refresh_token: session.refresh_token!,
+        client_id: 'voicecast',
+      });
+      expect(refresh.status).toBe(400);
+      expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
+    }
+    const source = loopbackSource();
+    expect((await passwordLoginFrom(source, apiUrl(), user.username, user.password)).status).toBe(400);
+    const fresh = await login(user.username, newPassword);
+    expect((await call('GET', '/api/v1/me', { token: fresh.access_token })).status).toBe(200);
+  });
+
+  it('a display-name change keeps the sessions (only password and disable end them)', async () => {
+    const user = await createUser();
+    const tokens = await login(user.username, user.password);
+    const renamed = await call('PATCH', `/api/v1/users/${user.id}`, {
+      token: await adminToken(),
+      body: { displayName: 'Renamed' },
+    });
+    expect(renamed.status).toBe(200);
+    expect((await call('GET', '/api/v1/me', { token: tokens.access_token })).status).toBe(200);
+  });
+
+  it('POST /api/v1/me/password checks the current password, then ends every session', async () => {
+    const user = await createUser();
+    const other = await login(user.username, user.password);
+    const mine = await login(user.username, user.password);
+    const source = loopbackSource();
+    const change = (body: unknown) =>
+      requestFrom(source, `${apiUrl()}/api/v1/me/password`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${mine.access_token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const newPassword = `new-${randomUUID()}`;
+
+    const wrong = await change({ currentPassword: 'not-my-password', newPassword });
+    expect(wrong.status).toBe(422);
+    expect(wrong.json()).toMatchObject({ errors: [{ field: 'body.currentPassword' }] });
+    expect(wrong.text).not.toContain(newPassword);
+    const short = await change({ currentPassword: user.password, newPassword: 'short' });
+    expect(short.status).toBe(422);
+    expect(short.json()).toMatchObject({ errors: [expect.objectContaining({ field: 'body.newPassword' })] });
+    // Nothing changed yet.
+    expect((await call('GET', '/api/v1/me', { token: other.access_token })).status).toBe(200);
+
+    const ok = await change({ currentPassword: user.password, newPassword });
+    expect(ok.status).toBe(204);
+    for (const session of [mine, other]) {
+      await expectProblem(await call('GET', '/api/v1/me', { token: session.access_token }), 401, 'unauthorized');
+      const refresh = await postForm('/oauth/token', {
+        grant_type: 'refresh_token',
+        refresh_token: session.refresh_token!,
+        client_id: 'voicecast',
+      });
+      expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
+    }
+    expect((await passwordLoginFrom(source, apiUrl(), user.username, user.password)).status).toBe(400);
+    expect((await passwordLoginFrom(source, apiUrl(), user.username, newPassword)).status).toBe(200);
+  });
+
+  it("refuses a machine client changing its owner's password (403), and the password stays", async () => {
+    const owner = await createUser();
+    const created = await call('POST', '/api/v1/clients', {
+      token: await adminToken(),
+      body: { name: 'pw-change', ownerId: owner.id },
+    });
+    const client = (await created.json()) as { id: string; clientSecret: string };
+    const issued = await postForm(
+      '/oauth/token',
+      { grant_type: 'client_credentials', scope: 'api' },
+      { authorization: `Basic ${Buffer.from(`${client.id}:${client.clientSecret}`).toString('base64')}` },
+    );
+    const { access_token } = (await issued.json()) as { access_token: string };
+    const res = await call('POST', '/api/v1/me/password', {
+      token: access_token,
+      body: { currentPassword: owner.password, newPassword: `new-${randomUUID()}` },
+    });
+    await expectProblem(res, 403, 'forbidden');
+    expect((await passwordLogin(owner.username, owner.password)).status).toBe(200);
+  });
+
+  it('throttles wrong current passwords like failed logins', async () => {
+    const user = await createUser();
+    const tokens = await login(user.username, user.password);
+    const source = loopbackSource();
+    const change = (currentPassword: string) =>
+      requestFrom(source, `${apiUrl()}/api/v1/me/password`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ currentPassword, newPassword: `new-${randomUUID()}` }),
+      });
+    for (let i = 0; i < limitPerPair; i += 1) expect((await change(`wrong-${i}`)).status).toBe(422);
+    const throttled = await change(user.password);
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+    expect(throttled.json()).toMatchObject({ type: 'urn:voicecast:problem:too-many-requests' });
+    // Not changed: the old password still logs in from elsewhere.
+    expect((await passwordLoginFrom(loopbackSource(), apiUrl(), user.username, user.password)).status).toBe(200);
   });
 });
 

@@ -179,6 +179,29 @@ describe('campaign definitions', () => {
     expect(got.ownerId).toBe(a.id);
   });
 
+  it("refuses an administrator another tenant's trunk, audio or list, creating or changing (F21)", async () => {
+    const admin = await adminToken();
+    const bob = await userToken();
+    const bobs = await campaignParts(bob.token, 1);
+    const created = await call('POST', '/api/v1/campaigns', { token: admin, body: body(bobs) });
+    expect(await fieldsOf(created)).toEqual(['body.audioId', 'body.contactListId', 'body.trunkId']);
+    // Editing Bob's draft: Bob's parts are fine, the administrator's own are not Bob's.
+    const bobsCampaign = await createCampaign(bob.token, bobs);
+    const admins = await campaignParts(admin, 1);
+    const patched = await call('PATCH', `/api/v1/campaigns/${bobsCampaign.id}`, {
+      token: admin,
+      body: { trunkId: admins.trunkId, audioId: admins.audioId, contactListId: admins.contactListId },
+    });
+    expect(await fieldsOf(patched)).toEqual(['body.audioId', 'body.contactListId', 'body.trunkId']);
+    const renamed = await call('PATCH', `/api/v1/campaigns/${bobsCampaign.id}`, {
+      token: admin,
+      body: { name: 'renamed by admin', trunkId: bobs.trunkId },
+    });
+    expect(await json(renamed, 200)).toMatchObject({ ownerId: bob.id, trunkId: bobs.trunkId });
+    // The control: the administrator's own parts make the administrator's campaign.
+    expect((await call('POST', '/api/v1/campaigns', { token: admin, body: body(admins) })).status).toBe(201);
+  });
+
   it('lists the owner’s campaigns newest first, a page at a time', async () => {
     const { token } = await userToken();
     const parts = await campaignParts(token, 1);

@@ -1,5 +1,5 @@
 /** Machine clients (client_credentials) created by an admin, against the running API. */
-import { adminToken, call, createUser, decodeJwt, expectProblem, postForm } from '../support/api';
+import { adminToken, call, createUser, decodeJwt, expectProblem, login, postForm } from '../support/api';
 
 async function clientToken(id: string, secret: string): Promise<Response> {
   return postForm(
@@ -54,6 +54,28 @@ describe('machine clients', () => {
     ).toBe(200);
     await expectProblem(await call('GET', '/api/v1/me', { token: access_token }), 401, 'unauthorized');
     expect((await clientToken(client.id, rotated.clientSecret)).status).toBe(401);
+  });
+
+  it('never have more rights than their owner has now: an admin client of a demoted owner acts as a user (F20)', async () => {
+    const owner = await createUser('admin');
+    const ownerToken = (await login(owner.username, owner.password)).access_token;
+    const created = await call('POST', '/api/v1/clients', { token: ownerToken, body: { name: 'ci', role: 'admin' } });
+    expect(created.status).toBe(201);
+    const client = (await created.json()) as { id: string; clientSecret: string };
+    const token = async () =>
+      ((await (await clientToken(client.id, client.clientSecret)).json()) as { access_token: string }).access_token;
+    const issued = await token();
+    expect((await call('GET', '/api/v1/users', { token: issued })).status).toBe(200);
+
+    const demoted = await call('PATCH', `/api/v1/users/${owner.id}`, {
+      token: await adminToken(),
+      body: { role: 'user' },
+    });
+    expect(demoted.status).toBe(200);
+    await expectProblem(await call('GET', '/api/v1/users', { token: issued }), 403, 'forbidden');
+    const fresh = await token();
+    await expectProblem(await call('GET', '/api/v1/users', { token: fresh }), 403, 'forbidden');
+    expect(await (await call('GET', '/api/v1/me', { token: fresh })).json()).toMatchObject({ role: 'user' });
   });
 
   it('validate the owner', async () => {

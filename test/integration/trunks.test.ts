@@ -120,13 +120,16 @@ describe('trunks', () => {
     // PATCH: only what is given; absent password kept (same ciphertext), null clears.
     const sealed = await sealedPassword(trunk.id);
     const patched = await api('PATCH', `/api/v1/trunks/${trunk.id}`, token, {
-      port: 5090,
-      outboundProxy: null,
       callerIdName: null,
       codecs: ['PCMU'],
     });
     expect(patched.status).toBe(200);
-    expect(patched.json).toMatchObject({ port: 5090, outboundProxy: null, callerIdName: null, codecs: ['PCMU'] });
+    expect(patched.json).toMatchObject({
+      port: 5080,
+      outboundProxy: { host: '192.0.2.10', port: 5061 },
+      callerIdName: null,
+      codecs: ['PCMU'],
+    });
     expect(patched.json).toMatchObject({ name: trunk.name, username: 'acct-1', hasPassword: true });
     expect(await sealedPassword(trunk.id)).toBe(sealed);
     expect((await api('GET', `/api/v1/trunks/${trunk.id}`, token)).json).toEqual(patched.json); // stored
@@ -140,6 +143,34 @@ describe('trunks', () => {
     expect(deleted.text).toBe('');
     expectProblem(await api('GET', `/api/v1/trunks/${trunk.id}`, token), 404, 'not-found');
     expectProblem(await api('DELETE', `/api/v1/trunks/${trunk.id}`, token), 404, 'not-found');
+  });
+
+  test('a stored password must be given again to change where it goes: host, port, proxy, realm (F22)', async () => {
+    const { token } = await userToken();
+    const password = newPassword();
+    const trunk = (await api('POST', '/api/v1/trunks', token, full(password))).json;
+    const sealed = await sealedPassword(trunk.id);
+    const repoints: Record<string, unknown>[] = [
+      { host: '203.0.113.66' },
+      { port: 5090 },
+      { outboundProxy: { host: '203.0.113.66', port: 5060 } },
+      { outboundProxy: null },
+      { realm: 'attacker.example' },
+      { realm: null },
+    ];
+    for (const body of repoints) {
+      const res = await api('PATCH', `/api/v1/trunks/${trunk.id}`, token, body);
+      expect([JSON.stringify(body), res.status, fields(res)]).toEqual([JSON.stringify(body), 422, ['body.password']]);
+    }
+    expect((await api('GET', `/api/v1/trunks/${trunk.id}`, token)).json).toEqual(trunk);
+    expect(await sealedPassword(trunk.id)).toBe(sealed);
+    // The same host in another spelling is no change; with the password, any change goes through.
+    expect((await api('PATCH', `/api/v1/trunks/${trunk.id}`, token, { host: 'SIP.EXAMPLE.COM' })).status).toBe(200);
+    const moved = await api('PATCH', `/api/v1/trunks/${trunk.id}`, token, { host: '203.0.113.66', password });
+    expect([moved.status, moved.json.host]).toEqual([200, '203.0.113.66']);
+    // Without a stored password there is nothing to protect.
+    await api('PATCH', `/api/v1/trunks/${trunk.id}`, token, { password: null });
+    expect((await api('PATCH', `/api/v1/trunks/${trunk.id}`, token, { realm: 'other.example' })).status).toBe(200);
   });
 
   test('the password is sealed in PostgreSQL (AES-GCM, key id kept) and opens with the configured key', async () => {
