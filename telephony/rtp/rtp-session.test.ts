@@ -399,12 +399,19 @@ describe('PortPool', () => {
     const taken = squatter.port + (squatter.port % 2); // an even port…
     const holder = new PortPool(taken, taken + 2);
     const blocker = await holder.bindSocket(LOCAL); // …held by "another process"
-    const other = new PortPool(taken, taken + 2);
-    const bound = await other.bindSocket(LOCAL);
-    expect(bound.port).toBe(taken + 2);
-    expect(other.inUse).toBe(1);
-    await new Promise<void>((resolve) => bound.socket.close(() => resolve()));
-    await new Promise<void>((resolve) => blocker.socket.close(() => resolve()));
+    const close = (socket: { close(cb: () => void): void }) => new Promise<void>((resolve) => socket.close(resolve));
+    let bound: Awaited<ReturnType<PortPool['bindSocket']>> | undefined;
+    try {
+      const other = new PortPool(taken, taken + 2);
+      bound = await other.bindSocket(LOCAL);
+      // Ports are picked at random: the blocker got one of the two, the other pool the other one.
+      expect([bound.port, blocker.port].sort((a, b) => a - b)).toEqual([taken, taken + 2]);
+      expect(other.inUse).toBe(1);
+    } finally {
+      // A failure must not leave a socket open: jest would not exit.
+      if (bound) await close(bound.socket);
+      await close(blocker.socket);
+    }
   });
 
   it('throws bind errors that are not about the port (address not on this host)', async () => {
