@@ -15,6 +15,24 @@ describe('parseConfig', () => {
     expect(config.temporal.taskQueue).toBe('dialer');
   });
 
+  it('reads the database pool timeouts: 10 s to get a connection, 60 s per statement and idle transaction', () => {
+    expect(parseConfig({}).database).toMatchObject({
+      poolMax: 10,
+      connectTimeoutMs: 10_000,
+      statementTimeoutMs: 60_000,
+      idleInTransactionTimeoutMs: 60_000,
+    });
+    const set = parseConfig({
+      DATABASE_CONNECT_TIMEOUT_SECONDS: '3',
+      DATABASE_STATEMENT_TIMEOUT_SECONDS: '0',
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS: '5',
+    }).database;
+    expect(set).toMatchObject({ connectTimeoutMs: 3000, statementTimeoutMs: 0, idleInTransactionTimeoutMs: 5000 });
+    expect(() =>
+      parseConfig({ DATABASE_CONNECT_TIMEOUT_SECONDS: '0', DATABASE_STATEMENT_TIMEOUT_SECONDS: '-1' }),
+    ).toThrow(/DATABASE_CONNECT_TIMEOUT_SECONDS[\s\S]*DATABASE_STATEMENT_TIMEOUT_SECONDS/);
+  });
+
   it('is deeply frozen', () => {
     const config = parseConfig({});
     expect(Object.isFrozen(config)).toBe(true);
