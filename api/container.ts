@@ -137,6 +137,8 @@ export class Container {
       infra.orm.em,
       new SecretBox(infra.config.encryptionKeys),
       new WebhookNetworks(infra.config.webhooks.allowedNetworks),
+      infra.pool,
+      infra.config.policies,
     );
     this.register(WebhooksController, () => new WebhooksController(webhooks));
     const blocklist = new BlocklistService(infra.orm.em, infra.pool);

@@ -141,7 +141,8 @@ const schema = z.object({
 
   FREQUENCY_CAP_MAX_CALLS: z.coerce.number().int().min(0).max(1000).default(0),
   FREQUENCY_CAP_WINDOW_SECONDS: seconds.max(30 * 24 * 3600).default(86400),
-  TENANT_MAX_CONCURRENT_CALLS: z.coerce.number().int().min(0).max(100_000).default(0),
+  TENANT_MAX_CONCURRENT_CALLS: z.coerce.number().int().min(0).max(100_000).default(100),
+  WEBHOOKS_MAX_PER_OWNER: z.coerce.number().int().min(1).max(1000).default(20),
 
   ADMIN_USERNAME: z.string().min(3).max(64).optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
@@ -304,6 +305,8 @@ export interface Config {
     readonly frequencyCap: { readonly maxCalls: number; readonly windowSeconds: number } | null;
     /** Simultaneous calls per owner across campaigns; null = no limit. */
     readonly maxConcurrentCalls: number | null;
+    /** Webhooks per owner. */
+    readonly maxWebhooks: number;
   };
   readonly stack: { readonly dataDir: string; readonly temporalUiPort: number; readonly minioConsolePort: number };
 }
@@ -434,6 +437,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
           ? { maxCalls: env.FREQUENCY_CAP_MAX_CALLS, windowSeconds: env.FREQUENCY_CAP_WINDOW_SECONDS }
           : null,
       maxConcurrentCalls: env.TENANT_MAX_CONCURRENT_CALLS > 0 ? env.TENANT_MAX_CONCURRENT_CALLS : null,
+      maxWebhooks: env.WEBHOOKS_MAX_PER_OWNER,
     },
     stack: {
       dataDir: env.VOICECAST_DATA_DIR,
