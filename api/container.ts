@@ -104,7 +104,13 @@ export class Container {
     });
     const { contacts, uploads } = infra.config;
     const importWorkers = createImportWorkers(contacts.importWorkers);
-    const contactLists = new ContactListsService(infra.orm.em, infra.pool);
+    const contactLists = new ContactListsService(
+      infra.orm.em,
+      infra.pool,
+      uploads.dir,
+      // Each invalid line is at most a line of the upload, quoted, plus its number and reason.
+      4 * contacts.maxUploadBytes,
+    );
     const contactImports = new ContactImportService(infra.orm.em, infra.pool, importWorkers, contacts, uploads.dir);
     const campaignWorkflows = new CampaignWorkflows(
       infra.temporal,
@@ -132,6 +138,8 @@ export class Container {
       infra.orm.em,
       new SecretBox(infra.config.encryptionKeys),
       new WebhookNetworks(infra.config.webhooks.allowedNetworks),
+      infra.pool,
+      infra.config.policies,
     );
     this.register(WebhooksController, () => new WebhooksController(webhooks));
     const blocklist = new BlocklistService(infra.orm.em, infra.pool);

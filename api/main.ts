@@ -8,7 +8,7 @@ import { loadOrCreateKeys } from '../auth/keys.js';
 import { purgeExpiredPayloads } from '../auth/oidc-adapter.js';
 import { createAuthServer } from '../auth/provider.js';
 import { createTokenVerifier } from '../auth/token-verifier.js';
-import { createOrm, migrateUp } from '../db/orm.js';
+import { createOrm, migrateUp, withoutTimeouts } from '../db/orm.js';
 import { nativePool, type Pool } from '../db/sql.js';
 import { loadConfig, type Config } from '../lib/config.js';
 import { createLogger, type Logger } from '../lib/logger.js';
@@ -29,12 +29,14 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'api' });
 
-  const orm = await createOrm(config.database, logger);
-  const pool = await nativePool(orm);
-  const applied = await retryUntil(() => migrateUp(orm), {
+  // Migrations on connections of their own, without the statement timeouts of the pool (F11).
+  const migrationOrm = await createOrm({ ...withoutTimeouts(config.database), poolMax: 2 }, logger);
+  const applied = await retryUntil(() => migrateUp(migrationOrm), {
     deadlineMs: 60_000,
     onRetry: (err, delayMs) => logger.warn({ error: String(err), delayMs }, 'PostgreSQL not ready, retrying'),
-  });
+  }).finally(() => migrationOrm.close());
+  const orm = await createOrm(config.database, logger);
+  const pool = await nativePool(orm);
   if (applied.length) logger.info({ applied }, 'applied migrations');
   await ensureAdmin(orm.em, config.auth.admin, logger);
   const keys = await loadOrCreateKeys(pool);

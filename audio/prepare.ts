@@ -18,10 +18,12 @@ import { encodeWav } from '../telephony/media/wav.js';
 import { AudioRejectedError } from './audio-error.js';
 import type { ByteSource } from './byte-source.js';
 import { openDecoder, type DecodedBlock } from './decoders.js';
+import { flacPieces } from './flac-pieces.js';
 import { PREPARED_SAMPLE_RATE, type AudioFormat } from './formats.js';
 import { integratedLoudness, normalisationGainDb, samplePeak, toInt16 } from './loudness.js';
 import { concatFloat32, createResampler, type Resampler } from './resampler.js';
 import { sniffFormat } from './sniff.js';
+import { checkStreamLimits, declaredStream } from './stream-limits.js';
 import { canonicalWavHeader, parseWavHeader } from './wav-header.js';
 
 export interface PrepareOptions {
@@ -49,8 +51,55 @@ export interface PreparedAudio {
   readonly gainDb: number;
 }
 
-/** Bytes hashed and handed to the decoder per step. */
+/** Bytes read and hashed per step. */
 const CHUNK = 256 * 1024;
+
+/**
+ * Bytes handed to the decoder at once, so that no one call can return much (F14). WAV
+ * expands at most 8× (4-bit ADPCM to float). Compressed formats can expand ~75,000×: a FLAC
+ * frame of ~28 bytes may hold 8 channels × 65,535 constant samples (2 MB as float), an Ogg
+ * page of tiny Vorbis or Opus packets as much per packet; 512 bytes bound one call to a few
+ * tens of MB, and the duration is checked after each.
+ */
+const PIECE: Readonly<Record<Exclude<AudioFormat, 'flac'>, number>> = {
+  wav: CHUNK,
+  mp3: 16 * 1024,
+  'ogg-flac': 512,
+  'ogg-vorbis': 512,
+  'ogg-opus': 512,
+};
+
+/**
+ * Native FLAC is cut at frame headers instead (flac-pieces.ts), at most this many samples
+ * (block size × channels) a piece: 4 MB as float, ~100 frames of a stereo CD-quality file.
+ */
+const FLAC_PIECE_SAMPLES = 1 << 20;
+
+/**
+ * The bytes the decoder gets, in order, in pieces bounded as above. A FLAC is scanned whole
+ * first (headers only, ~50 ms for 50 MB): one whose frame headers declare well over the
+ * maximum duration is refused before any is decoded (a chance false header in the audio
+ * data cannot add 5 %).
+ */
+function* decoderPieces(
+  format: AudioFormat,
+  source: ByteSource,
+  plan: DecodePlan,
+  maxSeconds: number,
+): Generator<Uint8Array> {
+  if (format === 'flac') {
+    const pieces = [...flacPieces(source, plan.start, plan.end, FLAC_PIECE_SAMPLES)];
+    const declaredFrames = pieces.reduce((sum, piece) => sum + piece.frames, 0);
+    if (plan.sampleRate && declaredFrames / plan.sampleRate > maxSeconds * 1.05 + 1) throw tooLong(maxSeconds);
+    for (const { from, to } of pieces) yield source.read(from, to - from);
+    return;
+  }
+  const piece = PIECE[format];
+  for (let offset = plan.start; offset < plan.end; offset += CHUNK) {
+    const chunk = source.read(offset, Math.min(CHUNK, plan.end - offset));
+    for (let at = 0; at < chunk.length; at += piece) yield chunk.subarray(at, at + piece);
+  }
+}
 
 /** What the decoder sees: an optional synthetic header, then a byte range of the file. */
 interface DecodePlan {
@@ -59,10 +108,19 @@ interface DecodePlan {
   readonly end: number;
   /** Frames to keep when the container knows better than the decoder (ADPCM block padding). */
   readonly frames?: number;
+  /** The rate the stream header declares, when it does. */
+  readonly sampleRate?: number;
 }
 
-function decodePlan(format: AudioFormat, source: ByteSource, maxSeconds: number): DecodePlan {
-  if (format !== 'wav') return { start: 0, end: source.size };
+function decodePlan(format: AudioFormat, source: ByteSource, maxSeconds: number, streamStart?: number): DecodePlan {
+  if (format !== 'wav') {
+    // Rate and channels from the stream header, before any decoding; a declared length too.
+    const declared = declaredStream(format, source, streamStart);
+    if (declared?.frames && declared.frames / declared.sampleRate > maxSeconds) {
+      throw tooLong(maxSeconds, declared.frames / declared.sampleRate);
+    }
+    return { start: 0, end: source.size, sampleRate: declared?.sampleRate };
+  }
   const header = parseWavHeader(source);
   if (header.frames === 0) throw new AudioRejectedError('empty', 'The WAV file contains no audio samples.');
   const seconds = header.frames / header.sampleRate;
@@ -101,6 +159,8 @@ class MonoSink {
     }
     const frames = Math.min(block.channelData[0]?.length ?? 0, this.remaining);
     if (frames === 0) return;
+    // A frame or a chained stream may declare other values than the stream header did.
+    checkStreamLimits(block.sampleRate, block.channelData.length, 'audio stream');
     this.remaining -= frames;
     if (block.sampleRate !== this.rate) await this.switchRate(block.sampleRate);
     if (!this.sampleRate) {
@@ -142,20 +202,18 @@ function downmix(channels: readonly Float32Array[], frames: number): Float32Arra
 
 /** Converts `source` to the playback form; throws {@link AudioRejectedError} for unusable input. */
 export async function prepareAudio(source: ByteSource, options: PrepareOptions): Promise<PreparedAudio> {
-  const { format, channels } = sniffFormat(source);
-  const plan = decodePlan(format, source, options.maxDurationSeconds);
+  const { format, channels, start } = sniffFormat(source);
+  const plan = decodePlan(format, source, options.maxDurationSeconds, start);
   const hash = createHash('sha256');
   const decoder = await openDecoder(format);
   const sink = new MonoSink(options.maxDurationSeconds, plan.frames);
   let samples: Float32Array;
   try {
+    for (let offset = 0; offset < source.size; offset += CHUNK) hash.update(source.read(offset, CHUNK));
     if (plan.prefix) await sink.push(decoder.decode(plan.prefix));
-    for (let offset = 0; offset < source.size; offset += CHUNK) {
-      const chunk = source.read(offset, CHUNK);
-      hash.update(chunk);
-      const from = Math.max(plan.start, offset) - offset;
-      const to = Math.min(plan.end, offset + chunk.length) - offset;
-      if (to > from) await sink.push(decoder.decode(chunk.subarray(from, to)));
+    // The running duration is checked after every piece: a bomb stops within one.
+    for (const piece of decoderPieces(format, source, plan, options.maxDurationSeconds)) {
+      await sink.push(decoder.decode(piece));
     }
     await sink.push(decoder.flush());
     samples = sink.finish();

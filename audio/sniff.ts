@@ -32,6 +32,8 @@ export interface Sniffed {
    * (mpg123 always returns two channels, also for a mono MP3).
    */
   readonly channels?: number;
+  /** Where the stream starts when something precedes it (a FLAC after an ID3 tag). */
+  readonly start?: number;
 }
 
 /** Identifies the format of `source`; throws {@link AudioRejectedError} (unsupported, truncated, empty). */
@@ -46,7 +48,7 @@ export function sniffFormat(source: ByteSource): Sniffed {
   if (mpegStart > source.size) {
     throw new AudioRejectedError('truncated', 'The file ends inside its ID3 tag: no audio follows.');
   }
-  if (mpegStart > 0 && ascii(source.read(mpegStart, 4), 0, 4) === 'fLaC') return { format: 'flac' };
+  if (mpegStart > 0 && ascii(source.read(mpegStart, 4), 0, 4) === 'fLaC') return { format: 'flac', start: mpegStart };
   const frame = findMpegFrames(source, mpegStart);
   if (frame) return { format: 'mp3', channels: frame.channels };
   throw (

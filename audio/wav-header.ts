@@ -11,6 +11,7 @@
  */
 import { AudioRejectedError } from './audio-error.js';
 import type { ByteSource } from './byte-source.js';
+import { MAX_CHANNELS, MAX_SAMPLE_RATE as MAX_RATE, MIN_SAMPLE_RATE as MIN_RATE } from './stream-limits.js';
 
 export type WavCodec = 'pcm' | 'float' | 'alaw' | 'ulaw' | 'ima-adpcm' | 'ms-adpcm';
 
@@ -23,9 +24,6 @@ const CODECS: Readonly<Record<number, WavCodec>> = {
   0x0011: 'ima-adpcm',
 };
 const EXTENSIBLE = 0xfffe;
-const MIN_RATE = 1000;
-const MAX_RATE = 768_000;
-const MAX_CHANNELS = 64;
 /** Declared data sizes writers use when they cannot seek back ("until the end of the file"). */
 const STREAMING_SIZES = new Set([0, 0xffffffff]);
 

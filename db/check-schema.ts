@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
-import { createOrm, migrateUp } from './orm.js';
+import { createOrm, migrateUp, withoutTimeouts } from './orm.js';
 
 function migrationSource(name: string, statements: string[]): string {
   const lines = statements.map((sql) => `    this.addSql(${JSON.stringify(sql)});`).join('\n');
@@ -17,7 +17,7 @@ function migrationSource(name: string, statements: string[]): string {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const orm = await createOrm(config.database, createLogger({ level: 'warn', name: 'check-schema' }));
+  const orm = await createOrm(withoutTimeouts(config.database), createLogger({ level: 'warn', name: 'check-schema' }));
   try {
     await migrateUp(orm);
     const diff = (await orm.schema.getUpdateSchemaSQL({ wrap: false })).trim();

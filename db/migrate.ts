@@ -4,12 +4,12 @@
  */
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
-import { createOrm, migrateUp } from './orm.js';
+import { createOrm, migrateUp, withoutTimeouts } from './orm.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'migrate' });
-  const orm = await createOrm(config.database, logger);
+  const orm = await createOrm(withoutTimeouts(config.database), logger);
   try {
     const applied = await migrateUp(orm);
     logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'database is up to date');

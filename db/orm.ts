@@ -14,12 +14,34 @@ export type Orm = MikroORM;
 /** Serialises migrations across processes (API replicas, worker, `make migrate`). */
 const MIGRATION_LOCK_ID = 0x766f6963; // "voic"
 
-export function ormOptions(database: Config['database'], logger?: Logger): Options {
+/** What the ORM needs of `Config['database']`; without the timeouts a connection has none (benches). */
+export type DatabaseOptions = Pick<Config['database'], 'url' | 'poolMax'> &
+  Partial<Pick<Config['database'], 'connectTimeoutMs' | 'statementTimeoutMs' | 'idleInTransactionTimeoutMs'>>;
+
+/**
+ * The same database without `statement_timeout` and `idle_in_transaction_session_timeout`:
+ * for migrations, whose one transaction may rightly run for minutes on a large table.
+ */
+export function withoutTimeouts(database: DatabaseOptions): DatabaseOptions {
+  return { ...database, statementTimeoutMs: 0, idleInTransactionTimeoutMs: 0 };
+}
+
+export function ormOptions(database: DatabaseOptions, logger?: Logger): Options {
   return defineConfig({
     clientUrl: database.url,
     entities: ENTITIES,
     extensions: [Migrator],
     pool: { min: 0, max: database.poolMax },
+    // pg pool options (F11): a request waits at most connectTimeoutMs for a connection, and
+    // PostgreSQL ends a statement or an idle transaction that outlives its timeout, so no
+    // request can hold a pooled connection for ever. 0 (or unset) = no timeout.
+    driverOptions: {
+      ...(database.connectTimeoutMs ? { connectionTimeoutMillis: database.connectTimeoutMs } : {}),
+      ...(database.statementTimeoutMs ? { statement_timeout: database.statementTimeoutMs } : {}),
+      ...(database.idleInTransactionTimeoutMs
+        ? { idle_in_transaction_session_timeout: database.idleInTransactionTimeoutMs }
+        : {}),
+    },
     migrations: {
       migrationsList: MIGRATIONS,
       tableName: 'mikro_orm_migrations',
@@ -33,11 +55,14 @@ export function ormOptions(database: Config['database'], logger?: Logger): Optio
   });
 }
 
-export async function createOrm(database: Config['database'], logger?: Logger): Promise<Orm> {
+export async function createOrm(database: DatabaseOptions, logger?: Logger): Promise<Orm> {
   return MikroORM.init(ormOptions(database, logger));
 }
 
-/** Applies pending migrations under a PostgreSQL advisory lock; returns the names applied. */
+/**
+ * Applies pending migrations under a PostgreSQL advisory lock; returns the names applied.
+ * Give it an ORM made with {@link withoutTimeouts}: a migration may run longer than a request.
+ */
 export async function migrateUp(orm: Orm): Promise<string[]> {
   const connection = orm.em.getConnection();
   const pool = await connection.getNativeClient();

@@ -15,6 +15,24 @@ describe('parseConfig', () => {
     expect(config.temporal.taskQueue).toBe('dialer');
   });
 
+  it('reads the database pool timeouts: 10 s to get a connection, 60 s per statement and idle transaction', () => {
+    expect(parseConfig({}).database).toMatchObject({
+      poolMax: 10,
+      connectTimeoutMs: 10_000,
+      statementTimeoutMs: 60_000,
+      idleInTransactionTimeoutMs: 60_000,
+    });
+    const set = parseConfig({
+      DATABASE_CONNECT_TIMEOUT_SECONDS: '3',
+      DATABASE_STATEMENT_TIMEOUT_SECONDS: '0',
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS: '5',
+    }).database;
+    expect(set).toMatchObject({ connectTimeoutMs: 3000, statementTimeoutMs: 0, idleInTransactionTimeoutMs: 5000 });
+    expect(() =>
+      parseConfig({ DATABASE_CONNECT_TIMEOUT_SECONDS: '0', DATABASE_STATEMENT_TIMEOUT_SECONDS: '-1' }),
+    ).toThrow(/DATABASE_CONNECT_TIMEOUT_SECONDS[\s\S]*DATABASE_STATEMENT_TIMEOUT_SECONDS/);
+  });
+
   it('is deeply frozen', () => {
     const config = parseConfig({});
     expect(Object.isFrozen(config)).toBe(true);
@@ -68,14 +86,23 @@ describe('parseConfig', () => {
     }
   });
 
-  it('reads the policy defaults: no frequency cap and no tenant limit unless set, 0 meaning none', () => {
-    expect(parseConfig({}).policies).toEqual({ frequencyCap: null, maxConcurrentCalls: null });
+  it('reads the policy defaults: no frequency cap, 100 calls and 20 webhooks per tenant, 0 meaning no limit', () => {
+    expect(parseConfig({}).policies).toEqual({ frequencyCap: null, maxConcurrentCalls: 100, maxWebhooks: 20 });
+    expect(parseConfig({ TENANT_MAX_CONCURRENT_CALLS: '0', WEBHOOKS_MAX_PER_OWNER: '3' }).policies).toMatchObject({
+      maxConcurrentCalls: null,
+      maxWebhooks: 3,
+    });
+    expect(() => parseConfig({ WEBHOOKS_MAX_PER_OWNER: '0' })).toThrow(/WEBHOOKS_MAX_PER_OWNER/);
     const set = parseConfig({
       FREQUENCY_CAP_MAX_CALLS: '2',
       FREQUENCY_CAP_WINDOW_SECONDS: '3600',
       TENANT_MAX_CONCURRENT_CALLS: '40',
     });
-    expect(set.policies).toEqual({ frequencyCap: { maxCalls: 2, windowSeconds: 3600 }, maxConcurrentCalls: 40 });
+    expect(set.policies).toEqual({
+      frequencyCap: { maxCalls: 2, windowSeconds: 3600 },
+      maxConcurrentCalls: 40,
+      maxWebhooks: 20,
+    });
     expect(parseConfig({ FREQUENCY_CAP_MAX_CALLS: '3' }).policies.frequencyCap).toEqual({
       maxCalls: 3,
       windowSeconds: 86400,

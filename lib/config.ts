@@ -86,6 +86,9 @@ const schema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .default(DEV_SECRETS.DATABASE_URL),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_CONNECT_TIMEOUT_SECONDS: seconds.max(300).default(10),
+  DATABASE_STATEMENT_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
 
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -138,7 +141,8 @@ const schema = z.object({
 
   FREQUENCY_CAP_MAX_CALLS: z.coerce.number().int().min(0).max(1000).default(0),
   FREQUENCY_CAP_WINDOW_SECONDS: seconds.max(30 * 24 * 3600).default(86400),
-  TENANT_MAX_CONCURRENT_CALLS: z.coerce.number().int().min(0).max(100_000).default(0),
+  TENANT_MAX_CONCURRENT_CALLS: z.coerce.number().int().min(0).max(100_000).default(100),
+  WEBHOOKS_MAX_PER_OWNER: z.coerce.number().int().min(1).max(1000).default(20),
 
   ADMIN_USERNAME: z.string().min(3).max(64).optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
@@ -202,7 +206,18 @@ export interface Config {
     readonly failureWindowSeconds: number;
     readonly admin: { readonly username: string; readonly password: string } | undefined;
   };
-  readonly database: { readonly url: string; readonly poolMax: number };
+  readonly database: {
+    readonly url: string;
+    readonly poolMax: number;
+    /** How long a request waits for a pooled connection (or a new one) before it fails. */
+    readonly connectTimeoutMs: number;
+    /**
+     * PostgreSQL `statement_timeout` and `idle_in_transaction_session_timeout` of every pooled
+     * connection; 0 = none. Imports and migrations lift them for their own transaction.
+     */
+    readonly statementTimeoutMs: number;
+    readonly idleInTransactionTimeoutMs: number;
+  };
   readonly temporal: { readonly address: string; readonly namespace: string; readonly taskQueue: string };
   readonly minio: {
     readonly endPoint: string;
@@ -290,6 +305,8 @@ export interface Config {
     readonly frequencyCap: { readonly maxCalls: number; readonly windowSeconds: number } | null;
     /** Simultaneous calls per owner across campaigns; null = no limit. */
     readonly maxConcurrentCalls: number | null;
+    /** Webhooks per owner. */
+    readonly maxWebhooks: number;
   };
   readonly stack: { readonly dataDir: string; readonly temporalUiPort: number; readonly minioConsolePort: number };
 }
@@ -351,7 +368,13 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
           ? { username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD }
           : undefined,
     },
-    database: { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX },
+    database: {
+      url: env.DATABASE_URL,
+      poolMax: env.DATABASE_POOL_MAX,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000,
+      idleInTransactionTimeoutMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS * 1000,
+    },
     temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE },
     minio: {
       endPoint: minioUrl.hostname,
@@ -414,6 +437,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
           ? { maxCalls: env.FREQUENCY_CAP_MAX_CALLS, windowSeconds: env.FREQUENCY_CAP_WINDOW_SECONDS }
           : null,
       maxConcurrentCalls: env.TENANT_MAX_CONCURRENT_CALLS > 0 ? env.TENANT_MAX_CONCURRENT_CALLS : null,
+      maxWebhooks: env.WEBHOOKS_MAX_PER_OWNER,
     },
     stack: {
       dataDir: env.VOICECAST_DATA_DIR,

@@ -55,6 +55,13 @@ export class ConflictError extends AppError {
   }
 }
 
+/** 409 `limit-exceeded`: one more would pass a per-owner limit; `field` names the limit. */
+export class LimitExceededError extends AppError {
+  constructor(field: string, max: number, detail: string) {
+    super(409, 'limit-exceeded', 'Limit exceeded', detail, [{ field, message: `at most ${max}` }]);
+  }
+}
+
 export class PayloadTooLargeError extends AppError {
   constructor(detail: string, errors?: readonly FieldError[]) {
     super(413, 'payload-too-large', 'Payload too large', detail, errors);

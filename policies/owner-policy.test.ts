@@ -1,7 +1,11 @@
 import { effectivePolicy, frequencyCapProblems, type PolicyDefaults } from './owner-policy';
 
-const defaults: PolicyDefaults = { frequencyCap: { maxCalls: 2, windowSeconds: 3600 }, maxConcurrentCalls: 50 };
-const none: PolicyDefaults = { frequencyCap: null, maxConcurrentCalls: null };
+const defaults: PolicyDefaults = {
+  frequencyCap: { maxCalls: 2, windowSeconds: 3600 },
+  maxConcurrentCalls: 50,
+  maxWebhooks: 20,
+};
+const none: PolicyDefaults = { frequencyCap: null, maxConcurrentCalls: null, maxWebhooks: 20 };
 
 describe('effectivePolicy', () => {
   test('without a row everything is the default', () => {
@@ -10,29 +14,38 @@ describe('effectivePolicy', () => {
       frequencyCapSource: 'default',
       maxConcurrentCalls: 50,
       maxConcurrentCallsSource: 'default',
+      maxWebhooks: 20,
+      maxWebhooksSource: 'default',
     });
     expect(effectivePolicy(undefined, none)).toMatchObject({ frequencyCap: null, maxConcurrentCalls: null });
   });
 
   test("the owner's cap replaces the default; 0 turns it off even when the default has one", () => {
-    const row = { frequencyCapMaxCalls: 1, frequencyCapWindowSeconds: 60, maxConcurrentCalls: null };
+    const row = { frequencyCapMaxCalls: 1, frequencyCapWindowSeconds: 60, maxConcurrentCalls: null, maxWebhooks: null };
     expect(effectivePolicy(row, defaults)).toMatchObject({
       frequencyCap: { maxCalls: 1, windowSeconds: 60 },
       frequencyCapSource: 'owner',
       maxConcurrentCalls: 50,
       maxConcurrentCallsSource: 'default',
     });
-    const off = { frequencyCapMaxCalls: 0, frequencyCapWindowSeconds: null, maxConcurrentCalls: null };
+    const off = {
+      frequencyCapMaxCalls: 0,
+      frequencyCapWindowSeconds: null,
+      maxConcurrentCalls: null,
+      maxWebhooks: null,
+    };
     expect(effectivePolicy(off, defaults)).toMatchObject({ frequencyCap: null, frequencyCapSource: 'owner' });
   });
 
   test("an administrator's limit replaces the default, the owner's cap stays as it is", () => {
-    const row = { frequencyCapMaxCalls: null, frequencyCapWindowSeconds: null, maxConcurrentCalls: 2 };
+    const row = { frequencyCapMaxCalls: null, frequencyCapWindowSeconds: null, maxConcurrentCalls: 2, maxWebhooks: 5 };
     expect(effectivePolicy(row, none)).toEqual({
       frequencyCap: null,
       frequencyCapSource: 'default',
       maxConcurrentCalls: 2,
       maxConcurrentCallsSource: 'administrator',
+      maxWebhooks: 5,
+      maxWebhooksSource: 'administrator',
     });
   });
 });

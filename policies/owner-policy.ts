@@ -17,17 +17,20 @@ export interface PolicyDefaults {
   readonly frequencyCap: FrequencyCap | null;
   /** Simultaneous calls per owner across campaigns; null = no limit unless an administrator sets one. */
   readonly maxConcurrentCalls: number | null;
+  /** Webhooks an owner may have (each call writes a delivery row per webhook and event). */
+  readonly maxWebhooks: number;
 }
 
 /**
  * An `owner_policy` row. `frequencyCapMaxCalls`: null = the default applies, 0 = the owner
  * turned the cap off, n > 0 = n calls per `frequencyCapWindowSeconds`. `maxConcurrentCalls`:
- * null = the default applies.
+ * null = the default applies; so does a null `maxWebhooks`.
  */
 export interface StoredPolicy {
   readonly frequencyCapMaxCalls: number | null;
   readonly frequencyCapWindowSeconds: number | null;
   readonly maxConcurrentCalls: number | null;
+  readonly maxWebhooks: number | null;
 }
 
 export interface EffectivePolicy {
@@ -35,11 +38,14 @@ export interface EffectivePolicy {
   readonly frequencyCapSource: 'owner' | 'default';
   readonly maxConcurrentCalls: number | null;
   readonly maxConcurrentCallsSource: 'administrator' | 'default';
+  readonly maxWebhooks: number;
+  readonly maxWebhooksSource: 'administrator' | 'default';
 }
 
 /** Bounds of the settable values (the API validates them; the ledger keeps dials this long). */
 export const FREQUENCY_CAP_LIMITS = { maxCalls: 1000, windowSeconds: 30 * 24 * 3600 } as const;
 export const MAX_CONCURRENT_CALLS_LIMIT = 100_000;
+export const MAX_WEBHOOKS_LIMIT = 1000;
 
 /** What applies to an owner whose row is `stored` (undefined: no row, everything default). */
 export function effectivePolicy(stored: StoredPolicy | undefined, defaults: PolicyDefaults): EffectivePolicy {
@@ -47,11 +53,14 @@ export function effectivePolicy(stored: StoredPolicy | undefined, defaults: Poli
   const windowSeconds = stored?.frequencyCapWindowSeconds ?? null;
   const ownCap = maxCalls !== null && maxCalls > 0 && windowSeconds !== null ? { maxCalls, windowSeconds } : null;
   const limit = stored?.maxConcurrentCalls ?? null;
+  const webhooks = stored?.maxWebhooks ?? null;
   return {
     frequencyCap: maxCalls === null ? defaults.frequencyCap : ownCap,
     frequencyCapSource: maxCalls === null ? 'default' : 'owner',
     maxConcurrentCalls: limit ?? defaults.maxConcurrentCalls,
     maxConcurrentCallsSource: limit === null ? 'default' : 'administrator',
+    maxWebhooks: webhooks ?? defaults.maxWebhooks,
+    maxWebhooksSource: webhooks === null ? 'default' : 'administrator',
   };
 }
 

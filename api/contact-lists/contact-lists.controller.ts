@@ -120,11 +120,12 @@ export class ContactListsController extends Controller {
   @Produces('text/csv')
   @Response<ProblemDetails>(404, 'No such contact list')
   public async downloadInvalidLines(@Request() req: ExpressRequest, @Path() id: string): Promise<Readable> {
-    const { list, csv } = await this.lists.invalidLinesCsv(principalOf(req), id);
+    const { list, csv, bytes } = await this.lists.invalidLinesCsv(principalOf(req), id);
     // A failure midway can no longer become a problem response: cut the connection instead.
     csv.once('error', () => req.res?.destroy());
     req.res?.once('close', () => csv.destroy());
     this.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    this.setHeader('Content-Length', String(bytes));
     this.setHeader('Content-Disposition', `attachment; filename="${fileNameOf(list.name)}-invalid.csv"`);
     return csv;
   }

@@ -1,4 +1,9 @@
-import type { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Principal } from '../../auth/principal.js';
@@ -34,11 +39,27 @@ function decodeCursor(cursor: string): number {
   return Number(match[1]);
 }
 
+/** Passes bytes through until more than `max` went by, then fails. */
+function byteCap(max: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > max) done(new Error(`invalid-line download over ${max} bytes`));
+      else done(null, chunk);
+    },
+  });
+}
+
 /** Reading and deleting contact lists; importing is ContactImportService. */
 export class ContactListsService {
   constructor(
     private readonly em: EntityManager,
     private readonly pool: Pool,
+    /** Where invalid-line downloads are spooled (the upload directory). */
+    private readonly spoolDir: string,
+    /** A download larger than this is refused rather than spooled (a bound on disk use). */
+    private readonly maxSpoolBytes: number,
   ) {}
 
   async list(principal: Principal): Promise<ContactListView[]> {
@@ -69,30 +90,41 @@ export class ContactListsService {
   }
 
   /**
-   * Every invalid line as CSV (`line,raw,reason`), streamed from the database by COPY on a
-   * connection of its own, returned to the pool when the stream ends, fails or is destroyed
-   * (a client that goes away mid-download).
+   * Every invalid line as CSV (`line,raw,reason`). COPY pumps them into a spool file at disk
+   * speed and the connection goes back to the pool before the first byte is sent, so a client
+   * that reads slowly, or not at all, holds a file descriptor, never a connection (F11). The
+   * file is unlinked once open: it goes away with the stream, however the download ends.
    */
-  async invalidLinesCsv(principal: Principal, id: string): Promise<{ list: ContactListView; csv: Readable }> {
+  async invalidLinesCsv(
+    principal: Principal,
+    id: string,
+  ): Promise<{ list: ContactListView; csv: Readable; bytes: number }> {
     const list = await this.get(principal, id);
-    const client = await this.pool.connect();
-    // COPY takes no parameters; the id is a uuid read back from the database, quoted anyway.
-    const csv = client.query(
-      copyTo(
-        `COPY (SELECT line, raw, reason FROM contact_invalid_line WHERE list_id = ${client.escapeLiteral(list.id)} ORDER BY line) TO STDOUT WITH (FORMAT csv, HEADER true)`,
-      ),
-    );
-    let released = false;
-    const release = (err?: Error) => {
-      if (released) return;
-      released = true;
-      // A COPY cut off midway leaves the connection mid-protocol: close it instead of reusing it.
-      client.release(err);
-    };
-    csv.once('end', () => release());
-    csv.once('error', (err) => release(err));
-    csv.once('close', () => release(csv.readableEnded ? undefined : new Error('download abandoned')));
-    return { list, csv };
+    const path = join(this.spoolDir, `invalid-lines-${randomUUID()}.csv`);
+    try {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        // COPY takes no parameters; the id is a uuid read back from the database, quoted anyway.
+        const copy = client.query(
+          copyTo(
+            `COPY (SELECT line, raw, reason FROM contact_invalid_line WHERE list_id = ${client.escapeLiteral(list.id)} ORDER BY line) TO STDOUT WITH (FORMAT csv, HEADER true)`,
+          ),
+        );
+        await pipeline(copy, byteCap(this.maxSpoolBytes), createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+      } catch (err) {
+        // A COPY cut off midway leaves the connection mid-protocol: close it instead of reusing it.
+        broken = err as Error;
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+      const file = await open(path, 'r');
+      const { size } = await file.stat();
+      return { list, csv: file.createReadStream(), bytes: size };
+    } finally {
+      await rm(path, { force: true });
+    }
   }
 
   /**

@@ -75,6 +75,10 @@ export async function inImportTransaction<T>(
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');
+    // An import streams a whole file (1M rows and more) through COPY in this one transaction:
+    // it is bounded by the upload size, not by the pool's per-statement timeouts (F11).
+    await client.query('SET LOCAL statement_timeout = 0');
+    await client.query('SET LOCAL idle_in_transaction_session_timeout = 0');
     const result = await work(client);
     signal.throwIfAborted();
     await client.query('COMMIT');

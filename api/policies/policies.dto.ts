@@ -7,6 +7,14 @@
 export type ConcurrentCallLimit = number;
 
 /**
+ * Webhooks one owner may have.
+ * @isInt
+ * @minimum 1
+ * @maximum 1000
+ */
+export type WebhookLimit = number;
+
+/**
  * At most `maxCalls` calls to the same number per rolling `windowSeconds`, across all of the
  * owner's campaigns. (The bounds are checked by the service, which names the field.)
  */
@@ -27,6 +35,10 @@ export interface PolicyView {
   maxConcurrentCalls: number | null;
   /** `administrator`: set for this user; `default`: the installation's (TENANT_MAX_CONCURRENT_CALLS). */
   maxConcurrentCallsSource: 'administrator' | 'default';
+  /** Webhooks the owner may have; creating one more is a 409 `limit-exceeded`. Set by an administrator. */
+  maxWebhooks: number;
+  /** `administrator`: set for this user; `default`: the installation's (WEBHOOKS_MAX_PER_OWNER). */
+  maxWebhooksSource: 'administrator' | 'default';
 }
 
 /** The owner's own policies; the tenant limit is not among them (an administrator sets it). */
@@ -42,9 +54,15 @@ export interface LimitsView {
   /** Simultaneous calls across the user's campaigns; null = none. */
   maxConcurrentCalls: number | null;
   maxConcurrentCallsSource: 'administrator' | 'default';
+  /** Webhooks the user may have. */
+  maxWebhooks: number;
+  maxWebhooksSource: 'administrator' | 'default';
 }
 
+/** Each limit given is set; one left out stays as it is. At least one is needed. */
 export interface UpdateLimitsRequest {
   /** Simultaneous calls across the user's campaigns, or null to follow the installation's default. */
-  maxConcurrentCalls: ConcurrentCallLimit | null;
+  maxConcurrentCalls?: ConcurrentCallLimit | null;
+  /** Webhooks the user may have, or null to follow the installation's default. */
+  maxWebhooks?: WebhookLimit | null;
 }

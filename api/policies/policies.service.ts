@@ -47,18 +47,35 @@ export class PoliciesService {
 
   async updateLimits(principal: Principal, userId: string, body: UpdateLimitsRequest): Promise<LimitsView> {
     requireAdmin(principal, "set a user's limits");
+    const columns = (
+      [
+        ['max_concurrent_calls', body.maxConcurrentCalls],
+        ['max_webhooks', body.maxWebhooks],
+      ] as const
+    ).filter(([, value]) => value !== undefined);
+    if (columns.length === 0) {
+      const message = 'give maxConcurrentCalls, maxWebhooks or both';
+      throw new ValidationError([
+        { field: 'body.maxConcurrentCalls', message },
+        { field: 'body.maxWebhooks', message },
+      ]);
+    }
     await this.requireUser(userId);
+    // Column names come from the list above, never from the request.
+    const names = columns.map(([name]) => name);
     await this.pool.query(
-      `INSERT INTO owner_policy (owner_id, max_concurrent_calls, updated_at) VALUES ($1, $2, now())
-       ON CONFLICT (owner_id) DO UPDATE SET max_concurrent_calls = excluded.max_concurrent_calls, updated_at = now()`,
-      [userId, body.maxConcurrentCalls],
+      `INSERT INTO owner_policy (owner_id, ${names.join(', ')}, updated_at)
+       VALUES ($1, ${names.map((_, i) => `$${i + 2}`).join(', ')}, now())
+       ON CONFLICT (owner_id) DO UPDATE SET ${names.map((n) => `${n} = excluded.${n}`).join(', ')}, updated_at = now()`,
+      [userId, ...columns.map(([, value]) => value)],
     );
     return this.limitsView(userId);
   }
 
   private async limitsView(userId: string): Promise<LimitsView> {
-    const { maxConcurrentCalls, maxConcurrentCallsSource } = await loadOwnerPolicy(this.pool, userId, this.defaults);
-    return { userId, maxConcurrentCalls, maxConcurrentCallsSource };
+    const policy = await loadOwnerPolicy(this.pool, userId, this.defaults);
+    const { maxConcurrentCalls, maxConcurrentCallsSource, maxWebhooks, maxWebhooksSource } = policy;
+    return { userId, maxConcurrentCalls, maxConcurrentCallsSource, maxWebhooks, maxWebhooksSource };
   }
 
   private async requireUser(userId: string): Promise<void> {

@@ -5,7 +5,7 @@ import type { ProblemDetails } from '../problem.js';
 import type { LimitsView, UpdateLimitsRequest } from './policies.dto.js';
 import type { PoliciesService } from './policies.service.js';
 
-/** A user's tenant limit. Administrators only. */
+/** A user's tenant limits. Administrators only. */
 @Route('api/v1/users')
 @Tags('Users')
 @Security('oauth2', ['api'])
@@ -24,8 +24,9 @@ export class UserLimitsController extends Controller {
   }
 
   /**
-   * Sets the user's tenant limit: at most `maxConcurrentCalls` simultaneous calls across all
-   * their campaigns and workers (`null`: the installation's default). Applies from the next call.
+   * Sets the user's tenant limits: at most `maxConcurrentCalls` simultaneous calls across all
+   * their campaigns and workers (applies from the next call), at most `maxWebhooks` webhooks
+   * (`null`: the installation's default; left out: unchanged).
    * @param id User id (uuid). @format id uuid
    */
   @Put('{id}/limits')

@@ -57,6 +57,7 @@ export class WebhooksController extends Controller {
    */
   @Post()
   @SuccessResponse(201, 'Created')
+  @Response<ProblemDetails>(409, 'The owner has as many webhooks as allowed (`limit-exceeded`, maxWebhooks)')
   @Response<ProblemDetails>(422, 'Invalid URL, events, or a campaign that is not yours')
   public async createWebhook(
     @Request() req: ExpressRequest,

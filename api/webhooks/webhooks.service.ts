@@ -10,7 +10,10 @@ import {
   webhookSecretContext,
   type WebhookDeliveryStatus,
 } from '../../db/entities/index.js';
-import { ValidationError, type FieldError } from '../../lib/errors.js';
+import { loadOwnerPolicy } from '../../db/owner-policy.js';
+import type { Pool } from '../../db/sql.js';
+import { LimitExceededError, ValidationError, type FieldError } from '../../lib/errors.js';
+import type { PolicyDefaults } from '../../policies/owner-policy.js';
 import type { SecretBox } from '../../lib/secret-box.js';
 import { generateWebhookSecret } from '../../lib/webhook-signature.js';
 import { afterCursor, encodeCursor, isUuid, keysetPage } from '../keyset-cursor.js';
@@ -62,6 +65,8 @@ export class WebhooksService {
     private readonly em: EntityManager,
     private readonly secrets: SecretBox,
     private readonly networks: WebhookNetworks,
+    private readonly pool: Pool,
+    private readonly policyDefaults: PolicyDefaults,
   ) {}
 
   async list(principal: Principal): Promise<WebhookView[]> {
@@ -75,8 +80,31 @@ export class WebhooksService {
     return toWebhookView(await this.find(this.em.fork(), principal, id));
   }
 
+  /**
+   * 409 `limit-exceeded` when the caller already has `maxWebhooks` (F13: every call writes a
+   * delivery row, and starts a workflow, per webhook and event). Counted under a lock on the
+   * owner's row, so creates at the same moment cannot pass the limit together.
+   */
   async create(principal: Principal, body: CreateWebhookRequest): Promise<WebhookWithSecret> {
-    const em = this.em.fork();
+    const { maxWebhooks } = await loadOwnerPolicy(this.pool, principal.userId, this.policyDefaults);
+    return this.em.fork().transactional(async (em) => {
+      await em.execute('SELECT 1 FROM "user" WHERE id = ? FOR UPDATE', [principal.userId]);
+      if ((await em.count(Webhook, { owner: principal.userId })) >= maxWebhooks) {
+        throw new LimitExceededError(
+          'maxWebhooks',
+          maxWebhooks,
+          `You have ${maxWebhooks} webhooks, the most allowed (maxWebhooks); delete one or ask an administrator to raise the limit.`,
+        );
+      }
+      return this.insert(em, principal, body);
+    });
+  }
+
+  private async insert(
+    em: EntityManager,
+    principal: Principal,
+    body: CreateWebhookRequest,
+  ): Promise<WebhookWithSecret> {
     const hook = em.create(Webhook, {
       id: randomUUID(), // known before the insert: the sealed secret is bound to it
       owner: em.getReference(User, principal.userId),

@@ -4,7 +4,7 @@ import { User } from './user.entity.js';
 /**
  * An owner's communication policies; a value left null follows the installation's default
  * (policies/owner-policy.ts). The owner sets the frequency cap (`/api/v1/policies`), an
- * administrator the tenant limit (`/api/v1/users/{id}/limits`).
+ * administrator the tenant limits (`/api/v1/users/{id}/limits`).
  */
 export const OwnerPolicy = defineEntity({
   name: 'OwnerPolicy',
@@ -16,6 +16,8 @@ export const OwnerPolicy = defineEntity({
     frequencyCapWindowSeconds: p.integer().nullable(),
     /** Simultaneous calls across the owner's campaigns. */
     maxConcurrentCalls: p.integer().nullable(),
+    /** Webhooks the owner may have. */
+    maxWebhooks: p.integer().nullable(),
     updatedAt: p
       .datetime()
       .onCreate(() => new Date())

@@ -13,6 +13,7 @@ import { Migration20261202160000 } from './migration-20261202160000-campaign-pac
 import { Migration20261202170000 } from './migration-20261202170000-contact-due-order.js';
 import { Migration20261206100000 } from './migration-20261206100000-claim-keys.js';
 import { Migration20261206110000 } from './migration-20261206110000-recording-uploads.js';
+import { Migration20261206140000 } from './migration-20261206140000-webhook-limit.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -30,4 +31,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202170000', class: Migration20261202170000 },
   { name: 'Migration20261206100000', class: Migration20261206100000 },
   { name: 'Migration20261206110000', class: Migration20261206110000 },
+  { name: 'Migration20261206140000', class: Migration20261206140000 },
 ];

@@ -2,12 +2,14 @@
  * Uploads the API must refuse, each with a problem+json that names the `file` field and says
  * why — and after which nothing is stored: no row, no object.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser, expectProblem, login, type TestUser } from '../support/api';
 import { ffmpeg, listObjects, makeTestSignal, minioClient, sql, uploadAudio } from '../support/audio';
+import { flacBomb, wavDeclaring } from '../support/audio-bombs';
 import { startExtraApi, type ExtraApi } from '../support/extra-api';
+import { readStack } from '../support/stack';
 
 let dir: string;
 let user: TestUser;
@@ -127,6 +129,73 @@ describe('refused uploads', () => {
   });
 });
 
+/** The API process's resident set size in bytes, and its peak since the last reset. */
+function apiMemory(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+describe('decompression bombs and absurd headers (F14)', () => {
+  const pid = () => {
+    const api = readStack().pids.api;
+    expect(readFileSync(`/proc/${api}/cmdline`, 'utf8')).toMatch(/api\/main\.js/);
+    return api;
+  };
+
+  /** Uploads `bytes` and expects `type` naming `detail` within 2 s, the API's peak RSS up by < 200 MB. */
+  async function refusedCheaply(bytes: Buffer, type: string, detail: RegExp): Promise<void> {
+    const api = pid();
+    writeFileSync(`/proc/${api}/clear_refs`, '5'); // resets VmHWM to the current RSS
+    const before = apiMemory(api);
+    const started = Date.now();
+    await refused(await uploadAudio({ token, bytes, fileName: 'bomb.audio' }), 422, type, detail);
+    const elapsed = Date.now() - started;
+    const peakGrowthMb = (apiMemory(api).peak - before.rss) / 2 ** 20;
+    expect(elapsed).toBeLessThan(2000);
+    expect(peakGrowthMb).toBeLessThan(200);
+  }
+
+  afterAll(async () => {
+    await nothingStoredFor(user.id);
+  });
+
+  it('a 256 KB FLAC of 8 channels of constant 65,535-sample frames at 48 kHz (~15 GB as float) is cut off as too long', async () => {
+    const bytes = flacBomb({ sampleRate: 48_000, channels: 8, frames: 7200 });
+    expect(bytes.length).toBeLessThan(300 * 1024);
+    await refusedCheaply(bytes, 'audio-too-long', /longer than 600 s/);
+  });
+
+  it('the same FLAC declaring 655,350 Hz is refused from its STREAMINFO, before decoding', async () => {
+    const bytes = flacBomb({ sampleRate: 655_350, channels: 8, frames: 7200 });
+    await refusedCheaply(bytes, 'audio-corrupt', /sample rate of 655350 Hz \(8000–192000 Hz are accepted\)/);
+  });
+
+  it('a FLAC whose STREAMINFO declares more than 600 s is refused from it', async () => {
+    const bytes = flacBomb({ sampleRate: 48_000, channels: 2, frames: 4, totalSamples: 48_000 * 3600 });
+    await refusedCheaply(bytes, 'audio-too-long', /3600\.0 s long; the maximum is 600 s/);
+  });
+
+  it('a WAV declaring 4 GHz, 6 kHz or 9 channels is refused from its header', async () => {
+    await refusedCheaply(wavDeclaring(4_000_000_000, 1), 'audio-corrupt', /sample rate of 4000000000 Hz/);
+    await refusedCheaply(wavDeclaring(6000, 1), 'audio-corrupt', /sample rate of 6000 Hz/);
+    await refusedCheaply(wavDeclaring(8000, 9), 'audio-corrupt', /9 channels/);
+  });
+
+  it('a FLAC of 8 channels at 48 kHz within the limits is still accepted', async () => {
+    // 4 frames of 65,535 samples: 5.5 s.
+    const other = await createUser();
+    const otherToken = (await login(other.username, other.password)).access_token;
+    const bytes = flacBomb({ sampleRate: 48_000, channels: 8, frames: 4 });
+    const res = await uploadAudio({ token: otherToken, bytes });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({
+      original: { format: 'flac', sampleRate: 48_000, channels: 8 },
+      durationMs: 5461,
+    });
+  });
+});
+
 describe('limits and failures on an API with small limits', () => {
   let extra: ExtraApi;
   let extraToken: string;
@@ -156,13 +225,23 @@ describe('limits and failures on an API with small limits', () => {
   });
 
   it('compressed audio longer than the maximum is 422 too long, found while decoding', async () => {
+    const vorbis = makeTestSignal(dir, {
+      sampleRate: 16000,
+      channels: 1,
+      codec: ['-c:a', 'libvorbis', '-f', 'ogg'],
+      file: '5s.ogg',
+    });
+    await refused(await upload(readFileSync(vorbis)), 422, 'audio-too-long', /longer than 3 s/);
+  });
+
+  it('a FLAC longer than the maximum is 422 too long, refused from its STREAMINFO', async () => {
     const flac = makeTestSignal(dir, {
       sampleRate: 16000,
       channels: 1,
       codec: ['-c:a', 'flac', '-f', 'flac'],
       file: '5s.flac',
     });
-    await refused(await upload(readFileSync(flac)), 422, 'audio-too-long', /longer than 3 s/);
+    await refused(await upload(readFileSync(flac)), 422, 'audio-too-long', /5\.0 s long; the maximum is 3 s/);
   });
 
   it('stores nothing when object storage fails after the conversion', async () => {

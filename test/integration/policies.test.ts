@@ -26,8 +26,10 @@ describe('/api/v1/policies', () => {
     const defaults = {
       frequencyCap: null,
       frequencyCapSource: 'default',
-      maxConcurrentCalls: null,
+      maxConcurrentCalls: 100,
       maxConcurrentCallsSource: 'default',
+      maxWebhooks: 20,
+      maxWebhooksSource: 'default',
     };
     expect(await ok(await call('GET', '/api/v1/policies', { token }))).toEqual(defaults);
 
@@ -85,7 +87,7 @@ describe('/api/v1/policies', () => {
     expect(JSON.stringify(own.errors)).toMatch(/maxConcurrentCalls/);
     expect(await ok(await call('GET', '/api/v1/policies', { token }))).toMatchObject({
       frequencyCap: cap,
-      maxConcurrentCalls: null,
+      maxConcurrentCalls: 100,
     });
   });
 
@@ -101,13 +103,21 @@ describe('/api/v1/users/{id}/limits', () => {
     const user = await userToken();
     expect(await ok(await call('GET', `/api/v1/users/${user.id}/limits`, { token: admin }))).toEqual({
       userId: user.id,
-      maxConcurrentCalls: null,
+      maxConcurrentCalls: 100,
       maxConcurrentCallsSource: 'default',
+      maxWebhooks: 20,
+      maxWebhooksSource: 'default',
     });
     const set = await ok(
       await call('PUT', `/api/v1/users/${user.id}/limits`, { token: admin, body: { maxConcurrentCalls: 7 } }),
     );
-    expect(set).toEqual({ userId: user.id, maxConcurrentCalls: 7, maxConcurrentCallsSource: 'administrator' });
+    expect(set).toEqual({
+      userId: user.id,
+      maxConcurrentCalls: 7,
+      maxConcurrentCallsSource: 'administrator',
+      maxWebhooks: 20,
+      maxWebhooksSource: 'default',
+    });
     expect(await ok(await call('GET', '/api/v1/policies', { token: user.token }))).toMatchObject({
       maxConcurrentCalls: 7,
       maxConcurrentCallsSource: 'administrator',
@@ -124,8 +134,10 @@ describe('/api/v1/users/{id}/limits', () => {
     expect(await ok(await call('GET', '/api/v1/policies', { token: user.token }))).toEqual({
       frequencyCap: cap,
       frequencyCapSource: 'owner',
-      maxConcurrentCalls: null,
+      maxConcurrentCalls: 100,
       maxConcurrentCallsSource: 'default',
+      maxWebhooks: 20,
+      maxWebhooksSource: 'default',
     });
   });
 
@@ -141,7 +153,7 @@ describe('/api/v1/users/{id}/limits', () => {
       );
     }
     expect(await ok(await call('GET', '/api/v1/policies', { token: user.token }))).toMatchObject({
-      maxConcurrentCalls: null,
+      maxConcurrentCalls: 100,
     });
   });
 
@@ -156,12 +168,20 @@ describe('/api/v1/users/{id}/limits', () => {
       );
       expect([value, fields(problem)]).toEqual([value, ['body.maxConcurrentCalls']]);
     }
+    for (const value of [0, 1001, 1.5]) {
+      const problem = await expectProblem(
+        await call('PUT', `/api/v1/users/${user.id}/limits`, { token: admin, body: { maxWebhooks: value } }),
+        422,
+        'validation-error',
+      );
+      expect([value, fields(problem)]).toEqual([value, ['body.maxWebhooks']]);
+    }
     const missing = await expectProblem(
       await call('PUT', `/api/v1/users/${user.id}/limits`, { token: admin, body: {} }),
       422,
       'validation-error',
     );
-    expect(fields(missing)).toEqual(['body.maxConcurrentCalls']);
+    expect(fields(missing)).toEqual(['body.maxConcurrentCalls', 'body.maxWebhooks']);
     const unknown = randomUUID();
     await expectProblem(await call('GET', `/api/v1/users/${unknown}/limits`, { token: admin }), 404, 'not-found');
     await expectProblem(
@@ -170,7 +190,46 @@ describe('/api/v1/users/{id}/limits', () => {
       'not-found',
     );
     expect(await ok(await call('GET', `/api/v1/users/${user.id}/limits`, { token: admin }))).toMatchObject({
-      maxConcurrentCalls: null,
+      maxConcurrentCalls: 100,
+      maxConcurrentCallsSource: 'default',
+      maxWebhooks: 20,
     });
+  });
+});
+
+describe('webhooks per owner (F13)', () => {
+  const hook = (token: string, i: number) =>
+    call('POST', '/api/v1/webhooks', { token, body: { url: `https://hooks.example.com/${i}` } });
+
+  test('the 21st webhook is a 409 naming maxWebhooks; an administrator raises the limit, the owner gets one more', async () => {
+    const admin = await adminToken();
+    const user = await userToken();
+    const other = await userToken();
+    // 20 at once: the count is taken under a lock, so concurrent creates cannot pass the limit.
+    const created = await Promise.all(Array.from({ length: 22 }, (_, i) => hook(user.token, i)));
+    expect(created.map((r) => r.status).sort()).toEqual([...Array(20).fill(201), 409, 409]);
+    const problem = await expectProblem(await hook(user.token, 99), 409, 'limit-exceeded');
+    expect(problem.detail).toMatch(/20 webhooks.*maxWebhooks/);
+    expect(problem.errors).toEqual([{ field: 'maxWebhooks', message: 'at most 20' }]);
+    const list = (await (await call('GET', '/api/v1/webhooks', { token: user.token })).json()) as unknown[];
+    expect(list).toHaveLength(20);
+    // Another owner's count is their own.
+    expect((await hook(other.token, 0)).status).toBe(201);
+
+    const raised = await ok(
+      await call('PUT', `/api/v1/users/${user.id}/limits`, { token: admin, body: { maxWebhooks: 21 } }),
+    );
+    expect(raised).toMatchObject({ maxWebhooks: 21, maxWebhooksSource: 'administrator', maxConcurrentCalls: 100 });
+    expect(await ok(await call('GET', '/api/v1/policies', { token: user.token }))).toMatchObject({
+      maxWebhooks: 21,
+      maxWebhooksSource: 'administrator',
+    });
+    expect((await hook(user.token, 21)).status).toBe(201);
+    await expectProblem(await hook(user.token, 22), 409, 'limit-exceeded');
+
+    // Deleting one frees a place.
+    const first = (list[0] as { id: string }).id;
+    expect((await call('DELETE', `/api/v1/webhooks/${first}`, { token: user.token })).status).toBe(204);
+    expect((await hook(user.token, 23)).status).toBe(201);
   });
 });
