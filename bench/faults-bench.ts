@@ -58,6 +58,8 @@ export interface FaultOptions {
    * a worker that has not fetched the message yet meets storage that is away.
    */
   readonly firstBeforeStart?: boolean;
+  /** Register a `call.completed` webhook and count the answered calls whose delivery never came (default on). */
+  readonly webhooks?: boolean;
 }
 
 export function faultOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): FaultOptions {
@@ -77,6 +79,7 @@ export function faultOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Fault
     faults,
     crash: env.BENCH_FAULT_KILL === '1',
     firstBeforeStart: env.BENCH_FIRST_FAULT_BEFORE_START === '1',
+    webhooks: env.BENCH_WEBHOOKS !== '0',
     settleMs: Number(env.BENCH_SETTLE_S ?? 60) * 1000,
     deadlineMs:
       Number(env.BENCH_DEADLINE_S ?? 0) * 1000 ||
@@ -268,7 +271,7 @@ async function campaignRun(
   api: BenchApi,
   run: 'baseline' | 'faults',
   dir: string,
-  webhooks: ReadonlySet<string>,
+  webhooks: ReadonlySet<string> | undefined,
 ) {
   const logFile = join(dir, `gateway-${run}.log`);
   const gateway: SippInstance = await startGateway({
@@ -327,7 +330,7 @@ async function campaignRun(
     const listed = new Set(campaignNumbers(spec));
     const strangers = [...invites.keys()].filter((n) => !listed.has(n)).length;
     const missing = await missingRecordings(api, rows);
-    const webhooksMissing = await missingWebhooks(rows, webhooks, o.settleMs);
+    const webhooksMissing = webhooks ? await missingWebhooks(rows, webhooks, o.settleMs) : 0;
     const verdict: Verdict = {
       completed: result.completed,
       seconds: result.seconds,
@@ -376,6 +379,13 @@ export async function runFaultBench(o: FaultOptions, baselineRun = true): Promis
   const supervisor = new Supervisor();
   const killAll = () => supervisor.killAll();
   process.once('exit', killAll);
+  // Ctrl-C or a kill: Node exits on these without 'exit' listeners, which would orphan the stack.
+  const onSignal = (signal: NodeJS.Signals) => {
+    killAll();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
   try {
     const rtpMin = 40_000 + 2000 * Math.floor(Math.random() * 10);
@@ -392,8 +402,10 @@ export async function runFaultBench(o: FaultOptions, baselineRun = true): Promis
     );
     const api = await BenchApi.login(stack);
     receiver = await startReceiver();
-    await api.request('POST', '/api/v1/webhooks', 201, { url: receiver.url, events: ['call.completed'] });
-    const hooks = receiver.completed;
+    if (o.webhooks !== false) {
+      await api.request('POST', '/api/v1/webhooks', 201, { url: receiver.url, events: ['call.completed'] });
+    }
+    const hooks = o.webhooks === false ? undefined : receiver.completed;
     const baseline = baselineRun ? await campaignRun(o, stack, api, 'baseline', dir, hooks) : undefined;
     const faults = await campaignRun(o, stack, api, 'faults', dir, hooks);
     const crashed = ctl.crashed();
@@ -429,6 +441,8 @@ export async function runFaultBench(o: FaultOptions, baselineRun = true): Promis
     await supervisor.stopAll();
     await receiver?.close();
     process.removeListener('exit', killAll);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     rmSync(dir, { recursive: true, force: true });
   }
 }
