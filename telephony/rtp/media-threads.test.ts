@@ -127,11 +127,16 @@ describe('MediaThreads', () => {
       media.setRemote(remote(far.port));
       const digits: DtmfDigit[] = [];
       media.onDtmf = (digit) => digits.push(digit);
+      // The thread has the far end once a playback has gone there (its messages keep their order);
+      // RTP that reaches the thread before setRemote() is ignored, from anyone.
+      const before = far.packets.length;
+      await media.play(new Int16Array(160 * 3));
+      await waitFor(() => far.packets.length === before + 3, 2000, 'the first playback at the far end');
       for (const packet of keyPress(0xbad, 1, 800, 1, 2)) await stranger.sendRtp(media.localPort, packet);
       for (const packet of keyPress(SSRC, 5, 1600, 10, 2)) await far.sendRtp(media.localPort, packet);
       await waitFor(() => digits.length === 1, 5000, "the far end's digit");
       await media.play(new Int16Array(160 * 3));
-      expect(far.packets).toHaveLength(3); // still sent to the SDP address
+      await waitFor(() => far.packets.length === before + 6, 2000, 'the second playback at the far end'); // still the SDP's
       expect(stranger.received).toHaveLength(0);
       const snapshot = await media.finish();
       expect(snapshot.dtmf.map((d) => d.digit)).toEqual(['5']);
