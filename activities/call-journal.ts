@@ -114,21 +114,15 @@ export async function recordAnswer(
   answer: Date,
   recordingPrivate: boolean,
 ): Promise<void> {
-  await inTransaction(pool, async (client) => {
-    // Fenced like every write of an attempt: a superseded attempt leaves no row "in progress".
-    const claimed = await client.query(
-      `SELECT 1 FROM campaign_contact WHERE id = $1 AND state = 'in_flight' AND attempts = $2 FOR SHARE`,
-      [ctx.attempt.campaignContactId, ctx.attempt.attempt],
-    );
-    if (claimed.rowCount === 0) return;
-    await client.query(
-      `INSERT INTO call_record (${ATTEMPT_COLUMNS},
-         invite_at, answer_at, end_at, outcome, end_reason, dtmf, recording_private, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 'answered', $11, '[]', $12, now())
-       ON CONFLICT (attempt_id) DO NOTHING`,
-      [...attemptColumns(ctx), invite, answer, IN_PROGRESS, recordingPrivate],
-    );
-  });
+  // One statement, sent at once: a worker that dies right after the answer must have written
+  // it (the retry never calls an answered contact again).
+  await pool.query(
+    `INSERT INTO call_record (${ATTEMPT_COLUMNS},
+       invite_at, answer_at, end_at, outcome, end_reason, dtmf, recording_private, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 'answered', $11, '[]', $12, now())
+     ON CONFLICT (attempt_id) DO NOTHING`,
+    [...attemptColumns(ctx), invite, answer, IN_PROGRESS, recordingPrivate],
+  );
 }
 
 /** What an attempt came to: the engine's call result, or an attempt that placed no call (`blocked` among them). */

@@ -18,7 +18,8 @@
  * nothing the outbox row does not; it would also stop uploads during a Temporal outage,
  * while this needs only PostgreSQL and MinIO. Uploads are claimed with `FOR UPDATE SKIP
  * LOCKED` and a lease (`next_try_at` pushed out), so processes sharing a spool never upload
- * one twice at once, and a claim of a process that died is taken up again after the lease.
+ * one twice at once, and a claim of a process that died is taken up again after the lease, or
+ * at once by a process started on the same spool.
  */
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from '../db/sql.js';
@@ -164,9 +165,20 @@ export class RecordingUploader {
   private async run(): Promise<void> {
     const { pool, spool, retry, logger } = this.options;
     logger?.info({ spoolDir: spool.dir, spoolId: spool.id }, 'recording uploader started');
+    let resumed = false;
     while (this.running) {
       let pauseMs: number;
       try {
+        if (!resumed) {
+          // A process that died mid-upload left its lease on this spool's uploads: the spool is
+          // this process's now, so they are due at once, not when the lease runs out (an upload
+          // done twice puts the same bytes under the same key).
+          await pool.query(
+            'UPDATE recording_upload SET next_try_at = now() WHERE spool_id = $1 AND next_try_at > now()',
+            [spool.id],
+          );
+          resumed = true;
+        }
         await this.dispatchLeftovers();
         const { rows } = await pool.query<ClaimedUpload>(CLAIM.replace('%WHERE%', 'next_try_at <= now()'), [
           spool.id,
