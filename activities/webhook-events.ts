@@ -1,7 +1,7 @@
 /**
  * The webhook events of a call, built from its journal row: what a receiver gets in `data`.
  * Pure (unit-tested in webhook-events.test.ts); the outbox (webhook-outbox.ts) stores them.
- * Field names are part of the public contract (README, "Webhooks"): add, never rename.
+ * Field names are part of the public contract (docs/webhooks.md): add, never rename.
  */
 import type { RecordingState, WebhookEvent } from '../db/entities/index.js';
 

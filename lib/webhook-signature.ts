@@ -1,5 +1,5 @@
 /**
- * Webhook signatures, the contract receivers verify (README, "Webhooks"):
+ * Webhook signatures, the contract receivers verify (docs/webhooks.md):
  *
  *   Voicecast-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
  *

@@ -30,7 +30,7 @@ import type { WebhooksService } from './webhooks.service.js';
 /**
  * Webhooks: URLs told about your calls. Each call attempt's final result
  * (`call.completed`) and each uploaded recording (`recording.uploaded`) is POSTed as JSON,
- * signed with the webhook's secret (`Voicecast-Signature`, see the README), and retried
+ * signed with the webhook's secret (`Voicecast-Signature`, see docs/webhooks.md), and retried
  * with exponential back-off until the receiver answers 2xx, refuses it for good (4xx other
  * than 408 and 429) or a day has passed. Owned like every resource: administrators see
  * all, anyone else's answers 404.

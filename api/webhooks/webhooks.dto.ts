@@ -21,7 +21,7 @@ export interface WebhookView {
 export interface WebhookWithSecret extends WebhookView {
   /**
    * The signing secret, shown only in this response (at creation or rotation): the key of
-   * the `Voicecast-Signature` HMAC (README, "Webhooks").
+   * the `Voicecast-Signature` HMAC (docs/webhooks.md).
    */
   secret: string;
 }

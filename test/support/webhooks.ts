@@ -1,6 +1,6 @@
 /**
  * Webhook helpers for the integration tests: the API calls, and the signature check a
- * receiver does, written from the README's description (not with the code under test).
+ * receiver does, written from docs/webhooks.md (not with the code under test).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { call } from './api';
@@ -68,7 +68,7 @@ export async function firstDelivery(
   return first!;
 }
 
-/** The README's receiver check: `t=<unix s>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`, at most 5 minutes old. */
+/** The receiver check of docs/webhooks.md: `t=<unix s>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`, at most 5 minutes old. */
 export function signatureValid(secret: string, header: string | undefined, rawBody: string): boolean {
   if (!header) return false;
   const pairs = header.split(',').map((p) => p.trim().split('='));
