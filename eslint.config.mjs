@@ -5,6 +5,24 @@ import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Layer rules (README, Architecture: "Dependencies point one way"). The pure layers
+// import no Temporal, HTTP, ORM, database or storage modules and no upper layer; nothing
+// below the API imports api/. ESLint applies one `no-restricted-imports` per file (the last
+// matching block wins), so each block lists everything its files may not import.
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)].map((name) => ({
+  name,
+  message: 'Workflow code runs in the Temporal sandbox: no Node built-ins. Do it in an activity.',
+}));
+const infrastructure = {
+  regex: '^(@temporalio/|express$|tsoa$|@tsoa/|@mikro-orm/|pg$|pg-|minio$|oidc-provider$|jose$)',
+  message:
+    'A pure layer (telephony, audio, contacts, policies) imports no Temporal, HTTP, ORM, database or storage module.',
+};
+const upperLayers = (...layers) => ({
+  regex: `^(\\.\\.?/)+(${layers.join('|')})(/|\\.js$|$)`,
+  message: `This layer may not import ${layers.join('/, ')}/: dependencies point one way (README, Architecture).`,
+});
+const noApi = upperLayers('api');
 export default tseslint.config(
   {
     ignores: [
@@ -37,13 +55,30 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [...builtinModules, ...builtinModules.map((m) => `node:${m}`)].map((name) => ({
-            name,
-            message: 'Workflow code runs in the Temporal sandbox: no Node built-ins. Do it in an activity.',
-          })),
+          paths: nodeBuiltins,
+          patterns: [upperLayers('api', 'auth', 'db'), { ...upperLayers('activities'), allowTypeImports: true }],
         },
       ],
     },
+  },
+  {
+    files: ['telephony/**/*.ts', 'audio/**/*.ts', 'contacts/**/*.ts', 'policies/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            infrastructure,
+            upperLayers('api', 'auth', 'db', 'activities', 'lib/storage', 'lib/temporal-logger'),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['activities/**/*.ts', 'db/**/*.ts', 'lib/**/*.ts', 'auth/**/*.ts', 'worker.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noApi] }] },
   },
   {
     files: ['**/*.test.ts', 'test/**/*.ts'],

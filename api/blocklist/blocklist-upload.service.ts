@@ -11,7 +11,7 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Principal } from '../../auth/principal.js';
 import { fileChunks } from '../../contacts/contact-file.js';
-import { quiet, write } from '../../contacts/copy-sink.js';
+import { quiet, write } from '../../db/copy-sink.js';
 import { splitPieces } from '../../contacts/csv-pieces.js';
 import { runImportPipeline, type ImportSink, type PieceProcessor } from '../../contacts/import-pipeline.js';
 import type { Pool } from '../../db/sql.js';

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '../../auth/principal.js';
-import { CopySink } from '../../contacts/copy-sink.js';
+import { CopySink } from '../../db/copy-sink.js';
 import { fileChunks, type FileEncoding } from '../../contacts/contact-file.js';
 import { splitPieces } from '../../contacts/csv-pieces.js';
 import type { Dialect } from '../../contacts/dialect.js';

@@ -2,7 +2,7 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { ContactList } from './contact-list.entity.js';
 
 /**
- * One imported contact. Written in bulk by COPY (contacts/copy-sink.ts), read a page at a
+ * One imported contact. Written in bulk by COPY (db/copy-sink.ts), read a page at a
  * time in `line` order; the primary key (list, line) serves that order, the unique key
  * (list, phone) guarantees a number appears once per list.
  *

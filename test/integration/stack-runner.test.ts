@@ -8,8 +8,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePorts, isProcessAlive, processStartTime, repoRoot } from './services';
-import { acquireStackLock, lockPath, StackAlreadyRunningError, type LockOwner } from './stack-lock';
+import { freePorts, isProcessAlive, processStartTime, repoRoot } from '../../scripts/services';
+import { acquireStackLock, lockPath, StackAlreadyRunningError, type LockOwner } from '../../scripts/stack-lock';
 
 const runner = join(repoRoot(), 'dist', 'scripts', 'stack.js');
 

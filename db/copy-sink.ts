@@ -11,7 +11,7 @@ import type { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { ImportSink } from './import-pipeline.js';
+import type { ImportSink } from '../contacts/import-pipeline.js';
 
 export const COPY_CONTACTS = 'COPY contact (list_id, line, phone_e164, name, variables) FROM STDIN';
 export const COPY_INVALID_LINES = 'COPY contact_invalid_line (list_id, line, raw, reason) FROM STDIN';
