@@ -97,6 +97,12 @@ export class RecordingUploader {
   /** Campaigns whose webhook deliveries could not be started yet (Temporal away). */
   private readonly undispatched = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
+  /**
+   * Claimed uploads whose try ended while PostgreSQL was away, so that neither their result
+   * nor their next try could be written: their claim would hold them for the whole lease
+   * (10 minutes). Made due again as soon as the database answers.
+   */
+  private readonly unscheduled = new Set<string>();
 
   constructor(private readonly options: RecordingUploaderOptions) {}
 
@@ -179,6 +185,7 @@ export class RecordingUploader {
           );
           resumed = true;
         }
+        await this.rescheduleUnscheduled();
         await this.dispatchLeftovers();
         const { rows } = await pool.query<ClaimedUpload>(CLAIM.replace('%WHERE%', 'next_try_at <= now()'), [
           spool.id,
@@ -188,12 +195,21 @@ export class RecordingUploader {
         await Promise.all(rows.map((row) => this.track(this.upload(row, true))));
         if (rows.length === CONCURRENCY) continue;
         pauseMs = await this.untilNextDue();
+        if (this.unscheduled.size > 0) pauseMs = Math.min(pauseMs, retry.initialRetryMs);
       } catch (err) {
         logger?.warn({ err }, 'recording uploader: cannot read the outbox; retrying');
         pauseMs = retry.initialRetryMs;
       }
       await this.pause(pauseMs);
     }
+  }
+
+  /** Makes the uploads whose try could not be written due now (their lease is this process's). */
+  private async rescheduleUnscheduled(): Promise<void> {
+    if (this.unscheduled.size === 0) return;
+    const ids = [...this.unscheduled];
+    await this.options.pool.query('UPDATE recording_upload SET next_try_at = now() WHERE id = ANY($1::uuid[])', [ids]);
+    for (const id of ids) this.unscheduled.delete(id);
   }
 
   /** Milliseconds until this spool's next upload is due (at most {@link IDLE_POLL_MS}). */
@@ -258,7 +274,13 @@ export class RecordingUploader {
            WHERE id = $1`,
           [row.id, delayMs, err instanceof Error ? err.message : String(err)],
         )
-        .catch((e: unknown) => log?.warn({ err: e }, 'recording upload: could not schedule the retry'));
+        .catch((e: unknown) => {
+          this.unscheduled.add(row.id);
+          log?.warn(
+            { err: e },
+            'recording upload: could not schedule the retry; it is retried once the database answers',
+          );
+        });
     }
   }
 

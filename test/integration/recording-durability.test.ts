@@ -78,7 +78,7 @@ const spooled = (dir: string): string[] => readdirSync(dir).filter((f) => f.ends
  * A recorded campaign calling `phones` on a worker of its own whose object storage goes
  * through a switchable forwarder, and whose spool is a fresh directory; started.
  */
-async function recordedCampaign(phones: string[], audioSeconds: number) {
+async function recordedCampaign(phones: string[], audioSeconds: number, workerEnv: NodeJS.ProcessEnv = {}) {
   const sipp = await gateway({ scenario: 'uas-route-by-number', calls: phones.length, timeoutMs: 120_000 });
   const parts = await gatewayParts(owner.token, sipp, phones, audioSeconds);
   const campaign = await createCampaign(db, {
@@ -101,6 +101,7 @@ async function recordedCampaign(phones: string[], audioSeconds: number) {
     // Scaled down: the back-off doubles from 200 ms to at most 1 s.
     RECORDING_UPLOAD_RETRY_INITIAL_SECONDS: '0.2',
     RECORDING_UPLOAD_RETRY_MAX_INTERVAL_SECONDS: '1',
+    ...workerEnv,
   };
   const startWorker = async () => {
     const worker = await startExtraWorker(taskQueue, env);
@@ -242,4 +243,49 @@ test('worker killed after the hang-up, before the upload: a worker restarted on 
     [campaign.id],
   );
   expect(contacts).toEqual(phones.map(() => ({ attempts: 1 })));
+});
+
+test('PostgreSQL away between an upload and its result: stored once the database is back, not after the 10-minute claim', async () => {
+  // The worker reaches PostgreSQL through a forwarder of its own too.
+  const pg = await switchableProxy(new URL(readStack().databaseUrl));
+  cleanUps.push(() => pg.close());
+  const databaseUrl = new URL(readStack().databaseUrl);
+  databaseUrl.port = new URL(pg.url).port;
+  const phones = answering(2);
+  const { sipp, campaign, proxy, handle } = await recordedCampaign(phones, 1, { DATABASE_URL: databaseUrl.toString() });
+  await waitFor(`${phones.length} calls live`, async () => {
+    const rows = await journal(campaign.id);
+    return rows.filter((r) => r.end_reason === 'call in progress').length === phones.length;
+  });
+  await proxy.stall(); // object storage takes the uploads' connections and says nothing
+  await waitFor('both calls journalled and their uploads claimed (in flight)', async () => {
+    const rows = await journal(campaign.id);
+    return rows.length === 2 && rows.every((r) => r.recording_state === 'pending' && (r.tries ?? 0) >= 1);
+  });
+  const claimed = await journal(campaign.id);
+  await pg.down();
+  await proxy.up(); // the uploads go through while their results cannot be written
+  await waitFor('both objects in MinIO', async () => {
+    const stats = await Promise.all(
+      claimed.map((r) =>
+        minioClient()
+          .statObject(bucket(), r.recording_key ?? '')
+          .catch(() => undefined),
+      ),
+    );
+    return stats.every(Boolean);
+  });
+  await new Promise((r) => setTimeout(r, 2000));
+  expect((await journal(campaign.id)).map((r) => r.recording_state)).toEqual(['pending', 'pending']);
+  await pg.up();
+  // Back-off here is at most 1 s; the claim the lost results still hold would last 10 minutes.
+  await waitFor(
+    'every recording stored',
+    async () => (await journal(campaign.id)).every((r) => r.recording_state === 'stored'),
+    45_000,
+  );
+  for (const row of await journal(campaign.id)) await expectDownloadable(row);
+  expect(await handle.result()).toMatchObject({ status: 'completed', callsStarted: phones.length });
+  await expectSippExit(sipp, 0);
+  expect(receivedRequests(sipp, 'INVITE')).toHaveLength(phones.length);
 });

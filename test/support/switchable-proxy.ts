@@ -13,6 +13,12 @@ export interface SwitchableProxy {
   readonly url: string;
   up(): Promise<void>;
   down(): Promise<void>;
+  /**
+   * Cuts the open connections, then accepts new ones but forwards nothing until `up()`
+   * (then they go through as if slow): a request in flight while the service does not
+   * answer, without an error.
+   */
+  stall(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -20,6 +26,7 @@ export async function switchableProxy(target: URL): Promise<SwitchableProxy> {
   const port = await freePort();
   const sockets = new Set<Socket>();
   let server: Server | undefined;
+  let stalled: (() => void)[] | undefined;
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -29,11 +36,12 @@ export async function switchableProxy(target: URL): Promise<SwitchableProxy> {
     if (server) return;
     const s = createServer((client) => {
       track(client);
-      const upstream = createConnection({ host: target.hostname, port: Number(target.port) });
-      track(upstream);
-      client.pipe(upstream).pipe(client);
-      client.once('close', () => upstream.destroy());
-      upstream.once('close', () => client.destroy());
+      if (stalled) {
+        client.pause();
+        stalled.push(() => forward(client));
+        return;
+      }
+      forward(client);
     });
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
@@ -41,7 +49,26 @@ export async function switchableProxy(target: URL): Promise<SwitchableProxy> {
     });
     server = s;
   };
+  const forward = (client: Socket) => {
+    const upstream = createConnection({ host: target.hostname, port: Number(target.port) });
+    track(upstream);
+    client.pipe(upstream).pipe(client);
+    client.resume();
+    client.once('close', () => upstream.destroy());
+    upstream.once('close', () => client.destroy());
+  };
+  const release = () => {
+    const waiting = stalled ?? [];
+    stalled = undefined;
+    for (const go of waiting) go();
+  };
+  const stall = async () => {
+    await up();
+    stalled ??= [];
+    for (const socket of sockets) socket.destroy(); // kept-alive connections would bypass the stall
+  };
   const down = async () => {
+    stalled = undefined;
     const s = server;
     server = undefined;
     if (!s) return;
@@ -49,6 +76,10 @@ export async function switchableProxy(target: URL): Promise<SwitchableProxy> {
     for (const socket of sockets) socket.destroy();
     await closed;
   };
+  const upAndRelease = async () => {
+    await up();
+    release();
+  };
   await up();
-  return { url: `http://127.0.0.1:${port}`, up, down, close: down };
+  return { url: `http://127.0.0.1:${port}`, up: upAndRelease, down, stall, close: down };
 }
