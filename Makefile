@@ -16,7 +16,7 @@ JEST_ARGS ?=
 DATA_DIR := $(or $(VOICECAST_DATA_DIR),$(shell sed -n 's/^VOICECAST_DATA_DIR=//p' .env 2>/dev/null | tail -n 1),.data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup build run test test-unit bench-sip bench-udp-loopback bench-audio bench-import bench-campaign bench-faults bench-zone-window bench-journal lint typecheck format migrate migration-check clean clean-data
+.PHONY: help setup build run test test-unit fuzz-api bench-sip bench-udp-loopback bench-audio bench-import bench-campaign bench-faults bench-zone-window bench-journal lint typecheck format migrate migration-check clean clean-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -33,6 +33,10 @@ run: build ## start PostgreSQL, Temporal, MinIO, the API and the worker; Ctrl-C 
 test: build ## run every test against a fresh, private stack of real services
 	@scripts/test-tools.sh
 	NODE_OPTIONS='$(JEST_NODE_OPTIONS)' node node_modules/jest/bin/jest.js --runInBand $(JEST_ARGS)
+
+fuzz-api: build ## schemathesis against the API's OpenAPI document, deeper than make test (FUZZ_API_EXAMPLES, default 100; FUZZ_API_SEED)
+	@tools/schemathesis/install.sh
+	FUZZ_API_EXAMPLES=$${FUZZ_API_EXAMPLES:-100} NODE_OPTIONS='$(JEST_NODE_OPTIONS)' node node_modules/jest/bin/jest.js --runInBand test/integration/api-fuzz.test.ts
 
 test-unit: build ## the unit tier only: tests beside the code, no services started (about a minute)
 	NODE_OPTIONS='$(JEST_NODE_OPTIONS)' node node_modules/jest/bin/jest.js -c jest.unit.config.js $(JEST_ARGS)

@@ -13,12 +13,18 @@ import { FIRST_PARTY_CLIENT_ID } from '../auth/provider.js';
 import { publicClientBasicAuth } from '../auth/public-client-basic.js';
 import type { Container } from './container.js';
 import { RegisterRoutes } from './generated/routes.js';
-import spec from './generated/swagger.json';
+import generatedSpec from './generated/swagger.json';
 import { createMetrics, healthRouter, type HttpMetrics } from './health.js';
 import { refuseNulInJson } from './nul-guard.js';
-import { errorHandler, notFoundHandler } from './problem-response.js';
+import { jsonBodySchemas, refuseUndeclaredNulls } from './json-nulls.js';
+import { refuseUndeclaredMediaTypes } from './media-types.js';
+import { bodyMediaTypes, completeContract, pathMethods, pathPattern } from './openapi-contract.js';
+import { errorHandler, methodNotAllowedHandler, notFoundHandler } from './problem-response.js';
 import { createUploader, deleteUploadsAfterResponse } from './uploads.js';
 import './express-augment.js';
+
+/** The served OpenAPI document: tsoa's spec completed into the contract (api/openapi-contract.ts). */
+const contract = completeContract(generatedSpec);
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
@@ -73,7 +79,7 @@ export function createApp(container: Container, provider: Provider): Express {
   app.use(healthRouter({ pool, temporal, storage, probeBucket: config.minio.buckets.audio }, metrics));
 
   app.get('/openapi.json', (_req, res) => {
-    res.json(spec);
+    res.json(contract);
   });
   app.use(
     '/docs',
@@ -88,8 +94,11 @@ export function createApp(container: Container, provider: Provider): Express {
     }),
   );
 
+  app.use(methodNotAllowedHandler(pathMethods(contract)));
+  app.use(refuseUndeclaredMediaTypes(bodyMediaTypes(contract)));
   app.use(express.json({ limit: '1mb' }));
   app.use(refuseNulInJson());
+  app.use(refuseUndeclaredNulls(jsonBodySchemas(contract, pathPattern), contract));
   const api = express.Router();
   api.use(deleteUploadsAfterResponse(logger));
   // tsoa's generated signature takes the multer option only once a route has an upload.

@@ -15,19 +15,23 @@ export function encodeCursor(row: { readonly createdAt: Date; readonly id: strin
 }
 
 /** Reads a cursor made by {@link encodeCursor}; anything else is a 422 naming `field`. */
-export function decodeCursor(cursor: string, field = 'after'): { createdAt: Date; id: string } {
+export function decodeCursor(
+  cursor: string,
+  field = 'after',
+  isId: (id: string) => boolean = isUuid,
+): { createdAt: Date; id: string } {
   const [time, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(time ?? '');
-  if (!id || !isUuid(id) || Number.isNaN(createdAt.getTime())) {
+  if (!id || !isId(id) || Number.isNaN(createdAt.getTime())) {
     throw new ValidationError([{ field, message: 'not a cursor from a previous page' }]);
   }
   return { createdAt, id };
 }
 
 /** The MikroORM filter for the rows after `after` in (createdAt desc, id desc) order. */
-export function afterCursor(after: string | undefined): object {
+export function afterCursor(after: string | undefined, isId: (id: string) => boolean = isUuid): object {
   if (after === undefined) return {};
-  const cursor = decodeCursor(after);
+  const cursor = decodeCursor(after, 'after', isId);
   return { $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] };
 }
 

@@ -87,6 +87,29 @@ export function innerFieldErrors(field: string, message: string): FieldError[] |
   return undefined;
 }
 
+/**
+ * A path the API has, asked with a method it does not have: 405 with `Allow` (RFC 9110
+ * 15.5.6); OPTIONS: 204 with `Allow`. Mounted before the routes, so Express's own OPTIONS
+ * answer (which merges `/blocklist/upload` with `/blocklist/:id`) never runs.
+ */
+export function methodNotAllowedHandler(paths: readonly { pattern: RegExp; allow: string[] }[]): RequestHandler {
+  return (req, res, next) => {
+    const path = paths.find((p) => p.pattern.test(req.path));
+    if (!path || path.allow.includes(req.method)) return next();
+    res.setHeader('Allow', path.allow.join(', '));
+    if (req.method === 'OPTIONS') {
+      res.status(204).end();
+      return;
+    }
+    sendProblem(req, res, {
+      slug: 'method-not-allowed',
+      title: 'Method not allowed',
+      status: 405,
+      detail: `${req.path} does not take ${req.method}; it takes ${path.allow.join(', ')}.`,
+    });
+  };
+}
+
 export function notFoundHandler(): RequestHandler {
   return (req, res) =>
     sendProblem(req, res, {

@@ -3,6 +3,7 @@
 #   - the compose validator (tools/compose-check, built with Go);
 #   - Chromium from Debian for the Swagger UI test (driven by playwright-core; no browser
 #     download), or CHROMIUM_PATH pointing at one;
+#   - schemathesis from PyPI (pinned) for the API fuzz test (tools/schemathesis/install.sh);
 #   - sipp (Debian sip-tester) as the far end of the telephony tests, sox as the reference
 #     G.711/WAV implementation the codec tests compare with.
 # Debian packages are installed with apt-get when we are root, else the message says what to run.
@@ -10,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 sh tools/compose-check/install.sh
+bash tools/schemathesis/install.sh
 
 if [[ -n ${CHROMIUM_PATH:-} ]]; then
   [[ -x $CHROMIUM_PATH ]] || { echo "test-tools: CHROMIUM_PATH=$CHROMIUM_PATH is not executable" >&2; exit 1; }

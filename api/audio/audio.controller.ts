@@ -1,3 +1,4 @@
+import type { Uuid } from '../ids.dto.js';
 import type { Readable } from 'node:stream';
 import type { Request as ExpressRequest } from 'express';
 import {
@@ -75,10 +76,13 @@ export class AudioController extends Controller {
     return this.audio.list(principalOf(req), limit, after);
   }
 
-  /** @param id Audio id (uuid). */
+  /**
+   * One audio message with its analysis.
+   * @param id Audio id (uuid).
+   */
   @Get('{id}')
   @Response<ProblemDetails>(404, 'No such audio message')
-  public async getAudio(@Request() req: ExpressRequest, @Path() id: string): Promise<AudioView> {
+  public async getAudio(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<AudioView> {
     return this.audio.get(principalOf(req), id);
   }
 
@@ -92,7 +96,7 @@ export class AudioController extends Controller {
   @Response<ProblemDetails>(404, 'No such audio message')
   public async downloadAudio(
     @Request() req: ExpressRequest,
-    @Path() id: string,
+    @Path() id: Uuid,
     @Query() variant: AudioVariant = 'prepared',
   ): Promise<Readable> {
     const download = await this.audio.download(principalOf(req), id, variant);
@@ -108,7 +112,7 @@ export class AudioController extends Controller {
   @Delete('{id}')
   @SuccessResponse(204, 'Deleted')
   @Response<ProblemDetails>(404, 'No such audio message')
-  public async deleteAudio(@Request() req: ExpressRequest, @Path() id: string): Promise<void> {
+  public async deleteAudio(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<void> {
     await this.audio.delete(principalOf(req), id);
     this.setStatus(204);
   }

@@ -1,3 +1,4 @@
+import type { Uuid } from '../ids.dto.js';
 import {
   Body,
   Controller,
@@ -118,10 +119,13 @@ export class BlocklistController extends Controller {
     return this.blocklist.list(principalOf(req), { limit, after, phone, defaultCountry });
   }
 
-  /** @param id Blocklist entry id (uuid). */
+  /**
+   * One blocklist entry.
+   * @param id Blocklist entry id (uuid).
+   */
   @Get('{id}')
   @Response<ProblemDetails>(404, 'No such entry')
-  public async getBlocklistEntry(@Request() req: ExpressRequest, @Path() id: string): Promise<BlocklistEntryView> {
+  public async getBlocklistEntry(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<BlocklistEntryView> {
     return this.blocklist.get(principalOf(req), id);
   }
 
@@ -132,7 +136,7 @@ export class BlocklistController extends Controller {
   @Delete('{id}')
   @SuccessResponse(204, 'Removed')
   @Response<ProblemDetails>(404, 'No such entry')
-  public async deleteBlocklistEntry(@Request() req: ExpressRequest, @Path() id: string): Promise<void> {
+  public async deleteBlocklistEntry(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<void> {
     await this.blocklist.remove(principalOf(req), id);
     this.setStatus(204);
   }

@@ -87,6 +87,11 @@ export class BlocklistService {
     principal: Principal,
     query: { limit: number; after?: string; phone?: string; defaultCountry?: string },
   ): Promise<BlocklistPage> {
+    if (query.phone === undefined && query.defaultCountry !== undefined && !toCountryCode(query.defaultCountry)) {
+      throw new ValidationError([
+        { field: 'defaultCountry', message: 'not an ISO 3166-1 alpha-2 country code (e.g. DE, FR, US)' },
+      ]);
+    }
     const phone =
       query.phone === undefined
         ? undefined

@@ -127,6 +127,10 @@ export function parseCallQuery(input: CallQueryInput): CallQuery {
   const errors: FieldError[] = [];
   const bad = (field: string, message: string) => errors.push({ field, message });
   const phone = input.phone === undefined ? undefined : phoneFilter(input.phone, input.defaultCountry, bad);
+  if (input.phone === undefined && input.defaultCountry !== undefined && !toCountryCode(input.defaultCountry)) {
+    // Given alone it filters nothing, but it is still a field of the request: a bad one is named.
+    bad('defaultCountry', 'not an ISO 3166-1 alpha-2 country code with a known numbering plan (e.g. DE, FR, US)');
+  }
   const instant = (field: 'from' | 'to') => {
     const text = input[field];
     if (text === undefined) return undefined;

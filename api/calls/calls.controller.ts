@@ -1,3 +1,4 @@
+import type { Uuid } from '../ids.dto.js';
 import type { Readable } from 'node:stream';
 import type { Request as ExpressRequest } from 'express';
 import { Body, Controller, Get, Patch, Path, Query, Request, Response, Route, Security, Tags } from 'tsoa';
@@ -51,10 +52,13 @@ export class CallsController extends Controller {
     return this.calls.list(principalOf(req), { phone, defaultCountry, from, to, campaignId, outcome, limit, after });
   }
 
-  /** @param id Call id (uuid). */
+  /**
+   * One call attempt from the journal.
+   * @param id Call id (uuid).
+   */
   @Get('{id}')
   @Response<ProblemDetails>(404, 'No such call')
-  public async getCall(@Request() req: ExpressRequest, @Path() id: string): Promise<CallView> {
+  public async getCall(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<CallView> {
     return this.calls.get(principalOf(req), id);
   }
 
@@ -67,7 +71,7 @@ export class CallsController extends Controller {
   @Response<ProblemDetails>(422, 'Invalid tags or flag')
   public async updateCall(
     @Request() req: ExpressRequest,
-    @Path() id: string,
+    @Path() id: Uuid,
     @Body() body: UpdateCallRequest,
   ): Promise<CallView> {
     return this.calls.update(principalOf(req), id, body);
@@ -87,7 +91,7 @@ export class CallsController extends Controller {
     'The recording is not stored yet (`recordingState` pending: it waits on the worker for object storage); retry after `Retry-After` seconds',
   )
   @Response<ProblemDetails>(416, 'The range starts past the end of the recording')
-  public async downloadRecording(@Request() req: ExpressRequest, @Path() id: string): Promise<Readable> {
+  public async downloadRecording(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<Readable> {
     const download = await this.calls.recording(principalOf(req), id, req.header('range'));
     if (download.kind === 'pending') {
       req.res?.setHeader('Retry-After', String(download.retryAfterSeconds));

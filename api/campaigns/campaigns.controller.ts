@@ -1,3 +1,4 @@
+import type { Uuid } from '../ids.dto.js';
 import {
   Body,
   Controller,
@@ -90,7 +91,7 @@ export class CampaignsController extends Controller {
    */
   @Get('{id}')
   @Response<ProblemDetails>(404, 'No such campaign')
-  public async getCampaign(@Request() req: ExpressRequest, @Path() id: string): Promise<CampaignDetail> {
+  public async getCampaign(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<CampaignDetail> {
     return this.campaigns.get(principalOf(req), id);
   }
 
@@ -104,7 +105,7 @@ export class CampaignsController extends Controller {
   @Response<ProblemDetails>(422, 'Invalid settings')
   public async updateCampaign(
     @Request() req: ExpressRequest,
-    @Path() id: string,
+    @Path() id: Uuid,
     @Body() body: UpdateCampaignRequest,
   ): Promise<CampaignView> {
     return this.campaigns.update(principalOf(req), id, body);
@@ -118,7 +119,7 @@ export class CampaignsController extends Controller {
   @SuccessResponse(204, 'Deleted')
   @Response<ProblemDetails>(404, 'No such campaign')
   @Response<ProblemDetails>(409, 'The campaign is running or paused')
-  public async deleteCampaign(@Request() req: ExpressRequest, @Path() id: string): Promise<void> {
+  public async deleteCampaign(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<void> {
     await this.campaigns.delete(principalOf(req), id);
     this.setStatus(204);
   }
@@ -132,7 +133,7 @@ export class CampaignsController extends Controller {
   @Response<ProblemDetails>(404, 'No such campaign')
   @Response<ProblemDetails>(409, 'Not a draft, or its trunk, audio or list was deleted')
   @Response<ProblemDetails>(503, 'Temporal did not take the workflow; the campaign is still a draft')
-  public async startCampaign(@Request() req: ExpressRequest, @Path() id: string): Promise<CampaignView> {
+  public async startCampaign(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<CampaignView> {
     return this.control.start(principalOf(req), id);
   }
 
@@ -143,15 +144,18 @@ export class CampaignsController extends Controller {
   @Post('{id}/pause')
   @Response<ProblemDetails>(404, 'No such campaign')
   @Response<ProblemDetails>(409, 'The campaign is not running')
-  public async pauseCampaign(@Request() req: ExpressRequest, @Path() id: string): Promise<CampaignView> {
+  public async pauseCampaign(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<CampaignView> {
     return this.control.steer(principalOf(req), id, 'pauseCampaign');
   }
 
-  /** @param id Campaign id (uuid). */
+  /**
+   * Resumes a paused campaign: dialling goes on where it stopped.
+   * @param id Campaign id (uuid).
+   */
   @Post('{id}/resume')
   @Response<ProblemDetails>(404, 'No such campaign')
   @Response<ProblemDetails>(409, 'The campaign is not paused')
-  public async resumeCampaign(@Request() req: ExpressRequest, @Path() id: string): Promise<CampaignView> {
+  public async resumeCampaign(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<CampaignView> {
     return this.control.steer(principalOf(req), id, 'resumeCampaign');
   }
 
@@ -163,7 +167,7 @@ export class CampaignsController extends Controller {
   @Post('{id}/cancel')
   @Response<ProblemDetails>(404, 'No such campaign')
   @Response<ProblemDetails>(409, 'The campaign has already ended')
-  public async cancelCampaign(@Request() req: ExpressRequest, @Path() id: string): Promise<CampaignView> {
+  public async cancelCampaign(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<CampaignView> {
     return this.control.steer(principalOf(req), id, 'cancelCampaign');
   }
 }

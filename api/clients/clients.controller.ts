@@ -1,3 +1,4 @@
+import type { ClientId } from '../ids.dto.js';
 import {
   Body,
   Controller,
@@ -5,6 +6,7 @@ import {
   Patch,
   Path,
   Post,
+  Query,
   Request,
   Response,
   Route,
@@ -15,7 +17,13 @@ import {
 import type { Request as ExpressRequest } from 'express';
 import { principalOf } from '../principal-of.js';
 import type { ProblemDetails } from '../problem.js';
-import type { ClientView, ClientWithSecret, CreateClientRequest, UpdateClientRequest } from './clients.dto.js';
+import type {
+  ClientPage,
+  ClientView,
+  ClientWithSecret,
+  CreateClientRequest,
+  UpdateClientRequest,
+} from './clients.dto.js';
 import type { ClientsService } from './clients.service.js';
 
 /** Machine clients for the OAuth client_credentials grant. Administrators only. */
@@ -29,9 +37,22 @@ export class ClientsController extends Controller {
     super();
   }
 
+  /**
+   * Every machine client, newest first, a page at a time.
+   * @param limit Page size, 1–200.
+   * @isInt limit
+   * @minimum limit 1
+   * @maximum limit 200
+   * @param after Cursor from the previous page's `nextCursor`.
+   */
   @Get()
-  public async listClients(@Request() req: ExpressRequest): Promise<ClientView[]> {
-    return this.clients.list(principalOf(req));
+  @Response<ProblemDetails>(422, 'Invalid limit or cursor')
+  public async listClients(
+    @Request() req: ExpressRequest,
+    @Query() limit = 50,
+    @Query() after?: string,
+  ): Promise<ClientPage> {
+    return this.clients.list(principalOf(req), limit, after);
   }
 
   /** Creates a machine client; the response carries its secret, shown only this once. */
@@ -47,12 +68,13 @@ export class ClientsController extends Controller {
     return client;
   }
 
+  /** Renames, disables or re-roles a machine client; disabling ends its tokens. */
   @Patch('{id}')
   @Response<ProblemDetails>(404, 'No such client')
   @Response<ProblemDetails>(422, 'Invalid fields')
   public async updateClient(
     @Request() req: ExpressRequest,
-    @Path() id: string,
+    @Path() id: ClientId,
     @Body() body: UpdateClientRequest,
   ): Promise<ClientView> {
     return this.clients.update(principalOf(req), id, body);
@@ -61,7 +83,7 @@ export class ClientsController extends Controller {
   /** Replaces the client's secret; the old secret stops working at once. */
   @Post('{id}/rotate-secret')
   @Response<ProblemDetails>(404, 'No such client')
-  public async rotateClientSecret(@Request() req: ExpressRequest, @Path() id: string): Promise<ClientWithSecret> {
+  public async rotateClientSecret(@Request() req: ExpressRequest, @Path() id: ClientId): Promise<ClientWithSecret> {
     return this.clients.rotateSecret(principalOf(req), id);
   }
 }

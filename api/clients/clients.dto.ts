@@ -1,3 +1,4 @@
+import type { Uuid } from '../ids.dto.js';
 import type { Role } from '../../db/entities/index.js';
 
 export interface ClientView {
@@ -26,7 +27,7 @@ export interface CreateClientRequest {
    * The user the client acts for; defaults to the caller.
    * @format uuid
    */
-  ownerId?: string;
+  ownerId?: Uuid;
   /**
    * Defaults to `user`. The client acts with the lesser of this role and its owner's current
    * role: an `admin` client of a user who is not (or no longer) an admin acts as a `user`.
@@ -43,4 +44,11 @@ export interface UpdateClientRequest {
   role?: 'admin' | 'user';
   /** A disabled client cannot get tokens, and its tokens stop working at once. */
   disabled?: boolean;
+}
+
+/** One page of machine clients, newest first; the list envelope every collection shares. */
+export interface ClientPage {
+  items: ClientView[];
+  /** Pass as `after` for the next page; absent on the last page. */
+  nextCursor?: string;
 }

@@ -3,7 +3,17 @@ import { deriveClientSecret, newClientId } from '../../auth/client-secrets.js';
 import { requireAdmin, type Principal } from '../../auth/principal.js';
 import { OAuthClient, User } from '../../db/entities/index.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
-import type { ClientView, ClientWithSecret, CreateClientRequest, UpdateClientRequest } from './clients.dto.js';
+import { afterCursor, encodeCursor, keysetPage } from '../keyset-cursor.js';
+import type {
+  ClientPage,
+  ClientView,
+  ClientWithSecret,
+  CreateClientRequest,
+  UpdateClientRequest,
+} from './clients.dto.js';
+
+/** Machine client ids (`vc_…`, or the first-party client's name), as a cursor may carry them. */
+const isClientId = (id: string): boolean => /^[A-Za-z0-9_.-]{1,64}$/.test(id);
 
 const toView = (c: OAuthClient): ClientView => ({
   id: c.id,
@@ -21,10 +31,13 @@ export class ClientsService {
     private readonly secretKey: Buffer,
   ) {}
 
-  async list(principal: Principal): Promise<ClientView[]> {
+  async list(principal: Principal, limit: number, after?: string): Promise<ClientPage> {
     requireAdmin(principal, 'manage machine clients');
-    const clients = await this.em.fork().find(OAuthClient, {}, { orderBy: { createdAt: 'asc' } });
-    return clients.map(toView);
+    const rows = await this.em.fork().find(OAuthClient, afterCursor(after, isClientId), {
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      limit: limit + 1,
+    });
+    return keysetPage(rows, limit, toView, encodeCursor);
   }
 
   async create(principal: Principal, body: CreateClientRequest): Promise<ClientWithSecret> {

@@ -1,3 +1,4 @@
+import type { Uuid } from '../ids.dto.js';
 import type { Readable } from 'node:stream';
 import {
   Controller,
@@ -21,7 +22,7 @@ import { clientGoneSignal } from '../client-gone.js';
 import { principalOf } from '../principal-of.js';
 import type { ProblemDetails } from '../problem.js';
 import type { ContactImportService } from './contact-import.service.js';
-import type { ContactListView, ContactPage, ImportReport } from './contact-lists.dto.js';
+import type { ContactListPage, ContactListView, ContactPage, ImportReport } from './contact-lists.dto.js';
 import type { ContactListsService } from './contact-lists.service.js';
 
 /** A file name safe inside a quoted Content-Disposition parameter. */
@@ -78,16 +79,31 @@ export class ContactListsController extends Controller {
     return report;
   }
 
-  /** The caller's lists (an administrator's: everyone's), newest first, with their counts. */
+  /**
+   * The caller's lists (an administrator's: everyone's), newest first, with their counts.
+   * @param limit Page size, 1–200.
+   * @isInt limit
+   * @minimum limit 1
+   * @maximum limit 200
+   * @param after Cursor from the previous page's `nextCursor`.
+   */
   @Get()
-  public async listContactLists(@Request() req: ExpressRequest): Promise<ContactListView[]> {
-    return this.lists.list(principalOf(req));
+  @Response<ProblemDetails>(422, 'Invalid limit or cursor')
+  public async listContactLists(
+    @Request() req: ExpressRequest,
+    @Query() limit = 50,
+    @Query() after?: string,
+  ): Promise<ContactListPage> {
+    return this.lists.list(principalOf(req), limit, after);
   }
 
-  /** @param id Contact list id (uuid). */
+  /**
+   * One contact list with its import counts and a sample of invalid lines.
+   * @param id Contact list id (uuid).
+   */
   @Get('{id}')
   @Response<ProblemDetails>(404, 'No such contact list')
-  public async getContactList(@Request() req: ExpressRequest, @Path() id: string): Promise<ContactListView> {
+  public async getContactList(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<ContactListView> {
     return this.lists.get(principalOf(req), id);
   }
 
@@ -98,18 +114,18 @@ export class ContactListsController extends Controller {
    * @isInt limit
    * @minimum limit 1
    * @maximum limit 1000
-   * @param cursor `nextCursor` of the previous page.
+   * @param after Cursor from the previous page's `nextCursor`.
    */
   @Get('{id}/contacts')
   @Response<ProblemDetails>(404, 'No such contact list')
   @Response<ProblemDetails>(422, 'Invalid limit or cursor')
   public async listContacts(
     @Request() req: ExpressRequest,
-    @Path() id: string,
+    @Path() id: Uuid,
     @Query() limit = 100,
-    @Query() cursor?: string,
+    @Query() after?: string,
   ): Promise<ContactPage> {
-    return this.lists.contacts(principalOf(req), id, limit, cursor);
+    return this.lists.contacts(principalOf(req), id, limit, after);
   }
 
   /**
@@ -119,7 +135,7 @@ export class ContactListsController extends Controller {
   @Get('{id}/invalid')
   @Produces('text/csv')
   @Response<ProblemDetails>(404, 'No such contact list')
-  public async downloadInvalidLines(@Request() req: ExpressRequest, @Path() id: string): Promise<Readable> {
+  public async downloadInvalidLines(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<Readable> {
     const { list, csv, bytes } = await this.lists.invalidLinesCsv(principalOf(req), id);
     // A failure midway can no longer become a problem response: cut the connection instead.
     csv.once('error', () => req.res?.destroy());
@@ -134,7 +150,7 @@ export class ContactListsController extends Controller {
   @Delete('{id}')
   @SuccessResponse(204, 'Deleted')
   @Response<ProblemDetails>(404, 'No such contact list')
-  public async deleteContactList(@Request() req: ExpressRequest, @Path() id: string): Promise<void> {
+  public async deleteContactList(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<void> {
     await this.lists.remove(principalOf(req), id);
     this.setStatus(204);
   }

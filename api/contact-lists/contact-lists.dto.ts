@@ -63,3 +63,10 @@ export interface ContactPage {
   /** Pass as `cursor` to get the next page; absent on the last page. */
   nextCursor?: string;
 }
+
+/** One page of contact lists, newest first; the list envelope every collection shares. */
+export interface ContactListPage {
+  items: ContactListView[];
+  /** Pass as `after` for the next page; absent on the last page. */
+  nextCursor?: string;
+}

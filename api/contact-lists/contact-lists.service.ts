@@ -11,9 +11,9 @@ import { Contact, ContactList } from '../../db/entities/index.js';
 import type { Pool } from '../../db/sql.js';
 import { ValidationError } from '../../lib/errors.js';
 import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
-import { keysetPage } from '../keyset-cursor.js';
+import { afterCursor, encodeCursor as encodeListCursor, keysetPage } from '../keyset-cursor.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
-import type { ContactListView, ContactPage } from './contact-lists.dto.js';
+import type { ContactListPage, ContactListView, ContactPage } from './contact-lists.dto.js';
 
 export const toContactListView = (l: ContactList): ContactListView => ({
   id: l.id,
@@ -35,7 +35,7 @@ const encodeCursor = (line: number): string => Buffer.from(`line:${line}`).toStr
 
 function decodeCursor(cursor: string): number {
   const match = /^line:(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new ValidationError([{ field: 'cursor', message: 'not a cursor from a previous page' }]);
+  if (!match) throw new ValidationError([{ field: 'after', message: 'not a cursor from a previous page' }]);
   return Number(match[1]);
 }
 
@@ -62,9 +62,15 @@ export class ContactListsService {
     private readonly maxSpoolBytes: number,
   ) {}
 
-  async list(principal: Principal): Promise<ContactListView[]> {
-    const lists = await this.em.fork().find(ContactList, ownerFilter(principal), { orderBy: { createdAt: 'desc' } });
-    return lists.map(toContactListView);
+  async list(principal: Principal, limit: number, after?: string): Promise<ContactListPage> {
+    const rows = await this.em
+      .fork()
+      .find(
+        ContactList,
+        { ...ownerFilter(principal), ...afterCursor(after) },
+        { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: limit + 1 },
+      );
+    return keysetPage(rows, limit, toContactListView, encodeListCursor);
   }
 
   async get(principal: Principal, id: string): Promise<ContactListView> {

@@ -1,3 +1,4 @@
+import type { Uuid } from '../ids.dto.js';
 import { Body, Controller, Get, Path, Put, Request, Response, Route, Security, Tags } from 'tsoa';
 import type { Request as ExpressRequest } from 'express';
 import { principalOf } from '../principal-of.js';
@@ -16,10 +17,13 @@ export class UserLimitsController extends Controller {
     super();
   }
 
-  /** @param id User id (uuid). @format id uuid */
+  /**
+   * A user's limits: the operator's defaults with the administrator's overrides.
+   * @param id User id (uuid). @format id uuid
+   */
   @Get('{id}/limits')
   @Response<ProblemDetails>(404, 'No such user')
-  public async getUserLimits(@Request() req: ExpressRequest, @Path() id: string): Promise<LimitsView> {
+  public async getUserLimits(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<LimitsView> {
     return this.policies.getLimits(principalOf(req), id);
   }
 
@@ -34,7 +38,7 @@ export class UserLimitsController extends Controller {
   @Response<ProblemDetails>(422, 'Invalid fields')
   public async updateUserLimits(
     @Request() req: ExpressRequest,
-    @Path() id: string,
+    @Path() id: Uuid,
     @Body() body: UpdateLimitsRequest,
   ): Promise<LimitsView> {
     return this.policies.updateLimits(principalOf(req), id, body);

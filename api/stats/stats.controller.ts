@@ -1,3 +1,4 @@
+import type { Uuid } from '../ids.dto.js';
 import { Controller, Get, Path, Query, Request, Response, Route, Security, Tags } from 'tsoa';
 import type { Request as ExpressRequest } from 'express';
 import { principalOf } from '../principal-of.js';
@@ -30,7 +31,7 @@ export class StatsController extends Controller {
   @Response<ProblemDetails>(422, 'Unknown time zone')
   public async getCampaignStats(
     @Request() req: ExpressRequest,
-    @Path() id: string,
+    @Path() id: Uuid,
     @Query() timezone?: string,
   ): Promise<CampaignStats> {
     return this.stats.campaign(principalOf(req), id, timezone);

@@ -1,3 +1,4 @@
+import type { Uuid } from '../ids.dto.js';
 import {
   Body,
   Controller,
@@ -6,6 +7,7 @@ import {
   Patch,
   Path,
   Post,
+  Query,
   Request,
   Response,
   Route,
@@ -16,7 +18,7 @@ import {
 import type { Request as ExpressRequest } from 'express';
 import { principalOf } from '../principal-of.js';
 import type { ProblemDetails } from '../problem.js';
-import type { CreateTrunkRequest, TrunkTestResult, TrunkView, UpdateTrunkRequest } from './trunks.dto.js';
+import type { CreateTrunkRequest, TrunkPage, TrunkTestResult, TrunkView, UpdateTrunkRequest } from './trunks.dto.js';
 import type { TrunksService } from './trunks.service.js';
 
 /**
@@ -32,10 +34,22 @@ export class TrunksController extends Controller {
     super();
   }
 
-  /** Your trunks (all trunks for an administrator), by name. */
+  /**
+   * Your trunks (all trunks for an administrator), newest first, a page at a time.
+   * @param limit Page size, 1–200.
+   * @isInt limit
+   * @minimum limit 1
+   * @maximum limit 200
+   * @param after Cursor from the previous page's `nextCursor`.
+   */
   @Get()
-  public async listTrunks(@Request() req: ExpressRequest): Promise<TrunkView[]> {
-    return this.trunks.list(principalOf(req));
+  @Response<ProblemDetails>(422, 'Invalid limit or cursor')
+  public async listTrunks(
+    @Request() req: ExpressRequest,
+    @Query() limit = 50,
+    @Query() after?: string,
+  ): Promise<TrunkPage> {
+    return this.trunks.list(principalOf(req), limit, after);
   }
 
   /** Creates a trunk owned by the caller. The password is stored encrypted and never returned. */
@@ -50,10 +64,13 @@ export class TrunksController extends Controller {
     return trunk;
   }
 
-  /** @param id Trunk id (uuid). */
+  /**
+   * One of your trunks; the password is write-only (`hasPassword`).
+   * @param id Trunk id (uuid).
+   */
   @Get('{id}')
   @Response<ProblemDetails>(404, 'No such trunk')
-  public async getTrunk(@Request() req: ExpressRequest, @Path() id: string): Promise<TrunkView> {
+  public async getTrunk(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<TrunkView> {
     return this.trunks.get(principalOf(req), id);
   }
 
@@ -67,17 +84,20 @@ export class TrunksController extends Controller {
   @Response<ProblemDetails>(422, 'Invalid fields')
   public async updateTrunk(
     @Request() req: ExpressRequest,
-    @Path() id: string,
+    @Path() id: Uuid,
     @Body() body: UpdateTrunkRequest,
   ): Promise<TrunkView> {
     return this.trunks.update(principalOf(req), id, body);
   }
 
-  /** @param id Trunk id (uuid). */
+  /**
+   * Deletes a trunk; 409 while a campaign that is not finished uses it.
+   * @param id Trunk id (uuid).
+   */
   @Delete('{id}')
   @SuccessResponse(204, 'Deleted')
   @Response<ProblemDetails>(404, 'No such trunk')
-  public async deleteTrunk(@Request() req: ExpressRequest, @Path() id: string): Promise<void> {
+  public async deleteTrunk(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<void> {
     await this.trunks.delete(principalOf(req), id);
     this.setStatus(204);
   }
@@ -92,7 +112,7 @@ export class TrunksController extends Controller {
    */
   @Post('{id}/test')
   @Response<ProblemDetails>(404, 'No such trunk')
-  public async testTrunk(@Request() req: ExpressRequest, @Path() id: string): Promise<TrunkTestResult> {
+  public async testTrunk(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<TrunkTestResult> {
     return this.trunks.test(principalOf(req), id);
   }
 }

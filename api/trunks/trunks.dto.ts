@@ -170,3 +170,10 @@ export interface TrunkTestResult {
    */
   error: string | null;
 }
+
+/** One page of trunks, newest first; the list envelope every collection shares. */
+export interface TrunkPage {
+  items: TrunkView[];
+  /** Pass as `after` for the next page; absent on the last page. */
+  nextCursor?: string;
+}

@@ -9,11 +9,12 @@ import type { Logger } from '../../lib/logger.js';
 import { SecretBoxError, type SecretBox } from '../../lib/secret-box.js';
 import type { TelephonyEngine } from '../../telephony/engine.js';
 import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
+import { afterCursor, encodeCursor, keysetPage } from '../keyset-cursor.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
 import { toTrunkConfig } from '../../db/trunk-config.js';
 import { TrunkNetworks } from '../../lib/trunk-networks.js';
 import { hostOrError } from './trunk-validation.js';
-import type { CreateTrunkRequest, TrunkTestResult, TrunkView, UpdateTrunkRequest } from './trunks.dto.js';
+import type { CreateTrunkRequest, TrunkPage, TrunkTestResult, TrunkView, UpdateTrunkRequest } from './trunks.dto.js';
 
 export const TRUNK_DEFAULTS = {
   port: 5060,
@@ -76,9 +77,15 @@ export class TrunksService {
     private readonly networks: TrunkNetworks = new TrunkNetworks(),
   ) {}
 
-  async list(principal: Principal): Promise<TrunkView[]> {
-    const trunks = await this.em.fork().find(SipTrunk, ownerFilter(principal), { orderBy: { name: 'asc', id: 'asc' } });
-    return trunks.map(toTrunkView);
+  async list(principal: Principal, limit: number, after?: string): Promise<TrunkPage> {
+    const rows = await this.em
+      .fork()
+      .find(
+        SipTrunk,
+        { ...ownerFilter(principal), ...afterCursor(after) },
+        { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: limit + 1 },
+      );
+    return keysetPage(rows, limit, toTrunkView, encodeCursor);
   }
 
   async get(principal: Principal, id: string): Promise<TrunkView> {

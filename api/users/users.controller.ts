@@ -1,3 +1,4 @@
+import type { Uuid } from '../ids.dto.js';
 import {
   Body,
   Controller,
@@ -59,10 +60,13 @@ export class UsersController extends Controller {
     return user;
   }
 
-  /** @param id User id (uuid). @format id uuid */
+  /**
+   * One user.
+   * @param id User id (uuid). @format id uuid
+   */
   @Get('{id}')
   @Response<ProblemDetails>(404, 'No such user')
-  public async getUser(@Request() req: ExpressRequest, @Path() id: string): Promise<UserView> {
+  public async getUser(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<UserView> {
     return this.users.get(principalOf(req), id);
   }
 
@@ -77,7 +81,7 @@ export class UsersController extends Controller {
   @Response<ProblemDetails>(422, 'Invalid fields')
   public async updateUser(
     @Request() req: ExpressRequest,
-    @Path() id: string,
+    @Path() id: Uuid,
     @Body() body: UpdateUserRequest,
   ): Promise<UserView> {
     return this.users.update(principalOf(req), id, body);

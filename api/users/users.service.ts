@@ -42,10 +42,12 @@ export class UsersService {
 
   async list(principal: Principal, limit: number, after?: string): Promise<UserPage> {
     requireUserAdmin(principal);
-    const users = await this.em
-      .fork()
-      .find(User, after ? { username: { $gt: after } } : {}, { orderBy: { username: 'asc' }, limit: limit + 1 });
-    return keysetPage(users, limit, toUserView, (user) => user.username);
+    const from = after === undefined ? undefined : decodeUsernameCursor(after);
+    const users = await this.em.fork().find(User, from === undefined ? {} : { username: { $gt: from } }, {
+      orderBy: { username: 'asc' },
+      limit: limit + 1,
+    });
+    return keysetPage(users, limit, toUserView, (user) => Buffer.from(user.username).toString('base64url'));
   }
 
   async create(principal: Principal, body: CreateUserRequest): Promise<UserView> {
@@ -128,4 +130,14 @@ export class UsersService {
     if (!user) throw new NotFoundError(`User ${id}`);
     return user;
   }
+}
+
+/** The username a users cursor carries (opaque to clients); anything else is a 422 naming `after`. */
+function decodeUsernameCursor(cursor: string): string {
+  const username = Buffer.from(cursor, 'base64url').toString('utf8');
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (!/^[^\u0000-\u001f\u007f]{1,200}$/u.test(username) || Buffer.from(username).toString('base64url') !== cursor) {
+    throw new ValidationError([{ field: 'after', message: 'not a cursor from a previous page' }]);
+  }
+  return username;
 }

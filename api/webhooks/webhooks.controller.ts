@@ -1,3 +1,4 @@
+import type { Uuid } from '../ids.dto.js';
 import {
   Body,
   Controller,
@@ -22,6 +23,7 @@ import type {
   CreateWebhookRequest,
   UpdateWebhookRequest,
   WebhookDeliveryPage,
+  WebhookPage,
   WebhookView,
   WebhookWithSecret,
 } from './webhooks.dto.js';
@@ -44,10 +46,22 @@ export class WebhooksController extends Controller {
     super();
   }
 
-  /** Your webhooks (all of them for an administrator), newest first. */
+  /**
+   * Your webhooks (all of them for an administrator), newest first, a page at a time.
+   * @param limit Page size, 1–200.
+   * @isInt limit
+   * @minimum limit 1
+   * @maximum limit 200
+   * @param after Cursor from the previous page's `nextCursor`.
+   */
   @Get()
-  public async listWebhooks(@Request() req: ExpressRequest): Promise<WebhookView[]> {
-    return this.webhooks.list(principalOf(req));
+  @Response<ProblemDetails>(422, 'Invalid limit or cursor')
+  public async listWebhooks(
+    @Request() req: ExpressRequest,
+    @Query() limit = 50,
+    @Query() after?: string,
+  ): Promise<WebhookPage> {
+    return this.webhooks.list(principalOf(req), limit, after);
   }
 
   /**
@@ -69,10 +83,13 @@ export class WebhooksController extends Controller {
     return hook;
   }
 
-  /** @param id Webhook id (uuid). */
+  /**
+   * One of your webhooks (its secret is never shown again).
+   * @param id Webhook id (uuid).
+   */
   @Get('{id}')
   @Response<ProblemDetails>(404, 'No such webhook')
-  public async getWebhook(@Request() req: ExpressRequest, @Path() id: string): Promise<WebhookView> {
+  public async getWebhook(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<WebhookView> {
     return this.webhooks.get(principalOf(req), id);
   }
 
@@ -85,7 +102,7 @@ export class WebhooksController extends Controller {
   @Response<ProblemDetails>(422, 'Invalid fields')
   public async updateWebhook(
     @Request() req: ExpressRequest,
-    @Path() id: string,
+    @Path() id: Uuid,
     @Body() body: UpdateWebhookRequest,
   ): Promise<WebhookView> {
     return this.webhooks.update(principalOf(req), id, body);
@@ -98,7 +115,7 @@ export class WebhooksController extends Controller {
   @Delete('{id}')
   @SuccessResponse(204, 'Deleted')
   @Response<ProblemDetails>(404, 'No such webhook')
-  public async deleteWebhook(@Request() req: ExpressRequest, @Path() id: string): Promise<void> {
+  public async deleteWebhook(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<void> {
     await this.webhooks.delete(principalOf(req), id);
     this.setStatus(204);
   }
@@ -110,7 +127,7 @@ export class WebhooksController extends Controller {
    */
   @Post('{id}/rotate-secret')
   @Response<ProblemDetails>(404, 'No such webhook')
-  public async rotateWebhookSecret(@Request() req: ExpressRequest, @Path() id: string): Promise<WebhookWithSecret> {
+  public async rotateWebhookSecret(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<WebhookWithSecret> {
     return this.webhooks.rotateSecret(principalOf(req), id);
   }
 
@@ -130,7 +147,7 @@ export class WebhooksController extends Controller {
   @Response<ProblemDetails>(422, 'Invalid limit, cursor or status')
   public async listWebhookDeliveries(
     @Request() req: ExpressRequest,
-    @Path() id: string,
+    @Path() id: Uuid,
     @Query() limit = 50,
     @Query() after?: string,
     @Query() status?: WebhookDeliveryStatus,

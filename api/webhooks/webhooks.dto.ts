@@ -93,3 +93,10 @@ export interface WebhookDeliveryPage {
   /** Pass as `after` for the next page; absent on the last page. */
   nextCursor?: string;
 }
+
+/** One page of webhooks, newest first; the list envelope every collection shares. */
+export interface WebhookPage {
+  items: WebhookView[];
+  /** Pass as `after` for the next page; absent on the last page. */
+  nextCursor?: string;
+}

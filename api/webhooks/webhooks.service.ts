@@ -25,6 +25,7 @@ import type {
   UpdateWebhookRequest,
   WebhookDeliveryPage,
   WebhookDeliveryView,
+  WebhookPage,
   WebhookView,
   WebhookWithSecret,
 } from './webhooks.dto.js';
@@ -69,11 +70,15 @@ export class WebhooksService {
     private readonly policyDefaults: PolicyDefaults,
   ) {}
 
-  async list(principal: Principal): Promise<WebhookView[]> {
-    const hooks = await this.em
+  async list(principal: Principal, limit: number, after?: string): Promise<WebhookPage> {
+    const rows = await this.em
       .fork()
-      .find(Webhook, ownerFilter(principal), { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
-    return hooks.map(toWebhookView);
+      .find(
+        Webhook,
+        { ...ownerFilter(principal), ...afterCursor(after) },
+        { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: limit + 1 },
+      );
+    return keysetPage(rows, limit, toWebhookView, encodeCursor);
   }
 
   async get(principal: Principal, id: string): Promise<WebhookView> {

@@ -216,7 +216,7 @@ describe('an audio message', () => {
     expect(list.items).toEqual([]);
     const admin = await adminToken();
     expect((await call('GET', `/api/v1/audio/${audio.id}`, { token: admin })).status).toBe(200);
-    await expectProblem(await call('GET', '/api/v1/audio/not-a-uuid', { token }), 404, 'not-found');
+    await expectProblem(await call('GET', '/api/v1/audio/not-a-uuid', { token }), 422, 'validation-error');
     expect((await call('GET', '/api/v1/audio')).status).toBe(401);
   });
 

@@ -108,7 +108,11 @@ describe('blocklist entries', () => {
       404,
       'not-found',
     );
-    await expectProblem(await call('GET', '/api/v1/blocklist/not-a-uuid', { token: mine.token }), 404, 'not-found');
+    await expectProblem(
+      await call('GET', '/api/v1/blocklist/not-a-uuid', { token: mine.token }),
+      422,
+      'validation-error',
+    );
     expect((await allEntries(theirs.token, 10, '&phone=%2B33123456789')).items).toEqual([]);
     // The same number on another owner's list is an entry of its own.
     const other = await json<Entry>(await add(theirs.token, { phone: '+33123456789' }), 201);

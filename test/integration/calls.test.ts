@@ -115,11 +115,17 @@ test('a call shows every useful field; another owner gets 404 for it; an adminis
     await call('GET', `/api/v1/calls/${answered}`, { token: bob.token }),
     await call('PATCH', `/api/v1/calls/${answered}`, { token: bob.token, body: { private: true } }),
     await call('GET', `/api/v1/calls/${answered}/recording`, { token: bob.token }),
-    await call('GET', '/api/v1/calls/not-a-uuid', { token: alice.token }),
     await call('GET', '/api/v1/calls/00000000-0000-4000-8000-000000000000', { token: alice.token }),
   ]) {
     await expectProblem(res, 404, 'not-found');
   }
+  // A malformed id breaks the path's documented pattern: 422 naming it, no database lookup.
+  const malformed = await expectProblem(
+    await call('GET', '/api/v1/calls/not-a-uuid', { token: alice.token }),
+    422,
+    'validation-error',
+  );
+  expect(malformed.errors).toEqual([expect.objectContaining({ field: 'id' })]);
   const { rows } = await db.query('SELECT recording_private FROM call_record WHERE id = $1', [answered]);
   expect(rows[0].recording_private).toBe(false); // bob's PATCH changed nothing
   expect((await call('GET', '/api/v1/calls')).status).toBe(401);

@@ -171,7 +171,7 @@ describe('campaign definitions', () => {
       });
       await expectProblem(res, 404, 'not-found');
     }
-    await expectProblem(await call('GET', '/api/v1/campaigns/not-a-uuid', { token: a.token }), 404, 'not-found');
+    await expectProblem(await call('GET', '/api/v1/campaigns/not-a-uuid', { token: a.token }), 422, 'validation-error');
     const listB = await json<{ items: Campaign[] }>(await call('GET', '/api/v1/campaigns', { token: b.token }), 200);
     expect(listB.items).toEqual([]);
     const admin = await adminToken();

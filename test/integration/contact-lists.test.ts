@@ -8,6 +8,7 @@ import {
   userToken,
   withDatabase,
   type ContactPage,
+  type Page,
   type Report,
 } from '../support/contact-lists';
 import { startExtraApi } from '../support/extra-api';
@@ -137,7 +138,7 @@ describe('contact list import', () => {
       await call('GET', `/api/v1/contact-lists/${report.id}/contacts?limit=7`, { token })
     ).json()) as ContactPage;
     const second = (await (
-      await call('GET', `/api/v1/contact-lists/${report.id}/contacts?limit=7&cursor=${first.nextCursor}`, { token })
+      await call('GET', `/api/v1/contact-lists/${report.id}/contacts?limit=7&after=${first.nextCursor}`, { token })
     ).json()) as ContactPage;
     expect([...first.items, ...second.items]).toEqual(contacts.slice(0, 14));
   });
@@ -161,15 +162,15 @@ describe('contact list resources', () => {
       await expectProblem(await call('GET', path, { token: other.token }), 404, 'not-found');
     }
     await expectProblem(await call('DELETE', base, { token: other.token }), 404, 'not-found');
-    const othersLists = (await (await call('GET', '/api/v1/contact-lists', { token: other.token })).json()) as Report[];
-    expect(othersLists).toEqual([]);
+    const othersLists = (await (await call('GET', '/api/v1/contact-lists', { token: other.token })).json()) as Page;
+    expect(othersLists).toEqual({ items: [] });
 
-    const ownLists = (await (await call('GET', '/api/v1/contact-lists', { token: owner.token })).json()) as Report[];
-    expect(ownLists).toEqual([expect.objectContaining({ id: report.id, imported: 2, invalid: 0 })]);
+    const ownLists = (await (await call('GET', '/api/v1/contact-lists', { token: owner.token })).json()) as Page;
+    expect(ownLists).toEqual({ items: [expect.objectContaining({ id: report.id, imported: 2, invalid: 0 })] });
     const admin = await adminToken();
     expect(await (await call('GET', base, { token: admin })).json()).toMatchObject({ id: report.id, totalRows: 2 });
-    const adminLists = (await (await call('GET', '/api/v1/contact-lists', { token: admin })).json()) as Report[];
-    expect(adminLists.map((l) => l.id)).toContain(report.id);
+    const adminLists = (await (await call('GET', '/api/v1/contact-lists?limit=200', { token: admin })).json()) as Page;
+    expect(adminLists.items.map((l) => l.id)).toContain(report.id);
 
     expect((await call('DELETE', base, { token: owner.token })).status).toBe(204);
     await expectProblem(await call('GET', base, { token: owner.token }), 404, 'not-found');
@@ -185,10 +186,10 @@ describe('contact list resources', () => {
   it('answers 404 for an unknown or malformed id and 422 for a bad cursor or limit', async () => {
     const { token } = await userToken();
     await expectProblem(await call('GET', `/api/v1/contact-lists/${randomUUID()}`, { token }), 404, 'not-found');
-    await expectProblem(await call('GET', '/api/v1/contact-lists/not-a-uuid', { token }), 404, 'not-found');
+    await expectProblem(await call('GET', '/api/v1/contact-lists/not-a-uuid', { token }), 422, 'validation-error');
     const report = await imported(token, 'phone\n+49 30 1234567\n');
     const contacts = `/api/v1/contact-lists/${report.id}/contacts`;
-    await expectProblem(await call('GET', `${contacts}?cursor=bogus`, { token }), 422, 'validation-error');
+    await expectProblem(await call('GET', `${contacts}?after=bogus`, { token }), 422, 'validation-error');
     await expectProblem(await call('GET', `${contacts}?limit=1001`, { token }), 422, 'validation-error');
     await expectProblem(await call('GET', `${contacts}?limit=0`, { token }), 422, 'validation-error');
   });
@@ -244,8 +245,8 @@ describe('contact list refusals', () => {
       body: form,
     });
     await expectProblem(res, 422, 'validation-error');
-    const lists = (await (await call('GET', '/api/v1/contact-lists', { token })).json()) as Report[];
-    expect(lists).toEqual([]);
+    const lists = (await (await call('GET', '/api/v1/contact-lists', { token })).json()) as Page;
+    expect(lists).toEqual({ items: [] });
   });
 
   it('answers 413 beyond the contact list limit and beyond the upload limit', async () => {

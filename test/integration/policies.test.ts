@@ -211,8 +211,8 @@ describe('webhooks per owner (F13)', () => {
     const problem = await expectProblem(await hook(user.token, 99), 409, 'limit-exceeded');
     expect(problem.detail).toMatch(/20 webhooks.*maxWebhooks/);
     expect(problem.errors).toEqual([{ field: 'maxWebhooks', message: 'at most 20' }]);
-    const list = (await (await call('GET', '/api/v1/webhooks', { token: user.token })).json()) as unknown[];
-    expect(list).toHaveLength(20);
+    const list = (await (await call('GET', '/api/v1/webhooks', { token: user.token })).json()) as { items: unknown[] };
+    expect(list.items).toHaveLength(20);
     // Another owner's count is their own.
     expect((await hook(other.token, 0)).status).toBe(201);
 
@@ -228,7 +228,7 @@ describe('webhooks per owner (F13)', () => {
     await expectProblem(await hook(user.token, 22), 409, 'limit-exceeded');
 
     // Deleting one frees a place.
-    const first = (list[0] as { id: string }).id;
+    const first = (list.items[0] as { id: string }).id;
     expect((await call('DELETE', `/api/v1/webhooks/${first}`, { token: user.token })).status).toBe(204);
     expect((await hook(user.token, 23)).status).toBe(201);
   });

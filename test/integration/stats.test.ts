@@ -204,7 +204,7 @@ describe('a campaign', () => {
       404,
       'not-found',
     );
-    await expectProblem(await call('GET', '/api/v1/campaigns/nope/stats', { token: a.token }), 404, 'not-found');
+    await expectProblem(await call('GET', '/api/v1/campaigns/nope/stats', { token: a.token }), 422, 'validation-error');
     const admin = await get(`/api/v1/campaigns/${campaignA}/stats`, await adminToken());
     expect(admin).toEqual(await get(`/api/v1/campaigns/${campaignA}/stats`, a.token));
   });

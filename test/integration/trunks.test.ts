@@ -14,7 +14,7 @@ import { waitFor } from '../../telephony/rtp/test-support';
 import { adminToken, apiUrl, createUser, login, type TestUser } from '../support/api';
 import { startExtraApi } from '../support/extra-api';
 import { freePort, readStack } from '../support/stack';
-import { NO_SIP_ANSWER, PASSWORD_MARK, newPassword, trunkApi, type Sent, type TrunkBody } from '../support/trunks';
+import { NO_SIP_ANSWER, PASSWORD_MARK, newPassword, trunkApi, type Sent, type TrunkPage } from '../support/trunks';
 
 let pool: Pool;
 beforeAll(() => {
@@ -89,7 +89,7 @@ describe('trunks', () => {
     });
 
     expect((await api('GET', `/api/v1/trunks/${trunk.id}`, token)).json).toEqual(trunk);
-    expect((await api<TrunkBody[]>('GET', '/api/v1/trunks', token)).json).toEqual([trunk]);
+    expect((await api<TrunkPage>('GET', '/api/v1/trunks', token)).json).toEqual({ items: [trunk] });
 
     const minimal = await api('POST', '/api/v1/trunks', token, {
       name: 'minimal',
@@ -113,9 +113,16 @@ describe('trunks', () => {
       maxCallsPerSecond: 5,
       codecs: ['PCMU', 'PCMA'],
     });
-    expect((await api<TrunkBody[]>('GET', '/api/v1/trunks', token)).json.map((t) => t.name)).toEqual(
-      [trunk.name, 'minimal'].sort(),
-    );
+    // Newest first, a page at a time ({items, nextCursor}).
+    expect((await api<TrunkPage>('GET', '/api/v1/trunks', token)).json.items.map((t) => t.name)).toEqual([
+      'minimal',
+      trunk.name,
+    ]);
+    const first = (await api<TrunkPage>('GET', '/api/v1/trunks?limit=1', token)).json;
+    expect(first.items.map((t) => t.name)).toEqual(['minimal']);
+    const rest = (await api<TrunkPage>('GET', `/api/v1/trunks?limit=1&after=${first.nextCursor ?? ''}`, token)).json;
+    expect(rest).toEqual({ items: [expect.objectContaining({ name: trunk.name })] });
+    expectProblem(await api('GET', '/api/v1/trunks?after=nonsense', token), 422, 'validation-error');
 
     // PATCH: only what is given; absent password kept (same ciphertext), null clears.
     const sealed = await sealedPassword(trunk.id);
@@ -265,7 +272,7 @@ describe('trunks', () => {
       { field: 'body.host', message: expect.stringContaining('host name or an IPv4/IPv6 address') },
       { field: 'body.outboundProxy.host', message: expect.stringContaining('host name') },
     ]);
-    expect((await api<TrunkBody[]>('GET', '/api/v1/trunks', token)).json).toEqual([]);
+    expect((await api<TrunkPage>('GET', '/api/v1/trunks', token)).json).toEqual({ items: [] });
 
     const trunk = (await api('POST', '/api/v1/trunks', token, full(newPassword()))).json;
     for (const body of [{ host: 'not a host' }, { port: 0 }, { password: '' }, { name: null }]) {
@@ -309,7 +316,7 @@ describe('trunks', () => {
     // A NUL in any other field is a 422 too, not PostgreSQL's 500.
     const nulName = await api('POST', '/api/v1/trunks', token, { name: 'a\u0000b', ...base });
     expect([nulName.status, fields(nulName)]).toEqual([422, ['body.name']]);
-    expect((await api<TrunkBody[]>('GET', '/api/v1/trunks', token)).json).toEqual([]);
+    expect((await api<TrunkPage>('GET', '/api/v1/trunks', token)).json).toEqual({ items: [] });
 
     // Printable text in any script is fine; PATCH is checked the same way.
     const ok = await api('POST', '/api/v1/trunks', token, {
@@ -363,7 +370,7 @@ describe('trunks', () => {
         [{ field, message: expect.stringMatching(message) as unknown }],
       ]);
     }
-    expect((await api<TrunkBody[]>('GET', '/api/v1/trunks', token)).json).toEqual([]);
+    expect((await api<TrunkPage>('GET', '/api/v1/trunks', token)).json).toEqual({ items: [] });
 
     // Listed (the test stack lists 127.0.0.0/8 for sipp), public, or a name: 201.
     for (const host of ['127.0.0.1', '127.0.0.2', '203.0.113.5', '2001:db8::5', 'sip.example.com']) {
@@ -413,16 +420,18 @@ describe('trunks', () => {
       ['PATCH', `/api/v1/trunks/${trunk.id}`, { port: 1 }],
       ['DELETE', `/api/v1/trunks/${trunk.id}`],
       ['POST', `/api/v1/trunks/${trunk.id}/test`],
-      ['GET', '/api/v1/trunks/not-a-uuid'],
     ] as const) {
       expectProblem(await api(method, path, other.token, body), 404, 'not-found');
     }
-    expect((await api<TrunkBody[]>('GET', '/api/v1/trunks', other.token)).json).toEqual([]);
+    expectProblem(await api('GET', '/api/v1/trunks/not-a-uuid', other.token), 422, 'validation-error');
+    expect((await api<TrunkPage>('GET', '/api/v1/trunks', other.token)).json).toEqual({ items: [] });
     expect((await api('GET', `/api/v1/trunks/${trunk.id}`, owner.token)).json.port).toBe(5080); // untouched
 
     const admin = await adminToken();
     expect((await api('GET', `/api/v1/trunks/${trunk.id}`, admin)).json).toEqual(trunk);
-    expect((await api<TrunkBody[]>('GET', '/api/v1/trunks', admin)).json.map((t) => t.id)).toContain(trunk.id);
+    expect((await api<TrunkPage>('GET', '/api/v1/trunks?limit=200', admin)).json.items.map((t) => t.id)).toContain(
+      trunk.id,
+    );
     expect((await api('PATCH', `/api/v1/trunks/${trunk.id}`, admin, { maxCallsPerSecond: 7 })).json).toMatchObject({
       ownerId: owner.id,
       maxCallsPerSecond: 7,
@@ -443,7 +452,7 @@ describe('trunks', () => {
 
     const second = (await api('POST', '/api/v1/trunks', a.token, { ...body, name: 'backup' })).json;
     expectProblem(await api('PATCH', `/api/v1/trunks/${second.id}`, a.token, { name: 'carrier' }), 409, 'conflict');
-    expect((await api<TrunkBody[]>('GET', '/api/v1/trunks', a.token)).json.map((t) => t.name)).toEqual([
+    expect((await api<TrunkPage>('GET', '/api/v1/trunks', a.token)).json.items.map((t) => t.name)).toEqual([
       'backup',
       'carrier',
     ]);
@@ -491,7 +500,7 @@ describe('trunks', () => {
       expect((await rotated('PATCH', `/api/v1/trunks/${trunk.id}`, extraToken, { password: another })).status).toBe(
         200,
       );
-      expect((await rotated<TrunkBody[]>('GET', '/api/v1/trunks', extraToken)).status).toBe(200);
+      expect((await rotated<TrunkPage>('GET', '/api/v1/trunks', extraToken)).status).toBe(200);
       const tested = await rotated('POST', `/api/v1/trunks/${trunk.id}/test`, extraToken);
       expect(tested.json).toMatchObject({ reachable: false, error: NO_SIP_ANSWER });
       // The log reaches its file through a pipe: wait for the last line; stop() deletes the file.

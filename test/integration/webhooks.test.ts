@@ -46,8 +46,8 @@ test('create shows the secret once; get, list, change and delete never show it a
   const got = await json<WebhookBody>(await call('GET', `/api/v1/webhooks/${created.id}`, { token }), 200);
   const { secret: _, ...view } = created;
   expect(got).toEqual(view);
-  const listed = await json<WebhookBody[]>(await call('GET', '/api/v1/webhooks', { token }), 200);
-  expect(listed).toEqual([view]);
+  const listed = await json<{ items: WebhookBody[] }>(await call('GET', '/api/v1/webhooks', { token }), 200);
+  expect(listed).toEqual({ items: [view] });
   const changed = await json<WebhookBody>(
     await call('PATCH', `/api/v1/webhooks/${created.id}`, {
       token,
@@ -56,7 +56,7 @@ test('create shows the secret once; get, list, change and delete never show it a
     200,
   );
   expect(changed).toMatchObject({ url: 'http://127.0.0.1:9/hook', events: ['recording.uploaded'], active: false });
-  for (const body of [got, ...listed, changed]) expect(JSON.stringify(body)).not.toContain(secret);
+  for (const body of [got, ...listed.items, changed]) expect(JSON.stringify(body)).not.toContain(secret);
 
   const rotated = await json<WebhookBody>(
     await call('POST', `/api/v1/webhooks/${created.id}/rotate-secret`, { token }),
@@ -153,12 +153,20 @@ test("another owner's webhook is 404 everywhere; an administrator sees it", asyn
     ['POST', `/api/v1/webhooks/${hook.id}/rotate-secret`],
     ['GET', `/api/v1/webhooks/${hook.id}/deliveries`],
     ['DELETE', `/api/v1/webhooks/${hook.id}`],
-    ['GET', '/api/v1/webhooks/not-a-uuid'],
   ];
   for (const [method, path, body] of paths) {
     await expectProblem(await call(method, path, { token: stranger.token, body }), 404, 'not-found');
   }
-  expect(await json<WebhookBody[]>(await call('GET', '/api/v1/webhooks', { token: stranger.token }), 200)).toEqual([]);
+  await expectProblem(
+    await call('GET', '/api/v1/webhooks/not-a-uuid', { token: stranger.token }),
+    422,
+    'validation-error',
+  );
+  expect(
+    await json<{ items: WebhookBody[] }>(await call('GET', '/api/v1/webhooks', { token: stranger.token }), 200),
+  ).toEqual({
+    items: [],
+  });
   const admin = await adminToken();
   expect(
     await json<WebhookBody>(await call('GET', `/api/v1/webhooks/${hook.id}`, { token: admin }), 200),

@@ -56,6 +56,11 @@ export interface Report {
   invalidSample: { line: number; raw: string; reason: string }[];
   format: Record<string, unknown>;
 }
+/** A page of `GET /api/v1/contact-lists`. */
+export interface Page {
+  items: Report[];
+  nextCursor?: string;
+}
 export interface ContactPage {
   items: { line: number; phone: string; name: string | null; variables: Record<string, string> }[];
   nextCursor?: string;
@@ -79,7 +84,7 @@ export async function allContacts(token: string, id: string, limit: number): Pro
   const items: ContactPage['items'] = [];
   let cursor: string | undefined;
   do {
-    const query = new URLSearchParams({ limit: String(limit), ...(cursor ? { cursor } : {}) });
+    const query = new URLSearchParams({ limit: String(limit), ...(cursor ? { after: cursor } : {}) });
     const res = await call('GET', `/api/v1/contact-lists/${id}/contacts?${query.toString()}`, { token });
     expect(res.status).toBe(200);
     const page = (await res.json()) as ContactPage;

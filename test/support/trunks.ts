@@ -20,6 +20,12 @@ export interface TrunkBody {
   readonly [field: string]: unknown;
 }
 
+/** A page of `GET /api/v1/trunks`. */
+export interface TrunkPage {
+  items: TrunkBody[];
+  nextCursor?: string;
+}
+
 export interface Sent<T = TrunkBody> {
   readonly status: number;
   readonly headers: Headers;

@@ -1,0 +1,253 @@
+/**
+ * The OpenAPI document the API serves (`/openapi.json`, Swagger UI): tsoa's generated spec,
+ * completed with what tsoa cannot say from the controllers' types, so that the spec is the
+ * contract the server keeps:
+ * - every error is `application/problem+json` with the one `ProblemDetails` schema;
+ * - the errors every operation can answer are listed: 401 (bearer token), 404 (an `{id}`
+ *   path), 422 (parameters or a body), 413 and 415 (a body), 503 (PostgreSQL, Temporal or
+ *   MinIO unavailable); a method a path does not have is a 405 with `Allow` ({@link pathMethods});
+ * - downloads carry their real media type (`audio/wav` with 200/206/416 and the range
+ *   headers, `text/csv`), 201 carries `Location`, 204 has no body.
+ * Pure: takes the generated document, returns a new one.
+ */
+
+type Json = Record<string, unknown>;
+
+interface ResponseObject {
+  description?: string;
+  content?: Record<string, { schema?: Json; example?: unknown }>;
+  headers?: Record<string, Json>;
+}
+
+interface Operation {
+  operationId?: string;
+  parameters?: { in: string; name: string; schema?: Json; required?: boolean }[];
+  requestBody?: { content?: Record<string, unknown> };
+  responses?: Record<string, ResponseObject>;
+  security?: unknown[];
+}
+
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+const PROBLEM_SCHEMA = { $ref: '#/components/schemas/ProblemDetails' };
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/** Binary downloads: operation id → media type, and whether byte ranges are served. */
+const DOWNLOADS: Record<string, { mediaType: string; ranges: boolean }> = {
+  DownloadRecording: { mediaType: 'audio/wav', ranges: true },
+  DownloadAudio: { mediaType: 'audio/wav', ranges: true },
+  DownloadInvalidLines: { mediaType: 'text/csv', ranges: false },
+};
+
+const header = (description: string, schema: Json = { type: 'string' }): Json => ({ description, schema });
+
+const STANDARD_ERRORS: Record<string, string> = {
+  '400': 'The body could not be parsed (malformed JSON or multipart)',
+  '401': 'Missing, invalid or revoked token',
+  '404': 'No such resource, or not yours',
+  '413': 'The body is larger than this server accepts',
+  '415': 'The body is not of a media type this operation takes',
+  '422': 'A parameter or a field of the body is invalid (`errors` names each)',
+  '503': 'A service the API depends on (PostgreSQL, Temporal, object storage) is unavailable; retry later',
+};
+
+function problemResponse(description: string): ResponseObject {
+  return { description, content: { [PROBLEM_MEDIA_TYPE]: { schema: PROBLEM_SCHEMA } } };
+}
+
+function completeOperation(operation: Operation, path: string): Operation {
+  const responses: Record<string, ResponseObject> = { ...operation.responses };
+  const add = (status: string): void => {
+    responses[status] ??= { description: STANDARD_ERRORS[status] ?? 'Error' };
+  };
+  if ((operation.security ?? []).length > 0) add('401');
+  if (/\{[^}]+\}/.test(path)) add('404');
+  if ((operation.parameters ?? []).length > 0 || operation.requestBody) add('422');
+  if (operation.requestBody) {
+    add('400');
+    add('413');
+    add('415');
+  }
+  add('503');
+
+  for (const [status, response] of Object.entries(responses)) {
+    if (status === 'default' || Number(status) >= 400) {
+      responses[status] = { ...problemResponse(response.description ?? 'Error'), ...pick(response, 'headers') };
+    } else if (status === '204') {
+      const { content: _content, ...rest } = response;
+      responses[status] = rest;
+    } else if (status === '201') {
+      responses[status] = {
+        ...response,
+        headers: { ...response.headers, Location: header('The created resource: its path under this server') },
+      };
+    }
+  }
+  if (responses['429']) {
+    responses['429'] = {
+      ...responses['429'],
+      headers: {
+        ...responses['429'].headers,
+        'Retry-After': header('Seconds to wait', { type: 'integer', minimum: 1 }),
+      },
+    };
+  }
+
+  const download = operation.operationId ? DOWNLOADS[operation.operationId] : undefined;
+  if (download) {
+    const body = { [download.mediaType]: { schema: { type: 'string', format: 'binary' } } };
+    const common = {
+      'Content-Length': header('Bytes in this response', { type: 'integer', minimum: 0 }),
+      'Content-Disposition': header('`attachment` with a file name'),
+      ...(download.ranges ? { 'Accept-Ranges': header('`bytes`: one byte range may be asked for') } : {}),
+    };
+    responses['200'] = { description: responses['200']?.description ?? 'The file', content: body, headers: common };
+    if (download.ranges) {
+      responses['206'] = {
+        description: 'The byte range asked for with `Range`',
+        content: body,
+        headers: { ...common, 'Content-Range': header('`bytes <first>-<last>/<size>`') },
+      };
+      responses['416'] = {
+        ...problemResponse(responses['416']?.description ?? 'The range is outside the file'),
+        headers: { 'Content-Range': header('`bytes */<size>`') },
+      };
+    }
+  }
+  return { ...operation, responses: sortResponses(responses) };
+}
+
+function pick<T extends object, K extends keyof T>(value: T, key: K): Partial<Pick<T, K>> {
+  return value[key] === undefined ? {} : ({ [key]: value[key] } as Pick<T, K>);
+}
+
+function sortResponses(responses: Record<string, ResponseObject>): Record<string, ResponseObject> {
+  return Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+const NO_NUL = '^[^\\u0000]*$';
+const COUNTRY = { pattern: '^[A-Za-z]{2}$', minLength: 2, maxLength: 2 };
+const TIME_ZONE = { minLength: 1, maxLength: 64, pattern: '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$' };
+const CURSOR = { pattern: '^[A-Za-z0-9_-]+$', minLength: 1, maxLength: 2048 };
+
+/**
+ * Constraints the server enforces that tsoa cannot write into the spec (it checks
+ * `@uniqueItems` but drops it from the document), or that a service checks with a better
+ * message: schema → property → what the property's schema gains.
+ */
+const PROPERTY_CONSTRAINTS: Record<string, Record<string, Json>> = {
+  CreateTrunkRequest: { codecs: { uniqueItems: true } },
+  UpdateTrunkRequest: { codecs: { uniqueItems: true } },
+  UpdateCallRequest: {
+    tags: {
+      maxItems: 20,
+      items: { type: 'string', minLength: 1, maxLength: 50, pattern: '^[^\\u0000-\\u001f\\u007f]*$' },
+    },
+  },
+  FrequencyCapSetting: {
+    maxCalls: { type: 'integer', format: 'int32', minimum: 1, maximum: 1000 },
+    windowSeconds: { type: 'integer', format: 'int32', minimum: 1, maximum: 2_592_000 },
+  },
+  CreateUserRequest: { password: { pattern: NO_NUL } },
+  UpdateUserRequest: { password: { pattern: NO_NUL } },
+  ChangePasswordRequest: { currentPassword: { pattern: NO_NUL }, newPassword: { pattern: NO_NUL } },
+  CreateWebhookRequest: { url: { format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\\s]+([/?#][^\\s]*)?$' } },
+  UpdateWebhookRequest: { url: { format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\\s]+([/?#][^\\s]*)?$' } },
+  AddBlocklistEntryRequest: { defaultCountry: COUNTRY },
+};
+/** Whole schemas: schema → what it gains. */
+const SCHEMA_CONSTRAINTS: Record<string, Json> = {
+  UpdateLimitsRequest: { minProperties: 1 },
+};
+
+/** The constraints above, plus country codes and cursors wherever they are parameters or form fields. */
+function constrain(spec: {
+  paths?: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, Json> };
+}): void {
+  const schemas = spec.components?.schemas ?? {};
+  for (const [name, properties] of Object.entries(PROPERTY_CONSTRAINTS)) {
+    const props = (schemas[name] as { properties?: Record<string, Json> } | undefined)?.properties;
+    for (const [property, extra] of Object.entries(properties)) {
+      const target = props?.[property];
+      if (target) Object.assign(target, extra);
+    }
+  }
+  for (const [name, extra] of Object.entries(SCHEMA_CONSTRAINTS))
+    if (schemas[name]) Object.assign(schemas[name], extra);
+  for (const item of Object.values(spec.paths ?? {})) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      for (const parameter of operation.parameters ?? []) {
+        if (parameter.in !== 'query' || !parameter.schema) continue;
+        if (parameter.name === 'after') Object.assign(parameter.schema, CURSOR);
+        if (parameter.name === 'defaultCountry') Object.assign(parameter.schema, COUNTRY);
+        if (parameter.name === 'from' || parameter.name === 'to')
+          Object.assign(parameter.schema, { format: 'date-time' });
+        if (parameter.name === 'timezone') Object.assign(parameter.schema, TIME_ZONE);
+      }
+      const form = operation.requestBody?.content?.['multipart/form-data'] as
+        { schema?: { properties?: Record<string, Json> } } | undefined;
+      const country = form?.schema?.properties?.defaultCountry;
+      if (country) Object.assign(country, COUNTRY);
+    }
+  }
+}
+
+export function completeContract<T extends object>(generated: T): T {
+  const spec = structuredClone(generated) as T & {
+    paths?: Record<string, Record<string, Operation>>;
+    components?: { schemas?: Record<string, Json> };
+  };
+  for (const [path, item] of Object.entries(spec.paths ?? {})) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (operation) item[method] = completeOperation(operation, path);
+    }
+  }
+  constrain(spec);
+  const uuid = spec.components?.schemas?.Uuid;
+  if (uuid) uuid.format = 'uuid';
+  const problem = spec.components?.schemas?.ProblemDetails as { properties?: Record<string, Json> } | undefined;
+  if (problem?.properties?.status) {
+    problem.properties.status = { type: 'integer', minimum: 100, maximum: 599, description: 'The HTTP status' };
+  }
+  return spec;
+}
+
+/**
+ * The methods the spec has for each path template, for 405 answers and OPTIONS with
+ * `Allow`; literal paths first (`/blocklist/upload` before `/blocklist/{id}`).
+ */
+export function pathMethods(spec: object): { pattern: RegExp; allow: string[] }[] {
+  const paths = (spec as { paths?: Record<string, Record<string, unknown>> }).paths ?? {};
+  const params = (template: string): number => (template.match(/\{/g) ?? []).length;
+  const templates = Object.entries(paths).sort(([a], [b]) => params(a) - params(b));
+  return templates.map(([template, item]) => {
+    const pattern = pathPattern(template);
+    const allow = METHODS.filter((m) => item[m] !== undefined).map((m) => m.toUpperCase());
+    if (allow.includes('GET')) allow.push('HEAD');
+    return { pattern, allow };
+  });
+}
+
+/** A path template (`/api/v1/trunks/{id}`) as a regular expression over request paths. */
+export function pathPattern(template: string): RegExp {
+  const source = template
+    .split(/\{[^}]+\}/)
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('[^/]+');
+  return new RegExp(`^${source}/?$`);
+}
+
+/** The media types each operation's request body takes, for 415 answers. */
+export function bodyMediaTypes(spec: object): { pattern: RegExp; method: string; mediaTypes: string[] }[] {
+  const paths = (spec as { paths?: Record<string, Record<string, Operation | undefined>> }).paths ?? {};
+  return Object.entries(paths).flatMap(([template, item]) => {
+    const pattern = pathPattern(template);
+    return METHODS.flatMap((method) => {
+      const content = item[method]?.requestBody?.content;
+      return content ? [{ pattern, method: method.toUpperCase(), mediaTypes: Object.keys(content) }] : [];
+    });
+  });
+}
