@@ -70,7 +70,12 @@ export function createApp(container: Container, provider: Provider): Express {
   app.use(requestMetrics(metrics));
 
   app.use('/oauth', publicClientBasicAuth(FIRST_PARTY_CLIENT_ID), provider.callback());
-  app.use(healthRouter({ pool, temporal, storage, probeBucket: config.minio.buckets.audio }, metrics));
+  app.use(
+    healthRouter({ pool, temporal, storage, probeBucket: config.minio.buckets.audio }, metrics, {
+      metricsToken: config.api.metricsToken,
+      verifyToken: container.infra.verifyToken,
+    }),
+  );
 
   app.get('/openapi.json', (_req, res) => {
     res.json(spec);

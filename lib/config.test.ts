@@ -45,6 +45,15 @@ describe('parseConfig', () => {
     expect(config.auth.audience).toBe('urn:voicecast:api');
   });
 
+  it('takes an optional METRICS_TOKEN of at least 16 bearer-token characters', () => {
+    expect(parseConfig({}).api.metricsToken).toBeUndefined();
+    expect(parseConfig({ METRICS_TOKEN: 'a'.repeat(16) }).api.metricsToken).toBe('a'.repeat(16));
+    expect(() => parseConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: must be at least 16/);
+    expect(() => parseConfig({ METRICS_TOKEN: 'sixteen chars with spaces' })).toThrow(
+      /METRICS_TOKEN: must be a bearer/,
+    );
+  });
+
   it('lists every bad variable in one error', () => {
     let error: unknown;
     try {

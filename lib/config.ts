@@ -77,6 +77,15 @@ const schema = z.object({
   PUBLIC_URL: z.url().default('http://localhost:3000'),
   API_AUDIENCE: z.string().min(1).optional(),
   TRUST_PROXY: bool.default(false),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .max(256)
+    .regex(
+      /^[A-Za-z0-9\-_.~+/]+=*$/,
+      'must be a bearer token: letters, digits and - _ . ~ + / (e.g. openssl rand -hex 24)',
+    )
+    .optional(),
   CORS_ALLOWED_ORIGINS: z.string().default(''),
   SHUTDOWN_GRACE_SECONDS: seconds.default(30),
   CAMPAIGN_RECONCILE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
@@ -190,6 +199,8 @@ export interface Config {
     readonly port: number;
     readonly publicUrl: string;
     readonly trustProxy: boolean;
+    /** Bearer token for /metrics and /readyz details (besides an administrator's access token). */
+    readonly metricsToken?: string;
     readonly shutdownGraceSeconds: number;
     /** How often campaign statuses and workflows are reconciled (api/campaigns/campaign-reconciler.ts); 0 = never. */
     readonly campaignReconcileSeconds: number;
@@ -349,6 +360,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       port: env.API_PORT,
       publicUrl,
       trustProxy: env.TRUST_PROXY,
+      metricsToken: env.METRICS_TOKEN,
       shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
       campaignReconcileSeconds: env.CAMPAIGN_RECONCILE_SECONDS,
     },
