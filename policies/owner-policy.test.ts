@@ -1,4 +1,5 @@
 import {
+  deniedPrefix,
   effectivePolicy,
   frequencyCapFloorProblems,
   frequencyCapProblems,
@@ -115,5 +116,19 @@ describe('the default cap as a floor (F23)', () => {
       'maxCalls',
       'windowSeconds',
     ]);
+  });
+});
+
+describe('deniedPrefix (F32)', () => {
+  test('the longest listed prefix the number starts with, or undefined', () => {
+    const prefixes = ['+1900', '+44909', '+4490', '+882'];
+    expect(deniedPrefix(prefixes, '+19005550123')).toBe('+1900');
+    expect(deniedPrefix(prefixes, '+449098790123')).toBe('+44909');
+    expect(deniedPrefix(prefixes, '+449012345678')).toBe('+4490');
+    expect(deniedPrefix(prefixes, '+88213000123')).toBe('+882');
+    expect(deniedPrefix(prefixes, '+12125550123')).toBeUndefined();
+    expect(deniedPrefix(prefixes, '+4930123456')).toBeUndefined();
+    expect(deniedPrefix([], '+19005550123')).toBeUndefined();
+    expect(deniedPrefix(undefined, '+19005550123')).toBeUndefined();
   });
 });

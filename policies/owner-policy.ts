@@ -20,6 +20,8 @@ export interface PolicyDefaults {
   readonly maxConcurrentCalls: number | null;
   /** Webhooks an owner may have (each call writes a delivery row per webhook and event). */
   readonly maxWebhooks: number;
+  /** E.164 prefixes this installation never dials, whoever owns the campaign (DIAL_DENIED_PREFIXES). */
+  readonly deniedPrefixes?: readonly string[];
 }
 
 /**
@@ -111,4 +113,18 @@ export function frequencyCapProblems(cap: FrequencyCap): [field: string, message
     problems.push(['windowSeconds', `must be a whole number of seconds from 1 to ${windowSeconds} (30 days)`]);
   }
   return problems;
+}
+
+/**
+ * The operator's prefix (DIAL_DENIED_PREFIXES, e.g. `+1900`) that `phone` (E.164) starts
+ * with, the longest if several, or undefined when it may be dialled. A deny list of
+ * premium-rate and international shared-cost ranges stops toll fraud through a stolen
+ * tenant account (F32); the numbers pass validation, as they are real numbers.
+ */
+export function deniedPrefix(prefixes: readonly string[] | undefined, phone: string): string | undefined {
+  let match: string | undefined;
+  for (const prefix of prefixes ?? []) {
+    if (phone.startsWith(prefix) && prefix.length > (match?.length ?? 0)) match = prefix;
+  }
+  return match;
 }
