@@ -6,7 +6,7 @@
  *        ▼
  *   fence: contact still claimed for this attempt? ── no ──▶ superseded, nothing dialled
  *        ▼
- *   number on the owner's blocklist? ── yes ──▶ journalled `blocked`, contact done, nothing dialled
+ *   number on the owner's blocklist, or under DIAL_DENIED_PREFIXES? ── yes ──▶ journalled `blocked`, contact done, nothing dialled
  *        ▼
  *   trunk line + owner's tenant limit (leases) ─▶ blocklist again ─▶ campaign's start slot ─▶ trunk's start slot + frequency cap (dial ledger)
  *        │                                                           capped ──▶ contact waits again, no journal row
@@ -32,7 +32,7 @@ import type { Logger } from '../lib/logger.js';
 import { retryUntil } from '../lib/retry.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { Storage } from '../lib/storage.js';
-import type { EffectivePolicy, PolicyDefaults } from '../policies/owner-policy.js';
+import { deniedPrefix, type EffectivePolicy, type PolicyDefaults } from '../policies/owner-policy.js';
 import type { CallResult } from '../telephony/call-types.js';
 import type { TelephonyEngine } from '../telephony/engine.js';
 import { CAPPED, type AttemptReport, type ClaimedAttempt } from '../workflows/campaign-types.js';
@@ -164,6 +164,8 @@ async function runAttempt(
   if (recorded) return finishLostAnswer(pool, journal, recorded);
   if (!(await renewClaim(pool, attempt))) return superseded(attempt);
   if (await isBlocked(pool, setup.ownerId, attempt.phone)) return finish(deps, ctx, journal, blocked());
+  const denied = deniedPrefix(deps.policyDefaults.deniedPrefixes, attempt.phone);
+  if (denied) return finish(deps, ctx, journal, callNotPlaced('blocked', deniedEndReason(denied)));
   const samples = await audio.get(setup.audioId, setup.audioKey);
   const limits: TrunkLimits = {
     trunkId: setup.trunk.id,
@@ -259,6 +261,9 @@ function hangUpSignal(ctx: Context, logger: Logger | undefined): AbortSignal {
 }
 
 const blocked = (): AttemptResult => callNotPlaced('blocked', BLOCKED_END_REASON);
+/** `end_reason` of an attempt whose number is in a range the operator never dials (F32). */
+export const deniedEndReason = (prefix: string): string =>
+  `number in ${prefix}, a range this installation does not dial (DIAL_DENIED_PREFIXES): not dialled`;
 
 interface ClearanceInput {
   readonly campaignId: string;

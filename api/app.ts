@@ -11,6 +11,7 @@ import swaggerUi from 'swagger-ui-express';
 import type { Provider } from 'oidc-provider';
 import { FIRST_PARTY_CLIENT_ID } from '../auth/provider.js';
 import { publicClientBasicAuth } from '../auth/public-client-basic.js';
+import { serializeError } from '../lib/logger.js';
 import type { Container } from './container.js';
 import { RegisterRoutes } from './generated/routes.js';
 import generatedSpec from './generated/swagger.json';
@@ -70,13 +71,20 @@ export function createApp(container: Container, provider: Provider): Express {
           url: req.url.split('?')[0],
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        // pino-http replaces the logger's own err serializer with pino's unless given one.
+        err: serializeError,
       },
     }),
   );
   app.use(requestMetrics(metrics));
 
   app.use('/oauth', publicClientBasicAuth(FIRST_PARTY_CLIENT_ID), provider.callback());
-  app.use(healthRouter({ pool, temporal, storage, probeBucket: config.minio.buckets.audio }, metrics));
+  app.use(
+    healthRouter({ pool, temporal, storage, probeBucket: config.minio.buckets.audio }, metrics, {
+      metricsToken: config.api.metricsToken,
+      verifyToken: container.infra.verifyToken,
+    }),
+  );
 
   app.get('/openapi.json', (_req, res) => {
     res.json(contract);

@@ -14,12 +14,11 @@ export async function expressAuthentication(
   _scopes?: string[],
 ): Promise<Principal> {
   if (securityName !== 'oauth2') throw new UnauthorizedError(`Unknown security scheme ${securityName}.`);
-  const header = request.headers.authorization ?? '';
-  const match = /^Bearer\s+([A-Za-z0-9\-_.~+/]+=*)\s*$/i.exec(header);
-  if (!match?.[1]) throw new UnauthorizedError('Send the access token as "Authorization: Bearer <token>".');
+  const token = bearerToken(request.headers.authorization);
+  if (token === undefined) throw new UnauthorizedError('Send the access token as "Authorization: Bearer <token>".');
   const container = request.app.locals.container as Container;
   try {
-    return await container.infra.verifyToken(match[1]);
+    return await container.infra.verifyToken(token);
   } catch (err) {
     // tsoa answers 401 to whatever this throws without a status: a token that could not be
     // checked (the database away) is not a bad token, and a client must not drop it for that.
@@ -27,4 +26,9 @@ export async function expressAuthentication(
     container.infra.logger.warn({ error: String(err) }, 'access token could not be checked');
     throw new UpstreamError('Database', 'The access token could not be checked right now; try again.');
   }
+}
+
+/** The token of an `Authorization: Bearer <token>` header (RFC 6750 characters), or undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return /^Bearer\s+([A-Za-z0-9\-_.~+/]+=*)\s*$/i.exec(header ?? '')?.[1];
 }

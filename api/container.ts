@@ -142,7 +142,7 @@ export class Container {
       infra.config.policies,
     );
     this.register(WebhooksController, () => new WebhooksController(webhooks));
-    const blocklist = new BlocklistService(infra.orm.em, infra.pool);
+    const blocklist = new BlocklistService(infra.orm.em, infra.pool, infra.logger.child({ component: 'blocklist' }));
     const blocklistUploads = new BlocklistUploadService(infra.pool, importWorkers, contacts);
     this.register(BlocklistController, () => new BlocklistController(blocklist, blocklistUploads));
     const policies = new PoliciesService(infra.pool, infra.config.policies);

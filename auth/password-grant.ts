@@ -11,7 +11,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { errors, type Provider, type ResourceServer, type TokenEndpointGrantContext } from 'oidc-provider';
 import type { Pool } from '../db/sql.js';
-import type { Logger } from '../lib/logger.js';
+import { logHash, type Logger } from '../lib/logger.js';
 import { authenticate, normalizeUsername } from './accounts.js';
 import type { LoginThrottle } from './login-throttle.js';
 
@@ -25,6 +25,8 @@ interface PasswordGrantDeps {
   readonly audience: string;
   readonly resourceServer: ResourceServer;
   readonly logger: Logger;
+  /** Key of the username hash logged for refused logins (a typed username may be a password). */
+  readonly usernameHashKey: Buffer;
 }
 
 type PasswordParams = { username?: string; password?: string };
@@ -42,7 +44,10 @@ export function createPasswordGrant(deps: PasswordGrantDeps) {
     const username = normalizeUsername(String(params.username));
     const attempt = await deps.throttle.reserve(username, ctx.ip);
     if (!attempt.allowed) {
-      deps.logger.warn({ username, ip: ctx.ip, retryAfter: attempt.retryAfter }, 'login throttled');
+      deps.logger.warn(
+        { usernameHash: logHash(deps.usernameHashKey, username), ip: ctx.ip, retryAfter: attempt.retryAfter },
+        'login throttled',
+      );
       ctx.status = 429;
       ctx.set('Retry-After', String(attempt.retryAfter));
       ctx.body = {
@@ -54,7 +59,7 @@ export function createPasswordGrant(deps: PasswordGrantDeps) {
 
     const user = await authenticate(deps.em, username, String(params.password));
     if (!user) {
-      deps.logger.info({ username, ip: ctx.ip }, 'login failed');
+      deps.logger.info({ usernameHash: logHash(deps.usernameHashKey, username), ip: ctx.ip }, 'login failed');
       throw new errors.InvalidGrant('invalid username or password');
     }
     await deps.throttle.succeeded(attempt);

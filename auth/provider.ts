@@ -6,6 +6,7 @@
  * Every access token is an ES256 JWT for the API audience, with the grant id in `gid` so
  * the API can tell when its grant was revoked.
  */
+import { createHmac } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { errors, Provider, type Configuration, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 import type { Pool } from '../db/sql.js';
@@ -117,7 +118,16 @@ export function createAuthServer(deps: AuthServerDeps): AuthServer {
   const throttle = new LoginThrottle(pool, config);
   provider.registerGrantType(
     'password',
-    createPasswordGrant({ em, pool, throttle, audience: config.audience, resourceServer, logger }),
+    createPasswordGrant({
+      em,
+      pool,
+      throttle,
+      audience: config.audience,
+      resourceServer,
+      logger,
+      // Derived, so it is the same on every replica and never the client-secret key itself.
+      usernameHashKey: createHmac('sha256', keys.clientSecretKey).update('voicecast log username hash').digest(),
+    }),
     PASSWORD_GRANT_PARAMS,
   );
 

@@ -45,6 +45,28 @@ describe('parseConfig', () => {
     expect(config.auth.audience).toBe('urn:voicecast:api');
   });
 
+  it('reads DIAL_DENIED_PREFIXES as E.164 prefixes, naming a bad one', () => {
+    expect(parseConfig({}).policies.deniedPrefixes).toEqual([]);
+    expect(parseConfig({ DIAL_DENIED_PREFIXES: ' +1900, +44 909,,+882 ' }).policies.deniedPrefixes).toEqual([
+      '+1900',
+      '+44909',
+      '+882',
+    ]);
+    expect(() => parseConfig({ DIAL_DENIED_PREFIXES: '+1900,1900' })).toThrow(
+      /DIAL_DENIED_PREFIXES: "1900" is not an E.164 prefix/,
+    );
+    expect(() => parseConfig({ DIAL_DENIED_PREFIXES: '+19x' })).toThrow(/DIAL_DENIED_PREFIXES/);
+  });
+
+  it('takes an optional METRICS_TOKEN of at least 16 bearer-token characters', () => {
+    expect(parseConfig({}).api.metricsToken).toBeUndefined();
+    expect(parseConfig({ METRICS_TOKEN: 'a'.repeat(16) }).api.metricsToken).toBe('a'.repeat(16));
+    expect(() => parseConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: must be at least 16/);
+    expect(() => parseConfig({ METRICS_TOKEN: 'sixteen chars with spaces' })).toThrow(
+      /METRICS_TOKEN: must be a bearer/,
+    );
+  });
+
   it('lists every bad variable in one error', () => {
     let error: unknown;
     try {
@@ -87,7 +109,12 @@ describe('parseConfig', () => {
   });
 
   it('reads the policy defaults: no frequency cap, 100 calls and 20 webhooks per tenant, 0 meaning no limit', () => {
-    expect(parseConfig({}).policies).toEqual({ frequencyCap: null, maxConcurrentCalls: 100, maxWebhooks: 20 });
+    expect(parseConfig({}).policies).toEqual({
+      frequencyCap: null,
+      maxConcurrentCalls: 100,
+      maxWebhooks: 20,
+      deniedPrefixes: [],
+    });
     expect(parseConfig({ TENANT_MAX_CONCURRENT_CALLS: '0', WEBHOOKS_MAX_PER_OWNER: '3' }).policies).toMatchObject({
       maxConcurrentCalls: null,
       maxWebhooks: 3,
@@ -102,6 +129,7 @@ describe('parseConfig', () => {
       frequencyCap: { maxCalls: 2, windowSeconds: 3600 },
       maxConcurrentCalls: 40,
       maxWebhooks: 20,
+      deniedPrefixes: [],
     });
     expect(parseConfig({ FREQUENCY_CAP_MAX_CALLS: '3' }).policies.frequencyCap).toEqual({
       maxCalls: 3,

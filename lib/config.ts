@@ -77,6 +77,15 @@ const schema = z.object({
   PUBLIC_URL: z.url().default('http://localhost:3000'),
   API_AUDIENCE: z.string().min(1).optional(),
   TRUST_PROXY: bool.default(false),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .max(256)
+    .regex(
+      /^[A-Za-z0-9\-_.~+/]+=*$/,
+      'must be a bearer token: letters, digits and - _ . ~ + / (e.g. openssl rand -hex 24)',
+    )
+    .optional(),
   CORS_ALLOWED_ORIGINS: z.string().default(''),
   SHUTDOWN_GRACE_SECONDS: seconds.default(30),
   CAMPAIGN_RECONCILE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
@@ -143,6 +152,24 @@ const schema = z.object({
   FREQUENCY_CAP_WINDOW_SECONDS: seconds.max(30 * 24 * 3600).default(86400),
   TENANT_MAX_CONCURRENT_CALLS: z.coerce.number().int().min(0).max(100_000).default(100),
   WEBHOOKS_MAX_PER_OWNER: z.coerce.number().int().min(1).max(1000).default(20),
+  DIAL_DENIED_PREFIXES: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const prefixes = value
+        .split(',')
+        .map((p) => p.trim().replace(/[\s-]/g, ''))
+        .filter(Boolean);
+      for (const prefix of prefixes) {
+        if (!/^\+\d{1,15}$/.test(prefix)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${prefix}" is not an E.164 prefix (+ and 1 to 15 digits, e.g. +1900)`,
+          });
+        }
+      }
+      return prefixes;
+    }),
 
   ADMIN_USERNAME: z.string().min(3).max(64).optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
@@ -190,6 +217,8 @@ export interface Config {
     readonly port: number;
     readonly publicUrl: string;
     readonly trustProxy: boolean;
+    /** Bearer token for /metrics and /readyz details (besides an administrator's access token). */
+    readonly metricsToken?: string;
     readonly shutdownGraceSeconds: number;
     /** How often campaign statuses and workflows are reconciled (api/campaigns/campaign-reconciler.ts); 0 = never. */
     readonly campaignReconcileSeconds: number;
@@ -307,6 +336,8 @@ export interface Config {
     readonly maxConcurrentCalls: number | null;
     /** Webhooks per owner. */
     readonly maxWebhooks: number;
+    /** E.164 prefixes never dialled (DIAL_DENIED_PREFIXES); empty = none. */
+    readonly deniedPrefixes: readonly string[];
   };
   readonly stack: { readonly dataDir: string; readonly temporalUiPort: number; readonly minioConsolePort: number };
 }
@@ -349,6 +380,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       port: env.API_PORT,
       publicUrl,
       trustProxy: env.TRUST_PROXY,
+      metricsToken: env.METRICS_TOKEN,
       shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
       campaignReconcileSeconds: env.CAMPAIGN_RECONCILE_SECONDS,
     },
@@ -438,6 +470,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
           : null,
       maxConcurrentCalls: env.TENANT_MAX_CONCURRENT_CALLS > 0 ? env.TENANT_MAX_CONCURRENT_CALLS : null,
       maxWebhooks: env.WEBHOOKS_MAX_PER_OWNER,
+      deniedPrefixes: env.DIAL_DENIED_PREFIXES,
     },
     stack: {
       dataDir: env.VOICECAST_DATA_DIR,

@@ -56,9 +56,13 @@ describe('TrunkNetworks', () => {
     expect(listed.refusal(ip, 5060)).toMatch(/cloud metadata, multicast or reserved address/);
   });
 
-  test('an IPv4-mapped IPv6 address is checked as the IPv4 address it reaches', () => {
+  test('an IPv4-mapped, NAT64 or 6to4 IPv6 address is checked as the IPv4 address it reaches', () => {
     expect(none.refusal('::ffff:169.254.169.254')).toMatch(/cloud metadata/);
     expect(none.refusal('::ffff:a01:203')).toMatch(/private or local/); // 10.1.2.3
+    expect(none.refusal('64:ff9b::a9fe:a9fe')).toMatch(/cloud metadata/);
+    expect(none.refusal('2002:a01:203::1')).toMatch(/private or local/);
+    expect(none.refusal('fec0::1')).toMatch(/private or local/);
+    expect(none.refusal('64:ff9b::cb00:710a', 5060)).toBeUndefined(); // 203.0.113.10
   });
 
   test("the stack's own service ports on an internal address are refused even when listed", () => {

@@ -17,7 +17,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import type { Config } from './config.js';
-import { mappedIPv4, WebhookNetworks } from './webhook-networks.js';
+import { embeddedIPv4, WebhookNetworks } from './webhook-networks.js';
 
 export const TRUNK_NETWORKS_VARIABLE = 'TRUNK_ALLOWED_NETWORKS';
 
@@ -53,7 +53,7 @@ export class TrunkNetworks {
    * may. The reason says how to allow a private network.
    */
   refusal(address: string, port?: number): string | undefined {
-    const ip = mappedIPv4(address) ?? address;
+    const ip = embeddedIPv4(address) ?? address;
     const family = isIP(ip);
     if (!family) return `${address} is not an IP address`;
     if (never.check(ip, family === 4 ? 'ipv4' : 'ipv6')) {

@@ -8,6 +8,14 @@
  * WEBHOOK_ALLOWED_NETWORKS, as GitLab and Mattermost do for theirs. The check applies to
  * every address a host name resolves to, at the moment of each POST (a name that later
  * resolves elsewhere gains nothing), and the connection goes to a checked address.
+ *
+ * IPv6 addresses that carry an IPv4 one are judged by the IPv4 address they reach (F26):
+ * IPv4-mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::a.b.c.d` (a DNS64 resolver gives these for
+ * IPv4-only hosts, so public ones must pass) and 6to4 `2002:aabb:ccdd::/48`. The transition
+ * and special ranges that have no public use for a webhook are refused whatever they
+ * embed: IPv4-compatible `::/96`, SIIT `::ffff:0:0:0/96`, local-use NAT64 `64:ff9b:1::/48`,
+ * discard-only `100::/64`, Teredo `2001::/32` (its client address is obfuscated IPv4) and
+ * the deprecated site-local `fec0::/10`. An operator who needs one lists it.
  */
 import { BlockList, isIP } from 'node:net';
 
@@ -26,10 +34,14 @@ const INTERNAL_V4: readonly (readonly [string, number])[] = [
   ['240.0.0.0', 4], // reserved, broadcast
 ];
 const INTERNAL_V6: readonly (readonly [string, number])[] = [
-  ['::', 128], // unspecified
-  ['::1', 128],
+  ['::', 96], // IPv4-compatible (deprecated), with the unspecified address and ::1
+  ['::ffff:0:0:0', 96], // SIIT IPv4-translated
+  ['64:ff9b:1::', 48], // local-use NAT64: the operator's own translator
+  ['100::', 64], // discard-only
+  ['2001::', 32], // Teredo
   ['fc00::', 7], // unique-local
   ['fe80::', 10], // link-local
+  ['fec0::', 10], // site-local (deprecated)
   ['ff00::', 8], // multicast
 ];
 
@@ -67,16 +79,18 @@ export class WebhookNetworks {
 
   /** Why a POST must not go to `address` (an IP literal), or undefined when it may. */
   refusal(address: string): string | undefined {
-    const ip = mappedIPv4(address) ?? address;
-    const family = isIP(ip) === 4 ? 'ipv4' : 'ipv6';
-    if (!internal.check(ip, family) || this.allowed.check(ip, family)) return undefined;
+    if (!this.isInternal(address)) return undefined;
+    const ip = embeddedIPv4(address);
+    if (this.allowed.check(address, isIP(address) === 4 ? 'ipv4' : 'ipv6')) return undefined;
+    if (ip !== undefined && this.allowed.check(ip, 'ipv4')) return undefined;
     return `${address} is a private or local address not in ${this.variable}`;
   }
 
   /** `address` is in a range that is not the public internet (listed or not). */
   isInternal(address: string): boolean {
-    const ip = mappedIPv4(address) ?? address;
-    return internal.check(ip, isIP(ip) === 4 ? 'ipv4' : 'ipv6');
+    const ip = embeddedIPv4(address);
+    if (ip !== undefined) return internal.check(ip, 'ipv4');
+    return internal.check(address, isIP(address) === 4 ? 'ipv4' : 'ipv6');
   }
 
   /**
@@ -91,16 +105,36 @@ export class WebhookNetworks {
 }
 
 /**
- * The IPv4 address inside an IPv4-mapped IPv6 one (`::ffff:10.0.0.1`, or `::ffff:a00:1` as
- * URLs write it), which reaches that IPv4 host; undefined for any other address.
+ * The IPv4 host an IPv6 address reaches through a translator or tunnel, or undefined:
+ * IPv4-mapped `::ffff:0:0/96` (`::ffff:10.0.0.1`, or `::ffff:a00:1` as URLs write it), NAT64
+ * `64:ff9b::/96` (RFC 6052: the last 32 bits) and 6to4 `2002::/16` (RFC 3056: bits 16-47).
  */
-export function mappedIPv4(address: string): string | undefined {
-  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (dotted) return dotted;
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (!hex) return undefined;
-  const [high, low] = [parseInt(hex[1], 16), parseInt(hex[2], 16)];
-  return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
+export function embeddedIPv4(address: string): string | undefined {
+  const words = ipv6Words(address);
+  if (!words) return undefined;
+  const zero = (from: number, to: number) => words.slice(from, to).every((w) => w === 0);
+  const dotted = (high: number, low: number) => [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
+  if (zero(0, 5) && words[5] === 0xffff) return dotted(words[6], words[7]);
+  if (words[0] === 0x64 && words[1] === 0xff9b && zero(2, 6)) return dotted(words[6], words[7]);
+  if (words[0] === 0x2002) return dotted(words[1], words[2]);
+  return undefined;
+}
+
+/** An IPv6 address as its eight 16-bit words (a trailing dotted IPv4 is two), or undefined. */
+export function ipv6Words(address: string): number[] | undefined {
+  if (isIP(address) !== 6) return undefined;
+  let text = address.replace(/%.*$/, ''); // a zone id (fe80::1%eth0) is not part of the address
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number);
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const part = (s: string | undefined) => (s ? s.split(':').map((w) => parseInt(w, 16)) : []);
+  const [before, after] = [part(head), part(tail)];
+  const fill = tail === undefined ? [] : new Array<number>(8 - before.length - after.length).fill(0);
+  const words = [...before, ...fill, ...after];
+  return words.length === 8 ? words : undefined;
 }
 
 /** WEBHOOK_ALLOWED_NETWORKS as configured: comma-separated, blanks ignored; throws naming a bad entry. */

@@ -131,10 +131,12 @@ export class BlocklistController extends Controller {
 
   /**
    * Takes the number off the list: campaigns may call it again from their next attempt on.
+   * An opt-out (reason `opt_out`) only an administrator may remove; the removal is logged.
    * @param id Blocklist entry id (uuid).
    */
   @Delete('{id}')
   @SuccessResponse(204, 'Removed')
+  @Response<ProblemDetails>(403, 'An opt-out: only an administrator may remove it')
   @Response<ProblemDetails>(404, 'No such entry')
   public async deleteBlocklistEntry(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<void> {
     await this.blocklist.remove(principalOf(req), id);

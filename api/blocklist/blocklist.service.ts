@@ -6,11 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Principal } from '../../auth/principal.js';
+import { isAdmin, type Principal } from '../../auth/principal.js';
 import { isE164, normalisePhone, toCountryCode } from '../../contacts/phone.js';
 import { BlocklistEntry } from '../../db/entities/index.js';
 import type { Pool } from '../../db/sql.js';
-import { ValidationError, type FieldError } from '../../lib/errors.js';
+import { ForbiddenError, ValidationError, type FieldError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
 import { afterCursor, encodeCursor, isUuid, keysetPage } from '../keyset-cursor.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
 import type { AddBlocklistEntryRequest, BlocklistEntryView, BlocklistPage } from './blocklist.dto.js';
@@ -51,6 +52,8 @@ export class BlocklistService {
   constructor(
     private readonly em: EntityManager,
     private readonly pool: Pool,
+    /** Where administrators' removals of opt-outs are recorded. */
+    private readonly logger: Logger,
   ) {}
 
   /**
@@ -110,10 +113,35 @@ export class BlocklistService {
     return keysetPage(rows, query.limit, toBlocklistEntryView, encodeCursor);
   }
 
-  /** Takes the number off the list: campaigns may call it again from their next attempt on. */
+  /**
+   * Takes the number off the list: campaigns may call it again from their next attempt on.
+   * An opt-out (the callee pressed the key) is the callee's decision, not the tenant's: only
+   * an administrator may remove one (403 for the owner, F23), and each removal is logged at
+   * warn with who removed it and the call it came from.
+   */
   async remove(principal: Principal, id: string): Promise<void> {
     await this.em.fork().transactional(async (em) => {
-      em.remove(await this.find(em, principal, id));
+      const entry = await this.find(em, principal, id);
+      if (entry.reason === 'opt_out') {
+        if (!isAdmin(principal)) {
+          throw new ForbiddenError(
+            'This number was opted out by the callee during a call; only an administrator can remove an opt-out.',
+          );
+        }
+        this.logger.warn(
+          {
+            entryId: entry.id,
+            ownerId: entry.owner.id,
+            campaignId: entry.campaign?.id ?? null,
+            callId: entry.call?.id ?? null,
+            optedOutAt: entry.createdAt,
+            removedBy: principal.subject,
+            removedByUser: principal.userId,
+          },
+          'opt-out removed from a blocklist by an administrator',
+        );
+      }
+      em.remove(entry);
     });
   }
 

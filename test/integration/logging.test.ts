@@ -1,7 +1,8 @@
 /**
  * Secrets never reach the logs: a private API instance logging at `trace` goes through
- * logins (good and bad), refresh, revocation, user creation and machine-client creation,
- * then its whole log is searched for every secret that crossed the wire.
+ * logins (good and bad, one with a password typed as the username), refresh, revocation,
+ * user creation and machine-client creation, then its whole log is searched for every
+ * secret that crossed the wire.
  */
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -34,6 +35,20 @@ describe('logs', () => {
         await form('/oauth/token', {
           grant_type: 'password',
           username: admin.username,
+          password: wrongPassword,
+          client_id: 'voicecast',
+        })
+      ).status,
+    ).toBe(400);
+
+    // People type their password into the username field: a failed login logs a keyed hash.
+    const typedPassword = `Typed-Password-${randomUUID()}`;
+    secrets.push(typedPassword, typedPassword.toLowerCase());
+    expect(
+      (
+        await form('/oauth/token', {
+          grant_type: 'password',
+          username: typedPassword,
           password: wrongPassword,
           client_id: 'voicecast',
         })
@@ -96,5 +111,15 @@ describe('logs', () => {
     expect(log).toMatch(/"reqId"|"req":\{"id":"[0-9a-f-]{36}"/); // requests are logged with their id
     expect(log).toContain('login failed');
     for (const secret of secrets) expect(log).not.toContain(secret);
+    const failures = log
+      .split('\n')
+      .filter((line) => line.includes('"login failed"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(failures).toHaveLength(2);
+    for (const failure of failures) {
+      expect(failure.usernameHash).toMatch(/^[0-9a-f]{16}$/);
+      expect(failure).not.toHaveProperty('username');
+    }
+    expect(failures[0]?.usernameHash).not.toBe(failures[1]?.usernameHash);
   });
 });

@@ -6,6 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { adminToken, call, createUser, expectProblem, login } from '../support/api';
+import { withDatabase } from '../support/contact-lists';
+import { startExtraApi, type ExtraApi } from '../support/extra-api';
 
 async function userToken(): Promise<{ id: string; token: string }> {
   const user = await createUser();
@@ -94,6 +96,74 @@ describe('/api/v1/policies', () => {
   test('without a token: 401', async () => {
     await expectProblem(await call('GET', '/api/v1/policies'), 401, 'unauthorized');
     await expectProblem(await call('PUT', '/api/v1/policies', { body: {} }), 401, 'unauthorized');
+  });
+});
+
+describe("the installation's frequency cap is a floor (F23)", () => {
+  // An API whose operator set FREQUENCY_CAP_MAX_CALLS=3 per day.
+  let extra: ExtraApi;
+  beforeAll(async () => {
+    extra = await startExtraApi({ FREQUENCY_CAP_MAX_CALLS: '3', FREQUENCY_CAP_WINDOW_SECONDS: '86400' });
+  });
+  afterAll(async () => {
+    await extra?.stop();
+  });
+  const floor = { maxCalls: 3, windowSeconds: 86400 };
+  const put = (token: string, body: unknown) =>
+    fetch(`${extra.url}/api/v1/policies`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const get = async (token: string) =>
+    ok(await fetch(`${extra.url}/api/v1/policies`, { headers: { authorization: `Bearer ${token}` } }));
+  const extraToken = async () => {
+    const user = await createUser();
+    return { id: user.id, token: (await login(user.username, user.password, extra.url)).access_token };
+  };
+
+  test('an owner tightens it; turning it off or loosening it is a 422 naming the field, and changes nothing', async () => {
+    const { token } = await extraToken();
+    expect(await get(token)).toMatchObject({ frequencyCap: floor, frequencyCapSource: 'default' });
+
+    const refused: [unknown, string, RegExp][] = [
+      [null, 'body.frequencyCap', /is a minimum: it cannot be turned off/],
+      [{ maxCalls: 4, windowSeconds: 86400 }, 'body.frequencyCap.maxCalls', /at most 3/],
+      [{ maxCalls: 1, windowSeconds: 3600 }, 'body.frequencyCap.windowSeconds', /at least 86400/],
+      [{ maxCalls: 5, windowSeconds: 7 * 86400 }, 'body.frequencyCap.maxCalls', /at most 3/],
+    ];
+    for (const [frequencyCap, field, message] of refused) {
+      const problem = await expectProblem(await put(token, { frequencyCap }), 422, 'validation-error');
+      expect([frequencyCap, fields(problem).join()]).toEqual([frequencyCap, field]);
+      expect(JSON.stringify(problem.errors)).toMatch(message);
+    }
+    expect(await get(token)).toMatchObject({ frequencyCap: floor, frequencyCapSource: 'default' });
+
+    const tighter = { maxCalls: 1, windowSeconds: 7 * 86400 };
+    expect(await ok(await put(token, { frequencyCap: tighter }))).toMatchObject({
+      frequencyCap: tighter,
+      frequencyCapSource: 'owner',
+    });
+    expect(await ok(await put(token, { frequencyCap: floor }))).toMatchObject({ frequencyCapSource: 'owner' });
+    expect(await ok(await put(token, {}))).toMatchObject({ frequencyCap: floor, frequencyCapSource: 'default' });
+  });
+
+  test('a cap stored before the operator set the default (off, or looser) gives way to it', async () => {
+    const { id, token } = await extraToken();
+    for (const [maxCalls, windowSeconds] of [
+      [0, null],
+      [10, 3600],
+    ] as const) {
+      await withDatabase((db) =>
+        db.query(
+          `INSERT INTO owner_policy (owner_id, frequency_cap_max_calls, frequency_cap_window_seconds, updated_at)
+           VALUES ($1, $2, $3, now())
+           ON CONFLICT (owner_id) DO UPDATE SET frequency_cap_max_calls = $2, frequency_cap_window_seconds = $3`,
+          [id, maxCalls, windowSeconds],
+        ),
+      );
+      expect(await get(token)).toMatchObject({ frequencyCap: floor, frequencyCapSource: 'default' });
+    }
   });
 });
 
