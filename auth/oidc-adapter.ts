@@ -6,10 +6,36 @@
  *
  * The `Client` model is special: machine clients live in `oauth_client` and are turned
  * into client metadata here, with their derived secret.
+ *
+ * Bearer tokens (refresh tokens above all) are stored under sha256(token) in hex, and
+ * without the `jti` in their payload, which is the token itself (F17): a read of the table
+ * yields no usable token. The value presented by a client is hashed to find its row, and
+ * the `jti` restored from it.
  */
+import { createHash } from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Pool } from '../db/sql.js';
 import { deriveClientSecret } from './client-secrets.js';
+
+/**
+ * The models whose id is a bearer token. Grants, sessions and interactions keep their ids:
+ * the token verifier looks grants up by the `gid` claim, and none of them is a credential.
+ * The migration 20261206164700 hashes existing rows of the same models.
+ */
+export const HASHED_MODELS: ReadonlySet<string> = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'ClientCredentials',
+  'BackchannelAuthenticationRequest',
+  'InitialAccessToken',
+  'RegistrationAccessToken',
+  'PushedAuthorizationRequest',
+]);
+
+/** The stored id of a token: sha256 of its value, hex. */
+export const tokenDigest = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
 
 interface Row {
   payload: AdapterPayload;
@@ -19,9 +45,22 @@ interface Row {
 
 export function createAdapterClass(pool: Pool, clientSecretKey: Buffer): new (model: string) => Adapter {
   return class PostgresAdapter implements Adapter {
-    constructor(private readonly model: string) {}
+    private readonly hashed: boolean;
+
+    constructor(private readonly model: string) {
+      this.hashed = HASHED_MODELS.has(model);
+    }
+
+    /** The row id under which the entity called `id` by oidc-provider is stored. */
+    private key(id: string): string {
+      return this.hashed ? tokenDigest(id) : id;
+    }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      if (this.hashed) {
+        const { jti: _jti, ...rest } = payload;
+        payload = rest;
+      }
       await pool.query(
         `INSERT INTO oidc_payload (model, id, payload, grant_id, user_code, uid, account_id, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8::int > 0 THEN now() + make_interval(secs => $8::int) END)
@@ -30,7 +69,7 @@ export function createAdapterClass(pool: Pool, clientSecretKey: Buffer): new (mo
            expires_at = EXCLUDED.expires_at`,
         [
           this.model,
-          id,
+          this.key(id),
           payload,
           payload.grantId ?? null,
           payload.userCode ?? null,
@@ -43,7 +82,8 @@ export function createAdapterClass(pool: Pool, clientSecretKey: Buffer): new (mo
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return findMachineClient(pool, clientSecretKey, id);
-      return this.findWhere('id = $2', id);
+      const payload = await this.findWhere('id = $2', this.key(id));
+      return payload && this.hashed ? { ...payload, jti: id } : payload;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
@@ -55,11 +95,14 @@ export function createAdapterClass(pool: Pool, clientSecretKey: Buffer): new (mo
     }
 
     async consume(id: string): Promise<void> {
-      await pool.query('UPDATE oidc_payload SET consumed_at = now() WHERE model = $1 AND id = $2', [this.model, id]);
+      await pool.query('UPDATE oidc_payload SET consumed_at = now() WHERE model = $1 AND id = $2', [
+        this.model,
+        this.key(id),
+      ]);
     }
 
     async destroy(id: string): Promise<void> {
-      await pool.query('DELETE FROM oidc_payload WHERE model = $1 AND id = $2', [this.model, id]);
+      await pool.query('DELETE FROM oidc_payload WHERE model = $1 AND id = $2', [this.model, this.key(id)]);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
