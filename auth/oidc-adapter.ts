@@ -11,9 +11,13 @@
  * without the `jti` in their payload, which is the token itself (F17): a read of the table
  * yields no usable token. The value presented by a client is hashed to find its row, and
  * the `jti` restored from it.
+ *
+ * `consume` is atomic (F31): of concurrent refreshes with one refresh token, exactly one
+ * consumes it; the others are a reuse, answered `invalid_grant` with the grant revoked, as
+ * a sequential reuse is.
  */
 import { createHash } from 'node:crypto';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Pool } from '../db/sql.js';
 import { deriveClientSecret } from './client-secrets.js';
 
@@ -95,10 +99,22 @@ export function createAdapterClass(pool: Pool, clientSecretKey: Buffer): new (mo
     }
 
     async consume(id: string): Promise<void> {
-      await pool.query('UPDATE oidc_payload SET consumed_at = now() WHERE model = $1 AND id = $2', [
-        this.model,
-        this.key(id),
-      ]);
+      const key = this.key(id);
+      // Under READ COMMITTED a concurrent UPDATE waits for the row, then re-checks the
+      // condition on the committed version: exactly one request consumes the token.
+      const consumed = await pool.query(
+        'UPDATE oidc_payload SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL',
+        [this.model, key],
+      );
+      if (consumed.rowCount === 1) return;
+      // Consumed (or revoked) by a concurrent request since oidc-provider read it: a reuse.
+      const { rows } = await pool.query<{ grant_id: string | null }>(
+        'SELECT grant_id FROM oidc_payload WHERE model = $1 AND id = $2',
+        [this.model, key],
+      );
+      const grantId = rows[0]?.grant_id;
+      if (grantId) await revokeGrant(pool, grantId);
+      throw new errors.InvalidGrant(`${this.model === 'RefreshToken' ? 'refresh token' : 'token'} already used`);
     }
 
     async destroy(id: string): Promise<void> {
@@ -144,6 +160,11 @@ async function findMachineClient(pool: Pool, key: Buffer, id: string): Promise<A
 export async function purgeExpiredPayloads(pool: Pool): Promise<number> {
   const result = await pool.query('DELETE FROM oidc_payload WHERE expires_at < now()');
   return result.rowCount ?? 0;
+}
+
+/** Deletes a grant and every token of it, of every model. */
+async function revokeGrant(pool: Pool, grantId: string): Promise<void> {
+  await pool.query("DELETE FROM oidc_payload WHERE grant_id = $1 OR (model = 'Grant' AND id = $1)", [grantId]);
 }
 
 /** Revokes every grant and refresh token of an account (used when a user is disabled). */
