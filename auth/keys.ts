@@ -106,3 +106,41 @@ export async function loadOrCreateKeys(pool: Pool, secrets: SecretBox): Promise<
     };
   });
 }
+
+/**
+ * A new ES256 key becomes the newest, so every API signs with it from its next start; the
+ * older ones stay in the JWKS and keep verifying tokens they signed. Returns the new kid.
+ */
+export async function rotateSigningKey(pool: Pool, secrets: SecretBox): Promise<string> {
+  return inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [KEY_LOCK_ID]);
+    await readKeys(client, secrets); // refuses keys it cannot open, seals plaintext ones
+    return (await insertKey(client, secrets, 'signing')).id;
+  });
+}
+
+/**
+ * Deletes every signing key but the newest, once the newest is at least `minAgeSeconds` old
+ * (an access token's lifetime: tokens signed by the old keys have expired by then, given
+ * every API restarted when the key was made). Returns the retired kids; throws when too early.
+ */
+export async function retireSigningKeys(pool: Pool, minAgeSeconds: number): Promise<string[]> {
+  return inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [KEY_LOCK_ID]);
+    const { rows } = await client.query<{ id: string; age: number }>(
+      `SELECT id, extract(epoch FROM now() - created_at)::float8 AS age FROM auth_key
+       WHERE kind = 'signing' ORDER BY created_at DESC, id`,
+    );
+    const [newest, ...older] = rows;
+    if (!newest || older.length === 0) return [];
+    if (newest.age < minAgeSeconds) {
+      throw new Error(
+        `the newest signing key ${newest.id} is ${Math.floor(newest.age)} s old; retire the older ones once it is ` +
+          `${minAgeSeconds} s old (the access-token lifetime) and every API has restarted since it was made`,
+      );
+    }
+    const ids = older.map((r) => r.id);
+    await client.query("DELETE FROM auth_key WHERE kind = 'signing' AND id = ANY($1)", [ids]);
+    return ids;
+  });
+}
