@@ -16,7 +16,7 @@ JEST_ARGS ?=
 DATA_DIR := $(or $(VOICECAST_DATA_DIR),$(shell sed -n 's/^VOICECAST_DATA_DIR=//p' .env 2>/dev/null | tail -n 1),.data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup build run test test-unit fuzz-api bench-sip bench-udp-loopback bench-audio bench-import bench-campaign bench-faults bench-zone-window bench-journal lint typecheck format migrate migration-check clean clean-data
+.PHONY: help setup build run test test-unit fuzz-api bench-sip bench-udp-loopback bench-audio bench-import bench-campaign bench-faults bench-zone-window bench-journal lint typecheck format migrate migration-check keys-status reseal-keys rotate-signing-key retire-signing-keys clean clean-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -81,6 +81,18 @@ format: setup ## prettier --write
 
 migrate: build ## apply migrations to DATABASE_URL (needs a reachable database, e.g. `make run`)
 	node dist/db/migrate.js
+
+keys-status: build ## how many sealed values (trunk passwords, webhook secrets, auth keys) each ENCRYPTION_KEYS key id holds
+	node dist/db/keys-cli.js status
+
+reseal-keys: build ## re-seal every sealed value with the first ENCRYPTION_KEYS key (rotation; docs/operations.md)
+	node dist/db/keys-cli.js reseal
+
+rotate-signing-key: build ## a new ES256 token-signing key; APIs sign with it after their next start, old keys still verify
+	node dist/db/keys-cli.js rotate-signing-key
+
+retire-signing-keys: build ## delete all but the newest signing key, once it is older than the access-token lifetime
+	node dist/db/keys-cli.js retire-signing-keys
 
 migration-check: build ## exit 1 when the entities need schema changes no migration makes (needs a reachable database)
 	node dist/db/check-schema.js

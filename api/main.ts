@@ -11,6 +11,7 @@ import { createTokenVerifier } from '../auth/token-verifier.js';
 import { createOrm, migrateUp, withoutTimeouts } from '../db/orm.js';
 import { nativePool, type Pool } from '../db/sql.js';
 import { loadConfig, type Config } from '../lib/config.js';
+import { SecretBox } from '../lib/secret-box.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { retryUntil } from '../lib/retry.js';
 import { createStorage, ensureBuckets } from '../lib/storage.js';
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   const pool = await nativePool(orm);
   if (applied.length) logger.info({ applied }, 'applied migrations');
   await ensureAdmin(orm.em, config.auth.admin, logger);
-  const keys = await loadOrCreateKeys(pool);
+  const keys = await loadOrCreateKeys(pool, new SecretBox(config.encryptionKeys));
 
   const storage = createStorage(config.minio);
   // MinIO may come up after us; readiness reports it meanwhile.

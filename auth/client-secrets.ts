@@ -1,6 +1,7 @@
 /**
  * Machine-client secrets are derived, not stored: HMAC-SHA256(server key, id + version).
- * A leaked `oauth_client` table reveals no secret, and rotating a secret is a version bump.
+ * A leaked `oauth_client` table reveals no secret (the server key sits in `auth_key`, sealed
+ * with ENCRYPTION_KEYS), and rotating a secret is a version bump.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 

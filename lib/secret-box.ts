@@ -1,13 +1,14 @@
 /**
- * Secrets at rest (trunk passwords): AES-256-GCM with a fresh random 96-bit IV per
+ * Secrets at rest (trunk passwords, webhook secrets, the API's keys): AES-256-GCM with a fresh random 96-bit IV per
  * encryption, sealed into one self-describing string
  *
  *   v1.<kid>.<iv>.<tag>.<ciphertext>        (iv, tag and ciphertext base64url)
  *
  * so the key that encrypted a value is known when it is read back. The keys come from
  * configuration (`ENCRYPTION_KEYS`): the first encrypts, every one of them decrypts, so a
- * key is rotated by putting a new one first and re-sealing values as they are written
- * ({@link SecretBox.isCurrent} says which need it); the old key can go once nothing uses it.
+ * key is rotated by putting a new one first and re-sealing every value
+ * ({@link SecretBox.isCurrent} says which need it; `make reseal-keys`, db/sealed-values.ts);
+ * the old key can go once nothing uses it.
  *
  * Every value is sealed for a context (e.g. `sip_trunk:<id>:password`) passed as GCM
  * associated data: a ciphertext copied to another row, or another column, fails to open.

@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { normalizeUsername } from '../../auth/accounts.js';
 import { revokeAccount } from '../../auth/oidc-adapter.js';
 import type { LoginThrottle } from '../../auth/login-throttle.js';
@@ -84,11 +84,21 @@ export class UsersService {
     requireUserAdmin(principal);
     const em = this.em.fork();
     const view = await em.transactional(async (tx) => {
+      const losesAdmin = body.role === 'user' || body.disabled === true;
+      // Lock every active admin (in id order, so concurrent updates queue rather than
+      // deadlock) before reading the user: two concurrent demotions of the last two admins
+      // then see each other's commit and the second is refused (F31). A plain count under
+      // READ COMMITTED let both pass.
+      const admins = losesAdmin
+        ? await tx.find(
+            User,
+            { role: 'admin', disabled: false },
+            { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
+          )
+        : [];
       const user = await this.find(tx, id);
-      const losesAdmin = user.role === 'admin' && (body.role === 'user' || body.disabled === true);
-      if (losesAdmin && !user.disabled) {
-        const admins = await tx.count(User, { role: 'admin', disabled: false });
-        if (admins <= 1) throw new ConflictError('This is the last active administrator; keep at least one.');
+      if (losesAdmin && user.role === 'admin' && !user.disabled && admins.every((a) => a.id === user.id)) {
+        throw new ConflictError('This is the last active administrator; keep at least one.');
       }
       if (body.password !== undefined) user.passwordHash = await hashPassword(body.password);
       if (body.role !== undefined) user.role = body.role;

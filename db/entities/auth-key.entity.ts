@@ -3,7 +3,7 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 /**
  * Key material generated on first start and kept in the database so every API replica
  * signs and verifies with the same keys: the token-signing JWK, the cookie keys and the
- * machine-client secret key. Never committed, never returned by the API.
+ * machine-client secret key. Sealed at rest; never committed, never returned by the API.
  */
 export const AuthKey = defineEntity({
   name: 'AuthKey',
@@ -11,7 +11,8 @@ export const AuthKey = defineEntity({
   properties: {
     id: p.string().length(64).primary(),
     kind: p.string().length(32).index(),
-    material: p.json<Record<string, unknown>>(),
+    /** The JSON of the key, sealed with the SecretBox for `auth_key:<id>:material` (auth/keys.ts). */
+    material: p.text(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

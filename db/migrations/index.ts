@@ -14,6 +14,7 @@ import { Migration20261202170000 } from './migration-20261202170000-contact-due-
 import { Migration20261206100000 } from './migration-20261206100000-claim-keys.js';
 import { Migration20261206110000 } from './migration-20261206110000-recording-uploads.js';
 import { Migration20261206140000 } from './migration-20261206140000-webhook-limit.js';
+import { Migration20261206164700 } from './migration-20261206164700-sealed-auth-secrets.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -32,4 +33,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261206100000', class: Migration20261206100000 },
   { name: 'Migration20261206110000', class: Migration20261206110000 },
   { name: 'Migration20261206140000', class: Migration20261206140000 },
+  { name: 'Migration20261206164700', class: Migration20261206164700 },
 ];

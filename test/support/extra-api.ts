@@ -25,10 +25,18 @@ export interface ExtraApi {
   stop(): Promise<void>;
 }
 
-export async function startExtraApi(overrides: Record<string, string> = {}): Promise<ExtraApi> {
+/**
+ * `port` pins the API's port (and so its issuer URL), e.g. so tokens outlive a restart;
+ * by default a free one.
+ */
+export async function startExtraApi(
+  overrides: Record<string, string> = {},
+  options: { port?: number } = {},
+): Promise<ExtraApi> {
   const stack = readStack();
   const dir = mkdtempSync(join(tmpdir(), 'voicecast-extra-api-'));
-  const [apiPort, minioPort] = await freePorts(2);
+  const [freeApiPort, minioPort] = await freePorts(2);
+  const apiPort = options.port ?? freeApiPort;
   const minio = await startMinio({
     dataDir: join(dir, 'minio'),
     port: minioPort,
