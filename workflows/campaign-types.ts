@@ -79,10 +79,18 @@ export const CAPPED = 'capped';
  */
 export const DEFERRED = 'deferred';
 
+/**
+ * The outcome of an attempt the worker had no call slot for (its slots are shared fairly
+ * between owners, activities/call-slots.ts): no call was placed, the contact waits again
+ * (`retryAt`, a few seconds) and the attempt is not counted. The workflow claims nothing new
+ * until `retryAt`, so a campaign held back does not spin through its list.
+ */
+export const THROTTLED = 'throttled';
+
 /** What one attempt came to, as the workflow needs it (the journal has the rest). */
 export interface AttemptReport {
   readonly attemptId: string;
-  /** A call outcome, or `superseded` / {@link CAPPED} / {@link DEFERRED} when no call was placed. */
+  /** A call outcome, or `superseded` / {@link CAPPED} / {@link THROTTLED} / {@link DEFERRED} when no call was placed. */
   readonly outcome: string;
   /** When the contact is due again, or null when it is finished. */
   readonly retryAt: string | null;
