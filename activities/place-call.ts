@@ -47,6 +47,7 @@ import {
   CANCELLED_BEFORE_DIALLING,
   deferAttempt,
   findAttempt,
+  numberAttempt,
   recordAnswer,
   recordAttempt,
   reportRecorded,
@@ -160,16 +161,19 @@ async function runAttempt(
     recorded = lostAnswer(earlier.invitedAt, earlier.answeredAt);
   }
   const setup = await loadCallSetup(pool, deps.secrets, campaignId);
+  // The number comes from the contact's row, never from Temporal (review F29).
+  const numbered = await numberAttempt(pool, attempt);
+  if (!numbered) return superseded(attempt);
   const journal: AttemptContext = {
     campaignId,
     ownerId: setup.ownerId,
     trunkId: setup.trunk.id,
-    attempt,
+    attempt: numbered,
     policy: setup.policy,
   };
   if (recorded) return finishLostAnswer(pool, journal, recorded);
   if (!(await renewClaim(pool, attempt))) return superseded(attempt);
-  if (await isBlocked(pool, setup.ownerId, attempt.phone)) return finish(deps, ctx, journal, blocked());
+  if (await isBlocked(pool, setup.ownerId, numbered.phone)) return finish(deps, ctx, journal, blocked());
   // One of the worker's call slots, shared fairly between owners (call-slots.ts, review F13).
   // Refused: the contact waits a moment without using up its attempt, which is only right
   // when no INVITE can have left for it (an earlier execution's heartbeat or dial reservation).

@@ -118,7 +118,7 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
     status: cancelled ? 'cancelled' : paused ? 'paused' : 'running',
     inFlight: [...inFlight.values()].map(({ attempt, since }) => ({
       attemptId: attempt.attemptId,
-      phone: attempt.phone,
+      campaignContactId: attempt.campaignContactId,
       since,
     })),
     callsStarted,
