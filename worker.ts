@@ -17,6 +17,7 @@ import {
   RecordingUploader,
   WebhookDispatcher,
 } from './activities/index.js';
+import { WorkerCallSlots } from './activities/call-slots.js';
 import { createOrm } from './db/orm.js';
 import { nativePool } from './db/sql.js';
 import { loadConfig } from './lib/config.js';
@@ -102,11 +103,19 @@ async function main(): Promise<void> {
       webhooks,
       recordings,
       policyDefaults: config.policies,
+      // WORKER_MAX_CALLS, shared fairly between the owners whose calls this worker carries (F13).
+      callSlots: new WorkerCallSlots({
+        slots: config.telephony.maxCallsPerWorker,
+        fairShare: config.telephony.fairShare.enabled,
+        headroom: config.telephony.fairShare.headroom,
+        retryMs: config.telephony.fairShare.retryMs,
+      }),
       logger: logger.child({ component: 'campaign' }),
     }),
     // Every live call is one running activity: the SDK's default of 100 would cap a worker at
     // 100 calls whatever the campaigns allow. The headroom keeps the other activities on this
-    // queue (the worker check) from waiting behind a full worker's calls; deliveries have their own.
+    // queue (the worker check, attempts refused a call slot on their way back) from waiting
+    // behind a full worker's calls; deliveries have their own.
     maxConcurrentActivityTaskExecutions: config.telephony.maxCallsPerWorker + ACTIVITY_HEADROOM,
     // A call's heartbeat timeout is long (CALL_HEARTBEAT_TIMEOUT, so a Temporal blip ends no
     // call), but its heartbeats still go out this often: a campaign's cancel reaches the call

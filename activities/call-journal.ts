@@ -33,12 +33,40 @@ export const CANCELLED_BEFORE_DIALLING = 'cancelled before the call was placed';
  */
 export const NOT_DIALLED_REASONS: readonly string[] = [CANCELLED_BEFORE_DIALLING, ABORTED_BEFORE_DIALLING];
 
+/**
+ * An attempt with its contact's number. The workflow hands activities ids only (review F29:
+ * no numbers in Temporal's histories); the number is read here, from the contact's row.
+ */
+export interface NumberedAttempt extends ClaimedAttempt {
+  /** E.164. */
+  readonly phone: string;
+}
+
+/**
+ * `attempt` with its contact's number, or undefined when the contact is gone (its campaign was
+ * deleted). Only the ids are taken from `attempt`: a `phone` that a run recorded before F29
+ * passed along is not trusted over the row.
+ */
+export async function numberAttempt(pool: Pool, attempt: ClaimedAttempt): Promise<NumberedAttempt | undefined> {
+  const { rows } = await pool.query<{ phone_e164: string }>('SELECT phone_e164 FROM campaign_contact WHERE id = $1', [
+    attempt.campaignContactId,
+  ]);
+  const phone = rows[0]?.phone_e164;
+  if (phone === undefined) return undefined;
+  return {
+    attemptId: attempt.attemptId,
+    campaignContactId: attempt.campaignContactId,
+    attempt: attempt.attempt,
+    phone,
+  };
+}
+
 /** What the journal needs besides the call itself. */
 export interface AttemptContext {
   readonly campaignId: string;
   readonly ownerId: string;
   readonly trunkId: string | null;
-  readonly attempt: ClaimedAttempt;
+  readonly attempt: NumberedAttempt;
   readonly policy: RetryPolicy;
 }
 

@@ -32,8 +32,10 @@ import {
   CANCELLED_BEFORE_DIALLING,
   deferAttempt,
   findAttempt,
+  numberAttempt,
   recordAttempt,
   reportRecorded,
+  type NumberedAttempt,
 } from './call-journal.js';
 import { AttemptBusyError, attemptIsLive } from './call-leases.js';
 import { wasDialled } from './dial-ledger.js';
@@ -86,7 +88,9 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
             end: new Date(),
           })
         : callNotPlaced('failed', `call activity failed: ${reason}`);
-      const report = await recordUnplaced(pool, campaignId, settings, attempt, result, recorded?.optedOut);
+      const numbered = await numberAttempt(pool, attempt);
+      const report =
+        numbered && (await recordUnplaced(pool, campaignId, settings, numbered, result, recorded?.optedOut));
       await deps.webhooks.dispatchCampaign(campaignId);
       return report ?? { attemptId: attempt.attemptId, outcome: 'superseded', retryAt: null };
     },
@@ -141,7 +145,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
 async function claimDue(client: PoolClient, request: ClaimRequest): Promise<ClaimResult> {
   const { campaignId, limit, claimKey } = request;
   const again = await client.query<ClaimedRow>(
-    `SELECT id, phone_e164, attempts FROM campaign_contact
+    `SELECT id, attempts FROM campaign_contact
      WHERE campaign_id = $1 AND state = 'in_flight' AND claim_key = $2`,
     [campaignId, claimKey],
   );
@@ -163,7 +167,6 @@ async function claimDue(client: PoolClient, request: ClaimRequest): Promise<Clai
     .map((r) => ({
       attemptId: `${r.id}:${r.attempts}`,
       campaignContactId: String(r.id),
-      phone: r.phone_e164,
       attempt: r.attempts,
     }))
     .sort((a, b) => Number(a.campaignContactId) - Number(b.campaignContactId));
@@ -175,9 +178,9 @@ async function claimDue(client: PoolClient, request: ClaimRequest): Promise<Clai
   };
 }
 
+/** A claimed contact, without its number: that stays out of the claim's marker in the history (F29). */
 interface ClaimedRow {
   readonly id: string;
-  readonly phone_e164: string;
   readonly attempts: number;
 }
 
@@ -193,7 +196,7 @@ async function adoptOrphans(client: PoolClient, request: ClaimRequest): Promise<
            WHERE campaign_id = $1 AND state = 'in_flight' AND (claim_key IS NULL OR left(claim_key, length($4)) <> $4)
            ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) o
      WHERE c.id = o.id
-     RETURNING c.id, c.phone_e164, c.attempts`,
+     RETURNING c.id, c.attempts`,
     [request.campaignId, request.limit, request.claimKey, runPrefix],
   );
   return rows;
@@ -217,7 +220,7 @@ async function claimFresh(client: PoolClient, request: ClaimRequest, limit: numb
      SET state = 'in_flight', attempts = c.attempts + 1, claimed_at = now(), claim_key = $${params.length + 1},
        updated_at = now()
      FROM due WHERE c.id = due.id
-     RETURNING c.id, c.phone_e164, c.attempts`,
+     RETURNING c.id, c.attempts`,
     [...params, claimKey],
   );
   return rows;
@@ -247,7 +250,7 @@ function recordUnplaced(
   pool: Pool,
   campaignId: string,
   settings: Awaited<ReturnType<typeof loadCampaignSettings>>,
-  attempt: ClaimedAttempt,
+  attempt: NumberedAttempt,
   result: ReturnType<typeof callNotPlaced>,
   optedOut = false,
 ): Promise<AttemptReport | undefined> {

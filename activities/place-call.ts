@@ -8,6 +8,8 @@
  *        ▼
  *   number on the owner's blocklist, or under DIAL_DENIED_PREFIXES? ── yes ──▶ journalled `blocked`, contact done, nothing dialled
  *        ▼
+ *   a call slot of this worker for the owner (call-slots.ts)? ── no ──▶ throttled: contact waits again, no journal row
+ *        ▼
  *   trunk line + owner's tenant limit (leases) ─▶ blocklist again ─▶ campaign's start slot ─▶ trunk's start slot + frequency cap (dial ledger)
  *        │                                                           capped ──▶ contact waits again, no journal row
  *        ▼
@@ -35,15 +37,17 @@ import type { Storage } from '../lib/storage.js';
 import { deniedPrefix, type EffectivePolicy, type PolicyDefaults } from '../policies/owner-policy.js';
 import type { CallResult } from '../telephony/call-types.js';
 import type { TelephonyEngine } from '../telephony/engine.js';
-import { CAPPED, type AttemptReport, type ClaimedAttempt } from '../workflows/campaign-types.js';
+import { CAPPED, THROTTLED, type AttemptReport, type ClaimedAttempt } from '../workflows/campaign-types.js';
 import type { WebhookDispatcher } from './webhook-dispatch.js';
 import { AudioCache } from './audio-cache.js';
+import type { WorkerCallSlots } from './call-slots.js';
 import { BLOCKED_END_REASON, isBlocked, recordOptOut } from './blocklist.js';
 import {
   callNotPlaced,
   CANCELLED_BEFORE_DIALLING,
   deferAttempt,
   findAttempt,
+  numberAttempt,
   recordAnswer,
   recordAttempt,
   reportRecorded,
@@ -69,6 +73,7 @@ import {
   cancelReservation,
   pruneDialLedger,
   reserveDial,
+  wasDialled,
   type DialReservation,
   type DialTarget,
 } from './dial-ledger.js';
@@ -86,6 +91,8 @@ export interface CallDeps {
   readonly webhooks: Pick<WebhookDispatcher, 'dispatchCampaign'>;
   /** Owners' policies where none is stored (lib/config.ts `policies`). */
   readonly policyDefaults: PolicyDefaults;
+  /** The worker's call slots, shared fairly between owners; absent: no bound of our own (tests). */
+  readonly callSlots?: Pick<WorkerCallSlots, 'take'>;
   readonly logger?: Logger;
 }
 
@@ -154,18 +161,60 @@ async function runAttempt(
     recorded = lostAnswer(earlier.invitedAt, earlier.answeredAt);
   }
   const setup = await loadCallSetup(pool, deps.secrets, campaignId);
+  // The number comes from the contact's row, never from Temporal (review F29).
+  const numbered = await numberAttempt(pool, attempt);
+  if (!numbered) return superseded(attempt);
   const journal: AttemptContext = {
     campaignId,
     ownerId: setup.ownerId,
     trunkId: setup.trunk.id,
-    attempt,
+    attempt: numbered,
     policy: setup.policy,
   };
   if (recorded) return finishLostAnswer(pool, journal, recorded);
   if (!(await renewClaim(pool, attempt))) return superseded(attempt);
-  if (await isBlocked(pool, setup.ownerId, attempt.phone)) return finish(deps, ctx, journal, blocked());
-  const denied = deniedPrefix(deps.policyDefaults.deniedPrefixes, attempt.phone);
+  if (await isBlocked(pool, setup.ownerId, numbered.phone)) return finish(deps, ctx, journal, blocked());
+  const denied = deniedPrefix(deps.policyDefaults.deniedPrefixes, numbered.phone);
   if (denied) return finish(deps, ctx, journal, callNotPlaced('blocked', deniedEndReason(denied)));
+  // One of the worker's call slots, shared fairly between owners (call-slots.ts, review F13).
+  // Refused: the contact waits a moment without using up its attempt, which is only right
+  // when no INVITE can have left for it (an earlier execution's heartbeat or dial reservation).
+  let slot = deps.callSlots?.take(setup.ownerId);
+  if (slot?.kind === 'refused') {
+    if (earlier?.invitedAt || (await wasDialled(pool, attempt.attemptId))) {
+      slot = deps.callSlots?.take(setup.ownerId, true);
+    } else {
+      deps.logger?.debug(
+        { attemptId: attempt.attemptId, held: slot.held, share: slot.share },
+        'no call slot for the owner',
+      );
+      return defer(deps, attempt, slot.retryAt, THROTTLED);
+    }
+  }
+  try {
+    return await callOnSlot(deps, audio, ctx, { setup, journal, progress });
+  } finally {
+    if (slot?.kind === 'admitted') slot.release();
+  }
+}
+
+/** What an attempt about to dial knows: the campaign's call setup, its journal context and the progress it heartbeats. */
+interface AttemptSetup {
+  readonly setup: CampaignCallSetup;
+  readonly journal: AttemptContext;
+  readonly progress: CallProgress;
+}
+
+/** The attempt on a call slot of this worker: leases, clearance, the call, the journal. */
+async function callOnSlot(
+  deps: CallDeps,
+  audio: AudioCache,
+  ctx: Context,
+  { setup, journal, progress }: AttemptSetup,
+): Promise<AttemptReport> {
+  const { pool } = deps;
+  const { campaignId, attempt } = journal;
+  const sleep = (ms: number) => ctx.sleep(ms);
   const samples = await audio.get(setup.audioId, setup.audioKey);
   const limits: TrunkLimits = {
     trunkId: setup.trunk.id,
@@ -198,7 +247,7 @@ async function runAttempt(
     const clearance = () => waitForClearance(pool, { campaignId, setup, target, limits, policy, sleep });
     const hangUp = hangUpSignal(ctx, deps.logger?.child({ campaignId, attemptId: attempt.attemptId }));
     const dialled = await dial(deps, { ctx, hangUp, progress }, setup, journal, samples, clearance);
-    if (dialled instanceof Date) return await defer(deps, attempt, dialled);
+    if (dialled instanceof Date) return await defer(deps, attempt, dialled, CAPPED);
     const report = await finish(deps, ctx, journal, dialled.result, setup.recordingsPrivate, dialled.optedOut, hangUp);
     await pruneDialLedger(pool).catch(() => undefined); // housekeeping; the next call prunes
     return report;
@@ -484,11 +533,18 @@ async function dial(
 }
 
 /**
- * The frequency cap holds the number: the contact waits until `until` without having used an
- * attempt, and the attempt leaves no journal row (its id is handed out again by the next claim).
+ * No call for now: the frequency cap holds the number ({@link CAPPED}), or the worker has no
+ * call slot for the owner ({@link THROTTLED}). The contact waits until `until` without having
+ * used an attempt, and the attempt leaves no journal row (its id is handed out again by the
+ * next claim).
  */
-async function defer(deps: CallDeps, attempt: ClaimedAttempt, until: Date): Promise<AttemptReport> {
+async function defer(
+  deps: CallDeps,
+  attempt: ClaimedAttempt,
+  until: Date,
+  outcome: typeof CAPPED | typeof THROTTLED,
+): Promise<AttemptReport> {
   if (!(await deferAttempt(deps.pool, attempt, until))) return superseded(attempt);
-  deps.logger?.debug({ attemptId: attempt.attemptId, until }, 'number capped; contact rescheduled');
-  return { attemptId: attempt.attemptId, outcome: CAPPED, retryAt: until.toISOString() };
+  deps.logger?.debug({ attemptId: attempt.attemptId, until, outcome }, 'no call now; contact rescheduled');
+  return { attemptId: attempt.attemptId, outcome, retryAt: until.toISOString() };
 }

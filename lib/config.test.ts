@@ -169,6 +169,23 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ RTP_MEDIA_THREADS: 'two' })).toThrow(/RTP_MEDIA_THREADS/);
   });
 
+  it('shares worker call slots fairly by default: 1 % headroom (at least one), a 3 s retry (F13)', () => {
+    expect(parseConfig({}).telephony.fairShare).toEqual({ enabled: true, headroom: 10, retryMs: 3000 });
+    expect(parseConfig({ WORKER_MAX_CALLS: '10' }).telephony.fairShare.headroom).toBe(1);
+    expect(parseConfig({ WORKER_MAX_CALLS: '1' }).telephony.fairShare.headroom).toBe(0);
+    expect(
+      parseConfig({
+        WORKER_FAIR_SHARE: 'false',
+        WORKER_FAIR_SHARE_HEADROOM: '0',
+        WORKER_FAIR_SHARE_RETRY_SECONDS: '0.5',
+      }).telephony.fairShare,
+    ).toEqual({ enabled: false, headroom: 0, retryMs: 500 });
+    expect(() => parseConfig({ WORKER_MAX_CALLS: '10', WORKER_FAIR_SHARE_HEADROOM: '10' })).toThrow(
+      /WORKER_FAIR_SHARE_HEADROOM: must be less than WORKER_MAX_CALLS/,
+    );
+    expect(() => parseConfig({ WORKER_FAIR_SHARE_RETRY_SECONDS: '0' })).toThrow(/WORKER_FAIR_SHARE_RETRY_SECONDS/);
+  });
+
   it('takes an optional SIP port range, both ends or neither', () => {
     expect(parseConfig({}).telephony.sipUdpPorts).toBeUndefined();
     expect(parseConfig({ SIP_PORT_MIN: '', SIP_PORT_MAX: '' }).telephony.sipUdpPorts).toBeUndefined();

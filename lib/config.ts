@@ -122,6 +122,9 @@ const schema = z.object({
   RTP_PACER_PHASES: z.coerce.number().int().min(1).max(20).default(DEFAULT_RTP_PACER.phases),
   RTP_MEDIA_THREADS: z.coerce.number().int().min(0).max(64).default(DEFAULT_RTP_MEDIA_THREADS),
   WORKER_MAX_CALLS: z.coerce.number().int().min(1).max(10_000).default(1000),
+  WORKER_FAIR_SHARE: bool.default(true),
+  WORKER_FAIR_SHARE_HEADROOM: z.coerce.number().int().min(0).max(9_999).optional(),
+  WORKER_FAIR_SHARE_RETRY_SECONDS: z.coerce.number().min(0.1).max(60).default(3),
   TRUNK_TEST_TIMEOUT_SECONDS: seconds.max(60).default(5),
   TRUNK_ALLOWED_NETWORKS: networkList,
 
@@ -188,6 +191,11 @@ const schema = z.object({
 export type Env = z.infer<typeof schema>;
 
 /** Rules across variables, checked on the raw values so they are reported with the field errors. */
+/** Call slots a worker keeps free for owners below their fair share by default: 1 %, at least one, never all. */
+export function defaultFairShareHeadroom(slots: number): number {
+  return Math.min(slots - 1, Math.max(1, Math.ceil(slots / 100)));
+}
+
 function crossFieldIssues(raw: Record<string, string>): string[] {
   const issues: string[] = [];
   if ('ADMIN_USERNAME' in raw !== 'ADMIN_PASSWORD' in raw) {
@@ -200,6 +208,10 @@ function crossFieldIssues(raw: Record<string, string>): string[] {
   }
   if (raw.RTP_PORT_MIN && raw.RTP_PORT_MAX && Number(raw.RTP_PORT_MIN) >= Number(raw.RTP_PORT_MAX)) {
     issues.push('RTP_PORT_MAX: must be greater than RTP_PORT_MIN');
+  }
+  const maxCalls = Number(raw.WORKER_MAX_CALLS ?? 1000);
+  if (raw.WORKER_FAIR_SHARE_HEADROOM && Number(raw.WORKER_FAIR_SHARE_HEADROOM) >= maxCalls) {
+    issues.push('WORKER_FAIR_SHARE_HEADROOM: must be less than WORKER_MAX_CALLS');
   }
   if (raw.NODE_ENV === 'production') {
     for (const [name, value] of Object.entries(DEV_SECRETS)) {
@@ -274,6 +286,13 @@ export interface Config {
     readonly mediaThreads: number;
     /** Call activities one worker process runs at once (each is one live call). */
     readonly maxCallsPerWorker: number;
+    /**
+     * How the worker's call slots are shared between owners (activities/call-slots.ts):
+     * `enabled` (WORKER_FAIR_SHARE), the slots kept free for owners below their share
+     * (WORKER_FAIR_SHARE_HEADROOM, default 1 % of WORKER_MAX_CALLS, at least 1) and how soon
+     * a refused attempt is tried again.
+     */
+    readonly fairShare: { readonly enabled: boolean; readonly headroom: number; readonly retryMs: number };
     readonly trunkTestTimeoutSeconds: number;
     /**
      * Private or local networks trunks (hosts, outbound proxies, SDP media addresses) may be
@@ -429,6 +448,11 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       pacer: { clock: env.RTP_PACER_CLOCK, phases: env.RTP_PACER_PHASES },
       mediaThreads: env.RTP_MEDIA_THREADS,
       maxCallsPerWorker: env.WORKER_MAX_CALLS,
+      fairShare: {
+        enabled: env.WORKER_FAIR_SHARE,
+        headroom: env.WORKER_FAIR_SHARE_HEADROOM ?? defaultFairShareHeadroom(env.WORKER_MAX_CALLS),
+        retryMs: Math.round(env.WORKER_FAIR_SHARE_RETRY_SECONDS * 1000),
+      },
       trunkTestTimeoutSeconds: env.TRUNK_TEST_TIMEOUT_SECONDS,
       trunkAllowedNetworks: env.TRUNK_ALLOWED_NETWORKS,
     },

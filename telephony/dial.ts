@@ -14,6 +14,7 @@ import { Inviter, SessionState, UserAgent, type Bye, type Core, type Info } from
 import type { Logger } from '../lib/logger.js';
 import { ABORTED_BEFORE_DIALLING, type CallEvent, type CallResult, type DialRequest } from './call-types.js';
 import { encodeWav } from './media/wav.js';
+import { recordingLimitMs } from './rtp/recording-buffer.js';
 import { MAX_DTMF_DIGITS, type DtmfDigit } from './rtp/rtp-session.js';
 import { sipHost } from './sip/addressing.js';
 import { parseInfoDtmf } from './sip/info-dtmf.js';
@@ -234,7 +235,8 @@ export async function dial(
       const sdh = inviter.sessionDescriptionHandler;
       if (!(sdh instanceof RtpDescriptionHandler)) return hangUp('no media session');
       const rtp = await sdh.session();
-      if (request.record) rtp.startRecording(request.maxCallMs);
+      // As long as the call can last: the message's length (it hangs up after the last frame), at most maxCallMs.
+      if (request.record) rtp.startRecording(recordingLimitMs((request.audio.length * 1000) / 8000, request.maxCallMs));
       rtp.onDtmf = (digit) => emit({ type: 'dtmf', at: new Date(), digit: digit.digit });
       timers.push(setTimeout(() => hangUp('max call length'), request.maxCallMs));
       try {

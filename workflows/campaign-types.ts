@@ -29,12 +29,16 @@ export interface CampaignCarry {
   readonly runs: number;
 }
 
-/** One call attempt the workflow may place now: the contact was claimed for it. */
+/**
+ * One call attempt the workflow may place now: the contact was claimed for it. Ids only: the
+ * activities read the contact's number from PostgreSQL, so Temporal's histories, markers and
+ * queries (the Web UI shows them, to anyone who reaches it) hold no phone numbers (review F29).
+ * Runs recorded before that carry a `phone` here too; it is ignored.
+ */
 export interface ClaimedAttempt {
   /** Unique per attempt: `<campaignContactId>:<attempt>`; the activity's idempotency key. */
   readonly attemptId: string;
   readonly campaignContactId: string;
-  readonly phone: string;
   /** 1-based. */
   readonly attempt: number;
 }
@@ -79,18 +83,34 @@ export const CAPPED = 'capped';
  */
 export const DEFERRED = 'deferred';
 
+/**
+ * The outcome of an attempt the worker had no call slot for (its slots are shared fairly
+ * between owners, activities/call-slots.ts): no call was placed, the contact waits again
+ * (`retryAt`, a few seconds) and the attempt is not counted. The workflow claims nothing new
+ * until `retryAt`, so a campaign held back does not spin through its list.
+ */
+export const THROTTLED = 'throttled';
+
 /** What one attempt came to, as the workflow needs it (the journal has the rest). */
 export interface AttemptReport {
   readonly attemptId: string;
-  /** A call outcome, or `superseded` / {@link CAPPED} / {@link DEFERRED} when no call was placed. */
+  /** A call outcome, or `superseded` / {@link CAPPED} / {@link THROTTLED} / {@link DEFERRED} when no call was placed. */
   readonly outcome: string;
   /** When the contact is due again, or null when it is finished. */
   readonly retryAt: string | null;
 }
 
+/** A call the workflow has in flight, by ids (the API adds the number from PostgreSQL). */
+export interface LiveAttempt {
+  readonly attemptId: string;
+  /** Absent from workflows still running code from before it (derive it from `attemptId`). */
+  readonly campaignContactId?: string;
+  readonly since: string;
+}
+
 export interface CampaignLiveState {
   readonly status: CampaignStatus;
-  readonly inFlight: readonly { readonly attemptId: string; readonly phone: string; readonly since: string }[];
+  readonly inFlight: readonly LiveAttempt[];
   readonly callsStarted: number;
   /** Set while the calling window is closed: when it opens again. */
   readonly waitingForWindowUntil: string | null;

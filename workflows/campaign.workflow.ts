@@ -11,7 +11,14 @@
  *   running ── nothing open ──▶ completed
  *
  * Business retries (busy, no answer…) are decided by the placeCall activity with the
- * contact's new state; Temporal retries activities only for infrastructure failures.
+ * contact's new state; Temporal retries activities only for infrastructure failures. An
+ * attempt a worker had no call slot for (its slots are shared fairly between owners) comes
+ * back THROTTLED: its contact waits a few seconds, uncounted, and the workflow claims nothing
+ * new until then.
+ *
+ * Versioning: every change to the commands this code issues must replay the histories of
+ * running campaigns. The hold after THROTTLED needs no patch: only a THROTTLED result, which
+ * older workers never returned, leads to it.
  */
 import {
   ActivityCancellationType,
@@ -32,6 +39,7 @@ import { isWithinWindow, nextOpening } from './calling-window.js';
 import {
   CAPPED,
   DEFERRED,
+  THROTTLED,
   type CampaignActivities,
   type CampaignLiveState,
   type CampaignRunInput,
@@ -93,6 +101,8 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
   let startedThisRun = 0;
   let finishedThisRun = 0;
   let waitingForWindowUntil: string | null = null;
+  // A worker had no call slot for this owner (THROTTLED): claim nothing new before this time (epoch ms).
+  let holdClaimsUntil = 0;
   // Claims are keyed by run and number (see ClaimRequest); the first ones of a run adopt what
   // an earlier run left in flight, until a claim finds fewer orphans than it asked for.
   let claims = 0;
@@ -108,7 +118,7 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
     status: cancelled ? 'cancelled' : paused ? 'paused' : 'running',
     inFlight: [...inFlight.values()].map(({ attempt, since }) => ({
       attemptId: attempt.attemptId,
-      phone: attempt.phone,
+      campaignContactId: attempt.campaignContactId,
       since,
     })),
     callsStarted,
@@ -134,6 +144,11 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
       .then(
         (report) => {
           if (report.outcome === CAPPED) callsStarted -= 1; // held back by the frequency cap: no call
+          if (report.outcome === THROTTLED) {
+            callsStarted -= 1; // no call slot on the worker: no call, and no new claims for a moment
+            const retryAt = report.retryAt ? Date.parse(report.retryAt) : Date.now() + 1000;
+            holdClaimsUntil = Math.max(holdClaimsUntil, retryAt);
+          }
         },
         async (err: unknown) => {
           if (isCancellation(err)) return; // the campaign was cancelled; cancelOpenContacts settles the contact
@@ -178,6 +193,12 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
     const free = settings.maxConcurrentCalls - inFlight.size;
     if (free <= 0) {
       await condition(() => inFlight.size < settings.maxConcurrentCalls || paused || cancelled);
+      continue;
+    }
+    // Only ever set by a THROTTLED report, which histories from before fair share do not hold.
+    const holdMs = holdClaimsUntil - Date.now();
+    if (holdMs > 0) {
+      await condition(() => paused || cancelled, holdMs);
       continue;
     }
     const finishedBefore = finishedThisRun;

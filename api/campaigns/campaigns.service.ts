@@ -16,11 +16,13 @@ import { CAMPAIGN_DEFAULTS, mergeSettings, settingsProblems } from './campaign-s
 import { contactCounts } from './campaign-counts.js';
 import { findCampaign, settingsColumns, settingsOf, toCampaignView } from './campaign-view.js';
 import type { CampaignWorkflows } from './campaign-workflows.js';
+import type { CampaignLiveState } from '../../workflows/campaign-types.js';
 import type {
   CampaignDetail,
   CampaignPage,
   CampaignView,
   CreateCampaignRequest,
+  LiveCallView,
   UpdateCampaignRequest,
 } from './campaigns.dto.js';
 
@@ -124,8 +126,28 @@ export class CampaignsService {
     return {
       ...toCampaignView(campaign),
       progress,
-      ...(live ? { live: { ...live, inFlight: [...live.inFlight] } } : {}),
+      ...(live ? { live: { ...live, inFlight: await this.numbered(campaign.id, live.inFlight) } } : {}),
     };
+  }
+
+  /**
+   * The workflow's calls in flight with their numbers, read here: the workflow has ids only, so
+   * Temporal holds no numbers (review F29). A contact deleted meanwhile is left out.
+   */
+  private async numbered(campaignId: string, inFlight: CampaignLiveState['inFlight']): Promise<LiveCallView[]> {
+    if (inFlight.length === 0) return [];
+    const contactId = (call: CampaignLiveState['inFlight'][number]) =>
+      call.campaignContactId ?? call.attemptId.slice(0, call.attemptId.lastIndexOf(':'));
+    const ids = inFlight.map(contactId).filter((id) => /^\d{1,18}$/.test(id));
+    const { rows } = await this.pool.query<{ id: string; phone_e164: string }>(
+      'SELECT id::text AS id, phone_e164 FROM campaign_contact WHERE id = ANY($1::bigint[]) AND campaign_id = $2',
+      [ids, campaignId],
+    );
+    const phones = new Map(rows.map((r) => [r.id, r.phone_e164]));
+    return inFlight.flatMap((call) => {
+      const phone = phones.get(contactId(call));
+      return phone === undefined ? [] : [{ attemptId: call.attemptId, phone, since: call.since }];
+    });
   }
 
   /** Deletes a campaign that is not running or paused; its journal rows stay (campaign → null). */

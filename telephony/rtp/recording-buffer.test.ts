@@ -1,5 +1,5 @@
 import { decodeUlaw, encodeUlaw } from '../media/g711.js';
-import { RecordingBuffer, type RecordedPacket } from './recording-buffer.js';
+import { RECORDING_MARGIN_MS, RecordingBuffer, recordingLimitMs, type RecordedPacket } from './recording-buffer.js';
 
 const SSRC = 7;
 /** A 20 ms packet whose samples all decode to the level of `mark` (1-based, so 0 stays "silence"). */
@@ -100,5 +100,33 @@ describe('RecordingBuffer', () => {
     buffer.write(packet(0, -160, 2), 'PCMU', 100);
     expect(buffer.length).toBe(400);
     expect(marks(buffer)).toEqual([2, 1, 1]);
+  });
+
+  it('is allocated once at its cap: streaming the whole call never reallocates (review F12)', () => {
+    const cap = 3 * 8000; // a 3 s call
+    const buffer = new RecordingBuffer(8000, cap);
+    const storage = () => (buffer as unknown as { samples: Int16Array }).samples;
+    const first = storage();
+    expect(first.length).toBe(cap);
+    // A far end that streams ten times longer than the call may last, in real time.
+    for (let i = 0; i < 1500; i += 1) buffer.write(packet(i + 1, i * 160, 1), 'PCMU', i * 20);
+    expect(storage()).toBe(first);
+    expect(buffer.length).toBe(cap);
+    expect(buffer.toPcm().buffer).toBe(first.buffer); // handed out without a copy
+  });
+});
+
+describe('recordingLimitMs', () => {
+  it("is the message's length plus the margin and 1 % drift, at most the call's maximum", () => {
+    expect(recordingLimitMs(30_000, 600_000)).toBe(30_300 + RECORDING_MARGIN_MS);
+    expect(recordingLimitMs(600_000, 600_000)).toBe(600_000);
+    expect(recordingLimitMs(600_000, 120_000)).toBe(120_000);
+    expect(recordingLimitMs(0, 60_000)).toBe(RECORDING_MARGIN_MS);
+  });
+
+  it('keeps a 600 s message to one 9.6 MB buffer where doubling reached 16.4 MB', () => {
+    const samples = Math.ceil((recordingLimitMs(600_000, 600_000) * 8000) / 1000);
+    expect(samples * 2).toBe(9_600_000);
+    expect(samples * 2).toBeLessThan(16_384_000);
   });
 });

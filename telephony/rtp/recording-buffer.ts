@@ -20,6 +20,25 @@ import { decodeAlawInto, decodeUlawInto, type G711Codec } from '../media/g711.js
 /** How far behind the newest sample a late packet may still be placed. */
 export const REORDER_WINDOW_MS = 1000;
 
+/**
+ * Recorded beyond the message's own length: the far end's audio may run ahead of ours by the
+ * reorder window plus 1 % clock drift (see {@link RecordingBuffer}), and the BYE after the last
+ * frame takes a round trip. A second on top of that is plenty.
+ */
+export const RECORDING_MARGIN_MS = REORDER_WINDOW_MS + 1000;
+
+/**
+ * How much of a call's far-end audio is kept: the call lasts as long as its message plays
+ * (it hangs up after the last frame; the opt-out key ends it sooner) and never longer than
+ * `maxCallMs`, so that is the longest recording, plus {@link RECORDING_MARGIN_MS} and 1 % drift.
+ * The buffer is allocated at this size once (review F12: it used to double from one second,
+ * up to 16.4 MB and two copies for a 600 s call); audio beyond it is not kept.
+ */
+export function recordingLimitMs(messageMs: number, maxCallMs: number): number {
+  const message = Math.max(0, messageMs);
+  return Math.max(0, Math.min(maxCallMs, Math.ceil(message * 1.01) + RECORDING_MARGIN_MS));
+}
+
 /** Sequence numbers up to this far behind the newest are late packets (RFC 3550 A.1's MAX_DROPOUT). */
 const MAX_DROPOUT = 3000;
 
@@ -58,16 +77,18 @@ export class RecordingBuffer {
   dropped = 0;
 
   /**
-   * `maxSamples` caps the track (the call's longest length, so a far end that streams for as
-   * long as it can never makes the buffer grow past what the call may last; review F12);
-   * audio beyond it is not kept.
+   * `maxSamples` caps the track ({@link recordingLimitMs}: what the call may last, so a far end
+   * that streams for as long as it can never makes the buffer grow past it; review F12); audio
+   * beyond it is not kept. A finite cap is allocated up front, once: the pages of the zeroed
+   * buffer are only touched as audio arrives, and no growth step ever holds two copies.
+   * Without a cap (tests, the CLI) the buffer doubles from one second.
    */
   constructor(
     private readonly sampleRate = 8000,
     private readonly maxSamples = Number.POSITIVE_INFINITY,
   ) {
     this.window = (REORDER_WINDOW_MS * sampleRate) / 1000;
-    this.samples = new Int16Array(Math.min(8000, maxSamples));
+    this.samples = new Int16Array(Number.isFinite(maxSamples) ? Math.max(0, maxSamples) : 8000);
   }
 
   /** Samples recorded so far (to the end of the newest packet). */
@@ -75,9 +96,12 @@ export class RecordingBuffer {
     return this.end;
   }
 
-  /** A copy of the track. */
+  /**
+   * The track: a view of the buffer, not a copy (a 600 s recording is 9.6 MB, and the caller
+   * encodes it into a WAV anyway). Later writes show through it.
+   */
   toPcm(): Int16Array {
-    return this.samples.slice(0, this.end);
+    return this.samples.subarray(0, this.end);
   }
 
   /** Decodes `packet`'s payload into the track; `false` if it was dropped. */

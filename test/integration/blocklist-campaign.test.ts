@@ -227,7 +227,7 @@ test('an opt-out written at the key press survives the worker dying before the j
       campaignId: campaign.id,
       ownerId: owner.id,
       trunkId: parts.trunkId,
-      attempt,
+      attempt: { ...attempt, phone }, // the activity reads the number from the contact (claims carry ids only)
       policy: { maxAttempts: 3, retryDelaySeconds: 1, retryOn: ['busy' as const] },
     };
     const answeredAt = new Date();

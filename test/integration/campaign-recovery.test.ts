@@ -334,10 +334,10 @@ test('an attempt that failed on infrastructure before any INVITE uses up no atte
 
   // An attempt whose dial was reserved (an INVITE may have left) is journalled at once.
   const other = (await claim({ campaignId: campaign.id, limit: 1, claimKey: `run:${randomUUID()}:1` })).attempts[0];
-  await db.query(`INSERT INTO dial_ledger (owner_id, phone_e164, attempt_id, dialled_at) VALUES ($1, $2, $3, now())`, [
-    owner.id,
-    other.phone,
-    other.attemptId,
-  ]);
+  await db.query(
+    `INSERT INTO dial_ledger (owner_id, phone_e164, attempt_id, dialled_at)
+     SELECT $1, phone_e164, $3, now() FROM campaign_contact WHERE id = $2`,
+    [owner.id, other.campaignContactId, other.attemptId],
+  );
   expect(await release(other)).toMatchObject({ outcome: 'failed' });
 });

@@ -94,7 +94,7 @@ class FakeCampaign {
     const attempts: ClaimedAttempt[] = due.slice(0, limit).map((c) => {
       c.state = 'in_flight';
       c.attempts += 1;
-      return { attemptId: `${c.id}:${c.attempts}`, campaignContactId: c.id, phone: c.phone, attempt: c.attempts };
+      return { attemptId: `${c.id}:${c.attempts}`, campaignContactId: c.id, attempt: c.attempts };
     });
     this.claims.push({ at: now, limit, got: attempts.length });
     const waiting = this.contacts.filter((c) => c.state === 'waiting').map((c) => c.dueAt);
