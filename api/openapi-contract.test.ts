@@ -7,6 +7,8 @@
  * and by schemathesis (scripts/fuzz-api.sh).
  */
 import { Validator } from '@seriousme/openapi-schema-validator';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import generated from './generated/swagger.json';
 import { bodyMediaTypes, completeContract, pathMethods, pathPattern, PROBLEM_MEDIA_TYPE } from './openapi-contract';
 
@@ -155,3 +157,27 @@ test('path templates match their paths only; literal paths win over templates', 
   const bodies = bodyMediaTypes(spec).filter((b) => b.pattern.test('/api/v1/audio') && b.method === 'POST');
   expect(bodies.map((b) => b.mediaTypes)).toEqual([['multipart/form-data']]);
 });
+
+test('every JSON request body has an example, valid against its own schema', () => {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addSchema(jsonSchema({ components: spec.components }) as object, 'spec');
+  const withBody = operations.filter(({ op }) => op.requestBody?.content?.['application/json']);
+  expect(withBody.length).toBeGreaterThan(10);
+  for (const { path, method, op } of withBody) {
+    const body = op.requestBody.content['application/json'];
+    expect([method, path, body.example === undefined]).toEqual([method, path, false]);
+    const schema = jsonSchema(JSON.parse(JSON.stringify(body.schema).replaceAll('"#/components', '"spec#/components')));
+    const validate = ajv.compile(schema);
+    expect([method, path, validate(body.example) ? [] : validate.errors]).toEqual([method, path, []]);
+  }
+});
+
+/** OpenAPI 3.0's `nullable` as JSON Schema (`anyOf` with `null`), which Ajv validates. */
+function jsonSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(jsonSchema);
+  if (typeof node !== 'object' || node === null) return node;
+  const { nullable, ...rest } = node as Json;
+  const converted = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, jsonSchema(v)]));
+  return nullable === true ? { anyOf: [converted, { type: 'null' }] } : converted;
+}

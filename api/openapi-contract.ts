@@ -194,6 +194,44 @@ function constrain(spec: {
   }
 }
 
+/** Request examples Swagger UI fills in (_Try it out_), by operation id. */
+const REQUEST_EXAMPLES: Record<string, unknown> = {
+  CreateTrunk: {
+    name: 'carrier',
+    host: 'sip.example.net',
+    transport: 'udp',
+    username: '4930123',
+    password: 'a-digest-password',
+    callerIdNumber: '+4930123456',
+    callerIdName: 'Example GmbH',
+    maxConcurrentCalls: 10,
+  },
+  UpdateTrunk: { maxConcurrentCalls: 20, codecs: ['PCMA', 'PCMU'] },
+  CreateCampaign: {
+    name: 'Reminder',
+    trunkId: '0b6a3f1e-5d2c-4c8e-9a1b-2f3e4d5c6b7a',
+    audioId: '1c7b4a2f-6e3d-4d9f-8b2c-3a4f5e6d7c8b',
+    contactListId: '2d8c5b3a-7f4e-4eaf-9c3d-4b5a6f7e8d9c',
+    maxConcurrentCalls: 5,
+    maxAttempts: 3,
+    retryDelaySeconds: 600,
+    record: true,
+    callingWindow: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:00', to: '18:00', timezone: 'Europe/Berlin' },
+  },
+  UpdateCampaign: { maxConcurrentCalls: 10, callsPerSecond: 2 },
+  UpdateCall: { tags: ['callback', 'vip'], private: true },
+  AddBlocklistEntry: { phone: '030 1234567', defaultCountry: 'DE', note: 'asked not to be called' },
+  CreateWebhook: { url: 'https://crm.example.com/voicecast', events: ['call.completed'] },
+  UpdateWebhook: { active: false },
+  CreateUser: { username: 'alice', password: 'a-long-password-1', role: 'user', displayName: 'Alice' },
+  UpdateUser: { disabled: true },
+  ChangePassword: { currentPassword: 'a-long-password-1', newPassword: 'another-long-password-2' },
+  CreateClient: { name: 'crm sync', role: 'user' },
+  UpdateClient: { disabled: true },
+  UpdatePolicies: { frequencyCap: { maxCalls: 3, windowSeconds: 86400 } },
+  UpdateUserLimits: { maxConcurrentCalls: 50, maxWebhooks: null },
+};
+
 export function completeContract<T extends object>(generated: T): T {
   const spec = structuredClone(generated) as T & {
     paths?: Record<string, Record<string, Operation>>;
@@ -202,7 +240,11 @@ export function completeContract<T extends object>(generated: T): T {
   for (const [path, item] of Object.entries(spec.paths ?? {})) {
     for (const method of METHODS) {
       const operation = item[method];
-      if (operation) item[method] = completeOperation(operation, path);
+      if (!operation) continue;
+      const example = operation.operationId ? REQUEST_EXAMPLES[operation.operationId] : undefined;
+      const json = operation.requestBody?.content?.['application/json'] as { example?: unknown } | undefined;
+      if (json && example !== undefined) json.example = example;
+      item[method] = completeOperation(operation, path);
     }
   }
   constrain(spec);
