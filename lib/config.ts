@@ -89,6 +89,7 @@ const schema = z.object({
   DATABASE_CONNECT_TIMEOUT_SECONDS: seconds.max(300).default(10),
   DATABASE_STATEMENT_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  MIGRATE_ON_START: bool.default(true),
 
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -217,6 +218,8 @@ export interface Config {
      */
     readonly statementTimeoutMs: number;
     readonly idleInTransactionTimeoutMs: number;
+    /** The API applies pending migrations at start-up; false: it refuses to start while any is pending. */
+    readonly migrateOnStart: boolean;
   };
   readonly temporal: { readonly address: string; readonly namespace: string; readonly taskQueue: string };
   readonly minio: {
@@ -374,6 +377,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000,
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000,
       idleInTransactionTimeoutMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS * 1000,
+      migrateOnStart: env.MIGRATE_ON_START,
     },
     temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE },
     minio: {

@@ -158,6 +158,7 @@ function published(service: Service, target: number, protocol = 'tcp'): Port | u
 
 const expectedServices = [
   'api',
+  'migrate',
   'minio',
   'postgres',
   'temporal',
@@ -222,7 +223,7 @@ describe('docker-compose.yml', () => {
         if (condition === 'service_completed_successfully') oneShots.add(dep);
       }
     }
-    expect([...oneShots].sort()).toEqual(['temporal-schema', 'temporal-setup']);
+    expect([...oneShots].sort()).toEqual(['migrate', 'temporal-schema', 'temporal-setup']);
     for (const [name, s] of Object.entries(project.services)) {
       if (oneShots.has(name)) {
         expect({ name, restart: s.restart }).toEqual({ name, restart: 'no' });
@@ -258,8 +259,11 @@ describe('docker-compose.yml', () => {
         'temporal-setup': 'service_completed_successfully',
       });
     }
-    // The API applies the migrations; the worker starts after it.
-    expect(deps('worker')).toMatchObject({ api: 'service_healthy' });
+    // Migrations are a step of their own (F18): api and worker start after it, the worker after the API.
+    expect(deps('migrate')).toEqual({ postgres: 'service_healthy' });
+    expect(deps('api')).toMatchObject({ migrate: 'service_completed_successfully' });
+    expect(deps('worker')).toMatchObject({ migrate: 'service_completed_successfully', api: 'service_healthy' });
+    expect(project.services.api.environment?.MIGRATE_ON_START).toBe('false');
   });
 
   it('runs api and worker from the same build with the documented entry points', () => {
@@ -268,6 +272,8 @@ describe('docker-compose.yml', () => {
     expect(api.build?.context).toBe(root);
     expect(api.command).toEqual(['node', 'dist/api/main.js']);
     expect(worker.command).toEqual(['node', 'dist/worker.js']);
+    expect(project.services.migrate.build).toEqual(api.build);
+    expect(project.services.migrate.command).toEqual(['node', 'dist/db/migrate.js']);
   });
 
   it('passes api and worker only settings that .env.example documents', () => {
@@ -291,13 +297,14 @@ describe('docker-compose.yml', () => {
       'SIP_PORT_MIN',
       'SIP_PORT_MAX',
       'RECORDING_SPOOL_DIR',
+      'MIGRATE_ON_START',
     ]);
     for (const [key, value] of Object.entries(env)) {
       if (containerSpecific.has(key) || !envExample.has(key)) continue;
       expect({ key, value }).toEqual({ key, value: envExample.get(key) });
     }
     expect(defaults.services.worker.environment).toEqual(
-      Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('ADMIN_'))),
+      Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('ADMIN_') && k !== 'MIGRATE_ON_START')),
     );
   });
 
