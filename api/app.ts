@@ -17,6 +17,7 @@ import spec from './generated/swagger.json';
 import { createMetrics, healthRouter, type HttpMetrics } from './health.js';
 import { refuseNulInJson } from './nul-guard.js';
 import { errorHandler, notFoundHandler } from './problem-response.js';
+import { securityHeaders } from './security-headers.js';
 import { createUploader, deleteUploadsAfterResponse } from './uploads.js';
 import './express-augment.js';
 
@@ -68,6 +69,7 @@ export function createApp(container: Container, provider: Provider): Express {
     }),
   );
   app.use(requestMetrics(metrics));
+  app.use(securityHeaders({ publicUrl: config.api.publicUrl }));
 
   app.use('/oauth', publicClientBasicAuth(FIRST_PARTY_CLIENT_ID), provider.callback());
   app.use(healthRouter({ pool, temporal, storage, probeBucket: config.minio.buckets.audio }, metrics));
@@ -82,7 +84,11 @@ export function createApp(container: Container, provider: Provider): Express {
       customSiteTitle: 'Voicecast API',
       swaggerOptions: {
         url: '/openapi.json',
-        persistAuthorization: true,
+        // Tokens stay in the page's memory: persisted, they would sit in localStorage for any
+        // script of this origin to read, long after the tab is closed (F30).
+        persistAuthorization: false,
+        // No request to validator.swagger.io (and none allowed by the CSP).
+        validatorUrl: null,
         oauth: { clientId: FIRST_PARTY_CLIENT_ID, scopes: ['api'] },
       },
     }),
