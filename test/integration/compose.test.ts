@@ -401,6 +401,14 @@ describe('docker-compose.yml', () => {
     for (const entry of ['.env', 'node_modules', '.git', '.tools', '.data']) expect(ignored).toContain(entry);
   });
 
+  it('installs the image dependencies with npm ci, exactly the lockfile (F30)', () => {
+    const runs = readFileSync(join(root, 'Dockerfile'), 'utf8')
+      .split('\n')
+      .filter((l) => /^RUN\b.*\bnpm (ci|install|i)\b/.test(l));
+    expect(runs).toHaveLength(2);
+    for (const run of runs) expect(run).toMatch(/^RUN npm ci\b/);
+  });
+
   it('validates with the host-network override for the worker', () => {
     const merged = load({ files: [composeFile, join(root, 'deploy', 'compose.host-network.yml')], env: secretsOnly });
     const worker = merged.services.worker;
