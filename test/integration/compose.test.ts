@@ -385,7 +385,7 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  it('publishes the local stack ports; only API, SIP and RTP beyond loopback', () => {
+  it('publishes the local stack ports; only SIP and RTP beyond loopback (the API is plain HTTP, F30)', () => {
     const s = project.services;
     const port = (v: string | undefined) => String(Number(v));
     expect(published(s.api, 3000)?.published).toBe(port(envExample.get('API_PORT')));
@@ -394,7 +394,7 @@ describe('docker-compose.yml', () => {
     expect(published(s.minio, 9000)?.published).toBe(new URL(envExample.get('MINIO_ENDPOINT') ?? '').port);
     expect(published(s.temporal, 7233)?.published).toBe((envExample.get('TEMPORAL_ADDRESS') ?? '').split(':').pop());
     expect(published(s.postgres, 5432)?.published).toBe(new URL(envExample.get('DATABASE_URL') ?? '').port || '5432');
-    for (const name of ['postgres', 'temporal', 'temporal-ui', 'minio']) {
+    for (const name of ['api', 'postgres', 'temporal', 'temporal-ui', 'minio']) {
       for (const p of s[name].ports ?? []) expect({ name, host_ip: p.host_ip }).toEqual({ name, host_ip: '127.0.0.1' });
     }
     const env = s.worker.environment ?? {};
@@ -444,6 +444,28 @@ describe('docker-compose.yml', () => {
       .filter((l) => /^RUN\b.*\bnpm (ci|install|i)\b/.test(l));
     expect(runs).toHaveLength(2);
     for (const run of runs) expect(run).toMatch(/^RUN npm ci\b/);
+  });
+
+  it('validates with the TLS proxy override: https PUBLIC_URL, trusted proxy, API still on loopback (F30)', () => {
+    const tls = envFile('tls.env', { ...secrets, PUBLIC_HOST: 'calls.example.com' });
+    const merged = load({ files: [composeFile, join(root, 'deploy', 'compose.tls.yml')], env: tls });
+    const proxy = merged.services['tls-proxy'];
+    expect(proxy.image).toMatch(/^caddy:\d+\.\d+\.\d+-alpine$/);
+    expect(proxy.depends_on).toEqual({ api: expect.objectContaining({ condition: 'service_healthy' }) });
+    expect(published(proxy, 443)?.published).toBe('443');
+    expect(published(proxy, 80)?.published).toBe('80');
+    expect(proxy.healthcheck?.test?.[0]).toBe('CMD');
+    for (const app of ['api', 'worker']) {
+      expect(merged.services[app].environment).toMatchObject({
+        PUBLIC_URL: 'https://calls.example.com',
+        TRUST_PROXY: 'true',
+      });
+    }
+    expect(published(merged.services.api, 3000)?.host_ip).toBe('127.0.0.1');
+    expectRejected(
+      validate({ files: [composeFile, join(root, 'deploy', 'compose.tls.yml')], env: secretsOnly }),
+      /PUBLIC_HOST/,
+    );
   });
 
   it('validates with the host-network override for the worker', () => {
