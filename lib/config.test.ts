@@ -1,4 +1,6 @@
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, parseConfig } from './config';
 
 describe('parseConfig', () => {
@@ -89,11 +91,148 @@ describe('parseConfig', () => {
       parseConfig({
         NODE_ENV: 'production',
         MINIO_SECRET_KEY: 'a-real-secret',
-        DATABASE_URL: 'postgres://vc:pw@db:5432/vc',
+        DATABASE_URL: 'postgres://vc:pw-0123456789abcdef@db:5432/vc',
         ENCRYPTION_KEYS: `prod1:${Buffer.alloc(32, 7).toString('base64')}`,
       }),
     ).not.toThrow();
     expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/ENCRYPTION_KEYS: must be set explicitly/);
+  });
+
+  describe('deployment defaults (F30)', () => {
+    const prodKey = `prod1:${Buffer.alloc(32, 7).toString('base64')}`;
+    const devKey = 'dev1:ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM=';
+    const production = {
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://calls.example.com',
+      DATABASE_URL: 'postgres://voicecast:Zq7-long-random-secret@db:5432/voicecast',
+      MINIO_SECRET_KEY: 'Mn8-long-random-secret',
+      ENCRYPTION_KEYS: prodKey,
+    };
+    const issues = (env: Record<string, string | undefined>): string[] => {
+      try {
+        parseConfig(env);
+        return [];
+      } catch (err) {
+        if (err instanceof ConfigError) return err.issues;
+        throw err;
+      }
+    };
+
+    it('accepts a production configuration with real secrets and an https PUBLIC_URL', () => {
+      expect(issues(production)).toEqual([]);
+    });
+
+    it('refuses the development secrets whenever the API listens beyond loopback, whatever NODE_ENV says', () => {
+      for (const host of ['0.0.0.0', '::', '192.0.2.10']) {
+        expect(issues({ API_HOST: host })).toEqual([
+          `MINIO_SECRET_KEY: must be set explicitly when the API listens beyond loopback (API_HOST=${host})`,
+          `DATABASE_URL: must be set explicitly when the API listens beyond loopback (API_HOST=${host})`,
+          `ENCRYPTION_KEYS: must be set explicitly when the API listens beyond loopback (API_HOST=${host})`,
+        ]);
+        // The values .env.example writes out count as the defaults they are.
+        expect(issues({ API_HOST: host, MINIO_SECRET_KEY: 'voicecast-dev-secret' })).toContainEqual(
+          expect.stringMatching(/^MINIO_SECRET_KEY: must be set explicitly/),
+        );
+      }
+      for (const host of ['127.0.0.1', '127.0.0.2', '::1', 'localhost']) expect(issues({ API_HOST: host })).toEqual([]);
+    });
+
+    it('refuses the development encryption key in any position of ENCRYPTION_KEYS', () => {
+      expect(issues({ ...production, ENCRYPTION_KEYS: `${prodKey}, old:${devKey.split(':')[1]}` })).toEqual([
+        'ENCRYPTION_KEYS: holds the development key; remove it in production',
+      ]);
+      expect(issues({ API_HOST: '0.0.0.0', ...production, NODE_ENV: 'development', ENCRYPTION_KEYS: devKey })).toEqual([
+        'ENCRYPTION_KEYS: must be set explicitly when the API listens beyond loopback (API_HOST=0.0.0.0)',
+      ]);
+      expect(issues({ ENCRYPTION_KEYS: `${prodKey},${devKey}` })).toEqual([]); // development on loopback
+    });
+
+    it('refuses weak passwords in production: well-known, the user name, one character repeated, short', () => {
+      const db = (password: string, user = 'voicecast') => ({
+        ...production,
+        DATABASE_URL: `postgres://${user}:${password}@db:5432/voicecast`,
+      });
+      expect(issues(db('voicecast'))).toEqual([
+        'DATABASE_URL: the password is a well-known default; use a long random one in production',
+      ]);
+      expect(issues(db('VoiceCast'))).toHaveLength(1);
+      expect(issues(db('operator-voicecast', 'operator-voicecast'))).toEqual([
+        'DATABASE_URL: the password equals the user name; use a long random one in production',
+      ]);
+      expect(issues(db('short-pw'))).toEqual([
+        'DATABASE_URL: the password is shorter than 12 characters; use a long random one in production',
+      ]);
+      expect(issues({ ...production, MINIO_SECRET_KEY: 'minioadmin' })).toEqual([
+        'MINIO_SECRET_KEY: is a well-known default; use a long random one in production',
+      ]);
+      expect(issues({ ...production, ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'xxxxxxxxxxxxxxxx' })).toEqual([
+        'ADMIN_PASSWORD: repeats one character',
+      ]);
+      // Development keeps accepting them (the local stack's voicecast:voicecast).
+      expect(issues({ ...db('voicecast'), NODE_ENV: 'development' })).toEqual([]);
+      // A URL without a password (certificate or peer authentication) is the operator's choice.
+      expect(
+        issues({ ...production, DATABASE_URL: 'postgres://voicecast@db:5432/voicecast?sslmode=verify-full' }),
+      ).toEqual([]);
+    });
+
+    it('refuses an http:// PUBLIC_URL in production unless its host is loopback', () => {
+      expect(issues({ ...production, PUBLIC_URL: 'http://calls.example.com' })).toEqual([
+        'PUBLIC_URL: must be https:// in production (terminate TLS in a reverse proxy in front of the API and set ' +
+          'TRUST_PROXY=true); http:// is accepted for a loopback host only',
+      ]);
+      expect(issues({ ...production, PUBLIC_URL: 'http://localhost:3000' })).toEqual([]);
+      expect(issues({ ...production, PUBLIC_URL: 'http://127.0.0.1:3000' })).toEqual([]);
+      expect(issues({ ...production, PUBLIC_URL: undefined })).toEqual([]); // the default, http://localhost:3000
+      expect(issues({ PUBLIC_URL: 'http://calls.example.com' })).toEqual([]); // development
+    });
+
+    it('reads secrets from <NAME>_FILE, so that they need not stay in the environment', () => {
+      const files: Record<string, string> = {
+        '/run/secrets/admin': 'Adm1n-long-random-secret\n',
+        '/run/secrets/empty': '\n',
+      };
+      const read = (path: string) => {
+        if (path in files) return files[path];
+        throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+      };
+      const config = parseConfig(
+        { ...production, ADMIN_USERNAME: 'root', ADMIN_PASSWORD_FILE: '/run/secrets/admin' },
+        read,
+      );
+      expect(config.auth.admin).toEqual({ username: 'root', password: 'Adm1n-long-random-secret' });
+      const bad = (env: Record<string, string>) => {
+        try {
+          parseConfig({ ...production, ADMIN_USERNAME: 'root', ...env }, read);
+          return [];
+        } catch (err) {
+          return (err as ConfigError).issues;
+        }
+      };
+      expect(bad({ ADMIN_PASSWORD_FILE: '/run/secrets/missing' })).toEqual([
+        'ADMIN_PASSWORD_FILE: cannot read /run/secrets/missing (ENOENT)',
+        'ADMIN_PASSWORD: ADMIN_USERNAME and ADMIN_PASSWORD go together',
+      ]);
+      expect(bad({ ADMIN_PASSWORD_FILE: '/run/secrets/empty' })).toContainEqual(
+        'ADMIN_PASSWORD_FILE: /run/secrets/empty is empty',
+      );
+      expect(bad({ ADMIN_PASSWORD_FILE: '/run/secrets/admin', ADMIN_PASSWORD: 'Adm1n-long-random-secret' })).toEqual([
+        'ADMIN_PASSWORD_FILE: set ADMIN_PASSWORD or ADMIN_PASSWORD_FILE, not both',
+      ]);
+      // The same for the other secrets, through the real file system.
+      const dir = mkdtempSync(join(tmpdir(), 'voicecast-config-'));
+      try {
+        writeFileSync(join(dir, 'keys'), `${prodKey}\n`);
+        const keys = parseConfig({
+          ...production,
+          ENCRYPTION_KEYS: undefined,
+          ENCRYPTION_KEYS_FILE: join(dir, 'keys'),
+        });
+        expect(keys.encryptionKeys.map((k) => k.id)).toEqual(['prod1']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   it('parses encryption keys for rotation: the first encrypts, duplicates and wrong sizes are refused', () => {

@@ -6,10 +6,11 @@
  * win); set `VOICECAST_ENV_FILE` to another path, or to `none` to skip it (the tests do).
  * Every variable is documented in `.env.example`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { deploymentIssues, DEV_SECRETS } from './config-safety.js';
 import { parseAllowedNetworks } from './webhook-networks.js';
 
 /** How the worker's RTP pacer times its slots (RTP_PACER_CLOCK, RTP_PACER_PHASES); `make bench-sip` measures with it. */
@@ -40,12 +41,11 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-/** Development defaults for secrets; refused when NODE_ENV=production. */
-const DEV_SECRETS = {
-  MINIO_SECRET_KEY: 'voicecast-dev-secret',
-  DATABASE_URL: 'postgres://voicecast:voicecast@127.0.0.1:5432/voicecast',
-  ENCRYPTION_KEYS: 'dev1:ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM=',
-} as const;
+/**
+ * Secrets that may come from a file instead (`<NAME>_FILE`, e.g. a Docker secret under
+ * /run/secrets), so that they need not sit in the process environment (`docker inspect`).
+ */
+export const SECRET_FILE_VARIABLES = ['DATABASE_URL', 'MINIO_SECRET_KEY', 'ENCRYPTION_KEYS', 'ADMIN_PASSWORD'] as const;
 
 const bytes = z.coerce.number().int().positive();
 
@@ -98,6 +98,7 @@ const schema = z.object({
   DATABASE_CONNECT_TIMEOUT_SECONDS: seconds.max(300).default(10),
   DATABASE_STATEMENT_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  MIGRATE_ON_START: bool.default(true),
 
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -213,12 +214,37 @@ function crossFieldIssues(raw: Record<string, string>): string[] {
   if (raw.WORKER_FAIR_SHARE_HEADROOM && Number(raw.WORKER_FAIR_SHARE_HEADROOM) >= maxCalls) {
     issues.push('WORKER_FAIR_SHARE_HEADROOM: must be less than WORKER_MAX_CALLS');
   }
-  if (raw.NODE_ENV === 'production') {
-    for (const [name, value] of Object.entries(DEV_SECRETS)) {
-      if (raw[name] === undefined || raw[name] === value) issues.push(`${name}: must be set explicitly in production`);
+  issues.push(...deploymentIssues(raw));
+  return issues;
+}
+
+/**
+ * Replaces each `<NAME>_FILE` of {@link SECRET_FILE_VARIABLES} by `NAME` with the file's content
+ * (one trailing newline dropped); both set, or an unreadable file, is an issue.
+ */
+function readSecretFiles(
+  raw: Record<string, string>,
+  readFile: (path: string) => string,
+): { values: Record<string, string>; issues: string[] } {
+  const values = { ...raw };
+  const issues: string[] = [];
+  for (const name of SECRET_FILE_VARIABLES) {
+    const path = raw[`${name}_FILE`];
+    if (path === undefined) continue;
+    delete values[`${name}_FILE`];
+    if (raw[name] !== undefined) {
+      issues.push(`${name}_FILE: set ${name} or ${name}_FILE, not both`);
+      continue;
+    }
+    try {
+      const content = readFile(path).replace(/\r?\n$/, '');
+      if (content) values[name] = content;
+      else issues.push(`${name}_FILE: ${path} is empty`);
+    } catch (err) {
+      issues.push(`${name}_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
     }
   }
-  return issues;
+  return { values, issues };
 }
 
 export interface Config {
@@ -258,6 +284,8 @@ export interface Config {
      */
     readonly statementTimeoutMs: number;
     readonly idleInTransactionTimeoutMs: number;
+    /** The API applies pending migrations at start-up; false: it refuses to start while any is pending. */
+    readonly migrateOnStart: boolean;
   };
   readonly temporal: { readonly address: string; readonly namespace: string; readonly taskQueue: string };
   readonly minio: {
@@ -375,14 +403,22 @@ function deepFreeze<T extends object>(value: T): Readonly<T> {
   return Object.freeze(value);
 }
 
-/** Parses an environment into a frozen config. Pure: used by `loadConfig` and by unit tests. */
-export function parseConfig(source: Record<string, string | undefined>): Config {
+/**
+ * Parses an environment into a frozen config: used by `loadConfig` and by unit tests. Pure
+ * but for `<NAME>_FILE` variables, read through `readFile`.
+ */
+export function parseConfig(
+  source: Record<string, string | undefined>,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): Config {
   // An empty variable means "not set", as in most twelve-factor tooling.
-  const cleaned = Object.fromEntries(
-    Object.entries(source).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+  const { values: cleaned, issues: fileIssues } = readSecretFiles(
+    Object.fromEntries(Object.entries(source).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')),
+    readFile,
   );
   const result = schema.safeParse(cleaned);
   const issues = [
+    ...fileIssues,
     ...(result.success ? [] : result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)),
     ...crossFieldIssues(cleaned),
   ];
@@ -425,6 +461,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000,
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000,
       idleInTransactionTimeoutMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS * 1000,
+      migrateOnStart: env.MIGRATE_ON_START,
     },
     temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE },
     minio: {

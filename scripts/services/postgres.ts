@@ -36,6 +36,11 @@ export interface PostgresOptions {
   readonly host?: string;
   /** Application role, its password and database, created when missing. */
   readonly user: string;
+  /**
+   * Give that role CREATEROLE (PostgreSQL 16+: it manages only the roles it creates), for
+   * tests of a least-privileged application role (deploy/postgres/app-role.sql). Default false.
+   */
+  readonly createRole?: boolean;
   readonly password: string;
   readonly database: string;
   /**
@@ -129,7 +134,7 @@ function bootstrap(dataDir: string, options: PostgresOptions, user: OsUser | und
   const db = quoteIdent(options.database);
   const sql = [
     `CREATE ROLE ${role} LOGIN`,
-    `ALTER ROLE ${role} WITH LOGIN CREATEDB PASSWORD ${quoteLiteral(options.password)}`,
+    `ALTER ROLE ${role} WITH LOGIN CREATEDB ${options.createRole ? 'CREATEROLE' : 'NOCREATEROLE'} PASSWORD ${quoteLiteral(options.password)}`,
     `CREATE DATABASE ${db} OWNER ${role}`,
     `ALTER DATABASE ${db} OWNER TO ${role}`,
   ]

@@ -24,7 +24,7 @@ export interface PrivateStack {
   readonly apiUrl: string;
   /** The administrator created at the API's first start (ADMIN_USERNAME / ADMIN_PASSWORD). */
   readonly admin: { readonly username: string; readonly password: string };
-  /** The application's DATABASE_URL (role owns the database; CREATEDB; not a superuser). */
+  /** The application's DATABASE_URL (role owns the database; CREATEDB, CREATEROLE; not a superuser). */
   readonly databaseUrl: string;
   readonly temporal: {
     readonly address: string;
@@ -90,6 +90,7 @@ function infrastructureStarters(
         port: ports.postgres,
         persistent: options.durableDatabase ?? false,
         keepDataOnStop: restartable,
+        createRole: true,
         logFile: join(logsDir, 'postgres.log'),
       }),
     temporal: () =>

@@ -36,7 +36,14 @@ describe('Swagger UI', () => {
   it('logs in with username and password and "Try it out" calls the API with the token', async () => {
     const user = await createUser();
     const page = await browser.newPage();
-    await page.goto(`${readStack().apiUrl}/docs/`);
+    // Under the API's Content-Security-Policy (F30): anything it blocks is reported here.
+    const blocked: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) blocked.push(m.text());
+    });
+    page.on('pageerror', (e) => blocked.push(e.message));
+    const docs = await page.goto(`${readStack().apiUrl}/docs/`);
+    expect(docs?.headers()['content-security-policy']).toMatch(/script-src 'self'/);
     await page.click('.btn.authorize');
     await page.fill('#oauth_username', user.username);
     await page.fill('#oauth_password', user.password);
@@ -56,6 +63,12 @@ describe('Swagger UI', () => {
     await status.waitFor();
     expect((await status.textContent())?.trim()).toBe('200');
     expect(await op.locator('.live-responses-table .microlight').first().textContent()).toContain(user.username);
+    expect(blocked).toEqual([]);
+    // The token lives in the page only, not in storage that outlives it (F30: no persistAuthorization).
+    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
+    expect(stored).not.toMatch(/access_token|authorized|Bearer/i);
+    await page.reload();
+    await page.locator('.btn.authorize.unlocked').waitFor(); // logged out again
   });
 
   it('shows the error when the password is wrong', async () => {

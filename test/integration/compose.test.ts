@@ -82,6 +82,8 @@ const envExample = readEnvExample();
 /** The secrets docker-compose.yml requires (`${VAR:?}`), with valid values. */
 const secrets = {
   POSTGRES_PASSWORD: 'pg-secret_0123456789',
+  APP_DB_PASSWORD: 'app-db-secret_0123456789',
+  MINIO_ROOT_PASSWORD: 'minio-root-secret_0123456789',
   TEMPORAL_DB_PASSWORD: 'temporal-secret_0123456789',
   MINIO_SECRET_KEY: 'minio-secret_0123456789',
   ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 9).toString('base64')}`,
@@ -158,7 +160,10 @@ function published(service: Service, target: number, protocol = 'tcp'): Port | u
 
 const expectedServices = [
   'api',
+  'db-roles',
+  'migrate',
   'minio',
+  'minio-setup',
   'postgres',
   'temporal',
   'temporal-schema',
@@ -222,7 +227,7 @@ describe('docker-compose.yml', () => {
         if (condition === 'service_completed_successfully') oneShots.add(dep);
       }
     }
-    expect([...oneShots].sort()).toEqual(['temporal-schema', 'temporal-setup']);
+    expect([...oneShots].sort()).toEqual(['db-roles', 'migrate', 'minio-setup', 'temporal-schema', 'temporal-setup']);
     for (const [name, s] of Object.entries(project.services)) {
       if (oneShots.has(name)) {
         expect({ name, restart: s.restart }).toEqual({ name, restart: 'no' });
@@ -258,8 +263,20 @@ describe('docker-compose.yml', () => {
         'temporal-setup': 'service_completed_successfully',
       });
     }
-    // The API applies the migrations; the worker starts after it.
-    expect(deps('worker')).toMatchObject({ api: 'service_healthy' });
+    // Migrations are a step of their own (F18): api and worker start after it, the worker after the API.
+    expect(deps('migrate')).toEqual({ postgres: 'service_healthy' });
+    expect(deps('api')).toMatchObject({ migrate: 'service_completed_successfully' });
+    expect(deps('worker')).toMatchObject({ migrate: 'service_completed_successfully', api: 'service_healthy' });
+    // The app's own database role and MinIO user exist before the app starts (F30).
+    expect(deps('db-roles')).toEqual({ migrate: 'service_completed_successfully' });
+    expect(deps('minio-setup')).toEqual({ minio: 'service_healthy' });
+    for (const app of ['api', 'worker']) {
+      expect(deps(app)).toMatchObject({
+        'db-roles': 'service_completed_successfully',
+        'minio-setup': 'service_completed_successfully',
+      });
+    }
+    expect(project.services.api.environment?.MIGRATE_ON_START).toBe('false');
   });
 
   it('runs api and worker from the same build with the documented entry points', () => {
@@ -268,6 +285,8 @@ describe('docker-compose.yml', () => {
     expect(api.build?.context).toBe(root);
     expect(api.command).toEqual(['node', 'dist/api/main.js']);
     expect(worker.command).toEqual(['node', 'dist/worker.js']);
+    expect(project.services.migrate.build).toEqual(api.build);
+    expect(project.services.migrate.command).toEqual(['node', 'dist/db/migrate.js']);
   });
 
   it('passes api and worker only settings that .env.example documents', () => {
@@ -291,13 +310,14 @@ describe('docker-compose.yml', () => {
       'SIP_PORT_MIN',
       'SIP_PORT_MAX',
       'RECORDING_SPOOL_DIR',
+      'MIGRATE_ON_START',
     ]);
     for (const [key, value] of Object.entries(env)) {
       if (containerSpecific.has(key) || !envExample.has(key)) continue;
       expect({ key, value }).toEqual({ key, value: envExample.get(key) });
     }
     expect(defaults.services.worker.environment).toEqual(
-      Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('ADMIN_'))),
+      Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('ADMIN_') && k !== 'MIGRATE_ON_START')),
     );
   });
 
@@ -311,9 +331,21 @@ describe('docker-compose.yml', () => {
     const db = new URL(env.DATABASE_URL ?? '');
     expect(db.hostname).toBe('postgres');
     expect(db.port || '5432').toBe(local.db.port || '5432');
-    expect(db.username).toBe(local.db.username);
     expect(db.pathname).toBe(local.db.pathname);
-    expect(db.password).toBe(secrets.POSTGRES_PASSWORD);
+    // The app connects as its least-privileged role; only the migrations run as the owner (F30).
+    expect(db.username).toBe('voicecast_app');
+    expect(db.password).toBe(secrets.APP_DB_PASSWORD);
+    const owner = new URL(project.services.migrate.environment?.DATABASE_URL ?? '');
+    expect(owner.username).toBe(local.db.username);
+    expect(owner.password).toBe(secrets.POSTGRES_PASSWORD);
+    expect(`${owner.host}${owner.pathname}`).toBe(`${db.host}${db.pathname}`);
+    expect(project.services['db-roles'].environment).toMatchObject({
+      POSTGRES_OWNER: local.db.username,
+      POSTGRES_DB: local.db.pathname.slice(1),
+      POSTGRES_OWNER_PASSWORD: secrets.POSTGRES_PASSWORD,
+      APP_DB_USER: db.username,
+      APP_DB_PASSWORD: secrets.APP_DB_PASSWORD,
+    });
     expect(env.TEMPORAL_ADDRESS).toBe(`temporal:${local.temporal.split(':').pop()}`);
     expect(env.MINIO_ENDPOINT).toBe(`http://minio:${local.minio.port}`);
     expect(env.MINIO_SECRET_KEY).toBe(secrets.MINIO_SECRET_KEY);
@@ -328,11 +360,23 @@ describe('docker-compose.yml', () => {
       POSTGRES_DB: local.db.pathname.slice(1),
       POSTGRES_PASSWORD: secrets.POSTGRES_PASSWORD,
     });
+    // MinIO's root user is not the app's: minio-setup gives the app a user of its own (F30).
     expect(minio.environment).toMatchObject({
-      MINIO_ROOT_USER: env.MINIO_ACCESS_KEY,
-      MINIO_ROOT_PASSWORD: secrets.MINIO_SECRET_KEY,
+      MINIO_ROOT_USER: 'voicecast-root',
+      MINIO_ROOT_PASSWORD: secrets.MINIO_ROOT_PASSWORD,
       MINIO_SITE_REGION: env.MINIO_REGION,
     });
+    expect(minio.environment?.MINIO_ROOT_USER).not.toBe(env.MINIO_ACCESS_KEY);
+    expect(minio.environment?.MINIO_ROOT_PASSWORD).not.toBe(env.MINIO_SECRET_KEY);
+    expect(project.services['minio-setup'].environment).toMatchObject({
+      MINIO_ROOT_USER: minio.environment?.MINIO_ROOT_USER,
+      MINIO_ROOT_PASSWORD: secrets.MINIO_ROOT_PASSWORD,
+      MINIO_ACCESS_KEY: env.MINIO_ACCESS_KEY,
+      MINIO_SECRET_KEY: secrets.MINIO_SECRET_KEY,
+      MINIO_BUCKET_AUDIO: env.MINIO_BUCKET_AUDIO,
+      MINIO_BUCKET_RECORDINGS: env.MINIO_BUCKET_RECORDINGS,
+    });
+    expect(project.services['minio-setup'].build).toEqual(minio.build);
     expect(temporal.environment).toMatchObject({ DB: 'postgres12', POSTGRES_PWD: secrets.TEMPORAL_DB_PASSWORD });
     expect(project.services['temporal-schema'].environment).toMatchObject({
       POSTGRES_ADMIN_USER: local.db.username,
@@ -341,7 +385,7 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  it('publishes the local stack ports; only API, SIP and RTP beyond loopback', () => {
+  it('publishes the local stack ports; only SIP and RTP beyond loopback (the API is plain HTTP, F30)', () => {
     const s = project.services;
     const port = (v: string | undefined) => String(Number(v));
     expect(published(s.api, 3000)?.published).toBe(port(envExample.get('API_PORT')));
@@ -350,7 +394,7 @@ describe('docker-compose.yml', () => {
     expect(published(s.minio, 9000)?.published).toBe(new URL(envExample.get('MINIO_ENDPOINT') ?? '').port);
     expect(published(s.temporal, 7233)?.published).toBe((envExample.get('TEMPORAL_ADDRESS') ?? '').split(':').pop());
     expect(published(s.postgres, 5432)?.published).toBe(new URL(envExample.get('DATABASE_URL') ?? '').port || '5432');
-    for (const name of ['postgres', 'temporal', 'temporal-ui', 'minio']) {
+    for (const name of ['api', 'postgres', 'temporal', 'temporal-ui', 'minio']) {
       for (const p of s[name].ports ?? []) expect({ name, host_ip: p.host_ip }).toEqual({ name, host_ip: '127.0.0.1' });
     }
     const env = s.worker.environment ?? {};
@@ -394,6 +438,36 @@ describe('docker-compose.yml', () => {
     for (const entry of ['.env', 'node_modules', '.git', '.tools', '.data']) expect(ignored).toContain(entry);
   });
 
+  it('installs the image dependencies with npm ci, exactly the lockfile (F30)', () => {
+    const runs = readFileSync(join(root, 'Dockerfile'), 'utf8')
+      .split('\n')
+      .filter((l) => /^RUN\b.*\bnpm (ci|install|i)\b/.test(l));
+    expect(runs).toHaveLength(2);
+    for (const run of runs) expect(run).toMatch(/^RUN npm ci\b/);
+  });
+
+  it('validates with the TLS proxy override: https PUBLIC_URL, trusted proxy, API still on loopback (F30)', () => {
+    const tls = envFile('tls.env', { ...secrets, PUBLIC_HOST: 'calls.example.com' });
+    const merged = load({ files: [composeFile, join(root, 'deploy', 'compose.tls.yml')], env: tls });
+    const proxy = merged.services['tls-proxy'];
+    expect(proxy.image).toMatch(/^caddy:\d+\.\d+\.\d+-alpine$/);
+    expect(proxy.depends_on).toEqual({ api: expect.objectContaining({ condition: 'service_healthy' }) });
+    expect(published(proxy, 443)?.published).toBe('443');
+    expect(published(proxy, 80)?.published).toBe('80');
+    expect(proxy.healthcheck?.test?.[0]).toBe('CMD');
+    for (const app of ['api', 'worker']) {
+      expect(merged.services[app].environment).toMatchObject({
+        PUBLIC_URL: 'https://calls.example.com',
+        TRUST_PROXY: 'true',
+      });
+    }
+    expect(published(merged.services.api, 3000)?.host_ip).toBe('127.0.0.1');
+    expectRejected(
+      validate({ files: [composeFile, join(root, 'deploy', 'compose.tls.yml')], env: secretsOnly }),
+      /PUBLIC_HOST/,
+    );
+  });
+
   it('validates with the host-network override for the worker', () => {
     const merged = load({ files: [composeFile, join(root, 'deploy', 'compose.host-network.yml')], env: secretsOnly });
     const worker = merged.services.worker;
@@ -402,7 +476,7 @@ describe('docker-compose.yml', () => {
     expect(worker.environment).toMatchObject({
       TEMPORAL_ADDRESS: '127.0.0.1:7233',
       MINIO_ENDPOINT: 'http://127.0.0.1:9000',
-      DATABASE_URL: expect.stringContaining('@127.0.0.1:5432/'),
+      DATABASE_URL: expect.stringMatching(/^postgres:\/\/voicecast_app:[^@]+@127\.0\.0\.1:5432\//),
     });
   });
 });
@@ -413,6 +487,8 @@ describe('the validator rejects broken configurations', () => {
     expectRejected(r, /required variable POSTGRES_PASSWORD is missing a value/);
     expect(r.stderr).toMatch(/TEMPORAL_DB_PASSWORD/);
     expect(r.stderr).toMatch(/MINIO_SECRET_KEY/);
+    expect(r.stderr).toMatch(/APP_DB_PASSWORD/);
+    expect(r.stderr).toMatch(/MINIO_ROOT_PASSWORD/);
     // .env.example alone is not enough either: it has no database passwords.
     expectRejected(
       validate({ env: writeScratch('example.env', readFileSync(join(root, '.env.example'), 'utf8')) }),

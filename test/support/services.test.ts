@@ -44,8 +44,11 @@ describe('startPostgres', () => {
       const [who] = await query(first.url, 'SELECT current_user, current_database(), version()');
       expect(who).toMatchObject({ current_user: 'app user', current_database: 'app-db' });
       expect(String(who?.version)).toMatch(/^PostgreSQL 18\./);
-      const [role] = await query(first.url, 'SELECT rolsuper, rolcreatedb FROM pg_roles WHERE rolname = current_user');
-      expect(role).toEqual({ rolsuper: false, rolcreatedb: true });
+      const [role] = await query(
+        first.url,
+        'SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = current_user',
+      );
+      expect(role).toEqual({ rolsuper: false, rolcreatedb: true, rolcreaterole: false });
       await query(first.url, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')");
       await expect(query(first.url.replace('secret', 'wrong'), 'SELECT 1')).rejects.toThrow(
         /password authentication failed/,
@@ -56,9 +59,13 @@ describe('startPostgres', () => {
     expect(first.process.exit).toEqual({ code: 0, signal: null });
     await expect(tcpProbe('127.0.0.1', options.port)()).resolves.toMatchObject({ ok: false });
 
-    const second = await startPostgres({ ...options, password: 'changed-password' });
+    // createRole (the private test stack's, for deploy/postgres/app-role.sql) follows too.
+    const second = await startPostgres({ ...options, password: 'changed-password', createRole: true });
     try {
       expect(await query(second.url, 'SELECT v FROM kept')).toEqual([{ v: 'still here' }]);
+      expect(
+        await query(second.url, 'SELECT rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user'),
+      ).toEqual([{ rolsuper: false, rolcreaterole: true }]);
       await expect(query(first.url, 'SELECT 1')).rejects.toThrow(/password authentication failed/);
     } finally {
       await second.stop();
