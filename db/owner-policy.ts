@@ -13,7 +13,8 @@ import {
 export async function loadOwnerPolicy(pool: Pool, ownerId: string, defaults: PolicyDefaults): Promise<EffectivePolicy> {
   const { rows } = await pool.query<StoredPolicy>(
     `SELECT frequency_cap_max_calls AS "frequencyCapMaxCalls", frequency_cap_window_seconds AS "frequencyCapWindowSeconds",
-       max_concurrent_calls AS "maxConcurrentCalls", max_webhooks AS "maxWebhooks"
+       max_concurrent_calls AS "maxConcurrentCalls", max_webhooks AS "maxWebhooks",
+       max_uploads_in_flight AS "maxUploadsInFlight"
      FROM owner_policy WHERE owner_id = $1`,
     [ownerId],
   );

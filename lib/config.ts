@@ -156,6 +156,7 @@ const schema = z.object({
   FREQUENCY_CAP_WINDOW_SECONDS: seconds.max(30 * 24 * 3600).default(86400),
   TENANT_MAX_CONCURRENT_CALLS: z.coerce.number().int().min(0).max(100_000).default(100),
   WEBHOOKS_MAX_PER_OWNER: z.coerce.number().int().min(1).max(1000).default(20),
+  UPLOADS_MAX_IN_FLIGHT_PER_OWNER: z.coerce.number().int().min(1).max(100).default(4),
   DIAL_DENIED_PREFIXES: z
     .string()
     .default('')
@@ -383,6 +384,8 @@ export interface Config {
     readonly maxConcurrentCalls: number | null;
     /** Webhooks per owner. */
     readonly maxWebhooks: number;
+    /** Uploads in flight at once per owner, per API process. */
+    readonly maxUploadsInFlight: number;
     /** E.164 prefixes never dialled (DIAL_DENIED_PREFIXES); empty = none. */
     readonly deniedPrefixes: readonly string[];
   };
@@ -531,6 +534,7 @@ export function parseConfig(
           : null,
       maxConcurrentCalls: env.TENANT_MAX_CONCURRENT_CALLS > 0 ? env.TENANT_MAX_CONCURRENT_CALLS : null,
       maxWebhooks: env.WEBHOOKS_MAX_PER_OWNER,
+      maxUploadsInFlight: env.UPLOADS_MAX_IN_FLIGHT_PER_OWNER,
       deniedPrefixes: env.DIAL_DENIED_PREFIXES,
     },
     stack: {

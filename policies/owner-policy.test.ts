@@ -11,8 +11,9 @@ const defaults: PolicyDefaults = {
   frequencyCap: { maxCalls: 2, windowSeconds: 3600 },
   maxConcurrentCalls: 50,
   maxWebhooks: 20,
+  maxUploadsInFlight: 4,
 };
-const none: PolicyDefaults = { frequencyCap: null, maxConcurrentCalls: null, maxWebhooks: 20 };
+const none: PolicyDefaults = { frequencyCap: null, maxConcurrentCalls: null, maxWebhooks: 20, maxUploadsInFlight: 4 };
 
 describe('effectivePolicy', () => {
   test('without a row everything is the default', () => {
@@ -23,6 +24,8 @@ describe('effectivePolicy', () => {
       maxConcurrentCallsSource: 'default',
       maxWebhooks: 20,
       maxWebhooksSource: 'default',
+      maxUploadsInFlight: 4,
+      maxUploadsInFlightSource: 'default',
     });
     expect(effectivePolicy(undefined, none)).toMatchObject({ frequencyCap: null, maxConcurrentCalls: null });
   });
@@ -33,6 +36,7 @@ describe('effectivePolicy', () => {
       frequencyCapWindowSeconds: 86400,
       maxConcurrentCalls: null,
       maxWebhooks: null,
+      maxUploadsInFlight: null,
     };
     expect(effectivePolicy(row, defaults)).toMatchObject({
       frequencyCap: { maxCalls: 1, windowSeconds: 86400 },
@@ -45,6 +49,7 @@ describe('effectivePolicy', () => {
       frequencyCapWindowSeconds: null,
       maxConcurrentCalls: null,
       maxWebhooks: null,
+      maxUploadsInFlight: null,
     };
     expect(effectivePolicy(off, none)).toMatchObject({ frequencyCap: null, frequencyCapSource: 'owner' });
   });
@@ -55,6 +60,7 @@ describe('effectivePolicy', () => {
       frequencyCapWindowSeconds,
       maxConcurrentCalls: null,
       maxWebhooks: null,
+      maxUploadsInFlight: null,
     });
     for (const row of [stored(0, null), stored(1, 60), stored(3, 3600), stored(5, 86400)]) {
       expect([row, effectivePolicy(row, defaults)]).toMatchObject([
@@ -66,7 +72,13 @@ describe('effectivePolicy', () => {
   });
 
   test("an administrator's limit replaces the default, the owner's cap stays as it is", () => {
-    const row = { frequencyCapMaxCalls: null, frequencyCapWindowSeconds: null, maxConcurrentCalls: 2, maxWebhooks: 5 };
+    const row = {
+      frequencyCapMaxCalls: null,
+      frequencyCapWindowSeconds: null,
+      maxConcurrentCalls: 2,
+      maxWebhooks: 5,
+      maxUploadsInFlight: 1,
+    };
     expect(effectivePolicy(row, none)).toEqual({
       frequencyCap: null,
       frequencyCapSource: 'default',
@@ -74,6 +86,8 @@ describe('effectivePolicy', () => {
       maxConcurrentCallsSource: 'administrator',
       maxWebhooks: 5,
       maxWebhooksSource: 'administrator',
+      maxUploadsInFlight: 1,
+      maxUploadsInFlightSource: 'administrator',
     });
   });
 });

@@ -20,6 +20,8 @@ export interface PolicyDefaults {
   readonly maxConcurrentCalls: number | null;
   /** Webhooks an owner may have (each call writes a delivery row per webhook and event). */
   readonly maxWebhooks: number;
+  /** Uploads (audio, contact lists, blocklist files) an owner may have in flight at once, per API process. */
+  readonly maxUploadsInFlight: number;
   /** E.164 prefixes this installation never dials, whoever owns the campaign (DIAL_DENIED_PREFIXES). */
   readonly deniedPrefixes?: readonly string[];
 }
@@ -34,6 +36,7 @@ export interface StoredPolicy {
   readonly frequencyCapWindowSeconds: number | null;
   readonly maxConcurrentCalls: number | null;
   readonly maxWebhooks: number | null;
+  readonly maxUploadsInFlight: number | null;
 }
 
 export interface EffectivePolicy {
@@ -43,12 +46,15 @@ export interface EffectivePolicy {
   readonly maxConcurrentCallsSource: 'administrator' | 'default';
   readonly maxWebhooks: number;
   readonly maxWebhooksSource: 'administrator' | 'default';
+  readonly maxUploadsInFlight: number;
+  readonly maxUploadsInFlightSource: 'administrator' | 'default';
 }
 
 /** Bounds of the settable values (the API validates them; the ledger keeps dials this long). */
 export const FREQUENCY_CAP_LIMITS = { maxCalls: 1000, windowSeconds: 30 * 24 * 3600 } as const;
 export const MAX_CONCURRENT_CALLS_LIMIT = 100_000;
 export const MAX_WEBHOOKS_LIMIT = 1000;
+export const MAX_UPLOADS_IN_FLIGHT_LIMIT = 100;
 
 /**
  * `cap` never allows more than `floor`: no more calls, in a window no shorter, so any window
@@ -92,6 +98,7 @@ export function effectivePolicy(stored: StoredPolicy | undefined, defaults: Poli
   const ownApplies = maxCalls !== null && (floor === null || (ownCap !== null && withinFloor(ownCap, floor)));
   const limit = stored?.maxConcurrentCalls ?? null;
   const webhooks = stored?.maxWebhooks ?? null;
+  const uploads = stored?.maxUploadsInFlight ?? null;
   return {
     frequencyCap: ownApplies ? ownCap : floor,
     frequencyCapSource: ownApplies ? 'owner' : 'default',
@@ -99,6 +106,8 @@ export function effectivePolicy(stored: StoredPolicy | undefined, defaults: Poli
     maxConcurrentCallsSource: limit === null ? 'default' : 'administrator',
     maxWebhooks: webhooks ?? defaults.maxWebhooks,
     maxWebhooksSource: webhooks === null ? 'default' : 'administrator',
+    maxUploadsInFlight: uploads ?? defaults.maxUploadsInFlight,
+    maxUploadsInFlightSource: uploads === null ? 'default' : 'administrator',
   };
 }
 

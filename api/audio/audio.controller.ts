@@ -47,6 +47,7 @@ export class AudioController extends Controller {
   @Response<ProblemDetails>(415, 'Not a supported audio format')
   @Response<ProblemDetails>(422, 'Missing file, or truncated, corrupt, empty or too long audio')
   @Response<ProblemDetails>(503, 'Conversion queue full or object storage unavailable')
+  @Response<ProblemDetails>(429, 'As many uploads in progress as allowed (maxUploadsInFlight); Retry-After')
   public async uploadAudio(
     @Request() req: ExpressRequest,
     @UploadedFile() file: Express.Multer.File,

@@ -80,6 +80,7 @@ export class BlocklistController extends Controller {
   @SuccessResponse(200, 'Uploaded')
   @Response<ProblemDetails>(413, 'File larger than CONTACTS_MAX_UPLOAD_BYTES')
   @Response<ProblemDetails>(422, 'Invalid options, or a file without usable rows')
+  @Response<ProblemDetails>(429, 'As many uploads in progress as allowed (maxUploadsInFlight); Retry-After')
   public async uploadBlocklist(
     @Request() req: ExpressRequest,
     @UploadedFile() file: Express.Multer.File,

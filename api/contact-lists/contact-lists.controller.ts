@@ -58,6 +58,7 @@ export class ContactListsController extends Controller {
   @SuccessResponse(201, 'Imported')
   @Response<ProblemDetails>(413, 'File larger than CONTACTS_MAX_UPLOAD_BYTES')
   @Response<ProblemDetails>(422, 'Invalid options, or a file without usable rows')
+  @Response<ProblemDetails>(429, 'As many uploads in progress as allowed (maxUploadsInFlight); Retry-After')
   public async importContactList(
     @Request() req: ExpressRequest,
     @UploadedFile() file: Express.Multer.File,

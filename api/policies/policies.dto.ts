@@ -15,6 +15,14 @@ export type ConcurrentCallLimit = number;
 export type WebhookLimit = number;
 
 /**
+ * Uploads one owner may have in flight at once (per API process).
+ * @isInt
+ * @minimum 1
+ * @maximum 100
+ */
+export type UploadLimit = number;
+
+/**
  * At most `maxCalls` calls to the same number per rolling `windowSeconds`, across all of the
  * owner's campaigns. (The bounds are checked by the service, which names the field.)
  */
@@ -42,6 +50,10 @@ export interface PolicyView {
   maxWebhooks: number;
   /** `administrator`: set for this user; `default`: the installation's (WEBHOOKS_MAX_PER_OWNER). */
   maxWebhooksSource: 'administrator' | 'default';
+  /** Uploads (audio, contact lists, blocklist files) in flight at once; one more is a 429. Set by an administrator. */
+  maxUploadsInFlight: number;
+  /** `administrator`: set for this user; `default`: the installation's (UPLOADS_MAX_IN_FLIGHT_PER_OWNER). */
+  maxUploadsInFlightSource: 'administrator' | 'default';
 }
 
 /** The owner's own policies; the tenant limit is not among them (an administrator sets it). */
@@ -63,6 +75,9 @@ export interface LimitsView {
   /** Webhooks the user may have. */
   maxWebhooks: number;
   maxWebhooksSource: 'administrator' | 'default';
+  /** Uploads the user may have in flight at once (per API process). */
+  maxUploadsInFlight: number;
+  maxUploadsInFlightSource: 'administrator' | 'default';
 }
 
 /** Each limit given is set; one left out stays as it is. At least one is needed. */
@@ -71,4 +86,6 @@ export interface UpdateLimitsRequest {
   maxConcurrentCalls?: ConcurrentCallLimit | null;
   /** Webhooks the user may have, or null to follow the installation's default. */
   maxWebhooks?: WebhookLimit | null;
+  /** Uploads the user may have in flight at once, or null to follow the installation's default. */
+  maxUploadsInFlight?: UploadLimit | null;
 }

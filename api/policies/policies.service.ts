@@ -64,13 +64,15 @@ export class PoliciesService {
       [
         ['max_concurrent_calls', body.maxConcurrentCalls],
         ['max_webhooks', body.maxWebhooks],
+        ['max_uploads_in_flight', body.maxUploadsInFlight],
       ] as const
     ).filter(([, value]) => value !== undefined);
     if (columns.length === 0) {
-      const message = 'give maxConcurrentCalls, maxWebhooks or both';
+      const message = 'give at least one of maxConcurrentCalls, maxWebhooks, maxUploadsInFlight';
       throw new ValidationError([
         { field: 'body.maxConcurrentCalls', message },
         { field: 'body.maxWebhooks', message },
+        { field: 'body.maxUploadsInFlight', message },
       ]);
     }
     await this.requireUser(userId);
@@ -88,7 +90,16 @@ export class PoliciesService {
   private async limitsView(userId: string): Promise<LimitsView> {
     const policy = await loadOwnerPolicy(this.pool, userId, this.defaults);
     const { maxConcurrentCalls, maxConcurrentCallsSource, maxWebhooks, maxWebhooksSource } = policy;
-    return { userId, maxConcurrentCalls, maxConcurrentCallsSource, maxWebhooks, maxWebhooksSource };
+    const { maxUploadsInFlight, maxUploadsInFlightSource } = policy;
+    return {
+      userId,
+      maxConcurrentCalls,
+      maxConcurrentCallsSource,
+      maxWebhooks,
+      maxWebhooksSource,
+      maxUploadsInFlight,
+      maxUploadsInFlightSource,
+    };
   }
 
   private async requireUser(userId: string): Promise<void> {

@@ -18,6 +18,8 @@ export const OwnerPolicy = defineEntity({
     maxConcurrentCalls: p.integer().nullable(),
     /** Webhooks the owner may have. */
     maxWebhooks: p.integer().nullable(),
+    /** Uploads the owner may have in flight at once, per API process. */
+    maxUploadsInFlight: p.integer().nullable(),
     updatedAt: p
       .datetime()
       .onCreate(() => new Date())

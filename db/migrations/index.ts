@@ -15,6 +15,7 @@ import { Migration20261206100000 } from './migration-20261206100000-claim-keys.j
 import { Migration20261206110000 } from './migration-20261206110000-recording-uploads.js';
 import { Migration20261206140000 } from './migration-20261206140000-webhook-limit.js';
 import { Migration20261206164700 } from './migration-20261206164700-sealed-auth-secrets.js';
+import { Migration20261206180000 } from './migration-20261206180000-upload-limit.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -34,4 +35,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261206110000', class: Migration20261206110000 },
   { name: 'Migration20261206140000', class: Migration20261206140000 },
   { name: 'Migration20261206164700', class: Migration20261206164700 },
+  { name: 'Migration20261206180000', class: Migration20261206180000 },
 ];

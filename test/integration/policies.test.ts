@@ -32,6 +32,8 @@ describe('/api/v1/policies', () => {
       maxConcurrentCallsSource: 'default',
       maxWebhooks: 20,
       maxWebhooksSource: 'default',
+      maxUploadsInFlight: 4,
+      maxUploadsInFlightSource: 'default',
     };
     expect(await ok(await call('GET', '/api/v1/policies', { token }))).toEqual(defaults);
 
@@ -177,6 +179,8 @@ describe('/api/v1/users/{id}/limits', () => {
       maxConcurrentCallsSource: 'default',
       maxWebhooks: 20,
       maxWebhooksSource: 'default',
+      maxUploadsInFlight: 4,
+      maxUploadsInFlightSource: 'default',
     });
     const set = await ok(
       await call('PUT', `/api/v1/users/${user.id}/limits`, { token: admin, body: { maxConcurrentCalls: 7 } }),
@@ -187,6 +191,8 @@ describe('/api/v1/users/{id}/limits', () => {
       maxConcurrentCallsSource: 'administrator',
       maxWebhooks: 20,
       maxWebhooksSource: 'default',
+      maxUploadsInFlight: 4,
+      maxUploadsInFlightSource: 'default',
     });
     expect(await ok(await call('GET', '/api/v1/policies', { token: user.token }))).toMatchObject({
       maxConcurrentCalls: 7,
@@ -208,6 +214,8 @@ describe('/api/v1/users/{id}/limits', () => {
       maxConcurrentCallsSource: 'default',
       maxWebhooks: 20,
       maxWebhooksSource: 'default',
+      maxUploadsInFlight: 4,
+      maxUploadsInFlightSource: 'default',
     });
   });
 
@@ -251,7 +259,7 @@ describe('/api/v1/users/{id}/limits', () => {
       422,
       'validation-error',
     );
-    expect(fields(missing)).toEqual(['body.maxConcurrentCalls', 'body.maxWebhooks']);
+    expect(fields(missing)).toEqual(['body.maxConcurrentCalls', 'body.maxWebhooks', 'body.maxUploadsInFlight']);
     const unknown = randomUUID();
     await expectProblem(await call('GET', `/api/v1/users/${unknown}/limits`, { token: admin }), 404, 'not-found');
     await expectProblem(
