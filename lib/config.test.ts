@@ -247,11 +247,12 @@ describe('parseConfig', () => {
     }
   });
 
-  it('reads the policy defaults: no frequency cap, 100 calls and 20 webhooks per tenant, 0 meaning no limit', () => {
+  it('reads the policy defaults: no frequency cap, 100 calls, 20 webhooks and 4 uploads per tenant, 0 meaning no limit', () => {
     expect(parseConfig({}).policies).toEqual({
       frequencyCap: null,
       maxConcurrentCalls: 100,
       maxWebhooks: 20,
+      maxUploadsInFlight: 4,
       deniedPrefixes: [],
     });
     expect(parseConfig({ TENANT_MAX_CONCURRENT_CALLS: '0', WEBHOOKS_MAX_PER_OWNER: '3' }).policies).toMatchObject({
@@ -259,6 +260,10 @@ describe('parseConfig', () => {
       maxWebhooks: 3,
     });
     expect(() => parseConfig({ WEBHOOKS_MAX_PER_OWNER: '0' })).toThrow(/WEBHOOKS_MAX_PER_OWNER/);
+    expect(parseConfig({ UPLOADS_MAX_IN_FLIGHT_PER_OWNER: '9' }).policies.maxUploadsInFlight).toBe(9);
+    for (const bad of ['0', '101', '1.5']) {
+      expect(() => parseConfig({ UPLOADS_MAX_IN_FLIGHT_PER_OWNER: bad })).toThrow(/UPLOADS_MAX_IN_FLIGHT_PER_OWNER/);
+    }
     const set = parseConfig({
       FREQUENCY_CAP_MAX_CALLS: '2',
       FREQUENCY_CAP_WINDOW_SECONDS: '3600',
@@ -268,6 +273,7 @@ describe('parseConfig', () => {
       frequencyCap: { maxCalls: 2, windowSeconds: 3600 },
       maxConcurrentCalls: 40,
       maxWebhooks: 20,
+      maxUploadsInFlight: 4,
       deniedPrefixes: [],
     });
     expect(parseConfig({ FREQUENCY_CAP_MAX_CALLS: '3' }).policies.frequencyCap).toEqual({
