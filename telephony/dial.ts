@@ -10,7 +10,7 @@ import { ABORTED_BEFORE_DIALLING, type CallResult, type DialRequest, type TrunkC
 import { emitCallEvent, OutboundCall } from './outbound-call.js';
 import { sipHost } from './sip/addressing.js';
 import type { CallOutcome } from './sip/outcome.js';
-import { checkCallerIdText } from './sip/sip-text.js';
+import { checkCallerIdText, SipTextError } from './sip/sip-text.js';
 import type { UserAgents } from './user-agents.js';
 
 /** Places one call; resolves when it has ended, whatever happened. Abort `signal` to CANCEL or BYE. */
@@ -59,7 +59,8 @@ async function clearToDial(
   try {
     checkCallerIdText(callerId); // the trunk's own fields are checked when its user agent is made
   } catch (err) {
-    return notPlaced('failed', err instanceof Error ? err.message : String(err));
+    if (!(err instanceof SipTextError)) throw err;
+    return notPlaced('failed', err.message);
   }
 
   try {
