@@ -164,18 +164,18 @@ async function runAttempt(
   // The number comes from the contact's row, never from Temporal (review F29).
   const numbered = await numberAttempt(pool, attempt);
   if (!numbered) return superseded(attempt);
-  const journal: AttemptContext = {
+  const attemptRef: AttemptContext = {
     campaignId,
     ownerId: setup.ownerId,
     trunkId: setup.trunk.id,
     attempt: numbered,
     policy: setup.policy,
   };
-  if (recorded) return finishLostAnswer(pool, journal, recorded);
+  if (recorded) return finishLostAnswer(pool, attemptRef, recorded);
   if (!(await renewClaim(pool, attempt))) return superseded(attempt);
-  if (await isBlocked(pool, setup.ownerId, numbered.phone)) return finish(deps, ctx, journal, blocked());
+  if (await isBlocked(pool, setup.ownerId, numbered.phone)) return finish(deps, ctx, attemptRef, blocked());
   const denied = deniedPrefix(deps.policyDefaults.deniedPrefixes, numbered.phone);
-  if (denied) return finish(deps, ctx, journal, callNotPlaced('blocked', deniedEndReason(denied)));
+  if (denied) return finish(deps, ctx, attemptRef, callNotPlaced('blocked', deniedEndReason(denied)));
   // One of the worker's call slots, shared fairly between owners (call-slots.ts, review F13).
   // Refused: the contact waits a moment without using up its attempt, which is only right
   // when no INVITE can have left for it (an earlier execution's heartbeat or dial reservation).
@@ -192,16 +192,16 @@ async function runAttempt(
     }
   }
   try {
-    return await callOnSlot(deps, audio, ctx, { setup, journal, progress });
+    return await callOnSlot(deps, audio, ctx, { setup, attemptRef, progress });
   } finally {
     if (slot?.kind === 'admitted') slot.release();
   }
 }
 
-/** What an attempt about to dial knows: the campaign's call setup, its journal context and the progress it heartbeats. */
-interface AttemptSetup {
+/** What an attempt about to dial knows: the campaign's call setup, which attempt it is, and the progress it heartbeats. */
+interface AttemptOnSlot {
   readonly setup: CampaignCallSetup;
-  readonly journal: AttemptContext;
+  readonly attemptRef: AttemptContext;
   readonly progress: CallProgress;
 }
 
@@ -210,10 +210,10 @@ async function callOnSlot(
   deps: CallDeps,
   audio: AudioCache,
   ctx: Context,
-  { setup, journal, progress }: AttemptSetup,
+  { setup, attemptRef, progress }: AttemptOnSlot,
 ): Promise<AttemptReport> {
   const { pool } = deps;
-  const { campaignId, attempt } = journal;
+  const { campaignId, attempt } = attemptRef;
   const sleep = (ms: number) => ctx.sleep(ms);
   const samples = await audio.get(setup.audioId, setup.audioKey);
   const limits: TrunkLimits = {
@@ -221,16 +221,16 @@ async function callOnSlot(
     maxConcurrentCalls: setup.trunkLimits.maxConcurrentCalls,
     callsPerSecond: setup.trunkLimits.maxCallsPerSecond,
   };
-  const policy = await loadOwnerPolicy(pool, setup.ownerId, deps.policyDefaults);
+  const ownerPolicy = await loadOwnerPolicy(pool, setup.ownerId, deps.policyDefaults);
   const leases: LeaseLimit[] = [trunkLeaseLimit(limits)];
-  if (policy.maxConcurrentCalls !== null) {
-    leases.push({ scope: ownerScope(setup.ownerId), max: policy.maxConcurrentCalls });
+  if (ownerPolicy.maxConcurrentCalls !== null) {
+    leases.push({ scope: ownerScope(setup.ownerId), max: ownerPolicy.maxConcurrentCalls });
   }
   try {
     await acquireLeases(pool, leases, attempt.attemptId, sleep);
   } catch (err) {
     if (!ctx.cancellationSignal.aborted) throw err;
-    return finish(deps, ctx, journal, callNotPlaced('cancelled', CANCELLED_BEFORE_DIALLING));
+    return finish(deps, ctx, attemptRef, callNotPlaced('cancelled', CANCELLED_BEFORE_DIALLING));
   }
   // The leases are held until the journal row is written: a second execution of this attempt
   // either finds them (and backs off) or, after them, the row (and returns it).
@@ -240,15 +240,19 @@ async function callOnSlot(
     );
   }, LEASE_RENEW_MS);
   try {
-    const again = await findAttempt(pool, attempt.attemptId);
-    if (again && !again.inProgress) return await reportRecorded(pool, attempt, again.outcome);
-    if (again) return await finishLostAnswer(pool, journal, again);
+    const recorded = await findAttempt(pool, attempt.attemptId);
+    if (recorded && !recorded.inProgress) return await reportRecorded(pool, attempt, recorded.outcome);
+    if (recorded) return await finishLostAnswer(pool, attemptRef, recorded);
     const target = { ownerId: setup.ownerId, phone: attempt.phone, attemptId: attempt.attemptId };
-    const clearance = () => waitForClearance(pool, { campaignId, setup, target, limits, policy, sleep });
+    const clearance = () => waitForClearance(pool, { campaignId, setup, target, limits, ownerPolicy, sleep });
     const hangUp = hangUpSignal(ctx, deps.logger?.child({ campaignId, attemptId: attempt.attemptId }));
-    const dialled = await dial(deps, { ctx, hangUp, progress }, setup, journal, samples, clearance);
-    if (dialled instanceof Date) return await defer(deps, attempt, dialled, CAPPED);
-    const report = await finish(deps, ctx, journal, dialled.result, setup.recordingsPrivate, dialled.optedOut, hangUp);
+    const dialled = await dialWithClearance(deps, { ctx, hangUp, progress }, setup, attemptRef, samples, clearance);
+    if (dialled.kind === 'capped') return await defer(deps, attempt, dialled.until, CAPPED);
+    const report = await finish(deps, ctx, attemptRef, dialled.result, {
+      recordingPrivate: setup.recordingsPrivate,
+      optedOut: dialled.optedOut,
+      hangUp,
+    });
     await pruneDialLedger(pool).catch(() => undefined); // housekeeping; the next call prunes
     return report;
   } finally {
@@ -319,7 +323,7 @@ interface ClearanceInput {
   readonly setup: CampaignCallSetup;
   readonly target: DialTarget;
   readonly limits: TrunkLimits;
-  readonly policy: EffectivePolicy;
+  readonly ownerPolicy: EffectivePolicy;
   readonly sleep: Sleep;
 }
 
@@ -328,9 +332,9 @@ interface ClearanceInput {
  * reservation) and waits for it; a wait cut short by cancellation gives the reservation back.
  */
 async function waitForClearance(pool: Pool, input: ClearanceInput): Promise<DialReservation> {
-  const { campaignId, setup, target, limits, policy, sleep } = input;
+  const { campaignId, setup, target, limits, ownerPolicy, sleep } = input;
   await waitForCampaignSlot(pool, campaignId, setup.callsPerSecond, sleep);
-  const reservation = await reserveDial(pool, target, policy.frequencyCap, limits);
+  const reservation = await reserveDial(pool, target, ownerPolicy.frequencyCap, limits);
   const waitMs = reservation.kind === 'reserved' ? reservation.dueMs - performance.now() : 0;
   if (reservation.kind === 'reserved' && waitMs > 0) {
     await sleep(waitMs).catch(async (err: unknown) => {
@@ -342,27 +346,34 @@ async function waitForClearance(pool: Pool, input: ClearanceInput): Promise<Dial
 }
 
 /** Answered on a worker that died before the call ended: never call an answered contact again. */
-async function finishLostAnswer(pool: Pool, journal: AttemptContext, recorded: RecordedAttempt) {
+async function finishLostAnswer(pool: Pool, attemptRef: AttemptContext, recorded: RecordedAttempt) {
   const times = { invite: recorded.inviteAt, answer: recorded.answerAt ?? recorded.inviteAt, end: new Date() };
   const result = callNotPlaced('answered', 'worker lost during the call', times);
   const entry = { result, recordingKey: null, recordingPrivate: false, optedOut: recorded.optedOut };
-  const report = await recordAttempt(pool, journal, entry);
-  return report ?? superseded(journal.attempt);
+  const report = await recordAttempt(pool, attemptRef, entry);
+  return report ?? superseded(attemptRef.attempt);
+}
+
+/** How a placed call is journalled; a call not placed has none of it. */
+interface PlacedCall {
+  /** The campaign keeps its recordings private (from the answer on). */
+  readonly recordingPrivate?: boolean;
+  /** The callee pressed the campaign's opt-out key. */
+  readonly optedOut?: boolean;
+  /** The signal the call ran under. */
+  readonly hangUp?: AbortSignal;
 }
 
 /**
  * Spools the recording, journals the attempt (with the recording's upload in the outbox) and
- * tries the upload once; rethrows a cancellation once journalled. `hangUp` is the signal a
- * placed call ran under (absent when none was placed).
+ * tries the upload once; rethrows a cancellation once journalled.
  */
 async function finish(
   deps: CallDeps,
   ctx: Context,
-  journal: AttemptContext,
+  attemptRef: AttemptContext,
   result: AttemptResult,
-  recordingPrivate = false,
-  optedOut = false,
-  hangUp?: AbortSignal,
+  { recordingPrivate = false, optedOut = false, hangUp }: PlacedCall = {},
 ): Promise<AttemptReport> {
   const campaignCancel = ctx.cancellationDetails?.cancelRequested === true;
   // A call that went on although Temporal lost track of the activity (see hangUpSignal) happened.
@@ -371,8 +382,9 @@ async function finish(
     // Shutdown or lost heartbeat before the callee answered: the attempt did not happen; Temporal retries it.
     throw new CancelledFailure(String(ctx.cancellationSignal.reason ?? 'cancelled'));
   }
-  const key = result.recording ? recordingKey(journal.campaignId, journal.attempt) : null;
-  const recording = result.recording && key ? await uploadRecording(deps, journal, key, result.recording) : undefined;
+  const key = result.recording ? recordingKey(attemptRef.campaignId, attemptRef.attempt) : null;
+  const recording =
+    result.recording && key ? await uploadRecording(deps, attemptRef, key, result.recording) : undefined;
   const entry = {
     result,
     recordingKey: recording?.state === 'lost' ? null : key,
@@ -380,13 +392,13 @@ async function finish(
     recordingPrivate,
     optedOut,
   };
-  const log = deps.logger?.child({ campaignId: journal.campaignId, attemptId: journal.attempt.attemptId });
+  const log = deps.logger?.child({ campaignId: attemptRef.campaignId, attemptId: attemptRef.attempt.attemptId });
   // The database may be away: the call happened, so its row is written once it is back (a
   // failed activity's retry would otherwise dial the contact again).
   const report = await retryUntil(
     async () =>
-      (await recordAttempt(deps.pool, journal, entry, campaignCancel ? 'cancelled' : undefined)) ??
-      (await recordedReport(deps.pool, journal.attempt)),
+      (await recordAttempt(deps.pool, attemptRef, entry, campaignCancel ? 'cancelled' : undefined)) ??
+      (await recordedReport(deps.pool, attemptRef.attempt)),
     {
       deadlineMs: JOURNAL_DEADLINE_MS,
       onRetry: (err, delayMs) => log?.warn({ err, delayMs }, 'journal write failed; retrying'),
@@ -394,14 +406,14 @@ async function finish(
   );
   if (recording?.upload) {
     // Journalled: the first try now (the outbox retries it); taken over: the call is another run's.
-    if (report) await deps.recordings.firstTry(journal.attempt.attemptId);
+    if (report) await deps.recordings.firstTry(attemptRef.attempt.attemptId);
     else await deps.recordings.discard(recording.upload.spoolFile);
   }
   deps.logger
-    ?.child({ campaignId: journal.campaignId, attemptId: journal.attempt.attemptId })
+    ?.child({ campaignId: attemptRef.campaignId, attemptId: attemptRef.attempt.attemptId })
     .debug({ outcome: result.outcome, sipCode: result.sipCode, retryAt: report?.retryAt }, 'call attempt recorded');
   if (campaignCancel) throw new CancelledFailure('CANCELLED');
-  return report ?? superseded(journal.attempt);
+  return report ?? superseded(attemptRef.attempt);
 }
 
 /**
@@ -420,14 +432,14 @@ async function recordedReport(pool: Pool, attempt: ClaimedAttempt): Promise<Atte
  */
 async function uploadRecording(
   deps: CallDeps,
-  journal: AttemptContext,
+  attemptRef: AttemptContext,
   key: string,
   wav: Buffer,
 ): Promise<JournalRecording> {
   try {
     return { state: 'pending', upload: await deps.recordings.spoolRecording(key, wav) };
   } catch (spoolErr) {
-    const log = deps.logger?.child({ campaignId: journal.campaignId, attemptId: journal.attempt.attemptId, key });
+    const log = deps.logger?.child({ campaignId: attemptRef.campaignId, attemptId: attemptRef.attempt.attemptId, key });
     log?.error({ err: spoolErr }, 'cannot spool the recording; uploading it directly');
     try {
       await deps.storage.putObject(deps.buckets.recordings, key, wav, wav.length, { 'Content-Type': 'audio/wav' });
@@ -455,49 +467,58 @@ async function renewClaim(pool: Pool, attempt: ClaimedAttempt): Promise<boolean>
   return (rowCount ?? 0) > 0;
 }
 
-/**
- * Waits for clearance (the trunk's start slot, with the frequency cap's reservation) and
- * dials. Returns the call's result, or the time the cap frees a slot when the number is
- * capped (nothing dialled). A cancel while waiting places no call, nor does a number blocked
- * while the attempt waited for its trunk line; a dial whose INVITE never left gives its
- * reservation back, since only an INVITE sent counts against the cap. The campaign's opt-out
- * key ends the call (opt-out.ts).
- */
-/** The activity's context, the signal that hangs the call up, and the progress it heartbeats. */
-interface DialContext {
+/** The activity's Temporal context, the signal that hangs the call up, and the progress it heartbeats. */
+interface DialControls {
   readonly ctx: Context;
   readonly hangUp: AbortSignal;
   readonly progress: CallProgress;
 }
 
-async function dial(
+/**
+ * What {@link dialWithClearance} came to: the frequency cap holds the number until `until`
+ * (nothing dialled), or an attempt result to journal (a call, or a call not placed).
+ */
+type Dialled =
+  | { readonly kind: 'capped'; readonly until: Date }
+  | { readonly kind: 'dialled'; readonly result: AttemptResult; readonly optedOut: boolean };
+
+/**
+ * Waits for clearance (the trunk's start slot, with the frequency cap's reservation) and
+ * dials. A cancel while waiting places no call, nor does a number blocked while the attempt
+ * waited for its trunk line; a dial whose INVITE never left gives its reservation back,
+ * since only an INVITE sent counts against the cap. The campaign's opt-out key ends the
+ * call (opt-out.ts).
+ */
+async function dialWithClearance(
   deps: CallDeps,
-  { ctx, hangUp, progress }: DialContext,
+  { ctx, hangUp, progress }: DialControls,
   setup: CampaignCallSetup,
-  journal: AttemptContext,
+  attemptRef: AttemptContext,
   samples: Int16Array,
   clearance: () => Promise<DialReservation>,
-): Promise<{ result: AttemptResult; optedOut: boolean } | Date> {
+): Promise<Dialled> {
   // Checked before the pacing slot, not after it: the INVITE must follow its slot at once.
-  if (await isBlocked(deps.pool, setup.ownerId, journal.attempt.phone)) return { result: blocked(), optedOut: false };
+  if (await isBlocked(deps.pool, setup.ownerId, attemptRef.attempt.phone)) {
+    return { kind: 'dialled', result: blocked(), optedOut: false };
+  }
   let reservation: DialReservation;
   try {
     reservation = await clearance();
   } catch (err) {
     if (!ctx.cancellationSignal.aborted) throw err;
-    return { result: callNotPlaced('cancelled', CANCELLED_BEFORE_DIALLING), optedOut: false };
+    return { kind: 'dialled', result: callNotPlaced('cancelled', CANCELLED_BEFORE_DIALLING), optedOut: false };
   }
-  if (reservation.kind === 'capped') return reservation.until;
+  if (reservation.kind === 'capped') return { kind: 'capped', until: reservation.until };
   const invite = new Date();
   progress.invitedAt = invite.toISOString();
   let answerWrite: Promise<void> | undefined;
-  const optOut = new OptOutWatch(setup.optOutDigit, () => recordOptOut(deps.pool, journal), deps.logger);
+  const optOut = new OptOutWatch(setup.optOutDigit, () => recordOptOut(deps.pool, attemptRef), deps.logger);
   let result: CallResult;
   try {
     result = await deps.engine.dial(
       {
         trunk: setup.trunk,
-        destination: journal.attempt.phone,
+        destination: attemptRef.attempt.phone,
         audio: samples,
         ringTimeoutMs: setup.ringTimeoutMs,
         maxCallMs: setup.maxCallMs,
@@ -510,10 +531,16 @@ async function dial(
           ctx.heartbeat(progress);
           // Retried while the call lasts; should the database stay away, the row is written
           // whole at the end (finish), and the heartbeat carries the answer meanwhile.
-          answerWrite = retryUntil(() => recordAnswer(deps.pool, journal, invite, event.at, setup.recordingsPrivate), {
-            deadlineMs: setup.maxCallMs,
-          }).catch((err: unknown) =>
-            deps.logger?.warn({ err, attemptId: journal.attempt.attemptId }, 'answer not journalled during the call'),
+          answerWrite = retryUntil(
+            () => recordAnswer(deps.pool, attemptRef, invite, event.at, setup.recordingsPrivate),
+            {
+              deadlineMs: setup.maxCallMs,
+            },
+          ).catch((err: unknown) =>
+            deps.logger?.warn(
+              { err, attemptId: attemptRef.attempt.attemptId },
+              'answer not journalled during the call',
+            ),
           );
         },
       },
@@ -529,7 +556,7 @@ async function dial(
   }
   await optOut.settled();
   await answerWrite;
-  return { result: optOut.describe(result), optedOut: optOut.optedOut };
+  return { kind: 'dialled', result: optOut.describe(result), optedOut: optOut.optedOut };
 }
 
 /**

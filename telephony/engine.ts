@@ -102,7 +102,8 @@ export class TelephonyEngine {
 
   /**
    * Connects the trunk's user agent and, when the trunk registers, REGISTERs it now (a dial
-   * would do it on first use); rejects with the registrar's answer when that fails.
+   * would do it on first use); rejects with the registrar's answer when that fails (a
+   * `SipError`, telephony-error.ts, with its `status` and `reason`).
    */
   async prepare(trunk: TrunkConfig): Promise<void> {
     await this.userAgents.get(trunk);

@@ -21,6 +21,7 @@ import { TcpTransport } from './sip/tcp-transport.js';
 import { SipTransportBase, type SipTransportOptions } from './sip/transport-base.js';
 import { isUnspecified } from './sip/route-source.js';
 import { UdpTransport } from './sip/udp-transport.js';
+import { SipError } from './telephony-error.js';
 
 export interface SignallingSettings {
   /** Local address for SIP sockets. */
@@ -237,8 +238,9 @@ function unregister(registerer: Registerer): Promise<void> {
 const REGISTER_TIMEOUT_MS = 32_000;
 
 /**
- * REGISTERs and resolves on the first 2xx; rejects with the final response otherwise, when
- * sip.js drops the 2xx (it does so silently, e.g. when no Contact in it is ours), or after
+ * REGISTERs and resolves on the first 2xx; rejects with a {@link SipError}: `register-refused`
+ * with the final response otherwise, `register-unbound` when sip.js drops the 2xx (it does so
+ * silently, e.g. when no Contact in it is ours), `register-timeout` after
  * {@link REGISTER_TIMEOUT_MS}. Never hangs.
  */
 function register(registerer: Registerer, realm: string | undefined): Promise<void> {
@@ -257,12 +259,17 @@ function register(registerer: Registerer, realm: string | undefined): Promise<vo
       else if (state === RegistererState.Unregistered || state === RegistererState.Terminated) {
         // sip.js reports a rejection as Unregistered first, then calls onReject: let that speak.
         setImmediate(() =>
-          settle(new Error('REGISTER not accepted: the registrar answered without a binding for our Contact')),
+          settle(
+            new SipError(
+              'register-unbound',
+              'REGISTER not accepted: the registrar answered without a binding for our Contact',
+            ),
+          ),
         );
       }
     };
     const timer = setTimeout(
-      () => settle(new Error('REGISTER timed out: no answer from the registrar')),
+      () => settle(new SipError('register-timeout', 'REGISTER timed out: no answer from the registrar')),
       REGISTER_TIMEOUT_MS,
     );
     registerer.stateChange.addListener(onState);
@@ -272,8 +279,11 @@ function register(registerer: Registerer, realm: string | undefined): Promise<vo
           onReject: ({ message }) => {
             const refusal = realmRefusal(message, realm);
             settle(
-              new Error(
+              new SipError(
+                'register-refused',
                 `REGISTER refused: ${message.statusCode} ${message.reasonPhrase}${refusal ? ` (${refusal})` : ''}`,
+                message.statusCode,
+                message.reasonPhrase,
               ),
             );
           },

@@ -49,6 +49,7 @@ export type FromMediaThread =
 export interface SerializedError {
   readonly name: string;
   readonly message: string;
+  /** Node's errno code (`EADDRINUSE`…), or a TelephonyError's code (telephony-error.ts). */
   readonly code?: string;
   readonly stack?: string;
 }

@@ -110,9 +110,13 @@ function mediaThreadFile(): string {
   throw new Error(`the media thread's code is missing (${beside}, ${built}): run npm run build`);
 }
 
+/** How a thread's PortsExhaustedError is known once it crossed as plain data. */
+const PORTS_EXHAUSTED: PortsExhaustedError['code'] = 'rtp-ports-exhausted';
+
+/** The error a media thread reported, rebuilt: a {@link PortsExhaustedError} (known by its code) is one again. */
 function revive(error: SerializedError): Error {
   const revived: Error =
-    error.name === 'PortsExhaustedError'
+    error.code === PORTS_EXHAUSTED
       ? new PortsExhaustedError(error.message)
       : Object.assign(new Error(error.message), { name: error.name });
   if (error.code) Object.assign(revived, { code: error.code });

@@ -21,6 +21,7 @@ import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { isIP, isIPv6 } from 'node:net';
+import { TelephonyError } from '../telephony-error.js';
 
 export interface BoundSocket {
   readonly socket: Socket;
@@ -28,8 +29,9 @@ export interface BoundSocket {
 }
 
 /** Thrown when every even port of the range is in use. */
-export class PortsExhaustedError extends Error {
+export class PortsExhaustedError extends TelephonyError {
   override readonly name = 'PortsExhaustedError';
+  readonly code = 'rtp-ports-exhausted';
 }
 
 const SKIPPABLE = new Set(['EADDRINUSE', 'EACCES']);

@@ -6,13 +6,16 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { TelephonyError } from '../telephony-error.js';
 import type { HostPort } from './addressing.js';
 
 /** Why SIP or RTP must not go to `address` (an IP literal) port `port`; undefined when it may. */
 export type AddressPolicy = (address: string, port: number) => string | undefined;
 
 /** A destination the policy refuses; the message says why (and how to allow it). */
-export class AddressRefusedError extends Error {
+export class AddressRefusedError extends TelephonyError {
+  readonly code = 'address-refused';
+
   constructor(message: string) {
     super(message);
     this.name = 'AddressRefusedError';

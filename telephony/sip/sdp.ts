@@ -17,6 +17,7 @@
  * - `c=` at media level overrides session level; `a=ptime` defaults to 20 ms; the direction
  *   attribute at media level overrides session level and defaults to `sendrecv`.
  */
+import { TelephonyError } from '../telephony-error.js';
 
 /** The G.711 codecs we speak. */
 export type SdpCodec = 'PCMU' | 'PCMA';
@@ -25,8 +26,9 @@ export type SdpCodec = 'PCMU' | 'PCMA';
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
 /** Raised for any SDP we cannot use: malformed, rejected stream, no common codec. */
-export class SdpError extends Error {
+export class SdpError extends TelephonyError {
   override readonly name = 'SdpError';
+  readonly code = 'sdp-unusable';
 }
 
 /** What we put in our SDP. */

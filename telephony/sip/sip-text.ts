@@ -12,9 +12,12 @@
  * refused there.
  */
 import type { TrunkConfig } from '../call-types.js';
+import { TelephonyError } from '../telephony-error.js';
 
 /** A value that cannot be put into a SIP message. The message names the field, never the value. */
-export class SipTextError extends Error {
+export class SipTextError extends TelephonyError {
+  readonly code = 'sip-text-refused';
+
   constructor(
     readonly field: string,
     reason: string,

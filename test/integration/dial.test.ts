@@ -19,6 +19,7 @@ import { runInNewContext } from 'node:vm';
 import type { CallEvent, CallResult, DialRequest, TrunkConfig } from '../../telephony/call-types.js';
 import { TrunkNetworks } from '../../lib/trunk-networks.js';
 import { TelephonyEngine } from '../../telephony/engine.js';
+import { SipError } from '../../telephony/telephony-error.js';
 import { decodeWav } from '../../telephony/media/wav.js';
 import { goertzelPower, sineWave } from '../../telephony/media/tone.js';
 import { sleep, waitFor } from '../../telephony/rtp/test-support.js';
@@ -707,9 +708,10 @@ describe('REGISTER', () => {
     const sipp = await gateway({ scenario: 'uas-register', transport: 'udp', auth: AUTH });
     const own = new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: { min: 42100, max: 42199 } });
     try {
-      await expect(
-        own.prepare(trunkFor(sipp, 'udp', { username: AUTH.username, password: 'nope', register: true })),
-      ).rejects.toThrow('REGISTER refused: 403 Forbidden');
+      const refused = own.prepare(trunkFor(sipp, 'udp', { username: AUTH.username, password: 'nope', register: true }));
+      await expect(refused).rejects.toThrow('REGISTER refused: 403 Forbidden');
+      await expect(refused).rejects.toBeInstanceOf(SipError);
+      await expect(refused).rejects.toMatchObject({ code: 'register-refused', status: 403, reason: 'Forbidden' });
     } finally {
       await own.close();
     }
@@ -721,9 +723,11 @@ describe('REGISTER', () => {
     const own = new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: { min: 42100, max: 42199 } });
     const trunk = trunkFor(sipp, 'udp', { ...AUTH, realm: 'registrar.example', register: true });
     try {
-      await expect(own.prepare(trunk)).rejects.toThrow(
+      const refused = own.prepare(trunk);
+      await expect(refused).rejects.toThrow(
         'REGISTER refused: 401 Unauthorized (challenged for realm "voicecast.test", not the trunk\'s realm "registrar.example": credentials not sent)',
       );
+      await expect(refused).rejects.toMatchObject({ code: 'register-refused', status: 401 });
     } finally {
       await own.close();
     }
