@@ -12,13 +12,15 @@
  */
 import { Inviter, SessionState, UserAgent, type Bye, type Core, type Info } from 'sip.js';
 import type { Logger } from '../lib/logger.js';
-import { ABORTED_BEFORE_DIALLING, type CallEvent, type CallResult, type DialRequest } from './call-types.js';
+import { ABORTED_BEFORE_DIALLING } from '../campaign/journal-codes.js';
+import type { CallOutcome } from '../campaign/outcomes.js';
+import type { CallEvent, CallResult, DialRequest } from './call-types.js';
 import { encodeWav } from './media/wav.js';
 import { recordingLimitMs } from './rtp/recording-buffer.js';
 import { MAX_DTMF_DIGITS, type DtmfDigit } from './rtp/rtp-session.js';
 import { sipHost } from './sip/addressing.js';
 import { parseInfoDtmf } from './sip/info-dtmf.js';
-import { outcomeForCancelled, outcomeForFinalResponse, type CallOutcome } from './sip/outcome.js';
+import { outcomeForCancelled, outcomeForFinalResponse } from './sip/outcome.js';
 import { realmRefusal } from './sip/realm.js';
 import { RtpDescriptionHandler } from './sip/rtp-description-handler.js';
 import { checkCallerIdText, displayNameContent } from './sip/sip-text.js';

@@ -33,7 +33,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { isWithinWindow, nextOpening } from './calling-window.js';
+import { isWithinWindow, nextOpening } from '../campaign/calling-window.js';
 import {
   CAPPED,
   DEFERRED,
@@ -43,7 +43,7 @@ import {
   type CampaignRunResult,
   type CampaignStatus,
   type ClaimedAttempt,
-} from './campaign-types.js';
+} from '../campaign/campaign-types.js';
 import { cancelSignal, pauseSignal, progressQuery, resumeSignal } from './definitions.js';
 
 /** Calls started per run before continuing as new (each call adds about six history events). */

@@ -10,7 +10,7 @@
  * constant if you must, never the string.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { CampaignLiveState } from './campaign-types.js';
+import type { CampaignLiveState } from '../campaign/campaign-types.js';
 import type * as workflows from './index.js';
 
 type Workflows = typeof workflows;

@@ -4,7 +4,7 @@ import { Campaign, type CampaignStatusValue } from '../../db/entities/index.js';
 import { inTransaction, type Pool, type PoolClient } from '../../db/sql.js';
 import { ConflictError, NotFoundError, UpstreamError, type FieldError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import type { CallingWindow } from '../../workflows/calling-window.js';
+import type { CallingWindow } from '../../campaign/calling-window.js';
 import { cancelSignal, pauseSignal, resumeSignal, type CampaignSignal } from '../../workflows/definitions.js';
 import { copyContacts } from './campaign-contacts.js';
 import { findCampaign, toCampaignView } from './campaign-view.js';

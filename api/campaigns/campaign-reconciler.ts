@@ -14,7 +14,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Pool } from '../../db/sql.js';
 import type { Logger } from '../../lib/logger.js';
-import type { CallingWindow } from '../../workflows/calling-window.js';
+import type { CallingWindow } from '../../campaign/calling-window.js';
 import { cancelSignal } from '../../workflows/definitions.js';
 import type { CampaignWorkflows } from './campaign-workflows.js';
 

@@ -4,8 +4,8 @@
  */
 import { WorkflowClient, WorkflowNotFoundError, type Client as TemporalClient } from '@temporalio/client';
 import type { Logger } from '../../lib/logger.js';
-import type { CampaignLiveState, CampaignRunInput } from '../../workflows/campaign-types.js';
-import type { CallingWindow } from '../../workflows/calling-window.js';
+import type { CampaignLiveState, CampaignRunInput } from '../../campaign/campaign-types.js';
+import type { CallingWindow } from '../../campaign/calling-window.js';
 import {
   campaignWorkflow,
   progressQuery,

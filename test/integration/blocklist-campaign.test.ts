@@ -12,7 +12,7 @@ import { Pool } from 'pg';
 import { recordOptOut } from '../../activities/blocklist';
 import { recordAnswer } from '../../activities/call-journal';
 import { createCampaignActivities } from '../../activities/campaign.activities';
-import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../workflows/campaign-types';
+import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../campaign/campaign-types';
 import { headerValues, sippMessages, type SippInstance } from '../../scripts/services/sipp';
 import type { CampaignWorkflow } from '../../workflows/definitions';
 import { call } from '../support/api';

@@ -16,7 +16,7 @@ import { freePort, isPortFree } from '../../scripts/services/ports';
 import { headerValues, receivedRequests, type SippInstance, type SippMessage } from '../../scripts/services/sipp';
 import { createCampaignActivities } from '../../activities/campaign.activities';
 import { cancelSignal, pauseSignal, resumeSignal, type CampaignWorkflow } from '../../workflows/definitions';
-import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../workflows/campaign-types';
+import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../campaign/campaign-types';
 import { adminToken, call, createUser, login } from '../support/api';
 import { minioClient } from '../support/audio';
 import { peakConcurrency, toneMessage } from '../support/campaign-e2e';

@@ -15,7 +15,7 @@ import { CampaignReconciler } from '../../api/campaigns/campaign-reconciler';
 import { CampaignWorkflows } from '../../api/campaigns/campaign-workflows';
 import { createLogger } from '../../lib/logger';
 import { receivedRequests, type SippInstance } from '../../scripts/services/sipp';
-import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../workflows/campaign-types';
+import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../campaign/campaign-types';
 import { campaignWorkflow, type CampaignWorkflow } from '../../workflows/definitions';
 import { createUser, login } from '../support/api';
 import { contactsOf, gatewayTrunk, phoneList, toneMessage } from '../support/campaign-e2e';

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { CallOutcome } from '../../telephony/sip/outcome.js';
+import type { CallOutcome } from '../../campaign/outcomes.js';
 import type {
   AttemptReport,
   CampaignActivities,
@@ -17,7 +17,7 @@ import type {
   CampaignStatus,
   ClaimedAttempt,
   ClaimResult,
-} from '../../workflows/campaign-types.js';
+} from '../../campaign/campaign-types.js';
 import {
   campaignWorkflow,
   cancelSignal,
@@ -26,7 +26,7 @@ import {
   resumeSignal,
   type CampaignWorkflow,
 } from '../../workflows/definitions.js';
-import { decideAfterAttempt, DEFAULT_RETRY_ON, type RetryPolicy } from '../../workflows/retry-policy.js';
+import { decideAfterAttempt, DEFAULT_RETRY_ON, type RetryPolicy } from '../../campaign/retry-policy.js';
 import { readStack } from '../support/stack';
 import { testEnvironment } from '../support/temporal';
 

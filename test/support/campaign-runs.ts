@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { campaignWorkflow, type CampaignWorkflow } from '../../workflows/definitions';
-import type { CampaignRunInput, CampaignRunResult } from '../../workflows/campaign-types';
-import type { CallingWindow } from '../../workflows/calling-window';
+import type { CampaignRunInput, CampaignRunResult } from '../../campaign/campaign-types';
+import type { CallingWindow } from '../../campaign/calling-window';
 import { readStack } from './stack';
 
 export interface CampaignSpec {
