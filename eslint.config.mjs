@@ -6,8 +6,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // Layer rules (README, Architecture: "Dependencies point one way"). The pure layers
-// import no Temporal, HTTP, ORM, database or storage modules and no upper layer; nothing
-// below the API imports api/. ESLint applies one `no-restricted-imports` per file (the last
+// import no Temporal, HTTP, ORM, database or storage modules and no upper layer; the
+// campaign vocabulary (campaign/) is the floor everyone imports, and imports nothing but
+// itself; nothing below the API imports api/. ESLint applies one `no-restricted-imports` per file (the last
 // matching block wins), so each block lists everything its files may not import.
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)].map((name) => ({
   name,
@@ -16,7 +17,7 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 const infrastructure = {
   regex: '^(@temporalio/|express$|tsoa$|@tsoa/|@mikro-orm/|pg$|pg-|minio$|oidc-provider$|jose$)',
   message:
-    'A pure layer (telephony, audio, contacts, policies) imports no Temporal, HTTP, ORM, database or storage module.',
+    'A pure layer (telephony, audio, contacts, campaign) imports no Temporal, HTTP, ORM, database or storage module.',
 };
 const upperLayers = (...layers) => ({
   regex: `^(\\.\\.?/)+(${layers.join('|')})(/|\\.js$|$)`,
@@ -62,7 +63,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['telephony/**/*.ts', 'audio/**/*.ts', 'contacts/**/*.ts', 'policies/**/*.ts'],
+    files: ['telephony/**/*.ts', 'audio/**/*.ts', 'contacts/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
@@ -71,6 +72,23 @@ export default tseslint.config(
           patterns: [
             infrastructure,
             upperLayers('api', 'auth', 'db', 'activities', 'lib/storage', 'lib/temporal-logger'),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The campaign vocabulary: workflows bundle it, so the workflow sandbox's rule applies too.
+    files: ['campaign/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins,
+          patterns: [
+            infrastructure,
+            upperLayers('api', 'auth', 'db', 'activities', 'workflows', 'telephony', 'audio', 'contacts', 'lib'),
           ],
         },
       ],

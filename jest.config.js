@@ -16,7 +16,7 @@ const sourceDirs = [
   'telephony',
   'audio',
   'contacts',
-  'policies',
+  'campaign',
   'scripts',
   'test',
 ];

@@ -10,9 +10,11 @@
  * the contact a second time.
  */
 import { randomUUID } from 'node:crypto';
-import { ABORTED_BEFORE_DIALLING, type CallResult } from '../telephony/call-types.js';
-import type { AttemptReport, ClaimedAttempt } from '../workflows/campaign-types.js';
-import { decideAfterAttempt, type AttemptOutcome, type RetryPolicy } from '../workflows/retry-policy.js';
+import type { CallResult } from '../telephony/call-types.js';
+import type { AttemptReport, ClaimedAttempt } from '../campaign/campaign-types.js';
+import { IN_PROGRESS } from '../campaign/journal-codes.js';
+import type { AttemptOutcome } from '../campaign/outcomes.js';
+import { decideAfterAttempt, type RetryPolicy } from '../campaign/retry-policy.js';
 import type { Pool, PoolClient } from '../db/sql.js';
 import { inTransaction } from '../db/sql.js';
 import type { RecordingState } from '../db/entities/index.js';
@@ -20,18 +22,6 @@ import { enqueueCallEvents } from './webhook-outbox.js';
 import { recordOptOut } from './blocklist.js';
 import { enqueueRecordingUpload } from './recording-outbox.js';
 import type { SpooledRecording } from './recording-spool.js';
-
-/** `end_reason` of the row of an answered call that has not ended yet. */
-export const IN_PROGRESS = 'call in progress';
-
-/** `end_reason` of an attempt cancelled (with its campaign) before its call was placed. */
-export const CANCELLED_BEFORE_DIALLING = 'cancelled before the call was placed';
-
-/**
- * The `end_reason`s (outcome `cancelled`) of attempts journalled although no INVITE was sent:
- * attempts, but not seizures (see the answer-seizure ratio of the statistics).
- */
-export const NOT_DIALLED_REASONS: readonly string[] = [CANCELLED_BEFORE_DIALLING, ABORTED_BEFORE_DIALLING];
 
 /**
  * An attempt with its contact's number. The workflow hands activities ids only (review F29:

@@ -22,7 +22,7 @@
  * Pure bookkeeping (the clock is injected), kept per worker process: a worker knows only its
  * own calls. Several workers each share their own slots the same way.
  *
- * [THROTTLED]: ../workflows/campaign-types.ts
+ * [THROTTLED]: ../campaign/campaign-types.ts
  */
 
 export interface CallSlotOptions {

@@ -7,8 +7,8 @@ import type { Pool } from '../db/sql.js';
 import { toTrunkConfig, type TrunkRow } from '../db/trunk-config.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { TrunkConfig } from '../telephony/call-types.js';
-import type { CallOutcome } from '../telephony/sip/outcome.js';
-import type { RetryPolicy } from '../workflows/retry-policy.js';
+import type { CallOutcome } from '../campaign/outcomes.js';
+import type { RetryPolicy } from '../campaign/retry-policy.js';
 
 export interface CampaignCallSettings {
   readonly campaignId: string;

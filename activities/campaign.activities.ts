@@ -1,6 +1,6 @@
 /**
  * The campaign workflow's activities against PostgreSQL (the source of truth for each
- * contact's state) and the telephony engine. See workflows/campaign-types.ts for the
+ * contact's state) and the telephony engine. See campaign/campaign-types.ts for the
  * contract and place-call.ts for the call itself.
  *
  * Contacts are claimed with `FOR UPDATE SKIP LOCKED`, so several workers never hand out a
@@ -25,11 +25,11 @@ import type {
   ClaimedAttempt,
   ClaimRequest,
   ClaimResult,
-} from '../workflows/campaign-types.js';
-import { DEFERRED } from '../workflows/campaign-types.js';
+} from '../campaign/campaign-types.js';
+import { DEFERRED } from '../campaign/campaign-types.js';
+import { CANCELLED_BEFORE_DIALLING } from '../campaign/journal-codes.js';
 import {
   callNotPlaced,
-  CANCELLED_BEFORE_DIALLING,
   deferAttempt,
   findAttempt,
   numberAttempt,

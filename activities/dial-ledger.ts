@@ -13,8 +13,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { inTransaction, type Pool, type PoolClient } from '../db/sql.js';
-import { capDecision } from '../policies/frequency-cap.js';
-import { FREQUENCY_CAP_LIMITS, type FrequencyCap } from '../policies/owner-policy.js';
+import { capDecision } from '../campaign/frequency-cap.js';
+import { FREQUENCY_CAP_LIMITS, type FrequencyCap } from '../campaign/owner-policy.js';
 import { slotIntervalSeconds, TAKE_SLOT_CTES, type TrunkLimits } from './trunk-limits.js';
 
 export type DialReservation =

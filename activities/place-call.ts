@@ -34,17 +34,17 @@ import type { Logger } from '../lib/logger.js';
 import { retryUntil } from '../lib/retry.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { Storage } from '../lib/storage.js';
-import { deniedPrefix, type EffectivePolicy, type PolicyDefaults } from '../policies/owner-policy.js';
+import { deniedPrefix, type EffectivePolicy, type PolicyDefaults } from '../campaign/owner-policy.js';
 import type { CallResult } from '../telephony/call-types.js';
 import type { TelephonyEngine } from '../telephony/engine.js';
-import { CAPPED, THROTTLED, type AttemptReport, type ClaimedAttempt } from '../workflows/campaign-types.js';
+import { CAPPED, THROTTLED, type AttemptReport, type ClaimedAttempt } from '../campaign/campaign-types.js';
 import type { WebhookDispatcher } from './webhook-dispatch.js';
 import { AudioCache } from './audio-cache.js';
 import type { WorkerCallSlots } from './call-slots.js';
 import { BLOCKED_END_REASON, isBlocked, recordOptOut } from './blocklist.js';
+import { CANCELLED_BEFORE_DIALLING } from '../campaign/journal-codes.js';
 import {
   callNotPlaced,
-  CANCELLED_BEFORE_DIALLING,
   deferAttempt,
   findAttempt,
   numberAttempt,

@@ -8,6 +8,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Pool } from '../db/sql.js';
+import { webhookDeliveryWorkflow, type WebhookDeliveryWorkflow } from '../workflows/definitions.js';
 import {
   webhookWorkflowId,
   type WebhookDeliveryInput,
@@ -53,7 +54,7 @@ export class WebhookDispatcher {
   private async start(deliveryId: string): Promise<void> {
     const input: WebhookDeliveryInput = { deliveryId, policy: this.options.policy };
     try {
-      await this.temporal.workflow.start('deliverWebhook', {
+      await this.temporal.workflow.start<WebhookDeliveryWorkflow>(webhookDeliveryWorkflow, {
         taskQueue: this.options.taskQueue,
         workflowId: webhookWorkflowId(deliveryId),
         workflowIdReusePolicy: 'REJECT_DUPLICATE',

@@ -12,8 +12,8 @@
  *   which includes the openings just written.
  */
 import type { PoolClient } from '../db/sql.js';
-import type { CallingWindow } from '../workflows/calling-window.js';
-import { ZoneOpenings } from '../workflows/calling-window-zones.js';
+import type { CallingWindow } from '../campaign/calling-window.js';
+import { ZoneOpenings } from '../campaign/calling-window-zones.js';
 
 /** Shared by the claims of every campaign this worker runs. */
 const openings = new ZoneOpenings();

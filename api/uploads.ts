@@ -11,7 +11,7 @@ import multer, { MulterError, type Multer } from 'multer';
 import { loadOwnerPolicy } from '../db/owner-policy.js';
 import type { Pool } from '../db/sql.js';
 import { AppError, TooManyRequestsError } from '../lib/errors.js';
-import type { PolicyDefaults } from '../policies/owner-policy.js';
+import type { PolicyDefaults } from '../campaign/owner-policy.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 

@@ -20,7 +20,7 @@ import { copyContacts } from '../api/campaigns/campaign-contacts.js';
 import { createOrm, migrateUp } from '../db/orm.js';
 import { inTransaction, nativePool, type Pool } from '../db/sql.js';
 import { freePorts, startPostgres } from '../scripts/services/index.js';
-import type { CallingWindow } from '../workflows/calling-window.js';
+import type { CallingWindow } from '../campaign/calling-window.js';
 
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 1_000_000);
 if (!(CONTACTS >= 10 && CONTACTS <= 1_000_000))

@@ -1,4 +1,4 @@
-import { isTimeZone } from '../workflows/calling-window';
+import { isTimeZone } from '../campaign/calling-window';
 import { knownTimeZones, PHONE_TIME_ZONES_SOURCE, phoneTimeZoneKey, phoneTimeZones } from './phone-time-zones';
 
 describe('phone number → time zones (Google libphonenumber data)', () => {

@@ -15,10 +15,8 @@
  * Where every prefix of a calling code names the same zones the number's type cannot change
  * the answer, so the data carries the type patterns only for calling codes with several.
  */
-import { ZONE_SEPARATOR } from '../workflows/calling-window-zones.js';
+import { ZONE_SEPARATOR } from '../campaign/calling-window-zones.js';
 import data from './phone-time-zones.json';
-
-export { ZONE_SEPARATOR };
 
 interface TypePatterns {
   /** National numbers that can be located (PhoneNumberUtil.isNumberGeographical). */

@@ -8,7 +8,7 @@ import {
   type EffectivePolicy,
   type PolicyDefaults,
   type StoredPolicy,
-} from '../policies/owner-policy.js';
+} from '../campaign/owner-policy.js';
 
 export async function loadOwnerPolicy(pool: Pool, ownerId: string, defaults: PolicyDefaults): Promise<EffectivePolicy> {
   const { rows } = await pool.query<StoredPolicy>(

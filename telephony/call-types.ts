@@ -3,12 +3,9 @@
  * Nothing here knows about Temporal, HTTP or the database.
  */
 import type { DtmfDigit, G711Codec, RtpStats } from './rtp/rtp-session.js';
-import type { CallOutcome } from './sip/outcome.js';
+import type { CallOutcome } from '../campaign/outcomes.js';
 
 export type SipTransportProtocol = 'udp' | 'tcp';
-
-/** `endReason` of a call aborted before anything was sent: no INVITE left, so the trunk was not seized. */
-export const ABORTED_BEFORE_DIALLING = 'aborted before dialling';
 
 /** A SIP trunk as the engine needs it. One user agent is kept per `id` and reused across calls. */
 export interface TrunkConfig {

@@ -6,10 +6,11 @@
  */
 import { UserAgent, type URI } from 'sip.js';
 import type { Logger } from '../lib/logger.js';
-import { ABORTED_BEFORE_DIALLING, type CallResult, type DialRequest, type TrunkConfig } from './call-types.js';
+import { ABORTED_BEFORE_DIALLING } from '../campaign/journal-codes.js';
+import type { CallOutcome } from '../campaign/outcomes.js';
+import type { CallResult, DialRequest, TrunkConfig } from './call-types.js';
 import { emitCallEvent, OutboundCall } from './outbound-call.js';
 import { sipHost } from './sip/addressing.js';
-import type { CallOutcome } from './sip/outcome.js';
 import { checkCallerIdText, SipTextError } from './sip/sip-text.js';
 import type { UserAgents } from './user-agents.js';
 

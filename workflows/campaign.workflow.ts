@@ -25,8 +25,6 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   isCancellation,
   log,
   proxyActivities,
@@ -35,28 +33,23 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { isWithinWindow, nextOpening } from './calling-window.js';
+import { isWithinWindow, nextOpening } from '../campaign/calling-window.js';
 import {
   CAPPED,
   DEFERRED,
   THROTTLED,
   type CampaignActivities,
-  type CampaignLiveState,
   type CampaignRunInput,
   type CampaignRunResult,
   type CampaignStatus,
   type ClaimedAttempt,
-} from './campaign-types.js';
+} from '../campaign/campaign-types.js';
+import { cancelSignal, pauseSignal, progressQuery, resumeSignal } from './definitions.js';
 
 /** Calls started per run before continuing as new (each call adds about six history events). */
 export const CALLS_PER_RUN = 500;
 /** With contacts open but none due and none in flight: look again this often. */
 const IDLE_RECHECK_MS = 30_000;
-
-export const pauseCampaign = defineSignal('pauseCampaign');
-export const resumeCampaign = defineSignal('resumeCampaign');
-export const cancelCampaign = defineSignal('cancelCampaign');
-export const campaignProgress = defineQuery<CampaignLiveState>('campaignProgress');
 
 // The bookkeeping activities are short SQL transactions: as local activities they run in the
 // workflow's own worker without a trip through the task queue (a claim is a marker event
@@ -111,10 +104,11 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
   const running: Promise<void>[] = [];
   const callScope = new CancellationScope();
 
-  setHandler(pauseCampaign, () => void (paused = true));
-  setHandler(resumeCampaign, () => void (paused = false));
-  setHandler(cancelCampaign, () => void (cancelled = true));
-  setHandler(campaignProgress, () => ({
+  // The signals and the query are defined in definitions.ts, which the API imports.
+  setHandler(pauseSignal, () => void (paused = true));
+  setHandler(resumeSignal, () => void (paused = false));
+  setHandler(cancelSignal, () => void (cancelled = true));
+  setHandler(progressQuery, () => ({
     status: cancelled ? 'cancelled' : paused ? 'paused' : 'running',
     inFlight: [...inFlight.values()].map(({ attempt, since }) => ({
       attemptId: attempt.attemptId,

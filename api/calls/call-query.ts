@@ -8,7 +8,7 @@
  */
 import { isE164, normalisePhone, toCountryCode, type InvalidReason } from '../../contacts/phone.js';
 import { ValidationError, type FieldError } from '../../lib/errors.js';
-import type { AttemptOutcome } from '../../workflows/retry-policy.js';
+import type { AttemptOutcome } from '../../campaign/outcomes.js';
 import { isUuid } from '../keyset-cursor.js';
 
 /** An instant as PostgreSQL reads it exactly: `YYYY-MM-DDTHH:MM:SS.ffffffZ`, with its microseconds since the epoch. */

@@ -3,8 +3,8 @@
  * search. Raw SQL on the `pg` pool rather than the ORM: a page is one index range scan and
  * the times must come back exactly (see call-query.ts), which `to_char` in UTC does.
  */
-import { IN_PROGRESS } from '../../activities/call-journal.js';
-import type { AttemptOutcome } from '../../workflows/retry-policy.js';
+import { IN_PROGRESS } from '../../campaign/journal-codes.js';
+import type { AttemptOutcome } from '../../campaign/outcomes.js';
 import type { CallQuery } from './call-query.js';
 import type { CallDtmf, CallRecordingState, CallRtpStats, CallView } from './calls.dto.js';
 

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Request as ExpressRequest } from 'express';
 import { Body, Controller, Get, Patch, Path, Query, Request, Response, Route, Security, Tags } from 'tsoa';
 import { AppError } from '../../lib/errors.js';
-import type { AttemptOutcome } from '../../workflows/retry-policy.js';
+import type { AttemptOutcome } from '../../campaign/outcomes.js';
 import { principalOf } from '../principal-of.js';
 import type { ProblemDetails } from '../problem.js';
 import type { CallPage, CallView, UpdateCallRequest } from './calls.dto.js';

@@ -1,4 +1,4 @@
-import type { AttemptOutcome } from '../../workflows/retry-policy.js';
+import type { AttemptOutcome } from '../../campaign/outcomes.js';
 
 /** RTP counters of a call, as the telephony engine counted them. */
 export interface CallRtpStats {

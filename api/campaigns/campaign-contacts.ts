@@ -4,10 +4,10 @@
  * once here from its number, and is due at the first moment its own window is open: the
  * claim then only moves contacts whose window closed since (activities/zone-claim.ts).
  */
-import { phoneTimeZoneKey, ZONE_SEPARATOR } from '../../contacts/phone-time-zones.js';
+import { phoneTimeZoneKey } from '../../contacts/phone-time-zones.js';
 import type { PoolClient } from '../../db/sql.js';
-import type { CallingWindow } from '../../workflows/calling-window.js';
-import { zonesOpening } from '../../workflows/calling-window-zones.js';
+import type { CallingWindow } from '../../campaign/calling-window.js';
+import { ZONE_SEPARATOR, zonesOpening } from '../../campaign/calling-window-zones.js';
 
 /** Contacts per round trip when zones are computed (arrays of this size go to PostgreSQL). */
 const ZONE_BATCH = 10_000;

@@ -4,10 +4,11 @@ import { Campaign, type CampaignStatusValue } from '../../db/entities/index.js';
 import { inTransaction, type Pool, type PoolClient } from '../../db/sql.js';
 import { ConflictError, NotFoundError, UpstreamError, type FieldError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import type { CallingWindow } from '../../workflows/calling-window.js';
+import type { CallingWindow } from '../../campaign/calling-window.js';
+import { cancelSignal, pauseSignal, resumeSignal, type CampaignSignal } from '../../workflows/definitions.js';
 import { copyContacts } from './campaign-contacts.js';
 import { findCampaign, toCampaignView } from './campaign-view.js';
-import type { CampaignSignal, CampaignWorkflows } from './campaign-workflows.js';
+import type { CampaignWorkflows } from './campaign-workflows.js';
 import type { CampaignView } from './campaigns.dto.js';
 
 interface StartRow {
@@ -28,12 +29,22 @@ const NEEDED = [
   { column: 'contact_list_id', table: 'contact_list', field: 'contactListId', what: 'contact list' },
 ] as const;
 
-/** Where pause, resume and cancel are allowed, and the status each one leads to. */
-const TRANSITIONS: Record<CampaignSignal, { from: readonly CampaignStatusValue[]; to: CampaignStatusValue }> = {
-  pauseCampaign: { from: ['running'], to: 'paused' },
-  resumeCampaign: { from: ['paused'], to: 'running' },
-  cancelCampaign: { from: ['running', 'paused'], to: 'cancelled' },
-};
+interface Transition {
+  /** What the workflow is told. */
+  readonly signal: CampaignSignal;
+  readonly from: readonly CampaignStatusValue[];
+  readonly to: CampaignStatusValue;
+}
+
+/** Pause, resume and cancel: the signal each one sends, where it is allowed, and the status it leads to. */
+const TRANSITIONS = {
+  pause: { signal: pauseSignal, from: ['running'], to: 'paused' },
+  resume: { signal: resumeSignal, from: ['paused'], to: 'running' },
+  cancel: { signal: cancelSignal, from: ['running', 'paused'], to: 'cancelled' },
+} as const satisfies Record<string, Transition>;
+
+/** What a client can do to a started campaign (the `POST /campaigns/{id}/<verb>` routes). */
+export type Steer = keyof typeof TRANSITIONS;
 
 /**
  * Starting and steering campaigns. The workflow is the authority on a running campaign
@@ -95,26 +106,26 @@ export class CampaignControlService {
   }
 
   /** Pause, resume or cancel by signal; a draft is cancelled without any workflow. */
-  async steer(principal: Principal, id: string, signal: CampaignSignal): Promise<CampaignView> {
+  async steer(principal: Principal, id: string, verb: Steer): Promise<CampaignView> {
     const campaign = await findCampaign(this.em.fork(), principal, id);
-    const { from, to } = TRANSITIONS[signal];
-    if (signal === 'cancelCampaign' && campaign.status === 'draft') {
+    const { signal, from, to }: Transition = TRANSITIONS[verb];
+    if (verb === 'cancel' && campaign.status === 'draft') {
       await this.setStatus(id, ['draft'], 'cancelled');
       return this.view(id);
     }
     if (!from.includes(campaign.status)) {
-      throw new ConflictError(`Campaign ${id} is ${campaign.status}: cannot ${verb(signal)} it.`);
+      throw new ConflictError(`Campaign ${id} is ${campaign.status}: cannot ${verb} it.`);
     }
     let delivered: boolean;
     try {
       delivered = await this.workflows.signal(id, signal);
     } catch (err) {
-      this.logger.error({ campaignId: id, signal, error: String(err) }, 'campaign signal failed');
-      throw new UpstreamError('Temporal', `Could not ${verb(signal)} the campaign; try again.`);
+      this.logger.error({ campaignId: id, signal: signal.name, error: String(err) }, 'campaign signal failed');
+      throw new UpstreamError('Temporal', `Could not ${verb} the campaign; try again.`);
     }
     if (!delivered) {
-      if (signal !== 'cancelCampaign') {
-        throw new ConflictError(`Campaign ${id} has no running workflow (it is finishing); cannot ${verb(signal)} it.`);
+      if (verb !== 'cancel') {
+        throw new ConflictError(`Campaign ${id} has no running workflow (it is finishing); cannot ${verb} it.`);
       }
       // Nothing runs it any more: settle what the workflow would have settled.
       await this.pool.query(
@@ -161,8 +172,4 @@ async function lockResources(client: PoolClient, campaign: StartRow): Promise<vo
     if (!found) errors.push({ field: need.field, message: `the campaign's ${need.what} was deleted; set another one` });
   }
   if (errors.length > 0) throw new ConflictError('The campaign cannot start: a resource it needs was deleted.', errors);
-}
-
-function verb(signal: CampaignSignal): string {
-  return signal.replace('Campaign', '');
 }

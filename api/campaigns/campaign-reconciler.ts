@@ -14,7 +14,8 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Pool } from '../../db/sql.js';
 import type { Logger } from '../../lib/logger.js';
-import type { CallingWindow } from '../../workflows/calling-window.js';
+import type { CallingWindow } from '../../campaign/calling-window.js';
+import { cancelSignal } from '../../workflows/definitions.js';
 import type { CampaignWorkflows } from './campaign-workflows.js';
 
 export interface ReconcileReport {
@@ -100,7 +101,7 @@ export class CampaignReconciler {
     const { rows } = await this.pool.query<{ status: string }>('select status from campaign where id = $1', [id]);
     const status = rows[0]?.status;
     if (status === 'cancelled') {
-      await this.workflows.signal(id, 'cancelCampaign');
+      await this.workflows.signal(id, cancelSignal);
     } else if (status === undefined || status === 'draft') {
       await this.workflows.terminate(id, status ? 'the campaign is a draft again' : 'the campaign was deleted');
     } else {

@@ -5,9 +5,9 @@
  */
 import type { OptOutDigit } from '../../db/entities/index.js';
 import type { FieldError } from '../../lib/errors.js';
-import type { CallOutcome } from '../../telephony/sip/outcome.js';
-import { calendarProblems } from '../../workflows/calling-window.js';
-import { DEFAULT_RETRY_ON, retryPolicyProblems } from '../../workflows/retry-policy.js';
+import type { CallOutcome } from '../../campaign/outcomes.js';
+import { calendarProblems } from '../../campaign/calling-window.js';
+import { DEFAULT_RETRY_ON, retryPolicyProblems } from '../../campaign/retry-policy.js';
 import type { CallerIdDto, CallingWindowDto, CampaignSettingsDto } from './campaigns.dto.js';
 
 /** Every setting, resolved. */

@@ -2,7 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '../../auth/principal.js';
 import { Campaign } from '../../db/entities/index.js';
-import type { CallOutcome } from '../../telephony/sip/outcome.js';
+import type { CallOutcome } from '../../campaign/outcomes.js';
 import { isUuid } from '../keyset-cursor.js';
 import { visibleTo } from '../ownership.js';
 import type { CampaignSettings } from './campaign-settings.js';

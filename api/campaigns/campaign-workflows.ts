@@ -4,16 +4,19 @@
  */
 import { WorkflowClient, WorkflowNotFoundError, type Client as TemporalClient } from '@temporalio/client';
 import type { Logger } from '../../lib/logger.js';
-import type { CampaignLiveState, CampaignRunInput } from '../../workflows/campaign-types.js';
-import type { CallingWindow } from '../../workflows/calling-window.js';
-import type { runCampaign } from '../../workflows/index.js';
+import type { CampaignLiveState, CampaignRunInput } from '../../campaign/campaign-types.js';
+import type { CallingWindow } from '../../campaign/calling-window.js';
+import {
+  campaignWorkflow,
+  progressQuery,
+  type CampaignSignal,
+  type CampaignWorkflow,
+} from '../../workflows/definitions.js';
 
 /** How long `GET /campaigns/{id}` waits for the workflow's answer before showing DB figures only. */
 const PROGRESS_QUERY_TIMEOUT_MS = 2000;
 /** Longest wait for Temporal to take (or end) a workflow, so a dead Temporal is a prompt 503. */
 const START_TIMEOUT_MS = 10_000;
-
-export type CampaignSignal = 'pauseCampaign' | 'resumeCampaign' | 'cancelCampaign';
 
 /** The workflow of campaign `id`: one per campaign, found by this id in the Web UI too. */
 export const campaignWorkflowId = (id: string): string => `campaign-${id}`;
@@ -47,7 +50,7 @@ export class CampaignWorkflows {
   }
 
   /**
-   * Starts `runCampaign`; rejects when Temporal does not take it (the caller undoes its part).
+   * Starts the campaign's workflow; rejects when Temporal does not take it (the caller undoes its part).
    * `resume` starts the workflow of a campaign that is already running (the reconciler): with
    * its pause and the calls it has placed so far.
    */
@@ -63,7 +66,7 @@ export class CampaignWorkflows {
     };
     const id = campaign.campaignId;
     await this.temporal.withDeadline(Date.now() + START_TIMEOUT_MS, () =>
-      this.temporal.workflow.start<typeof runCampaign>('runCampaign', {
+      this.temporal.workflow.start<CampaignWorkflow>(campaignWorkflow, {
         taskQueue: this.taskQueue,
         workflowId: campaignWorkflowId(id),
         args: [input],
@@ -79,7 +82,7 @@ export class CampaignWorkflows {
   }
 
   /**
-   * Sends `signal` to the campaign's running workflow. Resolves false when there is no
+   * Sends `signal` (workflows/definitions.ts) to the campaign's running workflow. Resolves false when there is no
    * such workflow running (it ended, or was terminated from outside); other failures reject.
    */
   async signal(campaignId: string, signal: CampaignSignal): Promise<boolean> {
@@ -110,7 +113,7 @@ export class CampaignWorkflows {
     const ids: string[] = [];
     const prefix = campaignWorkflowId('');
     const open = this.temporal.workflow.list({
-      query: `WorkflowType = 'runCampaign' AND ExecutionStatus = 'Running'`,
+      query: `WorkflowType = '${campaignWorkflow}' AND ExecutionStatus = 'Running'`,
     });
     for await (const execution of open) {
       if (execution.workflowId.startsWith(prefix)) ids.push(execution.workflowId.slice(prefix.length));
@@ -135,11 +138,11 @@ export class CampaignWorkflows {
     }
   }
 
-  /** The running workflow's `campaignProgress`, or undefined when it does not answer in time, or is not running. */
+  /** The running workflow's answer to its progress query, or undefined when it does not answer in time, or is not running. */
   async progress(campaignId: string): Promise<CampaignLiveState | undefined> {
     try {
       return await this.openOnly.withDeadline(Date.now() + PROGRESS_QUERY_TIMEOUT_MS, () =>
-        this.openOnly.getHandle(campaignWorkflowId(campaignId)).query<CampaignLiveState>('campaignProgress'),
+        this.openOnly.getHandle(campaignWorkflowId(campaignId)).query(progressQuery),
       );
     } catch (err) {
       this.logger.debug({ campaignId, error: String(err) }, 'campaign progress query failed; showing database figures');

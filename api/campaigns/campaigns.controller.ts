@@ -145,7 +145,7 @@ export class CampaignsController extends Controller {
   @Response<ProblemDetails>(404, 'No such campaign')
   @Response<ProblemDetails>(409, 'The campaign is not running')
   public async pauseCampaign(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<CampaignView> {
-    return this.control.steer(principalOf(req), id, 'pauseCampaign');
+    return this.control.steer(principalOf(req), id, 'pause');
   }
 
   /**
@@ -156,7 +156,7 @@ export class CampaignsController extends Controller {
   @Response<ProblemDetails>(404, 'No such campaign')
   @Response<ProblemDetails>(409, 'The campaign is not paused')
   public async resumeCampaign(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<CampaignView> {
-    return this.control.steer(principalOf(req), id, 'resumeCampaign');
+    return this.control.steer(principalOf(req), id, 'resume');
   }
 
   /**
@@ -168,6 +168,6 @@ export class CampaignsController extends Controller {
   @Response<ProblemDetails>(404, 'No such campaign')
   @Response<ProblemDetails>(409, 'The campaign has already ended')
   public async cancelCampaign(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<CampaignView> {
-    return this.control.steer(principalOf(req), id, 'cancelCampaign');
+    return this.control.steer(principalOf(req), id, 'cancel');
   }
 }

@@ -1,6 +1,6 @@
 import type { CampaignStatusValue, OptOutDigit } from '../../db/entities/index.js';
-import type { CallOutcome } from '../../telephony/sip/outcome.js';
-import type { TimezoneSource, Weekday } from '../../workflows/calling-window.js';
+import type { CallOutcome } from '../../campaign/outcomes.js';
+import type { TimezoneSource, Weekday } from '../../campaign/calling-window.js';
 import type { SipDisplayName } from '../sip-text.dto.js';
 
 /**

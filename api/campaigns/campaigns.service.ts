@@ -16,7 +16,7 @@ import { CAMPAIGN_DEFAULTS, mergeSettings, settingsProblems } from './campaign-s
 import { contactCounts } from './campaign-counts.js';
 import { findCampaign, settingsColumns, settingsOf, toCampaignView } from './campaign-view.js';
 import type { CampaignWorkflows } from './campaign-workflows.js';
-import type { CampaignLiveState } from '../../workflows/campaign-types.js';
+import type { CampaignLiveState } from '../../campaign/campaign-types.js';
 import type {
   CampaignDetail,
   CampaignPage,

@@ -7,7 +7,7 @@ import {
   frequencyCapProblems,
   type EffectivePolicy,
   type PolicyDefaults,
-} from '../../policies/owner-policy.js';
+} from '../../campaign/owner-policy.js';
 import type { LimitsView, PolicyView, UpdateLimitsRequest, UpdatePolicyRequest } from './policies.dto.js';
 
 const toPolicyView = (policy: EffectivePolicy): PolicyView => ({ ...policy });

@@ -1,4 +1,5 @@
-import { attemptsFigures, digitFigures, KNOWN_OUTCOMES, outcomeFigures, ratio } from './stats-figures';
+import { KNOWN_OUTCOMES } from '../../campaign/outcomes';
+import { attemptsFigures, digitFigures, outcomeFigures, ratio } from './stats-figures';
 
 describe('outcomeFigures', () => {
   it('lists every known outcome, zeros included, for an empty journal; ratios are 0, not NaN', () => {

@@ -3,26 +3,9 @@
  * with zeros, the gap-free attempts distribution, the digit order, the ratios. Pure (and
  * unit-tested beside this file); no figure is counted here, only arranged and divided.
  */
-import type { CallOutcome } from '../../telephony/sip/outcome.js';
+import { KNOWN_OUTCOMES } from '../../campaign/outcomes.js';
 import type { DigitCount, OutcomeCount } from './stats-queries.js';
 import type { AttemptsPerContactStats, DtmfDigitStats } from './stats.dto.js';
-
-/** Every outcome the telephony engine gives (telephony/sip/outcome.ts), in its order. */
-export const KNOWN_OUTCOMES = [
-  'answered',
-  'busy',
-  'no_answer',
-  'rejected',
-  'invalid_number',
-  'unavailable',
-  'failed',
-  'cancelled',
-] as const satisfies readonly CallOutcome[];
-
-// Fails to compile when an outcome is added to CallOutcome but not listed above.
-type Unlisted = Exclude<CallOutcome, (typeof KNOWN_OUTCOMES)[number]>;
-const everyOutcomeListed: [Unlisted] extends [never] ? true : Unlisted = true;
-void everyOutcomeListed;
 
 export interface OutcomeFigures {
   readonly attempts: number;

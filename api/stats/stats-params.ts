@@ -4,7 +4,7 @@
  * parameter (`from`, `to`, `timezone`, `ownerId`).
  */
 import type { FieldError } from '../../lib/errors.js';
-import { isTimeZone } from '../../workflows/calling-window.js';
+import { isTimeZone } from '../../campaign/calling-window.js';
 import { isUuid } from '../keyset-cursor.js';
 
 /** Without `from`, the interval is the day (24 hours) before `to`. */

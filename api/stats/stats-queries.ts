@@ -3,9 +3,9 @@
  * the rows of a {@link Scope}; the service runs them all in one read-only snapshot whose
  * session time zone is the buckets' zone.
  */
-import { NOT_DIALLED_REASONS } from '../../activities/call-journal.js';
+import { NOT_DIALLED_REASONS } from '../../campaign/journal-codes.js';
+import { KNOWN_OUTCOMES } from '../../campaign/outcomes.js';
 import type { PoolClient } from '../../db/sql.js';
-import { KNOWN_OUTCOMES } from './stats-figures.js';
 import type { HourBucket, TalkTimeStats } from './stats.dto.js';
 
 /**

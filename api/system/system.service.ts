@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type Client as TemporalClient } from '@temporalio/client';
 import { requireAdmin, type Principal } from '../../auth/principal.js';
 import { UpstreamError } from '../../lib/errors.js';
-import type { checkWorker, WorkerCheckResult } from '../../workflows/index.js';
+import { checkWorkerWorkflow, type CheckWorkerWorkflow } from '../../workflows/definitions.js';
+import type { WorkerCheckResult } from '../../workflows/index.js';
 
 /** How long a worker has to pick up and finish the check before we call it absent. */
 const CHECK_TIMEOUT = '10 seconds';
@@ -13,11 +14,11 @@ export class SystemService {
     private readonly taskQueue: string,
   ) {}
 
-  /** Runs the `checkWorker` workflow on the dialer task queue and returns what the worker saw. */
+  /** Runs the check-worker workflow on the dialer task queue and returns what the worker saw. */
   async checkWorker(principal: Principal): Promise<WorkerCheckResult> {
     requireAdmin(principal, 'run system checks');
     try {
-      return await this.temporal.workflow.execute<typeof checkWorker>('checkWorker', {
+      return await this.temporal.workflow.execute<CheckWorkerWorkflow>(checkWorkerWorkflow, {
         taskQueue: this.taskQueue,
         workflowId: `check-worker-${randomUUID()}`,
         workflowExecutionTimeout: CHECK_TIMEOUT,

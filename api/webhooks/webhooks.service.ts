@@ -13,7 +13,7 @@ import {
 import { loadOwnerPolicy } from '../../db/owner-policy.js';
 import type { Pool } from '../../db/sql.js';
 import { LimitExceededError, ValidationError, type FieldError } from '../../lib/errors.js';
-import type { PolicyDefaults } from '../../policies/owner-policy.js';
+import type { PolicyDefaults } from '../../campaign/owner-policy.js';
 import type { SecretBox } from '../../lib/secret-box.js';
 import { generateWebhookSecret } from '../../lib/webhook-signature.js';
 import { afterCursor, encodeCursor, isUuid, keysetPage } from '../keyset-cursor.js';

@@ -45,7 +45,7 @@ export const Campaign = defineEntity({
     retryOn: p.array<string>(),
     ringTimeoutSeconds: p.integer(),
     maxCallSeconds: p.integer(),
-    /** `{days, from, to, timezone, timezoneFrom?}` (workflows/calling-window.ts); null = any time. */
+    /** `{days, from, to, timezone, timezoneFrom?}` (campaign/calling-window.ts); null = any time. */
     callingWindow: p.json<Record<string, unknown>>().nullable(),
     record: p.boolean().default(true),
     recordingsPrivate: p.boolean().default(false),

@@ -3,7 +3,7 @@ import { User } from './user.entity.js';
 
 /**
  * An owner's communication policies; a value left null follows the installation's default
- * (policies/owner-policy.ts). The owner sets the frequency cap (`/api/v1/policies`), an
+ * (campaign/owner-policy.ts). The owner sets the frequency cap (`/api/v1/policies`), an
  * administrator the tenant limits (`/api/v1/users/{id}/limits`).
  */
 export const OwnerPolicy = defineEntity({

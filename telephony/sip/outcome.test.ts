@@ -1,4 +1,5 @@
-import { isRetryableOutcome, outcomeForCancelled, outcomeForFinalResponse, type CallOutcome } from './outcome.js';
+import type { CallOutcome } from '../../campaign/outcomes.js';
+import { outcomeForCancelled, outcomeForFinalResponse } from './outcome.js';
 
 describe('outcomeForFinalResponse', () => {
   it.each<[number, CallOutcome]>([
@@ -69,20 +70,5 @@ describe('outcomeForCancelled', () => {
   it('tells our ring timeout from an abort', () => {
     expect(outcomeForCancelled('ring_timeout')).toBe('no_answer');
     expect(outcomeForCancelled('aborted')).toBe('cancelled');
-  });
-});
-
-describe('isRetryableOutcome', () => {
-  it.each<[CallOutcome, boolean]>([
-    ['busy', true],
-    ['no_answer', true],
-    ['unavailable', true],
-    ['failed', true],
-    ['answered', false],
-    ['rejected', false],
-    ['invalid_number', false],
-    ['cancelled', false],
-  ])('%s → %p', (outcome, retry) => {
-    expect(isRetryableOutcome(outcome)).toBe(retry);
   });
 });

@@ -1,21 +1,10 @@
 /**
  * What a call came to, from the SIP final response (RFC 3261 §21, RFC 8197, RFC 8688) or
- * from our own cancellation. Pure; the exact code and reason phrase are kept by the caller.
+ * from our own cancellation: the SIP-code → outcome mapping. Pure; the exact code and reason
+ * phrase are kept by the caller. The outcomes themselves are the campaign's vocabulary
+ * (campaign/outcomes.ts).
  */
-
-/**
- * - `answered`: 2xx, media may flow.
- * - `busy`: the callee is busy (486, 600).
- * - `no_answer`: it rang out or the callee could not be reached in time (408, 480, 487 not
- *   caused by us, our own ring timeout).
- * - `rejected`: the callee or a service on its behalf declined (403, 603, 607, 608).
- * - `invalid_number`: the number does not exist or cannot be dialled (404, 484, 604, …).
- * - `unavailable`: the trunk or network failed (5xx, no final response at all).
- * - `failed`: anything that points at our request or configuration (auth, codecs, …).
- * - `cancelled`: we cancelled on request (AbortSignal), not on the ring timeout.
- */
-export type CallOutcome =
-  'answered' | 'busy' | 'no_answer' | 'rejected' | 'invalid_number' | 'unavailable' | 'failed' | 'cancelled';
+import type { CallOutcome } from '../../campaign/outcomes.js';
 
 /** Why we sent CANCEL. */
 export type CancelReason = 'ring_timeout' | 'aborted';
@@ -91,15 +80,4 @@ export function outcomeForFinalResponse(code: number): CallOutcome {
  */
 export function outcomeForCancelled(reason: CancelReason): CallOutcome {
   return reason === 'ring_timeout' ? 'no_answer' : 'cancelled';
-}
-
-const RETRYABLE: ReadonlySet<CallOutcome> = new Set<CallOutcome>(['busy', 'no_answer', 'unavailable', 'failed']);
-
-/**
- * Default retry policy: try again later after `busy`, `no_answer`, `unavailable` and
- * `failed` (a trunk problem may be fixed meanwhile); never after `answered`, `rejected`,
- * `invalid_number` or `cancelled`. Campaign settings may narrow this.
- */
-export function isRetryableOutcome(outcome: CallOutcome): boolean {
-  return RETRYABLE.has(outcome);
 }

@@ -12,9 +12,9 @@ import { Pool } from 'pg';
 import { recordOptOut } from '../../activities/blocklist';
 import { recordAnswer } from '../../activities/call-journal';
 import { createCampaignActivities } from '../../activities/campaign.activities';
-import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../workflows/campaign-types';
+import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../campaign/campaign-types';
 import { headerValues, sippMessages, type SippInstance } from '../../scripts/services/sipp';
-import type { runCampaign } from '../../workflows/campaign.workflow';
+import type { CampaignWorkflow } from '../../workflows/definitions';
 import { call } from '../support/api';
 import { closeTemporalClient, createCampaign, startCampaign, waitFor } from '../support/campaign-runs';
 import { json, userToken } from '../support/campaigns';
@@ -70,7 +70,7 @@ async function contacts(campaignId: string): Promise<[string, string, number, st
 }
 
 /** The workflow's result, or a failure quoting the journal and sipp's logs after `timeoutMs`. */
-async function finished(handle: WorkflowHandle<typeof runCampaign>, campaignId: string, sipp: SippInstance) {
+async function finished(handle: WorkflowHandle<CampaignWorkflow>, campaignId: string, sipp: SippInstance) {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 60_000)));
   const result = await Promise.race([handle.result(), timeout]);

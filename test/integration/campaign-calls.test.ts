@@ -15,8 +15,8 @@ import { Pool } from 'pg';
 import { freePort, isPortFree } from '../../scripts/services/ports';
 import { headerValues, receivedRequests, type SippInstance, type SippMessage } from '../../scripts/services/sipp';
 import { createCampaignActivities } from '../../activities/campaign.activities';
-import { cancelCampaign, pauseCampaign, resumeCampaign, type runCampaign } from '../../workflows/campaign.workflow';
-import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../workflows/campaign-types';
+import { cancelSignal, pauseSignal, resumeSignal, type CampaignWorkflow } from '../../workflows/definitions';
+import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../campaign/campaign-types';
 import { adminToken, call, createUser, login } from '../support/api';
 import { minioClient } from '../support/audio';
 import { peakConcurrency, toneMessage } from '../support/campaign-e2e';
@@ -134,7 +134,7 @@ async function twoFreePorts(): Promise<number> {
 
 /** The workflow's result; after `timeoutMs` fails with the journal, the contacts and sipp's logs. */
 async function finished(
-  handle: WorkflowHandle<typeof runCampaign>,
+  handle: WorkflowHandle<CampaignWorkflow>,
   campaignId: string,
   sipp: SippInstance,
   timeoutMs = 60_000,
@@ -269,7 +269,7 @@ test('cancel during live calls: answered calls get BYE, ringing ones CANCEL, the
     const { rows } = await db.query('SELECT 1 FROM call_record WHERE campaign_id = $1', [campaign.id]);
     return countOf(sipp, 'sent', 'SIP/2.0 180') >= 4 && rows.length >= 2;
   });
-  await handle.signal(cancelCampaign);
+  await handle.signal(cancelSignal);
   expect(await handle.result()).toEqual({ status: 'cancelled', callsStarted: 4, runs: 1 });
   await expectSippExit(sipp, 0);
   expect(countOf(sipp, 'received', 'INVITE ')).toBe(4);
@@ -309,7 +309,7 @@ test('pause lets the calls in flight finish and places no new one until resume',
   const inFlight = () =>
     count(`SELECT count(*) AS n FROM campaign_contact WHERE campaign_id = $1 AND state = 'in_flight'`);
   await waitFor('2 calls finished', async () => (await finishedCalls()) >= 2);
-  await handle.signal(pauseCampaign);
+  await handle.signal(pauseSignal);
   await waitFor('paused with nothing in flight', async () => {
     const { rows } = await db.query<{ status: string }>('SELECT status FROM campaign WHERE id = $1', [campaign.id]);
     return rows[0].status === 'paused' && (await inFlight()) === 0;
@@ -319,7 +319,7 @@ test('pause lets the calls in flight finish and places no new one until resume',
   expect(calls).toBeLessThan(10);
   await new Promise((r) => setTimeout(r, 2000));
   expect([await finishedCalls(), countOf(sipp, 'received', 'INVITE '), await inFlight()]).toEqual([calls, invites, 0]);
-  await handle.signal(resumeCampaign);
+  await handle.signal(resumeSignal);
   expect(await finished(handle, campaign.id, sipp)).toEqual({ status: 'completed', callsStarted: 10, runs: 1 });
   await expectSippExit(sipp, 0);
   expect((await journal([campaign.id])).map((r) => r.outcome)).toEqual(Array.from({ length: 10 }, () => 'answered'));

@@ -18,16 +18,17 @@ import {
 } from '../support/campaigns';
 import { startExtraApi } from '../support/extra-api';
 import { readStack } from '../support/stack';
+import { progressQuery } from '../../workflows/definitions';
 
 const ctx = campaignTestContext();
 
-/** The campaign workflow's `campaignProgress`, polled until `until` holds (signals are asynchronous). */
+/** The campaign workflow's progress query, polled until `until` holds (signals are asynchronous). */
 async function liveStatus(id: string, until: string): Promise<string> {
   const handle = ctx.temporal.workflow.getHandle(`campaign-${id}`);
   const deadline = Date.now() + 15_000;
   let status = '';
   while (Date.now() < deadline) {
-    status = (await handle.query<{ status: string }>('campaignProgress')).status;
+    status = (await handle.query(progressQuery)).status;
     if (status === until) return status;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

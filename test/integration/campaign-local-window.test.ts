@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createCampaignActivities } from '../../activities/campaign.activities';
 import { deferClosedZones, numberWindow } from '../../activities/zone-claim';
-import type { ClaimRequest, ClaimResult } from '../../workflows/campaign-types';
+import type { ClaimRequest, ClaimResult } from '../../campaign/campaign-types';
 import { call, expectProblem } from '../support/api';
 import {
   campaignBody,

@@ -15,8 +15,8 @@ import { CampaignReconciler } from '../../api/campaigns/campaign-reconciler';
 import { CampaignWorkflows } from '../../api/campaigns/campaign-workflows';
 import { createLogger } from '../../lib/logger';
 import { receivedRequests, type SippInstance } from '../../scripts/services/sipp';
-import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../workflows/campaign-types';
-import type { runCampaign } from '../../workflows/campaign.workflow';
+import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../campaign/campaign-types';
+import { campaignWorkflow, type CampaignWorkflow } from '../../workflows/definitions';
 import { createUser, login } from '../support/api';
 import { contactsOf, gatewayTrunk, phoneList, toneMessage } from '../support/campaign-e2e';
 import {
@@ -203,7 +203,7 @@ test('workflow tasks that time out during claims (the worker stalled): every con
     const temporal = await temporalClient();
     // A short workflow task timeout, and a worker frozen for longer than it again and again: a
     // claim that committed while its task timed out runs again on replay, under the same key.
-    const handle = await temporal.workflow.start<typeof runCampaign>('runCampaign', {
+    const handle = await temporal.workflow.start<CampaignWorkflow>(campaignWorkflow, {
       workflowId: `campaign-${campaign.id}`,
       taskQueue,
       args: [campaign.input],

@@ -9,18 +9,24 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { CallOutcome } from '../../telephony/sip/outcome.js';
+import type { CallOutcome } from '../../campaign/outcomes.js';
 import type {
   AttemptReport,
   CampaignActivities,
   CampaignRunInput,
-  CampaignRunResult,
   CampaignStatus,
   ClaimedAttempt,
   ClaimResult,
-} from '../../workflows/campaign-types.js';
-import { decideAfterAttempt, DEFAULT_RETRY_ON, type RetryPolicy } from '../../workflows/retry-policy.js';
-import { campaignProgress } from '../../workflows/campaign.workflow.js';
+} from '../../campaign/campaign-types.js';
+import {
+  campaignWorkflow,
+  cancelSignal,
+  pauseSignal,
+  progressQuery,
+  resumeSignal,
+  type CampaignWorkflow,
+} from '../../workflows/definitions.js';
+import { decideAfterAttempt, DEFAULT_RETRY_ON, type RetryPolicy } from '../../campaign/retry-policy.js';
 import { readStack } from '../support/stack';
 import { testEnvironment } from '../support/temporal';
 
@@ -166,7 +172,7 @@ async function withWorker<T>(fake: FakeCampaign, body: (taskQueue: string) => Pr
 
 function start(taskQueue: string, input: Omit<CampaignRunInput, 'ownerId' | 'campaignId'>) {
   const campaignId = randomUUID();
-  return env.client.workflow.start('runCampaign', {
+  return env.client.workflow.start<CampaignWorkflow>(campaignWorkflow, {
     taskQueue,
     workflowId: `campaign-${campaignId}`,
     args: [{ campaignId, ownerId: 'owner-1', ...input }],
@@ -193,7 +199,7 @@ describe('campaign workflow (scheduling, in-memory contacts)', () => {
     const fake = new FakeCampaign(scripts, policy, 150);
     const result = await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, { settings: { maxConcurrentCalls: 3 } });
-      return (await handle.result()) as CampaignRunResult;
+      return await handle.result();
     });
     expect(result).toMatchObject({ status: 'completed', runs: 1 });
     expect(fake.contacts.map((c) => c.outcomes)).toEqual([
@@ -222,16 +228,16 @@ describe('campaign workflow (scheduling, in-memory contacts)', () => {
     await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, { settings: { maxConcurrentCalls: 2 } });
       while (fake.callStarts.length < 2) await new Promise((r) => setTimeout(r, 20));
-      await handle.signal('pauseCampaign');
+      await handle.signal(pauseSignal);
       const pausedAt = Date.now();
       await new Promise((r) => setTimeout(r, 1500));
       // The two live calls finished; nothing started after the pause.
       expect(fake.callStarts.filter((t) => t > pausedAt + 100)).toEqual([]);
       expect(fake.contacts.filter((c) => c.state === 'done')).toHaveLength(2);
       expect(fake.statuses.at(-1)).toBe('paused');
-      const progress = await handle.query(campaignProgress);
+      const progress = await handle.query(progressQuery);
       expect(progress).toMatchObject({ status: 'paused', inFlight: [] });
-      await handle.signal('resumeCampaign');
+      await handle.signal(resumeSignal);
       expect(await handle.result()).toMatchObject({ status: 'completed', callsStarted: 8 });
     });
     expect(fake.statuses).toEqual(['paused', 'running', 'completed']);
@@ -246,11 +252,11 @@ describe('campaign workflow (scheduling, in-memory contacts)', () => {
     const result = await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, { settings: { maxConcurrentCalls: 3 } });
       while (fake.live < 3) await new Promise((r) => setTimeout(r, 20));
-      const progress = await handle.query(campaignProgress);
+      const progress = await handle.query(progressQuery);
       expect(progress.inFlight).toHaveLength(3);
       const cancelledAt = Date.now();
-      await handle.signal('cancelCampaign');
-      const r = (await handle.result()) as CampaignRunResult;
+      await handle.signal(cancelSignal);
+      const r = await handle.result();
       expect(Date.now() - cancelledAt).toBeLessThan(5000); // not the 10 s calls
       return r;
     });
@@ -278,8 +284,8 @@ describe('campaign workflow (scheduling, in-memory contacts)', () => {
         },
       });
       await new Promise((r) => setTimeout(r, 500));
-      expect((await handle.query(campaignProgress)).waitingForWindowUntil).toBe(opensAt.toISOString());
-      return (await handle.result()) as CampaignRunResult;
+      expect((await handle.query(progressQuery)).waitingForWindowUntil).toBe(opensAt.toISOString());
+      return await handle.result();
     });
     expect(result.status).toBe('completed');
     expect(Math.min(...fake.callStarts)).toBeGreaterThanOrEqual(opensAt.getTime());
@@ -293,7 +299,7 @@ describe('campaign workflow (scheduling, in-memory contacts)', () => {
     );
     const result = await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, { settings: { maxConcurrentCalls: 4, callsPerRun: 10 } });
-      return (await handle.result()) as CampaignRunResult;
+      return await handle.result();
     });
     expect(result).toMatchObject({ status: 'completed', callsStarted: 25, runs: 3 });
     expect(fake.contacts.every((c) => c.outcomes.length === 1)).toBe(true);

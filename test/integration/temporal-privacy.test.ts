@@ -12,6 +12,7 @@ import { gatewayTrunk, phoneList, toneMessage } from '../support/campaign-e2e';
 import { closeTemporalClient, createCampaign, startCampaign, temporalClient, waitFor } from '../support/campaign-runs';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
 import { readStack } from '../support/stack';
+import { progressQuery } from '../../workflows/definitions';
 
 jest.setTimeout(120_000);
 
@@ -72,7 +73,7 @@ test('a campaign leaves no phone number in its Temporal history or query; the AP
     return detail.live?.inFlight.length === 3;
   });
   expect(detail.live?.inFlight.map((c) => c.phone).sort()).toEqual([...phones].sort());
-  const live = await handle.query<{ inFlight: Record<string, unknown>[] }>('campaignProgress');
+  const live = await handle.query(progressQuery);
   expect(live.inFlight).toHaveLength(3);
   for (const item of live.inFlight)
     expect(Object.keys(item).sort()).toEqual(['attemptId', 'campaignContactId', 'since']);

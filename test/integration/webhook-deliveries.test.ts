@@ -12,7 +12,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { Pool } from 'pg';
 import type { SippInstance } from '../../scripts/services/sipp';
 import { createCampaignActivities } from '../../activities/campaign.activities';
-import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../workflows/campaign-types';
+import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../campaign/campaign-types';
 import { call } from '../support/api';
 import { minioClient, uploadAudio } from '../support/audio';
 import { closeTemporalClient, createCampaign, startCampaign, type CampaignSpec } from '../support/campaign-runs';

@@ -7,7 +7,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { headerValues, receivedRequests, type SippInstance } from '../../scripts/services/sipp';
 import { encodeWav } from '../../telephony/media/wav';
-import type { runCampaign } from '../../workflows/campaign.workflow';
+import type { CampaignWorkflow } from '../../workflows/definitions';
 import { call } from './api';
 import { uploadContacts } from './contact-lists';
 import { readStack } from './stack';
@@ -92,7 +92,7 @@ export function peakConcurrency(rows: readonly Pick<JournalRow, 'invite_at' | 'e
 /** The workflows' results; after `timeoutMs` fails with the journal so far and sipp's logs (if any). */
 export async function resultsOf(
   db: Pool,
-  runs: readonly { handle: WorkflowHandle<typeof runCampaign>; campaignId: string }[],
+  runs: readonly { handle: WorkflowHandle<CampaignWorkflow>; campaignId: string }[],
   sipp: SippInstance | undefined,
   timeoutMs = 60_000,
 ) {

@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { Pool } from 'pg';
-import type { runCampaign } from '../../workflows/campaign.workflow';
-import type { CampaignRunInput, CampaignRunResult } from '../../workflows/campaign-types';
-import type { CallingWindow } from '../../workflows/calling-window';
+import { campaignWorkflow, type CampaignWorkflow } from '../../workflows/definitions';
+import type { CampaignRunInput, CampaignRunResult } from '../../campaign/campaign-types';
+import type { CallingWindow } from '../../campaign/calling-window';
 import { readStack } from './stack';
 
 export interface CampaignSpec {
@@ -113,13 +113,13 @@ export async function closeTemporalClient(): Promise<void> {
   await c.connection.close();
 }
 
-/** Starts `runCampaign` as the API will: workflow id `campaign-<id>`, the stack's task queue, search attributes. */
+/** Starts the campaign workflow as the API will: workflow id `campaign-<id>`, the stack's task queue, search attributes. */
 export async function startCampaign(
   campaign: TestCampaign,
   taskQueue = readStack().temporal.taskQueue,
-): Promise<WorkflowHandle<typeof runCampaign>> {
+): Promise<WorkflowHandle<CampaignWorkflow>> {
   const c = await temporalClient();
-  return c.workflow.start<typeof runCampaign>('runCampaign', {
+  return c.workflow.start<CampaignWorkflow>(campaignWorkflow, {
     workflowId: `campaign-${campaign.id}`,
     taskQueue,
     args: [campaign.input],

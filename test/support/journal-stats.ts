@@ -4,7 +4,7 @@
  * Definitions as documented on api/stats/stats.dto.ts; hours via Intl, not PostgreSQL.
  */
 import type { Pool } from 'pg';
-import { KNOWN_OUTCOMES } from '../../api/stats/stats-figures';
+import { KNOWN_OUTCOMES } from '../../campaign/outcomes';
 
 export interface Press {
   digit: string;

@@ -1,3 +1,4 @@
+import type { CallOutcome } from './outcomes.js';
 import { DEFAULT_RETRY_ON, decideAfterAttempt, retryPolicyProblems, type RetryPolicy } from './retry-policy.js';
 
 const policy: RetryPolicy = { maxAttempts: 3, retryDelaySeconds: 600, retryOn: DEFAULT_RETRY_ON };
@@ -45,5 +46,20 @@ describe('retry policy', () => {
       ['retryOn', 'rejected can never be retried'],
       ['retryOn', 'lists an outcome twice'],
     ]);
+  });
+});
+
+describe('the default retry policy', () => {
+  it.each<[CallOutcome, boolean]>([
+    ['busy', true],
+    ['no_answer', true],
+    ['unavailable', true],
+    ['failed', true],
+    ['answered', false],
+    ['rejected', false],
+    ['invalid_number', false],
+    ['cancelled', false],
+  ])('%s → %p', (outcome, retry) => {
+    expect(DEFAULT_RETRY_ON.includes(outcome)).toBe(retry);
   });
 });

@@ -4,7 +4,7 @@
  * share one rule. Temporal's own retries are only for infrastructure failures; these are
  * about the callee (busy, no answer, …).
  */
-import type { CallOutcome } from '../telephony/sip/outcome.js';
+import type { AttemptOutcome, CallOutcome } from './outcomes.js';
 
 export interface RetryPolicy {
   /** Attempts per contact in total, the first call included (1 = never retry). */
@@ -14,14 +14,7 @@ export interface RetryPolicy {
   readonly retryOn: readonly CallOutcome[];
 }
 
-/**
- * What one attempt came to, as the journal and the scheduler know it: the call's outcome
- * (telephony/sip/outcome.ts maps SIP to those), or `blocked`: the number was on the owner's
- * blocklist when the attempt was about to be dialled, so no call was placed at all.
- */
-export type AttemptOutcome = CallOutcome | 'blocked';
-
-/** What a campaign retries unless told otherwise. */
+/** What a campaign retries unless told otherwise: `failed` too (a trunk problem may be fixed meanwhile). */
 export const DEFAULT_RETRY_ON: readonly CallOutcome[] = ['busy', 'no_answer', 'unavailable', 'failed'];
 
 /**
