@@ -7,12 +7,12 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { freePort, isPortFree } from '../../scripts/services/ports';
 import { headerValues, receivedRequests, type SippInstance, type SippMessage } from '../../scripts/services/sipp';
 import { createCampaignActivities } from '../../activities/campaign.activities';
 import { cancelSignal, pauseSignal, resumeSignal, type CampaignWorkflow } from '../../workflows/definitions';
@@ -124,12 +124,28 @@ const countOf = (sipp: SippInstance, direction: 'sent' | 'received', start: stri
   sipp.messages().filter((m) => m.direction === direction && m.startLine.startsWith(start)).length;
 
 /** A port `p` with `p + 1` free too (a moment ago). */
+/**
+ * Two consecutive UDP ports nothing holds, for the workers' SIP range: outside the
+ * ephemeral range (where the suite's other SIP user agents bind port 0 at any moment) and
+ * above the RTP ranges; checked with UDP binds, as SIP binds them.
+ */
 async function twoFreePorts(): Promise<number> {
-  for (let i = 0; i < 20; i++) {
-    const port = await freePort();
-    if (port < 65535 && (await isPortFree(port + 1))) return port;
+  for (let i = 0; i < 50; i++) {
+    const port = 24_000 + 2 * Math.floor(Math.random() * 4000);
+    if ((await udpPortFree(port)) && (await udpPortFree(port + 1))) return port;
   }
-  throw new Error('no two consecutive free ports');
+  throw new Error('no two consecutive free UDP ports');
+}
+
+function udpPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    socket.once('error', () => {
+      socket.close();
+      resolve(false);
+    });
+    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+  });
 }
 
 /** The workflow's result; after `timeoutMs` fails with the journal, the contacts and sipp's logs. */

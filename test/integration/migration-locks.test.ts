@@ -28,14 +28,19 @@ const KEYSET_INDEXES = [
   'call_record_invite_at_id_index',
 ];
 
-/** Modes that conflict with ROW EXCLUSIVE, i.e. that make an INSERT wait. */
+/**
+ * Modes that conflict with ROW EXCLUSIVE, i.e. that make an INSERT wait. Table locks only
+ * (`locktype = 'relation'`): the inserts' own relation-extension locks (`extend`, also
+ * called ExclusiveLock) block no other statement's table lock and show up under load.
+ */
 const BLOCKING_MODES = ['ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'];
 
 const LOCKS_ON_JOURNAL = `
   SELECT l.mode, l.granted, coalesce(a.query, '') AS query
   FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
   LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-  WHERE c.relname = 'call_record' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  WHERE l.locktype = 'relation' AND c.relname = 'call_record'
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
     AND l.mode = ANY($1::text[]) AND l.pid <> pg_backend_pid()`;
 
 interface Seen {
