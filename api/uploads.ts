@@ -36,7 +36,7 @@ function clientFault(err: unknown): unknown {
 /**
  * Uploads in flight per owner in this process (review F13): each holds a request, a socket
  * and a spool file for as long as the client takes to send it, so one tenant with many slow
- * uploads could fill the disk and the workers' time. At most the owner's
+ * uploads could fill the upload disk and hold the API's sockets. At most the owner's
  * `maxUploadsInFlight` (UPLOADS_MAX_IN_FLIGHT_PER_OWNER, raised per user by an
  * administrator) at once; one more is a 429 with `Retry-After`, before any byte is read.
  * Counted per API process: behind N replicas an owner may have up to N times as many.
