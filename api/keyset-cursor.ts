@@ -2,6 +2,7 @@
  * Keyset paging: over (createdAt, id), newest first, for the lists that page that way, and
  * {@link keysetPage} for every list (the others have cursors of their own).
  */
+import type { EntityManager, EntityName, OrderDefinition } from '@mikro-orm/postgresql';
 import { ValidationError } from '../lib/errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -51,4 +52,27 @@ export function keysetPage<Row, View>(
     items: page.map(view),
     ...(rows.length > limit && last !== undefined ? { nextCursor: cursorOf(last) } : {}),
   };
+}
+
+/**
+ * One page of a list ordered newest first, (createdAt, id) desc: the rows of `entity`
+ * matching `where` after the cursor `after` (ids checked with `isId`), as {@link keysetPage}.
+ */
+export async function newestFirstPage<Row extends { readonly createdAt: Date; readonly id: string }, View>(
+  em: EntityManager,
+  entity: EntityName<Row>,
+  where: object,
+  page: { readonly limit: number; readonly after?: string; readonly isId?: (id: string) => boolean },
+  view: (row: Row) => View,
+): Promise<{ items: View[]; nextCursor?: string }> {
+  const rows = await em.fork().find(
+    entity,
+    { ...where, ...afterCursor(page.after, page.isId) },
+    {
+      // Row's keys, which TypeScript cannot see through the generic.
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] as unknown as OrderDefinition<Row>,
+      limit: page.limit + 1,
+    },
+  );
+  return keysetPage(rows as Row[], page.limit, view, encodeCursor);
 }

@@ -13,7 +13,7 @@ import { PayloadTooLargeError, UpstreamError, ValidationError } from '../../lib/
 import type { Logger } from '../../lib/logger.js';
 import type { Storage } from '../../lib/storage.js';
 import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
-import { afterCursor, encodeCursor, isUuid, keysetPage } from '../keyset-cursor.js';
+import { isUuid, newestFirstPage } from '../keyset-cursor.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
 import { audioProblem } from './audio-errors.js';
 import type { AudioPage, AudioVariant, AudioView } from './audio.dto.js';
@@ -113,14 +113,7 @@ export class AudioService {
   }
 
   async list(principal: Principal, limit: number, after?: string): Promise<AudioPage> {
-    const rows = await this.deps.em
-      .fork()
-      .find(
-        AudioMessage,
-        { ...ownerFilter(principal), ...afterCursor(after) },
-        { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: limit + 1 },
-      );
-    return keysetPage(rows, limit, toView, encodeCursor);
+    return newestFirstPage(this.deps.em, AudioMessage, ownerFilter(principal), { limit, after }, toView);
   }
 
   async get(principal: Principal, id: string): Promise<AudioView> {

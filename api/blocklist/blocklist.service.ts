@@ -12,7 +12,7 @@ import { BlocklistEntry } from '../../db/entities/index.js';
 import type { Pool } from '../../db/sql.js';
 import { ForbiddenError, ValidationError, type FieldError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { afterCursor, encodeCursor, isUuid, keysetPage } from '../keyset-cursor.js';
+import { isUuid, newestFirstPage } from '../keyset-cursor.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
 import type { AddBlocklistEntryRequest, BlocklistEntryView, BlocklistPage } from './blocklist.dto.js';
 
@@ -103,14 +103,8 @@ export class BlocklistService {
             defaultCountry: query.defaultCountry,
             fields: { phone: 'phone', defaultCountry: 'defaultCountry' },
           });
-    const rows = await this.em
-      .fork()
-      .find(
-        BlocklistEntry,
-        { ...ownerFilter(principal), ...(phone ? { phoneE164: phone } : {}), ...afterCursor(query.after) },
-        { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: query.limit + 1 },
-      );
-    return keysetPage(rows, query.limit, toBlocklistEntryView, encodeCursor);
+    const where = { ...ownerFilter(principal), ...(phone ? { phoneE164: phone } : {}) };
+    return newestFirstPage(this.em, BlocklistEntry, where, query, toBlocklistEntryView);
   }
 
   /**

@@ -10,7 +10,7 @@ import {
 } from '../../db/entities/index.js';
 import type { Pool } from '../../db/sql.js';
 import { ConflictError, ValidationError, type FieldError } from '../../lib/errors.js';
-import { afterCursor, encodeCursor, isUuid, keysetPage } from '../keyset-cursor.js';
+import { isUuid, newestFirstPage } from '../keyset-cursor.js';
 import { ownerFilter } from '../ownership.js';
 import { CAMPAIGN_DEFAULTS, mergeSettings, settingsProblems } from './campaign-settings.js';
 import { contactCounts } from './campaign-counts.js';
@@ -105,14 +105,7 @@ export class CampaignsService {
 
   /** The caller's campaigns (an administrator's: all), newest first. */
   async list(principal: Principal, limit: number, after?: string): Promise<CampaignPage> {
-    const rows = await this.em
-      .fork()
-      .find(
-        Campaign,
-        { ...ownerFilter(principal), ...afterCursor(after) },
-        { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: limit + 1 },
-      );
-    return keysetPage(rows, limit, toCampaignView, encodeCursor);
+    return newestFirstPage(this.em, Campaign, ownerFilter(principal), { limit, after }, toCampaignView);
   }
 
   /** The campaign with its counts from PostgreSQL and, while it runs, the workflow's live view. */

@@ -3,7 +3,7 @@ import { deriveClientSecret, newClientId } from '../../auth/client-secrets.js';
 import { requireAdmin, type Principal } from '../../auth/principal.js';
 import { OAuthClient, User } from '../../db/entities/index.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
-import { afterCursor, encodeCursor, keysetPage } from '../keyset-cursor.js';
+import { newestFirstPage } from '../keyset-cursor.js';
 import type {
   ClientPage,
   ClientView,
@@ -33,11 +33,7 @@ export class ClientsService {
 
   async list(principal: Principal, limit: number, after?: string): Promise<ClientPage> {
     requireAdmin(principal, 'manage machine clients');
-    const rows = await this.em.fork().find(OAuthClient, afterCursor(after, isClientId), {
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      limit: limit + 1,
-    });
-    return keysetPage(rows, limit, toView, encodeCursor);
+    return newestFirstPage(this.em, OAuthClient, {}, { limit, after, isId: isClientId }, toView);
   }
 
   async create(principal: Principal, body: CreateClientRequest): Promise<ClientWithSecret> {

@@ -11,7 +11,7 @@ import { Contact, ContactList } from '../../db/entities/index.js';
 import type { Pool } from '../../db/sql.js';
 import { ValidationError } from '../../lib/errors.js';
 import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
-import { afterCursor, encodeCursor as encodeListCursor, keysetPage } from '../keyset-cursor.js';
+import { keysetPage, newestFirstPage } from '../keyset-cursor.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
 import type { ContactListPage, ContactListView, ContactPage } from './contact-lists.dto.js';
 
@@ -73,14 +73,7 @@ export class ContactListsService {
   ) {}
 
   async list(principal: Principal, limit: number, after?: string): Promise<ContactListPage> {
-    const rows = await this.em
-      .fork()
-      .find(
-        ContactList,
-        { ...ownerFilter(principal), ...afterCursor(after) },
-        { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: limit + 1 },
-      );
-    return keysetPage(rows, limit, toContactListView, encodeListCursor);
+    return newestFirstPage(this.em, ContactList, ownerFilter(principal), { limit, after }, toContactListView);
   }
 
   async get(principal: Principal, id: string): Promise<ContactListView> {

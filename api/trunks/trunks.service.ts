@@ -9,7 +9,7 @@ import type { Logger } from '../../lib/logger.js';
 import { SecretBoxError, type SecretBox } from '../../lib/secret-box.js';
 import type { TelephonyEngine } from '../../telephony/engine.js';
 import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
-import { afterCursor, encodeCursor, keysetPage } from '../keyset-cursor.js';
+import { newestFirstPage } from '../keyset-cursor.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
 import { toTrunkConfig } from '../../db/trunk-config.js';
 import { TrunkNetworks } from '../../lib/trunk-networks.js';
@@ -78,14 +78,7 @@ export class TrunksService {
   ) {}
 
   async list(principal: Principal, limit: number, after?: string): Promise<TrunkPage> {
-    const rows = await this.em
-      .fork()
-      .find(
-        SipTrunk,
-        { ...ownerFilter(principal), ...afterCursor(after) },
-        { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: limit + 1 },
-      );
-    return keysetPage(rows, limit, toTrunkView, encodeCursor);
+    return newestFirstPage(this.em, SipTrunk, ownerFilter(principal), { limit, after }, toTrunkView);
   }
 
   async get(principal: Principal, id: string): Promise<TrunkView> {

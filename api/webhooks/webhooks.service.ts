@@ -16,7 +16,7 @@ import { LimitExceededError, ValidationError, type FieldError } from '../../lib/
 import type { PolicyDefaults } from '../../campaign/owner-policy.js';
 import type { SecretBox } from '../../lib/secret-box.js';
 import { generateWebhookSecret } from '../../lib/webhook-signature.js';
-import { afterCursor, encodeCursor, isUuid, keysetPage } from '../keyset-cursor.js';
+import { afterCursor, encodeCursor, isUuid, keysetPage, newestFirstPage } from '../keyset-cursor.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
 import type { WebhookNetworks } from '../../lib/webhook-networks.js';
 import { webhookUrlOrError } from './webhook-url.js';
@@ -71,14 +71,7 @@ export class WebhooksService {
   ) {}
 
   async list(principal: Principal, limit: number, after?: string): Promise<WebhookPage> {
-    const rows = await this.em
-      .fork()
-      .find(
-        Webhook,
-        { ...ownerFilter(principal), ...afterCursor(after) },
-        { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: limit + 1 },
-      );
-    return keysetPage(rows, limit, toWebhookView, encodeCursor);
+    return newestFirstPage(this.em, Webhook, ownerFilter(principal), { limit, after }, toWebhookView);
   }
 
   async get(principal: Principal, id: string): Promise<WebhookView> {
