@@ -127,6 +127,8 @@ function sortResponses(responses: Record<string, ResponseObject>): Record<string
 const NO_NUL = '^[^\\u0000]*$';
 const COUNTRY = { pattern: '^[A-Za-z]{2}$', minLength: 2, maxLength: 2 };
 const TIME_ZONE = { minLength: 1, maxLength: 64, pattern: '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$' };
+/** An http(s) URL without user name or password, as webhooks take. */
+const WEBHOOK_URL = { format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\\s]+([/?#][^\\s]*)?$' };
 const CURSOR = { pattern: '^[A-Za-z0-9_-]+$', minLength: 1, maxLength: 2048 };
 
 /**
@@ -150,8 +152,8 @@ const PROPERTY_CONSTRAINTS: Record<string, Record<string, Json>> = {
   CreateUserRequest: { password: { pattern: NO_NUL } },
   UpdateUserRequest: { password: { pattern: NO_NUL } },
   ChangePasswordRequest: { currentPassword: { pattern: NO_NUL }, newPassword: { pattern: NO_NUL } },
-  CreateWebhookRequest: { url: { format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\\s]+([/?#][^\\s]*)?$' } },
-  UpdateWebhookRequest: { url: { format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\\s]+([/?#][^\\s]*)?$' } },
+  CreateWebhookRequest: { url: WEBHOOK_URL },
+  UpdateWebhookRequest: { url: WEBHOOK_URL },
   AddBlocklistEntryRequest: { defaultCountry: COUNTRY },
 };
 /** Whole schemas: schema → what it gains. */
