@@ -4,6 +4,7 @@
  */
 import type { DtmfDigit, G711Codec, RtpStats } from './rtp/rtp-session.js';
 import type { CallOutcome } from '../campaign/outcomes.js';
+import type { AmdCause, AmdClass, AmdEndCause, AmdSettings } from './amd/amd-detector.js';
 
 export type SipTransportProtocol = 'udp' | 'tcp';
 
@@ -48,6 +49,36 @@ export interface DialRequest {
    */
   readonly callerId?: TrunkConfig['callerId'];
   readonly onEvent?: (event: CallEvent) => void;
+  /** Answering-machine detection for this call; absent, the message starts at the answer. */
+  readonly machineDetection?: MachineDetectionRequest;
+}
+
+/** What to do on each verdict, and how to detect (see telephony/amd/amd-detector.ts). */
+export interface MachineDetectionRequest {
+  /** `detect`: act on the verdict; `detect_message_end`: on a machine, also wait for the greeting's end. */
+  readonly mode: 'detect' | 'detect_message_end';
+  readonly settings?: Partial<AmdSettings>;
+  /** How an `unknown` verdict is acted on. */
+  readonly unknownAs: 'human' | 'machine';
+  readonly onHuman: 'play' | 'hang_up';
+  /** `play` plays `machineAudio` when given (a voicemail copy), else the message. */
+  readonly onMachine: 'play' | 'hang_up';
+  readonly machineAudio?: Int16Array;
+}
+
+/** What detection found on an answered call. Times count from the answer. */
+export interface MachineDetectionResult {
+  readonly verdict: AmdClass;
+  readonly cause: AmdCause;
+  readonly decisionMs: number;
+  /** How the call was handled: the verdict, or `unknown` mapped by `unknownAs`. */
+  readonly treatedAs: 'human' | 'machine';
+  /** When the greeting ended (detect_message_end on a machine) and how. */
+  readonly greetingEnd?: { readonly cause: AmdEndCause; readonly atMs: number };
+  /** The beep's end and pitch, when one was heard. */
+  readonly beep?: { readonly endMs: number; readonly hz: number };
+  /** What was played: the message, the machine copy, or nothing. */
+  readonly action: 'message' | 'machine_audio' | 'hung_up';
 }
 
 export interface CallResult {
@@ -70,4 +101,6 @@ export interface CallResult {
    * unreachable, the transport refused it): nothing reached the gateway. Absent otherwise.
    */
   readonly inviteSent?: false;
+  /** Answering-machine detection's verdict, when it was asked for and the call was answered. */
+  readonly machineDetection?: MachineDetectionResult;
 }

@@ -3,7 +3,7 @@
  * trunk): INVITE, wait for an answer (CANCEL after the ring timeout), play the message over
  * RTP, record the callee, hang up, report.
  *
- *   INVITE ─▶ 1xx ─▶ 2xx ── answered: play ─▶ BYE (message played | max call length | aborted)
+ *   INVITE ─▶ 1xx ─▶ 2xx ── answered: [detect] ─▶ play ─▶ BYE (message played | max call length | aborted)
  *     │        │             └─ remote BYE (hungUpBy: them)
  *     │        └─ ring timeout / abort ─▶ CANCEL ─▶ 487 (no_answer / cancelled)
  *     └─ final error ─▶ outcome from the SIP code; no final response ─▶ unavailable
@@ -17,7 +17,8 @@
  */
 import { Inviter, SessionState, type Bye, type Core, type Info, type URI, type UserAgent } from 'sip.js';
 import type { Logger } from '../lib/logger.js';
-import type { CallEvent, CallResult, DialRequest, TrunkConfig } from './call-types.js';
+import type { CallEvent, CallResult, DialRequest, MachineDetectionResult, TrunkConfig } from './call-types.js';
+import { detectionLimitMs, detectOnAnswer } from './amd/detect-on-answer.js';
 import { encodeWav } from './media/wav.js';
 import type { MediaSnapshot } from './rtp/call-media.js';
 import { recordingLimitMs } from './rtp/recording-buffer.js';
@@ -57,6 +58,7 @@ interface CallState {
   infoDigits: { readonly digit: string; readonly at: number }[];
   /** The transport refused the INVITE: nothing reached the gateway. */
   inviteNotSent?: boolean;
+  machineDetection?: MachineDetectionResult;
 }
 
 /** What an outbound call is placed with, once dial.ts found it may be placed. */
@@ -202,12 +204,25 @@ export class OutboundCall {
   private async play(sdh: RtpDescriptionHandler): Promise<void> {
     const { request } = this.setup;
     const rtp = await sdh.session();
-    // As long as the call can last: the message's length (it hangs up after the last frame), at most maxCallMs.
-    if (request.record) rtp.startRecording(recordingLimitMs((request.audio.length * 1000) / 8000, request.maxCallMs));
+    const detection = request.machineDetection;
+    // As long as the call can last: detection, then the longest audio it may play (it hangs
+    // up after the last frame), at most maxCallMs.
+    const audioMs = (Math.max(request.audio.length, detection?.machineAudio?.length ?? 0) * 1000) / 8000;
+    const detectionMs = detection ? detectionLimitMs(detection) : 0;
+    if (request.record) rtp.startRecording(recordingLimitMs(audioMs + detectionMs, request.maxCallMs));
     rtp.onDtmf = (digit) => this.emit({ type: 'dtmf', at: new Date(), digit: digit.digit });
     this.timers.push(setTimeout(() => this.hangUp('max call length'), request.maxCallMs));
+    let audio = request.audio;
+    if (detection) {
+      const detected = await detectOnAnswer(rtp, detection, request.audio, this.playback.signal, this.log);
+      this.state.machineDetection = detected.result;
+      if (this.playback.signal.aborted) return;
+      if (detected.audio === null)
+        return this.hangUp(`answering-machine detection: hung up on a ${detected.result.treatedAs}`);
+      audio = detected.audio;
+    }
     try {
-      await rtp.play(request.audio, this.playback.signal);
+      await rtp.play(audio, this.playback.signal);
       if (!this.playback.signal.aborted) this.hangUp('message played');
     } catch (err) {
       this.log?.warn({ err }, 'playback failed');
@@ -332,6 +347,7 @@ export class OutboundCall {
       ...(media && state.answer ? { rtp: media.stats } : {}),
       dtmf,
       ...(media && state.answer && request.record ? { recording: encodeWav(media.recording, 8000) } : {}),
+      ...(state.answer && state.machineDetection ? { machineDetection: state.machineDetection } : {}),
     });
   }
 

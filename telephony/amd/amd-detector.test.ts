@@ -1,6 +1,6 @@
-import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../media/g711';
-import { AmdDetector, type AmdMessageEnd, type AmdVerdict } from './amd-detector';
-import { babble, concat, noise, seededRandom, silence, tones } from './amd-signals';
+import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../media/g711.js';
+import { AmdDetector, type AmdMessageEnd, type AmdVerdict } from './amd-detector.js';
+import { babble, concat, noise, seededRandom, silence, tones } from './amd-signals.js';
 
 function run(audio: Int16Array, settings = {}): { verdict: AmdVerdict | null; end: AmdMessageEnd | null } {
   const detector = new AmdDetector(settings);

@@ -21,7 +21,7 @@
  * voice: a beep neither lengthens a greeting nor breaks the silence that ends it.
  * A lost frame ({@link AmdDetector.lost}) keeps the previous state.
  */
-import { BeepTracker, FRAME_MS, FRAME_SAMPLES, analyseToneFrame, isFaxTone, type Beep } from './tone-frame';
+import { BeepTracker, FRAME_MS, FRAME_SAMPLES, analyseToneFrame, isFaxTone, type Beep } from './tone-frame.js';
 
 export type AmdClass = 'human' | 'machine' | 'unknown';
 export type AmdCause = 'short_greeting' | 'long_greeting' | 'beep' | 'fax' | 'sit' | 'no_speech' | 'timeout';

@@ -11,7 +11,7 @@
  * maximum_number_of_words 3 (reached: MACHINE/MAXWORDS), maximum_word_length 5000
  * (MACHINE/MAXWORDLENGTH), silence_threshold 256.
  */
-import { FRAME_MS, FRAME_SAMPLES } from './tone-frame';
+import { FRAME_MS, FRAME_SAMPLES } from './tone-frame.js';
 
 export interface AsteriskAmdParameters {
   readonly initialSilence: number;

@@ -3,6 +3,7 @@
  * an {@link RtpSession} in this thread (local-media.ts), or one in a media thread driven by
  * messages (media-threads.ts).
  */
+import type { AmdEvent, AmdSettings } from '../amd/amd-detector.js';
 import type { DtmfDigit, RtpRemote, RtpStats } from './rtp-session.js';
 
 /** What a call's media produced, available once it has ended. */
@@ -20,6 +21,10 @@ export interface CallMedia {
   /** The even port the session's socket is bound to (it goes into our SDP). */
   readonly localPort: number;
   onDtmf?: (digit: DtmfDigit) => void;
+  /** Answering-machine detection's events, after {@link detectMachine}. */
+  onAmd?: (event: AmdEvent) => void;
+  /** Starts answering-machine detection on the far end's audio (call it at the answer). */
+  detectMachine(settings?: Partial<AmdSettings>): void;
   /** Throws a RangeError for a port outside 1–65535. */
   setRemote(remote: RtpRemote): void;
   setSending(sending: boolean): void;

@@ -75,6 +75,10 @@ function serve(port: MessagePort, data: MediaThreadData): void {
       case 'record':
         entry.session.startRecording(message.maxMs);
         return;
+      case 'detect':
+        entry.session.onAmd = (event) => post({ op: 'amd', call, event });
+        entry.session.detectMachine(message.settings);
+        return;
       case 'play': {
         const controller = new AbortController();
         entry.playback = controller;

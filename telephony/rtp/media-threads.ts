@@ -35,6 +35,7 @@ import {
 } from './media-protocol.js';
 import { PortsExhaustedError } from './port-pool.js';
 import type { DtmfDigit, RtpRemote } from './rtp-session.js';
+import type { AmdEvent, AmdSettings } from '../amd/amd-detector.js';
 
 export interface MediaThreadsOptions {
   /** How many media threads; at most one per even port of the range. */
@@ -263,6 +264,9 @@ class MediaThread {
       case 'dtmf':
         this.calls.get(message.call)?.dtmf(message.digit);
         return;
+      case 'amd':
+        this.calls.get(message.call)?.amd(message.event);
+        return;
       case 'finished':
         this.calls.get(message.call)?.finished(message.snapshot);
         return;
@@ -296,6 +300,7 @@ interface Playing {
 /** A call's RTP session living in a media thread, as the SIP side sees it. */
 class ThreadedMedia implements CallMedia {
   onDtmf?: (digit: DtmfDigit) => void;
+  onAmd?: (event: AmdEvent) => void;
   private remoteSet = false;
   private playing: Playing | undefined;
   private plays = 0;
@@ -351,6 +356,10 @@ class ThreadedMedia implements CallMedia {
     this.send({ op: 'record', call: this.call, ...(maxMs === undefined ? {} : { maxMs }) });
   }
 
+  detectMachine(settings: Partial<AmdSettings> = {}): void {
+    this.send({ op: 'detect', call: this.call, settings: { ...settings } });
+  }
+
   finish(): Promise<MediaSnapshot> {
     if (this.finishing) return this.finishing;
     this.stopPlaying();
@@ -385,6 +394,14 @@ class ThreadedMedia implements CallMedia {
       this.onDtmf?.(digit);
     } catch (err) {
       this.thread.logger?.warn({ err }, 'onDtmf handler threw');
+    }
+  }
+
+  amd(event: AmdEvent): void {
+    try {
+      this.onAmd?.(event);
+    } catch (err) {
+      this.thread.logger?.warn({ err }, 'onAmd handler threw');
     }
   }
 

@@ -45,6 +45,8 @@ import type { Pacer } from './pacer.js';
 import type { PortPool } from './port-pool.js';
 import { ReceiveStats } from './receive-stats.js';
 import { RecordingBuffer } from './recording-buffer.js';
+import { AmdFeed } from '../amd/amd-feed.js';
+import type { AmdEvent, AmdSettings } from '../amd/amd-detector.js';
 
 export type { G711Codec } from '../media/g711.js';
 
@@ -123,6 +125,8 @@ export class RtpSession implements CallMedia {
   readonly startedAt = Date.now();
   readonly ssrc: number;
   onDtmf?: (digit: DtmfDigit) => void;
+  /** Answering-machine detection's verdict and greeting end, after {@link detectMachine}. */
+  onAmd?: (event: AmdEvent) => void;
   /** Datagrams dropped: malformed, unknown payload type, before `setRemote()`, from a source we do not hear. */
   ignored = 0;
   /** Key presses dropped over the per-call cap or rate (see the module notes). */
@@ -143,6 +147,8 @@ export class RtpSession implements CallMedia {
   private dtmfRefilledAt = 0;
   private playback: Playback | undefined;
   private recorder: RecordingBuffer | undefined;
+  private amd: AmdFeed | undefined;
+  private amdClock: NodeJS.Timeout | undefined;
   private readonly received = new ReceiveStats(SAMPLE_RATE);
   private readonly dtmfReceiver: DtmfReceiver;
   private readonly digits: DtmfDigit[] = [];
@@ -248,6 +254,34 @@ export class RtpSession implements CallMedia {
     this.recorder ??= new RecordingBuffer(SAMPLE_RATE, maxSamples);
   }
 
+  /**
+   * From now on (the answer), run answering-machine detection on the far end's audio;
+   * events go to {@link onAmd}. A 100 ms clock keeps the detector's timers going when no
+   * audio arrives. Stops by itself after the last event, or at close().
+   */
+  detectMachine(settings: Partial<AmdSettings> = {}): void {
+    if (this.amd || this.closing) return;
+    const feed = new AmdFeed(settings, this.options.pacer.now(), (event) => {
+      try {
+        this.onAmd?.(event);
+      } catch (err) {
+        this.options.logger?.warn({ err }, 'onAmd handler threw');
+      }
+    });
+    this.amd = feed;
+    this.amdClock = setInterval(() => {
+      feed.tick(this.options.pacer.now());
+      if (feed.done) this.stopDetection();
+    }, 100);
+    this.amdClock.unref();
+  }
+
+  private stopDetection(): void {
+    clearInterval(this.amdClock);
+    this.amdClock = undefined;
+    this.amd = undefined;
+  }
+
   /** The far end's audio since `startRecording()`, in timestamp order, gaps as silence. Still available after close(). */
   recording(): Int16Array {
     return this.recorder?.toPcm() ?? new Int16Array(0);
@@ -282,6 +316,7 @@ export class RtpSession implements CallMedia {
 
   private async shutdown(): Promise<void> {
     this.stopPlayback();
+    this.stopDetection();
     this.dtmfReceiver.flush();
     await this.options.ports.recycle({ socket: this.socket, port: this.localPort }, this.options.localAddress);
   }
@@ -389,6 +424,11 @@ export class RtpSession implements CallMedia {
     }
     this.received.arrival(packet.timestamp, now);
     this.recorder?.write(packet, codec!, now);
+    const amd = this.amd;
+    if (amd) {
+      amd.packet(packet.timestamp, packet.payload, codec!, now);
+      if (amd.done) this.stopDetection();
+    }
   }
 
   /** Whether a packet from `source` is the far end's (see the module notes); latches a far end behind NAT. */

@@ -1,0 +1,181 @@
+/**
+ * Answering-machine detection on real calls: sipp answers and plays a scene as RTP (a voice
+ * saying "Hello?", a voicemail greeting of recorded prompts with and without a beep, or
+ * silence), `TelephonyEngine.dial()` calls it with detection on, and the result must carry
+ * the right verdict and timings, and the call must do what the verdict asks: play the
+ * message (after the beep, whole), play the voicemail copy, or hang up.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CallResult, DialRequest, MachineDetectionRequest, TrunkConfig } from '../../telephony/call-types.js';
+import { TelephonyEngine } from '../../telephony/engine.js';
+import { sineWave } from '../../telephony/media/tone.js';
+import { concat, silence } from '../../telephony/amd/amd-signals.js';
+import type { SippInstance } from '../../scripts/services/sipp.js';
+import { speak } from '../../bench/amd/tts.js';
+import { writeRtpPcap } from '../support/rtp-pcap';
+import { expectSippExit, sippGateways } from '../support/sipp-gateways';
+
+const ms = (pcm: Int16Array): number => (pcm.length * 1000) / 8000;
+const MESSAGE = sineWave({ frequency: 1000, durationMs: 1000 });
+const VOICEMAIL_COPY = sineWave({ frequency: 600, durationMs: 600 });
+
+let dir: string;
+let engine: TelephonyEngine;
+let threaded: TelephonyEngine;
+const gateway = sippGateways({ timeoutMs: 40_000, ringMs: 100 });
+let trunks = 0;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'voicecast-amd-dial-'));
+  engine = new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: { min: 42000, max: 42999 } });
+  threaded = new TelephonyEngine({
+    bindAddress: '127.0.0.1',
+    rtpPorts: { min: 43000, max: 43999 },
+    mediaThreads: 2,
+    pacer: { clock: 'thread', phases: 4 },
+  });
+});
+
+afterAll(async () => {
+  await engine.close();
+  await threaded.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A sipp gateway that answers and plays `scene` from the ACK on. */
+async function farEnd(name: string, scene: Int16Array): Promise<SippInstance> {
+  const pcap = join(dir, `${name}.pcap`);
+  writeRtpPcap(pcap, scene);
+  const template = readFileSync(join(__dirname, '../sipp/uas-answer-play.xml'), 'utf8');
+  const scenario = join(dir, `${name}.xml`);
+  writeFileSync(scenario, template.replaceAll('/usr/share/sip-tester/g711a.pcap', pcap));
+  return gateway({ scenario, transport: 'udp' });
+}
+
+function trunkFor(sipp: SippInstance): TrunkConfig {
+  trunks += 1;
+  return {
+    id: `amd-trunk-${trunks}`,
+    host: '127.0.0.1',
+    port: sipp.port,
+    transport: 'udp',
+    callerId: { number: '+4930000000' },
+    register: false,
+  };
+}
+
+async function call(
+  dialer: TelephonyEngine,
+  sipp: SippInstance,
+  machineDetection: MachineDetectionRequest,
+  extra: Partial<DialRequest> = {},
+): Promise<CallResult> {
+  return dialer.dial({
+    trunk: trunkFor(sipp),
+    destination: '+4930123456',
+    audio: MESSAGE,
+    ringTimeoutMs: 10_000,
+    maxCallMs: 40_000,
+    record: true,
+    machineDetection,
+    ...extra,
+  });
+}
+
+const waitForTheEnd: MachineDetectionRequest = {
+  mode: 'detect_message_end',
+  unknownAs: 'machine',
+  onHuman: 'play',
+  onMachine: 'play',
+};
+
+const greeting = (): Int16Array =>
+  speak({ source: 'allison', name: 'allison' }, 'vm-theperson+digits/2+digits/0+vm-isunavail');
+const beep = (): Int16Array => speak({ source: 'allison', name: 'allison' }, 'beep');
+
+describe.each([
+  ['media threads', () => threaded],
+  ['this thread', () => engine],
+])('answering-machine detection, RTP in %s', (_where, dialer) => {
+  test('a person saying "Hello?": human, the message plays at once', async () => {
+    const hello = speak({ source: 'espeak', name: 'en-us', speed: 160 }, 'Hello?');
+    const utteranceEnd = 400 + ms(hello);
+    const sipp = await farEnd('human', concat(silence(400), hello, silence(5000)));
+    const result = await call(dialer(), sipp, waitForTheEnd);
+    expect(result.outcome).toBe('answered');
+    expect(result.machineDetection).toMatchObject({
+      verdict: 'human',
+      cause: 'short_greeting',
+      treatedAs: 'human',
+      action: 'message',
+    });
+    expect(result.machineDetection!.decisionMs).toBeGreaterThan(utteranceEnd);
+    expect(result.machineDetection!.decisionMs).toBeLessThan(utteranceEnd + 1500);
+    // The whole message went out after the verdict.
+    expect(result.rtp!.packetsSent).toBeGreaterThanOrEqual(50);
+    expect(result.endReason).toBe('message played');
+    await expectSippExit(sipp, 0);
+  });
+});
+
+describe('answering-machine detection on voicemail, RTP in media threads', () => {
+  test('a greeting that ends in a beep: machine, the message starts after the beep and plays whole', async () => {
+    const words = greeting();
+    const beepEnd = 300 + ms(words) + 400 + ms(beep());
+    const sipp = await farEnd('machine-beep', concat(silence(300), words, silence(400), beep(), silence(8000)));
+    const result = await call(threaded, sipp, waitForTheEnd);
+    const amd = result.machineDetection!;
+    expect(amd).toMatchObject({ verdict: 'machine', treatedAs: 'machine', action: 'message' });
+    expect(amd.greetingEnd?.cause).toBe('beep');
+    expect(amd.beep!.endMs).toBeGreaterThan(beepEnd - 150);
+    expect(amd.beep!.endMs).toBeLessThan(beepEnd + 150);
+    expect(amd.greetingEnd!.atMs).toBeGreaterThanOrEqual(amd.beep!.endMs);
+    expect(amd.greetingEnd!.atMs - beepEnd).toBeLessThan(800);
+    // Started after the beep and played whole: the call lasted the wait plus the message.
+    const talked = result.times.end.getTime() - result.times.answer!.getTime();
+    expect(talked).toBeGreaterThanOrEqual(amd.greetingEnd!.atMs + ms(MESSAGE) - 100);
+    expect(result.rtp!.packetsSent).toBeGreaterThanOrEqual(50);
+    expect(result.endReason).toBe('message played');
+    await expectSippExit(sipp, 0);
+  });
+
+  test('a greeting with no beep: machine, the voicemail copy plays once the greeting has gone quiet', async () => {
+    const words = greeting();
+    const greetingEnd = 300 + ms(words);
+    const sipp = await farEnd('machine-quiet', concat(silence(300), words, silence(8000)));
+    const result = await call(threaded, sipp, { ...waitForTheEnd, machineAudio: VOICEMAIL_COPY });
+    const amd = result.machineDetection!;
+    expect(amd).toMatchObject({ verdict: 'machine', action: 'machine_audio' });
+    expect(amd.greetingEnd?.cause).toBe('silence');
+    expect(amd.greetingEnd!.atMs).toBeGreaterThan(greetingEnd);
+    expect(amd.greetingEnd!.atMs - greetingEnd).toBeLessThan(2800);
+    expect(result.rtp!.packetsSent).toBeGreaterThanOrEqual(30);
+    expect(result.rtp!.packetsSent).toBeLessThan(50); // the 600 ms copy, not the 1 s message
+    await expectSippExit(sipp, 0);
+  });
+
+  test('silence: unknown (no speech), taken as a machine and hung up on without a word', async () => {
+    const sipp = await farEnd('silence', silence(10_000));
+    const result = await call(threaded, sipp, { ...waitForTheEnd, onMachine: 'hang_up' });
+    expect(result.machineDetection).toMatchObject({
+      verdict: 'unknown',
+      cause: 'no_speech',
+      treatedAs: 'machine',
+      action: 'hung_up',
+    });
+    expect(result.endReason).toMatch(/hung up on a machine/);
+    expect(result.rtp!.packetsSent).toBe(0);
+    await expectSippExit(sipp, 0);
+  });
+
+  test('detect only: a machine verdict acts at once, without waiting for the greeting to end', async () => {
+    const sipp = await farEnd('machine-detect', concat(silence(300), greeting(), silence(6000)));
+    const result = await call(threaded, sipp, { ...waitForTheEnd, mode: 'detect' });
+    expect(result.machineDetection).toMatchObject({ verdict: 'machine', cause: 'long_greeting' });
+    expect(result.machineDetection!.greetingEnd).toBeUndefined();
+    expect(result.machineDetection!.decisionMs).toBeLessThan(300 + 2500);
+    await expectSippExit(sipp, 0);
+  });
+});
