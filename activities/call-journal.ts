@@ -196,7 +196,8 @@ export async function recordAttempt(
     // Written already when the key was pressed; again here, so that it commits with the row at the latest.
     if (entry.optedOut) await recordOptOut(client, ctx);
     const outcome = entry.result.outcome;
-    const decision = decideAfterAttempt(ctx.policy, ctx.attempt.attempt, outcome, entry.result.times.end);
+    const machine = entry.result.machineDetection?.treatedAs === 'machine';
+    const decision = decideAfterAttempt(ctx.policy, ctx.attempt.attempt, outcome, entry.result.times.end, machine);
     // A call answered before the cancel reached the callee: the contact is done, not cancelled.
     if (contactState === 'cancelled' && outcome !== 'answered') {
       await setContact(client, ctx.attempt, { state: 'cancelled', outcome, finalOutcome: 'cancelled', nextAt: null });
@@ -225,15 +226,16 @@ async function upsertRecord(client: PoolClient, ctx: AttemptContext, entry: Jour
   await client.query(
     `INSERT INTO call_record (${ATTEMPT_COLUMNS},
        invite_at, ringing_at, answer_at, end_at, outcome, sip_code, sip_reason, hung_up_by, end_reason, talk_ms, codec,
-       rtp, dtmf, recording_key, recording_private, opted_out, recording_state, recording_error, created_at)
+       rtp, dtmf, recording_key, recording_private, opted_out, recording_state, recording_error, machine_detection,
+       created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $25,
-       $26, $27, now())
+       $26, $27, $28, now())
      ON CONFLICT (attempt_id) DO UPDATE SET ringing_at = excluded.ringing_at, answer_at = excluded.answer_at,
        end_at = excluded.end_at, outcome = excluded.outcome, sip_code = excluded.sip_code, sip_reason = excluded.sip_reason,
        hung_up_by = excluded.hung_up_by, end_reason = excluded.end_reason, talk_ms = excluded.talk_ms,
        codec = excluded.codec, rtp = excluded.rtp, dtmf = excluded.dtmf, recording_key = excluded.recording_key,
        opted_out = excluded.opted_out, recording_state = excluded.recording_state,
-       recording_error = excluded.recording_error
+       recording_error = excluded.recording_error, machine_detection = excluded.machine_detection
      WHERE call_record.end_reason = $24`,
     [
       ...attemptColumns(ctx),
@@ -256,6 +258,7 @@ async function upsertRecord(client: PoolClient, ctx: AttemptContext, entry: Jour
       entry.optedOut ?? false,
       recording.state,
       recording.error?.slice(0, 500) ?? null,
+      result.machineDetection ? JSON.stringify(result.machineDetection) : null,
     ],
   );
 }

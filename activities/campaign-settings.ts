@@ -9,6 +9,7 @@ import type { SecretBox } from '../lib/secret-box.js';
 import type { TrunkConfig } from '../telephony/call-types.js';
 import type { CallOutcome } from '../campaign/outcomes.js';
 import type { RetryPolicy } from '../campaign/retry-policy.js';
+import type { MachineDetectionSetting } from '../campaign/machine-detection.js';
 
 export interface CampaignCallSettings {
   readonly campaignId: string;
@@ -24,6 +25,8 @@ export interface CampaignCallSettings {
   readonly optOutDigit: string | null;
   readonly trunkId: string | null;
   readonly audioId: string | null;
+  /** Answering-machine detection; null = off. */
+  readonly machineDetection: MachineDetectionSetting | null;
 }
 
 export interface CampaignCallSetup extends CampaignCallSettings {
@@ -31,6 +34,8 @@ export interface CampaignCallSetup extends CampaignCallSettings {
   readonly trunkLimits: { readonly maxConcurrentCalls: number; readonly maxCallsPerSecond: number };
   readonly audioId: string;
   readonly audioKey: string;
+  /** The audio played to machines (`play_audio`), when it still exists. */
+  readonly machineAudio?: { readonly id: string; readonly key: string };
 }
 
 interface CampaignRow {
@@ -49,6 +54,7 @@ interface CampaignRow {
   caller_id_number: string | null;
   caller_id_name: string | null;
   opt_out_digit: string | null;
+  machine_detection: MachineDetectionSetting | null;
 }
 
 /** The campaign's settings; a missing campaign is a permanent failure (never retried). */
@@ -59,7 +65,12 @@ export async function loadCampaignSettings(pool: Pool, campaignId: string): Prom
   return {
     campaignId,
     ownerId: c.owner_id,
-    policy: { maxAttempts: c.max_attempts, retryDelaySeconds: c.retry_delay_seconds, retryOn: c.retry_on },
+    policy: {
+      maxAttempts: c.max_attempts,
+      retryDelaySeconds: c.retry_delay_seconds,
+      retryOn: c.retry_on,
+      retryMachines: c.machine_detection?.retryMachines === true,
+    },
     ringTimeoutMs: c.ring_timeout_seconds * 1000,
     maxCallMs: c.max_call_seconds * 1000,
     record: c.record,
@@ -71,6 +82,7 @@ export async function loadCampaignSettings(pool: Pool, campaignId: string): Prom
     optOutDigit: c.opt_out_digit,
     trunkId: c.trunk_id,
     audioId: c.audio_id,
+    machineDetection: c.machine_detection ?? null,
   };
 }
 
@@ -103,8 +115,20 @@ export async function loadCallSetup(pool: Pool, secrets: SecretBox, campaignId: 
   if (!audio || !settings.audioId) {
     throw ApplicationFailure.nonRetryable(`campaign ${campaignId} has no audio message`, 'CampaignAudioMissing');
   }
+  const machineAudioId =
+    settings.machineDetection?.onMachine === 'play_audio' ? settings.machineDetection.machineAudioId : null;
+  const machineRows = machineAudioId
+    ? (
+        await pool.query<{ prepared_key: string }>('SELECT prepared_key FROM audio_message WHERE id = $1', [
+          machineAudioId,
+        ])
+      ).rows
+    : [];
   return {
     ...settings,
+    ...(machineAudioId && machineRows[0]
+      ? { machineAudio: { id: machineAudioId, key: machineRows[0].prepared_key } }
+      : {}),
     trunk: toTrunkConfig(trunk, secrets),
     trunkLimits: { maxConcurrentCalls: trunk.maxConcurrentCalls, maxCallsPerSecond: trunk.maxCallsPerSecond },
     audioId: settings.audioId,

@@ -35,7 +35,7 @@ import { retryUntil } from '../lib/retry.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { Storage } from '../lib/storage.js';
 import { deniedPrefix, type EffectivePolicy, type PolicyDefaults } from '../campaign/owner-policy.js';
-import type { CallResult } from '../telephony/call-types.js';
+import type { CallResult, MachineDetectionRequest } from '../telephony/call-types.js';
 import type { TelephonyEngine } from '../telephony/engine.js';
 import { CAPPED, THROTTLED, type AttemptReport, type ClaimedAttempt } from '../campaign/campaign-types.js';
 import type { WebhookDispatcher } from './webhook-dispatch.js';
@@ -59,6 +59,7 @@ import {
 import type { RecordingUploader } from './recording-outbox.js';
 import { loadCallSetup, type CampaignCallSetup } from './campaign-settings.js';
 import { OptOutWatch } from './opt-out.js';
+import { detectionRequest } from './machine-detection.js';
 import {
   acquireLeases,
   attemptIsLive,
@@ -216,6 +217,8 @@ async function callOnSlot(
   const { campaignId, attempt } = attemptRef;
   const sleep = (ms: number) => ctx.sleep(ms);
   const samples = await audio.get(setup.audioId, setup.audioKey);
+  const machineAudio = setup.machineAudio ? await audio.get(setup.machineAudio.id, setup.machineAudio.key) : undefined;
+  const detection = detectionRequest(setup.machineDetection, machineAudio);
   const limits: TrunkLimits = {
     trunkId: setup.trunk.id,
     maxConcurrentCalls: setup.trunkLimits.maxConcurrentCalls,
@@ -246,7 +249,8 @@ async function callOnSlot(
     const target = { ownerId: setup.ownerId, phone: attempt.phone, attemptId: attempt.attemptId };
     const clearance = () => waitForClearance(pool, { campaignId, setup, target, limits, ownerPolicy, sleep });
     const hangUp = hangUpSignal(ctx, deps.logger?.child({ campaignId, attemptId: attempt.attemptId }));
-    const dialled = await dialWithClearance(deps, { ctx, hangUp, progress }, setup, attemptRef, samples, clearance);
+    const call = { samples, detection };
+    const dialled = await dialWithClearance(deps, { ctx, hangUp, progress }, setup, attemptRef, call, clearance);
     if (dialled.kind === 'capped') return await defer(deps, attempt, dialled.until, CAPPED);
     const report = await finish(deps, ctx, attemptRef, dialled.result, {
       recordingPrivate: setup.recordingsPrivate,
@@ -494,7 +498,7 @@ async function dialWithClearance(
   { ctx, hangUp, progress }: DialControls,
   setup: CampaignCallSetup,
   attemptRef: AttemptContext,
-  samples: Int16Array,
+  { samples, detection }: { readonly samples: Int16Array; readonly detection: MachineDetectionRequest | undefined },
   clearance: () => Promise<DialReservation>,
 ): Promise<Dialled> {
   // Checked before the pacing slot, not after it: the INVITE must follow its slot at once.
@@ -524,6 +528,7 @@ async function dialWithClearance(
         maxCallMs: setup.maxCallMs,
         record: setup.record,
         ...(setup.callerId ? { callerId: setup.callerId } : {}),
+        ...(detection ? { machineDetection: detection } : {}),
         onEvent: (event) => {
           if (event.type === 'dtmf') optOut.press(event.digit, answerWrite);
           if (event.type !== 'answered') return;

@@ -22,6 +22,13 @@ const answered: JournalRow = {
   recording_state: 'stored',
   recording_error: null,
   recording_private: true,
+  machine_detection: {
+    verdict: 'human',
+    cause: 'short_greeting',
+    decisionMs: 1400,
+    treatedAs: 'human',
+    action: 'message',
+  },
 };
 
 describe('webhook events of a journalled call', () => {
@@ -46,6 +53,7 @@ describe('webhook events of a journalled call', () => {
           endAt: '2026-12-01T12:00:05.500Z',
           talkMs: 4500,
           dtmf: [{ digit: '1', atMs: 1200, durationMs: 100, source: 'rfc4733' }],
+          machineDetection: answered.machine_detection,
           recording: true,
           recordingState: 'stored',
           recordingError: null,

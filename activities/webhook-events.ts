@@ -27,6 +27,8 @@ export interface JournalRow {
   readonly recording_state: RecordingState;
   readonly recording_error: string | null;
   readonly recording_private: boolean;
+  /** Absent on rows read before the column existed. */
+  readonly machine_detection?: Record<string, unknown> | null;
 }
 
 /** The body of every delivery: the same envelope for every event. */
@@ -68,6 +70,7 @@ export function callCompletedData(row: JournalRow): Record<string, unknown> {
     endAt: iso(row.end_at),
     talkMs: row.talk_ms,
     dtmf: Array.isArray(row.dtmf) ? row.dtmf : [],
+    machineDetection: row.machine_detection ?? null,
     recording: row.recording_state === 'stored',
     recordingState: row.recording_state,
     recordingError: row.recording_error,

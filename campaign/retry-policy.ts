@@ -12,6 +12,8 @@ export interface RetryPolicy {
   readonly retryDelaySeconds: number;
   /** Outcomes that earn another attempt. */
   readonly retryOn: readonly CallOutcome[];
+  /** An answered call that a machine took (answering-machine detection) earns another attempt too. */
+  readonly retryMachines?: boolean;
 }
 
 /** What a campaign retries unless told otherwise: `failed` too (a trunk problem may be fixed meanwhile). */
@@ -34,15 +36,18 @@ export const NEVER_RETRIED: readonly AttemptOutcome[] = [
 export type AttemptDecision =
   { readonly kind: 'retry'; readonly at: Date } | { readonly kind: 'done'; readonly outcome: AttemptOutcome };
 
-/** After attempt number `attempt` (1-based) ended at `endedAt` with `outcome`. */
+/** After attempt number `attempt` (1-based) ended at `endedAt` with `outcome`; `machine`: a machine answered it. */
 export function decideAfterAttempt(
   policy: RetryPolicy,
   attempt: number,
   outcome: AttemptOutcome,
   endedAt: Date,
+  machine = false,
 ): AttemptDecision {
   const retryOn: readonly AttemptOutcome[] = policy.retryOn;
-  const retryable = retryOn.includes(outcome) && !NEVER_RETRIED.includes(outcome);
+  const retryable =
+    (retryOn.includes(outcome) && !NEVER_RETRIED.includes(outcome)) ||
+    (outcome === 'answered' && machine && policy.retryMachines === true);
   if (!retryable || attempt >= policy.maxAttempts) return { kind: 'done', outcome };
   return { kind: 'retry', at: new Date(endedAt.getTime() + policy.retryDelaySeconds * 1000) };
 }

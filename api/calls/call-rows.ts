@@ -6,7 +6,7 @@
 import { IN_PROGRESS } from '../../campaign/journal-codes.js';
 import type { AttemptOutcome } from '../../campaign/outcomes.js';
 import type { CallQuery } from './call-query.js';
-import type { CallDtmf, CallRecordingState, CallRtpStats, CallView } from './calls.dto.js';
+import type { CallDtmf, CallMachineDetection, CallRecordingState, CallRtpStats, CallView } from './calls.dto.js';
 
 const utc = (column: string, fraction: 'MS' | 'US') =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.${fraction}"Z"')`;
@@ -20,7 +20,7 @@ export const VIEW_COLUMNS = `id, owner_id, campaign_id, campaign_contact_id, att
   ${utc('invite_at', 'US')} AS invite_exact, ${utc('ringing_at', 'MS')} AS ringing_at,
   ${utc('answer_at', 'MS')} AS answer_at, ${utc('end_at', 'MS')} AS end_at, outcome, sip_code, sip_reason,
   hung_up_by, end_reason, talk_ms, codec, rtp, dtmf, opted_out, tags, recording_private, recording_state,
-  recording_error`;
+  recording_error, machine_detection`;
 
 /** A row selected with {@link VIEW_COLUMNS}. */
 export interface CallRow {
@@ -49,6 +49,7 @@ export interface CallRow {
   recording_private: boolean;
   recording_state: CallRecordingState;
   recording_error: string | null;
+  machine_detection: CallMachineDetection | null;
 }
 
 /** `…HH:MM:SS.ffffffZ` → `…HH:MM:SS.fffZ`: views show milliseconds, like every other time in the API. */
@@ -78,6 +79,7 @@ export function toCallView(r: CallRow): CallView {
     rtp: r.rtp,
     dtmf: r.dtmf,
     optedOut: r.opted_out,
+    machineDetection: r.machine_detection,
     tags: r.tags,
     private: r.recording_private,
     hasRecording: r.recording_state === 'stored',

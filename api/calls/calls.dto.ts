@@ -30,6 +30,26 @@ export interface CallDtmf {
  */
 export type CallRecordingState = 'none' | 'pending' | 'stored' | 'lost';
 
+/**
+ * What answering-machine detection found on an answered call; every time in ms from the
+ * answer. `cause`: `short_greeting` (a short opening, then a pause), `long_greeting`, `beep`,
+ * `fax`, `sit` (a special information tone), `no_speech`, `timeout`.
+ */
+export interface CallMachineDetection {
+  verdict: 'human' | 'machine' | 'unknown';
+  cause: 'short_greeting' | 'long_greeting' | 'beep' | 'fax' | 'sit' | 'no_speech' | 'timeout';
+  /** When the verdict was reached. */
+  decisionMs: number;
+  /** How the call was handled (`unknown` as the campaign's `unknownAs` says). */
+  treatedAs: 'human' | 'machine';
+  /** On a machine with `detect_message_end`: when and how the greeting ended (the message started then). */
+  greetingEnd?: { cause: 'beep' | 'silence' | 'timeout'; atMs: number };
+  /** The beep, when one was heard: its end and pitch. */
+  beep?: { endMs: number; hz: number };
+  /** `message`, `machine_audio` (the campaign's voicemail copy) or `hung_up`. */
+  action: 'message' | 'machine_audio' | 'hung_up';
+}
+
 /** One call attempt from the journal. Times are ISO 8601 in UTC, to the millisecond. */
 export interface CallView {
   /** @format uuid */
@@ -66,6 +86,8 @@ export interface CallView {
   dtmf: CallDtmf[];
   /** The callee pressed the campaign's opt-out key: the number went on the blocklist and we hung up. */
   optedOut: boolean;
+  /** Answering-machine detection's result; `null` when the campaign had it off or the call was not answered. */
+  machineDetection: CallMachineDetection | null;
   tags: string[];
   /** A private call's recording cannot be downloaded until the flag is cleared. */
   private: boolean;

@@ -8,7 +8,14 @@ import type { FieldError } from '../../lib/errors.js';
 import type { CallOutcome } from '../../campaign/outcomes.js';
 import { calendarProblems } from '../../campaign/calling-window.js';
 import { DEFAULT_RETRY_ON, retryPolicyProblems } from '../../campaign/retry-policy.js';
-import type { CallerIdDto, CallingWindowDto, CampaignSettingsDto } from './campaigns.dto.js';
+import {
+  AMD_TIMING_LIMITS,
+  MACHINE_DETECTION_DEFAULTS,
+  machineDetectionProblems,
+  type AmdTimingName,
+  type MachineDetectionSetting,
+} from '../../campaign/machine-detection.js';
+import type { CallerIdDto, CallingWindowDto, CampaignSettingsDto, MachineDetectionDto } from './campaigns.dto.js';
 
 /** Every setting, resolved. */
 export interface CampaignSettings {
@@ -24,6 +31,8 @@ export interface CampaignSettings {
   recordingsPrivate: boolean;
   callerId: CallerIdDto | null;
   optOutDigit: OptOutDigit | null;
+  /** null: off. */
+  machineDetection: MachineDetectionSetting | null;
 }
 
 export const CAMPAIGN_DEFAULTS: Readonly<CampaignSettings> = Object.freeze({
@@ -39,6 +48,7 @@ export const CAMPAIGN_DEFAULTS: Readonly<CampaignSettings> = Object.freeze({
   recordingsPrivate: false,
   callerId: null,
   optOutDigit: null,
+  machineDetection: null,
 });
 
 export const MAX_CALLS_PER_SECOND = 1000;
@@ -48,9 +58,37 @@ export function mergeSettings(base: Readonly<CampaignSettings>, body: CampaignSe
   const merged: CampaignSettings = { ...base, retryOn: [...base.retryOn] };
   for (const key of Object.keys(CAMPAIGN_DEFAULTS) as (keyof CampaignSettings)[]) {
     const value = body[key];
-    if (value !== undefined) Object.assign(merged, { [key]: value });
+    if (value !== undefined && key !== 'machineDetection') Object.assign(merged, { [key]: value });
   }
+  // Replaced whole, as the calling window is: a PATCH names every field it wants kept.
+  if (body.machineDetection !== undefined) merged.machineDetection = machineDetectionSetting(body.machineDetection);
   return merged;
+}
+
+/** The stored setting for what the API was given; null (or mode off): no detection. */
+export function machineDetectionSetting(dto: MachineDetectionDto | null): MachineDetectionSetting | null {
+  if (dto === null || dto.mode === 'off') return null;
+  const timings: Partial<Record<AmdTimingName, number>> = {};
+  for (const name of Object.keys(AMD_TIMING_LIMITS) as AmdTimingName[]) {
+    if (dto[name] !== undefined) timings[name] = dto[name];
+  }
+  const d = MACHINE_DETECTION_DEFAULTS;
+  return {
+    mode: dto.mode,
+    onHuman: dto.onHuman ?? d.onHuman,
+    onMachine: dto.onMachine ?? d.onMachine,
+    machineAudioId: dto.machineAudioId ?? d.machineAudioId,
+    unknownAs: dto.unknownAs ?? d.unknownAs,
+    retryMachines: dto.retryMachines ?? d.retryMachines,
+    timings,
+  };
+}
+
+/** The setting as the API shows it (the timings given, flat). */
+export function machineDetectionView(setting: MachineDetectionSetting | null): MachineDetectionDto | null {
+  if (setting === null) return null;
+  const { timings, ...rest } = setting;
+  return { ...rest, ...timings };
 }
 
 /** What is wrong with `settings`, each problem naming its field as `body.<field>`. */
@@ -64,6 +102,11 @@ export function settingsProblems(settings: CampaignSettings): FieldError[] {
   if (settings.callingWindow) {
     for (const [field, message] of calendarProblems(settings.callingWindow)) {
       errors.push({ field: `body.callingWindow.${field}`, message });
+    }
+  }
+  if (settings.machineDetection) {
+    for (const [field, message] of machineDetectionProblems(settings.machineDetection)) {
+      errors.push({ field: `body.machineDetection.${field}`, message });
     }
   }
   return errors;

@@ -5,7 +5,8 @@ import { Campaign } from '../../db/entities/index.js';
 import type { CallOutcome } from '../../campaign/outcomes.js';
 import { isUuid } from '../keyset-cursor.js';
 import { visibleTo } from '../ownership.js';
-import type { CampaignSettings } from './campaign-settings.js';
+import { machineDetectionView, type CampaignSettings } from './campaign-settings.js';
+import type { MachineDetectionSetting } from '../../campaign/machine-detection.js';
 import { campaignWorkflowId } from './campaign-workflows.js';
 import type { CallingWindowDto, CampaignView } from './campaigns.dto.js';
 
@@ -24,6 +25,7 @@ export function settingsOf(c: Campaign): CampaignSettings {
     recordingsPrivate: c.recordingsPrivate,
     callerId: c.callerIdNumber ? { number: c.callerIdNumber, name: c.callerIdName ?? null } : null,
     optOutDigit: c.optOutDigit ?? null,
+    machineDetection: (c.machineDetection as MachineDetectionSetting | null | undefined) ?? null,
   };
 }
 
@@ -43,6 +45,7 @@ export function settingsColumns(s: CampaignSettings) {
     callerIdNumber: s.callerId?.number ?? null,
     callerIdName: s.callerId?.name ?? null,
     optOutDigit: s.optOutDigit,
+    machineDetection: s.machineDetection ? { ...s.machineDetection, timings: { ...s.machineDetection.timings } } : null,
   };
 }
 
@@ -56,6 +59,7 @@ export function toCampaignView(c: Campaign): CampaignView {
     audioId: c.audio?.id ?? null,
     contactListId: c.contactList?.id ?? null,
     ...settingsOf(c),
+    machineDetection: machineDetectionView(settingsOf(c).machineDetection),
     workflowId: c.startedAt ? campaignWorkflowId(c.id) : null,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,

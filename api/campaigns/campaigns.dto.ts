@@ -1,5 +1,6 @@
 import type { CampaignStatusValue, OptOutDigit } from '../../db/entities/index.js';
 import type { CallOutcome } from '../../campaign/outcomes.js';
+import type { MachineDetectionMode } from '../../campaign/machine-detection.js';
 import type { TimezoneSource, Weekday } from '../../campaign/calling-window.js';
 import type { SipDisplayName } from '../sip-text.dto.js';
 
@@ -35,6 +36,72 @@ export interface CallerIdDto {
   number: string;
   /** Display name. */
   name?: SipDisplayName | null;
+}
+
+/**
+ * Answering-machine detection. `mode`: `off`; `detect` (a verdict as early as possible after
+ * the answer: human, machine or unknown); `detect_message_end` (on a machine, also wait for
+ * the beep or the silence after the greeting before playing, so a voicemail gets the whole
+ * message). The timings tune the detector (docs/telephony.md lists the defaults and what
+ * each trades: speed against accuracy).
+ */
+export interface MachineDetectionDto {
+  mode: MachineDetectionMode;
+  /** A person answered: `play_message` (default) or `hang_up`. */
+  onHuman?: 'play_message' | 'hang_up';
+  /** A machine answered: `play_message` (default), `play_audio` (`machineAudioId`, e.g. a shorter voicemail copy) or `hang_up`. */
+  onMachine?: 'play_message' | 'play_audio' | 'hang_up';
+  /**
+   * One of your audio messages, played to machines when `onMachine` is `play_audio`.
+   * @format uuid
+   */
+  machineAudioId?: string | null;
+  /** How an `unknown` verdict is treated: `human` (default) or `machine`. */
+  unknownAs?: 'human' | 'machine';
+  /** Retry calls a machine answered, like the `retryOn` outcomes (default false: a machine counts as reached). */
+  retryMachines?: boolean;
+  /**
+   * No voice by then: `unknown` (default 3500).
+   * @isInt
+   * @minimum 1000
+   * @maximum 10000
+   */
+  initialSilenceMs?: number;
+  /**
+   * Voice this long without a pause is a greeting: `machine` (default 1600).
+   * @isInt
+   * @minimum 800
+   * @maximum 5000
+   */
+  greetingMs?: number;
+  /**
+   * A pause this long after a shorter opening: `human` (default 800).
+   * @isInt
+   * @minimum 300
+   * @maximum 3000
+   */
+  afterGreetingSilenceMs?: number;
+  /**
+   * No verdict by then: `unknown` (default 5000).
+   * @isInt
+   * @minimum 2000
+   * @maximum 10000
+   */
+  totalAnalysisMs?: number;
+  /**
+   * After a machine verdict, this much quiet ends a greeting that has no beep (default 1200).
+   * @isInt
+   * @minimum 500
+   * @maximum 5000
+   */
+  endSilenceMs?: number;
+  /**
+   * Longest wait for the greeting's end, from the answer (default 30000).
+   * @isInt
+   * @minimum 5000
+   * @maximum 60000
+   */
+  maxWaitMs?: number;
 }
 
 /** The dialling settings of a campaign; every one has a default. */
@@ -98,6 +165,8 @@ export interface CampaignSettingsDto {
    * (default): no opt-out key.
    */
   optOutDigit?: OptOutDigit | null;
+  /** `null` (default): no answering-machine detection, the message starts at the answer. */
+  machineDetection?: MachineDetectionDto | null;
 }
 
 /**
@@ -198,6 +267,7 @@ export interface CampaignView {
   recordingsPrivate: boolean;
   callerId: CallerIdDto | null;
   optOutDigit: OptOutDigit | null;
+  machineDetection: MachineDetectionDto | null;
   /** Temporal workflow id (`campaign-<id>`), once started. */
   workflowId: string | null;
   createdAt: Date;

@@ -169,6 +169,13 @@ export class CampaignsService {
   ): Promise<FieldError[]> {
     const errors: FieldError[] = [];
     const whose = ownerId === principal.userId ? 'of yours' : "of the campaign's owner";
+    const machineAudioId = body.machineDetection?.machineAudioId;
+    if (machineAudioId) {
+      const audio = isUuid(machineAudioId) ? await em.findOne(AudioMessage, { id: machineAudioId }) : null;
+      if (!audio || audio.owner.id !== ownerId) {
+        errors.push({ field: 'body.machineDetection.machineAudioId', message: `no such audio message ${whose}` });
+      }
+    }
     for (const ref of REFERENCES) {
       const refId = body[ref.key];
       if (refId === undefined) continue;

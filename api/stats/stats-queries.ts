@@ -6,7 +6,7 @@
 import { NOT_DIALLED_REASONS } from '../../campaign/journal-codes.js';
 import { KNOWN_OUTCOMES } from '../../campaign/outcomes.js';
 import type { PoolClient } from '../../db/sql.js';
-import type { HourBucket, TalkTimeStats } from './stats.dto.js';
+import type { AnsweredByStats, HourBucket, TalkTimeStats } from './stats.dto.js';
 
 /**
  * Which journal rows: a `where` clause over `call_record`'s columns with its parameters
@@ -53,6 +53,25 @@ export async function outcomeCounts(db: PoolClient, scope: Scope): Promise<Outco
     [...scope.params, KNOWN_OUTCOMES, NOT_DIALLED_REASONS],
   );
   return rows.map((r) => ({ outcome: r.outcome, attempts: Number(r.attempts), seizures: Number(r.seizures) }));
+}
+
+/** Answered calls by how answering-machine detection had them treated (see AnsweredByStats). */
+export async function answeredBy(db: PoolClient, scope: Scope): Promise<AnsweredByStats> {
+  const { rows } = await db.query<Record<'humans' | 'machines' | 'unknown' | 'not_detected', string>>(
+    `SELECT count(*) FILTER (WHERE machine_detection->>'treatedAs' = 'human') AS humans,
+       count(*) FILTER (WHERE machine_detection->>'treatedAs' = 'machine') AS machines,
+       count(*) FILTER (WHERE machine_detection->>'verdict' = 'unknown') AS unknown,
+       count(*) FILTER (WHERE machine_detection IS NULL) AS not_detected
+     FROM call_record WHERE ${scope.where} AND outcome = 'answered'`,
+    [...scope.params],
+  );
+  const row = rows[0];
+  return {
+    humans: Number(row?.humans ?? 0),
+    machines: Number(row?.machines ?? 0),
+    unknown: Number(row?.unknown ?? 0),
+    notDetected: Number(row?.not_detected ?? 0),
+  };
 }
 
 export async function talkTime(db: PoolClient, scope: Scope): Promise<TalkTimeStats> {

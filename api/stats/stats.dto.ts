@@ -38,10 +38,25 @@ export interface CallStats {
    * 0 when there was no seizure. An attempt cancelled before it was dialled is not a seizure.
    */
   answerSeizureRatio: number;
+  /**
+   * Answered calls split by answering-machine detection: `humans` and `machines` as the
+   * calls were treated (an `unknown` verdict counted as the campaign's `unknownAs` said, and
+   * also in `unknown`), `notDetected` for calls answered with detection off or still in
+   * progress. `humans + machines + notDetected = answered`.
+   */
+  answeredBy: AnsweredByStats;
   talkTime: TalkTimeStats;
   attemptsPerContact: AttemptsPerContactStats;
   dtmf: DtmfStats;
   callsPerHour: HourlyStats;
+}
+
+export interface AnsweredByStats {
+  humans: number;
+  machines: number;
+  /** Of `humans` and `machines`: the verdicts that were `unknown`. */
+  unknown: number;
+  notDetected: number;
 }
 
 /**

@@ -7,6 +7,7 @@ import { findCampaign } from '../campaigns/campaign-view.js';
 import { attemptsFigures, digitFigures, outcomeFigures } from './stats-figures.js';
 import { ownerIdProblems, resolveInterval, timezoneProblems } from './stats-params.js';
 import {
+  answeredBy,
   attemptsPerContact,
   campaignScope,
   dtmfCounts,
@@ -97,12 +98,14 @@ export class StatsService {
 /** Every journal figure for `scope`, one query after another on the snapshot's connection. */
 async function callStats(db: PoolClient, scope: Scope, timezone: string): Promise<CallStats> {
   const outcomes = outcomeFigures(await outcomeCounts(db, scope));
+  const byWhom = await answeredBy(db, scope);
   const talk = await talkTime(db, scope);
   const attempts = attemptsFigures(await attemptsPerContact(db, scope));
   const dtmf = await dtmfCounts(db, scope);
   const buckets = await hourlyCounts(db, scope);
   return {
     ...outcomes,
+    answeredBy: byWhom,
     talkTime: talk,
     attemptsPerContact: attempts,
     dtmf: { calls: dtmf.total.calls, presses: dtmf.total.presses, digits: digitFigures(dtmf.digits) },

@@ -64,6 +64,8 @@ export const CallRecord = defineEntity({
     dtmf: p.json<unknown[]>(),
     /** The callee pressed the campaign's opt-out digit: the number went on the blocklist and we hung up. */
     optedOut: p.boolean().default(false),
+    /** Answering-machine detection's result (verdict, cause, decision time, greeting end, beep, action); null when off. */
+    machineDetection: p.json<Record<string, unknown>>().nullable(),
     /** The object key of the recording (stored, or to be stored while `pending`). */
     recordingKey: p.string().length(300).nullable(),
     recordingState: p.enum(RECORDING_STATES).default('none'),

@@ -53,6 +53,8 @@ export const Campaign = defineEntity({
     callerIdName: p.string().length(100).nullable(),
     /** The DTMF key (0-9, `*`, `#`) that puts the callee's number on the owner's blocklist and ends the call; null = none. */
     optOutDigit: p.enum(OPT_OUT_DIGITS).nullable(),
+    /** Answering-machine detection (campaign/machine-detection.ts); null = off. */
+    machineDetection: p.json<Record<string, unknown>>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

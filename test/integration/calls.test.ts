@@ -94,6 +94,7 @@ test('a call shows every useful field; another owner gets 404 for it; an adminis
     rtp: { packetsSent: 500, octetsSent: 80000, packetsReceived: 498, packetsLost: 2, jitterMs: 1.5 },
     dtmf: [{ digit: '1', atMs: 3000, durationMs: 120, source: 'rfc4733' }],
     optedOut: false,
+    machineDetection: null,
     tags: ['vip'],
     private: false,
     hasRecording: true,

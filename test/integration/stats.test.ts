@@ -44,8 +44,8 @@ async function seed(rowsToInsert: readonly SeedRow[]): Promise<void> {
     const answer = r.outcome === 'answered' ? new Date(r.inviteAt.getTime() + 1000) : null;
     await ctx.pool.query(
       `INSERT INTO call_record (id, owner_id, campaign_id, campaign_contact_id, attempt_id, attempt, phone_e164,
-         invite_at, answer_at, end_at, outcome, end_reason, talk_ms, dtmf, created_at)
-       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())`,
+         invite_at, answer_at, end_at, outcome, end_reason, talk_ms, dtmf, machine_detection, created_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())`,
       [
         r.ownerId,
         r.campaignId,
@@ -60,6 +60,7 @@ async function seed(rowsToInsert: readonly SeedRow[]): Promise<void> {
         r.endReason,
         r.talkMs,
         JSON.stringify(r.dtmf),
+        r.machineDetection ? JSON.stringify(r.machineDetection) : null,
       ],
     );
   }
@@ -78,9 +79,13 @@ async function seedJournal(contactIds: number[], phones: readonly string[], phon
     endReason: outcome,
     talkMs: null,
     dtmf: [],
+    machineDetection: null,
     ...extra,
   });
   const answered = (talkMs: number, dtmf: JournalRow['dtmf'] = []) => ({ endReason: 'message played', talkMs, dtmf });
+  const detected = (verdict: string, treatedAs: string) => ({
+    machineDetection: { verdict, treatedAs, cause: 'long_greeting', decisionMs: 2000, action: 'message' },
+  });
   const outside = (owner: Owner, phone: string, minutes: number, outcome: string, extra: Partial<SeedRow> = {}) => ({
     ...row(0, 1, minutes, outcome, extra),
     ownerId: owner.id,
@@ -92,17 +97,23 @@ async function seedJournal(contactIds: number[], phones: readonly string[], phon
     row(0, 1, 10, 'busy'),
     row(0, 2, 60, 'no_answer', { inviteAt: at(60, -1) }), // 00:59:59.999
     row(0, 3, 60, 'answered', answered(12_000, [press('1', 500), press('2', 900), press('1', 1500)])), // 01:00:00.000
-    row(1, 1, 90, 'answered', answered(3000, [press('#', 2000), press('5', 1500)])), // first pressed: 5
+    row(1, 1, 90, 'answered', {
+      ...answered(3000, [press('#', 2000), press('5', 1500)]),
+      ...detected('human', 'human'),
+    }), // first pressed: 5
     row(2, 1, 125, 'unavailable'),
     row(2, 2, 140, 'answered', { endReason: 'call in progress' }), // no talk time yet
     row(3, 1, 20, 'rejected'),
     row(4, 1, 40, 'invalid_number'),
-    row(4, 2, 45, 'answered', answered(4500, [press('2', 100)])),
+    row(4, 2, 45, 'answered', { ...answered(4500, [press('2', 100)]), ...detected('machine', 'machine') }),
     row(5, 1, 70, 'failed', { endReason: 'call activity failed: boom' }),
     row(5, 2, 75, 'cancelled', { endReason: 'cancelled before the call was placed' }),
     row(6, 1, 180, 'cancelled', { endReason: 'aborted before dialling' }),
     row(7, 1, 220, 'cancelled', { endReason: 'aborted while ringing' }), // dialled: a seizure
-    row(8, 1, -30, 'answered', answered(7000, [press('9', 0, 'sip-info'), press('*', 0)])), // tie: 9 first
+    row(8, 1, -30, 'answered', {
+      ...answered(7000, [press('9', 0, 'sip-info'), press('*', 0)]),
+      ...detected('unknown', 'machine'),
+    }), // tie: 9 first
     row(9, 1, 230, 'blocked', { endReason: 'on the blocklist' }), // not the engine's: not dialled
     outside(a, phones[0], 100, 'answered', answered(1000)),
     outside(a, '+4930555000', -60, 'busy'), // exactly `from`: in
@@ -167,6 +178,8 @@ describe('a campaign', () => {
       expect(comparable(figures)).toEqual(
         comparable(expectedStats(mine, { contactKey: 'campaignContactId', timezone: zone ?? 'UTC' })),
       );
+      // Five answered: a human, a machine, an unknown taken as a machine, two without detection.
+      expect(figures.answeredBy).toEqual({ humans: 1, machines: 2, unknown: 1, notDetected: 2 });
       expect(contacts).toEqual({
         total: 11,
         pending: 1,

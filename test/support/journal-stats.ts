@@ -24,6 +24,8 @@ export interface JournalRow {
   endReason: string;
   talkMs: number | null;
   dtmf: Press[];
+  /** Answering-machine detection's `{verdict, treatedAs, …}`; null when off. */
+  machineDetection: { verdict: string; treatedAs: string } | null;
 }
 
 /** The telephony engine's outcomes: the statistics list each, and only these can be seizures. */
@@ -42,6 +44,7 @@ export async function journalRows(db: Pool, where: string, params: unknown[]): P
     end_reason: string;
     talk_ms: number | null;
     dtmf: Press[];
+    machine_detection: { verdict: string; treatedAs: string } | null;
   }>(`SELECT * FROM call_record WHERE ${where}`, params);
   return rows.map((r) => ({
     ownerId: r.owner_id,
@@ -53,6 +56,7 @@ export async function journalRows(db: Pool, where: string, params: unknown[]): P
     endReason: r.end_reason,
     talkMs: r.talk_ms,
     dtmf: r.dtmf,
+    machineDetection: r.machine_detection,
   }));
 }
 
@@ -168,6 +172,7 @@ export function expectedStats(rows: readonly JournalRow[], scope: ExpectedScope)
     seizures,
     answered,
     answerSeizureRatio: seizures === 0 ? 0 : answered / seizures,
+    answeredBy: answeredBy(rows.filter((r) => r.outcome === 'answered')),
     talkTime: {
       calls: talk.length,
       totalMs: total,
@@ -182,6 +187,15 @@ export function expectedStats(rows: readonly JournalRow[], scope: ExpectedScope)
     },
     dtmf: dtmf(rows),
     callsPerHour: hourly(rows, scope),
+  };
+}
+
+function answeredBy(answered: readonly JournalRow[]) {
+  return {
+    humans: answered.filter((r) => r.machineDetection?.treatedAs === 'human').length,
+    machines: answered.filter((r) => r.machineDetection?.treatedAs === 'machine').length,
+    unknown: answered.filter((r) => r.machineDetection?.verdict === 'unknown').length,
+    notDetected: answered.filter((r) => !r.machineDetection).length,
   };
 }
 
