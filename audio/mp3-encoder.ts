@@ -39,7 +39,9 @@ export class Mp3Encoder {
    */
   async encode(wav: Uint8Array): Promise<Buffer> {
     try {
-      const buffer = wav.byteOffset === 0 && wav.byteLength === wav.buffer.byteLength ? wav : wav.slice();
+      // Only a whole, unshared ArrayBuffer can be moved: a small Buffer is a view into Node's pool.
+      const whole = wav.byteOffset === 0 && wav.byteLength === wav.buffer.byteLength;
+      const buffer = whole && wav.buffer instanceof ArrayBuffer ? wav : new Uint8Array(wav);
       const mp3 = await this.pool.run(buffer, [buffer.buffer as ArrayBuffer]);
       return Buffer.from(mp3.buffer, mp3.byteOffset, mp3.byteLength);
     } catch (err) {
