@@ -142,7 +142,12 @@ describe('a recording as MP3', () => {
   });
 
   it('WAV stays the default; Accept that takes neither is 406, an unknown format 422', async () => {
-    for (const headers of [{}, { accept: '*/*' }, { accept: 'audio/*' }, { accept: 'audio/mpeg;q=0.5, audio/wav' }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { accept: '*/*' },
+      { accept: 'audio/*' },
+      { accept: 'audio/mpeg;q=0.5, audio/wav' },
+    ]) {
       const res = await recording(rec.id, '', headers);
       expect([res.status, res.headers.get('content-type')]).toEqual([200, 'audio/wav']);
       await res.arrayBuffer();
