@@ -166,6 +166,19 @@ describe('a recording as MP3', () => {
     }
   });
 
+  it('a WAV written anew under its key gets a fresh MP3, not the kept one', async () => {
+    const again = await storedRecording(wavOf(twoTones(1)));
+    const first = await bytesOf(await recording(again.id, '?format=mp3'));
+    const longer = twoTones(2);
+    const wav = wavOf(longer);
+    await minioClient().putObject(recordings(), again.key, wav, wav.length, { 'Content-Type': 'audio/wav' });
+    const res = await recording(again.id, '?format=mp3');
+    expect(res.status).toBe(200);
+    const second = await bytesOf(res);
+    expect(second.equals(first)).toBe(false);
+    await expectSameAudio(second, longer);
+  });
+
   it("another tenant's recording is 404 in either form", async () => {
     const stranger = await userToken();
     for (const query of ['?format=mp3', '?format=wav', '']) {
@@ -255,8 +268,8 @@ describe('an API with one MP3 encoder and a queue of one', () => {
   });
 
   it('more first downloads than the encoder and its queue take: 503 busy with Retry-After, fine later', async () => {
-    // Ten minutes each: an encoding takes most of a second, so all four arrive while one runs.
-    const wav = wavOf(twoTones(600));
+    // Five minutes each: an encoding takes a good part of a second, so all four arrive while one runs.
+    const wav = wavOf(twoTones(300));
     const recs = await Promise.all(
       Array.from({ length: 4 }, () => storedRecording(wav, user.id, extra.minio.endpoint)),
     );
