@@ -21,6 +21,8 @@ import type { Storage } from '../lib/storage.js';
 import { stackServicePorts, TrunkNetworks } from '../lib/trunk-networks.js';
 import { WebhookNetworks } from '../lib/webhook-networks.js';
 import { AudioConverter } from '../audio/audio-converter.js';
+import { Mp3Encoder } from '../audio/mp3-encoder.js';
+import { Mp3Cache } from './downloads/mp3-cache.js';
 import { AudioController } from './audio/audio.controller.js';
 import { AudioService } from './audio/audio.service.js';
 import { BlocklistUploadService } from './blocklist/blocklist-upload.service.js';
@@ -72,6 +74,8 @@ export class Container {
   private readonly factories = new Map<Ctor<unknown>, () => unknown>();
   /** Worker threads for audio conversion; started on the first upload. */
   private readonly audioConverter: AudioConverter;
+  /** Worker threads for MP3 downloads; started on the first one. */
+  private readonly mp3Encoder: Mp3Encoder;
 
   constructor(readonly infra: Infrastructure) {
     const users = new UsersService(infra.orm.em, infra.pool, new LoginThrottle(infra.pool, infra.config.auth));
@@ -94,11 +98,18 @@ export class Container {
         loudnessTargetLufs: audioConfig.loudnessTargetLufs,
       },
     });
+    this.mp3Encoder = new Mp3Encoder(audioConfig.mp3);
+    const mp3 = new Mp3Cache({
+      storage: infra.storage,
+      encoder: this.mp3Encoder,
+      logger: infra.logger.child({ component: 'mp3' }),
+    });
     const audio = new AudioService({
       em: infra.orm.em,
       storage: infra.storage,
       bucket: infra.config.minio.buckets.audio,
       converter: this.audioConverter,
+      mp3,
       maxUploadBytes: audioConfig.maxUploadBytes,
       logger: infra.logger.child({ component: 'audio' }),
     });
@@ -152,14 +163,15 @@ export class Container {
       pool: infra.pool,
       storage: infra.storage,
       bucket: infra.config.minio.buckets.recordings,
+      mp3,
       logger: infra.logger.child({ component: 'calls' }),
     });
     this.register(CallsController, () => new CallsController(calls));
   }
 
-  /** Stops what the container started (the audio worker threads). */
+  /** Stops what the container started (the audio and MP3 worker threads). */
   async close(): Promise<void> {
-    await this.audioConverter.close();
+    await Promise.all([this.audioConverter.close(), this.mp3Encoder.close()]);
   }
 
   private register<T>(ctor: Ctor<T>, make: () => T): void {

@@ -82,8 +82,13 @@ test('downloads are documented with their real media types, ranges included', ()
   for (const id of ['DownloadRecording', 'DownloadAudio']) {
     const responses = byId[id].responses as Json;
     expect(Object.keys(responses)).toEqual(expect.arrayContaining(['200', '206', '416']));
-    expect(responses['200'].content['audio/wav'].schema).toEqual({ type: 'string', format: 'binary' });
+    for (const type of ['audio/wav', 'audio/mpeg']) {
+      expect(responses['200'].content[type].schema).toEqual({ type: 'string', format: 'binary' });
+      expect(responses['206'].content[type].schema).toEqual({ type: 'string', format: 'binary' });
+    }
+    expect(Object.keys(responses['406'].content)).toEqual(['application/problem+json']);
     expect(responses['200'].headers).toHaveProperty('Accept-Ranges');
+    expect(responses['200'].headers).toHaveProperty('ETag');
     expect(responses['206'].headers).toHaveProperty('Content-Range');
     expect(responses['416'].headers).toHaveProperty('Content-Range');
   }

@@ -6,8 +6,8 @@
  * - the errors every operation can answer are listed: 401 (bearer token), 404 (an `{id}`
  *   path), 422 (parameters or a body), 413 and 415 (a body), 503 (PostgreSQL, Temporal or
  *   MinIO unavailable); a method a path does not have is a 405 with `Allow` ({@link pathMethods});
- * - downloads carry their real media type (`audio/wav` with 200/206/416 and the range
- *   headers, `text/csv`), 201 carries `Location`, 204 has no body.
+ * - downloads carry their real media types (`audio/wav` or `audio/mpeg` with 200/206/416,
+ *   the range and validator headers and 406, `text/csv`), 201 carries `Location`, 204 has no body.
  * Pure: takes the generated document, returns a new one.
  */
 
@@ -31,11 +31,15 @@ export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 const PROBLEM_SCHEMA = { $ref: '#/components/schemas/ProblemDetails' };
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
-/** Binary downloads: operation id → media type, and whether byte ranges are served. */
-const DOWNLOADS: Record<string, { mediaType: string; ranges: boolean }> = {
-  DownloadRecording: { mediaType: 'audio/wav', ranges: true },
-  DownloadAudio: { mediaType: 'audio/wav', ranges: true },
-  DownloadInvalidLines: { mediaType: 'text/csv', ranges: false },
+/**
+ * Binary downloads: operation id → media types (several: negotiated by `Accept`), and
+ * whether byte ranges are served. The audio message's `original` variant may be any upload
+ * format, so its operation also lists the other audio types.
+ */
+const DOWNLOADS: Record<string, { mediaTypes: string[]; ranges: boolean }> = {
+  DownloadRecording: { mediaTypes: ['audio/wav', 'audio/mpeg'], ranges: true },
+  DownloadAudio: { mediaTypes: ['audio/wav', 'audio/mpeg', 'audio/flac', 'audio/ogg'], ranges: true },
+  DownloadInvalidLines: { mediaTypes: ['text/csv'], ranges: false },
 };
 
 const header = (description: string, schema: Json = { type: 'string' }): Json => ({ description, schema });
@@ -94,11 +98,19 @@ function completeOperation(operation: Operation, path: string): Operation {
 
   const download = operation.operationId ? DOWNLOADS[operation.operationId] : undefined;
   if (download) {
-    const body = { [download.mediaType]: { schema: { type: 'string', format: 'binary' } } };
+    const body = Object.fromEntries(
+      download.mediaTypes.map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
+    );
     const common = {
       'Content-Length': header('Bytes in this response', { type: 'integer', minimum: 0 }),
       'Content-Disposition': header('`attachment` with a file name'),
-      ...(download.ranges ? { 'Accept-Ranges': header('`bytes`: one byte range may be asked for') } : {}),
+      ...(download.ranges
+        ? {
+            'Accept-Ranges': header('`bytes`: one byte range may be asked for'),
+            ETag: header("The stored file's entity tag"),
+            'Last-Modified': header('When the stored file was written'),
+          }
+        : {}),
     };
     responses['200'] = { description: responses['200']?.description ?? 'The file', content: body, headers: common };
     if (download.ranges) {

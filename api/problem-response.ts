@@ -6,7 +6,7 @@
 import { ValidateError } from '@tsoa/runtime';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { MulterError } from 'multer';
-import { AppError, TooManyRequestsError, type FieldError } from '../lib/errors.js';
+import { AppError, BusyError, TooManyRequestsError, type FieldError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { ProblemDetails } from './problem.js';
 
@@ -155,7 +155,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (err instanceof AppError) {
       if (!err.expose) logger.error({ err, reqId: req.id }, err.title);
-      if (err instanceof TooManyRequestsError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      if (err instanceof TooManyRequestsError || err instanceof BusyError)
+        res.setHeader('Retry-After', String(err.retryAfterSeconds));
       return sendProblem(req, res, {
         slug: err.type,
         title: err.title,

@@ -148,6 +148,8 @@ const schema = z.object({
   AUDIO_NORMALIZE: bool.default(true),
   AUDIO_LOUDNESS_TARGET_LUFS: z.coerce.number().min(-40).max(-6).default(-18),
   AUDIO_WORKERS: z.coerce.number().int().min(1).max(16).optional(),
+  MP3_WORKERS: z.coerce.number().int().min(1).max(16).default(1),
+  MP3_MAX_QUEUE: z.coerce.number().int().min(0).max(1000).default(16),
   CONTACTS_MAX_UPLOAD_BYTES: bytes.default(512 * 1024 * 1024),
   CONTACTS_IMPORT_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   CONTACTS_REPORT_INVALID_LIMIT: z.coerce.number().int().min(0).max(10_000).default(100),
@@ -368,6 +370,8 @@ export interface Config {
     readonly loudnessTargetLufs: number;
     /** Worker threads that convert uploads; default: cores − 1 (at least 1, at most 4). */
     readonly workers: number;
+    /** MP3 downloads: encoder threads, and encodings that may wait for one before a 503. */
+    readonly mp3: { readonly workers: number; readonly maxQueue: number };
   };
   readonly contacts: {
     readonly maxUploadBytes: number;
@@ -521,6 +525,7 @@ export function parseConfig(
       normalize: env.AUDIO_NORMALIZE,
       loudnessTargetLufs: env.AUDIO_LOUDNESS_TARGET_LUFS,
       workers: env.AUDIO_WORKERS ?? Math.max(1, Math.min(4, availableParallelism() - 1)),
+      mp3: { workers: env.MP3_WORKERS, maxQueue: env.MP3_MAX_QUEUE },
     },
     contacts: {
       maxUploadBytes: env.CONTACTS_MAX_UPLOAD_BYTES,

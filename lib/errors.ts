@@ -91,6 +91,18 @@ export class TooManyRequestsError extends AppError {
   }
 }
 
+/** 503 `busy`: this server has as much of this work in hand as it takes; the error handler sends `Retry-After`. */
+export class BusyError extends AppError {
+  /** Expected under load, not a fault: the detail is shown and nothing is logged as an error. */
+  override readonly expose = true;
+  constructor(
+    readonly retryAfterSeconds: number,
+    detail: string,
+  ) {
+    super(503, 'busy', 'Busy', detail);
+  }
+}
+
 export class UpstreamError extends AppError {
   constructor(service: string, detail: string) {
     super(503, 'upstream-unavailable', `${service} unavailable`, detail);

@@ -17,6 +17,8 @@ import {
   Tags,
   UploadedFile,
 } from 'tsoa';
+import type { DownloadFormat } from '../downloads/format-negotiation.js';
+import { negotiateFormat, sendDownload } from '../downloads/send-download.js';
 import { principalOf } from '../principal-of.js';
 import type { ProblemDetails } from '../problem.js';
 import type { AudioPage, AudioVariant, AudioView } from './audio.dto.js';
@@ -89,24 +91,30 @@ export class AudioController extends Controller {
 
   /**
    * Downloads the original upload (its detected type, e.g. `audio/mpeg`) or the prepared
-   * playback form (`audio/wav`, 8 kHz mono 16-bit PCM).
+   * playback form: `audio/wav` (8 kHz mono 16-bit PCM) or `audio/mpeg` (MP3 at 32 kbit/s,
+   * 8 kHz mono; LAME, encoded on the first download and kept). The prepared form's type is
+   * picked by `format`, else by `Accept` (WAV unless `audio/mpeg` is preferred); an `Accept`
+   * that takes neither is 406. One HTTP byte range (`Range: bytes=0-1023`, `bytes=1024-`,
+   * `bytes=-1024`) is served with 206; a range starting past the end is 416.
    * @param id Audio id (uuid).
    * @param variant Which file; default `prepared`.
+   * @param format The prepared form as `wav` or `mp3`; wins over `Accept`. Not with `variant=original` (422).
    */
   @Get('{id}/download')
   @Response<ProblemDetails>(404, 'No such audio message')
+  @Response<ProblemDetails>(406, '`Accept` takes neither `audio/wav` nor `audio/mpeg` (and no `format` was given)')
+  @Response<ProblemDetails>(416, 'The range starts past the end of the file')
+  @Response<ProblemDetails>(422, 'An unknown `variant` or `format`, or a `format` with `variant=original`')
+  @Response<ProblemDetails>(503, 'Object storage unavailable, or every MP3 encoder busy (`Retry-After`)')
   public async downloadAudio(
     @Request() req: ExpressRequest,
     @Path() id: Uuid,
     @Query() variant: AudioVariant = 'prepared',
+    @Query() format?: DownloadFormat,
   ): Promise<Readable> {
-    const download = await this.audio.download(principalOf(req), id, variant);
-    // A storage failure mid-stream must end the response, not leave it hanging half-sent.
-    download.stream.once('error', (err) => req.res?.destroy(err));
-    this.setHeader('Content-Type', download.contentType);
-    this.setHeader('Content-Length', String(download.size));
-    this.setHeader('Content-Disposition', download.disposition);
-    return download.stream;
+    const chosen = variant === 'original' ? format : negotiateFormat(req, format);
+    const download = await this.audio.download(principalOf(req), id, variant, chosen, req.header('range'));
+    return sendDownload(this, req, download.file, download);
   }
 
   /** Deletes the message and both stored files. @param id Audio id (uuid). */

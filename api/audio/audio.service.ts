@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AudioConverter } from '../../audio/audio-converter.js';
 import { AudioRejectedError } from '../../audio/audio-error.js';
@@ -9,7 +8,7 @@ import type { PreparedAudio } from '../../audio/prepare.js';
 import { PoolBusyError } from '../../audio/worker-pool.js';
 import type { Principal } from '../../auth/principal.js';
 import { AudioMessage, User } from '../../db/entities/index.js';
-import { PayloadTooLargeError, UpstreamError, ValidationError } from '../../lib/errors.js';
+import { AppError, NotFoundError, PayloadTooLargeError, UpstreamError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Storage } from '../../lib/storage.js';
 import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
@@ -18,6 +17,9 @@ import { ownerFilter, visibleTo } from '../ownership.js';
 import { audioProblem } from './audio-errors.js';
 import type { AudioPage, AudioVariant, AudioView } from './audio.dto.js';
 import { attachmentDisposition } from './audio-http.js';
+import type { DownloadFormat } from '../downloads/format-negotiation.js';
+import { MP3_CONTENT_TYPE, mp3KeyOf, type Mp3Cache } from '../downloads/mp3-cache.js';
+import { isMissingObject, openStored, type StoredDownload } from '../downloads/stored-download.js';
 
 const MAX_NAME = 200;
 
@@ -49,9 +51,8 @@ const toView = (a: AudioMessage): AudioView => ({
 });
 
 export interface AudioDownload {
-  readonly stream: Readable;
+  readonly file: StoredDownload;
   readonly contentType: string;
-  readonly size: number;
   readonly disposition: string;
 }
 
@@ -60,6 +61,8 @@ export interface AudioServiceDeps {
   readonly storage: Storage;
   readonly bucket: string;
   readonly converter: AudioConverter;
+  /** MP3s of prepared forms, kept beside them in `bucket`. */
+  readonly mp3: Mp3Cache;
   readonly maxUploadBytes: number;
   readonly logger: Logger;
 }
@@ -120,26 +123,46 @@ export class AudioService {
     return toView(await this.find(this.deps.em.fork(), principal, id));
   }
 
-  async download(principal: Principal, id: string, variant: AudioVariant): Promise<AudioDownload> {
+  /**
+   * The original upload, or the prepared form as WAV or MP3 (encoded on first download and
+   * kept beside the WAV); whole or the byte range `range` asks for.
+   */
+  async download(
+    principal: Principal,
+    id: string,
+    variant: AudioVariant,
+    format: DownloadFormat | undefined,
+    range?: string,
+  ): Promise<AudioDownload> {
     const audio = await this.find(this.deps.em.fork(), principal, id);
-    const original = variant === 'original';
-    const key = original ? audio.originalKey : audio.preparedKey;
-    const extension = original ? EXTENSIONS[audio.originalFormat] : 'wav';
-    const { bucket, storage } = this.deps;
-    const stat = await this.storageCall(() => storage.statObject(bucket, key), 'read');
-    const stream = await this.storageCall(() => storage.getObject(bucket, key), 'read');
+    const { bucket, storage, mp3 } = this.deps;
+    if (variant === 'original') {
+      if (format !== undefined) {
+        throw new ValidationError([
+          { field: 'format', message: 'the original is sent as uploaded; a format applies to the prepared form only' },
+        ]);
+      }
+      return {
+        file: await this.storageCall(() => openStored(storage, bucket, audio.originalKey, range), 'read', id),
+        contentType: CONTENT_TYPES[audio.originalFormat],
+        disposition: attachmentDisposition(`${audio.name}.${EXTENSIONS[audio.originalFormat]}`),
+      };
+    }
+    const asMp3 = format === 'mp3';
+    const key = asMp3
+      ? await this.storageCall(() => mp3.ensure(bucket, audio.preparedKey), 'read', id)
+      : audio.preparedKey;
     return {
-      stream,
-      contentType: original ? CONTENT_TYPES[audio.originalFormat] : PREPARED_CONTENT_TYPE,
-      size: stat.size,
-      disposition: attachmentDisposition(`${audio.name}${original ? '' : ' (8 kHz)'}.${extension}`),
+      file: await this.storageCall(() => openStored(storage, bucket, key, range), 'read', id),
+      contentType: asMp3 ? MP3_CONTENT_TYPE : PREPARED_CONTENT_TYPE,
+      disposition: attachmentDisposition(`${audio.name} (8 kHz).${asMp3 ? 'mp3' : 'wav'}`),
     };
   }
 
   /**
-   * Deletes the row and its objects in one transaction: if MinIO refuses, the row stays and
-   * the client can retry (deleting an already deleted object succeeds). 409 while a running
-   * or paused campaign plays it.
+   * Deletes the row and its objects (the MP3 made from the prepared form too) in one
+   * transaction: if MinIO refuses, the row stays and the client can retry (deleting an
+   * already deleted object succeeds). 409 while a running or paused campaign plays it.
    */
   async delete(principal: Principal, id: string): Promise<void> {
     await this.deps.em.fork().transactional(async (em) => {
@@ -147,7 +170,8 @@ export class AudioService {
       await assertNotUsedByActiveCampaign(em, 'audio', audio.id, `Audio ${id}`);
       em.remove(audio);
       await em.flush();
-      await this.storageCall(() => this.removeObjects([audio.originalKey, audio.preparedKey]), 'delete');
+      const keys = [audio.originalKey, audio.preparedKey, mp3KeyOf(audio.preparedKey)];
+      await this.storageCall(() => this.removeObjects(keys), 'delete', id);
     });
   }
 
@@ -199,18 +223,23 @@ export class AudioService {
       ),
     ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) await this.storageCall(() => Promise.reject(failed.reason as Error), 'write');
+    if (failed) await this.storageCall(() => Promise.reject(failed.reason as Error), 'write', keys.prepared);
   }
 
   private async removeObjects(keys: readonly string[]): Promise<void> {
     await Promise.all(keys.map((key) => this.deps.storage.removeObject(this.deps.bucket, key)));
   }
 
-  /** Runs a MinIO call; its failure becomes a logged 503 (the client may retry). */
-  private async storageCall<T>(call: () => Promise<T>, action: string): Promise<T> {
+  /**
+   * Runs a MinIO call; an object gone on reading is 404 (the message was deleted meanwhile),
+   * any other failure a logged 503 (the client may retry). AppErrors pass as they are.
+   */
+  private async storageCall<T>(call: () => Promise<T>, action: string, id: string): Promise<T> {
     try {
       return await call();
     } catch (err) {
+      if (err instanceof AppError) throw err;
+      if (action === 'read' && isMissingObject(err)) throw new NotFoundError(`Audio ${id}`);
       this.deps.logger.warn({ err, action }, 'object storage call failed');
       throw new UpstreamError('Object storage', `Could not ${action} the audio in object storage; try again later.`);
     }

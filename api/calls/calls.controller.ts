@@ -3,11 +3,14 @@ import type { Readable } from 'node:stream';
 import type { Request as ExpressRequest } from 'express';
 import { Body, Controller, Get, Patch, Path, Query, Request, Response, Route, Security, Tags } from 'tsoa';
 import { AppError } from '../../lib/errors.js';
+import { attachmentDisposition } from '../audio/audio-http.js';
+import { FORMAT_MEDIA_TYPES, type DownloadFormat } from '../downloads/format-negotiation.js';
+import { negotiateFormat, sendDownload } from '../downloads/send-download.js';
 import type { AttemptOutcome } from '../../campaign/outcomes.js';
 import { principalOf } from '../principal-of.js';
 import type { ProblemDetails } from '../problem.js';
 import type { CallPage, CallView, UpdateCallRequest } from './calls.dto.js';
-import { RECORDING_CONTENT_TYPE, type CallsService } from './calls.service.js';
+import type { CallsService } from './calls.service.js';
 
 /**
  * The call journal: one entry per call attempt of a campaign, written when the attempt
@@ -78,21 +81,32 @@ export class CallsController extends Controller {
   }
 
   /**
-   * The call's recording (`audio/wav`, 8 kHz mono 16-bit PCM: what the callee's side sent).
-   * Supports one HTTP byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-1024`) with
-   * 206; a range starting past the end is 416.
+   * The call's recording (what the callee's side sent): `audio/wav`, 8 kHz mono 16-bit PCM,
+   * or `audio/mpeg`, MP3 at 32 kbit/s (8 kHz mono; LAME, encoded on the first download and
+   * kept). Pick by `format`, else by `Accept` (WAV unless `audio/mpeg` is preferred); an
+   * `Accept` that takes neither is 406. Supports one HTTP byte range (`Range: bytes=0-1023`,
+   * `bytes=1024-`, `bytes=-1024`) with 206, of the form sent; a range starting past the end
+   * is 416.
    * @param id Call id (uuid).
+   * @param format `wav` or `mp3`; wins over `Accept`.
    */
   @Get('{id}/recording')
   @Response<ProblemDetails>(403, 'The call is private')
   @Response<ProblemDetails>(404, 'No such call, or the call has no recording, or its recording is lost')
+  @Response<ProblemDetails>(406, '`Accept` takes neither `audio/wav` nor `audio/mpeg` (and no `format` was given)')
   @Response<ProblemDetails>(
     409,
     'The recording is not stored yet (`recordingState` pending: it waits on the worker for object storage); retry after `Retry-After` seconds',
   )
   @Response<ProblemDetails>(416, 'The range starts past the end of the recording')
-  public async downloadRecording(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<Readable> {
-    const download = await this.calls.recording(principalOf(req), id, req.header('range'));
+  @Response<ProblemDetails>(503, 'Object storage unavailable, or every MP3 encoder busy (`Retry-After`)')
+  public async downloadRecording(
+    @Request() req: ExpressRequest,
+    @Path() id: Uuid,
+    @Query() format?: DownloadFormat,
+  ): Promise<Readable> {
+    const chosen = negotiateFormat(req, format);
+    const download = await this.calls.recording(principalOf(req), id, req.header('range'), chosen);
     if (download.kind === 'pending') {
       req.res?.setHeader('Retry-After', String(download.retryAfterSeconds));
       throw new AppError(
@@ -102,27 +116,9 @@ export class CallsController extends Controller {
         'The recording is kept by the worker until object storage takes it; retry later.',
       );
     }
-    req.res?.setHeader('Accept-Ranges', 'bytes');
-    if (download.kind === 'unsatisfiable') {
-      req.res?.setHeader('Content-Range', `bytes */${download.size}`);
-      throw new AppError(
-        416,
-        'range-not-satisfiable',
-        'Range not satisfiable',
-        `The recording has ${download.size} bytes.`,
-      );
-    }
-    // A storage failure mid-stream must end the response, not leave it hanging half-sent.
-    download.stream.once('error', (err) => req.res?.destroy(err));
-    this.setHeader('Content-Type', RECORDING_CONTENT_TYPE);
-    this.setHeader('Content-Disposition', `attachment; filename="call-${id}.wav"`);
-    if (download.kind === 'partial') {
-      this.setStatus(206);
-      this.setHeader('Content-Range', `bytes ${download.start}-${download.end}/${download.size}`);
-      this.setHeader('Content-Length', String(download.end - download.start + 1));
-    } else {
-      this.setHeader('Content-Length', String(download.size));
-    }
-    return download.stream;
+    return sendDownload(this, req, download, {
+      contentType: FORMAT_MEDIA_TYPES[chosen],
+      disposition: attachmentDisposition(`call-${id}.${chosen}`),
+    });
   }
 }

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import { isAdmin, type Principal } from '../../auth/principal.js';
 import type { Pool } from '../../db/sql.js';
 import { AppError, ForbiddenError, NotFoundError, UpstreamError } from '../../lib/errors.js';
@@ -6,26 +5,17 @@ import type { Logger } from '../../lib/logger.js';
 import type { Storage } from '../../lib/storage.js';
 import { isUuid, keysetPage } from '../keyset-cursor.js';
 import { visibleTo } from '../ownership.js';
-import { decideRange } from './byte-range.js';
+import type { DownloadFormat } from '../downloads/format-negotiation.js';
+import type { Mp3Cache } from '../downloads/mp3-cache.js';
+import { isMissingObject, openStored, type StoredDownload } from '../downloads/stored-download.js';
 import { encodeCallCursor, parseCallQuery, type CallQueryInput } from './call-query.js';
 import { searchSql, toCallView, VIEW_COLUMNS, type CallRow } from './call-rows.js';
 import { parseCallUpdate } from './call-update.js';
 import type { CallPage, CallView, UpdateCallRequest } from './calls.dto.js';
 
-/** Recordings are WAV files (8 kHz, 16-bit PCM) written by the placeCall activity. */
-export const RECORDING_CONTENT_TYPE = 'audio/wav';
-
 /** A recording to send: the whole file, or one byte range of it; or the size when the range cannot be served. */
 export type RecordingDownload =
-  | { readonly kind: 'full'; readonly stream: Readable; readonly size: number }
-  | {
-      readonly kind: 'partial';
-      readonly stream: Readable;
-      readonly size: number;
-      readonly start: number;
-      readonly end: number;
-    }
-  | { readonly kind: 'unsatisfiable'; readonly size: number }
+  | StoredDownload
   /** Not in object storage yet (recording_state `pending`): ask again in `retryAfterSeconds`. */
   | { readonly kind: 'pending'; readonly retryAfterSeconds: number };
 
@@ -47,6 +37,8 @@ export interface CallsServiceDeps {
   readonly storage: Storage;
   /** The recordings bucket. */
   readonly bucket: string;
+  /** MP3s of recordings, kept beside them in `bucket`. */
+  readonly mp3: Mp3Cache;
   readonly logger: Logger;
 }
 
@@ -89,9 +81,15 @@ export class CallsService {
   /**
    * The recording, or the part `range` (an HTTP Range header) asks for. 404 without a
    * recording (or a lost one), 403 while the call is private (for everyone, its owner
-   * included), `pending` while it waits in a worker's spool.
+   * included), `pending` while it waits in a worker's spool. As MP3, encoded on the first
+   * download and kept beside the WAV (see Mp3Cache).
    */
-  async recording(principal: Principal, id: string, range: string | undefined): Promise<RecordingDownload> {
+  async recording(
+    principal: Principal,
+    id: string,
+    range: string | undefined,
+    format: DownloadFormat = 'wav',
+  ): Promise<RecordingDownload> {
     const { rows } = isUuid(id)
       ? await this.deps.pool.query<RecordingRow>(
           `SELECT r.owner_id, r.recording_key, r.recording_private, r.recording_state, r.recording_error,
@@ -113,16 +111,9 @@ export class CallsService {
       const next = call.next_try_in;
       return { kind: 'pending', retryAfterSeconds: next !== null && next >= 1 ? next : PENDING_RETRY_AFTER_SECONDS };
     }
-    const { bucket, storage } = this.deps;
-    const size = (await this.storageCall(() => storage.statObject(bucket, key), id)).size;
-    const decision = decideRange(range, size);
-    if (decision.kind === 'unsatisfiable') return { kind: 'unsatisfiable', size };
-    if (decision.kind === 'full') {
-      return { kind: 'full', size, stream: await this.storageCall(() => storage.getObject(bucket, key), id) };
-    }
-    const { start, end } = decision;
-    const stream = await this.storageCall(() => storage.getPartialObject(bucket, key, start, end - start + 1), id);
-    return { kind: 'partial', size, start, end, stream };
+    const { bucket, storage, mp3 } = this.deps;
+    const stored = format === 'mp3' ? await this.storageCall(() => mp3.ensure(bucket, key), id) : key;
+    return this.storageCall(() => openStored(storage, bucket, stored, range), id);
   }
 
   /** A MinIO call: a missing object is 404; any other failure a logged 503 (the client may retry). */
@@ -130,9 +121,8 @@ export class CallsService {
     try {
       return await call();
     } catch (err) {
-      if ((err as { code?: string }).code === 'NotFound' || (err as { code?: string }).code === 'NoSuchKey') {
-        throw new NotFoundError(`The recording of call ${id}`);
-      }
+      if (err instanceof AppError) throw err;
+      if (isMissingObject(err)) throw new NotFoundError(`The recording of call ${id}`);
       this.deps.logger.warn({ err, callId: id }, 'object storage call failed');
       throw new UpstreamError('Object storage', 'Could not read the recording from object storage; try again later.');
     }
