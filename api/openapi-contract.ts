@@ -31,11 +31,16 @@ export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 const PROBLEM_SCHEMA = { $ref: '#/components/schemas/ProblemDetails' };
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
-/** Binary downloads: operation id → media type, and whether byte ranges are served. */
-const DOWNLOADS: Record<string, { mediaType: string; ranges: boolean }> = {
+/**
+ * Binary downloads: operation id → media type, whether byte ranges are served, and whether
+ * the length is known up front (`streamed`: chunked, no `Content-Length`).
+ */
+const DOWNLOADS: Record<string, { mediaType: string; ranges: boolean; streamed?: boolean }> = {
   DownloadRecording: { mediaType: 'audio/wav', ranges: true },
   DownloadAudio: { mediaType: 'audio/wav', ranges: true },
   DownloadInvalidLines: { mediaType: 'text/csv', ranges: false },
+  ExportCalls: { mediaType: 'text/csv', ranges: false, streamed: true },
+  DownloadCampaignResults: { mediaType: 'text/csv', ranges: false, streamed: true },
 };
 
 const header = (description: string, schema: Json = { type: 'string' }): Json => ({ description, schema });
@@ -96,7 +101,9 @@ function completeOperation(operation: Operation, path: string): Operation {
   if (download) {
     const body = { [download.mediaType]: { schema: { type: 'string', format: 'binary' } } };
     const common = {
-      'Content-Length': header('Bytes in this response', { type: 'integer', minimum: 0 }),
+      ...(download.streamed
+        ? {}
+        : { 'Content-Length': header('Bytes in this response', { type: 'integer', minimum: 0 }) }),
       'Content-Disposition': header('`attachment` with a file name'),
       ...(download.ranges ? { 'Accept-Ranges': header('`bytes`: one byte range may be asked for') } : {}),
     };
