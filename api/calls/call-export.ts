@@ -75,6 +75,15 @@ export function journalBatchSql(query: CallQuery, ownerId: string | undefined): 
   return { text, values };
 }
 
+/**
+ * The journal export's rows as one plain statement, no batches and the variables as one JSON
+ * column: what `COPY (…) TO STDOUT` of the same rows would run (`make bench-export` times it
+ * as the floor). `ownerId` must be a uuid: it is written into the text.
+ */
+export const journalCopySql = (ownerId: string): string =>
+  `SELECT ${CALL_SELECT('call_record')}, ${CONTACT_VARIABLES} AS variables FROM call_record
+    WHERE owner_id = '${ownerId.replace(/[^0-9a-f-]/gi, '')}' ORDER BY invite_at DESC, id DESC`;
+
 /** The variable names of the journal export's rows (one pass over them, before the first batch). */
 export function journalVariablesSql(
   query: CallQuery,

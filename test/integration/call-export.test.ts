@@ -295,7 +295,7 @@ test('a client that leaves mid-stream leaves the server serving, and the next ex
   await db.query(
     `INSERT INTO call_record (id, owner_id, attempt_id, attempt, phone_e164, invite_at, end_at, outcome, end_reason,
        dtmf, recording_state, recording_private, tags, created_at)
-     SELECT gen_random_uuid(), $1, 'gone-' || $1 || '-' || g, 1, '+4930' || lpad(g::text, 8, '0'),
+     SELECT gen_random_uuid(), $1::uuid, 'gone-' || $1::text || '-' || g, 1, '+4930' || lpad(g::text, 8, '0'),
        now() - g * interval '1 second', now(), 'busy', 'seeded', '[]', 'none', false, '{}', now()
      FROM generate_series(1, $2::int) AS g`,
     [dave.id, rows],
