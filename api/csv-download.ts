@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Request as ExpressRequest } from 'express';
 import type { Controller } from 'tsoa';
+import { clientGoneSignal } from './client-gone.js';
 
 /** A streamed CSV: its name for `Content-Disposition` (made of safe characters only) and its body. */
 export interface CsvDownloadBody {
@@ -16,10 +17,10 @@ export interface CsvDownloadBody {
  */
 export function csvDownload(req: ExpressRequest, controller: Controller, download: CsvDownloadBody): Readable {
   const { csv, fileName } = download;
-  const res = req.res;
-  csv.once('error', () => res?.destroy());
-  if (!res || res.destroyed || req.socket.destroyed) csv.destroy();
-  else res.once('close', () => csv.destroy());
+  csv.once('error', () => req.res?.destroy());
+  const gone = clientGoneSignal(req);
+  if (gone.aborted) csv.destroy();
+  else gone.addEventListener('abort', () => csv.destroy(), { once: true });
   controller.setHeader('Content-Type', 'text/csv; charset=utf-8');
   controller.setHeader('Content-Disposition', `attachment; filename="${fileName.replace(/[^\w.-]+/g, '_')}"`);
   controller.setHeader('Cache-Control', 'no-store');
