@@ -16,7 +16,7 @@ JEST_ARGS ?=
 DATA_DIR := $(or $(VOICECAST_DATA_DIR),$(shell sed -n 's/^VOICECAST_DATA_DIR=//p' .env 2>/dev/null | tail -n 1),.data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup build run test test-unit fuzz-api bench-sip bench-udp-loopback bench-audio bench-import bench-campaign bench-faults bench-zone-window bench-journal bench-amd lint typecheck format migrate migration-check keys-status reseal-keys rotate-signing-key retire-signing-keys clean clean-data
+.PHONY: help setup build run test test-unit fuzz-api bench-sip bench-udp-loopback bench-audio bench-import bench-campaign bench-faults bench-zone-window bench-journal bench-amd bench-export lint typecheck format migrate migration-check keys-status reseal-keys rotate-signing-key retire-signing-keys clean clean-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -73,6 +73,10 @@ bench-journal: build ## call journal search: 10M rows for one owner, p50/p99 thr
 bench-amd: build ## answering-machine detection on 1,000 labelled clips (Debian voices, recorded prompts, tones): our detector vs the Asterisk AMD() baseline
 	@scripts/debian-packages.sh "the AMD benchmark" sox=sox espeak-ng=espeak-ng flite=flite text2wave=festival /usr/share/asterisk/sounds/en/beep.wav=asterisk-core-sounds-en-wav
 	node dist/bench/amd-bench.js
+
+bench-export: build ## CSV export of the journal: 1M rows through the API (rows/s, peak RSS) vs psql \copy of the same rows
+	@scripts/debian-packages.sh "the export benchmark" psql=postgresql-client
+	node dist/bench/export-bench.js
 
 lint: setup ## eslint (type-aware) and prettier --check
 	npm run lint

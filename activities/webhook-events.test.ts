@@ -1,4 +1,10 @@
-import { callEvents, type JournalRow } from './webhook-events';
+import {
+  boundedVariables,
+  callEvents,
+  WEBHOOK_MAX_VARIABLE_CHARS,
+  WEBHOOK_MAX_VARIABLES,
+  type JournalRow,
+} from './webhook-events';
 import { verdictOf } from './webhook-post';
 
 const answered: JournalRow = {
@@ -29,6 +35,7 @@ const answered: JournalRow = {
     treatedAs: 'human',
     action: 'message',
   },
+  variables: { Stadt: 'Berlin', 'Kunde Nr': '=1+1' },
 };
 
 describe('webhook events of a journalled call', () => {
@@ -57,6 +64,8 @@ describe('webhook events of a journalled call', () => {
           recording: true,
           recordingState: 'stored',
           recordingError: null,
+          variables: { Stadt: 'Berlin', 'Kunde Nr': '=1+1' },
+          variablesTruncated: false,
         },
       },
       {
@@ -110,6 +119,32 @@ describe('webhook events of a journalled call', () => {
     const lost = callEvents({ ...answered, recording_state: 'lost', recording_error: reason }, null);
     expect(lost.map((e) => e.event)).toEqual(['call.completed']);
     expect(lost[0]?.data).toMatchObject({ recording: false, recordingState: 'lost', recordingError: reason });
+  });
+});
+
+describe('boundedVariables: the contact variables of call.completed', () => {
+  test('passes a small set through whole, and reads a missing or odd value as none', () => {
+    expect(boundedVariables({ b: '2', a: '1' })).toEqual({ variables: { a: '1', b: '2' }, truncated: false });
+    expect(boundedVariables(undefined)).toEqual({ variables: {}, truncated: false });
+    expect(boundedVariables(['x'])).toEqual({ variables: {}, truncated: false });
+  });
+
+  test('keeps the first names in code point order and cuts long values, saying so', () => {
+    const many = Object.fromEntries(
+      Array.from({ length: WEBHOOK_MAX_VARIABLES + 10 }, (_, i) => [`v${String(i).padStart(3, '0')}`, 'x']),
+    );
+    const kept = boundedVariables(many);
+    expect(Object.keys(kept.variables)).toHaveLength(WEBHOOK_MAX_VARIABLES);
+    expect(Object.keys(kept.variables)[0]).toBe('v000');
+    expect(kept.truncated).toBe(true);
+    const long = boundedVariables({ note: '🎉'.repeat(WEBHOOK_MAX_VARIABLE_CHARS + 1) });
+    expect([...long.variables.note]).toHaveLength(WEBHOOK_MAX_VARIABLE_CHARS);
+    expect(long.truncated).toBe(true);
+    // The bound holds whatever the list held: the body stays small.
+    const huge = Object.fromEntries(
+      Array.from({ length: 1000 }, (_, i) => [`${'n'.repeat(900)}${i}`, 'y'.repeat(5000)]),
+    );
+    expect(JSON.stringify(boundedVariables(huge)).length).toBeLessThan(60_000);
   });
 });
 

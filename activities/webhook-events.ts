@@ -29,6 +29,8 @@ export interface JournalRow {
   readonly recording_private: boolean;
   /** Absent on rows read before the column existed. */
   readonly machine_detection?: Record<string, unknown> | null;
+  /** The contact's imported columns (api/calls/call-rows.ts CONTACT_VARIABLES); absent is `{}`. */
+  readonly variables?: unknown;
 }
 
 /** The body of every delivery: the same envelope for every event. */
@@ -41,6 +43,32 @@ export interface WebhookEnvelope {
   readonly data: Record<string, unknown>;
 }
 
+/** At most this many of a contact's variables go into `call.completed` (in key order)… */
+export const WEBHOOK_MAX_VARIABLES = 50;
+/** …each value cut to this many characters: a delivery stays a few tens of kB whatever the list held. */
+export const WEBHOOK_MAX_VARIABLE_CHARS = 500;
+
+/**
+ * The contact's variables, bounded for a webhook body: the first {@link WEBHOOK_MAX_VARIABLES}
+ * names (code point order, names cut like values), each value cut to
+ * {@link WEBHOOK_MAX_VARIABLE_CHARS} characters; `truncated` says whether anything was left
+ * out or cut (the journal API and the export have them whole).
+ */
+export function boundedVariables(variables: unknown): { variables: Record<string, string>; truncated: boolean } {
+  const entries =
+    variables !== null && typeof variables === 'object' && !Array.isArray(variables)
+      ? Object.entries(variables as Record<string, unknown>).filter(
+          (e): e is [string, string] => typeof e[1] === 'string',
+        )
+      : [];
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const cut = (text: string) => [...text].slice(0, WEBHOOK_MAX_VARIABLE_CHARS).join('');
+  const kept = entries.slice(0, WEBHOOK_MAX_VARIABLES).map(([name, value]) => [cut(name), cut(value)] as const);
+  const truncated =
+    entries.length > kept.length || kept.some(([name, value], i) => name !== entries[i][0] || value !== entries[i][1]);
+  return { variables: Object.fromEntries(kept), truncated };
+}
+
 const iso = (value: string | Date | null): string | null => (value === null ? null : new Date(value).toISOString());
 
 /** The API path a recording is fetched from (`GET`, with a bearer token; 403 while private). */
@@ -50,9 +78,11 @@ export const recordingPath = (callId: string): string => `/api/v1/calls/${callId
  * `call.completed`: the attempt's final result, as the journal has it when the call ends.
  * `recording` is true once the recording is stored; `recordingState` says `pending` while it
  * waits in the worker's spool (`recording.uploaded` follows once it is stored), or `lost`
- * with `recordingError`.
+ * with `recordingError`. `variables` are the contact's imported columns, bounded
+ * ({@link boundedVariables}).
  */
 export function callCompletedData(row: JournalRow): Record<string, unknown> {
+  const { variables, truncated } = boundedVariables(row.variables);
   return {
     callId: row.id,
     campaignId: row.campaign_id,
@@ -74,6 +104,8 @@ export function callCompletedData(row: JournalRow): Record<string, unknown> {
     recording: row.recording_state === 'stored',
     recordingState: row.recording_state,
     recordingError: row.recording_error,
+    variables,
+    variablesTruncated: truncated,
   };
 }
 

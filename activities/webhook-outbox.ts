@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebhookEvent } from '../db/entities/index.js';
 import type { PoolClient } from '../db/sql.js';
+import { CONTACT_VARIABLES } from '../campaign/journal-codes.js';
 import { callEvents, type JournalRow, type WebhookEnvelope } from './webhook-events.js';
 
 /** The attempt whose journal row was just written (in the same transaction). */
@@ -34,9 +35,10 @@ export async function enqueueCallEvents(
     [attempt.ownerId, attempt.campaignId],
   );
   if (hooks.rows.length === 0) return;
-  const { rows } = await client.query<JournalRow>('SELECT * FROM call_record WHERE attempt_id = $1', [
-    attempt.attemptId,
-  ]);
+  const { rows } = await client.query<JournalRow>(
+    `SELECT *, ${CONTACT_VARIABLES} AS variables FROM call_record WHERE attempt_id = $1`,
+    [attempt.attemptId],
+  );
   const row = rows[0];
   if (!row) return;
   const createdAt = new Date().toISOString();

@@ -30,10 +30,12 @@ import { BlocklistController } from './blocklist/blocklist.controller.js';
 import { BlocklistService } from './blocklist/blocklist.service.js';
 import { CallsController } from './calls/calls.controller.js';
 import { CallsService } from './calls/calls.service.js';
+import { CallExportService } from './calls/call-export.service.js';
 import { createImportWorkers } from '../contacts/import-workers.js';
 import { CampaignControlService } from './campaigns/campaign-control.service.js';
 import { CampaignWorkflows } from './campaigns/campaign-workflows.js';
 import { CampaignsController } from './campaigns/campaigns.controller.js';
+import { CampaignResultsController } from './campaigns/campaign-results.controller.js';
 import { CampaignsService } from './campaigns/campaigns.service.js';
 import { ClientsController } from './clients/clients.controller.js';
 import { ClientsService } from './clients/clients.service.js';
@@ -166,7 +168,13 @@ export class Container {
       mp3,
       logger: infra.logger.child({ component: 'calls' }),
     });
-    this.register(CallsController, () => new CallsController(calls));
+    const exports = new CallExportService({
+      pool: infra.pool,
+      publicUrl: infra.config.api.publicUrl,
+      logger: infra.logger.child({ component: 'call-export' }),
+    });
+    this.register(CallsController, () => new CallsController(calls, exports));
+    this.register(CampaignResultsController, () => new CampaignResultsController(exports));
   }
 
   /** Stops what the container started (the audio and MP3 worker threads). */

@@ -93,6 +93,14 @@ test('downloads are documented with their real media types, ranges included', ()
     expect(responses['416'].headers).toHaveProperty('Content-Range');
   }
   expect(Object.keys(byId.DownloadInvalidLines.responses['200'].content)).toEqual(['text/csv']);
+  expect(byId.DownloadInvalidLines.responses['200'].headers).toHaveProperty('Content-Length');
+  // The exports stream: CSV without a length known up front.
+  for (const id of ['ExportCalls', 'DownloadCampaignResults']) {
+    const ok = (byId[id].responses as Json)['200'];
+    expect(Object.keys(ok.content)).toEqual(['text/csv']);
+    expect(ok.headers).toHaveProperty('Content-Disposition');
+    expect(ok.headers).not.toHaveProperty('Content-Length');
+  }
 });
 
 test('every collection answers one envelope, {items, nextCursor}, paged with limit and after', () => {

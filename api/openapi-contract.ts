@@ -32,14 +32,17 @@ const PROBLEM_SCHEMA = { $ref: '#/components/schemas/ProblemDetails' };
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 /**
- * Binary downloads: operation id → media types (several: negotiated by `Accept`), and
- * whether byte ranges are served. The audio message's `original` variant may be any upload
- * format, so its operation also lists the other audio types.
+ * Binary downloads: operation id → media types (several: negotiated by `Accept`), whether
+ * byte ranges are served, and whether the length is known up front (`streamed`: chunked, no
+ * `Content-Length`). The audio message's `original` variant may be any upload format, so
+ * its operation also lists the other audio types.
  */
-const DOWNLOADS: Record<string, { mediaTypes: string[]; ranges: boolean }> = {
+const DOWNLOADS: Record<string, { mediaTypes: string[]; ranges: boolean; streamed?: boolean }> = {
   DownloadRecording: { mediaTypes: ['audio/wav', 'audio/mpeg'], ranges: true },
   DownloadAudio: { mediaTypes: ['audio/wav', 'audio/mpeg', 'audio/flac', 'audio/ogg'], ranges: true },
   DownloadInvalidLines: { mediaTypes: ['text/csv'], ranges: false },
+  ExportCalls: { mediaTypes: ['text/csv'], ranges: false, streamed: true },
+  DownloadCampaignResults: { mediaTypes: ['text/csv'], ranges: false, streamed: true },
 };
 
 const header = (description: string, schema: Json = { type: 'string' }): Json => ({ description, schema });
@@ -102,7 +105,9 @@ function completeOperation(operation: Operation, path: string): Operation {
       download.mediaTypes.map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
     );
     const common = {
-      'Content-Length': header('Bytes in this response', { type: 'integer', minimum: 0 }),
+      ...(download.streamed
+        ? {}
+        : { 'Content-Length': header('Bytes in this response', { type: 'integer', minimum: 0 }) }),
       'Content-Disposition': header('`attachment` with a file name'),
       ...(download.ranges
         ? {

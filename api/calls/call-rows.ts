@@ -3,7 +3,7 @@
  * search. Raw SQL on the `pg` pool rather than the ORM: a page is one index range scan and
  * the times must come back exactly (see call-query.ts), which `to_char` in UTC does.
  */
-import { IN_PROGRESS } from '../../campaign/journal-codes.js';
+import { CONTACT_VARIABLES, IN_PROGRESS } from '../../campaign/journal-codes.js';
 import type { AttemptOutcome } from '../../campaign/outcomes.js';
 import type { CallQuery } from './call-query.js';
 import type { CallDtmf, CallMachineDetection, CallRecordingState, CallRtpStats, CallView } from './calls.dto.js';
@@ -20,7 +20,7 @@ export const VIEW_COLUMNS = `id, owner_id, campaign_id, campaign_contact_id, att
   ${utc('invite_at', 'US')} AS invite_exact, ${utc('ringing_at', 'MS')} AS ringing_at,
   ${utc('answer_at', 'MS')} AS answer_at, ${utc('end_at', 'MS')} AS end_at, outcome, sip_code, sip_reason,
   hung_up_by, end_reason, talk_ms, codec, rtp, dtmf, opted_out, tags, recording_private, recording_state,
-  recording_error, machine_detection`;
+  recording_error, machine_detection, ${CONTACT_VARIABLES} AS variables`;
 
 /** A row selected with {@link VIEW_COLUMNS}. */
 export interface CallRow {
@@ -50,10 +50,14 @@ export interface CallRow {
   recording_state: CallRecordingState;
   recording_error: string | null;
   machine_detection: CallMachineDetection | null;
+  variables: Record<string, string>;
 }
 
 /** `…HH:MM:SS.ffffffZ` → `…HH:MM:SS.fffZ`: views show milliseconds, like every other time in the API. */
 const toMillis = (exact: string) => `${exact.slice(0, 23)}Z`;
+
+/** A recording that is, or will be, downloadable (`pending` answers 409 until it is stored). */
+export const hasRecordingUrl = (state: CallRecordingState): boolean => state === 'stored' || state === 'pending';
 
 export function toCallView(r: CallRow): CallView {
   return {
@@ -85,8 +89,8 @@ export function toCallView(r: CallRow): CallView {
     hasRecording: r.recording_state === 'stored',
     recordingState: r.recording_state,
     recordingError: r.recording_error,
-    recordingUrl:
-      r.recording_state === 'stored' || r.recording_state === 'pending' ? `/api/v1/calls/${r.id}/recording` : null,
+    recordingUrl: hasRecordingUrl(r.recording_state) ? `/api/v1/calls/${r.id}/recording` : null,
+    variables: r.variables,
   };
 }
 
@@ -96,6 +100,14 @@ export function toCallView(r: CallRow): CallView {
  * Each combination of filters has an index whose order is the result's (see the entity).
  */
 export function searchSql(query: CallQuery, ownerId: string | undefined): { text: string; values: unknown[] } {
+  const { where, values } = searchWhere(query, ownerId);
+  const text = `SELECT ${VIEW_COLUMNS} FROM call_record ${where}
+    ORDER BY invite_at DESC, id DESC LIMIT $${values.push(query.limit + 1)}`;
+  return { text, values };
+}
+
+/** The search's WHERE clause (empty without filters) and its parameters, `$1` on. */
+export function searchWhere(query: CallQuery, ownerId: string | undefined): { where: string; values: unknown[] } {
   const values: unknown[] = [];
   const where: string[] = [];
   const param = (value: unknown) => `$${values.push(value)}`;
@@ -108,8 +120,5 @@ export function searchSql(query: CallQuery, ownerId: string | undefined): { text
   if (query.after) {
     where.push(`(invite_at, id) < (${param(query.after.inviteAt)}::timestamptz, ${param(query.after.id)}::uuid)`);
   }
-  const text = `SELECT ${VIEW_COLUMNS} FROM call_record
-    ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY invite_at DESC, id DESC LIMIT ${param(query.limit + 1)}`;
-  return { text, values };
+  return { where: where.length > 0 ? `WHERE ${where.join(' AND ')}` : '', values };
 }

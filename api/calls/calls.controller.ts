@@ -1,14 +1,16 @@
 import type { Uuid } from '../ids.dto.js';
 import type { Readable } from 'node:stream';
 import type { Request as ExpressRequest } from 'express';
-import { Body, Controller, Get, Patch, Path, Query, Request, Response, Route, Security, Tags } from 'tsoa';
+import { Body, Controller, Get, Patch, Path, Produces, Query, Request, Response, Route, Security, Tags } from 'tsoa';
 import { AppError } from '../../lib/errors.js';
 import { attachmentDisposition } from '../audio/audio-http.js';
 import { FORMAT_MEDIA_TYPES, type DownloadFormat } from '../downloads/format-negotiation.js';
 import { negotiateFormat, sendDownload } from '../downloads/send-download.js';
 import type { AttemptOutcome } from '../../campaign/outcomes.js';
+import { csvDownload } from '../csv-download.js';
 import { principalOf } from '../principal-of.js';
 import type { ProblemDetails } from '../problem.js';
+import type { CallExportService } from './call-export.service.js';
 import type { CallPage, CallView, UpdateCallRequest } from './calls.dto.js';
 import type { CallsService } from './calls.service.js';
 
@@ -21,7 +23,10 @@ import type { CallsService } from './calls.service.js';
 @Security('oauth2', ['api'])
 @Response<ProblemDetails>(401, 'Missing, invalid or revoked token')
 export class CallsController extends Controller {
-  constructor(private readonly calls: CallsService) {
+  constructor(
+    private readonly calls: CallsService,
+    private readonly exports: CallExportService,
+  ) {
     super();
   }
 
@@ -53,6 +58,45 @@ export class CallsController extends Controller {
     @Query() after?: string,
   ): Promise<CallPage> {
     return this.calls.list(principalOf(req), { phone, defaultCountry, from, to, campaignId, outcome, limit, after });
+  }
+
+  /**
+   * Every attempt the journal search finds, as one CSV download (`text/csv; charset=utf-8`,
+   * RFC 4180: CRLF line ends, a field quoted when it holds `"`, `,`, CR or LF), newest first,
+   * streamed however many rows there are. Columns: `call_id`, `campaign_id`, `phone`,
+   * `attempt`, `outcome`, `sip_code`, `sip_reason`, `started_at`, `answered_at`, `ended_at`
+   * (ISO 8601 UTC), `talk_ms`, `dtmf` (the digits pressed), `recording_url` (this API's
+   * download of the recording), then one column per contact variable (the union of the
+   * names in the export, in code point order). Text from callees and contact lists that a
+   * spreadsheet would take for a formula (a leading `=` `+` `-` `@`, tab or CR) starts with `'`.
+   * @param phone The number called, in any usual form; compared in E.164.
+   * @param defaultCountry ISO 3166-1 alpha-2 country for a `phone` without an international prefix (e.g. `DE`).
+   * @param from Calls placed at or after this instant: ISO 8601 with a UTC offset.
+   * @param to Calls placed before this instant (exclusive); same form as `from`.
+   * @param campaignId Calls of this campaign (uuid).
+   * @param outcome Calls that ended so.
+   */
+  @Get('export')
+  @Produces('text/csv')
+  @Response<ProblemDetails>(422, 'An invalid filter (named in `errors`)')
+  public async exportCalls(
+    @Request() req: ExpressRequest,
+    @Query() phone?: string,
+    @Query() defaultCountry?: string,
+    @Query() from?: string,
+    @Query() to?: string,
+    @Query() campaignId?: string,
+    @Query() outcome?: AttemptOutcome,
+  ): Promise<Readable> {
+    const download = await this.exports.journal(principalOf(req), {
+      phone,
+      defaultCountry,
+      from,
+      to,
+      campaignId,
+      outcome,
+    });
+    return csvDownload(req, this, download);
   }
 
   /**

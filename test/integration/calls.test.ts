@@ -101,6 +101,7 @@ test('a call shows every useful field; another owner gets 404 for it; an adminis
     recordingState: 'stored',
     recordingError: null,
     recordingUrl: `/api/v1/calls/${answered}/recording`,
+    variables: {},
   });
 
   expect((await list(alice.token, { phone })).items.map((c) => c.id)).toEqual([busy, answered]);

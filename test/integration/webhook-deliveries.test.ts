@@ -92,7 +92,8 @@ async function setUp(phones: readonly string[], calls: number, spec: Partial<Cam
       }),
     ),
     created(await uploadAudio({ token, bytes: wav, name: 'hello' })),
-    created(await uploadContacts(token, `phone\n${phones.join('\n')}\n`)),
+    // A column besides the number: the contact's variable, which call.completed carries.
+    created(await uploadContacts(token, `phone,Kunde\n${phones.map((p, i) => `${p},"Zoë, =${i}"`).join('\n')}\n`)),
   ]);
   const campaign = await createCampaign(db, { ownerId: owner.id, trunkId, audioId, contactListId, ...spec });
   return { owner, sipp, campaign };
@@ -120,7 +121,8 @@ const parse = (body: string) => JSON.parse(body) as DeliveryBody['payload'];
 
 test('a campaign POSTs one signed call.completed per attempt and recording.uploaded per recorded answer', async () => {
   // Two answer, two are busy twice: six attempts, two recordings.
-  const { owner, sipp, campaign } = await setUp(numbers(['0', '1', '0', '1']), 6, { maxAttempts: 2 });
+  const phones = numbers(['0', '1', '0', '1']);
+  const { owner, sipp, campaign } = await setUp(phones, 6, { maxAttempts: 2 });
   const { token } = owner;
   const all = await createWebhook(token, { url: receiver.url('/all', () => 200), campaignId: campaign.id });
   const recordings = await createWebhook(token, {
@@ -163,6 +165,8 @@ test('a campaign POSTs one signed call.completed per attempt and recording.uploa
       // Journalled with the recording still in the spool: recording.uploaded says when it is stored.
       recording: false,
       recordingState: row.outcome === 'answered' ? 'pending' : 'none',
+      variables: { Kunde: `Zoë, =${phones.indexOf(row.phone_e164)}` },
+      variablesTruncated: false,
     });
   }
   const bucket = readStack().env.MINIO_BUCKET_RECORDINGS ?? 'voicecast-recordings';

@@ -18,6 +18,11 @@ export interface JournalSeed {
   readonly recordingState?: 'none' | 'pending' | 'stored' | 'lost';
   readonly recordingPrivate?: boolean;
   readonly tags?: readonly string[];
+  /** The campaign's contact called (its variables show in the journal); with `attempt`, attempt_id `<contact>:<attempt>`. */
+  readonly campaignContactId?: number;
+  readonly attempt?: number;
+  /** Default: the usual reason of the outcome's SIP code. */
+  readonly sipReason?: string;
 }
 
 /** Inserts the rows in one statement; returns their ids in the order given. */
@@ -25,14 +30,17 @@ export async function insertCalls(db: Pool, seeds: readonly JournalSeed[]): Prom
   const ids = seeds.map(() => randomUUID());
   const column = <T>(f: (s: JournalSeed, i: number) => T) => seeds.map(f);
   await db.query(
-    `INSERT INTO call_record (id, owner_id, campaign_id, attempt_id, attempt, phone_e164, invite_at, answer_at, end_at,
+    `INSERT INTO call_record (id, owner_id, campaign_id, campaign_contact_id, attempt_id, attempt, phone_e164, invite_at, answer_at, end_at,
        outcome, sip_code, sip_reason, hung_up_by, end_reason, talk_ms, codec, rtp, dtmf, recording_key, recording_private,
        tags, recording_state, created_at)
-     SELECT s.id, s.owner_id, s.campaign_id, s.id::text, 1, s.phone, coalesce(s.invite_at, now()),
+     SELECT s.id, s.owner_id, s.campaign_id, s.contact_id,
+       CASE WHEN s.contact_id IS NULL THEN s.id::text ELSE s.contact_id || ':' || s.attempt END, s.attempt, s.phone,
+       coalesce(s.invite_at, now()),
        CASE WHEN s.outcome = 'answered' THEN coalesce(s.invite_at, now()) + interval '2 seconds' END,
        coalesce(s.invite_at, now()) + interval '12 seconds', s.outcome,
        CASE s.outcome WHEN 'answered' THEN 200 WHEN 'busy' THEN 486 ELSE 487 END,
-       CASE s.outcome WHEN 'answered' THEN 'OK' WHEN 'busy' THEN 'Busy Here' ELSE 'Request Terminated' END,
+       coalesce(s.sip_reason,
+         CASE s.outcome WHEN 'answered' THEN 'OK' WHEN 'busy' THEN 'Busy Here' ELSE 'Request Terminated' END),
        CASE WHEN s.outcome = 'answered' THEN 'them' END, 'seeded',
        CASE WHEN s.outcome = 'answered' THEN 10000 END,
        CASE WHEN s.outcome = 'answered' THEN 'PCMA' END,
@@ -42,8 +50,9 @@ export async function insertCalls(db: Pool, seeds: readonly JournalSeed[]): Prom
          ELSE '[]'::jsonb END,
        s.recording_key, s.recording_private, ARRAY(SELECT jsonb_array_elements_text(s.tags)), s.recording_state, now()
      FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
-       $8::boolean[], $9::jsonb[], $10::text[])
-       AS s(id, owner_id, campaign_id, phone, invite_at, outcome, recording_key, recording_private, tags, recording_state)`,
+       $8::boolean[], $9::jsonb[], $10::text[], $11::bigint[], $12::int[], $13::text[])
+       AS s(id, owner_id, campaign_id, phone, invite_at, outcome, recording_key, recording_private, tags, recording_state,
+         contact_id, attempt, sip_reason)`,
     [
       ids,
       column((s) => s.ownerId),
@@ -55,6 +64,9 @@ export async function insertCalls(db: Pool, seeds: readonly JournalSeed[]): Prom
       column((s) => s.recordingPrivate ?? false),
       column((s) => JSON.stringify(s.tags ?? [])),
       column((s) => s.recordingState ?? (s.recordingKey ? 'stored' : 'none')),
+      column((s) => s.campaignContactId ?? null),
+      column((s) => s.attempt ?? 1),
+      column((s) => s.sipReason ?? null),
     ],
   );
   return ids;
@@ -70,4 +82,36 @@ export async function insertBareCampaign(db: Pool, ownerId: string): Promise<str
     [id, ownerId, `journal ${id}`],
   );
   return id;
+}
+
+export interface ContactSeed {
+  readonly line: number;
+  readonly phone: string;
+  readonly variables: Record<string, string>;
+  readonly state?: 'pending' | 'in_flight' | 'waiting' | 'done' | 'cancelled';
+  readonly attempts?: number;
+  readonly finalOutcome?: string | null;
+}
+
+/** A campaign's contacts (`campaign_contact`, as a campaign start copies them); returns their ids in the order given. */
+export async function insertContacts(db: Pool, campaignId: string, seeds: readonly ContactSeed[]): Promise<number[]> {
+  const { rows } = await db.query<{ id: string; line: number }>(
+    `INSERT INTO campaign_contact (campaign_id, line, phone_e164, variables, state, attempts, final_outcome,
+       next_attempt_at, updated_at)
+     SELECT $1, s.line, s.phone, s.variables, s.state, s.attempts, s.final_outcome, now(), now()
+     FROM unnest($2::int[], $3::text[], $4::jsonb[], $5::text[], $6::int[], $7::text[])
+       AS s(line, phone, variables, state, attempts, final_outcome)
+     RETURNING id, line`,
+    [
+      campaignId,
+      seeds.map((s) => s.line),
+      seeds.map((s) => s.phone),
+      seeds.map((s) => JSON.stringify(s.variables)),
+      seeds.map((s) => s.state ?? 'pending'),
+      seeds.map((s) => s.attempts ?? 0),
+      seeds.map((s) => s.finalOutcome ?? null),
+    ],
+  );
+  const byLine = new Map(rows.map((r) => [r.line, Number(r.id)]));
+  return seeds.map((s) => byLine.get(s.line) as number);
 }
