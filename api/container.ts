@@ -23,6 +23,8 @@ import { WebhookNetworks } from '../lib/webhook-networks.js';
 import { AudioConverter } from '../audio/audio-converter.js';
 import { AudioController } from './audio/audio.controller.js';
 import { AudioService } from './audio/audio.service.js';
+import { AuditController } from './audit/audit.controller.js';
+import { AuditService } from './audit/audit.service.js';
 import { BlocklistUploadService } from './blocklist/blocklist-upload.service.js';
 import { BlocklistController } from './blocklist/blocklist.controller.js';
 import { BlocklistService } from './blocklist/blocklist.service.js';
@@ -155,6 +157,8 @@ export class Container {
       logger: infra.logger.child({ component: 'calls' }),
     });
     this.register(CallsController, () => new CallsController(calls));
+    const audit = new AuditService(infra.orm.em);
+    this.register(AuditController, () => new AuditController(audit));
   }
 
   /** Stops what the container started (the audio worker threads). */
