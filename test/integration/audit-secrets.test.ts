@@ -151,7 +151,18 @@ test('an audit row that cannot be written is logged at error level; the change s
   expect(lines[0]).not.toContain(MARK);
 });
 
-test('the address is the socket’s, or with TRUST_PROXY the one the proxy appended', async () => {
+async function insertAged(actorUserId: string, daysAgo: number): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO audit_entry (id, created_at, action, route, target_type, actor_user_id, actor_username, actor_role,
+       status, outcome)
+     VALUES (gen_random_uuid(), now() - make_interval(days => $2), 'trunk.delete', 'DELETE /api/v1/trunks/{id}',
+       'trunk', $1, 'aged', 'user', 204, 'success') RETURNING id`,
+    [actorUserId, daysAgo],
+  );
+  return rows[0]?.id ?? '';
+}
+
+test('the address follows TRUST_PROXY; AUDIT_RETENTION_DAYS deletes older entries', async () => {
   const headers = { 'x-forwarded-for': '198.51.100.7, 203.0.113.9' };
   const user = await createUser();
   const { access_token: token } = await login(user.username, user.password);
@@ -159,17 +170,27 @@ test('the address is the socket’s, or with TRUST_PROXY the one the proxy appen
   const [direct] = await auditEntries(token);
   expect(direct?.ip).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
 
-  const proxied = await startExtraApi({ TRUST_PROXY: 'true' });
+  const aged = randomUUID();
+  const [old, recent] = [await insertAged(aged, 3), await insertAged(aged, 1)];
+  const extra = await startExtraApi({ TRUST_PROXY: 'true', AUDIT_RETENTION_DAYS: '2', LOG_LEVEL: 'info' });
   try {
-    const extraToken = (await login(user.username, user.password, proxied.url)).access_token;
-    const res = await fetch(`${proxied.url}/api/v1/blocklist`, {
+    const extraToken = (await login(user.username, user.password, extra.url)).access_token;
+    const res = await fetch(`${extra.url}/api/v1/blocklist`, {
       method: 'POST',
       headers: { authorization: `Bearer ${extraToken}`, 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ phone: '+4930555777' }),
     });
     expect(res.status).toBe(201);
+    // The start-up sweep: the entry of 3 days ago goes, the one of yesterday stays.
+    const remaining = async () =>
+      (await db.query<{ id: string }>('SELECT id FROM audit_entry WHERE actor_user_id = $1', [aged])).rows.map(
+        (r) => r.id,
+      );
+    for (let i = 0; i < 50 && (await remaining()).includes(old); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await remaining()).toEqual([recent]);
+    expect(readFileSync(extra.logFile, 'utf8')).toContain('old audit entries deleted');
   } finally {
-    await proxied.stop();
+    await extra.stop();
   }
   const [viaProxy] = await auditEntries(token);
   expect(viaProxy?.ip).toBe('203.0.113.9');
