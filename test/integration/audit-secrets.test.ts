@@ -13,6 +13,7 @@ import { auditEntries, type AuditBody } from '../support/audit';
 import { json } from '../support/campaigns';
 import { startExtraApi } from '../support/extra-api';
 import { readStack } from '../support/stack';
+import { contractSecrets } from '../../api/audit/redact';
 
 let db: Pool;
 beforeAll(() => {
@@ -25,6 +26,20 @@ afterAll(async () => {
 const MARK = `audit-secret-${randomUUID().slice(0, 8)}-`;
 const secret = (n: number) => `${MARK}${n}-${randomUUID()}`;
 const trunkBody = { name: `s-${randomUUID().slice(0, 8)}`, host: '127.0.0.1', callerIdNumber: '+4930999999' };
+
+/** The secret fields this file sends, by operation: every one the served contract marks. */
+const SENT_SECRETS = {
+  'POST /api/v1/trunks': ['password'],
+  'PATCH /api/v1/trunks/{id}': ['password'],
+  'POST /api/v1/users': ['password'],
+  'PATCH /api/v1/users/{id}': ['password'],
+  'POST /api/v1/me/password': ['currentPassword', 'newPassword'],
+};
+
+test('this file sends every secret field the contract marks (a new one must be added here)', async () => {
+  const served = contractSecrets((await (await fetch(`${readStack().apiUrl}/openapi.json`)).json()) as object);
+  expect(Object.fromEntries([...served].map(([route, names]) => [route, [...names].sort()]))).toEqual(SENT_SECRETS);
+});
 
 test('no secret sent or handed out reaches the audit table, the audit API or the log', async () => {
   const admin = await adminToken();
