@@ -44,6 +44,8 @@ test('literal paths are matched before templates, and templates capture the id',
   expect(pause?.route).toBe('POST /api/v1/campaigns/{id}/pause');
   expect(pause?.pattern.exec('/api/v1/campaigns/x1/pause')?.[1]).toBe('x1');
   expect(find('GET', '/api/v1/trunks')).toBeUndefined();
+  // As Express matches: any case, an optional trailing slash.
+  expect(find('POST', '/API/V1/Trunks/')?.action).toBe('trunk.create');
 });
 
 test('outcomes: 2xx success, 401/403 denied, other 4xx rejected, 5xx error', () => {

@@ -69,7 +69,9 @@ export function auditedRoutes(spec: object): AuditedRoute[] {
           .split(/\{[^}]+\}/)
           .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
           .join('([^/]+)');
-        const pattern = new RegExp(`^${source}/?$`);
+        // Case-insensitive with an optional trailing slash, as Express routes match: a path
+        // the routes accept must not slip past the log (`POST /API/V1/TRUNKS/`).
+        const pattern = new RegExp(`^${source}/?$`, 'i');
         return { ...action, method, route, pattern, params, secrets: secrets.get(route) ?? new Set() };
       }),
   );
@@ -164,19 +166,26 @@ export async function insertAuditRecord(pool: Pool, r: AuditRecord): Promise<voi
   );
 }
 
+function matchRoute(routes: readonly AuditedRoute[], method: string, path: string) {
+  for (const route of routes) {
+    const match = route.method === method ? route.pattern.exec(path) : null;
+    if (match) return { route, match };
+  }
+  return undefined;
+}
+
 /** The middleware; `spec` is the served contract, whose changing operations it audits. */
 export function recordAudit(spec: object, pool: Pool, logger: Logger): RequestHandler {
   const routes = auditedRoutes(spec);
   return (req, res, next) => {
     if (!AUDITED_METHODS.has(req.method)) return next();
-    let match: RegExpExecArray | null = null;
-    const route = routes.find((r) => r.method === req.method && (match = r.pattern.exec(req.path)) !== null);
-    if (!route || !match) return next();
-    const found: RegExpExecArray = match;
+    const found = matchRoute(routes, req.method, req.path);
+    if (!found) return next();
+    const { route, match } = found;
     const end = res.end.bind(res) as (...args: unknown[]) => Response;
     res.end = function endAfterAudit(this: Response, ...args: unknown[]) {
       res.end = end as Response['end'];
-      const record = recordOf(req, res, route, found, args[0]);
+      const record = recordOf(req, res, route, match, args[0]);
       if (!record) return end(...args);
       void insertAuditRecord(pool, record)
         .catch((err: unknown) => {

@@ -35,8 +35,7 @@ async function ok(res: Response, status = 200): Promise<{ id: string }> {
 /** The entries' (action, targetId, status) oldest first: the order the test made them. */
 const steps = (entries: AuditBody[]) => entries.map((e) => [e.action, e.targetId, e.status]).reverse();
 
-test('every kind of change is recorded: who, when, from where, what, on which resource, how it ended', async () => {
-  const admin = await actor('admin');
+test('every change to an owner’s resources is recorded: who, when, from where, what, on which, how it ended', async () => {
   const owner = await actor();
   const t = owner.token;
   const started = Date.now();
@@ -119,8 +118,10 @@ test('every kind of change is recorded: who, when, from where, what, on which re
     file: { name: 'message.wav', type: expect.any(String), bytes: expect.any(Number) },
   });
   expect(byAction('policy.update')).toMatchObject({ targetType: 'policy', changes: { frequencyCap: null } });
+});
 
-  // The administrator's changes to users, limits and machine clients.
+test('an administrator’s changes to users, limits and machine clients are recorded', async () => {
+  const admin = await actor('admin');
   const a = admin.token;
   const other = await ok(
     await call('POST', '/api/v1/users', {
@@ -273,15 +274,19 @@ test('hostile strings in bodies and paths are stored and answered exactly as sen
   expect((await uploadAudio({ token: user.token, bytes: wav, name: hostile.slice(0, 100), fileName })).status).toBe(
     201,
   );
+  // A path the routes accept in another case, or with a trailing slash, is recorded the same.
+  const body = { name: 'case', host: '127.0.0.1', callerIdNumber: '+4930999999' };
+  const shouted = await ok(await call('POST', '/API/V1/TRUNKS/', { token: user.token, body }), 201);
   const badId = encodeURIComponent(`<b>${'\u0000'}x`);
   expect((await call('DELETE', `/api/v1/blocklist/${badId}`, { token: user.token })).status).toBe(422);
 
   const res = await call('GET', '/api/v1/audit', { token: user.token });
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   const { items } = (await res.json()) as { items: AuditBody[] };
-  expect(items.map((e) => e.action)).toEqual(['blocklist.remove', 'audio.upload', 'blocklist.add']);
-  expect(items[2]).toMatchObject({ targetId: entry.id, changes: { phone: '+4930555444', note } });
-  expect(items[1]?.changes).toMatchObject({ name: hostile.slice(0, 100), file: { name: fileName } });
+  expect(items.map((e) => e.action)).toEqual(['blocklist.remove', 'trunk.create', 'audio.upload', 'blocklist.add']);
+  expect(items[1]).toMatchObject({ targetId: shouted.id, route: 'POST /api/v1/trunks', changes: body });
+  expect(items[3]).toMatchObject({ targetId: entry.id, changes: { phone: '+4930555444', note } });
+  expect(items[2]?.changes).toMatchObject({ name: hostile.slice(0, 100), file: { name: fileName } });
   // A NUL cannot be stored in PostgreSQL text: it is kept as U+FFFD, the rest as sent.
   expect(items[0]).toMatchObject({ targetId: '<b>\uFFFDx', outcome: 'rejected' });
 });
