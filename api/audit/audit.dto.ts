@@ -21,7 +21,7 @@ export interface AuditEntryView {
   /** The HTTP status answered. */
   status: number;
   /**
-   * `success` (2xx: done), `denied` (403), `rejected` (another 4xx: nothing changed),
+   * `success` (2xx: done), `denied` (401 or 403), `rejected` (another 4xx: nothing changed),
    * `error` (5xx: may be partly done).
    */
   outcome: AuditOutcome;

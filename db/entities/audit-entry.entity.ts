@@ -17,7 +17,7 @@ export const AUDIT_TARGET_TYPES = [
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 /**
- * How the request ended: `success` (2xx: the change was made), `denied` (403), `rejected`
+ * How the request ended: `success` (2xx: the change was made), `denied` (401 or 403), `rejected`
  * (another 4xx: nothing was changed), `error` (5xx: the change may be partly made).
  */
 export const AUDIT_OUTCOMES = ['success', 'denied', 'rejected', 'error'] as const;
