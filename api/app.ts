@@ -12,6 +12,7 @@ import type { Provider } from 'oidc-provider';
 import { FIRST_PARTY_CLIENT_ID } from '../auth/provider.js';
 import { publicClientBasicAuth } from '../auth/public-client-basic.js';
 import { serializeError } from '../lib/logger.js';
+import { recordAudit } from './audit/audit-recorder.js';
 import type { Container } from './container.js';
 import { RegisterRoutes } from './generated/routes.js';
 import generatedSpec from './generated/swagger.json';
@@ -115,6 +116,7 @@ export function createApp(container: Container, provider: Provider): Express {
   app.use(refuseUndeclaredNulls(jsonBodySchemas(contract, pathPattern), contract));
   const api = express.Router();
   api.use(deleteUploadsAfterResponse(logger));
+  api.use(recordAudit(contract, pool, logger.child({ component: 'audit' })));
   // tsoa's generated signature takes the multer option only once a route has an upload.
   (RegisterRoutes as (router: Router, opts?: { multer?: Multer }) => void)(api, {
     multer: createUploader(config, new UploadAdmission({ pool, defaults: config.policies })),

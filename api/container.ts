@@ -25,6 +25,8 @@ import { Mp3Encoder } from '../audio/mp3-encoder.js';
 import { Mp3Cache } from './downloads/mp3-cache.js';
 import { AudioController } from './audio/audio.controller.js';
 import { AudioService } from './audio/audio.service.js';
+import { AuditController } from './audit/audit.controller.js';
+import { AuditService } from './audit/audit.service.js';
 import { BlocklistUploadService } from './blocklist/blocklist-upload.service.js';
 import { BlocklistController } from './blocklist/blocklist.controller.js';
 import { BlocklistService } from './blocklist/blocklist.service.js';
@@ -175,6 +177,8 @@ export class Container {
     });
     this.register(CallsController, () => new CallsController(calls, exports));
     this.register(CampaignResultsController, () => new CampaignResultsController(exports));
+    const audit = new AuditService(infra.orm.em);
+    this.register(AuditController, () => new AuditController(audit));
   }
 
   /** Stops what the container started (the audio and MP3 worker threads). */

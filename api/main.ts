@@ -16,6 +16,7 @@ import { createLogger, type Logger } from '../lib/logger.js';
 import { retryUntil } from '../lib/retry.js';
 import { createStorage, ensureBuckets } from '../lib/storage.js';
 import { createApp } from './app.js';
+import { purgeOldAuditEntries } from './audit/audit-retention.js';
 import { CampaignReconciler } from './campaigns/campaign-reconciler.js';
 import { CampaignWorkflows } from './campaigns/campaign-workflows.js';
 import { Container } from './container.js';
@@ -73,8 +74,13 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
+  const sweepAudit = () =>
+    purgeOldAuditEntries(pool, config.api.auditRetentionDays).then((deleted) => {
+      if (deleted > 0) logger.info({ deleted, days: config.api.auditRetentionDays }, 'old audit entries deleted');
+    });
+  sweepAudit().catch((err: unknown) => logger.warn({ err }, 'audit retention sweep failed'));
   const housekeeping = setInterval(() => {
-    Promise.all([purgeExpiredPayloads(pool), throttle.purgeExpired()]).catch((err: unknown) =>
+    Promise.all([purgeExpiredPayloads(pool), throttle.purgeExpired(), sweepAudit()]).catch((err: unknown) =>
       logger.warn({ err }, 'housekeeping failed'),
     );
   }, HOUSEKEEPING_INTERVAL_MS);

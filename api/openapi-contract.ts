@@ -147,6 +147,8 @@ const TIME_ZONE = { minLength: 1, maxLength: 64, pattern: '^[A-Za-z][A-Za-z0-9_+
 /** An http(s) URL without user name or password, as webhooks take. */
 const WEBHOOK_URL = { format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\\s]+([/?#][^\\s]*)?$' };
 const CURSOR = { pattern: '^[A-Za-z0-9_-]+$', minLength: 1, maxLength: 2048 };
+/** A secret a request sends: never answered, and redacted from the audit log (api/audit/redact.ts). */
+const SECRET = { format: 'password', writeOnly: true };
 
 /**
  * Constraints the server enforces that tsoa cannot write into the spec (it checks
@@ -166,9 +168,12 @@ const PROPERTY_CONSTRAINTS: Record<string, Record<string, Json>> = {
     maxCalls: { type: 'integer', format: 'int32', minimum: 1, maximum: 1000 },
     windowSeconds: { type: 'integer', format: 'int32', minimum: 1, maximum: 2_592_000 },
   },
-  CreateUserRequest: { password: { pattern: NO_NUL } },
-  UpdateUserRequest: { password: { pattern: NO_NUL } },
-  ChangePasswordRequest: { currentPassword: { pattern: NO_NUL }, newPassword: { pattern: NO_NUL } },
+  CreateUserRequest: { password: { pattern: NO_NUL, ...SECRET } },
+  UpdateUserRequest: { password: { pattern: NO_NUL, ...SECRET } },
+  ChangePasswordRequest: {
+    currentPassword: { pattern: NO_NUL, ...SECRET },
+    newPassword: { pattern: NO_NUL, ...SECRET },
+  },
   CreateWebhookRequest: { url: WEBHOOK_URL },
   UpdateWebhookRequest: { url: WEBHOOK_URL },
   AddBlocklistEntryRequest: { defaultCountry: COUNTRY },
@@ -176,6 +181,7 @@ const PROPERTY_CONSTRAINTS: Record<string, Record<string, Json>> = {
 /** Whole schemas: schema → what it gains. */
 const SCHEMA_CONSTRAINTS: Record<string, Json> = {
   UpdateLimitsRequest: { minProperties: 1 },
+  TrunkPassword: SECRET,
 };
 
 /** The constraints above, plus country codes and cursors wherever they are parameters or form fields. */

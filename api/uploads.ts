@@ -117,7 +117,8 @@ export function createUploader(config: Pick<Config, 'uploads'>, admission?: Uplo
   );
 }
 
-function uploadedFiles(files: unknown, file: unknown): Express.Multer.File[] {
+/** Every file multer took for the request, whichever of `single`, `array` or `fields` it used. */
+export function uploadedFiles(files: unknown, file: unknown): Express.Multer.File[] {
   const all: Express.Multer.File[] = file ? [file as Express.Multer.File] : [];
   if (Array.isArray(files)) all.push(...(files as Express.Multer.File[]));
   else if (files && typeof files === 'object') {

@@ -89,6 +89,7 @@ const schema = z.object({
   CORS_ALLOWED_ORIGINS: z.string().default(''),
   SHUTDOWN_GRACE_SECONDS: seconds.default(30),
   CAMPAIGN_RECONCILE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
 
   DATABASE_URL: z
     .string()
@@ -263,6 +264,8 @@ export interface Config {
     readonly shutdownGraceSeconds: number;
     /** How often campaign statuses and workflows are reconciled (api/campaigns/campaign-reconciler.ts); 0 = never. */
     readonly campaignReconcileSeconds: number;
+    /** Audit entries older than this many days are deleted (api/audit/audit-retention.ts); 0 = kept forever. */
+    readonly auditRetentionDays: number;
   };
   readonly auth: {
     readonly issuer: string;
@@ -445,6 +448,7 @@ export function parseConfig(
       metricsToken: env.METRICS_TOKEN,
       shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
       campaignReconcileSeconds: env.CAMPAIGN_RECONCILE_SECONDS,
+      auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     },
     auth: {
       issuer: `${publicUrl}/oauth`,

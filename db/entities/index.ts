@@ -1,4 +1,5 @@
 import { AudioMessage } from './audio-message.entity.js';
+import { AuditEntry } from './audit-entry.entity.js';
 import { AuthKey } from './auth-key.entity.js';
 import { BlocklistEntry } from './blocklist-entry.entity.js';
 import { CallRecord } from './call-record.entity.js';
@@ -19,6 +20,7 @@ import { WebhookDelivery } from './webhook-delivery.entity.js';
 
 export {
   AudioMessage,
+  AuditEntry,
   AuthKey,
   BlocklistEntry,
   CallRecord,
@@ -52,6 +54,7 @@ export {
 export { RECORDING_STATES, type RecordingState } from './call-record.entity.js';
 export { CAMPAIGN_CONTACT_STATES, type CampaignContactState } from './campaign-contact.entity.js';
 export { ROLES, type Role } from './user.entity.js';
+export { AUDIT_OUTCOMES, AUDIT_TARGET_TYPES, type AuditOutcome, type AuditTargetType } from './audit-entry.entity.js';
 export { BLOCKLIST_REASONS, type BlocklistReason } from './blocklist-entry.entity.js';
 export {
   SIP_CODECS,
@@ -90,4 +93,5 @@ export const ENTITIES = [
   BlocklistEntry,
   OwnerPolicy,
   DialLedger,
+  AuditEntry,
 ];

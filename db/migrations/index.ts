@@ -16,6 +16,7 @@ import { Migration20261206110000 } from './migration-20261206110000-recording-up
 import { Migration20261206140000 } from './migration-20261206140000-webhook-limit.js';
 import { Migration20261206164700 } from './migration-20261206164700-sealed-auth-secrets.js';
 import { Migration20261206180000 } from './migration-20261206180000-upload-limit.js';
+import { Migration20261206200000 } from './migration-20261206200000-audit-log.js';
 import { Migration20261206200400 } from './migration-20261206200400-machine-detection.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
@@ -37,5 +38,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261206140000', class: Migration20261206140000 },
   { name: 'Migration20261206164700', class: Migration20261206164700 },
   { name: 'Migration20261206180000', class: Migration20261206180000 },
+  { name: 'Migration20261206200000', class: Migration20261206200000 },
   { name: 'Migration20261206200400', class: Migration20261206200400 },
 ];
