@@ -30,6 +30,9 @@ import { CallsController } from './calls/calls.controller.js';
 import { CallsService } from './calls/calls.service.js';
 import { createImportWorkers } from '../contacts/import-workers.js';
 import { CampaignControlService } from './campaigns/campaign-control.service.js';
+import { CampaignEventHub } from './campaigns/campaign-event-hub.js';
+import { CampaignEventsController } from './campaigns/campaign-events.controller.js';
+import { CampaignEventsService } from './campaigns/campaign-events.service.js';
 import { CampaignWorkflows } from './campaigns/campaign-workflows.js';
 import { CampaignsController } from './campaigns/campaigns.controller.js';
 import { CampaignsService } from './campaigns/campaigns.service.js';
@@ -72,6 +75,8 @@ export class Container {
   private readonly factories = new Map<Ctor<unknown>, () => unknown>();
   /** Worker threads for audio conversion; started on the first upload. */
   private readonly audioConverter: AudioConverter;
+  /** The campaigns' live event streams (GET /campaigns/{id}/events). */
+  readonly campaignEvents: CampaignEventHub;
 
   constructor(readonly infra: Infrastructure) {
     const users = new UsersService(infra.orm.em, infra.pool, new LoginThrottle(infra.pool, infra.config.auth));
@@ -132,6 +137,20 @@ export class Container {
     this.register(TrunksController, () => new TrunksController(trunks));
     this.register(AudioController, () => new AudioController(audio));
     this.register(CampaignsController, () => new CampaignsController(campaigns, campaignControl));
+    const { events } = infra.config.api;
+    this.campaignEvents = new CampaignEventHub({
+      pool: infra.pool,
+      logger: infra.logger.child({ component: 'campaign-events' }),
+      ...events,
+    });
+    const campaignEvents = new CampaignEventsService({
+      em: infra.orm.em,
+      pool: infra.pool,
+      hub: this.campaignEvents,
+      logger: infra.logger.child({ component: 'campaign-events' }),
+      maxStreamMs: infra.config.auth.accessTokenTtlSeconds * 1000,
+    });
+    this.register(CampaignEventsController, () => new CampaignEventsController(campaignEvents));
     const stats = new StatsService(infra.orm.em, infra.pool);
     this.register(StatsController, () => new StatsController(stats));
     const webhooks = new WebhooksService(
@@ -157,8 +176,9 @@ export class Container {
     this.register(CallsController, () => new CallsController(calls));
   }
 
-  /** Stops what the container started (the audio worker threads). */
+  /** Stops what the container started (the event streams, the audio worker threads). */
   async close(): Promise<void> {
+    this.campaignEvents.close();
     await this.audioConverter.close();
   }
 
