@@ -49,13 +49,17 @@ export interface EventHubOptions {
   readonly maxConnectionsPerOwner: number;
 }
 
+interface Seen {
+  status: string;
+  counts: string;
+}
+
 interface Feed {
   readonly campaignId: string;
   readonly ready: Promise<void>;
   position: EventCursor;
-  readonly subscribers: Set<EventSubscriber>;
-  status?: string;
-  counts?: string;
+  /** Each stream with the status and counts it was last sent (changes are relative to what it has). */
+  readonly subscribers: Map<EventSubscriber, Seen>;
   busy: boolean;
   failing: boolean;
 }
@@ -116,6 +120,7 @@ export class CampaignEventHub {
     const { pool } = this.options;
     const status = (await campaignStatus(pool, campaignId)) ?? 'deleted';
     const progress = await contactCounts(pool, campaignId);
+    const seen: Seen = { status, counts: JSON.stringify(progress) };
     subscriber.cursor = from ?? feed.position;
     if (!subscriber.send(sseEvent('snapshot', { campaignId, status, progress }, formatCursor(subscriber.cursor))))
       return;
@@ -134,7 +139,7 @@ export class CampaignEventHub {
       feed = this.feedOf(campaignId);
       await feed.ready;
     }
-    feed.subscribers.add(subscriber);
+    feed.subscribers.set(subscriber, seen);
   }
 
   /** Stops sending to `subscriber` (its client went away); a feed without streams stops. */
@@ -150,7 +155,7 @@ export class CampaignEventHub {
     this.closed = true;
     clearInterval(this.poll);
     clearInterval(this.heartbeat);
-    for (const feed of this.feeds.values()) for (const s of feed.subscribers) s.end();
+    for (const feed of this.feeds.values()) for (const s of feed.subscribers.keys()) s.end();
     this.feeds.clear();
   }
 
@@ -165,7 +170,7 @@ export class CampaignEventHub {
     const feed: Feed = {
       campaignId,
       position: { xid: '0' },
-      subscribers: new Set(),
+      subscribers: new Map(),
       busy: false,
       failing: false,
       ready: streamHead(this.options.pool).then((head) => {
@@ -187,7 +192,7 @@ export class CampaignEventHub {
   }
 
   private broadcast(feed: Feed, frame: string): void {
-    for (const s of feed.subscribers) if (!s.send(frame)) feed.subscribers.delete(s);
+    for (const s of feed.subscribers.keys()) if (!s.send(frame)) feed.subscribers.delete(s);
   }
 
   private tickAll(): void {
@@ -219,7 +224,7 @@ export class CampaignEventHub {
       do {
         page = await journalAfter(pool, feed.campaignId, feed.position, PAGE);
         for (const event of page.events) {
-          for (const s of feed.subscribers) if (!this.deliver(s, event)) feed.subscribers.delete(s);
+          for (const s of feed.subscribers.keys()) if (!this.deliver(s, event)) feed.subscribers.delete(s);
           feed.position = event.cursor;
         }
       } while (page.full && page.events.length > 0);
@@ -236,15 +241,19 @@ export class CampaignEventHub {
 
   private report(feed: Feed, status: string, progress: CampaignCounts): void {
     const counts = JSON.stringify(progress);
-    if (feed.counts !== undefined && counts !== feed.counts) this.broadcast(feed, sseEvent('progress', progress));
-    feed.counts = counts;
-    if (feed.status !== undefined && status !== feed.status) this.broadcast(feed, sseEvent('status', { status }));
-    feed.status = status;
+    for (const [s, seen] of feed.subscribers) {
+      let open = true;
+      if (seen.status !== status) open = s.send(sseEvent('status', { status }));
+      if (open && seen.counts !== counts) open = s.send(sseEvent('progress', progress));
+      if (!open) feed.subscribers.delete(s);
+      seen.counts = counts;
+      seen.status = status;
+    }
   }
 
   private finish(feed: Feed, status: string, progress: CampaignCounts): void {
     this.feeds.delete(feed.campaignId);
-    for (const s of feed.subscribers) {
+    for (const s of feed.subscribers.keys()) {
       s.send(sseEvent('end', { status, progress }, formatCursor(s.cursor)));
       s.end();
     }
