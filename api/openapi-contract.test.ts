@@ -100,7 +100,7 @@ test('the campaign event stream is text/event-stream, by bearer token or one-tim
   expect(spec.components.securitySchemes.eventTicket).toMatchObject({ type: 'apiKey', in: 'query', name: 'ticket' });
   // Only this operation takes a ticket.
   const ticketed = operations.filter(({ op }) => JSON.stringify(op.security ?? []).includes('eventTicket'));
-  expect(ticketed.map(({ op }) => op.operationId)).toEqual(['StreamCampaignEvents']);
+  expect(ticketed.map(({ op }) => op.operationId as string)).toEqual(['StreamCampaignEvents']);
 });
 
 test('every collection answers one envelope, {items, nextCursor}, paged with limit and after', () => {

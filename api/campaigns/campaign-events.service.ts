@@ -9,7 +9,7 @@ import type { Pool } from '../../db/sql.js';
 import { ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { sseRetry } from '../server-sent-events.js';
-import { CampaignEventHub, FINISHED_CAMPAIGN_STATUSES, type EventSubscriber } from './campaign-event-hub.js';
+import { FINISHED_CAMPAIGN_STATUSES, type CampaignEventHub, type EventSubscriber } from './campaign-event-hub.js';
 import { journalAfter } from './campaign-event-queries.js';
 import { issueTicket } from './campaign-event-tickets.js';
 import { findCampaign } from './campaign-view.js';

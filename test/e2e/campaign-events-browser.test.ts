@@ -101,19 +101,30 @@ test('a browser EventSource follows a campaign with a ticket, and resumes after 
   await page.waitForFunction(() => (globalThis as unknown as PageGlobals).seen.some((e) => e.type === 'snapshot'));
 
   await json(await call('POST', `/api/v1/campaigns/${campaign.id}/start`, { token: owner.token }), 200);
-  await page.waitForFunction(() => (globalThis as unknown as PageGlobals).seen.some((e) => e.type === 'outcome'), undefined, {
-    timeout: 60_000,
-  });
+  await page.waitForFunction(
+    () => (globalThis as unknown as PageGlobals).seen.some((e) => e.type === 'outcome'),
+    undefined,
+    {
+      timeout: 60_000,
+    },
+  );
   // The connection drops: a new ticket, and the last id the browser saw.
   const lastId = await page.evaluate(() => {
     const w = globalThis as unknown as PageGlobals;
     w.source?.close();
     return w.seen.filter((e) => e.type === 'outcome').at(-1)?.id ?? '';
   });
-  await page.evaluate(([p, t, id]) => (globalThis as unknown as PageGlobals).listen(p, t, id), [path, owner.token, lastId]);
-  await page.waitForFunction(() => (globalThis as unknown as PageGlobals).seen.some((e) => e.type === 'end'), undefined, {
-    timeout: 90_000,
-  });
+  await page.evaluate(
+    ([p, t, id]) => (globalThis as unknown as PageGlobals).listen(p, t, id),
+    [path, owner.token, lastId],
+  );
+  await page.waitForFunction(
+    () => (globalThis as unknown as PageGlobals).seen.some((e) => e.type === 'end'),
+    undefined,
+    {
+      timeout: 90_000,
+    },
+  );
   await expectSippExit(sipp, 0);
 
   const seen = await page.evaluate(() => (globalThis as unknown as PageGlobals).seen);

@@ -120,7 +120,11 @@ describe('campaign events over raw HTTP', () => {
     const stranger = await openEventStream(url, bearer(other.token));
     expect(stranger.status).toBe(404);
     expect(JSON.parse(stranger.body)).toMatchObject({ status: 404 });
-    await expectProblem(await call('POST', `${eventsPath(campaign.id)}/ticket`, { token: other.token }), 404, 'not-found');
+    await expectProblem(
+      await call('POST', `${eventsPath(campaign.id)}/ticket`, { token: other.token }),
+      404,
+      'not-found',
+    );
     expect((await openEventStream(url)).status).toBe(401);
     expect((await openEventStream(`${url}?ticket=${'A'.repeat(43)}`)).status).toBe(401);
     const bad = await openEventStream(url, { ...bearer(owner.token), 'last-event-id': '12.not-a-uuid' });
@@ -185,7 +189,10 @@ describe('campaign events on an API with small limits', () => {
             ? ticket
             : (
                 (await (
-                  await fetch(`${api.url}${eventsPath(campaign.id)}/ticket`, { method: 'POST', headers: bearer(ownerToken) })
+                  await fetch(`${api.url}${eventsPath(campaign.id)}/ticket`, {
+                    method: 'POST',
+                    headers: bearer(ownerToken),
+                  })
                 ).json()) as { ticket: string }
               ).ticket;
         ticketStream = await openEventStream(`${url(campaign.id)}?ticket=${t}`);
