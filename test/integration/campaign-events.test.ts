@@ -6,7 +6,7 @@
  * the connection limits, heartbeats and shutdown on an API of their own.
  */
 import { readFileSync } from 'node:fs';
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { call, createUser, expectProblem, login } from '../support/api';
 import { campaignParts, json, userToken } from '../support/campaigns';
 import { openEventStream, streamEnded, type EventStream, type StreamEvent } from '../support/event-stream';
@@ -130,6 +130,52 @@ describe('campaign events over raw HTTP', () => {
     const bad = await openEventStream(url, { ...bearer(owner.token), 'last-event-id': '12.not-a-uuid' });
     expect(bad.status).toBe(422);
     expect(JSON.parse(bad.body)).toMatchObject({ errors: [{ field: 'header.Last-Event-ID' }] });
+  });
+});
+
+describe('positions are final when they are sent', () => {
+  /** A finished attempt's journal row, as the worker writes it, in the transaction of `client`. */
+  async function journalRow(client: PoolClient, owner: string, campaignId: string, n: number): Promise<string> {
+    const { rows } = await client.query<{ id: string }>(
+      `INSERT INTO call_record (id, owner_id, campaign_id, attempt_id, attempt, phone_e164, invite_at, end_at, outcome,
+         end_reason, dtmf, created_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, 1, $4, now(), now(), 'busy', 'busy here', '[]', now()) RETURNING id`,
+      [owner, campaignId, `${campaignId}:${n}`, `+4930777000${n}`],
+    );
+    return rows[0].id;
+  }
+
+  it('holds back a row committed before an older transaction that is still open, then sends both in order', async () => {
+    const owner = await userToken();
+    const campaign = await draft(owner.token, await campaignParts(owner.token, 1));
+    const stream = await openEventStream(`${readStack().apiUrl}${eventsPath(campaign.id)}`, bearer(owner.token));
+    await stream.next((e) => e.event === 'snapshot');
+    const [older, newer] = [await db.connect(), await db.connect()];
+    try {
+      // The older transaction stamps its row first but commits last, as concurrent calls can.
+      await older.query('BEGIN');
+      const first = await journalRow(older, owner.id, campaign.id, 1);
+      const second = await journalRow(newer, owner.id, campaign.id, 2); // autocommit: committed now
+      await new Promise((r) => setTimeout(r, 2500)); // two polls and more
+      expect(outcomes(stream.events)).toEqual([]); // `second` is visible, but not final yet
+      await older.query('COMMIT');
+      await stream.next((e) => e.event === 'outcome' && e.data.callId === second);
+      expect(outcomes(stream.events).map((e) => e.data.callId)).toEqual([first, second]);
+      // A client that had `first` gets `second` only.
+      const again = await openEventStream(`${readStack().apiUrl}${eventsPath(campaign.id)}`, {
+        ...bearer(owner.token),
+        'last-event-id': outcomes(stream.events)[0].id!,
+      });
+      await again.next((e) => e.event === 'outcome');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(outcomes(again.events).map((e) => e.data.callId)).toEqual([second]);
+      again.destroy();
+    } finally {
+      await older.query('ROLLBACK').catch(() => undefined);
+      older.release();
+      newer.release();
+      stream.destroy();
+    }
   });
 });
 
