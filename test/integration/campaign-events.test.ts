@@ -14,6 +14,7 @@ import { startExtraApi } from '../support/extra-api';
 import { gatewayParts } from '../support/gateway-campaigns';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
 import { readStack } from '../support/stack';
+import { switchableProxy } from '../support/switchable-proxy';
 
 jest.setTimeout(120_000);
 
@@ -48,6 +49,22 @@ async function draft(token: string, parts: { trunkId: string; audioId: string; c
     }),
     201,
   );
+}
+
+/** A finished attempt's journal row, as the worker writes it, in the transaction of `client`. */
+async function journalRow(
+  client: Pick<PoolClient, 'query'>,
+  owner: string,
+  campaignId: string,
+  n: number,
+): Promise<string> {
+  const { rows } = await client.query<{ id: string }>(
+    `INSERT INTO call_record (id, owner_id, campaign_id, attempt_id, attempt, phone_e164, invite_at, end_at, outcome,
+       end_reason, dtmf, created_at)
+     VALUES (gen_random_uuid(), $1, $2, $3, 1, $4, now(), now(), 'busy', 'busy here', '[]', now()) RETURNING id`,
+    [owner, campaignId, `${campaignId}:${n}`, `+4930777000${n}`],
+  );
+  return rows[0].id;
 }
 
 describe('campaign events over raw HTTP', () => {
@@ -134,17 +151,6 @@ describe('campaign events over raw HTTP', () => {
 });
 
 describe('positions are final when they are sent', () => {
-  /** A finished attempt's journal row, as the worker writes it, in the transaction of `client`. */
-  async function journalRow(client: PoolClient, owner: string, campaignId: string, n: number): Promise<string> {
-    const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO call_record (id, owner_id, campaign_id, attempt_id, attempt, phone_e164, invite_at, end_at, outcome,
-         end_reason, dtmf, created_at)
-       VALUES (gen_random_uuid(), $1, $2, $3, 1, $4, now(), now(), 'busy', 'busy here', '[]', now()) RETURNING id`,
-      [owner, campaignId, `${campaignId}:${n}`, `+4930777000${n}`],
-    );
-    return rows[0].id;
-  }
-
   it('holds back a row committed before an older transaction that is still open, then sends both in order', async () => {
     const owner = await userToken();
     const campaign = await draft(owner.token, await campaignParts(owner.token, 1));
@@ -175,6 +181,49 @@ describe('positions are final when they are sent', () => {
       older.release();
       newer.release();
       stream.destroy();
+    }
+  });
+});
+
+describe('campaign events while PostgreSQL is away', () => {
+  it('keep the stream open (heartbeats) and send what was written meanwhile once it is back', async () => {
+    const pg = new URL(readStack().databaseUrl.replace(/^postgres(ql)?:/, 'http:'));
+    const proxy = await switchableProxy(new URL(`http://${pg.host}`));
+    const viaProxy = new URL(readStack().databaseUrl);
+    viaProxy.host = new URL(proxy.url).host;
+    const api = await startExtraApi({
+      DATABASE_URL: viaProxy.toString(),
+      EVENTS_HEARTBEAT_MS: '300',
+      LOG_LEVEL: 'info',
+    });
+    let stream: EventStream | undefined;
+    try {
+      const user = await createUser();
+      const owner = { id: user.id, token: (await login(user.username, user.password)).access_token };
+      const campaign = await draft(owner.token, await campaignParts(owner.token, 1));
+      const token = (await login(user.username, user.password, api.url)).access_token;
+      stream = await openEventStream(`${api.url}${eventsPath(campaign.id)}`, bearer(token));
+      await stream.next((e) => e.event === 'snapshot');
+
+      await proxy.down(); // every connection of the API to PostgreSQL cut, new ones refused
+      const written = await journalRow(db, owner.id, campaign.id, 1);
+      const beats = stream.comments.length;
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(stream.comments.length).toBeGreaterThan(beats + 3); // still open, still beating
+      expect(outcomes(stream.events)).toEqual([]);
+
+      await proxy.up();
+      await stream.next((e) => e.event === 'outcome', 20_000);
+      const after = await journalRow(db, owner.id, campaign.id, 2);
+      await stream.next((e) => e.event === 'outcome' && e.data.callId === after, 10_000);
+      expect(outcomes(stream.events).map((e) => e.data.callId)).toEqual([written, after]);
+      const log = readFileSync(api.logFile, 'utf8');
+      expect(log.match(/campaign events: poll failed/g)).toHaveLength(1); // said once, not every second
+      expect(log).toContain('campaign events: polling again');
+    } finally {
+      stream?.destroy();
+      await api.stop();
+      await proxy.close();
     }
   });
 });
