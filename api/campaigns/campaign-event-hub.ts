@@ -36,6 +36,8 @@ export interface EventSubscriber {
   /** Writes a frame; false once the stream is closed. */
   send(frame: string): boolean;
   isOpen(): boolean;
+  /** Resolves when the client has taken what was written (or the stream closed): a catch-up waits for a slow reader. */
+  drained(): Promise<void>;
   /** Ends the stream (the campaign ended, or the server stops). */
   end(): void;
 }
@@ -132,6 +134,7 @@ export class CampaignEventHub {
         const target = feed.position;
         const page = await journalAfter(pool, campaignId, subscriber.cursor, PAGE, target);
         for (const event of page.events) if (!this.deliver(subscriber, event)) return;
+        await subscriber.drained();
         if (!page.full) subscriber.cursor = target;
       }
       if (this.closed || !subscriber.isOpen()) return;
@@ -157,11 +160,6 @@ export class CampaignEventHub {
     clearInterval(this.heartbeat);
     for (const feed of this.feeds.values()) for (const s of feed.subscribers.keys()) s.end();
     this.feeds.clear();
-  }
-
-  /** Open streams of `ownerId` (tests, metrics). */
-  connections(ownerId?: string): number {
-    return ownerId === undefined ? this.total : (this.perOwner.get(ownerId) ?? 0);
   }
 
   private feedOf(campaignId: string): Feed {
@@ -216,6 +214,9 @@ export class CampaignEventHub {
   private async tick(feed: Feed): Promise<void> {
     if (feed.busy) return;
     feed.busy = true;
+    // Status and counts go to the streams that were there before they were read: a stream that
+    // joined meanwhile may have newer ones in its snapshot (it gets any change at the next poll).
+    const present = new Set(feed.subscribers.keys());
     try {
       const { pool } = this.options;
       const status = (await campaignStatus(pool, feed.campaignId)) ?? 'deleted';
@@ -228,7 +229,7 @@ export class CampaignEventHub {
           feed.position = event.cursor;
         }
       } while (page.full && page.events.length > 0);
-      this.report(feed, status, progress);
+      this.report(feed, present, status, progress);
       if (feed.failing) this.options.logger.info({ campaignId: feed.campaignId }, 'campaign events: polling again');
       feed.failing = false;
       const ended = status === 'deleted' || (FINISHED_CAMPAIGN_STATUSES.includes(status) && progress.inFlight === 0);
@@ -239,9 +240,10 @@ export class CampaignEventHub {
     }
   }
 
-  private report(feed: Feed, status: string, progress: CampaignCounts): void {
+  private report(feed: Feed, present: Set<EventSubscriber>, status: string, progress: CampaignCounts): void {
     const counts = JSON.stringify(progress);
     for (const [s, seen] of feed.subscribers) {
+      if (!present.has(s)) continue;
       let open = true;
       if (seen.status !== status) open = s.send(sseEvent('status', { status }));
       if (open && seen.counts !== counts) open = s.send(sseEvent('progress', progress));

@@ -113,6 +113,17 @@ export class CampaignEventsService {
         res.write(frame);
         return true;
       },
+      drained: () =>
+        new Promise<void>((resolve) => {
+          if (!open || !res.writableNeedDrain) return resolve();
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.once('drain', done);
+          res.once('close', done);
+        }),
       end() {
         if (!open) return;
         open = false;
