@@ -162,6 +162,11 @@ export class CampaignEventHub {
     this.feeds.clear();
   }
 
+  /** Open streams and watched campaigns on this process (`/metrics`). */
+  load(): { streams: number; campaigns: number } {
+    return { streams: this.total, campaigns: this.feeds.size };
+  }
+
   private feedOf(campaignId: string): Feed {
     const existing = this.feeds.get(campaignId);
     if (existing) return existing;

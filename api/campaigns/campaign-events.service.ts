@@ -98,6 +98,11 @@ export class CampaignEventsService {
       'Cache-Control': 'no-cache, no-transform',
       'X-Accel-Buffering': 'no',
     });
+    if (req.method === 'HEAD') {
+      res.end(); // the headers are the answer; no stream to hold open
+      release();
+      return;
+    }
     res.write(sseRetry(RETRY_MS));
     let open = true;
     const subscriber: EventSubscriber = {

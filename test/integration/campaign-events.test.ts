@@ -129,7 +129,7 @@ describe('campaign events over raw HTTP', () => {
     expect(replay.events.at(-1)).toMatchObject({ event: 'end', data: { status: 'completed' } });
   });
 
-  it('answers 404 for another tenant, 401 without credentials, 422 for a position it never sent', async () => {
+  it('answers 404 for another tenant, 401 without credentials, 422 for a position it never sent, HEAD without a stream', async () => {
     const owner = await userToken();
     const other = await userToken();
     const campaign = await draft(owner.token, await campaignParts(owner.token, 2));
@@ -144,6 +144,8 @@ describe('campaign events over raw HTTP', () => {
     );
     expect((await openEventStream(url)).status).toBe(401);
     expect((await openEventStream(`${url}?ticket=${'A'.repeat(43)}`)).status).toBe(401);
+    const head = await fetch(url, { method: 'HEAD', headers: bearer(owner.token) });
+    expect([head.status, head.headers.get('content-type')]).toEqual([200, 'text/event-stream; charset=utf-8']);
     const bad = await openEventStream(url, { ...bearer(owner.token), 'last-event-id': '12.not-a-uuid' });
     expect(bad.status).toBe(422);
     expect(JSON.parse(bad.body)).toMatchObject({ errors: [{ field: 'header.Last-Event-ID' }] });
@@ -235,6 +237,7 @@ describe('campaign events on an API with small limits', () => {
       EVENTS_MAX_CONNECTIONS: '3',
       EVENTS_HEARTBEAT_MS: '200',
       LOG_LEVEL: 'debug',
+      METRICS_TOKEN: 'events-test-metrics-token',
     });
     const open: EventStream[] = [];
     try {
@@ -258,6 +261,14 @@ describe('campaign events on an API with small limits', () => {
       open.push(await openEventStream(url(theirs.id), bearer(otherToken)));
       expect(open[2].status).toBe(200);
       expect((await openEventStream(url(theirs.id), bearer(otherToken))).status).toBe(429); // 3 in all
+      const metrics = await (
+        await fetch(`${api.url}/metrics`, { headers: bearer('events-test-metrics-token') })
+      ).text();
+      expect(metrics).toMatch(/^voicecast_event_streams 3$/m);
+      expect(metrics).toMatch(/^voicecast_event_campaigns_watched 2$/m);
+      // HEAD: the headers, and no stream held open.
+      const head = await fetch(url(campaign.id), { method: 'HEAD', headers: bearer(otherToken) });
+      expect(head.status).toBe(404);
 
       // Heartbeats on an idle stream.
       await open[0].next((e) => e.event === 'snapshot');
