@@ -235,7 +235,8 @@ async function upsertRecord(client: PoolClient, ctx: AttemptContext, entry: Jour
        hung_up_by = excluded.hung_up_by, end_reason = excluded.end_reason, talk_ms = excluded.talk_ms,
        codec = excluded.codec, rtp = excluded.rtp, dtmf = excluded.dtmf, recording_key = excluded.recording_key,
        opted_out = excluded.opted_out, recording_state = excluded.recording_state,
-       recording_error = excluded.recording_error, machine_detection = excluded.machine_detection
+       recording_error = excluded.recording_error, machine_detection = excluded.machine_detection,
+       journal_xid = pg_current_xact_id()
      WHERE call_record.end_reason = $24`,
     [
       ...attemptColumns(ctx),

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { Multer } from 'multer';
 import { pinoHttp } from 'pino-http';
+import { Gauge } from 'prom-client';
 import swaggerUi from 'swagger-ui-express';
 import type { Provider } from 'oidc-provider';
 import { FIRST_PARTY_CLIENT_ID } from '../auth/provider.js';
@@ -54,6 +55,23 @@ export function createApp(container: Container, provider: Provider): Express {
   app.set('trust proxy', config.api.trustProxy ? 1 : false);
   app.locals.container = container;
   const metrics = createMetrics();
+  const streams = container.campaignEvents;
+  new Gauge({
+    name: 'voicecast_event_streams',
+    help: 'Open campaign event streams (GET /api/v1/campaigns/{id}/events) on this process',
+    registers: [metrics.registry],
+    collect() {
+      this.set(streams.load().streams);
+    },
+  });
+  new Gauge({
+    name: 'voicecast_event_campaigns_watched',
+    help: 'Campaigns this process polls for event streams (one poll each per EVENTS_POLL_MS)',
+    registers: [metrics.registry],
+    collect() {
+      this.set(streams.load().campaigns);
+    },
+  });
 
   app.use(
     pinoHttp({

@@ -35,6 +35,9 @@ import { CallsService } from './calls/calls.service.js';
 import { CallExportService } from './calls/call-export.service.js';
 import { createImportWorkers } from '../contacts/import-workers.js';
 import { CampaignControlService } from './campaigns/campaign-control.service.js';
+import { CampaignEventHub } from './campaigns/campaign-event-hub.js';
+import { CampaignEventsController } from './campaigns/campaign-events.controller.js';
+import { CampaignEventsService } from './campaigns/campaign-events.service.js';
 import { CampaignWorkflows } from './campaigns/campaign-workflows.js';
 import { CampaignsController } from './campaigns/campaigns.controller.js';
 import { CampaignResultsController } from './campaigns/campaign-results.controller.js';
@@ -80,6 +83,8 @@ export class Container {
   private readonly audioConverter: AudioConverter;
   /** Worker threads for MP3 downloads; started on the first one. */
   private readonly mp3Encoder: Mp3Encoder;
+  /** The campaigns' live event streams (GET /campaigns/{id}/events). */
+  readonly campaignEvents: CampaignEventHub;
 
   constructor(readonly infra: Infrastructure) {
     const users = new UsersService(infra.orm.em, infra.pool, new LoginThrottle(infra.pool, infra.config.auth));
@@ -147,6 +152,20 @@ export class Container {
     this.register(TrunksController, () => new TrunksController(trunks));
     this.register(AudioController, () => new AudioController(audio));
     this.register(CampaignsController, () => new CampaignsController(campaigns, campaignControl));
+    const { events } = infra.config.api;
+    this.campaignEvents = new CampaignEventHub({
+      pool: infra.pool,
+      logger: infra.logger.child({ component: 'campaign-events' }),
+      ...events,
+    });
+    const campaignEvents = new CampaignEventsService({
+      em: infra.orm.em,
+      pool: infra.pool,
+      hub: this.campaignEvents,
+      logger: infra.logger.child({ component: 'campaign-events' }),
+      maxStreamMs: infra.config.auth.accessTokenTtlSeconds * 1000,
+    });
+    this.register(CampaignEventsController, () => new CampaignEventsController(campaignEvents));
     const stats = new StatsService(infra.orm.em, infra.pool);
     this.register(StatsController, () => new StatsController(stats));
     const webhooks = new WebhooksService(
@@ -181,8 +200,9 @@ export class Container {
     this.register(AuditController, () => new AuditController(audit));
   }
 
-  /** Stops what the container started (the audio and MP3 worker threads). */
+  /** Stops what the container started (the event streams, the audio and MP3 worker threads). */
   async close(): Promise<void> {
+    this.campaignEvents.close();
     await Promise.all([this.audioConverter.close(), this.mp3Encoder.close()]);
   }
 

@@ -94,6 +94,9 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: draining in-flight requests');
     clearInterval(housekeeping);
     if (reconcile) clearInterval(reconcile);
+    // Event streams never finish by themselves: end them now (clients reconnect elsewhere with
+    // their Last-Event-ID), or the server would wait the whole grace period for them.
+    container.campaignEvents.close();
     const force = setTimeout(() => {
       logger.warn('grace period over, closing remaining connections');
       server.closeAllConnections();

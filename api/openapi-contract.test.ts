@@ -103,6 +103,19 @@ test('downloads are documented with their real media types, ranges included', ()
   }
 });
 
+test('the campaign event stream is text/event-stream, by bearer token or one-time ticket, 429 with Retry-After', () => {
+  const op = operations.find(({ op }) => op.operationId === 'StreamCampaignEvents')?.op as Json;
+  expect(Object.keys(op.responses['200'].content)).toEqual(['text/event-stream']);
+  expect(op.responses['200'].headers).toHaveProperty('X-Accel-Buffering');
+  expect(op.responses['204'].content).toBeUndefined();
+  expect(op.responses['429'].headers).toHaveProperty('Retry-After');
+  expect(op.security).toEqual([{ oauth2: ['api'] }, { eventTicket: [] }]);
+  expect(spec.components.securitySchemes.eventTicket).toMatchObject({ type: 'apiKey', in: 'query', name: 'ticket' });
+  // Only this operation takes a ticket.
+  const ticketed = operations.filter(({ op }) => JSON.stringify(op.security ?? []).includes('eventTicket'));
+  expect(ticketed.map(({ op }) => op.operationId as string)).toEqual(['StreamCampaignEvents']);
+});
+
 test('every collection answers one envelope, {items, nextCursor}, paged with limit and after', () => {
   const collections = operations.filter(
     ({ method, op }) =>

@@ -7,7 +7,8 @@
  *   path), 422 (parameters or a body), 413 and 415 (a body), 503 (PostgreSQL, Temporal or
  *   MinIO unavailable); a method a path does not have is a 405 with `Allow` ({@link pathMethods});
  * - downloads carry their real media types (`audio/wav` or `audio/mpeg` with 200/206/416,
- *   the range and validator headers and 406, `text/csv`), 201 carries `Location`, 204 has no body.
+ *   the range and validator headers and 406, `text/csv`), event streams `text/event-stream`,
+ *   201 carries `Location`, 204 has no body.
  * Pure: takes the generated document, returns a new one.
  */
 
@@ -46,6 +47,33 @@ const DOWNLOADS: Record<string, { mediaTypes: string[]; ranges: boolean; streame
 };
 
 const header = (description: string, schema: Json = { type: 'string' }): Json => ({ description, schema });
+
+/** Event streams: operation id → what the `text/event-stream` body carries. */
+const EVENT_STREAMS: Record<string, string> = {
+  StreamCampaignEvents:
+    'Server-sent events, each `event:` with one `data:` line of JSON: `snapshot` `{campaignId, status, progress}` first; ' +
+    '`outcome` (a call attempt: callId, attemptId, attempt, phone, outcome, sipCode, sipReason, inviteAt, answerAt, endAt, ' +
+    'talkMs, optedOut) with an `id:` to reconnect after; `progress` (the counts); `status` `{status}`; `end` ' +
+    '`{status, progress}` last. `: heartbeat` comment lines keep an idle stream open.',
+};
+
+/** `responses['200']` of an event stream: the media type, and the headers that keep proxies from holding it back. */
+function eventStreamResponse(description: string, body: string): ResponseObject {
+  return {
+    description,
+    content: {
+      'text/event-stream': {
+        schema: { type: 'string', description: body },
+        example:
+          'retry: 2000\n\nevent: snapshot\nid: 0\ndata: {"campaignId":"…","status":"running","progress":{…}}\n\n',
+      },
+    },
+    headers: {
+      'Cache-Control': header('`no-cache, no-transform`: neither cached nor compressed on the way'),
+      'X-Accel-Buffering': header('`no`: nginx passes each event on at once'),
+    },
+  };
+}
 
 const STANDARD_ERRORS: Record<string, string> = {
   '400': 'The body could not be parsed (malformed JSON or multipart)',
@@ -98,6 +126,9 @@ function completeOperation(operation: Operation, path: string): Operation {
       },
     };
   }
+
+  const stream = operation.operationId ? EVENT_STREAMS[operation.operationId] : undefined;
+  if (stream) responses['200'] = eventStreamResponse(responses['200']?.description ?? 'The event stream', stream);
 
   const download = operation.operationId ? DOWNLOADS[operation.operationId] : undefined;
   if (download) {

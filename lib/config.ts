@@ -90,6 +90,10 @@ const schema = z.object({
   SHUTDOWN_GRACE_SECONDS: seconds.default(30),
   CAMPAIGN_RECONCILE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
+  EVENTS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(1000),
+  EVENTS_MAX_CONNECTIONS_PER_OWNER: z.coerce.number().int().min(1).max(10_000).default(10),
+  EVENTS_HEARTBEAT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  EVENTS_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
 
   DATABASE_URL: z
     .string()
@@ -266,6 +270,16 @@ export interface Config {
     readonly campaignReconcileSeconds: number;
     /** Audit entries older than this many days are deleted (api/audit/audit-retention.ts); 0 = kept forever. */
     readonly auditRetentionDays: number;
+    /** Campaign event streams (GET /campaigns/{id}/events), api/campaigns/campaign-event-hub.ts. */
+    readonly events: {
+      /** Open streams per API process, in all, and per owner; one more is a 429. */
+      readonly maxConnections: number;
+      readonly maxConnectionsPerOwner: number;
+      /** A comment line this often keeps idle streams open through proxies. */
+      readonly heartbeatMs: number;
+      /** How often each watched campaign's journal and counts are read (once for all its streams). */
+      readonly pollMs: number;
+    };
   };
   readonly auth: {
     readonly issuer: string;
@@ -449,6 +463,12 @@ export function parseConfig(
       shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
       campaignReconcileSeconds: env.CAMPAIGN_RECONCILE_SECONDS,
       auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+      events: {
+        maxConnections: env.EVENTS_MAX_CONNECTIONS,
+        maxConnectionsPerOwner: env.EVENTS_MAX_CONNECTIONS_PER_OWNER,
+        heartbeatMs: env.EVENTS_HEARTBEAT_MS,
+        pollMs: env.EVENTS_POLL_MS,
+      },
     },
     auth: {
       issuer: `${publicUrl}/oauth`,

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What `make test` needs beyond `make setup`, installed when missing (idempotent, quiet when done):
 #   - the compose validator (tools/compose-check, built with Go);
-#   - Chromium from Debian for the Swagger UI test (driven by playwright-core; no browser
-#     download), or CHROMIUM_PATH pointing at one;
+#   - Chromium from Debian for the browser tests, Swagger UI and the campaign events'
+#     EventSource (driven by playwright-core; no browser download), or CHROMIUM_PATH pointing
+#     at one;
 #   - schemathesis from PyPI (pinned) for the API fuzz test (tools/schemathesis/install.sh);
 #   - sipp (Debian sip-tester) as the far end of the telephony tests, sox as the reference
 #     G.711/WAV implementation the codec tests compare with;
@@ -17,7 +18,7 @@ bash tools/schemathesis/install.sh
 if [[ -n ${CHROMIUM_PATH:-} ]]; then
   [[ -x $CHROMIUM_PATH ]] || { echo "test-tools: CHROMIUM_PATH=$CHROMIUM_PATH is not executable" >&2; exit 1; }
 else
-  scripts/debian-packages.sh "the Swagger UI test" /usr/bin/chromium=chromium
+  scripts/debian-packages.sh "the browser tests (Swagger UI, campaign events)" /usr/bin/chromium=chromium
 fi
 scripts/debian-packages.sh "the telephony tests" /usr/bin/sipp=sip-tester sox=sox
 scripts/debian-packages.sh "the audio quality tests (ffmpeg is the reference conversion)" ffmpeg=ffmpeg

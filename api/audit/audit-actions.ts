@@ -47,6 +47,8 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/v1/campaigns/{id}/pause': a('campaign.pause', 'campaign', 'path'),
   'POST /api/v1/campaigns/{id}/resume': a('campaign.resume', 'campaign', 'path'),
   'POST /api/v1/campaigns/{id}/cancel': a('campaign.cancel', 'campaign', 'path'),
+  // Not a change, but who opened a campaign's live stream is worth knowing (the ticket itself is never stored here).
+  'POST /api/v1/campaigns/{id}/events/ticket': a('campaign.events_ticket', 'campaign', 'path'),
 
   'PATCH /api/v1/calls/{id}': a('call.update', 'call', 'path'),
 

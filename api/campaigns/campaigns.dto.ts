@@ -289,3 +289,11 @@ export interface CampaignPage {
   /** Pass as `after` for the next page; absent on the last page. */
   nextCursor?: string;
 }
+
+/** A one-time ticket for `GET /api/v1/campaigns/{id}/events?ticket=…`. */
+export interface EventTicket {
+  /** Opens one stream of this campaign, once. Keep it out of logs and history all the same. */
+  ticket: string;
+  /** It is void after this (30 seconds after it was issued). */
+  expiresAt: Date;
+}

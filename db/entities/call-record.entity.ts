@@ -31,6 +31,8 @@ export const CallRecord = defineEntity({
     { properties: ['campaign', 'inviteAt', 'id'] },
     { properties: ['phoneE164', 'inviteAt', 'id'] },
     { properties: ['inviteAt', 'id'] },
+    // The campaign event stream reads a campaign's rows in commit-safe order (api/campaigns/campaign-event-feed.ts).
+    { properties: ['campaign', 'journalXid', 'id'] },
   ],
   properties: {
     id: p
@@ -74,6 +76,13 @@ export const CallRecord = defineEntity({
     recordingPrivate: p.boolean().default(false),
     tags: p.array<string>().default([]),
     createdAt: p.datetime().onCreate(() => new Date()),
+    /**
+     * The id of the transaction that wrote the row's outcome (set on insert by the default, and
+     * again when an answered call's row is completed). Rows are streamed in `(journalXid, id)`
+     * order only below the oldest transaction still running, so none can turn up later behind a
+     * client's `Last-Event-ID` (api/campaigns/event-cursor.ts).
+     */
+    journalXid: p.string().columnType('xid8').defaultRaw('pg_current_xact_id()'),
   },
 });
 export type CallRecord = InferEntity<typeof CallRecord>;

@@ -5,6 +5,7 @@ import { BlocklistEntry } from './blocklist-entry.entity.js';
 import { CallRecord } from './call-record.entity.js';
 import { Campaign } from './campaign.entity.js';
 import { CampaignContact } from './campaign-contact.entity.js';
+import { CampaignEventTicket } from './campaign-event-ticket.entity.js';
 import { Contact, ContactInvalidLine } from './contact.entity.js';
 import { ContactList } from './contact-list.entity.js';
 import { LoginFailure } from './login-failure.entity.js';
@@ -26,6 +27,7 @@ export {
   CallRecord,
   Campaign,
   CampaignContact,
+  CampaignEventTicket,
   Contact,
   ContactInvalidLine,
   ContactList,
@@ -83,6 +85,7 @@ export const ENTITIES = [
   ContactInvalidLine,
   Campaign,
   CampaignContact,
+  CampaignEventTicket,
   CallRecord,
   RecordingUpload,
   TrunkPacing,

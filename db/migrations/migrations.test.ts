@@ -79,6 +79,7 @@ describe('committed migrations (F18)', () => {
       'Migration20261202170000',
       'Migration20261206100000',
       'Migration20261206110000',
+      'Migration20261206200300',
     ]);
   });
 
