@@ -16,6 +16,7 @@ import { Migration20261206110000 } from './migration-20261206110000-recording-up
 import { Migration20261206140000 } from './migration-20261206140000-webhook-limit.js';
 import { Migration20261206164700 } from './migration-20261206164700-sealed-auth-secrets.js';
 import { Migration20261206180000 } from './migration-20261206180000-upload-limit.js';
+import { Migration20261206200100 } from './migration-20261206200100-campaign-schedule.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -36,4 +37,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261206140000', class: Migration20261206140000 },
   { name: 'Migration20261206164700', class: Migration20261206164700 },
   { name: 'Migration20261206180000', class: Migration20261206180000 },
+  { name: 'Migration20261206200100', class: Migration20261206200100 },
 ];
