@@ -82,7 +82,11 @@ export class CampaignWorkflows {
           CampaignStatus: [scheduled ? 'scheduled' : resume?.paused ? 'paused' : 'running'],
         },
         // The schedule as memo too: the Web UI shows when a `scheduled` campaign fires.
-        memo: { name: campaign.name, ...campaign.schedule },
+        memo: {
+          name: campaign.name,
+          ...(campaign.schedule.startAt ? { startAt: campaign.schedule.startAt } : {}),
+          ...(campaign.schedule.endAt ? { endAt: campaign.schedule.endAt } : {}),
+        },
       }),
     );
   }

@@ -103,7 +103,7 @@ describe('scheduled campaigns', () => {
     const handle = ctx.temporal.workflow.getHandle<CampaignWorkflow>(`campaign-${campaign.id}`);
     const description = await handle.describe();
     expect(description.searchAttributes).toMatchObject({ CampaignStatus: ['scheduled'] });
-    expect(description.memo).toMatchObject({ startAt: new Date(startAt).toISOString(), endAt: null });
+    expect(description.memo).toEqual({ name: campaign.name, startAt: new Date(startAt).toISOString() });
     expect(await handle.query(progressQuery)).toMatchObject({ status: 'scheduled', callsStarted: 0 });
     expect((await contactStates(campaign.id)).map((c) => c.state)).toEqual(['pending', 'pending', 'pending']);
     // Its trunk, audio and list are in use: the campaign will need them.
