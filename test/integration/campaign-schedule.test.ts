@@ -23,6 +23,10 @@ import { gatewayParts } from '../support/gateway-campaigns';
 import { waitFor } from '../support/campaign-runs';
 import { sippGateways } from '../support/sipp-gateways';
 import { progressQuery, type CampaignWorkflow } from '../../workflows/definitions';
+import { CampaignReconciler } from '../../api/campaigns/campaign-reconciler';
+import { CampaignWorkflows } from '../../api/campaigns/campaign-workflows';
+import { createLogger } from '../../lib/logger';
+import { readStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -202,11 +206,53 @@ describe('scheduled campaigns', () => {
       expect(await statusOf(campaign.id)).toBe('scheduled');
       second = await startExtraWorker(taskQueue);
       await waitFor('the campaign to fire on the new worker', async () => (await statusOf(campaign.id)) === 'running');
-      await handle.terminate('test finished');
+      await json(await call('POST', path(campaign.id, 'cancel'), { token }), 200);
+      expect(await handle.result()).toMatchObject({ status: 'cancelled' });
     } finally {
       await second?.app.stop();
       await api.stop();
     }
+  });
+
+  it('a scheduled campaign whose workflow is gone gets a new one that waits for startAt', async () => {
+    const { token } = await userToken();
+    const campaign = await createCampaign(token, await campaignParts(token, 1), {
+      callingWindow: closedWindow(),
+      startAt: inSeconds(5),
+    });
+    await ctx.start(token, campaign.id);
+    const handle = ctx.temporal.workflow.getHandle(`campaign-${campaign.id}`);
+    await handle.terminate('lost for the test');
+    const logger = createLogger({ level: 'silent', name: 'reconciler-test' });
+    const reconciler = new CampaignReconciler(
+      ctx.pool,
+      new CampaignWorkflows(ctx.temporal, readStack().temporal.taskQueue, logger),
+      logger,
+    );
+    expect((await reconciler.reconcileOnce()).restarted).toContain(campaign.id);
+    await waitFor('the new run to answer', async () => {
+      const live = await handle.query(progressQuery).catch(() => undefined);
+      return live?.status === 'scheduled';
+    });
+    expect(await statusOf(campaign.id)).toBe('scheduled');
+    await waitFor('the campaign to fire', async () => (await statusOf(campaign.id)) === 'running', 15_000);
+  });
+
+  it('an endAt while the calling window is closed expires every contact without a call', async () => {
+    const { token } = await userToken();
+    const campaign = await createCampaign(token, await campaignParts(token, 3), {
+      callingWindow: closedWindow(),
+      endAt: inSeconds(3),
+    });
+    await ctx.start(token, campaign.id);
+    const handle = ctx.temporal.workflow.getHandle<CampaignWorkflow>(`campaign-${campaign.id}`);
+    expect(await handle.result()).toEqual({ status: 'expired', callsStarted: 0, runs: 1 });
+    expect((await contactStates(campaign.id)).map((c) => [c.state, c.final_outcome])).toEqual(
+      Array.from({ length: 3 }, () => ['done', 'expired']),
+    );
+    expect(await statusOf(campaign.id)).toBe('expired');
+    const { rows } = await ctx.pool.query('select 1 from call_record where campaign_id = $1', [campaign.id]);
+    expect(rows).toHaveLength(0);
   });
 
   it('stops at endAt: the call in flight finishes, the rest is expired, the campaign too', async () => {
