@@ -112,13 +112,13 @@ export class CampaignsController extends Controller {
   }
 
   /**
-   * Deletes a campaign that is not running or paused. Its call journal stays.
+   * Deletes a campaign that is not scheduled, running or paused. Its call journal stays.
    * @param id Campaign id (uuid).
    */
   @Delete('{id}')
   @SuccessResponse(204, 'Deleted')
   @Response<ProblemDetails>(404, 'No such campaign')
-  @Response<ProblemDetails>(409, 'The campaign is running or paused')
+  @Response<ProblemDetails>(409, 'The campaign is scheduled, running or paused')
   public async deleteCampaign(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<void> {
     await this.campaigns.delete(principalOf(req), id);
     this.setStatus(204);

@@ -197,7 +197,7 @@ export class CampaignsService {
     });
   }
 
-  /** Deletes a campaign that is not running or paused; its journal rows stay (campaign → null). */
+  /** Deletes a campaign that is not scheduled, running or paused; its journal rows stay (campaign → null). */
   async delete(principal: Principal, id: string): Promise<void> {
     await this.em.fork().transactional(async (em) => {
       const campaign = await findCampaign(em, principal, id);
