@@ -21,6 +21,7 @@ import { inTransaction, type Pool, type PoolClient } from '../db/sql.js';
 import type {
   AttemptReport,
   CampaignActivities,
+  CampaignSchedule,
   CampaignStatus,
   ClaimedAttempt,
   ClaimRequest,
@@ -28,6 +29,7 @@ import type {
 } from '../campaign/campaign-types.js';
 import { DEFERRED } from '../campaign/campaign-types.js';
 import { CANCELLED_BEFORE_DIALLING } from '../campaign/journal-codes.js';
+import { EXPIRED } from '../campaign/outcomes.js';
 import {
   callNotPlaced,
   deferAttempt,
@@ -55,7 +57,7 @@ export type CampaignActivityDeps = CallDeps;
 export const MAX_INFRA_FAILURES = 10;
 const INFRA_RETRY_SECONDS = 30;
 
-const FINISHED_STATUSES: readonly CampaignStatus[] = ['completed', 'cancelled', 'failed'];
+const FINISHED_STATUSES: readonly CampaignStatus[] = ['completed', 'cancelled', 'expired', 'failed'];
 
 export function createCampaignActivities(deps: CampaignActivityDeps): CampaignActivities {
   const { pool } = deps;
@@ -130,6 +132,41 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
         [campaignId],
       );
       await deps.webhooks.dispatchCampaign(campaignId);
+      return rowCount ?? 0;
+    },
+
+    async beginScheduledCampaign({ campaignId, now }) {
+      // One statement: the API's PATCH (which locks the row) either moved startAt before this
+      // (then nothing changes here) or finds the campaign running and answers 409.
+      const { rows } = await pool.query<{
+        status: CampaignStatus;
+        start_at: string | Date | null;
+        end_at: string | Date | null;
+      }>(
+        `WITH begun AS (
+           UPDATE campaign SET status = 'running', started_at = now(), updated_at = now()
+           WHERE id = $1 AND status = 'scheduled' AND (start_at IS NULL OR start_at <= $2::timestamptz)
+           RETURNING status, start_at, end_at)
+         SELECT status, start_at, end_at FROM begun
+         UNION ALL SELECT status, start_at, end_at FROM campaign WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM begun)`,
+        [campaignId, now],
+      );
+      const row = rows[0];
+      // Deleted meanwhile (only possible once cancelled): the workflow ends like a cancelled one.
+      if (!row) return { status: 'cancelled', schedule: { startAt: null, endAt: null } };
+      const iso = (d: string | Date | null) => (d === null ? null : new Date(d).toISOString());
+      const schedule: CampaignSchedule = { startAt: iso(row.start_at), endAt: iso(row.end_at) };
+      return { status: row.status, schedule };
+    },
+
+    async expireOpenContacts({ campaignId }): Promise<number> {
+      // The workflow calls this with nothing in flight: only contacts never called or waiting
+      // for a retry are left. No journal row: no call is placed for them.
+      const { rowCount } = await pool.query(
+        `UPDATE campaign_contact SET state = 'done', final_outcome = $2, claimed_at = NULL, updated_at = now()
+         WHERE campaign_id = $1 AND state IN ('pending', 'waiting')`,
+        [campaignId, EXPIRED],
+      );
       return rowCount ?? 0;
     },
   };

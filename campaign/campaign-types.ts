@@ -4,7 +4,18 @@
  */
 import type { CallingWindow } from './calling-window.js';
 
-export type CampaignStatus = 'draft' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+export type CampaignStatus =
+  'draft' | 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled' | 'expired' | 'failed';
+
+/**
+ * When a campaign places calls (ISO 8601 instants): from `startAt` (null: at once) until
+ * `endAt` (null: until every contact is done). Sent again by `rescheduleCampaign` when the
+ * API changes them before the campaign has fired.
+ */
+export interface CampaignSchedule {
+  readonly startAt: string | null;
+  readonly endAt: string | null;
+}
 
 /** What the workflow itself needs; the call settings (trunk, audio, retries…) are read by the activities. */
 export interface CampaignRunSettings {
@@ -19,6 +30,11 @@ export interface CampaignRunInput {
   readonly campaignId: string;
   readonly ownerId: string;
   readonly settings: CampaignRunSettings;
+  /**
+   * Absent on runs started before scheduling existed (they place calls at once and never
+   * end by time). With a `startAt`, a run without `carry` waits for it before its first claim.
+   */
+  readonly schedule?: CampaignSchedule;
   /** State handed over by continue-as-new. */
   readonly carry?: CampaignCarry;
 }
@@ -114,10 +130,13 @@ export interface CampaignLiveState {
   readonly callsStarted: number;
   /** Set while the calling window is closed: when it opens again. */
   readonly waitingForWindowUntil: string | null;
+  /** The schedule the workflow works to (absent from workflows running code from before it). */
+  readonly startAt?: string | null;
+  readonly endAt?: string | null;
 }
 
 export interface CampaignRunResult {
-  readonly status: 'completed' | 'cancelled';
+  readonly status: 'completed' | 'cancelled' | 'expired';
   readonly callsStarted: number;
   /** Workflow runs the campaign took (continue-as-new), counting this one. */
   readonly runs: number;
@@ -144,4 +163,16 @@ export interface CampaignActivities {
   setCampaignStatus(input: { campaignId: string; status: CampaignStatus }): Promise<void>;
   /** Marks every contact that is not finished as cancelled. */
   cancelOpenContacts(input: { campaignId: string }): Promise<number>;
+  /**
+   * A scheduled campaign's timer fired: makes it `running` if the database still says
+   * `scheduled` with a `startAt` at or before `now` (the workflow's clock). Answers the
+   * campaign's status and schedule as the database has them afterwards: a `startAt` moved
+   * later by the API (whose signal may have been lost) means the workflow waits again.
+   */
+  beginScheduledCampaign(input: { campaignId: string; now: string }): Promise<{
+    status: CampaignStatus;
+    schedule: CampaignSchedule;
+  }>;
+  /** The campaign's `endAt` has come and nothing is in flight: every contact not done ends `expired`. */
+  expireOpenContacts(input: { campaignId: string }): Promise<number>;
 }

@@ -41,3 +41,18 @@ void everyOutcomeListed;
  * blocklist when the attempt was about to be dialled, so no call was placed at all.
  */
 export type AttemptOutcome = CallOutcome | 'blocked';
+
+/**
+ * A contact's final outcome in its campaign (`campaign_contact.final_outcome`): its last
+ * attempt's outcome, `cancelled` when the campaign was cancelled before the contact was done,
+ * or `expired` when the campaign's `endAt` came first. `expired` is never an attempt's: an
+ * expired contact got no journal row for it (no call was placed), so neither the statistics
+ * nor the webhooks, which are built from the journal, ever see it.
+ */
+export type ContactOutcome = AttemptOutcome | 'expired';
+
+/** The final outcome of a contact the campaign's `endAt` left undone. */
+export const EXPIRED = 'expired' satisfies ContactOutcome;
+
+/** Every final outcome a contact can have, as a re-run selects them. */
+export const CONTACT_OUTCOMES = [...KNOWN_OUTCOMES, 'blocked', EXPIRED] as const satisfies readonly ContactOutcome[];

@@ -5,10 +5,17 @@
  * due or the calling window opens, and continues-as-new every {@link CALLS_PER_RUN} calls so
  * that a million-contact campaign stays far from Temporal's history limits.
  *
- *   running ──pause──▶ paused ──resume──▶ running          (in-flight calls finish)
- *      │                  │
- *      └──────cancel──────┴──▶ cancelled                   (live calls hung up, rest cancelled)
+ *   scheduled ──startAt──▶ running ──pause──▶ paused ──resume──▶ running   (in-flight calls finish)
+ *      │                      │                  │
+ *      └────────cancel────────┴──────cancel──────┴──▶ cancelled  (live calls hung up, rest cancelled)
  *   running ── nothing open ──▶ completed
+ *   running | paused ── endAt ──▶ expired                          (in-flight calls finish, rest expired)
+ *
+ * Scheduling: a first run with a `startAt` (the API made the campaign `scheduled`) sleeps on a
+ * durable timer until then; `rescheduleCampaign` moves it. When it fires, the database decides
+ * (`beginScheduledCampaign`): a `startAt` moved later there means sleeping again. An `endAt`
+ * bounds every wait of the loop; once it has passed nothing new is claimed, the calls in flight
+ * finish and the contacts not done end `expired`.
  *
  * Business retries (busy, no answer…) are decided by the placeCall activity with the
  * contact's new state; Temporal retries activities only for infrastructure failures. An
@@ -18,7 +25,10 @@
  *
  * Versioning: every change to the commands this code issues must replay the histories of
  * running campaigns. The hold after THROTTLED needs no patch: only a THROTTLED result, which
- * older workers never returned, leads to it.
+ * older workers never returned, leads to it. Scheduling needs none either: without
+ * `input.schedule` (every run started before it) no timer, activity or memo is added and every
+ * timeout stays what it was (an absent `endAt` is an infinite bound). Date.now() here is the
+ * workflow's clock (the SDK makes it deterministic), not the host's.
  */
 import {
   ActivityCancellationType,
@@ -30,6 +40,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -44,7 +55,7 @@ import {
   type CampaignStatus,
   type ClaimedAttempt,
 } from '../campaign/campaign-types.js';
-import { cancelSignal, pauseSignal, progressQuery, resumeSignal } from './definitions.js';
+import { cancelSignal, pauseSignal, progressQuery, rescheduleSignal, resumeSignal } from './definitions.js';
 
 /** Calls started per run before continuing as new (each call adds about six history events). */
 export const CALLS_PER_RUN = 500;
@@ -103,13 +114,25 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
   const inFlight = new Map<string, InFlight>();
   const running: Promise<void>[] = [];
   const callScope = new CancellationScope();
+  let { startAt, endAt } = input.schedule ?? { startAt: null, endAt: null };
+  let reschedules = 0;
+  // Only a first run waits for startAt: a run with carry (continue-as-new, the reconciler) has begun.
+  let scheduled = !input.carry && startAt !== null;
+  let expired = false;
+  /** Until endAt on the workflow's clock; Infinity without one. */
+  const msToEnd = (): number => (endAt === null ? Infinity : Date.parse(endAt) - Date.now());
 
   // The signals and the query are defined in definitions.ts, which the API imports.
   setHandler(pauseSignal, () => void (paused = true));
   setHandler(resumeSignal, () => void (paused = false));
   setHandler(cancelSignal, () => void (cancelled = true));
+  setHandler(rescheduleSignal, (next) => {
+    ({ startAt, endAt } = next);
+    reschedules += 1;
+    upsertMemo({ startAt, endAt });
+  });
   setHandler(progressQuery, () => ({
-    status: cancelled ? 'cancelled' : paused ? 'paused' : 'running',
+    status: cancelled ? 'cancelled' : scheduled ? 'scheduled' : expired ? 'expired' : paused ? 'paused' : 'running',
     inFlight: [...inFlight.values()].map(({ attempt, since }) => ({
       attemptId: attempt.attemptId,
       campaignContactId: attempt.campaignContactId,
@@ -117,11 +140,13 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
     })),
     callsStarted,
     waitingForWindowUntil,
+    startAt,
+    endAt,
   }));
 
   // The API wrote `running` when it started the campaign (and a new run carries the status
   // on): writing it again here could land after a pause the API has already recorded.
-  let status: CampaignStatus | undefined = paused ? 'paused' : 'running';
+  let status: CampaignStatus | undefined = scheduled ? 'scheduled' : paused ? 'paused' : 'running';
   const setStatus = async (next: CampaignStatus) => {
     if (status === next) return;
     status = next;
@@ -158,13 +183,46 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
     running.push(done);
   };
 
-  await setStatus(paused ? 'paused' : 'running');
+  /** Sleeps until startAt (moved by rescheduleCampaign), then lets the database begin the campaign. */
+  const waitForStart = async (): Promise<void> => {
+    while (!cancelled) {
+      const at = startAt === null ? 0 : Date.parse(startAt);
+      if (at > Date.now()) {
+        const seen = reschedules;
+        await condition(() => cancelled || reschedules !== seen, at - Date.now());
+        continue;
+      }
+      const begun = await db.beginScheduledCampaign({ campaignId, now: new Date().toISOString() });
+      ({ startAt, endAt } = begun.schedule);
+      if (begun.status === 'scheduled') continue; // moved later in the database (its signal was lost)
+      if (begun.status === 'cancelled') cancelled = true; // its signal was lost: the reconciler sends it again too
+      return;
+    }
+  };
+
+  if (scheduled) {
+    await waitForStart();
+    scheduled = false;
+    if (!cancelled) {
+      status = 'running'; // written by beginScheduledCampaign
+      upsertSearchAttributes({ CampaignStatus: ['running'] });
+    }
+  }
+  // A no-op unless scheduled (status starts as this); cancelled before it fired, it never ran.
+  if (!cancelled) await setStatus(paused ? 'paused' : 'running');
   for (;;) {
     if (cancelled) break;
+    if (msToEnd() <= 0) {
+      expired = true;
+      break;
+    }
     if (paused) {
       await setStatus('paused');
-      await condition(() => !paused || cancelled);
-      if (!cancelled) await setStatus('running');
+      const wake = () => !paused || cancelled;
+      // No timer without an endAt: runs recorded before endAt existed issued none here.
+      if (endAt === null) await condition(wake);
+      else await condition(wake, Math.max(1, msToEnd()));
+      if (!cancelled && !paused) await setStatus('running');
       continue;
     }
     // On the callee's clock the claim hands out only contacts whose own window is open.
@@ -172,7 +230,7 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
     if (window && !isWithinWindow(window, new Date())) {
       const opens = nextOpening(window, new Date());
       waitingForWindowUntil = opens.toISOString();
-      await condition(() => paused || cancelled, Math.max(1, opens.getTime() - Date.now()));
+      await condition(() => paused || cancelled, Math.max(1, Math.min(opens.getTime() - Date.now(), msToEnd())));
       waitingForWindowUntil = null;
       continue;
     }
@@ -181,6 +239,7 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
       await condition(() => inFlight.size === 0);
       return continueAsNew<typeof runCampaign>({
         ...input,
+        ...(input.schedule ? { schedule: { startAt, endAt } } : {}),
         carry: { callsStarted, paused, runs },
       });
     }
@@ -192,7 +251,7 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
     // Only ever set by a THROTTLED report, which histories from before fair share do not hold.
     const holdMs = holdClaimsUntil - Date.now();
     if (holdMs > 0) {
-      await condition(() => paused || cancelled, holdMs);
+      await condition(() => paused || cancelled, Math.min(holdMs, msToEnd()));
       continue;
     }
     const finishedBefore = finishedThisRun;
@@ -208,10 +267,12 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
     const dueInMs = claim.nextDueAt ? Math.max(1, Date.parse(claim.nextDueAt) - Date.now()) : IDLE_RECHECK_MS;
     await condition(
       () => finishedThisRun !== finishedBefore || paused || cancelled,
-      Math.min(dueInMs, IDLE_RECHECK_MS),
+      Math.min(dueInMs, IDLE_RECHECK_MS, msToEnd()),
     );
   }
 
+  // endAt: nothing new is claimed; the calls in flight finish (a cancel meanwhile still hangs them up).
+  if (expired && !cancelled) await condition(() => inFlight.size === 0 || cancelled);
   if (cancelled) {
     callScope.cancel(); // live calls get BYE (or CANCEL while ringing) from their activity
     await Promise.all(running);
@@ -220,6 +281,11 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
     return { status: 'cancelled', callsStarted, runs };
   }
   await Promise.all(running);
+  if (expired) {
+    await db.expireOpenContacts({ campaignId });
+    await setStatus('expired');
+    return { status: 'expired', callsStarted, runs };
+  }
   await setStatus('completed');
   return { status: 'completed', callsStarted, runs };
 }

@@ -9,6 +9,7 @@ import {
   checkWorkerWorkflow,
   pauseSignal,
   progressQuery,
+  rescheduleSignal,
   resumeSignal,
   webhookDeliveryWorkflow,
 } from './definitions.js';
@@ -25,6 +26,7 @@ describe('workflow definitions', () => {
       'resumeCampaign',
       'cancelCampaign',
     ]);
+    expect(rescheduleSignal.name).toBe('rescheduleCampaign');
     expect(progressQuery.name).toBe('campaignProgress');
   });
 });

@@ -10,7 +10,7 @@
  * constant if you must, never the string.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { CampaignLiveState } from '../campaign/campaign-types.js';
+import type { CampaignLiveState, CampaignSchedule } from '../campaign/campaign-types.js';
 import type * as workflows from './index.js';
 
 type Workflows = typeof workflows;
@@ -37,6 +37,13 @@ export const pauseSignal = defineSignal('pauseCampaign');
 export const resumeSignal = defineSignal('resumeCampaign');
 /** Hang up live calls, mark the contacts not done cancelled, end the workflow. */
 export const cancelSignal = defineSignal('cancelCampaign');
+/**
+ * A scheduled campaign's new `startAt` / `endAt`, sent by the API after it stored them (only
+ * while the campaign is `scheduled`): the workflow's timer moves at once. The database stays
+ * the authority: when the timer fires the workflow checks the stored schedule
+ * (`beginScheduledCampaign`), so a signal lost after the API's commit costs no correctness.
+ */
+export const rescheduleSignal = defineSignal<[CampaignSchedule]>('rescheduleCampaign');
 /** The workflow's live view: status, calls in flight, calls started, the window it waits for. */
 export const progressQuery = defineQuery<CampaignLiveState>('campaignProgress');
 

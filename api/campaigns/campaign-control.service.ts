@@ -20,6 +20,13 @@ interface StartRow {
   contact_list_id: string | null;
   max_concurrent_calls: number;
   calling_window: CallingWindow | null;
+  // Text or Date: the ORM's pool leaves timestamps as text.
+  start_at: string | Date | null;
+  end_at: string | Date | null;
+  /** start_at lies ahead: the campaign becomes `scheduled`. */
+  later: boolean;
+  /** end_at has passed: nothing to start. */
+  over: boolean;
 }
 
 /** The resources a campaign needs at start, each share-locked so that it cannot be deleted meanwhile. */
@@ -40,7 +47,7 @@ interface Transition {
 const TRANSITIONS = {
   pause: { signal: pauseSignal, from: ['running'], to: 'paused' },
   resume: { signal: resumeSignal, from: ['paused'], to: 'running' },
-  cancel: { signal: cancelSignal, from: ['running', 'paused'], to: 'cancelled' },
+  cancel: { signal: cancelSignal, from: ['scheduled', 'running', 'paused'], to: 'cancelled' },
 } as const satisfies Record<string, Transition>;
 
 /** What a client can do to a started campaign (the `POST /campaigns/{id}/<verb>` routes). */
@@ -61,14 +68,16 @@ export class CampaignControlService {
   ) {}
 
   /**
-   * Copies the list's contacts into the campaign and marks it running in one transaction,
-   * then starts its workflow; if Temporal does not take it, both are undone (503).
+   * Copies the list's contacts into the campaign and marks it running (or `scheduled`, with a
+   * `startAt` ahead) in one transaction, then starts its workflow; if Temporal does not take
+   * it, both are undone (503).
    */
   async start(principal: Principal, id: string): Promise<CampaignView> {
     await findCampaign(this.em.fork(), principal, id);
     const row = await inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<StartRow>(
-        `select status, owner_id, name, trunk_id, audio_id, contact_list_id, max_concurrent_calls, calling_window
+        `select status, owner_id, name, trunk_id, audio_id, contact_list_id, max_concurrent_calls, calling_window,
+                start_at, end_at, coalesce(start_at > now(), false) as later, coalesce(end_at <= now(), false) as over
            from campaign where id = $1 for update`,
         [id],
       );
@@ -77,11 +86,16 @@ export class CampaignControlService {
       if (campaign.status !== 'draft') {
         throw new ConflictError(`Campaign ${id} is ${campaign.status}: only a draft can be started.`);
       }
+      if (campaign.over) {
+        throw new ConflictError(`Campaign ${id} cannot start: its endAt has passed.`, [
+          { field: 'endAt', message: 'has passed; set a later one or null' },
+        ]);
+      }
       await lockResources(client, campaign);
       await copyContacts(client, id, campaign.contact_list_id, campaign.calling_window);
       await client.query(
-        `update campaign set status = 'running', started_at = now(), finished_at = null, updated_at = now() where id = $1`,
-        [id],
+        `update campaign set status = $2, started_at = now(), finished_at = null, updated_at = now() where id = $1`,
+        [id, campaign.later ? 'scheduled' : 'running'],
       );
       return campaign;
     });
@@ -92,6 +106,10 @@ export class CampaignControlService {
         name: row.name,
         maxConcurrentCalls: row.max_concurrent_calls,
         callingWindow: row.calling_window,
+        schedule: {
+          startAt: row.later && row.start_at !== null ? new Date(row.start_at).toISOString() : null,
+          endAt: row.end_at === null ? null : new Date(row.end_at).toISOString(),
+        },
       });
     } catch (err) {
       this.logger.error({ campaignId: id, error: String(err) }, 'campaign workflow did not start; back to draft');
@@ -150,7 +168,8 @@ export class CampaignControlService {
     await inTransaction(this.pool, async (client) => {
       await client.query('delete from campaign_contact where campaign_id = $1', [id]);
       await client.query(
-        `update campaign set status = 'draft', started_at = null, updated_at = now() where id = $1 and status = 'running'`,
+        `update campaign set status = 'draft', started_at = null, updated_at = now()
+          where id = $1 and status in ('running', 'scheduled')`,
         [id],
       );
     });

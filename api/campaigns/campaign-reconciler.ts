@@ -5,7 +5,8 @@
  * and a workflow can outlive the status (a cancel whose signal was lost). Each pass:
  * - a campaign the database says is `running` or `paused` whose workflow is not open gets a
  *   new run (paused if it was); the new run adopts the contacts the old one left in flight
- *   (activities/campaign.activities.ts), so nothing it claimed is lost;
+ *   (activities/campaign.activities.ts), so nothing it claimed is lost; a `scheduled` one gets
+ *   a first run again, which waits for its stored `startAt` (or begins at once once it passed);
  * - an open workflow whose campaign is `cancelled` is sent the cancel again, and one whose
  *   campaign is a draft again (its start was undone) or is gone is terminated.
  * Several API processes may run it at once: starting a workflow that another one has just
@@ -27,12 +28,16 @@ export interface ReconcileReport {
 
 interface LiveRow {
   id: string;
-  status: 'running' | 'paused';
+  status: 'scheduled' | 'running' | 'paused';
   owner_id: string;
   name: string;
   max_concurrent_calls: number;
   calling_window: CallingWindow | null;
+  start_at: string | Date | null;
+  end_at: string | Date | null;
 }
+
+const iso = (d: string | Date | null): string | null => (d === null ? null : new Date(d).toISOString());
 
 export class CampaignReconciler {
   constructor(
@@ -46,8 +51,8 @@ export class CampaignReconciler {
     const restarted: string[] = [];
     const stopped: string[] = [];
     const { rows } = await this.pool.query<LiveRow>(
-      `select id, status, owner_id, name, max_concurrent_calls, calling_window
-         from campaign where status in ('running', 'paused')`,
+      `select id, status, owner_id, name, max_concurrent_calls, calling_window, start_at, end_at
+         from campaign where status in ('scheduled', 'running', 'paused')`,
     );
     for (const row of rows) {
       try {
@@ -69,12 +74,19 @@ export class CampaignReconciler {
   private async restartIfGone(row: LiveRow): Promise<boolean> {
     if (await this.workflows.isOpen(row.id)) return false;
     // Read again: the workflow may have finished (and written its status) since the list was read.
-    const { rows } = await this.pool.query<{ status: string; calls: string }>(
-      `select status, (select count(*) from call_record where campaign_id = $1) as calls from campaign where id = $1`,
+    const { rows } = await this.pool.query<{
+      status: string;
+      calls: string;
+      start_at: string | Date | null;
+      end_at: string | Date | null;
+    }>(
+      `select status, start_at, end_at, (select count(*) from call_record where campaign_id = $1) as calls
+         from campaign where id = $1`,
       [row.id],
     );
     const now = rows[0];
-    if (!now || (now.status !== 'running' && now.status !== 'paused')) return false;
+    if (!now || !['scheduled', 'running', 'paused'].includes(now.status)) return false;
+    const scheduled = now.status === 'scheduled';
     try {
       await this.workflows.start(
         {
@@ -83,8 +95,13 @@ export class CampaignReconciler {
           name: row.name,
           maxConcurrentCalls: row.max_concurrent_calls,
           callingWindow: row.calling_window,
+          // A scheduled campaign's run waits for startAt (one that has passed begins at once).
+          schedule: {
+            startAt: scheduled ? (iso(now.start_at) ?? new Date(0).toISOString()) : null,
+            endAt: iso(now.end_at),
+          },
         },
-        { paused: now.status === 'paused', callsStarted: Number(now.calls) },
+        scheduled ? undefined : { paused: now.status === 'paused', callsStarted: Number(now.calls) },
       );
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return false;

@@ -4,11 +4,12 @@
  */
 import { WorkflowClient, WorkflowNotFoundError, type Client as TemporalClient } from '@temporalio/client';
 import type { Logger } from '../../lib/logger.js';
-import type { CampaignLiveState, CampaignRunInput } from '../../campaign/campaign-types.js';
+import type { CampaignLiveState, CampaignRunInput, CampaignSchedule } from '../../campaign/campaign-types.js';
 import type { CallingWindow } from '../../campaign/calling-window.js';
 import {
   campaignWorkflow,
   progressQuery,
+  rescheduleSignal,
   type CampaignSignal,
   type CampaignWorkflow,
 } from '../../workflows/definitions.js';
@@ -27,6 +28,8 @@ export interface CampaignStart {
   readonly name: string;
   readonly maxConcurrentCalls: number;
   readonly callingWindow: CallingWindow | null;
+  /** `startAt` only when the campaign is `scheduled` (the workflow waits for it); else null. */
+  readonly schedule: CampaignSchedule;
 }
 
 export class CampaignWorkflows {
@@ -62,8 +65,10 @@ export class CampaignWorkflows {
         maxConcurrentCalls: campaign.maxConcurrentCalls,
         ...(campaign.callingWindow ? { callingWindow: campaign.callingWindow } : {}),
       },
+      schedule: campaign.schedule,
       ...(resume ? { carry: { ...resume, runs: 0 } } : {}),
     };
+    const scheduled = !resume && campaign.schedule.startAt !== null;
     const id = campaign.campaignId;
     await this.temporal.withDeadline(Date.now() + START_TIMEOUT_MS, () =>
       this.temporal.workflow.start<CampaignWorkflow>(campaignWorkflow, {
@@ -74,9 +79,14 @@ export class CampaignWorkflows {
         searchAttributes: {
           CampaignId: [id],
           OwnerId: [campaign.ownerId],
-          CampaignStatus: [resume?.paused ? 'paused' : 'running'],
+          CampaignStatus: [scheduled ? 'scheduled' : resume?.paused ? 'paused' : 'running'],
         },
-        memo: { name: campaign.name },
+        // The schedule as memo too: the Web UI shows when a `scheduled` campaign fires.
+        memo: {
+          name: campaign.name,
+          ...(campaign.schedule.startAt ? { startAt: campaign.schedule.startAt } : {}),
+          ...(campaign.schedule.endAt ? { endAt: campaign.schedule.endAt } : {}),
+        },
       }),
     );
   }
@@ -92,6 +102,21 @@ export class CampaignWorkflows {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
       throw err;
+    }
+  }
+
+  /**
+   * Tells a scheduled campaign's workflow its new schedule (already stored). Best effort: a
+   * signal that does not arrive only delays a `startAt` moved earlier until the old one,
+   * where the workflow reads the stored schedule (a later one is then waited for).
+   */
+  async reschedule(campaignId: string, schedule: CampaignSchedule): Promise<void> {
+    try {
+      await this.temporal.withDeadline(Date.now() + START_TIMEOUT_MS, () =>
+        this.temporal.workflow.getHandle(campaignWorkflowId(campaignId)).signal(rescheduleSignal, schedule),
+      );
+    } catch (err) {
+      this.logger.warn({ campaignId, error: String(err) }, 'could not tell the campaign workflow its new schedule');
     }
   }
 

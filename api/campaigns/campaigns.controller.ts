@@ -24,6 +24,7 @@ import type {
   CampaignPage,
   CampaignView,
   CreateCampaignRequest,
+  RerunCampaignRequest,
   UpdateCampaignRequest,
 } from './campaigns.dto.js';
 import type { CampaignsService } from './campaigns.service.js';
@@ -34,9 +35,7 @@ import type { CampaignsService } from './campaigns.service.js';
  * `campaign-<id>`. Owned like the resources they use: administrators see all, anyone
  * else's answers 404.
  *
- *   draft ──start──▶ running ⇄ paused (pause / resume) ──▶ completed
- *     │                 └──────────┴──cancel──▶ cancelled
- *     └──cancel──▶ cancelled
+ * Campaign status: see the state machine in docs/campaigns.md (drawn once, there).
  */
 @Route('api/v1/campaigns')
 @Tags('Campaigns')
@@ -96,12 +95,13 @@ export class CampaignsController extends Controller {
   }
 
   /**
-   * Changes the fields given; only while the campaign is a draft.
+   * Changes the fields given while the campaign is a draft; while it is scheduled, only
+   * `startAt` and `endAt` (its workflow's timer moves with them).
    * @param id Campaign id (uuid).
    */
   @Patch('{id}')
   @Response<ProblemDetails>(404, 'No such campaign')
-  @Response<ProblemDetails>(409, 'The campaign has been started')
+  @Response<ProblemDetails>(409, 'The campaign has been started (or, scheduled, a field other than startAt/endAt)')
   @Response<ProblemDetails>(422, 'Invalid settings')
   public async updateCampaign(
     @Request() req: ExpressRequest,
@@ -112,13 +112,13 @@ export class CampaignsController extends Controller {
   }
 
   /**
-   * Deletes a campaign that is not running or paused. Its call journal stays.
+   * Deletes a campaign that is not scheduled, running or paused. Its call journal stays.
    * @param id Campaign id (uuid).
    */
   @Delete('{id}')
   @SuccessResponse(204, 'Deleted')
   @Response<ProblemDetails>(404, 'No such campaign')
-  @Response<ProblemDetails>(409, 'The campaign is running or paused')
+  @Response<ProblemDetails>(409, 'The campaign is scheduled, running or paused')
   public async deleteCampaign(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<void> {
     await this.campaigns.delete(principalOf(req), id);
     this.setStatus(204);
@@ -126,15 +126,38 @@ export class CampaignsController extends Controller {
 
   /**
    * Starts a draft: copies the contact list's contacts into the campaign and starts its
-   * workflow. Later changes to the list do not affect it.
+   * workflow. Later changes to the list do not affect it. With a `startAt` ahead the campaign
+   * is `scheduled`: its workflow waits on a durable timer and places the first call then.
    * @param id Campaign id (uuid).
    */
   @Post('{id}/start')
   @Response<ProblemDetails>(404, 'No such campaign')
-  @Response<ProblemDetails>(409, 'Not a draft, or its trunk, audio or list was deleted')
+  @Response<ProblemDetails>(409, 'Not a draft, its endAt has passed, or its trunk, audio or list was deleted')
   @Response<ProblemDetails>(503, 'Temporal did not take the workflow; the campaign is still a draft')
   public async startCampaign(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<CampaignView> {
     return this.control.start(principalOf(req), id);
+  }
+
+  /**
+   * Creates a new draft with this campaign's settings over its contacts whose final outcome is
+   * one of `outcomes` (a new contact list of them, with their imported columns), linked to it
+   * by `parentCampaignId`. Only once the campaign has ended.
+   * @param id Campaign id (uuid).
+   */
+  @Post('{id}/rerun')
+  @SuccessResponse(201, 'Created')
+  @Response<ProblemDetails>(404, 'No such campaign')
+  @Response<ProblemDetails>(409, 'The campaign has not ended')
+  @Response<ProblemDetails>(422, 'Invalid outcomes, or no contact ended with any of them')
+  public async rerunCampaign(
+    @Request() req: ExpressRequest,
+    @Path() id: Uuid,
+    @Body() body: RerunCampaignRequest,
+  ): Promise<CampaignView> {
+    const campaign = await this.campaigns.rerun(principalOf(req), id, body);
+    this.setStatus(201);
+    this.setHeader('Location', `/api/v1/campaigns/${campaign.id}`);
+    return campaign;
   }
 
   /**
@@ -161,7 +184,7 @@ export class CampaignsController extends Controller {
 
   /**
    * Stops everything: live calls are hung up, the contacts not done are marked cancelled.
-   * A draft is simply marked cancelled.
+   * A draft is simply marked cancelled; a scheduled campaign's timer is dropped.
    * @param id Campaign id (uuid).
    */
   @Post('{id}/cancel')

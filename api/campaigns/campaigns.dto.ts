@@ -1,5 +1,5 @@
 import type { CampaignStatusValue, OptOutDigit } from '../../db/entities/index.js';
-import type { CallOutcome } from '../../campaign/outcomes.js';
+import type { CallOutcome, ContactOutcome } from '../../campaign/outcomes.js';
 import type { MachineDetectionMode } from '../../campaign/machine-detection.js';
 import type { TimezoneSource, Weekday } from '../../campaign/calling-window.js';
 import type { SipDisplayName } from '../sip-text.dto.js';
@@ -175,8 +175,33 @@ export interface CampaignSettingsDto {
  */
 export type CampaignName = string;
 
-/** Changes the fields given (only while the campaign is a draft). */
-export interface UpdateCampaignRequest extends CampaignSettingsDto {
+/**
+ * An ISO 8601 instant with its offset (`Z` or `±HH:MM`), e.g. `2026-12-24T09:00:00+01:00`.
+ * @pattern ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})$ must be an ISO 8601 date and time with its offset, e.g. 2026-12-24T09:00:00+01:00
+ */
+export type Instant = string;
+
+/** When a started campaign calls. */
+export interface CampaignScheduleDto {
+  /**
+   * When the campaign places its first call once started (`POST …/start` makes it
+   * `scheduled` until then; a time that has passed by then starts it at once). At most 366
+   * days ahead, not in the past. `null` (default): at start.
+   */
+  startAt?: Instant | null;
+  /**
+   * When it stops placing calls: calls in flight finish, the contacts not done end with
+   * outcome `expired` and the campaign with status `expired`. After `startAt` and not in the
+   * past. `null` (default): when every contact is done.
+   */
+  endAt?: Instant | null;
+}
+
+/**
+ * Changes the fields given: any of them while the campaign is a draft, only `startAt` and
+ * `endAt` while it is scheduled.
+ */
+export interface UpdateCampaignRequest extends CampaignSettingsDto, CampaignScheduleDto {
   name?: CampaignName;
   /**
    * One of your trunks.
@@ -206,6 +231,20 @@ export interface CreateCampaignRequest extends UpdateCampaignRequest {
   contactListId: string;
 }
 
+/** A new draft over the contacts of an ended campaign whose final outcome is one of `outcomes`. */
+export interface RerunCampaignRequest {
+  /**
+   * Final outcomes to call again: a call's (`busy`, `no_answer`, …), `blocked`, `expired`
+   * (the campaign's `endAt` came first) or `cancelled` (the campaign was cancelled first,
+   * or the call was).
+   * @minItems 1
+   * @uniqueItems
+   */
+  outcomes: ContactOutcome[];
+  /** Default: the parent's name with ` (re-run)`. */
+  name?: CampaignName;
+}
+
 /** Contacts per scheduler state, from PostgreSQL. */
 export interface CampaignCounts {
   /** Contacts copied into the campaign when it started. */
@@ -222,7 +261,8 @@ export interface CampaignCounts {
   cancelled: number;
   /**
    * Finished contacts by their final outcome (`answered`, `busy`, `no_answer`, …; `blocked`:
-   * the number was on the blocklist when it was due, so it was never dialled).
+   * the number was on the blocklist when it was due, so it was never dialled; `expired`: the
+   * campaign's `endAt` came before it was done).
    */
   outcomes: Record<string, number>;
 }
@@ -242,6 +282,9 @@ export interface CampaignLiveView {
   callsStarted: number;
   /** ISO 8601, while the calling window is closed: when it opens. */
   waitingForWindowUntil: string | null;
+  /** The schedule the workflow works to (ISO 8601); absent from workflows started before schedules existed. */
+  startAt?: string | null;
+  endAt?: string | null;
 }
 
 export interface CampaignView {
@@ -268,10 +311,17 @@ export interface CampaignView {
   callerId: CallerIdDto | null;
   optOutDigit: OptOutDigit | null;
   machineDetection: MachineDetectionDto | null;
+  /** When it places its first call once started; `null`: at start. */
+  startAt: Date | null;
+  /** When it stops placing calls; `null`: never. */
+  endAt: Date | null;
+  /** The campaign this one re-runs (`POST …/rerun`); `null` otherwise, or once that one was deleted. */
+  parentCampaignId: string | null;
   /** Temporal workflow id (`campaign-<id>`), once started. */
   workflowId: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** When it was started (`POST …/start`); a scheduled one: when its `startAt` came. */
   startedAt: Date | null;
   finishedAt: Date | null;
 }

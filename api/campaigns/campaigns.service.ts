@@ -13,7 +13,9 @@ import { ConflictError, ValidationError, type FieldError } from '../../lib/error
 import { isUuid, newestFirstPage } from '../keyset-cursor.js';
 import { ownerFilter } from '../ownership.js';
 import { CAMPAIGN_DEFAULTS, mergeSettings, settingsProblems } from './campaign-settings.js';
+import { mergeSchedule, scheduleFieldsGiven, scheduleProblems, type Schedule } from './campaign-schedule.js';
 import { contactCounts } from './campaign-counts.js';
+import { createRerun } from './campaign-rerun.js';
 import { findCampaign, settingsColumns, settingsOf, toCampaignView } from './campaign-view.js';
 import type { CampaignWorkflows } from './campaign-workflows.js';
 import type { CampaignLiveState } from '../../campaign/campaign-types.js';
@@ -23,10 +25,21 @@ import type {
   CampaignView,
   CreateCampaignRequest,
   LiveCallView,
+  RerunCampaignRequest,
   UpdateCampaignRequest,
 } from './campaigns.dto.js';
 
 type Owned = { readonly owner: { readonly id: string } } | null;
+
+const SCHEDULE_KEYS: ReadonlySet<string> = new Set(['startAt', 'endAt']);
+
+const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+
+/** `base` with the request's times, and what is wrong with the result. */
+function checkedSchedule(base: { [K in keyof Schedule]?: Schedule[K] }, body: UpdateCampaignRequest) {
+  const { schedule, errors } = mergeSchedule({ startAt: base.startAt ?? null, endAt: base.endAt ?? null }, body);
+  return { schedule, errors: [...errors, ...scheduleProblems(schedule, new Date(), scheduleFieldsGiven(body))] };
+}
 
 /** The three resources a campaign is made of, as the request names them, and how to look each up. */
 const REFERENCES = [
@@ -61,9 +74,11 @@ export class CampaignsService {
   async create(principal: Principal, body: CreateCampaignRequest): Promise<CampaignView> {
     const em = this.em.fork();
     const settings = mergeSettings(CAMPAIGN_DEFAULTS, body);
+    const { schedule, errors: scheduleErrors } = checkedSchedule({ startAt: null, endAt: null }, body);
     const errors = [
       ...(await this.referenceProblems(em, principal, principal.userId, body)),
       ...settingsProblems(settings),
+      ...scheduleErrors,
     ];
     if (errors.length > 0) throw new ValidationError(errors);
     const campaign = em.create(Campaign, {
@@ -74,25 +89,33 @@ export class CampaignsService {
       audio: em.getReference(AudioMessage, body.audioId),
       contactList: em.getReference(ContactList, body.contactListId),
       ...settingsColumns(settings),
+      ...schedule,
     });
     await em.flush();
     return toCampaignView(campaign);
   }
 
-  /** Changes a draft; 409 once it has been started. */
+  /**
+   * Changes a draft, or the schedule of a scheduled campaign (its workflow is told after the
+   * commit: see rescheduleSignal); 409 otherwise.
+   */
   async update(principal: Principal, id: string, body: UpdateCampaignRequest): Promise<CampaignView> {
-    return this.em.fork().transactional(async (em) => {
+    const updated = await this.em.fork().transactional(async (em) => {
       const campaign = await findCampaign(em, principal, id);
       await em.lock(campaign, LockMode.PESSIMISTIC_WRITE);
+      if (campaign.status === 'scheduled') return this.reschedule(em, campaign, body);
       if (campaign.status !== 'draft') {
         throw new ConflictError(`Campaign ${id} is ${campaign.status}: only a draft can be changed.`);
       }
       const settings = mergeSettings(settingsOf(campaign), body);
+      const { schedule, errors: scheduleErrors } = checkedSchedule(campaign, body);
       const errors = [
         ...(await this.referenceProblems(em, principal, campaign.owner.id, body)),
         ...settingsProblems(settings),
+        ...scheduleErrors,
       ];
       if (errors.length > 0) throw new ValidationError(errors);
+      Object.assign(campaign, schedule);
       if (body.name !== undefined) campaign.name = body.name;
       if (body.trunkId !== undefined) campaign.trunk = em.getReference(SipTrunk, body.trunkId);
       if (body.audioId !== undefined) campaign.audio = em.getReference(AudioMessage, body.audioId);
@@ -101,6 +124,37 @@ export class CampaignsService {
       await em.flush();
       return toCampaignView(campaign);
     });
+    if (updated.status === 'scheduled') {
+      const schedule = { startAt: iso(updated.startAt), endAt: iso(updated.endAt) };
+      await this.workflows.reschedule(id, schedule);
+    }
+    return updated;
+  }
+
+  /** A scheduled campaign takes a new `startAt` / `endAt`, nothing else (its contacts are copied already). */
+  private async reschedule(em: EntityManager, campaign: Campaign, body: UpdateCampaignRequest): Promise<CampaignView> {
+    const others = Object.entries(body).filter(([key, value]) => value !== undefined && !SCHEDULE_KEYS.has(key));
+    if (others.length > 0) {
+      throw new ConflictError(
+        `Campaign ${campaign.id} is scheduled: only startAt and endAt can change (cancel it to change the rest).`,
+        others.map(([key]) => ({ field: `body.${key}`, message: 'cannot change once the campaign is scheduled' })),
+      );
+    }
+    const { schedule, errors } = checkedSchedule(campaign, body);
+    if (errors.length > 0) throw new ValidationError(errors);
+    Object.assign(campaign, schedule);
+    await em.flush();
+    return toCampaignView(campaign);
+  }
+
+  /**
+   * A new draft over the contacts of an ended campaign whose final outcome is in
+   * `body.outcomes` (see campaign-rerun.ts); 409 while it has not ended.
+   */
+  async rerun(principal: Principal, id: string, body: RerunCampaignRequest): Promise<CampaignView> {
+    await findCampaign(this.em.fork(), principal, id);
+    const rerunId = await createRerun(this.pool, { parentId: id, outcomes: body.outcomes, name: body.name });
+    return toCampaignView(await this.em.fork().findOneOrFail(Campaign, { id: rerunId }));
   }
 
   /** The caller's campaigns (an administrator's: all), newest first. */
@@ -143,7 +197,7 @@ export class CampaignsService {
     });
   }
 
-  /** Deletes a campaign that is not running or paused; its journal rows stay (campaign → null). */
+  /** Deletes a campaign that is not scheduled, running or paused; its journal rows stay (campaign → null). */
   async delete(principal: Principal, id: string): Promise<void> {
     await this.em.fork().transactional(async (em) => {
       const campaign = await findCampaign(em, principal, id);

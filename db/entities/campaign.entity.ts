@@ -5,7 +5,20 @@ import { ContactList } from './contact-list.entity.js';
 import { SipTrunk } from './sip-trunk.entity.js';
 import { User } from './user.entity.js';
 
-export const CAMPAIGN_STATUSES = ['draft', 'running', 'paused', 'completed', 'cancelled', 'failed'] as const;
+/**
+ * `scheduled`: started with a `startAt` still ahead; its workflow waits on a durable timer.
+ * `expired`: its `endAt` came before every contact was done (those are final `expired`).
+ */
+export const CAMPAIGN_STATUSES = [
+  'draft',
+  'scheduled',
+  'running',
+  'paused',
+  'completed',
+  'cancelled',
+  'expired',
+  'failed',
+] as const;
 export type CampaignStatusValue = (typeof CAMPAIGN_STATUSES)[number];
 
 /** DTMF keys a campaign may name as its opt-out digit. */
@@ -13,7 +26,10 @@ export const OPT_OUT_DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
 export type OptOutDigit = (typeof OPT_OUT_DIGITS)[number];
 
 /** Statuses in which the campaign's workflow runs: its trunk, audio and list cannot be deleted. */
-export const ACTIVE_CAMPAIGN_STATUSES: readonly CampaignStatusValue[] = ['running', 'paused'];
+export const ACTIVE_CAMPAIGN_STATUSES: readonly CampaignStatusValue[] = ['scheduled', 'running', 'paused'];
+
+/** Statuses of a campaign that has ended: it can be re-run (`POST …/rerun`). */
+export const ENDED_CAMPAIGN_STATUSES: readonly CampaignStatusValue[] = ['completed', 'cancelled', 'expired', 'failed'];
 
 /**
  * A campaign: what to play (audio) to whom (contact list) through which trunk, and the
@@ -62,6 +78,12 @@ export const Campaign = defineEntity({
       .onUpdate(() => new Date()),
     startedAt: p.datetime().nullable(),
     finishedAt: p.datetime().nullable(),
+    /** When a started campaign places its first call; null = at once. */
+    startAt: p.datetime().nullable(),
+    /** When it stops placing calls (the contacts not done then end `expired`); null = never. */
+    endAt: p.datetime().nullable(),
+    /** The campaign this one re-runs (`POST …/rerun`); null once that one is deleted. */
+    parentCampaign: () => p.manyToOne(Campaign).nullable().deleteRule('set null'),
   },
 });
 export type Campaign = InferEntity<typeof Campaign>;

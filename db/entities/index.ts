@@ -49,6 +49,7 @@ export { CONTACT_LIST_STATUSES, type ContactListStatus } from './contact-list.en
 export {
   ACTIVE_CAMPAIGN_STATUSES,
   CAMPAIGN_STATUSES,
+  ENDED_CAMPAIGN_STATUSES,
   OPT_OUT_DIGITS,
   type CampaignStatusValue,
   type OptOutDigit,

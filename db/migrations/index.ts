@@ -17,6 +17,7 @@ import { Migration20261206140000 } from './migration-20261206140000-webhook-limi
 import { Migration20261206164700 } from './migration-20261206164700-sealed-auth-secrets.js';
 import { Migration20261206180000 } from './migration-20261206180000-upload-limit.js';
 import { Migration20261206200000 } from './migration-20261206200000-audit-log.js';
+import { Migration20261206200100 } from './migration-20261206200100-campaign-schedule.js';
 import { Migration20261206200300 } from './migration-20261206200300-campaign-events.js';
 import { Migration20261206200400 } from './migration-20261206200400-machine-detection.js';
 
@@ -40,6 +41,7 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261206164700', class: Migration20261206164700 },
   { name: 'Migration20261206180000', class: Migration20261206180000 },
   { name: 'Migration20261206200000', class: Migration20261206200000 },
+  { name: 'Migration20261206200100', class: Migration20261206200100 },
   { name: 'Migration20261206200300', class: Migration20261206200300 },
   { name: 'Migration20261206200400', class: Migration20261206200400 },
 ];

@@ -91,6 +91,9 @@ class FakeCampaign {
         for (const c of open) c.state = 'cancelled';
         return Promise.resolve(open.length);
       },
+      // Scheduling is tested against PostgreSQL in campaign-schedule.test.ts.
+      beginScheduledCampaign: () => Promise.resolve({ status: 'running', schedule: { startAt: null, endAt: null } }),
+      expireOpenContacts: () => Promise.resolve(0),
     };
   }
 
