@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Usage: scripts/debian-packages.sh "<what needs them>" COMMAND=PACKAGE ...
-# Installs each Debian PACKAGE whose COMMAND (an absolute path or a name on PATH) is missing,
+# Installs each Debian PACKAGE whose COMMAND (a name on PATH, or an absolute path to any file
+# the package installs) is missing,
 # with apt-get when we are root (waiting for another apt to finish); otherwise exits 1
 # saying what to install. Quiet when nothing is missing.
 set -euo pipefail
@@ -9,7 +10,7 @@ shift
 missing=()
 for pair in "$@"; do
   command=${pair%%=*}
-  if [[ $command == /* ]]; then [[ -x $command ]] || missing+=("${pair#*=}"); else command -v "$command" >/dev/null || missing+=("${pair#*=}"); fi
+  if [[ $command == /* ]]; then [[ -e $command ]] || missing+=("${pair#*=}"); else command -v "$command" >/dev/null || missing+=("${pair#*=}"); fi
 done
 ((${#missing[@]} == 0)) && exit 0
 if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
