@@ -529,24 +529,29 @@ async function dialWithClearance(
         record: setup.record,
         ...(setup.callerId ? { callerId: setup.callerId } : {}),
         ...(detection ? { machineDetection: detection } : {}),
+        // The answer row before our ACK (call-types.ts): a worker killed in between never
+        // ACKed, so no callee ever hears a second call of an attempt the journal lost. Should
+        // that write fail, it is retried while the call lasts; should the database stay away,
+        // the row is written whole at the end (finish), and the heartbeat carries the answer.
+        onAnswering: (at) => {
+          const write = recordAnswer(deps.pool, attemptRef, invite, at, setup.recordingsPrivate);
+          answerWrite = write.catch(() =>
+            retryUntil(() => recordAnswer(deps.pool, attemptRef, invite, at, setup.recordingsPrivate), {
+              deadlineMs: setup.maxCallMs,
+            }).catch((err: unknown) =>
+              deps.logger?.warn(
+                { err, attemptId: attemptRef.attempt.attemptId },
+                'answer not journalled during the call',
+              ),
+            ),
+          );
+          return write;
+        },
         onEvent: (event) => {
           if (event.type === 'dtmf') optOut.press(event.digit, answerWrite);
           if (event.type !== 'answered') return;
           progress.answeredAt = event.at.toISOString();
           ctx.heartbeat(progress);
-          // Retried while the call lasts; should the database stay away, the row is written
-          // whole at the end (finish), and the heartbeat carries the answer meanwhile.
-          answerWrite = retryUntil(
-            () => recordAnswer(deps.pool, attemptRef, invite, event.at, setup.recordingsPrivate),
-            {
-              deadlineMs: setup.maxCallMs,
-            },
-          ).catch((err: unknown) =>
-            deps.logger?.warn(
-              { err, attemptId: attemptRef.attempt.attemptId },
-              'answer not journalled during the call',
-            ),
-          );
         },
       },
       AbortSignal.any([hangUp, optOut.signal]),

@@ -8,6 +8,12 @@ import type { AmdCause, AmdClass, AmdEndCause, AmdSettings } from './amd/amd-det
 
 export type SipTransportProtocol = 'udp' | 'tcp';
 
+/**
+ * Longest wait for {@link DialRequest.onAnswering} before the ACK goes out anyway: under SIP's
+ * T1 (500 ms), so the gateway's first retransmitted 2xx never meets an un-ACKed dialog.
+ */
+export const ANSWER_HOLD_MS = 400;
+
 /** A SIP trunk as the engine needs it. One user agent is kept per `id` and reused across calls. */
 export interface TrunkConfig {
   readonly id: string;
@@ -49,6 +55,13 @@ export interface DialRequest {
    */
   readonly callerId?: TrunkConfig['callerId'];
   readonly onEvent?: (event: CallEvent) => void;
+  /**
+   * Called when the 2xx arrives, before our ACK: the ACK waits for it (at most
+   * {@link ANSWER_HOLD_MS}), so a caller that journals the answer here knows of every call it
+   * ever ACKed — a process that dies first never ACKs, and the gateway drops that call. A
+   * rejection or a slow hook is logged and the call goes on.
+   */
+  readonly onAnswering?: (at: Date) => Promise<void>;
   /** Answering-machine detection for this call; absent, the message starts at the answer. */
   readonly machineDetection?: MachineDetectionRequest;
 }

@@ -17,7 +17,15 @@
  */
 import { Inviter, SessionState, type Bye, type Core, type Info, type URI, type UserAgent } from 'sip.js';
 import type { Logger } from '../lib/logger.js';
-import type { CallEvent, CallResult, DialRequest, MachineDetectionResult, TrunkConfig } from './call-types.js';
+import {
+  ANSWER_HOLD_MS,
+  type CallEvent,
+  type CallResult,
+  type DialRequest,
+  type MachineDetectionResult,
+  type TrunkConfig,
+} from './call-types.js';
+import { withTimeout } from '../lib/timeout.js';
 import { detectionLimitMs, detectOnAnswer } from './amd/detect-on-answer.js';
 import { encodeWav } from './media/wav.js';
 import type { MediaSnapshot } from './rtp/call-media.js';
@@ -135,6 +143,30 @@ export class OutboundCall {
       },
     });
     this.log = setup.logger?.child({ callId: this.inviter.request.callId, trunkId: trunk.id });
+    this.holdAckForTheJournal();
+  }
+
+  /**
+   * sip.js ACKs a 2xx inside its own `onAccept`, before our request delegate hears of it. The
+   * caller's `onAnswering` (the journal's answer row) runs first, so every call we ACK is
+   * known: a process killed before the row committed sends no ACK, the gateway ends that
+   * call, and the attempt's retry may dial again without the callee having been ours twice.
+   * Bounded by ANSWER_HOLD_MS; a failing or slow hook is logged and the call goes on.
+   */
+  private holdAckForTheJournal(): void {
+    const hook = this.setup.request.onAnswering;
+    if (!hook) return;
+    const inviter = this.inviter as unknown as { onAccept(response: Core.IncomingResponse): Promise<void> };
+    const accept = inviter.onAccept.bind(this.inviter);
+    inviter.onAccept = async (response) => {
+      this.state.answer ??= new Date();
+      try {
+        await withTimeout(hook(this.state.answer), ANSWER_HOLD_MS, 'answer not journalled in time');
+      } catch (err) {
+        this.log?.warn({ err }, 'ACK sent before the answer was journalled');
+      }
+      return accept(response);
+    };
   }
 
   /** Places the call; resolves when it has ended, whatever happened. Never rejects. */
@@ -191,11 +223,13 @@ export class OutboundCall {
   /** The callee answered: record, play the message, hang up after its last frame (or at the maximum call length). */
   private async onAnswered(response: Core.IncomingResponse): Promise<void> {
     const { state } = this;
-    state.answer = new Date();
+    state.answer ??= new Date(); // set already when onAnswering held the ACK
     state.outcome = 'answered';
     state.sipCode = response.message.statusCode ?? 200;
     state.sipReason = response.message.reasonPhrase ?? 'OK';
     this.emit({ type: 'answered', at: state.answer, sipCode: state.sipCode });
+    // Aborted while the ACK was held: the BYE could not go out before the dialog was confirmed.
+    if (this.playback.signal.aborted) return this.hangUp(state.endReason ?? 'aborted');
     const sdh = this.inviter.sessionDescriptionHandler;
     if (!(sdh instanceof RtpDescriptionHandler)) return this.hangUp('no media session');
     await this.play(sdh);
