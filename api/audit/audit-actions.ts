@@ -47,7 +47,8 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/v1/campaigns/{id}/pause': a('campaign.pause', 'campaign', 'path'),
   'POST /api/v1/campaigns/{id}/resume': a('campaign.resume', 'campaign', 'path'),
   'POST /api/v1/campaigns/{id}/cancel': a('campaign.cancel', 'campaign', 'path'),
-  'POST /api/v1/campaigns/{id}/rerun': a('campaign.rerun', 'campaign', 'created'),
+  // The re-run's target is the campaign re-run (its new draft's id is in the Location header).
+  'POST /api/v1/campaigns/{id}/rerun': a('campaign.rerun', 'campaign', 'path'),
   // Not a change, but who opened a campaign's live stream is worth knowing (the ticket itself is never stored here).
   'POST /api/v1/campaigns/{id}/events/ticket': a('campaign.events_ticket', 'campaign', 'path'),
 
