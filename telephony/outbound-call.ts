@@ -66,6 +66,8 @@ interface CallState {
   infoDigits: { readonly digit: string; readonly at: number }[];
   /** The transport refused the INVITE: nothing reached the gateway. */
   inviteNotSent?: boolean;
+  /** When the 2xx arrived (the journal hook's time); the call is answered only once sip.js accepted it. */
+  answering?: Date;
   machineDetection?: MachineDetectionResult;
 }
 
@@ -159,9 +161,9 @@ export class OutboundCall {
     const inviter = this.inviter as unknown as { onAccept(response: Core.IncomingResponse): Promise<void> };
     const accept = inviter.onAccept.bind(this.inviter);
     inviter.onAccept = async (response) => {
-      this.state.answer ??= new Date();
+      this.state.answering ??= new Date();
       try {
-        await withTimeout(hook(this.state.answer), ANSWER_HOLD_MS, 'answer not journalled in time');
+        await withTimeout(hook(this.state.answering), ANSWER_HOLD_MS, 'answer not journalled in time');
       } catch (err) {
         this.log?.warn({ err }, 'ACK sent before the answer was journalled');
       }
@@ -223,7 +225,9 @@ export class OutboundCall {
   /** The callee answered: record, play the message, hang up after its last frame (or at the maximum call length). */
   private async onAnswered(response: Core.IncomingResponse): Promise<void> {
     const { state } = this;
-    state.answer ??= new Date(); // set already when onAnswering held the ACK
+    // The time the journal hook was given, if it held the ACK: row and result agree. A 2xx
+    // sip.js refused after the hook (no common codec…) never gets here and is no answer.
+    state.answer = state.answering ?? new Date();
     state.outcome = 'answered';
     state.sipCode = response.message.statusCode ?? 200;
     state.sipReason = response.message.reasonPhrase ?? 'OK';
