@@ -98,11 +98,13 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
     },
 
     async setCampaignStatus({ campaignId, status }): Promise<void> {
+      // A finished status is never taken back: the workflow's write of `paused` for a pause
+      // signal may land after the API already wrote `cancelled` for the cancel that followed.
       await pool.query(
         `UPDATE campaign SET status = $2, updated_at = now(),
            started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
            finished_at = CASE WHEN $2 = ANY($3::text[]) THEN coalesce(finished_at, now()) ELSE NULL END
-         WHERE id = $1`,
+         WHERE id = $1 AND (status <> ALL($3::text[]) OR $2 = ANY($3::text[]))`,
         [campaignId, status, FINISHED_STATUSES],
       );
     },

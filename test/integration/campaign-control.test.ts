@@ -19,6 +19,8 @@ import {
 import { startExtraApi } from '../support/extra-api';
 import { readStack } from '../support/stack';
 import { progressQuery } from '../../workflows/definitions';
+import { createCampaignActivities } from '../../activities/campaign.activities';
+import { activityDeps } from '../support/temporal';
 
 const ctx = campaignTestContext();
 
@@ -241,4 +243,30 @@ describe('running campaigns', () => {
       await api.stop();
     }
   });
+});
+
+test("a finished status is never taken back by the workflow's late write of an earlier one", async () => {
+  // Pause then cancel in quick succession: the API writes `cancelled` at once, while the
+  // workflow's own write of `paused` (for the pause signal) may land after it.
+  const owner = await userToken();
+  const campaign = await createCampaign(owner.token, await campaignParts(owner.token, 1));
+  await ctx.pool.query(`UPDATE campaign SET status = 'cancelled' WHERE id = $1`, [campaign.id]);
+  const { deps, close } = activityDeps();
+  try {
+    const activities = createCampaignActivities(deps);
+    await activities.setCampaignStatus({ campaignId: campaign.id, status: 'paused' });
+    await activities.setCampaignStatus({ campaignId: campaign.id, status: 'running' });
+    const read = async () =>
+      (await ctx.pool.query<{ status: string }>('SELECT status FROM campaign WHERE id = $1', [campaign.id])).rows[0]
+        .status;
+    expect(await read()).toBe('cancelled');
+    // A running campaign still moves, and into a finished status too.
+    await ctx.pool.query(`UPDATE campaign SET status = 'running' WHERE id = $1`, [campaign.id]);
+    await activities.setCampaignStatus({ campaignId: campaign.id, status: 'paused' });
+    expect(await read()).toBe('paused');
+    await activities.setCampaignStatus({ campaignId: campaign.id, status: 'completed' });
+    expect(await read()).toBe('completed');
+  } finally {
+    await close();
+  }
 });
