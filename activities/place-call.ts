@@ -534,9 +534,10 @@ async function dialWithClearance(
         // that write fail, it is retried while the call lasts; should the database stay away,
         // the row is written whole at the end (finish), and the heartbeat carries the answer.
         onAnswering: (at) => {
-          const write = recordAnswer(deps.pool, attemptRef, invite, at, setup.recordingsPrivate);
+          const journal = () => recordAnswer(deps.pool, attemptRef, invite, at, setup.recordingsPrivate);
+          const write = journal();
           answerWrite = write.catch(() =>
-            retryUntil(() => recordAnswer(deps.pool, attemptRef, invite, at, setup.recordingsPrivate), {
+            retryUntil(journal, {
               deadlineMs: setup.maxCallMs,
             }).catch((err: unknown) =>
               deps.logger?.warn(

@@ -5,7 +5,7 @@
  * the right verdict and timings, and the call must do what the verdict asks: play the
  * message (after the beep, whole), play the voicemail copy, or hang up.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallResult, DialRequest, MachineDetectionRequest, TrunkConfig } from '../../telephony/call-types.js';
@@ -14,7 +14,7 @@ import { sineWave } from '../../telephony/media/tone.js';
 import { concat, silence } from '../../telephony/amd/amd-signals.js';
 import type { SippInstance } from '../../scripts/services/sipp.js';
 import { speak } from '../../bench/amd/tts.js';
-import { writeRtpPcap } from '../support/rtp-pcap';
+import { answerAndPlayScenario } from '../support/rtp-pcap';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
 
 const ms = (pcm: Int16Array): number => (pcm.length * 1000) / 8000;
@@ -45,13 +45,8 @@ afterAll(async () => {
 });
 
 /** A sipp gateway that answers and plays `scene` from the ACK on. */
-async function farEnd(name: string, scene: Int16Array): Promise<SippInstance> {
-  const pcap = join(dir, `${name}.pcap`);
-  writeRtpPcap(pcap, scene);
-  const template = readFileSync(join(__dirname, '../sipp/uas-answer-play.xml'), 'utf8');
-  const scenario = join(dir, `${name}.xml`);
-  writeFileSync(scenario, template.replaceAll('/usr/share/sip-tester/g711a.pcap', pcap));
-  return gateway({ scenario, transport: 'udp' });
+async function farEnd(scene: Int16Array): Promise<SippInstance> {
+  return gateway({ scenario: answerAndPlayScenario(dir, scene), transport: 'udp' });
 }
 
 function trunkFor(sipp: SippInstance): TrunkConfig {
@@ -102,7 +97,7 @@ describe.each([
   test('a person saying "Hello?": human, the message plays at once', async () => {
     const hello = speak({ source: 'espeak', name: 'en-us', speed: 160 }, 'Hello?');
     const utteranceEnd = 400 + ms(hello);
-    const sipp = await farEnd('human', concat(silence(400), hello, silence(5000)));
+    const sipp = await farEnd(concat(silence(400), hello, silence(5000)));
     const result = await call(dialer(), sipp, waitForTheEnd);
     expect(result.outcome).toBe('answered');
     expect(result.machineDetection).toMatchObject({
@@ -124,7 +119,7 @@ describe('answering-machine detection on voicemail, RTP in media threads', () =>
   test('a greeting that ends in a beep: machine, the message starts after the beep and plays whole', async () => {
     const words = greeting();
     const beepEnd = 300 + ms(words) + 400 + ms(beep());
-    const sipp = await farEnd('machine-beep', concat(silence(300), words, silence(400), beep(), silence(8000)));
+    const sipp = await farEnd(concat(silence(300), words, silence(400), beep(), silence(8000)));
     const result = await call(threaded, sipp, waitForTheEnd);
     const amd = result.machineDetection!;
     expect(amd).toMatchObject({ verdict: 'machine', treatedAs: 'machine', action: 'message' });
@@ -144,7 +139,7 @@ describe('answering-machine detection on voicemail, RTP in media threads', () =>
   test('a greeting with no beep: machine, the voicemail copy plays once the greeting has gone quiet', async () => {
     const words = greeting();
     const greetingEnd = 300 + ms(words);
-    const sipp = await farEnd('machine-quiet', concat(silence(300), words, silence(8000)));
+    const sipp = await farEnd(concat(silence(300), words, silence(8000)));
     const result = await call(threaded, sipp, { ...waitForTheEnd, machineAudio: VOICEMAIL_COPY });
     const amd = result.machineDetection!;
     expect(amd).toMatchObject({ verdict: 'machine', action: 'machine_audio' });
@@ -157,7 +152,7 @@ describe('answering-machine detection on voicemail, RTP in media threads', () =>
   });
 
   test('silence: unknown (no speech), taken as a machine and hung up on without a word', async () => {
-    const sipp = await farEnd('silence', silence(10_000));
+    const sipp = await farEnd(silence(10_000));
     const result = await call(threaded, sipp, { ...waitForTheEnd, onMachine: 'hang_up' });
     expect(result.machineDetection).toMatchObject({
       verdict: 'unknown',
@@ -171,7 +166,7 @@ describe('answering-machine detection on voicemail, RTP in media threads', () =>
   });
 
   test('detect only: a machine verdict acts at once, without waiting for the greeting to end', async () => {
-    const sipp = await farEnd('machine-detect', concat(silence(300), greeting(), silence(6000)));
+    const sipp = await farEnd(concat(silence(300), greeting(), silence(6000)));
     const result = await call(threaded, sipp, { ...waitForTheEnd, mode: 'detect' });
     expect(result.machineDetection).toMatchObject({ verdict: 'machine', cause: 'long_greeting' });
     expect(result.machineDetection!.greetingEnd).toBeUndefined();

@@ -5,8 +5,7 @@
  * the beep, retry machines when told to, and the statistics must count the machines; the
  * setting is validated with 422s naming the field.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { concat, silence } from '../../telephony/amd/amd-signals';
@@ -16,7 +15,7 @@ import { call, expectProblem } from '../support/api';
 import { uploadAudio } from '../support/audio';
 import { campaignTestContext, json, userToken, type CampaignBody } from '../support/campaigns';
 import { gatewayParts } from '../support/gateway-campaigns';
-import { writeRtpPcap } from '../support/rtp-pcap';
+import { answerAndPlayScenario } from '../support/rtp-pcap';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
 import { buildWav, encodeSamples, sine } from '../support/wav-builder';
 
@@ -38,12 +37,7 @@ const ALLISON = { source: 'allison', name: 'allison' } as const;
 
 /** A gateway answering `calls` calls, each with `scene` played from the ACK on. */
 async function voicemailGateway(scene: Int16Array, calls: number): Promise<SippInstance> {
-  const pcap = join(dir, `${randomUUID()}.pcap`);
-  writeRtpPcap(pcap, scene);
-  const template = readFileSync(join(__dirname, '../sipp/uas-answer-play.xml'), 'utf8');
-  const scenario = join(dir, `${randomUUID()}.xml`);
-  writeFileSync(scenario, template.replaceAll('/usr/share/sip-tester/g711a.pcap', pcap));
-  return gateway({ scenario, calls, timeoutMs: 150_000 });
+  return gateway({ scenario: answerAndPlayScenario(dir, scene), calls, timeoutMs: 150_000 });
 }
 
 async function audioId(token: string, seconds: number, hz: number): Promise<string> {

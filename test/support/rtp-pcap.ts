@@ -3,7 +3,9 @@
  * RTP packets of 20 ms in Ethernet/IPv4/UDP frames, one every 20 ms. sipp rewrites the
  * addresses and ports and keeps the packets' spacing, so the far end "speaks" the audio.
  */
-import { writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { encodeAlaw } from '../../telephony/media/g711.js';
 
 const FRAME = 160;
@@ -59,4 +61,18 @@ export function writeRtpPcap(path: string, pcm: Int16Array): void {
     records.push(record, packet);
   }
   writeFileSync(path, Buffer.concat(records));
+}
+
+/**
+ * A sipp scenario in `dir` that answers like `test/sipp/uas-answer-play.xml` but plays `scene`
+ * (8 kHz PCM) from the ACK on; returns its path, for `scenario`.
+ */
+export function answerAndPlayScenario(dir: string, scene: Int16Array): string {
+  const name = randomUUID();
+  const pcap = join(dir, `${name}.pcap`);
+  writeRtpPcap(pcap, scene);
+  const template = readFileSync(join(__dirname, '../sipp/uas-answer-play.xml'), 'utf8');
+  const scenario = join(dir, `${name}.xml`);
+  writeFileSync(scenario, template.replaceAll('/usr/share/sip-tester/g711a.pcap', pcap));
+  return scenario;
 }
