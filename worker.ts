@@ -28,6 +28,7 @@ import { createStorage } from './lib/storage.js';
 import { temporalLogger } from './lib/temporal-logger.js';
 import { stackServicePorts, TrunkNetworks } from './lib/trunk-networks.js';
 import { WebhookNetworks } from './lib/webhook-networks.js';
+import { startWorkerMetrics } from './lib/worker-metrics.js';
 import { TelephonyEngine } from './telephony/engine.js';
 
 /** Activity slots beyond WORKER_MAX_CALLS, for the activities that are not calls. */
@@ -89,6 +90,30 @@ async function main(): Promise<void> {
     logger: sdkLogger,
   });
   const common = { connection, namespace: config.temporal.namespace, identity, workflowBundle };
+  // WORKER_MAX_CALLS, shared fairly between the owners whose calls this worker carries (F13).
+  const callSlots = new WorkerCallSlots({
+    slots: config.telephony.maxCallsPerWorker,
+    fairShare: config.telephony.fairShare.enabled,
+    headroom: config.telephony.fairShare.headroom,
+    retryMs: config.telephony.fairShare.retryMs,
+  });
+  const { metrics: metricsAt } = config.telephony;
+  const metrics =
+    metricsAt.port === undefined
+      ? undefined
+      : await startWorkerMetrics({
+          host: metricsAt.host,
+          port: metricsAt.port,
+          ...(config.api.metricsToken ? { token: config.api.metricsToken } : {}),
+          sources: {
+            sipGuard: () => engine.sipGuard.snapshot(),
+            callSlots: () => {
+              const use = callSlots.use();
+              return { used: use.used, slots: config.telephony.maxCallsPerWorker, waitingOwners: use.waiting.length };
+            },
+          },
+          logger: logger.child({ component: 'metrics' }),
+        });
   const worker = await Worker.create({
     ...common,
     taskQueue: config.temporal.taskQueue,
@@ -103,13 +128,7 @@ async function main(): Promise<void> {
       webhooks,
       recordings,
       policyDefaults: config.policies,
-      // WORKER_MAX_CALLS, shared fairly between the owners whose calls this worker carries (F13).
-      callSlots: new WorkerCallSlots({
-        slots: config.telephony.maxCallsPerWorker,
-        fairShare: config.telephony.fairShare.enabled,
-        headroom: config.telephony.fairShare.headroom,
-        retryMs: config.telephony.fairShare.retryMs,
-      }),
+      callSlots,
       logger: logger.child({ component: 'campaign' }),
     }),
     // Every live call is one running activity: the SDK's default of 100 would cap a worker at
@@ -150,7 +169,13 @@ async function main(): Promise<void> {
     // The workers have returned once every activity has finished: no call is live any more.
     // Uploads not done by now stay in the spool and the outbox for the next run.
     await recordings.stop();
-    await Promise.allSettled([engine.close(), connection.close(), client.connection.close(), orm.close()]);
+    await Promise.allSettled([
+      engine.close(),
+      connection.close(),
+      client.connection.close(),
+      orm.close(),
+      metrics?.close(),
+    ]);
     logger.info('worker stopped');
   }
 }

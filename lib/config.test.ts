@@ -331,6 +331,19 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ WORKER_FAIR_SHARE_RETRY_SECONDS: '0' })).toThrow(/WORKER_FAIR_SHARE_RETRY_SECONDS/);
   });
 
+  it('serves worker metrics on 127.0.0.1:9464 unless told otherwise', () => {
+    expect(parseConfig({}).telephony.metrics).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(parseConfig({ WORKER_METRICS_PORT: 'off' }).telephony.metrics.port).toBeUndefined();
+    expect(parseConfig({ WORKER_METRICS_PORT: '0', WORKER_METRICS_HOST: '::1' }).telephony.metrics).toEqual({
+      host: '::1',
+      port: 0,
+    });
+    for (const bad of ['65536', '-1', '9464x', ' 9464']) {
+      expect(() => parseConfig({ WORKER_METRICS_PORT: bad })).toThrow(/WORKER_METRICS_PORT: must be a port/);
+    }
+    expect(() => parseConfig({ WORKER_METRICS_HOST: 'metrics.example' })).toThrow(/WORKER_METRICS_HOST/);
+  });
+
   it('takes an optional SIP port range, both ends or neither', () => {
     expect(parseConfig({}).telephony.sipUdpPorts).toBeUndefined();
     expect(parseConfig({ SIP_PORT_MIN: '', SIP_PORT_MAX: '' }).telephony.sipUdpPorts).toBeUndefined();

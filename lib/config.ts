@@ -131,6 +131,17 @@ const schema = z.object({
   WORKER_FAIR_SHARE: bool.default(true),
   WORKER_FAIR_SHARE_HEADROOM: z.coerce.number().int().min(0).max(9_999).optional(),
   WORKER_FAIR_SHARE_RETRY_SECONDS: z.coerce.number().min(0.1).max(60).default(3),
+  WORKER_METRICS_HOST: z.ipv4().or(z.ipv6()).or(z.literal('localhost')).default('127.0.0.1'),
+  WORKER_METRICS_PORT: z
+    .string()
+    .default('9464')
+    .transform((value, ctx) => {
+      if (value === 'off') return undefined;
+      const n = Number(value);
+      if (/^\d+$/.test(value) && n <= 65535) return n;
+      ctx.addIssue({ code: 'custom', message: 'must be a port (0: any free port) or off' });
+      return z.NEVER;
+    }),
   TRUNK_TEST_TIMEOUT_SECONDS: seconds.max(60).default(5),
   TRUNK_ALLOWED_NETWORKS: networkList,
 
@@ -347,6 +358,11 @@ export interface Config {
      * in all the same (lib/trunk-networks.ts); TRUNK_ALLOWED_NETWORKS.
      */
     readonly trunkAllowedNetworks: readonly string[];
+    /**
+     * The worker's Prometheus endpoint (lib/worker-metrics.ts): WORKER_METRICS_HOST and
+     * WORKER_METRICS_PORT (0: any free port; undefined: off, `WORKER_METRICS_PORT=off`).
+     */
+    readonly metrics: { readonly host: string; readonly port: number | undefined };
   };
   /** Webhook deliveries (workflows/webhook-delivery.workflow.ts). */
   readonly webhooks: {
@@ -523,6 +539,7 @@ export function parseConfig(
       },
       trunkTestTimeoutSeconds: env.TRUNK_TEST_TIMEOUT_SECONDS,
       trunkAllowedNetworks: env.TRUNK_ALLOWED_NETWORKS,
+      metrics: { host: env.WORKER_METRICS_HOST, port: env.WORKER_METRICS_PORT },
     },
     webhooks: {
       taskQueue: env.WEBHOOK_TASK_QUEUE ?? `${env.TEMPORAL_TASK_QUEUE}-webhooks`,

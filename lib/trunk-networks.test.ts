@@ -88,10 +88,12 @@ test('stackServicePorts names the configured services', () => {
     DATABASE_URL: 'postgres://u:p@db:6543/voicecast',
     TEMPORAL_ADDRESS: 'temporal:7300',
     MINIO_ENDPOINT: 'http://minio:9100',
+    WORKER_METRICS_PORT: '9500',
   });
   expect(stackServicePorts(config)).toEqual(
     expect.arrayContaining([
       { port: 3100, service: 'API' },
+      { port: 9500, service: 'worker metrics' },
       { port: 6543, service: 'PostgreSQL' },
       { port: 7300, service: 'Temporal' },
       { port: 9100, service: 'MinIO' },
@@ -101,4 +103,6 @@ test('stackServicePorts names the configured services', () => {
     port: 5432,
     service: 'PostgreSQL',
   });
+  const off = stackServicePorts(parseConfig({ WORKER_METRICS_PORT: 'off' }));
+  expect(off.map((p) => p.service)).not.toContain('worker metrics');
 });

@@ -95,6 +95,8 @@ export function stackServicePorts(config: Config): ServicePort[] {
     { port: config.stack.minioConsolePort, service: 'MinIO console' },
     { port: config.stack.temporalUiPort, service: 'Temporal UI' },
   ];
+  const { port: metrics } = config.telephony.metrics;
+  if (metrics) ports.push({ port: metrics, service: 'worker metrics' });
   const database = portOf(() => new URL(config.database.url).port, 5432);
   if (database) ports.push({ port: database, service: 'PostgreSQL' });
   const temporal = portOf(() => /:(\d+)$/.exec(config.temporal.address)?.[1] ?? '', 7233);

@@ -183,6 +183,8 @@ export async function startPrivateStack(
     CAMPAIGN_RECONCILE_SECONDS: '0',
     // sipp (every trunk of the tests) runs on loopback too, which trunks may not reach by default.
     TRUNK_ALLOWED_NETWORKS: '127.0.0.0/8',
+    // Every worker of a run (extra workers, benches) gets a port of its own, never a make run's 9464.
+    WORKER_METRICS_PORT: '0',
     VOICECAST_DATA_DIR: join(tempDir, 'app-data'),
     ...options.env,
   });

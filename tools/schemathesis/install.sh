@@ -8,10 +8,14 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 requirements="$root/tools/schemathesis/requirements.txt"
 version=$(sed -n 's/^schemathesis==//p' "$requirements")
-venv="$root/.tools/schemathesis-$version"
+# A virtual environment writes its own absolute path into its scripts: resolve .tools (a
+# symlink in a git worktree) so that the path stays valid when the worktree goes.
+mkdir -p "$root/.tools"
+venv="$(realpath "$root/.tools")/schemathesis-$version"
 stamp="$venv/.requirements.sha256"
 want=$(sha256sum "$requirements" | cut -d' ' -f1)
-if [[ -x $venv/bin/st && -f $stamp && $(cat "$stamp") == "$want" ]]; then exit 0; fi
+# Installed, of these requirements, and it still runs (a moved checkout breaks the scripts).
+if [[ -f $stamp && $(cat "$stamp") == "$want" ]] && "$venv/bin/st" --version >/dev/null 2>&1; then exit 0; fi
 
 "$root/scripts/debian-packages.sh" "the API fuzz test (schemathesis)" python3=python3
 if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
