@@ -16,7 +16,7 @@ JEST_ARGS ?=
 DATA_DIR := $(or $(VOICECAST_DATA_DIR),$(shell sed -n 's/^VOICECAST_DATA_DIR=//p' .env 2>/dev/null | tail -n 1),.data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup build run test test-unit fuzz-api bench-sip bench-udp-loopback bench-audio bench-import bench-campaign bench-faults bench-zone-window bench-journal bench-amd bench-export lint typecheck format migrate migration-check keys-status reseal-keys rotate-signing-key retire-signing-keys clean clean-data
+.PHONY: help setup build run test test-unit fuzz-api bench-sip bench-udp-loopback bench-audio bench-import bench-campaign bench-faults bench-zone-window bench-journal bench-amd bench-export bench-start lint typecheck format migrate migration-check keys-status reseal-keys rotate-signing-key retire-signing-keys clean clean-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -66,6 +66,10 @@ bench-faults: build ## fault benchmark: a recorded 2,000-contact campaign while 
 
 bench-zone-window: build ## calling window on the callee's clock: start (zones of 1M contacts) and claim times on a private PostgreSQL
 	node dist/bench/zone-window-bench.js
+
+bench-start: build ## campaign start with 1M contacts: answer to POST /start, first INVITE, background copy, with and without callee-local windows, vs the inline copy
+	@scripts/bench-tools.sh
+	node dist/bench/start-bench.js
 
 bench-journal: build ## call journal search: 10M rows for one owner, p50/p99 through the API (by number, one-hour interval) vs the same SQL
 	node dist/bench/journal-bench.js

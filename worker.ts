@@ -129,6 +129,7 @@ async function main(): Promise<void> {
       recordings,
       policyDefaults: config.policies,
       callSlots,
+      prepareBatch: config.api.campaignCopyBatch,
       logger: logger.child({ component: 'campaign' }),
     }),
     // Every live call is one running activity: the SDK's default of 100 would cap a worker at

@@ -43,10 +43,15 @@ import { AttemptBusyError, attemptIsLive } from './call-leases.js';
 import { wasDialled } from './dial-ledger.js';
 import { loadCampaignSettings } from './campaign-settings.js';
 import { createPlaceCall, type CallDeps } from './place-call.js';
+import { RUNNING_OR_PREPARING } from '../db/campaign-contacts.js';
+import { createPrepareContacts } from './campaign-prepare.js';
 import { enqueueCallEvents } from './webhook-outbox.js';
 import { deferClosedZones, dueInOpenZones, numberWindow } from './zone-claim.js';
 
-export type CampaignActivityDeps = CallDeps;
+export type CampaignActivityDeps = CallDeps & {
+  /** Contacts per batch of a background copy (CAMPAIGN_COPY_BATCH; campaign-prepare.ts). */
+  readonly prepareBatch?: number;
+};
 
 /**
  * Infrastructure failures (no INVITE sent) an attempt may have before it is written off as
@@ -69,6 +74,8 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
     },
 
     placeCall: createPlaceCall(deps),
+
+    prepareContacts: createPrepareContacts(pool, deps.prepareBatch),
 
     async releaseAttempt({ campaignId, attempt, reason }): Promise<AttemptReport> {
       // A call of this attempt still live somewhere (its activity lost to Temporal, not to us)
@@ -101,7 +108,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
       // A finished status is never taken back: the workflow's write of `paused` for a pause
       // signal may land after the API already wrote `cancelled` for the cancel that followed.
       await pool.query(
-        `UPDATE campaign SET status = $2, updated_at = now(),
+        `UPDATE campaign SET status = ${RUNNING_OR_PREPARING('$2::text')}, updated_at = now(),
            started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
            finished_at = CASE WHEN $2 = ANY($3::text[]) THEN coalesce(finished_at, now()) ELSE NULL END
          WHERE id = $1 AND (status <> ALL($3::text[]) OR $2 = ANY($3::text[]))`,
@@ -146,7 +153,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
         end_at: string | Date | null;
       }>(
         `WITH begun AS (
-           UPDATE campaign SET status = 'running', started_at = now(), updated_at = now()
+           UPDATE campaign SET status = ${RUNNING_OR_PREPARING("'running'")}, started_at = now(), updated_at = now()
            WHERE id = $1 AND status = 'scheduled' AND (start_at IS NULL OR start_at <= $2::timestamptz)
            RETURNING status, start_at, end_at)
          SELECT status, start_at, end_at FROM begun

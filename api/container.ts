@@ -143,6 +143,7 @@ export class Container {
       infra.pool,
       campaignWorkflows,
       infra.logger.child({ component: 'campaigns' }),
+      infra.config.api.campaignCopyInlineMax,
     );
     this.register(UsersController, () => new UsersController(users));
     this.register(MeController, () => new MeController(users));

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { createCampaignActivities, type CampaignActivityDeps } from '../activities/campaign.activities.js';
 import { WebhookDispatcher } from '../activities/webhook-dispatch.js';
 import { deferClosedZones } from '../activities/zone-claim.js';
-import { copyContacts } from '../api/campaigns/campaign-contacts.js';
+import { copyContacts } from '../db/campaign-contacts.js';
 import { createOrm, migrateUp } from '../db/orm.js';
 import { inTransaction, nativePool, type Pool } from '../db/sql.js';
 import { freePorts, startPostgres } from '../scripts/services/index.js';

@@ -5,7 +5,7 @@
 import type { CallingWindow } from './calling-window.js';
 
 export type CampaignStatus =
-  'draft' | 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled' | 'expired' | 'failed';
+  'draft' | 'scheduled' | 'preparing' | 'running' | 'paused' | 'completed' | 'cancelled' | 'expired' | 'failed';
 
 /**
  * When a campaign places calls (ISO 8601 instants): from `startAt` (null: at once) until
@@ -37,6 +37,12 @@ export interface CampaignRunInput {
   readonly schedule?: CampaignSchedule;
   /** State handed over by continue-as-new. */
   readonly carry?: CampaignCarry;
+  /**
+   * The contacts are not all copied yet (status `preparing`): the run copies them with
+   * `prepareContacts` while it places calls to those already there. Absent on runs of
+   * campaigns copied at start, and on every run started before background copies existed.
+   */
+  readonly prepare?: boolean;
 }
 
 export interface CampaignCarry {
@@ -175,4 +181,10 @@ export interface CampaignActivities {
   }>;
   /** The campaign's `endAt` has come and nothing is in flight: every contact not done ends `expired`. */
   expireOpenContacts(input: { campaignId: string }): Promise<number>;
+  /**
+   * Copies the campaign's list into its contacts in batches, from where an earlier try
+   * stopped, with progress in `campaign.contacts_copied`; then `preparing` becomes `running`.
+   * Stops early (the rest is not wanted) once the campaign has finished. Heartbeats.
+   */
+  prepareContacts(input: { campaignId: string }): Promise<{ copied: number }>;
 }

@@ -89,6 +89,8 @@ const schema = z.object({
   CORS_ALLOWED_ORIGINS: z.string().default(''),
   SHUTDOWN_GRACE_SECONDS: seconds.default(30),
   CAMPAIGN_RECONCILE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  CAMPAIGN_COPY_INLINE_MAX_CONTACTS: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
+  CAMPAIGN_COPY_BATCH: z.coerce.number().int().min(1).max(100_000).default(10_000),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
   EVENTS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(1000),
   EVENTS_MAX_CONNECTIONS_PER_OWNER: z.coerce.number().int().min(1).max(10_000).default(10),
@@ -279,6 +281,13 @@ export interface Config {
     readonly shutdownGraceSeconds: number;
     /** How often campaign statuses and workflows are reconciled (api/campaigns/campaign-reconciler.ts); 0 = never. */
     readonly campaignReconcileSeconds: number;
+    /**
+     * A list of at most this many contacts is copied into the campaign inside the start
+     * request; a larger one by the workflow, in the background (status `preparing`).
+     */
+    readonly campaignCopyInlineMax: number;
+    /** Contacts per batch of that background copy (the worker reads it). */
+    readonly campaignCopyBatch: number;
     /** Audit entries older than this many days are deleted (api/audit/audit-retention.ts); 0 = kept forever. */
     readonly auditRetentionDays: number;
     /** Campaign event streams (GET /campaigns/{id}/events), api/campaigns/campaign-event-hub.ts. */
@@ -478,6 +487,8 @@ export function parseConfig(
       metricsToken: env.METRICS_TOKEN,
       shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
       campaignReconcileSeconds: env.CAMPAIGN_RECONCILE_SECONDS,
+      campaignCopyInlineMax: env.CAMPAIGN_COPY_INLINE_MAX_CONTACTS,
+      campaignCopyBatch: env.CAMPAIGN_COPY_BATCH,
       auditRetentionDays: env.AUDIT_RETENTION_DAYS,
       events: {
         maxConnections: env.EVENTS_MAX_CONNECTIONS,

@@ -6,6 +6,7 @@
  * that a million-contact campaign stays far from Temporal's history limits.
  *
  *   scheduled ──startAt──▶ running ──pause──▶ paused ──resume──▶ running   (in-flight calls finish)
+ *   preparing ──list copied──▶ running   (a large list: prepareContacts copies it beside the first calls)
  *      │                      │                  │
  *      └────────cancel────────┴──────cancel──────┴──▶ cancelled  (live calls hung up, rest cancelled)
  *   running ── nothing open ──▶ completed
@@ -16,6 +17,11 @@
  * (`beginScheduledCampaign`): a `startAt` moved later there means sleeping again. An `endAt`
  * bounds every wait of the loop; once it has passed nothing new is claimed, the calls in flight
  * finish and the contacts not done end `expired`.
+ *
+ * A run started with `prepare` (a list over CAMPAIGN_COPY_INLINE_MAX_CONTACTS) runs the
+ * `prepareContacts` activity beside its loop: claims find the contacts copied so far, the
+ * loop does not end (nor continue as new) before the copy has, and a cancel or `endAt` stops
+ * the copy. Runs without `prepare` (every run before it existed) issue no new command.
  *
  * Business retries (busy, no answer…) are decided by the placeCall activity with the
  * contact's new state; Temporal retries activities only for infrastructure failures. An
@@ -61,6 +67,8 @@ import { cancelSignal, pauseSignal, progressQuery, rescheduleSignal, resumeSigna
 export const CALLS_PER_RUN = 500;
 /** With contacts open but none due and none in flight: look again this often. */
 const IDLE_RECHECK_MS = 30_000;
+/** While the list is still being copied (`preparing`): look for newly copied contacts this often. */
+const PREPARE_RECHECK_MS = 500;
 
 // The bookkeeping activities are short SQL transactions: as local activities they run in the
 // workflow's own worker without a trip through the task queue (a claim is a marker event
@@ -89,6 +97,19 @@ const calls = proxyActivities<CampaignActivities>({
   // Back-off capped at 15 s so that calls resume soon after an outage; 10 tries (~2 minutes),
   // then releaseAttempt gives the attempt back when no INVITE left (campaign.activities.ts).
   retry: { initialInterval: '2 seconds', maximumInterval: '15 seconds', maximumAttempts: 10 },
+});
+
+/**
+ * The background copy of a large list (status `preparing`). A normal activity: it may take
+ * minutes for millions of contacts, heartbeating after each batch. It resumes where it
+ * stopped, so it is retried without a cap, like the database activities.
+ */
+const preparation = proxyActivities<CampaignActivities>({
+  startToCloseTimeout: '6 hours',
+  // A batch takes well under a second: a worker gone mid-copy is noticed within this.
+  heartbeatTimeout: '15 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
 });
 
 interface InFlight {
@@ -131,8 +152,36 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
     reschedules += 1;
     upsertMemo({ startAt, endAt });
   });
+  // A list copied in the background (`preparing`): its first contacts are called while the
+  // rest is copied. Only runs started with `prepare` do this (none before it existed).
+  let preparing = input.prepare === true;
+  const prepareScope = new CancellationScope();
+  const prepared = preparing
+    ? prepareScope
+        .run(() => preparation.prepareContacts({ campaignId }))
+        .then(
+          () => {
+            if (status === 'running') upsertSearchAttributes({ CampaignStatus: ['running'] });
+          },
+          (err: unknown) => {
+            if (!isCancellation(err)) log.error('copying the contacts failed', { error: String(err) });
+          },
+        )
+        .finally(() => void (preparing = false))
+    : undefined;
+
   setHandler(progressQuery, () => ({
-    status: cancelled ? 'cancelled' : scheduled ? 'scheduled' : expired ? 'expired' : paused ? 'paused' : 'running',
+    status: cancelled
+      ? 'cancelled'
+      : scheduled
+        ? 'scheduled'
+        : expired
+          ? 'expired'
+          : paused
+            ? 'paused'
+            : preparing
+              ? 'preparing'
+              : 'running',
     inFlight: [...inFlight.values()].map(({ attempt, since }) => ({
       attemptId: attempt.attemptId,
       campaignContactId: attempt.campaignContactId,
@@ -234,11 +283,16 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
       waitingForWindowUntil = null;
       continue;
     }
-    if (startedThisRun >= (settings.callsPerRun ?? CALLS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
-      // Continue-as-new only with nothing in flight: the new run cannot adopt running activities.
+    if (
+      !preparing &&
+      (startedThisRun >= (settings.callsPerRun ?? CALLS_PER_RUN) || workflowInfo().continueAsNewSuggested)
+    ) {
+      // Continue-as-new only with nothing in flight (the new run cannot adopt running
+      // activities), and with the list copied: the new run copies nothing.
       await condition(() => inFlight.size === 0);
+      const { prepare: _copied, ...carried } = input;
       return continueAsNew<typeof runCampaign>({
-        ...input,
+        ...carried,
         ...(input.schedule ? { schedule: { startAt, endAt } } : {}),
         carry: { callsStarted, paused, runs },
       });
@@ -261,14 +315,22 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
     if (adopting && (claim.adopted ?? 0) < free) adopting = false;
     for (const attempt of claim.attempts) launch(attempt);
     if (claim.attempts.length > 0) continue;
-    if (claim.open === 0 && inFlight.size === 0) break;
+    if (claim.open === 0 && inFlight.size === 0 && !preparing) break;
     // Nothing due now: wake when a call finishes (its contact may be due again), when the
-    // next retry is due, on a signal, or at the latest after IDLE_RECHECK_MS.
+    // next retry is due, on a signal, or at the latest after IDLE_RECHECK_MS (while the
+    // list is being copied, after PREPARE_RECHECK_MS, and when the copy ends).
     const dueInMs = claim.nextDueAt ? Math.max(1, Date.parse(claim.nextDueAt) - Date.now()) : IDLE_RECHECK_MS;
+    const wasPreparing = preparing;
     await condition(
-      () => finishedThisRun !== finishedBefore || paused || cancelled,
-      Math.min(dueInMs, IDLE_RECHECK_MS, msToEnd()),
+      () => finishedThisRun !== finishedBefore || paused || cancelled || preparing !== wasPreparing,
+      Math.min(dueInMs, wasPreparing ? PREPARE_RECHECK_MS : IDLE_RECHECK_MS, msToEnd()),
     );
+  }
+
+  // Cancelled or expired while copying: the rest of the list is not wanted.
+  if (prepared) {
+    if (preparing) prepareScope.cancel();
+    await prepared;
   }
 
   // endAt: nothing new is claimed; the calls in flight finish (a cancel meanwhile still hangs them up).

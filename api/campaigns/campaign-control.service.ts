@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError, UpstreamError, type FieldError } from '..
 import type { Logger } from '../../lib/logger.js';
 import type { CallingWindow } from '../../campaign/calling-window.js';
 import { cancelSignal, pauseSignal, resumeSignal, type CampaignSignal } from '../../workflows/definitions.js';
-import { copyContacts } from './campaign-contacts.js';
+import { copyContacts, RUNNING_OR_PREPARING } from '../../db/campaign-contacts.js';
 import { findCampaign, toCampaignView } from './campaign-view.js';
 import type { CampaignWorkflows } from './campaign-workflows.js';
 import type { CampaignView } from './campaigns.dto.js';
@@ -27,6 +27,8 @@ interface StartRow {
   later: boolean;
   /** end_at has passed: nothing to start. */
   over: boolean;
+  /** The list's contacts (contact_list.imported). */
+  contacts: number | null;
 }
 
 /** The resources a campaign needs at start, each share-locked so that it cannot be deleted meanwhile. */
@@ -45,9 +47,10 @@ interface Transition {
 
 /** Pause, resume and cancel: the signal each one sends, where it is allowed, and the status it leads to. */
 const TRANSITIONS = {
-  pause: { signal: pauseSignal, from: ['running'], to: 'paused' },
+  pause: { signal: pauseSignal, from: ['preparing', 'running'], to: 'paused' },
+  // `running` is written as `preparing` while the list is still being copied.
   resume: { signal: resumeSignal, from: ['paused'], to: 'running' },
-  cancel: { signal: cancelSignal, from: ['scheduled', 'running', 'paused'], to: 'cancelled' },
+  cancel: { signal: cancelSignal, from: ['scheduled', 'preparing', 'running', 'paused'], to: 'cancelled' },
 } as const satisfies Record<string, Transition>;
 
 /** What a client can do to a started campaign (the `POST /campaigns/{id}/<verb>` routes). */
@@ -65,19 +68,25 @@ export class CampaignControlService {
     private readonly pool: Pool,
     private readonly workflows: CampaignWorkflows,
     private readonly logger: Logger,
+    /** CAMPAIGN_COPY_INLINE_MAX_CONTACTS: larger lists are copied by the workflow (`preparing`). */
+    private readonly inlineCopyMax = 10_000,
   ) {}
 
   /**
    * Copies the list's contacts into the campaign and marks it running (or `scheduled`, with a
    * `startAt` ahead) in one transaction, then starts its workflow; if Temporal does not take
-   * it, both are undone (503).
+   * it, both are undone (503). A list larger than `inlineCopyMax` is not copied here, so the
+   * answer comes at once whatever its size: the campaign is `preparing` and its workflow
+   * copies the list in the background (activities/campaign-prepare.ts) while it calls the
+   * contacts copied so far.
    */
   async start(principal: Principal, id: string): Promise<CampaignView> {
     await findCampaign(this.em.fork(), principal, id);
     const row = await inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<StartRow>(
         `select status, owner_id, name, trunk_id, audio_id, contact_list_id, max_concurrent_calls, calling_window,
-                start_at, end_at, coalesce(start_at > now(), false) as later, coalesce(end_at <= now(), false) as over
+                start_at, end_at, coalesce(start_at > now(), false) as later, coalesce(end_at <= now(), false) as over,
+                (select imported from contact_list l where l.id = campaign.contact_list_id) as contacts
            from campaign where id = $1 for update`,
         [id],
       );
@@ -92,12 +101,19 @@ export class CampaignControlService {
         ]);
       }
       await lockResources(client, campaign);
-      await copyContacts(client, id, campaign.contact_list_id, campaign.calling_window);
+      const background = (campaign.contacts ?? 0) > this.inlineCopyMax;
+      if (!background) await copyContacts(client, id, campaign.contact_list_id, campaign.calling_window);
       await client.query(
-        `update campaign set status = $2, started_at = now(), finished_at = null, updated_at = now() where id = $1`,
-        [id, campaign.later ? 'scheduled' : 'running'],
+        `update campaign set status = $2, started_at = now(), finished_at = null, updated_at = now(),
+                contacts_total = $3, contacts_copied = 0, contacts_copied_at = null
+          where id = $1`,
+        [
+          id,
+          campaign.later ? 'scheduled' : background ? 'preparing' : 'running',
+          background ? campaign.contacts : null,
+        ],
       );
-      return campaign;
+      return { ...campaign, background };
     });
     try {
       await this.workflows.start({
@@ -110,6 +126,7 @@ export class CampaignControlService {
           startAt: row.later && row.start_at !== null ? new Date(row.start_at).toISOString() : null,
           endAt: row.end_at === null ? null : new Date(row.end_at).toISOString(),
         },
+        prepare: row.background,
       });
     } catch (err) {
       this.logger.error({ campaignId: id, error: String(err) }, 'campaign workflow did not start; back to draft');
@@ -159,7 +176,8 @@ export class CampaignControlService {
   private async setStatus(id: string, from: readonly CampaignStatusValue[], to: CampaignStatusValue): Promise<void> {
     const finished = to === 'cancelled' ? ', finished_at = coalesce(finished_at, now())' : '';
     await this.pool.query(
-      `update campaign set status = $2, updated_at = now()${finished} where id = $1 and status = any($3::text[])`,
+      `update campaign set status = ${RUNNING_OR_PREPARING('$2::text')}, updated_at = now()${finished}
+        where id = $1 and status = any($3::text[])`,
       [id, to, [...from]],
     );
   }
@@ -168,8 +186,8 @@ export class CampaignControlService {
     await inTransaction(this.pool, async (client) => {
       await client.query('delete from campaign_contact where campaign_id = $1', [id]);
       await client.query(
-        `update campaign set status = 'draft', started_at = null, updated_at = now()
-          where id = $1 and status in ('running', 'scheduled')`,
+        `update campaign set status = 'draft', started_at = null, updated_at = now(), contacts_total = null
+          where id = $1 and status in ('running', 'scheduled', 'preparing')`,
         [id],
       );
     });

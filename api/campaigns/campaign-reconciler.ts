@@ -28,7 +28,7 @@ export interface ReconcileReport {
 
 interface LiveRow {
   id: string;
-  status: 'scheduled' | 'running' | 'paused';
+  status: 'scheduled' | 'preparing' | 'running' | 'paused';
   owner_id: string;
   name: string;
   max_concurrent_calls: number;
@@ -52,7 +52,7 @@ export class CampaignReconciler {
     const stopped: string[] = [];
     const { rows } = await this.pool.query<LiveRow>(
       `select id, status, owner_id, name, max_concurrent_calls, calling_window, start_at, end_at
-         from campaign where status in ('scheduled', 'running', 'paused')`,
+         from campaign where status in ('scheduled', 'preparing', 'running', 'paused')`,
     );
     for (const row of rows) {
       try {
@@ -79,13 +79,15 @@ export class CampaignReconciler {
       calls: string;
       start_at: string | Date | null;
       end_at: string | Date | null;
+      copying: boolean;
     }>(
-      `select status, start_at, end_at, (select count(*) from call_record where campaign_id = $1) as calls
+      `select status, start_at, end_at, (select count(*) from call_record where campaign_id = $1) as calls,
+              contacts_total is not null and contacts_copied_at is null as copying
          from campaign where id = $1`,
       [row.id],
     );
     const now = rows[0];
-    if (!now || !['scheduled', 'running', 'paused'].includes(now.status)) return false;
+    if (!now || !['scheduled', 'preparing', 'running', 'paused'].includes(now.status)) return false;
     const scheduled = now.status === 'scheduled';
     try {
       await this.workflows.start(
@@ -100,6 +102,8 @@ export class CampaignReconciler {
             startAt: scheduled ? (iso(now.start_at) ?? new Date(0).toISOString()) : null,
             endAt: iso(now.end_at),
           },
+          // The copy resumes after the last line copied (activities/campaign-prepare.ts).
+          prepare: now.copying,
         },
         scheduled ? undefined : { paused: now.status === 'paused', callsStarted: Number(now.calls) },
       );

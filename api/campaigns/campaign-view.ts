@@ -68,6 +68,10 @@ export function toCampaignView(c: Campaign): CampaignView {
     updatedAt: c.updatedAt,
     startedAt: c.startedAt ?? null,
     finishedAt: c.finishedAt ?? null,
+    preparation:
+      c.contactsTotal === null || c.contactsTotal === undefined
+        ? null
+        : { contactsTotal: c.contactsTotal, contactsCopied: c.contactsCopied, finishedAt: c.contactsCopiedAt ?? null },
   };
 }
 

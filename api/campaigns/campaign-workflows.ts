@@ -30,6 +30,8 @@ export interface CampaignStart {
   readonly callingWindow: CallingWindow | null;
   /** `startAt` only when the campaign is `scheduled` (the workflow waits for it); else null. */
   readonly schedule: CampaignSchedule;
+  /** The list is copied by the workflow (`preparing`), not yet (or not wholly) by the start. */
+  readonly prepare?: boolean;
 }
 
 export class CampaignWorkflows {
@@ -67,6 +69,7 @@ export class CampaignWorkflows {
       },
       schedule: campaign.schedule,
       ...(resume ? { carry: { ...resume, runs: 0 } } : {}),
+      ...(campaign.prepare ? { prepare: true } : {}),
     };
     const scheduled = !resume && campaign.schedule.startAt !== null;
     const id = campaign.campaignId;
@@ -79,7 +82,9 @@ export class CampaignWorkflows {
         searchAttributes: {
           CampaignId: [id],
           OwnerId: [campaign.ownerId],
-          CampaignStatus: [scheduled ? 'scheduled' : resume?.paused ? 'paused' : 'running'],
+          CampaignStatus: [
+            scheduled ? 'scheduled' : resume?.paused ? 'paused' : campaign.prepare ? 'preparing' : 'running',
+          ],
         },
         // The schedule as memo too: the Web UI shows when a `scheduled` campaign fires.
         memo: {

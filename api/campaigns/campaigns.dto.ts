@@ -287,6 +287,19 @@ export interface CampaignLiveView {
   endAt?: string | null;
 }
 
+/**
+ * A list copied into its campaign in the background (larger than
+ * CAMPAIGN_COPY_INLINE_MAX_CONTACTS): the campaign is `preparing` until `finishedAt`, and
+ * calls the contacts copied so far meanwhile.
+ */
+export interface CampaignPreparation {
+  /** The list's contacts when the campaign was started. */
+  contactsTotal: number;
+  contactsCopied: number;
+  /** When the copy finished; `null` while it runs (or stopped: the campaign was cancelled or expired first). */
+  finishedAt: Date | null;
+}
+
 export interface CampaignView {
   /** @format uuid */
   id: string;
@@ -324,6 +337,8 @@ export interface CampaignView {
   /** When it was started (`POST …/start`); a scheduled one: when its `startAt` came. */
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** The background copy of a large list; `null` when the list was copied at start. */
+  preparation: CampaignPreparation | null;
 }
 
 /** One campaign with its progress. */

@@ -7,11 +7,14 @@ import { User } from './user.entity.js';
 
 /**
  * `scheduled`: started with a `startAt` still ahead; its workflow waits on a durable timer.
+ * `preparing`: started, its list (larger than CAMPAIGN_COPY_INLINE_MAX_CONTACTS) still being
+ * copied by the workflow; calls go out meanwhile, to the contacts copied so far.
  * `expired`: its `endAt` came before every contact was done (those are final `expired`).
  */
 export const CAMPAIGN_STATUSES = [
   'draft',
   'scheduled',
+  'preparing',
   'running',
   'paused',
   'completed',
@@ -26,7 +29,7 @@ export const OPT_OUT_DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
 export type OptOutDigit = (typeof OPT_OUT_DIGITS)[number];
 
 /** Statuses in which the campaign's workflow runs: its trunk, audio and list cannot be deleted. */
-export const ACTIVE_CAMPAIGN_STATUSES: readonly CampaignStatusValue[] = ['scheduled', 'running', 'paused'];
+export const ACTIVE_CAMPAIGN_STATUSES: readonly CampaignStatusValue[] = ['scheduled', 'preparing', 'running', 'paused'];
 
 /** Statuses of a campaign that has ended: it can be re-run (`POST …/rerun`). */
 export const ENDED_CAMPAIGN_STATUSES: readonly CampaignStatusValue[] = ['completed', 'cancelled', 'expired', 'failed'];
@@ -78,6 +81,12 @@ export const Campaign = defineEntity({
       .onUpdate(() => new Date()),
     startedAt: p.datetime().nullable(),
     finishedAt: p.datetime().nullable(),
+    /** The list's size when a background copy began (`preparing`); null: copied inside the start request. */
+    contactsTotal: p.integer().nullable(),
+    /** Contacts copied so far by the background copy. */
+    contactsCopied: p.integer().default(0),
+    /** When the background copy finished. */
+    contactsCopiedAt: p.datetime().nullable(),
     /** When a started campaign places its first call; null = at once. */
     startAt: p.datetime().nullable(),
     /** When it stops placing calls (the contacts not done then end `expired`); null = never. */

@@ -94,6 +94,8 @@ class FakeCampaign {
       // Scheduling is tested against PostgreSQL in campaign-schedule.test.ts.
       beginScheduledCampaign: () => Promise.resolve({ status: 'running', schedule: { startAt: null, endAt: null } }),
       expireOpenContacts: () => Promise.resolve(0),
+      // Background copies are tested against PostgreSQL in campaign-prepare.test.ts.
+      prepareContacts: () => Promise.resolve({ copied: 0 }),
     };
   }
 
