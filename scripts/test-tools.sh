@@ -7,7 +7,8 @@
 #   - schemathesis from PyPI (pinned) for the API fuzz test (tools/schemathesis/install.sh);
 #   - sipp (Debian sip-tester) as the far end of the telephony tests, sox as the reference
 #     G.711/WAV implementation the codec tests compare with;
-#   - espeak-ng and asterisk-core-sounds-en-wav: the voices the answering-machine tests play.
+#   - espeak-ng and asterisk-core-sounds-en-wav: the voices the answering-machine tests play;
+#   - iproute2 (`ip netns`, veth, bridge): the multi-host test's network namespaces.
 # Debian packages are installed with apt-get when we are root, else the message says what to run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -24,3 +25,4 @@ scripts/debian-packages.sh "the telephony tests" /usr/bin/sipp=sip-tester sox=so
 scripts/debian-packages.sh "the audio quality tests (ffmpeg is the reference conversion)" ffmpeg=ffmpeg
 scripts/debian-packages.sh "the answering-machine detection tests (a voice and recorded prompts for the far end)" \
   espeak-ng=espeak-ng /usr/share/asterisk/sounds/en/beep.wav=asterisk-core-sounds-en-wav
+scripts/debian-packages.sh "the multi-host test (workers in network namespaces)" /usr/sbin/ip=iproute2

@@ -57,6 +57,8 @@ interface CommonOptions {
   readonly extraArgs?: readonly string[];
   /** SIP port on 127.0.0.1 (e.g. a gateway started again where it was); default a free one. */
   readonly port?: number;
+  /** IPv4 address sipp binds SIP and RTP to; default 127.0.0.1 (e.g. a test's bridge to network namespaces). */
+  readonly host?: string;
 }
 
 export interface SippUasOptions extends CommonOptions {
@@ -118,10 +120,11 @@ export async function startSippUas(options: SippUasOptions): Promise<SippInstanc
   for (let attempt = 1; ; attempt++) {
     const { instance, child } = await launch('uas', options, keys, ['-d', String(options.ringMs ?? 200)]);
     try {
-      await child.waitUntilReady(boundProbe(options.transport, instance.port, child.pid), {
+      const host = options.host ?? LOOPBACK;
+      await child.waitUntilReady(boundProbe(options.transport, host, instance.port, child.pid), {
         timeoutMs: 10_000,
         intervalMs: 20,
-        what: `listening on ${options.transport} ${LOOPBACK}:${instance.port}`,
+        what: `listening on ${options.transport} ${host}:${instance.port}`,
       });
       return instance;
     } catch (err) {
@@ -152,7 +155,8 @@ async function launch(
   const scenarioFile = isAbsolute(name) ? name : join(SCENARIO_DIR, name);
   if (!existsSync(scenarioFile)) throw new Error(`no sipp scenario ${scenarioFile}`);
   if (!existsSync(SIPP)) throw new Error(`${SIPP} not found: run scripts/test-tools.sh (Debian package sip-tester)`);
-  const port = options.port ?? (options.transport === 'udp' ? await freeUdpPort(LOOPBACK) : await freePort(LOOPBACK));
+  const host = options.host ?? LOOPBACK;
+  const port = options.port ?? (options.transport === 'udp' ? await freeUdpPort(host) : await freePort(host));
   // Each probe frees its port again, so the kernel may hand the same one out twice: sipp
   // then fails to bind its control socket. Keep the three (and the media pair) distinct.
   const taken = new Set([port]);
@@ -165,7 +169,7 @@ async function launch(
   );
   const args = [
     ...['-sf', scenarioFile, '-t', options.transport === 'udp' ? 'u1' : 't1'],
-    ...['-i', LOOPBACK, '-mi', LOOPBACK, '-p', String(port), '-mp', String(mediaPort), '-cp', String(controlPort)],
+    ...['-i', host, '-mi', host, '-p', String(port), '-mp', String(mediaPort), '-cp', String(controlPort)],
     ...['-m', String(options.calls ?? 1), '-nostdin'],
     ...['-trace_err', '-error_file', errorFile],
     ...(options.quiet ? [] : ['-trace_msg', '-trace_logs', '-message_file', traceFile, '-log_file', logFile]),
@@ -187,7 +191,7 @@ async function launch(
   });
   const diagnostics = (): string =>
     [
-      `${what} on ${LOOPBACK}:${port}, files in ${dir}`,
+      `${what} on ${host}:${port}, files in ${dir}`,
       `--- ${errorFile}\n${tailFile(errorFile, 20)}`,
       `--- ${traceFile}\n${tailFile(traceFile, 60)}`,
       `--- ${outFile}\n${tailFile(outFile, 15)}`,
@@ -233,9 +237,15 @@ export function describeSippExit(exit: ExitInfo): string {
 }
 
 /** Ready when `sipp` itself (not some other process) holds 127.0.0.1:`port`: its socket inode is among its fds. */
-function boundProbe(transport: SippTransport, port: number, pid: number): Probe {
+function boundProbe(transport: SippTransport, host: string, port: number, pid: number): Probe {
   const table = transport === 'udp' ? '/proc/net/udp' : '/proc/net/tcp';
-  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  // /proc/net writes an IPv4 address as its four bytes in host (little-endian) order.
+  const address = host
+    .split('.')
+    .reverse()
+    .map((b) => Number(b).toString(16).toUpperCase().padStart(2, '0'))
+    .join('');
+  const local = `${address}:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   return async () => {
     const inodes = (await readFile(table, 'utf8'))
       .split('\n')
