@@ -119,6 +119,17 @@ describe('AmdDetector: pauses, second utterances, background speech, late starts
     expect(verdict!.atMs).toBeLessThan(resumedMs + 2300);
   });
 
+  it('frames lost in a pause do not make it long enough for a second utterance', () => {
+    // 600 ms heard of a pause, then the far end stalls for 500 ms (frames declared lost):
+    // the greeting going on after it is still the first utterance, a machine at once.
+    const detector = new AmdDetector();
+    detector.write(ulaw(concat(silence(300), babble(1300, -15, random), silence(600))));
+    for (let i = 0; i < 25; i += 1) detector.lost();
+    detector.write(ulaw(concat(babble(3000, -15, random), silence(3000))));
+    expect(detector.verdict).toMatchObject({ verdict: 'machine', cause: 'long_greeting' });
+    expect(detector.verdict!.atMs).toBeLessThan(2700 + 300);
+  });
+
   it.each([-6, -10])('a television 13 dB under a "Yes?" at %d dBFS does not make it a greeting', (dbfs) => {
     // The bench's television is 15 dB under the callee's speech level; its loud frames come
     // closer than that, and a voice near full scale clips, so the test takes 13 dB.

@@ -26,7 +26,8 @@
  *
  * A pause is not called over while voice is starting (a run shorter than the 60 ms onset):
  * a greeting that resumes on the last frame of the wait is not a human. Voice after a pause
- * of 1 s or more, before any verdict, is a second utterance and is judged on its own: a
+ * of 1 s or more, before any verdict, is a second utterance and is judged on its own (only
+ * what was heard of the pause counts: a far end that stalls makes no pause): a
  * caller's second "Hello? Anyone there?" is short and followed by silence, the rest of a
  * voicemail greeting that paused runs on for seconds.
  *
@@ -126,6 +127,8 @@ export class AmdDetector {
   private lastSoundEndMs = -1;
   /** Start of the voice after a pause of SECOND_UTTERANCE_PAUSE_MS, before any verdict. */
   private secondStartMs = -1;
+  /** Lost frames in the current pause: a pause is only as long as what was heard of it. */
+  private pauseLostMs = 0;
   private verdictValue: AmdVerdict | null = null;
   private endValue: AmdMessageEnd | null = null;
 
@@ -195,6 +198,7 @@ export class AmdDetector {
       if (signal) this.onTone(signal.kind === 'beep' ? signal.beep : null, endMs, events);
     }
     this.lastVoiced = voiced;
+    if (lostFrame && !voiced) this.pauseLostMs += FRAME_MS;
     this.voicedRun = voiced ? this.voicedRun + 1 : 0;
     this.runPeakDb = voiced ? Math.max(this.voicedRun === 1 ? -Infinity : this.runPeakDb, this.lastDb) : -Infinity;
     if (sound) this.lastSoundEndMs = endMs;
@@ -204,10 +208,11 @@ export class AmdDetector {
       else if (
         this.verdictValue === null &&
         this.secondStartMs < 0 &&
-        runStartMs - this.lastVoiceEndMs >= SECOND_UTTERANCE_PAUSE_MS
+        runStartMs - this.lastVoiceEndMs - this.pauseLostMs >= SECOND_UTTERANCE_PAUSE_MS
       )
         this.secondStartMs = runStartMs;
       this.lastVoiceEndMs = endMs;
+      this.pauseLostMs = 0;
     }
     this.decide(endMs, events);
   }
