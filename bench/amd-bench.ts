@@ -4,10 +4,11 @@
  * (bench/amd/clip-set.ts: 1,000 clips, fixed seed). Prints, per part (dev = espeak-ng
  * voices it was tuned on; held-out = flite, festival and recorded prompts), a confusion
  * matrix and the issue's targets, then the CPU the detector costs per call. The last line
- * sums up the held-out part for scripts. BENCH_AMD_CLIPS and BENCH_AMD_SEED change the set.
+ * sums up the held-out part for scripts. BENCH_AMD_CLIPS and BENCH_AMD_SEED change the set;
+ * BENCH_AMD_SETTINGS (JSON, e.g. `{"afterGreetingSilenceMs":2000}`) the detector's settings.
  */
 import { performance } from 'node:perf_hooks';
-import { AmdDetector, type AmdMessageEnd, type AmdVerdict } from '../telephony/amd/amd-detector';
+import { AmdDetector, type AmdMessageEnd, type AmdSettings, type AmdVerdict } from '../telephony/amd/amd-detector';
 import { asteriskAmd } from '../telephony/amd/asterisk-baseline';
 import { buildClipSet, type Clip, type Part } from './amd/clip-set';
 
@@ -23,12 +24,13 @@ interface Scored {
   readonly baselineAtMs: number;
 }
 
+const settings = JSON.parse(process.env.BENCH_AMD_SETTINGS ?? '{}') as Partial<AmdSettings>;
 let detectorMs = 0;
 let audioMs = 0;
 
 function detect(clip: Clip): { verdict: AmdVerdict | null; end: AmdMessageEnd | null } {
   const started = performance.now();
-  const detector = new AmdDetector();
+  const detector = new AmdDetector(settings);
   for (let f = 0; f * 160 < clip.pcm.length; f += 1) {
     if (clip.lostFrames.has(f)) detector.lost();
     else detector.write(clip.pcm.subarray(f * 160, (f + 1) * 160));

@@ -68,7 +68,8 @@ export interface MachineDetectionDto {
    */
   initialSilenceMs?: number;
   /**
-   * Voice this long without a pause is a greeting: `machine` (default 1600).
+   * Voice this long without a pause is a greeting: `machine` (default 1500; 200 less when the
+   * voice starts 2 s or more after the answer).
    * @isInt
    * @minimum 800
    * @maximum 5000

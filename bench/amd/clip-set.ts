@@ -141,7 +141,7 @@ function channel(pcm: Int16Array, random: Random): { pcm: Int16Array; lostFrames
   const lossRate = between(random, 0.01, 0.05);
   const lostFrames = new Set<number>();
   for (let f = 0; f < coded.length / 160; f += 1) if (random() < lossRate) lostFrames.add(f);
-  return { pcm: coded, lostFrames, codec: alaw ? 'A-law' : 'µ-law' };
+  return { pcm: coded, lostFrames, codec: `${alaw ? 'A-law' : 'µ-law'}, ${(lossRate * 100).toFixed(1)} % loss` };
 }
 
 /** Builds `count` clips (default 1,000) from `seed`, in the proportions of the review's §4.3. */
@@ -180,9 +180,9 @@ function greeting(voice: Voice, random: Random, withPause: boolean): Int16Array[
 function buildClip(id: number, kind: ClipClass, part: Part, random: Random): Clip {
   const scene: Scene = { parts: [silence(between(random, 0, kind === 'human' ? 1500 : 2500))], at: 0 };
   scene.at = ms(scene.parts[0]);
-  const speechDb = between(random, -30, -10);
+  const speechDb = between(random, -30, -6);
   const voice = voiceFor(part, random, kind !== 'human' || random() < 0.5);
-  let description = `${voice.source}/${voice.name}`;
+  let description = `${voice.source}/${voice.name} from ${scene.at.toFixed(0)} ms`;
   const label: { firstUtteranceEndMs?: number; greetingEndMs?: number; beepEndMs?: number } = {};
   let expected: Clip['expected'] = 'machine';
   let background: Int16Array | null = null;
@@ -208,15 +208,24 @@ function buildClip(id: number, kind: ClipClass, part: Part, random: Random): Cli
   } else if (kind === 'machine_beep' || kind === 'machine_no_beep') {
     const parts = greeting(voice, random, random() < 0.2);
     for (const p of parts) label.greetingEndMs = add(scene, p.some((v) => v !== 0) ? level(p, speechDb) : p);
-    if (parts.length > 1) description += ' (pause in the greeting)';
+    if (parts.length > 1)
+      description += ` (pause in the greeting: ${ms(parts[1]).toFixed(0)} ms after ${ms(parts[0]).toFixed(0)} ms)`;
     if (kind === 'machine_beep') {
       add(scene, silence(between(random, 100, 900)));
       const allisonBeep = voice.source === 'allison' || (part === 'held-out' && random() < 0.3);
-      const beep = allisonBeep
-        ? level(speak(ALLISON, 'beep'), between(random, -24, -6))
-        : tones([100 * Math.round(between(random, 4, 20))], between(random, 150, 1500), between(random, -30, -6));
+      let beep: Int16Array;
+      if (allisonBeep) {
+        const beepDb = between(random, -24, -6);
+        beep = level(speak(ALLISON, 'beep'), beepDb);
+        description += ` + Allison beep at ${beepDb.toFixed(0)} dBFS`;
+      } else {
+        const hz = 100 * Math.round(between(random, 4, 20));
+        const beepMs = between(random, 150, 1500);
+        const beepDb = between(random, -30, -6);
+        beep = tones([hz], beepMs, beepDb);
+        description += ` + beep ${hz} Hz ${beepMs.toFixed(0)} ms at ${beepDb.toFixed(0)} dBFS`;
+      }
       label.beepEndMs = add(scene, beep);
-      description += allisonBeep ? ' + Allison beep' : ' + beep';
     } else {
       description += ' + no beep';
     }

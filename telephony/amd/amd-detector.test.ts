@@ -1,6 +1,6 @@
 import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../media/g711.js';
 import { AmdDetector, type AmdMessageEnd, type AmdVerdict } from './amd-detector.js';
-import { babble, concat, noise, seededRandom, silence, tones } from './amd-signals.js';
+import { babble, concat, mix, noise, seededRandom, silence, tones } from './amd-signals.js';
 
 function run(audio: Int16Array, settings = {}): { verdict: AmdVerdict | null; end: AmdMessageEnd | null } {
   const detector = new AmdDetector(settings);
@@ -81,6 +81,76 @@ describe('AmdDetector: human or machine', () => {
     }
     detector.write(silence(3000));
     expect(detector.verdict?.verdict).toBe('human');
+  });
+});
+
+describe('AmdDetector: pauses, second utterances, background speech, late starts', () => {
+  const random = seededRandom(23);
+
+  it('a greeting that resumes on the last frame of the pause is not a human', () => {
+    // White noise is voice to the energy detector and starts at full level, so the frames
+    // are exact: a 1.2 s opening ends at 1300 ms, the 1.3 s pause after it would be over at
+    // 2600 ms, and the greeting resumes at 2560 ms (two frames of voice by then, short of
+    // the 60 ms onset). Speech follows, since steady noise becomes the floor after 1.5 s.
+    const resumed = concat(noise(100, -24, random), babble(3000, -12, random));
+    const audio = concat(silence(100), noise(1200, -24, random), silence(1260), resumed);
+    const { verdict } = run(ulaw(audio));
+    expect(verdict).toMatchObject({ verdict: 'machine', cause: 'long_greeting' });
+    // The voice after a 1.26 s pause is a second utterance: machine once it has run 2 s.
+    expect(verdict!.atMs).toBeGreaterThanOrEqual(2560 + 2000);
+    expect(verdict!.atMs).toBeLessThanOrEqual(2560 + 2000 + 200);
+  });
+
+  it('a second "hello?" after a 1.1 s pause is a human, decided after it', () => {
+    const audio = concat(silence(400), babble(1250, -15, random), silence(1100), babble(500, -15, random));
+    const { verdict } = run(alaw(concat(audio, silence(4000))));
+    expect(verdict).toMatchObject({ verdict: 'human', cause: 'short_greeting' });
+    const secondEndMs = 400 + 1250 + 1100 + 500;
+    expect(verdict!.atMs).toBeGreaterThan(secondEndMs);
+    expect(verdict!.atMs).toBeLessThan(secondEndMs + 1000);
+  });
+
+  it('a greeting that pauses 1.1 s and runs on is a machine once the second part has run 2 s', () => {
+    const audio = concat(silence(300), babble(1250, -15, random), silence(1100), babble(4000, -15, random));
+    const { verdict } = run(ulaw(audio));
+    expect(verdict).toMatchObject({ verdict: 'machine', cause: 'long_greeting' });
+    const resumedMs = 300 + 1250 + 1100;
+    expect(verdict!.atMs).toBeGreaterThan(resumedMs + 1800);
+    expect(verdict!.atMs).toBeLessThan(resumedMs + 2300);
+  });
+
+  it('frames lost in a pause do not make it long enough for a second utterance', () => {
+    // 600 ms heard of a pause, then the far end stalls for 500 ms (frames declared lost):
+    // the greeting going on after it is still the first utterance, a machine at once.
+    const detector = new AmdDetector();
+    detector.write(ulaw(concat(silence(300), babble(1300, -15, random), silence(600))));
+    for (let i = 0; i < 25; i += 1) detector.lost();
+    detector.write(ulaw(concat(babble(3000, -15, random), silence(3000))));
+    expect(detector.verdict).toMatchObject({ verdict: 'machine', cause: 'long_greeting' });
+    expect(detector.verdict!.atMs).toBeLessThan(2700 + 300);
+  });
+
+  it.each([-6, -10])('a television 13 dB under a "Yes?" at %d dBFS does not make it a greeting', (dbfs) => {
+    // The bench's television is 15 dB under the callee's speech level; its loud frames come
+    // closer than that, and a voice near full scale clips, so the test takes 13 dB.
+    for (let seed = 1; seed <= 5; seed += 1) {
+      const voices = seededRandom(seed);
+      const tv = concat(silence(700), babble(8000, dbfs - 13, voices));
+      const audio = mix(concat(silence(700), babble(500, dbfs, voices), silence(7500)), tv);
+      const { verdict } = run(ulaw(audio));
+      expect(verdict).toMatchObject({ verdict: 'human', cause: 'short_greeting' });
+      expect(verdict!.atMs).toBeLessThan(700 + 500 + 1500);
+    }
+  });
+
+  it('voice that starts 2 s or more after the answer is a greeting 200 ms sooner', () => {
+    const speech = babble(1420, -15, seededRandom(5));
+    // The same 1.4 s of speech: an opening when it starts at once, a greeting when late.
+    const early = run(ulaw(concat(silence(500), speech, silence(4000)))).verdict;
+    expect(early).toMatchObject({ verdict: 'human', cause: 'short_greeting' });
+    const late = run(ulaw(concat(silence(2200), speech, silence(4000)))).verdict;
+    expect(late).toMatchObject({ verdict: 'machine', cause: 'long_greeting' });
+    expect(late!.atMs).toBeLessThan(2200 + 1420);
   });
 });
 

@@ -5,7 +5,10 @@
  *
  * ```
  *  waiting ──voice 60 ms──▶ speaking ──silence ≥ afterGreetingSilence──▶ HUMAN (short_greeting)
- *     │                        └──voice reaches greetingMs──────────────▶ MACHINE (long_greeting)
+ *     │                        ├──voice reaches greetingMs──────────────▶ MACHINE (long_greeting)
+ *     │                        └──voice again after a pause ≥ 1 s──▶ second utterance
+ *     │                              ├──it runs 2 s───────────────────▶ MACHINE (long_greeting)
+ *     │                              └──then silence ≥ afterGreetingSilence▶ HUMAN (short_greeting)
  *     ├──no voice by initialSilenceMs─────────────────────────────────────▶ UNKNOWN (no_speech)
  *     ├──1100 Hz 0.5 s tone before any voice───────────────────────────────▶ MACHINE (fax)
  *     └──SIT / beep───────────────────────────────────────────────────────▶ MACHINE (sit / beep)
@@ -20,6 +23,18 @@
  * level too (background speech 15 dB down is not the callee). Steady single tones are no
  * voice: a beep neither lengthens a greeting nor breaks the silence that ends it.
  * A lost frame ({@link AmdDetector.lost}) keeps the previous state.
+ *
+ * A pause is not called over while voice is starting (a run shorter than the 60 ms onset):
+ * a greeting that resumes on the last frame of the wait is not a human. Voice after a pause
+ * of 1 s or more, before any verdict, is a second utterance and is judged on its own (only
+ * what was heard of the pause counts: a far end that stalls makes no pause): a
+ * caller's second "Hello? Anyone there?" is short and followed by silence, the rest of a
+ * voicemail greeting that paused runs on for seconds.
+ *
+ * Pick-up time counts too: people say hello within a second or so of answering, voicemail
+ * greetings often start 2 s or more after the answer (Asterisk's AMD calls 2.5 s of initial
+ * silence a machine outright). Voice that starts 2 s or later after the answer is a greeting
+ * at greetingMs − 200 ms.
  */
 import { BeepTracker, FRAME_MS, FRAME_SAMPLES, analyseToneFrame, isFaxTone, type Beep } from './tone-frame.js';
 
@@ -44,7 +59,10 @@ export interface AmdMessageEnd {
 export interface AmdSettings {
   /** No voice by then: `unknown` (no_speech). */
   readonly initialSilenceMs: number;
-  /** Voice this long without a pause of afterGreetingSilenceMs: `machine` (long_greeting). */
+  /**
+   * Voice this long without a pause of afterGreetingSilenceMs: `machine` (long_greeting);
+   * 200 ms less when the voice starts 2 s or more after the answer.
+   */
   readonly greetingMs: number;
   /** A pause this long after a shorter greeting: `human`. */
   readonly afterGreetingSilenceMs: number;
@@ -59,7 +77,7 @@ export interface AmdSettings {
 /** Defaults from the anchors: Asterisk/SignalWire/Twilio timings, tuned on `make bench-amd`. */
 export const DEFAULT_AMD_SETTINGS: AmdSettings = Object.freeze({
   initialSilenceMs: 3500,
-  greetingMs: 1600,
+  greetingMs: 1500,
   afterGreetingSilenceMs: 800,
   totalAnalysisMs: 5000,
   endSilenceMs: 1200,
@@ -68,7 +86,8 @@ export const DEFAULT_AMD_SETTINGS: AmdSettings = Object.freeze({
 
 const ABSOLUTE_MIN_DB = -50;
 const FLOOR_MARGIN_DB = 9;
-const PEAK_MARGIN_DB = 16;
+/** Under 15 dB: a television 15 dB down, whose loud frames come near its speech level, stays out. */
+const PEAK_MARGIN_DB = 13;
 const FLOOR_FRAMES = 75;
 /** The speaker's peak level falls back 1 dB/s, so one loud moment does not mute the rest. */
 const PEAK_DECAY_DB = 0.02;
@@ -78,6 +97,13 @@ const LONG_OPENING_EXTRA_MS = 500;
 /** Once the callee has spoken, voice after a pause must come within this of their peak. */
 const RESUME_PEAK_MARGIN_DB = 9;
 const RESUME_AFTER_MS = 200;
+/** Voice starting this late after the answer is a greeting LATE_GREETING_CUT_MS sooner. */
+const LATE_START_MS = 2000;
+const LATE_GREETING_CUT_MS = 200;
+/** A pause this long, before any verdict, makes the voice after it a second utterance. */
+const SECOND_UTTERANCE_PAUSE_MS = 1000;
+/** A second utterance this long is the rest of a greeting (second hellos are under 2 s). */
+const SECOND_UTTERANCE_MS = 2000;
 const SHORT_GREETING_MS = 3000;
 const SHORT_GREETING_EXTRA_MS = 1300;
 
@@ -99,6 +125,10 @@ export class AmdDetector {
   private speechStartMs = -1;
   private lastVoiceEndMs = -1;
   private lastSoundEndMs = -1;
+  /** Start of the voice after a pause of SECOND_UTTERANCE_PAUSE_MS, before any verdict. */
+  private secondStartMs = -1;
+  /** Lost frames in the current pause: a pause is only as long as what was heard of it. */
+  private pauseLostMs = 0;
   private verdictValue: AmdVerdict | null = null;
   private endValue: AmdMessageEnd | null = null;
 
@@ -168,12 +198,21 @@ export class AmdDetector {
       if (signal) this.onTone(signal.kind === 'beep' ? signal.beep : null, endMs, events);
     }
     this.lastVoiced = voiced;
+    if (lostFrame && !voiced) this.pauseLostMs += FRAME_MS;
     this.voicedRun = voiced ? this.voicedRun + 1 : 0;
     this.runPeakDb = voiced ? Math.max(this.voicedRun === 1 ? -Infinity : this.runPeakDb, this.lastDb) : -Infinity;
     if (sound) this.lastSoundEndMs = endMs;
     if (this.voicedRun >= ONSET_FRAMES && this.resumes(endMs)) {
-      if (this.speechStartMs < 0) this.speechStartMs = endMs - this.voicedRun * FRAME_MS;
+      const runStartMs = endMs - this.voicedRun * FRAME_MS;
+      if (this.speechStartMs < 0) this.speechStartMs = runStartMs;
+      else if (
+        this.verdictValue === null &&
+        this.secondStartMs < 0 &&
+        runStartMs - this.lastVoiceEndMs - this.pauseLostMs >= SECOND_UTTERANCE_PAUSE_MS
+      )
+        this.secondStartMs = runStartMs;
       this.lastVoiceEndMs = endMs;
+      this.pauseLostMs = 0;
     }
     this.decide(endMs, events);
   }
@@ -201,13 +240,7 @@ export class AmdDetector {
   private decide(nowMs: number, events: AmdEvent[]): void {
     const s = this.settings;
     if (this.verdictValue === null) {
-      if (this.speechStartMs < 0) {
-        if (nowMs >= s.initialSilenceMs) this.setVerdict('unknown', 'no_speech', nowMs, events);
-      } else if (this.lastVoiceEndMs - this.speechStartMs >= s.greetingMs) {
-        this.setVerdict('machine', 'long_greeting', nowMs, events);
-      } else if (nowMs - this.lastVoiceEndMs >= this.afterGreetingSilence()) {
-        this.setVerdict('human', 'short_greeting', nowMs, events);
-      }
+      this.classify(nowMs, events);
       if (this.verdictValue === null && nowMs >= s.totalAnalysisMs)
         this.setVerdict('unknown', 'timeout', nowMs, events);
       return;
@@ -223,6 +256,29 @@ export class AmdDetector {
     } else if (nowMs >= s.maxWaitMs) {
       this.setEnd({ cause: 'timeout', atMs: nowMs }, events);
     }
+  }
+
+  private classify(nowMs: number, events: AmdEvent[]): void {
+    const s = this.settings;
+    // Voice starting (a run not yet an onset) keeps the pause from being called over.
+    const pauseOver = (silenceMs: number): boolean =>
+      nowMs - this.lastVoiceEndMs >= silenceMs && (this.voicedRun === 0 || this.voicedRun >= ONSET_FRAMES);
+    if (this.speechStartMs < 0) {
+      if (nowMs >= s.initialSilenceMs) this.setVerdict('unknown', 'no_speech', nowMs, events);
+    } else if (this.secondStartMs >= 0) {
+      if (this.lastVoiceEndMs - this.secondStartMs >= SECOND_UTTERANCE_MS)
+        this.setVerdict('machine', 'long_greeting', nowMs, events);
+      else if (pauseOver(s.afterGreetingSilenceMs)) this.setVerdict('human', 'short_greeting', nowMs, events);
+    } else if (this.lastVoiceEndMs - this.speechStartMs >= this.greetingMs()) {
+      this.setVerdict('machine', 'long_greeting', nowMs, events);
+    } else if (pauseOver(this.afterGreetingSilence())) {
+      this.setVerdict('human', 'short_greeting', nowMs, events);
+    }
+  }
+
+  private greetingMs(): number {
+    const s = this.settings;
+    return this.speechStartMs >= LATE_START_MS ? s.greetingMs - LATE_GREETING_CUT_MS : s.greetingMs;
   }
 
   /**
