@@ -79,6 +79,10 @@ function serve(port: MessagePort, data: MediaThreadData): void {
         entry.session.onAmd = (event) => post({ op: 'amd', call, event });
         entry.session.detectMachine(message.settings);
         return;
+      case 'detect-early':
+        entry.session.onAmd = (event) => post({ op: 'amd', call, event });
+        entry.session.detectEarlyMedia(message.settings);
+        return;
       case 'play': {
         const controller = new AbortController();
         entry.playback = controller;
