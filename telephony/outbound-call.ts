@@ -276,6 +276,9 @@ export class OutboundCall {
     let audio = request.audio;
     if (detection) {
       const detected = await detectOnAnswer(rtp, detection, request.audio, this.playback.signal, this.log);
+      // Acted on: the detector would otherwise decode every packet until the greeting's end
+      // (`detect` mode) for nobody; make bench-sip with BENCH_AMD=1 prices what is left.
+      rtp.stopMachineDetection();
       this.state.machineDetection = detected.result;
       if (this.playback.signal.aborted) return;
       if (detected.audio === null)

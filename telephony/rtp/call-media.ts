@@ -26,6 +26,8 @@ export interface CallMedia {
   onAmd?: (event: CallAmdEvent) => void;
   /** Starts answering-machine detection on the far end's audio (call it at the answer). */
   detectMachine(settings?: Partial<AmdSettings>): void;
+  /** Stops detection once the call has acted on it: the detector costs CPU on every packet until then. */
+  stopMachineDetection(): void;
   /** Listens to 183 early media for a greeting before the answer (after `setRemote()`); reports from `detectMachine()` on. */
   detectEarlyMedia(settings?: Partial<AmdSettings>): void;
   /** Throws a RangeError for a port outside 1–65535. */

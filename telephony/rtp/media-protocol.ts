@@ -29,6 +29,7 @@ export type ToMediaThread =
   | { readonly op: 'record'; readonly call: number; readonly maxMs?: number }
   | { readonly op: 'detect'; readonly call: number; readonly settings: Partial<AmdSettings> }
   | { readonly op: 'detect-early'; readonly call: number; readonly settings: Partial<AmdSettings> }
+  | { readonly op: 'detect-stop'; readonly call: number }
   | { readonly op: 'finish'; readonly call: number }
   /** Stop the pacer and close every socket; answered by `closed`. */
   | { readonly op: 'close' };

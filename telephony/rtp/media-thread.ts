@@ -79,6 +79,9 @@ function serve(port: MessagePort, data: MediaThreadData): void {
         entry.session.onAmd = (event) => post({ op: 'amd', call, event });
         entry.session.detectMachine(message.settings);
         return;
+      case 'detect-stop':
+        entry.session.stopMachineDetection();
+        return;
       case 'detect-early':
         entry.session.onAmd = (event) => post({ op: 'amd', call, event });
         entry.session.detectEarlyMedia(message.settings);

@@ -361,6 +361,10 @@ class ThreadedMedia implements CallMedia {
     this.send({ op: 'detect', call: this.call, settings: { ...settings } });
   }
 
+  stopMachineDetection(): void {
+    this.send({ op: 'detect-stop', call: this.call });
+  }
+
   detectEarlyMedia(settings: Partial<AmdSettings> = {}): void {
     this.send({ op: 'detect-early', call: this.call, settings: { ...settings } });
   }

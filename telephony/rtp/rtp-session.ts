@@ -299,6 +299,11 @@ export class RtpSession implements CallMedia {
     }
   }
 
+  /** Stops answering-machine detection (the call acted on it and needs nothing more from it). */
+  stopMachineDetection(): void {
+    this.stopDetection();
+  }
+
   private stopDetection(): void {
     clearInterval(this.amdClock);
     this.amdClock = undefined;
