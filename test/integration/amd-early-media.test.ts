@@ -22,14 +22,16 @@ const MESSAGE = sineWave({ frequency: 1000, durationMs: 1000 });
 
 let dir: string;
 let threaded: TelephonyEngine;
+let engine: TelephonyEngine;
 const gateway = sippGateways({ timeoutMs: 40_000 });
 let trunks = 0;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'voicecast-amd-early-'));
+  engine = new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: { min: 47500, max: 47999 } });
   threaded = new TelephonyEngine({
     bindAddress: '127.0.0.1',
-    rtpPorts: { min: 44000, max: 44999 },
+    rtpPorts: { min: 47000, max: 47499 },
     mediaThreads: 2,
     pacer: { clock: 'thread', phases: 4 },
   });
@@ -37,6 +39,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await threaded.close();
+  await engine.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -45,7 +48,11 @@ function farEnd(scene: Int16Array, earlyMs: number): Promise<SippInstance> {
   return gateway({ scenario: earlyMediaAndPlayScenario(dir, scene), transport: 'udp', ringMs: earlyMs });
 }
 
-function call(sipp: SippInstance, machineDetection: MachineDetectionRequest): Promise<CallResult> {
+function call(
+  sipp: SippInstance,
+  machineDetection: MachineDetectionRequest,
+  dialer: TelephonyEngine = threaded,
+): Promise<CallResult> {
   trunks += 1;
   const trunk: TrunkConfig = {
     id: `amd-early-trunk-${trunks}`,
@@ -55,7 +62,7 @@ function call(sipp: SippInstance, machineDetection: MachineDetectionRequest): Pr
     callerId: { number: '+4930000000' },
     register: false,
   };
-  return threaded.dial({
+  return dialer.dial({
     trunk,
     destination: '+4930123456',
     audio: MESSAGE,
@@ -78,34 +85,40 @@ const greeting = (): Int16Array =>
 const beep = (): Int16Array => speak({ source: 'allison', name: 'allison' }, 'beep');
 
 describe('answering-machine detection on 183 early media', () => {
-  test('a carrier greeting and its beep before the answer: machine (early_media), the message at once, whole', async () => {
-    const words = greeting();
-    const beepEnd = 300 + ms(words) + 400 + ms(beep());
-    const earlyMs = Math.round(beepEnd + 700);
-    const sipp = await farEnd(concat(silence(300), words, silence(400), beep(), silence(9000)), earlyMs);
-    const result = await call(sipp, waitForTheEnd);
-    expect(result.outcome).toBe('answered');
-    expect(result.times.answer!.getTime() - result.times.ringing!.getTime()).toBeGreaterThanOrEqual(earlyMs - 50);
-    const amd = result.machineDetection!;
-    expect(amd).toMatchObject({
-      verdict: 'machine',
-      cause: 'early_media',
-      treatedAs: 'machine',
-      action: 'message',
-      greetingEnd: { cause: 'beep', atMs: 0 },
-    });
-    expect(amd.decisionMs).toBeLessThan(300);
-    // The beep ended about 700 ms before the answer (the 183 came a few ms after the INVITE).
-    expect(amd.beep!.endMs).toBeLessThan(-700 + 250);
-    expect(amd.beep!.endMs).toBeGreaterThan(-700 - 250);
-    // Nothing waited for: the message went out at the answer and played whole.
-    const talked = result.times.end.getTime() - result.times.answer!.getTime();
-    expect(talked).toBeGreaterThanOrEqual(ms(MESSAGE) - 100);
-    expect(talked).toBeLessThan(ms(MESSAGE) + 1000);
-    expect(result.rtp!.packetsSent).toBeGreaterThanOrEqual(50);
-    expect(result.endReason).toBe('message played');
-    await expectSippExit(sipp, 0);
-  });
+  test.each([
+    ['media threads', () => threaded],
+    ['this thread', () => engine],
+  ])(
+    'a carrier greeting and its beep before the answer: machine (early_media), the message at once, whole (RTP in %s)',
+    async (_where, dialer) => {
+      const words = greeting();
+      const beepEnd = 300 + ms(words) + 400 + ms(beep());
+      const earlyMs = Math.round(beepEnd + 700);
+      const sipp = await farEnd(concat(silence(300), words, silence(400), beep(), silence(9000)), earlyMs);
+      const result = await call(sipp, waitForTheEnd, dialer());
+      expect(result.outcome).toBe('answered');
+      expect(result.times.answer!.getTime() - result.times.ringing!.getTime()).toBeGreaterThanOrEqual(earlyMs - 50);
+      const amd = result.machineDetection!;
+      expect(amd).toMatchObject({
+        verdict: 'machine',
+        cause: 'early_media',
+        treatedAs: 'machine',
+        action: 'message',
+        greetingEnd: { cause: 'beep', atMs: 0 },
+      });
+      expect(amd.decisionMs).toBeLessThan(300);
+      // The beep ended about 700 ms before the answer (more if a loaded host took the 200 OK late).
+      expect(amd.beep!.endMs).toBeLessThan(-700 + 250);
+      expect(amd.beep!.endMs).toBeGreaterThan(-700 - 500);
+      // Nothing waited for: the message went out at the answer and played whole.
+      const talked = result.times.end.getTime() - result.times.answer!.getTime();
+      expect(talked).toBeGreaterThanOrEqual(ms(MESSAGE) - 100);
+      expect(talked).toBeLessThan(ms(MESSAGE) + 1000);
+      expect(result.rtp!.packetsSent).toBeGreaterThanOrEqual(50);
+      expect(result.endReason).toBe('message played');
+      await expectSippExit(sipp, 0);
+    },
+  );
 
   test('a greeting begun before the answer carries its length over: machine (early_media) sooner', async () => {
     const words = greeting();
