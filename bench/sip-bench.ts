@@ -21,6 +21,14 @@
  *     BENCH_RTP_ECHO=1: the gateway sends every packet back (sipp -rtp_echo), so that our
  *     process also receives, decodes and records 50 packets a second per call, as from a
  *     real callee; by default the gateway sends no RTP.
+ *     BENCH_AMD=1: what answering-machine detection costs. Each size runs without and with
+ *     detection (`detect` mode, the message after the verdict), BENCH_AMD_ROUNDS times
+ *     (default 2) in alternating order, each run in a process of its own; the gateway plays
+ *     speech from the answer in both (sipp's g711a.pcap, 7 s, test/sipp/uas-answer-play.xml;
+ *     BENCH_RTP_ECHO is ignored: an echo carries nothing before our message starts, which is
+ *     all detection listens to). Printed: both runs' CPU as part (b) reports it (share of one
+ *     core over the run; the issue's target: a change ≤ 5 %) and as CPU time per call, which
+ *     also counts the calls lasting longer by the time to the verdict.
  * Each part runs in a process of its own, started one after the other: part (b)'s RSS and
  * timing must not carry part (a)'s calls (sip.js keeps each call's INVITE transaction for
  * 32 s, a gigabyte of heap at full speed, which V8 would be compacting in the background).
@@ -30,7 +38,7 @@
  * BENCH_SIP_PARSER=grammar parses SIP with sip.js's grammar alone (no telephony/sip/fast-grammar.ts), to compare.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_RTP_MEDIA_THREADS, DEFAULT_RTP_PACER } from '../lib/config.js';
@@ -42,6 +50,7 @@ import { installFastGrammar } from '../telephony/sip/fast-grammar.js';
 import { sineWave } from '../telephony/media/tone.js';
 import { intervalJitter, startCapture } from './rtp-capture.js';
 import { parseCost } from './sip-parse.js';
+import { BENCH_DETECTION, detectionCost, median, verdicts, type RunCost } from './sip-amd-cost.js';
 
 const CPS_SECONDS = Number(process.env.BENCH_CPS_SECONDS ?? 30);
 const CPS_CONCURRENCY = Number(process.env.BENCH_CPS_CONCURRENCY ?? 50);
@@ -54,7 +63,10 @@ const PACER = {
   phases: Number(process.env.BENCH_PACER_PHASES ?? DEFAULT_RTP_PACER.phases),
 } as const;
 const SIP_PARSER = process.env.BENCH_SIP_PARSER ?? 'fast';
-const RTP_ECHO = process.env.BENCH_RTP_ECHO === '1';
+/** BENCH_AMD=1: part (b) without and with answering-machine detection; BENCH_AMD_RUN is the child's half. */
+const AMD = process.env.BENCH_AMD === '1';
+const AMD_RUN = process.env.BENCH_AMD_RUN;
+const RTP_ECHO = process.env.BENCH_RTP_ECHO === '1' && !AMD;
 /** Media threads carrying the RTP; unset = the worker's default. */
 const MEDIA_THREADS = Number(process.env.BENCH_MEDIA_THREADS ?? DEFAULT_RTP_MEDIA_THREADS);
 const MESSAGE_MS = 10_000;
@@ -235,9 +247,9 @@ async function sippCps(): Promise<number> {
   }
 }
 
-async function simultaneous(n: number): Promise<void> {
+async function simultaneous(n: number, detection: boolean): Promise<RunCost> {
   const sipp = await startSippUas({
-    scenario: 'uas-answer',
+    scenario: AMD ? 'uas-answer-play' : 'uas-answer',
     transport: 'udp',
     quiet: true,
     calls: n,
@@ -273,10 +285,12 @@ async function simultaneous(n: number): Promise<void> {
           ringTimeoutMs: 30_000,
           maxCallMs: MESSAGE_MS + 10_000,
           record: true,
+          ...(detection ? { machineDetection: BENCH_DETECTION } : {}),
         });
       }),
     );
     const wall = performance.now() - started;
+    const used = process.cpuUsage(cpu);
     const cpuText = cpuShare(cpu, wall);
     clearInterval(sampler);
     const peersText = `sipp ${peers.sipp.share(wall)}, tcpdump ${peers.tcpdump.share(wall)}`;
@@ -316,6 +330,13 @@ async function simultaneous(n: number): Promise<void> {
       `         only while all ${n} calls are up (${((steady.to - steady.from) / 1000).toFixed(1)} s, ${calm.intervals} intervals): ${figures(calm)}` +
         stolenDuring(steal, steady),
     );
+    if (detection) print(`         answering-machine detection: ${verdicts(results)}`);
+    const decisions = results.flatMap((r) => (r.machineDetection ? [r.machineDetection.decisionMs] : []));
+    return {
+      cpuMs: (used.user + used.system) / 1000,
+      wallMs: wall,
+      ...(decisions.length ? { decisionMs: median(decisions) } : {}),
+    };
   } finally {
     clearInterval(sampler);
     await calls.close();
@@ -395,10 +416,10 @@ function schedulingGaps(ms: number): string {
 }
 
 /** Runs this benchmark again with only `part`, in a new process, and waits for it (its output goes to ours). */
-function partInOwnProcess(part: string): Promise<void> {
+function partInOwnProcess(part: string, env: Record<string, string> = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, process.argv[1]], {
-      env: { ...process.env, BENCH_PARTS: part, BENCH_SIP_CHILD: '1' },
+      env: { ...process.env, ...env, BENCH_PARTS: part, BENCH_SIP_CHILD: '1' },
       stdio: 'inherit',
     });
     child.once('error', reject);
@@ -432,13 +453,19 @@ async function main(): Promise<void> {
     print(`  ratio engine / sipp: ${(ours / theirs).toFixed(2)} (target ≥ 0.5)`);
   }
   if (!PARTS.has('b')) return;
+  if (AMD && AMD_RUN === undefined) return detectionCost(CALLS, workDir, (env) => partInOwnProcess('b', env), print);
   print(
     `(b) simultaneous calls, each playing a ${MESSAGE_MS / 1000} s message (target: 1,000 with p99 ≤ 2 ms); ` +
       `pacer: ${PACER.clock === 'thread' ? 'clock thread' : "Node's timers"}, ${PACER.phases} phases per frame; ` +
       `RTP ${MEDIA_THREADS ? `in ${MEDIA_THREADS} media thread${MEDIA_THREADS > 1 ? 's' : ''}` : 'in the main thread'}`,
   );
   print(`  host scheduling before the runs: ${schedulingGaps(5000)}`);
-  for (const n of CALLS) await simultaneous(n);
+  const detection = AMD_RUN === 'on';
+  if (AMD) print(`  answering-machine detection ${detection ? 'on' : 'off'}; the gateway plays speech from the answer`);
+  for (const n of CALLS) {
+    const cost = await simultaneous(n, detection);
+    if (process.env.BENCH_AMD_RESULT) writeFileSync(process.env.BENCH_AMD_RESULT, JSON.stringify(cost));
+  }
 }
 
 main()

@@ -4,7 +4,8 @@
  */
 import type { DtmfDigit, G711Codec, RtpStats } from './rtp/rtp-session.js';
 import type { CallOutcome } from '../campaign/outcomes.js';
-import type { AmdCause, AmdClass, AmdEndCause, AmdSettings } from './amd/amd-detector.js';
+import type { AmdClass, AmdEndCause, AmdSettings } from './amd/amd-detector.js';
+import type { MachineDetectionCause } from './amd/early-media-amd.js';
 
 export type SipTransportProtocol = 'udp' | 'tcp';
 
@@ -79,10 +80,13 @@ export interface MachineDetectionRequest {
   readonly machineAudio?: Int16Array;
 }
 
-/** What detection found on an answered call. Times count from the answer. */
+/**
+ * What detection found on an answered call. Times count from the answer; a beep heard in
+ * 183 early media, before it, has a negative `endMs` (cause `early_media`).
+ */
 export interface MachineDetectionResult {
   readonly verdict: AmdClass;
-  readonly cause: AmdCause;
+  readonly cause: MachineDetectionCause;
   readonly decisionMs: number;
   /** How the call was handled: the verdict, or `unknown` mapped by `unknownAs`. */
   readonly treatedAs: 'human' | 'machine';

@@ -69,6 +69,8 @@ interface CallState {
   /** When the 2xx arrived (the journal hook's time); the call is answered only once sip.js accepted it. */
   answering?: Date;
   machineDetection?: MachineDetectionResult;
+  /** A 183 with SDP started listening to early media for answering-machine detection. */
+  earlyMedia?: boolean;
 }
 
 /** What an outbound call is placed with, once dial.ts found it may be placed. */
@@ -211,7 +213,7 @@ export class OutboundCall {
     this.emit({ type: 'trying', at: new Date(), sipCode: 100 });
   }
 
-  /** A 1xx other than 100: ringing on 180 or 183 (early media is not played). */
+  /** A 1xx other than 100: ringing on 180 or 183 (early media is not played, but may be listened to). */
   private onProgress(response: Core.IncomingResponse): void {
     const { state } = this;
     state.provisional = true;
@@ -220,6 +222,27 @@ export class OutboundCall {
       state.ringing = new Date();
       this.emit({ type: 'ringing', at: state.ringing, sipCode: code });
     }
+    if (code === 183) this.listenToEarlyMedia(response);
+  }
+
+  /**
+   * With answering-machine detection on, a 183's SDP points the RTP session at the early
+   * media and the detector hears it (early-media-amd.ts): a carrier that plays the voicemail
+   * greeting before its 200 OK. Receiving only; the first such 183 counts.
+   */
+  private listenToEarlyMedia(response: Core.IncomingResponse): void {
+    const detection = this.setup.request.machineDetection;
+    const sdh = this.inviter.sessionDescriptionHandler;
+    const { message } = response;
+    if (!detection || this.state.earlyMedia || !message.body || !(sdh instanceof RtpDescriptionHandler)) return;
+    if (!sdh.hasDescription(message.getHeader('content-type') ?? '')) return;
+    this.state.earlyMedia = true;
+    sdh.listenEarly(message.body).then(
+      (rtp) => {
+        if (rtp && !this.state.answer && !this.settled) rtp.detectEarlyMedia(detection.settings ?? {});
+      },
+      (err: unknown) => this.log?.warn({ err }, 'listening to early media failed'),
+    );
   }
 
   /** The callee answered: record, play the message, hang up after its last frame (or at the maximum call length). */
@@ -253,6 +276,9 @@ export class OutboundCall {
     let audio = request.audio;
     if (detection) {
       const detected = await detectOnAnswer(rtp, detection, request.audio, this.playback.signal, this.log);
+      // Acted on: the detector would otherwise decode every packet until the greeting's end
+      // (`detect` mode) for nobody; make bench-sip with BENCH_AMD=1 prices what is left.
+      rtp.stopMachineDetection();
       this.state.machineDetection = detected.result;
       if (this.playback.signal.aborted) return;
       if (detected.audio === null)

@@ -33,18 +33,19 @@ export type CallRecordingState = 'none' | 'pending' | 'stored' | 'lost';
 /**
  * What answering-machine detection found on an answered call; every time in ms from the
  * answer. `cause`: `short_greeting` (a short opening, then a pause), `long_greeting`, `beep`,
- * `fax`, `sit` (a special information tone), `no_speech`, `timeout`.
+ * `fax`, `sit` (a special information tone), `no_speech`, `timeout`, `early_media` (a
+ * greeting, beep or tone heard in 183 early media, before the answer, decided it).
  */
 export interface CallMachineDetection {
   verdict: 'human' | 'machine' | 'unknown';
-  cause: 'short_greeting' | 'long_greeting' | 'beep' | 'fax' | 'sit' | 'no_speech' | 'timeout';
+  cause: 'short_greeting' | 'long_greeting' | 'beep' | 'fax' | 'sit' | 'no_speech' | 'timeout' | 'early_media';
   /** When the verdict was reached. */
   decisionMs: number;
   /** How the call was handled (`unknown` as the campaign's `unknownAs` says). */
   treatedAs: 'human' | 'machine';
   /** On a machine with `detect_message_end`: when and how the greeting ended (the message started then). */
   greetingEnd?: { cause: 'beep' | 'silence' | 'timeout'; atMs: number };
-  /** The beep, when one was heard: its end and pitch. */
+  /** The beep, when one was heard: its end and pitch (`endMs` is negative for a beep in early media, before the answer). */
   beep?: { endMs: number; hz: number };
   /** `message`, `machine_audio` (the campaign's voicemail copy) or `hung_up`. */
   action: 'message' | 'machine_audio' | 'hung_up';

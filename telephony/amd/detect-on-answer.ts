@@ -6,7 +6,8 @@
 import type { Logger } from '../../lib/logger.js';
 import type { MachineDetectionRequest, MachineDetectionResult } from '../call-types.js';
 import type { CallMedia } from '../rtp/call-media.js';
-import { DEFAULT_AMD_SETTINGS, type AmdMessageEnd, type AmdVerdict } from './amd-detector.js';
+import { DEFAULT_AMD_SETTINGS, type AmdMessageEnd } from './amd-detector.js';
+import type { CallAmdVerdict } from './early-media-amd.js';
 
 /** Spare time past the detector's own limits before the call gives up on its verdict (a lost media thread). */
 const DETECTION_GUARD_MS = 2000;
@@ -47,9 +48,9 @@ export function detectOnAnswer(
   log?: Logger,
 ): Promise<Detected> {
   const started = Date.now();
-  const treat = (v: AmdVerdict): 'human' | 'machine' => (v.verdict === 'unknown' ? detection.unknownAs : v.verdict);
+  const treat = (v: CallAmdVerdict): 'human' | 'machine' => (v.verdict === 'unknown' ? detection.unknownAs : v.verdict);
   return new Promise<Detected>((resolve) => {
-    let verdict: AmdVerdict | undefined;
+    let verdict: CallAmdVerdict | undefined;
     let settled = false;
     const finish = (end?: AmdMessageEnd): void => {
       if (settled) return;

@@ -3,7 +3,8 @@
  * an {@link RtpSession} in this thread (local-media.ts), or one in a media thread driven by
  * messages (media-threads.ts).
  */
-import type { AmdEvent, AmdSettings } from '../amd/amd-detector.js';
+import type { AmdSettings } from '../amd/amd-detector.js';
+import type { CallAmdEvent } from '../amd/early-media-amd.js';
 import type { DtmfDigit, RtpRemote, RtpStats } from './rtp-session.js';
 
 /** What a call's media produced, available once it has ended. */
@@ -22,9 +23,13 @@ export interface CallMedia {
   readonly localPort: number;
   onDtmf?: (digit: DtmfDigit) => void;
   /** Answering-machine detection's events, after {@link detectMachine}. */
-  onAmd?: (event: AmdEvent) => void;
+  onAmd?: (event: CallAmdEvent) => void;
   /** Starts answering-machine detection on the far end's audio (call it at the answer). */
   detectMachine(settings?: Partial<AmdSettings>): void;
+  /** Stops detection once the call has acted on it: the detector costs CPU on every packet until then. */
+  stopMachineDetection(): void;
+  /** Listens to 183 early media for a greeting before the answer (after `setRemote()`); reports from `detectMachine()` on. */
+  detectEarlyMedia(settings?: Partial<AmdSettings>): void;
   /** Throws a RangeError for a port outside 1–65535. */
   setRemote(remote: RtpRemote): void;
   setSending(sending: boolean): void;

@@ -5,7 +5,8 @@
  * posted before a `play` is applied before it. Both sides post them in batches
  * ({@link MessageBatcher}).
  */
-import type { AmdEvent, AmdSettings } from '../amd/amd-detector.js';
+import type { AmdSettings } from '../amd/amd-detector.js';
+import type { CallAmdEvent } from '../amd/early-media-amd.js';
 import type { MediaSnapshot } from './call-media.js';
 import type { PacerSettings } from './local-media.js';
 import type { DtmfDigit, RtpRemote } from './rtp-session.js';
@@ -27,6 +28,8 @@ export type ToMediaThread =
   | { readonly op: 'stop'; readonly call: number }
   | { readonly op: 'record'; readonly call: number; readonly maxMs?: number }
   | { readonly op: 'detect'; readonly call: number; readonly settings: Partial<AmdSettings> }
+  | { readonly op: 'detect-early'; readonly call: number; readonly settings: Partial<AmdSettings> }
+  | { readonly op: 'detect-stop'; readonly call: number }
   | { readonly op: 'finish'; readonly call: number }
   /** Stop the pacer and close every socket; answered by `closed`. */
   | { readonly op: 'close' };
@@ -38,7 +41,7 @@ export type FromMediaThread =
   | { readonly op: 'refused'; readonly call: number; readonly error: SerializedError }
   | { readonly op: 'played'; readonly call: number; readonly play: number; readonly error?: SerializedError }
   | { readonly op: 'dtmf'; readonly call: number; readonly digit: DtmfDigit }
-  | { readonly op: 'amd'; readonly call: number; readonly event: AmdEvent }
+  | { readonly op: 'amd'; readonly call: number; readonly event: CallAmdEvent }
   | { readonly op: 'finished'; readonly call: number; readonly snapshot: MediaSnapshot }
   | {
       readonly op: 'log';

@@ -79,6 +79,13 @@ function serve(port: MessagePort, data: MediaThreadData): void {
         entry.session.onAmd = (event) => post({ op: 'amd', call, event });
         entry.session.detectMachine(message.settings);
         return;
+      case 'detect-stop':
+        entry.session.stopMachineDetection();
+        return;
+      case 'detect-early':
+        entry.session.onAmd = (event) => post({ op: 'amd', call, event });
+        entry.session.detectEarlyMedia(message.settings);
+        return;
       case 'play': {
         const controller = new AbortController();
         entry.playback = controller;

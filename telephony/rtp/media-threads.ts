@@ -35,7 +35,8 @@ import {
 } from './media-protocol.js';
 import { PortsExhaustedError } from './port-pool.js';
 import type { DtmfDigit, RtpRemote } from './rtp-session.js';
-import type { AmdEvent, AmdSettings } from '../amd/amd-detector.js';
+import type { AmdSettings } from '../amd/amd-detector.js';
+import type { CallAmdEvent } from '../amd/early-media-amd.js';
 
 export interface MediaThreadsOptions {
   /** How many media threads; at most one per even port of the range. */
@@ -300,7 +301,7 @@ interface Playing {
 /** A call's RTP session living in a media thread, as the SIP side sees it. */
 class ThreadedMedia implements CallMedia {
   onDtmf?: (digit: DtmfDigit) => void;
-  onAmd?: (event: AmdEvent) => void;
+  onAmd?: (event: CallAmdEvent) => void;
   private remoteSet = false;
   private playing: Playing | undefined;
   private plays = 0;
@@ -360,6 +361,14 @@ class ThreadedMedia implements CallMedia {
     this.send({ op: 'detect', call: this.call, settings: { ...settings } });
   }
 
+  stopMachineDetection(): void {
+    this.send({ op: 'detect-stop', call: this.call });
+  }
+
+  detectEarlyMedia(settings: Partial<AmdSettings> = {}): void {
+    this.send({ op: 'detect-early', call: this.call, settings: { ...settings } });
+  }
+
   finish(): Promise<MediaSnapshot> {
     if (this.finishing) return this.finishing;
     this.stopPlaying();
@@ -397,7 +406,7 @@ class ThreadedMedia implements CallMedia {
     }
   }
 
-  amd(event: AmdEvent): void {
+  amd(event: CallAmdEvent): void {
     try {
       this.onAmd?.(event);
     } catch (err) {

@@ -46,7 +46,8 @@ import type { PortPool } from './port-pool.js';
 import { ReceiveStats } from './receive-stats.js';
 import { RecordingBuffer } from './recording-buffer.js';
 import { AmdFeed } from '../amd/amd-feed.js';
-import type { AmdEvent, AmdSettings } from '../amd/amd-detector.js';
+import type { AmdSettings } from '../amd/amd-detector.js';
+import { EarlyMediaAmd, type CallAmdEvent } from '../amd/early-media-amd.js';
 
 export type { G711Codec } from '../media/g711.js';
 
@@ -126,7 +127,7 @@ export class RtpSession implements CallMedia {
   readonly ssrc: number;
   onDtmf?: (digit: DtmfDigit) => void;
   /** Answering-machine detection's verdict and greeting end, after {@link detectMachine}. */
-  onAmd?: (event: AmdEvent) => void;
+  onAmd?: (event: CallAmdEvent) => void;
   /** Datagrams dropped: malformed, unknown payload type, before `setRemote()`, from a source we do not hear. */
   ignored = 0;
   /** Key presses dropped over the per-call cap or rate (see the module notes). */
@@ -147,7 +148,7 @@ export class RtpSession implements CallMedia {
   private dtmfRefilledAt = 0;
   private playback: Playback | undefined;
   private recorder: RecordingBuffer | undefined;
-  private amd: AmdFeed | undefined;
+  private amd: AmdFeed | EarlyMediaAmd | undefined;
   private amdClock: NodeJS.Timeout | undefined;
   private readonly received = new ReceiveStats(SAMPLE_RATE);
   private readonly dtmfReceiver: DtmfReceiver;
@@ -257,23 +258,50 @@ export class RtpSession implements CallMedia {
   /**
    * From now on (the answer), run answering-machine detection on the far end's audio;
    * events go to {@link onAmd}. A 100 ms clock keeps the detector's timers going when no
-   * audio arrives. Stops by itself after the last event, or at close().
+   * audio arrives. Stops by itself after the last event, or at close(). After
+   * {@link detectEarlyMedia}, tells that detection the call was answered instead.
    */
   detectMachine(settings: Partial<AmdSettings> = {}): void {
+    if (this.closing) return;
+    if (this.amd instanceof EarlyMediaAmd) {
+      this.amd.answered(this.options.pacer.now());
+      if (this.amd.done) this.stopDetection();
+      return;
+    }
+    if (this.amd) return;
+    this.runDetection(new AmdFeed(settings, this.options.pacer.now(), (event) => this.reportAmd(event)));
+  }
+
+  /**
+   * From now on (a 183 with SDP, `setRemote()` done), listen to early media for a voicemail
+   * greeting played before the answer (early-media-amd.ts); nothing is reported before
+   * {@link detectMachine} at the answer. Receiving only: nothing is sent before the answer.
+   */
+  detectEarlyMedia(settings: Partial<AmdSettings> = {}): void {
     if (this.amd || this.closing) return;
-    const feed = new AmdFeed(settings, this.options.pacer.now(), (event) => {
-      try {
-        this.onAmd?.(event);
-      } catch (err) {
-        this.options.logger?.warn({ err }, 'onAmd handler threw');
-      }
-    });
+    this.runDetection(new EarlyMediaAmd(settings, this.options.pacer.now(), (event) => this.reportAmd(event)));
+  }
+
+  private runDetection(feed: AmdFeed | EarlyMediaAmd): void {
     this.amd = feed;
     this.amdClock = setInterval(() => {
       feed.tick(this.options.pacer.now());
       if (feed.done) this.stopDetection();
     }, 100);
     this.amdClock.unref();
+  }
+
+  private reportAmd(event: CallAmdEvent): void {
+    try {
+      this.onAmd?.(event);
+    } catch (err) {
+      this.options.logger?.warn({ err }, 'onAmd handler threw');
+    }
+  }
+
+  /** Stops answering-machine detection (the call acted on it and needs nothing more from it). */
+  stopMachineDetection(): void {
+    this.stopDetection();
   }
 
   private stopDetection(): void {
@@ -426,7 +454,7 @@ export class RtpSession implements CallMedia {
     this.recorder?.write(packet, codec!, now);
     const amd = this.amd;
     if (amd) {
-      amd.packet(packet.timestamp, packet.payload, codec!, now);
+      amd.packet(packet.timestamp, packet.payload, codec!, now, packet.ssrc);
       if (amd.done) this.stopDetection();
     }
   }

@@ -10,7 +10,10 @@
  * The first covers our INVITE and offer-less re-INVITEs; the second a far end's re-INVITE or
  * UPDATE with SDP (answered with the first common codec, hold direction mirrored).
  * Provisional answers (183 early media) are not applied for playback: sip.js only hands us
- * the answer of the 2xx because `earlyMedia` stays off.
+ * the answer of the 2xx because `earlyMedia` stays off. With answering-machine detection on,
+ * the call hands a 183's SDP to {@link RtpDescriptionHandler.listenEarly}, which points the
+ * RTP session at it to hear the early audio (nothing is sent before the answer) and leaves
+ * the offer/answer state alone: the 2xx's answer is applied as ever.
  */
 import { randomInt } from 'node:crypto';
 import type { BodyAndContentType, SessionDescriptionHandler } from 'sip.js';
@@ -97,6 +100,34 @@ export class RtpDescriptionHandler implements SessionDescriptionHandler {
     }
     this.state = 'remote-offer';
     this.remoteOffer = sdp;
+  }
+
+  /**
+   * Hears a 183's early media: the far end's address from its SDP (as an answer to our
+   * offer), under the same address policy. Returns the session to listen on, or undefined
+   * when the SDP is unusable or refused (the call goes on; only early listening is lost).
+   */
+  async listenEarly(sdp: string): Promise<CallMedia | undefined> {
+    if (this.state !== 'local-offer' || this.negotiated) return undefined;
+    let media: NegotiatedMedia;
+    try {
+      media = parseAnswer(sdp, {
+        codecs: [...this.settings.codecs],
+        telephoneEventPayloadType: this.settings.telephoneEventPayloadType,
+      });
+    } catch (err) {
+      this.settings.logger?.info({ err }, 'early media SDP not usable');
+      return undefined;
+    }
+    if (media.address === '0.0.0.0' || media.address === '::') return undefined;
+    const refusal = this.settings.addressPolicy?.(media.address, media.port);
+    if (refusal) {
+      this.settings.logger?.info({ refusal }, 'early media address refused, not listening');
+      return undefined;
+    }
+    const rtp = await this.session();
+    this.setRemote(rtp, media);
+    return rtp;
   }
 
   hasDescription(contentType: string): boolean {

@@ -3,7 +3,9 @@
  * saying "Hello?", a voicemail greeting of recorded prompts with and without a beep, or
  * silence), `TelephonyEngine.dial()` calls it with detection on, and the result must carry
  * the right verdict and timings, and the call must do what the verdict asks: play the
- * message (after the beep, whole), play the voicemail copy, or hang up.
+ * message (after the beep, whole), play the voicemail copy, or hang up. For the beep, the far
+ * end's media is a recording peer in the test (test/support/rtp-peer.ts): what it received
+ * must be the whole message, begun after the beep as it played it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,9 +14,11 @@ import type { CallResult, DialRequest, MachineDetectionRequest, TrunkConfig } fr
 import { TelephonyEngine } from '../../telephony/engine.js';
 import { sineWave } from '../../telephony/media/tone.js';
 import { concat, silence } from '../../telephony/amd/amd-signals.js';
-import type { SippInstance } from '../../scripts/services/sipp.js';
+import { receivedRequests, type SippInstance } from '../../scripts/services/sipp.js';
 import { speak } from '../../bench/amd/tts.js';
+import { decodeAlaw, encodeAlaw } from '../../telephony/media/g711.js';
 import { answerAndPlayScenario } from '../support/rtp-pcap';
+import { peerScenario, RtpPeer, sdpMedia } from '../support/rtp-peer';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
 
 const ms = (pcm: Int16Array): number => (pcm.length * 1000) / 8000;
@@ -116,24 +120,51 @@ describe.each([
 });
 
 describe('answering-machine detection on voicemail, RTP in media threads', () => {
-  test('a greeting that ends in a beep: machine, the message starts after the beep and plays whole', async () => {
+  test('a greeting that ends in a beep: machine, the message starts after the beep and reaches a recording peer whole', async () => {
     const words = greeting();
     const beepEnd = 300 + ms(words) + 400 + ms(beep());
-    const sipp = await farEnd(concat(silence(300), words, silence(400), beep(), silence(8000)));
-    const result = await call(threaded, sipp, waitForTheEnd);
-    const amd = result.machineDetection!;
-    expect(amd).toMatchObject({ verdict: 'machine', treatedAs: 'machine', action: 'message' });
-    expect(amd.greetingEnd?.cause).toBe('beep');
-    expect(amd.beep!.endMs).toBeGreaterThan(beepEnd - 150);
-    expect(amd.beep!.endMs).toBeLessThan(beepEnd + 150);
-    expect(amd.greetingEnd!.atMs).toBeGreaterThanOrEqual(amd.beep!.endMs);
-    expect(amd.greetingEnd!.atMs - beepEnd).toBeLessThan(800);
-    // Started after the beep and played whole: the call lasted the wait plus the message.
-    const talked = result.times.end.getTime() - result.times.answer!.getTime();
-    expect(talked).toBeGreaterThanOrEqual(amd.greetingEnd!.atMs + ms(MESSAGE) - 100);
-    expect(result.rtp!.packetsSent).toBeGreaterThanOrEqual(50);
-    expect(result.endReason).toBe('message played');
-    await expectSippExit(sipp, 0);
+    // The far end's media is the test's own: it speaks the greeting from the answer on and
+    // records what Voicecast sends (sipp only signals, its SDP naming the peer).
+    const peer = await RtpPeer.open();
+    try {
+      const sipp = await gateway({ scenario: peerScenario(dir, peer), transport: 'udp' });
+      let spoke = 0;
+      const result = await call(threaded, sipp, waitForTheEnd, {
+        onEvent: (event) => {
+          if (event.type !== 'answered') return;
+          const invite = receivedRequests(sipp, 'INVITE')[0];
+          if (!invite) throw new Error(`sipp traced no INVITE\n${sipp.diagnostics()}`);
+          spoke = peer.speak(concat(silence(300), words, silence(400), beep(), silence(8000)), sdpMedia(invite.body));
+        },
+      });
+      expect(spoke).toBeGreaterThan(0);
+      const amd = result.machineDetection!;
+      expect(amd).toMatchObject({ verdict: 'machine', treatedAs: 'machine', action: 'message' });
+      expect(amd.greetingEnd?.cause).toBe('beep');
+      expect(amd.beep!.endMs).toBeGreaterThan(beepEnd - 150);
+      expect(amd.beep!.endMs).toBeLessThan(beepEnd + 150);
+      expect(amd.greetingEnd!.atMs).toBeGreaterThanOrEqual(amd.beep!.endMs);
+      expect(amd.greetingEnd!.atMs - beepEnd).toBeLessThan(800);
+      expect(result.endReason).toBe('message played');
+      await expectSippExit(sipp, 0);
+
+      // What the recording peer got: nothing before the beep had ended where it played it,
+      // then the message within 0.8 s (plus a loaded machine's scheduling), every packet in
+      // order, and the audio the message is, sample for sample (PCMA both ways).
+      const packets = peer.inOrder();
+      const firstHeard = packets[0].at - spoke;
+      expect(firstHeard).toBeGreaterThan(beepEnd);
+      expect(firstHeard - beepEnd).toBeLessThan(800 + 700);
+      expect(packets).toHaveLength(ms(MESSAGE) / 20);
+      packets.forEach((p, i) => {
+        expect((p.sequenceNumber - packets[0].sequenceNumber) & 0xffff).toBe(i);
+        expect((p.timestamp - packets[0].timestamp) >>> 0).toBe(i * 160);
+      });
+      expect(packets.every((p) => p.payloadType === 8)).toBe(true);
+      expect(peer.audio()).toEqual(decodeAlaw(encodeAlaw(MESSAGE)));
+    } finally {
+      peer.close();
+    }
   });
 
   test('a greeting with no beep: machine, the voicemail copy plays once the greeting has gone quiet', async () => {

@@ -76,3 +76,22 @@ export function answerAndPlayScenario(dir: string, scene: Int16Array): string {
   writeFileSync(scenario, template.replaceAll('/usr/share/sip-tester/g711a.pcap', pcap));
   return scenario;
 }
+
+/**
+ * A sipp scenario in `dir` that answers like `test/sipp/uas-early-media.xml` (183 with SDP,
+ * the gateway's `ringMs` of early media, 200 OK) and plays `scene` from the 183 on, across
+ * the answer: a carrier that plays the voicemail greeting before answering. PCMA first in
+ * both SDPs, as the pcap is PCMA. Returns its path, for `scenario`.
+ */
+export function earlyMediaAndPlayScenario(dir: string, scene: Int16Array): string {
+  const name = randomUUID();
+  const pcap = join(dir, `${name}.pcap`);
+  writeRtpPcap(pcap, scene);
+  const template = readFileSync(join(__dirname, '../sipp/uas-early-media.xml'), 'utf8');
+  const marker = '  <!-- early media time: sipp -d <ms> -->';
+  if (!template.includes(marker)) throw new Error('uas-early-media.xml no longer has its early media pause');
+  const play = `  <nop>\n    <action>\n      <exec play_pcap_audio="${pcap}"/>\n    </action>\n  </nop>\n`;
+  const scenario = join(dir, `${name}.xml`);
+  writeFileSync(scenario, template.replaceAll('RTP/AVP 0 8 101', 'RTP/AVP 8 0 101').replace(marker, play + marker));
+  return scenario;
+}
