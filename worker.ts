@@ -103,6 +103,7 @@ async function main(): Promise<void> {
       webhooks,
       recordings,
       policyDefaults: config.policies,
+      breaker: config.telephony.trunkBreaker,
       // WORKER_MAX_CALLS, shared fairly between the owners whose calls this worker carries (F13).
       callSlots: new WorkerCallSlots({
         slots: config.telephony.maxCallsPerWorker,
