@@ -85,7 +85,7 @@ import {
 } from './dial-ledger.js';
 import { waitForCampaignSlot, type TrunkLimits } from './trunk-limits.js';
 import type { GroupTrunk } from './campaign-settings.js';
-import { chooseTrunk, type TrunkChoice } from './trunk-choice.js';
+import { groupLines, type TrunkChoice } from './trunk-choice.js';
 import { DEFAULT_BREAKER, type BreakerSettings } from './trunk-breaker.js';
 import { dialGroup, type TrunkDialled } from './group-dial.js';
 import type { TrunkAttempt } from '../campaign/trunk-failover.js';
@@ -246,25 +246,18 @@ async function callOnSlot(
     ownerPolicy.maxConcurrentCalls === null
       ? []
       : [{ scope: ownerScope(setup.ownerId), max: ownerPolicy.maxConcurrentCalls }];
-  const candidates = (indices: readonly number[]) =>
-    indices.map((i) => ({
-      trunkId: setup.trunks[i].trunk.id,
-      maxConcurrentCalls: setup.trunks[i].trunkLimits.maxConcurrentCalls,
-    }));
-  const everyTrunk = setup.trunks.map((_, i) => i);
-  const choose = (ignoreBreaker: boolean) =>
-    chooseTrunk(
-      pool,
-      { trunks: candidates(everyTrunk), shared, attemptId: attempt.attemptId, breaker, ignoreBreaker },
-      sleep,
-    );
+  const group = setup.trunks.map(({ trunk, trunkLimits }) => ({
+    trunkId: trunk.id,
+    maxConcurrentCalls: trunkLimits.maxConcurrentCalls,
+  }));
+  const lines = groupLines(pool, { trunks: group, shared }, attempt.attemptId, breaker, sleep);
   let choice: TrunkChoice;
   try {
-    choice = await choose(false);
+    choice = await lines.first(false);
     // Every trunk held down: the contact waits for the first hold to end, unless an INVITE may
     // have left for this attempt already (then it may not be put back as if it never happened).
     if (choice.kind === 'down' && (earlier?.invitedAt || (await wasDialled(pool, attempt.attemptId)))) {
-      choice = await choose(true);
+      choice = await lines.first(true);
     }
   } catch (err) {
     if (!ctx.cancellationSignal.aborted) throw err;
@@ -299,14 +292,7 @@ async function callOnSlot(
         const onTrunk = { ...attemptRef, trunkId: groupTrunk.trunk.id };
         return dialWithClearance(deps, { ctx, hangUp, progress }, setup, onTrunk, groupTrunk, call, clearance);
       },
-      chooseNext: async (indices) => {
-        const next = await chooseTrunk(
-          pool,
-          { trunks: candidates(indices), shared, attemptId: attempt.attemptId, breaker, replacing: true },
-          sleep,
-        );
-        return next.kind === 'chosen' ? indices[next.index] : undefined;
-      },
+      chooseNext: (indices) => lines.next(indices),
       stopped: () => hangUp.aborted || ctx.cancellationSignal.aborted,
     });
     if (dialled.kind === 'capped') return await defer(deps, attempt, dialled.until, CAPPED);

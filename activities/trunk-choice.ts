@@ -2,12 +2,12 @@
  * Which trunk of a campaign's group a call goes to (issue 20): the first one, in the group's
  * order, that its circuit breaker does not hold down and that has a free line (its
  * `maxConcurrentCalls`, across every campaign and worker: call-leases.ts) — together with the
- * owner's tenant limit. One transaction under the same advisory locks as
- * {@link acquireLeases}, so the choice and the leases are one step: two callers never both
+ * owner's tenant limit. One transaction under an advisory lock per scope (call-leases.ts), so
+ * the choice and the leases are one step: two callers never both
  * take a trunk's last line, and only one call half-opens a trunk whose hold is over.
  *
  *   group ─▶ skip trunks held down ─▶ first with room (trunk line + owner limit) ─▶ leases taken
- *              │                          └─ none has room ─▶ poll again (like acquireLeases)
+ *              │                          └─ none has room ─▶ poll again (150 ms, jittered)
  *              └─ every trunk down ─▶ `down` with the earliest `downUntil` (the caller defers)
  *
  * A trunk whose hold is over but whose failures reached the threshold is half-open: the call
@@ -113,7 +113,7 @@ async function tryChoose(client: PoolClient, request: ChoiceRequest): Promise<Tr
 async function healthOf(client: PoolClient, trunks: readonly TrunkCandidate[]): Promise<Map<string, HealthRow>> {
   const { rows } = await client.query<HealthRow>(
     `SELECT trunk_id::text AS trunk_id, consecutive_failures, down_until, coalesce(down_until > now(), false) AS down
-     FROM trunk_health WHERE trunk_id = ANY($1::uuid[]) FOR UPDATE`,
+     FROM trunk_health WHERE trunk_id = ANY($1::uuid[]) ORDER BY trunk_id FOR UPDATE`,
     [trunks.map((t) => t.trunkId)],
   );
   return new Map(rows.map((r) => [r.trunk_id, r]));
@@ -123,4 +123,32 @@ async function healthOf(client: PoolClient, trunks: readonly TrunkCandidate[]): 
 function earliest(rows: readonly (HealthRow | undefined)[]): Date {
   const ends = rows.flatMap((r) => (r?.down_until ? [new Date(r.down_until).getTime()] : []));
   return new Date(ends.length > 0 ? Math.min(...ends) : Date.now() + 1000);
+}
+
+/** A trunk group's lines for one attempt: its first trunk, and the next one on a failover. */
+export interface GroupLines {
+  /** Waits for a line on the group's first trunk that is up and has room; `down` when every one is down. */
+  first(ignoreBreaker: boolean): Promise<TrunkChoice>;
+  /** Swaps the attempt's line for one on the first of `indices` that is up and has room; undefined when all are down. */
+  next(indices: readonly number[]): Promise<number | undefined>;
+}
+
+/** {@link chooseTrunk} over a group (`trunks` in order) for `attemptId`, with the `shared` limits. */
+export function groupLines(
+  pool: Pool,
+  group: { readonly trunks: readonly TrunkCandidate[]; readonly shared: readonly LeaseLimit[] },
+  attemptId: string,
+  breaker: BreakerSettings,
+  sleep: Sleep,
+): GroupLines {
+  const pick = (indices: readonly number[]) => indices.map((i) => group.trunks[i]);
+  return {
+    first: (ignoreBreaker) =>
+      chooseTrunk(pool, { trunks: group.trunks, shared: group.shared, attemptId, breaker, ignoreBreaker }, sleep),
+    next: async (indices) => {
+      const request = { trunks: pick(indices), shared: group.shared, attemptId, breaker, replacing: true };
+      const choice = await chooseTrunk(pool, request, sleep);
+      return choice.kind === 'chosen' ? indices[choice.index] : undefined;
+    },
+  };
 }
