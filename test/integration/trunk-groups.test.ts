@@ -16,6 +16,7 @@ import {
   userToken,
   type CampaignBody as Campaign,
 } from '../support/campaigns';
+import { readStack } from '../support/stack';
 
 const ctx = campaignTestContext();
 
@@ -147,5 +148,9 @@ describe('trunk groups', () => {
       200,
     );
     expect(page.items.find((t) => t.id === id)?.health.state).toBe('down');
+    const metrics = await fetch(`${readStack().apiUrl}/metrics`, {
+      headers: { authorization: `Bearer ${await adminToken()}` },
+    });
+    expect(Number(/^voicecast_trunks_down (\d+)$/m.exec(await metrics.text())?.[1])).toBeGreaterThanOrEqual(1);
   });
 });
