@@ -130,6 +130,7 @@ async function main(): Promise<void> {
       policyDefaults: config.policies,
       callSlots,
       prepareBatch: config.api.campaignCopyBatch,
+      breaker: config.telephony.trunkBreaker,
       logger: logger.child({ component: 'campaign' }),
     }),
     // Every live call is one running activity: the SDK's default of 100 would cap a worker at

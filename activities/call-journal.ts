@@ -14,6 +14,7 @@ import type { CallResult } from '../telephony/call-types.js';
 import type { AttemptReport, ClaimedAttempt } from '../campaign/campaign-types.js';
 import { IN_PROGRESS } from '../campaign/journal-codes.js';
 import type { AttemptOutcome } from '../campaign/outcomes.js';
+import type { TrunkAttempt } from '../campaign/trunk-failover.js';
 import { decideAfterAttempt, type RetryPolicy } from '../campaign/retry-policy.js';
 import type { Pool, PoolClient } from '../db/sql.js';
 import { inTransaction } from '../db/sql.js';
@@ -167,6 +168,8 @@ export interface JournalEntry {
   readonly recordingPrivate: boolean;
   /** The callee pressed the campaign's opt-out digit: the number goes on the blocklist with the row. */
   readonly optedOut?: boolean;
+  /** Every trunk of the campaign's group the call went to, in order (`call_record.trunk_attempts`). */
+  readonly trunkAttempts?: readonly TrunkAttempt[];
 }
 
 /**
@@ -227,16 +230,16 @@ async function upsertRecord(client: PoolClient, ctx: AttemptContext, entry: Jour
     `INSERT INTO call_record (${ATTEMPT_COLUMNS},
        invite_at, ringing_at, answer_at, end_at, outcome, sip_code, sip_reason, hung_up_by, end_reason, talk_ms, codec,
        rtp, dtmf, recording_key, recording_private, opted_out, recording_state, recording_error, machine_detection,
-       created_at)
+       trunk_attempts, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $25,
-       $26, $27, $28, now())
+       $26, $27, $28, $29, now())
      ON CONFLICT (attempt_id) DO UPDATE SET ringing_at = excluded.ringing_at, answer_at = excluded.answer_at,
        end_at = excluded.end_at, outcome = excluded.outcome, sip_code = excluded.sip_code, sip_reason = excluded.sip_reason,
        hung_up_by = excluded.hung_up_by, end_reason = excluded.end_reason, talk_ms = excluded.talk_ms,
        codec = excluded.codec, rtp = excluded.rtp, dtmf = excluded.dtmf, recording_key = excluded.recording_key,
        opted_out = excluded.opted_out, recording_state = excluded.recording_state,
        recording_error = excluded.recording_error, machine_detection = excluded.machine_detection,
-       journal_xid = pg_current_xact_id()
+       trunk_attempts = excluded.trunk_attempts, journal_xid = pg_current_xact_id()
      WHERE call_record.end_reason = $24`,
     [
       ...attemptColumns(ctx),
@@ -260,6 +263,7 @@ async function upsertRecord(client: PoolClient, ctx: AttemptContext, entry: Jour
       recording.state,
       recording.error?.slice(0, 500) ?? null,
       result.machineDetection ? JSON.stringify(result.machineDetection) : null,
+      entry.trunkAttempts ? JSON.stringify(entry.trunkAttempts) : null,
     ],
   );
 }

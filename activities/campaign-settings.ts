@@ -24,14 +24,25 @@ export interface CampaignCallSettings {
   /** The DTMF key that opts the callee out (blocklist, hang up); null = none. */
   readonly optOutDigit: string | null;
   readonly trunkId: string | null;
+  /** The trunks tried after `trunkId` when it fails technically, in order (trunk groups). */
+  readonly fallbackTrunkIds: readonly string[];
   readonly audioId: string | null;
   /** Answering-machine detection; null = off. */
   readonly machineDetection: MachineDetectionSetting | null;
 }
 
-export interface CampaignCallSetup extends CampaignCallSettings {
+/** A trunk of the campaign's group, as the engine needs it, with its limits. */
+export interface GroupTrunk {
   readonly trunk: TrunkConfig;
   readonly trunkLimits: { readonly maxConcurrentCalls: number; readonly maxCallsPerSecond: number };
+}
+
+export interface CampaignCallSetup extends CampaignCallSettings, GroupTrunk {
+  /**
+   * The trunk group in order: `trunk` (the first that still exists) and its fallbacks. Only
+   * trunks of the campaign's owner (review F21), deleted ones left out.
+   */
+  readonly trunks: readonly GroupTrunk[];
   readonly audioId: string;
   readonly audioKey: string;
   /** The audio played to machines (`play_audio`), when it still exists. */
@@ -42,6 +53,7 @@ interface CampaignRow {
   id: string;
   owner_id: string;
   trunk_id: string | null;
+  fallback_trunk_ids: string[] | null;
   audio_id: string | null;
   calls_per_second: number;
   max_attempts: number;
@@ -81,6 +93,7 @@ export async function loadCampaignSettings(pool: Pool, campaignId: string): Prom
     callsPerSecond: c.calls_per_second,
     optOutDigit: c.opt_out_digit,
     trunkId: c.trunk_id,
+    fallbackTrunkIds: c.fallback_trunk_ids ?? [],
     audioId: c.audio_id,
     machineDetection: c.machine_detection ?? null,
   };
@@ -89,20 +102,8 @@ export async function loadCampaignSettings(pool: Pool, campaignId: string): Prom
 /** Settings, trunk and audio of a campaign that can place calls; permanent failure when one is gone. */
 export async function loadCallSetup(pool: Pool, secrets: SecretBox, campaignId: string): Promise<CampaignCallSetup> {
   const settings = await loadCampaignSettings(pool, campaignId);
-  const trunkRows = settings.trunkId
-    ? (
-        await pool.query<TrunkRow & { maxConcurrentCalls: number; maxCallsPerSecond: number }>(
-          `SELECT id, host, port, transport, username, password_sealed AS "passwordSealed",
-             auth_username AS "authUsername", realm, outbound_proxy_host AS "outboundProxyHost",
-             outbound_proxy_port AS "outboundProxyPort", caller_id_number AS "callerIdNumber",
-             caller_id_name AS "callerIdName", register, register_expires_seconds AS "registerExpiresSeconds", codecs,
-             max_concurrent_calls AS "maxConcurrentCalls", max_calls_per_second AS "maxCallsPerSecond"
-           FROM sip_trunk WHERE id = $1`,
-          [settings.trunkId],
-        )
-      ).rows
-    : [];
-  const trunk = trunkRows[0];
+  const trunks = await loadGroup(pool, secrets, settings);
+  const trunk = trunks[0];
   if (!trunk) throw ApplicationFailure.nonRetryable(`campaign ${campaignId} has no trunk`, 'CampaignTrunkMissing');
   const audioRows = settings.audioId
     ? (
@@ -129,9 +130,36 @@ export async function loadCallSetup(pool: Pool, secrets: SecretBox, campaignId: 
     ...(machineAudioId && machineRows[0]
       ? { machineAudio: { id: machineAudioId, key: machineRows[0].prepared_key } }
       : {}),
-    trunk: toTrunkConfig(trunk, secrets),
-    trunkLimits: { maxConcurrentCalls: trunk.maxConcurrentCalls, maxCallsPerSecond: trunk.maxCallsPerSecond },
+    ...trunk,
+    trunks,
     audioId: settings.audioId,
     audioKey: audio.prepared_key,
   };
+}
+
+/** The campaign's trunk group in order, the owner's trunks only; deleted ones (and repeats) left out. */
+async function loadGroup(pool: Pool, secrets: SecretBox, settings: CampaignCallSettings): Promise<GroupTrunk[]> {
+  const ids = [...new Set([settings.trunkId, ...settings.fallbackTrunkIds].filter((id) => id !== null))];
+  const uuids = ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
+  if (uuids.length === 0) return [];
+  const { rows } = await pool.query<TrunkRow & { maxConcurrentCalls: number; maxCallsPerSecond: number }>(
+    `SELECT id, host, port, transport, username, password_sealed AS "passwordSealed",
+       auth_username AS "authUsername", realm, outbound_proxy_host AS "outboundProxyHost",
+       outbound_proxy_port AS "outboundProxyPort", caller_id_number AS "callerIdNumber",
+       caller_id_name AS "callerIdName", register, register_expires_seconds AS "registerExpiresSeconds", codecs,
+       max_concurrent_calls AS "maxConcurrentCalls", max_calls_per_second AS "maxCallsPerSecond"
+     FROM sip_trunk WHERE id = ANY($1::uuid[]) AND owner_id = $2`,
+    [uuids, settings.ownerId],
+  );
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return uuids.flatMap((id) => {
+    const row = byId.get(id);
+    if (!row) return [];
+    return [
+      {
+        trunk: toTrunkConfig(row, secrets),
+        trunkLimits: { maxConcurrentCalls: row.maxConcurrentCalls, maxCallsPerSecond: row.maxCallsPerSecond },
+      },
+    ];
+  });
 }

@@ -10,10 +10,16 @@
  *        ▼
  *   a call slot of this worker for the owner (call-slots.ts)? ── no ──▶ throttled: contact waits again, no journal row
  *        ▼
- *   trunk line + owner's tenant limit (leases) ─▶ blocklist again ─▶ campaign's start slot ─▶ trunk's start slot + frequency cap (dial ledger)
- *        │                                                           capped ──▶ contact waits again, no journal row
+ *   every trunk of the group held down by its circuit breaker? ── yes ──▶ throttled until the first hold ends
  *        ▼
- *   dial ─▶ spool recording ─▶ journal + contact + recording upload outbox (one transaction) ─▶ upload (recording-outbox.ts)
+ *   trunk line (the group's first trunk that is up and has room, trunk-choice.ts) + owner's tenant limit (leases)
+ *        ▼
+ *   blocklist again ─▶ campaign's start slot ─▶ trunk's start slot + frequency cap (dial ledger)
+ *        │                                        capped ──▶ contact waits again, no journal row
+ *        ▼
+ *   dial ─▶ technical failure (503, no response…)? ── yes ──▶ next trunk of the group at once (group-dial.ts)
+ *        ▼
+ *   spool recording ─▶ journal + contact + recording upload outbox (one transaction) ─▶ upload (recording-outbox.ts)
  *
  * The blocklist is checked before the trunk line is taken (a blocked contact costs no line)
  * and again once it is held, since waiting for a line can take long; not between the pacing
@@ -61,7 +67,6 @@ import { loadCallSetup, type CampaignCallSetup } from './campaign-settings.js';
 import { OptOutWatch } from './opt-out.js';
 import { detectionRequest } from './machine-detection.js';
 import {
-  acquireLeases,
   attemptIsLive,
   LEASE_RENEW_MS,
   ownerScope,
@@ -78,7 +83,12 @@ import {
   type DialReservation,
   type DialTarget,
 } from './dial-ledger.js';
-import { trunkLeaseLimit, waitForCampaignSlot, type TrunkLimits } from './trunk-limits.js';
+import { waitForCampaignSlot, type TrunkLimits } from './trunk-limits.js';
+import type { GroupTrunk } from './campaign-settings.js';
+import { groupLines, type TrunkChoice } from './trunk-choice.js';
+import { DEFAULT_BREAKER, type BreakerSettings } from './trunk-breaker.js';
+import { dialGroup, type TrunkDialled } from './group-dial.js';
+import type { TrunkAttempt } from '../campaign/trunk-failover.js';
 
 export interface CallDeps {
   readonly pool: Pool;
@@ -94,6 +104,8 @@ export interface CallDeps {
   readonly policyDefaults: PolicyDefaults;
   /** The worker's call slots, shared fairly between owners; absent: no bound of our own (tests). */
   readonly callSlots?: Pick<WorkerCallSlots, 'take'>;
+  /** Trunks' circuit breakers (TRUNK_BREAKER_*); default {@link DEFAULT_BREAKER}. */
+  readonly breaker?: BreakerSettings;
   readonly logger?: Logger;
 }
 
@@ -193,7 +205,7 @@ async function runAttempt(
     }
   }
   try {
-    return await callOnSlot(deps, audio, ctx, { setup, attemptRef, progress });
+    return await callOnSlot(deps, audio, ctx, { setup, attemptRef, progress, earlier });
   } finally {
     if (slot?.kind === 'admitted') slot.release();
   }
@@ -204,37 +216,55 @@ interface AttemptOnSlot {
   readonly setup: CampaignCallSetup;
   readonly attemptRef: AttemptContext;
   readonly progress: CallProgress;
+  /** What an earlier execution of the attempt heartbeated. */
+  readonly earlier: CallProgress | undefined;
 }
 
-/** The attempt on a call slot of this worker: leases, clearance, the call, the journal. */
+/** The trunk's limits as the pacing and leases take them. */
+const limitsOf = ({ trunk, trunkLimits }: GroupTrunk): TrunkLimits => ({
+  trunkId: trunk.id,
+  maxConcurrentCalls: trunkLimits.maxConcurrentCalls,
+  callsPerSecond: trunkLimits.maxCallsPerSecond,
+});
+
+/** The attempt on a call slot of this worker: leases, clearance, the call (through the trunk group), the journal. */
 async function callOnSlot(
   deps: CallDeps,
   audio: AudioCache,
   ctx: Context,
-  { setup, attemptRef, progress }: AttemptOnSlot,
+  { setup, attemptRef, progress, earlier }: AttemptOnSlot,
 ): Promise<AttemptReport> {
   const { pool } = deps;
   const { campaignId, attempt } = attemptRef;
   const sleep = (ms: number) => ctx.sleep(ms);
+  const breaker = deps.breaker ?? DEFAULT_BREAKER;
   const samples = await audio.get(setup.audioId, setup.audioKey);
   const machineAudio = setup.machineAudio ? await audio.get(setup.machineAudio.id, setup.machineAudio.key) : undefined;
   const detection = detectionRequest(setup.machineDetection, machineAudio);
-  const limits: TrunkLimits = {
-    trunkId: setup.trunk.id,
-    maxConcurrentCalls: setup.trunkLimits.maxConcurrentCalls,
-    callsPerSecond: setup.trunkLimits.maxCallsPerSecond,
-  };
   const ownerPolicy = await loadOwnerPolicy(pool, setup.ownerId, deps.policyDefaults);
-  const leases: LeaseLimit[] = [trunkLeaseLimit(limits)];
-  if (ownerPolicy.maxConcurrentCalls !== null) {
-    leases.push({ scope: ownerScope(setup.ownerId), max: ownerPolicy.maxConcurrentCalls });
-  }
+  const shared: LeaseLimit[] =
+    ownerPolicy.maxConcurrentCalls === null
+      ? []
+      : [{ scope: ownerScope(setup.ownerId), max: ownerPolicy.maxConcurrentCalls }];
+  const group = setup.trunks.map(({ trunk, trunkLimits }) => ({
+    trunkId: trunk.id,
+    maxConcurrentCalls: trunkLimits.maxConcurrentCalls,
+  }));
+  const lines = groupLines(pool, { trunks: group, shared }, attempt.attemptId, breaker, sleep);
+  let choice: TrunkChoice;
   try {
-    await acquireLeases(pool, leases, attempt.attemptId, sleep);
+    choice = await lines.first(false);
+    // Every trunk held down: the contact waits for the first hold to end, unless an INVITE may
+    // have left for this attempt already (then it may not be put back as if it never happened).
+    if (choice.kind === 'down' && (earlier?.invitedAt || (await wasDialled(pool, attempt.attemptId)))) {
+      choice = await lines.first(true);
+    }
   } catch (err) {
     if (!ctx.cancellationSignal.aborted) throw err;
     return finish(deps, ctx, attemptRef, callNotPlaced('cancelled', CANCELLED_BEFORE_DIALLING));
   }
+  if (choice.kind === 'down') return defer(deps, attempt, choice.until, THROTTLED);
+  const first = choice.index;
   // The leases are held until the journal row is written: a second execution of this attempt
   // either finds them (and backs off) or, after them, the row (and returns it).
   const renew = setInterval(() => {
@@ -247,15 +277,30 @@ async function callOnSlot(
     if (recorded && !recorded.inProgress) return await reportRecorded(pool, attempt, recorded.outcome);
     if (recorded) return await finishLostAnswer(pool, attemptRef, recorded);
     const target = { ownerId: setup.ownerId, phone: attempt.phone, attemptId: attempt.attemptId };
-    const clearance = () => waitForClearance(pool, { campaignId, setup, target, limits, ownerPolicy, sleep });
     const hangUp = hangUpSignal(ctx, deps.logger?.child({ campaignId, attemptId: attempt.attemptId }));
     const call = { samples, detection };
-    const dialled = await dialWithClearance(deps, { ctx, hangUp, progress }, setup, attemptRef, call, clearance);
+    const { dialled, trunk, attempts } = await dialGroup({
+      pool,
+      breaker,
+      logger: deps.logger?.child({ campaignId, attemptId: attempt.attemptId }),
+      trunks: setup.trunks,
+      first,
+      dialOn: (groupTrunk, failover) => {
+        const limits = limitsOf(groupTrunk);
+        const clearance = () =>
+          waitForClearance(pool, { campaignId, setup, target, limits, ownerPolicy, sleep, failover });
+        const onTrunk = { ...attemptRef, trunkId: groupTrunk.trunk.id };
+        return dialWithClearance(deps, { ctx, hangUp, progress }, setup, onTrunk, groupTrunk, call, clearance);
+      },
+      chooseNext: (indices) => lines.next(indices),
+      stopped: () => hangUp.aborted || ctx.cancellationSignal.aborted,
+    });
     if (dialled.kind === 'capped') return await defer(deps, attempt, dialled.until, CAPPED);
-    const report = await finish(deps, ctx, attemptRef, dialled.result, {
+    const report = await finish(deps, ctx, { ...attemptRef, trunkId: trunk.trunk.id }, dialled.result, {
       recordingPrivate: setup.recordingsPrivate,
       optedOut: dialled.optedOut,
       hangUp,
+      trunkAttempts: attempts,
     });
     await pruneDialLedger(pool).catch(() => undefined); // housekeeping; the next call prunes
     return report;
@@ -329,6 +374,11 @@ interface ClearanceInput {
   readonly limits: TrunkLimits;
   readonly ownerPolicy: EffectivePolicy;
   readonly sleep: Sleep;
+  /**
+   * The attempt's trunk before this one failed technically: the attempt had its campaign
+   * slot and passed the frequency cap already, so only the new trunk's slot is taken.
+   */
+  readonly failover?: boolean;
 }
 
 /**
@@ -336,9 +386,9 @@ interface ClearanceInput {
  * reservation) and waits for it; a wait cut short by cancellation gives the reservation back.
  */
 async function waitForClearance(pool: Pool, input: ClearanceInput): Promise<DialReservation> {
-  const { campaignId, setup, target, limits, ownerPolicy, sleep } = input;
-  await waitForCampaignSlot(pool, campaignId, setup.callsPerSecond, sleep);
-  const reservation = await reserveDial(pool, target, ownerPolicy.frequencyCap, limits);
+  const { campaignId, setup, target, limits, ownerPolicy, sleep, failover = false } = input;
+  if (!failover) await waitForCampaignSlot(pool, campaignId, setup.callsPerSecond, sleep);
+  const reservation = await reserveDial(pool, target, failover ? null : ownerPolicy.frequencyCap, limits);
   const waitMs = reservation.kind === 'reserved' ? reservation.dueMs - performance.now() : 0;
   if (reservation.kind === 'reserved' && waitMs > 0) {
     await sleep(waitMs).catch(async (err: unknown) => {
@@ -366,6 +416,8 @@ interface PlacedCall {
   readonly optedOut?: boolean;
   /** The signal the call ran under. */
   readonly hangUp?: AbortSignal;
+  /** Every trunk of the group the call went to, in order. */
+  readonly trunkAttempts?: readonly TrunkAttempt[];
 }
 
 /**
@@ -377,7 +429,7 @@ async function finish(
   ctx: Context,
   attemptRef: AttemptContext,
   result: AttemptResult,
-  { recordingPrivate = false, optedOut = false, hangUp }: PlacedCall = {},
+  { recordingPrivate = false, optedOut = false, hangUp, trunkAttempts }: PlacedCall = {},
 ): Promise<AttemptReport> {
   const campaignCancel = ctx.cancellationDetails?.cancelRequested === true;
   // A call that went on although Temporal lost track of the activity (see hangUpSignal) happened.
@@ -395,6 +447,7 @@ async function finish(
     recording,
     recordingPrivate,
     optedOut,
+    ...(trunkAttempts && trunkAttempts.length > 0 ? { trunkAttempts } : {}),
   };
   const log = deps.logger?.child({ campaignId: attemptRef.campaignId, attemptId: attemptRef.attempt.attemptId });
   // The database may be away: the call happened, so its row is written once it is back (a
@@ -482,9 +535,7 @@ interface DialControls {
  * What {@link dialWithClearance} came to: the frequency cap holds the number until `until`
  * (nothing dialled), or an attempt result to journal (a call, or a call not placed).
  */
-type Dialled =
-  | { readonly kind: 'capped'; readonly until: Date }
-  | { readonly kind: 'dialled'; readonly result: AttemptResult; readonly optedOut: boolean };
+type Dialled = TrunkDialled;
 
 /**
  * Waits for clearance (the trunk's start slot, with the frequency cap's reservation) and
@@ -498,6 +549,7 @@ async function dialWithClearance(
   { ctx, hangUp, progress }: DialControls,
   setup: CampaignCallSetup,
   attemptRef: AttemptContext,
+  { trunk }: GroupTrunk,
   { samples, detection }: { readonly samples: Int16Array; readonly detection: MachineDetectionRequest | undefined },
   clearance: () => Promise<DialReservation>,
 ): Promise<Dialled> {
@@ -514,6 +566,7 @@ async function dialWithClearance(
   }
   if (reservation.kind === 'capped') return { kind: 'capped', until: reservation.until };
   const invite = new Date();
+  const invitedBefore = progress.invitedAt; // by an earlier trunk of the group
   progress.invitedAt = invite.toISOString();
   let answerWrite: Promise<void> | undefined;
   const optOut = new OptOutWatch(setup.optOutDigit, () => recordOptOut(deps.pool, attemptRef), deps.logger);
@@ -521,7 +574,7 @@ async function dialWithClearance(
   try {
     result = await deps.engine.dial(
       {
-        trunk: setup.trunk,
+        trunk,
         destination: attemptRef.attempt.phone,
         audio: samples,
         ringTimeoutMs: setup.ringTimeoutMs,
@@ -562,17 +615,23 @@ async function dialWithClearance(
     throw err;
   }
   if (result.inviteSent === false) {
-    delete progress.invitedAt;
+    if (invitedBefore) progress.invitedAt = invitedBefore;
+    else delete progress.invitedAt;
     await cancelReservation(deps.pool, reservation.id);
   }
   await optOut.settled();
   await answerWrite;
-  return { kind: 'dialled', result: optOut.describe(result), optedOut: optOut.optedOut };
+  return {
+    kind: 'dialled',
+    result: optOut.describe(result),
+    optedOut: optOut.optedOut,
+    ...(result.inviteSent === false ? {} : { reservationId: reservation.id }),
+  };
 }
 
 /**
  * No call for now: the frequency cap holds the number ({@link CAPPED}), or the worker has no
- * call slot for the owner ({@link THROTTLED}). The contact waits until `until` without having
+ * call slot for the owner or every trunk of the campaign is held down ({@link THROTTLED}). The contact waits until `until` without having
  * used an attempt, and the attempt leaves no journal row (its id is handed out again by the
  * next claim).
  */

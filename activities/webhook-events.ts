@@ -29,6 +29,8 @@ export interface JournalRow {
   readonly recording_private: boolean;
   /** Absent on rows read before the column existed. */
   readonly machine_detection?: Record<string, unknown> | null;
+  /** The trunks the call went to, `[{trunkId, sipCode, reason}]`; absent or null on rows from before trunk groups. */
+  readonly trunk_attempts?: unknown;
   /** The contact's imported columns (api/calls/call-rows.ts CONTACT_VARIABLES); absent is `{}`. */
   readonly variables?: unknown;
 }
@@ -101,6 +103,7 @@ export function callCompletedData(row: JournalRow): Record<string, unknown> {
     talkMs: row.talk_ms,
     dtmf: Array.isArray(row.dtmf) ? row.dtmf : [],
     machineDetection: row.machine_detection ?? null,
+    trunkAttempts: Array.isArray(row.trunk_attempts) ? row.trunk_attempts : [],
     recording: row.recording_state === 'stored',
     recordingState: row.recording_state,
     recordingError: row.recording_error,

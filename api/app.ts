@@ -72,6 +72,18 @@ export function createApp(container: Container, provider: Provider): Express {
       this.set(streams.load().campaigns);
     },
   });
+  new Gauge({
+    name: 'voicecast_trunks_down',
+    help: 'Trunks their circuit breaker holds down now (trunk_health; TRUNK_BREAKER_*), every owner',
+    registers: [metrics.registry],
+    async collect() {
+      // PostgreSQL away: the gauge keeps its last value (readiness says the database is down).
+      const { rows } = await pool
+        .query<{ n: number }>('SELECT count(*)::int AS n FROM trunk_health WHERE down_until > now()')
+        .catch(() => ({ rows: [] as { n: number }[] }));
+      if (rows[0]) this.set(rows[0].n);
+    },
+  });
 
   app.use(
     pinoHttp({

@@ -212,6 +212,7 @@ const PROPERTY_CONSTRAINTS: Record<string, Record<string, Json>> = {
 /** Whole schemas: schema → what it gains. */
 const SCHEMA_CONSTRAINTS: Record<string, Json> = {
   UpdateLimitsRequest: { minProperties: 1 },
+  TrunkGroup: { uniqueItems: true },
   TrunkPassword: SECRET,
 };
 

@@ -107,8 +107,10 @@ export const DEFERRED = 'deferred';
 
 /**
  * The outcome of an attempt the worker had no call slot for (its slots are shared fairly
- * between owners, activities/call-slots.ts): no call was placed, the contact waits again
- * (`retryAt`, a few seconds) and the attempt is not counted. The workflow claims nothing new
+ * between owners, activities/call-slots.ts), or whose campaign's trunks are all held down by
+ * their circuit breakers (activities/trunk-breaker.ts; `retryAt` is the first hold's end):
+ * no call was placed, the contact waits again (`retryAt`, a few seconds) and the attempt is
+ * not counted. The workflow claims nothing new
  * until `retryAt`, so a campaign held back does not spin through its list.
  */
 export const THROTTLED = 'throttled';

@@ -145,6 +145,8 @@ const schema = z.object({
       return z.NEVER;
     }),
   TRUNK_TEST_TIMEOUT_SECONDS: seconds.max(60).default(5),
+  TRUNK_BREAKER_FAILURES: z.coerce.number().int().min(0).max(1000).default(5),
+  TRUNK_BREAKER_HOLD_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
   TRUNK_ALLOWED_NETWORKS: networkList,
 
   WEBHOOK_TASK_QUEUE: z.string().min(1).optional(),
@@ -363,6 +365,12 @@ export interface Config {
     readonly fairShare: { readonly enabled: boolean; readonly headroom: number; readonly retryMs: number };
     readonly trunkTestTimeoutSeconds: number;
     /**
+     * Trunks' circuit breakers (activities/trunk-breaker.ts): this many technical failures in
+     * a row (TRUNK_BREAKER_FAILURES, 0: never) hold a trunk down for `holdSeconds`
+     * (TRUNK_BREAKER_HOLD_SECONDS), then one call tries it again.
+     */
+    readonly trunkBreaker: { readonly failures: number; readonly holdSeconds: number };
+    /**
      * Private or local networks trunks (hosts, outbound proxies, SDP media addresses) may be
      * in all the same (lib/trunk-networks.ts); TRUNK_ALLOWED_NETWORKS.
      */
@@ -549,6 +557,7 @@ export function parseConfig(
         retryMs: Math.round(env.WORKER_FAIR_SHARE_RETRY_SECONDS * 1000),
       },
       trunkTestTimeoutSeconds: env.TRUNK_TEST_TIMEOUT_SECONDS,
+      trunkBreaker: { failures: env.TRUNK_BREAKER_FAILURES, holdSeconds: env.TRUNK_BREAKER_HOLD_SECONDS },
       trunkAllowedNetworks: env.TRUNK_ALLOWED_NETWORKS,
       metrics: { host: env.WORKER_METRICS_HOST, port: env.WORKER_METRICS_PORT },
     },

@@ -16,6 +16,10 @@ const row: ExportCallRow = {
   dtmf: [{ digit: '1' }, { digit: '#' }],
   recording_state: 'stored',
   machine_detection: { verdict: 'machine', cause: 'long_greeting', decisionMs: 2140 },
+  trunk_attempts: [
+    { trunkId: '7a0d3c2b-1e4f-4a5b-9c8d-0e1f2a3b4c5d', sipCode: null },
+    { trunkId: '8b1e4d3c-2f5a-4b6c-8d9e-1f2a3b4c5d6e', sipCode: 200 },
+  ],
   variables: { b: '+1', a: 'x\r\ny', z: 'not in the header' },
 };
 
@@ -50,6 +54,7 @@ describe('call export records', () => {
       'machine',
       'long_greeting',
       '2140',
+      '7a0d3c2b-1e4f-4a5b-9c8d-0e1f2a3b4c5d:-;8b1e4d3c-2f5a-4b6c-8d9e-1f2a3b4c5d6e:200',
       `https://vc.example/api/v1/calls/${row.id}/recording`,
       'x\r\ny',
       "'+1",
@@ -72,10 +77,11 @@ describe('call export records', () => {
       dtmf: null,
       recording_state: null,
       machine_detection: null,
+      trunk_attempts: null,
       variables: null,
     };
-    expect(recordWriter('https://vc.example', ['a'])(none)).toBe(`,${row.campaign_id},+4930123456,0,,,,,,,,,,,,,\r\n`);
-    expect(parseCsv(recordWriter('u', [])({ ...row, recording_state: 'lost' }))[0][15]).toBe('');
+    expect(recordWriter('https://vc.example', ['a'])(none)).toBe(`,${row.campaign_id},+4930123456,0,,,,,,,,,,,,,,\r\n`);
+    expect(parseCsv(recordWriter('u', [])({ ...row, recording_state: 'lost' }))[0][16]).toBe('');
   });
 
   it('sorts names by code point', () => {

@@ -32,6 +32,7 @@ export const CALL_COLUMNS = [
   'amd_verdict',
   'amd_cause',
   'amd_decision_ms',
+  'trunks',
   'recording_url',
 ] as const;
 
@@ -45,7 +46,7 @@ const utc = (column: string, fraction: 'MS' | 'US') =>
 const CALL_SELECT = (r: string) => `${r}.id, ${r}.campaign_id, ${r}.phone_e164, ${r}.attempt, ${r}.outcome,
   ${r}.sip_code, ${r}.sip_reason, ${utc(`${r}.invite_at`, 'US')} AS invite_exact,
   ${utc(`${r}.answer_at`, 'MS')} AS answer_at, ${utc(`${r}.end_at`, 'MS')} AS end_at, ${r}.talk_ms, ${r}.dtmf,
-  ${r}.recording_state, ${r}.machine_detection`;
+  ${r}.recording_state, ${r}.machine_detection, ${r}.trunk_attempts`;
 
 /** A journal row of the export; per contact, the contact's last journalled attempt (all `null` before its first). */
 export interface ExportCallRow {
@@ -64,6 +65,8 @@ export interface ExportCallRow {
   recording_state: CallRecordingState | null;
   /** Answering-machine detection's result (`verdict`, `cause`, `decisionMs`, …); null when off. */
   machine_detection: { verdict?: unknown; cause?: unknown; decisionMs?: unknown } | null;
+  /** The trunks the attempt went to (`[{trunkId, sipCode, reason}]`); null when none or before trunk groups. */
+  trunk_attempts: { trunkId?: unknown; sipCode?: unknown }[] | null;
   variables: Record<string, unknown> | null;
 }
 
@@ -112,7 +115,7 @@ export function journalVariablesSql(
  */
 export const CONTACT_BATCH_SQL = `SELECT cc.line, cc.state, cc.phone_e164, cc.attempts, cc.final_outcome, cc.variables,
   $1::uuid AS campaign_id, r.id, r.sip_code, r.sip_reason, r.invite_exact, r.answer_at, r.end_at, r.talk_ms,
-  r.dtmf, r.recording_state, r.machine_detection
+  r.dtmf, r.recording_state, r.machine_detection, r.trunk_attempts
   FROM campaign_contact cc
   LEFT JOIN LATERAL (SELECT ${CALL_SELECT('j')} FROM call_record j
     WHERE j.attempt_id IN (cc.id || ':' || cc.attempts, cc.id || ':' || (cc.attempts - 1))
@@ -162,6 +165,18 @@ function amdFields(amd: ExportCallRow['machine_detection']): string[] {
   return [word(amd.verdict), word(amd.cause), typeof amd.decisionMs === 'number' ? csvField(amd.decisionMs) : ''];
 }
 
+/**
+ * The trunks cell: `<trunkId>:<sipCode>` per trunk tried, in order, `;`-separated, `-` for a
+ * trunk that gave no answer (e.g. `…a:503;…b:200`); empty without any. Ours only: uuids and digits.
+ */
+function trunksField(attempts: ExportCallRow['trunk_attempts']): string {
+  if (!Array.isArray(attempts)) return '';
+  const cell = attempts
+    .map((a) => `${typeof a.trunkId === 'string' ? a.trunkId : ''}:${typeof a.sipCode === 'number' ? a.sipCode : '-'}`)
+    .join(';');
+  return csvText(cell);
+}
+
 /** Formats rows as CSV records; `publicUrl` makes the recording links absolute. */
 export function recordWriter(
   publicUrl: string,
@@ -183,6 +198,7 @@ export function recordWriter(
       csvField(r.talk_ms),
       csvText(digits(r.dtmf)),
       ...amdFields(r.machine_detection),
+      trunksField(r.trunk_attempts),
       csvField(
         r.id !== null && r.recording_state && hasRecordingUrl(r.recording_state)
           ? `${publicUrl}/api/v1/calls/${r.id}/recording`

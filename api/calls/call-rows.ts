@@ -6,7 +6,14 @@
 import { CONTACT_VARIABLES, IN_PROGRESS } from '../../campaign/journal-codes.js';
 import type { AttemptOutcome } from '../../campaign/outcomes.js';
 import type { CallQuery } from './call-query.js';
-import type { CallDtmf, CallMachineDetection, CallRecordingState, CallRtpStats, CallView } from './calls.dto.js';
+import type {
+  CallDtmf,
+  CallMachineDetection,
+  CallRecordingState,
+  CallRtpStats,
+  CallTrunkAttempt,
+  CallView,
+} from './calls.dto.js';
 
 const utc = (column: string, fraction: 'MS' | 'US') =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.${fraction}"Z"')`;
@@ -20,7 +27,7 @@ export const VIEW_COLUMNS = `id, owner_id, campaign_id, campaign_contact_id, att
   ${utc('invite_at', 'US')} AS invite_exact, ${utc('ringing_at', 'MS')} AS ringing_at,
   ${utc('answer_at', 'MS')} AS answer_at, ${utc('end_at', 'MS')} AS end_at, outcome, sip_code, sip_reason,
   hung_up_by, end_reason, talk_ms, codec, rtp, dtmf, opted_out, tags, recording_private, recording_state,
-  recording_error, machine_detection, ${CONTACT_VARIABLES} AS variables`;
+  recording_error, machine_detection, trunk_attempts, ${CONTACT_VARIABLES} AS variables`;
 
 /** A row selected with {@link VIEW_COLUMNS}. */
 export interface CallRow {
@@ -50,6 +57,7 @@ export interface CallRow {
   recording_state: CallRecordingState;
   recording_error: string | null;
   machine_detection: CallMachineDetection | null;
+  trunk_attempts: CallTrunkAttempt[] | null;
   variables: Record<string, string>;
 }
 
@@ -68,6 +76,7 @@ export function toCallView(r: CallRow): CallView {
     attempt: r.attempt,
     phone: r.phone_e164,
     trunkId: r.trunk_id,
+    trunkAttempts: r.trunk_attempts ?? [],
     inviteAt: toMillis(r.invite_exact),
     ringingAt: r.ringing_at,
     answerAt: r.answer_at,

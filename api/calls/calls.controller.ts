@@ -66,7 +66,8 @@ export class CallsController extends Controller {
    * streamed however many rows there are. Columns: `call_id`, `campaign_id`, `phone`,
    * `attempt`, `outcome`, `sip_code`, `sip_reason`, `started_at`, `answered_at`, `ended_at`
    * (ISO 8601 UTC), `talk_ms`, `dtmf` (the digits pressed), `amd_verdict`, `amd_cause`,
-   * `amd_decision_ms` (answering-machine detection, empty when off), `recording_url` (this API's
+   * `amd_decision_ms` (answering-machine detection, empty when off), `trunks` (each trunk tried,
+   * `<trunkId>:<sipCode>`, `;`-separated, `-` for no answer), `recording_url` (this API's
    * download of the recording), then one column per contact variable (the union of the
    * names in the export, in code point order). Text from callees and contact lists that a
    * spreadsheet would take for a formula (a leading `=` `+` `-` `@`, tab or CR) starts with `'`.

@@ -51,6 +51,16 @@ export interface CallMachineDetection {
   action: 'message' | 'machine_audio' | 'hung_up';
 }
 
+/** One trunk of the campaign's group that the call attempt went to. */
+export interface CallTrunkAttempt {
+  /** @format uuid */
+  trunkId: string;
+  /** The trunk's final SIP answer; `null` when none came (no response, unreachable). */
+  sipCode: number | null;
+  /** Its reason phrase, or what happened without one (e.g. `no response from the gateway before the ring timeout`). */
+  reason: string;
+}
+
 /** One call attempt from the journal. Times are ISO 8601 in UTC, to the millisecond. */
 export interface CallView {
   /** @format uuid */
@@ -65,7 +75,14 @@ export interface CallView {
   attempt: number;
   /** E.164. */
   phone: string;
+  /** The trunk that carried the call (the last of `trunkAttempts`). */
   trunkId: string | null;
+  /**
+   * Every trunk the attempt went to, in order: more than one when a trunk failed technically
+   * and the attempt failed over to the next trunk of the campaign's group. Empty when no
+   * INVITE was sent (blocked, cancelled before dialling) and on calls from before trunk groups.
+   */
+  trunkAttempts: CallTrunkAttempt[];
   inviteAt: string;
   ringingAt: string | null;
   answerAt: string | null;

@@ -16,6 +16,7 @@ interface StartRow {
   owner_id: string;
   name: string;
   trunk_id: string | null;
+  fallback_trunk_ids: string[];
   audio_id: string | null;
   contact_list_id: string | null;
   max_concurrent_calls: number;
@@ -84,8 +85,9 @@ export class CampaignControlService {
     await findCampaign(this.em.fork(), principal, id);
     const row = await inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<StartRow>(
-        `select status, owner_id, name, trunk_id, audio_id, contact_list_id, max_concurrent_calls, calling_window,
-                start_at, end_at, coalesce(start_at > now(), false) as later, coalesce(end_at <= now(), false) as over,
+        `select status, owner_id, name, trunk_id, fallback_trunk_ids, audio_id, contact_list_id, max_concurrent_calls,
+                calling_window, start_at, end_at, coalesce(start_at > now(), false) as later,
+                coalesce(end_at <= now(), false) as over,
                 (select imported from contact_list l where l.id = campaign.contact_list_id) as contacts
            from campaign where id = $1 for update`,
         [id],
@@ -207,6 +209,17 @@ async function lockResources(client: PoolClient, campaign: StartRow): Promise<vo
       ? (await client.query(`select 1 from ${need.table} where id = $1 for key share`, [refId])).rowCount
       : 0;
     if (!found) errors.push({ field: need.field, message: `the campaign's ${need.what} was deleted; set another one` });
+  }
+  // The trunk group's other trunks: a trunk's delete takes it out of every group, so one gone
+  // here was deleted by a transaction that committed after the row was read.
+  const fallbacks = campaign.fallback_trunk_ids;
+  if (fallbacks.length > 0) {
+    const { rowCount } = await client.query('select 1 from sip_trunk where id = any($1::uuid[]) for key share', [
+      fallbacks,
+    ]);
+    if ((rowCount ?? 0) < fallbacks.length) {
+      errors.push({ field: 'trunkIds', message: "a trunk of the campaign's group was deleted; set the group again" });
+    }
   }
   if (errors.length > 0) throw new ConflictError('The campaign cannot start: a resource it needs was deleted.', errors);
 }

@@ -25,9 +25,11 @@ export async function assertNotUsedByActiveCampaign(
   what: string,
 ): Promise<void> {
   await em.execute(`select 1 from "${TABLES[resource]}" where "id" = ? for update`, [id]);
+  // A trunk is used as a campaign's `trunk` or as one of its group's fallbacks.
+  const uses = resource === 'trunk' ? [{ trunk: id }, { fallbackTrunkIds: { $contains: [id] } }] : [{ [resource]: id }];
   const using = await em.find(
     Campaign,
-    { [resource]: id, status: { $in: [...ACTIVE_CAMPAIGN_STATUSES] } },
+    { $or: uses, status: { $in: [...ACTIVE_CAMPAIGN_STATUSES] } },
     { fields: ['id', 'name'], limit: 5, orderBy: { createdAt: 'asc' } },
   );
   if (using.length === 0) return;

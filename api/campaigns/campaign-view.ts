@@ -56,6 +56,7 @@ export function toCampaignView(c: Campaign): CampaignView {
     name: c.name,
     status: c.status,
     trunkId: c.trunk?.id ?? null,
+    trunkIds: [...(c.trunk ? [c.trunk.id] : []), ...c.fallbackTrunkIds],
     audioId: c.audio?.id ?? null,
     contactListId: c.contactList?.id ?? null,
     ...settingsOf(c),

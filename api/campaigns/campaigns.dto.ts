@@ -3,6 +3,19 @@ import type { CallOutcome, ContactOutcome } from '../../campaign/outcomes.js';
 import type { MachineDetectionMode } from '../../campaign/machine-detection.js';
 import type { TimezoneSource, Weekday } from '../../campaign/calling-window.js';
 import type { SipDisplayName } from '../sip-text.dto.js';
+import type { Uuid } from '../ids.dto.js';
+
+/**
+ * The campaign's trunk group: your trunks in order of preference, at most 5, each once. A
+ * call goes to the first one that is up and has a free line; when that trunk fails
+ * technically (no response, unreachable, 408, 401/407, 5xx) the same attempt goes at once to
+ * the next one. A deliberate answer (486, 603, 404, …) never fails over. The first is also
+ * `trunkId`.
+ * @minItems 1
+ * @maxItems 5
+ * @uniqueItems
+ */
+export type TrunkGroup = Uuid[];
 
 /**
  * When calls may be placed, in the window's own time zone or (`timezoneFrom: "number"`) in
@@ -205,10 +218,14 @@ export interface CampaignScheduleDto {
 export interface UpdateCampaignRequest extends CampaignSettingsDto, CampaignScheduleDto {
   name?: CampaignName;
   /**
-   * One of your trunks.
+   * One of your trunks: the first of the trunk group. Alone in a new campaign, a group of
+   * one; alone in a change, it replaces the group's first trunk and keeps the others. With
+   * `trunkIds` it must be `trunkIds[0]`.
    * @format uuid
    */
   trunkId?: string;
+  /** The whole trunk group, in order; replaces `trunkId` and the fallbacks. */
+  trunkIds?: TrunkGroup;
   /**
    * One of your audio messages.
    * @format uuid
@@ -221,11 +238,9 @@ export interface UpdateCampaignRequest extends CampaignSettingsDto, CampaignSche
   contactListId?: string;
 }
 
-/** A new campaign (status `draft`); the settings left out take their defaults. */
+/** A new campaign (status `draft`); the settings left out take their defaults. `trunkId` or `trunkIds` is required. */
 export interface CreateCampaignRequest extends UpdateCampaignRequest {
   name: CampaignName;
-  /** @format uuid */
-  trunkId: string;
   /** @format uuid */
   audioId: string;
   /** @format uuid */
@@ -310,6 +325,8 @@ export interface CampaignView {
   status: CampaignStatusValue;
   /** `null` once the trunk was deleted (only possible while the campaign is not running). */
   trunkId: string | null;
+  /** The trunk group in order: `trunkId` first, then the trunks a call fails over to. Deleted trunks leave it. */
+  trunkIds: string[];
   audioId: string | null;
   contactListId: string | null;
   maxConcurrentCalls: number;

@@ -16,6 +16,7 @@ import { CAMPAIGN_DEFAULTS, mergeSettings, settingsProblems } from './campaign-s
 import { mergeSchedule, scheduleFieldsGiven, scheduleProblems, type Schedule } from './campaign-schedule.js';
 import { contactCounts } from './campaign-counts.js';
 import { createRerun } from './campaign-rerun.js';
+import { groupReferenceProblems, requestedGroup } from './campaign-trunks.js';
 import { findCampaign, settingsColumns, settingsOf, toCampaignView } from './campaign-view.js';
 import type { CampaignWorkflows } from './campaign-workflows.js';
 import type { CampaignLiveState } from '../../campaign/campaign-types.js';
@@ -75,17 +76,20 @@ export class CampaignsService {
     const em = this.em.fork();
     const settings = mergeSettings(CAMPAIGN_DEFAULTS, body);
     const { schedule, errors: scheduleErrors } = checkedSchedule({ startAt: null, endAt: null }, body);
+    const { group, errors: groupErrors } = requestedGroup(body, undefined);
     const errors = [
+      ...groupErrors,
       ...(await this.referenceProblems(em, principal, principal.userId, body)),
       ...settingsProblems(settings),
       ...scheduleErrors,
     ];
-    if (errors.length > 0) throw new ValidationError(errors);
+    if (errors.length > 0 || !group) throw new ValidationError(errors);
     const campaign = em.create(Campaign, {
       owner: em.getReference(User, principal.userId),
       name: body.name,
       status: 'draft',
-      trunk: em.getReference(SipTrunk, body.trunkId),
+      trunk: em.getReference(SipTrunk, group.trunkId),
+      fallbackTrunkIds: group.fallbackTrunkIds,
       audio: em.getReference(AudioMessage, body.audioId),
       contactList: em.getReference(ContactList, body.contactListId),
       ...settingsColumns(settings),
@@ -109,7 +113,9 @@ export class CampaignsService {
       }
       const settings = mergeSettings(settingsOf(campaign), body);
       const { schedule, errors: scheduleErrors } = checkedSchedule(campaign, body);
+      const { group, errors: groupErrors } = requestedGroup(body, campaign);
       const errors = [
+        ...groupErrors,
         ...(await this.referenceProblems(em, principal, campaign.owner.id, body)),
         ...settingsProblems(settings),
         ...scheduleErrors,
@@ -117,7 +123,10 @@ export class CampaignsService {
       if (errors.length > 0) throw new ValidationError(errors);
       Object.assign(campaign, schedule);
       if (body.name !== undefined) campaign.name = body.name;
-      if (body.trunkId !== undefined) campaign.trunk = em.getReference(SipTrunk, body.trunkId);
+      if (group) {
+        campaign.trunk = em.getReference(SipTrunk, group.trunkId);
+        campaign.fallbackTrunkIds = group.fallbackTrunkIds;
+      }
       if (body.audioId !== undefined) campaign.audio = em.getReference(AudioMessage, body.audioId);
       if (body.contactListId !== undefined) campaign.contactList = em.getReference(ContactList, body.contactListId);
       Object.assign(campaign, settingsColumns(settings));
@@ -230,6 +239,7 @@ export class CampaignsService {
         errors.push({ field: 'body.machineDetection.machineAudioId', message: `no such audio message ${whose}` });
       }
     }
+    errors.push(...(await groupReferenceProblems(em, ownerId, body, whose)));
     for (const ref of REFERENCES) {
       const refId = body[ref.key];
       if (refId === undefined) continue;

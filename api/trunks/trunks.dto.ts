@@ -40,6 +40,31 @@ export interface OutboundProxy {
 }
 
 /** A SIP trunk. The password is write-only: `hasPassword` tells whether one is set. */
+/** The last technical failure of a trunk. */
+export interface TrunkFailureView {
+  at: Date;
+  /** e.g. `503 Service Unavailable`, `no response from the gateway before the ring timeout`. */
+  reason: string;
+}
+
+/**
+ * The trunk's circuit breaker, shared by every worker. `down`: it failed technically (no
+ * response, unreachable, 408, 401/407, 5xx) TRUNK_BREAKER_FAILURES times in a row, so every
+ * campaign skips it until `downUntil`; then one call tries it again (an answer brings it
+ * `up`, another failure holds it down again).
+ */
+export interface TrunkHealthView {
+  state: 'up' | 'down';
+  /**
+   * Technical failures in a row; an answer about a callee sets it back to 0.
+   * @isInt
+   */
+  consecutiveFailures: number;
+  /** While `down`: when one call may try it again; `null` when up. */
+  downUntil: Date | null;
+  lastFailure: TrunkFailureView | null;
+}
+
 export interface TrunkView {
   /** @format uuid */
   id: string;
@@ -62,6 +87,7 @@ export interface TrunkView {
   maxCallsPerSecond: number;
   /** Offered in this order. */
   codecs: SipCodec[];
+  health: TrunkHealthView;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout } from 'node:timers/promises';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '../../auth/principal.js';
-import { SipTrunk, trunkPasswordContext, User, type SipCodec } from '../../db/entities/index.js';
+import { SipTrunk, TrunkHealth, trunkPasswordContext, User, type SipCodec } from '../../db/entities/index.js';
 import { ConflictError, ValidationError, type FieldError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { SecretBoxError, type SecretBox } from '../../lib/secret-box.js';
@@ -14,7 +14,14 @@ import { ownerFilter, visibleTo } from '../ownership.js';
 import { toTrunkConfig } from '../../db/trunk-config.js';
 import { TrunkNetworks } from '../../lib/trunk-networks.js';
 import { hostOrError } from './trunk-validation.js';
-import type { CreateTrunkRequest, TrunkPage, TrunkTestResult, TrunkView, UpdateTrunkRequest } from './trunks.dto.js';
+import type {
+  CreateTrunkRequest,
+  TrunkHealthView,
+  TrunkPage,
+  TrunkTestResult,
+  TrunkView,
+  UpdateTrunkRequest,
+} from './trunks.dto.js';
 
 export const TRUNK_DEFAULTS = {
   port: 5060,
@@ -27,6 +34,29 @@ export const TRUNK_DEFAULTS = {
 } as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A trunk no failure was counted for. */
+const HEALTHY: TrunkHealthView = { state: 'up', consecutiveFailures: 0, downUntil: null, lastFailure: null };
+
+function healthView(h: TrunkHealth | undefined, now: Date): TrunkHealthView {
+  if (!h) return HEALTHY;
+  const down = h.downUntil !== null && h.downUntil !== undefined && h.downUntil > now;
+  return {
+    state: down ? 'down' : 'up',
+    consecutiveFailures: h.consecutiveFailures,
+    downUntil: down ? h.downUntil! : null,
+    lastFailure: h.lastFailureAt ? { at: h.lastFailureAt, reason: h.lastFailure ?? '' } : null,
+  };
+}
+
+/** The views with each trunk's circuit breaker (trunk_health; activities/trunk-breaker.ts). */
+async function withHealth(em: EntityManager, views: TrunkView[]): Promise<TrunkView[]> {
+  if (views.length === 0) return views;
+  const rows = await em.fork().find(TrunkHealth, { trunk: { $in: views.map((v) => v.id) } });
+  const byTrunk = new Map(rows.map((r) => [r.trunk.id, r]));
+  const now = new Date();
+  return views.map((v) => ({ ...v, health: healthView(byTrunk.get(v.id), now) }));
+}
 
 export const toTrunkView = (t: SipTrunk): TrunkView => ({
   id: t.id,
@@ -48,6 +78,7 @@ export const toTrunkView = (t: SipTrunk): TrunkView => ({
   maxConcurrentCalls: t.maxConcurrentCalls,
   maxCallsPerSecond: t.maxCallsPerSecond,
   codecs: [...t.codecs],
+  health: HEALTHY,
   createdAt: t.createdAt,
   updatedAt: t.updatedAt,
 });
@@ -78,11 +109,17 @@ export class TrunksService {
   ) {}
 
   async list(principal: Principal, limit: number, after?: string): Promise<TrunkPage> {
-    return newestFirstPage(this.em, SipTrunk, ownerFilter(principal), { limit, after }, toTrunkView);
+    const page = await newestFirstPage(this.em, SipTrunk, ownerFilter(principal), { limit, after }, toTrunkView);
+    return { ...page, items: await withHealth(this.em, page.items) };
   }
 
   async get(principal: Principal, id: string): Promise<TrunkView> {
-    return toTrunkView(await this.find(this.em.fork(), principal, id));
+    return this.view(toTrunkView(await this.find(this.em.fork(), principal, id)));
+  }
+
+  private async view(trunk: TrunkView): Promise<TrunkView> {
+    const [view] = await withHealth(this.em, [trunk]);
+    return view;
   }
 
   async create(principal: Principal, body: CreateTrunkRequest): Promise<TrunkView> {
@@ -128,7 +165,7 @@ export class TrunksService {
       trunk.passwordSealed = this.secrets.seal(body.password, trunkPasswordContext(id));
     else this.reseal(trunk);
     await this.flush(em, trunk, () => (mustRepeatPassword ? repointProblems(before, destinationOf(trunk)) : []));
-    return toTrunkView(trunk);
+    return this.view(toTrunkView(trunk));
   }
 
   /** 409 while a running or paused campaign calls through it. */
@@ -136,6 +173,11 @@ export class TrunksService {
     await this.em.fork().transactional(async (em) => {
       const trunk = await this.find(em, principal, id);
       await assertNotUsedByActiveCampaign(em, 'trunk', trunk.id, `Trunk ${id}`);
+      // Out of every campaign's trunk group too (`trunk_id` goes null by its foreign key).
+      await em.execute(
+        'update "campaign" set "fallback_trunk_ids" = array_remove("fallback_trunk_ids", ?) where ? = any("fallback_trunk_ids")',
+        [trunk.id, trunk.id],
+      );
       em.remove(trunk);
     });
   }

@@ -47,7 +47,10 @@ export const CallRecord = defineEntity({
     attemptId: p.string().length(64).unique(),
     attempt: p.integer(),
     phoneE164: p.string().length(24),
+    /** The trunk that carried the call: the last one of `trunkAttempts`. */
     trunkId: p.uuid().nullable(),
+    /** Every trunk an INVITE went to, in order: `[{trunkId, sipCode, reason}]`; null when none (or before trunk groups). */
+    trunkAttempts: p.json<unknown[]>().nullable(),
     inviteAt: p.datetime(),
     ringingAt: p.datetime().nullable(),
     answerAt: p.datetime().nullable(),

@@ -54,6 +54,11 @@ export const Campaign = defineEntity({
     name: p.string().length(200),
     status: p.enum(CAMPAIGN_STATUSES).default('draft'),
     trunk: () => p.manyToOne(SipTrunk).nullable().deleteRule('set null').index(),
+    /**
+     * The trunk group after `trunk`: trunk ids tried in this order when the ones before fail
+     * technically (activities/trunk-choice.ts). An id leaves the list when its trunk is deleted.
+     */
+    fallbackTrunkIds: p.array<string>().default([]),
     audio: () => p.manyToOne(AudioMessage).nullable().deleteRule('set null').index(),
     contactList: () => p.manyToOne(ContactList).nullable().deleteRule('set null').index(),
     maxConcurrentCalls: p.integer(),

@@ -14,7 +14,7 @@ import { OidcPayload } from './oidc-payload.entity.js';
 import { DialLedger, OwnerPolicy } from './owner-policy.entity.js';
 import { RecordingUpload } from './recording-upload.entity.js';
 import { SipTrunk } from './sip-trunk.entity.js';
-import { CallLease, CampaignPacing, TrunkPacing } from './trunk-capacity.entity.js';
+import { CallLease, CampaignPacing, TrunkHealth, TrunkPacing } from './trunk-capacity.entity.js';
 import { User } from './user.entity.js';
 import { Webhook } from './webhook.entity.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
@@ -39,6 +39,7 @@ export {
   CallLease,
   TrunkPacing,
   CampaignPacing,
+  TrunkHealth,
   User,
   Webhook,
   WebhookDelivery,
@@ -92,6 +93,7 @@ export const ENTITIES = [
   TrunkPacing,
   CampaignPacing,
   CallLease,
+  TrunkHealth,
   Webhook,
   WebhookDelivery,
   BlocklistEntry,

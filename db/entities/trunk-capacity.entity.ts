@@ -51,3 +51,23 @@ export const CallLease = defineEntity({
   },
 });
 export type CallLease = InferEntity<typeof CallLease>;
+
+/**
+ * A trunk's circuit breaker, shared by every worker (activities/trunk-breaker.ts): technical
+ * failures in a row (no response, unreachable, 408, 5xx…), and while `downUntil` lies ahead
+ * the trunk is skipped by every campaign's trunk group.
+ */
+export const TrunkHealth = defineEntity({
+  name: 'TrunkHealth',
+  tableName: 'trunk_health',
+  properties: {
+    trunk: () => p.oneToOne(SipTrunk).primary().deleteRule('cascade').owner(),
+    consecutiveFailures: p.integer().default(0),
+    downUntil: p.datetime().nullable(),
+    lastFailureAt: p.datetime().nullable(),
+    /** The last technical failure, e.g. `503 Service Unavailable`. */
+    lastFailure: p.string().length(200).nullable(),
+    updatedAt: p.datetime(),
+  },
+});
+export type TrunkHealth = InferEntity<typeof TrunkHealth>;

@@ -20,6 +20,7 @@ import { Migration20261206200000 } from './migration-20261206200000-audit-log.js
 import { Migration20261206200100 } from './migration-20261206200100-campaign-schedule.js';
 import { Migration20261206200300 } from './migration-20261206200300-campaign-events.js';
 import { Migration20261206200400 } from './migration-20261206200400-machine-detection.js';
+import { Migration20261207000100 } from './migration-20261207000100-trunk-groups.js';
 import { Migration20261207000400 } from './migration-20261207000400-campaign-prepare.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
@@ -45,5 +46,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261206200100', class: Migration20261206200100 },
   { name: 'Migration20261206200300', class: Migration20261206200300 },
   { name: 'Migration20261206200400', class: Migration20261206200400 },
+  { name: 'Migration20261207000100', class: Migration20261207000100 },
   { name: 'Migration20261207000400', class: Migration20261207000400 },
 ];

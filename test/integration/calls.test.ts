@@ -79,6 +79,7 @@ test('a call shows every useful field; another owner gets 404 for it; an adminis
     attempt: 1,
     phone,
     trunkId: null,
+    trunkAttempts: [],
     inviteAt: '2026-11-30T10:00:00.123Z',
     ringingAt: null,
     answerAt: '2026-11-30T10:00:02.123Z',

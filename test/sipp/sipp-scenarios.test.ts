@@ -234,6 +234,7 @@ describe.each<SippTransport>(['udp', 'tcp'])('sipp gateway scenarios over %s', (
     ['uas-486', 'SIP/2.0 486 Busy Here', true],
     ['uas-603', 'SIP/2.0 603 Decline', true],
     ['uas-404', 'SIP/2.0 404 Not Found', false],
+    ['uas-503', 'SIP/2.0 503 Service Unavailable', false],
   ])('%s: ends the INVITE with "%s" and takes the ACK', async (scenario, status, rings) => {
     const { gateway, caller } = await call({ scenario, transport }, { scenario: 'uac-reject' });
     expect(received(caller, status)).toHaveLength(1);

@@ -1,0 +1,154 @@
+/**
+ * Which trunk of a campaign's group a call goes to (issue 20): the first one, in the group's
+ * order, that its circuit breaker does not hold down and that has a free line (its
+ * `maxConcurrentCalls`, across every campaign and worker: call-leases.ts) — together with the
+ * owner's tenant limit. One transaction under an advisory lock per scope (call-leases.ts), so
+ * the choice and the leases are one step: two callers never both
+ * take a trunk's last line, and only one call half-opens a trunk whose hold is over.
+ *
+ *   group ─▶ skip trunks held down ─▶ first with room (trunk line + owner limit) ─▶ leases taken
+ *              │                          └─ none has room ─▶ poll again (150 ms, jittered)
+ *              └─ every trunk down ─▶ `down` with the earliest `downUntil` (the caller defers)
+ *
+ * A trunk whose hold is over but whose failures reached the threshold is half-open: the call
+ * that takes it pushes `down_until` on by one more hold, so the others keep skipping it while
+ * this one call finds out (trunk-breaker.ts resets it on an answer, re-opens it on a failure).
+ */
+import { inTransaction, type Pool, type PoolClient } from '../db/sql.js';
+import { AttemptBusyError, LEASE_TTL_SECONDS, trunkScope, type LeaseLimit, type Sleep } from './call-leases.js';
+import type { BreakerSettings } from './trunk-breaker.js';
+
+/** How often a caller waiting for a free line looks again (with jitter). */
+const CHOICE_POLL_MS = 150;
+
+export interface TrunkCandidate {
+  readonly trunkId: string;
+  readonly maxConcurrentCalls: number;
+}
+
+export interface ChoiceRequest {
+  /** The group, in order of preference; only these may be taken. */
+  readonly trunks: readonly TrunkCandidate[];
+  /** Limits every choice counts against too (the owner's tenant limit). */
+  readonly shared: readonly LeaseLimit[];
+  readonly attemptId: string;
+  readonly breaker: BreakerSettings;
+  /**
+   * The attempt holds leases already (a failover): they are swapped for the new trunk's in
+   * the same transaction, and its own leases do not count against the limits.
+   */
+  readonly replacing?: boolean;
+  /** Take trunks the breaker holds down as well (an INVITE may have left for the attempt already). */
+  readonly ignoreBreaker?: boolean;
+}
+
+export type TrunkChoice =
+  { readonly kind: 'chosen'; readonly index: number } | { readonly kind: 'down'; readonly until: Date };
+
+interface HealthRow {
+  trunk_id: string;
+  consecutive_failures: number;
+  down: boolean;
+  down_until: string | Date | null;
+}
+
+/** Waits until a trunk of the group has room and takes it (with `shared`); or says every trunk is down. */
+export async function chooseTrunk(pool: Pool, request: ChoiceRequest, sleep: Sleep): Promise<TrunkChoice> {
+  for (;;) {
+    const choice = await inTransaction(pool, (client) => tryChoose(client, request));
+    if (choice) return choice;
+    await sleep(CHOICE_POLL_MS / 2 + Math.random() * CHOICE_POLL_MS);
+  }
+}
+
+/** One look: a choice, or undefined when every trunk that is up is full. */
+async function tryChoose(client: PoolClient, request: ChoiceRequest): Promise<TrunkChoice | undefined> {
+  const { trunks, shared, attemptId, breaker } = request;
+  const limits: LeaseLimit[] = [
+    ...trunks.map((t) => ({ scope: trunkScope(t.trunkId), max: t.maxConcurrentCalls })),
+    ...shared,
+  ];
+  const scopes = [...new Set(limits.map((l) => l.scope))].sort();
+  for (const scope of scopes) {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('call_lease:' || $1, 0))`, [scope]);
+  }
+  await client.query('DELETE FROM call_lease WHERE scope = ANY($1) AND expires_at <= now()', [scopes]);
+  const { rows } = await client.query<{ scope: string; others: string; mine: string }>(
+    `SELECT scope, count(*) FILTER (WHERE attempt_id <> $2) AS others, count(*) FILTER (WHERE attempt_id = $2) AS mine
+     FROM call_lease WHERE scope = ANY($1) GROUP BY scope`,
+    [scopes, attemptId],
+  );
+  if (!request.replacing && rows.some((r) => Number(r.mine) > 0)) {
+    throw new AttemptBusyError(`attempt ${attemptId} is running elsewhere`);
+  }
+  const live = new Map(rows.map((r) => [r.scope, Number(r.others)]));
+  const hasRoom = (l: LeaseLimit) => (live.get(l.scope) ?? 0) < l.max;
+  const health = await healthOf(client, trunks);
+  const up = trunks
+    .map((t, index) => ({ t, index, h: health.get(t.trunkId) }))
+    .filter(({ h }) => request.ignoreBreaker || !h?.down);
+  if (up.length === 0) return { kind: 'down', until: earliest(trunks.map((t) => health.get(t.trunkId))) };
+  if (!shared.every(hasRoom)) return undefined;
+  const free = up.find(({ t }) => hasRoom({ scope: trunkScope(t.trunkId), max: t.maxConcurrentCalls }));
+  if (!free) return undefined;
+  const halfOpen = breaker.failures > 0 && (free.h?.consecutive_failures ?? 0) >= breaker.failures;
+  if (halfOpen) {
+    // This call is the one that finds out; the others skip the trunk meanwhile.
+    await client.query(
+      `UPDATE trunk_health SET down_until = now() + make_interval(secs => $2), updated_at = now() WHERE trunk_id = $1`,
+      [free.t.trunkId, breaker.holdSeconds],
+    );
+  }
+  if (request.replacing) await client.query('DELETE FROM call_lease WHERE attempt_id = $1', [attemptId]);
+  const taken = [trunkScope(free.t.trunkId), ...shared.map((l) => l.scope)];
+  await client.query(
+    `INSERT INTO call_lease (scope, attempt_id, expires_at)
+     SELECT unnest($1::text[]), $2, now() + make_interval(secs => $3)`,
+    [taken, attemptId, LEASE_TTL_SECONDS],
+  );
+  return { kind: 'chosen', index: free.index };
+}
+
+/** The breaker's rows of the group's trunks, locked: a half-open trunk is claimed by one caller. */
+async function healthOf(client: PoolClient, trunks: readonly TrunkCandidate[]): Promise<Map<string, HealthRow>> {
+  const { rows } = await client.query<HealthRow>(
+    `SELECT trunk_id::text AS trunk_id, consecutive_failures, down_until, coalesce(down_until > now(), false) AS down
+     FROM trunk_health WHERE trunk_id = ANY($1::uuid[]) ORDER BY trunk_id FOR UPDATE`,
+    [trunks.map((t) => t.trunkId)],
+  );
+  return new Map(rows.map((r) => [r.trunk_id, r]));
+}
+
+/** The earliest end of the trunks' holds (every one is down); in a second if none is known. */
+function earliest(rows: readonly (HealthRow | undefined)[]): Date {
+  const ends = rows.flatMap((r) => (r?.down_until ? [new Date(r.down_until).getTime()] : []));
+  return new Date(ends.length > 0 ? Math.min(...ends) : Date.now() + 1000);
+}
+
+/** A trunk group's lines for one attempt: its first trunk, and the next one on a failover. */
+export interface GroupLines {
+  /** Waits for a line on the group's first trunk that is up and has room; `down` when every one is down. */
+  first(ignoreBreaker: boolean): Promise<TrunkChoice>;
+  /** Swaps the attempt's line for one on the first of `indices` that is up and has room; undefined when all are down. */
+  next(indices: readonly number[]): Promise<number | undefined>;
+}
+
+/** {@link chooseTrunk} over a group (`trunks` in order) for `attemptId`, with the `shared` limits. */
+export function groupLines(
+  pool: Pool,
+  group: { readonly trunks: readonly TrunkCandidate[]; readonly shared: readonly LeaseLimit[] },
+  attemptId: string,
+  breaker: BreakerSettings,
+  sleep: Sleep,
+): GroupLines {
+  const pick = (indices: readonly number[]) => indices.map((i) => group.trunks[i]);
+  return {
+    first: (ignoreBreaker) =>
+      chooseTrunk(pool, { trunks: group.trunks, shared: group.shared, attemptId, breaker, ignoreBreaker }, sleep),
+    next: async (indices) => {
+      const request = { trunks: pick(indices), shared: group.shared, attemptId, breaker, replacing: true };
+      const choice = await chooseTrunk(pool, request, sleep);
+      return choice.kind === 'chosen' ? indices[choice.index] : undefined;
+    },
+  };
+}

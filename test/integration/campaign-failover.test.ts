@@ -1,0 +1,186 @@
+/**
+ * Trunk groups end to end (issue 20): a campaign with two trunks, the worker process dialling
+ * sipp through the telephony engine. The first trunk answering 503, or on a port where
+ * nothing listens, fails over to the second within the same attempt, and the journal row
+ * names both trunks with their answers; a first trunk answering 486 does not fail over; a
+ * trunk failing again and again is held down by its circuit breaker (TRUNK_BREAKER_* of a
+ * worker of the test's own) and shows so in `GET /trunks/{id}`.
+ * sipp uas-route-by-number answers every number not ending in 1 or 2, and is busy (100, 486:
+ * no ringing) for numbers ending in 1; uas-503 answers 100 and 503 with Retry-After.
+ */
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { receivedRequests, type SippInstance } from '../../scripts/services/sipp';
+import { call, createUser, login } from '../support/api';
+import { gatewayTrunk, phoneList, toneMessage } from '../support/campaign-e2e';
+import { closeTemporalClient, createCampaign, startCampaign } from '../support/campaign-runs';
+import { startExtraWorker } from '../support/extra-worker';
+import { expectSippExit, sippGateways } from '../support/sipp-gateways';
+import { freePorts, readStack } from '../support/stack';
+
+jest.setTimeout(120_000);
+
+const gateway = sippGateways({ transport: 'udp', ringMs: 200 });
+const LIMITS = { maxConcurrentCalls: 5, maxCallsPerSecond: 20 };
+let db: Pool;
+let owner: { id: string; token: string };
+let audioId: string;
+
+beforeAll(async () => {
+  db = new Pool({ connectionString: readStack().databaseUrl, max: 3 });
+  const user = await createUser();
+  owner = { id: user.id, token: (await login(user.username, user.password)).access_token };
+  audioId = await toneMessage(owner.token, 1);
+});
+
+afterAll(async () => {
+  await closeTemporalClient();
+  await db?.end();
+});
+
+/** Berlin numbers ending in `last` (sipp's route-by-number reads it). */
+const numbers = (count: number, last: string): string[] =>
+  Array.from({ length: count }, (_, i) => `+4930555${String(i).padStart(3, '0')}${last}`);
+
+interface Row {
+  phone_e164: string;
+  outcome: string;
+  sip_code: number | null;
+  trunk_id: string | null;
+  trunk_attempts: { trunkId: string; sipCode: number | null; reason: string }[] | null;
+}
+
+async function journal(campaignId: string): Promise<Row[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT phone_e164, outcome, sip_code, trunk_id, trunk_attempts FROM call_record
+     WHERE campaign_id = $1 ORDER BY invite_at`,
+    [campaignId],
+  );
+  return rows;
+}
+
+/** A campaign over `phones` through the group `trunks`, one call at a time, run to its end on `taskQueue`. */
+async function runGroup(trunks: readonly string[], phones: readonly string[], taskQueue?: string) {
+  const contactListId = await phoneList(owner.token, phones);
+  const campaign = await createCampaign(db, {
+    ownerId: owner.id,
+    trunkId: trunks[0],
+    audioId,
+    contactListId,
+    maxConcurrentCalls: 1,
+    ringTimeoutSeconds: 2,
+  });
+  await db.query('UPDATE campaign SET fallback_trunk_ids = $2 WHERE id = $1', [campaign.id, trunks.slice(1)]);
+  const handle = await startCampaign(campaign, taskQueue);
+  expect(await handle.result()).toMatchObject({ status: 'completed' });
+  return campaign.id;
+}
+
+const trunkOf = (sipp: Pick<SippInstance, 'port'>) => gatewayTrunk(owner.token, sipp, LIMITS);
+
+test('a first trunk answering 503: every call completes on the second, both trunks in the journal row', async () => {
+  const phones = numbers(3, '0');
+  const failing = await gateway({ scenario: 'uas-503', calls: phones.length });
+  const answering = await gateway({ scenario: 'uas-route-by-number', calls: phones.length });
+  const [first, second] = [await trunkOf(failing), await trunkOf(answering)];
+  const campaignId = await runGroup([first, second], phones);
+  await expectSippExit(failing, 0);
+  await expectSippExit(answering, 0);
+  const rows = await journal(campaignId);
+  expect(rows.map((r) => [r.outcome, r.sip_code, r.trunk_id])).toEqual(phones.map(() => ['answered', 200, second]));
+  for (const row of rows) {
+    expect(row.trunk_attempts).toEqual([
+      { trunkId: first, sipCode: 503, reason: 'Service Unavailable' },
+      { trunkId: second, sipCode: 200, reason: 'OK' },
+    ]);
+  }
+  // The calls API shows the same; the first trunk counted its failures, below the threshold (5).
+  const res = await call('GET', `/api/v1/calls?campaignId=${campaignId}`, { token: owner.token });
+  const page = (await res.json()) as { items: { trunkId: string; trunkAttempts: unknown[] }[] };
+  expect(page.items.map((c) => c.trunkAttempts.length)).toEqual([2, 2, 2]);
+  const health = await trunkHealth(first);
+  expect(health).toMatchObject({
+    state: 'up',
+    consecutiveFailures: 3,
+    lastFailure: { reason: '503 Service Unavailable' },
+  });
+});
+
+test('a first trunk where nothing listens fails over at its ring timeout', async () => {
+  const phones = numbers(2, '0');
+  const [deadPort] = await freePorts(1);
+  const answering = await gateway({ scenario: 'uas-route-by-number', calls: phones.length });
+  const dead = await trunkOf({ port: deadPort });
+  const second = await trunkOf(answering);
+  const campaignId = await runGroup([dead, second], phones);
+  await expectSippExit(answering, 0);
+  const rows = await journal(campaignId);
+  expect(rows.map((r) => [r.outcome, r.trunk_id])).toEqual(phones.map(() => ['answered', second]));
+  for (const row of rows) {
+    expect(row.trunk_attempts).toEqual([
+      { trunkId: dead, sipCode: null, reason: 'no response from the gateway before the ring timeout' },
+      { trunkId: second, sipCode: 200, reason: 'OK' },
+    ]);
+  }
+});
+
+test('a first trunk answering 486 does not fail over: busy is the callee’s answer', async () => {
+  const phones = numbers(2, '1');
+  const busy = await gateway({ scenario: 'uas-route-by-number', calls: phones.length });
+  const spare = await gateway({ scenario: 'uas-answer', calls: 1, timeoutMs: 60_000 });
+  const [first, second] = [await trunkOf(busy), await trunkOf(spare)];
+  const campaignId = await runGroup([first, second], phones);
+  await expectSippExit(busy, 0);
+  const rows = await journal(campaignId);
+  expect(rows.map((r) => [r.outcome, r.sip_code, r.trunk_id])).toEqual(phones.map(() => ['busy', 486, first]));
+  for (const row of rows) expect(row.trunk_attempts).toEqual([{ trunkId: first, sipCode: 486, reason: 'Busy Here' }]);
+  expect(receivedRequests(spare, 'INVITE')).toEqual([]);
+  expect((await trunkHealth(first)).consecutiveFailures).toBe(0);
+});
+
+test('the circuit breaker holds a failing trunk down: later calls skip it, GET /trunks/{id} shows it', async () => {
+  const taskQueue = `failover-${randomUUID()}`;
+  const worker = await startExtraWorker(taskQueue, { TRUNK_BREAKER_FAILURES: '2', TRUNK_BREAKER_HOLD_SECONDS: '120' });
+  try {
+    const phones = numbers(4, '0');
+    // Exactly two INVITEs reach the failing trunk: after them it is down.
+    const failing = await gateway({ scenario: 'uas-503', calls: 2 });
+    const answering = await gateway({ scenario: 'uas-route-by-number', calls: phones.length });
+    const [first, second] = [await trunkOf(failing), await trunkOf(answering)];
+    const campaignId = await runGroup([first, second], phones, taskQueue);
+    await expectSippExit(failing, 0);
+    await expectSippExit(answering, 0);
+    const rows = await journal(campaignId);
+    expect(rows.map((r) => r.outcome)).toEqual(phones.map(() => 'answered'));
+    expect(rows.map((r) => r.trunk_attempts?.map((a) => a.trunkId))).toEqual([
+      [first, second],
+      [first, second],
+      [second],
+      [second],
+    ]);
+    const health = await trunkHealth(first);
+    expect(health).toMatchObject({ state: 'down', consecutiveFailures: 2 });
+    const heldFor = Date.parse(String(health.downUntil)) - Date.now();
+    expect(heldFor).toBeGreaterThan(60_000);
+    expect(heldFor).toBeLessThanOrEqual(120_000);
+    expect((await trunkHealth(second)).state).toBe('up');
+
+    // The hold over (moved into the past here), the next call half-opens the trunk; back at its
+    // address, it answers: up again, its count reset, and the group's first choice once more.
+    await db.query(`UPDATE trunk_health SET down_until = now() - interval '1 second' WHERE trunk_id = $1`, [first]);
+    const back = await gateway({ scenario: 'uas-route-by-number', calls: 2, port: failing.port });
+    const again = await runGroup([first, second], numbers(2, '0'), taskQueue);
+    await expectSippExit(back, 0);
+    const rowsAgain = await journal(again);
+    expect(rowsAgain.map((r) => r.trunk_attempts?.map((a) => a.trunkId))).toEqual([[first], [first]]);
+    expect(await trunkHealth(first)).toMatchObject({ state: 'up', consecutiveFailures: 0, downUntil: null });
+  } finally {
+    await worker.terminate();
+  }
+});
+
+async function trunkHealth(trunkId: string): Promise<Record<string, unknown>> {
+  const res = await call('GET', `/api/v1/trunks/${trunkId}`, { token: owner.token });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { health: Record<string, unknown> }).health;
+}
