@@ -72,6 +72,11 @@ export interface AmdSettings {
   readonly endSilenceMs: number;
   /** Longest wait for the greeting's end, from the answer. */
   readonly maxWaitMs: number;
+  /**
+   * Voice starting this late counts as a greeting 200 ms sooner (pick-up time; default 2 s).
+   * Infinite where the clock does not start at a pick-up (the early-media detector's 183).
+   */
+  readonly lateStartMs?: number;
 }
 
 /** Defaults from the anchors: Asterisk/SignalWire/Twilio timings, tuned on `make bench-amd`. */
@@ -278,7 +283,7 @@ export class AmdDetector {
 
   private greetingMs(): number {
     const s = this.settings;
-    return this.speechStartMs >= LATE_START_MS ? s.greetingMs - LATE_GREETING_CUT_MS : s.greetingMs;
+    return this.speechStartMs >= (s.lateStartMs ?? LATE_START_MS) ? s.greetingMs - LATE_GREETING_CUT_MS : s.greetingMs;
   }
 
   /**

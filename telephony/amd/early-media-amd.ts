@@ -60,6 +60,8 @@ const NO_LIMITS: Partial<AmdSettings> = {
   initialSilenceMs: Number.POSITIVE_INFINITY,
   totalAnalysisMs: Number.POSITIVE_INFINITY,
   maxWaitMs: Number.POSITIVE_INFINITY,
+  // Its clock starts at the 183, not at a pick-up: how late a voice starts says nothing.
+  lateStartMs: Number.POSITIVE_INFINITY,
 };
 
 export class EarlyMediaAmd {
