@@ -567,7 +567,16 @@ describe('with workers of its own', () => {
       // Never called again once the journal knew of the answer. A call the worker died in
       // before the answer reached it (no ACK from us) is placed again: that answer was never ours.
       if (answeredBefore.has(phone)) expect([phone, calls.size]).toEqual([phone, 1]);
-      expect([phone, [...calls].filter((id) => acks.has(id)).length]).toEqual([phone, 1]);
+      const acked = [...calls].filter((id) => acks.has(id)).length;
+      if (acked === 0) {
+        // Killed after the answer row had committed and before its ACK left (the ACK waits for
+        // that row: answer-hold.test.ts): the callee did answer, the journal says so with the
+        // worker lost, and the contact is not dialled again.
+        const ends = rows.filter((r) => r.phone_e164 === phone).map((r) => r.end_reason);
+        expect([phone, ends, calls.size]).toEqual([phone, ['worker lost during the call'], 1]);
+      } else {
+        expect([phone, acked]).toEqual([phone, 1]);
+      }
     }
     // The call cut by the kill is journalled as answered, its end marked as lost with the worker.
     expect(rows.filter((r) => r.end_reason === 'worker lost during the call').length).toBeGreaterThanOrEqual(1);
