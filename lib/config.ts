@@ -160,6 +160,7 @@ const schema = z.object({
   UPLOAD_DIR: z.string().min(1).optional(),
   UPLOAD_MAX_BYTES: bytes.default(512 * 1024 * 1024),
   AUDIO_MAX_UPLOAD_BYTES: bytes.default(50 * 1024 * 1024),
+  INGEST_RECORDING_MAX_BYTES: bytes.default(200 * 1024 * 1024),
   AUDIO_MAX_DURATION_SECONDS: seconds.default(600),
   AUDIO_NORMALIZE: bool.default(true),
   AUDIO_LOUDNESS_TARGET_LUFS: z.coerce.number().min(-40).max(-6).default(-18),
@@ -390,6 +391,11 @@ export interface Config {
     /** The upload's back-off: doubles from `initialRetryMs` up to `maxRetryIntervalMs`; never gives up. */
     readonly retry: { readonly initialRetryMs: number; readonly maxRetryIntervalMs: number };
   };
+  /** External calls from other PBXs (api/calls/journal-ingest.service.ts). */
+  readonly ingest: {
+    /** The largest recording an external call may upload (413 beyond); spooled under `uploads.dir`. */
+    readonly recordingMaxBytes: number;
+  };
   readonly uploads: {
     /** Where multipart files are spooled while a request runs; deleted when it ends. */
     readonly dir: string;
@@ -559,6 +565,7 @@ export function parseConfig(
         maxRetryIntervalMs: Math.round(env.RECORDING_UPLOAD_RETRY_MAX_INTERVAL_SECONDS * 1000),
       },
     },
+    ingest: { recordingMaxBytes: env.INGEST_RECORDING_MAX_BYTES },
     uploads: { dir: env.UPLOAD_DIR ?? join(tmpdir(), 'voicecast-uploads'), maxBytes: env.UPLOAD_MAX_BYTES },
     audio: {
       maxUploadBytes: env.AUDIO_MAX_UPLOAD_BYTES,

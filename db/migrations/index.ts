@@ -20,6 +20,7 @@ import { Migration20261206200000 } from './migration-20261206200000-audit-log.js
 import { Migration20261206200100 } from './migration-20261206200100-campaign-schedule.js';
 import { Migration20261206200300 } from './migration-20261206200300-campaign-events.js';
 import { Migration20261206200400 } from './migration-20261206200400-machine-detection.js';
+import { Migration20261207000300 } from './migration-20261207000300-external-calls.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -44,4 +45,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261206200100', class: Migration20261206200100 },
   { name: 'Migration20261206200300', class: Migration20261206200300 },
   { name: 'Migration20261206200400', class: Migration20261206200400 },
+  { name: 'Migration20261207000300', class: Migration20261207000300 },
 ];

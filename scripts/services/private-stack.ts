@@ -185,6 +185,8 @@ export async function startPrivateStack(
     TRUNK_ALLOWED_NETWORKS: '127.0.0.0/8',
     // Every worker of a run (extra workers, benches) gets a port of its own, never a make run's 9464.
     WORKER_METRICS_PORT: '0',
+    // Small enough for a test to pass it (PUT /api/v1/calls/{id}/recording answers 413 beyond).
+    INGEST_RECORDING_MAX_BYTES: String(4 * 1024 * 1024),
     VOICECAST_DATA_DIR: join(tempDir, 'app-data'),
     ...options.env,
   });
