@@ -52,7 +52,7 @@ const DOWNLOADS: Record<string, { mediaTypes: string[]; ranges: boolean; streame
  */
 const RAW_BODIES: Record<string, { mediaTypes: string[]; description: string }> = {
   UploadRecording: {
-    mediaTypes: ['audio/wav', 'audio/x-wav', 'audio/wave'],
+    mediaTypes: ['audio/wav', 'audio/x-wav', 'audio/wave', 'application/octet-stream'],
     description: 'The recording: a RIFF/WAVE file, at most INGEST_RECORDING_MAX_BYTES',
   },
 };

@@ -74,6 +74,19 @@ const schema = z.object({
 
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
+  GRPC_HOST: z.ipv4().or(z.ipv6()).or(z.literal('localhost')).default('127.0.0.1'),
+  GRPC_PORT: z
+    .string()
+    .default('50051')
+    .transform((value, ctx) => {
+      if (value === 'off') return undefined;
+      const n = Number(value);
+      if (/^\d+$/.test(value) && n >= 1 && n <= 65535) return n;
+      ctx.addIssue({ code: 'custom', message: 'must be a port (1–65535) or off' });
+      return z.NEVER;
+    }),
+  GRPC_TLS_CERT: z.string().min(1).optional(),
+  GRPC_TLS_KEY: z.string().min(1).optional(),
   PUBLIC_URL: z.url().default('http://localhost:3000'),
   API_AUDIENCE: z.string().min(1).optional(),
   TRUST_PROXY: bool.default(false),
@@ -222,6 +235,9 @@ function crossFieldIssues(raw: Record<string, string>): string[] {
   if ('ADMIN_USERNAME' in raw !== 'ADMIN_PASSWORD' in raw) {
     issues.push('ADMIN_PASSWORD: ADMIN_USERNAME and ADMIN_PASSWORD go together');
   }
+  if ('GRPC_TLS_CERT' in raw !== 'GRPC_TLS_KEY' in raw) {
+    issues.push('GRPC_TLS_KEY: GRPC_TLS_CERT and GRPC_TLS_KEY go together');
+  }
   if ('SIP_PORT_MIN' in raw !== 'SIP_PORT_MAX' in raw)
     issues.push('SIP_PORT_MAX: SIP_PORT_MIN and SIP_PORT_MAX go together');
   if (raw.SIP_PORT_MIN && raw.SIP_PORT_MAX && Number(raw.SIP_PORT_MIN) > Number(raw.SIP_PORT_MAX)) {
@@ -277,6 +293,16 @@ export interface Config {
     readonly trustProxy: boolean;
     /** Bearer token for /metrics and /readyz details (besides an administrator's access token). */
     readonly metricsToken?: string;
+    /**
+     * The call journal's gRPC service (api/grpc/): GRPC_HOST and GRPC_PORT (undefined: off,
+     * `GRPC_PORT=off`); TLS with GRPC_TLS_CERT and GRPC_TLS_KEY (PEM files, both or neither),
+     * else plaintext, meant for loopback.
+     */
+    readonly grpc: {
+      readonly host: string;
+      readonly port: number | undefined;
+      readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+    };
     readonly shutdownGraceSeconds: number;
     /** How often campaign statuses and workflows are reconciled (api/campaigns/campaign-reconciler.ts); 0 = never. */
     readonly campaignReconcileSeconds: number;
@@ -482,6 +508,14 @@ export function parseConfig(
       publicUrl,
       trustProxy: env.TRUST_PROXY,
       metricsToken: env.METRICS_TOKEN,
+      grpc: {
+        host: env.GRPC_HOST,
+        port: env.GRPC_PORT,
+        tls:
+          env.GRPC_TLS_CERT && env.GRPC_TLS_KEY
+            ? { certFile: env.GRPC_TLS_CERT, keyFile: env.GRPC_TLS_KEY }
+            : undefined,
+      },
       shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
       campaignReconcileSeconds: env.CAMPAIGN_RECONCILE_SECONDS,
       auditRetentionDays: env.AUDIT_RETENTION_DAYS,

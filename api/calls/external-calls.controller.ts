@@ -62,7 +62,7 @@ export class ExternalCallsController extends Controller {
   }
 
   /**
-   * Uploads an external call's recording: the body is the WAV file (`audio/wav`; PCM,
+   * Uploads an external call's recording: the body is the WAV file (`audio/wav` or `application/octet-stream`; PCM,
    * µ-law, A-law, float or ADPCM, 8–192 kHz), at most INGEST_RECORDING_MAX_BYTES. Stored in
    * object storage like our own recordings and downloaded the same way (a `private` call's
    * never). Idempotent: the same file again is a 200; another file for a call that has one

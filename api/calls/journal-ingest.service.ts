@@ -124,7 +124,10 @@ export class JournalIngestService {
       : { rows: [] };
     const target = visibleTo(principal, rows[0] ?? null, (r) => r.owner_id, `Call ${id}`);
     if (target.source === null) {
-      throw new ConflictError(
+      throw new AppError(
+        409,
+        'not-external',
+        'Not an external call',
         `Call ${id} was placed by Voicecast: its recording comes from the worker, not an upload.`,
       );
     }

@@ -235,7 +235,7 @@ test('a recording is stored once, downloadable unless private; bad and foreign u
 
   // Our own calls are recorded by the worker, not uploaded.
   const [own] = await insertCalls(db, [{ ownerId: alice.id, phone: berlinNumber() }]);
-  await expectProblem(await upload(own, wav), 409, 'conflict');
+  await expectProblem(await upload(own, wav), 409, 'not-external');
 
   const secret = await json<CallBody>(await post(externalCall({ private: true })), 201);
   expect((await upload(secret.id, wav)).status).toBe(201);
