@@ -81,8 +81,8 @@ export class ExternalCallsController extends Controller {
     const principal = principalOf(req);
     const { dir, maxBytes } = this.limits;
     if (Number(req.headers['content-length'] ?? 0) > maxBytes) throw tooLarge(maxBytes);
-    // The call is looked up before a byte is read: another tenant's id is a 404 at once.
-    await this.calls.get(principal, id);
+    // The call is checked before a byte is read: another tenant's id is a 404 at once, ours a 409.
+    await this.ingest.uploadTarget(principal, id);
     const { created } = await withSpooledBody(req, dir, maxBytes, (file) =>
       this.ingest.storeRecording(principal, id, file, 'body'),
     );

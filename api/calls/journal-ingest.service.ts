@@ -45,7 +45,7 @@ export interface SpooledRecording {
   readonly size: number;
 }
 
-interface TargetRow {
+export interface TargetRow {
   owner_id: string;
   source: string | null;
   recording_state: string;
@@ -116,21 +116,7 @@ export class JournalIngestService {
     file: SpooledRecording,
     fieldName = 'body',
   ): Promise<{ created: boolean }> {
-    const { rows } = isUuid(id)
-      ? await this.deps.pool.query<TargetRow>(
-          'SELECT owner_id, source, recording_state, recording_digest FROM call_record WHERE id = $1',
-          [id],
-        )
-      : { rows: [] };
-    const target = visibleTo(principal, rows[0] ?? null, (r) => r.owner_id, `Call ${id}`);
-    if (target.source === null) {
-      throw new AppError(
-        409,
-        'not-external',
-        'Not an external call',
-        `Call ${id} was placed by Voicecast: its recording comes from the worker, not an upload.`,
-      );
-    }
+    const target = await this.uploadTarget(principal, id);
     checkWav(file.path, fieldName);
     const digest = await sha256(file.path);
     if (target.recording_state !== 'none') return this.again(id, target.recording_digest, digest);
@@ -147,6 +133,29 @@ export class JournalIngestService {
     const winner = now.rows[0]?.recording_digest ?? null;
     if (winner !== digest) await this.deps.storage.removeObject(this.deps.bucket, key).catch(() => undefined);
     return this.again(id, winner, digest);
+  }
+
+  /**
+   * The call an upload is for, checked before a byte of it is read (404 for a call the caller
+   * cannot see, 409 `not-external` for one of ours) and again when it is stored.
+   */
+  async uploadTarget(principal: Principal, id: string): Promise<TargetRow> {
+    const { rows } = isUuid(id)
+      ? await this.deps.pool.query<TargetRow>(
+          'SELECT owner_id, source, recording_state, recording_digest FROM call_record WHERE id = $1',
+          [id],
+        )
+      : { rows: [] };
+    const target = visibleTo(principal, rows[0] ?? null, (r) => r.owner_id, `Call ${id}`);
+    if (target.source === null) {
+      throw new AppError(
+        409,
+        'not-external',
+        'Not an external call',
+        `Call ${id} was placed by Voicecast: its recording comes from the worker, not an upload.`,
+      );
+    }
+    return target;
   }
 
   private again(id: string, stored: string | null, digest: string): { created: boolean } {

@@ -191,7 +191,7 @@ async function uploadRecording(
       if (callId === undefined) {
         callId = message.callId ?? '';
         if (callId === '') throw new ValidationError([{ field: 'call_id', message: 'required in the first message' }]);
-        await deps.calls.get(principal, callId);
+        await deps.ingest.uploadTarget(principal, callId);
       }
       if (message.data && message.data.length > 0) await spool.write(message.data);
     }
