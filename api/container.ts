@@ -35,6 +35,7 @@ import { CallsService } from './calls/calls.service.js';
 import { CallExportService } from './calls/call-export.service.js';
 import { ExternalCallsController } from './calls/external-calls.controller.js';
 import { JournalIngestService } from './calls/journal-ingest.service.js';
+import { UploadAdmission } from './uploads.js';
 import { createImportWorkers } from '../contacts/import-workers.js';
 import { CampaignControlService } from './campaigns/campaign-control.service.js';
 import { CampaignEventHub } from './campaigns/campaign-event-hub.js';
@@ -91,6 +92,8 @@ export class Container {
   readonly calls: CallsService;
   /** External calls into the journal (REST and gRPC). */
   readonly journalIngest: JournalIngestService;
+  /** Uploads in flight per owner (multipart files and recordings, REST and gRPC alike). */
+  readonly uploadAdmission: UploadAdmission;
 
   constructor(readonly infra: Infrastructure) {
     const users = new UsersService(infra.orm.em, infra.pool, new LoginThrottle(infra.pool, infra.config.auth));
@@ -208,10 +211,11 @@ export class Container {
       bucket: infra.config.minio.buckets.recordings,
       logger: infra.logger.child({ component: 'journal-ingest' }),
     });
+    this.uploadAdmission = new UploadAdmission({ pool: infra.pool, defaults: infra.config.policies });
     const recordingLimits = { dir: uploads.dir, maxBytes: infra.config.ingest.recordingMaxBytes };
     this.register(
       ExternalCallsController,
-      () => new ExternalCallsController(this.journalIngest, calls, recordingLimits),
+      () => new ExternalCallsController(this.journalIngest, calls, recordingLimits, this.uploadAdmission),
     );
     this.register(CampaignResultsController, () => new CampaignResultsController(exports));
     const audit = new AuditService(infra.orm.em);

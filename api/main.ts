@@ -134,6 +134,7 @@ async function startGrpc(config: Config, container: Container, logger: Logger): 
       ingest: container.journalIngest,
       calls: container.calls,
       recordings: { dir: config.uploads.dir, maxBytes: config.ingest.recordingMaxBytes },
+      admission: container.uploadAdmission,
       logger: logger.child({ component: 'grpc' }),
     },
   );

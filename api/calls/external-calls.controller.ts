@@ -9,6 +9,7 @@ import { parseExternalCall } from './external-call-input.js';
 import type { AddExternalCallRequest } from './external-call.dto.js';
 import type { JournalIngestService } from './journal-ingest.service.js';
 import { tooLarge, withSpooledBody } from './recording-spool.js';
+import type { UploadAdmission } from '../uploads.js';
 
 /** Where recordings are spooled while they arrive, and how large one may be. */
 export interface RecordingUploadLimits {
@@ -30,6 +31,7 @@ export class ExternalCallsController extends Controller {
     private readonly ingest: JournalIngestService,
     private readonly calls: CallsService,
     private readonly limits: RecordingUploadLimits,
+    private readonly admission: UploadAdmission,
   ) {
     super();
   }
@@ -76,6 +78,10 @@ export class ExternalCallsController extends Controller {
   @Response<ProblemDetails>(409, 'Not an external call, or it has another recording')
   @Response<ProblemDetails>(413, 'Larger than INGEST_RECORDING_MAX_BYTES')
   @Response<ProblemDetails>(422, 'The body is not a WAV file we can read, or is empty')
+  @Response<ProblemDetails>(
+    429,
+    'As many uploads of yours in progress as allowed (maxUploadsInFlight); retry after `Retry-After`',
+  )
   @Response<ProblemDetails>(503, 'Object storage unavailable; retry later')
   public async uploadRecording(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<CallView> {
     const principal = principalOf(req);
@@ -83,9 +89,16 @@ export class ExternalCallsController extends Controller {
     if (Number(req.headers['content-length'] ?? 0) > maxBytes) throw tooLarge(maxBytes);
     // The call is checked before a byte is read: another tenant's id is a 404 at once, ours a 409.
     await this.ingest.uploadTarget(principal, id);
-    const { created } = await withSpooledBody(req, dir, maxBytes, (file) =>
-      this.ingest.storeRecording(principal, id, file, 'body'),
-    );
+    // One of the owner's uploads in flight (maxUploadsInFlight, 429 beyond), like multipart uploads.
+    const release = await this.admission.admit(principal.userId);
+    let created: boolean;
+    try {
+      ({ created } = await withSpooledBody(req, dir, maxBytes, (file) =>
+        this.ingest.storeRecording(principal, id, file, 'body'),
+      ));
+    } finally {
+      release();
+    }
     if (created) {
       this.setStatus(201);
       this.setHeader('Location', `/api/v1/calls/${id}/recording`);

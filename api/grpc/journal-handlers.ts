@@ -25,6 +25,7 @@ import type { CallsService } from '../calls/calls.service.js';
 import { parseExternalCall } from '../calls/external-call-input.js';
 import type { JournalIngestService } from '../calls/journal-ingest.service.js';
 import { RecordingSpool } from '../calls/recording-spool.js';
+import type { UploadAdmission } from '../uploads.js';
 import { grpcError } from './grpc-errors.js';
 
 export interface JournalHandlerDeps {
@@ -33,6 +34,8 @@ export interface JournalHandlerDeps {
   readonly calls: CallsService;
   /** Where uploads are spooled, and the largest recording. */
   readonly recordings: { readonly dir: string; readonly maxBytes: number };
+  /** The owner's uploads in flight, shared with REST (429 there, RESOURCE_EXHAUSTED here). */
+  readonly admission: UploadAdmission;
   readonly logger: Logger;
 }
 
@@ -184,7 +187,8 @@ async function uploadRecording(
   deps: JournalHandlerDeps,
 ): Promise<{ callId: string; created: boolean }> {
   const principal = await principalReady;
-  const spool = new RecordingSpool(deps.recordings.dir, deps.recordings.maxBytes);
+  let spool: RecordingSpool | undefined;
+  let release: (() => void) | undefined;
   let callId: string | undefined;
   try {
     for await (const message of call as AsyncIterable<{ callId?: string; data?: Buffer }>) {
@@ -192,15 +196,19 @@ async function uploadRecording(
         callId = message.callId ?? '';
         if (callId === '') throw new ValidationError([{ field: 'call_id', message: 'required in the first message' }]);
         await deps.ingest.uploadTarget(principal, callId);
+        release = await deps.admission.admit(principal.userId);
+        spool = new RecordingSpool(deps.recordings.dir, deps.recordings.maxBytes);
       }
-      if (message.data && message.data.length > 0) await spool.write(message.data);
+      if (message.data && message.data.length > 0) await spool?.write(message.data);
     }
-    if (callId === undefined)
+    if (callId === undefined || !spool) {
       throw new ValidationError([{ field: 'call_id', message: 'required in the first message' }]);
+    }
     const file = await spool.finish();
     const { created } = await deps.ingest.storeRecording(principal, callId, file, 'data');
     return { callId, created };
   } finally {
-    await spool.discard();
+    await spool?.discard();
+    release?.();
   }
 }

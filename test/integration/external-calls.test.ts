@@ -4,8 +4,9 @@
  * and wrong input, another tenant's ids, the search and export finding external and own calls
  * together, and `private` refusing the download.
  */
+import { request } from 'node:http';
 import { Pool } from 'pg';
-import { call, expectProblem } from '../support/api';
+import { adminToken, call, expectProblem } from '../support/api';
 import { json, userToken } from '../support/campaigns';
 import { berlinNumber, externalCall, toneWav } from '../support/external-calls';
 import { insertCalls } from '../support/journal';
@@ -244,4 +245,38 @@ test('a recording is stored once, downloadable unless private; bad and foreign u
     403,
     'forbidden',
   );
+});
+
+test("an upload counts against the owner's uploads in flight: one more is a 429", async () => {
+  const carol = await userToken();
+  const limit = await call('PUT', `/api/v1/users/${carol.id}/limits`, {
+    token: await adminToken(),
+    body: { maxUploadsInFlight: 1 },
+  });
+  expect(limit.status).toBe(200);
+  const [a, b] = await Promise.all([post(externalCall(), carol.token), post(externalCall(), carol.token)]);
+  const first = await json<CallBody>(a, 201);
+  const second = await json<CallBody>(b, 201);
+  const wav = toneWav(1);
+  // The first upload sends its head and half its body, then stalls.
+  const url = new URL(`${readStack().apiUrl}/api/v1/calls/${first.id}/recording`);
+  const stalled = request(url, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${carol.token}`, 'content-type': 'audio/wav', 'content-length': wav.length },
+  });
+  stalled.on('error', () => undefined);
+  const answered = new Promise<number>((resolve) => stalled.on('response', (res) => resolve(res.statusCode ?? 0)));
+  stalled.write(wav.subarray(0, wav.length / 2));
+  let refused: Response | undefined;
+  for (let i = 0; i < 50 && refused?.status !== 429; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    refused = await upload(second.id, wav, carol.token);
+  }
+  const problem = await expectProblem(refused!, 429, 'too-many-requests');
+  expect(problem.detail).toMatch(/maxUploadsInFlight 1/);
+  expect(refused!.headers.get('retry-after')).toBeTruthy();
+  // The stalled one finishes; its slot is free again.
+  stalled.end(wav.subarray(wav.length / 2));
+  expect(await answered).toBe(201);
+  expect((await upload(second.id, wav, carol.token)).status).toBe(201);
 });
