@@ -16,7 +16,7 @@ JEST_ARGS ?=
 DATA_DIR := $(or $(VOICECAST_DATA_DIR),$(shell sed -n 's/^VOICECAST_DATA_DIR=//p' .env 2>/dev/null | tail -n 1),.data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup build run test test-unit fuzz-api bench-sip bench-udp-loopback bench-audio bench-import bench-campaign bench-faults bench-zone-window bench-journal bench-amd bench-export bench-start lint typecheck format migrate migration-check keys-status reseal-keys rotate-signing-key retire-signing-keys clean clean-data
+.PHONY: help setup build run test test-unit fuzz-api bench-sip bench-udp-loopback bench-audio bench-import bench-campaign bench-faults bench-zone-window bench-journal bench-amd bench-export bench-start bench-ingest lint typecheck format migrate migration-check keys-status reseal-keys rotate-signing-key retire-signing-keys clean clean-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -81,6 +81,9 @@ bench-amd: build ## answering-machine detection on 1,000 labelled clips (Debian 
 bench-export: build ## CSV export of the journal: 1M rows through the API (rows/s, peak RSS) vs psql \copy of the same rows
 	@scripts/debian-packages.sh "the export benchmark" psql=postgresql-client
 	node dist/bench/export-bench.js
+
+bench-ingest: build ## external calls: calls/s with a 30 s WAV each through REST and through voicecast-agent (gRPC), peak RSS of API and agent
+	node dist/bench/ingest-bench.js
 
 lint: setup ## eslint (type-aware) and prettier --check
 	npm run lint

@@ -9,6 +9,7 @@ const { join } = require('node:path');
 const sourceDirs = [
   'lib',
   'api',
+  'agent',
   'auth',
   'db',
   'workflows',

@@ -24,7 +24,7 @@ import { refuseUndeclaredMediaTypes } from './media-types.js';
 import { bodyMediaTypes, completeContract, pathMethods, pathPattern } from './openapi-contract.js';
 import { errorHandler, methodNotAllowedHandler, notFoundHandler } from './problem-response.js';
 import { securityHeaders } from './security-headers.js';
-import { createUploader, deleteUploadsAfterResponse, UploadAdmission } from './uploads.js';
+import { createUploader, deleteUploadsAfterResponse } from './uploads.js';
 import './express-augment.js';
 
 /** The served OpenAPI document: tsoa's spec completed into the contract (api/openapi-contract.ts). */
@@ -149,7 +149,7 @@ export function createApp(container: Container, provider: Provider): Express {
   api.use(recordAudit(contract, pool, logger.child({ component: 'audit' })));
   // tsoa's generated signature takes the multer option only once a route has an upload.
   (RegisterRoutes as (router: Router, opts?: { multer?: Multer }) => void)(api, {
-    multer: createUploader(config, new UploadAdmission({ pool, defaults: config.policies })),
+    multer: createUploader(config, container.uploadAdmission),
   });
   app.use(api);
 

@@ -33,6 +33,9 @@ import { BlocklistService } from './blocklist/blocklist.service.js';
 import { CallsController } from './calls/calls.controller.js';
 import { CallsService } from './calls/calls.service.js';
 import { CallExportService } from './calls/call-export.service.js';
+import { ExternalCallsController } from './calls/external-calls.controller.js';
+import { JournalIngestService } from './calls/journal-ingest.service.js';
+import { UploadAdmission } from './uploads.js';
 import { createImportWorkers } from '../contacts/import-workers.js';
 import { CampaignControlService } from './campaigns/campaign-control.service.js';
 import { CampaignEventHub } from './campaigns/campaign-event-hub.js';
@@ -85,6 +88,12 @@ export class Container {
   private readonly mp3Encoder: Mp3Encoder;
   /** The campaigns' live event streams (GET /campaigns/{id}/events). */
   readonly campaignEvents: CampaignEventHub;
+  /** The journal, for the gRPC service as for REST. */
+  readonly calls: CallsService;
+  /** External calls into the journal (REST and gRPC). */
+  readonly journalIngest: JournalIngestService;
+  /** Uploads in flight per owner (multipart files and recordings, REST and gRPC alike). */
+  readonly uploadAdmission: UploadAdmission;
 
   constructor(readonly infra: Infrastructure) {
     const users = new UsersService(infra.orm.em, infra.pool, new LoginThrottle(infra.pool, infra.config.auth));
@@ -196,6 +205,19 @@ export class Container {
       logger: infra.logger.child({ component: 'call-export' }),
     });
     this.register(CallsController, () => new CallsController(calls, exports));
+    this.calls = calls;
+    this.journalIngest = new JournalIngestService({
+      pool: infra.pool,
+      storage: infra.storage,
+      bucket: infra.config.minio.buckets.recordings,
+      logger: infra.logger.child({ component: 'journal-ingest' }),
+    });
+    this.uploadAdmission = new UploadAdmission({ pool: infra.pool, defaults: infra.config.policies });
+    const recordingLimits = { dir: uploads.dir, maxBytes: infra.config.ingest.recordingMaxBytes };
+    this.register(
+      ExternalCallsController,
+      () => new ExternalCallsController(this.journalIngest, calls, recordingLimits, this.uploadAdmission),
+    );
     this.register(CampaignResultsController, () => new CampaignResultsController(exports));
     const audit = new AuditService(infra.orm.em);
     this.register(AuditController, () => new AuditController(audit));

@@ -20,6 +20,7 @@ import { purgeOldAuditEntries } from './audit/audit-retention.js';
 import { CampaignReconciler } from './campaigns/campaign-reconciler.js';
 import { CampaignWorkflows } from './campaigns/campaign-workflows.js';
 import { Container } from './container.js';
+import { startGrpcServer, type RunningGrpcServer } from './grpc/grpc-server.js';
 import { stackServicePorts } from '../lib/trunk-networks.js';
 import { LazyTelephony } from './telephony.js';
 
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
     logger.fatal({ err }, 'HTTP server failed');
     process.exit(1);
   });
+  const grpc = await startGrpc(config, container, logger);
 
   const sweepAudit = () =>
     purgeOldAuditEntries(pool, config.api.auditRetentionDays).then((deleted) => {
@@ -102,8 +104,15 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, config.api.shutdownGraceSeconds * 1000);
     force.unref();
+    const grpcStopped = grpc?.stop(config.api.shutdownGraceSeconds * 1000);
     server.close(() => {
-      void Promise.allSettled([orm.close(), connection.close(), telephony.close(), container.close()]).then(() => {
+      void Promise.allSettled([
+        grpcStopped,
+        orm.close(),
+        connection.close(),
+        telephony.close(),
+        container.close(),
+      ]).then(() => {
         logger.info('stopped');
         process.exit(0);
       });
@@ -112,6 +121,25 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** The call journal's gRPC service (api/grpc/), unless GRPC_PORT=off; a port in use is fatal, as for HTTP. */
+async function startGrpc(config: Config, container: Container, logger: Logger): Promise<RunningGrpcServer | undefined> {
+  const { grpc } = config.api;
+  if (grpc.port === undefined) return undefined;
+  const running = await startGrpcServer(
+    { ...grpc, port: grpc.port },
+    {
+      verifyToken: container.infra.verifyToken,
+      ingest: container.journalIngest,
+      calls: container.calls,
+      recordings: { dir: config.uploads.dir, maxBytes: config.ingest.recordingMaxBytes },
+      admission: container.uploadAdmission,
+      logger: logger.child({ component: 'grpc' }),
+    },
+  );
+  logger.info({ host: grpc.host, port: running.port, tls: grpc.tls !== undefined }, 'gRPC listening');
+  return running;
 }
 
 /**

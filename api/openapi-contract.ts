@@ -46,6 +46,17 @@ const DOWNLOADS: Record<string, { mediaTypes: string[]; ranges: boolean; streame
   DownloadCampaignResults: { mediaTypes: ['text/csv'], ranges: false, streamed: true },
 };
 
+/**
+ * Request bodies tsoa cannot declare (the controller reads the raw stream): operation id →
+ * the media types taken and what the body is.
+ */
+const RAW_BODIES: Record<string, { mediaTypes: string[]; description: string }> = {
+  UploadRecording: {
+    mediaTypes: ['audio/wav', 'audio/x-wav', 'audio/wave', 'application/octet-stream'],
+    description: 'The recording: a RIFF/WAVE file, at most INGEST_RECORDING_MAX_BYTES',
+  },
+};
+
 const header = (description: string, schema: Json = { type: 'string' }): Json => ({ description, schema });
 
 /** Event streams: operation id → what the `text/event-stream` body carries. */
@@ -89,7 +100,20 @@ function problemResponse(description: string): ResponseObject {
   return { description, content: { [PROBLEM_MEDIA_TYPE]: { schema: PROBLEM_SCHEMA } } };
 }
 
-function completeOperation(operation: Operation, path: string): Operation {
+function completeOperation(given: Operation, path: string): Operation {
+  const raw = given.operationId ? RAW_BODIES[given.operationId] : undefined;
+  const operation: Operation = raw
+    ? {
+        ...given,
+        requestBody: {
+          required: true,
+          description: raw.description,
+          content: Object.fromEntries(
+            raw.mediaTypes.map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
+          ),
+        } as Operation['requestBody'],
+      }
+    : given;
   const responses: Record<string, ResponseObject> = { ...operation.responses };
   const add = (status: string): void => {
     responses[status] ??= { description: STANDARD_ERRORS[status] ?? 'Error' };
@@ -280,6 +304,19 @@ const REQUEST_EXAMPLES: Record<string, unknown> = {
   UpdateCampaign: { maxConcurrentCalls: 10, callsPerSecond: 2 },
   RerunCampaign: { outcomes: ['busy', 'no_answer', 'expired'] },
   UpdateCall: { tags: ['callback', 'vip'], private: true },
+  AddExternalCall: {
+    source: 'pbx-berlin-1',
+    externalId: '1733402394.1187',
+    direction: 'inbound',
+    from: '+4930123456',
+    to: '201',
+    startAt: '2026-12-05T13:39:54+01:00',
+    answerAt: '2026-12-05T13:40:01+01:00',
+    endAt: '2026-12-05T13:42:30+01:00',
+    disposition: 'answered',
+    tags: ['support'],
+    fields: { channel: 'PJSIP/trunk-00000042', queue: 'support' },
+  },
   AddBlocklistEntry: { phone: '030 1234567', defaultCountry: 'DE', note: 'asked not to be called' },
   CreateWebhook: { url: 'https://crm.example.com/voicecast', events: ['call.completed'] },
   UpdateWebhook: { active: false },

@@ -344,6 +344,20 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ WORKER_METRICS_HOST: 'metrics.example' })).toThrow(/WORKER_METRICS_HOST/);
   });
 
+  it('serves the journal over gRPC on 127.0.0.1:50051, TLS with both PEM files', () => {
+    expect(parseConfig({}).api.grpc).toEqual({ host: '127.0.0.1', port: 50051, tls: undefined });
+    expect(parseConfig({ GRPC_PORT: 'off' }).api.grpc.port).toBeUndefined();
+    expect(parseConfig({ GRPC_TLS_CERT: '/c.pem', GRPC_TLS_KEY: '/k.pem' }).api.grpc.tls).toEqual({
+      certFile: '/c.pem',
+      keyFile: '/k.pem',
+    });
+    for (const bad of ['0', '65536', 'x']) {
+      expect(() => parseConfig({ GRPC_PORT: bad })).toThrow(/GRPC_PORT: must be a port/);
+    }
+    expect(() => parseConfig({ GRPC_TLS_CERT: '/c.pem' })).toThrow(/GRPC_TLS_CERT and GRPC_TLS_KEY go together/);
+    expect(parseConfig({}).ingest.recordingMaxBytes).toBe(200 * 1024 * 1024);
+  });
+
   it('takes an optional SIP port range, both ends or neither', () => {
     expect(parseConfig({}).telephony.sipUdpPorts).toBeUndefined();
     expect(parseConfig({ SIP_PORT_MIN: '', SIP_PORT_MAX: '' }).telephony.sipUdpPorts).toBeUndefined();

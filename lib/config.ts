@@ -74,6 +74,19 @@ const schema = z.object({
 
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
+  GRPC_HOST: z.ipv4().or(z.ipv6()).or(z.literal('localhost')).default('127.0.0.1'),
+  GRPC_PORT: z
+    .string()
+    .default('50051')
+    .transform((value, ctx) => {
+      if (value === 'off') return undefined;
+      const n = Number(value);
+      if (/^\d+$/.test(value) && n >= 1 && n <= 65535) return n;
+      ctx.addIssue({ code: 'custom', message: 'must be a port (1–65535) or off' });
+      return z.NEVER;
+    }),
+  GRPC_TLS_CERT: z.string().min(1).optional(),
+  GRPC_TLS_KEY: z.string().min(1).optional(),
   PUBLIC_URL: z.url().default('http://localhost:3000'),
   API_AUDIENCE: z.string().min(1).optional(),
   TRUST_PROXY: bool.default(false),
@@ -164,6 +177,7 @@ const schema = z.object({
   UPLOAD_DIR: z.string().min(1).optional(),
   UPLOAD_MAX_BYTES: bytes.default(512 * 1024 * 1024),
   AUDIO_MAX_UPLOAD_BYTES: bytes.default(50 * 1024 * 1024),
+  INGEST_RECORDING_MAX_BYTES: bytes.default(200 * 1024 * 1024),
   AUDIO_MAX_DURATION_SECONDS: seconds.default(600),
   AUDIO_NORMALIZE: bool.default(true),
   AUDIO_LOUDNESS_TARGET_LUFS: z.coerce.number().min(-40).max(-6).default(-18),
@@ -225,6 +239,9 @@ function crossFieldIssues(raw: Record<string, string>): string[] {
   if ('ADMIN_USERNAME' in raw !== 'ADMIN_PASSWORD' in raw) {
     issues.push('ADMIN_PASSWORD: ADMIN_USERNAME and ADMIN_PASSWORD go together');
   }
+  if ('GRPC_TLS_CERT' in raw !== 'GRPC_TLS_KEY' in raw) {
+    issues.push('GRPC_TLS_KEY: GRPC_TLS_CERT and GRPC_TLS_KEY go together');
+  }
   if ('SIP_PORT_MIN' in raw !== 'SIP_PORT_MAX' in raw)
     issues.push('SIP_PORT_MAX: SIP_PORT_MIN and SIP_PORT_MAX go together');
   if (raw.SIP_PORT_MIN && raw.SIP_PORT_MAX && Number(raw.SIP_PORT_MIN) > Number(raw.SIP_PORT_MAX)) {
@@ -280,6 +297,16 @@ export interface Config {
     readonly trustProxy: boolean;
     /** Bearer token for /metrics and /readyz details (besides an administrator's access token). */
     readonly metricsToken?: string;
+    /**
+     * The call journal's gRPC service (api/grpc/): GRPC_HOST and GRPC_PORT (undefined: off,
+     * `GRPC_PORT=off`); TLS with GRPC_TLS_CERT and GRPC_TLS_KEY (PEM files, both or neither),
+     * else plaintext, meant for loopback.
+     */
+    readonly grpc: {
+      readonly host: string;
+      readonly port: number | undefined;
+      readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+    };
     readonly shutdownGraceSeconds: number;
     /** How often campaign statuses and workflows are reconciled (api/campaigns/campaign-reconciler.ts); 0 = never. */
     readonly campaignReconcileSeconds: number;
@@ -407,6 +434,11 @@ export interface Config {
     /** The upload's back-off: doubles from `initialRetryMs` up to `maxRetryIntervalMs`; never gives up. */
     readonly retry: { readonly initialRetryMs: number; readonly maxRetryIntervalMs: number };
   };
+  /** External calls from other PBXs (api/calls/journal-ingest.service.ts). */
+  readonly ingest: {
+    /** The largest recording an external call may upload (413 beyond); spooled under `uploads.dir`. */
+    readonly recordingMaxBytes: number;
+  };
   readonly uploads: {
     /** Where multipart files are spooled while a request runs; deleted when it ends. */
     readonly dir: string;
@@ -493,6 +525,14 @@ export function parseConfig(
       publicUrl,
       trustProxy: env.TRUST_PROXY,
       metricsToken: env.METRICS_TOKEN,
+      grpc: {
+        host: env.GRPC_HOST,
+        port: env.GRPC_PORT,
+        tls:
+          env.GRPC_TLS_CERT && env.GRPC_TLS_KEY
+            ? { certFile: env.GRPC_TLS_CERT, keyFile: env.GRPC_TLS_KEY }
+            : undefined,
+      },
       shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
       campaignReconcileSeconds: env.CAMPAIGN_RECONCILE_SECONDS,
       campaignCopyInlineMax: env.CAMPAIGN_COPY_INLINE_MAX_CONTACTS,
@@ -579,6 +619,7 @@ export function parseConfig(
         maxRetryIntervalMs: Math.round(env.RECORDING_UPLOAD_RETRY_MAX_INTERVAL_SECONDS * 1000),
       },
     },
+    ingest: { recordingMaxBytes: env.INGEST_RECORDING_MAX_BYTES },
     uploads: { dir: env.UPLOAD_DIR ?? join(tmpdir(), 'voicecast-uploads'), maxBytes: env.UPLOAD_MAX_BYTES },
     audio: {
       maxUploadBytes: env.AUDIO_MAX_UPLOAD_BYTES,

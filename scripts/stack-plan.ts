@@ -99,6 +99,15 @@ export function planStack(config: Config, cwd = process.cwd()): StackPlan {
       variable: 'MINIO_CONSOLE_PORT',
     },
   ];
+  // The API's gRPC service (api/grpc/) is a port of the API process too, unless GRPC_PORT=off.
+  if (config.api.grpc.port !== undefined) {
+    ports.push({
+      what: 'the gRPC service',
+      host: config.api.grpc.host,
+      port: config.api.grpc.port,
+      variable: 'GRPC_PORT',
+    });
+  }
   const seen = new Map<number, PlannedPort>();
   for (const p of ports) {
     const other = seen.get(p.port);

@@ -53,6 +53,9 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/v1/campaigns/{id}/events/ticket': a('campaign.events_ticket', 'campaign', 'path'),
 
   'PATCH /api/v1/calls/{id}': a('call.update', 'call', 'path'),
+  // External calls (a resend answers 200 with the stored call: its id is in the JSON answer).
+  'POST /api/v1/calls': a('call.ingest', 'call', 'created'),
+  'PUT /api/v1/calls/{id}/recording': a('call.upload_recording', 'call', 'path'),
 
   'POST /api/v1/blocklist': a('blocklist.add', 'blocklist', 'created'),
   'POST /api/v1/blocklist/upload': a('blocklist.upload', 'blocklist', 'none'),

@@ -19,6 +19,7 @@ import { isUuid } from '../keyset-cursor.js';
 import { visibleTo } from '../ownership.js';
 import {
   CALL_COLUMNS,
+  EXTERNAL_COLUMNS,
   CONTACT_BATCH_SQL,
   CONTACT_COLUMNS,
   CONTACT_VARIABLES_SQL,
@@ -29,7 +30,7 @@ import {
   journalVariablesSql,
   recordWriter,
   sortNames,
-  type ExportCallRow,
+  type ExportJournalRow,
 } from './call-export.js';
 import { parseCallQuery, type CallCursor, type CallQueryInput } from './call-query.js';
 
@@ -74,13 +75,13 @@ export class CallExportService {
     const pool = this.deps.pool;
     const batch = async (after: CallCursor | undefined) => {
       const { text, values } = journalBatchSql({ ...query, after }, ownerId);
-      const { rows } = await pool.query<ExportCallRow & { id: string; invite_exact: string }>(text, values);
+      const { rows } = await pool.query<ExportJournalRow & { id: string; invite_exact: string }>(text, values);
       const last = rows.at(-1);
       return { rows, next: last ? { inviteAt: last.invite_exact, id: last.id } : undefined };
     };
     return {
       fileName: `calls-${stamp(new Date())}.csv`,
-      csv: this.stream(headerRecord(CALL_COLUMNS, names), batch, write),
+      csv: this.stream(headerRecord([...CALL_COLUMNS, ...EXTERNAL_COLUMNS], names), batch, write),
     };
   }
 

@@ -36,6 +36,9 @@ export const CALL_COLUMNS = [
   'recording_url',
 ] as const;
 
+/** The journal export's, after {@link CALL_COLUMNS}: where an external call came from (empty for ours). */
+export const EXTERNAL_COLUMNS = ['source', 'external_id', 'direction', 'from', 'to'] as const;
+
 /** Per contact, after {@link CALL_COLUMNS}: the contact's line in its list's file and its state. */
 export const CONTACT_COLUMNS = ['contact_line', 'contact_state'] as const;
 
@@ -70,6 +73,15 @@ export interface ExportCallRow {
   variables: Record<string, unknown> | null;
 }
 
+/** A row of the journal export: a call, ours or an external one. */
+export interface ExportJournalRow extends ExportCallRow {
+  source: string | null;
+  external_id: string | null;
+  direction: string | null;
+  from_party: string | null;
+  to_party: string | null;
+}
+
 export interface ExportContactRow extends ExportCallRow {
   line: number;
   state: string;
@@ -78,7 +90,8 @@ export interface ExportContactRow extends ExportCallRow {
 /** One batch of the journal export after `query.after`, newest first like the journal (`query.limit` rows). */
 export function journalBatchSql(query: CallQuery, ownerId: string | undefined): { text: string; values: unknown[] } {
   const { where, values } = searchWhere(query, ownerId);
-  const text = `SELECT ${CALL_SELECT('call_record')}, ${CONTACT_VARIABLES} AS variables FROM call_record ${where}
+  const text = `SELECT ${CALL_SELECT('call_record')}, source, external_id, direction, from_party, to_party,
+    ${CONTACT_VARIABLES} AS variables FROM call_record ${where}
     ORDER BY invite_at DESC, id DESC LIMIT $${values.push(query.limit)}`;
   return { text, values };
 }
@@ -181,7 +194,7 @@ function trunksField(attempts: ExportCallRow['trunk_attempts']): string {
 export function recordWriter(
   publicUrl: string,
   variableNames: readonly string[],
-): (row: ExportCallRow | ExportContactRow) => string {
+): (row: ExportCallRow | ExportContactRow | ExportJournalRow) => string {
   return (r) => {
     const variables = r.variables ?? {};
     const fields = [
@@ -206,6 +219,11 @@ export function recordWriter(
       ),
     ];
     if ('line' in r) fields.push(csvField(r.line), csvField(r.state));
+    // The PBX's ids are text from outside; its numbers were checked (E.164, extension, sip: URI).
+    if ('source' in r) {
+      fields.push(csvText(r.source), csvText(r.external_id), csvField(r.direction));
+      fields.push(csvField(r.from_party), csvField(r.to_party));
+    }
     for (const name of variableNames) {
       const value = variables[name];
       fields.push(typeof value === 'string' ? csvText(value) : '');

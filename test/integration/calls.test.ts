@@ -103,6 +103,12 @@ test('a call shows every useful field; another owner gets 404 for it; an adminis
     recordingError: null,
     recordingUrl: `/api/v1/calls/${answered}/recording`,
     variables: {},
+    source: null,
+    externalId: null,
+    direction: null,
+    from: null,
+    to: null,
+    fields: null,
   });
 
   expect((await list(alice.token, { phone })).items.map((c) => c.id)).toEqual([busy, answered]);

@@ -301,6 +301,7 @@ describe('docker-compose.yml', () => {
     const containerSpecific = new Set([
       'NODE_ENV',
       'API_HOST',
+      'GRPC_HOST',
       'DATABASE_URL',
       'TEMPORAL_ADDRESS',
       'MINIO_ENDPOINT',

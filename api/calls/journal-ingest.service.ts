@@ -1,0 +1,206 @@
+/**
+ * External calls into the journal (issue 24): one service behind both the REST routes
+ * (external-calls.controller.ts) and the gRPC service (grpc/), so the rules and the SQL are
+ * written once.
+ *
+ * - A call is idempotent on (owner, source, externalId): the insert does nothing on a
+ *   conflict, and the row found instead answers the resend when the data is the same (by
+ *   the digest of the call as first sent), else a 409. A PATCH of tags or `private` later
+ *   does not change the digest: the PBX resending its original still gets a 200.
+ * - A recording is checked as WAV on a spooled copy, stored in the recordings bucket under a
+ *   key named by its SHA-256, and recorded with a conditional update (`recording_state =
+ *   'none'`): of two uploads at once, one wins; the same bytes again are a 200, others a 409.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../../auth/principal.js';
+import { AudioRejectedError } from '../../audio/audio-error.js';
+import { fileSource } from '../../audio/byte-source.js';
+import { parseWavHeader } from '../../audio/wav-header.js';
+import type { Pool } from '../../db/sql.js';
+import { AppError, ConflictError, UpstreamError, ValidationError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import type { Storage } from '../../lib/storage.js';
+import { isUuid } from '../keyset-cursor.js';
+import { visibleTo } from '../ownership.js';
+import { toCallView, VIEW_COLUMNS, type CallRow } from './call-rows.js';
+import type { ExternalCall } from './external-call-input.js';
+import type { IngestedCall } from './external-call.dto.js';
+
+/** `end_reason` of every external call: the PBX's own reason is in its fields, if it sent one. */
+export const EXTERNAL_END_REASON = 'external call';
+
+export interface JournalIngestDeps {
+  readonly pool: Pool;
+  readonly storage: Storage;
+  /** The recordings bucket (the same as our own calls'). */
+  readonly bucket: string;
+  readonly logger: Logger;
+}
+
+/** A recording spooled to a local file, with its size. */
+export interface SpooledRecording {
+  readonly path: string;
+  readonly size: number;
+}
+
+export interface TargetRow {
+  owner_id: string;
+  source: string | null;
+  recording_state: string;
+  recording_digest: string | null;
+}
+
+const INSERT = `INSERT INTO call_record (id, owner_id, attempt_id, attempt, phone_e164, invite_at, answer_at, end_at,
+    outcome, end_reason, talk_ms, dtmf, tags, recording_private, source, external_id, direction, from_party, to_party,
+    external_fields, external_digest, created_at)
+  VALUES ($1::uuid, $2, 'ext:' || $1::text, 1, $3, $4::timestamptz, $5::timestamptz, $6::timestamptz, $7, $8, $9, '[]'::jsonb,
+    $10::text[], $11, $12, $13, $14, $15, $16, $17::jsonb, $18, now())
+  ON CONFLICT (owner_id, source, external_id) WHERE source IS NOT NULL DO NOTHING
+  RETURNING ${VIEW_COLUMNS}`;
+
+export class JournalIngestService {
+  constructor(private readonly deps: JournalIngestDeps) {}
+
+  /** Stores the call for the caller (an administrator's own calls too), or finds it again. */
+  async addCall(principal: Principal, call: ExternalCall): Promise<IngestedCall> {
+    const owner = principal.userId;
+    const { rows } = await this.deps.pool.query<CallRow>(INSERT, [
+      randomUUID(),
+      owner,
+      call.phoneE164,
+      call.startAt.text,
+      call.answerAt?.text ?? null,
+      call.endAt.text,
+      call.outcome,
+      EXTERNAL_END_REASON,
+      call.talkMs,
+      call.tags,
+      call.private,
+      call.source,
+      call.externalId,
+      call.direction,
+      call.from,
+      call.to,
+      JSON.stringify(call.fields),
+      call.digest,
+    ]);
+    if (rows[0]) return { call: toCallView(rows[0]), created: true };
+    const found = await this.deps.pool.query<CallRow & { external_digest: string }>(
+      `SELECT ${VIEW_COLUMNS}, external_digest FROM call_record WHERE owner_id = $1 AND source = $2 AND external_id = $3`,
+      [owner, call.source, call.externalId],
+    );
+    const existing = found.rows[0];
+    // Gone between the two statements (its owner deleted): say so rather than pretend.
+    if (!existing) throw new ConflictError('The call was removed while it was being stored; send it again.');
+    if (existing.external_digest !== call.digest) {
+      throw new ConflictError(
+        `A call with source ${call.source} and externalId ${call.externalId} exists with other data (call ${existing.id}); ` +
+          'a stored external call is not changed by a resend.',
+        [{ field: 'externalId', message: 'already stored with other data' }],
+      );
+    }
+    return { call: toCallView(existing), created: false };
+  }
+
+  /**
+   * Stores the spooled WAV as the external call's recording. `created` false: the same
+   * recording was already stored. 404 for a call the caller cannot see, 409 for one of ours
+   * (its recording comes from the worker) or one that has another recording, 422 (field
+   * `fieldName`) for bytes that are not a WAV file we can read.
+   */
+  async storeRecording(
+    principal: Principal,
+    id: string,
+    file: SpooledRecording,
+    fieldName = 'body',
+  ): Promise<{ created: boolean }> {
+    const target = await this.uploadTarget(principal, id);
+    checkWav(file.path, fieldName);
+    const digest = await sha256(file.path);
+    if (target.recording_state !== 'none') return this.again(id, target.recording_digest, digest);
+    const key = `external/${target.owner_id}/${id}/${digest}.wav`;
+    await this.put(key, file);
+    const updated = await this.deps.pool.query(
+      `UPDATE call_record SET recording_key = $2, recording_state = 'stored', recording_digest = $3
+       WHERE id = $1 AND recording_state = 'none'`,
+      [id, key, digest],
+    );
+    if (updated.rowCount === 1) return { created: true };
+    // Another upload won the race: ours is not referenced (unless it was the same bytes).
+    const now = await this.deps.pool.query<TargetRow>('SELECT recording_digest FROM call_record WHERE id = $1', [id]);
+    const winner = now.rows[0]?.recording_digest ?? null;
+    if (winner !== digest) await this.deps.storage.removeObject(this.deps.bucket, key).catch(() => undefined);
+    return this.again(id, winner, digest);
+  }
+
+  /**
+   * The call an upload is for, checked before a byte of it is read (404 for a call the caller
+   * cannot see, 409 `not-external` for one of ours) and again when it is stored.
+   */
+  async uploadTarget(principal: Principal, id: string): Promise<TargetRow> {
+    const { rows } = isUuid(id)
+      ? await this.deps.pool.query<TargetRow>(
+          'SELECT owner_id, source, recording_state, recording_digest FROM call_record WHERE id = $1',
+          [id],
+        )
+      : { rows: [] };
+    const target = visibleTo(principal, rows[0] ?? null, (r) => r.owner_id, `Call ${id}`);
+    if (target.source === null) {
+      throw new AppError(
+        409,
+        'not-external',
+        'Not an external call',
+        `Call ${id} was placed by Voicecast: its recording comes from the worker, not an upload.`,
+      );
+    }
+    return target;
+  }
+
+  private again(id: string, stored: string | null, digest: string): { created: boolean } {
+    if (stored === digest) return { created: false };
+    throw new ConflictError(`Call ${id} already has another recording; a stored recording is not replaced.`);
+  }
+
+  private async put(key: string, file: SpooledRecording): Promise<void> {
+    try {
+      await this.deps.storage.putObject(this.deps.bucket, key, createReadStream(file.path), file.size, {
+        'Content-Type': 'audio/wav',
+      });
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      this.deps.logger.warn({ err, key }, 'object storage upload failed');
+      throw new UpstreamError('Object storage', 'Could not store the recording; try again later.');
+    }
+  }
+}
+
+/** A RIFF/WAVE file whose header we read, with audio in it; else a 422 naming `field`. */
+function checkWav(path: string, field: string): void {
+  const source = fileSource(path);
+  try {
+    const head = Buffer.from(source.read(0, 12));
+    if (head.length < 12 || head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WAVE') {
+      throw new ValidationError(
+        [{ field, message: 'not a WAV file (no RIFF/WAVE header)' }],
+        'The recording is not a WAV file.',
+      );
+    }
+    const header = parseWavHeader(source);
+    if (header.frames === 0) throw new ValidationError([{ field, message: 'the WAV file holds no audio' }]);
+  } catch (err) {
+    if (err instanceof AudioRejectedError) {
+      throw new ValidationError([{ field, message: err.message }], 'The recording is not a readable WAV file.');
+    }
+    throw err;
+  } finally {
+    source.close();
+  }
+}
+
+async function sha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
