@@ -80,6 +80,7 @@ describe('committed migrations (F18)', () => {
       'Migration20261206100000',
       'Migration20261206110000',
       'Migration20261206200300',
+      'Migration20261207000300',
     ]);
   });
 

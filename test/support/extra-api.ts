@@ -35,7 +35,7 @@ export async function startExtraApi(
 ): Promise<ExtraApi> {
   const stack = readStack();
   const dir = mkdtempSync(join(tmpdir(), 'voicecast-extra-api-'));
-  const [freeApiPort, minioPort] = await freePorts(2);
+  const [freeApiPort, minioPort, grpcPort] = await freePorts(3);
   const apiPort = options.port ?? freeApiPort;
   const minio = await startMinio({
     dataDir: join(dir, 'minio'),
@@ -56,6 +56,8 @@ export async function startExtraApi(
       env: {
         ...stack.env,
         API_PORT: String(apiPort),
+        // Its own gRPC port: the stack's API holds the stack's.
+        GRPC_PORT: String(grpcPort),
         PUBLIC_URL: url,
         MINIO_ENDPOINT: minio.endpoint,
         SHUTDOWN_GRACE_SECONDS: '2',
