@@ -8,7 +8,7 @@ import { toTrunkConfig, type TrunkRow } from '../db/trunk-config.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { TrunkConfig } from '../telephony/call-types.js';
 import type { CallOutcome } from '../campaign/outcomes.js';
-import type { RetryPolicy } from '../campaign/retry-policy.js';
+import type { OutcomeRetries, RetryPolicy } from '../campaign/retry-policy.js';
 import type { MachineDetectionSetting } from '../campaign/machine-detection.js';
 
 export interface CampaignCallSettings {
@@ -59,6 +59,7 @@ interface CampaignRow {
   max_attempts: number;
   retry_delay_seconds: number;
   retry_on: CallOutcome[];
+  retry_by_outcome: OutcomeRetries | null;
   ring_timeout_seconds: number;
   max_call_seconds: number;
   record: boolean;
@@ -81,6 +82,7 @@ export async function loadCampaignSettings(pool: Pool, campaignId: string): Prom
       maxAttempts: c.max_attempts,
       retryDelaySeconds: c.retry_delay_seconds,
       retryOn: c.retry_on,
+      byOutcome: c.retry_by_outcome ?? null,
       retryMachines: c.machine_detection?.retryMachines === true,
     },
     ringTimeoutMs: c.ring_timeout_seconds * 1000,

@@ -16,6 +16,7 @@ import {
   type MachineDetectionSetting,
 } from '../../campaign/machine-detection.js';
 import type { CallerIdDto, CallingWindowDto, CampaignSettingsDto, MachineDetectionDto } from './campaigns.dto.js';
+import type { RetryByOutcomeDto } from './retry.dto.js';
 
 /** Every setting, resolved. */
 export interface CampaignSettings {
@@ -24,6 +25,8 @@ export interface CampaignSettings {
   maxAttempts: number;
   retryDelaySeconds: number;
   retryOn: CallOutcome[];
+  /** Rules per outcome; null: none. */
+  retry: RetryByOutcomeDto | null;
   ringTimeoutSeconds: number;
   maxCallSeconds: number;
   callingWindow: CallingWindowDto | null;
@@ -41,6 +44,7 @@ export const CAMPAIGN_DEFAULTS: Readonly<CampaignSettings> = Object.freeze({
   maxAttempts: 3,
   retryDelaySeconds: 600,
   retryOn: [...DEFAULT_RETRY_ON],
+  retry: null,
   ringTimeoutSeconds: 30,
   maxCallSeconds: 300,
   callingWindow: null,
@@ -98,7 +102,8 @@ export function settingsProblems(settings: CampaignSettings): FieldError[] {
   if (!Number.isFinite(rate) || rate <= 0 || rate > MAX_CALLS_PER_SECOND) {
     errors.push({ field: 'body.callsPerSecond', message: `must be more than 0 and at most ${MAX_CALLS_PER_SECOND}` });
   }
-  for (const [field, message] of retryPolicyProblems(settings)) errors.push({ field: `body.${field}`, message });
+  for (const [field, message] of retryPolicyProblems({ ...settings, byOutcome: settings.retry }))
+    errors.push({ field: `body.${field}`, message });
   if (settings.callingWindow) {
     for (const [field, message] of calendarProblems(settings.callingWindow)) {
       errors.push({ field: `body.callingWindow.${field}`, message });

@@ -9,6 +9,7 @@ import { machineDetectionView, type CampaignSettings } from './campaign-settings
 import type { MachineDetectionSetting } from '../../campaign/machine-detection.js';
 import { campaignWorkflowId } from './campaign-workflows.js';
 import type { CallingWindowDto, CampaignView } from './campaigns.dto.js';
+import type { RetryByOutcomeDto } from './retry.dto.js';
 
 /** The settings stored on a campaign row. */
 export function settingsOf(c: Campaign): CampaignSettings {
@@ -18,6 +19,7 @@ export function settingsOf(c: Campaign): CampaignSettings {
     maxAttempts: c.maxAttempts,
     retryDelaySeconds: c.retryDelaySeconds,
     retryOn: [...c.retryOn] as CallOutcome[],
+    retry: (c.retryByOutcome as RetryByOutcomeDto | null | undefined) ?? null,
     ringTimeoutSeconds: c.ringTimeoutSeconds,
     maxCallSeconds: c.maxCallSeconds,
     callingWindow: (c.callingWindow as CallingWindowDto | null | undefined) ?? null,
@@ -37,6 +39,7 @@ export function settingsColumns(s: CampaignSettings) {
     maxAttempts: s.maxAttempts,
     retryDelaySeconds: s.retryDelaySeconds,
     retryOn: [...s.retryOn],
+    retryByOutcome: s.retry ? structuredClone(s.retry) : null,
     ringTimeoutSeconds: s.ringTimeoutSeconds,
     maxCallSeconds: s.maxCallSeconds,
     callingWindow: s.callingWindow ? { ...s.callingWindow, days: [...s.callingWindow.days] } : null,

@@ -4,6 +4,7 @@ import type { MachineDetectionMode } from '../../campaign/machine-detection.js';
 import type { TimezoneSource, Weekday } from '../../campaign/calling-window.js';
 import type { SipDisplayName } from '../sip-text.dto.js';
 import type { Uuid } from '../ids.dto.js';
+import type { RetryByOutcomeDto } from './retry.dto.js';
 
 /**
  * The campaign's trunk group: your trunks in order of preference, at most 5, each once. A
@@ -151,6 +152,11 @@ export interface CampaignSettingsDto {
    * answered, rejected, invalid_number and cancelled are never retried.
    */
   retryOn?: CallOutcome[];
+  /**
+   * Retry rules per outcome (delay or escalating delays, attempt cap); `null` (default): none,
+   * every outcome follows `retryOn` and `retryDelaySeconds`. A PATCH replaces it whole.
+   */
+  retry?: RetryByOutcomeDto | null;
   /**
    * Seconds to let it ring (default 30).
    * @isInt
@@ -334,6 +340,8 @@ export interface CampaignView {
   maxAttempts: number;
   retryDelaySeconds: number;
   retryOn: CallOutcome[];
+  /** Retry rules per outcome; `null`: none. */
+  retry: RetryByOutcomeDto | null;
   ringTimeoutSeconds: number;
   maxCallSeconds: number;
   callingWindow: CallingWindowDto | null;

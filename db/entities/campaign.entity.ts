@@ -67,6 +67,8 @@ export const Campaign = defineEntity({
     retryDelaySeconds: p.integer(),
     /** Outcomes that earn another attempt. */
     retryOn: p.array<string>(),
+    /** Retry rules per outcome (campaign/retry-policy.ts `OutcomeRetries`); null = none. */
+    retryByOutcome: p.json<Record<string, unknown>>().nullable(),
     ringTimeoutSeconds: p.integer(),
     maxCallSeconds: p.integer(),
     /** `{days, from, to, timezone, timezoneFrom?}` (campaign/calling-window.ts); null = any time. */

@@ -22,6 +22,7 @@ import { Migration20261206200300 } from './migration-20261206200300-campaign-eve
 import { Migration20261206200400 } from './migration-20261206200400-machine-detection.js';
 import { Migration20261207000100 } from './migration-20261207000100-trunk-groups.js';
 import { Migration20261207000400 } from './migration-20261207000400-campaign-prepare.js';
+import { Migration20261207000500 } from './migration-20261207000500-retry-by-outcome.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -48,4 +49,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261206200400', class: Migration20261206200400 },
   { name: 'Migration20261207000100', class: Migration20261207000100 },
   { name: 'Migration20261207000400', class: Migration20261207000400 },
+  { name: 'Migration20261207000500', class: Migration20261207000500 },
 ];
