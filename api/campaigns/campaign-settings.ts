@@ -17,6 +17,8 @@ import {
 } from '../../campaign/machine-detection.js';
 import type { CallerIdDto, CallingWindowDto, CampaignSettingsDto, MachineDetectionDto } from './campaigns.dto.js';
 import type { RetryByOutcomeDto } from './retry.dto.js';
+import type { CallerIdPoolDto } from './caller-id-pool.dto.js';
+import { callerIdPoolProblems, DEFAULT_DAILY_CAP, type CallerIdPool } from '../../campaign/caller-id-pool.js';
 
 /** Every setting, resolved. */
 export interface CampaignSettings {
@@ -33,6 +35,8 @@ export interface CampaignSettings {
   record: boolean;
   recordingsPrivate: boolean;
   callerId: CallerIdDto | null;
+  /** null: no pool. */
+  callerIdPool: CallerIdPool | null;
   optOutDigit: OptOutDigit | null;
   /** null: off. */
   machineDetection: MachineDetectionSetting | null;
@@ -51,6 +55,7 @@ export const CAMPAIGN_DEFAULTS: Readonly<CampaignSettings> = Object.freeze({
   record: true,
   recordingsPrivate: false,
   callerId: null,
+  callerIdPool: null,
   optOutDigit: null,
   machineDetection: null,
 });
@@ -62,11 +67,24 @@ export function mergeSettings(base: Readonly<CampaignSettings>, body: CampaignSe
   const merged: CampaignSettings = { ...base, retryOn: [...base.retryOn] };
   for (const key of Object.keys(CAMPAIGN_DEFAULTS) as (keyof CampaignSettings)[]) {
     const value = body[key];
-    if (value !== undefined && key !== 'machineDetection') Object.assign(merged, { [key]: value });
+    if (value !== undefined && key !== 'machineDetection' && key !== 'callerIdPool') {
+      Object.assign(merged, { [key]: value });
+    }
   }
+  if (body.callerIdPool !== undefined) merged.callerIdPool = callerIdPoolSetting(body.callerIdPool);
   // Replaced whole, as the calling window is: a PATCH names every field it wants kept.
   if (body.machineDetection !== undefined) merged.machineDetection = machineDetectionSetting(body.machineDetection);
   return merged;
+}
+
+/** The stored pool for what the API was given, the cap defaulted. */
+function callerIdPoolSetting(dto: CallerIdPoolDto | null): CallerIdPool | null {
+  if (dto === null) return null;
+  return {
+    numbers: [...dto.numbers],
+    strategy: dto.strategy,
+    dailyCapPerNumber: dto.dailyCapPerNumber ?? DEFAULT_DAILY_CAP,
+  };
 }
 
 /** The stored setting for what the API was given; null (or mode off): no detection. */
@@ -104,6 +122,10 @@ export function settingsProblems(settings: CampaignSettings): FieldError[] {
   }
   for (const [field, message] of retryPolicyProblems({ ...settings, byOutcome: settings.retry }))
     errors.push({ field: `body.${field}`, message });
+  if (settings.callerIdPool) {
+    for (const [field, message] of callerIdPoolProblems(settings.callerIdPool))
+      errors.push({ field: `body.${field}`, message });
+  }
   if (settings.callingWindow) {
     for (const [field, message] of calendarProblems(settings.callingWindow)) {
       errors.push({ field: `body.callingWindow.${field}`, message });

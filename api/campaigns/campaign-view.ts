@@ -10,6 +10,7 @@ import type { MachineDetectionSetting } from '../../campaign/machine-detection.j
 import { campaignWorkflowId } from './campaign-workflows.js';
 import type { CallingWindowDto, CampaignView } from './campaigns.dto.js';
 import type { RetryByOutcomeDto } from './retry.dto.js';
+import type { CallerIdPool } from '../../campaign/caller-id-pool.js';
 
 /** The settings stored on a campaign row. */
 export function settingsOf(c: Campaign): CampaignSettings {
@@ -26,6 +27,7 @@ export function settingsOf(c: Campaign): CampaignSettings {
     record: c.record,
     recordingsPrivate: c.recordingsPrivate,
     callerId: c.callerIdNumber ? { number: c.callerIdNumber, name: c.callerIdName ?? null } : null,
+    callerIdPool: (c.callerIdPool as CallerIdPool | null | undefined) ?? null,
     optOutDigit: c.optOutDigit ?? null,
     machineDetection: (c.machineDetection as MachineDetectionSetting | null | undefined) ?? null,
   };
@@ -47,10 +49,13 @@ export function settingsColumns(s: CampaignSettings) {
     recordingsPrivate: s.recordingsPrivate,
     callerIdNumber: s.callerId?.number ?? null,
     callerIdName: s.callerId?.name ?? null,
+    callerIdPool: s.callerIdPool ? { ...s.callerIdPool, numbers: [...s.callerIdPool.numbers] } : null,
     optOutDigit: s.optOutDigit,
     machineDetection: s.machineDetection ? { ...s.machineDetection, timings: { ...s.machineDetection.timings } } : null,
   };
 }
+
+const poolView = (pool: CallerIdPool | null) => (pool ? { ...pool, numbers: [...pool.numbers] } : null);
 
 export function toCampaignView(c: Campaign): CampaignView {
   return {
@@ -63,6 +68,7 @@ export function toCampaignView(c: Campaign): CampaignView {
     audioId: c.audio?.id ?? null,
     contactListId: c.contactList?.id ?? null,
     ...settingsOf(c),
+    callerIdPool: poolView(settingsOf(c).callerIdPool),
     machineDetection: machineDetectionView(settingsOf(c).machineDetection),
     startAt: c.startAt ?? null,
     endAt: c.endAt ?? null,

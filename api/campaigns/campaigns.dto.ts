@@ -5,6 +5,7 @@ import type { TimezoneSource, Weekday } from '../../campaign/calling-window.js';
 import type { SipDisplayName } from '../sip-text.dto.js';
 import type { Uuid } from '../ids.dto.js';
 import type { RetryByOutcomeDto } from './retry.dto.js';
+import type { CallerIdPoolDto } from './caller-id-pool.dto.js';
 
 /**
  * The campaign's trunk group: your trunks in order of preference, at most 5, each once. A
@@ -179,6 +180,8 @@ export interface CampaignSettingsDto {
   recordingsPrivate?: boolean;
   /** `null` (default): the trunk's caller ID. */
   callerId?: CallerIdDto | null;
+  /** `null` (default): every call with `callerId`. A PATCH replaces it whole. */
+  callerIdPool?: CallerIdPoolDto | null;
   /**
    * The DTMF key (`0`-`9`, `*`, `#`; RFC 4733 or SIP INFO) that opts the callee out: pressed
    * during the call, the number goes on your blocklist and the call ends at once. `null`
@@ -348,6 +351,7 @@ export interface CampaignView {
   record: boolean;
   recordingsPrivate: boolean;
   callerId: CallerIdDto | null;
+  callerIdPool: CallerIdPoolDto | null;
   optOutDigit: OptOutDigit | null;
   machineDetection: MachineDetectionDto | null;
   /** When it places its first call once started; `null`: at start. */
