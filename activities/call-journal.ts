@@ -170,6 +170,8 @@ export interface JournalEntry {
   readonly optedOut?: boolean;
   /** Every trunk of the campaign's group the call went to, in order (`call_record.trunk_attempts`). */
   readonly trunkAttempts?: readonly TrunkAttempt[];
+  /** The number the INVITE's From carried (`call_record.caller_id_number`). */
+  readonly callerIdNumber?: string;
 }
 
 /**
@@ -230,16 +232,17 @@ async function upsertRecord(client: PoolClient, ctx: AttemptContext, entry: Jour
     `INSERT INTO call_record (${ATTEMPT_COLUMNS},
        invite_at, ringing_at, answer_at, end_at, outcome, sip_code, sip_reason, hung_up_by, end_reason, talk_ms, codec,
        rtp, dtmf, recording_key, recording_private, opted_out, recording_state, recording_error, machine_detection,
-       trunk_attempts, created_at)
+       trunk_attempts, caller_id_number, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $25,
-       $26, $27, $28, $29, now())
+       $26, $27, $28, $29, $30, now())
      ON CONFLICT (attempt_id) DO UPDATE SET ringing_at = excluded.ringing_at, answer_at = excluded.answer_at,
        end_at = excluded.end_at, outcome = excluded.outcome, sip_code = excluded.sip_code, sip_reason = excluded.sip_reason,
        hung_up_by = excluded.hung_up_by, end_reason = excluded.end_reason, talk_ms = excluded.talk_ms,
        codec = excluded.codec, rtp = excluded.rtp, dtmf = excluded.dtmf, recording_key = excluded.recording_key,
        opted_out = excluded.opted_out, recording_state = excluded.recording_state,
        recording_error = excluded.recording_error, machine_detection = excluded.machine_detection,
-       trunk_attempts = excluded.trunk_attempts, journal_xid = pg_current_xact_id()
+       trunk_attempts = excluded.trunk_attempts,
+       caller_id_number = coalesce(excluded.caller_id_number, call_record.caller_id_number), journal_xid = pg_current_xact_id()
      WHERE call_record.end_reason = $24`,
     [
       ...attemptColumns(ctx),
@@ -264,6 +267,7 @@ async function upsertRecord(client: PoolClient, ctx: AttemptContext, entry: Jour
       recording.error?.slice(0, 500) ?? null,
       result.machineDetection ? JSON.stringify(result.machineDetection) : null,
       entry.trunkAttempts ? JSON.stringify(entry.trunkAttempts) : null,
+      entry.callerIdNumber ?? null,
     ],
   );
 }

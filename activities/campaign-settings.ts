@@ -8,7 +8,8 @@ import { toTrunkConfig, type TrunkRow } from '../db/trunk-config.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { TrunkConfig } from '../telephony/call-types.js';
 import type { CallOutcome } from '../campaign/outcomes.js';
-import type { RetryPolicy } from '../campaign/retry-policy.js';
+import type { OutcomeRetries, RetryPolicy } from '../campaign/retry-policy.js';
+import { DEFAULT_DAILY_CAP, type CallerIdPool } from '../campaign/caller-id-pool.js';
 import type { MachineDetectionSetting } from '../campaign/machine-detection.js';
 
 export interface CampaignCallSettings {
@@ -20,6 +21,8 @@ export interface CampaignCallSettings {
   readonly record: boolean;
   readonly recordingsPrivate: boolean;
   readonly callerId?: TrunkConfig['callerId'];
+  /** Numbers picked per call instead of `callerId` (activities/caller-id-pick.ts); null = none. */
+  readonly callerIdPool: CallerIdPool | null;
   readonly callsPerSecond: number;
   /** The DTMF key that opts the callee out (blocklist, hang up); null = none. */
   readonly optOutDigit: string | null;
@@ -59,12 +62,14 @@ interface CampaignRow {
   max_attempts: number;
   retry_delay_seconds: number;
   retry_on: CallOutcome[];
+  retry_by_outcome: OutcomeRetries | null;
   ring_timeout_seconds: number;
   max_call_seconds: number;
   record: boolean;
   recordings_private: boolean;
   caller_id_number: string | null;
   caller_id_name: string | null;
+  caller_id_pool: CallerIdPool | null;
   opt_out_digit: string | null;
   machine_detection: MachineDetectionSetting | null;
 }
@@ -81,6 +86,7 @@ export async function loadCampaignSettings(pool: Pool, campaignId: string): Prom
       maxAttempts: c.max_attempts,
       retryDelaySeconds: c.retry_delay_seconds,
       retryOn: c.retry_on,
+      byOutcome: c.retry_by_outcome ?? null,
       retryMachines: c.machine_detection?.retryMachines === true,
     },
     ringTimeoutMs: c.ring_timeout_seconds * 1000,
@@ -90,6 +96,9 @@ export async function loadCampaignSettings(pool: Pool, campaignId: string): Prom
     ...(c.caller_id_number
       ? { callerId: { number: c.caller_id_number, ...(c.caller_id_name ? { displayName: c.caller_id_name } : {}) } }
       : {}),
+    callerIdPool: c.caller_id_pool
+      ? { ...c.caller_id_pool, dailyCapPerNumber: c.caller_id_pool.dailyCapPerNumber ?? DEFAULT_DAILY_CAP }
+      : null,
     callsPerSecond: c.calls_per_second,
     optOutDigit: c.opt_out_digit,
     trunkId: c.trunk_id,

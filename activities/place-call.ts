@@ -64,6 +64,7 @@ import {
 } from './call-journal.js';
 import type { RecordingUploader } from './recording-outbox.js';
 import { loadCallSetup, type CampaignCallSetup } from './campaign-settings.js';
+import { pickCallerId } from './caller-id-pick.js';
 import { OptOutWatch } from './opt-out.js';
 import { detectionRequest } from './machine-detection.js';
 import {
@@ -277,6 +278,9 @@ async function callOnSlot(
     if (recorded && !recorded.inProgress) return await reportRecorded(pool, attempt, recorded.outcome);
     if (recorded) return await finishLostAnswer(pool, attemptRef, recorded);
     const target = { ownerId: setup.ownerId, phone: attempt.phone, attemptId: attempt.attemptId };
+    // A pool number is counted against its daily cap here, once the attempt holds its line.
+    const callerId = await pickCallerId(pool, setup.ownerId, setup.callerIdPool, attempt.phone, setup.callerId);
+    const placing: CampaignCallSetup = callerId ? { ...setup, callerId } : setup;
     const hangUp = hangUpSignal(ctx, deps.logger?.child({ campaignId, attemptId: attempt.attemptId }));
     const call = { samples, detection };
     const { dialled, trunk, attempts } = await dialGroup({
@@ -290,7 +294,7 @@ async function callOnSlot(
         const clearance = () =>
           waitForClearance(pool, { campaignId, setup, target, limits, ownerPolicy, sleep, failover });
         const onTrunk = { ...attemptRef, trunkId: groupTrunk.trunk.id };
-        return dialWithClearance(deps, { ctx, hangUp, progress }, setup, onTrunk, groupTrunk, call, clearance);
+        return dialWithClearance(deps, { ctx, hangUp, progress }, placing, onTrunk, groupTrunk, call, clearance);
       },
       chooseNext: (indices) => lines.next(indices),
       stopped: () => hangUp.aborted || ctx.cancellationSignal.aborted,
@@ -301,6 +305,7 @@ async function callOnSlot(
       optedOut: dialled.optedOut,
       hangUp,
       trunkAttempts: attempts,
+      callerIdNumber: callerId?.number ?? trunk.trunk.callerId.number,
     });
     await pruneDialLedger(pool).catch(() => undefined); // housekeeping; the next call prunes
     return report;
@@ -418,6 +423,8 @@ interface PlacedCall {
   readonly hangUp?: AbortSignal;
   /** Every trunk of the group the call went to, in order. */
   readonly trunkAttempts?: readonly TrunkAttempt[];
+  /** The number the INVITE's From carried. */
+  readonly callerIdNumber?: string;
 }
 
 /**
@@ -429,7 +436,7 @@ async function finish(
   ctx: Context,
   attemptRef: AttemptContext,
   result: AttemptResult,
-  { recordingPrivate = false, optedOut = false, hangUp, trunkAttempts }: PlacedCall = {},
+  { recordingPrivate = false, optedOut = false, hangUp, trunkAttempts, callerIdNumber }: PlacedCall = {},
 ): Promise<AttemptReport> {
   const campaignCancel = ctx.cancellationDetails?.cancelRequested === true;
   // A call that went on although Temporal lost track of the activity (see hangUpSignal) happened.
@@ -448,6 +455,7 @@ async function finish(
     recordingPrivate,
     optedOut,
     ...(trunkAttempts && trunkAttempts.length > 0 ? { trunkAttempts } : {}),
+    ...(callerIdNumber && result.endReason !== CANCELLED_BEFORE_DIALLING ? { callerIdNumber } : {}),
   };
   const log = deps.logger?.child({ campaignId: attemptRef.campaignId, attemptId: attemptRef.attempt.attemptId });
   // The database may be away: the call happened, so its row is written once it is back (a

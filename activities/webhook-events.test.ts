@@ -39,6 +39,7 @@ const answered: JournalRow = {
     { trunkId: '7a0d3c2b-1e4f-4a5b-9c8d-0e1f2a3b4c5d', sipCode: 503, reason: 'Service Unavailable' },
     { trunkId: '8b1e4d3c-2f5a-4b6c-8d9e-1f2a3b4c5d6e', sipCode: 200, reason: 'OK' },
   ],
+  caller_id_number: '+4930555000',
   variables: { Stadt: 'Berlin', 'Kunde Nr': '=1+1' },
 };
 
@@ -66,6 +67,7 @@ describe('webhook events of a journalled call', () => {
           dtmf: [{ digit: '1', atMs: 1200, durationMs: 100, source: 'rfc4733' }],
           machineDetection: answered.machine_detection,
           trunkAttempts: answered.trunk_attempts,
+          callerIdNumber: answered.caller_id_number,
           recording: true,
           recordingState: 'stored',
           recordingError: null,

@@ -31,6 +31,8 @@ export interface JournalRow {
   readonly machine_detection?: Record<string, unknown> | null;
   /** The trunks the call went to, `[{trunkId, sipCode, reason}]`; absent or null on rows from before trunk groups. */
   readonly trunk_attempts?: unknown;
+  /** The number the INVITE's From carried; absent or null on rows from before caller-ID pools. */
+  readonly caller_id_number?: string | null;
   /** The contact's imported columns (api/calls/call-rows.ts CONTACT_VARIABLES); absent is `{}`. */
   readonly variables?: unknown;
 }
@@ -104,6 +106,7 @@ export function callCompletedData(row: JournalRow): Record<string, unknown> {
     dtmf: Array.isArray(row.dtmf) ? row.dtmf : [],
     machineDetection: row.machine_detection ?? null,
     trunkAttempts: Array.isArray(row.trunk_attempts) ? row.trunk_attempts : [],
+    callerIdNumber: row.caller_id_number ?? null,
     recording: row.recording_state === 'stored',
     recordingState: row.recording_state,
     recordingError: row.recording_error,

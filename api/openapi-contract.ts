@@ -296,6 +296,8 @@ const REQUEST_EXAMPLES: Record<string, unknown> = {
     maxConcurrentCalls: 5,
     maxAttempts: 3,
     retryDelaySeconds: 600,
+    retry: { busy: { delaySeconds: 300, maxAttempts: 5 }, no_answer: { delays: [1800, 3600, 7200] } },
+    callerIdPool: { numbers: ['+493012340001', '+494012340001'], strategy: 'local', dailyCapPerNumber: 200 },
     record: true,
     callingWindow: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:00', to: '18:00', timezone: 'Europe/Berlin' },
     startAt: '2026-12-24T09:00:00+01:00',

@@ -20,6 +20,7 @@ const row: ExportCallRow = {
     { trunkId: '7a0d3c2b-1e4f-4a5b-9c8d-0e1f2a3b4c5d', sipCode: null },
     { trunkId: '8b1e4d3c-2f5a-4b6c-8d9e-1f2a3b4c5d6e', sipCode: 200 },
   ],
+  caller_id_number: '+4930555000',
   variables: { b: '+1', a: 'x\r\ny', z: 'not in the header' },
 };
 
@@ -55,6 +56,7 @@ describe('call export records', () => {
       'long_greeting',
       '2140',
       '7a0d3c2b-1e4f-4a5b-9c8d-0e1f2a3b4c5d:-;8b1e4d3c-2f5a-4b6c-8d9e-1f2a3b4c5d6e:200',
+      '+4930555000',
       `https://vc.example/api/v1/calls/${row.id}/recording`,
       'x\r\ny',
       "'+1",
@@ -78,10 +80,13 @@ describe('call export records', () => {
       recording_state: null,
       machine_detection: null,
       trunk_attempts: null,
+      caller_id_number: null,
       variables: null,
     };
-    expect(recordWriter('https://vc.example', ['a'])(none)).toBe(`,${row.campaign_id},+4930123456,0,,,,,,,,,,,,,,\r\n`);
-    expect(parseCsv(recordWriter('u', [])({ ...row, recording_state: 'lost' }))[0][16]).toBe('');
+    expect(recordWriter('https://vc.example', ['a'])(none)).toBe(
+      `,${row.campaign_id},+4930123456,0,,,,,,,,,,,,,,,\r\n`,
+    );
+    expect(parseCsv(recordWriter('u', [])({ ...row, recording_state: 'lost' }))[0][17]).toBe('');
   });
 
   it('sorts names by code point', () => {

@@ -33,6 +33,7 @@ export const CALL_COLUMNS = [
   'amd_cause',
   'amd_decision_ms',
   'trunks',
+  'caller_id_number',
   'recording_url',
 ] as const;
 
@@ -49,7 +50,7 @@ const utc = (column: string, fraction: 'MS' | 'US') =>
 const CALL_SELECT = (r: string) => `${r}.id, ${r}.campaign_id, ${r}.phone_e164, ${r}.attempt, ${r}.outcome,
   ${r}.sip_code, ${r}.sip_reason, ${utc(`${r}.invite_at`, 'US')} AS invite_exact,
   ${utc(`${r}.answer_at`, 'MS')} AS answer_at, ${utc(`${r}.end_at`, 'MS')} AS end_at, ${r}.talk_ms, ${r}.dtmf,
-  ${r}.recording_state, ${r}.machine_detection, ${r}.trunk_attempts`;
+  ${r}.recording_state, ${r}.machine_detection, ${r}.trunk_attempts, ${r}.caller_id_number`;
 
 /** A journal row of the export; per contact, the contact's last journalled attempt (all `null` before its first). */
 export interface ExportCallRow {
@@ -70,6 +71,8 @@ export interface ExportCallRow {
   machine_detection: { verdict?: unknown; cause?: unknown; decisionMs?: unknown } | null;
   /** The trunks the attempt went to (`[{trunkId, sipCode, reason}]`); null when none or before trunk groups. */
   trunk_attempts: { trunkId?: unknown; sipCode?: unknown }[] | null;
+  /** The number the INVITE's From carried (E.164 or the trunk's digits); null when none. */
+  caller_id_number: string | null;
   variables: Record<string, unknown> | null;
 }
 
@@ -128,7 +131,7 @@ export function journalVariablesSql(
  */
 export const CONTACT_BATCH_SQL = `SELECT cc.line, cc.state, cc.phone_e164, cc.attempts, cc.final_outcome, cc.variables,
   $1::uuid AS campaign_id, r.id, r.sip_code, r.sip_reason, r.invite_exact, r.answer_at, r.end_at, r.talk_ms,
-  r.dtmf, r.recording_state, r.machine_detection, r.trunk_attempts
+  r.dtmf, r.recording_state, r.machine_detection, r.trunk_attempts, r.caller_id_number
   FROM campaign_contact cc
   LEFT JOIN LATERAL (SELECT ${CALL_SELECT('j')} FROM call_record j
     WHERE j.attempt_id IN (cc.id || ':' || cc.attempts, cc.id || ':' || (cc.attempts - 1))
@@ -212,6 +215,7 @@ export function recordWriter(
       csvText(digits(r.dtmf)),
       ...amdFields(r.machine_detection),
       trunksField(r.trunk_attempts),
+      csvField(r.caller_id_number ?? null),
       csvField(
         r.id !== null && r.recording_state && hasRecordingUrl(r.recording_state)
           ? `${publicUrl}/api/v1/calls/${r.id}/recording`

@@ -28,8 +28,8 @@ export const VIEW_COLUMNS = `id, owner_id, campaign_id, campaign_contact_id, att
   ${utc('invite_at', 'US')} AS invite_exact, ${utc('ringing_at', 'MS')} AS ringing_at,
   ${utc('answer_at', 'MS')} AS answer_at, ${utc('end_at', 'MS')} AS end_at, outcome, sip_code, sip_reason,
   hung_up_by, end_reason, talk_ms, codec, rtp, dtmf, opted_out, tags, recording_private, recording_state,
-  recording_error, machine_detection, trunk_attempts, source, external_id, direction, from_party, to_party,
-  external_fields, ${CONTACT_VARIABLES} AS variables`;
+  recording_error, machine_detection, trunk_attempts, caller_id_number, source, external_id, direction,
+  from_party, to_party, external_fields, ${CONTACT_VARIABLES} AS variables`;
 
 /** A row selected with {@link VIEW_COLUMNS}. */
 export interface CallRow {
@@ -60,6 +60,7 @@ export interface CallRow {
   recording_error: string | null;
   machine_detection: CallMachineDetection | null;
   trunk_attempts: CallTrunkAttempt[] | null;
+  caller_id_number: string | null;
   source: string | null;
   external_id: string | null;
   direction: CallDirection | null;
@@ -85,6 +86,7 @@ export function toCallView(r: CallRow): CallView {
     phone: r.phone_e164,
     trunkId: r.trunk_id,
     trunkAttempts: r.trunk_attempts ?? [],
+    callerIdNumber: r.caller_id_number,
     inviteAt: toMillis(r.invite_exact),
     ringingAt: r.ringing_at,
     answerAt: r.answer_at,

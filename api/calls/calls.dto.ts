@@ -84,6 +84,11 @@ export interface CallView {
    * INVITE was sent (blocked, cancelled before dialling) and on calls from before trunk groups.
    */
   trunkAttempts: CallTrunkAttempt[];
+  /**
+   * The number the INVITE's From carried: a caller-ID pool's pick, the campaign's `callerId`
+   * or the trunk's. `null` when no INVITE was sent and on calls from before caller-ID pools.
+   */
+  callerIdNumber: string | null;
   inviteAt: string;
   ringingAt: string | null;
   answerAt: string | null;

@@ -16,6 +16,9 @@ import {
   type MachineDetectionSetting,
 } from '../../campaign/machine-detection.js';
 import type { CallerIdDto, CallingWindowDto, CampaignSettingsDto, MachineDetectionDto } from './campaigns.dto.js';
+import type { RetryByOutcomeDto } from './retry.dto.js';
+import type { CallerIdPoolDto } from './caller-id-pool.dto.js';
+import { callerIdPoolProblems, DEFAULT_DAILY_CAP, type CallerIdPool } from '../../campaign/caller-id-pool.js';
 
 /** Every setting, resolved. */
 export interface CampaignSettings {
@@ -24,12 +27,16 @@ export interface CampaignSettings {
   maxAttempts: number;
   retryDelaySeconds: number;
   retryOn: CallOutcome[];
+  /** Rules per outcome; null: none. */
+  retry: RetryByOutcomeDto | null;
   ringTimeoutSeconds: number;
   maxCallSeconds: number;
   callingWindow: CallingWindowDto | null;
   record: boolean;
   recordingsPrivate: boolean;
   callerId: CallerIdDto | null;
+  /** null: no pool. */
+  callerIdPool: CallerIdPool | null;
   optOutDigit: OptOutDigit | null;
   /** null: off. */
   machineDetection: MachineDetectionSetting | null;
@@ -41,12 +48,14 @@ export const CAMPAIGN_DEFAULTS: Readonly<CampaignSettings> = Object.freeze({
   maxAttempts: 3,
   retryDelaySeconds: 600,
   retryOn: [...DEFAULT_RETRY_ON],
+  retry: null,
   ringTimeoutSeconds: 30,
   maxCallSeconds: 300,
   callingWindow: null,
   record: true,
   recordingsPrivate: false,
   callerId: null,
+  callerIdPool: null,
   optOutDigit: null,
   machineDetection: null,
 });
@@ -58,11 +67,24 @@ export function mergeSettings(base: Readonly<CampaignSettings>, body: CampaignSe
   const merged: CampaignSettings = { ...base, retryOn: [...base.retryOn] };
   for (const key of Object.keys(CAMPAIGN_DEFAULTS) as (keyof CampaignSettings)[]) {
     const value = body[key];
-    if (value !== undefined && key !== 'machineDetection') Object.assign(merged, { [key]: value });
+    if (value !== undefined && key !== 'machineDetection' && key !== 'callerIdPool') {
+      Object.assign(merged, { [key]: value });
+    }
   }
+  if (body.callerIdPool !== undefined) merged.callerIdPool = callerIdPoolSetting(body.callerIdPool);
   // Replaced whole, as the calling window is: a PATCH names every field it wants kept.
   if (body.machineDetection !== undefined) merged.machineDetection = machineDetectionSetting(body.machineDetection);
   return merged;
+}
+
+/** The stored pool for what the API was given, the cap defaulted. */
+function callerIdPoolSetting(dto: CallerIdPoolDto | null): CallerIdPool | null {
+  if (dto === null) return null;
+  return {
+    numbers: [...dto.numbers],
+    strategy: dto.strategy,
+    dailyCapPerNumber: dto.dailyCapPerNumber ?? DEFAULT_DAILY_CAP,
+  };
 }
 
 /** The stored setting for what the API was given; null (or mode off): no detection. */
@@ -98,7 +120,12 @@ export function settingsProblems(settings: CampaignSettings): FieldError[] {
   if (!Number.isFinite(rate) || rate <= 0 || rate > MAX_CALLS_PER_SECOND) {
     errors.push({ field: 'body.callsPerSecond', message: `must be more than 0 and at most ${MAX_CALLS_PER_SECOND}` });
   }
-  for (const [field, message] of retryPolicyProblems(settings)) errors.push({ field: `body.${field}`, message });
+  for (const [field, message] of retryPolicyProblems({ ...settings, byOutcome: settings.retry }))
+    errors.push({ field: `body.${field}`, message });
+  if (settings.callerIdPool) {
+    for (const [field, message] of callerIdPoolProblems(settings.callerIdPool))
+      errors.push({ field: `body.${field}`, message });
+  }
   if (settings.callingWindow) {
     for (const [field, message] of calendarProblems(settings.callingWindow)) {
       errors.push({ field: `body.callingWindow.${field}`, message });

@@ -9,6 +9,8 @@ import { machineDetectionView, type CampaignSettings } from './campaign-settings
 import type { MachineDetectionSetting } from '../../campaign/machine-detection.js';
 import { campaignWorkflowId } from './campaign-workflows.js';
 import type { CallingWindowDto, CampaignView } from './campaigns.dto.js';
+import type { RetryByOutcomeDto } from './retry.dto.js';
+import type { CallerIdPool } from '../../campaign/caller-id-pool.js';
 
 /** The settings stored on a campaign row. */
 export function settingsOf(c: Campaign): CampaignSettings {
@@ -18,12 +20,14 @@ export function settingsOf(c: Campaign): CampaignSettings {
     maxAttempts: c.maxAttempts,
     retryDelaySeconds: c.retryDelaySeconds,
     retryOn: [...c.retryOn] as CallOutcome[],
+    retry: (c.retryByOutcome as RetryByOutcomeDto | null | undefined) ?? null,
     ringTimeoutSeconds: c.ringTimeoutSeconds,
     maxCallSeconds: c.maxCallSeconds,
     callingWindow: (c.callingWindow as CallingWindowDto | null | undefined) ?? null,
     record: c.record,
     recordingsPrivate: c.recordingsPrivate,
     callerId: c.callerIdNumber ? { number: c.callerIdNumber, name: c.callerIdName ?? null } : null,
+    callerIdPool: (c.callerIdPool as CallerIdPool | null | undefined) ?? null,
     optOutDigit: c.optOutDigit ?? null,
     machineDetection: (c.machineDetection as MachineDetectionSetting | null | undefined) ?? null,
   };
@@ -37,6 +41,7 @@ export function settingsColumns(s: CampaignSettings) {
     maxAttempts: s.maxAttempts,
     retryDelaySeconds: s.retryDelaySeconds,
     retryOn: [...s.retryOn],
+    retryByOutcome: s.retry ? structuredClone(s.retry) : null,
     ringTimeoutSeconds: s.ringTimeoutSeconds,
     maxCallSeconds: s.maxCallSeconds,
     callingWindow: s.callingWindow ? { ...s.callingWindow, days: [...s.callingWindow.days] } : null,
@@ -44,10 +49,13 @@ export function settingsColumns(s: CampaignSettings) {
     recordingsPrivate: s.recordingsPrivate,
     callerIdNumber: s.callerId?.number ?? null,
     callerIdName: s.callerId?.name ?? null,
+    callerIdPool: s.callerIdPool ? { ...s.callerIdPool, numbers: [...s.callerIdPool.numbers] } : null,
     optOutDigit: s.optOutDigit,
     machineDetection: s.machineDetection ? { ...s.machineDetection, timings: { ...s.machineDetection.timings } } : null,
   };
 }
+
+const poolView = (pool: CallerIdPool | null) => (pool ? { ...pool, numbers: [...pool.numbers] } : null);
 
 export function toCampaignView(c: Campaign): CampaignView {
   return {
@@ -60,6 +68,7 @@ export function toCampaignView(c: Campaign): CampaignView {
     audioId: c.audio?.id ?? null,
     contactListId: c.contactList?.id ?? null,
     ...settingsOf(c),
+    callerIdPool: poolView(settingsOf(c).callerIdPool),
     machineDetection: machineDetectionView(settingsOf(c).machineDetection),
     startAt: c.startAt ?? null,
     endAt: c.endAt ?? null,

@@ -4,6 +4,8 @@ import type { MachineDetectionMode } from '../../campaign/machine-detection.js';
 import type { TimezoneSource, Weekday } from '../../campaign/calling-window.js';
 import type { SipDisplayName } from '../sip-text.dto.js';
 import type { Uuid } from '../ids.dto.js';
+import type { RetryByOutcomeDto } from './retry.dto.js';
+import type { CallerIdPoolDto } from './caller-id-pool.dto.js';
 
 /**
  * The campaign's trunk group: your trunks in order of preference, at most 5, each once. A
@@ -152,6 +154,11 @@ export interface CampaignSettingsDto {
    */
   retryOn?: CallOutcome[];
   /**
+   * Retry rules per outcome (delay or escalating delays, attempt cap); `null` (default): none,
+   * every outcome follows `retryOn` and `retryDelaySeconds`. A PATCH replaces it whole.
+   */
+  retry?: RetryByOutcomeDto | null;
+  /**
    * Seconds to let it ring (default 30).
    * @isInt
    * @minimum 5
@@ -173,6 +180,8 @@ export interface CampaignSettingsDto {
   recordingsPrivate?: boolean;
   /** `null` (default): the trunk's caller ID. */
   callerId?: CallerIdDto | null;
+  /** `null` (default): every call with `callerId`. A PATCH replaces it whole. */
+  callerIdPool?: CallerIdPoolDto | null;
   /**
    * The DTMF key (`0`-`9`, `*`, `#`; RFC 4733 or SIP INFO) that opts the callee out: pressed
    * during the call, the number goes on your blocklist and the call ends at once. `null`
@@ -334,12 +343,15 @@ export interface CampaignView {
   maxAttempts: number;
   retryDelaySeconds: number;
   retryOn: CallOutcome[];
+  /** Retry rules per outcome; `null`: none. */
+  retry: RetryByOutcomeDto | null;
   ringTimeoutSeconds: number;
   maxCallSeconds: number;
   callingWindow: CallingWindowDto | null;
   record: boolean;
   recordingsPrivate: boolean;
   callerId: CallerIdDto | null;
+  callerIdPool: CallerIdPoolDto | null;
   optOutDigit: OptOutDigit | null;
   machineDetection: MachineDetectionDto | null;
   /** When it places its first call once started; `null`: at start. */

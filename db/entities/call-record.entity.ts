@@ -59,6 +59,8 @@ export const CallRecord = defineEntity({
     trunkId: p.uuid().nullable(),
     /** Every trunk an INVITE went to, in order: `[{trunkId, sipCode, reason}]`; null when none (or before trunk groups). */
     trunkAttempts: p.json<unknown[]>().nullable(),
+    /** The number the INVITE's From carried (a caller-ID pool's pick, the campaign's or the trunk's). */
+    callerIdNumber: p.string().length(32).nullable(),
     inviteAt: p.datetime(),
     ringingAt: p.datetime().nullable(),
     answerAt: p.datetime().nullable(),

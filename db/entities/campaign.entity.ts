@@ -67,6 +67,8 @@ export const Campaign = defineEntity({
     retryDelaySeconds: p.integer(),
     /** Outcomes that earn another attempt. */
     retryOn: p.array<string>(),
+    /** Retry rules per outcome (campaign/retry-policy.ts `OutcomeRetries`); null = none. */
+    retryByOutcome: p.json<Record<string, unknown>>().nullable(),
     ringTimeoutSeconds: p.integer(),
     maxCallSeconds: p.integer(),
     /** `{days, from, to, timezone, timezoneFrom?}` (campaign/calling-window.ts); null = any time. */
@@ -75,6 +77,8 @@ export const Campaign = defineEntity({
     recordingsPrivate: p.boolean().default(false),
     callerIdNumber: p.string().length(32).nullable(),
     callerIdName: p.string().length(100).nullable(),
+    /** `{numbers, strategy, dailyCapPerNumber}` (campaign/caller-id-pool.ts); null = no pool. */
+    callerIdPool: p.json<Record<string, unknown>>().nullable(),
     /** The DTMF key (0-9, `*`, `#`) that puts the callee's number on the owner's blocklist and ends the call; null = none. */
     optOutDigit: p.enum(OPT_OUT_DIGITS).nullable(),
     /** Answering-machine detection (campaign/machine-detection.ts); null = off. */

@@ -14,7 +14,7 @@ import { OidcPayload } from './oidc-payload.entity.js';
 import { DialLedger, OwnerPolicy } from './owner-policy.entity.js';
 import { RecordingUpload } from './recording-upload.entity.js';
 import { SipTrunk } from './sip-trunk.entity.js';
-import { CallLease, CampaignPacing, TrunkHealth, TrunkPacing } from './trunk-capacity.entity.js';
+import { CallerIdUsage, CallLease, CampaignPacing, TrunkHealth, TrunkPacing } from './trunk-capacity.entity.js';
 import { User } from './user.entity.js';
 import { Webhook } from './webhook.entity.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
@@ -40,6 +40,7 @@ export {
   TrunkPacing,
   CampaignPacing,
   TrunkHealth,
+  CallerIdUsage,
   User,
   Webhook,
   WebhookDelivery,
@@ -94,6 +95,7 @@ export const ENTITIES = [
   CampaignPacing,
   CallLease,
   TrunkHealth,
+  CallerIdUsage,
   Webhook,
   WebhookDelivery,
   BlocklistEntry,

@@ -1,6 +1,7 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Campaign } from './campaign.entity.js';
 import { SipTrunk } from './sip-trunk.entity.js';
+import { User } from './user.entity.js';
 
 /**
  * Per-trunk call pacing shared by every worker: `nextSlot` is the earliest instant the next
@@ -71,3 +72,20 @@ export const TrunkHealth = defineEntity({
   },
 });
 export type TrunkHealth = InferEntity<typeof TrunkHealth>;
+
+/**
+ * Calls per caller-ID number per UTC day, per owner (caller-ID pools, issue 20): taken with a
+ * conditional upsert when a call picks the number (activities/caller-id-pick.ts), so a
+ * number's daily cap holds across every campaign of the owner and every worker.
+ */
+export const CallerIdUsage = defineEntity({
+  name: 'CallerIdUsage',
+  tableName: 'caller_id_usage',
+  properties: {
+    owner: () => p.manyToOne(User).primary().deleteRule('cascade').updateRule('cascade'),
+    number: p.string().length(32).primary(),
+    day: p.date().primary(),
+    calls: p.integer().default(0),
+  },
+});
+export type CallerIdUsage = InferEntity<typeof CallerIdUsage>;

@@ -23,6 +23,8 @@ import { Migration20261206200400 } from './migration-20261206200400-machine-dete
 import { Migration20261207000100 } from './migration-20261207000100-trunk-groups.js';
 import { Migration20261207000300 } from './migration-20261207000300-external-calls.js';
 import { Migration20261207000400 } from './migration-20261207000400-campaign-prepare.js';
+import { Migration20261207000500 } from './migration-20261207000500-retry-by-outcome.js';
+import { Migration20261207000510 } from './migration-20261207000510-caller-id-pools.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -50,4 +52,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261207000100', class: Migration20261207000100 },
   { name: 'Migration20261207000300', class: Migration20261207000300 },
   { name: 'Migration20261207000400', class: Migration20261207000400 },
+  { name: 'Migration20261207000500', class: Migration20261207000500 },
+  { name: 'Migration20261207000510', class: Migration20261207000510 },
 ];

