@@ -2,11 +2,12 @@
  * `voicecast-agent`: ships a PBX's spool directories (`<id>.json` + `<id>.wav`) to the call
  * journal over gRPC (docs/operations.md, "The ingest agent"). Run: `node dist/agent/main.js`
  * with its settings in the environment (AGENT_*); SIGTERM / SIGINT finish the pair in hand
- * and stop. Prometheus metrics on AGENT_METRICS_HOST:AGENT_METRICS_PORT (`/metrics`).
+ * and stop. Prometheus metrics on AGENT_METRICS_HOST:AGENT_METRICS_PORT (`/metrics`; with
+ * AGENT_METRICS_TOKEN as a bearer token, which a host other than loopback needs).
  */
-import { createServer } from 'node:http';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { z } from 'zod';
+import { gauge, mirroredCounter, serveMetrics, type WorkerMetricsServer } from '../lib/worker-metrics.js';
 import { LAYOUTS } from './field-mapping.js';
 import { JournalSender } from './journal-sender.js';
 import { SpoolAgent } from './spool-agent.js';
@@ -26,58 +27,42 @@ const schema = z.object({
   AGENT_BACKOFF_MAX_MS: z.coerce.number().int().min(10).max(600_000).default(30_000),
   AGENT_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   AGENT_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+  /** The bearer token a scrape must carry; without one the metrics are served on loopback only. */
+  AGENT_METRICS_TOKEN: z.string().min(16).max(256).optional(),
 });
 
 const log = (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}) => {
   process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), name: 'agent', msg, ...fields })}\n`);
 };
 
-function metrics(agent: SpoolAgent, host: string, port: number): void {
+/** The agent's figures on `GET /metrics`, served like the worker's (lib/worker-metrics.ts). */
+function metrics(agent: SpoolAgent, env: z.infer<typeof schema>): Promise<WorkerMetricsServer | undefined> {
   const registry = new Registry();
   const c = agent.counters;
-  const gauge = (name: string, help: string, read: () => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(read());
-      },
-    });
   gauge(
+    registry,
     'voicecast_agent_queue_depth',
     'Complete or incomplete pairs waiting in the spool directories',
     () => c.queueDepth,
   );
-  gauge('voicecast_agent_waiting', '1 while the server is unavailable and the agent waits', () => c.waiting);
-  const counter = (name: string, help: string, read: () => number) => {
-    let last = 0;
-    const metric = new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        metric.inc(read() - last);
-        last = read();
-      },
-    });
-  };
-  counter('voicecast_agent_sent_total', 'Pairs the server confirmed (moved to sent/)', () => c.sent);
-  counter('voicecast_agent_rejected_total', 'Pairs moved to rejected/', () => c.rejected);
-  counter(
+  gauge(registry, 'voicecast_agent_waiting', '1 while the server is unavailable and the agent waits', () => c.waiting);
+  mirroredCounter(registry, 'voicecast_agent_sent_total', 'Pairs the server confirmed (moved to sent/)', () => c.sent);
+  mirroredCounter(registry, 'voicecast_agent_rejected_total', 'Pairs moved to rejected/', () => c.rejected);
+  mirroredCounter(
+    registry,
     'voicecast_agent_send_failures_total',
     'Sends that failed for want of the server (retried)',
     () => c.failures,
   );
-  const server = createServer((req, res) => {
-    if (req.url !== '/metrics') return void res.writeHead(404).end();
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-      () => res.writeHead(500).end(),
-    );
+  return serveMetrics(registry, {
+    host: env.AGENT_METRICS_HOST,
+    port: env.AGENT_METRICS_PORT,
+    ...(env.AGENT_METRICS_TOKEN ? { token: env.AGENT_METRICS_TOKEN } : {}),
+    logger: {
+      info: (fields: object, msg: string) => log('info', msg, { ...fields }),
+      error: (fields: object, msg: string) => log('error', msg, { ...fields }),
+    },
   });
-  server.listen(port, host, () => log('info', 'metrics listening', { address: server.address() }));
-  server.unref();
 }
 
 async function main(): Promise<void> {
@@ -111,7 +96,7 @@ async function main(): Promise<void> {
     sender,
     log,
   );
-  metrics(agent, env.AGENT_METRICS_HOST, env.AGENT_METRICS_PORT);
+  const served = await metrics(agent, env);
   const stop = () => agent.stop();
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
@@ -122,6 +107,7 @@ async function main(): Promise<void> {
   });
   await agent.run();
   sender.close();
+  await served?.close();
   log('info', 'agent stopped', { ...agent.counters });
 }
 

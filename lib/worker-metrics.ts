@@ -16,7 +16,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIPv4, isIPv6, type AddressInfo } from 'node:net';
-import type { Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
 /** What the SIP transports counted (telephony/sip/request-guard.ts's SipGuardStats). */
@@ -33,13 +32,24 @@ export interface WorkerMetricsSources {
   readonly callSlots: () => { readonly used: number; readonly slots: number; readonly waitingOwners: number };
 }
 
-export interface WorkerMetricsOptions {
+/** Where and for whom a registry is served (`serveMetrics`). */
+export interface MetricsEndpoint {
   readonly host: string;
   /** 0: a port the kernel picks (the tests); the one taken is logged and returned. */
   readonly port: number;
+  /** The bearer token a scrape must carry; without one, only a loopback host is served. */
   readonly token?: string;
+  readonly logger: MetricsLogger;
+}
+
+/** What the endpoint logs through (a pino logger is one). */
+export interface MetricsLogger {
+  info(fields: object, msg: string): void;
+  error(fields: object, msg: string): void;
+}
+
+export interface WorkerMetricsOptions extends MetricsEndpoint {
   readonly sources: WorkerMetricsSources;
-  readonly logger: Pick<Logger, 'info' | 'error'>;
 }
 
 export interface WorkerMetricsServer {
@@ -48,7 +58,7 @@ export interface WorkerMetricsServer {
 }
 
 /** A counter whose value is read from `read()` at each scrape (the sources only ever grow). */
-function mirroredCounter(registry: Registry, name: string, help: string, read: () => number): void {
+export function mirroredCounter(registry: Registry, name: string, help: string, read: () => number): void {
   new Counter({
     name,
     help,
@@ -60,7 +70,8 @@ function mirroredCounter(registry: Registry, name: string, help: string, read: (
   });
 }
 
-function gauge(registry: Registry, name: string, help: string, read: () => number): void {
+/** A gauge read from `read()` at each scrape. */
+export function gauge(registry: Registry, name: string, help: string, read: () => number): void {
   new Gauge({
     name,
     help,
@@ -152,20 +163,25 @@ function handler(registry: Registry, token: string | undefined) {
   };
 }
 
+/** The worker's endpoint: {@link workerMetricsRegistry} served by {@link serveMetrics}. */
+export function startWorkerMetrics(options: WorkerMetricsOptions): Promise<WorkerMetricsServer | undefined> {
+  return serveMetrics(workerMetricsRegistry(options.sources), options);
+}
+
 /**
- * Starts the endpoint, or logs why not and resolves `undefined` (no METRICS_TOKEN for a
- * non-loopback address, or the port is taken).
+ * Serves `registry` on `GET /metrics` (also for voicecast-agent), or logs why not and
+ * resolves `undefined`: no token for a non-loopback address, or the port is taken.
  */
-export async function startWorkerMetrics(options: WorkerMetricsOptions): Promise<WorkerMetricsServer | undefined> {
-  const { host, port, token, logger } = options;
+export async function serveMetrics(
+  registry: Registry,
+  endpoint: MetricsEndpoint,
+): Promise<WorkerMetricsServer | undefined> {
+  const { host, port, token, logger } = endpoint;
   if (token === undefined && !isLoopback(host)) {
-    logger.error(
-      { host, port },
-      'worker metrics not served: WORKER_METRICS_HOST is not a loopback address and METRICS_TOKEN is not set',
-    );
+    logger.error({ host, port }, 'metrics not served: the host is not a loopback address and METRICS_TOKEN is not set');
     return undefined;
   }
-  const server: Server = createServer(handler(workerMetricsRegistry(options.sources), token));
+  const server: Server = createServer(handler(registry, token));
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
   server.keepAliveTimeout = 5_000;
@@ -179,11 +195,11 @@ export async function startWorkerMetrics(options: WorkerMetricsOptions): Promise
       });
     });
   } catch (err) {
-    logger.error({ host, port, error: String(err) }, 'worker metrics not served: the port could not be taken');
+    logger.error({ host, port, error: String(err) }, 'metrics not served: the port could not be taken');
     return undefined;
   }
   const bound = (server.address() as AddressInfo).port;
-  logger.info({ host, port: bound }, 'worker metrics on /metrics');
+  logger.info({ host, port: bound }, 'metrics on /metrics');
   return {
     port: bound,
     close: () =>
