@@ -24,7 +24,7 @@ import { readStack } from '../support/stack';
 import { buildWav, encodeSamples, sine } from '../support/wav-builder';
 import type { CampaignWorkflow } from '../../workflows/definitions';
 
-jest.setTimeout(240_000);
+jest.setTimeout(360_000);
 
 const ctx = campaignTestContext();
 const gateway = sippGateways({ transport: 'udp', ringMs: 100 });
@@ -60,7 +60,7 @@ async function startWorkerOn(host: PretendHost, gatewayAddress: string): Promise
   workers.push(worker);
   await worker.waitUntilReady(
     taskQueuePollerProbe(stack.temporal.httpUrl, stack.temporal.namespace, taskQueue, worker.pid),
-    { timeoutMs: 60_000, what: 'polling its task queue' },
+    { timeoutMs: 120_000, what: 'polling its task queue' },
   );
   return worker;
 }
@@ -77,7 +77,9 @@ beforeAll(async () => {
     TEMPORAL_TASK_QUEUE: taskQueue,
     TRUNK_ALLOWED_NETWORKS: `127.0.0.0/8,${network.cidr}`,
   });
-  await Promise.all(network.hosts.map((host) => startWorkerOn(host, network.gateway)));
+  // One at a time: each bundles the workflow code at start, and three bundling at once on a
+  // loaded 2-core machine took one past its readiness wait in a clean-clone run.
+  for (const host of network.hosts) await startWorkerOn(host, network.gateway);
 });
 
 afterAll(async () => {
