@@ -58,6 +58,7 @@ function metrics(agent: SpoolAgent, env: z.infer<typeof schema>): Promise<Worker
     host: env.AGENT_METRICS_HOST,
     port: env.AGENT_METRICS_PORT,
     ...(env.AGENT_METRICS_TOKEN ? { token: env.AGENT_METRICS_TOKEN } : {}),
+    tokenSetting: 'AGENT_METRICS_TOKEN',
     logger: {
       info: (fields: object, msg: string) => log('info', msg, { ...fields }),
       error: (fields: object, msg: string) => log('error', msg, { ...fields }),

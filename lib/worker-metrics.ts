@@ -39,6 +39,8 @@ export interface MetricsEndpoint {
   readonly port: number;
   /** The bearer token a scrape must carry; without one, only a loopback host is served. */
   readonly token?: string;
+  /** The setting the token comes from, named in refusals and logs (default METRICS_TOKEN). */
+  readonly tokenSetting?: string;
   readonly logger: MetricsLogger;
 }
 
@@ -146,7 +148,7 @@ function answer(res: ServerResponse, status: number, headers: Record<string, str
   res.end(body);
 }
 
-function handler(registry: Registry, token: string | undefined) {
+function handler(registry: Registry, token: string | undefined, tokenSetting: string) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/metrics') return answer(res, 404, { 'content-type': 'text/plain' }, 'not found\n');
@@ -154,7 +156,7 @@ function handler(registry: Registry, token: string | undefined) {
       return answer(res, 405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }, 'method not allowed\n');
     }
     if (!authorized(req, token)) {
-      return answer(res, 401, { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' }, 'send METRICS_TOKEN\n');
+      return answer(res, 401, { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' }, `send ${tokenSetting}\n`);
     }
     registry.metrics().then(
       (text) => answer(res, 200, { 'content-type': registry.contentType }, req.method === 'HEAD' ? '' : text),
@@ -176,12 +178,15 @@ export async function serveMetrics(
   registry: Registry,
   endpoint: MetricsEndpoint,
 ): Promise<WorkerMetricsServer | undefined> {
-  const { host, port, token, logger } = endpoint;
+  const { host, port, token, logger, tokenSetting = 'METRICS_TOKEN' } = endpoint;
   if (token === undefined && !isLoopback(host)) {
-    logger.error({ host, port }, 'metrics not served: the host is not a loopback address and METRICS_TOKEN is not set');
+    logger.error(
+      { host, port },
+      `metrics not served: the host is not a loopback address and ${tokenSetting} is not set`,
+    );
     return undefined;
   }
-  const server: Server = createServer(handler(registry, token));
+  const server: Server = createServer(handler(registry, token, tokenSetting));
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
   server.keepAliveTimeout = 5_000;
