@@ -15,7 +15,13 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeWav } from '../telephony/media/wav.js';
-import { repoRoot, startPrivateStack, Supervisor, type PrivateStack } from '../scripts/services/index.js';
+import {
+  agentEnvironment,
+  repoRoot,
+  startPrivateStack,
+  Supervisor,
+  type PrivateStack,
+} from '../scripts/services/index.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 300);
 const WAV_SECONDS = Number(process.env.BENCH_WAV_SECONDS ?? 30);
@@ -95,18 +101,12 @@ async function agent(stack: PrivateStack, dir: string, client: { id: string; sec
     writeFileSync(join(spool, `agent-${String(i).padStart(6, '0')}.json`), JSON.stringify(call(`agent-${i}`, i)));
   }
   const child = spawn(process.execPath, [join(repoRoot(), 'dist', 'agent', 'main.js')], {
-    env: {
-      PATH: process.env.PATH,
-      AGENT_SPOOL_DIRS: spool,
-      AGENT_GRPC_ADDRESS: `127.0.0.1:${stack.env.GRPC_PORT}`,
-      AGENT_TOKEN_URL: `${stack.apiUrl}/oauth/token`,
-      AGENT_CLIENT_ID: client.id,
-      AGENT_CLIENT_SECRET: client.secret,
-      AGENT_SOURCE: 'bench-agent',
-      AGENT_STABLE_MS: '0',
-      AGENT_POLL_MS: '20',
-      AGENT_METRICS_PORT: '0',
-    },
+    env: agentEnvironment(stack, {
+      spool,
+      client,
+      source: 'bench-agent',
+      extra: { AGENT_STABLE_MS: '0', AGENT_POLL_MS: '20' },
+    }),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const started = performance.now();

@@ -26,3 +26,5 @@ export { STACK_SERVICES, stackControl } from './stack-control';
 export type { StackControl, StackService } from './stack-control';
 export { uploadFile } from './multipart-upload';
 export type { FileUpload } from './multipart-upload';
+export { agentEnvironment } from './agent-env';
+export type { AgentClient } from './agent-env';

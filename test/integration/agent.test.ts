@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import {
+  agentEnvironment,
   repoRoot,
   sleep,
   stackControl,
@@ -79,20 +80,12 @@ function startAgent(): Promise<NodeApp> {
   return startNodeApp({
     name: 'agent',
     script: join(repoRoot(), 'dist', 'agent', 'main.js'),
-    env: {
-      PATH: process.env.PATH,
-      AGENT_SPOOL_DIRS: spool,
-      AGENT_GRPC_ADDRESS: `127.0.0.1:${stack.env.GRPC_PORT}`,
-      AGENT_TOKEN_URL: `${stack.apiUrl}/oauth/token`,
-      AGENT_CLIENT_ID: client.id,
-      AGENT_CLIENT_SECRET: client.secret,
-      AGENT_SOURCE: 'pbx-agent-test',
-      AGENT_STABLE_MS: '300',
-      AGENT_POLL_MS: '100',
-      AGENT_BACKOFF_MS: '100',
-      AGENT_BACKOFF_MAX_MS: '1000',
-      AGENT_METRICS_PORT: '0',
-    },
+    env: agentEnvironment(stack, {
+      spool,
+      client,
+      source: 'pbx-agent-test',
+      extra: { AGENT_STABLE_MS: '300', AGENT_POLL_MS: '100', AGENT_BACKOFF_MS: '100', AGENT_BACKOFF_MAX_MS: '1000' },
+    }),
     log: { file: join(dir, 'agent.log') },
     stopGraceMs: 10_000,
   });

@@ -10,8 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CallResult, DialRequest, MachineDetectionRequest, TrunkConfig } from '../../telephony/call-types.js';
-import { TelephonyEngine } from '../../telephony/engine.js';
+import type { CallResult, DialRequest, MachineDetectionRequest } from '../../telephony/call-types.js';
+import type { TelephonyEngine } from '../../telephony/engine.js';
 import { sineWave } from '../../telephony/media/tone.js';
 import { concat, silence } from '../../telephony/amd/amd-signals.js';
 import { receivedRequests, type SippInstance } from '../../scripts/services/sipp.js';
@@ -20,49 +20,29 @@ import { decodeAlaw, encodeAlaw } from '../../telephony/media/g711.js';
 import { answerAndPlayScenario } from '../support/rtp-pcap';
 import { peerScenario, RtpPeer, sdpMedia } from '../support/rtp-peer';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
+import { enginePair, gatewayTrunk } from '../support/sip-calls';
 
 const ms = (pcm: Int16Array): number => (pcm.length * 1000) / 8000;
 const MESSAGE = sineWave({ frequency: 1000, durationMs: 1000 });
 const VOICEMAIL_COPY = sineWave({ frequency: 600, durationMs: 600 });
 
 let dir: string;
-let engine: TelephonyEngine;
-let threaded: TelephonyEngine;
+const engines = enginePair({ inline: { min: 42000, max: 42999 }, threaded: { min: 43000, max: 43999 } });
+const { inline: engine, threaded } = engines;
 const gateway = sippGateways({ timeoutMs: 40_000, ringMs: 100 });
-let trunks = 0;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'voicecast-amd-dial-'));
-  engine = new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: { min: 42000, max: 42999 } });
-  threaded = new TelephonyEngine({
-    bindAddress: '127.0.0.1',
-    rtpPorts: { min: 43000, max: 43999 },
-    mediaThreads: 2,
-    pacer: { clock: 'thread', phases: 4 },
-  });
 });
 
 afterAll(async () => {
-  await engine.close();
-  await threaded.close();
+  await engines.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 /** A sipp gateway that answers and plays `scene` from the ACK on. */
 async function farEnd(scene: Int16Array): Promise<SippInstance> {
   return gateway({ scenario: answerAndPlayScenario(dir, scene), transport: 'udp' });
-}
-
-function trunkFor(sipp: SippInstance): TrunkConfig {
-  trunks += 1;
-  return {
-    id: `amd-trunk-${trunks}`,
-    host: '127.0.0.1',
-    port: sipp.port,
-    transport: 'udp',
-    callerId: { number: '+4930000000' },
-    register: false,
-  };
 }
 
 async function call(
@@ -72,7 +52,7 @@ async function call(
   extra: Partial<DialRequest> = {},
 ): Promise<CallResult> {
   return dialer.dial({
-    trunk: trunkFor(sipp),
+    trunk: gatewayTrunk(sipp.port),
     destination: '+4930123456',
     audio: MESSAGE,
     ringTimeoutMs: 10_000,

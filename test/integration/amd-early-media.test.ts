@@ -8,38 +8,30 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CallResult, MachineDetectionRequest, TrunkConfig } from '../../telephony/call-types.js';
-import { TelephonyEngine } from '../../telephony/engine.js';
+import type { CallResult, MachineDetectionRequest } from '../../telephony/call-types.js';
+import type { TelephonyEngine } from '../../telephony/engine.js';
 import { sineWave } from '../../telephony/media/tone.js';
 import { concat, silence, tones } from '../../telephony/amd/amd-signals.js';
 import type { SippInstance } from '../../scripts/services/sipp.js';
 import { speak } from '../../bench/amd/tts.js';
 import { earlyMediaAndPlayScenario } from '../support/rtp-pcap';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
+import { enginePair, gatewayTrunk } from '../support/sip-calls';
 
 const ms = (pcm: Int16Array): number => (pcm.length * 1000) / 8000;
 const MESSAGE = sineWave({ frequency: 1000, durationMs: 1000 });
 
 let dir: string;
-let threaded: TelephonyEngine;
-let engine: TelephonyEngine;
+const engines = enginePair({ inline: { min: 47500, max: 47999 }, threaded: { min: 47000, max: 47499 } });
+const { inline: engine, threaded } = engines;
 const gateway = sippGateways({ timeoutMs: 40_000 });
-let trunks = 0;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'voicecast-amd-early-'));
-  engine = new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: { min: 47500, max: 47999 } });
-  threaded = new TelephonyEngine({
-    bindAddress: '127.0.0.1',
-    rtpPorts: { min: 47000, max: 47499 },
-    mediaThreads: 2,
-    pacer: { clock: 'thread', phases: 4 },
-  });
 });
 
 afterAll(async () => {
-  await threaded.close();
-  await engine.close();
+  await engines.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -53,17 +45,8 @@ function call(
   machineDetection: MachineDetectionRequest,
   dialer: TelephonyEngine = threaded,
 ): Promise<CallResult> {
-  trunks += 1;
-  const trunk: TrunkConfig = {
-    id: `amd-early-trunk-${trunks}`,
-    host: '127.0.0.1',
-    port: sipp.port,
-    transport: 'udp',
-    callerId: { number: '+4930000000' },
-    register: false,
-  };
   return dialer.dial({
-    trunk,
+    trunk: gatewayTrunk(sipp.port),
     destination: '+4930123456',
     audio: MESSAGE,
     ringTimeoutMs: 20_000,

@@ -6,38 +6,25 @@
  * a failing hook does not stop the call, and a hook that hangs holds the ACK only
  * ANSWER_HOLD_MS.
  */
-import { ANSWER_HOLD_MS, type CallEvent, type TrunkConfig } from '../../telephony/call-types.js';
+import { ANSWER_HOLD_MS, type CallEvent } from '../../telephony/call-types.js';
 import { TelephonyEngine } from '../../telephony/engine.js';
 import { sineWave } from '../../telephony/media/tone.js';
-import type { SippInstance } from '../../scripts/services/sipp.js';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
+import { gatewayTrunk } from '../support/sip-calls';
 
 const gateway = sippGateways({ transport: 'udp', ringMs: 100, timeoutMs: 30_000 });
 let engine: TelephonyEngine;
-let trunks = 0;
 
 beforeAll(() => {
   engine = new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: { min: 40000, max: 40499 } });
 });
 afterAll(() => engine.close());
 
-function trunk(sipp: SippInstance): TrunkConfig {
-  trunks += 1;
-  return {
-    id: `hold-${trunks}`,
-    host: '127.0.0.1',
-    port: sipp.port,
-    transport: 'udp',
-    callerId: { number: '+4930000000' },
-    register: false,
-  };
-}
-
 async function place(onAnswering: (at: Date) => Promise<void>) {
   const sipp = await gateway({ scenario: 'uas-answer' });
   const events: { type: string; at: number }[] = [];
   const result = await engine.dial({
-    trunk: trunk(sipp),
+    trunk: gatewayTrunk(sipp.port),
     destination: '+4930123456',
     audio: sineWave({ frequency: 1000, durationMs: 500 }),
     ringTimeoutMs: 10_000,

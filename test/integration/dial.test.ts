@@ -34,6 +34,7 @@ import {
   type SippTransport,
 } from '../../scripts/services/sipp.js';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
+import { gatewayTrunk } from '../support/sip-calls';
 
 const AUTH = { username: 'alice', password: 's3cret-pw' };
 const TONE_MS = 1000;
@@ -45,7 +46,6 @@ let threaded: TelephonyEngine;
 /** What `place()` dials with: `engine`, except in the media-thread runs. */
 let dialer: TelephonyEngine;
 const gateway = sippGateways({ timeoutMs: 30_000, ringMs: 100 });
-let trunkNumber = 0;
 
 beforeAll(() => {
   engine = new TelephonyEngine({ bindAddress: '127.0.0.1', rtpPorts: { min: 41000, max: 41999 } });
@@ -64,16 +64,11 @@ afterAll(async () => {
 });
 
 function trunkFor(sipp: SippInstance, transport: SippTransport, extra: Partial<TrunkConfig> = {}): TrunkConfig {
-  trunkNumber += 1;
-  return {
-    id: `test-trunk-${trunkNumber}`,
-    host: '127.0.0.1',
-    port: sipp.port,
+  return gatewayTrunk(sipp.port, {
     transport,
     callerId: { number: '+4930000000', displayName: 'Voicecast Test' },
-    register: false,
     ...extra,
-  };
+  });
 }
 
 interface Placed {

@@ -14,13 +14,13 @@
  * answered 400 (513 for the huge header) or dropped, the valid ones get an ordinary answer,
  * and the live call and the next one go exactly as the scenario says.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import type { CallEvent, DialRequest, TrunkConfig } from '../../telephony/call-types.js';
 import { TelephonyEngine } from '../../telephony/engine.js';
 import { rfc4475Messages, RFC4475_EXPECTED } from '../../telephony/sip/rfc4475-fixtures.js';
 import { sineWave } from '../../telephony/media/tone.js';
 import { sleep, waitFor } from '../../telephony/rtp/test-support.js';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
+import { gatewayTrunk, ringingCall, udpSocketOn } from '../support/sip-calls';
 
 const gateway = sippGateways({ timeoutMs: 30_000, ringMs: 100 });
 let engine: TelephonyEngine;
@@ -37,35 +37,12 @@ beforeAll(() => {
 
 afterAll(() => engine.close());
 
-async function socketOn(address: string): Promise<Socket> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, address, resolve);
-  });
-  return socket;
-}
-
 const header = (message: string, name: string) =>
   new RegExp(`^${name}:[ \\t]*([^\\r\\n]*)`, 'im').exec(message)?.[1] ?? '';
 
 test('a forged 603 with the right branch, from another port or address, does not end the call as rejected', async () => {
   const sipp = await gateway({ scenario: 'uas-ring-forever', transport: 'udp' });
-  const placed = engine.dial({
-    trunk: {
-      id: 'spoof-trunk',
-      host: '127.0.0.1',
-      port: sipp.port,
-      transport: 'udp',
-      callerId: { number: '+4930000000' },
-      register: false,
-    },
-    destination: '+4930123456',
-    audio: sineWave({ frequency: 1000, durationMs: 500 }),
-    ringTimeoutMs: 2500,
-    maxCallMs: 10_000,
-    record: false,
-  });
+  const placed = ringingCall(engine, sipp);
   await waitFor(() => received.some((m) => m.startsWith('SIP/2.0 180 ')), 5000, 'the 180 Ringing');
   const invite = sent.find((m) => m.startsWith('INVITE '))!;
   const via = header(invite, 'Via');
@@ -83,8 +60,8 @@ test('a forged 603 with the right branch, from another port or address, does not
     '',
   ].join('\r\n');
 
-  const samePlace = await socketOn('127.0.0.1'); // the gateway's address, another port
-  const elsewhere = await socketOn('127.0.0.2'); // another address
+  const samePlace = await udpSocketOn('127.0.0.1'); // the gateway's address, another port
+  const elsewhere = await udpSocketOn('127.0.0.2'); // another address
   try {
     for (const socket of [samePlace, elsewhere]) {
       for (let i = 0; i < 3; i += 1) {
@@ -102,14 +79,6 @@ test('a forged 603 with the right branch, from another port or address, does not
 });
 
 test('RFC 4475 torture messages during a live call: invalid ones 400 or dropped, the call and the next one unaffected', async () => {
-  const trunkTo = (port: number, n: number): TrunkConfig => ({
-    id: `torture-trunk-${n}`,
-    host: '127.0.0.1',
-    port,
-    transport: 'udp',
-    callerId: { number: '+4930000000' },
-    register: false,
-  });
   const call = (trunk: TrunkConfig, onEvent?: (event: CallEvent) => void): ReturnType<TelephonyEngine['dial']> => {
     const request: DialRequest = {
       trunk,
@@ -126,12 +95,12 @@ test('RFC 4475 torture messages during a live call: invalid ones 400 or dropped,
   const sipp = await gateway({ scenario: 'uas-answer', transport: 'udp', extraArgs: ['-rtp_echo'] });
   let answered = false;
   const sentBefore = sent.length;
-  const live = call(trunkTo(sipp.port, 1), (event) => (answered ||= event.type === 'answered'));
+  const live = call(gatewayTrunk(sipp.port), (event) => (answered ||= event.type === 'answered'));
   await waitFor(() => answered, 5000, 'the answer');
   const invite = sent.slice(sentBefore).find((m) => m.startsWith('INVITE '))!;
   const ourPort = Number(/^SIP\/2\.0\/UDP 127\.0\.0\.1:(\d+)/.exec(header(invite, 'Via'))![1]);
 
-  const attacker = await socketOn('127.0.0.1'); // the gateway's address: past the source check
+  const attacker = await udpSocketOn('127.0.0.1'); // the gateway's address: past the source check
   const replies: string[] = [];
   attacker.on('message', (data) => replies.push(data.toString('utf8')));
   const messages = rfc4475Messages();
@@ -166,7 +135,7 @@ test('RFC 4475 torture messages during a live call: invalid ones 400 or dropped,
   }
 
   const next = await gateway({ scenario: 'uas-answer', transport: 'udp', extraArgs: ['-rtp_echo'] });
-  const after = await call(trunkTo(next.port, 2));
+  const after = await call(gatewayTrunk(next.port));
   expect(after).toMatchObject({ outcome: 'answered', hungUpBy: 'us', endReason: 'message played' });
   await expectSippExit(next, 0);
 });

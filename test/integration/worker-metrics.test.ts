@@ -8,15 +8,15 @@
  * serves the same endpoint from WORKER_METRICS_PORT.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { freePort } from '../../scripts/services';
 import { TelephonyEngine } from '../../telephony/engine.js';
-import { sineWave } from '../../telephony/media/tone.js';
 import { sleep, waitFor } from '../../telephony/rtp/test-support.js';
-import { startWorkerMetrics, type WorkerMetricsServer } from '../../lib/worker-metrics.js';
+import { Registry } from 'prom-client';
+import { serveMetrics, startWorkerMetrics, type WorkerMetricsServer } from '../../lib/worker-metrics.js';
 import { startExtraWorker } from '../support/extra-worker';
 import { sippGateways } from '../support/sipp-gateways';
+import { ringingCall, udpSocketOn } from '../support/sip-calls';
 
 const gateway = sippGateways({ timeoutMs: 30_000, ringMs: 100 });
 const token = randomBytes(24).toString('hex');
@@ -65,38 +65,15 @@ function sample(text: string, name: string): number {
   return Number(line[1]);
 }
 
-async function socketOn(address: string): Promise<Socket> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, address, resolve);
-  });
-  return socket;
-}
-
 test('datagrams from strangers and requests outside a dialog are counted in the scrape', async () => {
   const before = await (await scrape(metrics.port)).text();
   expect(sample(before, 'voicecast_sip_foreign_dropped_total')).toBe(0);
   const sipp = await gateway({ scenario: 'uas-ring-forever', transport: 'udp' });
-  const placed = engine.dial({
-    trunk: {
-      id: `metrics-trunk-${randomUUID()}`,
-      host: '127.0.0.1',
-      port: sipp.port,
-      transport: 'udp',
-      callerId: { number: '+4930000000' },
-      register: false,
-    },
-    destination: '+4930123456',
-    audio: sineWave({ frequency: 1000, durationMs: 500 }),
-    ringTimeoutMs: 2500,
-    maxCallMs: 10_000,
-    record: false,
-  });
+  const placed = ringingCall(engine, sipp);
   await waitFor(() => sent.some((m) => m.startsWith('INVITE ')), 5000, 'the INVITE');
   const via = /^Via:[ \t]*SIP\/2\.0\/UDP 127\.0\.0\.1:(\d+)/im.exec(sent.find((m) => m.startsWith('INVITE '))!);
   const ourPort = Number(via![1]);
-  const stranger = await socketOn('127.0.0.2');
+  const stranger = await udpSocketOn('127.0.0.2');
   try {
     const options = [
       `OPTIONS sip:probe@127.0.0.1:${ourPort} SIP/2.0`,
@@ -152,7 +129,18 @@ test('without a token it is served on loopback only, and a taken port leaves the
   };
   logged.length = 0;
   expect(await startWorkerMetrics({ host: '0.0.0.0', port: 0, sources, logger })).toBeUndefined();
-  expect(logged).toEqual([{ level: 'error', message: expect.stringMatching(/METRICS_TOKEN is not set/) }]);
+  expect(logged).toEqual([{ level: 'error', message: expect.stringMatching(/and METRICS_TOKEN is not set/) }]);
+  // The agent's endpoint names the agent's own setting, in the log and in a refusal.
+  logged.length = 0;
+  const agentEndpoint = { port: 0, tokenSetting: 'AGENT_METRICS_TOKEN', logger };
+  expect(await serveMetrics(new Registry(), { host: '0.0.0.0', ...agentEndpoint })).toBeUndefined();
+  expect(logged).toEqual([{ level: 'error', message: expect.stringMatching(/and AGENT_METRICS_TOKEN is not set/) }]);
+  const agentMetrics = await serveMetrics(new Registry(), { host: '127.0.0.1', token, ...agentEndpoint });
+  try {
+    expect(await (await scrape(agentMetrics!.port, {})).text()).toBe('send AGENT_METRICS_TOKEN\n');
+  } finally {
+    await agentMetrics?.close();
+  }
 
   const open = await startWorkerMetrics({ host: '127.0.0.1', port: 0, sources, logger });
   try {
