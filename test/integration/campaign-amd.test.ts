@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { concat, silence } from '../../telephony/amd/amd-signals';
 import { sippMessages, type SippInstance } from '../../scripts/services/sipp';
 import { speak } from '../../bench/amd/tts';
-import { call, expectProblem } from '../support/api';
+import { call, problemFields } from '../support/api';
 import { uploadAudio } from '../support/audio';
 import { campaignTestContext, json, userToken, type CampaignBody } from '../support/campaigns';
 import { gatewayParts } from '../support/gateway-campaigns';
@@ -140,11 +140,6 @@ test('a voicemail with a beep: journalled machine, the copy plays after the beep
 });
 
 /** The fields a 422 names. */
-async function fieldsOf(res: Response): Promise<string[]> {
-  const problem = await expectProblem(res, 422, 'validation-error');
-  return (problem.errors as { field: string }[]).map((e) => e.field).sort();
-}
-
 test('the setting is checked: 422 naming the field', async () => {
   const other = await userToken();
   const othersAudio = await audioId(other.token, 1, 500);
@@ -152,17 +147,17 @@ test('the setting is checked: 422 naming the field', async () => {
   const parts = await gatewayParts(owner.token, sipp, ['+493055500002'], 1);
   const create = (machineDetection: unknown) =>
     call('POST', '/api/v1/campaigns', { token: owner.token, body: { name: 'amd-422', ...parts, machineDetection } });
-  expect(await fieldsOf(await create({ mode: 'detect', onMachine: 'play_audio' }))).toEqual([
+  expect(await problemFields(await create({ mode: 'detect', onMachine: 'play_audio' }))).toEqual([
     'body.machineDetection.machineAudioId',
   ]);
   expect(
-    await fieldsOf(await create({ mode: 'detect', onMachine: 'play_audio', machineAudioId: othersAudio })),
+    await problemFields(await create({ mode: 'detect', onMachine: 'play_audio', machineAudioId: othersAudio })),
   ).toEqual(['body.machineDetection.machineAudioId']);
-  expect(await fieldsOf(await create({ mode: 'detect', greetingMs: 100 }))).toEqual([
+  expect(await problemFields(await create({ mode: 'detect', greetingMs: 100 }))).toEqual([
     'body.machineDetection.greetingMs',
   ]);
-  expect(await fieldsOf(await create({ mode: 'sometimes' }))).toEqual(['body.machineDetection.mode']);
-  expect(await fieldsOf(await create({ mode: 'detect', greetingMs: 5000, totalAnalysisMs: 4000 }))).toEqual([
+  expect(await problemFields(await create({ mode: 'sometimes' }))).toEqual(['body.machineDetection.mode']);
+  expect(await problemFields(await create({ mode: 'detect', greetingMs: 5000, totalAnalysisMs: 4000 }))).toEqual([
     'body.machineDetection.greetingMs',
   ]);
   // Off is stored as no detection at all.

@@ -7,7 +7,7 @@
  * invite times keep each delay, counted from the end of the attempt before.
  */
 import { Pool } from 'pg';
-import { call, expectProblem } from '../support/api';
+import { call, expectProblem, problemFields } from '../support/api';
 import { campaignBody as body, campaignParts, createCampaign, json, userToken } from '../support/campaigns';
 import { contactsOf, gatewayTrunk, journalOf, phoneList, toneMessage } from '../support/campaign-e2e';
 import {
@@ -39,11 +39,6 @@ afterAll(async () => {
   await db?.end();
 });
 
-async function fieldsOf(res: Response): Promise<string[]> {
-  const problem = await expectProblem(res, 422, 'validation-error');
-  return (problem.errors as { field: string }[]).map((e) => e.field).sort();
-}
-
 const RULES = { busy: { delaySeconds: 300, maxAttempts: 5 }, no_answer: { delays: [1800, 3600, 7200] } };
 
 describe('the retry rules through the API', () => {
@@ -73,7 +68,7 @@ describe('the retry rules through the API', () => {
       token,
       body: body(await campaignParts(token, 1), { retry }),
     });
-    expect(await fieldsOf(res)).toEqual(fields);
+    expect(await problemFields(res)).toEqual(fields);
   });
 
   it.each(['answered', 'rejected', 'invalid_number', 'cancelled'])('refuses a rule for %s', async (outcome) => {

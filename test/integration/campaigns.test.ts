@@ -5,7 +5,7 @@
  * Starting and steering campaigns is campaign-control.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { adminToken, call, expectProblem } from '../support/api';
+import { adminToken, call, expectProblem, problemFields } from '../support/api';
 import {
   campaignBody as body,
   campaignParts,
@@ -18,11 +18,6 @@ import {
 } from '../support/campaigns';
 
 const ctx = campaignTestContext();
-
-async function fieldsOf(res: Response): Promise<string[]> {
-  const problem = await expectProblem(res, 422, 'validation-error');
-  return (problem.errors as { field: string }[]).map((e) => e.field).sort();
-}
 
 describe('campaign definitions', () => {
   it('creates a draft with every default', async () => {
@@ -132,7 +127,7 @@ describe('campaign definitions', () => {
     const { token } = await userToken();
     const parts = await campaignParts(token, 1);
     const res = await call('POST', '/api/v1/campaigns', { token, body: body(parts, extra) });
-    const named = await fieldsOf(res);
+    const named = await problemFields(res);
     expect(named).toEqual(fields);
   });
 
@@ -141,13 +136,13 @@ describe('campaign definitions', () => {
     const other = await userToken();
     const theirs = await campaignParts(other.token, 1);
     const res = await call('POST', '/api/v1/campaigns', { token, body: body(theirs) });
-    expect(await fieldsOf(res)).toEqual(['body.audioId', 'body.contactListId', 'body.trunkId']);
+    expect(await problemFields(res)).toEqual(['body.audioId', 'body.contactListId', 'body.trunkId']);
     const mine = await campaignParts(token, 1);
     const missing = await call('POST', '/api/v1/campaigns', {
       token,
       body: body(mine, { trunkId: randomUUID() }),
     });
-    expect(await fieldsOf(missing)).toEqual(['body.trunkId']);
+    expect(await problemFields(missing)).toEqual(['body.trunkId']);
     const { rows } = await ctx.pool.query('select count(*)::int as n from campaign where owner_id = $1', [ownerId]);
     expect(rows[0].n).toBe(0);
   });
@@ -184,7 +179,7 @@ describe('campaign definitions', () => {
     const bob = await userToken();
     const bobs = await campaignParts(bob.token, 1);
     const created = await call('POST', '/api/v1/campaigns', { token: admin, body: body(bobs) });
-    expect(await fieldsOf(created)).toEqual(['body.audioId', 'body.contactListId', 'body.trunkId']);
+    expect(await problemFields(created)).toEqual(['body.audioId', 'body.contactListId', 'body.trunkId']);
     // Editing Bob's draft: Bob's parts are fine, the administrator's own are not Bob's.
     const bobsCampaign = await createCampaign(bob.token, bobs);
     const admins = await campaignParts(admin, 1);
@@ -192,7 +187,7 @@ describe('campaign definitions', () => {
       token: admin,
       body: { trunkId: admins.trunkId, audioId: admins.audioId, contactListId: admins.contactListId },
     });
-    expect(await fieldsOf(patched)).toEqual(['body.audioId', 'body.contactListId', 'body.trunkId']);
+    expect(await problemFields(patched)).toEqual(['body.audioId', 'body.contactListId', 'body.trunkId']);
     const renamed = await call('PATCH', `/api/v1/campaigns/${bobsCampaign.id}`, {
       token: admin,
       body: { name: 'renamed by admin', trunkId: bobs.trunkId },
@@ -244,13 +239,13 @@ describe('campaign definitions', () => {
       token,
       body: { retryOn: ['rejected'], callingWindow: { days: ['mon'], from: '09:00', to: '10:00', timezone: 'X/Y' } },
     });
-    expect(await fieldsOf(bad)).toEqual(['body.callingWindow.timezone', 'body.retryOn']);
+    expect(await problemFields(bad)).toEqual(['body.callingWindow.timezone', 'body.retryOn']);
     const other = await userToken();
     const foreign = await call('PATCH', `/api/v1/campaigns/${campaign.id}`, {
       token,
       body: { contactListId: (await campaignParts(other.token, 1)).contactListId },
     });
-    expect(await fieldsOf(foreign)).toEqual(['body.contactListId']);
+    expect(await problemFields(foreign)).toEqual(['body.contactListId']);
 
     await ctx.start(token, campaign.id);
     await expectProblem(

@@ -6,7 +6,7 @@
  */
 import { request } from 'node:http';
 import { Pool } from 'pg';
-import { adminToken, call, expectProblem } from '../support/api';
+import { adminToken, call, expectProblem, problemFields } from '../support/api';
 import { json, userToken } from '../support/campaigns';
 import { berlinNumber, externalCall, toneWav } from '../support/external-calls';
 import { insertCalls } from '../support/journal';
@@ -52,11 +52,6 @@ const upload = (id: string, wav: Buffer, token = alice.token, type = 'audio/wav'
     headers: { authorization: `Bearer ${token}`, 'content-type': type },
     body: new Uint8Array(wav),
   });
-
-async function fieldsOf(res: Response): Promise<string[]> {
-  const problem = await expectProblem(res, 422, 'validation-error');
-  return (problem.errors as { field: string }[]).map((e) => e.field).sort();
-}
 
 test('a call is stored once: a resend answers it (200), other data under the same ids is a 409', async () => {
   const body = externalCall({ from: '0049 30 1234567', tags: ['support', 'private'] });
@@ -106,11 +101,11 @@ test('concurrent sends of one call store it once', async () => {
 });
 
 test('bad input is a 422 naming each field', async () => {
-  expect(await fieldsOf(await post({}))).toEqual(
+  expect(await problemFields(await post({}))).toEqual(
     expect.arrayContaining(['body.direction', 'body.disposition', 'body.endAt', 'body.externalId', 'body.from']),
   );
   expect(
-    await fieldsOf(
+    await problemFields(
       await post(
         externalCall({
           source: 'pbx one',
@@ -123,18 +118,22 @@ test('bad input is a 422 naming each field', async () => {
       ),
     ),
   ).toEqual(['body.externalId', 'body.from', 'body.source', 'body.startAt', 'body.to', 'body.endAt'].sort());
-  expect(await fieldsOf(await post(externalCall({ answerAt: '2026-12-05T13:00:00Z' })))).toEqual(['body.answerAt']);
-  expect(await fieldsOf(await post(externalCall({ endAt: '2026-12-05T11:00:00Z', answerAt: null })))).toEqual([
+  expect(await problemFields(await post(externalCall({ answerAt: '2026-12-05T13:00:00Z' })))).toEqual([
+    'body.answerAt',
+  ]);
+  expect(await problemFields(await post(externalCall({ endAt: '2026-12-05T11:00:00Z', answerAt: null })))).toEqual([
     'body.endAt',
   ]);
-  const wrongTypes = await fieldsOf(await post(externalCall({ from: 4930123, tags: 'a', private: 'yes' })));
+  const wrongTypes = await problemFields(await post(externalCall({ from: 4930123, tags: 'a', private: 'yes' })));
   expect(wrongTypes).toEqual(expect.arrayContaining(['body.from', 'body.private', 'body.tags']));
-  expect(await fieldsOf(await post(externalCall({ fields: { ok: 'x'.repeat(1025) } })))).toEqual(['body.fields.ok']);
+  expect(await problemFields(await post(externalCall({ fields: { ok: 'x'.repeat(1025) } })))).toEqual([
+    'body.fields.ok',
+  ]);
   const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`f${i}`, 'v']));
-  expect(await fieldsOf(await post(externalCall({ fields: many })))).toEqual(['body.fields']);
-  expect(await fieldsOf(await post(externalCall({ fields: { 'bad name': 'v' } })))).toEqual(['body.fields']);
-  expect(await fieldsOf(await post(externalCall({ externalId: 'x'.repeat(129) })))).toEqual(['body.externalId']);
-  expect(await fieldsOf(await post(externalCall({ disposition: 'hung' })))).toEqual(['body.disposition']);
+  expect(await problemFields(await post(externalCall({ fields: many })))).toEqual(['body.fields']);
+  expect(await problemFields(await post(externalCall({ fields: { 'bad name': 'v' } })))).toEqual(['body.fields']);
+  expect(await problemFields(await post(externalCall({ externalId: 'x'.repeat(129) })))).toEqual(['body.externalId']);
+  expect(await problemFields(await post(externalCall({ disposition: 'hung' })))).toEqual(['body.disposition']);
   // SIP URIs, extensions and anonymous are numbers too.
   const sip = externalCall({ from: 'anonymous', to: 'sip:alice@pbx.example.com', direction: 'outbound' });
   const stored = await json<CallBody>(await post(sip), 201);
@@ -223,11 +222,11 @@ test('a recording is stored once, downloadable unless private; bad and foreign u
   );
 
   const fresh = await json<CallBody>(await post(externalCall()), 201);
-  expect(await fieldsOf(await upload(fresh.id, Buffer.from('RIFF\0\0\0\0WAVEjunk, not a wav at all')))).toEqual([
+  expect(await problemFields(await upload(fresh.id, Buffer.from('RIFF\0\0\0\0WAVEjunk, not a wav at all')))).toEqual([
     'body',
   ]);
-  expect(await fieldsOf(await upload(fresh.id, Buffer.from('ID3 this is an mp3, honest')))).toEqual(['body']);
-  expect(await fieldsOf(await upload(fresh.id, Buffer.alloc(0)))).toEqual(['body']);
+  expect(await problemFields(await upload(fresh.id, Buffer.from('ID3 this is an mp3, honest')))).toEqual(['body']);
+  expect(await problemFields(await upload(fresh.id, Buffer.alloc(0)))).toEqual(['body']);
   await expectProblem(await upload(fresh.id, wav, alice.token, 'application/json'), 415, 'unsupported-media-type');
   await expectProblem(await upload(fresh.id, toneWav(300)), 413, 'payload-too-large'); // 4.8 MB > the stack's 4 MiB
   await expectProblem(await upload('00000000-0000-4000-8000-000000000000', wav), 404, 'not-found');

@@ -6,7 +6,7 @@
  * `GET /trunks/{id}`. The calls themselves are campaign-failover.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { adminToken, call, expectProblem } from '../support/api';
+import { adminToken, call, expectProblem, problemFields } from '../support/api';
 import {
   campaignBody as body,
   campaignParts,
@@ -19,11 +19,6 @@ import {
 import { readStack } from '../support/stack';
 
 const ctx = campaignTestContext();
-
-async function fieldsOf(res: Response): Promise<string[]> {
-  const problem = await expectProblem(res, 422, 'validation-error');
-  return (problem.errors as { field: string }[]).map((e) => e.field).sort();
-}
 
 async function trunk(token: string): Promise<string> {
   const res = await call('POST', '/api/v1/trunks', {
@@ -79,13 +74,15 @@ describe('trunk groups', () => {
     const parts = await campaignParts(token, 1);
     const { trunkId, ...rest } = body(parts);
     const res = await call('POST', '/api/v1/campaigns', { token, body: { ...rest, ...extra(trunkId) } });
-    expect(await fieldsOf(res)).toEqual(fields);
+    expect(await problemFields(res)).toEqual(fields);
   });
 
   it('refuses a campaign without any trunk, naming trunkId', async () => {
     const { token } = await userToken();
     const { trunkId: _none, ...rest } = body(await campaignParts(token, 1));
-    expect(await fieldsOf(await call('POST', '/api/v1/campaigns', { token, body: rest }))).toEqual(['body.trunkId']);
+    expect(await problemFields(await call('POST', '/api/v1/campaigns', { token, body: rest }))).toEqual([
+      'body.trunkId',
+    ]);
   });
 
   it('refuses another owner’s (or a missing) trunk in the group, for an administrator too (F21)', async () => {
@@ -95,7 +92,7 @@ describe('trunk groups', () => {
     const theirs = await trunk(other.token);
     const group = { trunkIds: [parts.trunkId, theirs, randomUUID()] };
     const res = await call('POST', '/api/v1/campaigns', { token, body: body(parts, group) });
-    expect(await fieldsOf(res)).toEqual(['body.trunkIds[1]', 'body.trunkIds[2]']);
+    expect(await problemFields(res)).toEqual(['body.trunkIds[1]', 'body.trunkIds[2]']);
     // An administrator changing the user's draft may use only the user's trunks.
     const draft = await createCampaign(token, parts);
     const admin = await adminToken();
@@ -103,7 +100,7 @@ describe('trunk groups', () => {
       token: admin,
       body: { trunkIds: [parts.trunkId, theirs] },
     });
-    expect(await fieldsOf(patched)).toEqual(['body.trunkIds[1]']);
+    expect(await problemFields(patched)).toEqual(['body.trunkIds[1]']);
   });
 
   it('takes a deleted trunk out of every group; one in a running campaign’s group cannot be deleted', async () => {

@@ -92,3 +92,9 @@ export async function expectProblem(res: Response, status: number, type: string)
   expect(body.status).toBe(status);
   return body;
 }
+
+/** The fields a 422 validation problem names, sorted (fails unless `res` is one). */
+export async function problemFields(res: Response): Promise<string[]> {
+  const problem = await expectProblem(res, 422, 'validation-error');
+  return (problem.errors as { field: string }[]).map((e) => e.field).sort();
+}
