@@ -20,7 +20,7 @@ import { decodeAlaw, encodeAlaw } from '../../telephony/media/g711.js';
 import { answerAndPlayScenario } from '../support/rtp-pcap';
 import { peerScenario, RtpPeer, sdpMedia } from '../support/rtp-peer';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
-import { enginePair, gatewayTrunk } from '../support/sip-calls';
+import { enginePair, engineTrunk } from '../support/sip-calls';
 
 const ms = (pcm: Int16Array): number => (pcm.length * 1000) / 8000;
 const MESSAGE = sineWave({ frequency: 1000, durationMs: 1000 });
@@ -52,7 +52,7 @@ async function call(
   extra: Partial<DialRequest> = {},
 ): Promise<CallResult> {
   return dialer.dial({
-    trunk: gatewayTrunk(sipp.port),
+    trunk: engineTrunk(sipp.port),
     destination: '+4930123456',
     audio: MESSAGE,
     ringTimeoutMs: 10_000,

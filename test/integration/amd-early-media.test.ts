@@ -16,7 +16,7 @@ import type { SippInstance } from '../../scripts/services/sipp.js';
 import { speak } from '../../bench/amd/tts.js';
 import { earlyMediaAndPlayScenario } from '../support/rtp-pcap';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
-import { enginePair, gatewayTrunk } from '../support/sip-calls';
+import { enginePair, engineTrunk } from '../support/sip-calls';
 
 const ms = (pcm: Int16Array): number => (pcm.length * 1000) / 8000;
 const MESSAGE = sineWave({ frequency: 1000, durationMs: 1000 });
@@ -46,7 +46,7 @@ function call(
   dialer: TelephonyEngine = threaded,
 ): Promise<CallResult> {
   return dialer.dial({
-    trunk: gatewayTrunk(sipp.port),
+    trunk: engineTrunk(sipp.port),
     destination: '+4930123456',
     audio: MESSAGE,
     ringTimeoutMs: 20_000,

@@ -10,7 +10,7 @@ import { ANSWER_HOLD_MS, type CallEvent } from '../../telephony/call-types.js';
 import { TelephonyEngine } from '../../telephony/engine.js';
 import { sineWave } from '../../telephony/media/tone.js';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
-import { gatewayTrunk } from '../support/sip-calls';
+import { engineTrunk } from '../support/sip-calls';
 
 const gateway = sippGateways({ transport: 'udp', ringMs: 100, timeoutMs: 30_000 });
 let engine: TelephonyEngine;
@@ -24,7 +24,7 @@ async function place(onAnswering: (at: Date) => Promise<void>) {
   const sipp = await gateway({ scenario: 'uas-answer' });
   const events: { type: string; at: number }[] = [];
   const result = await engine.dial({
-    trunk: gatewayTrunk(sipp.port),
+    trunk: engineTrunk(sipp.port),
     destination: '+4930123456',
     audio: sineWave({ frequency: 1000, durationMs: 500 }),
     ringTimeoutMs: 10_000,

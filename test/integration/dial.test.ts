@@ -34,7 +34,7 @@ import {
   type SippTransport,
 } from '../../scripts/services/sipp.js';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
-import { gatewayTrunk } from '../support/sip-calls';
+import { engineTrunk } from '../support/sip-calls';
 
 const AUTH = { username: 'alice', password: 's3cret-pw' };
 const TONE_MS = 1000;
@@ -64,7 +64,7 @@ afterAll(async () => {
 });
 
 function trunkFor(sipp: SippInstance, transport: SippTransport, extra: Partial<TrunkConfig> = {}): TrunkConfig {
-  return gatewayTrunk(sipp.port, {
+  return engineTrunk(sipp.port, {
     transport,
     callerId: { number: '+4930000000', displayName: 'Voicecast Test' },
     ...extra,

@@ -5,14 +5,9 @@
  * policy-enforcement.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { adminToken, call, createUser, expectProblem, login } from '../support/api';
+import { adminToken, call, createUser, expectProblem, login, userToken } from '../support/api';
 import { withDatabase } from '../support/contact-lists';
 import { startExtraApi, type ExtraApi } from '../support/extra-api';
-
-async function userToken(): Promise<{ id: string; token: string }> {
-  const user = await createUser();
-  return { id: user.id, token: (await login(user.username, user.password)).access_token };
-}
 
 async function ok(res: Response): Promise<Record<string, unknown>> {
   const text = await res.text();

@@ -20,7 +20,7 @@ import { rfc4475Messages, RFC4475_EXPECTED } from '../../telephony/sip/rfc4475-f
 import { sineWave } from '../../telephony/media/tone.js';
 import { sleep, waitFor } from '../../telephony/rtp/test-support.js';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
-import { gatewayTrunk, ringingCall, udpSocketOn } from '../support/sip-calls';
+import { engineTrunk, ringingCall, udpSocketOn } from '../support/sip-calls';
 
 const gateway = sippGateways({ timeoutMs: 30_000, ringMs: 100 });
 let engine: TelephonyEngine;
@@ -95,7 +95,7 @@ test('RFC 4475 torture messages during a live call: invalid ones 400 or dropped,
   const sipp = await gateway({ scenario: 'uas-answer', transport: 'udp', extraArgs: ['-rtp_echo'] });
   let answered = false;
   const sentBefore = sent.length;
-  const live = call(gatewayTrunk(sipp.port), (event) => (answered ||= event.type === 'answered'));
+  const live = call(engineTrunk(sipp.port), (event) => (answered ||= event.type === 'answered'));
   await waitFor(() => answered, 5000, 'the answer');
   const invite = sent.slice(sentBefore).find((m) => m.startsWith('INVITE '))!;
   const ourPort = Number(/^SIP\/2\.0\/UDP 127\.0\.0\.1:(\d+)/.exec(header(invite, 'Via'))![1]);
@@ -135,7 +135,7 @@ test('RFC 4475 torture messages during a live call: invalid ones 400 or dropped,
   }
 
   const next = await gateway({ scenario: 'uas-answer', transport: 'udp', extraArgs: ['-rtp_echo'] });
-  const after = await call(gatewayTrunk(next.port));
+  const after = await call(engineTrunk(next.port));
   expect(after).toMatchObject({ outcome: 'answered', hungUpBy: 'us', endReason: 'message played' });
   await expectSippExit(next, 0);
 });

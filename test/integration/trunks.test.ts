@@ -11,7 +11,7 @@ import { trunkPasswordContext } from '../../db/entities/sip-trunk.entity';
 import { parseConfig } from '../../lib/config';
 import { SecretBox } from '../../lib/secret-box';
 import { waitFor } from '../../telephony/rtp/test-support';
-import { adminToken, apiUrl, createUser, login, type TestUser } from '../support/api';
+import { adminToken, apiUrl, login, userToken } from '../support/api';
 import { startExtraApi } from '../support/extra-api';
 import { freePort, readStack } from '../support/stack';
 import { NO_SIP_ANSWER, PASSWORD_MARK, newPassword, trunkApi, type Sent, type TrunkPage } from '../support/trunks';
@@ -23,11 +23,6 @@ beforeAll(() => {
 afterAll(async () => {
   await pool.end();
 });
-
-async function userToken(): Promise<{ id: string; token: string; user: TestUser }> {
-  const user = await createUser();
-  return { id: user.id, user, token: (await login(user.username, user.password)).access_token };
-}
 
 async function sealedPassword(id: string): Promise<string | null> {
   const { rows } = await pool.query<{ password_sealed: string | null }>(

@@ -76,6 +76,12 @@ export async function createUser(role: 'admin' | 'user' = 'user'): Promise<TestU
   return { id: body.id, username, password };
 }
 
+/** A fresh user (role `user`) and its access token: the test files' one way to get a tenant. */
+export async function userToken(): Promise<{ id: string; token: string; user: TestUser }> {
+  const user = await createUser();
+  return { id: user.id, user, token: (await login(user.username, user.password)).access_token };
+}
+
 /** Decodes a JWT's header and payload without verifying (the API verifies). */
 export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const [header, payload] = token.split('.');

@@ -9,7 +9,6 @@ import { headerValues, receivedRequests, type SippInstance } from '../../scripts
 import { encodeWav } from '../../telephony/media/wav';
 import type { CampaignWorkflow } from '../../workflows/definitions';
 import { call } from './api';
-import { uploadContacts } from './contact-lists';
 import { readStack } from './stack';
 
 async function created(res: Response, what: string): Promise<string> {
@@ -45,9 +44,7 @@ export async function toneMessage(token: string, seconds: number): Promise<strin
   return created(res, 'audio upload');
 }
 
-export async function phoneList(token: string, phones: readonly string[]): Promise<string> {
-  return created(await uploadContacts(token, `phone\n${phones.join('\n')}\n`, { name: `list ${Date.now()}` }), 'list');
-}
+export { phoneList } from './contact-lists';
 
 export interface JournalRow {
   phone_e164: string;

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { Pool } from 'pg';
-import { call, createUser, login } from './api';
+import { call } from './api';
 import { uploadAudio } from './audio';
 import { uploadContacts } from './contact-lists';
 import { readStack } from './stack';
@@ -94,10 +94,7 @@ export interface CampaignBody {
   [key: string]: unknown;
 }
 
-export async function userToken(): Promise<{ id: string; token: string }> {
-  const user = await createUser();
-  return { id: user.id, token: (await login(user.username, user.password)).access_token };
-}
+export { userToken } from './api';
 
 /** The body of `res`, which must have `status` (else the error quotes the answer). */
 export async function json<T = CampaignBody>(res: Response, status: number): Promise<T> {

@@ -3,8 +3,9 @@
  * files, and a raw HTTP request streamed from disk for large ones (whose socket a test can
  * cut midway). Plus a direct look at the database, to prove what is (not) left behind.
  */
+import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { apiUrl, call, createUser, login } from './api';
+import { apiUrl, call } from './api';
 import { readStack, uploadFile, type FileUpload } from './stack';
 
 export type ImportFields = Partial<
@@ -66,10 +67,13 @@ export interface ContactPage {
   nextCursor?: string;
 }
 
-/** A fresh user and its access token. */
-export async function userToken(): Promise<{ id: string; token: string }> {
-  const user = await createUser();
-  return { id: user.id, token: (await login(user.username, user.password)).access_token };
+export { userToken } from './api';
+
+/** A list of exactly `phones` (E.164), owned by `token`'s user; returns its id. */
+export async function phoneList(token: string, phones: readonly string[]): Promise<string> {
+  const res = await uploadContacts(token, `phone\n${phones.join('\n')}\n`, { name: `list ${randomUUID()}` });
+  if (res.status !== 201) throw new Error(`creating the list failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
 }
 
 /** Uploads and expects 201; returns the import report. */

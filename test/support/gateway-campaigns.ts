@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { SippInstance } from '../../scripts/services/sipp';
 import { call } from './api';
 import { uploadAudio } from './audio';
-import { uploadContacts } from './contact-lists';
+import { phoneList } from './contact-lists';
 import { buildWav, encodeSamples, sine } from './wav-builder';
 
 export interface GatewayParts {
@@ -21,10 +21,7 @@ async function idOf(res: Response, what: string): Promise<string> {
   return ((await res.json()) as { id: string }).id;
 }
 
-/** A list of exactly `phones` (E.164), owned by `token`'s user. */
-export async function phoneList(token: string, phones: readonly string[]): Promise<string> {
-  return idOf(await uploadContacts(token, `phone\n${phones.join('\n')}\n`, { name: `list ${randomUUID()}` }), 'list');
-}
+export { phoneList };
 
 export async function gatewayParts(
   token: string,

@@ -13,7 +13,7 @@ import type { SippInstance } from '../../scripts/services/sipp.js';
 let trunks = 0;
 
 /** A trunk to a gateway on loopback (UDP unless `extra` says otherwise), with an id of its own. */
-export function gatewayTrunk(port: number, extra: Partial<TrunkConfig> = {}): TrunkConfig {
+export function engineTrunk(port: number, extra: Partial<TrunkConfig> = {}): TrunkConfig {
   trunks += 1;
   return {
     id: `gateway-trunk-${process.pid}-${trunks}`,
@@ -61,7 +61,7 @@ export function enginePair(ports: { inline: RtpPorts; threaded: RtpPorts }): {
  */
 export function ringingCall(engine: TelephonyEngine, sipp: SippInstance): Promise<CallResult> {
   return engine.dial({
-    trunk: gatewayTrunk(sipp.port),
+    trunk: engineTrunk(sipp.port),
     destination: '+4930123456',
     audio: sineWave({ frequency: 1000, durationMs: 500 }),
     ringTimeoutMs: 2500,
