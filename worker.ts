@@ -15,6 +15,7 @@ import {
   createWebhookActivities,
   RecordingSpool,
   RecordingUploader,
+  sweepUnscopedDeliveries,
   WebhookDispatcher,
 } from './activities/index.js';
 import { WorkerCallSlots } from './activities/call-slots.js';
@@ -84,6 +85,10 @@ async function main(): Promise<void> {
     logger: logger.child({ component: 'recordings' }),
   });
   recordings.start();
+  // External calls' deliveries the API wrote but could not start (activities/webhook-dispatch.ts).
+  const stopSweep = sweepUnscopedDeliveries(webhooks, (err) =>
+    logger.warn({ error: String(err) }, 'sweep of external calls’ webhook deliveries failed'),
+  );
   // Bundled once for both workers.
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('./workflows/index'),
@@ -170,6 +175,7 @@ async function main(): Promise<void> {
   } finally {
     // The workers have returned once every activity has finished: no call is live any more.
     // Uploads not done by now stay in the spool and the outbox for the next run.
+    stopSweep();
     await recordings.stop();
     await Promise.allSettled([
       engine.close(),

@@ -6,7 +6,7 @@ import { createCampaignActivities, type CampaignActivityDeps } from './campaign.
 import { createSystemActivities, type SystemActivityDeps } from './system.activities.js';
 
 export type { WorkerReport } from './system.activities.js';
-export { WebhookDispatcher, type WebhookDispatchOptions } from './webhook-dispatch.js';
+export { sweepUnscopedDeliveries, WebhookDispatcher, type WebhookDispatchOptions } from './webhook-dispatch.js';
 export { RecordingUploader, type RecordingUploaderOptions } from './recording-outbox.js';
 export { RecordingSpool } from './recording-spool.js';
 

@@ -36,17 +36,38 @@ export class WebhookDispatcher {
    * many. Safe to call at any time, from several workers at once.
    */
   async dispatchCampaign(campaignId: string): Promise<number> {
+    return this.drain('campaign_id = $1', [campaignId]);
+  }
+
+  /**
+   * Starts the deliveries of calls without a campaign (external calls, issue 24) still only
+   * in the outbox and written at least `minAgeMs` ago: the API starts its own right after its
+   * commit, so this sweep (the worker's, every minute) only picks up those an API process
+   * died before starting. Safe beside the API's own start (a second start is refused).
+   */
+  async dispatchUnscoped(minAgeMs = 0): Promise<number> {
+    return this.drain(`campaign_id IS NULL AND created_at <= now() - $1 * interval '1 millisecond'`, [minAgeMs]);
+  }
+
+  /** Starts these deliveries (just committed by the caller) and marks them dispatched. */
+  async dispatch(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await Promise.all(ids.map((id) => this.start(id)));
+    await this.pool.query('UPDATE webhook_delivery SET dispatched_at = now() WHERE id = ANY($1::uuid[])', [ids]);
+  }
+
+  /** Dispatches the undispatched deliveries matching `where` (`$1`…), oldest first, in rounds of {@link BATCH}. */
+  private async drain(where: string, values: unknown[]): Promise<number> {
     let started = 0;
     for (;;) {
       const { rows } = await this.pool.query<{ id: string }>(
-        `SELECT id FROM webhook_delivery WHERE campaign_id = $1 AND dispatched_at IS NULL ORDER BY created_at LIMIT $2`,
-        [campaignId, BATCH],
+        `SELECT id FROM webhook_delivery WHERE ${where} AND dispatched_at IS NULL
+         ORDER BY created_at LIMIT $${values.length + 1}`,
+        [...values, BATCH],
       );
       if (rows.length === 0) return started;
-      const ids = rows.map((r) => r.id);
-      await Promise.all(ids.map((id) => this.start(id)));
-      await this.pool.query('UPDATE webhook_delivery SET dispatched_at = now() WHERE id = ANY($1::uuid[])', [ids]);
-      started += ids.length;
+      await this.dispatch(rows.map((r) => r.id));
+      started += rows.length;
       if (rows.length < BATCH) return started;
     }
   }
@@ -64,4 +85,35 @@ export class WebhookDispatcher {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
   }
+}
+
+/** How often the worker sweeps the outbox for deliveries of calls without a campaign. */
+export const UNSCOPED_SWEEP_MS = 60_000;
+/** Younger deliveries are left to the API process that wrote them (it starts them after its commit). */
+export const UNSCOPED_GRACE_MS = 30_000;
+
+/**
+ * The worker's sweep for external calls' deliveries (issue 24): those an API process wrote
+ * but did not start (it died after the commit, or Temporal was unreachable). Campaign
+ * deliveries need none: their activities dispatch again on every claim. Returns the stop.
+ */
+export function sweepUnscopedDeliveries(
+  dispatcher: Pick<WebhookDispatcher, 'dispatchUnscoped'>,
+  onError: (err: unknown) => void,
+  everyMs = UNSCOPED_SWEEP_MS,
+  graceMs = UNSCOPED_GRACE_MS,
+): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    dispatcher
+      .dispatchUnscoped(graceMs)
+      .catch(onError)
+      .finally(() => {
+        running = false;
+      });
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

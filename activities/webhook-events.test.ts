@@ -1,6 +1,8 @@
 import {
   boundedVariables,
   callEvents,
+  callIngestedData,
+  recordingUploadedData,
   WEBHOOK_MAX_VARIABLE_CHARS,
   WEBHOOK_MAX_VARIABLES,
   type JournalRow,
@@ -73,6 +75,8 @@ describe('webhook events of a journalled call', () => {
           recordingError: null,
           variables: { Stadt: 'Berlin', 'Kunde Nr': '=1+1' },
           variablesTruncated: false,
+          source: null,
+          externalId: null,
         },
       },
       {
@@ -86,6 +90,8 @@ describe('webhook events of a journalled call', () => {
           sizeBytes: 88_244,
           private: true,
           path: `/api/v1/calls/${answered.id}/recording`,
+          source: null,
+          externalId: null,
         },
       },
     ]);
@@ -126,6 +132,61 @@ describe('webhook events of a journalled call', () => {
     const lost = callEvents({ ...answered, recording_state: 'lost', recording_error: reason }, null);
     expect(lost.map((e) => e.event)).toEqual(['call.completed']);
     expect(lost[0]?.data).toMatchObject({ recording: false, recordingState: 'lost', recordingError: reason });
+  });
+});
+
+describe('webhook events of an external call', () => {
+  const external: JournalRow = {
+    ...answered,
+    campaign_id: null,
+    attempt_id: `ext:${answered.id}`,
+    end_reason: 'external call',
+    sip_code: null,
+    sip_reason: null,
+    hung_up_by: null,
+    ringing_at: null,
+    recording_state: 'none',
+    recording_private: false,
+    source: 'pbx-berlin-1',
+    external_id: '1733402394.1187',
+    direction: 'inbound',
+    from_party: '+4930123456',
+    to_party: '201',
+    external_fields: { queue: 'support' },
+    tags: ['support'],
+  };
+
+  test('call.ingested carries the call as the PBX sent it, marked with its source', () => {
+    expect(callIngestedData(external)).toEqual({
+      callId: external.id,
+      source: 'pbx-berlin-1',
+      externalId: '1733402394.1187',
+      direction: 'inbound',
+      from: '+4930123456',
+      to: '201',
+      phone: '+4930123456',
+      outcome: 'answered',
+      startAt: '2026-12-01T12:00:00.000Z',
+      answerAt: '2026-12-01T12:00:01.000Z',
+      endAt: '2026-12-01T12:00:05.500Z',
+      talkMs: 4500,
+      tags: ['support'],
+      private: false,
+      fields: { queue: 'support' },
+      recording: false,
+    });
+  });
+
+  test('recording.uploaded of an external call names its source; of our own, null', () => {
+    const stored = { ...external, recording_state: 'stored' as const };
+    expect(recordingUploadedData(stored, 1234)).toMatchObject({
+      campaignId: null,
+      attemptId: `ext:${answered.id}`,
+      source: 'pbx-berlin-1',
+      externalId: '1733402394.1187',
+      sizeBytes: 1234,
+    });
+    expect(recordingUploadedData(answered, 1)).toMatchObject({ source: null, externalId: null });
   });
 });
 

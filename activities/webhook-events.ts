@@ -35,6 +35,14 @@ export interface JournalRow {
   readonly caller_id_number?: string | null;
   /** The contact's imported columns (api/calls/call-rows.ts CONTACT_VARIABLES); absent is `{}`. */
   readonly variables?: unknown;
+  /** An external call's PBX (issue 24); null or absent for the calls Voicecast placed. */
+  readonly source?: string | null;
+  readonly external_id?: string | null;
+  readonly direction?: string | null;
+  readonly from_party?: string | null;
+  readonly to_party?: string | null;
+  readonly external_fields?: Record<string, string> | null;
+  readonly tags?: string[] | null;
 }
 
 /** The body of every delivery: the same envelope for every event. */
@@ -112,6 +120,8 @@ export function callCompletedData(row: JournalRow): Record<string, unknown> {
     recordingError: row.recording_error,
     variables,
     variablesTruncated: truncated,
+    source: null,
+    externalId: null,
   };
 }
 
@@ -130,6 +140,34 @@ export function recordingUploadedData(row: JournalRow, sizeBytes: number | null)
     sizeBytes,
     private: row.recording_private,
     path: recordingPath(row.id),
+    source: row.source ?? null,
+    externalId: row.external_id ?? null,
+  };
+}
+
+/**
+ * `call.ingested`: an external call (issue 24) stored in the journal for the first time, as
+ * the PBX sent it; marked by `source` and `externalId` (a resend raises nothing). Its
+ * recording, when one is uploaded, raises `recording.uploaded` with the same marks.
+ */
+export function callIngestedData(row: JournalRow): Record<string, unknown> {
+  return {
+    callId: row.id,
+    source: row.source ?? null,
+    externalId: row.external_id ?? null,
+    direction: row.direction ?? null,
+    from: row.from_party ?? null,
+    to: row.to_party ?? null,
+    phone: row.phone_e164,
+    outcome: row.outcome,
+    startAt: iso(row.invite_at),
+    answerAt: iso(row.answer_at),
+    endAt: iso(row.end_at),
+    talkMs: row.talk_ms,
+    tags: row.tags ?? [],
+    private: row.recording_private,
+    fields: row.external_fields ?? {},
+    recording: row.recording_state === 'stored',
   };
 }
 

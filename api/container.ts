@@ -34,6 +34,7 @@ import { CallsController } from './calls/calls.controller.js';
 import { CallsService } from './calls/calls.service.js';
 import { CallExportService } from './calls/call-export.service.js';
 import { ExternalCallsController } from './calls/external-calls.controller.js';
+import { WebhookDispatcher } from '../activities/webhook-dispatch.js';
 import { JournalIngestService } from './calls/journal-ingest.service.js';
 import { UploadAdmission } from './uploads.js';
 import { createImportWorkers } from '../contacts/import-workers.js';
@@ -211,6 +212,11 @@ export class Container {
       storage: infra.storage,
       bucket: infra.config.minio.buckets.recordings,
       logger: infra.logger.child({ component: 'journal-ingest' }),
+      // External calls' webhook deliveries, started by the API right after their commit.
+      webhooks: new WebhookDispatcher(infra.pool, infra.temporal, {
+        taskQueue: infra.config.webhooks.taskQueue,
+        policy: infra.config.webhooks.policy,
+      }),
     });
     this.uploadAdmission = new UploadAdmission({ pool: infra.pool, defaults: infra.config.policies });
     const recordingLimits = { dir: uploads.dir, maxBytes: infra.config.ingest.recordingMaxBytes };

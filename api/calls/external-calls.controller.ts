@@ -42,8 +42,9 @@ export class ExternalCallsController extends Controller {
    * stored one (200) and stores nothing; the same ids with other data are a 409 (a stored
    * external call does not change; its tags and `private` flag can, with PATCH).
    * External calls have `source` set, no campaign, and `phone` the far party's number
-   * (`from` for inbound, else `to`) for the search by number; they are left out of the
-   * statistics, which describe Voicecast's dialling.
+   * (`from` for inbound, else `to`) for the search by number. The first store sends the
+   * owner's webhooks `call.ingested` (a resend sends nothing); the statistics count them
+   * apart, under `external`.
    */
   @Post()
   @SuccessResponse(201, 'Stored')
@@ -68,7 +69,8 @@ export class ExternalCallsController extends Controller {
    * µ-law, A-law, float or ADPCM, 8–192 kHz), at most INGEST_RECORDING_MAX_BYTES. Stored in
    * object storage like our own recordings and downloaded the same way (a `private` call's
    * never). Idempotent: the same file again is a 200; another file for a call that has one
-   * is a 409. Only external calls take an upload (ours are recorded by the worker).
+   * is a 409. Only external calls take an upload (ours are recorded by the worker). The first
+   * store sends the owner's webhooks `recording.uploaded`, marked with the call's `source`.
    * @param id Call id (uuid).
    */
   @Put('{id}/recording')

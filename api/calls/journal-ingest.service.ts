@@ -10,6 +10,11 @@
  * - A recording is checked as WAV on a spooled copy, stored in the recordings bucket under a
  *   key named by its SHA-256, and recorded with a conditional update (`recording_state =
  *   'none'`): of two uploads at once, one wins; the same bytes again are a 200, others a 409.
+ * - Webhooks (docs/webhooks.md): the first store of a call enqueues `call.ingested`, that of
+ *   its recording `recording.uploaded`, in the transaction of the write (the outbox), for the
+ *   owner's owner-wide webhooks; a resend writes nothing, so it raises nothing. Their delivery
+ *   workflows are started after the commit; should that fail (Temporal down, the process
+ *   dying), the worker's sweep of the outbox starts them (activities/webhook-dispatch.ts).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -18,7 +23,9 @@ import type { Principal } from '../../auth/principal.js';
 import { AudioRejectedError } from '../../audio/audio-error.js';
 import { fileSource } from '../../audio/byte-source.js';
 import { parseWavHeader } from '../../audio/wav-header.js';
-import type { Pool } from '../../db/sql.js';
+import { enqueueExternalCallEvent } from '../../activities/webhook-outbox.js';
+import type { WebhookDispatcher } from '../../activities/webhook-dispatch.js';
+import { inTransaction, type Pool } from '../../db/sql.js';
 import { AppError, ConflictError, UpstreamError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Storage } from '../../lib/storage.js';
@@ -37,6 +44,8 @@ export interface JournalIngestDeps {
   /** The recordings bucket (the same as our own calls'). */
   readonly bucket: string;
   readonly logger: Logger;
+  /** Starts the webhook deliveries a write enqueued, once it is committed. */
+  readonly webhooks: Pick<WebhookDispatcher, 'dispatch'>;
 }
 
 /** A recording spooled to a local file, with its size. */
@@ -66,27 +75,36 @@ export class JournalIngestService {
   /** Stores the call for the caller (an administrator's own calls too), or finds it again. */
   async addCall(principal: Principal, call: ExternalCall): Promise<IngestedCall> {
     const owner = principal.userId;
-    const { rows } = await this.deps.pool.query<CallRow>(INSERT, [
-      randomUUID(),
-      owner,
-      call.phoneE164,
-      call.startAt.text,
-      call.answerAt?.text ?? null,
-      call.endAt.text,
-      call.outcome,
-      EXTERNAL_END_REASON,
-      call.talkMs,
-      call.tags,
-      call.private,
-      call.source,
-      call.externalId,
-      call.direction,
-      call.from,
-      call.to,
-      JSON.stringify(call.fields),
-      call.digest,
-    ]);
-    if (rows[0]) return { call: toCallView(rows[0]), created: true };
+    const stored = await inTransaction(this.deps.pool, async (client) => {
+      const { rows } = await client.query<CallRow>(INSERT, [
+        randomUUID(),
+        owner,
+        call.phoneE164,
+        call.startAt.text,
+        call.answerAt?.text ?? null,
+        call.endAt.text,
+        call.outcome,
+        EXTERNAL_END_REASON,
+        call.talkMs,
+        call.tags,
+        call.private,
+        call.source,
+        call.externalId,
+        call.direction,
+        call.from,
+        call.to,
+        JSON.stringify(call.fields),
+        call.digest,
+      ]);
+      const row = rows[0];
+      if (!row) return undefined;
+      const deliveries = await enqueueExternalCallEvent(client, { ownerId: owner, callId: row.id }, 'call.ingested');
+      return { row, deliveries };
+    });
+    if (stored) {
+      await this.startDeliveries(stored.deliveries, stored.row.id);
+      return { call: toCallView(stored.row), created: true };
+    }
     const found = await this.deps.pool.query<CallRow & { external_digest: string }>(
       `SELECT ${VIEW_COLUMNS}, external_digest FROM call_record WHERE owner_id = $1 AND source = $2 AND external_id = $3`,
       [owner, call.source, call.externalId],
@@ -122,12 +140,20 @@ export class JournalIngestService {
     if (target.recording_state !== 'none') return this.again(id, target.recording_digest, digest);
     const key = `external/${target.owner_id}/${id}/${digest}.wav`;
     await this.put(key, file);
-    const updated = await this.deps.pool.query(
-      `UPDATE call_record SET recording_key = $2, recording_state = 'stored', recording_digest = $3
-       WHERE id = $1 AND recording_state = 'none'`,
-      [id, key, digest],
-    );
-    if (updated.rowCount === 1) return { created: true };
+    const deliveries = await inTransaction(this.deps.pool, async (client) => {
+      const updated = await client.query(
+        `UPDATE call_record SET recording_key = $2, recording_state = 'stored', recording_digest = $3
+         WHERE id = $1 AND recording_state = 'none'`,
+        [id, key, digest],
+      );
+      if (updated.rowCount !== 1) return undefined;
+      const call = { ownerId: target.owner_id, callId: id };
+      return enqueueExternalCallEvent(client, call, 'recording.uploaded', file.size);
+    });
+    if (deliveries) {
+      await this.startDeliveries(deliveries, id);
+      return { created: true };
+    }
     // Another upload won the race: ours is not referenced (unless it was the same bytes).
     const now = await this.deps.pool.query<TargetRow>('SELECT recording_digest FROM call_record WHERE id = $1', [id]);
     const winner = now.rows[0]?.recording_digest ?? null;
@@ -156,6 +182,18 @@ export class JournalIngestService {
       );
     }
     return target;
+  }
+
+  /**
+   * Starts the committed deliveries. A failure is not the client's: its call is stored and
+   * the deliveries are in the outbox, where the worker's sweep finds them.
+   */
+  private async startDeliveries(ids: string[], callId: string): Promise<void> {
+    try {
+      await this.deps.webhooks.dispatch(ids);
+    } catch (err) {
+      this.deps.logger.warn({ err, callId, deliveries: ids.length }, 'webhook deliveries left to the sweep');
+    }
   }
 
   private again(id: string, stored: string | null, digest: string): { created: boolean } {

@@ -27,12 +27,14 @@ export function campaignScope(campaignId: string): Scope {
 /**
  * INVITE times in `[from, to)`, of one owner or (null) of everyone. Calls Voicecast placed
  * only: external calls (`source` set, from other PBXs) are in the journal, not in the dialling
- * statistics (no seizures, AMD or contacts to count).
+ * statistics (no seizures, AMD or contacts to count); `external` selects those instead, for
+ * their own count by disposition (`IntervalStats.external`).
  */
-export function intervalScope(from: Date, to: Date, ownerId: string | null): Scope {
+export function intervalScope(from: Date, to: Date, ownerId: string | null, external = false): Scope {
   const params = [from.toISOString(), to.toISOString()];
+  const source = external ? 'source IS NOT NULL' : 'source IS NULL';
   return {
-    where: `invite_at >= $1 AND invite_at < $2 AND source IS NULL${ownerId === null ? '' : ' AND owner_id = $3'}`,
+    where: `invite_at >= $1 AND invite_at < $2 AND ${source}${ownerId === null ? '' : ' AND owner_id = $3'}`,
     params: ownerId === null ? params : [...params, ownerId],
     contactKey: 'phone_e164',
     span: { from, to },

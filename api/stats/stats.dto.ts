@@ -158,4 +158,21 @@ export interface IntervalStats extends CallStats {
   to: string;
   /** Whose calls: an owner's id, or null for every owner's (an administrator without `ownerId`). */
   ownerId: string | null;
+  /**
+   * External calls (sent by other PBXs, `source` set) whose start is in the interval, apart:
+   * every other figure counts the calls Voicecast placed only, and none of them is changed by
+   * external calls (they have no seizure, detection, contact or key presses of ours).
+   */
+  external: ExternalCallStats;
+}
+
+/** The external calls of an interval, counted apart from Voicecast's own. */
+export interface ExternalCallStats {
+  /** External calls whose `startAt` is in `[from, to)`. */
+  calls: number;
+  /**
+   * Those calls by the disposition the PBX sent: every known outcome present (0 when none),
+   * as in `outcomes`. The values sum to `calls`.
+   */
+  outcomes: Record<string, number>;
 }

@@ -60,8 +60,18 @@ export class StatsService {
     if (errors.length > 0 || !interval) throw new ValidationError(errors);
     const ownerId = await this.ownerOf(principal, query.ownerId);
     const scope = intervalScope(interval.from, interval.to, ownerId);
-    const figures = await this.snapshot(timezone, (db) => callStats(db, scope, timezone));
-    return { from: interval.from.toISOString(), to: interval.to.toISOString(), ownerId, ...figures };
+    const externalScope = intervalScope(interval.from, interval.to, ownerId, true);
+    const { figures, external } = await this.snapshot(timezone, async (db) => ({
+      figures: await callStats(db, scope, timezone),
+      external: outcomeFigures(await outcomeCounts(db, externalScope)),
+    }));
+    return {
+      from: interval.from.toISOString(),
+      to: interval.to.toISOString(),
+      ownerId,
+      ...figures,
+      external: { calls: external.attempts, outcomes: external.outcomes },
+    };
   }
 
   /**

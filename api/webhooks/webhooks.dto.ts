@@ -1,6 +1,10 @@
 import type { WebhookDeliveryStatus, WebhookEvent } from '../../db/entities/index.js';
 
-/** `call.completed`: each call attempt's final result; `recording.uploaded`: an answered call's recording. */
+/**
+ * `call.completed`: each call attempt's final result; `recording.uploaded`: an answered call's
+ * recording (also an external call's, marked with its `source`); `call.ingested`: an external
+ * call another PBX sent (`POST /api/v1/calls` or gRPC), when it is first stored.
+ */
 export type WebhookEventName = WebhookEvent;
 
 export interface WebhookView {
@@ -8,7 +12,7 @@ export interface WebhookView {
   id: string;
   /** @format uuid */
   ownerId: string;
-  /** The campaign whose calls it is told about; `null`: all of the owner's campaigns. */
+  /** The campaign whose calls it is told about; `null`: all of the owner's calls (every campaign's and the external ones). */
   campaignId: string | null;
   url: string;
   events: WebhookEventName[];
@@ -34,11 +38,15 @@ export interface UpdateWebhookRequest {
    */
   url?: string;
   /**
-   * One of your campaigns; `null`: every campaign of yours.
+   * One of your campaigns; `null`: every campaign of yours and your external calls (only
+   * such a webhook is told about those).
    * @format uuid
    */
   campaignId?: string | null;
-  /** @minItems 1 */
+  /**
+   * Default (at creation): every event.
+   * @minItems 1
+   */
   events?: WebhookEventName[];
   active?: boolean;
 }
@@ -70,7 +78,7 @@ export interface WebhookDeliveryView {
    */
   id: string;
   event: WebhookEventName;
-  /** The call attempt the event is about (`attemptId` in the body). */
+  /** The call attempt the event is about (`attemptId` in the body; `ext:<callId>` for an external call). */
   attemptId: string;
   status: WebhookDeliveryStatus;
   /** POSTs made so far. */

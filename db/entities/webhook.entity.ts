@@ -4,7 +4,7 @@ import { Campaign } from './campaign.entity.js';
 import { User } from './user.entity.js';
 
 /** What a webhook can be told about (the `Voicecast-Event` header and the body's `event`). */
-export const WEBHOOK_EVENTS = ['call.completed', 'recording.uploaded'] as const;
+export const WEBHOOK_EVENTS = ['call.completed', 'recording.uploaded', 'call.ingested'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 /**

@@ -279,3 +279,43 @@ test("an upload counts against the owner's uploads in flight: one more is a 429"
   expect(await answered).toBe(201);
   expect((await upload(second.id, wav, carol.token)).status).toBe(201);
 });
+
+test('the statistics count external calls apart, by disposition, and leave the own figures as they were', async () => {
+  const owner = await userToken();
+  const from = '2026-11-02T10:00:00.000Z';
+  const to = '2026-11-02T11:00:00.000Z';
+  const stats = async () =>
+    json<{ attempts: number; outcomes: Record<string, number>; external: { calls: number; outcomes: object } }>(
+      await call('GET', `/api/v1/stats?from=${from}&to=${to}`, { token: owner.token }),
+      200,
+    );
+  const before = await stats();
+  expect(before.external.calls).toBe(0);
+  const sent = (startAt: string, disposition: string, answerAt: string | null = null) =>
+    post(externalCall({ startAt, answerAt, endAt: '2026-11-02T12:00:00.000Z', disposition }), owner.token);
+  for (const res of await Promise.all([
+    sent('2026-11-02T10:00:00.000Z', 'answered', '2026-11-02T10:00:03.000Z'), // from is inclusive
+    sent('2026-11-02T10:30:00.000Z', 'answered', '2026-11-02T10:30:09.000Z'),
+    sent('2026-11-02T10:59:59.999Z', 'busy'),
+    sent('2026-11-02T11:00:00.000Z', 'no_answer'), // to is exclusive
+  ])) {
+    expect(res.status).toBe(201);
+  }
+  const after = await stats();
+  expect(after.external).toEqual({
+    calls: 3,
+    outcomes: { ...Object.fromEntries(Object.keys(before.outcomes).map((o) => [o, 0])), answered: 2, busy: 1 },
+  });
+  // The figures of Voicecast's own dialling are untouched.
+  const { external: _was, ...ownBefore } = before;
+  const { external: _now, ...ownAfter } = after;
+  expect(ownAfter).toEqual(ownBefore);
+  // Another owner's external call in the interval is not this owner's.
+  const bobs = externalCall({
+    startAt: '2026-11-02T10:20:00.000Z',
+    answerAt: '2026-11-02T10:20:05.000Z',
+    endAt: '2026-11-02T10:21:00.000Z',
+  });
+  expect((await post(bobs, bob.token)).status).toBe(201);
+  expect((await stats()).external).toEqual(after.external);
+});

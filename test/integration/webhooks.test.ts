@@ -30,7 +30,7 @@ test('create shows the secret once; get, list, change and delete never show it a
     ownerId,
     campaignId: null,
     url: 'https://hooks.example.com/voicecast',
-    events: ['call.completed', 'recording.uploaded'],
+    events: ['call.completed', 'recording.uploaded', 'call.ingested'],
     active: true,
   });
   const secret = created.secret ?? '';

@@ -187,6 +187,8 @@ export function expectedStats(rows: readonly JournalRow[], scope: ExpectedScope)
     },
     dtmf: dtmf(rows),
     callsPerHour: hourly(rows, scope),
+    // An interval's (a span): its external calls apart; none are seeded by the statistics tests.
+    ...(scope.span ? { external: { calls: 0, outcomes: Object.fromEntries(ENGINE_OUTCOMES.map((o) => [o, 0])) } } : {}),
   };
 }
 
