@@ -20,6 +20,8 @@ interface Scored {
   readonly clip: Clip;
   readonly verdict: AmdVerdict | null;
   readonly end: AmdMessageEnd | null;
+  /** Whether the beep detector alone, listening through the whole clip, found a beep. */
+  readonly beepHeard: boolean;
   readonly baseline: 'human' | 'machine' | 'unknown';
   readonly baselineAtMs: number;
 }
@@ -41,11 +43,25 @@ function detect(clip: Clip): { verdict: AmdVerdict | null; end: AmdMessageEnd | 
   return { verdict: detector.verdict, end: detector.messageEnd };
 }
 
+/**
+ * The beep detector alone: the same detector fed the whole clip, past a human verdict
+ * (where a call stops listening). Tells a beep missed by the tone detector from one the
+ * call never listened for; not timed, not in the figures a call is judged by.
+ */
+function beepHeard(clip: Clip): boolean {
+  const detector = new AmdDetector(settings);
+  for (let f = 0; f * 160 < clip.pcm.length && !detector.messageEnd; f += 1) {
+    if (clip.lostFrames.has(f)) detector.lost();
+    else detector.write(clip.pcm.subarray(f * 160, (f + 1) * 160));
+  }
+  return detector.messageEnd?.cause === 'beep';
+}
+
 function score(clip: Clip): Scored {
   const { verdict, end } = detect(clip);
   const base = asteriskAmd(clip.pcm, undefined, clip.lostFrames);
   const baseline = base.status === 'HUMAN' ? 'human' : base.status === 'MACHINE' ? 'machine' : 'unknown';
-  return { clip, verdict, end, baseline, baselineAtMs: base.atMs };
+  return { clip, verdict, end, beepHeard: beepHeard(clip), baseline, baselineAtMs: base.atMs };
 }
 
 function quantile(values: number[], q: number): number {
@@ -144,6 +160,8 @@ function report(part: Part, rows: Scored[]): Summary {
   line('machine verdict after answer p95', '<= 4 s', sec(ours.machineP95), sec(base.machineP95));
   line('beeps detected', '>= 98 %', pct(ours.beepRecall, 1), '(no beep detection)');
   line('false beeps (clips without a beep)', '<= 1 %', pct(falseBeeps, noBeep.length), '');
+  line('  beep detector alone: beeps found', '', pct(beeps.filter((s) => s.beepHeard).length, beeps.length), '');
+  line('  beep detector alone: false beeps', '', pct(noBeep.filter((s) => s.beepHeard).length, noBeep.length), '');
   line('message start after beep end p95', '<= 0.8 s', sec(quantile(startAfterBeep, 0.95)), '');
   line('message start after greeting (no beep) p95', '<= 1.5 s', sec(quantile(startAfterGreeting, 0.95)), '');
   return ours;

@@ -112,10 +112,31 @@ interface Segment {
   startFrame: number;
   frames: number;
   hzSum: number;
+  /** The last frame's frequency, and the range the segment has covered. */
+  lastHz: number;
+  lowHz: number;
+  highHz: number;
 }
 
 const MIN_PURITY = 0.82;
+/** A frame continues a tone within this of the tone's mean so far (one frame's estimate jitters). */
 const HZ_TOLERANCE = 18;
+/**
+ * Or within this of the frame before, while the whole tone stays within MAX_DRIFT_HZ: an
+ * oscillator that drifts slowly (a cheap answering machine, a tone shifted by the line)
+ * is still one beep. SIT and chirps step by 400 Hz and more; a fast sweep (a siren, a
+ * glide in music) moves over 30 Hz a frame.
+ */
+const HZ_STEP_TOLERANCE = 12;
+const MAX_DRIFT_HZ = 120;
+
+function continues(segment: Segment, hz: number): boolean {
+  if (Math.abs(hz - segment.hzSum / segment.frames) <= HZ_TOLERANCE) return true;
+  return (
+    Math.abs(hz - segment.lastHz) <= HZ_STEP_TOLERANCE &&
+    Math.max(segment.highHz, hz) - Math.min(segment.lowHz, hz) <= MAX_DRIFT_HZ
+  );
+}
 
 /**
  * Follows tone frames and reports a beep when its tone ends. Two tone segments back to back
@@ -141,9 +162,12 @@ export class BeepTracker {
   push(index: number, tone: ToneFrame): ToneSignal | null {
     const isTone = tone.hz >= this.minHz && tone.hz <= this.maxHz && tone.purity >= MIN_PURITY && tone.steady;
     const current = this.current;
-    if (isTone && current && Math.abs(tone.hz - current.hzSum / current.frames) <= HZ_TOLERANCE) {
+    if (isTone && current && continues(current, tone.hz)) {
       current.frames += 1;
       current.hzSum += tone.hz;
+      current.lastHz = tone.hz;
+      current.lowHz = Math.min(current.lowHz, tone.hz);
+      current.highHz = Math.max(current.highHz, tone.hz);
       if (current.frames > this.maxFrames) this.reset();
       return null;
     }
@@ -155,7 +179,14 @@ export class BeepTracker {
     if (isTone) {
       // A new tone right after another one continues a chain (chirp or SIT).
       if (this.chain.length > 0 && this.gapFrames > 1) this.chain = [];
-      this.current = { startFrame: index, frames: 1, hzSum: tone.hz };
+      this.current = {
+        startFrame: index,
+        frames: 1,
+        hzSum: tone.hz,
+        lastHz: tone.hz,
+        lowHz: tone.hz,
+        highHz: tone.hz,
+      };
       this.gapFrames = 0;
       return null;
     }
