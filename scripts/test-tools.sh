@@ -5,6 +5,7 @@
 #     EventSource (driven by playwright-core; no browser download), or CHROMIUM_PATH pointing
 #     at one;
 #   - schemathesis from PyPI (pinned) for the API fuzz test (tools/schemathesis/install.sh);
+#   - kubernetes-validate from PyPI (pinned): the Kubernetes manifest test (tools/kubernetes-validate);
 #   - sipp (Debian sip-tester) as the far end of the telephony tests, sox as the reference
 #     G.711/WAV implementation the codec tests compare with;
 #   - espeak-ng and asterisk-core-sounds-en-wav: the voices the answering-machine tests play;
@@ -15,6 +16,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 sh tools/compose-check/install.sh
 bash tools/schemathesis/install.sh
+bash tools/kubernetes-validate/install.sh
 
 if [[ -n ${CHROMIUM_PATH:-} ]]; then
   [[ -x $CHROMIUM_PATH ]] || { echo "test-tools: CHROMIUM_PATH=$CHROMIUM_PATH is not executable" >&2; exit 1; }

@@ -1,30 +1,4 @@
 #!/usr/bin/env bash
 # Installs schemathesis (the OpenAPI fuzzer of `make test` and `make fuzz-api`) into
-# .tools/schemathesis-<version>, a Python virtual environment of its own, from PyPI with
-# every package pinned (tools/schemathesis/requirements.txt, from `pip freeze`).
-# Idempotent and silent when installed: a stamp records the hash of the requirements.
-# Needs python3 with venv (Debian: python3, python3-venv; installed when root).
-set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-requirements="$root/tools/schemathesis/requirements.txt"
-version=$(sed -n 's/^schemathesis==//p' "$requirements")
-# A virtual environment writes its own absolute path into its scripts: resolve .tools (a
-# symlink in a git worktree) so that the path stays valid when the worktree goes.
-mkdir -p "$root/.tools"
-venv="$(realpath "$root/.tools")/schemathesis-$version"
-stamp="$venv/.requirements.sha256"
-want=$(sha256sum "$requirements" | cut -d' ' -f1)
-# Installed, of these requirements, and it still runs (a moved checkout breaks the scripts).
-if [[ -f $stamp && $(cat "$stamp") == "$want" ]] && "$venv/bin/st" --version >/dev/null 2>&1; then exit 0; fi
-
-"$root/scripts/debian-packages.sh" "the API fuzz test (schemathesis)" python3=python3
-if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
-  py=$(python3 -c 'import sys; print(f"{sys.version_info.major}.{sys.version_info.minor}")')
-  "$root/scripts/debian-packages.sh" "the API fuzz test (schemathesis)" "/nonexistent/venv=python$py-venv"
-fi
-echo "installing schemathesis $version into .tools/ (once)"
-rm -rf "$venv"
-python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$requirements"
-"$venv/bin/st" --version >/dev/null
-echo "$want" >"$stamp"
+# .tools/schemathesis-<version>, pinned by tools/schemathesis/requirements.txt.
+exec "$(dirname "${BASH_SOURCE[0]}")/../python-tool.sh" schemathesis st
