@@ -98,8 +98,8 @@ describe('abandonedHoldUntil', () => {
   });
 });
 
-test('abandonedRate: over the calls a person answered; none answered, no rate', () => {
+test('abandonedRate: over the calls a person answered; none answered, 0', () => {
   expect(abandonedRate(1, 40)).toBe(0.025);
   expect(abandonedRate(0, 3)).toBe(0);
-  expect(abandonedRate(0, 0)).toBeNull();
+  expect(abandonedRate(0, 0)).toBe(0);
 });

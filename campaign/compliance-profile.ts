@@ -137,7 +137,7 @@ export const ABANDONED_CALL_SQL = `(outcome = 'answered' AND machine_detection->
  */
 export const LIVE_ANSWERED_SQL = `(outcome = 'answered' AND coalesce(machine_detection->>'treatedAs', 'human') = 'human')`;
 
-/** Abandoned calls over the calls a person answered; null when no person answered any. */
-export function abandonedRate(abandoned: number, liveAnswered: number): number | null {
-  return liveAnswered === 0 ? null : abandoned / liveAnswered;
+/** Abandoned calls over the calls a person answered; 0 when no person answered any (figures over nothing are 0). */
+export function abandonedRate(abandoned: number, liveAnswered: number): number {
+  return liveAnswered === 0 ? 0 : abandoned / liveAnswered;
 }
