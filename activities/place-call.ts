@@ -44,8 +44,8 @@ import { deniedPrefix, type EffectivePolicy, type PolicyDefaults } from '../camp
 import type { CallResult, MachineDetectionRequest } from '../telephony/call-types.js';
 import type { TelephonyEngine } from '../telephony/engine.js';
 import {
-  ABANDONED_HOLD,
-  CAPPED,
+  type ABANDONED_HOLD,
+  type CAPPED,
   THROTTLED,
   type AttemptReport,
   type ClaimedAttempt,

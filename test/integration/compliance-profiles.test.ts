@@ -231,7 +231,7 @@ test('uk: an abandoned call (AMD hangs up on a person) is counted, and its numbe
   );
   expect(contacts.map((c) => [c.state, c.attempts])).toEqual([['waiting', 0]]);
   const until = abandoned.end_at.getTime() + 72 * 3_600_000;
-  expect(Math.abs(contacts[0]!.next_attempt_at.getTime() - until)).toBeLessThanOrEqual(1);
+  expect(Math.abs(contacts[0].next_attempt_at.getTime() - until)).toBeLessThanOrEqual(1);
   const { rows: ledger } = await ctx.pool.query('SELECT 1 FROM dial_ledger WHERE owner_id = $1 AND phone_e164 = $2', [
     me.id,
     held,

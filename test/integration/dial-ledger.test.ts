@@ -123,7 +123,7 @@ async function journalled(ownerId: string, phone: string, hoursAgo: number, aban
       }),
     ],
   );
-  return rows[0]!.end_at;
+  return rows[0].end_at;
 }
 
 describe('uk profile: no call within 72 h of an abandoned call', () => {
