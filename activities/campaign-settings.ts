@@ -11,6 +11,7 @@ import type { CallOutcome } from '../campaign/outcomes.js';
 import type { OutcomeRetries, RetryPolicy } from '../campaign/retry-policy.js';
 import { DEFAULT_DAILY_CAP, type CallerIdPool } from '../campaign/caller-id-pool.js';
 import type { MachineDetectionSetting } from '../campaign/machine-detection.js';
+import type { ComplianceProfile } from '../campaign/compliance-profile.js';
 
 export interface CampaignCallSettings {
   readonly campaignId: string;
@@ -32,6 +33,8 @@ export interface CampaignCallSettings {
   readonly audioId: string | null;
   /** Answering-machine detection; null = off. */
   readonly machineDetection: MachineDetectionSetting | null;
+  /** The campaign's own compliance profile (the owner's policy may add one). */
+  readonly complianceProfile: ComplianceProfile;
 }
 
 /** A trunk of the campaign's group, as the engine needs it, with its limits. */
@@ -72,6 +75,7 @@ interface CampaignRow {
   caller_id_pool: CallerIdPool | null;
   opt_out_digit: string | null;
   machine_detection: MachineDetectionSetting | null;
+  compliance_profile: ComplianceProfile | null;
 }
 
 /** The campaign's settings; a missing campaign is a permanent failure (never retried). */
@@ -105,6 +109,7 @@ export async function loadCampaignSettings(pool: Pool, campaignId: string): Prom
     fallbackTrunkIds: c.fallback_trunk_ids ?? [],
     audioId: c.audio_id,
     machineDetection: c.machine_detection ?? null,
+    complianceProfile: c.compliance_profile ?? 'none',
   };
 }
 

@@ -8,6 +8,10 @@
  * number at the same moment are serialised, and the second sees the first's row. A capped
  * call takes no slot.
  *
+ * The `uk` compliance profile's hold (no call within 72 h of an abandoned call to the number,
+ * campaign/compliance-profile.ts) is checked in the same place, under the same lock, from the
+ * journal's abandoned calls of the owner; a held call takes no slot either.
+ *
  * Rows are written with the cap off too, so a cap turned on later counts the calls already
  * made; they are pruned once older than the longest window an owner can set.
  */
@@ -15,6 +19,8 @@ import { performance } from 'node:perf_hooks';
 import { inTransaction, type Pool, type PoolClient } from '../db/sql.js';
 import { capDecision } from '../campaign/frequency-cap.js';
 import { FREQUENCY_CAP_LIMITS, type FrequencyCap } from '../campaign/owner-policy.js';
+import { ABANDONED_HOLD, CAPPED } from '../campaign/campaign-types.js';
+import { abandonedHoldUntil, ABANDONED_CALL_SQL, UK_ABANDONED_HOLD_SECONDS } from '../campaign/compliance-profile.js';
 import { slotIntervalSeconds, TAKE_SLOT_CTES, type TrunkLimits } from './trunk-limits.js';
 
 export type DialReservation =
@@ -26,7 +32,12 @@ export type DialReservation =
       /** When the slot is due on this process's `performance.now()` clock: wait until then. */
       readonly dueMs: number;
     }
-  | { readonly kind: 'capped'; readonly until: Date };
+  | {
+      readonly kind: 'capped';
+      readonly until: Date;
+      /** What held the number back: the frequency cap, or the `uk` profile's abandoned-call hold. */
+      readonly why: typeof CAPPED | typeof ABANDONED_HOLD;
+    };
 
 export interface DialTarget {
   readonly ownerId: string;
@@ -39,27 +50,59 @@ const RETENTION_SECONDS = FREQUENCY_CAP_LIMITS.windowSeconds;
 /** Old rows deleted per call: keeps the table bounded without a sweeper. */
 const PRUNE_BATCH = 100;
 
+/** What is checked before the slot is taken: the owner's frequency cap, the `uk` profile's hold. */
+export interface DialChecks {
+  readonly cap: FrequencyCap | null;
+  /** The `uk` compliance profile is in force: no call within 72 h of an abandoned one. */
+  readonly abandonedHold: boolean;
+}
+
 /**
  * Takes the call's start slot on `pacing`'s trunk and records that `target` is dialled then,
- * unless `cap` forbids a call now: then nothing is taken and the answer says when the window
- * frees a slot. Call {@link cancelReservation} when no INVITE went out after all.
+ * unless `checks` forbid a call now: then nothing is taken and the answer says until when.
+ * Call {@link cancelReservation} when no INVITE went out after all.
  */
 export async function reserveDial(
   pool: Pool,
   target: DialTarget,
-  cap: FrequencyCap | null,
+  checks: DialChecks,
   pacing: TrunkLimits,
 ): Promise<DialReservation> {
-  // Without a cap one statement does it all: the slot is as prompt as the pacing alone.
-  if (!cap) return takeSlotFor(pool, target, pacing);
+  const { cap, abandonedHold } = checks;
+  // Nothing to check: one statement does it all, the slot as prompt as the pacing alone.
+  if (!cap && !abandonedHold) return takeSlotFor(pool, target, pacing);
   return inTransaction(pool, async (client) => {
     await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('dial_ledger:' || $1 || ':' || $2, 0))`, [
       target.ownerId,
       target.phone,
     ]);
-    const decision = await checkCap(client, target, cap);
-    return decision.kind === 'capped' ? decision : takeSlotFor(client, target, pacing);
+    const held = abandonedHold ? await checkAbandonedHold(client, target) : undefined;
+    if (held) return { kind: 'capped', until: held, why: ABANDONED_HOLD } as const;
+    const decision = cap ? await checkCap(client, target, cap) : undefined;
+    if (decision?.kind === 'capped') return { ...decision, why: CAPPED } as const;
+    return takeSlotFor(client, target, pacing);
   });
+}
+
+/** Journal rows older than this cannot hold an abandoned call that ended within the hold (the longest ring and call). */
+const ABANDONED_LOOKBACK_SECONDS = UK_ABANDONED_HOLD_SECONDS + 2 * 3600 + 300;
+
+/**
+ * Until when the owner's last abandoned call to the number holds it back (the database's
+ * clock), or undefined. Reads the journal by (owner, number, invite time), its index.
+ */
+async function checkAbandonedHold(client: PoolClient, target: DialTarget): Promise<Date | undefined> {
+  const { rows } = await client.query<{ now_ms: number; last_ms: number | null }>(
+    `SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now_ms,
+       (extract(epoch FROM max(end_at)) * 1000)::float8 AS last_ms
+     FROM call_record
+     WHERE owner_id = $1 AND phone_e164 = $2 AND invite_at > clock_timestamp() - make_interval(secs => $3)
+       AND ${ABANDONED_CALL_SQL}`,
+    [target.ownerId, target.phone, ABANDONED_LOOKBACK_SECONDS],
+  );
+  const row = rows[0];
+  const last = row?.last_ms === null || row?.last_ms === undefined ? undefined : new Date(Number(row.last_ms));
+  return abandonedHoldUntil(['uk'], last, new Date(Number(row?.now_ms)));
 }
 
 /**

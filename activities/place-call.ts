@@ -14,8 +14,8 @@
  *        ▼
  *   trunk line (the group's first trunk that is up and has room, trunk-choice.ts) + owner's tenant limit (leases)
  *        ▼
- *   blocklist again ─▶ campaign's start slot ─▶ trunk's start slot + frequency cap (dial ledger)
- *        │                                        capped ──▶ contact waits again, no journal row
+ *   blocklist again ─▶ campaign's start slot ─▶ trunk's start slot + frequency cap + uk abandoned-call hold (dial ledger)
+ *        │                                        capped / held ──▶ contact waits again, no journal row
  *        ▼
  *   dial ─▶ technical failure (503, no response…)? ── yes ──▶ next trunk of the group at once (group-dial.ts)
  *        ▼
@@ -43,7 +43,14 @@ import type { Storage } from '../lib/storage.js';
 import { deniedPrefix, type EffectivePolicy, type PolicyDefaults } from '../campaign/owner-policy.js';
 import type { CallResult, MachineDetectionRequest } from '../telephony/call-types.js';
 import type { TelephonyEngine } from '../telephony/engine.js';
-import { CAPPED, THROTTLED, type AttemptReport, type ClaimedAttempt } from '../campaign/campaign-types.js';
+import {
+  type ABANDONED_HOLD,
+  type CAPPED,
+  THROTTLED,
+  type AttemptReport,
+  type ClaimedAttempt,
+} from '../campaign/campaign-types.js';
+import { profilesInForce } from '../campaign/compliance-profile.js';
 import type { WebhookDispatcher } from './webhook-dispatch.js';
 import { AudioCache } from './audio-cache.js';
 import type { WorkerCallSlots } from './call-slots.js';
@@ -299,7 +306,7 @@ async function callOnSlot(
       chooseNext: (indices) => lines.next(indices),
       stopped: () => hangUp.aborted || ctx.cancellationSignal.aborted,
     });
-    if (dialled.kind === 'capped') return await defer(deps, attempt, dialled.until, CAPPED);
+    if (dialled.kind === 'capped') return await defer(deps, attempt, dialled.until, dialled.why);
     const report = await finish(deps, ctx, { ...attemptRef, trunkId: trunk.trunk.id }, dialled.result, {
       recordingPrivate: setup.recordingsPrivate,
       optedOut: dialled.optedOut,
@@ -393,7 +400,10 @@ interface ClearanceInput {
 async function waitForClearance(pool: Pool, input: ClearanceInput): Promise<DialReservation> {
   const { campaignId, setup, target, limits, ownerPolicy, sleep, failover = false } = input;
   if (!failover) await waitForCampaignSlot(pool, campaignId, setup.callsPerSecond, sleep);
-  const reservation = await reserveDial(pool, target, failover ? null : ownerPolicy.frequencyCap, limits);
+  // The uk profile's abandoned-call hold, the campaign's or the owner's (compliance-profile.ts).
+  const abandonedHold = profilesInForce(setup.complianceProfile, ownerPolicy.complianceProfile).includes('uk');
+  const checks = failover ? { cap: null, abandonedHold: false } : { cap: ownerPolicy.frequencyCap, abandonedHold };
+  const reservation = await reserveDial(pool, target, checks, limits);
   const waitMs = reservation.kind === 'reserved' ? reservation.dueMs - performance.now() : 0;
   if (reservation.kind === 'reserved' && waitMs > 0) {
     await sleep(waitMs).catch(async (err: unknown) => {
@@ -572,7 +582,7 @@ async function dialWithClearance(
     if (!ctx.cancellationSignal.aborted) throw err;
     return { kind: 'dialled', result: callNotPlaced('cancelled', CANCELLED_BEFORE_DIALLING), optedOut: false };
   }
-  if (reservation.kind === 'capped') return { kind: 'capped', until: reservation.until };
+  if (reservation.kind === 'capped') return { kind: 'capped', until: reservation.until, why: reservation.why };
   const invite = new Date();
   const invitedBefore = progress.invitedAt; // by an earlier trunk of the group
   progress.invitedAt = invite.toISOString();
@@ -638,7 +648,8 @@ async function dialWithClearance(
 }
 
 /**
- * No call for now: the frequency cap holds the number ({@link CAPPED}), or the worker has no
+ * No call for now: the frequency cap holds the number ({@link CAPPED}), or the `uk` profile's
+ * abandoned-call hold does ({@link ABANDONED_HOLD}), or the worker has no
  * call slot for the owner or every trunk of the campaign is held down ({@link THROTTLED}). The contact waits until `until` without having
  * used an attempt, and the attempt leaves no journal row (its id is handed out again by the
  * next claim).
@@ -647,7 +658,7 @@ async function defer(
   deps: CallDeps,
   attempt: ClaimedAttempt,
   until: Date,
-  outcome: typeof CAPPED | typeof THROTTLED,
+  outcome: typeof CAPPED | typeof ABANDONED_HOLD | typeof THROTTLED,
 ): Promise<AttemptReport> {
   if (!(await deferAttempt(deps.pool, attempt, until))) return superseded(attempt);
   deps.logger?.debug({ attemptId: attempt.attemptId, until, outcome }, 'no call now; contact rescheduled');

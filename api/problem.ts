@@ -6,8 +6,11 @@ export interface ProblemDetails {
   status: number;
   detail?: string;
   instance?: string;
-  /** For validation problems: each offending field with its message. */
-  errors?: { field: string; message: string }[];
+  /**
+   * For validation problems: each offending field with its message; for
+   * `compliance-violation`, also the rule it breaks (e.g. `us.ring-time`).
+   */
+  errors?: { field: string; message: string; rule?: string }[];
   requestId?: string;
   /** For readiness problems: the state of each dependency. */
   checks?: Record<string, DependencyCheck>;

@@ -100,6 +100,14 @@ export interface ClaimResult {
 export const CAPPED = 'capped';
 
 /**
+ * The outcome of an attempt held back by the `uk` compliance profile
+ * (campaign/compliance-profile.ts `uk.abandoned-call-hold`): the number had an abandoned
+ * call from the same owner less than 72 h ago. No call was placed, the contact waits until
+ * the 72 h are over (`retryAt`) and the attempt is not counted.
+ */
+export const ABANDONED_HOLD = 'abandoned_hold';
+
+/**
  * The outcome of an attempt whose activity failed on infrastructure before any INVITE left:
  * no call was placed, the contact waits again and the attempt is not counted.
  */
@@ -118,7 +126,7 @@ export const THROTTLED = 'throttled';
 /** What one attempt came to, as the workflow needs it (the journal has the rest). */
 export interface AttemptReport {
   readonly attemptId: string;
-  /** A call outcome, or `superseded` / {@link CAPPED} / {@link THROTTLED} / {@link DEFERRED} when no call was placed. */
+  /** A call outcome, or `superseded` / {@link CAPPED} / {@link ABANDONED_HOLD} / {@link THROTTLED} / {@link DEFERRED} when no call was placed. */
   readonly outcome: string;
   /** When the contact is due again, or null when it is finished. */
   readonly retryAt: string | null;

@@ -26,6 +26,7 @@ describe('effectivePolicy', () => {
       maxWebhooksSource: 'default',
       maxUploadsInFlight: 4,
       maxUploadsInFlightSource: 'default',
+      complianceProfile: 'none',
     });
     expect(effectivePolicy(undefined, none)).toMatchObject({ frequencyCap: null, maxConcurrentCalls: null });
   });
@@ -88,7 +89,11 @@ describe('effectivePolicy', () => {
       maxWebhooksSource: 'administrator',
       maxUploadsInFlight: 1,
       maxUploadsInFlightSource: 'administrator',
+      complianceProfile: 'none',
     });
+    // The owner's compliance profile is theirs; null is none.
+    expect(effectivePolicy({ ...row, complianceProfile: 'uk' }, none).complianceProfile).toBe('uk');
+    expect(effectivePolicy({ ...row, complianceProfile: null }, none).complianceProfile).toBe('none');
   });
 });
 

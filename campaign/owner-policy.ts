@@ -5,6 +5,7 @@
  * the owner cannot loosen (F23). Pure, so the API (which shows the
  * effective values) and the worker (which enforces them) resolve them the same way.
  */
+import type { ComplianceProfile } from './compliance-profile.js';
 
 /** At most `maxCalls` calls to one number per rolling `windowSeconds`, across all of an owner's campaigns. */
 export interface FrequencyCap {
@@ -37,6 +38,8 @@ export interface StoredPolicy {
   readonly maxConcurrentCalls: number | null;
   readonly maxWebhooks: number | null;
   readonly maxUploadsInFlight: number | null;
+  /** null: none (campaign/compliance-profile.ts). */
+  readonly complianceProfile?: ComplianceProfile | null;
 }
 
 export interface EffectivePolicy {
@@ -48,6 +51,8 @@ export interface EffectivePolicy {
   readonly maxWebhooksSource: 'administrator' | 'default';
   readonly maxUploadsInFlight: number;
   readonly maxUploadsInFlightSource: 'administrator' | 'default';
+  /** Kept by every campaign of the owner besides the campaign's own profile. */
+  readonly complianceProfile: ComplianceProfile;
 }
 
 /** Bounds of the settable values (the API validates them; the ledger keeps dials this long). */
@@ -108,6 +113,7 @@ export function effectivePolicy(stored: StoredPolicy | undefined, defaults: Poli
     maxWebhooksSource: webhooks === null ? 'default' : 'administrator',
     maxUploadsInFlight: uploads ?? defaults.maxUploadsInFlight,
     maxUploadsInFlightSource: uploads === null ? 'default' : 'administrator',
+    complianceProfile: stored?.complianceProfile ?? 'none',
   };
 }
 

@@ -14,7 +14,7 @@ export async function loadOwnerPolicy(pool: Pool, ownerId: string, defaults: Pol
   const { rows } = await pool.query<StoredPolicy>(
     `SELECT frequency_cap_max_calls AS "frequencyCapMaxCalls", frequency_cap_window_seconds AS "frequencyCapWindowSeconds",
        max_concurrent_calls AS "maxConcurrentCalls", max_webhooks AS "maxWebhooks",
-       max_uploads_in_flight AS "maxUploadsInFlight"
+       max_uploads_in_flight AS "maxUploadsInFlight", compliance_profile AS "complianceProfile"
      FROM owner_policy WHERE owner_id = $1`,
     [ownerId],
   );

@@ -8,6 +8,8 @@ export interface FieldError {
   /** Dotted path of the offending field, e.g. `body.username`. */
   readonly field: string;
   readonly message: string;
+  /** The compliance rule the field breaks (campaign/compliance-profile.ts), e.g. `us.ring-time`. */
+  readonly rule?: string;
 }
 
 export class AppError extends Error {
@@ -71,6 +73,14 @@ export class PayloadTooLargeError extends AppError {
 export class UnsupportedMediaTypeError extends AppError {
   constructor(detail: string, errors?: readonly FieldError[]) {
     super(415, 'unsupported-media-type', 'Unsupported media type', detail, errors);
+  }
+}
+
+/** 422 `compliance-violation`: settings that break a rule of the campaign's compliance profile; each error names its rule. */
+export class ComplianceViolationError extends AppError {
+  constructor(errors: readonly (FieldError & { readonly rule: string })[]) {
+    const rules = [...new Set(errors.map((e) => e.rule))].join(', ');
+    super(422, 'compliance-violation', 'Compliance profile violated', `The campaign breaks ${rules}.`, errors);
   }
 }
 

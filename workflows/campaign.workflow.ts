@@ -52,6 +52,7 @@ import {
 } from '@temporalio/workflow';
 import { isWithinWindow, nextOpening } from '../campaign/calling-window.js';
 import {
+  ABANDONED_HOLD,
   CAPPED,
   DEFERRED,
   THROTTLED,
@@ -211,7 +212,8 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
       .run(() => calls.placeCall({ campaignId, attempt }))
       .then(
         (report) => {
-          if (report.outcome === CAPPED) callsStarted -= 1; // held back by the frequency cap: no call
+          // Held back by the frequency cap or the uk profile's abandoned-call hold: no call.
+          if (report.outcome === CAPPED || report.outcome === ABANDONED_HOLD) callsStarted -= 1;
           if (report.outcome === THROTTLED) {
             callsStarted -= 1; // no call slot on the worker: no call, and no new claims for a moment
             const retryAt = report.retryAt ? Date.parse(report.retryAt) : Date.now() + 1000;

@@ -2,9 +2,17 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '../../auth/principal.js';
 import { Campaign, type CampaignStatusValue } from '../../db/entities/index.js';
 import { inTransaction, type Pool, type PoolClient } from '../../db/sql.js';
-import { ConflictError, NotFoundError, UpstreamError, type FieldError } from '../../lib/errors.js';
+import {
+  ComplianceViolationError,
+  ConflictError,
+  NotFoundError,
+  UpstreamError,
+  type FieldError,
+} from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { CallingWindow } from '../../campaign/calling-window.js';
+import type { ComplianceProfile } from '../../campaign/compliance-profile.js';
+import { complianceFieldErrors } from './campaign-settings.js';
 import { cancelSignal, pauseSignal, resumeSignal, type CampaignSignal } from '../../workflows/definitions.js';
 import { copyContacts, RUNNING_OR_PREPARING } from '../../db/campaign-contacts.js';
 import { findCampaign, toCampaignView } from './campaign-view.js';
@@ -21,6 +29,11 @@ interface StartRow {
   contact_list_id: string | null;
   max_concurrent_calls: number;
   calling_window: CallingWindow | null;
+  ring_timeout_seconds: number;
+  opt_out_digit: string | null;
+  compliance_profile: ComplianceProfile;
+  /** The owner's policy's profile; null: none. */
+  owner_profile: ComplianceProfile | null;
   // Text or Date: the ORM's pool leaves timestamps as text.
   start_at: string | Date | null;
   end_at: string | Date | null;
@@ -86,7 +99,9 @@ export class CampaignControlService {
     const row = await inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<StartRow>(
         `select status, owner_id, name, trunk_id, fallback_trunk_ids, audio_id, contact_list_id, max_concurrent_calls,
-                calling_window, start_at, end_at, coalesce(start_at > now(), false) as later,
+                calling_window, ring_timeout_seconds, opt_out_digit, compliance_profile,
+                (select p.compliance_profile from owner_policy p where p.owner_id = campaign.owner_id) as owner_profile,
+                start_at, end_at, coalesce(start_at > now(), false) as later,
                 coalesce(end_at <= now(), false) as over,
                 (select imported from contact_list l where l.id = campaign.contact_list_id) as contacts
            from campaign where id = $1 for update`,
@@ -102,6 +117,7 @@ export class CampaignControlService {
           { field: 'endAt', message: 'has passed; set a later one or null' },
         ]);
       }
+      checkCompliance(campaign);
       await lockResources(client, campaign);
       const background = (campaign.contacts ?? 0) > this.inlineCopyMax;
       if (!background) await copyContacts(client, id, campaign.contact_list_id, campaign.calling_window);
@@ -198,6 +214,21 @@ export class CampaignControlService {
   private async view(id: string): Promise<CampaignView> {
     return toCampaignView(await this.em.fork().findOneOrFail(Campaign, { id }));
   }
+}
+
+/**
+ * The rules of the campaign's compliance profile and of its owner's (which may have been
+ * set after the draft was last changed): 422 `compliance-violation` naming each broken rule.
+ */
+function checkCompliance(campaign: StartRow): void {
+  const settings = {
+    callingWindow: campaign.calling_window,
+    ringTimeoutSeconds: campaign.ring_timeout_seconds,
+    optOutDigit: campaign.opt_out_digit,
+    complianceProfile: campaign.compliance_profile,
+  };
+  const violations = complianceFieldErrors(settings, campaign.owner_profile, '');
+  if (violations.length > 0) throw new ComplianceViolationError(violations);
 }
 
 /** Share-locks the trunk, audio and list rows; 409 naming each one that is gone. */

@@ -19,6 +19,12 @@ import type { CallerIdDto, CallingWindowDto, CampaignSettingsDto, MachineDetecti
 import type { RetryByOutcomeDto } from './retry.dto.js';
 import type { CallerIdPoolDto } from './caller-id-pool.dto.js';
 import { callerIdPoolProblems, DEFAULT_DAILY_CAP, type CallerIdPool } from '../../campaign/caller-id-pool.js';
+import {
+  complianceProblems,
+  profilesInForce,
+  type ComplianceProfile,
+  type ComplianceSettings,
+} from '../../campaign/compliance-profile.js';
 
 /** Every setting, resolved. */
 export interface CampaignSettings {
@@ -40,6 +46,7 @@ export interface CampaignSettings {
   optOutDigit: OptOutDigit | null;
   /** null: off. */
   machineDetection: MachineDetectionSetting | null;
+  complianceProfile: ComplianceProfile;
 }
 
 export const CAMPAIGN_DEFAULTS: Readonly<CampaignSettings> = Object.freeze({
@@ -58,6 +65,7 @@ export const CAMPAIGN_DEFAULTS: Readonly<CampaignSettings> = Object.freeze({
   callerIdPool: null,
   optOutDigit: null,
   machineDetection: null,
+  complianceProfile: 'none',
 });
 
 export const MAX_CALLS_PER_SECOND = 1000;
@@ -137,4 +145,21 @@ export function settingsProblems(settings: CampaignSettings): FieldError[] {
     }
   }
   return errors;
+}
+
+/**
+ * The rules of the compliance profiles in force (the campaign's own, and its owner's when
+ * given) that `settings` break, each naming its rule and its field (`<prefix><field>`).
+ */
+export function complianceFieldErrors(
+  settings: ComplianceSettings & { readonly complianceProfile: ComplianceProfile },
+  ownerProfile: ComplianceProfile | null = null,
+  prefix = 'body.',
+): (FieldError & { rule: string })[] {
+  const profiles = profilesInForce(settings.complianceProfile, ownerProfile);
+  return complianceProblems(profiles, settings).map(({ rule, field, message }) => ({
+    field: `${prefix}${field}`,
+    message,
+    rule,
+  }));
 }

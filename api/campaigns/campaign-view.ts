@@ -30,6 +30,7 @@ export function settingsOf(c: Campaign): CampaignSettings {
     callerIdPool: (c.callerIdPool as CallerIdPool | null | undefined) ?? null,
     optOutDigit: c.optOutDigit ?? null,
     machineDetection: (c.machineDetection as MachineDetectionSetting | null | undefined) ?? null,
+    complianceProfile: c.complianceProfile,
   };
 }
 
@@ -52,6 +53,7 @@ export function settingsColumns(s: CampaignSettings) {
     callerIdPool: s.callerIdPool ? { ...s.callerIdPool, numbers: [...s.callerIdPool.numbers] } : null,
     optOutDigit: s.optOutDigit,
     machineDetection: s.machineDetection ? { ...s.machineDetection, timings: { ...s.machineDetection.timings } } : null,
+    complianceProfile: s.complianceProfile,
   };
 }
 

@@ -54,7 +54,10 @@ export class CampaignsController extends Controller {
    */
   @Post()
   @SuccessResponse(201, 'Created')
-  @Response<ProblemDetails>(422, 'Invalid settings, or a trunk, audio or list that is not yours')
+  @Response<ProblemDetails>(
+    422,
+    'Invalid settings, settings that break the compliance profile, or a trunk, audio or list that is not yours',
+  )
   public async createCampaign(
     @Request() req: ExpressRequest,
     @Body() body: CreateCampaignRequest,
@@ -102,7 +105,7 @@ export class CampaignsController extends Controller {
   @Patch('{id}')
   @Response<ProblemDetails>(404, 'No such campaign')
   @Response<ProblemDetails>(409, 'The campaign has been started (or, scheduled, a field other than startAt/endAt)')
-  @Response<ProblemDetails>(422, 'Invalid settings')
+  @Response<ProblemDetails>(422, 'Invalid settings, or settings that break the compliance profile')
   public async updateCampaign(
     @Request() req: ExpressRequest,
     @Path() id: Uuid,
@@ -133,6 +136,10 @@ export class CampaignsController extends Controller {
   @Post('{id}/start')
   @Response<ProblemDetails>(404, 'No such campaign')
   @Response<ProblemDetails>(409, 'Not a draft, its endAt has passed, or its trunk, audio or list was deleted')
+  @Response<ProblemDetails>(
+    422,
+    "`compliance-violation`: the settings break a rule of the campaign's or its owner's compliance profile",
+  )
   @Response<ProblemDetails>(503, 'Temporal did not take the workflow; the campaign is still a draft')
   public async startCampaign(@Request() req: ExpressRequest, @Path() id: Uuid): Promise<CampaignView> {
     return this.control.start(principalOf(req), id);

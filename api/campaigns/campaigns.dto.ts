@@ -6,6 +6,7 @@ import type { SipDisplayName } from '../sip-text.dto.js';
 import type { Uuid } from '../ids.dto.js';
 import type { RetryByOutcomeDto } from './retry.dto.js';
 import type { CallerIdPoolDto } from './caller-id-pool.dto.js';
+import type { ComplianceProfile } from '../../campaign/compliance-profile.js';
 
 /**
  * The campaign's trunk group: your trunks in order of preference, at most 5, each once. A
@@ -190,6 +191,14 @@ export interface CampaignSettingsDto {
   optOutDigit?: OptOutDigit | null;
   /** `null` (default): no answering-machine detection, the message starts at the answer. */
   machineDetection?: MachineDetectionDto | null;
+  /**
+   * The compliance profile whose rules the campaign keeps (default `none`): `us` needs a
+   * `callingWindow` on the callee's clock (`timezoneFrom: "number"`) inside 08:00–21:00,
+   * `ringTimeoutSeconds` of at least 15 and an `optOutDigit`; `uk` holds a number back for
+   * 72 h after an abandoned call to it. Settings that break a rule are a 422
+   * `compliance-violation` naming the rule (docs/campaigns.md, "Compliance profiles").
+   */
+  complianceProfile?: ComplianceProfile;
 }
 
 /**
@@ -354,6 +363,8 @@ export interface CampaignView {
   callerIdPool: CallerIdPoolDto | null;
   optOutDigit: OptOutDigit | null;
   machineDetection: MachineDetectionDto | null;
+  /** The campaign's own compliance profile (its owner's policy may add one: see `GET /policies`). */
+  complianceProfile: ComplianceProfile;
   /** When it places its first call once started; `null`: at start. */
   startAt: Date | null;
   /** When it stops placing calls; `null`: never. */

@@ -9,10 +9,16 @@ import {
   User,
 } from '../../db/entities/index.js';
 import type { Pool } from '../../db/sql.js';
-import { ConflictError, ValidationError, type FieldError } from '../../lib/errors.js';
+import { ComplianceViolationError, ConflictError, ValidationError, type FieldError } from '../../lib/errors.js';
 import { isUuid, newestFirstPage } from '../keyset-cursor.js';
 import { ownerFilter } from '../ownership.js';
-import { CAMPAIGN_DEFAULTS, mergeSettings, settingsProblems } from './campaign-settings.js';
+import {
+  CAMPAIGN_DEFAULTS,
+  complianceFieldErrors,
+  mergeSettings,
+  settingsProblems,
+  type CampaignSettings,
+} from './campaign-settings.js';
 import { mergeSchedule, scheduleFieldsGiven, scheduleProblems, type Schedule } from './campaign-schedule.js';
 import { contactCounts } from './campaign-counts.js';
 import { createRerun } from './campaign-rerun.js';
@@ -40,6 +46,15 @@ const iso = (d: Date | null): string | null => (d === null ? null : d.toISOStrin
 function checkedSchedule(base: { [K in keyof Schedule]?: Schedule[K] }, body: UpdateCampaignRequest) {
   const { schedule, errors } = mergeSchedule({ startAt: base.startAt ?? null, endAt: base.endAt ?? null }, body);
   return { schedule, errors: [...errors, ...scheduleProblems(schedule, new Date(), scheduleFieldsGiven(body))] };
+}
+
+/**
+ * Valid settings that break a rule of the campaign's own compliance profile: 422
+ * `compliance-violation` naming each rule (the owner's profile is checked at start).
+ */
+function checkCompliance(settings: CampaignSettings): void {
+  const violations = complianceFieldErrors(settings);
+  if (violations.length > 0) throw new ComplianceViolationError(violations);
 }
 
 /** The three resources a campaign is made of, as the request names them, and how to look each up. */
@@ -84,6 +99,7 @@ export class CampaignsService {
       ...scheduleErrors,
     ];
     if (errors.length > 0 || !group) throw new ValidationError(errors);
+    checkCompliance(settings);
     const campaign = em.create(Campaign, {
       owner: em.getReference(User, principal.userId),
       name: body.name,
@@ -121,6 +137,7 @@ export class CampaignsService {
         ...scheduleErrors,
       ];
       if (errors.length > 0) throw new ValidationError(errors);
+      checkCompliance(settings);
       Object.assign(campaign, schedule);
       if (body.name !== undefined) campaign.name = body.name;
       if (group) {

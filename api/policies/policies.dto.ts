@@ -1,3 +1,5 @@
+import type { ComplianceProfile } from '../../campaign/compliance-profile.js';
+
 /**
  * Simultaneous calls.
  * @isInt
@@ -54,6 +56,11 @@ export interface PolicyView {
   maxUploadsInFlight: number;
   /** `administrator`: set for this user; `default`: the installation's (UPLOADS_MAX_IN_FLIGHT_PER_OWNER). */
   maxUploadsInFlightSource: 'administrator' | 'default';
+  /**
+   * The compliance profile every one of the owner's campaigns keeps, besides its own
+   * (`none`: only the campaign's). Checked when a campaign starts; `uk`'s hold at each call.
+   */
+  complianceProfile: ComplianceProfile;
 }
 
 /** The owner's own policies; the tenant limit is not among them (an administrator sets it). */
@@ -63,6 +70,11 @@ export interface UpdatePolicyRequest {
    * installation has a cap it is a minimum: a looser cap or `null` is a 422.
    */
   frequencyCap?: FrequencyCapSetting | null;
+  /**
+   * A compliance profile for all the caller's campaigns (`us`, `uk`; `none` or left out:
+   * none). Like the cap, a PUT sets the whole policy: left out is `none`.
+   */
+  complianceProfile?: ComplianceProfile;
 }
 
 /** A user's limits as they apply now. */

@@ -42,12 +42,19 @@ export class PoliciesService {
         })),
       );
     }
+    const profile = body.complianceProfile ?? 'none';
     await this.pool.query(
-      `INSERT INTO owner_policy (owner_id, frequency_cap_max_calls, frequency_cap_window_seconds, updated_at)
-       VALUES ($1, $2, $3, now())
+      `INSERT INTO owner_policy (owner_id, frequency_cap_max_calls, frequency_cap_window_seconds, compliance_profile, updated_at)
+       VALUES ($1, $2, $3, $4, now())
        ON CONFLICT (owner_id) DO UPDATE SET frequency_cap_max_calls = excluded.frequency_cap_max_calls,
-         frequency_cap_window_seconds = excluded.frequency_cap_window_seconds, updated_at = now()`,
-      [principal.userId, cap === undefined ? null : (cap?.maxCalls ?? 0), cap?.windowSeconds ?? null],
+         frequency_cap_window_seconds = excluded.frequency_cap_window_seconds,
+         compliance_profile = excluded.compliance_profile, updated_at = now()`,
+      [
+        principal.userId,
+        cap === undefined ? null : (cap?.maxCalls ?? 0),
+        cap?.windowSeconds ?? null,
+        profile === 'none' ? null : profile,
+      ],
     );
     return this.get(principal);
   }

@@ -6,7 +6,8 @@
 import { NOT_DIALLED_REASONS } from '../../campaign/journal-codes.js';
 import { KNOWN_OUTCOMES } from '../../campaign/outcomes.js';
 import type { PoolClient } from '../../db/sql.js';
-import type { AnsweredByStats, HourBucket, TalkTimeStats } from './stats.dto.js';
+import { abandonedRate, ABANDONED_CALL_SQL, LIVE_ANSWERED_SQL } from '../../campaign/compliance-profile.js';
+import type { AbandonedStats, AnsweredByStats, HourBucket, TalkTimeStats } from './stats.dto.js';
 
 /**
  * Which journal rows: a `where` clause over `call_record`'s columns with its parameters
@@ -78,6 +79,19 @@ export async function answeredBy(db: PoolClient, scope: Scope): Promise<Answered
     unknown: Number(row?.unknown ?? 0),
     notDetected: Number(row?.not_detected ?? 0),
   };
+}
+
+/** Abandoned calls over the calls a person answered (campaign/compliance-profile.ts defines both). */
+export async function abandonedCalls(db: PoolClient, scope: Scope): Promise<AbandonedStats> {
+  const { rows } = await db.query<{ abandoned: string; live: string }>(
+    `SELECT count(*) FILTER (WHERE ${ABANDONED_CALL_SQL}) AS abandoned,
+       count(*) FILTER (WHERE ${LIVE_ANSWERED_SQL}) AS live
+     FROM call_record WHERE ${scope.where} AND outcome = 'answered'`,
+    [...scope.params],
+  );
+  const calls = Number(rows[0]?.abandoned ?? 0);
+  const liveAnswered = Number(rows[0]?.live ?? 0);
+  return { calls, liveAnswered, rate: abandonedRate(calls, liveAnswered) };
 }
 
 export async function talkTime(db: PoolClient, scope: Scope): Promise<TalkTimeStats> {

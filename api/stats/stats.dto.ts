@@ -45,6 +45,8 @@ export interface CallStats {
    * progress. `humans + machines + notDetected = answered`.
    */
   answeredBy: AnsweredByStats;
+  /** Abandoned calls and the abandoned-call rate (the `us` compliance profile reports it). */
+  abandoned: AbandonedStats;
   talkTime: TalkTimeStats;
   attemptsPerContact: AttemptsPerContactStats;
   dtmf: DtmfStats;
@@ -57,6 +59,21 @@ export interface AnsweredByStats {
   /** Of `humans` and `machines`: the verdicts that were `unknown`. */
   unknown: number;
   notDetected: number;
+}
+
+/**
+ * Abandoned calls (docs/campaigns.md, "Compliance profiles"): answered calls that
+ * answering-machine detection treated as a person (a `human` verdict, or `unknown` counted as
+ * human) and hung up on without playing anything (`onHuman: hang_up`). Calls answered with
+ * detection off get the message at the answer and are never abandoned.
+ */
+export interface AbandonedStats {
+  /** Abandoned calls. */
+  calls: number;
+  /** Calls a person answered: answered and not treated as a machine (detection off included). */
+  liveAnswered: number;
+  /** `calls / liveAnswered`, between 0 and 1, unrounded; 0 when no person answered. */
+  rate: number;
 }
 
 /**

@@ -7,6 +7,7 @@ import { findCampaign } from '../campaigns/campaign-view.js';
 import { attemptsFigures, digitFigures, outcomeFigures } from './stats-figures.js';
 import { ownerIdProblems, resolveInterval, timezoneProblems } from './stats-params.js';
 import {
+  abandonedCalls,
   answeredBy,
   attemptsPerContact,
   campaignScope,
@@ -109,6 +110,7 @@ export class StatsService {
 async function callStats(db: PoolClient, scope: Scope, timezone: string): Promise<CallStats> {
   const outcomes = outcomeFigures(await outcomeCounts(db, scope));
   const byWhom = await answeredBy(db, scope);
+  const abandoned = await abandonedCalls(db, scope);
   const talk = await talkTime(db, scope);
   const attempts = attemptsFigures(await attemptsPerContact(db, scope));
   const dtmf = await dtmfCounts(db, scope);
@@ -116,6 +118,7 @@ async function callStats(db: PoolClient, scope: Scope, timezone: string): Promis
   return {
     ...outcomes,
     answeredBy: byWhom,
+    abandoned,
     talkTime: talk,
     attemptsPerContact: attempts,
     dtmf: { calls: dtmf.total.calls, presses: dtmf.total.presses, digits: digitFigures(dtmf.digits) },

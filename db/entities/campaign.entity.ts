@@ -4,6 +4,7 @@ import { AudioMessage } from './audio-message.entity.js';
 import { ContactList } from './contact-list.entity.js';
 import { SipTrunk } from './sip-trunk.entity.js';
 import { User } from './user.entity.js';
+import { COMPLIANCE_PROFILES } from '../../campaign/compliance-profile.js';
 
 /**
  * `scheduled`: started with a `startAt` still ahead; its workflow waits on a durable timer.
@@ -83,6 +84,8 @@ export const Campaign = defineEntity({
     optOutDigit: p.enum(OPT_OUT_DIGITS).nullable(),
     /** Answering-machine detection (campaign/machine-detection.ts); null = off. */
     machineDetection: p.json<Record<string, unknown>>().nullable(),
+    /** The compliance profile whose rules the campaign keeps (campaign/compliance-profile.ts). */
+    complianceProfile: p.enum(COMPLIANCE_PROFILES).default('none'),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

@@ -1,5 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { User } from './user.entity.js';
+import { COMPLIANCE_PROFILES } from '../../campaign/compliance-profile.js';
 
 /**
  * An owner's communication policies; a value left null follows the installation's default
@@ -20,6 +21,8 @@ export const OwnerPolicy = defineEntity({
     maxWebhooks: p.integer().nullable(),
     /** Uploads the owner may have in flight at once, per API process. */
     maxUploadsInFlight: p.integer().nullable(),
+    /** The compliance profile every campaign of the owner keeps besides its own; null: none. */
+    complianceProfile: p.enum(COMPLIANCE_PROFILES).nullable(),
     updatedAt: p
       .datetime()
       .onCreate(() => new Date())

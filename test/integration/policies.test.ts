@@ -29,6 +29,7 @@ describe('/api/v1/policies', () => {
       maxWebhooksSource: 'default',
       maxUploadsInFlight: 4,
       maxUploadsInFlightSource: 'default',
+      complianceProfile: 'none',
     };
     expect(await ok(await call('GET', '/api/v1/policies', { token }))).toEqual(defaults);
 
@@ -211,6 +212,7 @@ describe('/api/v1/users/{id}/limits', () => {
       maxWebhooksSource: 'default',
       maxUploadsInFlight: 4,
       maxUploadsInFlightSource: 'default',
+      complianceProfile: 'none',
     });
   });
 

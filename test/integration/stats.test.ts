@@ -83,8 +83,8 @@ async function seedJournal(contactIds: number[], phones: readonly string[], phon
     ...extra,
   });
   const answered = (talkMs: number, dtmf: JournalRow['dtmf'] = []) => ({ endReason: 'message played', talkMs, dtmf });
-  const detected = (verdict: string, treatedAs: string) => ({
-    machineDetection: { verdict, treatedAs, cause: 'long_greeting', decisionMs: 2000, action: 'message' },
+  const detected = (verdict: string, treatedAs: string, action = 'message') => ({
+    machineDetection: { verdict, treatedAs, cause: 'long_greeting', decisionMs: 2000, action },
   });
   const outside = (owner: Owner, phone: string, minutes: number, outcome: string, extra: Partial<SeedRow> = {}) => ({
     ...row(0, 1, minutes, outcome, extra),
@@ -99,7 +99,7 @@ async function seedJournal(contactIds: number[], phones: readonly string[], phon
     row(0, 3, 60, 'answered', answered(12_000, [press('1', 500), press('2', 900), press('1', 1500)])), // 01:00:00.000
     row(1, 1, 90, 'answered', {
       ...answered(3000, [press('#', 2000), press('5', 1500)]),
-      ...detected('human', 'human'),
+      ...detected('human', 'human', 'hung_up'), // abandoned (onHuman: hang_up)
     }), // first pressed: 5
     row(2, 1, 125, 'unavailable'),
     row(2, 2, 140, 'answered', { endReason: 'call in progress' }), // no talk time yet
@@ -180,6 +180,8 @@ describe('a campaign', () => {
       );
       // Five answered: a human, a machine, an unknown taken as a machine, two without detection.
       expect(figures.answeredBy).toEqual({ humans: 1, machines: 2, unknown: 1, notDetected: 2 });
+      // One person hung up on, of three calls a person answered (detection off counts as a person).
+      expect(figures.abandoned).toEqual({ calls: 1, liveAnswered: 3, rate: 1 / 3 });
       expect(contacts).toEqual({
         total: 11,
         pending: 1,

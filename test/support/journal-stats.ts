@@ -25,7 +25,7 @@ export interface JournalRow {
   talkMs: number | null;
   dtmf: Press[];
   /** Answering-machine detection's `{verdict, treatedAs, …}`; null when off. */
-  machineDetection: { verdict: string; treatedAs: string } | null;
+  machineDetection: { verdict: string; treatedAs: string; action?: string } | null;
 }
 
 /** The telephony engine's outcomes: the statistics list each, and only these can be seizures. */
@@ -44,7 +44,7 @@ export async function journalRows(db: Pool, where: string, params: unknown[]): P
     end_reason: string;
     talk_ms: number | null;
     dtmf: Press[];
-    machine_detection: { verdict: string; treatedAs: string } | null;
+    machine_detection: { verdict: string; treatedAs: string; action?: string } | null;
   }>(`SELECT * FROM call_record WHERE ${where}`, params);
   return rows.map((r) => ({
     ownerId: r.owner_id,
@@ -173,6 +173,7 @@ export function expectedStats(rows: readonly JournalRow[], scope: ExpectedScope)
     answered,
     answerSeizureRatio: seizures === 0 ? 0 : answered / seizures,
     answeredBy: answeredBy(rows.filter((r) => r.outcome === 'answered')),
+    abandoned: abandoned(rows.filter((r) => r.outcome === 'answered')),
     talkTime: {
       calls: talk.length,
       totalMs: total,
@@ -199,6 +200,15 @@ function answeredBy(answered: readonly JournalRow[]) {
     unknown: answered.filter((r) => r.machineDetection?.verdict === 'unknown').length,
     notDetected: answered.filter((r) => !r.machineDetection).length,
   };
+}
+
+/** Abandoned: a person as treated, hung up on; live answered: not treated as a machine (docs/campaigns.md). */
+function abandoned(answered: readonly JournalRow[]) {
+  const calls = answered.filter(
+    (r) => r.machineDetection?.treatedAs === 'human' && r.machineDetection.action === 'hung_up',
+  );
+  const live = answered.filter((r) => r.machineDetection?.treatedAs !== 'machine');
+  return { calls: calls.length, liveAnswered: live.length, rate: live.length === 0 ? 0 : calls.length / live.length };
 }
 
 /**
