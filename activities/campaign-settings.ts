@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from '../db/sql.js';
-import { toTrunkConfig, type TrunkRow } from '../db/trunk-config.js';
+import { toTrunkConfig, TRUNK_ROW_COLUMNS, type TrunkRow } from '../db/trunk-config.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { TrunkConfig } from '../telephony/call-types.js';
 import type { CallOutcome } from '../campaign/outcomes.js';
@@ -152,10 +152,7 @@ async function loadGroup(pool: Pool, secrets: SecretBox, settings: CampaignCallS
   const uuids = ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
   if (uuids.length === 0) return [];
   const { rows } = await pool.query<TrunkRow & { maxConcurrentCalls: number; maxCallsPerSecond: number }>(
-    `SELECT id, host, port, transport, username, password_sealed AS "passwordSealed",
-       auth_username AS "authUsername", realm, outbound_proxy_host AS "outboundProxyHost",
-       outbound_proxy_port AS "outboundProxyPort", caller_id_number AS "callerIdNumber",
-       caller_id_name AS "callerIdName", register, register_expires_seconds AS "registerExpiresSeconds", codecs,
+    `SELECT ${TRUNK_ROW_COLUMNS},
        max_concurrent_calls AS "maxConcurrentCalls", max_calls_per_second AS "maxCallsPerSecond"
      FROM sip_trunk WHERE id = ANY($1::uuid[]) AND owner_id = $2`,
     [uuids, settings.ownerId],

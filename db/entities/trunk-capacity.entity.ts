@@ -68,6 +68,10 @@ export const TrunkHealth = defineEntity({
     lastFailureAt: p.datetime().nullable(),
     /** The last technical failure, e.g. `503 Service Unavailable`. */
     lastFailure: p.string().length(200).nullable(),
+    /** When the last OPTIONS probe of the trunk held down went out (activities/trunk-prober.ts). */
+    lastProbeAt: p.datetime().nullable(),
+    /** What it came to, e.g. `200 OK`, `timeout`. */
+    lastProbe: p.string().length(200).nullable(),
     updatedAt: p.datetime(),
   },
 });
