@@ -11,6 +11,7 @@ import type { CallOutcome } from '../campaign/outcomes.js';
 import type { OutcomeRetries, RetryPolicy } from '../campaign/retry-policy.js';
 import { DEFAULT_DAILY_CAP, type CallerIdPool } from '../campaign/caller-id-pool.js';
 import type { MachineDetectionSetting } from '../campaign/machine-detection.js';
+import { shareOf, type TrunkShare, type TrunkShares } from '../campaign/trunk-shares.js';
 
 export interface CampaignCallSettings {
   readonly campaignId: string;
@@ -29,6 +30,8 @@ export interface CampaignCallSettings {
   readonly trunkId: string | null;
   /** The trunks tried after `trunkId` when it fails technically, in order (trunk groups). */
   readonly fallbackTrunkIds: readonly string[];
+  /** Priorities and weights of the group (campaign/trunk-shares.ts); null: a plain order. */
+  readonly trunkShares: TrunkShares | null;
   readonly audioId: string | null;
   /** Answering-machine detection; null = off. */
   readonly machineDetection: MachineDetectionSetting | null;
@@ -38,6 +41,8 @@ export interface CampaignCallSettings {
 export interface GroupTrunk {
   readonly trunk: TrunkConfig;
   readonly trunkLimits: { readonly maxConcurrentCalls: number; readonly maxCallsPerSecond: number };
+  /** Its priority and weight in the group. */
+  readonly share: TrunkShare;
 }
 
 export interface CampaignCallSetup extends CampaignCallSettings, GroupTrunk {
@@ -57,6 +62,7 @@ interface CampaignRow {
   owner_id: string;
   trunk_id: string | null;
   fallback_trunk_ids: string[] | null;
+  trunk_shares: TrunkShares | null;
   audio_id: string | null;
   calls_per_second: number;
   max_attempts: number;
@@ -103,6 +109,7 @@ export async function loadCampaignSettings(pool: Pool, campaignId: string): Prom
     optOutDigit: c.opt_out_digit,
     trunkId: c.trunk_id,
     fallbackTrunkIds: c.fallback_trunk_ids ?? [],
+    trunkShares: c.trunk_shares ?? null,
     audioId: c.audio_id,
     machineDetection: c.machine_detection ?? null,
   };
@@ -158,14 +165,10 @@ async function loadGroup(pool: Pool, secrets: SecretBox, settings: CampaignCallS
     [uuids, settings.ownerId],
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
-  return uuids.flatMap((id) => {
-    const row = byId.get(id);
-    if (!row) return [];
-    return [
-      {
-        trunk: toTrunkConfig(row, secrets),
-        trunkLimits: { maxConcurrentCalls: row.maxConcurrentCalls, maxCallsPerSecond: row.maxCallsPerSecond },
-      },
-    ];
-  });
+  const rowsInOrder = uuids.flatMap((id) => byId.get(id) ?? []);
+  return rowsInOrder.map((row, position) => ({
+    trunk: toTrunkConfig(row, secrets),
+    trunkLimits: { maxConcurrentCalls: row.maxConcurrentCalls, maxCallsPerSecond: row.maxCallsPerSecond },
+    share: shareOf(settings.trunkShares, row.id, position),
+  }));
 }

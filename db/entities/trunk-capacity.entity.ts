@@ -93,3 +93,19 @@ export const CallerIdUsage = defineEntity({
   },
 });
 export type CallerIdUsage = InferEntity<typeof CallerIdUsage>;
+
+/**
+ * Calls each trunk of a campaign's weighted group took (campaign/trunk-shares.ts): the
+ * rotation gives the next call to the trunk furthest below its weight's share, counted here
+ * under the group's trunk locks (activities/trunk-choice.ts), so it holds across workers.
+ */
+export const CampaignTrunkShare = defineEntity({
+  name: 'CampaignTrunkShare',
+  tableName: 'campaign_trunk_share',
+  properties: {
+    campaign: () => p.manyToOne(Campaign).primary().deleteRule('cascade').updateRule('cascade'),
+    trunk: () => p.manyToOne(SipTrunk).primary().deleteRule('cascade').updateRule('cascade'),
+    calls: p.integer().default(0),
+  },
+});
+export type CampaignTrunkShare = InferEntity<typeof CampaignTrunkShare>;
