@@ -2,8 +2,10 @@
  * Priorities and weights in trunk groups (issue 20, campaign/trunk-shares.ts): `trunks`
  * through the API (stored in priority order, shown with every trunk's share, refused with
  * 422 naming the field), and 100 calls shared 3:1 between two sipp trunks of one priority,
- * exactly, as the journal and the INVITEs sipp received show. sipp uas-486 answers every
- * INVITE with 486 at once: a deliberate answer, so no call fails over and each is short.
+ * exactly, as the journal and the INVITEs sipp received show (sipp uas-486 answers every
+ * INVITE with 486 at once: a deliberate answer, so no call fails over and each is short);
+ * and a weighted trunk answering 503 failing over to the other trunk of its priority, even
+ * one listed before it.
  */
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
@@ -167,4 +169,41 @@ test('two trunks of one priority, weights 3 and 1: 100 calls go 75 and 25, in a 
     { trunk_id: a, calls: 75 },
     { trunk_id: b, calls: 25 },
   ]);
+});
+
+test('a weighted trunk failing technically fails over to the other trunk of its priority, listed before it', async () => {
+  const user = await createUser();
+  const owner = { id: user.id, token: (await login(user.username, user.password)).access_token };
+  const phones = Array.from({ length: 4 }, (_, i) => `+4930557${String(i).padStart(3, '0')}0`);
+  // a answers everything (numbers ending in 0); b answers 503 to the two calls the rotation gives it.
+  const answering = await gateway({ scenario: 'uas-route-by-number', calls: 4, ringMs: 0 });
+  const failing = await gateway({ scenario: 'uas-503', calls: 2 });
+  const limits = { maxConcurrentCalls: 5, maxCallsPerSecond: 50 };
+  const [a, b] = [await gatewayTrunk(owner.token, answering, limits), await gatewayTrunk(owner.token, failing, limits)];
+  const campaign = await createCampaign(db, {
+    ownerId: owner.id,
+    trunkId: a,
+    audioId: await toneMessage(owner.token, 1),
+    contactListId: await phoneList(owner.token, phones),
+    maxConcurrentCalls: 1,
+    maxAttempts: 1,
+    record: false,
+  });
+  const shares = { [a]: { priority: 1, weight: 1 }, [b]: { priority: 1, weight: 1 } };
+  await db.query('UPDATE campaign SET fallback_trunk_ids = $2, trunk_shares = $3 WHERE id = $1', [
+    campaign.id,
+    [b],
+    JSON.stringify(shares),
+  ]);
+  const handle = await startCampaign(campaign);
+  expect(await handle.result()).toMatchObject({ status: 'completed' });
+  await expectSippExit(answering, 0);
+  await expectSippExit(failing, 0);
+  const { rows } = await db.query<{ outcome: string; trunk_id: string; trunk_attempts: { trunkId: string }[] }>(
+    'SELECT outcome, trunk_id, trunk_attempts FROM call_record WHERE campaign_id = $1 ORDER BY invite_at',
+    [campaign.id],
+  );
+  // The rotation gives a, b, a, b; b's calls go on to a within the same attempt.
+  expect(rows.map((r) => r.trunk_attempts.map((t) => t.trunkId))).toEqual([[a], [b, a], [a], [b, a]]);
+  expect(rows.map((r) => [r.outcome, r.trunk_id])).toEqual(phones.map(() => ['answered', a]));
 });
