@@ -56,7 +56,7 @@ bench-import: build ## contact import benchmark: a 1M-row CSV through the API (r
 	@scripts/debian-packages.sh "the import benchmark" psql=postgresql-client
 	node dist/bench/import-bench.js
 
-bench-campaign: build ## campaign benchmark: 2,000 contacts, 2 s message, sipp gateway, BENCH_REPEAT (3) runs: calls/s vs sipp's own UAC, contacts placed, failed/lost attempts
+bench-campaign: build ## campaign benchmark: 2,000 contacts, 2 s message, sipp gateway, BENCH_REPEAT (3) runs: calls/s vs sipp's own UAC, contacts placed, failed/lost attempts; then a failover run (first trunk 503 for half the calls): calls/s with failover vs without, extra set-up per failed-over call
 	@scripts/bench-tools.sh
 	node dist/bench/campaign-bench.js
 

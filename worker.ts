@@ -31,6 +31,7 @@ import { stackServicePorts, TrunkNetworks } from './lib/trunk-networks.js';
 import { WebhookNetworks } from './lib/webhook-networks.js';
 import { startWorkerMetrics } from './lib/worker-metrics.js';
 import { TelephonyEngine } from './telephony/engine.js';
+import { TrunkProber } from './activities/trunk-prober.js';
 
 /** Activity slots beyond WORKER_MAX_CALLS, for the activities that are not calls. */
 const ACTIVITY_HEADROOM = 20;
@@ -102,6 +103,20 @@ async function main(): Promise<void> {
     headroom: config.telephony.fairShare.headroom,
     retryMs: config.telephony.fairShare.retryMs,
   });
+  // OPTIONS to the trunks held down by their breaker: back up as soon as they answer.
+  const probeEvery = config.telephony.trunkProbeIntervalMs;
+  const prober =
+    probeEvery > 0
+      ? new TrunkProber({
+          pool,
+          secrets,
+          engine,
+          intervalMs: probeEvery,
+          timeoutMs: Math.min(probeEvery, config.telephony.trunkTestTimeoutSeconds * 1000),
+          logger: logger.child({ component: 'trunk-probe' }),
+        })
+      : undefined;
+  prober?.start();
   const { metrics: metricsAt } = config.telephony;
   const metrics =
     metricsAt.port === undefined
@@ -116,6 +131,7 @@ async function main(): Promise<void> {
               const use = callSlots.use();
               return { used: use.used, slots: config.telephony.maxCallsPerWorker, waitingOwners: use.waiting.length };
             },
+            ...(prober ? { trunkProbes: () => prober.counts() } : {}),
           },
           logger: logger.child({ component: 'metrics' }),
         });
@@ -177,6 +193,7 @@ async function main(): Promise<void> {
     // Uploads not done by now stay in the spool and the outbox for the next run.
     stopSweep();
     await recordings.stop();
+    await prober?.stop();
     await Promise.allSettled([
       engine.close(),
       connection.close(),

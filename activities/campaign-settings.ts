@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from '../db/sql.js';
-import { toTrunkConfig, type TrunkRow } from '../db/trunk-config.js';
+import { toTrunkConfig, TRUNK_ROW_COLUMNS, type TrunkRow } from '../db/trunk-config.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { TrunkConfig } from '../telephony/call-types.js';
 import type { CallOutcome } from '../campaign/outcomes.js';
@@ -12,6 +12,7 @@ import type { OutcomeRetries, RetryPolicy } from '../campaign/retry-policy.js';
 import { DEFAULT_DAILY_CAP, type CallerIdPool } from '../campaign/caller-id-pool.js';
 import type { MachineDetectionSetting } from '../campaign/machine-detection.js';
 import type { ComplianceProfile } from '../campaign/compliance-profile.js';
+import { shareOf, type TrunkShare, type TrunkShares } from '../campaign/trunk-shares.js';
 
 export interface CampaignCallSettings {
   readonly campaignId: string;
@@ -30,6 +31,8 @@ export interface CampaignCallSettings {
   readonly trunkId: string | null;
   /** The trunks tried after `trunkId` when it fails technically, in order (trunk groups). */
   readonly fallbackTrunkIds: readonly string[];
+  /** Priorities and weights of the group (campaign/trunk-shares.ts); null: a plain order. */
+  readonly trunkShares: TrunkShares | null;
   readonly audioId: string | null;
   /** Answering-machine detection; null = off. */
   readonly machineDetection: MachineDetectionSetting | null;
@@ -41,6 +44,8 @@ export interface CampaignCallSettings {
 export interface GroupTrunk {
   readonly trunk: TrunkConfig;
   readonly trunkLimits: { readonly maxConcurrentCalls: number; readonly maxCallsPerSecond: number };
+  /** Its priority and weight in the group. */
+  readonly share: TrunkShare;
 }
 
 export interface CampaignCallSetup extends CampaignCallSettings, GroupTrunk {
@@ -60,6 +65,7 @@ interface CampaignRow {
   owner_id: string;
   trunk_id: string | null;
   fallback_trunk_ids: string[] | null;
+  trunk_shares: TrunkShares | null;
   audio_id: string | null;
   calls_per_second: number;
   max_attempts: number;
@@ -107,6 +113,7 @@ export async function loadCampaignSettings(pool: Pool, campaignId: string): Prom
     optOutDigit: c.opt_out_digit,
     trunkId: c.trunk_id,
     fallbackTrunkIds: c.fallback_trunk_ids ?? [],
+    trunkShares: c.trunk_shares ?? null,
     audioId: c.audio_id,
     machineDetection: c.machine_detection ?? null,
     complianceProfile: c.compliance_profile ?? 'none',
@@ -157,23 +164,16 @@ async function loadGroup(pool: Pool, secrets: SecretBox, settings: CampaignCallS
   const uuids = ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
   if (uuids.length === 0) return [];
   const { rows } = await pool.query<TrunkRow & { maxConcurrentCalls: number; maxCallsPerSecond: number }>(
-    `SELECT id, host, port, transport, username, password_sealed AS "passwordSealed",
-       auth_username AS "authUsername", realm, outbound_proxy_host AS "outboundProxyHost",
-       outbound_proxy_port AS "outboundProxyPort", caller_id_number AS "callerIdNumber",
-       caller_id_name AS "callerIdName", register, register_expires_seconds AS "registerExpiresSeconds", codecs,
+    `SELECT ${TRUNK_ROW_COLUMNS},
        max_concurrent_calls AS "maxConcurrentCalls", max_calls_per_second AS "maxCallsPerSecond"
      FROM sip_trunk WHERE id = ANY($1::uuid[]) AND owner_id = $2`,
     [uuids, settings.ownerId],
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
-  return uuids.flatMap((id) => {
-    const row = byId.get(id);
-    if (!row) return [];
-    return [
-      {
-        trunk: toTrunkConfig(row, secrets),
-        trunkLimits: { maxConcurrentCalls: row.maxConcurrentCalls, maxCallsPerSecond: row.maxCallsPerSecond },
-      },
-    ];
-  });
+  const rowsInOrder = uuids.flatMap((id) => byId.get(id) ?? []);
+  return rowsInOrder.map((row, position) => ({
+    trunk: toTrunkConfig(row, secrets),
+    trunkLimits: { maxConcurrentCalls: row.maxConcurrentCalls, maxCallsPerSecond: row.maxCallsPerSecond },
+    share: shareOf(settings.trunkShares, row.id, position),
+  }));
 }

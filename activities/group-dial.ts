@@ -66,7 +66,7 @@ export async function dialGroup(group: GroupDial): Promise<GroupDialled> {
     await feedBreaker(group, trunk.trunk.id, result, technical);
     if (!technical || group.stopped()) return { dialled, trunk, attempts };
     const tried = new Set(attempts.map((a) => a.trunkId));
-    const candidates = trunks.flatMap((t, i) => (i > index && !tried.has(t.trunk.id) ? [i] : []));
+    const candidates = failoverCandidates(trunks, index, tried);
     const next = candidates.length > 0 ? await group.chooseNext(candidates) : undefined;
     if (next === undefined) return { dialled, trunk, attempts };
     group.logger?.info(
@@ -77,6 +77,16 @@ export async function dialGroup(group: GroupDial): Promise<GroupDialled> {
     if (dialled.reservationId) await cancelReservation(group.pool, dialled.reservationId);
     index = next;
   }
+}
+
+/**
+ * Where a technical failure of `trunks[index]` may go: the trunks not tried yet of the same
+ * priority (a weighted group's others) or a later one, in the group's order. In a plain
+ * order (each trunk its own priority) that is the trunks after it.
+ */
+export function failoverCandidates(trunks: readonly GroupTrunk[], index: number, tried: ReadonlySet<string>): number[] {
+  const from = trunks[index].share.priority;
+  return trunks.flatMap((t, i) => (i !== index && t.share.priority >= from && !tried.has(t.trunk.id) ? [i] : []));
 }
 
 /** The journal's note of one trunk tried. */

@@ -254,11 +254,12 @@ async function callOnSlot(
     ownerPolicy.maxConcurrentCalls === null
       ? []
       : [{ scope: ownerScope(setup.ownerId), max: ownerPolicy.maxConcurrentCalls }];
-  const group = setup.trunks.map(({ trunk, trunkLimits }) => ({
+  const group = setup.trunks.map(({ trunk, trunkLimits, share }) => ({
     trunkId: trunk.id,
     maxConcurrentCalls: trunkLimits.maxConcurrentCalls,
+    ...share,
   }));
-  const lines = groupLines(pool, { trunks: group, shared }, attempt.attemptId, breaker, sleep);
+  const lines = groupLines(pool, { trunks: group, shared, campaignId }, attempt.attemptId, breaker, sleep);
   let choice: TrunkChoice;
   try {
     choice = await lines.first(false);

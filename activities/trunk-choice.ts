@@ -1,12 +1,14 @@
 /**
- * Which trunk of a campaign's group a call goes to (issue 20): the first one, in the group's
- * order, that its circuit breaker does not hold down and that has a free line (its
+ * Which trunk of a campaign's group a call goes to (issue 20): of the lowest priority that
+ * has a trunk its circuit breaker does not hold down and with a free line (its
  * `maxConcurrentCalls`, across every campaign and worker: call-leases.ts) — together with the
- * owner's tenant limit. One transaction under an advisory lock per scope (call-leases.ts), so
+ * owner's tenant limit; among several such trunks of one priority, the one its weight says is
+ * due (campaign/trunk-shares.ts, counted in `campaign_trunk_share`). One transaction under an advisory lock per scope (call-leases.ts), so
  * the choice and the leases are one step: two callers never both
  * take a trunk's last line, and only one call half-opens a trunk whose hold is over.
  *
- *   group ─▶ skip trunks held down ─▶ first with room (trunk line + owner limit) ─▶ leases taken
+ *   group ─▶ skip trunks held down ─▶ lowest priority with room (trunk line + owner limit)
+ *            ─▶ by weight among that priority's trunks with room ─▶ leases taken
  *              │                          └─ none has room ─▶ poll again (150 ms, jittered)
  *              └─ every trunk down ─▶ `down` with the earliest `downUntil` (the caller defers)
  *
@@ -17,6 +19,7 @@
 import { inTransaction, type Pool, type PoolClient } from '../db/sql.js';
 import { AttemptBusyError, LEASE_TTL_SECONDS, trunkScope, type LeaseLimit, type Sleep } from './call-leases.js';
 import type { BreakerSettings } from './trunk-breaker.js';
+import { weightedPick } from '../campaign/trunk-shares.js';
 
 /** How often a caller waiting for a free line looks again (with jitter). */
 const CHOICE_POLL_MS = 150;
@@ -24,6 +27,9 @@ const CHOICE_POLL_MS = 150;
 export interface TrunkCandidate {
   readonly trunkId: string;
   readonly maxConcurrentCalls: number;
+  /** Lower first (campaign/trunk-shares.ts). */
+  readonly priority: number;
+  readonly weight: number;
 }
 
 export interface ChoiceRequest {
@@ -32,6 +38,8 @@ export interface ChoiceRequest {
   /** Limits every choice counts against too (the owner's tenant limit). */
   readonly shared: readonly LeaseLimit[];
   readonly attemptId: string;
+  /** Whose weighted rotation the choice counts in (`campaign_trunk_share`). */
+  readonly campaignId: string;
   readonly breaker: BreakerSettings;
   /**
    * The attempt holds leases already (a failover): they are swapped for the new trunk's in
@@ -89,8 +97,9 @@ async function tryChoose(client: PoolClient, request: ChoiceRequest): Promise<Tr
     .filter(({ h }) => request.ignoreBreaker || !h?.down);
   if (up.length === 0) return { kind: 'down', until: earliest(trunks.map((t) => health.get(t.trunkId))) };
   if (!shared.every(hasRoom)) return undefined;
-  const free = up.find(({ t }) => hasRoom({ scope: trunkScope(t.trunkId), max: t.maxConcurrentCalls }));
-  if (!free) return undefined;
+  const roomy = up.filter(({ t }) => hasRoom({ scope: trunkScope(t.trunkId), max: t.maxConcurrentCalls }));
+  if (roomy.length === 0) return undefined;
+  const free = await byWeight(client, request, roomy);
   const halfOpen = breaker.failures > 0 && (free.h?.consecutive_failures ?? 0) >= breaker.failures;
   if (halfOpen) {
     // This call is the one that finds out; the others skip the trunk meanwhile.
@@ -107,6 +116,35 @@ async function tryChoose(client: PoolClient, request: ChoiceRequest): Promise<Tr
     [taken, attemptId, LEASE_TTL_SECONDS],
   );
   return { kind: 'chosen', index: free.index };
+}
+
+/**
+ * Of `roomy` (trunks up with a free line, in the group's order), the lowest priority's trunk
+ * whose weight is due; counted when its priority has more than one trunk in the group, so
+ * the rotation knows its share (the group's trunk locks, held, order the counts).
+ */
+async function byWeight<T extends { t: TrunkCandidate }>(
+  client: PoolClient,
+  request: ChoiceRequest,
+  roomy: readonly T[],
+): Promise<T> {
+  const priority = Math.min(...roomy.map(({ t }) => t.priority));
+  const tier = roomy.filter(({ t }) => t.priority === priority);
+  const shared = request.trunks.filter((t) => t.priority === priority).length > 1;
+  if (!shared) return tier[0];
+  const ids = tier.map(({ t }) => t.trunkId);
+  const { rows } = await client.query<{ trunk_id: string; calls: string }>(
+    `SELECT trunk_id::text AS trunk_id, calls FROM campaign_trunk_share WHERE campaign_id = $1 AND trunk_id = ANY($2::uuid[])`,
+    [request.campaignId, ids],
+  );
+  const served = new Map(rows.map((r) => [r.trunk_id, Number(r.calls)]));
+  const chosen = tier[weightedPick(tier.map(({ t }) => ({ weight: t.weight, served: served.get(t.trunkId) ?? 0 })))];
+  await client.query(
+    `INSERT INTO campaign_trunk_share AS s (campaign_id, trunk_id, calls) VALUES ($1, $2, 1)
+     ON CONFLICT (campaign_id, trunk_id) DO UPDATE SET calls = s.calls + 1`,
+    [request.campaignId, chosen.t.trunkId],
+  );
+  return chosen;
 }
 
 /** The breaker's rows of the group's trunks, locked: a half-open trunk is claimed by one caller. */
@@ -136,17 +174,22 @@ export interface GroupLines {
 /** {@link chooseTrunk} over a group (`trunks` in order) for `attemptId`, with the `shared` limits. */
 export function groupLines(
   pool: Pool,
-  group: { readonly trunks: readonly TrunkCandidate[]; readonly shared: readonly LeaseLimit[] },
+  group: {
+    readonly trunks: readonly TrunkCandidate[];
+    readonly shared: readonly LeaseLimit[];
+    readonly campaignId: string;
+  },
   attemptId: string,
   breaker: BreakerSettings,
   sleep: Sleep,
 ): GroupLines {
   const pick = (indices: readonly number[]) => indices.map((i) => group.trunks[i]);
+  const { shared, campaignId } = group;
   return {
     first: (ignoreBreaker) =>
-      chooseTrunk(pool, { trunks: group.trunks, shared: group.shared, attemptId, breaker, ignoreBreaker }, sleep),
+      chooseTrunk(pool, { trunks: group.trunks, shared, campaignId, attemptId, breaker, ignoreBreaker }, sleep),
     next: async (indices) => {
-      const request = { trunks: pick(indices), shared: group.shared, attemptId, breaker, replacing: true };
+      const request = { trunks: pick(indices), shared, campaignId, attemptId, breaker, replacing: true };
       const choice = await chooseTrunk(pool, request, sleep);
       return choice.kind === 'chosen' ? indices[choice.index] : undefined;
     },

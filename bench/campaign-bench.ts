@@ -12,6 +12,11 @@
  * runs. A run that is not complete by BENCH_DEADLINE_S (every contact final), that left a
  * contact unplaced or journalled one as failed or lost is reported and cancelled, and the
  * benchmark exits 1 at the end.
+ *
+ * Then (unless BENCH_FAILOVER=0) the failover run (bench/failover-run.ts): the same number of
+ * contacts once through one trunk and once through a group whose first trunk answers 503 to
+ * half of them: calls/s with failover against without, and the extra set-up time per
+ * failed-over call. The stack runs with the trunks' circuit breaker off for it.
  */
 import { mkdtempSync, chmodSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -20,6 +25,7 @@ import { Client as TemporalClient, Connection } from '@temporalio/client';
 import { startPrivateStack, Supervisor, type PrivateStack } from '../scripts/services/index.js';
 import { startSippUac, type SippInstance } from '../scripts/services/sipp.js';
 import { BenchApi } from './bench-api.js';
+import { failoverRun, type FailoverReport } from './failover-run.js';
 import {
   createCampaign,
   describeCounts,
@@ -36,6 +42,7 @@ import {
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 100);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const FAILOVER = process.env.BENCH_FAILOVER !== '0';
 const MESSAGE_MS = 2000;
 const TIMEOUT_MS = Math.max(600_000, (CONTACTS / CONCURRENCY) * 20_000);
 /** A run still not complete after this is reported as such (4x the ideal time, at least 3 minutes). */
@@ -222,12 +229,14 @@ async function main(): Promise<void> {
   const supervisor = new Supervisor();
   process.once('exit', () => supervisor.killAll());
   const reports: RunReport[] = [];
+  let failover: FailoverReport | undefined;
   try {
     // RTP ports of their own, away from the default range other stacks on this machine use.
     const rtpMin = 40_000 + 2000 * Math.floor(Math.random() * 10);
     const stack = await startPrivateStack(dir, supervisor, {
       worker: true,
-      env: { RTP_PORT_MIN: String(rtpMin), RTP_PORT_MAX: String(rtpMin + 1999) },
+      // The breaker off: the failover run's first trunk answers 503 to every other call.
+      env: { RTP_PORT_MIN: String(rtpMin), RTP_PORT_MAX: String(rtpMin + 1999), TRUNK_BREAKER_FAILURES: '0' },
     });
     print(
       `campaign benchmark: ${CONTACTS} contacts, ${MESSAGE_MS / 1000} s message, campaign maxConcurrentCalls ${CONCURRENCY}, ` +
@@ -245,6 +254,15 @@ async function main(): Promise<void> {
     }
     print(`  access token renewed ${api.renewals} time(s)`);
     summary(reports);
+    if (FAILOVER) {
+      const limits = { deadlineMs: DEADLINE_MS, timeoutMs: TIMEOUT_MS, dir };
+      failover = await failoverRun(stack, api, {
+        contacts: CONTACTS,
+        concurrency: CONCURRENCY,
+        messageMs: MESSAGE_MS,
+        ...limits,
+      });
+    }
   } finally {
     await supervisor.stopAll();
     rmSync(dir, { recursive: true, force: true });
@@ -255,6 +273,10 @@ async function main(): Promise<void> {
       `bench-campaign: ${bad.length} of ${reports.length} run(s) incomplete, with contacts not placed, or with failed/lost attempts: ` +
         `run ${bad.map((r) => r.run).join(', ')}\n`,
     );
+    process.exitCode = 1;
+  }
+  if (failover && !failover.ok) {
+    process.stderr.write('bench-campaign: the failover run left contacts unanswered or did not complete\n');
     process.exitCode = 1;
   }
 }

@@ -52,10 +52,10 @@ export function campaignNumbers(spec: CampaignSpec): string[] {
   return Array.from({ length: spec.contacts }, (_, i) => `+4930${first + i}`);
 }
 
-/** Trunk to the gateway, the message, the contact list, and the campaign (not started). */
-export async function createCampaign(api: BenchApi, gateway: SippInstance, spec: CampaignSpec): Promise<string> {
-  const trunk = await api.request<{ id: string }>('POST', '/api/v1/trunks', 201, {
-    name: spec.tag,
+/** A trunk to `gateway`, with room for the campaign's calls. */
+function createTrunk(api: BenchApi, gateway: SippInstance, spec: CampaignSpec, name: string) {
+  return api.request<{ id: string }>('POST', '/api/v1/trunks', 201, {
+    name,
     host: '127.0.0.1',
     port: gateway.port,
     transport: 'udp',
@@ -63,6 +63,21 @@ export async function createCampaign(api: BenchApi, gateway: SippInstance, spec:
     maxConcurrentCalls: Math.max(200, spec.concurrency),
     maxCallsPerSecond: 1000,
   });
+}
+
+/**
+ * Trunk to the gateway, the message, the contact list, and the campaign (not started).
+ * `fallbacks`: more gateways, each a trunk after the first in the campaign's group (failover).
+ */
+export async function createCampaign(
+  api: BenchApi,
+  gateway: SippInstance,
+  spec: CampaignSpec,
+  fallbacks: readonly SippInstance[] = [],
+): Promise<string> {
+  const trunk = await createTrunk(api, gateway, spec, spec.tag);
+  const more: string[] = [];
+  for (const [i, g] of fallbacks.entries()) more.push((await createTrunk(api, g, spec, `${spec.tag}-${i + 2}`)).id);
   const wav = encodeWav(sineWave({ frequency: 440, durationMs: spec.messageMs }), 8000);
   const audio = await api.request<{ id: string }>('POST', '/api/v1/audio', 201, fileForm(spec.tag, 'message.wav', wav));
   const csv = `phone\n${campaignNumbers(spec).join('\n')}\n`;
@@ -75,7 +90,7 @@ export async function createCampaign(api: BenchApi, gateway: SippInstance, spec:
   if (list.imported !== spec.contacts) throw new Error(`imported ${list.imported} of ${spec.contacts} contacts`);
   const campaign = await api.request<{ id: string }>('POST', '/api/v1/campaigns', 201, {
     name: spec.tag,
-    trunkId: trunk.id,
+    trunkIds: [trunk.id, ...more],
     audioId: audio.id,
     contactListId: list.id,
     maxConcurrentCalls: spec.concurrency,

@@ -1,4 +1,4 @@
-import { isTechnicalFailure, trunkResponded, type TrunkCallResult } from './trunk-failover';
+import { isTechnicalFailure, probeShowsTrunkUp, trunkResponded, type TrunkCallResult } from './trunk-failover';
 import { outcomeForFinalResponse } from '../telephony/sip/outcome';
 
 const at = new Date('2026-12-07T00:00:00Z');
@@ -53,5 +53,19 @@ describe('trunkResponded', () => {
     expect(trunkResponded({ outcome: 'unavailable', times: {} })).toBe(false);
     expect(trunkResponded({ outcome: 'cancelled', times: {} })).toBe(false);
     expect(trunkResponded({ outcome: 'invalid_number', times: {}, inviteSent: false })).toBe(false);
+  });
+});
+
+describe('probeShowsTrunkUp', () => {
+  test.each([200, 202, 302, 403, 404, 405, 481, 486, 604])('an OPTIONS answered %i: the trunk is up', (code) => {
+    expect(probeShowsTrunkUp(code)).toBe(true);
+  });
+
+  test.each([100, 401, 407, 408, 500, 503, 504, 599])('an OPTIONS answered %i: still down', (code) => {
+    expect(probeShowsTrunkUp(code)).toBe(false);
+  });
+
+  test('no answer at all: still down', () => {
+    expect(probeShowsTrunkUp(null)).toBe(false);
   });
 });

@@ -45,6 +45,17 @@ export function trunkResponded(result: TrunkCallResult): boolean {
   return result.sipCode !== undefined || result.times.answer !== undefined || result.times.ringing !== undefined;
 }
 
+/**
+ * True when a trunk held down answered an OPTIONS probe with something that shows it works
+ * (activities/trunk-prober.ts): any final response (RFC 3261 §11: 200, but also the 404,
+ * 405 or 403 many SBCs give an OPTIONS) except those a call would count as the trunk's
+ * failure (408, 5xx, 401/407 left after our digest). No response: still down.
+ */
+export function probeShowsTrunkUp(sipCode: number | null): boolean {
+  if (sipCode === null || sipCode < 200) return false;
+  return !TECHNICAL_CODES.has(sipCode) && !(sipCode >= 500 && sipCode < 600);
+}
+
 /** One trunk a call attempt went to, as the journal keeps it (`call_record.trunk_attempts`). */
 export interface TrunkAttempt {
   readonly trunkId: string;

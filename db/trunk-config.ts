@@ -28,6 +28,12 @@ export type TrunkRow = Pick<
   | 'codecs'
 >;
 
+/** The `sip_trunk` columns of a {@link TrunkRow}, named as its fields (for raw SQL). */
+export const TRUNK_ROW_COLUMNS = `id, host, port, transport, username, password_sealed AS "passwordSealed",
+  auth_username AS "authUsername", realm, outbound_proxy_host AS "outboundProxyHost",
+  outbound_proxy_port AS "outboundProxyPort", caller_id_number AS "callerIdNumber",
+  caller_id_name AS "callerIdName", register, register_expires_seconds AS "registerExpiresSeconds", codecs`;
+
 /** Throws `SecretBoxError` when the password cannot be opened with the configured keys. */
 export function toTrunkConfig(trunk: TrunkRow, secrets: SecretBox): TrunkConfig {
   const password = trunk.passwordSealed ? secrets.open(trunk.passwordSealed, trunkPasswordContext(trunk.id)) : null;

@@ -160,6 +160,12 @@ const schema = z.object({
   TRUNK_TEST_TIMEOUT_SECONDS: seconds.max(60).default(5),
   TRUNK_BREAKER_FAILURES: z.coerce.number().int().min(0).max(1000).default(5),
   TRUNK_BREAKER_HOLD_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
+  TRUNK_PROBE_INTERVAL_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .max(3600)
+    .refine((v) => v === 0 || v >= 0.1, 'must be 0 (off) or at least 0.1')
+    .default(10),
   TRUNK_ALLOWED_NETWORKS: networkList,
 
   WEBHOOK_TASK_QUEUE: z.string().min(1).optional(),
@@ -398,6 +404,11 @@ export interface Config {
      */
     readonly trunkBreaker: { readonly failures: number; readonly holdSeconds: number };
     /**
+     * How often a worker sends OPTIONS to each trunk its breaker holds down
+     * (activities/trunk-prober.ts; TRUNK_PROBE_INTERVAL_SECONDS, default 10); 0: never.
+     */
+    readonly trunkProbeIntervalMs: number;
+    /**
      * Private or local networks trunks (hosts, outbound proxies, SDP media addresses) may be
      * in all the same (lib/trunk-networks.ts); TRUNK_ALLOWED_NETWORKS.
      */
@@ -598,6 +609,7 @@ export function parseConfig(
       },
       trunkTestTimeoutSeconds: env.TRUNK_TEST_TIMEOUT_SECONDS,
       trunkBreaker: { failures: env.TRUNK_BREAKER_FAILURES, holdSeconds: env.TRUNK_BREAKER_HOLD_SECONDS },
+      trunkProbeIntervalMs: Math.round(env.TRUNK_PROBE_INTERVAL_SECONDS * 1000),
       trunkAllowedNetworks: env.TRUNK_ALLOWED_NETWORKS,
       metrics: { host: env.WORKER_METRICS_HOST, port: env.WORKER_METRICS_PORT },
     },

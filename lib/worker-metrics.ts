@@ -30,6 +30,8 @@ export interface WorkerMetricsSources {
   readonly sipGuard: () => SipGuardCounts;
   /** The call slots in use, the worker's slots (WORKER_MAX_CALLS), owners refused a slot lately. */
   readonly callSlots: () => { readonly used: number; readonly slots: number; readonly waitingOwners: number };
+  /** OPTIONS probes of trunks held down (activities/trunk-prober.ts); absent: probing is off. */
+  readonly trunkProbes?: () => { readonly sent: number; readonly up: number };
 }
 
 /** Where and for whom a registry is served (`serveMetrics`). */
@@ -125,6 +127,21 @@ export function workerMetricsRegistry(sources: WorkerMetricsSources): Registry {
     'Owners refused a call slot lately for being over their fair share',
     () => sources.callSlots().waitingOwners,
   );
+  const probes = sources.trunkProbes;
+  if (probes) {
+    mirroredCounter(
+      registry,
+      'voicecast_trunk_probes_total',
+      'OPTIONS probes this worker sent to trunks held down by their circuit breaker',
+      () => probes().sent,
+    );
+    mirroredCounter(
+      registry,
+      'voicecast_trunk_probes_up_total',
+      'OPTIONS probes answered so that their trunk was brought up before its hold was over',
+      () => probes().up,
+    );
+  }
   return registry;
 }
 

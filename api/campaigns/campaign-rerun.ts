@@ -70,11 +70,11 @@ export async function createRerun(pool: Pool, request: RerunRequest): Promise<st
     await client.query('update contact_list set total_rows = $2, imported = $2 where id = $1', [listId, count]);
     const id = randomUUID();
     await client.query(
-      `insert into campaign (id, owner_id, name, status, trunk_id, fallback_trunk_ids, audio_id, contact_list_id, parent_campaign_id,
+      `insert into campaign (id, owner_id, name, status, trunk_id, fallback_trunk_ids, trunk_shares, audio_id, contact_list_id, parent_campaign_id,
          max_concurrent_calls, calls_per_second, max_attempts, retry_delay_seconds, retry_on, ring_timeout_seconds,
          max_call_seconds, calling_window, record, recordings_private, caller_id_number, caller_id_name, opt_out_digit,
          machine_detection, retry_by_outcome, caller_id_pool, compliance_profile, created_at, updated_at)
-       select $1, owner_id, $3, 'draft', trunk_id, fallback_trunk_ids, audio_id, $4, id,
+       select $1, owner_id, $3, 'draft', trunk_id, fallback_trunk_ids, trunk_shares, audio_id, $4, id,
          max_concurrent_calls, calls_per_second, max_attempts, retry_delay_seconds, retry_on, ring_timeout_seconds,
          max_call_seconds, calling_window, record, recordings_private, caller_id_number, caller_id_name, opt_out_digit,
          machine_detection, retry_by_outcome, caller_id_pool, compliance_profile, now(), now()

@@ -11,6 +11,7 @@ import { campaignWorkflowId } from './campaign-workflows.js';
 import type { CallingWindowDto, CampaignView } from './campaigns.dto.js';
 import type { RetryByOutcomeDto } from './retry.dto.js';
 import type { CallerIdPool } from '../../campaign/caller-id-pool.js';
+import { shareOf } from '../../campaign/trunk-shares.js';
 
 /** The settings stored on a campaign row. */
 export function settingsOf(c: Campaign): CampaignSettings {
@@ -59,6 +60,8 @@ export function settingsColumns(s: CampaignSettings) {
 
 const poolView = (pool: CallerIdPool | null) => (pool ? { ...pool, numbers: [...pool.numbers] } : null);
 
+const groupIds = (c: Campaign): string[] => [...(c.trunk ? [c.trunk.id] : []), ...c.fallbackTrunkIds];
+
 export function toCampaignView(c: Campaign): CampaignView {
   return {
     id: c.id,
@@ -66,7 +69,8 @@ export function toCampaignView(c: Campaign): CampaignView {
     name: c.name,
     status: c.status,
     trunkId: c.trunk?.id ?? null,
-    trunkIds: [...(c.trunk ? [c.trunk.id] : []), ...c.fallbackTrunkIds],
+    trunkIds: groupIds(c),
+    trunks: groupIds(c).map((trunkId, i) => ({ trunkId, ...shareOf(c.trunkShares ?? null, trunkId, i) })),
     audioId: c.audio?.id ?? null,
     contactListId: c.contactList?.id ?? null,
     ...settingsOf(c),

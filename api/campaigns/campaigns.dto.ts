@@ -21,6 +21,49 @@ import type { ComplianceProfile } from '../../campaign/compliance-profile.js';
 export type TrunkGroup = Uuid[];
 
 /**
+ * A trunk of a weighted group (`trunks`), as in DNS SRV (RFC 2782) or a carrier's
+ * origination URIs: calls go to the lowest `priority` that has a trunk up with a free line;
+ * trunks of the same priority share its calls in proportion to their `weight`, in a fixed
+ * rotation (3 and 1: three calls, then one); a technical failure fails over to another trunk
+ * of the same or a later priority.
+ */
+export interface TrunkShareDto {
+  /** @format uuid */
+  trunkId: string;
+  /**
+   * Lower is preferred. Default: the entry's position (1, 2, …), i.e. `trunkIds`' order.
+   * @isInt
+   * @minimum 1
+   * @maximum 100
+   */
+  priority?: number;
+  /**
+   * Share of its priority's calls. Default 1.
+   * @isInt
+   * @minimum 1
+   * @maximum 100
+   */
+  weight?: number;
+}
+
+/**
+ * The trunk group with priorities and weights, at most 5 trunks, each once.
+ * @minItems 1
+ * @maxItems 5
+ */
+export type WeightedTrunkGroup = TrunkShareDto[];
+
+/** A trunk of the group as views show it: `priority` and `weight` always given. */
+export interface TrunkShareView {
+  /** @format uuid */
+  trunkId: string;
+  /** @isInt */
+  priority: number;
+  /** @isInt */
+  weight: number;
+}
+
+/**
  * When calls may be placed, in the window's own time zone or (`timezoneFrom: "number"`) in
  * each callee's. `to` before `from` runs overnight; `to` may be `24:00`.
  * @example { "days": ["mon", "tue", "wed", "thu", "fri"], "from": "09:00", "to": "20:00", "timezone": "Europe/Berlin" }
@@ -242,8 +285,17 @@ export interface UpdateCampaignRequest extends CampaignSettingsDto, CampaignSche
    * @format uuid
    */
   trunkId?: string;
-  /** The whole trunk group, in order; replaces `trunkId` and the fallbacks. */
+  /**
+   * The whole trunk group, in order; replaces `trunkId` and the fallbacks (and any weights:
+   * each trunk its own priority, in this order).
+   */
   trunkIds?: TrunkGroup;
+  /**
+   * The whole trunk group with priorities and weights (instead of `trunkIds`, not with it).
+   * `trunkId`, when given too, must be the trunk calls go to first (lowest priority, first
+   * listed).
+   */
+  trunks?: WeightedTrunkGroup;
   /**
    * One of your audio messages.
    * @format uuid
@@ -256,7 +308,7 @@ export interface UpdateCampaignRequest extends CampaignSettingsDto, CampaignSche
   contactListId?: string;
 }
 
-/** A new campaign (status `draft`); the settings left out take their defaults. `trunkId` or `trunkIds` is required. */
+/** A new campaign (status `draft`); the settings left out take their defaults. `trunkId`, `trunkIds` or `trunks` is required. */
 export interface CreateCampaignRequest extends UpdateCampaignRequest {
   name: CampaignName;
   /** @format uuid */
@@ -345,6 +397,11 @@ export interface CampaignView {
   trunkId: string | null;
   /** The trunk group in order: `trunkId` first, then the trunks a call fails over to. Deleted trunks leave it. */
   trunkIds: string[];
+  /**
+   * The same group with each trunk's priority and weight; without weights set (`trunkIds`),
+   * priorities 1, 2, … in order and weights 1.
+   */
+  trunks: TrunkShareView[];
   audioId: string | null;
   contactListId: string | null;
   maxConcurrentCalls: number;

@@ -106,6 +106,7 @@ export class CampaignsService {
       status: 'draft',
       trunk: em.getReference(SipTrunk, group.trunkId),
       fallbackTrunkIds: group.fallbackTrunkIds,
+      trunkShares: group.trunkShares,
       audio: em.getReference(AudioMessage, body.audioId),
       contactList: em.getReference(ContactList, body.contactListId),
       ...settingsColumns(settings),
@@ -143,6 +144,7 @@ export class CampaignsService {
       if (group) {
         campaign.trunk = em.getReference(SipTrunk, group.trunkId);
         campaign.fallbackTrunkIds = group.fallbackTrunkIds;
+        campaign.trunkShares = group.trunkShares;
       }
       if (body.audioId !== undefined) campaign.audio = em.getReference(AudioMessage, body.audioId);
       if (body.contactListId !== undefined) campaign.contactList = em.getReference(ContactList, body.contactListId);

@@ -63,6 +63,18 @@ export interface TrunkHealthView {
   /** While `down`: when one call may try it again; `null` when up. */
   downUntil: Date | null;
   lastFailure: TrunkFailureView | null;
+  /**
+   * The last OPTIONS probe sent while the trunk was held down (the worker probes it every
+   * TRUNK_PROBE_INTERVAL_SECONDS; an answer that is not itself a failure brings it up at
+   * once); `null` when none was sent.
+   */
+  lastProbe: TrunkProbeView | null;
+}
+
+export interface TrunkProbeView {
+  at: Date;
+  /** e.g. `200 OK`, `405 Method Not Allowed`, `503 Service Unavailable`, `timeout`. */
+  result: string;
 }
 
 export interface TrunkView {

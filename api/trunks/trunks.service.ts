@@ -36,7 +36,13 @@ export const TRUNK_DEFAULTS = {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A trunk no failure was counted for. */
-const HEALTHY: TrunkHealthView = { state: 'up', consecutiveFailures: 0, downUntil: null, lastFailure: null };
+const HEALTHY: TrunkHealthView = {
+  state: 'up',
+  consecutiveFailures: 0,
+  downUntil: null,
+  lastFailure: null,
+  lastProbe: null,
+};
 
 function healthView(h: TrunkHealth | undefined, now: Date): TrunkHealthView {
   if (!h) return HEALTHY;
@@ -46,6 +52,7 @@ function healthView(h: TrunkHealth | undefined, now: Date): TrunkHealthView {
     consecutiveFailures: h.consecutiveFailures,
     downUntil: down ? h.downUntil! : null,
     lastFailure: h.lastFailureAt ? { at: h.lastFailureAt, reason: h.lastFailure ?? '' } : null,
+    lastProbe: h.lastProbeAt ? { at: h.lastProbeAt, result: h.lastProbe ?? '' } : null,
   };
 }
 

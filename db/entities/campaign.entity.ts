@@ -60,6 +60,11 @@ export const Campaign = defineEntity({
      * technically (activities/trunk-choice.ts). An id leaves the list when its trunk is deleted.
      */
     fallbackTrunkIds: p.array<string>().default([]),
+    /**
+     * Priorities and weights of the group's trunks by trunk id (campaign/trunk-shares.ts);
+     * null: a plain order, each trunk its own priority.
+     */
+    trunkShares: p.json<Record<string, { priority: number; weight: number }>>().nullable(),
     audio: () => p.manyToOne(AudioMessage).nullable().deleteRule('set null').index(),
     contactList: () => p.manyToOne(ContactList).nullable().deleteRule('set null').index(),
     maxConcurrentCalls: p.integer(),

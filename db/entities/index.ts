@@ -14,7 +14,14 @@ import { OidcPayload } from './oidc-payload.entity.js';
 import { DialLedger, OwnerPolicy } from './owner-policy.entity.js';
 import { RecordingUpload } from './recording-upload.entity.js';
 import { SipTrunk } from './sip-trunk.entity.js';
-import { CallerIdUsage, CallLease, CampaignPacing, TrunkHealth, TrunkPacing } from './trunk-capacity.entity.js';
+import {
+  CallerIdUsage,
+  CallLease,
+  CampaignPacing,
+  CampaignTrunkShare,
+  TrunkHealth,
+  TrunkPacing,
+} from './trunk-capacity.entity.js';
 import { User } from './user.entity.js';
 import { Webhook } from './webhook.entity.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
@@ -41,6 +48,7 @@ export {
   CampaignPacing,
   TrunkHealth,
   CallerIdUsage,
+  CampaignTrunkShare,
   User,
   Webhook,
   WebhookDelivery,
@@ -96,6 +104,7 @@ export const ENTITIES = [
   CallLease,
   TrunkHealth,
   CallerIdUsage,
+  CampaignTrunkShare,
   Webhook,
   WebhookDelivery,
   BlocklistEntry,

@@ -68,6 +68,10 @@ export const TrunkHealth = defineEntity({
     lastFailureAt: p.datetime().nullable(),
     /** The last technical failure, e.g. `503 Service Unavailable`. */
     lastFailure: p.string().length(200).nullable(),
+    /** When the last OPTIONS probe of the trunk held down went out (activities/trunk-prober.ts). */
+    lastProbeAt: p.datetime().nullable(),
+    /** What it came to, e.g. `200 OK`, `timeout`. */
+    lastProbe: p.string().length(200).nullable(),
     updatedAt: p.datetime(),
   },
 });
@@ -89,3 +93,19 @@ export const CallerIdUsage = defineEntity({
   },
 });
 export type CallerIdUsage = InferEntity<typeof CallerIdUsage>;
+
+/**
+ * Calls each trunk of a campaign's weighted group took (campaign/trunk-shares.ts): the
+ * rotation gives the next call to the trunk furthest below its weight's share, counted here
+ * under the group's trunk locks (activities/trunk-choice.ts), so it holds across workers.
+ */
+export const CampaignTrunkShare = defineEntity({
+  name: 'CampaignTrunkShare',
+  tableName: 'campaign_trunk_share',
+  properties: {
+    campaign: () => p.manyToOne(Campaign).primary().deleteRule('cascade').updateRule('cascade'),
+    trunk: () => p.manyToOne(SipTrunk).primary().deleteRule('cascade').updateRule('cascade'),
+    calls: p.integer().default(0),
+  },
+});
+export type CampaignTrunkShare = InferEntity<typeof CampaignTrunkShare>;

@@ -26,6 +26,8 @@ import { Migration20261207000400 } from './migration-20261207000400-campaign-pre
 import { Migration20261207000500 } from './migration-20261207000500-retry-by-outcome.js';
 import { Migration20261207000510 } from './migration-20261207000510-caller-id-pools.js';
 import { Migration20261207000610 } from './migration-20261207000610-compliance-profiles.js';
+import { Migration20261207000620 } from './migration-20261207000620-trunk-probe.js';
+import { Migration20261207000621 } from './migration-20261207000621-trunk-shares.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -56,4 +58,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261207000500', class: Migration20261207000500 },
   { name: 'Migration20261207000510', class: Migration20261207000510 },
   { name: 'Migration20261207000610', class: Migration20261207000610 },
+  { name: 'Migration20261207000620', class: Migration20261207000620 },
+  { name: 'Migration20261207000621', class: Migration20261207000621 },
 ];

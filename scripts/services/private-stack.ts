@@ -181,6 +181,9 @@ export async function startPrivateStack(
     WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
     // Tests that take a workflow away on purpose would race the reconciler; its own test runs it.
     CAMPAIGN_RECONCILE_SECONDS: '0',
+    // OPTIONS to trunks held down would reach sipp scenarios waiting for an INVITE; the
+    // probe's own test (trunk-breaker-probe.test.ts) turns it on in a worker of its own.
+    TRUNK_PROBE_INTERVAL_SECONDS: '0',
     // sipp (every trunk of the tests) runs on loopback too, which trunks may not reach by default.
     TRUNK_ALLOWED_NETWORKS: '127.0.0.0/8',
     // Every worker of a run (extra workers, benches) gets a port of its own, never a make run's 9464.

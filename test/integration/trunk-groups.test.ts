@@ -124,7 +124,13 @@ describe('trunk groups', () => {
     const { token } = await userToken();
     const id = await trunk(token);
     const fresh = await json<{ health: unknown }>(await call('GET', `/api/v1/trunks/${id}`, { token }), 200);
-    expect(fresh.health).toEqual({ state: 'up', consecutiveFailures: 0, downUntil: null, lastFailure: null });
+    expect(fresh.health).toEqual({
+      state: 'up',
+      consecutiveFailures: 0,
+      downUntil: null,
+      lastFailure: null,
+      lastProbe: null,
+    });
     await ctx.pool.query(
       `insert into trunk_health (trunk_id, consecutive_failures, down_until, last_failure_at, last_failure, updated_at)
        values ($1, 5, now() + interval '30 seconds', now(), '503 Service Unavailable', now())`,

@@ -79,7 +79,7 @@ describe('trunks', () => {
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       ownerId,
       hasPassword: true,
-      health: { state: 'up', consecutiveFailures: 0, downUntil: null, lastFailure: null },
+      health: { state: 'up', consecutiveFailures: 0, downUntil: null, lastFailure: null, lastProbe: null },
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
