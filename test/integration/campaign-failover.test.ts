@@ -4,7 +4,8 @@
  * nothing listens, fails over to the second within the same attempt, and the journal row
  * names both trunks with their answers; a first trunk answering 486 does not fail over; a
  * trunk failing again and again is held down by its circuit breaker (TRUNK_BREAKER_* of a
- * worker of the test's own) and shows so in `GET /trunks/{id}`.
+ * worker of the test's own) and shows so in `GET /trunks/{id}`; two campaigns on two workers
+ * sharing a group keep each trunk within its own line limit.
  * sipp uas-route-by-number answers every number not ending in 1 or 2, and is busy (100, 486:
  * no ringing) for numbers ending in 1; uas-503 answers 100 and 503 with Retry-After.
  */
@@ -12,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { receivedRequests, type SippInstance } from '../../scripts/services/sipp';
 import { call, createUser, login } from '../support/api';
-import { gatewayTrunk, phoneList, toneMessage } from '../support/campaign-e2e';
+import { gatewayTrunk, peakConcurrency, phoneList, toneMessage } from '../support/campaign-e2e';
 import { closeTemporalClient, createCampaign, startCampaign } from '../support/campaign-runs';
 import { startExtraWorker } from '../support/extra-worker';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
@@ -136,6 +137,58 @@ test('a first trunk answering 486 does not fail over: busy is the callee’s ans
   for (const row of rows) expect(row.trunk_attempts).toEqual([{ trunkId: first, sipCode: 486, reason: 'Busy Here' }]);
   expect(receivedRequests(spare, 'INVITE')).toEqual([]);
   expect((await trunkHealth(first)).consecutiveFailures).toBe(0);
+});
+
+test('trunk limits hold across two campaigns and two workers with groups in play', async () => {
+  const taskQueue = `failover-limits-${randomUUID()}`;
+  const workers = await Promise.all([startExtraWorker(taskQueue), startExtraWorker(taskQueue)]);
+  try {
+    // Two trunks of 2 lines each, both answering; two campaigns of 8 contacts, each allowed 4
+    // calls at once through the group [first, second]: the first trunk's 2 lines fill, the
+    // overflow takes the second's, and neither ever carries more than its 2, whichever
+    // worker or campaign placed the call.
+    const limits = { maxConcurrentCalls: 2, maxCallsPerSecond: 20 };
+    const [one, two] = [
+      await gateway({ scenario: 'uas-answer', calls: 16, timeoutMs: 90_000 }),
+      await gateway({ scenario: 'uas-answer', calls: 16, timeoutMs: 90_000 }),
+    ];
+    const first = await gatewayTrunk(owner.token, one, limits);
+    const second = await gatewayTrunk(owner.token, two, limits);
+    const campaigns = await Promise.all(
+      ['4', '6'].map(async (last) => {
+        const contactListId = await phoneList(owner.token, numbers(8, last));
+        const campaign = await createCampaign(db, {
+          ownerId: owner.id,
+          trunkId: first,
+          audioId,
+          contactListId,
+          maxConcurrentCalls: 4,
+          ringTimeoutSeconds: 5,
+        });
+        await db.query('UPDATE campaign SET fallback_trunk_ids = $2 WHERE id = $1', [campaign.id, [second]]);
+        return campaign;
+      }),
+    );
+    const handles = await Promise.all(campaigns.map((c) => startCampaign(c, taskQueue)));
+    for (const handle of handles) expect(await handle.result()).toMatchObject({ status: 'completed' });
+    const { rows } = await db.query<{ trunk_id: string; outcome: string; invite_at: Date; end_at: Date }>(
+      'SELECT trunk_id, outcome, invite_at, end_at FROM call_record WHERE campaign_id = ANY($1)',
+      [campaigns.map((c) => c.id)],
+    );
+    expect(rows).toHaveLength(16);
+    expect(rows.every((r) => r.outcome === 'answered')).toBe(true);
+    const onFirst = rows.filter((r) => r.trunk_id === first);
+    const onSecond = rows.filter((r) => r.trunk_id === second);
+    expect(onFirst.length + onSecond.length).toBe(16);
+    expect(peakConcurrency(onFirst)).toBeLessThanOrEqual(2);
+    expect(peakConcurrency(onSecond)).toBeLessThanOrEqual(2);
+    // The overflow really went to the second trunk, and the lines were really shared.
+    expect(onSecond.length).toBeGreaterThan(0);
+    expect(peakConcurrency(rows)).toBeGreaterThan(2);
+    expect(peakConcurrency(rows)).toBeLessThanOrEqual(4);
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 });
 
 test('the circuit breaker holds a failing trunk down: later calls skip it, GET /trunks/{id} shows it', async () => {
