@@ -26,3 +26,17 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
     client.release();
   }
 }
+
+/**
+ * A long INSERT's column list and value list from one list of columns, each with the SQL
+ * that fills it (a parameter, a literal, a column of the SELECT it copies from), so the two
+ * lists cannot drift apart: `INSERT INTO t (${names}) VALUES (${values})`, or
+ * `… (${names}) SELECT ${values} FROM …`. Keys are trusted identifiers, never input.
+ */
+export function insertColumns(columns: Readonly<Record<string, string>>): { names: string; values: string } {
+  return { names: Object.keys(columns).join(', '), values: Object.values(columns).join(', ') };
+}
+
+/** Each column filled from the column of the same name (an `INSERT … SELECT` copying them). */
+export const sameColumns = (names: readonly string[]): Record<string, string> =>
+  Object.fromEntries(names.map((name) => [name, name]));
