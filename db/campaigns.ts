@@ -1,0 +1,69 @@
+/**
+ * `campaign` in SQL: the statements that lock a campaign row or copy one set-based. Single
+ * campaigns are created, read and changed through the `Campaign` entity.
+ */
+import type { CampaignStatusValue } from './entities/index.js';
+import { insertColumns, sameColumns, type PoolClient } from './sql.js';
+
+/**
+ * The campaign's status, owner and name under a share lock: it cannot change status (or be
+ * deleted) until the transaction ends.
+ */
+export async function campaignForShare(
+  client: PoolClient,
+  campaignId: string,
+): Promise<{ status: CampaignStatusValue; owner_id: string; name: string } | undefined> {
+  const { rows } = await client.query<{ status: CampaignStatusValue; owner_id: string; name: string }>(
+    'select status, owner_id, name from campaign where id = $1 for share',
+    [campaignId],
+  );
+  return rows[0];
+}
+
+/** The settings a re-run takes over from its parent as they are. */
+const RERUN_COPIES = [
+  'owner_id',
+  'trunk_id',
+  'fallback_trunk_ids',
+  'audio_id',
+  'max_concurrent_calls',
+  'calls_per_second',
+  'max_attempts',
+  'retry_delay_seconds',
+  'retry_on',
+  'ring_timeout_seconds',
+  'max_call_seconds',
+  'calling_window',
+  'record',
+  'recordings_private',
+  'caller_id_number',
+  'caller_id_name',
+  'opt_out_digit',
+  'machine_detection',
+  'retry_by_outcome',
+  'caller_id_pool',
+] as const;
+
+const RERUN = insertColumns({
+  id: '$1',
+  name: '$3',
+  status: "'draft'",
+  contact_list_id: '$4',
+  parent_campaign_id: 'id',
+  ...sameColumns(RERUN_COPIES),
+  created_at: 'now()',
+  updated_at: 'now()',
+});
+
+/** A draft `id` named `name` over list `listId`, with the settings of `parentId` and linked to it. */
+export async function insertRerunDraft(
+  client: PoolClient,
+  draft: { id: string; parentId: string; name: string; listId: string },
+): Promise<void> {
+  await client.query(`insert into campaign (${RERUN.names}) select ${RERUN.values} from campaign where id = $2`, [
+    draft.id,
+    draft.parentId,
+    draft.name,
+    draft.listId,
+  ]);
+}
