@@ -2,6 +2,7 @@
  * `campaign` in SQL: the statements that lock a campaign row or copy one set-based. Single
  * campaigns are created, read and changed through the `Campaign` entity.
  */
+import type { CallingWindow } from '../campaign/calling-window.js';
 import type { CampaignStatusValue } from './entities/index.js';
 import { insertColumns, sameColumns, type PoolClient } from './sql.js';
 
@@ -18,6 +19,18 @@ export async function campaignForShare(
     [campaignId],
   );
   return rows[0];
+}
+
+/** The campaign's calling window (null: none; undefined: no such campaign). */
+export async function campaignCallingWindow(
+  client: PoolClient,
+  campaignId: string,
+): Promise<CallingWindow | null | undefined> {
+  const { rows } = await client.query<{ calling_window: CallingWindow | null }>(
+    'SELECT calling_window FROM campaign WHERE id = $1',
+    [campaignId],
+  );
+  return rows[0]?.calling_window;
 }
 
 /** The settings a re-run takes over from its parent as they are. */
