@@ -11,6 +11,11 @@ export async function nativePool(orm: Orm): Promise<Pool> {
   return orm.em.getConnection().getNativeClient();
 }
 
+/** The readiness probe's round trip (the API's /readyz and the worker's describeWorker). */
+export async function pingDatabase(pool: Pool): Promise<void> {
+  await pool.query('SELECT 1');
+}
+
 /** Runs `work` in a transaction on one pooled connection; rolls back on any error. */
 export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
