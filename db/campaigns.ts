@@ -4,7 +4,7 @@
  */
 import type { CallingWindow } from '../campaign/calling-window.js';
 import type { CampaignStatusValue } from './entities/index.js';
-import { insertColumns, sameColumns, type PoolClient } from './sql.js';
+import { insertColumns, sameColumns, type Pool, type PoolClient } from './sql.js';
 
 /**
  * The campaign's status, owner and name under a share lock: it cannot change status (or be
@@ -19,6 +19,12 @@ export async function campaignForShare(
     [campaignId],
   );
   return rows[0];
+}
+
+/** The campaign's status, or undefined when it has been deleted. */
+export async function selectCampaignStatus(pool: Pool, campaignId: string): Promise<string | undefined> {
+  const { rows } = await pool.query<{ status: string }>('SELECT status FROM campaign WHERE id = $1', [campaignId]);
+  return rows[0]?.status;
 }
 
 /** The campaign's calling window (null: none; undefined: no such campaign). */
