@@ -1,9 +1,11 @@
 /**
- * `campaign` in SQL: the statements that lock a campaign row or copy one set-based. Single
- * campaigns are created, read and changed through the `Campaign` entity.
+ * `campaign` in SQL: the statements that lock a campaign row or what it uses, copy one
+ * set-based, or read the few columns a loop needs. Single campaigns are created, read and
+ * changed through the `Campaign` entity.
  */
 import type { CallingWindow } from '../campaign/calling-window.js';
 import type { CampaignStatusValue } from './entities/index.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { insertColumns, sameColumns, type Pool, type PoolClient } from './sql.js';
 
 /**
@@ -85,4 +87,65 @@ export async function insertRerunDraft(
     draft.name,
     draft.listId,
   ]);
+}
+
+/** A campaign the reconciler expects a workflow for (api/campaigns/campaign-reconciler.ts). */
+export interface LiveCampaignRow {
+  id: string;
+  status: 'scheduled' | 'preparing' | 'running' | 'paused';
+  owner_id: string;
+  name: string;
+  max_concurrent_calls: number;
+  calling_window: CallingWindow | null;
+  start_at: string | Date | null;
+  end_at: string | Date | null;
+}
+
+/** Every campaign that is scheduled, preparing, running or paused. */
+export async function liveCampaigns(pool: Pool): Promise<LiveCampaignRow[]> {
+  const { rows } = await pool.query<LiveCampaignRow>(
+    `select id, status, owner_id, name, max_concurrent_calls, calling_window, start_at, end_at
+       from campaign where status in ('scheduled', 'preparing', 'running', 'paused')`,
+  );
+  return rows;
+}
+
+/** A campaign's status and schedule now, its calls so far, and whether its contacts are still being copied. */
+export async function campaignRunState(
+  pool: Pool,
+  campaignId: string,
+): Promise<
+  | { status: string; calls: string; start_at: string | Date | null; end_at: string | Date | null; copying: boolean }
+  | undefined
+> {
+  const { rows } = await pool.query<{
+    status: string;
+    calls: string;
+    start_at: string | Date | null;
+    end_at: string | Date | null;
+    copying: boolean;
+  }>(
+    `select status, start_at, end_at, (select count(*) from call_record where campaign_id = $1) as calls,
+            contacts_total is not null and contacts_copied_at is null as copying
+       from campaign where id = $1`,
+    [campaignId],
+  );
+  return rows[0];
+}
+
+/** The campaign references a trunk, audio message or contact list is used through. */
+export type CampaignResource = 'trunk' | 'audio' | 'contactList';
+
+const RESOURCE_TABLES: Record<CampaignResource, string> = {
+  trunk: 'sip_trunk',
+  audio: 'audio_message',
+  contactList: 'contact_list',
+};
+
+/**
+ * Locks the resource's row for update in `em`'s transaction: starting a campaign takes a
+ * share lock on the same rows, so a start and a delete cannot pass each other.
+ */
+export async function lockCampaignResource(em: EntityManager, resource: CampaignResource, id: string): Promise<void> {
+  await em.execute(`select 1 from "${RESOURCE_TABLES[resource]}" where "id" = ? for update`, [id]);
 }
