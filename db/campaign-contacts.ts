@@ -142,3 +142,12 @@ export async function countContactsByState(
   );
   return rows;
 }
+
+/** The last line of the list copied into the campaign so far (-1: none), from the unique index. */
+export async function lastCopiedLine(client: PoolClient, campaignId: string): Promise<number> {
+  const { rows } = await client.query<{ after: number }>(
+    'select coalesce(max(line), -1) as after from campaign_contact where campaign_id = $1',
+    [campaignId],
+  );
+  return Number(rows[0]?.after ?? -1);
+}

@@ -4,6 +4,10 @@
  * changed through the `Campaign` entity.
  */
 import type { CallingWindow } from '../campaign/calling-window.js';
+import type { CallerIdPool } from '../campaign/caller-id-pool.js';
+import type { MachineDetectionSetting } from '../campaign/machine-detection.js';
+import type { CallOutcome } from '../campaign/outcomes.js';
+import type { OutcomeRetries } from '../campaign/retry-policy.js';
 import type { CampaignStatusValue } from './entities/index.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { insertColumns, sameColumns, type Pool, type PoolClient } from './sql.js';
@@ -148,4 +152,64 @@ const RESOURCE_TABLES: Record<CampaignResource, string> = {
  */
 export async function lockCampaignResource(em: EntityManager, resource: CampaignResource, id: string): Promise<void> {
   await em.execute(`select 1 from "${RESOURCE_TABLES[resource]}" where "id" = ? for update`, [id]);
+}
+
+/** The columns of a `campaign` row the call activities read (activities/campaign-settings.ts). */
+export interface CampaignRow {
+  id: string;
+  owner_id: string;
+  trunk_id: string | null;
+  fallback_trunk_ids: string[] | null;
+  audio_id: string | null;
+  calls_per_second: number;
+  max_attempts: number;
+  retry_delay_seconds: number;
+  retry_on: CallOutcome[];
+  retry_by_outcome: OutcomeRetries | null;
+  ring_timeout_seconds: number;
+  max_call_seconds: number;
+  record: boolean;
+  recordings_private: boolean;
+  caller_id_number: string | null;
+  caller_id_name: string | null;
+  caller_id_pool: CallerIdPool | null;
+  opt_out_digit: string | null;
+  machine_detection: MachineDetectionSetting | null;
+}
+
+export async function selectCampaignRow(pool: Pool, campaignId: string): Promise<CampaignRow | undefined> {
+  const { rows } = await pool.query<CampaignRow>('SELECT * FROM campaign WHERE id = $1', [campaignId]);
+  return rows[0];
+}
+
+/**
+ * What the background copy of a campaign's list needs, under a share lock: the API's status
+ * writes commit before or after a whole batch, never in it.
+ */
+export async function campaignToPrepare(
+  client: PoolClient,
+  campaignId: string,
+): Promise<{ status: string; contact_list_id: string | null; calling_window: CallingWindow | null } | undefined> {
+  const { rows } = await client.query<{
+    status: string;
+    contact_list_id: string | null;
+    calling_window: CallingWindow | null;
+  }>('select status, contact_list_id, calling_window from campaign where id = $1 for share', [campaignId]);
+  return rows[0];
+}
+
+/** Counts a batch of the background copy. */
+export async function addContactsCopied(client: PoolClient, campaignId: string, copied: number): Promise<void> {
+  await client.query('update campaign set contacts_copied = contacts_copied + $2 where id = $1', [campaignId, copied]);
+}
+
+/** The copy is done: its count made exact, and `preparing` becomes `running` (a paused campaign stays paused). */
+export async function finishContactsCopy(client: PoolClient, campaignId: string): Promise<void> {
+  await client.query(
+    `update campaign set contacts_copied_at = now(), updated_at = now(),
+            contacts_copied = (select count(*) from campaign_contact where campaign_id = $1),
+            status = case when status = 'preparing' then 'running' else status end
+      where id = $1`,
+    [campaignId],
+  );
 }
