@@ -151,3 +151,17 @@ export async function lastCopiedLine(client: PoolClient, campaignId: string): Pr
   );
   return Number(rows[0]?.after ?? -1);
 }
+
+/** Cancels the campaign's open contacts (nothing runs the campaign any more to settle them). */
+export async function cancelOpenContacts(pool: Pool, campaignId: string): Promise<void> {
+  await pool.query(
+    `update campaign_contact set state = 'cancelled', updated_at = now()
+      where campaign_id = $1 and state in ('pending', 'waiting', 'in_flight')`,
+    [campaignId],
+  );
+}
+
+/** Deletes the campaign's contacts (a start undone). */
+export async function deleteCampaignContacts(client: PoolClient, campaignId: string): Promise<void> {
+  await client.query('delete from campaign_contact where campaign_id = $1', [campaignId]);
+}
