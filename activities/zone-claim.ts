@@ -7,13 +7,13 @@
  *   that opening, without touching their attempt counter (they were not called). The move
  *   is bounded per claim ({@link DEFER_PER_CLAIM}): a window closing on a backlog of a
  *   million due contacts is worked off over successive claims, not in one long transaction.
- * - Only contacts of open sets are claimed ({@link dueInOpenZones}), so a contact not moved
+ * - Only contacts of open sets are claimed (DUE_IN_OPEN_ZONES, db/zone-claims.ts), so a contact not moved
  *   yet is not called either. The statements are db/zone-claims.ts. The workflow sleeps until the earliest `next_attempt_at`,
  *   which includes the openings just written.
  */
 import { campaignCallingWindow } from '../db/campaigns.js';
 import type { PoolClient } from '../db/sql.js';
-import { deferToOpenings, distinctZoneSets, DUE_IN_OPEN_ZONES } from '../db/zone-claims.js';
+import { deferToOpenings, distinctZoneSets } from '../db/zone-claims.js';
 import type { CallingWindow } from '../campaign/calling-window.js';
 import { ZoneOpenings } from '../campaign/calling-window-zones.js';
 
@@ -51,9 +51,3 @@ export async function deferClosedZones(
   if (closed.length === 0) return { open, moved: 0 };
   return { open, moved: await deferToOpenings(client, campaignId, closed, limit) };
 }
-
-/**
- * The claim's choice of due contacts (the `due` CTE of campaign.activities.ts) restricted to
- * the open zone sets (`$3`): per set, its earliest due contacts on the zone index.
- */
-export const dueInOpenZones = DUE_IN_OPEN_ZONES;

@@ -1,7 +1,7 @@
 /**
  * A campaign's status changes in SQL: the API's start (the row locked for update, the
  * resources it needs share-locked, the contacts copied, all in one transaction), its steering
- * and its undoing of a start that Temporal refused. Statuses are written through
+ * its undoing of a start that Temporal refused, and the workflow's own status writes. Statuses are written through
  * RUNNING_OR_PREPARING (db/campaign-contacts.ts): `running` stays `preparing` while the
  * background copy runs.
  */
@@ -96,4 +96,47 @@ export async function backToDraft(client: PoolClient, campaignId: string): Promi
       where id = $1 and status in ('running', 'scheduled', 'preparing')`,
     [campaignId],
   );
+}
+
+/**
+ * The workflow's status write. A finished status (one of `finished`) is never taken back: the
+ * workflow's write of `paused` for a pause signal may land after the API already wrote
+ * `cancelled` for the cancel that followed.
+ */
+export async function writeWorkflowStatus(
+  pool: Pool,
+  campaignId: string,
+  status: string,
+  finished: readonly string[],
+): Promise<void> {
+  await pool.query(
+    `UPDATE campaign SET status = ${RUNNING_OR_PREPARING('$2::text')}, updated_at = now(),
+       started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
+       finished_at = CASE WHEN $2 = ANY($3::text[]) THEN coalesce(finished_at, now()) ELSE NULL END
+     WHERE id = $1 AND (status <> ALL($3::text[]) OR $2 = ANY($3::text[]))`,
+    [campaignId, status, finished],
+  );
+}
+
+/**
+ * A scheduled campaign begins (its startAt, if any, is not after `now`); answers its status
+ * and schedule after the statement either way, undefined when it is gone. One statement: the
+ * API's PATCH (which locks the row) either moved startAt before this or finds the campaign
+ * running and answers 409.
+ */
+export async function beginScheduled<S extends string>(
+  pool: Pool,
+  campaignId: string,
+  now: string,
+): Promise<{ status: S; start_at: string | Date | null; end_at: string | Date | null } | undefined> {
+  const { rows } = await pool.query<{ status: S; start_at: string | Date | null; end_at: string | Date | null }>(
+    `WITH begun AS (
+       UPDATE campaign SET status = ${RUNNING_OR_PREPARING("'running'")}, started_at = now(), updated_at = now()
+       WHERE id = $1 AND status = 'scheduled' AND (start_at IS NULL OR start_at <= $2::timestamptz)
+       RETURNING status, start_at, end_at)
+     SELECT status, start_at, end_at FROM begun
+     UNION ALL SELECT status, start_at, end_at FROM campaign WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM begun)`,
+    [campaignId, now],
+  );
+  return rows[0];
 }

@@ -54,7 +54,7 @@ export async function deferToOpenings(
 }
 
 /**
- * The claim's choice of due contacts (the `due` CTE of the claim) restricted to the open
+ * The claim's choice of due contacts (db/campaign-claims.ts) restricted to the open
  * zone sets (`$3`): per set, its earliest due contacts on the zone index.
  */
 export const DUE_IN_OPEN_ZONES = `SELECT c.id FROM unnest($3::text[]) z(zones)
