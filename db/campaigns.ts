@@ -27,6 +27,12 @@ export async function campaignForShare(
   return rows[0];
 }
 
+/** The campaign's owner, or undefined when there is no such campaign. */
+export async function campaignOwner(pool: Pool, campaignId: string): Promise<string | undefined> {
+  const { rows } = await pool.query<{ owner_id: string }>('SELECT owner_id FROM campaign WHERE id = $1', [campaignId]);
+  return rows[0]?.owner_id;
+}
+
 /** The campaign's status, or undefined when it has been deleted. */
 export async function selectCampaignStatus(pool: Pool, campaignId: string): Promise<string | undefined> {
   const { rows } = await pool.query<{ status: string }>('SELECT status FROM campaign WHERE id = $1', [campaignId]);
