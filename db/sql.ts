@@ -33,6 +33,33 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
 }
 
 /**
+ * Runs `work` in a transaction on a connection of its own, without the pool's statement and
+ * idle-in-transaction timeouts: an import streams a whole file (1M rows and more) through COPY
+ * in one transaction, bounded by the upload size, not by per-statement timeouts (F11). Rolls
+ * back on any error; a connection that could not roll back is closed rather than reused.
+ */
+export async function inUntimedTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    await client.query('SET LOCAL statement_timeout = 0');
+    await client.query('SET LOCAL idle_in_transaction_session_timeout = 0');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    broken = await client.query('ROLLBACK').then(
+      () => undefined,
+      (rollbackError: Error) => rollbackError,
+    );
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/**
  * A long INSERT's column list and value list from one list of columns, each with the SQL
  * that fills it (a parameter, a literal, a column of the SELECT it copies from), so the two
  * lists cannot drift apart: `INSERT INTO t (${names}) VALUES (${values})`, or
