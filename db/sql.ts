@@ -1,6 +1,7 @@
 /**
- * Plain SQL on the ORM's own `pg` pool, for infrastructure tables (oidc-provider storage,
- * keys, login throttling) where an identity map would only get in the way.
+ * Plain SQL on the ORM's own `pg` pool: the pool, transactions, and the helpers the table
+ * modules of db/ share (db/README.md: the ORM for entity CRUD, SQL for set-based and
+ * locking statements, all of it in db/).
  */
 import type { Pool, PoolClient } from 'pg';
 import type { Orm } from './orm.js';
