@@ -11,8 +11,9 @@
  *
  * A worker that dies stops renewing; its leases expire after {@link LEASE_TTL_SECONDS} and
  * are ignored (and swept by the next taker of the scope). Every wait goes through `sleep`,
- * which the activity makes cancellable.
+ * which the activity makes cancellable. The statements are db/call-leases.ts.
  */
+import { attemptHoldsLease, deleteAttemptLeases, renewAttemptLeases } from '../db/call-leases.js';
 import type { Pool } from '../db/sql.js';
 
 /** A lease not renewed for this long belongs to a dead worker. */
@@ -42,11 +43,7 @@ export class AttemptBusyError extends Error {
 
 /** Keeps the attempt's leases alive; false when they were lost (expired and swept: the places may be reused). */
 export async function renewLeases(pool: Pool, attemptId: string): Promise<boolean> {
-  const renewed = await pool.query(
-    'UPDATE call_lease SET expires_at = now() + make_interval(secs => $2) WHERE attempt_id = $1',
-    [attemptId, LEASE_TTL_SECONDS],
-  );
-  return (renewed.rowCount ?? 0) > 0;
+  return renewAttemptLeases(pool, attemptId, LEASE_TTL_SECONDS);
 }
 
 /**
@@ -54,12 +51,9 @@ export async function renewLeases(pool: Pool, attemptId: string): Promise<boolea
  * (an execution Temporal timed out or lost goes on with its call and journals it).
  */
 export async function attemptIsLive(pool: Pool, attemptId: string): Promise<boolean> {
-  const { rows } = await pool.query('SELECT 1 FROM call_lease WHERE attempt_id = $1 AND expires_at > now() LIMIT 1', [
-    attemptId,
-  ]);
-  return rows.length > 0;
+  return attemptHoldsLease(pool, attemptId);
 }
 
 export async function releaseLeases(pool: Pool, attemptId: string): Promise<void> {
-  await pool.query('DELETE FROM call_lease WHERE attempt_id = $1', [attemptId]);
+  await deleteAttemptLeases(pool, attemptId);
 }

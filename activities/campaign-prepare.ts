@@ -13,20 +13,14 @@
  * keeps `paused`; resume then writes `running`).
  */
 import { Context } from '@temporalio/activity';
-import type { CallingWindow } from '../campaign/calling-window.js';
-import { copyContactBatch, ZoneOpenings } from '../db/campaign-contacts.js';
+import { copyContactBatch, lastCopiedLine, ZoneOpenings } from '../db/campaign-contacts.js';
+import { addContactsCopied, campaignToPrepare, finishContactsCopy } from '../db/campaigns.js';
 import { inTransaction, type Pool } from '../db/sql.js';
 
 /** Contacts per batch: ~0.1–0.3 s of copying each, one heartbeat and one progress update. */
 export const PREPARE_BATCH = 10_000;
 
 const STOPPED = ['completed', 'cancelled', 'expired', 'failed', 'draft'];
-
-interface CampaignRow {
-  status: string;
-  contact_list_id: string | null;
-  calling_window: CallingWindow | null;
-}
 
 export function createPrepareContacts(pool: Pool, batchSize = PREPARE_BATCH) {
   return async function prepareContacts({ campaignId }: { campaignId: string }): Promise<{ copied: number }> {
@@ -37,40 +31,23 @@ export function createPrepareContacts(pool: Pool, batchSize = PREPARE_BATCH) {
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
       const step = await inTransaction(pool, async (client) => {
         // Shared with the API's status writes: a cancel commits before or after a whole batch.
-        const { rows } = await client.query<CampaignRow>(
-          'select status, contact_list_id, calling_window from campaign where id = $1 for share',
-          [campaignId],
-        );
-        const campaign = rows[0];
+        const campaign = await campaignToPrepare(client, campaignId);
         if (!campaign || STOPPED.includes(campaign.status)) return { done: true, stopped: true };
         const window = campaign.calling_window;
         if (window?.timezoneFrom === 'number') openings ??= new ZoneOpenings(window);
-        const { rows: at } = await client.query<{ after: number }>(
-          'select coalesce(max(line), -1) as after from campaign_contact where campaign_id = $1',
-          [campaignId],
-        );
         const batch = await copyContactBatch(client, {
           campaignId,
           listId: campaign.contact_list_id,
           window,
           ...(openings ? { openings } : {}),
-          after: Number(at[0]?.after ?? -1),
+          after: await lastCopiedLine(client, campaignId),
           limit: batchSize,
         });
         if (batch.last === null) {
-          await client.query(
-            `update campaign set contacts_copied_at = now(), updated_at = now(),
-                    contacts_copied = (select count(*) from campaign_contact where campaign_id = $1),
-                    status = case when status = 'preparing' then 'running' else status end
-              where id = $1`,
-            [campaignId],
-          );
+          await finishContactsCopy(client, campaignId);
           return { done: true, stopped: false };
         }
-        await client.query('update campaign set contacts_copied = contacts_copied + $2 where id = $1', [
-          campaignId,
-          batch.copied,
-        ]);
+        await addContactsCopied(client, campaignId, batch.copied);
         copied += batch.copied;
         return { done: false, stopped: false };
       });

@@ -4,11 +4,12 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from '../db/sql.js';
-import { toTrunkConfig, TRUNK_ROW_COLUMNS, type TrunkRow } from '../db/trunk-config.js';
+import { preparedAudioKey } from '../db/audio-messages.js';
+import { selectCampaignRow } from '../db/campaigns.js';
+import { ownerTrunkRows, toTrunkConfig } from '../db/trunk-config.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { TrunkConfig } from '../telephony/call-types.js';
-import type { CallOutcome } from '../campaign/outcomes.js';
-import type { OutcomeRetries, RetryPolicy } from '../campaign/retry-policy.js';
+import type { RetryPolicy } from '../campaign/retry-policy.js';
 import { DEFAULT_DAILY_CAP, type CallerIdPool } from '../campaign/caller-id-pool.js';
 import type { MachineDetectionSetting } from '../campaign/machine-detection.js';
 import type { ComplianceProfile } from '../campaign/compliance-profile.js';
@@ -60,34 +61,9 @@ export interface CampaignCallSetup extends CampaignCallSettings, GroupTrunk {
   readonly machineAudio?: { readonly id: string; readonly key: string };
 }
 
-interface CampaignRow {
-  id: string;
-  owner_id: string;
-  trunk_id: string | null;
-  fallback_trunk_ids: string[] | null;
-  trunk_shares: TrunkShares | null;
-  audio_id: string | null;
-  calls_per_second: number;
-  max_attempts: number;
-  retry_delay_seconds: number;
-  retry_on: CallOutcome[];
-  retry_by_outcome: OutcomeRetries | null;
-  ring_timeout_seconds: number;
-  max_call_seconds: number;
-  record: boolean;
-  recordings_private: boolean;
-  caller_id_number: string | null;
-  caller_id_name: string | null;
-  caller_id_pool: CallerIdPool | null;
-  opt_out_digit: string | null;
-  machine_detection: MachineDetectionSetting | null;
-  compliance_profile: ComplianceProfile | null;
-}
-
 /** The campaign's settings; a missing campaign is a permanent failure (never retried). */
 export async function loadCampaignSettings(pool: Pool, campaignId: string): Promise<CampaignCallSettings> {
-  const { rows } = await pool.query<CampaignRow>('SELECT * FROM campaign WHERE id = $1', [campaignId]);
-  const c = rows[0];
+  const c = await selectCampaignRow(pool, campaignId);
   if (!c) throw ApplicationFailure.nonRetryable(`campaign ${campaignId} does not exist`, 'CampaignNotFound');
   return {
     campaignId,
@@ -126,35 +102,20 @@ export async function loadCallSetup(pool: Pool, secrets: SecretBox, campaignId: 
   const trunks = await loadGroup(pool, secrets, settings);
   const trunk = trunks[0];
   if (!trunk) throw ApplicationFailure.nonRetryable(`campaign ${campaignId} has no trunk`, 'CampaignTrunkMissing');
-  const audioRows = settings.audioId
-    ? (
-        await pool.query<{ prepared_key: string }>('SELECT prepared_key FROM audio_message WHERE id = $1', [
-          settings.audioId,
-        ])
-      ).rows
-    : [];
-  const audio = audioRows[0];
-  if (!audio || !settings.audioId) {
+  const audioKey = settings.audioId ? await preparedAudioKey(pool, settings.audioId) : undefined;
+  if (audioKey === undefined || !settings.audioId) {
     throw ApplicationFailure.nonRetryable(`campaign ${campaignId} has no audio message`, 'CampaignAudioMissing');
   }
   const machineAudioId =
     settings.machineDetection?.onMachine === 'play_audio' ? settings.machineDetection.machineAudioId : null;
-  const machineRows = machineAudioId
-    ? (
-        await pool.query<{ prepared_key: string }>('SELECT prepared_key FROM audio_message WHERE id = $1', [
-          machineAudioId,
-        ])
-      ).rows
-    : [];
+  const machineKey = machineAudioId ? await preparedAudioKey(pool, machineAudioId) : undefined;
   return {
     ...settings,
-    ...(machineAudioId && machineRows[0]
-      ? { machineAudio: { id: machineAudioId, key: machineRows[0].prepared_key } }
-      : {}),
+    ...(machineAudioId && machineKey !== undefined ? { machineAudio: { id: machineAudioId, key: machineKey } } : {}),
     ...trunk,
     trunks,
     audioId: settings.audioId,
-    audioKey: audio.prepared_key,
+    audioKey,
   };
 }
 
@@ -163,12 +124,7 @@ async function loadGroup(pool: Pool, secrets: SecretBox, settings: CampaignCallS
   const ids = [...new Set([settings.trunkId, ...settings.fallbackTrunkIds].filter((id) => id !== null))];
   const uuids = ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
   if (uuids.length === 0) return [];
-  const { rows } = await pool.query<TrunkRow & { maxConcurrentCalls: number; maxCallsPerSecond: number }>(
-    `SELECT ${TRUNK_ROW_COLUMNS},
-       max_concurrent_calls AS "maxConcurrentCalls", max_calls_per_second AS "maxCallsPerSecond"
-     FROM sip_trunk WHERE id = ANY($1::uuid[]) AND owner_id = $2`,
-    [uuids, settings.ownerId],
-  );
+  const rows = await ownerTrunkRows(pool, uuids, settings.ownerId);
   const byId = new Map(rows.map((row) => [row.id, row]));
   const rowsInOrder = uuids.flatMap((id) => byId.get(id) ?? []);
   return rowsInOrder.map((row, position) => ({

@@ -43,10 +43,21 @@ import { AttemptBusyError, attemptIsLive } from './call-leases.js';
 import { wasDialled } from './dial-ledger.js';
 import { loadCampaignSettings } from './campaign-settings.js';
 import { createPlaceCall, type CallDeps } from './place-call.js';
-import { RUNNING_OR_PREPARING } from '../db/campaign-contacts.js';
+import { journalCancelledInFlight } from '../db/call-records.js';
+import {
+  adoptInFlight,
+  cancelContactsFinally,
+  claimDueContacts,
+  claimedBy,
+  claimOutlook,
+  countInfraFailure,
+  endWaitingContacts,
+  type ClaimedRow,
+} from '../db/campaign-claims.js';
+import { beginScheduled, writeWorkflowStatus } from '../db/campaign-status.js';
 import { createPrepareContacts } from './campaign-prepare.js';
 import { enqueueCallEvents } from './webhook-outbox.js';
-import { deferClosedZones, dueInOpenZones, numberWindow } from './zone-claim.js';
+import { deferClosedZones, numberWindow } from './zone-claim.js';
 
 export type CampaignActivityDeps = CallDeps & {
   /** Contacts per batch of a background copy (CAMPAIGN_COPY_BATCH; campaign-prepare.ts). */
@@ -107,60 +118,26 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
     async setCampaignStatus({ campaignId, status }): Promise<void> {
       // A finished status is never taken back: the workflow's write of `paused` for a pause
       // signal may land after the API already wrote `cancelled` for the cancel that followed.
-      await pool.query(
-        `UPDATE campaign SET status = ${RUNNING_OR_PREPARING('$2::text')}, updated_at = now(),
-           started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
-           finished_at = CASE WHEN $2 = ANY($3::text[]) THEN coalesce(finished_at, now()) ELSE NULL END
-         WHERE id = $1 AND (status <> ALL($3::text[]) OR $2 = ANY($3::text[]))`,
-        [campaignId, status, FINISHED_STATUSES],
-      );
+      await writeWorkflowStatus(pool, campaignId, status, FINISHED_STATUSES);
     },
 
     async cancelOpenContacts({ campaignId }): Promise<number> {
       // An attempt claimed but never placed (its activity was cancelled while Temporal waited
       // to retry it) still gets its journal row: every attempt counted has one.
       await inTransaction(pool, async (client) => {
-        const { rows } = await client.query<{ owner_id: string; attempt_id: string }>(
-          `INSERT INTO call_record (id, owner_id, campaign_id, campaign_contact_id, attempt_id, attempt, phone_e164,
-             trunk_id, invite_at, end_at, outcome, end_reason, dtmf, created_at)
-           SELECT gen_random_uuid(), k.owner_id, k.id, c.id, c.id || ':' || c.attempts, c.attempts, c.phone_e164,
-             k.trunk_id, now(), now(), 'cancelled', $2, '[]', now()
-           FROM campaign_contact c JOIN campaign k ON k.id = c.campaign_id
-           WHERE c.campaign_id = $1 AND c.state = 'in_flight'
-           ON CONFLICT (attempt_id) DO NOTHING
-           RETURNING owner_id, attempt_id`,
-          [campaignId, CANCELLED_BEFORE_DIALLING],
-        );
-        for (const row of rows) {
+        for (const row of await journalCancelledInFlight(client, campaignId, CANCELLED_BEFORE_DIALLING)) {
           await enqueueCallEvents(client, { ownerId: row.owner_id, campaignId, attemptId: row.attempt_id });
         }
       });
-      const { rowCount } = await pool.query(
-        `UPDATE campaign_contact SET state = 'cancelled', final_outcome = 'cancelled', claimed_at = NULL, updated_at = now()
-         WHERE campaign_id = $1 AND state IN ('pending', 'waiting', 'in_flight')`,
-        [campaignId],
-      );
+      const cancelled = await cancelContactsFinally(pool, campaignId);
       await deps.webhooks.dispatchCampaign(campaignId);
-      return rowCount ?? 0;
+      return cancelled;
     },
 
     async beginScheduledCampaign({ campaignId, now }) {
       // One statement: the API's PATCH (which locks the row) either moved startAt before this
       // (then nothing changes here) or finds the campaign running and answers 409.
-      const { rows } = await pool.query<{
-        status: CampaignStatus;
-        start_at: string | Date | null;
-        end_at: string | Date | null;
-      }>(
-        `WITH begun AS (
-           UPDATE campaign SET status = ${RUNNING_OR_PREPARING("'running'")}, started_at = now(), updated_at = now()
-           WHERE id = $1 AND status = 'scheduled' AND (start_at IS NULL OR start_at <= $2::timestamptz)
-           RETURNING status, start_at, end_at)
-         SELECT status, start_at, end_at FROM begun
-         UNION ALL SELECT status, start_at, end_at FROM campaign WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM begun)`,
-        [campaignId, now],
-      );
-      const row = rows[0];
+      const row = await beginScheduled<CampaignStatus>(pool, campaignId, now);
       // Deleted meanwhile (only possible once cancelled): the workflow ends like a cancelled one.
       if (!row) return { status: 'cancelled', schedule: { startAt: null, endAt: null } };
       const iso = (d: string | Date | null) => (d === null ? null : new Date(d).toISOString());
@@ -171,12 +148,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
     async expireOpenContacts({ campaignId }): Promise<number> {
       // The workflow calls this with nothing in flight: only contacts never called or waiting
       // for a retry are left. No journal row: no call is placed for them.
-      const { rowCount } = await pool.query(
-        `UPDATE campaign_contact SET state = 'done', final_outcome = $2, claimed_at = NULL, updated_at = now()
-         WHERE campaign_id = $1 AND state IN ('pending', 'waiting')`,
-        [campaignId, EXPIRED],
-      );
-      return rowCount ?? 0;
+      return endWaitingContacts(pool, campaignId, EXPIRED);
     },
   };
 }
@@ -190,25 +162,12 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
  */
 async function claimDue(client: PoolClient, request: ClaimRequest): Promise<ClaimResult> {
   const { campaignId, limit, claimKey } = request;
-  const again = await client.query<ClaimedRow>(
-    `SELECT id, attempts FROM campaign_contact
-     WHERE campaign_id = $1 AND state = 'in_flight' AND claim_key = $2`,
-    [campaignId, claimKey],
-  );
-  const adopted = request.adopt && again.rows.length === 0 ? await adoptOrphans(client, request) : [];
-  const rows = again.rows.length > 0 ? again.rows : adopted;
+  const again = await claimedBy(client, campaignId, claimKey);
+  const adopted = request.adopt && again.length === 0 ? await adoptOrphans(client, request) : [];
+  const rows = again.length > 0 ? again : adopted;
   const fresh = rows.length < limit ? await claimFresh(client, request, limit - rows.length) : [];
-  // Timestamps come back as text from the ORM's pool. Both read one index entry (the due
-  // index; the campaign/state index): an aggregate over the campaign's contacts would read
-  // all of them at every claim, a million for a large list.
-  const { rows: left } = await client.query<{ next_due: string | null; open: boolean }>(
-    `SELECT (SELECT next_attempt_at FROM campaign_contact
-              WHERE campaign_id = $1 AND state IN ('pending', 'waiting') AND next_attempt_at > now()
-              ORDER BY next_attempt_at LIMIT 1) AS next_due,
-       EXISTS (SELECT 1 FROM campaign_contact
-               WHERE campaign_id = $1 AND state IN ('pending', 'waiting', 'in_flight')) AS open`,
-    [campaignId],
-  );
+  // One index entry each, not an aggregate over a million contacts (db/campaign-claims.ts).
+  const left = await claimOutlook(client, campaignId);
   const attempts: ClaimedAttempt[] = [...rows, ...fresh]
     .map((r) => ({
       attemptId: `${r.id}:${r.attempts}`,
@@ -219,15 +178,9 @@ async function claimDue(client: PoolClient, request: ClaimRequest): Promise<Clai
   return {
     attempts,
     ...(request.adopt ? { adopted: adopted.length } : {}),
-    nextDueAt: left[0]?.next_due ? new Date(left[0].next_due).toISOString() : null,
-    open: left[0]?.open ? 1 : 0,
+    nextDueAt: left?.next_due ? new Date(left.next_due).toISOString() : null,
+    open: left?.open ? 1 : 0,
   };
-}
-
-/** A claimed contact, without its number: that stays out of the claim's marker in the history (F29). */
-interface ClaimedRow {
-  readonly id: string;
-  readonly attempts: number;
 }
 
 /**
@@ -236,16 +189,12 @@ interface ClaimedRow {
  */
 async function adoptOrphans(client: PoolClient, request: ClaimRequest): Promise<readonly ClaimedRow[]> {
   const runPrefix = request.claimKey.slice(0, request.claimKey.lastIndexOf(':') + 1);
-  const { rows } = await client.query<ClaimedRow>(
-    `UPDATE campaign_contact c SET claim_key = $3, claimed_at = now(), updated_at = now()
-     FROM (SELECT id FROM campaign_contact
-           WHERE campaign_id = $1 AND state = 'in_flight' AND (claim_key IS NULL OR left(claim_key, length($4)) <> $4)
-           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) o
-     WHERE c.id = o.id
-     RETURNING c.id, c.attempts`,
-    [request.campaignId, request.limit, request.claimKey, runPrefix],
-  );
-  return rows;
+  return adoptInFlight(client, {
+    campaignId: request.campaignId,
+    limit: request.limit,
+    claimKey: request.claimKey,
+    runPrefix,
+  });
 }
 
 async function claimFresh(client: PoolClient, request: ClaimRequest, limit: number): Promise<readonly ClaimedRow[]> {
@@ -254,22 +203,7 @@ async function claimFresh(client: PoolClient, request: ClaimRequest, limit: numb
   // and only contacts whose window is open are due.
   const window = await numberWindow(client, campaignId);
   const zones = window ? await deferClosedZones(client, campaignId, window, new Date()) : undefined;
-  const due = zones
-    ? dueInOpenZones
-    : `SELECT id FROM campaign_contact
-       WHERE campaign_id = $1 AND state IN ('pending', 'waiting') AND next_attempt_at <= now()
-       ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`;
-  const params: unknown[] = zones ? [campaignId, limit, zones.open] : [campaignId, limit];
-  const { rows } = await client.query<ClaimedRow>(
-    `WITH due AS MATERIALIZED (${due})
-     UPDATE campaign_contact c
-     SET state = 'in_flight', attempts = c.attempts + 1, claimed_at = now(), claim_key = $${params.length + 1},
-       updated_at = now()
-     FROM due WHERE c.id = due.id
-     RETURNING c.id, c.attempts`,
-    [...params, claimKey],
-  );
-  return rows;
+  return claimDueContacts(client, { campaignId, limit, claimKey, ...(zones ? { openZones: zones.open } : {}) });
 }
 
 /**
@@ -279,12 +213,7 @@ async function claimFresh(client: PoolClient, request: ClaimRequest, limit: numb
  * journalled as failed (or is no longer claimed for this attempt).
  */
 async function deferAfterInfraFailure(pool: Pool, attempt: ClaimedAttempt): Promise<AttemptReport | undefined> {
-  const { rows } = await pool.query<{ infra_failures: number }>(
-    `UPDATE campaign_contact SET infra_failures = infra_failures + 1 WHERE id = $1 AND state = 'in_flight' AND attempts = $2
-     RETURNING infra_failures`,
-    [attempt.campaignContactId, attempt.attempt],
-  );
-  const failures = rows[0]?.infra_failures;
+  const failures = await countInfraFailure(pool, attempt.campaignContactId, attempt.attempt);
   if (failures === undefined || failures >= MAX_INFRA_FAILURES) return undefined;
   const until = new Date(Date.now() + INFRA_RETRY_SECONDS * 1000);
   if (!(await deferAttempt(pool, attempt, until))) return undefined;

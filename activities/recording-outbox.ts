@@ -19,9 +19,21 @@
  * while this needs only PostgreSQL and MinIO. Uploads are claimed with `FOR UPDATE SKIP
  * LOCKED` and a lease (`next_try_at` pushed out), so processes sharing a spool never upload
  * one twice at once, and a claim of a process that died is taken up again after the lease, or
- * at once by a process started on the same spool.
+ * at once by a process started on the same spool. The statements are db/recording-uploads.ts.
  */
 import { randomUUID } from 'node:crypto';
+import { settleRecording } from '../db/call-records.js';
+import {
+  claimDueUploads,
+  claimFirstTry,
+  deleteRecordingUpload,
+  insertRecordingUpload,
+  makeSpoolDue,
+  makeUploadsDue,
+  msUntilNextUpload,
+  scheduleUploadRetry,
+  type ClaimedUpload,
+} from '../db/recording-uploads.js';
 import type { Pool, PoolClient } from '../db/sql.js';
 import { inTransaction } from '../db/sql.js';
 import type { Logger } from '../lib/logger.js';
@@ -62,33 +74,15 @@ export async function enqueueRecordingUpload(
   attemptId: string,
   upload: SpooledRecording & { readonly holdMs: number },
 ): Promise<void> {
-  await client.query(
-    `INSERT INTO recording_upload (id, call_id, spool_id, spool_file, object_key, bytes, tries, next_try_at, created_at)
-     SELECT $1, r.id, $3, $4, $5, $6, 0, now() + $7 * interval '1 millisecond', now()
-     FROM call_record r WHERE r.attempt_id = $2
-     ON CONFLICT (call_id) DO NOTHING`,
-    [randomUUID(), attemptId, upload.spoolId, upload.spoolFile, upload.key, upload.bytes, upload.holdMs],
-  );
+  await insertRecordingUpload(client, attemptId, {
+    id: randomUUID(),
+    spoolId: upload.spoolId,
+    spoolFile: upload.spoolFile,
+    key: upload.key,
+    bytes: upload.bytes,
+    holdMs: upload.holdMs,
+  });
 }
-
-/** A claimed upload, with the call it belongs to. */
-interface ClaimedUpload {
-  readonly id: string;
-  readonly call_id: string;
-  readonly spool_file: string;
-  readonly object_key: string;
-  readonly bytes: string;
-  readonly tries: number;
-  readonly owner_id: string;
-  readonly campaign_id: string | null;
-  readonly attempt_id: string;
-}
-
-const CLAIM = `UPDATE recording_upload u SET tries = u.tries + 1, next_try_at = now() + $2 * interval '1 millisecond'
-  FROM call_record r
-  WHERE r.id = u.call_id AND u.id IN (SELECT id FROM recording_upload WHERE spool_id = $1 AND %WHERE%
-    ORDER BY next_try_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-  RETURNING u.id, u.call_id, u.spool_file, u.object_key, u.bytes, u.tries, r.owner_id, r.campaign_id, r.attempt_id`;
 
 export class RecordingUploader {
   private running = false;
@@ -124,10 +118,7 @@ export class RecordingUploader {
   async firstTry(attemptId: string): Promise<void> {
     const attempt = this.track(
       (async () => {
-        const { rows } = await this.options.pool.query<ClaimedUpload>(
-          CLAIM.replace('%WHERE%', 'tries = 0 AND call_id = (SELECT id FROM call_record WHERE attempt_id = $4)'),
-          [this.options.spool.id, LEASE_MS, 1, attemptId],
-        );
+        const rows = await claimFirstTry(this.options.pool, this.options.spool.id, LEASE_MS, attemptId);
         // The call activity starts the webhook deliveries right after this (place-call.ts).
         await Promise.all(rows.map((row) => this.upload(row, false)));
       })().catch((err: unknown) => this.options.logger?.warn({ err, attemptId }, 'recording upload: first try failed')),
@@ -179,19 +170,12 @@ export class RecordingUploader {
           // A process that died mid-upload left its lease on this spool's uploads: the spool is
           // this process's now, so they are due at once, not when the lease runs out (an upload
           // done twice puts the same bytes under the same key).
-          await pool.query(
-            'UPDATE recording_upload SET next_try_at = now() WHERE spool_id = $1 AND next_try_at > now()',
-            [spool.id],
-          );
+          await makeSpoolDue(pool, spool.id);
           resumed = true;
         }
         await this.rescheduleUnscheduled();
         await this.dispatchLeftovers();
-        const { rows } = await pool.query<ClaimedUpload>(CLAIM.replace('%WHERE%', 'next_try_at <= now()'), [
-          spool.id,
-          LEASE_MS,
-          CONCURRENCY,
-        ]);
+        const rows = await claimDueUploads(pool, spool.id, LEASE_MS, CONCURRENCY);
         await Promise.all(rows.map((row) => this.track(this.upload(row, true))));
         if (rows.length === CONCURRENCY) continue;
         pauseMs = await this.untilNextDue();
@@ -208,17 +192,13 @@ export class RecordingUploader {
   private async rescheduleUnscheduled(): Promise<void> {
     if (this.unscheduled.size === 0) return;
     const ids = [...this.unscheduled];
-    await this.options.pool.query('UPDATE recording_upload SET next_try_at = now() WHERE id = ANY($1::uuid[])', [ids]);
+    await makeUploadsDue(this.options.pool, ids);
     for (const id of ids) this.unscheduled.delete(id);
   }
 
   /** Milliseconds until this spool's next upload is due (at most {@link IDLE_POLL_MS}). */
   private async untilNextDue(): Promise<number> {
-    const { rows } = await this.options.pool.query<{ ms: number | null }>(
-      `SELECT (extract(epoch FROM min(next_try_at) - now()) * 1000)::float8 AS ms FROM recording_upload WHERE spool_id = $1`,
-      [this.options.spool.id],
-    );
-    const ms = rows[0]?.ms;
+    const ms = await msUntilNextUpload(this.options.pool, this.options.spool.id);
     return ms === null || ms === undefined ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(10, Math.ceil(ms)));
   }
 
@@ -268,19 +248,18 @@ export class RecordingUploader {
     } catch (err) {
       const delayMs = this.backoffMs(row.tries);
       log?.warn({ err, delayMs }, 'recording upload failed; retrying');
-      await this.options.pool
-        .query(
-          `UPDATE recording_upload SET next_try_at = now() + $2 * interval '1 millisecond', last_error = left($3, 500)
-           WHERE id = $1`,
-          [row.id, delayMs, err instanceof Error ? err.message : String(err)],
-        )
-        .catch((e: unknown) => {
-          this.unscheduled.add(row.id);
-          log?.warn(
-            { err: e },
-            'recording upload: could not schedule the retry; it is retried once the database answers',
-          );
-        });
+      await scheduleUploadRetry(
+        this.options.pool,
+        row.id,
+        delayMs,
+        err instanceof Error ? err.message : String(err),
+      ).catch((e: unknown) => {
+        this.unscheduled.add(row.id);
+        log?.warn(
+          { err: e },
+          'recording upload: could not schedule the retry; it is retried once the database answers',
+        );
+      });
     }
   }
 
@@ -296,17 +275,17 @@ export class RecordingUploader {
    */
   private async settle(row: ClaimedUpload, outcome: { state: 'stored' } | { state: 'lost'; error: string }) {
     await inTransaction(this.options.pool, async (client) => {
-      const { rowCount } = await client.query(
-        `UPDATE call_record SET recording_state = $2, recording_error = $3,
-           recording_key = CASE WHEN $2 = 'lost' THEN NULL ELSE recording_key END
-         WHERE id = $1 AND recording_state = 'pending'`,
-        [row.call_id, outcome.state, outcome.state === 'lost' ? outcome.error.slice(0, 500) : null],
+      const settled = await settleRecording(
+        client,
+        row.call_id,
+        outcome.state,
+        outcome.state === 'lost' ? outcome.error.slice(0, 500) : null,
       );
-      if (rowCount && outcome.state === 'stored' && row.campaign_id !== null) {
+      if (settled && outcome.state === 'stored' && row.campaign_id !== null) {
         const attempt = { ownerId: row.owner_id, campaignId: row.campaign_id, attemptId: row.attempt_id };
         await enqueueCallEvents(client, { ...attempt, recordingBytes: Number(row.bytes) }, ['recording.uploaded']);
       }
-      await client.query('DELETE FROM recording_upload WHERE id = $1', [row.id]);
+      await deleteRecordingUpload(client, row.id);
     });
   }
 

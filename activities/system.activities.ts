@@ -3,7 +3,7 @@
  * is polling the task queue and can reach PostgreSQL and MinIO from where it runs.
  */
 import { hostname } from 'node:os';
-import type { Pool } from '../db/sql.js';
+import { pingDatabase, type Pool } from '../db/sql.js';
 import type { Storage } from '../lib/storage.js';
 import { withTimeout } from '../lib/timeout.js';
 
@@ -36,7 +36,7 @@ export function createSystemActivities(deps: SystemActivityDeps) {
   return {
     async describeWorker(): Promise<WorkerReport> {
       const [database, storage] = await Promise.all([
-        probe(() => deps.pool.query('SELECT 1')),
+        probe(() => pingDatabase(deps.pool)),
         probe(() => deps.storage.bucketExists(deps.probeBucket)),
       ]);
       return {

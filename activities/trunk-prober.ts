@@ -17,7 +17,8 @@
  * worker: the error is logged and the next round tries again.
  */
 import type { Pool } from '../db/sql.js';
-import { toTrunkConfig, TRUNK_ROW_COLUMNS, type TrunkRow } from '../db/trunk-config.js';
+import { toTrunkConfig, type TrunkRow } from '../db/trunk-config.js';
+import { claimTrunksDueForProbe, closeBreakerAfterProbe, recordProbe } from '../db/trunk-health.js';
 import { probeShowsTrunkUp } from '../campaign/trunk-failover.js';
 import type { Logger } from '../lib/logger.js';
 import type { SecretBox } from '../lib/secret-box.js';
@@ -94,18 +95,7 @@ export class TrunkProber {
     const { pool, intervalMs } = this.options;
     // A little under the interval: a round that starts a few ms early still finds its trunks due.
     const dueSeconds = (intervalMs * 0.8) / 1000;
-    const { rows } = await pool.query<TrunkRow>(
-      `WITH due AS (
-         UPDATE trunk_health SET last_probe_at = now()
-         WHERE trunk_id IN (
-           SELECT trunk_id FROM trunk_health
-           WHERE down_until > now() AND (last_probe_at IS NULL OR last_probe_at <= now() - make_interval(secs => $1))
-           ORDER BY last_probe_at NULLS FIRST LIMIT $2 FOR UPDATE SKIP LOCKED)
-         RETURNING trunk_id)
-       SELECT ${TRUNK_ROW_COLUMNS} FROM sip_trunk WHERE id IN (SELECT trunk_id FROM due)`,
-      [dueSeconds, PROBES_PER_ROUND],
-    );
-    return rows;
+    return claimTrunksDueForProbe(pool, dueSeconds, PROBES_PER_ROUND);
   }
 
   private async probeOne(row: TrunkRow): Promise<void> {
@@ -123,14 +113,10 @@ export class TrunkProber {
     const text = probeText(code, result?.sipReason ?? null, result?.error ?? error ?? 'no answer');
     if (probeShowsTrunkUp(code)) {
       this.up += 1;
-      await pool.query(
-        `UPDATE trunk_health SET consecutive_failures = 0, down_until = NULL, last_probe = $2, updated_at = now()
-         WHERE trunk_id = $1`,
-        [row.id, text],
-      );
+      await closeBreakerAfterProbe(pool, row.id, text);
       logger?.info({ trunkId: row.id, probe: text }, 'trunk answered its OPTIONS probe; up again');
     } else {
-      await pool.query('UPDATE trunk_health SET last_probe = $2 WHERE trunk_id = $1', [row.id, text]);
+      await recordProbe(pool, row.id, text);
       logger?.debug({ trunkId: row.id, probe: text }, 'trunk still down after its OPTIONS probe');
     }
   }

@@ -12,6 +12,7 @@ import swaggerUi from 'swagger-ui-express';
 import type { Provider } from 'oidc-provider';
 import { FIRST_PARTY_CLIENT_ID } from '../auth/provider.js';
 import { publicClientBasicAuth } from '../auth/public-client-basic.js';
+import { countTrunksDown } from '../db/trunk-health.js';
 import { serializeError } from '../lib/logger.js';
 import { recordAudit } from './audit/audit-recorder.js';
 import type { Container } from './container.js';
@@ -78,10 +79,8 @@ export function createApp(container: Container, provider: Provider): Express {
     registers: [metrics.registry],
     async collect() {
       // PostgreSQL away: the gauge keeps its last value (readiness says the database is down).
-      const { rows } = await pool
-        .query<{ n: number }>('SELECT count(*)::int AS n FROM trunk_health WHERE down_until > now()')
-        .catch(() => ({ rows: [] as { n: number }[] }));
-      if (rows[0]) this.set(rows[0].n);
+      const down = await countTrunksDown(pool).catch(() => undefined);
+      if (down !== undefined) this.set(down);
     },
   });
 

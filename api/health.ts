@@ -14,7 +14,7 @@ import type { Client as TemporalClient } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TokenVerifier } from '../auth/token-verifier.js';
-import type { Pool } from '../db/sql.js';
+import { pingDatabase, type Pool } from '../db/sql.js';
 import { AppError, ForbiddenError, UnauthorizedError, UpstreamError } from '../lib/errors.js';
 import type { Storage } from '../lib/storage.js';
 import { withTimeout } from '../lib/timeout.js';
@@ -37,7 +37,7 @@ type CheckResult = DependencyCheck;
 
 export async function checkDependencies(deps: ReadinessDeps): Promise<Record<string, CheckResult>> {
   const checks: Record<string, () => Promise<unknown>> = {
-    postgres: () => deps.pool.query('SELECT 1'),
+    postgres: () => pingDatabase(deps.pool),
     temporal: () => deps.temporal.workflowService.getSystemInfo({}),
     minio: () => deps.storage.bucketExists(deps.probeBucket),
   };

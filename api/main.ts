@@ -5,7 +5,7 @@
 import { Client as TemporalClient, Connection } from '@temporalio/client';
 import { ensureAdmin } from '../auth/bootstrap-admin.js';
 import { loadOrCreateKeys } from '../auth/keys.js';
-import { purgeExpiredPayloads } from '../auth/oidc-adapter.js';
+import { purgeExpiredPayloads } from '../db/oidc-payload.js';
 import { createAuthServer } from '../auth/provider.js';
 import { createTokenVerifier } from '../auth/token-verifier.js';
 import { createOrm, migrateUp, pendingMigrations, withoutTimeouts } from '../db/orm.js';

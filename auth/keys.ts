@@ -11,6 +11,14 @@
 import { generateKeyPairSync, randomBytes, randomUUID, type JsonWebKey } from 'node:crypto';
 import type { Pool, PoolClient } from '../db/sql.js';
 import { inTransaction } from '../db/sql.js';
+import {
+  deleteSigningKeys,
+  insertAuthKey,
+  lockAuthKeys,
+  selectAuthKeys,
+  signingKeyAges,
+  updateAuthKeyMaterial,
+} from '../db/auth-keys.js';
 import type { SecretBox } from '../lib/secret-box.js';
 
 export interface SigningJwk extends JsonWebKey {
@@ -28,9 +36,6 @@ export interface KeyMaterial {
 }
 
 export type AuthKeyKind = 'signing' | 'cookie' | 'client-secret';
-
-/** Serialises key creation, sealing and rotation across API replicas and the keys CLI. */
-export const KEY_LOCK_ID = 0x6b657973; // "keys"
 
 /** The GCM associated data of a row's sealed material: bound to its row. */
 export const authKeyContext = (id: string): string => `auth_key:${id}:material`;
@@ -55,15 +60,11 @@ interface KeyRow {
   material: Record<string, unknown>;
 }
 
-/** Inserts a new key of `kind`, sealed; returns its row. Call inside a transaction holding {@link KEY_LOCK_ID}. */
+/** Inserts a new key of `kind`, sealed; returns its row. Call inside a transaction holding the keys' lock (`lockAuthKeys`). */
 export async function insertKey(client: PoolClient, secrets: SecretBox, kind: AuthKeyKind): Promise<KeyRow> {
   const material = GENERATORS[kind]();
   const id = typeof material.kid === 'string' ? material.kid : `${kind}-${randomUUID()}`;
-  await client.query('INSERT INTO auth_key (id, kind, material, created_at) VALUES ($1, $2, $3, clock_timestamp())', [
-    id,
-    kind,
-    secrets.seal(JSON.stringify(material), authKeyContext(id)),
-  ]);
+  await insertAuthKey(client, id, kind, secrets.seal(JSON.stringify(material), authKeyContext(id)));
   return { id, kind, material };
 }
 
@@ -72,19 +73,13 @@ export async function insertKey(client: PoolClient, secrets: SecretBox, kind: Au
  * `SecretBoxError` when a row was sealed with a key that is no longer configured.
  */
 export async function readKeys(client: PoolClient, secrets: SecretBox): Promise<KeyRow[]> {
-  const { rows } = await client.query<{ id: string; kind: string; material: string }>(
-    'SELECT id, kind, material FROM auth_key ORDER BY created_at DESC, id',
-  );
   const opened: KeyRow[] = [];
-  for (const row of rows) {
+  for (const row of await selectAuthKeys(client)) {
     let text = row.material;
     if (isSealedMaterial(text)) {
       text = secrets.open(text, authKeyContext(row.id));
     } else {
-      await client.query('UPDATE auth_key SET material = $2 WHERE id = $1', [
-        row.id,
-        secrets.seal(text, authKeyContext(row.id)),
-      ]);
+      await updateAuthKeyMaterial(client, row.id, secrets.seal(text, authKeyContext(row.id)));
     }
     opened.push({ id: row.id, kind: row.kind, material: JSON.parse(text) as Record<string, unknown> });
   }
@@ -93,7 +88,7 @@ export async function readKeys(client: PoolClient, secrets: SecretBox): Promise<
 
 export async function loadOrCreateKeys(pool: Pool, secrets: SecretBox): Promise<KeyMaterial> {
   return inTransaction(pool, async (client) => {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [KEY_LOCK_ID]);
+    await lockAuthKeys(client);
     const rows = await readKeys(client, secrets);
     for (const kind of Object.keys(GENERATORS) as AuthKeyKind[]) {
       if (!rows.some((r) => r.kind === kind)) rows.push(await insertKey(client, secrets, kind));
@@ -113,7 +108,7 @@ export async function loadOrCreateKeys(pool: Pool, secrets: SecretBox): Promise<
  */
 export async function rotateSigningKey(pool: Pool, secrets: SecretBox): Promise<string> {
   return inTransaction(pool, async (client) => {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [KEY_LOCK_ID]);
+    await lockAuthKeys(client);
     await readKeys(client, secrets); // refuses keys it cannot open, seals plaintext ones
     return (await insertKey(client, secrets, 'signing')).id;
   });
@@ -126,12 +121,8 @@ export async function rotateSigningKey(pool: Pool, secrets: SecretBox): Promise<
  */
 export async function retireSigningKeys(pool: Pool, minAgeSeconds: number): Promise<string[]> {
   return inTransaction(pool, async (client) => {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [KEY_LOCK_ID]);
-    const { rows } = await client.query<{ id: string; age: number }>(
-      `SELECT id, extract(epoch FROM now() - created_at)::float8 AS age FROM auth_key
-       WHERE kind = 'signing' ORDER BY created_at DESC, id`,
-    );
-    const [newest, ...older] = rows;
+    await lockAuthKeys(client);
+    const [newest, ...older] = await signingKeyAges(client);
     if (!newest || older.length === 0) return [];
     if (newest.age < minAgeSeconds) {
       throw new Error(
@@ -140,7 +131,7 @@ export async function retireSigningKeys(pool: Pool, minAgeSeconds: number): Prom
       );
     }
     const ids = older.map((r) => r.id);
-    await client.query("DELETE FROM auth_key WHERE kind = 'signing' AND id = ANY($1)", [ids]);
+    await deleteSigningKeys(client, ids);
     return ids;
   });
 }

@@ -18,6 +18,14 @@
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  deleteFailures,
+  failureWindowWait,
+  insertFailures,
+  lockFailureKey,
+  purgeFailures,
+  recentFailures,
+} from '../db/login-failures.js';
 import { inTransaction, type Pool, type PoolClient } from '../db/sql.js';
 
 export interface ThrottleLimits {
@@ -62,26 +70,16 @@ export class LoginThrottle {
     const decision = await inTransaction(this.pool, async (client) => {
       // Always address first, then pair: one order, no deadlock between attempts.
       for (const key of [ipKey(ip), pairKey(username, ip)]) {
-        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+        await lockFailureKey(client, key);
       }
       const wait = Math.max(
         await this.waitFor(client, pairKey(username, ip), limits.maxFailuresPerUsername),
         await this.waitFor(client, ipKey(ip), limits.maxFailuresPerIp),
       );
       if (wait > 0) return { allowed: false as const, retryAfter: wait };
-      const { rows: recent } = await client.query<{ n: string }>(
-        `SELECT count(*) AS n FROM login_failure WHERE key = $1 AND failed_at > now() - make_interval(secs => $2)`,
-        [userKey(username), limits.failureWindowSeconds],
-      );
-      const { rows } = await client.query<{ id: string }>(
-        `INSERT INTO login_failure (key, failed_at) VALUES ($1, now()), ($2, now()), ($3, now()) RETURNING id`,
-        [pairKey(username, ip), ipKey(ip), userKey(username)],
-      );
-      return {
-        allowed: true as const,
-        reserved: rows.map((r) => String(r.id)),
-        delay: backoffMs(Number(recent[0]?.n ?? 0), limits.maxFailuresPerUsername),
-      };
+      const recent = await recentFailures(client, userKey(username), limits.failureWindowSeconds);
+      const reserved = await insertFailures(client, [pairKey(username, ip), ipKey(ip), userKey(username)]);
+      return { allowed: true as const, reserved, delay: backoffMs(recent, limits.maxFailuresPerUsername) };
     });
     if (!decision.allowed) return decision;
     if (decision.delay > 0) await sleep(decision.delay);
@@ -91,16 +89,14 @@ export class LoginThrottle {
   /** The password was right: the reservation was no failure, and the pair and username start afresh. */
   async succeeded(attempt: LoginAttempt): Promise<void> {
     if (!attempt.allowed) return;
-    await this.pool.query('DELETE FROM login_failure WHERE id = ANY($1::bigint[]) OR key = ANY($2::text[])', [
-      attempt.reserved,
-      [pairKey(attempt.username, attempt.ip), userKey(attempt.username)],
+    await deleteFailures(this.pool, attempt.reserved, [
+      pairKey(attempt.username, attempt.ip),
+      userKey(attempt.username),
     ]);
   }
 
   async purgeExpired(): Promise<void> {
-    await this.pool.query(`DELETE FROM login_failure WHERE failed_at < now() - make_interval(secs => $1)`, [
-      this.limits.failureWindowSeconds,
-    ]);
+    await purgeFailures(this.pool, this.limits.failureWindowSeconds);
   }
 
   /**
@@ -108,12 +104,7 @@ export class LoginThrottle {
    * max-th most recent failure leaves the window.
    */
   private async waitFor(client: PoolClient, key: string, max: number): Promise<number> {
-    const { rows } = await client.query<{ wait: string }>(
-      `SELECT ceil(extract(epoch FROM failed_at + make_interval(secs => $2) - now())) AS wait
-       FROM login_failure WHERE key = $1 AND failed_at > now() - make_interval(secs => $2)
-       ORDER BY failed_at DESC OFFSET $3 LIMIT 1`,
-      [key, this.limits.failureWindowSeconds, max - 1],
-    );
-    return rows[0] ? Math.max(1, Number(rows[0].wait)) : 0;
+    const wait = await failureWindowWait(client, key, this.limits.failureWindowSeconds, max - 1);
+    return wait === undefined ? 0 : Math.max(1, wait);
   }
 }

@@ -12,12 +12,23 @@
  * yields no usable token. The value presented by a client is hashed to find its row, and
  * the `jti` restored from it.
  *
- * `consume` is atomic (F31): of concurrent refreshes with one refresh token, exactly one
+ * The SQL is in db/oidc-payload.ts. `consume` is atomic (F31): of concurrent refreshes with one refresh token, exactly one
  * consumes it; the others are a reuse, answered `invalid_grant` with the grant revoked, as
  * a sequential reuse is.
  */
 import { createHash } from 'node:crypto';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import { activeMachineClient } from '../db/auth-accounts.js';
+import {
+  consumePayload,
+  deleteModelOfGrant,
+  deletePayload,
+  findPayload,
+  payloadGrantId,
+  revokeGrant,
+  upsertPayload,
+  type PayloadKey,
+} from '../db/oidc-payload.js';
 import type { Pool } from '../db/sql.js';
 import { deriveClientSecret } from './client-secrets.js';
 
@@ -41,12 +52,6 @@ export const HASHED_MODELS: ReadonlySet<string> = new Set([
 /** The stored id of a token: sha256 of its value, hex. */
 export const tokenDigest = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
 
-interface Row {
-  payload: AdapterPayload;
-  /** Epoch seconds (selected as a number: MikroORM's pg parsers return timestamps as strings). */
-  consumed: string | null;
-}
-
 export function createAdapterClass(pool: Pool, clientSecretKey: Buffer): new (model: string) => Adapter {
   return class PostgresAdapter implements Adapter {
     private readonly hashed: boolean;
@@ -65,73 +70,42 @@ export function createAdapterClass(pool: Pool, clientSecretKey: Buffer): new (mo
         const { jti: _jti, ...rest } = payload;
         payload = rest;
       }
-      await pool.query(
-        `INSERT INTO oidc_payload (model, id, payload, grant_id, user_code, uid, account_id, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8::int > 0 THEN now() + make_interval(secs => $8::int) END)
-         ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id,
-           user_code = EXCLUDED.user_code, uid = EXCLUDED.uid, account_id = EXCLUDED.account_id,
-           expires_at = EXCLUDED.expires_at`,
-        [
-          this.model,
-          this.key(id),
-          payload,
-          payload.grantId ?? null,
-          payload.userCode ?? null,
-          payload.uid ?? null,
-          payload.accountId ?? null,
-          Math.max(0, Math.floor(expiresIn ?? 0)),
-        ],
-      );
+      await upsertPayload(pool, this.model, this.key(id), payload, expiresIn ?? 0);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return findMachineClient(pool, clientSecretKey, id);
-      const payload = await this.findWhere('id = $2', this.key(id));
+      const payload = await this.findWhere('id', this.key(id));
       return payload && this.hashed ? { ...payload, jti: id } : payload;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      return this.findWhere('user_code = $2', userCode);
+      return this.findWhere('user_code', userCode);
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      return this.findWhere('uid = $2', uid);
+      return this.findWhere('uid', uid);
     }
 
     async consume(id: string): Promise<void> {
       const key = this.key(id);
-      // Under READ COMMITTED a concurrent UPDATE waits for the row, then re-checks the
-      // condition on the committed version: exactly one request consumes the token.
-      const consumed = await pool.query(
-        'UPDATE oidc_payload SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL',
-        [this.model, key],
-      );
-      if (consumed.rowCount === 1) return;
+      if (await consumePayload(pool, this.model, key)) return;
       // Consumed (or revoked) by a concurrent request since oidc-provider read it: a reuse.
-      const { rows } = await pool.query<{ grant_id: string | null }>(
-        'SELECT grant_id FROM oidc_payload WHERE model = $1 AND id = $2',
-        [this.model, key],
-      );
-      const grantId = rows[0]?.grant_id;
+      const grantId = await payloadGrantId(pool, this.model, key);
       if (grantId) await revokeGrant(pool, grantId);
       throw new errors.InvalidGrant(`${this.model === 'RefreshToken' ? 'refresh token' : 'token'} already used`);
     }
 
     async destroy(id: string): Promise<void> {
-      await pool.query('DELETE FROM oidc_payload WHERE model = $1 AND id = $2', [this.model, this.key(id)]);
+      await deletePayload(pool, this.model, this.key(id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await pool.query('DELETE FROM oidc_payload WHERE model = $1 AND grant_id = $2', [this.model, grantId]);
+      await deleteModelOfGrant(pool, this.model, grantId);
     }
 
-    private async findWhere(condition: string, value: string): Promise<AdapterPayload | undefined> {
-      const { rows } = await pool.query<Row>(
-        `SELECT payload, floor(extract(epoch FROM consumed_at))::bigint AS consumed FROM oidc_payload
-         WHERE model = $1 AND ${condition} AND (expires_at IS NULL OR expires_at > now())`,
-        [this.model, value],
-      );
-      const row = rows[0];
+    private async findWhere(key: PayloadKey, value: string): Promise<AdapterPayload | undefined> {
+      const row = await findPayload(pool, this.model, key, value);
       if (!row) return undefined;
       return row.consumed === null ? row.payload : { ...row.payload, consumed: Number(row.consumed) };
     }
@@ -139,12 +113,7 @@ export function createAdapterClass(pool: Pool, clientSecretKey: Buffer): new (mo
 }
 
 async function findMachineClient(pool: Pool, key: Buffer, id: string): Promise<AdapterPayload | undefined> {
-  const { rows } = await pool.query<{ id: string; secret_version: number }>(
-    `SELECT c.id, c.secret_version FROM oauth_client c JOIN "user" u ON u.id = c.owner_id
-     WHERE c.id = $1 AND NOT c.disabled AND NOT u.disabled`,
-    [id],
-  );
-  const client = rows[0];
+  const client = await activeMachineClient(pool, id);
   if (!client) return undefined;
   return {
     client_id: client.id,
@@ -154,20 +123,4 @@ async function findMachineClient(pool: Pool, key: Buffer, id: string): Promise<A
     redirect_uris: [],
     token_endpoint_auth_method: 'client_secret_basic',
   };
-}
-
-/** Deletes expired rows; run periodically by the API. */
-export async function purgeExpiredPayloads(pool: Pool): Promise<number> {
-  const result = await pool.query('DELETE FROM oidc_payload WHERE expires_at < now()');
-  return result.rowCount ?? 0;
-}
-
-/** Deletes a grant and every token of it, of every model. */
-async function revokeGrant(pool: Pool, grantId: string): Promise<void> {
-  await pool.query("DELETE FROM oidc_payload WHERE grant_id = $1 OR (model = 'Grant' AND id = $1)", [grantId]);
-}
-
-/** Revokes every grant and refresh token of an account (used when a user is disabled). */
-export async function revokeAccount(pool: Pool, accountId: string): Promise<void> {
-  await pool.query('DELETE FROM oidc_payload WHERE account_id = $1', [accountId]);
 }

@@ -10,6 +10,8 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { errors, type Provider, type ResourceServer, type TokenEndpointGrantContext } from 'oidc-provider';
+import { passwordStillCurrent } from '../db/auth-accounts.js';
+import { revokeNewGrant } from '../db/oidc-payload.js';
 import type { Pool } from '../db/sql.js';
 import { logHash, type Logger } from '../lib/logger.js';
 import { authenticate, normalizeUsername } from './accounts.js';
@@ -87,8 +89,8 @@ export function createPasswordGrant(deps: PasswordGrantDeps) {
       refreshToken = await rt.save();
     }
 
-    if (!(await stillCurrent(deps.pool, user.id, user.passwordHash))) {
-      await deps.pool.query('DELETE FROM oidc_payload WHERE id = $1 OR grant_id = $1', [grantId]);
+    if (!(await passwordStillCurrent(deps.pool, user.id, user.passwordHash))) {
+      await revokeNewGrant(deps.pool, grantId);
       deps.logger.info({ userId: user.id }, 'login raced a password change or disable; grant revoked');
       throw new errors.InvalidGrant('invalid username or password');
     }
@@ -102,12 +104,4 @@ export function createPasswordGrant(deps: PasswordGrantDeps) {
       ...(refreshToken ? { refresh_token: refreshToken } : {}),
     };
   };
-}
-
-async function stillCurrent(pool: Pool, userId: string, passwordHash: string): Promise<boolean> {
-  const { rows } = await pool.query('SELECT 1 FROM "user" WHERE id = $1 AND password_hash = $2 AND NOT disabled', [
-    userId,
-    passwordHash,
-  ]);
-  return rows.length === 1;
 }

@@ -7,7 +7,7 @@
  * lesser of its own and its owner's.
  */
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK } from 'jose';
-import type { Role } from '../db/entities/index.js';
+import { grantedUser, machineClientWithOwner } from '../db/auth-accounts.js';
 import type { Pool } from '../db/sql.js';
 import { UnauthorizedError } from '../lib/errors.js';
 import type { KeyMaterial } from './keys.js';
@@ -57,27 +57,12 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
 
 async function userPrincipal(pool: Pool, userId: string, grantId: string | undefined): Promise<Principal | undefined> {
   if (!grantId) return undefined;
-  const { rows } = await pool.query<{ id: string; username: string; role: Role }>(
-    `SELECT u.id, u.username, u.role FROM "user" u
-     WHERE u.id = $1 AND NOT u.disabled AND EXISTS (
-       SELECT 1 FROM oidc_payload g WHERE g.model = 'Grant' AND g.id = $2
-         AND g.account_id = u.id::text AND (g.expires_at IS NULL OR g.expires_at > now()))`,
-    [userId, grantId],
-  );
-  const user = rows[0];
+  const user = await grantedUser(pool, userId, grantId);
   return user && { kind: 'user', subject: user.id, userId: user.id, username: user.username, role: user.role };
 }
 
 async function machinePrincipal(pool: Pool, clientId: string): Promise<Principal | undefined> {
-  // A client never has more rights than its owner has now (F20): an admin client of a
-  // demoted owner acts as a user.
-  const { rows } = await pool.query<{ id: string; role: Role; owner_id: string; username: string }>(
-    `SELECT c.id, CASE WHEN c.role = 'admin' AND u.role = 'admin' THEN 'admin' ELSE 'user' END AS role,
-       c.owner_id, u.username FROM oauth_client c JOIN "user" u ON u.id = c.owner_id
-     WHERE c.id = $1 AND NOT c.disabled AND NOT u.disabled`,
-    [clientId],
-  );
-  const client = rows[0];
+  const client = await machineClientWithOwner(pool, clientId);
   return (
     client && {
       kind: 'client',

@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { journalCopySql } from '../api/calls/call-export.js';
+import { journalCopySql } from '../db/call-exports.js';
 import { startPrivateStack, Supervisor, type PrivateStack } from '../scripts/services/index.js';
 import { seedJournal, type OwnerRows } from './journal-seed.js';
 

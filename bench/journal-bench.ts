@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { randomInt, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { parseCallQuery, type CallQueryInput } from '../api/calls/call-query.js';
-import { searchSql } from '../api/calls/call-rows.js';
+import { searchCallsSql as searchSql } from '../db/call-records.js';
 import { startPrivateStack, Supervisor, type PrivateStack } from '../scripts/services/index.js';
 import { phoneOf, seedJournal, SPAN_DAYS, type OwnerRows } from './journal-seed.js';
 

@@ -5,7 +5,7 @@
  * claim then only moves contacts whose window closed since (activities/zone-claim.ts).
  */
 import { phoneTimeZoneKey } from '../contacts/phone-time-zones.js';
-import type { PoolClient } from './sql.js';
+import type { Pool, PoolClient } from './sql.js';
 import type { CallingWindow } from '../campaign/calling-window.js';
 import { ZONE_SEPARATOR, zonesOpening } from '../campaign/calling-window-zones.js';
 
@@ -125,4 +125,43 @@ export async function copyContactBatch(
     [campaignId, listId, rows.map((r) => r.line), keys, keys.map((k) => openings.of(k).toISOString()), after, last],
   );
   return { last, copied: rowCount ?? 0 };
+}
+
+/**
+ * The campaign's contacts counted by scheduler state and final outcome; with `db` a pool, or
+ * a client inside a transaction that must see the same snapshot.
+ */
+export async function countContactsByState(
+  db: Pool | PoolClient,
+  campaignId: string,
+): Promise<{ state: string; final_outcome: string | null; n: string }[]> {
+  const { rows } = await db.query<{ state: string; final_outcome: string | null; n: string }>(
+    `select state, final_outcome, count(*) as n from campaign_contact where campaign_id = $1
+      group by state, final_outcome`,
+    [campaignId],
+  );
+  return rows;
+}
+
+/** The last line of the list copied into the campaign so far (-1: none), from the unique index. */
+export async function lastCopiedLine(client: PoolClient, campaignId: string): Promise<number> {
+  const { rows } = await client.query<{ after: number }>(
+    'select coalesce(max(line), -1) as after from campaign_contact where campaign_id = $1',
+    [campaignId],
+  );
+  return Number(rows[0]?.after ?? -1);
+}
+
+/** Cancels the campaign's open contacts (nothing runs the campaign any more to settle them). */
+export async function cancelOpenContacts(pool: Pool, campaignId: string): Promise<void> {
+  await pool.query(
+    `update campaign_contact set state = 'cancelled', updated_at = now()
+      where campaign_id = $1 and state in ('pending', 'waiting', 'in_flight')`,
+    [campaignId],
+  );
+}
+
+/** Deletes the campaign's contacts (a start undone). */
+export async function deleteCampaignContacts(client: PoolClient, campaignId: string): Promise<void> {
+  await client.query('delete from campaign_contact where campaign_id = $1', [campaignId]);
 }

@@ -5,7 +5,8 @@
  * tells when nothing uses a key any more. Used by `make reseal-keys` / `make keys-status`
  * (db/keys-cli.ts).
  */
-import { authKeyContext, KEY_LOCK_ID } from '../auth/keys.js';
+import { authKeyContext } from '../auth/keys.js';
+import { KEY_LOCK_ID } from './auth-keys.js';
 import { SecretBoxError, type SecretBox } from '../lib/secret-box.js';
 import { trunkPasswordContext } from './entities/sip-trunk.entity.js';
 import { webhookSecretContext } from './entities/webhook.entity.js';

@@ -15,6 +15,7 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import type { Principal } from '../../auth/principal.js';
+import { insertAuditEntry } from '../../db/audit-entries.js';
 import type { AuditOutcome } from '../../db/entities/index.js';
 import type { Pool } from '../../db/sql.js';
 import { serializeError, type Logger } from '../../lib/logger.js';
@@ -143,27 +144,21 @@ function recordOf(req: Request, res: Response, route: AuditedRoute, match: RegEx
 }
 
 export async function insertAuditRecord(pool: Pool, r: AuditRecord): Promise<void> {
-  await pool.query(
-    `INSERT INTO audit_entry (id, created_at, action, route, target_type, target_id, actor_user_id, actor_username,
-       actor_client_id, actor_role, ip, request_id, status, outcome, changes)
-     VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)`,
-    [
-      new Date(),
-      r.action,
-      r.route,
-      r.targetType,
-      r.targetId,
-      r.actor.userId,
-      storableString(r.actor.username).slice(0, 200),
-      r.actor.clientId ?? null,
-      r.actor.role,
-      r.ip === null ? null : storableString(r.ip).slice(0, 100),
-      r.requestId,
-      r.status,
-      r.outcome,
-      r.changes === null ? null : JSON.stringify(r.changes),
-    ],
-  );
+  await insertAuditEntry(pool, {
+    action: r.action,
+    route: r.route,
+    targetType: r.targetType,
+    targetId: r.targetId,
+    actorUserId: r.actor.userId,
+    actorUsername: storableString(r.actor.username).slice(0, 200),
+    actorClientId: r.actor.clientId ?? null,
+    actorRole: r.actor.role,
+    ip: r.ip === null ? null : storableString(r.ip).slice(0, 100),
+    requestId: r.requestId,
+    status: r.status,
+    outcome: r.outcome,
+    changes: r.changes === null ? null : JSON.stringify(r.changes),
+  });
 }
 
 function matchRoute(routes: readonly AuditedRoute[], method: string, path: string) {

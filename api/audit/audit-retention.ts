@@ -4,6 +4,7 @@
  * large backlog never holds one long transaction or locks many rows at once. Every API
  * replica sweeps; the deletes are idempotent, so two at once only share the work.
  */
+import { deleteAuditEntriesBefore } from '../../db/audit-entries.js';
 import type { Pool } from '../../db/sql.js';
 
 const BATCH = 5000;
@@ -14,12 +15,8 @@ export async function purgeOldAuditEntries(pool: Pool, days: number, now = new D
   const cutoff = new Date(now.getTime() - days * 86_400_000);
   let total = 0;
   for (;;) {
-    const { rowCount } = await pool.query(
-      `WITH doomed AS (SELECT id FROM audit_entry WHERE created_at < $1 ORDER BY created_at LIMIT $2)
-       DELETE FROM audit_entry a USING doomed WHERE a.id = doomed.id`,
-      [cutoff, BATCH],
-    );
-    total += rowCount ?? 0;
-    if ((rowCount ?? 0) < BATCH) return total;
+    const deleted = await deleteAuditEntriesBefore(pool, cutoff, BATCH);
+    total += deleted;
+    if (deleted < BATCH) return total;
   }
 }

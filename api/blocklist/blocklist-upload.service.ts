@@ -11,6 +11,7 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Principal } from '../../auth/principal.js';
 import { fileChunks } from '../../contacts/contact-file.js';
+import { COPY_UPLOAD, createUploadTable, insertUploaded } from '../../db/blocklist.js';
 import { quiet, write } from '../../db/copy-sink.js';
 import { splitPieces } from '../../contacts/csv-pieces.js';
 import { runImportPipeline, type ImportSink, type PieceProcessor } from '../../contacts/import-pipeline.js';
@@ -39,7 +40,7 @@ class UploadTableSink implements ImportSink {
   private readonly copy: Writable;
 
   constructor(client: PoolClient) {
-    this.copy = quiet(client.query(copyFrom('COPY blocklist_upload (line, phone_e164, name, variables) FROM STDIN')));
+    this.copy = quiet(client.query(copyFrom(COPY_UPLOAD)));
   }
 
   contacts(copyText: string): Promise<void> {
@@ -82,9 +83,7 @@ export class BlocklistUploadService {
     const options = parseImportOptions(fields, file.originalname);
     const { dialect, encoding } = await readContactFile(file, options, this.config.maxUploadBytes);
     return inImportTransaction(this.pool, signal, async (client) => {
-      await client.query(
-        `CREATE TEMPORARY TABLE blocklist_upload (line int, phone_e164 text, name text, variables text) ON COMMIT DROP`,
-      );
+      await createUploadTable(client);
       const sink = new UploadTableSink(client);
       let counts;
       try {
@@ -103,13 +102,7 @@ export class BlocklistUploadService {
         sink.close();
       }
       if (counts.totalRows === 0) throw unusableFile('the file holds no data rows');
-      const { rowCount } = await client.query(
-        `INSERT INTO blocklist (id, owner_id, phone_e164, reason, note, created_at)
-         SELECT gen_random_uuid(), $1, phone_e164, 'upload', $2, $3 FROM blocklist_upload ORDER BY line
-         ON CONFLICT (owner_id, phone_e164) DO NOTHING`,
-        [principal.userId, note, new Date()],
-      );
-      const added = rowCount ?? 0;
+      const added = await insertUploaded(client, principal.userId, note);
       return {
         totalRows: counts.totalRows,
         added,

@@ -2,12 +2,14 @@
  * The blocklist, one entry at a time: numbers are normalised to E.164 exactly as contact
  * list imports do (contacts/phone.ts, with the same optional default country), so an entry
  * matches the contacts it is meant to stop. Campaigns check it right before dialling
- * (activities/blocklist.ts). Bulk uploads are BlocklistUploadService.
+ * (activities/blocklist.ts); the shared statements are db/blocklist.ts. Bulk uploads are
+ * BlocklistUploadService.
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isAdmin, type Principal } from '../../auth/principal.js';
 import { isE164, normalisePhone, toCountryCode } from '../../contacts/phone.js';
+import { upsertManualEntry } from '../../db/blocklist.js';
 import { BlocklistEntry } from '../../db/entities/index.js';
 import type { Pool } from '../../db/sql.js';
 import { ForbiddenError, ValidationError, type FieldError } from '../../lib/errors.js';
@@ -69,16 +71,14 @@ export class BlocklistService {
       defaultCountry: body.defaultCountry,
       fields: { phone: 'body.phone', defaultCountry: 'body.defaultCountry' },
     });
-    // One statement whether or not the number is there: no race between a look-up and an insert.
-    // `xmax = 0` holds for a row this statement inserted, not for one it found.
-    const { rows } = await this.pool.query<{ id: string; created: boolean }>(
-      `INSERT INTO blocklist (id, owner_id, phone_e164, reason, note, created_at) VALUES ($1, $2, $3, 'manual', $4, $5)
-       ON CONFLICT (owner_id, phone_e164) DO UPDATE SET phone_e164 = blocklist.phone_e164
-       RETURNING id, (xmax = 0) AS created`,
-      [randomUUID(), principal.userId, phone, body.note?.trim() || null, new Date()],
-    );
-    const entry = await this.em.fork().findOneOrFail(BlocklistEntry, { id: rows[0].id });
-    return { entry: toBlocklistEntryView(entry), created: rows[0].created };
+    const { id, created } = await upsertManualEntry(this.pool, {
+      id: randomUUID(),
+      ownerId: principal.userId,
+      phone,
+      note: body.note?.trim() || null,
+    });
+    const entry = await this.em.fork().findOneOrFail(BlocklistEntry, { id });
+    return { entry: toBlocklistEntryView(entry), created };
   }
 
   async get(principal: Principal, id: string): Promise<BlocklistEntryView> {

@@ -13,6 +13,13 @@
  */
 import { Readable } from 'node:stream';
 import { isAdmin, type Principal } from '../../auth/principal.js';
+import {
+  CONTACT_BATCH_SQL,
+  CONTACT_VARIABLES_SQL,
+  journalBatchSql,
+  journalVariablesSql,
+} from '../../db/call-exports.js';
+import { campaignOwner } from '../../db/campaigns.js';
 import type { Pool } from '../../db/sql.js';
 import type { Logger } from '../../lib/logger.js';
 import { isUuid } from '../keyset-cursor.js';
@@ -20,14 +27,10 @@ import { visibleTo } from '../ownership.js';
 import {
   CALL_COLUMNS,
   EXTERNAL_COLUMNS,
-  CONTACT_BATCH_SQL,
   CONTACT_COLUMNS,
-  CONTACT_VARIABLES_SQL,
   contactRow,
   EXPORT_BATCH_ROWS,
   headerRecord,
-  journalBatchSql,
-  journalVariablesSql,
   recordWriter,
   sortNames,
   type ExportJournalRow,
@@ -113,10 +116,8 @@ export class CallExportService {
   }
 
   private async campaignVisible(principal: Principal, campaignId: string): Promise<void> {
-    const { rows } = isUuid(campaignId)
-      ? await this.deps.pool.query<{ owner_id: string }>('SELECT owner_id FROM campaign WHERE id = $1', [campaignId])
-      : { rows: [] };
-    visibleTo(principal, rows[0] ?? null, (r) => r.owner_id, `Campaign ${campaignId}`);
+    const ownerId = isUuid(campaignId) ? await campaignOwner(this.deps.pool, campaignId) : undefined;
+    visibleTo(principal, ownerId === undefined ? null : { ownerId }, (r) => r.ownerId, `Campaign ${campaignId}`);
   }
 
   private async names(sql: { text: string; values: unknown[] }): Promise<string[]> {

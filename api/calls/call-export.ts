@@ -1,15 +1,13 @@
 /**
  * The CSV of the journal export (`GET /api/v1/calls/export`, one record per attempt) and of a
  * campaign's results (`GET /api/v1/campaigns/{id}/results`, one per contact): the columns,
- * the SQL of one keyset batch, and a row as a CSV record. Pure but for the SQL text.
+ * and a row as a CSV record (the SQL of a batch is db/call-exports.ts).
  *
  * Text from outside (the far end's SIP reason, the contact's variables and their names) is
  * made inert for spreadsheets (lib/csv.ts); the rest is ours (uuids, E.164, outcomes, times).
  */
-import { CONTACT_VARIABLES } from '../../campaign/journal-codes.js';
 import { csvField, csvRecord, csvText } from '../../lib/csv.js';
-import type { CallQuery } from './call-query.js';
-import { hasRecordingUrl, searchWhere } from './call-rows.js';
+import { hasRecordingUrl } from './call-rows.js';
 import type { CallRecordingState } from './calls.dto.js';
 
 /** Rows per query: a batch is formatted and sent before the next is read (constant memory). */
@@ -42,15 +40,6 @@ export const EXTERNAL_COLUMNS = ['source', 'external_id', 'direction', 'from', '
 
 /** Per contact, after {@link CALL_COLUMNS}: the contact's line in its list's file and its state. */
 export const CONTACT_COLUMNS = ['contact_line', 'contact_state'] as const;
-
-const utc = (column: string, fraction: 'MS' | 'US') =>
-  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.${fraction}"Z"')`;
-
-/** The journal's columns an export reads (`r` is `call_record`). */
-const CALL_SELECT = (r: string) => `${r}.id, ${r}.campaign_id, ${r}.phone_e164, ${r}.attempt, ${r}.outcome,
-  ${r}.sip_code, ${r}.sip_reason, ${utc(`${r}.invite_at`, 'US')} AS invite_exact,
-  ${utc(`${r}.answer_at`, 'MS')} AS answer_at, ${utc(`${r}.end_at`, 'MS')} AS end_at, ${r}.talk_ms, ${r}.dtmf,
-  ${r}.recording_state, ${r}.machine_detection, ${r}.trunk_attempts, ${r}.caller_id_number`;
 
 /** A journal row of the export; per contact, the contact's last journalled attempt (all `null` before its first). */
 export interface ExportCallRow {
@@ -90,64 +79,12 @@ export interface ExportContactRow extends ExportCallRow {
   state: string;
 }
 
-/** One batch of the journal export after `query.after`, newest first like the journal (`query.limit` rows). */
-export function journalBatchSql(query: CallQuery, ownerId: string | undefined): { text: string; values: unknown[] } {
-  const { where, values } = searchWhere(query, ownerId);
-  const text = `SELECT ${CALL_SELECT('call_record')}, source, external_id, direction, from_party, to_party,
-    ${CONTACT_VARIABLES} AS variables FROM call_record ${where}
-    ORDER BY invite_at DESC, id DESC LIMIT $${values.push(query.limit)}`;
-  return { text, values };
-}
-
-/**
- * The journal export's rows as one plain statement, no batches and the variables as one JSON
- * column: what `COPY (…) TO STDOUT` of the same rows would run (`make bench-export` times it
- * as the floor). `ownerId` must be a uuid: it is written into the text.
- */
-export const journalCopySql = (ownerId: string): string =>
-  `SELECT ${CALL_SELECT('call_record')}, ${CONTACT_VARIABLES} AS variables FROM call_record
-    WHERE owner_id = '${ownerId.replace(/[^0-9a-f-]/gi, '')}' ORDER BY invite_at DESC, id DESC`;
-
-/**
- * The variable names of the journal export's rows (one pass over them, before the first
- * batch): the contacts the rows called, as a semi-join, which PostgreSQL runs as one hash
- * join (a probe per row, as CONTACT_VARIABLES does, took 2.5 times as long on 300k rows).
- */
-export function journalVariablesSql(
-  query: CallQuery,
-  ownerId: string | undefined,
-): { text: string; values: unknown[] } {
-  const { where, values } = searchWhere({ ...query, after: undefined }, ownerId);
-  const text = `SELECT DISTINCT k.name FROM campaign_contact cc, jsonb_object_keys(cc.variables) AS k(name)
-    WHERE cc.id IN (SELECT campaign_contact_id FROM call_record ${where})`;
-  return { text, values };
-}
-
-/**
- * One batch of a campaign's contacts after line `$2`, in file order (the unique key
- * (campaign, line) serves it), each with its last journalled attempt: the attempt ids are
- * `<contact id>:<attempt>` (unique), so it is at most two index probes; the one before the
- * last counts while the last is in flight.
- */
-export const CONTACT_BATCH_SQL = `SELECT cc.line, cc.state, cc.phone_e164, cc.attempts, cc.final_outcome, cc.variables,
-  $1::uuid AS campaign_id, r.id, r.sip_code, r.sip_reason, r.invite_exact, r.answer_at, r.end_at, r.talk_ms,
-  r.dtmf, r.recording_state, r.machine_detection, r.trunk_attempts, r.caller_id_number
-  FROM campaign_contact cc
-  LEFT JOIN LATERAL (SELECT ${CALL_SELECT('j')} FROM call_record j
-    WHERE j.attempt_id IN (cc.id || ':' || cc.attempts, cc.id || ':' || (cc.attempts - 1))
-    ORDER BY j.attempt DESC LIMIT 1) r ON true
-  WHERE cc.campaign_id = $1 AND cc.line > $2 ORDER BY cc.line LIMIT $3`;
-
-/** A row of {@link CONTACT_BATCH_SQL} as an export row: the attempt is the contact's count, the outcome its final one. */
+/** A row of CONTACT_BATCH_SQL (db/call-exports.ts) as an export row: the attempt is the contact's count, the outcome its final one. */
 export function contactRow(
   r: ExportCallRow & { line: number; state: string; attempts: number; final_outcome: string | null },
 ): ExportContactRow {
   return { ...r, attempt: r.attempts, outcome: r.final_outcome };
 }
-
-/** The variable names of a campaign's contacts. */
-export const CONTACT_VARIABLES_SQL = `SELECT DISTINCT k.name FROM campaign_contact cc, jsonb_object_keys(cc.variables) AS k(name)
-  WHERE cc.campaign_id = $1`;
 
 /** Names in a stable order: by code point, as `ORDER BY … COLLATE "C"` would. */
 export const sortNames = (names: readonly string[]): string[] =>

@@ -1,11 +1,9 @@
 /**
- * The journal's SQL for the calls API: the columns a view needs and the WHERE clause of a
- * search. Raw SQL on the `pg` pool rather than the ORM: a page is one index range scan and
- * the times must come back exactly (see call-query.ts), which `to_char` in UTC does.
+ * A journal row as the calls API shows it. The SQL (the columns a view needs, the search)
+ * is db/call-records.ts's; re-exported here for the journal's ingest.
  */
-import { CONTACT_VARIABLES, IN_PROGRESS } from '../../campaign/journal-codes.js';
+import { IN_PROGRESS } from '../../campaign/journal-codes.js';
 import type { AttemptOutcome } from '../../campaign/outcomes.js';
-import type { CallQuery } from './call-query.js';
 import type { CallDirection } from './external-call.dto.js';
 import type {
   CallDtmf,
@@ -16,22 +14,10 @@ import type {
   CallView,
 } from './calls.dto.js';
 
-const utc = (column: string, fraction: 'MS' | 'US') =>
-  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.${fraction}"Z"')`;
+/** For api/calls/journal-ingest.service.ts, whose statements have not moved to db/ yet. */
+export { VIEW_COLUMNS } from '../../db/call-records.js';
 
-/**
- * The select list of a view; the INVITE time to the microsecond (for the cursor) under a
- * name of its own: an output column named `invite_at` would be what ORDER BY sorts by,
- * text instead of the indexed column.
- */
-export const VIEW_COLUMNS = `id, owner_id, campaign_id, campaign_contact_id, attempt, phone_e164, trunk_id,
-  ${utc('invite_at', 'US')} AS invite_exact, ${utc('ringing_at', 'MS')} AS ringing_at,
-  ${utc('answer_at', 'MS')} AS answer_at, ${utc('end_at', 'MS')} AS end_at, outcome, sip_code, sip_reason,
-  hung_up_by, end_reason, talk_ms, codec, rtp, dtmf, opted_out, tags, recording_private, recording_state,
-  recording_error, machine_detection, trunk_attempts, caller_id_number, source, external_id, direction,
-  from_party, to_party, external_fields, ${CONTACT_VARIABLES} AS variables`;
-
-/** A row selected with {@link VIEW_COLUMNS}. */
+/** A row selected with VIEW_COLUMNS (db/call-records.ts). */
 export interface CallRow {
   id: string;
   owner_id: string;
@@ -117,33 +103,4 @@ export function toCallView(r: CallRow): CallView {
     to: r.to_party,
     fields: r.external_fields,
   };
-}
-
-/**
- * The search as SQL, newest first by (invite_at, id), one row more than the page to know
- * whether another page follows. `ownerId` undefined: every owner's calls (administrators).
- * Each combination of filters has an index whose order is the result's (see the entity).
- */
-export function searchSql(query: CallQuery, ownerId: string | undefined): { text: string; values: unknown[] } {
-  const { where, values } = searchWhere(query, ownerId);
-  const text = `SELECT ${VIEW_COLUMNS} FROM call_record ${where}
-    ORDER BY invite_at DESC, id DESC LIMIT $${values.push(query.limit + 1)}`;
-  return { text, values };
-}
-
-/** The search's WHERE clause (empty without filters) and its parameters, `$1` on. */
-export function searchWhere(query: CallQuery, ownerId: string | undefined): { where: string; values: unknown[] } {
-  const values: unknown[] = [];
-  const where: string[] = [];
-  const param = (value: unknown) => `$${values.push(value)}`;
-  if (ownerId !== undefined) where.push(`owner_id = ${param(ownerId)}`);
-  if (query.phone !== undefined) where.push(`phone_e164 = ${param(query.phone)}`);
-  if (query.campaignId !== undefined) where.push(`campaign_id = ${param(query.campaignId)}`);
-  if (query.outcome !== undefined) where.push(`outcome = ${param(query.outcome)}`);
-  if (query.from) where.push(`invite_at >= ${param(query.from.text)}::timestamptz`);
-  if (query.to) where.push(`invite_at < ${param(query.to.text)}::timestamptz`);
-  if (query.after) {
-    where.push(`(invite_at, id) < (${param(query.after.inviteAt)}::timestamptz, ${param(query.after.id)}::uuid)`);
-  }
-  return { where: where.length > 0 ? `WHERE ${where.join(' AND ')}` : '', values };
 }

@@ -9,7 +9,8 @@ import type { DownloadFormat } from '../downloads/format-negotiation.js';
 import type { Mp3Cache } from '../downloads/mp3-cache.js';
 import { isMissingObject, openStored, type StoredDownload } from '../downloads/stored-download.js';
 import { encodeCallCursor, parseCallQuery, type CallQueryInput } from './call-query.js';
-import { searchSql, toCallView, VIEW_COLUMNS, type CallRow } from './call-rows.js';
+import { searchCallsSql, selectCall, selectRecording, updateCallMarks } from '../../db/call-records.js';
+import { toCallView, type CallRow } from './call-rows.js';
 import { parseCallUpdate } from './call-update.js';
 import type { CallPage, CallView, UpdateCallRequest } from './calls.dto.js';
 
@@ -48,7 +49,7 @@ export class CallsService {
 
   async list(principal: Principal, input: CallQueryInput): Promise<CallPage> {
     const query = parseCallQuery(input);
-    const { text, values } = searchSql(query, isAdmin(principal) ? undefined : principal.userId);
+    const { text, values } = searchCallsSql(query, isAdmin(principal) ? undefined : principal.userId);
     const { rows } = await this.deps.pool.query<CallRow>(text, values);
     return keysetPage(rows, query.limit, toCallView, (row) =>
       encodeCallCursor({ inviteAt: row.invite_exact, id: row.id }),
@@ -56,24 +57,22 @@ export class CallsService {
   }
 
   async get(principal: Principal, id: string): Promise<CallView> {
-    const rows = isUuid(id)
-      ? (await this.deps.pool.query<CallRow>(`SELECT ${VIEW_COLUMNS} FROM call_record WHERE id = $1`, [id])).rows
-      : [];
-    return toCallView(visibleTo(principal, rows[0] ?? null, (r) => r.owner_id, `Call ${id}`));
+    const row = isUuid(id) ? await selectCall<CallRow>(this.deps.pool, id) : undefined;
+    return toCallView(visibleTo(principal, row ?? null, (r) => r.owner_id, `Call ${id}`));
   }
 
   /** Sets the fields given, in one statement; another owner's call is 404 like a missing one. */
   async update(principal: Principal, id: string, body: UpdateCallRequest): Promise<CallView> {
     const change = parseCallUpdate(body);
     const owner = isAdmin(principal) ? null : principal.userId;
-    const { rows } = isUuid(id)
-      ? await this.deps.pool.query<CallRow>(
-          `UPDATE call_record SET tags = coalesce($2, tags), recording_private = coalesce($3, recording_private)
-           WHERE id = $1 AND ($4::uuid IS NULL OR owner_id = $4) RETURNING ${VIEW_COLUMNS}`,
-          [id, change.tags ?? null, change.private ?? null, owner],
+    const row = isUuid(id)
+      ? await updateCallMarks<CallRow>(
+          this.deps.pool,
+          id,
+          { tags: change.tags ?? null, private: change.private ?? null },
+          owner,
         )
-      : { rows: [] };
-    const row = rows[0];
+      : undefined;
     if (!row) throw new NotFoundError(`Call ${id}`);
     return toCallView(row);
   }
@@ -90,15 +89,8 @@ export class CallsService {
     range: string | undefined,
     format: DownloadFormat = 'wav',
   ): Promise<RecordingDownload> {
-    const { rows } = isUuid(id)
-      ? await this.deps.pool.query<RecordingRow>(
-          `SELECT r.owner_id, r.recording_key, r.recording_private, r.recording_state, r.recording_error,
-             ceil(extract(epoch FROM u.next_try_at - now()))::float8 AS next_try_in
-           FROM call_record r LEFT JOIN recording_upload u ON u.call_id = r.id WHERE r.id = $1`,
-          [id],
-        )
-      : { rows: [] };
-    const call = visibleTo(principal, rows[0] ?? null, (r) => r.owner_id, `Call ${id}`);
+    const found = isUuid(id) ? await selectRecording<RecordingRow>(this.deps.pool, id) : undefined;
+    const call = visibleTo(principal, found ?? null, (r) => r.owner_id, `Call ${id}`);
     if (call.recording_state === 'lost') {
       throw new AppError(404, 'not-found', 'Not found', `The recording of call ${id} is lost: ${call.recording_error}`);
     }

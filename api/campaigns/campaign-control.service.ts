@@ -10,47 +10,34 @@ import {
   type FieldError,
 } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import type { CallingWindow } from '../../campaign/calling-window.js';
-import type { ComplianceProfile } from '../../campaign/compliance-profile.js';
 import { complianceFieldErrors } from './campaign-settings.js';
 import { cancelSignal, pauseSignal, resumeSignal, type CampaignSignal } from '../../workflows/definitions.js';
-import { copyContacts, RUNNING_OR_PREPARING } from '../../db/campaign-contacts.js';
+import { cancelOpenContacts, copyContacts, deleteCampaignContacts } from '../../db/campaign-contacts.js';
+import {
+  backToDraft,
+  campaignToStart,
+  keyShareLock,
+  keyShareLockTrunks,
+  markStarted,
+  setStatusFrom,
+  type StartResourceTable,
+  type StartRow,
+} from '../../db/campaign-status.js';
 import { findCampaign, toCampaignView } from './campaign-view.js';
 import type { CampaignWorkflows } from './campaign-workflows.js';
 import type { CampaignView } from './campaigns.dto.js';
 
-interface StartRow {
-  status: CampaignStatusValue;
-  owner_id: string;
-  name: string;
-  trunk_id: string | null;
-  fallback_trunk_ids: string[];
-  audio_id: string | null;
-  contact_list_id: string | null;
-  max_concurrent_calls: number;
-  calling_window: CallingWindow | null;
-  ring_timeout_seconds: number;
-  opt_out_digit: string | null;
-  compliance_profile: ComplianceProfile;
-  /** The owner's policy's profile; null: none. */
-  owner_profile: ComplianceProfile | null;
-  // Text or Date: the ORM's pool leaves timestamps as text.
-  start_at: string | Date | null;
-  end_at: string | Date | null;
-  /** start_at lies ahead: the campaign becomes `scheduled`. */
-  later: boolean;
-  /** end_at has passed: nothing to start. */
-  over: boolean;
-  /** The list's contacts (contact_list.imported). */
-  contacts: number | null;
-}
-
 /** The resources a campaign needs at start, each share-locked so that it cannot be deleted meanwhile. */
-const NEEDED = [
+const NEEDED: readonly {
+  column: 'trunk_id' | 'audio_id' | 'contact_list_id';
+  table: StartResourceTable;
+  field: string;
+  what: string;
+}[] = [
   { column: 'trunk_id', table: 'sip_trunk', field: 'trunkId', what: 'trunk' },
   { column: 'audio_id', table: 'audio_message', field: 'audioId', what: 'audio message' },
   { column: 'contact_list_id', table: 'contact_list', field: 'contactListId', what: 'contact list' },
-] as const;
+];
 
 interface Transition {
   /** What the workflow is told. */
@@ -97,17 +84,7 @@ export class CampaignControlService {
   async start(principal: Principal, id: string): Promise<CampaignView> {
     await findCampaign(this.em.fork(), principal, id);
     const row = await inTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<StartRow>(
-        `select status, owner_id, name, trunk_id, fallback_trunk_ids, audio_id, contact_list_id, max_concurrent_calls,
-                calling_window, ring_timeout_seconds, opt_out_digit, compliance_profile,
-                (select p.compliance_profile from owner_policy p where p.owner_id = campaign.owner_id) as owner_profile,
-                start_at, end_at, coalesce(start_at > now(), false) as later,
-                coalesce(end_at <= now(), false) as over,
-                (select imported from contact_list l where l.id = campaign.contact_list_id) as contacts
-           from campaign where id = $1 for update`,
-        [id],
-      );
-      const campaign = rows[0];
+      const campaign = await campaignToStart(client, id);
       if (!campaign) throw new NotFoundError(`Campaign ${id}`);
       if (campaign.status !== 'draft') {
         throw new ConflictError(`Campaign ${id} is ${campaign.status}: only a draft can be started.`);
@@ -121,15 +98,11 @@ export class CampaignControlService {
       await lockResources(client, campaign);
       const background = (campaign.contacts ?? 0) > this.inlineCopyMax;
       if (!background) await copyContacts(client, id, campaign.contact_list_id, campaign.calling_window);
-      await client.query(
-        `update campaign set status = $2, started_at = now(), finished_at = null, updated_at = now(),
-                contacts_total = $3, contacts_copied = 0, contacts_copied_at = null
-          where id = $1`,
-        [
-          id,
-          campaign.later ? 'scheduled' : background ? 'preparing' : 'running',
-          background ? campaign.contacts : null,
-        ],
+      await markStarted(
+        client,
+        id,
+        campaign.later ? 'scheduled' : background ? 'preparing' : 'running',
+        background ? campaign.contacts : null,
       );
       return { ...campaign, background };
     });
@@ -181,33 +154,20 @@ export class CampaignControlService {
         throw new ConflictError(`Campaign ${id} has no running workflow (it is finishing); cannot ${verb} it.`);
       }
       // Nothing runs it any more: settle what the workflow would have settled.
-      await this.pool.query(
-        `update campaign_contact set state = 'cancelled', updated_at = now()
-          where campaign_id = $1 and state in ('pending', 'waiting', 'in_flight')`,
-        [id],
-      );
+      await cancelOpenContacts(this.pool, id);
     }
     await this.setStatus(id, from, to);
     return this.view(id);
   }
 
   private async setStatus(id: string, from: readonly CampaignStatusValue[], to: CampaignStatusValue): Promise<void> {
-    const finished = to === 'cancelled' ? ', finished_at = coalesce(finished_at, now())' : '';
-    await this.pool.query(
-      `update campaign set status = ${RUNNING_OR_PREPARING('$2::text')}, updated_at = now()${finished}
-        where id = $1 and status = any($3::text[])`,
-      [id, to, [...from]],
-    );
+    await setStatusFrom(this.pool, id, from, to);
   }
 
   private async undoStart(id: string): Promise<void> {
     await inTransaction(this.pool, async (client) => {
-      await client.query('delete from campaign_contact where campaign_id = $1', [id]);
-      await client.query(
-        `update campaign set status = 'draft', started_at = null, updated_at = now(), contacts_total = null
-          where id = $1 and status in ('running', 'scheduled', 'preparing')`,
-        [id],
-      );
+      await deleteCampaignContacts(client, id);
+      await backToDraft(client, id);
     });
   }
 
@@ -236,19 +196,14 @@ async function lockResources(client: PoolClient, campaign: StartRow): Promise<vo
   const errors: FieldError[] = [];
   for (const need of NEEDED) {
     const refId = campaign[need.column];
-    const found = refId
-      ? (await client.query(`select 1 from ${need.table} where id = $1 for key share`, [refId])).rowCount
-      : 0;
+    const found = refId ? await keyShareLock(client, need.table, refId) : false;
     if (!found) errors.push({ field: need.field, message: `the campaign's ${need.what} was deleted; set another one` });
   }
   // The trunk group's other trunks: a trunk's delete takes it out of every group, so one gone
   // here was deleted by a transaction that committed after the row was read.
   const fallbacks = campaign.fallback_trunk_ids;
   if (fallbacks.length > 0) {
-    const { rowCount } = await client.query('select 1 from sip_trunk where id = any($1::uuid[]) for key share', [
-      fallbacks,
-    ]);
-    if ((rowCount ?? 0) < fallbacks.length) {
+    if ((await keyShareLockTrunks(client, fallbacks)) < fallbacks.length) {
       errors.push({ field: 'trunkIds', message: "a trunk of the campaign's group was deleted; set the group again" });
     }
   }

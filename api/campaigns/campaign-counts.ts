@@ -1,4 +1,5 @@
 /** A campaign's contacts counted by scheduler state and final outcome (`campaign_contact`). */
+import { countContactsByState } from '../../db/campaign-contacts.js';
 import type { Pool, PoolClient } from '../../db/sql.js';
 import type { CampaignCounts } from './campaigns.dto.js';
 
@@ -12,11 +13,7 @@ const BY_STATE: Readonly<Record<string, 'pending' | 'inFlight' | 'waiting' | 'do
 
 /** Counts with `db` (a pool, or a client inside a transaction that must see the same snapshot). */
 export async function contactCounts(db: Pool | PoolClient, campaignId: string): Promise<CampaignCounts> {
-  const { rows } = await db.query<{ state: string; final_outcome: string | null; n: string }>(
-    `select state, final_outcome, count(*) as n from campaign_contact where campaign_id = $1
-      group by state, final_outcome`,
-    [campaignId],
-  );
+  const rows = await countContactsByState(db, campaignId);
   const counts: CampaignCounts = {
     total: 0,
     pending: 0,

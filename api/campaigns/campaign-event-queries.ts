@@ -1,8 +1,11 @@
 /**
  * What the campaign event stream reads from PostgreSQL: the journal rows after a position, in
- * commit-safe order (api/campaigns/event-cursor.ts), and the campaign's status.
+ * commit-safe order (api/campaigns/event-cursor.ts), and the campaign's status. The
+ * statements are db/campaign-events.ts.
  */
 import { IN_PROGRESS } from '../../campaign/journal-codes.js';
+import { journalRowsAfter, snapshotXmin } from '../../db/campaign-events.js';
+import { selectCampaignStatus } from '../../db/campaigns.js';
 import type { Pool } from '../../db/sql.js';
 import { cursorParams, type EventCursor } from './event-cursor.js';
 
@@ -36,23 +39,6 @@ export interface JournalPage {
   readonly full: boolean;
 }
 
-interface Row {
-  xid: string;
-  id: string;
-  attempt_id: string;
-  attempt: number;
-  phone_e164: string;
-  outcome: string;
-  sip_code: number | null;
-  sip_reason: string | null;
-  invite_at: string | Date;
-  answer_at: string | Date | null;
-  end_at: string | Date;
-  talk_ms: number | null;
-  opted_out: boolean;
-  settled: boolean;
-}
-
 // The ORM's pool returns timestamps as text.
 const iso = (value: string | Date): string => new Date(value).toISOString();
 
@@ -68,23 +54,13 @@ export async function journalAfter(
   limit: number,
   upTo?: EventCursor,
 ): Promise<JournalPage> {
-  const [xid, id] = cursorParams(after);
-  const params: unknown[] = [campaignId, xid, id, IN_PROGRESS, limit];
-  let bound = '';
-  if (upTo) {
-    params.push(...cursorParams(upTo));
-    bound = 'AND (r.journal_xid, r.id) <= ($6::xid8, $7::uuid)';
-  }
-  const { rows } = await pool.query<Row>(
-    `SELECT r.journal_xid::text AS xid, r.id, r.attempt_id, r.attempt, r.phone_e164, r.outcome, r.sip_code,
-       r.sip_reason, r.invite_at, r.answer_at, r.end_at, r.talk_ms, r.opted_out,
-       r.journal_xid < pg_snapshot_xmin(pg_current_snapshot()) AS settled
-     FROM call_record r
-     WHERE r.campaign_id = $1 AND (r.journal_xid, r.id) > ($2::xid8, $3::uuid) AND r.end_reason <> $4 ${bound}
-     ORDER BY r.journal_xid, r.id
-     LIMIT $5`,
-    params,
-  );
+  const rows = await journalRowsAfter(pool, {
+    campaignId,
+    after: cursorParams(after),
+    inProgress: IN_PROGRESS,
+    limit,
+    ...(upTo ? { upTo: cursorParams(upTo) } : {}),
+  });
   const settled = rows.filter((r) => r.settled);
   return {
     events: settled.map((r) => ({
@@ -111,12 +87,10 @@ export async function journalAfter(
 
 /** The position before every row not written yet: the oldest transaction still running. */
 export async function streamHead(pool: Pool): Promise<EventCursor> {
-  const { rows } = await pool.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin');
-  return { xid: rows[0].xmin };
+  return { xid: await snapshotXmin(pool) };
 }
 
 /** The campaign's status, or undefined when it has been deleted. */
 export async function campaignStatus(pool: Pool, campaignId: string): Promise<string | undefined> {
-  const { rows } = await pool.query<{ status: string }>('SELECT status FROM campaign WHERE id = $1', [campaignId]);
-  return rows[0]?.status;
+  return selectCampaignStatus(pool, campaignId);
 }

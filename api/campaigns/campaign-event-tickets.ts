@@ -8,6 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Principal } from '../../auth/principal.js';
+import { insertEventTicket, takeEventTicket } from '../../db/campaign-events.js';
 import type { Pool } from '../../db/sql.js';
 import { UnauthorizedError } from '../../lib/errors.js';
 
@@ -26,14 +27,14 @@ export interface IssuedTicket {
 /** A new ticket for `principal` to open `campaignId`'s stream (the caller has checked it may). */
 export async function issueTicket(pool: Pool, principal: Principal, campaignId: string): Promise<IssuedTicket> {
   const ticket = randomBytes(32).toString('base64url');
-  const { rows } = await pool.query<{ expires_at: string | Date }>(
-    // Spent-by-expiry tickets go with each new one: the table holds seconds' worth of them.
-    `WITH purged AS (DELETE FROM campaign_event_ticket WHERE expires_at < now())
-     INSERT INTO campaign_event_ticket (ticket_hash, campaign_id, user_id, principal, expires_at)
-     VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) RETURNING expires_at`,
-    [hash(ticket), campaignId, principal.userId, JSON.stringify(principal), TICKET_TTL_SECONDS],
-  );
-  return { ticket, expiresAt: new Date(rows[0].expires_at) };
+  const expiresAt = await insertEventTicket(pool, {
+    hash: hash(ticket),
+    campaignId,
+    userId: principal.userId,
+    principal: JSON.stringify(principal),
+    ttlSeconds: TICKET_TTL_SECONDS,
+  });
+  return { ticket, expiresAt: new Date(expiresAt) };
 }
 
 /**
@@ -42,12 +43,7 @@ export async function issueTicket(pool: Pool, principal: Principal, campaignId: 
  */
 export async function redeemTicket(pool: Pool, ticket: string, campaignId: string): Promise<Principal> {
   if (!TICKET_PATTERN.test(ticket)) throw new UnauthorizedError('The event stream ticket is not valid.');
-  const { rows } = await pool.query<{ principal: Principal; campaign_id: string; live: boolean }>(
-    `DELETE FROM campaign_event_ticket WHERE ticket_hash = $1
-     RETURNING principal, campaign_id::text AS campaign_id, expires_at > now() AS live`,
-    [hash(ticket)],
-  );
-  const row = rows[0];
+  const row = await takeEventTicket<Principal>(pool, hash(ticket));
   if (!row?.live || row.campaign_id !== campaignId.toLowerCase()) {
     throw new UnauthorizedError('The event stream ticket is unknown, used, expired or for another campaign.');
   }

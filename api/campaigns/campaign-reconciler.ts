@@ -13,9 +13,9 @@
  * started fails harmlessly.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { campaignRunState, liveCampaigns, selectCampaignStatus, type LiveCampaignRow } from '../../db/campaigns.js';
 import type { Pool } from '../../db/sql.js';
 import type { Logger } from '../../lib/logger.js';
-import type { CallingWindow } from '../../campaign/calling-window.js';
 import { cancelSignal } from '../../workflows/definitions.js';
 import type { CampaignWorkflows } from './campaign-workflows.js';
 
@@ -24,17 +24,6 @@ export interface ReconcileReport {
   readonly restarted: readonly string[];
   /** Workflows sent the cancel again, or terminated. */
   readonly stopped: readonly string[];
-}
-
-interface LiveRow {
-  id: string;
-  status: 'scheduled' | 'preparing' | 'running' | 'paused';
-  owner_id: string;
-  name: string;
-  max_concurrent_calls: number;
-  calling_window: CallingWindow | null;
-  start_at: string | Date | null;
-  end_at: string | Date | null;
 }
 
 const iso = (d: string | Date | null): string | null => (d === null ? null : new Date(d).toISOString());
@@ -50,11 +39,7 @@ export class CampaignReconciler {
   async reconcileOnce(): Promise<ReconcileReport> {
     const restarted: string[] = [];
     const stopped: string[] = [];
-    const { rows } = await this.pool.query<LiveRow>(
-      `select id, status, owner_id, name, max_concurrent_calls, calling_window, start_at, end_at
-         from campaign where status in ('scheduled', 'preparing', 'running', 'paused')`,
-    );
-    for (const row of rows) {
+    for (const row of await liveCampaigns(this.pool)) {
       try {
         if (await this.restartIfGone(row)) restarted.push(row.id);
       } catch (err) {
@@ -71,22 +56,10 @@ export class CampaignReconciler {
     return { restarted, stopped };
   }
 
-  private async restartIfGone(row: LiveRow): Promise<boolean> {
+  private async restartIfGone(row: LiveCampaignRow): Promise<boolean> {
     if (await this.workflows.isOpen(row.id)) return false;
     // Read again: the workflow may have finished (and written its status) since the list was read.
-    const { rows } = await this.pool.query<{
-      status: string;
-      calls: string;
-      start_at: string | Date | null;
-      end_at: string | Date | null;
-      copying: boolean;
-    }>(
-      `select status, start_at, end_at, (select count(*) from call_record where campaign_id = $1) as calls,
-              contacts_total is not null and contacts_copied_at is null as copying
-         from campaign where id = $1`,
-      [row.id],
-    );
-    const now = rows[0];
+    const now = await campaignRunState(this.pool, row.id);
     if (!now || !['scheduled', 'preparing', 'running', 'paused'].includes(now.status)) return false;
     const scheduled = now.status === 'scheduled';
     try {
@@ -119,8 +92,7 @@ export class CampaignReconciler {
   }
 
   private async stopIfFinished(id: string): Promise<boolean> {
-    const { rows } = await this.pool.query<{ status: string }>('select status from campaign where id = $1', [id]);
-    const status = rows[0]?.status;
+    const status = await selectCampaignStatus(this.pool, id);
     if (status === 'cancelled') {
       await this.workflows.signal(id, cancelSignal);
     } else if (status === undefined || status === 'draft') {

@@ -1,15 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { lockCampaignResource, type CampaignResource } from '../../db/campaigns.js';
 import { ACTIVE_CAMPAIGN_STATUSES, Campaign } from '../../db/entities/index.js';
 import { ConflictError } from '../../lib/errors.js';
-
-/** The campaign references a trunk, audio message or contact list is used through. */
-export type CampaignResource = 'trunk' | 'audio' | 'contactList';
-
-const TABLES: Record<CampaignResource, string> = {
-  trunk: 'sip_trunk',
-  audio: 'audio_message',
-  contactList: 'contact_list',
-};
 
 /**
  * Throws 409 when a running or paused campaign uses the resource: its workflow still reads
@@ -24,7 +16,7 @@ export async function assertNotUsedByActiveCampaign(
   id: string,
   what: string,
 ): Promise<void> {
-  await em.execute(`select 1 from "${TABLES[resource]}" where "id" = ? for update`, [id]);
+  await lockCampaignResource(em, resource, id);
   // A trunk is used as a campaign's `trunk` or as one of its group's fallbacks.
   const uses = resource === 'trunk' ? [{ trunk: id }, { fallbackTrunkIds: { $contains: [id] } }] : [{ [resource]: id }];
   const using = await em.find(

@@ -13,6 +13,7 @@ import { fileChunks, type FileEncoding } from '../../contacts/contact-file.js';
 import { splitPieces } from '../../contacts/csv-pieces.js';
 import type { Dialect } from '../../contacts/dialect.js';
 import { runImportPipeline, type ImportCounts, type PieceProcessor } from '../../contacts/import-pipeline.js';
+import { insertImportingList, markListImported } from '../../db/contact-lists.js';
 import { ContactList } from '../../db/entities/index.js';
 import type { PoolClient, Pool } from '../../db/sql.js';
 import type { Config } from '../../lib/config.js';
@@ -65,11 +66,12 @@ export class ContactImportService {
     signal: AbortSignal,
   ): Promise<{ listId: string; counts: ImportCounts }> {
     const listId = randomUUID();
-    await client.query(
-      `INSERT INTO contact_list (id, owner_id, name, status, default_country, created_at)
-       VALUES ($1, $2, $3, 'importing', $4, now())`,
-      [listId, principal.userId, options.name, options.defaultCountry ?? null],
-    );
+    await insertImportingList(client, {
+      id: listId,
+      ownerId: principal.userId,
+      name: options.name,
+      defaultCountry: options.defaultCountry ?? null,
+    });
     const sink = new CopySink(client, join(this.spoolDir, `contact-import-${listId}.invalid`));
     try {
       const counts = await runImportPipeline(splitPieces(fileChunks(path, encoding, signal), dialect), {
@@ -84,11 +86,7 @@ export class ContactImportService {
       });
       if (counts.totalRows === 0) throw unusableFile('the file holds no data rows');
       await sink.finish();
-      await client.query(
-        `UPDATE contact_list SET status = 'ready', total_rows = $2, imported = $3, duplicates = $4, invalid = $5
-         WHERE id = $1`,
-        [listId, counts.totalRows, counts.imported, counts.duplicates, counts.invalid],
-      );
+      await markListImported(client, listId, counts);
       return { listId, counts };
     } finally {
       await sink.close();

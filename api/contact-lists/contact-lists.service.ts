@@ -7,9 +7,9 @@ import { pipeline } from 'node:stream/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Principal } from '../../auth/principal.js';
+import { copyInvalidLinesCsv } from '../../db/contact-lists.js';
 import { Contact, ContactList } from '../../db/entities/index.js';
 import type { Pool } from '../../db/sql.js';
-import { spreadsheetSafeSql } from '../../lib/csv.js';
 import { ValidationError } from '../../lib/errors.js';
 import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
 import { keysetPage, newestFirstPage } from '../keyset-cursor.js';
@@ -39,15 +39,6 @@ function decodeCursor(cursor: string): number {
   if (!match) throw new ValidationError([{ field: 'after', message: 'not a cursor from a previous page' }]);
   return Number(match[1]);
 }
-
-/**
- * The `raw` cell of the invalid-lines CSV, safe to open in a spreadsheet (F24): a cell that
- * starts with `=` `+` `-` `@`, a tab or a CR is a formula to Excel and LibreOffice, so it
- * gets a leading `'`, which makes it text (lib/csv.ts: the rule every CSV export shares). Only `raw` is the uploader's text; `line` and `reason` are ours.
- * An invalid `+…` number thus reads `'+…`: the export is for people, the stored line and the
- * JSON `invalidSample` keep the text exactly as uploaded.
- */
-const SPREADSHEET_SAFE_RAW = spreadsheetSafeSql('raw');
 
 /** Passes bytes through until more than `max` went by, then fails. */
 function byteCap(max: number): Transform {
@@ -100,7 +91,7 @@ export class ContactListsService {
 
   /**
    * Every invalid line as CSV (`line,raw,reason`; `raw` always quoted and made inert for
-   * spreadsheets, see SPREADSHEET_SAFE_RAW). COPY pumps them into a spool file at disk
+   * spreadsheets, see db/contact-lists.ts). COPY pumps them into a spool file at disk
    * speed and the connection goes back to the pool before the first byte is sent, so a client
    * that reads slowly, or not at all, holds a file descriptor, never a connection (F11). The
    * file is unlinked once open: it goes away with the stream, however the download ends.
@@ -116,11 +107,7 @@ export class ContactListsService {
       let broken: Error | undefined;
       try {
         // COPY takes no parameters; the id is a uuid read back from the database, quoted anyway.
-        const copy = client.query(
-          copyTo(
-            `COPY (SELECT line, ${SPREADSHEET_SAFE_RAW} AS raw, reason FROM contact_invalid_line WHERE list_id = ${client.escapeLiteral(list.id)} ORDER BY line) TO STDOUT WITH (FORMAT csv, HEADER true, FORCE_QUOTE (raw))`,
-          ),
-        );
+        const copy = client.query(copyTo(copyInvalidLinesCsv(client, list.id)));
         await pipeline(copy, byteCap(this.maxSpoolBytes), createWriteStream(path, { flags: 'wx', mode: 0o600 }));
       } catch (err) {
         // A COPY cut off midway leaves the connection mid-protocol: close it instead of reusing it.

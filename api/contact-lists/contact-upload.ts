@@ -7,7 +7,7 @@
 import { readSample, type FileEncoding } from '../../contacts/contact-file.js';
 import { CsvFormatError } from '../../contacts/csv-pieces.js';
 import { detectDialect, DialectError, type Dialect, type DialectOptions } from '../../contacts/dialect.js';
-import type { Pool, PoolClient } from '../../db/sql.js';
+import { inUntimedTransaction, type Pool, type PoolClient } from '../../db/sql.js';
 import { PayloadTooLargeError, UnprocessableError, ValidationError } from '../../lib/errors.js';
 import type { ImportFormat } from './contact-lists.dto.js';
 
@@ -63,36 +63,24 @@ export function formatOf(dialect: Dialect, encoding: FileEncoding): ImportFormat
 }
 
 /**
- * Runs `work` in a transaction on a connection of its own and commits; on any failure rolls
- * back, maps a malformed file to 422 and a client that went away (`signal`) to its reason.
+ * Runs `work` in a transaction on a connection of its own, without the pool's timeouts
+ * (db/sql.ts), and commits; on any failure rolls back, maps a malformed file to 422 and a
+ * client that went away (`signal`) to its reason.
  */
 export async function inImportTransaction<T>(
   pool: Pool,
   signal: AbortSignal,
   work: (client: PoolClient) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
   try {
-    await client.query('BEGIN');
-    // An import streams a whole file (1M rows and more) through COPY in this one transaction:
-    // it is bounded by the upload size, not by the pool's per-statement timeouts (F11).
-    await client.query('SET LOCAL statement_timeout = 0');
-    await client.query('SET LOCAL idle_in_transaction_session_timeout = 0');
-    const result = await work(client);
-    signal.throwIfAborted();
-    await client.query('COMMIT');
-    return result;
+    return await inUntimedTransaction(pool, async (client) => {
+      const result = await work(client);
+      signal.throwIfAborted();
+      return result;
+    });
   } catch (err) {
-    broken = await client.query('ROLLBACK').then(
-      () => undefined,
-      (rollbackError: Error) => rollbackError,
-    );
     if (signal.aborted) throw signal.reason;
     if (err instanceof CsvFormatError) throw unusableFile(err.message);
     throw err;
-  } finally {
-    // A connection that could not roll back is closed rather than reused.
-    client.release(broken);
   }
 }

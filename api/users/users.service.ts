@@ -1,6 +1,6 @@
 import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { normalizeUsername } from '../../auth/accounts.js';
-import { revokeAccount } from '../../auth/oidc-adapter.js';
+import { revokeAccount } from '../../db/oidc-payload.js';
 import type { LoginThrottle } from '../../auth/login-throttle.js';
 import { hashPassword, verifyPassword } from '../../auth/password.js';
 import { requireAdmin, type Principal } from '../../auth/principal.js';

@@ -2,8 +2,8 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 
 /**
  * oidc-provider's storage (grants, refresh tokens, …), one row per model instance.
- * Written by auth/oidc-adapter.ts with plain SQL; declared here so the schema and the
- * migrations stay in one place.
+ * Written by auth/oidc-adapter.ts with plain SQL (db/oidc-payload.ts); declared here so the
+ * schema and the migrations stay in one place.
  */
 export const OidcPayload = defineEntity({
   name: 'OidcPayload',

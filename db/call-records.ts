@@ -1,0 +1,163 @@
+/**
+ * `call_record`, the call journal, in SQL: what the calls API reads and changes (api/calls/:
+ * the search, one call, its marks, its recording), the recording's final state once its
+ * upload ended (activities/recording-outbox.ts), and the rows a campaign's cancel writes for
+ * attempts claimed but never placed. Raw SQL rather than the ORM: a page is one index range
+ * scan and the times must come back exactly, which `to_char` in UTC does. The journal's own
+ * writes are still in activities/call-journal.ts and api/calls/journal-ingest.service.ts
+ * (db/README.md, "Not moved yet"); the exports' batches are db/call-exports.ts.
+ */
+import type { QueryResultRow } from 'pg';
+import { CONTACT_VARIABLES } from '../campaign/journal-codes.js';
+import { insertColumns, type Pool, type PoolClient } from './sql.js';
+
+export const utc = (column: string, fraction: 'MS' | 'US') =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.${fraction}"Z"')`;
+
+/**
+ * The select list of a view; the INVITE time to the microsecond (for the cursor) under a
+ * name of its own: an output column named `invite_at` would be what ORDER BY sorts by,
+ * text instead of the indexed column.
+ */
+export const VIEW_COLUMNS = `id, owner_id, campaign_id, campaign_contact_id, attempt, phone_e164, trunk_id,
+  ${utc('invite_at', 'US')} AS invite_exact, ${utc('ringing_at', 'MS')} AS ringing_at,
+  ${utc('answer_at', 'MS')} AS answer_at, ${utc('end_at', 'MS')} AS end_at, outcome, sip_code, sip_reason,
+  hung_up_by, end_reason, talk_ms, codec, rtp, dtmf, opted_out, tags, recording_private, recording_state,
+  recording_error, machine_detection, trunk_attempts, caller_id_number, source, external_id, direction,
+  from_party, to_party, external_fields, ${CONTACT_VARIABLES} AS variables`;
+
+/** A search of the journal (api/calls/call-query.ts parses it). */
+export interface CallFilter {
+  readonly phone?: string;
+  /** Inclusive; `text` is the instant as given, to the microsecond. */
+  readonly from?: { readonly text: string };
+  /** Exclusive. */
+  readonly to?: { readonly text: string };
+  readonly campaignId?: string;
+  readonly outcome?: string;
+  readonly limit: number;
+  /** The last row of the previous page. */
+  readonly after?: { readonly inviteAt: string; readonly id: string };
+}
+
+/**
+ * The search as SQL, newest first by (invite_at, id), one row more than the page to know
+ * whether another page follows. `ownerId` undefined: every owner's calls (administrators).
+ * Each combination of filters has an index whose order is the result's (see the entity).
+ */
+export function searchCallsSql(query: CallFilter, ownerId: string | undefined): { text: string; values: unknown[] } {
+  const { where, values } = searchWhere(query, ownerId);
+  const text = `SELECT ${VIEW_COLUMNS} FROM call_record ${where}
+    ORDER BY invite_at DESC, id DESC LIMIT $${values.push(query.limit + 1)}`;
+  return { text, values };
+}
+
+/** The search's WHERE clause (empty without filters) and its parameters, `$1` on. */
+export function searchWhere(query: CallFilter, ownerId: string | undefined): { where: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const where: string[] = [];
+  const param = (value: unknown) => `$${values.push(value)}`;
+  if (ownerId !== undefined) where.push(`owner_id = ${param(ownerId)}`);
+  if (query.phone !== undefined) where.push(`phone_e164 = ${param(query.phone)}`);
+  if (query.campaignId !== undefined) where.push(`campaign_id = ${param(query.campaignId)}`);
+  if (query.outcome !== undefined) where.push(`outcome = ${param(query.outcome)}`);
+  if (query.from) where.push(`invite_at >= ${param(query.from.text)}::timestamptz`);
+  if (query.to) where.push(`invite_at < ${param(query.to.text)}::timestamptz`);
+  if (query.after) {
+    where.push(`(invite_at, id) < (${param(query.after.inviteAt)}::timestamptz, ${param(query.after.id)}::uuid)`);
+  }
+  return { where: where.length > 0 ? `WHERE ${where.join(' AND ')}` : '', values };
+}
+
+/** One call's row (selected with VIEW_COLUMNS). */
+export async function selectCall<R extends QueryResultRow>(pool: Pool, id: string): Promise<R | undefined> {
+  const { rows } = await pool.query<R>(`SELECT ${VIEW_COLUMNS} FROM call_record WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+/**
+ * Sets the tags and the private flag given (null: unchanged) in one statement, only on a call
+ * of `ownerId` (null: any owner's); the changed row, or undefined.
+ */
+export async function updateCallMarks<R extends QueryResultRow>(
+  pool: Pool,
+  id: string,
+  change: { tags: readonly string[] | null; private: boolean | null },
+  ownerId: string | null,
+): Promise<R | undefined> {
+  const { rows } = await pool.query<R>(
+    `UPDATE call_record SET tags = coalesce($2, tags), recording_private = coalesce($3, recording_private)
+     WHERE id = $1 AND ($4::uuid IS NULL OR owner_id = $4) RETURNING ${VIEW_COLUMNS}`,
+    [id, change.tags, change.private, ownerId],
+  );
+  return rows[0];
+}
+
+/** A call's recording as its download needs it, with the seconds until its upload's next try. */
+export async function selectRecording<R extends QueryResultRow>(pool: Pool, id: string): Promise<R | undefined> {
+  const { rows } = await pool.query<R>(
+    `SELECT r.owner_id, r.recording_key, r.recording_private, r.recording_state, r.recording_error,
+       ceil(extract(epoch FROM u.next_try_at - now()))::float8 AS next_try_in
+     FROM call_record r LEFT JOIN recording_upload u ON u.call_id = r.id WHERE r.id = $1`,
+    [id],
+  );
+  return rows[0];
+}
+
+/**
+ * The recording of a call whose upload ended: `stored`, or `lost` with the reason (and no key
+ * any more). Only a recording still `pending` changes; false when it was not.
+ */
+export async function settleRecording(
+  client: PoolClient,
+  callId: string,
+  state: 'stored' | 'lost',
+  error: string | null,
+): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `UPDATE call_record SET recording_state = $2, recording_error = $3,
+       recording_key = CASE WHEN $2 = 'lost' THEN NULL ELSE recording_key END
+     WHERE id = $1 AND recording_state = 'pending'`,
+    [callId, state, error],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** The journal row of an attempt claimed but never placed, from its contact `c` and campaign `k`. */
+const CANCELLED_ROW = insertColumns({
+  id: 'gen_random_uuid()',
+  owner_id: 'k.owner_id',
+  campaign_id: 'k.id',
+  campaign_contact_id: 'c.id',
+  attempt_id: "c.id || ':' || c.attempts",
+  attempt: 'c.attempts',
+  phone_e164: 'c.phone_e164',
+  trunk_id: 'k.trunk_id',
+  invite_at: 'now()',
+  end_at: 'now()',
+  outcome: "'cancelled'",
+  end_reason: '$2',
+  dtmf: "'[]'",
+  created_at: 'now()',
+});
+
+/**
+ * A journal row (outcome `cancelled`, `endReason`) for each contact of the campaign still in
+ * flight whose attempt has none; returns the rows written.
+ */
+export async function journalCancelledInFlight(
+  client: PoolClient,
+  campaignId: string,
+  endReason: string,
+): Promise<{ owner_id: string; attempt_id: string }[]> {
+  const { rows } = await client.query<{ owner_id: string; attempt_id: string }>(
+    `INSERT INTO call_record (${CANCELLED_ROW.names})
+     SELECT ${CANCELLED_ROW.values}
+     FROM campaign_contact c JOIN campaign k ON k.id = c.campaign_id
+     WHERE c.campaign_id = $1 AND c.state = 'in_flight'
+     ON CONFLICT (attempt_id) DO NOTHING
+     RETURNING owner_id, attempt_id`,
+    [campaignId, endReason],
+  );
+  return rows;
+}
