@@ -12,7 +12,8 @@ import type { AddCallMessage } from './field-mapping.js';
 
 export interface SenderOptions {
   readonly address: string;
-  readonly tls: boolean;
+  /** TLS, checked against the system's CAs, or `ca` (PEM) alone when given; false: plaintext. */
+  readonly tls: false | { readonly ca?: Buffer };
   readonly tokenUrl: string;
   readonly clientId: string;
   readonly clientSecret: string;
@@ -58,7 +59,7 @@ export class JournalSender {
 
   constructor(private readonly options: SenderOptions) {
     const Journal = journalClientConstructor();
-    const creds = options.tls ? credentials.createSsl() : credentials.createInsecure();
+    const creds = options.tls ? credentials.createSsl(options.tls.ca ?? null) : credentials.createInsecure();
     this.client = new Journal(options.address, creds) as unknown as Client;
   }
 

@@ -5,6 +5,7 @@
  * and stop. Prometheus metrics on AGENT_METRICS_HOST:AGENT_METRICS_PORT (`/metrics`; with
  * AGENT_METRICS_TOKEN as a bearer token, which a host other than loopback needs).
  */
+import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { gauge, mirroredCounter, serveMetrics, type WorkerMetricsServer } from '../lib/worker-metrics.js';
@@ -16,6 +17,8 @@ const schema = z.object({
   AGENT_SPOOL_DIRS: z.string().min(1),
   AGENT_GRPC_ADDRESS: z.string().min(3).default('127.0.0.1:50051'),
   AGENT_GRPC_TLS: z.enum(['true', 'false']).default('false'),
+  /** PEM of the CA(s) the server's certificate must chain to instead of the system's (implies TLS). */
+  AGENT_GRPC_CA_FILE: z.string().min(1).optional(),
   AGENT_TOKEN_URL: z.url(),
   AGENT_CLIENT_ID: z.string().min(1),
   AGENT_CLIENT_SECRET: z.string().min(1),
@@ -66,6 +69,17 @@ function metrics(agent: SpoolAgent, env: z.infer<typeof schema>): Promise<Worker
   });
 }
 
+/** TLS as configured; a CA file that cannot be read stops the agent at once (exit 2). */
+function grpcTls(env: z.infer<typeof schema>): false | { ca?: Buffer } {
+  if (env.AGENT_GRPC_CA_FILE === undefined) return env.AGENT_GRPC_TLS === 'true' ? {} : false;
+  try {
+    return { ca: readFileSync(env.AGENT_GRPC_CA_FILE) };
+  } catch (err) {
+    log('error', 'invalid configuration', { issues: [`AGENT_GRPC_CA_FILE: ${(err as Error).message}`] });
+    process.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
   const parsed = schema.safeParse(process.env);
   if (!parsed.success) {
@@ -77,7 +91,7 @@ async function main(): Promise<void> {
   const env = parsed.data;
   const sender = new JournalSender({
     address: env.AGENT_GRPC_ADDRESS,
-    tls: env.AGENT_GRPC_TLS === 'true',
+    tls: grpcTls(env),
     tokenUrl: env.AGENT_TOKEN_URL,
     clientId: env.AGENT_CLIENT_ID,
     clientSecret: env.AGENT_CLIENT_SECRET,

@@ -10,8 +10,11 @@ export interface AgentClient {
   readonly secret: string;
 }
 
+/** The API the agent talks to: a private stack, or any API process with its gRPC port. */
+export type AgentServer = Pick<PrivateStack, 'apiUrl'> & { readonly env: { readonly GRPC_PORT?: string } };
+
 export function agentEnvironment(
-  stack: PrivateStack,
+  stack: AgentServer,
   options: { spool: string; client: AgentClient; source: string; extra?: Record<string, string> },
 ): NodeJS.ProcessEnv {
   return {

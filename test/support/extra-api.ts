@@ -19,6 +19,8 @@ import { readStack } from './stack';
 
 export interface ExtraApi {
   readonly url: string;
+  /** Its gRPC port (GRPC_PORT), on 127.0.0.1. */
+  readonly grpcPort: number;
   /** Everything the API process wrote. */
   readonly logFile: string;
   readonly minio: MinioServer;
@@ -74,6 +76,7 @@ export async function startExtraApi(
   }
   return {
     url,
+    grpcPort,
     logFile,
     minio,
     async stop() {

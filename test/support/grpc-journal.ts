@@ -32,9 +32,11 @@ type ServerStream = (request: unknown, metadata: Metadata) => ClientReadableStre
 
 export type JournalClient = Client & Record<string, Unary & Upload & ServerStream>;
 
-export function journalClient(address = grpcAddress()): JournalClient {
+/** Plaintext, or TLS trusting `tlsCa` (PEM) when given. */
+export function journalClient(address = grpcAddress(), tlsCa?: Buffer): JournalClient {
   const Journal = journalClientConstructor();
-  return new Journal(address, credentials.createInsecure()) as unknown as JournalClient;
+  const creds = tlsCa ? credentials.createSsl(tlsCa) : credentials.createInsecure();
+  return new Journal(address, creds) as unknown as JournalClient;
 }
 
 export function unary(
