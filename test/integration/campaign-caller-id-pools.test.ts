@@ -45,10 +45,10 @@ async function runPool(owner: { id: string; token: string }, phones: readonly st
   const sipp = await gateway({ scenario: 'uas-route-by-number', calls: phones.length, timeoutMs: 90_000 });
   const campaign = await insertCampaign(db, {
     ownerId: owner.id,
-    trunkId: await gatewayTrunk(owner.token, sipp, { maxConcurrentCalls: 10, maxCallsPerSecond: 50 }),
+    trunkId: await gatewayTrunk(owner.token, sipp, { maxConcurrentCalls: 20, maxCallsPerSecond: 100 }),
     audioId: await toneMessage(owner.token, 1),
     contactListId: await phoneList(owner.token, phones),
-    maxConcurrentCalls: 4,
+    maxConcurrentCalls: 20,
     record: false,
     callerIdNumber: FALLBACK,
   });
@@ -59,7 +59,7 @@ async function runPool(owner: { id: string; token: string }, phones: readonly st
   const froms = fromByCallee(sipp);
   expect(froms.size).toBe(phones.length);
   // The journal names the same number as the INVITE carried.
-  const res = await call('GET', `/api/v1/calls?campaignId=${campaign.id}&limit=100`, { token: owner.token });
+  const res = await call('GET', `/api/v1/calls?campaignId=${campaign.id}&limit=500`, { token: owner.token });
   const page = await json<{ items: { phone: string; callerIdNumber: string | null }[] }>(res, 200);
   expect(new Map(page.items.map((c) => [c.phone, c.callerIdNumber]))).toEqual(froms);
   return froms;
@@ -71,21 +71,21 @@ const counts = (froms: Map<string, string>) => {
   return n;
 };
 
-test('rotate with a cap of 5: each number makes 5 calls, the rest and the next campaign go out with the plain caller ID', async () => {
+test('rotate over 200 calls with a cap of 60: each number makes 60 calls, the rest and the next campaign go out with the plain caller ID', async () => {
   const owner = await userToken();
   const pool = {
     numbers: ['+493012340001', '+493012340002', '+493012340003'],
     strategy: 'rotate',
-    dailyCapPerNumber: 5,
+    dailyCapPerNumber: 60,
   };
-  const phones = Array.from({ length: 20 }, (_, i) => `+49305551${String(i).padStart(3, '0')}0`);
+  const phones = Array.from({ length: 200 }, (_, i) => `+49305551${String(i).padStart(3, '0')}0`);
   const froms = await runPool(owner, phones, pool);
   expect(counts(froms)).toEqual(
     new Map([
-      ['+493012340001', 5],
-      ['+493012340002', 5],
-      ['+493012340003', 5],
-      [FALLBACK, 5],
+      ['+493012340001', 60],
+      ['+493012340002', 60],
+      ['+493012340003', 60],
+      [FALLBACK, 20],
     ]),
   );
   // The cap is the owner's per day, across campaigns: a second campaign finds every number spent.
