@@ -125,6 +125,24 @@ test('a first trunk where nothing listens fails over at its ring timeout', async
   }
 });
 
+test('a first TCP trunk on a dead port is unreachable: the attempt fails over at once', async () => {
+  const phones = numbers(2, '0');
+  const [deadPort] = await freePorts(1);
+  const answering = await gateway({ scenario: 'uas-route-by-number', calls: phones.length });
+  const dead = await gatewayTrunk(owner.token, { port: deadPort }, LIMITS, 'tcp');
+  const second = await trunkOf(answering);
+  const campaignId = await runGroup([dead, second], phones);
+  await expectSippExit(answering, 0);
+  const rows = await journal(campaignId);
+  expect(rows.map((r) => [r.outcome, r.trunk_id])).toEqual(phones.map(() => ['answered', second]));
+  // A refused connection, not a wait for the ring timeout.
+  for (const row of rows) {
+    expect(row.trunk_attempts).toHaveLength(2);
+    expect(row.trunk_attempts![0]).toMatchObject({ trunkId: dead, sipCode: null });
+    expect(row.trunk_attempts![0].reason).not.toMatch(/ring timeout/);
+  }
+});
+
 test('a first trunk answering 486 does not fail over: busy is the callee’s answer', async () => {
   const phones = numbers(2, '1');
   const busy = await gateway({ scenario: 'uas-route-by-number', calls: phones.length });
