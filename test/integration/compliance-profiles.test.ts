@@ -13,7 +13,14 @@ import { concat, silence } from '../../telephony/amd/amd-signals';
 import { sippMessages } from '../../scripts/services/sipp';
 import { speak } from '../../bench/amd/tts';
 import { call, expectProblem } from '../support/api';
-import { campaignParts, campaignTestContext, createCampaign, json, userToken } from '../support/campaigns';
+import {
+  campaignBody,
+  campaignParts,
+  campaignTestContext,
+  createCampaign,
+  json,
+  userToken,
+} from '../support/campaigns';
 import { gatewayParts } from '../support/gateway-campaigns';
 import { answerAndPlayScenario } from '../support/rtp-pcap';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
@@ -63,17 +70,7 @@ describe('us profile: settings that break a rule are a 422 naming it', () => {
     const { token } = await userToken();
     const parts = await campaignParts(token, 1);
     const create = (extra: Record<string, unknown>) =>
-      call('POST', '/api/v1/campaigns', {
-        token,
-        body: {
-          name: 'us',
-          trunkId: parts.trunkId,
-          audioId: parts.audioId,
-          contactListId: parts.contactListId,
-          ...usCompliant,
-          ...extra,
-        },
-      });
+      call('POST', '/api/v1/campaigns', { token, body: campaignBody(parts, { name: 'us', ...usCompliant, ...extra }) });
     const window = usCompliant.callingWindow;
     const cases: [Record<string, unknown>, [string, string][]][] = [
       [{ callingWindow: null }, [['us.calling-hours', 'body.callingWindow']]],

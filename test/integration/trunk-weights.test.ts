@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { receivedRequests } from '../../scripts/services/sipp';
-import { call, createUser, expectProblem, login } from '../support/api';
+import { call, createUser, login, problemFields } from '../support/api';
 import { gatewayTrunk, phoneList, toneMessage } from '../support/campaign-e2e';
 import { closeTemporalClient, createCampaign, startCampaign } from '../support/campaign-runs';
 import {
@@ -45,9 +45,35 @@ async function trunk(token: string): Promise<string> {
   return (await json<{ id: string }>(res, 201)).id;
 }
 
-async function fieldsOf(res: Response): Promise<string[]> {
-  const problem = await expectProblem(res, 422, 'validation-error');
-  return (problem.errors as { field: string }[]).map((e) => e.field).sort();
+/**
+ * A campaign of `phones` over the group [a, b] of one priority with these weights, run to
+ * its end on the stack's worker; returns its id.
+ */
+async function runWeighted(
+  owner: { id: string; token: string },
+  [a, b]: readonly [string, string],
+  weights: readonly [number, number],
+  phones: readonly string[],
+  extra: { maxConcurrentCalls: number; callsPerSecond?: number },
+): Promise<string> {
+  const campaign = await createCampaign(db, {
+    ownerId: owner.id,
+    trunkId: a,
+    audioId: await toneMessage(owner.token, 1),
+    contactListId: await phoneList(owner.token, phones),
+    maxAttempts: 1,
+    record: false,
+    ...extra,
+  });
+  const shares = { [a]: { priority: 1, weight: weights[0] }, [b]: { priority: 1, weight: weights[1] } };
+  await db.query('UPDATE campaign SET fallback_trunk_ids = $2, trunk_shares = $3 WHERE id = $1', [
+    campaign.id,
+    [b],
+    JSON.stringify(shares),
+  ]);
+  const handle = await startCampaign(campaign);
+  expect(await handle.result()).toMatchObject({ status: 'completed' });
+  return campaign.id;
 }
 
 describe('trunks with priorities and weights through the API', () => {
@@ -107,7 +133,7 @@ describe('trunks with priorities and weights through the API', () => {
     const parts = await campaignParts(token, 1);
     const { trunkId, ...rest } = body(parts);
     const res = await call('POST', '/api/v1/campaigns', { token, body: { ...rest, ...extra(trunkId) } });
-    expect(await fieldsOf(res)).toEqual(fields);
+    expect(await problemFields(res)).toEqual(fields);
   });
 
   it('refuses another owner’s trunk in trunks, naming its entry', async () => {
@@ -118,7 +144,7 @@ describe('trunks with priorities and weights through the API', () => {
     const { trunkId, ...rest } = body(parts);
     const trunks = [{ trunkId }, { trunkId: theirs }];
     const res = await call('POST', '/api/v1/campaigns', { token, body: { ...rest, trunks } });
-    expect(await fieldsOf(res)).toEqual(['body.trunks[1].trunkId']);
+    expect(await problemFields(res)).toEqual(['body.trunks[1].trunkId']);
   });
 });
 
@@ -130,31 +156,14 @@ test('two trunks of one priority, weights 3 and 1: 100 calls go 75 and 25, in a 
   const light = await gateway({ scenario: 'uas-486', calls: 25, timeoutMs: 120_000 });
   const limits = { maxConcurrentCalls: 20, maxCallsPerSecond: 100 };
   const [a, b] = [await gatewayTrunk(owner.token, heavy, limits), await gatewayTrunk(owner.token, light, limits)];
-  const campaign = await createCampaign(db, {
-    ownerId: owner.id,
-    trunkId: a,
-    audioId: await toneMessage(owner.token, 1),
-    contactListId: await phoneList(owner.token, phones),
-    maxConcurrentCalls: 4,
-    callsPerSecond: 100,
-    maxAttempts: 1,
-    record: false,
-  });
-  const shares = { [a]: { priority: 1, weight: 3 }, [b]: { priority: 1, weight: 1 } };
-  await db.query('UPDATE campaign SET fallback_trunk_ids = $2, trunk_shares = $3 WHERE id = $1', [
-    campaign.id,
-    [b],
-    JSON.stringify(shares),
-  ]);
-  const handle = await startCampaign(campaign);
-  expect(await handle.result()).toMatchObject({ status: 'completed' });
+  const campaignId = await runWeighted(owner, [a, b], [3, 1], phones, { maxConcurrentCalls: 4, callsPerSecond: 100 });
   await expectSippExit(heavy, 0);
   await expectSippExit(light, 0);
 
   const { rows } = await db.query<{ trunk_id: string; outcome: string; tried: number }>(
     `SELECT trunk_id, outcome, jsonb_array_length(trunk_attempts) AS tried FROM call_record
      WHERE campaign_id = $1 ORDER BY invite_at`,
-    [campaign.id],
+    [campaignId],
   );
   expect(rows).toHaveLength(100);
   expect(rows.every((r) => r.outcome === 'busy' && r.tried === 1)).toBe(true);
@@ -163,7 +172,7 @@ test('two trunks of one priority, weights 3 and 1: 100 calls go 75 and 25, in a 
   expect([receivedRequests(heavy, 'INVITE').length, receivedRequests(light, 'INVITE').length]).toEqual([75, 25]);
   const served = await db.query<{ trunk_id: string; calls: number }>(
     'SELECT trunk_id::text, calls FROM campaign_trunk_share WHERE campaign_id = $1 ORDER BY calls DESC',
-    [campaign.id],
+    [campaignId],
   );
   expect(served.rows).toEqual([
     { trunk_id: a, calls: 75 },
@@ -180,28 +189,12 @@ test('a weighted trunk failing technically fails over to the other trunk of its 
   const failing = await gateway({ scenario: 'uas-503', calls: 2 });
   const limits = { maxConcurrentCalls: 5, maxCallsPerSecond: 50 };
   const [a, b] = [await gatewayTrunk(owner.token, answering, limits), await gatewayTrunk(owner.token, failing, limits)];
-  const campaign = await createCampaign(db, {
-    ownerId: owner.id,
-    trunkId: a,
-    audioId: await toneMessage(owner.token, 1),
-    contactListId: await phoneList(owner.token, phones),
-    maxConcurrentCalls: 1,
-    maxAttempts: 1,
-    record: false,
-  });
-  const shares = { [a]: { priority: 1, weight: 1 }, [b]: { priority: 1, weight: 1 } };
-  await db.query('UPDATE campaign SET fallback_trunk_ids = $2, trunk_shares = $3 WHERE id = $1', [
-    campaign.id,
-    [b],
-    JSON.stringify(shares),
-  ]);
-  const handle = await startCampaign(campaign);
-  expect(await handle.result()).toMatchObject({ status: 'completed' });
+  const campaignId = await runWeighted(owner, [a, b], [1, 1], phones, { maxConcurrentCalls: 1 });
   await expectSippExit(answering, 0);
   await expectSippExit(failing, 0);
   const { rows } = await db.query<{ outcome: string; trunk_id: string; trunk_attempts: { trunkId: string }[] }>(
     'SELECT outcome, trunk_id, trunk_attempts FROM call_record WHERE campaign_id = $1 ORDER BY invite_at',
-    [campaign.id],
+    [campaignId],
   );
   // The rotation gives a, b, a, b; b's calls go on to a within the same attempt.
   expect(rows.map((r) => r.trunk_attempts.map((t) => t.trunkId))).toEqual([[a], [b, a], [a], [b, a]]);
