@@ -21,8 +21,6 @@ export const NOT_MOVED_YET: Readonly<Record<string, string>> = {
   'activities/trunk-limits.ts': 'trunk rate limits; changed concurrently by the trunk work',
   'api/calls/journal-ingest.service.ts': 'external journal ingest; changed concurrently',
   'api/campaigns/campaigns.service.ts': 'campaign CRUD service; changed concurrently',
-  'api/stats/stats-queries.ts': 'statistics; changed concurrently',
-  'api/stats/stats.service.ts': 'statistics; changed concurrently',
   'api/trunks/trunks.service.ts': 'trunks; changed concurrently',
 };
 
