@@ -8,6 +8,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Pool } from '../db/sql.js';
+import { markDispatched, undispatchedDeliveries, type UndispatchedScope } from '../db/webhook-deliveries.js';
 import { webhookDeliveryWorkflow, type WebhookDeliveryWorkflow } from '../workflows/definitions.js';
 import {
   webhookWorkflowId,
@@ -36,7 +37,7 @@ export class WebhookDispatcher {
    * many. Safe to call at any time, from several workers at once.
    */
   async dispatchCampaign(campaignId: string): Promise<number> {
-    return this.drain('campaign_id = $1', [campaignId]);
+    return this.drain({ campaignId });
   }
 
   /**
@@ -46,29 +47,25 @@ export class WebhookDispatcher {
    * died before starting. Safe beside the API's own start (a second start is refused).
    */
   async dispatchUnscoped(minAgeMs = 0): Promise<number> {
-    return this.drain(`campaign_id IS NULL AND created_at <= now() - $1 * interval '1 millisecond'`, [minAgeMs]);
+    return this.drain({ unscopedMinAgeMs: minAgeMs });
   }
 
   /** Starts these deliveries (just committed by the caller) and marks them dispatched. */
   async dispatch(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     await Promise.all(ids.map((id) => this.start(id)));
-    await this.pool.query('UPDATE webhook_delivery SET dispatched_at = now() WHERE id = ANY($1::uuid[])', [ids]);
+    await markDispatched(this.pool, ids);
   }
 
-  /** Dispatches the undispatched deliveries matching `where` (`$1`…), oldest first, in rounds of {@link BATCH}. */
-  private async drain(where: string, values: unknown[]): Promise<number> {
+  /** Dispatches the scope's undispatched deliveries, oldest first, in rounds of {@link BATCH}. */
+  private async drain(scope: UndispatchedScope): Promise<number> {
     let started = 0;
     for (;;) {
-      const { rows } = await this.pool.query<{ id: string }>(
-        `SELECT id FROM webhook_delivery WHERE ${where} AND dispatched_at IS NULL
-         ORDER BY created_at LIMIT $${values.length + 1}`,
-        [...values, BATCH],
-      );
-      if (rows.length === 0) return started;
-      await this.dispatch(rows.map((r) => r.id));
-      started += rows.length;
-      if (rows.length < BATCH) return started;
+      const ids = await undispatchedDeliveries(this.pool, scope, BATCH);
+      if (ids.length === 0) return started;
+      await this.dispatch(ids);
+      started += ids.length;
+      if (ids.length < BATCH) return started;
     }
   }
 

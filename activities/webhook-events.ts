@@ -33,7 +33,7 @@ export interface JournalRow {
   readonly trunk_attempts?: unknown;
   /** The number the INVITE's From carried; absent or null on rows from before caller-ID pools. */
   readonly caller_id_number?: string | null;
-  /** The contact's imported columns (api/calls/call-rows.ts CONTACT_VARIABLES); absent is `{}`. */
+  /** The contact's imported columns (db/call-records.ts CONTACT_VARIABLES); absent is `{}`. */
   readonly variables?: unknown;
   /** An external call's PBX (issue 24); null or absent for the calls Voicecast placed. */
   readonly source?: string | null;

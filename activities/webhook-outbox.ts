@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { WebhookEvent } from '../db/entities/index.js';
 import type { PoolClient } from '../db/sql.js';
-import { CONTACT_VARIABLES } from '../campaign/journal-codes.js';
+import { selectExternalJournalRow, selectJournalRowOfAttempt } from '../db/call-records.js';
+import { activeCampaignWebhooks, activeOwnerWebhooksFor, enqueueDelivery } from '../db/webhook-deliveries.js';
 import {
   callEvents,
   callIngestedData,
@@ -35,31 +36,25 @@ export async function enqueueCallEvents(
   attempt: JournalledAttempt,
   only?: readonly WebhookEvent[],
 ): Promise<void> {
-  const hooks = await client.query<{ id: string; events: WebhookEvent[] }>(
-    `SELECT id, events FROM webhook
-     WHERE owner_id = $1 AND active AND (campaign_id IS NULL OR campaign_id = $2)`,
-    [attempt.ownerId, attempt.campaignId],
-  );
-  if (hooks.rows.length === 0) return;
-  const { rows } = await client.query<JournalRow>(
-    `SELECT *, ${CONTACT_VARIABLES} AS variables FROM call_record WHERE attempt_id = $1`,
-    [attempt.attemptId],
-  );
-  const row = rows[0];
+  const hooks = await activeCampaignWebhooks(client, attempt.ownerId, attempt.campaignId);
+  if (hooks.length === 0) return;
+  const row = await selectJournalRowOfAttempt<JournalRow>(client, attempt.attemptId);
   if (!row) return;
   const createdAt = new Date().toISOString();
   const events = callEvents(row, attempt.recordingBytes ?? null).filter((e) => !only || only.includes(e.event));
-  for (const hook of hooks.rows) {
+  for (const hook of hooks) {
     for (const { event, data } of events.filter((e) => hook.events.includes(e.event))) {
       const id = randomUUID();
       const body = JSON.stringify({ id, event, createdAt, data } satisfies WebhookEnvelope);
-      await client.query(
-        `INSERT INTO webhook_delivery (id, webhook_id, event, subject, campaign_id, body, status, attempts, attempt_log,
-           created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, '[]', $7)
-         ON CONFLICT (webhook_id, event, subject) DO NOTHING`,
-        [id, hook.id, event, attempt.attemptId, attempt.campaignId, body, createdAt],
-      );
+      await enqueueDelivery(client, {
+        id,
+        webhookId: hook.id,
+        event,
+        subject: attempt.attemptId,
+        campaignId: attempt.campaignId,
+        body,
+        createdAt,
+      });
     }
   }
 }
@@ -78,31 +73,19 @@ export async function enqueueExternalCallEvent(
   event: 'call.ingested' | 'recording.uploaded',
   recordingBytes: number | null = null,
 ): Promise<string[]> {
-  const hooks = await client.query<{ id: string }>(
-    `SELECT id FROM webhook WHERE owner_id = $1 AND active AND campaign_id IS NULL AND $2 = ANY(events)`,
-    [call.ownerId, event],
-  );
-  if (hooks.rows.length === 0) return [];
-  const { rows } = await client.query<JournalRow>(
-    'SELECT * FROM call_record WHERE id = $1 AND owner_id = $2 AND source IS NOT NULL',
-    [call.callId, call.ownerId],
-  );
-  const row = rows[0];
+  const hooks = await activeOwnerWebhooksFor(client, call.ownerId, event);
+  if (hooks.length === 0) return [];
+  const row = await selectExternalJournalRow<JournalRow>(client, call.ownerId, call.callId);
   if (!row) return [];
   const createdAt = new Date().toISOString();
   const data = event === 'call.ingested' ? callIngestedData(row) : recordingUploadedData(row, recordingBytes);
   const ids: string[] = [];
-  for (const hook of hooks.rows) {
+  for (const webhookId of hooks) {
     const id = randomUUID();
     const body = JSON.stringify({ id, event, createdAt, data } satisfies WebhookEnvelope);
-    const inserted = await client.query(
-      `INSERT INTO webhook_delivery (id, webhook_id, event, subject, campaign_id, body, status, attempts, attempt_log,
-         created_at)
-       VALUES ($1, $2, $3, $4, NULL, $5, 'pending', 0, '[]', $6)
-       ON CONFLICT (webhook_id, event, subject) DO NOTHING`,
-      [id, hook.id, event, row.attempt_id, body, createdAt],
-    );
-    if (inserted.rowCount === 1) ids.push(id);
+    const subject = row.attempt_id;
+    if (await enqueueDelivery(client, { id, webhookId, event, subject, campaignId: null, body, createdAt }))
+      ids.push(id);
   }
   return ids;
 }

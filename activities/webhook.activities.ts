@@ -5,13 +5,14 @@
  * (no log line, no error, no failure message); neither does the body (it holds phone numbers).
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { webhookSecretContext, type WebhookAttemptLog, type WebhookDeliveryStatus } from '../db/entities/index.js';
+import { webhookSecretContext } from '../db/entities/index.js';
 import type { Pool } from '../db/sql.js';
+import { failDelivery, giveUpDelivery, recordDeliveryTry, selectDeliveryTarget } from '../db/webhook-deliveries.js';
 import type { Logger } from '../lib/logger.js';
 import type { WebhookNetworks } from '../lib/webhook-networks.js';
 import { SecretBoxError, type SecretBox } from '../lib/secret-box.js';
 import type { WebhookActivities } from '../workflows/webhook-types.js';
-import { postWebhook, retryDelayMs, verdictOf, type WebhookAnswer, type WebhookVerdict } from './webhook-post.js';
+import { postWebhook, retryDelayMs, verdictOf, type WebhookAnswer } from './webhook-post.js';
 
 export interface WebhookActivityDeps {
   readonly pool: Pool;
@@ -21,26 +22,11 @@ export interface WebhookActivityDeps {
   readonly logger?: Logger;
 }
 
-interface DeliveryTarget {
-  readonly webhook_id: string;
-  readonly event: string;
-  readonly body: string;
-  readonly status: WebhookDeliveryStatus;
-  readonly url: string;
-  readonly active: boolean;
-  readonly secret_sealed: string;
-}
-
 export function createWebhookActivities(deps: WebhookActivityDeps): WebhookActivities {
   const { pool } = deps;
   return {
     async sendWebhook({ deliveryId, timeoutMs, backoff }) {
-      const { rows } = await pool.query<DeliveryTarget>(
-        `SELECT d.webhook_id, d.event, d.body, d.status, w.url, w.active, w.secret_sealed
-         FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook_id WHERE d.id = $1`,
-        [deliveryId],
-      );
-      const target = rows[0];
+      const target = await selectDeliveryTarget(pool, deliveryId);
       if (!target) return 'gone';
       // Settled already (this is a second workflow for it, or a retry after the log was written).
       if (target.status !== 'pending') return target.status;
@@ -55,7 +41,7 @@ export function createWebhookActivities(deps: WebhookActivityDeps): WebhookActiv
       const at = new Date();
       const answer = await postWebhook({ ...target, deliveryId, secret, timeoutMs }, deps.networks, at);
       const verdict = verdictOf(answer);
-      await recordTry(
+      await recordDeliveryTry(
         pool,
         deliveryId,
         { at: at.toISOString(), durationMs: Date.now() - at.getTime(), ...answer },
@@ -77,12 +63,7 @@ export function createWebhookActivities(deps: WebhookActivityDeps): WebhookActiv
     },
 
     async giveUpWebhook({ deliveryId, reason }) {
-      await pool.query(
-        `UPDATE webhook_delivery SET status = 'failed', finished_at = now(),
-           last_error = coalesce(last_error, left($2, 500))
-         WHERE id = $1 AND status = 'pending'`,
-        [deliveryId, `gave up retrying: ${reason}`],
-      );
+      await giveUpDelivery(pool, deliveryId, `gave up retrying: ${reason}`);
     },
   };
 }
@@ -90,24 +71,8 @@ export function createWebhookActivities(deps: WebhookActivityDeps): WebhookActiv
 const describe = (answer: WebhookAnswer): string =>
   answer.statusCode === null ? answer.error : `the receiver answered HTTP ${answer.statusCode}`;
 
-/** Appends a try to the log; a verdict other than `retry` settles the delivery. Only a pending delivery changes. */
-async function recordTry(pool: Pool, deliveryId: string, entry: WebhookAttemptLog, verdict: WebhookVerdict) {
-  await pool.query(
-    `UPDATE webhook_delivery SET attempts = attempts + 1, last_attempt_at = $2, last_status_code = $3,
-       last_error = $4, attempt_log = attempt_log || $5::jsonb,
-       status = CASE WHEN $6 = 'retry' THEN status ELSE $6 END,
-       finished_at = CASE WHEN $6 = 'retry' THEN NULL ELSE now() END
-     WHERE id = $1 AND status = 'pending'`,
-    [deliveryId, entry.at, entry.statusCode, entry.error, JSON.stringify([entry]), verdict],
-  );
-}
-
 /** Fails a delivery that is not sent at all. */
 async function finish(pool: Pool, deliveryId: string, error: string): Promise<'failed'> {
-  await pool.query(
-    `UPDATE webhook_delivery SET status = 'failed', last_error = $2, finished_at = now()
-     WHERE id = $1 AND status = 'pending'`,
-    [deliveryId, error],
-  );
+  await failDelivery(pool, deliveryId, error);
   return 'failed';
 }

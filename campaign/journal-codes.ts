@@ -18,12 +18,3 @@ export const ABORTED_BEFORE_DIALLING = 'aborted before dialling';
  * attempts, but not seizures (see the answer-seizure ratio of the statistics).
  */
 export const NOT_DIALLED_REASONS: readonly string[] = [CANCELLED_BEFORE_DIALLING, ABORTED_BEFORE_DIALLING];
-
-/**
- * SQL: a journal row's contact variables (its contact's imported columns), read from the
- * campaign's copy of the contact by primary key; `{}` once the campaign, and with it that
- * copy, was deleted. A subquery rather than a join keeps the journal's columns unqualified
- * (UPDATE … RETURNING uses them too). Read by the calls API, the export and the webhooks.
- */
-export const CONTACT_VARIABLES = `coalesce((SELECT cc.variables FROM campaign_contact cc
-  WHERE cc.id = call_record.campaign_contact_id), '{}'::jsonb)`;

@@ -4,8 +4,7 @@
  * `campaign_contact` with its last journalled attempt. Builders of statement text and
  * parameters: the export service runs each batch on a pooled connection of its own.
  */
-import { CONTACT_VARIABLES } from '../campaign/journal-codes.js';
-import { searchWhere, utc, type CallFilter } from './call-records.js';
+import { CONTACT_VARIABLES, searchWhere, utc, type CallFilter } from './call-records.js';
 
 /** The journal's columns an export reads (`r` is `call_record`). */
 const CALL_SELECT = (r: string) => `${r}.id, ${r}.campaign_id, ${r}.phone_e164, ${r}.attempt, ${r}.outcome,

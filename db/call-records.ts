@@ -8,8 +8,16 @@
  * (db/README.md, "Not moved yet"); the exports' batches are db/call-exports.ts.
  */
 import type { QueryResultRow } from 'pg';
-import { CONTACT_VARIABLES } from '../campaign/journal-codes.js';
 import { insertColumns, type Pool, type PoolClient } from './sql.js';
+
+/**
+ * A journal row's contact variables (its contact's imported columns), read from the
+ * campaign's copy of the contact by primary key; `{}` once the campaign, and with it that
+ * copy, was deleted. A subquery rather than a join keeps the journal's columns unqualified
+ * (UPDATE … RETURNING uses them too). Read by the calls API, the export and the webhooks.
+ */
+export const CONTACT_VARIABLES = `coalesce((SELECT cc.variables FROM campaign_contact cc
+  WHERE cc.id = call_record.campaign_contact_id), '{}'::jsonb)`;
 
 export const utc = (column: string, fraction: 'MS' | 'US') =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.${fraction}"Z"')`;
@@ -67,6 +75,31 @@ export function searchWhere(query: CallFilter, ownerId: string | undefined): { w
     where.push(`(invite_at, id) < (${param(query.after.inviteAt)}::timestamptz, ${param(query.after.id)}::uuid)`);
   }
   return { where: where.length > 0 ? `WHERE ${where.join(' AND ')}` : '', values };
+}
+
+/** An attempt's journal row, every column and its contact variables (the webhook outbox's events). */
+export async function selectJournalRowOfAttempt<R extends QueryResultRow>(
+  client: PoolClient,
+  attemptId: string,
+): Promise<R | undefined> {
+  const { rows } = await client.query<R>(
+    `SELECT *, ${CONTACT_VARIABLES} AS variables FROM call_record WHERE attempt_id = $1`,
+    [attemptId],
+  );
+  return rows[0];
+}
+
+/** An owner's external call's row (issue 24), every column (the webhook outbox's events). */
+export async function selectExternalJournalRow<R extends QueryResultRow>(
+  client: PoolClient,
+  ownerId: string,
+  callId: string,
+): Promise<R | undefined> {
+  const { rows } = await client.query<R>(
+    'SELECT * FROM call_record WHERE id = $1 AND owner_id = $2 AND source IS NOT NULL',
+    [callId, ownerId],
+  );
+  return rows[0];
 }
 
 /** One call's row (selected with VIEW_COLUMNS). */

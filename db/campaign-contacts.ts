@@ -127,6 +127,19 @@ export async function copyContactBatch(
   return { last, copied: rowCount ?? 0 };
 }
 
+/** The numbers of these contacts (ids as text) of the campaign; a contact deleted meanwhile is left out. */
+export async function contactPhones(
+  pool: Pool,
+  campaignId: string,
+  contactIds: readonly string[],
+): Promise<{ id: string; phone_e164: string }[]> {
+  const { rows } = await pool.query<{ id: string; phone_e164: string }>(
+    'SELECT id::text AS id, phone_e164 FROM campaign_contact WHERE id = ANY($1::bigint[]) AND campaign_id = $2',
+    [contactIds, campaignId],
+  );
+  return rows;
+}
+
 /**
  * The campaign's contacts counted by scheduler state and final outcome; with `db` a pool, or
  * a client inside a transaction that must see the same snapshot.

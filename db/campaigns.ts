@@ -164,6 +164,17 @@ export async function lockCampaignResource(em: EntityManager, resource: Campaign
   await em.execute(`select 1 from "${RESOURCE_TABLES[resource]}" where "id" = ? for update`, [id]);
 }
 
+/**
+ * Takes a trunk out of every campaign's fallback trunk group, in `em`'s transaction (the trunk's
+ * delete; `trunk_id` goes null by its foreign key).
+ */
+export async function removeFallbackTrunk(em: EntityManager, trunkId: string): Promise<void> {
+  await em.execute(
+    'update "campaign" set "fallback_trunk_ids" = array_remove("fallback_trunk_ids", ?) where ? = any("fallback_trunk_ids")',
+    [trunkId, trunkId],
+  );
+}
+
 /** The columns of a `campaign` row the call activities read (activities/campaign-settings.ts). */
 export interface CampaignRow {
   id: string;

@@ -19,18 +19,6 @@ export const NOT_MOVED_YET: Readonly<Record<string, string>> = {
   'activities/trunk-breaker.ts': 'trunk_health writes; changed concurrently by the trunk work',
   'activities/trunk-choice.ts': 'call_lease taking; changed concurrently by the trunk work',
   'activities/trunk-limits.ts': 'trunk rate limits; changed concurrently by the trunk work',
-  'activities/webhook-dispatch.ts': 'webhook outbox; changed concurrently by the webhook work',
-  'activities/webhook-outbox.ts': 'webhook outbox; changed concurrently by the webhook work',
-  'activities/webhook.activities.ts': 'webhook deliveries; moves with the webhook outbox',
-  'api/calls/journal-ingest.service.ts': 'external journal ingest; changed concurrently',
-  'api/campaigns/campaigns.service.ts': 'campaign CRUD service; changed concurrently',
-  'api/policies/policies.service.ts': 'owner policies; changed concurrently',
-  'api/stats/stats-queries.ts': 'statistics; changed concurrently',
-  'api/stats/stats.service.ts': 'statistics; changed concurrently',
-  'api/trunks/trunks.service.ts': 'trunks; changed concurrently',
-  'api/webhooks/webhooks.service.ts': 'webhooks; changed concurrently',
-  'campaign/journal-codes.ts':
-    'CONTACT_VARIABLES, an SQL expression; activities/webhook-outbox.ts imports it, and campaign/ may not import db/: moves to db/call-records.ts with the webhook outbox',
 };
 
 const withoutComments = (code: string): string => code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');

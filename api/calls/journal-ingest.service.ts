@@ -25,13 +25,21 @@ import { fileSource } from '../../audio/byte-source.js';
 import { parseWavHeader } from '../../audio/wav-header.js';
 import { enqueueExternalCallEvent } from '../../activities/webhook-outbox.js';
 import type { WebhookDispatcher } from '../../activities/webhook-dispatch.js';
+import {
+  insertExternalCall,
+  selectExternalCall,
+  selectRecordingDigest,
+  selectRecordingTarget,
+  storeExternalRecording,
+  type RecordingTarget,
+} from '../../db/external-calls.js';
 import { inTransaction, type Pool } from '../../db/sql.js';
 import { AppError, ConflictError, UpstreamError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Storage } from '../../lib/storage.js';
 import { isUuid } from '../keyset-cursor.js';
 import { visibleTo } from '../ownership.js';
-import { toCallView, VIEW_COLUMNS, type CallRow } from './call-rows.js';
+import { toCallView, type CallRow } from './call-rows.js';
 import type { ExternalCall } from './external-call-input.js';
 import type { IngestedCall } from './external-call.dto.js';
 
@@ -54,20 +62,8 @@ export interface SpooledRecording {
   readonly size: number;
 }
 
-export interface TargetRow {
-  owner_id: string;
-  source: string | null;
-  recording_state: string;
-  recording_digest: string | null;
-}
-
-const INSERT = `INSERT INTO call_record (id, owner_id, attempt_id, attempt, phone_e164, invite_at, answer_at, end_at,
-    outcome, end_reason, talk_ms, dtmf, tags, recording_private, source, external_id, direction, from_party, to_party,
-    external_fields, external_digest, created_at)
-  VALUES ($1::uuid, $2, 'ext:' || $1::text, 1, $3, $4::timestamptz, $5::timestamptz, $6::timestamptz, $7, $8, $9, '[]'::jsonb,
-    $10::text[], $11, $12, $13, $14, $15, $16, $17::jsonb, $18, now())
-  ON CONFLICT (owner_id, source, external_id) WHERE source IS NOT NULL DO NOTHING
-  RETURNING ${VIEW_COLUMNS}`;
+/** The call an upload is for (db/external-calls.ts). */
+export type TargetRow = RecordingTarget;
 
 export class JournalIngestService {
   constructor(private readonly deps: JournalIngestDeps) {}
@@ -76,27 +72,26 @@ export class JournalIngestService {
   async addCall(principal: Principal, call: ExternalCall): Promise<IngestedCall> {
     const owner = principal.userId;
     const stored = await inTransaction(this.deps.pool, async (client) => {
-      const { rows } = await client.query<CallRow>(INSERT, [
-        randomUUID(),
-        owner,
-        call.phoneE164,
-        call.startAt.text,
-        call.answerAt?.text ?? null,
-        call.endAt.text,
-        call.outcome,
-        EXTERNAL_END_REASON,
-        call.talkMs,
-        call.tags,
-        call.private,
-        call.source,
-        call.externalId,
-        call.direction,
-        call.from,
-        call.to,
-        JSON.stringify(call.fields),
-        call.digest,
-      ]);
-      const row = rows[0];
+      const row = await insertExternalCall<CallRow>(client, {
+        id: randomUUID(),
+        ownerId: owner,
+        phoneE164: call.phoneE164,
+        startAt: call.startAt.text,
+        answerAt: call.answerAt?.text ?? null,
+        endAt: call.endAt.text,
+        outcome: call.outcome,
+        endReason: EXTERNAL_END_REASON,
+        talkMs: call.talkMs,
+        tags: call.tags,
+        private: call.private,
+        source: call.source,
+        externalId: call.externalId,
+        direction: call.direction,
+        from: call.from,
+        to: call.to,
+        fieldsJson: JSON.stringify(call.fields),
+        digest: call.digest,
+      });
       if (!row) return undefined;
       const deliveries = await enqueueExternalCallEvent(client, { ownerId: owner, callId: row.id }, 'call.ingested');
       return { row, deliveries };
@@ -105,11 +100,7 @@ export class JournalIngestService {
       await this.startDeliveries(stored.deliveries, stored.row.id);
       return { call: toCallView(stored.row), created: true };
     }
-    const found = await this.deps.pool.query<CallRow & { external_digest: string }>(
-      `SELECT ${VIEW_COLUMNS}, external_digest FROM call_record WHERE owner_id = $1 AND source = $2 AND external_id = $3`,
-      [owner, call.source, call.externalId],
-    );
-    const existing = found.rows[0];
+    const existing = await selectExternalCall<CallRow>(this.deps.pool, owner, call.source, call.externalId);
     // Gone between the two statements (its owner deleted): say so rather than pretend.
     if (!existing) throw new ConflictError('The call was removed while it was being stored; send it again.');
     if (existing.external_digest !== call.digest) {
@@ -141,12 +132,7 @@ export class JournalIngestService {
     const key = `external/${target.owner_id}/${id}/${digest}.wav`;
     await this.put(key, file);
     const deliveries = await inTransaction(this.deps.pool, async (client) => {
-      const updated = await client.query(
-        `UPDATE call_record SET recording_key = $2, recording_state = 'stored', recording_digest = $3
-         WHERE id = $1 AND recording_state = 'none'`,
-        [id, key, digest],
-      );
-      if (updated.rowCount !== 1) return undefined;
+      if (!(await storeExternalRecording(client, id, key, digest))) return undefined;
       const call = { ownerId: target.owner_id, callId: id };
       return enqueueExternalCallEvent(client, call, 'recording.uploaded', file.size);
     });
@@ -155,8 +141,7 @@ export class JournalIngestService {
       return { created: true };
     }
     // Another upload won the race: ours is not referenced (unless it was the same bytes).
-    const now = await this.deps.pool.query<TargetRow>('SELECT recording_digest FROM call_record WHERE id = $1', [id]);
-    const winner = now.rows[0]?.recording_digest ?? null;
+    const winner = await selectRecordingDigest(this.deps.pool, id);
     if (winner !== digest) await this.deps.storage.removeObject(this.deps.bucket, key).catch(() => undefined);
     return this.again(id, winner, digest);
   }
@@ -166,13 +151,8 @@ export class JournalIngestService {
    * cannot see, 409 `not-external` for one of ours) and again when it is stored.
    */
   async uploadTarget(principal: Principal, id: string): Promise<TargetRow> {
-    const { rows } = isUuid(id)
-      ? await this.deps.pool.query<TargetRow>(
-          'SELECT owner_id, source, recording_state, recording_digest FROM call_record WHERE id = $1',
-          [id],
-        )
-      : { rows: [] };
-    const target = visibleTo(principal, rows[0] ?? null, (r) => r.owner_id, `Call ${id}`);
+    const row = isUuid(id) ? await selectRecordingTarget(this.deps.pool, id) : undefined;
+    const target = visibleTo(principal, row ?? null, (r) => r.owner_id, `Call ${id}`);
     if (target.source === null) {
       throw new AppError(
         409,

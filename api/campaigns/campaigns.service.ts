@@ -8,6 +8,7 @@ import {
   SipTrunk,
   User,
 } from '../../db/entities/index.js';
+import { contactPhones } from '../../db/campaign-contacts.js';
 import type { Pool } from '../../db/sql.js';
 import { ComplianceViolationError, ConflictError, ValidationError, type FieldError } from '../../lib/errors.js';
 import { isUuid, newestFirstPage } from '../keyset-cursor.js';
@@ -214,10 +215,7 @@ export class CampaignsService {
     const contactId = (call: CampaignLiveState['inFlight'][number]) =>
       call.campaignContactId ?? call.attemptId.slice(0, call.attemptId.lastIndexOf(':'));
     const ids = inFlight.map(contactId).filter((id) => /^\d{1,18}$/.test(id));
-    const { rows } = await this.pool.query<{ id: string; phone_e164: string }>(
-      'SELECT id::text AS id, phone_e164 FROM campaign_contact WHERE id = ANY($1::bigint[]) AND campaign_id = $2',
-      [ids, campaignId],
-    );
+    const rows = await contactPhones(this.pool, campaignId, ids);
     const phones = new Map(rows.map((r) => [r.id, r.phone_e164]));
     return inFlight.flatMap((call) => {
       const phone = phones.get(contactId(call));

@@ -1,6 +1,7 @@
 import { requireAdmin, type Principal } from '../../auth/principal.js';
-import { loadOwnerPolicy } from '../../db/owner-policy.js';
+import { loadOwnerPolicy, saveOwnerLimits, saveOwnerPolicy, type OwnerLimitColumn } from '../../db/owner-policy.js';
 import type { Pool } from '../../db/sql.js';
+import { userExists } from '../../db/users.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import {
   frequencyCapFloorProblems,
@@ -43,19 +44,11 @@ export class PoliciesService {
       );
     }
     const profile = body.complianceProfile ?? 'none';
-    await this.pool.query(
-      `INSERT INTO owner_policy (owner_id, frequency_cap_max_calls, frequency_cap_window_seconds, compliance_profile, updated_at)
-       VALUES ($1, $2, $3, $4, now())
-       ON CONFLICT (owner_id) DO UPDATE SET frequency_cap_max_calls = excluded.frequency_cap_max_calls,
-         frequency_cap_window_seconds = excluded.frequency_cap_window_seconds,
-         compliance_profile = excluded.compliance_profile, updated_at = now()`,
-      [
-        principal.userId,
-        cap === undefined ? null : (cap?.maxCalls ?? 0),
-        cap?.windowSeconds ?? null,
-        profile === 'none' ? null : profile,
-      ],
-    );
+    await saveOwnerPolicy(this.pool, principal.userId, {
+      frequencyCapMaxCalls: cap === undefined ? null : (cap?.maxCalls ?? 0),
+      frequencyCapWindowSeconds: cap?.windowSeconds ?? null,
+      complianceProfile: profile === 'none' ? null : profile,
+    });
     return this.get(principal);
   }
 
@@ -73,7 +66,7 @@ export class PoliciesService {
         ['max_webhooks', body.maxWebhooks],
         ['max_uploads_in_flight', body.maxUploadsInFlight],
       ] as const
-    ).filter(([, value]) => value !== undefined);
+    ).filter((column): column is readonly [OwnerLimitColumn, number | null] => column[1] !== undefined);
     if (columns.length === 0) {
       const message = 'give at least one of maxConcurrentCalls, maxWebhooks, maxUploadsInFlight';
       throw new ValidationError([
@@ -83,14 +76,7 @@ export class PoliciesService {
       ]);
     }
     await this.requireUser(userId);
-    // Column names come from the list above, never from the request.
-    const names = columns.map(([name]) => name);
-    await this.pool.query(
-      `INSERT INTO owner_policy (owner_id, ${names.join(', ')}, updated_at)
-       VALUES ($1, ${names.map((_, i) => `$${i + 2}`).join(', ')}, now())
-       ON CONFLICT (owner_id) DO UPDATE SET ${names.map((n) => `${n} = excluded.${n}`).join(', ')}, updated_at = now()`,
-      [userId, ...columns.map(([, value]) => value)],
-    );
+    await saveOwnerLimits(this.pool, userId, columns);
     return this.limitsView(userId);
   }
 
@@ -110,7 +96,6 @@ export class PoliciesService {
   }
 
   private async requireUser(userId: string): Promise<void> {
-    const { rowCount } = await this.pool.query('SELECT 1 FROM "user" WHERE id = $1', [userId]);
-    if (!rowCount) throw new NotFoundError(`User ${userId}`);
+    if (!(await userExists(this.pool, userId))) throw new NotFoundError(`User ${userId}`);
   }
 }

@@ -4,7 +4,7 @@
  * unit-tested beside this file); no figure is counted here, only arranged and divided.
  */
 import { KNOWN_OUTCOMES } from '../../campaign/outcomes.js';
-import type { DigitCount, OutcomeCount } from './stats-queries.js';
+import type { DigitCount, OutcomeCount } from '../../db/stats.js';
 import type { AttemptsPerContactStats, DtmfDigitStats } from './stats.dto.js';
 
 export interface OutcomeFigures {

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isAdmin, type Principal } from '../../auth/principal.js';
 import { inTransaction, type Pool, type PoolClient } from '../../db/sql.js';
+import { userExists } from '../../db/users.js';
 import { NotFoundError, ValidationError, type FieldError } from '../../lib/errors.js';
 import { contactCounts } from '../campaigns/campaign-counts.js';
 import { findCampaign } from '../campaigns/campaign-view.js';
@@ -9,6 +10,7 @@ import { ownerIdProblems, resolveInterval, timezoneProblems } from './stats-para
 import {
   abandonedCalls,
   answeredBy,
+  beginStatsSnapshot,
   attemptsPerContact,
   campaignScope,
   dtmfCounts,
@@ -17,7 +19,7 @@ import {
   outcomeCounts,
   talkTime,
   type Scope,
-} from './stats-queries.js';
+} from '../../db/stats.js';
 import type { CallStats, CampaignStats, IntervalStats } from './stats.dto.js';
 
 export interface IntervalQuery {
@@ -85,17 +87,15 @@ export class StatsService {
       return principal.userId;
     }
     if (ownerId === undefined) return null;
-    const { rowCount } = await this.pool.query('SELECT 1 FROM "user" WHERE id = $1', [ownerId]);
-    if (!rowCount) throw new NotFoundError(`User ${ownerId}`);
+    if (!(await userExists(this.pool, ownerId))) throw new NotFoundError(`User ${ownerId}`);
     return ownerId;
   }
 
   /** Runs `work` in one read-only snapshot whose session time zone is `timezone` (422 when PostgreSQL does not know it). */
   private snapshot<T>(timezone: string, work: (db: PoolClient) => Promise<T>): Promise<T> {
     return inTransaction(this.pool, async (db) => {
-      await db.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       try {
-        await db.query(`SELECT set_config('TimeZone', $1, true)`, [timezone]);
+        await beginStatsSnapshot(db, timezone);
       } catch (err) {
         // 22023 invalid_parameter_value: a zone ICU knows and PostgreSQL's tz database does not.
         if ((err as { code?: unknown }).code === '22023') throw new ValidationError([TIMEZONE_PROBLEM]);

@@ -11,6 +11,7 @@ import type { TelephonyEngine } from '../../telephony/engine.js';
 import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
 import { newestFirstPage } from '../keyset-cursor.js';
 import { ownerFilter, visibleTo } from '../ownership.js';
+import { removeFallbackTrunk } from '../../db/campaigns.js';
 import { toTrunkConfig } from '../../db/trunk-config.js';
 import { TrunkNetworks } from '../../lib/trunk-networks.js';
 import { hostOrError } from './trunk-validation.js';
@@ -181,10 +182,7 @@ export class TrunksService {
       const trunk = await this.find(em, principal, id);
       await assertNotUsedByActiveCampaign(em, 'trunk', trunk.id, `Trunk ${id}`);
       // Out of every campaign's trunk group too (`trunk_id` goes null by its foreign key).
-      await em.execute(
-        'update "campaign" set "fallback_trunk_ids" = array_remove("fallback_trunk_ids", ?) where ? = any("fallback_trunk_ids")',
-        [trunk.id, trunk.id],
-      );
+      await removeFallbackTrunk(em, trunk.id);
       em.remove(trunk);
     });
   }

@@ -12,6 +12,7 @@ import {
 } from '../../db/entities/index.js';
 import { loadOwnerPolicy } from '../../db/owner-policy.js';
 import type { Pool } from '../../db/sql.js';
+import { lockUser } from '../../db/users.js';
 import { LimitExceededError, ValidationError, type FieldError } from '../../lib/errors.js';
 import type { PolicyDefaults } from '../../campaign/owner-policy.js';
 import type { SecretBox } from '../../lib/secret-box.js';
@@ -86,7 +87,7 @@ export class WebhooksService {
   async create(principal: Principal, body: CreateWebhookRequest): Promise<WebhookWithSecret> {
     const { maxWebhooks } = await loadOwnerPolicy(this.pool, principal.userId, this.policyDefaults);
     return this.em.fork().transactional(async (em) => {
-      await em.execute('SELECT 1 FROM "user" WHERE id = ? FOR UPDATE', [principal.userId]);
+      await lockUser(em, principal.userId);
       if ((await em.count(Webhook, { owner: principal.userId })) >= maxWebhooks) {
         throw new LimitExceededError(
           'maxWebhooks',

@@ -1,13 +1,24 @@
 /**
- * The statistics' SQL over the call journal. Each function reads one group of figures for
- * the rows of a {@link Scope}; the service runs them all in one read-only snapshot whose
- * session time zone is the buckets' zone.
+ * The statistics' set-based SQL over the call journal (`call_record`), read by the API's
+ * statistics (api/stats/). Each function reads one group of figures for the rows of a
+ * {@link Scope}; the service runs them all in one read-only snapshot
+ * ({@link beginStatsSnapshot}) whose session time zone is the buckets' zone. The figures'
+ * shapes are those of api/stats/stats.dto.ts (db/ does not import api/).
  */
-import { NOT_DIALLED_REASONS } from '../../campaign/journal-codes.js';
-import { KNOWN_OUTCOMES } from '../../campaign/outcomes.js';
-import type { PoolClient } from '../../db/sql.js';
-import { abandonedRate, ABANDONED_CALL_SQL, LIVE_ANSWERED_SQL } from '../../campaign/compliance-profile.js';
-import type { AbandonedStats, AnsweredByStats, HourBucket, TalkTimeStats } from './stats.dto.js';
+import { NOT_DIALLED_REASONS } from '../campaign/journal-codes.js';
+import { KNOWN_OUTCOMES } from '../campaign/outcomes.js';
+import type { PoolClient } from './sql.js';
+import { abandonedRate, ABANDONED_CALL_SQL, LIVE_ANSWERED_SQL } from '../campaign/compliance-profile.js';
+
+/**
+ * Makes the caller's transaction (just begun) a read-only repeatable-read snapshot whose
+ * session time zone is `timezone`. PostgreSQL refuses a zone it does not know with 22023
+ * (invalid_parameter_value); what that means is the caller's to say.
+ */
+export async function beginStatsSnapshot(db: PoolClient, timezone: string): Promise<void> {
+  await db.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+  await db.query(`SELECT set_config('TimeZone', $1, true)`, [timezone]);
+}
 
 /**
  * Which journal rows: a `where` clause over `call_record`'s columns with its parameters
@@ -63,7 +74,14 @@ export async function outcomeCounts(db: PoolClient, scope: Scope): Promise<Outco
 }
 
 /** Answered calls by how answering-machine detection had them treated (see AnsweredByStats). */
-export async function answeredBy(db: PoolClient, scope: Scope): Promise<AnsweredByStats> {
+export interface AnsweredByCounts {
+  readonly humans: number;
+  readonly machines: number;
+  readonly unknown: number;
+  readonly notDetected: number;
+}
+
+export async function answeredBy(db: PoolClient, scope: Scope): Promise<AnsweredByCounts> {
   const { rows } = await db.query<Record<'humans' | 'machines' | 'unknown' | 'not_detected', string>>(
     `SELECT count(*) FILTER (WHERE machine_detection->>'treatedAs' = 'human') AS humans,
        count(*) FILTER (WHERE machine_detection->>'treatedAs' = 'machine') AS machines,
@@ -82,7 +100,10 @@ export async function answeredBy(db: PoolClient, scope: Scope): Promise<Answered
 }
 
 /** Abandoned calls over the calls a person answered (campaign/compliance-profile.ts defines both). */
-export async function abandonedCalls(db: PoolClient, scope: Scope): Promise<AbandonedStats> {
+export async function abandonedCalls(
+  db: PoolClient,
+  scope: Scope,
+): Promise<{ calls: number; liveAnswered: number; rate: number }> {
   const { rows } = await db.query<{ abandoned: string; live: string }>(
     `SELECT count(*) FILTER (WHERE ${ABANDONED_CALL_SQL}) AS abandoned,
        count(*) FILTER (WHERE ${LIVE_ANSWERED_SQL}) AS live
@@ -94,7 +115,15 @@ export async function abandonedCalls(db: PoolClient, scope: Scope): Promise<Aban
   return { calls, liveAnswered, rate: abandonedRate(calls, liveAnswered) };
 }
 
-export async function talkTime(db: PoolClient, scope: Scope): Promise<TalkTimeStats> {
+export interface TalkTimeFigures {
+  readonly calls: number;
+  readonly totalMs: number;
+  readonly averageMs: number;
+  readonly medianMs: number;
+  readonly p90Ms: number;
+}
+
+export async function talkTime(db: PoolClient, scope: Scope): Promise<TalkTimeFigures> {
   const { rows } = await db.query<Record<'calls' | 'total' | 'average' | 'median' | 'p90', string | number>>(
     `SELECT count(talk_ms) AS calls, coalesce(sum(talk_ms), 0) AS total, coalesce(avg(talk_ms), 0) AS average,
        coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY talk_ms), 0) AS median,
@@ -174,7 +203,10 @@ export async function dtmfCounts(db: PoolClient, scope: Scope): Promise<{ digits
  * 01:30+10:30, as PostgreSQL truncates into the gap). The full join keeps every counted
  * attempt even so.
  */
-export async function hourlyCounts(db: PoolClient, scope: Scope): Promise<HourBucket[]> {
+export async function hourlyCounts(
+  db: PoolClient,
+  scope: Scope,
+): Promise<{ start: string; attempts: number; answered: number }[]> {
   const span = scope.span
     ? `SELECT ${param(scope, 1)}::timestamptz AS lo, ${param(scope, 2)}::timestamptz AS hi`
     : `SELECT min(invite_at) AS lo, max(invite_at) + interval '1 microsecond' AS hi
