@@ -1,7 +1,7 @@
 /**
- * `trunk_health`: the trunk circuit breaker's state. The breaker's own statements are still
- * activities/trunk-breaker.ts's (db/README.md, "Not moved yet"); here, what the API reads and
- * the worker's OPTIONS prober (activities/trunk-prober.ts) writes.
+ * `trunk_health`: the trunk circuit breaker's state (activities/trunk-breaker.ts says what it
+ * means): what the API reads, the worker's OPTIONS prober (activities/trunk-prober.ts) writes,
+ * and the breaker's own counting of each call's failures and answers.
  */
 import type { Pool } from './sql.js';
 import { TRUNK_ROW_COLUMNS, type TrunkRow } from './trunk-config.js';
@@ -45,4 +45,32 @@ export async function closeBreakerAfterProbe(pool: Pool, trunkId: string, probe:
 /** A probe that left the trunk down: only its result is kept. */
 export async function recordProbe(pool: Pool, trunkId: string, probe: string): Promise<void> {
   await pool.query('UPDATE trunk_health SET last_probe = $2 WHERE trunk_id = $1', [trunkId, probe]);
+}
+
+/** Counts a technical failure of the trunk; the threshold reached (or a half-open call failed), it goes down. */
+export async function recordTrunkFailure(
+  pool: Pool,
+  trunkId: string,
+  reason: string,
+  breaker: { readonly failures: number; readonly holdSeconds: number },
+): Promise<void> {
+  await pool.query(
+    `INSERT INTO trunk_health AS h (trunk_id, consecutive_failures, down_until, last_failure_at, last_failure, updated_at)
+     SELECT $1, 1, CASE WHEN $3 > 0 AND 1 >= $3 THEN now() + make_interval(secs => $4) END, now(), $2, now()
+     WHERE EXISTS (SELECT 1 FROM sip_trunk WHERE id = $1)
+     ON CONFLICT (trunk_id) DO UPDATE SET consecutive_failures = h.consecutive_failures + 1,
+       down_until = CASE WHEN $3 > 0 AND h.consecutive_failures + 1 >= $3 THEN now() + make_interval(secs => $4)
+         ELSE h.down_until END,
+       last_failure_at = now(), last_failure = excluded.last_failure, updated_at = now()`,
+    [trunkId, reason.slice(0, 200), breaker.failures, breaker.holdSeconds],
+  );
+}
+
+/** The trunk answered: its failures start again from none and it is up (one write only when it was not). */
+export async function recordTrunkAnswer(pool: Pool, trunkId: string): Promise<void> {
+  await pool.query(
+    `UPDATE trunk_health SET consecutive_failures = 0, down_until = NULL, updated_at = now()
+     WHERE trunk_id = $1 AND (consecutive_failures > 0 OR down_until IS NOT NULL)`,
+    [trunkId],
+  );
 }
