@@ -3,7 +3,7 @@
  * means): what the API reads, the worker's OPTIONS prober (activities/trunk-prober.ts) writes,
  * and the breaker's own counting of each call's failures and answers.
  */
-import type { Pool } from './sql.js';
+import type { Pool, PoolClient } from './sql.js';
 import { TRUNK_ROW_COLUMNS, type TrunkRow } from './trunk-config.js';
 
 /** How many trunks the breaker holds down now, every owner's (the `voicecast_trunks_down` gauge). */
@@ -72,5 +72,31 @@ export async function recordTrunkAnswer(pool: Pool, trunkId: string): Promise<vo
     `UPDATE trunk_health SET consecutive_failures = 0, down_until = NULL, updated_at = now()
      WHERE trunk_id = $1 AND (consecutive_failures > 0 OR down_until IS NOT NULL)`,
     [trunkId],
+  );
+}
+
+/** A trunk's breaker as the trunk choice reads it. */
+export interface TrunkHealthRow {
+  trunk_id: string;
+  consecutive_failures: number;
+  down: boolean;
+  down_until: string | Date | null;
+}
+
+/** The breaker's rows of these trunks, locked (FOR UPDATE): a half-open trunk is claimed by one caller. */
+export async function lockTrunkHealth(client: PoolClient, trunkIds: readonly string[]): Promise<TrunkHealthRow[]> {
+  const { rows } = await client.query<TrunkHealthRow>(
+    `SELECT trunk_id::text AS trunk_id, consecutive_failures, down_until, coalesce(down_until > now(), false) AS down
+     FROM trunk_health WHERE trunk_id = ANY($1::uuid[]) ORDER BY trunk_id FOR UPDATE`,
+    [trunkIds],
+  );
+  return rows;
+}
+
+/** A half-open trunk taken by one call: held down one more hold, so the others keep skipping it. */
+export async function extendTrunkHold(client: PoolClient, trunkId: string, holdSeconds: number): Promise<void> {
+  await client.query(
+    `UPDATE trunk_health SET down_until = now() + make_interval(secs => $2), updated_at = now() WHERE trunk_id = $1`,
+    [trunkId, holdSeconds],
   );
 }
