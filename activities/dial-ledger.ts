@@ -21,7 +21,8 @@ import { capDecision } from '../campaign/frequency-cap.js';
 import { FREQUENCY_CAP_LIMITS, type FrequencyCap } from '../campaign/owner-policy.js';
 import { ABANDONED_HOLD, CAPPED } from '../campaign/campaign-types.js';
 import { abandonedHoldUntil, ABANDONED_CALL_SQL, UK_ABANDONED_HOLD_SECONDS } from '../campaign/compliance-profile.js';
-import { slotIntervalSeconds, TAKE_SLOT_CTES, type TrunkLimits } from './trunk-limits.js';
+import { TAKE_TRUNK_SLOT_CTES } from '../db/pacing.js';
+import { slotIntervalSeconds, type TrunkLimits } from './trunk-limits.js';
 
 export type DialReservation =
   | {
@@ -124,7 +125,7 @@ async function checkCap(client: PoolClient, target: DialTarget, cap: FrequencyCa
 
 async function takeSlotFor(db: Pool | PoolClient, target: DialTarget, pacing: TrunkLimits): Promise<DialReservation> {
   const { rows } = await db.query<{ id: string; slot_ms: number; wait_ms: number }>(
-    `WITH ${TAKE_SLOT_CTES},
+    `WITH ${TAKE_TRUNK_SLOT_CTES},
        entry AS (
          INSERT INTO dial_ledger (owner_id, phone_e164, attempt_id, dialled_at)
          SELECT $3, $4, $5, slot.at FROM slot RETURNING id)

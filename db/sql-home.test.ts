@@ -16,7 +16,6 @@ export const NOT_MOVED_YET: Readonly<Record<string, string>> = {
   'activities/call-journal.ts': 'journal writes; changed concurrently by the dialling work',
   'activities/dial-ledger.ts': 'dial ledger; changed concurrently by the dialling work',
   'activities/place-call.ts': 'the call activity; changed concurrently by the dialling work',
-  'activities/trunk-limits.ts': 'trunk rate limits; changed concurrently by the trunk work',
   'activities/webhook-dispatch.ts': 'webhook outbox; changed concurrently by the webhook work',
   'activities/webhook-outbox.ts': 'webhook outbox; changed concurrently by the webhook work',
   'activities/webhook.activities.ts': 'webhook deliveries; moves with the webhook outbox',
