@@ -3,7 +3,7 @@
  * in one transaction, with `FOR UPDATE SKIP LOCKED` so that several workers never hand out a
  * contact twice, and the contacts' ends a campaign's end writes. With a calling window on
  * the callee's clock the due contacts are chosen by db/zone-claims.ts's DUE_IN_OPEN_ZONES.
- * At the end, the call activity's side of a claim (activities/call-journal.ts).
+ * At the end, the call activity's side of a claim (activities/call-journal.ts, place-call.ts).
  */
 import { DUE_IN_OPEN_ZONES } from './zone-claims.js';
 import type { Pool, PoolClient } from './sql.js';
@@ -194,6 +194,15 @@ export async function undoClaim(pool: Pool, campaignContactId: string, attempt: 
        claim_key = null, updated_at = now()
      WHERE id = $1 AND state = 'in_flight' AND attempts = $2`,
     [campaignContactId, attempt, until],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** Marks the claim alive (`claimed_at`); false when the contact is no longer claimed for `attempt`. */
+export async function touchClaim(pool: Pool, campaignContactId: string, attempt: number): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `UPDATE campaign_contact SET claimed_at = now() WHERE id = $1 AND state = 'in_flight' AND attempts = $2`,
+    [campaignContactId, attempt],
   );
   return (rowCount ?? 0) > 0;
 }
