@@ -8,6 +8,8 @@
  * completed when the call ends: if the worker dies during the call, the retried activity
  * finds the answer in the journal and finishes the attempt as answered instead of calling
  * the contact a second time.
+ *
+ * The statements are db/call-records.ts's (the rows) and db/campaign-claims.ts's (the contact).
  */
 import { randomUUID } from 'node:crypto';
 import type { CallResult } from '../telephony/call-types.js';
@@ -18,6 +20,20 @@ import type { TrunkAttempt } from '../campaign/trunk-failover.js';
 import { decideAfterAttempt, type RetryPolicy } from '../campaign/retry-policy.js';
 import type { Pool, PoolClient } from '../db/sql.js';
 import { inTransaction } from '../db/sql.js';
+import {
+  findJournalledAttempt,
+  insertAnsweredRecord,
+  upsertFinishedRecord,
+  type JournalAttemptKey,
+} from '../db/call-records.js';
+import {
+  contactPhone,
+  contactSchedule,
+  endClaim,
+  lockClaimedContact,
+  undoClaim,
+  type ContactAfterAttempt,
+} from '../db/campaign-claims.js';
 import type { RecordingState } from '../db/entities/index.js';
 import { enqueueCallEvents } from './webhook-outbox.js';
 import { recordOptOut } from './blocklist.js';
@@ -39,10 +55,7 @@ export interface NumberedAttempt extends ClaimedAttempt {
  * passed along is not trusted over the row.
  */
 export async function numberAttempt(pool: Pool, attempt: ClaimedAttempt): Promise<NumberedAttempt | undefined> {
-  const { rows } = await pool.query<{ phone_e164: string }>('SELECT phone_e164 FROM campaign_contact WHERE id = $1', [
-    attempt.campaignContactId,
-  ]);
-  const phone = rows[0]?.phone_e164;
+  const phone = await contactPhone(pool, attempt.campaignContactId);
   if (phone === undefined) return undefined;
   return {
     attemptId: attempt.attemptId,
@@ -72,21 +85,7 @@ export interface RecordedAttempt {
 
 export async function findAttempt(pool: Pool, attemptId: string): Promise<RecordedAttempt | undefined> {
   // The ORM's pool returns timestamps as text: read them with `new Date()`.
-  const { rows } = await pool.query<{
-    outcome: string;
-    end_reason: string;
-    invite_at: string;
-    answer_at: string | null;
-    opted_out: boolean;
-  }>(
-    // An opt-out is written to the blocklist the moment the key is pressed, before the row is
-    // completed: a worker that died after it leaves the entry as the only trace.
-    `SELECT outcome, end_reason, invite_at, answer_at,
-       opted_out OR EXISTS (SELECT 1 FROM blocklist b WHERE b.call_id = r.id AND b.reason = 'opt_out') AS opted_out
-     FROM call_record r WHERE attempt_id = $1`,
-    [attemptId],
-  );
-  const row = rows[0];
+  const row = await findJournalledAttempt(pool, attemptId);
   if (!row) return undefined;
   const inProgress = row.end_reason === IN_PROGRESS;
   const answerAt = row.answer_at === null ? null : new Date(row.answer_at);
@@ -95,11 +94,7 @@ export async function findAttempt(pool: Pool, attemptId: string): Promise<Record
 
 /** The report of an attempt already in the journal, with the contact's state as it is now. */
 export async function reportRecorded(pool: Pool, attempt: ClaimedAttempt, outcome: string): Promise<AttemptReport> {
-  const { rows } = await pool.query<{ state: string; attempts: number; next_attempt_at: string }>(
-    'SELECT state, attempts, next_attempt_at FROM campaign_contact WHERE id = $1',
-    [attempt.campaignContactId],
-  );
-  const row = rows[0];
+  const row = await contactSchedule(pool, attempt.campaignContactId);
   const waiting = row?.state === 'waiting' && row.attempts === attempt.attempt;
   return {
     attemptId: attempt.attemptId,
@@ -108,18 +103,17 @@ export async function reportRecorded(pool: Pool, attempt: ClaimedAttempt, outcom
   };
 }
 
-/** The columns that say which attempt a row is ($1–$8 of every insert here), and their values. */
-const ATTEMPT_COLUMNS = 'id, owner_id, campaign_id, campaign_contact_id, attempt_id, attempt, phone_e164, trunk_id';
-const attemptColumns = (ctx: AttemptContext): unknown[] => [
-  randomUUID(),
-  ctx.ownerId,
-  ctx.campaignId,
-  ctx.attempt.campaignContactId,
-  ctx.attempt.attemptId,
-  ctx.attempt.attempt,
-  ctx.attempt.phone,
-  ctx.trunkId,
-];
+/** Which attempt the row is, with a new row id. */
+const attemptKey = (ctx: AttemptContext): JournalAttemptKey => ({
+  id: randomUUID(),
+  ownerId: ctx.ownerId,
+  campaignId: ctx.campaignId,
+  campaignContactId: ctx.attempt.campaignContactId,
+  attemptId: ctx.attempt.attemptId,
+  attempt: ctx.attempt.attempt,
+  phone: ctx.attempt.phone,
+  trunkId: ctx.trunkId,
+});
 
 /**
  * Journal row for an answered call whose end is not known yet (see the module comment),
@@ -135,13 +129,12 @@ export async function recordAnswer(
 ): Promise<void> {
   // One statement, sent at once: a worker that dies right after the answer must have written
   // it (the retry never calls an answered contact again).
-  await pool.query(
-    `INSERT INTO call_record (${ATTEMPT_COLUMNS},
-       invite_at, answer_at, end_at, outcome, end_reason, dtmf, recording_private, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 'answered', $11, '[]', $12, now())
-     ON CONFLICT (attempt_id) DO NOTHING`,
-    [...attemptColumns(ctx), invite, answer, IN_PROGRESS, recordingPrivate],
-  );
+  await insertAnsweredRecord(pool, attemptKey(ctx), {
+    invite,
+    answer,
+    endReason: IN_PROGRESS,
+    recordingPrivate,
+  });
 }
 
 /** What an attempt came to: the engine's call result, or an attempt that placed no call (`blocked` among them). */
@@ -187,11 +180,7 @@ export async function recordAttempt(
   contactState?: 'cancelled',
 ): Promise<AttemptReport | undefined> {
   return inTransaction(pool, async (client) => {
-    const claimed = await client.query(
-      `SELECT 1 FROM campaign_contact WHERE id = $1 AND state = 'in_flight' AND attempts = $2 FOR UPDATE`,
-      [ctx.attempt.campaignContactId, ctx.attempt.attempt],
-    );
-    if (claimed.rowCount === 0) return undefined;
+    if (!(await lockClaimedContact(client, ctx.attempt.campaignContactId, ctx.attempt.attempt))) return undefined;
     await upsertRecord(client, ctx, entry);
     // The upload outbox row commits with the row too: a pending recording is never forgotten.
     if (entry.recording?.upload) await enqueueRecordingUpload(client, ctx.attempt.attemptId, entry.recording.upload);
@@ -228,65 +217,38 @@ async function upsertRecord(client: PoolClient, ctx: AttemptContext, entry: Jour
   const recording: JournalRecording = entry.recording ?? { state: entry.recordingKey === null ? 'none' : 'stored' };
   const { times } = result;
   const talkMs = times.answer ? Math.max(0, times.end.getTime() - times.answer.getTime()) : null;
-  await client.query(
-    `INSERT INTO call_record (${ATTEMPT_COLUMNS},
-       invite_at, ringing_at, answer_at, end_at, outcome, sip_code, sip_reason, hung_up_by, end_reason, talk_ms, codec,
-       rtp, dtmf, recording_key, recording_private, opted_out, recording_state, recording_error, machine_detection,
-       trunk_attempts, caller_id_number, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $25,
-       $26, $27, $28, $29, $30, now())
-     ON CONFLICT (attempt_id) DO UPDATE SET ringing_at = excluded.ringing_at, answer_at = excluded.answer_at,
-       end_at = excluded.end_at, outcome = excluded.outcome, sip_code = excluded.sip_code, sip_reason = excluded.sip_reason,
-       hung_up_by = excluded.hung_up_by, end_reason = excluded.end_reason, talk_ms = excluded.talk_ms,
-       codec = excluded.codec, rtp = excluded.rtp, dtmf = excluded.dtmf, recording_key = excluded.recording_key,
-       opted_out = excluded.opted_out, recording_state = excluded.recording_state,
-       recording_error = excluded.recording_error, machine_detection = excluded.machine_detection,
-       trunk_attempts = excluded.trunk_attempts,
-       caller_id_number = coalesce(excluded.caller_id_number, call_record.caller_id_number), journal_xid = pg_current_xact_id()
-     WHERE call_record.end_reason = $24`,
-    [
-      ...attemptColumns(ctx),
-      times.invite,
-      times.ringing ?? null,
-      times.answer ?? null,
-      times.end,
-      result.outcome,
-      result.sipCode ?? null,
-      result.sipReason?.slice(0, 200) ?? null,
-      result.hungUpBy ?? null,
-      result.endReason.slice(0, 200),
+  await upsertFinishedRecord(
+    client,
+    attemptKey(ctx),
+    {
+      inviteAt: times.invite,
+      ringingAt: times.ringing ?? null,
+      answerAt: times.answer ?? null,
+      endAt: times.end,
+      outcome: result.outcome,
+      sipCode: result.sipCode ?? null,
+      sipReason: result.sipReason?.slice(0, 200) ?? null,
+      hungUpBy: result.hungUpBy ?? null,
+      endReason: result.endReason.slice(0, 200),
       talkMs,
-      result.codec ?? null,
-      result.rtp ? JSON.stringify(result.rtp) : null,
-      JSON.stringify(result.dtmf),
-      entry.recordingKey,
-      entry.recordingPrivate,
-      IN_PROGRESS,
-      entry.optedOut ?? false,
-      recording.state,
-      recording.error?.slice(0, 500) ?? null,
-      result.machineDetection ? JSON.stringify(result.machineDetection) : null,
-      entry.trunkAttempts ? JSON.stringify(entry.trunkAttempts) : null,
-      entry.callerIdNumber ?? null,
-    ],
+      codec: result.codec ?? null,
+      rtp: result.rtp ? JSON.stringify(result.rtp) : null,
+      dtmf: JSON.stringify(result.dtmf),
+      recordingKey: entry.recordingKey,
+      recordingPrivate: entry.recordingPrivate,
+      optedOut: entry.optedOut ?? false,
+      recordingState: recording.state,
+      recordingError: recording.error?.slice(0, 500) ?? null,
+      machineDetection: result.machineDetection ? JSON.stringify(result.machineDetection) : null,
+      trunkAttempts: entry.trunkAttempts ? JSON.stringify(entry.trunkAttempts) : null,
+      callerIdNumber: entry.callerIdNumber ?? null,
+    },
+    IN_PROGRESS,
   );
 }
 
-interface ContactUpdate {
-  readonly state: 'waiting' | 'done' | 'cancelled';
-  readonly outcome: string;
-  readonly finalOutcome: string | null;
-  readonly nextAt: Date | null;
-}
-
-async function setContact(client: PoolClient, attempt: ClaimedAttempt, update: ContactUpdate): Promise<void> {
-  await client.query(
-    `UPDATE campaign_contact SET state = $2, last_outcome = $3, final_outcome = $4,
-       next_attempt_at = coalesce($5, next_attempt_at), claimed_at = null, claim_key = null, infra_failures = 0,
-       updated_at = now()
-     WHERE id = $1`,
-    [attempt.campaignContactId, update.state, update.outcome, update.finalOutcome, update.nextAt],
-  );
+async function setContact(client: PoolClient, attempt: ClaimedAttempt, update: ContactAfterAttempt): Promise<void> {
+  await endClaim(client, attempt.campaignContactId, update);
 }
 
 /**
@@ -297,11 +259,5 @@ async function setContact(client: PoolClient, attempt: ClaimedAttempt, update: C
  * longer claimed for this attempt.
  */
 export async function deferAttempt(pool: Pool, attempt: ClaimedAttempt, until: Date): Promise<boolean> {
-  const { rowCount } = await pool.query(
-    `UPDATE campaign_contact SET state = 'waiting', attempts = attempts - 1, next_attempt_at = $3, claimed_at = null,
-       claim_key = null, updated_at = now()
-     WHERE id = $1 AND state = 'in_flight' AND attempts = $2`,
-    [attempt.campaignContactId, attempt.attempt, until],
-  );
-  return (rowCount ?? 0) > 0;
+  return undoClaim(pool, attempt.campaignContactId, attempt.attempt, until);
 }

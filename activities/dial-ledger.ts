@@ -13,15 +13,25 @@
  * journal's abandoned calls of the owner; a held call takes no slot either.
  *
  * Rows are written with the cap off too, so a cap turned on later counts the calls already
- * made; they are pruned once older than the longest window an owner can set.
+ * made; they are pruned once older than the longest window an owner can set. The statements
+ * are db/dial-ledger.ts's.
  */
 import { performance } from 'node:perf_hooks';
 import { inTransaction, type Pool, type PoolClient } from '../db/sql.js';
 import { capDecision } from '../campaign/frequency-cap.js';
 import { FREQUENCY_CAP_LIMITS, type FrequencyCap } from '../campaign/owner-policy.js';
 import { ABANDONED_HOLD, CAPPED } from '../campaign/campaign-types.js';
-import { abandonedHoldUntil, ABANDONED_CALL_SQL, UK_ABANDONED_HOLD_SECONDS } from '../campaign/compliance-profile.js';
-import { slotIntervalSeconds, TAKE_SLOT_CTES, type TrunkLimits } from './trunk-limits.js';
+import { abandonedHoldUntil, UK_ABANDONED_HOLD_SECONDS } from '../campaign/compliance-profile.js';
+import {
+  attemptHasDial,
+  deleteDialEntry,
+  dialsInWindow,
+  insertDialAtTrunkSlot,
+  lastAbandonedCall,
+  lockDialTarget,
+  pruneDialEntries,
+} from '../db/dial-ledger.js';
+import { slotIntervalSeconds, type TrunkLimits } from './trunk-limits.js';
 
 export type DialReservation =
   | {
@@ -72,10 +82,7 @@ export async function reserveDial(
   // Nothing to check: one statement does it all, the slot as prompt as the pacing alone.
   if (!cap && !abandonedHold) return takeSlotFor(pool, target, pacing);
   return inTransaction(pool, async (client) => {
-    await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('dial_ledger:' || $1 || ':' || $2, 0))`, [
-      target.ownerId,
-      target.phone,
-    ]);
+    await lockDialTarget(client, target.ownerId, target.phone);
     const held = abandonedHold ? await checkAbandonedHold(client, target) : undefined;
     if (held) return { kind: 'capped', until: held, why: ABANDONED_HOLD } as const;
     const decision = cap ? await checkCap(client, target, cap) : undefined;
@@ -92,15 +99,7 @@ const ABANDONED_LOOKBACK_SECONDS = UK_ABANDONED_HOLD_SECONDS + 2 * 3600 + 300;
  * clock), or undefined. Reads the journal by (owner, number, invite time), its index.
  */
 async function checkAbandonedHold(client: PoolClient, target: DialTarget): Promise<Date | undefined> {
-  const { rows } = await client.query<{ now_ms: number; last_ms: number | null }>(
-    `SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now_ms,
-       (extract(epoch FROM max(end_at)) * 1000)::float8 AS last_ms
-     FROM call_record
-     WHERE owner_id = $1 AND phone_e164 = $2 AND invite_at > clock_timestamp() - make_interval(secs => $3)
-       AND ${ABANDONED_CALL_SQL}`,
-    [target.ownerId, target.phone, ABANDONED_LOOKBACK_SECONDS],
-  );
-  const row = rows[0];
+  const row = await lastAbandonedCall(client, target.ownerId, target.phone, ABANDONED_LOOKBACK_SECONDS);
   const last = row?.last_ms === null || row?.last_ms === undefined ? undefined : new Date(Number(row.last_ms));
   return abandonedHoldUntil(['uk'], last, new Date(Number(row?.now_ms)));
 }
@@ -111,28 +110,14 @@ async function checkAbandonedHold(client: PoolClient, target: DialTarget): Promi
  * no window around it can hold a row this one did not count.
  */
 async function checkCap(client: PoolClient, target: DialTarget, cap: FrequencyCap) {
-  const { rows } = await client.query<{ now_ms: number; dialled_ms: number | null }>(
-    `WITH t AS (SELECT clock_timestamp() AS at)
-     SELECT (extract(epoch FROM t.at) * 1000)::float8 AS now_ms, (extract(epoch FROM d.dialled_at) * 1000)::float8 AS dialled_ms
-     FROM t LEFT JOIN dial_ledger d
-       ON d.owner_id = $1 AND d.phone_e164 = $2 AND d.dialled_at > t.at - make_interval(secs => $3)`,
-    [target.ownerId, target.phone, cap.windowSeconds],
-  );
+  const rows = await dialsInWindow(client, target.ownerId, target.phone, cap.windowSeconds);
   const dials = rows.filter((r) => r.dialled_ms !== null).map((r) => new Date(Number(r.dialled_ms)));
   return capDecision(cap, dials, new Date(Number(rows[0]?.now_ms)));
 }
 
 async function takeSlotFor(db: Pool | PoolClient, target: DialTarget, pacing: TrunkLimits): Promise<DialReservation> {
-  const { rows } = await db.query<{ id: string; slot_ms: number; wait_ms: number }>(
-    `WITH ${TAKE_SLOT_CTES},
-       entry AS (
-         INSERT INTO dial_ledger (owner_id, phone_e164, attempt_id, dialled_at)
-         SELECT $3, $4, $5, slot.at FROM slot RETURNING id)
-     SELECT entry.id, (extract(epoch FROM slot.at) * 1000)::float8 AS slot_ms, slot.wait_ms FROM slot, entry`,
-    [pacing.trunkId, slotIntervalSeconds(pacing), target.ownerId, target.phone, target.attemptId],
-  );
+  const row = await insertDialAtTrunkSlot(db, pacing.trunkId, slotIntervalSeconds(pacing), target);
   const returned = performance.now();
-  const row = rows[0];
   if (!row) throw new Error('taking a start slot returned no row');
   return {
     kind: 'reserved',
@@ -144,7 +129,7 @@ async function takeSlotFor(db: Pool | PoolClient, target: DialTarget, pacing: Tr
 
 /** The reserved dial did not happen (no INVITE was sent): it must not count against the cap. */
 export async function cancelReservation(pool: Pool, id: string): Promise<void> {
-  await pool.query('DELETE FROM dial_ledger WHERE id = $1', [id]);
+  await deleteDialEntry(pool, id);
 }
 
 /**
@@ -152,15 +137,10 @@ export async function cancelReservation(pool: Pool, id: string): Promise<void> {
  * (a reservation is given back when no INVITE was sent).
  */
 export async function wasDialled(pool: Pool, attemptId: string): Promise<boolean> {
-  const { rows } = await pool.query('SELECT 1 FROM dial_ledger WHERE attempt_id = $1 LIMIT 1', [attemptId]);
-  return rows.length > 0;
+  return attemptHasDial(pool, attemptId);
 }
 
 /** Deletes a batch of rows too old to count; called once per call, after the dial. */
 export async function pruneDialLedger(pool: Pool): Promise<void> {
-  await pool.query(
-    `DELETE FROM dial_ledger WHERE id IN (
-       SELECT id FROM dial_ledger WHERE dialled_at < now() - make_interval(secs => $1) LIMIT $2)`,
-    [RETENTION_SECONDS, PRUNE_BATCH],
-  );
+  await pruneDialEntries(pool, RETENTION_SECONDS, PRUNE_BATCH);
 }

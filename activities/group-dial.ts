@@ -11,7 +11,8 @@ import type { Logger } from '../lib/logger.js';
 import { isTechnicalFailure, trunkResponded, type TrunkAttempt } from '../campaign/trunk-failover.js';
 import type { AttemptResult } from './call-journal.js';
 import type { GroupTrunk } from './campaign-settings.js';
-import { recordTrunkAnswer, recordTrunkFailure, type BreakerSettings } from './trunk-breaker.js';
+import { recordTrunkAnswer, recordTrunkFailure } from '../db/trunk-health.js';
+import type { BreakerSettings } from './trunk-breaker.js';
 import { cancelReservation } from './dial-ledger.js';
 
 /** What a dial on one trunk came to (place-call.ts `dialWithClearance`). */

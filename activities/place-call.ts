@@ -35,6 +35,7 @@
 import { performance } from 'node:perf_hooks';
 import { CancelledFailure, Context } from '@temporalio/activity';
 import { loadOwnerPolicy } from '../db/owner-policy.js';
+import { touchClaim } from '../db/campaign-claims.js';
 import type { Pool } from '../db/sql.js';
 import type { Logger } from '../lib/logger.js';
 import { retryUntil } from '../lib/retry.js';
@@ -535,13 +536,8 @@ async function uploadRecording(
  * Fences the attempt and shows it alive: true while the contact is still claimed for exactly
  * this attempt (a claim that looked abandoned and was taken over has a higher attempt number).
  */
-async function renewClaim(pool: Pool, attempt: ClaimedAttempt): Promise<boolean> {
-  const { rowCount } = await pool.query(
-    `UPDATE campaign_contact SET claimed_at = now() WHERE id = $1 AND state = 'in_flight' AND attempts = $2`,
-    [attempt.campaignContactId, attempt.attempt],
-  );
-  return (rowCount ?? 0) > 0;
-}
+const renewClaim = (pool: Pool, attempt: ClaimedAttempt): Promise<boolean> =>
+  touchClaim(pool, attempt.campaignContactId, attempt.attempt);
 
 /** The activity's Temporal context, the signal that hangs the call up, and the progress it heartbeats. */
 interface DialControls {

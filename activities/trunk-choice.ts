@@ -3,7 +3,8 @@
  * has a trunk its circuit breaker does not hold down and with a free line (its
  * `maxConcurrentCalls`, across every campaign and worker: call-leases.ts) — together with the
  * owner's tenant limit; among several such trunks of one priority, the one its weight says is
- * due (campaign/trunk-shares.ts, counted in `campaign_trunk_share`). One transaction under an advisory lock per scope (call-leases.ts), so
+ * due (campaign/trunk-shares.ts, counted in `campaign_trunk_share`). One transaction under an advisory lock per scope (call-leases.ts; the statements are
+ * db/call-leases.ts's, db/trunk-health.ts's and db/campaign-trunk-shares.ts's), so
  * the choice and the leases are one step: two callers never both
  * take a trunk's last line, and only one call half-opens a trunk whose hold is over.
  *
@@ -17,6 +18,9 @@
  * this one call finds out (trunk-breaker.ts resets it on an answer, re-opens it on a failure).
  */
 import { inTransaction, type Pool, type PoolClient } from '../db/sql.js';
+import { deleteAttemptLeases, insertLeases, lockAndCountLeases } from '../db/call-leases.js';
+import { countTrunkShare, trunkShareCalls } from '../db/campaign-trunk-shares.js';
+import { extendTrunkHold, lockTrunkHealth, type TrunkHealthRow } from '../db/trunk-health.js';
 import { AttemptBusyError, LEASE_TTL_SECONDS, trunkScope, type LeaseLimit, type Sleep } from './call-leases.js';
 import type { BreakerSettings } from './trunk-breaker.js';
 import { weightedPick } from '../campaign/trunk-shares.js';
@@ -53,13 +57,6 @@ export interface ChoiceRequest {
 export type TrunkChoice =
   { readonly kind: 'chosen'; readonly index: number } | { readonly kind: 'down'; readonly until: Date };
 
-interface HealthRow {
-  trunk_id: string;
-  consecutive_failures: number;
-  down: boolean;
-  down_until: string | Date | null;
-}
-
 /** Waits until a trunk of the group has room and takes it (with `shared`); or says every trunk is down. */
 export async function chooseTrunk(pool: Pool, request: ChoiceRequest, sleep: Sleep): Promise<TrunkChoice> {
   for (;;) {
@@ -77,15 +74,7 @@ async function tryChoose(client: PoolClient, request: ChoiceRequest): Promise<Tr
     ...shared,
   ];
   const scopes = [...new Set(limits.map((l) => l.scope))].sort();
-  for (const scope of scopes) {
-    await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('call_lease:' || $1, 0))`, [scope]);
-  }
-  await client.query('DELETE FROM call_lease WHERE scope = ANY($1) AND expires_at <= now()', [scopes]);
-  const { rows } = await client.query<{ scope: string; others: string; mine: string }>(
-    `SELECT scope, count(*) FILTER (WHERE attempt_id <> $2) AS others, count(*) FILTER (WHERE attempt_id = $2) AS mine
-     FROM call_lease WHERE scope = ANY($1) GROUP BY scope`,
-    [scopes, attemptId],
-  );
+  const rows = await lockAndCountLeases(client, scopes, attemptId);
   if (!request.replacing && rows.some((r) => Number(r.mine) > 0)) {
     throw new AttemptBusyError(`attempt ${attemptId} is running elsewhere`);
   }
@@ -103,18 +92,11 @@ async function tryChoose(client: PoolClient, request: ChoiceRequest): Promise<Tr
   const halfOpen = breaker.failures > 0 && (free.h?.consecutive_failures ?? 0) >= breaker.failures;
   if (halfOpen) {
     // This call is the one that finds out; the others skip the trunk meanwhile.
-    await client.query(
-      `UPDATE trunk_health SET down_until = now() + make_interval(secs => $2), updated_at = now() WHERE trunk_id = $1`,
-      [free.t.trunkId, breaker.holdSeconds],
-    );
+    await extendTrunkHold(client, free.t.trunkId, breaker.holdSeconds);
   }
-  if (request.replacing) await client.query('DELETE FROM call_lease WHERE attempt_id = $1', [attemptId]);
+  if (request.replacing) await deleteAttemptLeases(client, attemptId);
   const taken = [trunkScope(free.t.trunkId), ...shared.map((l) => l.scope)];
-  await client.query(
-    `INSERT INTO call_lease (scope, attempt_id, expires_at)
-     SELECT unnest($1::text[]), $2, now() + make_interval(secs => $3)`,
-    [taken, attemptId, LEASE_TTL_SECONDS],
-  );
+  await insertLeases(client, taken, attemptId, LEASE_TTL_SECONDS);
   return { kind: 'chosen', index: free.index };
 }
 
@@ -133,32 +115,23 @@ async function byWeight<T extends { t: TrunkCandidate }>(
   const shared = request.trunks.filter((t) => t.priority === priority).length > 1;
   if (!shared) return tier[0];
   const ids = tier.map(({ t }) => t.trunkId);
-  const { rows } = await client.query<{ trunk_id: string; calls: string }>(
-    `SELECT trunk_id::text AS trunk_id, calls FROM campaign_trunk_share WHERE campaign_id = $1 AND trunk_id = ANY($2::uuid[])`,
-    [request.campaignId, ids],
-  );
-  const served = new Map(rows.map((r) => [r.trunk_id, Number(r.calls)]));
+  const served = await trunkShareCalls(client, request.campaignId, ids);
   const chosen = tier[weightedPick(tier.map(({ t }) => ({ weight: t.weight, served: served.get(t.trunkId) ?? 0 })))];
-  await client.query(
-    `INSERT INTO campaign_trunk_share AS s (campaign_id, trunk_id, calls) VALUES ($1, $2, 1)
-     ON CONFLICT (campaign_id, trunk_id) DO UPDATE SET calls = s.calls + 1`,
-    [request.campaignId, chosen.t.trunkId],
-  );
+  await countTrunkShare(client, request.campaignId, chosen.t.trunkId);
   return chosen;
 }
 
 /** The breaker's rows of the group's trunks, locked: a half-open trunk is claimed by one caller. */
-async function healthOf(client: PoolClient, trunks: readonly TrunkCandidate[]): Promise<Map<string, HealthRow>> {
-  const { rows } = await client.query<HealthRow>(
-    `SELECT trunk_id::text AS trunk_id, consecutive_failures, down_until, coalesce(down_until > now(), false) AS down
-     FROM trunk_health WHERE trunk_id = ANY($1::uuid[]) ORDER BY trunk_id FOR UPDATE`,
-    [trunks.map((t) => t.trunkId)],
+async function healthOf(client: PoolClient, trunks: readonly TrunkCandidate[]): Promise<Map<string, TrunkHealthRow>> {
+  const rows = await lockTrunkHealth(
+    client,
+    trunks.map((t) => t.trunkId),
   );
   return new Map(rows.map((r) => [r.trunk_id, r]));
 }
 
 /** The earliest end of the trunks' holds (every one is down); in a second if none is known. */
-function earliest(rows: readonly (HealthRow | undefined)[]): Date {
+function earliest(rows: readonly (TrunkHealthRow | undefined)[]): Date {
   const ends = rows.flatMap((r) => (r?.down_until ? [new Date(r.down_until).getTime()] : []));
   return new Date(ends.length > 0 ? Math.min(...ends) : Date.now() + 1000);
 }

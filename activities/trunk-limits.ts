@@ -7,9 +7,10 @@
  * takes the trunk's: the trunk's limit holds exactly, the campaign's on average (a call
  * delayed by the trunk may start closer to the campaign's next one), and a slow campaign
  * never holds back the others on its trunk. (The trunk's concurrency limit is a lease, see
- * call-leases.ts.)
+ * call-leases.ts.) The pacers' statements are db/pacing.ts's.
  */
 import type { Pool } from '../db/sql.js';
+import { takeCampaignSlot } from '../db/pacing.js';
 import type { LeaseLimit, Sleep } from './call-leases.js';
 import { trunkScope } from './call-leases.js';
 
@@ -26,33 +27,6 @@ export const trunkLeaseLimit = (limits: TrunkLimits): LeaseLimit => ({
   max: limits.maxConcurrentCalls,
 });
 
-/** The pacers: each hands out start slots one interval apart, keyed by its owner's id. */
-const PACERS = {
-  trunk: { table: 'trunk_pacing', key: 'trunk_id' },
-  campaign: { table: 'campaign_pacing', key: 'campaign_id' },
-} as const;
-
-/**
- * Common table expressions that take a pacer's next start slot: `slot(at, wait_ms)` is the
- * slot and how long from now it is. Parameters: `$1` the trunk's (or campaign's) id, `$2`
- * the interval in seconds. The database's clock decides, read when the statement runs
- * (`clock_timestamp()`, not the transaction's start): workers' clocks may differ.
- */
-const takeSlotCtes = ({ table, key }: (typeof PACERS)[keyof typeof PACERS]) => `t AS (SELECT clock_timestamp() AS at),
-  taken AS (
-    INSERT INTO ${table} AS p (${key}, next_slot) SELECT $1, t.at + make_interval(secs => $2) FROM t
-    ON CONFLICT (${key}) DO UPDATE SET next_slot = greatest(p.next_slot, (SELECT at FROM t)) + make_interval(secs => $2)
-    RETURNING p.next_slot - make_interval(secs => $2) AS at),
-  slot AS (SELECT taken.at, greatest(0, extract(epoch FROM taken.at - t.at) * 1000)::float8 AS wait_ms FROM taken, t)`;
-
-/**
- * The trunk's slot, for a statement that also records what the slot is for (see
- * dial-ledger.ts); `$2` is {@link slotIntervalSeconds}.
- */
-export const TAKE_SLOT_CTES = takeSlotCtes(PACERS.trunk);
-
-const TAKE_CAMPAIGN_SLOT = `WITH ${takeSlotCtes(PACERS.campaign)} SELECT wait_ms FROM slot`;
-
 /** The time between two start slots of the trunk, in seconds. */
 export const slotIntervalSeconds = (limits: TrunkLimits): number => 1 / Math.max(limits.callsPerSecond, 0.001);
 
@@ -63,10 +37,6 @@ export async function waitForCampaignSlot(
   callsPerSecond: number,
   sleep: Sleep,
 ): Promise<void> {
-  const { rows } = await pool.query<{ wait_ms: number }>(TAKE_CAMPAIGN_SLOT, [
-    campaignId,
-    1 / Math.max(callsPerSecond, 0.001),
-  ]);
-  const waitMs = Number(rows[0]?.wait_ms ?? 0);
+  const waitMs = await takeCampaignSlot(pool, campaignId, 1 / Math.max(callsPerSecond, 0.001));
   if (waitMs > 0) await sleep(waitMs);
 }

@@ -1,9 +1,52 @@
 /**
  * `call_lease`: the live calls' places under trunk and tenant limits (activities/call-leases.ts
- * explains the scheme). Renewal, the liveness check and the release; the taking, which picks
- * the trunk in the same transaction, is still activities/trunk-choice.ts's (db/README.md).
+ * explains the scheme). The taking (activities/trunk-choice.ts picks the trunk in the same
+ * transaction, under the scopes' advisory locks), renewal, the liveness check and the release.
  */
-import type { Pool } from './sql.js';
+import type { Pool, PoolClient } from './sql.js';
+
+/** Live leases of one scope: the other attempts' and this attempt's own. */
+export interface ScopeLeases {
+  scope: string;
+  others: string;
+  mine: string;
+}
+
+/**
+ * Takes the scopes' advisory locks (held to the end of the caller's transaction; `scopes`
+ * sorted, so two takers never wait on each other in a cycle), sweeps their expired leases and
+ * counts the live ones.
+ */
+export async function lockAndCountLeases(
+  client: PoolClient,
+  scopes: readonly string[],
+  attemptId: string,
+): Promise<ScopeLeases[]> {
+  for (const scope of scopes) {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('call_lease:' || $1, 0))`, [scope]);
+  }
+  await client.query('DELETE FROM call_lease WHERE scope = ANY($1) AND expires_at <= now()', [scopes]);
+  const { rows } = await client.query<ScopeLeases>(
+    `SELECT scope, count(*) FILTER (WHERE attempt_id <> $2) AS others, count(*) FILTER (WHERE attempt_id = $2) AS mine
+     FROM call_lease WHERE scope = ANY($1) GROUP BY scope`,
+    [scopes, attemptId],
+  );
+  return rows;
+}
+
+/** One lease per scope for the attempt, `ttlSeconds` ahead (the caller holds the scopes' locks). */
+export async function insertLeases(
+  client: PoolClient,
+  scopes: readonly string[],
+  attemptId: string,
+  ttlSeconds: number,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO call_lease (scope, attempt_id, expires_at)
+     SELECT unnest($1::text[]), $2, now() + make_interval(secs => $3)`,
+    [scopes, attemptId, ttlSeconds],
+  );
+}
 
 /** Pushes the attempt's leases `ttlSeconds` ahead; false when it holds none (they expired and were swept). */
 export async function renewAttemptLeases(pool: Pool, attemptId: string, ttlSeconds: number): Promise<boolean> {
@@ -22,6 +65,7 @@ export async function attemptHoldsLease(pool: Pool, attemptId: string): Promise<
   return rows.length > 0;
 }
 
-export async function deleteAttemptLeases(pool: Pool, attemptId: string): Promise<void> {
-  await pool.query('DELETE FROM call_lease WHERE attempt_id = $1', [attemptId]);
+/** Releases the attempt's leases (in the caller's transaction when it swaps them for others). */
+export async function deleteAttemptLeases(db: Pool | PoolClient, attemptId: string): Promise<void> {
+  await db.query('DELETE FROM call_lease WHERE attempt_id = $1', [attemptId]);
 }

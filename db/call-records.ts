@@ -3,9 +3,10 @@
  * the search, one call, its marks, its recording), the recording's final state once its
  * upload ended (activities/recording-outbox.ts), and the rows a campaign's cancel writes for
  * attempts claimed but never placed. Raw SQL rather than the ORM: a page is one index range
- * scan and the times must come back exactly, which `to_char` in UTC does. The journal's own
- * writes are still in activities/call-journal.ts and api/calls/journal-ingest.service.ts
- * (db/README.md, "Not moved yet"); the exports' batches are db/call-exports.ts.
+ * scan and the times must come back exactly, which `to_char` in UTC does. Also the journal's
+ * own writes for our calls (activities/call-journal.ts: the answered row, the finished
+ * upsert), at the end. External calls' rows are db/external-calls.ts; the exports' batches
+ * db/call-exports.ts; statistics db/stats.ts.
  */
 import type { QueryResultRow } from 'pg';
 import { insertColumns, type Pool, type PoolClient } from './sql.js';
@@ -193,4 +194,198 @@ export async function journalCancelledInFlight(
     [campaignId, endReason],
   );
   return rows;
+}
+
+/*
+ * The call activity's journal writes (activities/call-journal.ts): an answered call's row at
+ * the answer, and the row written (or completed) when the attempt ends.
+ */
+
+/** Which attempt a journal row is: the first columns ($1–$8) of every row the call activity writes. */
+export interface JournalAttemptKey {
+  readonly id: string;
+  readonly ownerId: string;
+  readonly campaignId: string;
+  readonly campaignContactId: string;
+  readonly attemptId: string;
+  readonly attempt: number;
+  readonly phone: string;
+  readonly trunkId: string | null;
+}
+
+const ATTEMPT_KEY_COLUMNS = {
+  id: '$1',
+  owner_id: '$2',
+  campaign_id: '$3',
+  campaign_contact_id: '$4',
+  attempt_id: '$5',
+  attempt: '$6',
+  phone_e164: '$7',
+  trunk_id: '$8',
+};
+const attemptKeyValues = (key: JournalAttemptKey): unknown[] => [
+  key.id,
+  key.ownerId,
+  key.campaignId,
+  key.campaignContactId,
+  key.attemptId,
+  key.attempt,
+  key.phone,
+  key.trunkId,
+];
+
+/** An attempt as the journal reads it back (timestamps as text: read them with `new Date()`). */
+export interface JournalledAttempt {
+  outcome: string;
+  end_reason: string;
+  invite_at: string;
+  answer_at: string | null;
+  opted_out: boolean;
+}
+
+/** The attempt's row; `opted_out` also when only its blocklist entry says so. */
+export async function findJournalledAttempt(pool: Pool, attemptId: string): Promise<JournalledAttempt | undefined> {
+  const { rows } = await pool.query<JournalledAttempt>(
+    // An opt-out is written to the blocklist the moment the key is pressed, before the row is
+    // completed: a worker that died after it leaves the entry as the only trace.
+    `SELECT outcome, end_reason, invite_at, answer_at,
+       opted_out OR EXISTS (SELECT 1 FROM blocklist b WHERE b.call_id = r.id AND b.reason = 'opt_out') AS opted_out
+     FROM call_record r WHERE attempt_id = $1`,
+    [attemptId],
+  );
+  return rows[0];
+}
+
+const ANSWERED_ROW = insertColumns({
+  ...ATTEMPT_KEY_COLUMNS,
+  invite_at: '$9',
+  answer_at: '$10',
+  end_at: '$10',
+  outcome: "'answered'",
+  end_reason: '$11',
+  dtmf: "'[]'",
+  recording_private: '$12',
+  created_at: 'now()',
+});
+
+/** An answered call whose end is not known yet: `endReason` marks the row in progress. */
+export interface AnsweredCall {
+  readonly invite: Date;
+  readonly answer: Date;
+  readonly endReason: string;
+  readonly recordingPrivate: boolean;
+}
+
+/** The row of an answered call, at the answer; none when the attempt has one already. */
+export async function insertAnsweredRecord(pool: Pool, key: JournalAttemptKey, call: AnsweredCall): Promise<void> {
+  await pool.query(
+    `INSERT INTO call_record (${ANSWERED_ROW.names}) VALUES (${ANSWERED_ROW.values})
+     ON CONFLICT (attempt_id) DO NOTHING`,
+    [...attemptKeyValues(key), call.invite, call.answer, call.endReason, call.recordingPrivate],
+  );
+}
+
+/** An attempt's row as it ends, each value as stored ($9–$30 but $24). */
+export interface FinishedRecord {
+  readonly inviteAt: Date;
+  readonly ringingAt: Date | null;
+  readonly answerAt: Date | null;
+  readonly endAt: Date;
+  readonly outcome: string;
+  readonly sipCode: number | null;
+  readonly sipReason: string | null;
+  readonly hungUpBy: string | null;
+  readonly endReason: string;
+  readonly talkMs: number | null;
+  readonly codec: string | null;
+  /** JSON. */
+  readonly rtp: string | null;
+  /** JSON. */
+  readonly dtmf: string;
+  readonly recordingKey: string | null;
+  readonly recordingPrivate: boolean;
+  readonly optedOut: boolean;
+  readonly recordingState: string;
+  readonly recordingError: string | null;
+  /** JSON. */
+  readonly machineDetection: string | null;
+  /** JSON. */
+  readonly trunkAttempts: string | null;
+  readonly callerIdNumber: string | null;
+}
+
+const FINISHED_ROW = insertColumns({
+  ...ATTEMPT_KEY_COLUMNS,
+  invite_at: '$9',
+  ringing_at: '$10',
+  answer_at: '$11',
+  end_at: '$12',
+  outcome: '$13',
+  sip_code: '$14',
+  sip_reason: '$15',
+  hung_up_by: '$16',
+  end_reason: '$17',
+  talk_ms: '$18',
+  codec: '$19',
+  rtp: '$20',
+  dtmf: '$21',
+  recording_key: '$22',
+  recording_private: '$23',
+  opted_out: '$25',
+  recording_state: '$26',
+  recording_error: '$27',
+  machine_detection: '$28',
+  trunk_attempts: '$29',
+  caller_id_number: '$30',
+  created_at: 'now()',
+});
+
+/**
+ * Writes the attempt's row, or completes the one written at the answer: only while its
+ * `end_reason` is still `inProgress` ($24), and keeping its `recording_private` and, unless
+ * given, its caller ID.
+ */
+export async function upsertFinishedRecord(
+  client: PoolClient,
+  key: JournalAttemptKey,
+  row: FinishedRecord,
+  inProgress: string,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO call_record (${FINISHED_ROW.names}) VALUES (${FINISHED_ROW.values})
+     ON CONFLICT (attempt_id) DO UPDATE SET ringing_at = excluded.ringing_at, answer_at = excluded.answer_at,
+       end_at = excluded.end_at, outcome = excluded.outcome, sip_code = excluded.sip_code, sip_reason = excluded.sip_reason,
+       hung_up_by = excluded.hung_up_by, end_reason = excluded.end_reason, talk_ms = excluded.talk_ms,
+       codec = excluded.codec, rtp = excluded.rtp, dtmf = excluded.dtmf, recording_key = excluded.recording_key,
+       opted_out = excluded.opted_out, recording_state = excluded.recording_state,
+       recording_error = excluded.recording_error, machine_detection = excluded.machine_detection,
+       trunk_attempts = excluded.trunk_attempts,
+       caller_id_number = coalesce(excluded.caller_id_number, call_record.caller_id_number), journal_xid = pg_current_xact_id()
+     WHERE call_record.end_reason = $24`,
+    [
+      ...attemptKeyValues(key),
+      row.inviteAt,
+      row.ringingAt,
+      row.answerAt,
+      row.endAt,
+      row.outcome,
+      row.sipCode,
+      row.sipReason,
+      row.hungUpBy,
+      row.endReason,
+      row.talkMs,
+      row.codec,
+      row.rtp,
+      row.dtmf,
+      row.recordingKey,
+      row.recordingPrivate,
+      inProgress,
+      row.optedOut,
+      row.recordingState,
+      row.recordingError,
+      row.machineDetection,
+      row.trunkAttempts,
+      row.callerIdNumber,
+    ],
+  );
 }

@@ -3,6 +3,7 @@
  * in one transaction, with `FOR UPDATE SKIP LOCKED` so that several workers never hand out a
  * contact twice, and the contacts' ends a campaign's end writes. With a calling window on
  * the callee's clock the due contacts are chosen by db/zone-claims.ts's DUE_IN_OPEN_ZONES.
+ * At the end, the call activity's side of a claim (activities/call-journal.ts, place-call.ts).
  */
 import { DUE_IN_OPEN_ZONES } from './zone-claims.js';
 import type { Pool, PoolClient } from './sql.js';
@@ -122,4 +123,86 @@ export async function countInfraFailure(
     [campaignContactId, attempt],
   );
   return rows[0]?.infra_failures;
+}
+
+/*
+ * The call activity's side of a claim (activities/call-journal.ts): the claimed contact's
+ * number and state, holding the claim while the attempt is journalled, and ending it.
+ */
+
+/** The contact's number (E.164), or undefined when the contact is gone. */
+export async function contactPhone(pool: Pool, campaignContactId: string): Promise<string | undefined> {
+  const { rows } = await pool.query<{ phone_e164: string }>('SELECT phone_e164 FROM campaign_contact WHERE id = $1', [
+    campaignContactId,
+  ]);
+  return rows[0]?.phone_e164;
+}
+
+/** The contact's scheduler state as it is now (timestamps as text). */
+export async function contactSchedule(
+  pool: Pool,
+  campaignContactId: string,
+): Promise<{ state: string; attempts: number; next_attempt_at: string } | undefined> {
+  const { rows } = await pool.query<{ state: string; attempts: number; next_attempt_at: string }>(
+    'SELECT state, attempts, next_attempt_at FROM campaign_contact WHERE id = $1',
+    [campaignContactId],
+  );
+  return rows[0];
+}
+
+/** Locks the contact (FOR UPDATE) if it is still claimed for this attempt; false when it is not. */
+export async function lockClaimedContact(
+  client: PoolClient,
+  campaignContactId: string,
+  attempt: number,
+): Promise<boolean> {
+  const claimed = await client.query(
+    `SELECT 1 FROM campaign_contact WHERE id = $1 AND state = 'in_flight' AND attempts = $2 FOR UPDATE`,
+    [campaignContactId, attempt],
+  );
+  return claimed.rowCount !== 0;
+}
+
+/** A contact's state after an attempt. */
+export interface ContactAfterAttempt {
+  readonly state: 'waiting' | 'done' | 'cancelled';
+  readonly outcome: string;
+  readonly finalOutcome: string | null;
+  /** Null: the next attempt time stays. */
+  readonly nextAt: Date | null;
+}
+
+/** Ends the contact's claim with its state after the attempt. */
+export async function endClaim(
+  client: PoolClient,
+  campaignContactId: string,
+  update: ContactAfterAttempt,
+): Promise<void> {
+  await client.query(
+    `UPDATE campaign_contact SET state = $2, last_outcome = $3, final_outcome = $4,
+       next_attempt_at = coalesce($5, next_attempt_at), claimed_at = null, claim_key = null, infra_failures = 0,
+       updated_at = now()
+     WHERE id = $1`,
+    [campaignContactId, update.state, update.outcome, update.finalOutcome, update.nextAt],
+  );
+}
+
+/** Undoes the claim of `attempt` (the contact waits until `until`, its attempt not spent); false when not claimed for it. */
+export async function undoClaim(pool: Pool, campaignContactId: string, attempt: number, until: Date): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `UPDATE campaign_contact SET state = 'waiting', attempts = attempts - 1, next_attempt_at = $3, claimed_at = null,
+       claim_key = null, updated_at = now()
+     WHERE id = $1 AND state = 'in_flight' AND attempts = $2`,
+    [campaignContactId, attempt, until],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** Marks the claim alive (`claimed_at`); false when the contact is no longer claimed for `attempt`. */
+export async function touchClaim(pool: Pool, campaignContactId: string, attempt: number): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `UPDATE campaign_contact SET claimed_at = now() WHERE id = $1 AND state = 'in_flight' AND attempts = $2`,
+    [campaignContactId, attempt],
+  );
+  return (rowCount ?? 0) > 0;
 }
