@@ -14,6 +14,10 @@ export interface Principal {
   readonly username: string;
   readonly role: Role;
   readonly clientId?: string;
+  /** The department the owner (`userId`) belongs to; null: none (issue 25). */
+  readonly departmentId: string | null;
+  /** Departments the owner manages besides being a member of one (`department_manager`). */
+  readonly managedDepartmentIds: readonly string[];
 }
 
 export const isAdmin = (principal: Principal): boolean => principal.role === 'admin';

@@ -58,7 +58,17 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
 async function userPrincipal(pool: Pool, userId: string, grantId: string | undefined): Promise<Principal | undefined> {
   if (!grantId) return undefined;
   const user = await grantedUser(pool, userId, grantId);
-  return user && { kind: 'user', subject: user.id, userId: user.id, username: user.username, role: user.role };
+  return (
+    user && {
+      kind: 'user',
+      subject: user.id,
+      userId: user.id,
+      username: user.username,
+      role: user.role,
+      departmentId: user.department_id,
+      managedDepartmentIds: user.managed_department_ids,
+    }
+  );
 }
 
 async function machinePrincipal(pool: Pool, clientId: string): Promise<Principal | undefined> {
@@ -71,6 +81,8 @@ async function machinePrincipal(pool: Pool, clientId: string): Promise<Principal
       username: client.username,
       role: client.role,
       clientId: client.id,
+      departmentId: client.department_id,
+      managedDepartmentIds: client.managed_department_ids,
     }
   );
 }

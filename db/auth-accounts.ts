@@ -24,13 +24,21 @@ export async function activeMachineClient(
  * An enabled machine client with its effective role: never more than its owner has now
  * (F20), so an admin client of a demoted owner acts as a user.
  */
+/** The owner's department and the departments it manages (issue 25), read with the account on every request. */
+interface DepartmentColumns {
+  department_id: string | null;
+  managed_department_ids: string[];
+}
+const MANAGED_DEPARTMENTS = `ARRAY(SELECT m.department_id::text FROM department_manager m WHERE m.user_id = u.id ORDER BY 1)`;
+
 export async function machineClientWithOwner(
   pool: Pool,
   clientId: string,
-): Promise<{ id: string; role: Role; owner_id: string; username: string } | undefined> {
-  const { rows } = await pool.query<{ id: string; role: Role; owner_id: string; username: string }>(
+): Promise<(DepartmentColumns & { id: string; role: Role; owner_id: string; username: string }) | undefined> {
+  const { rows } = await pool.query<DepartmentColumns & { id: string; role: Role; owner_id: string; username: string }>(
     `SELECT c.id, CASE WHEN c.role = 'admin' AND u.role = 'admin' THEN 'admin' ELSE 'user' END AS role,
-       c.owner_id, u.username FROM oauth_client c JOIN "user" u ON u.id = c.owner_id
+       c.owner_id, u.username, u.department_id, ${MANAGED_DEPARTMENTS} AS managed_department_ids
+     FROM oauth_client c JOIN "user" u ON u.id = c.owner_id
      WHERE c.id = $1 AND NOT c.disabled AND NOT u.disabled`,
     [clientId],
   );
@@ -42,9 +50,10 @@ export async function grantedUser(
   pool: Pool,
   userId: string,
   grantId: string,
-): Promise<{ id: string; username: string; role: Role } | undefined> {
-  const { rows } = await pool.query<{ id: string; username: string; role: Role }>(
-    `SELECT u.id, u.username, u.role FROM "user" u
+): Promise<(DepartmentColumns & { id: string; username: string; role: Role }) | undefined> {
+  const { rows } = await pool.query<DepartmentColumns & { id: string; username: string; role: Role }>(
+    `SELECT u.id, u.username, u.role, u.department_id, ${MANAGED_DEPARTMENTS} AS managed_department_ids
+     FROM "user" u
      WHERE u.id = $1 AND NOT u.disabled AND EXISTS (
        SELECT 1 FROM oidc_payload g WHERE g.model = 'Grant' AND g.id = $2
          AND g.account_id = u.id::text AND (g.expires_at IS NULL OR g.expires_at > now()))`,

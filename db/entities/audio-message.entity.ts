@@ -15,6 +15,8 @@ export const AudioMessage = defineEntity({
     /** Chosen by the service before the upload, so the object keys can carry it. */
     id: p.uuid().primary(),
     owner: () => p.manyToOne(User).deleteRule('cascade'),
+    /** The owner's department this is shared with (issue 25); null: not shared. */
+    departmentId: p.uuid().nullable(),
     name: p.string().length(200),
     /** Duration of the original, milliseconds. */
     durationMs: p.integer(),

@@ -42,6 +42,8 @@ export const BlocklistEntry = defineEntity({
       .primary()
       .onCreate(() => randomUUID()),
     owner: () => p.manyToOne(User).deleteRule('cascade'),
+    /** The owner's department this is shared with (issue 25); null: not shared. */
+    departmentId: p.uuid().nullable(),
     phoneE164: p.string().length(24),
     reason: p.enum(BLOCKLIST_REASONS),
     note: p.string().length(500).nullable(),

@@ -52,6 +52,8 @@ export const Campaign = defineEntity({
       .primary()
       .onCreate(() => randomUUID()),
     owner: () => p.manyToOne(User).deleteRule('cascade'),
+    /** The owner's department this is shared with (issue 25); null: not shared. */
+    departmentId: p.uuid().nullable(),
     name: p.string().length(200),
     status: p.enum(CAMPAIGN_STATUSES).default('draft'),
     trunk: () => p.manyToOne(SipTrunk).nullable().deleteRule('set null').index(),

@@ -19,6 +19,8 @@ export const ContactList = defineEntity({
       .primary()
       .onCreate(() => randomUUID()),
     owner: () => p.manyToOne(User).deleteRule('cascade').index(),
+    /** The owner's department this is shared with (issue 25); null: not shared. */
+    departmentId: p.uuid().nullable(),
     name: p.string().length(200),
     status: p.enum(CONTACT_LIST_STATUSES).default('importing'),
     /** ISO 3166-1 alpha-2 country for numbers written without an international prefix. */

@@ -6,6 +6,7 @@ import { CallRecord } from './call-record.entity.js';
 import { Campaign } from './campaign.entity.js';
 import { CampaignContact } from './campaign-contact.entity.js';
 import { CampaignEventTicket } from './campaign-event-ticket.entity.js';
+import { Department, DepartmentManager } from './department.entity.js';
 import { Contact, ContactInvalidLine } from './contact.entity.js';
 import { ContactList } from './contact-list.entity.js';
 import { LoginFailure } from './login-failure.entity.js';
@@ -38,6 +39,8 @@ export {
   Contact,
   ContactInvalidLine,
   ContactList,
+  Department,
+  DepartmentManager,
   LoginFailure,
   OAuthClient,
   OidcPayload,
@@ -85,6 +88,8 @@ export {
 
 export const ENTITIES = [
   User,
+  Department,
+  DepartmentManager,
   OAuthClient,
   AuthKey,
   OidcPayload,

@@ -23,6 +23,8 @@ export const SipTrunk = defineEntity({
       .primary()
       .onCreate(() => randomUUID()),
     owner: () => p.manyToOne(User).deleteRule('cascade'),
+    /** The owner's department this is shared with (issue 25); null: not shared. */
+    departmentId: p.uuid().nullable(),
     name: p.string().length(200),
     /** Hostname or IP literal (IPv6 without brackets). */
     host: p.string().length(253),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { Department } from './department.entity.js';
 
 export const ROLES = ['admin', 'user'] as const;
 export type Role = (typeof ROLES)[number];
@@ -19,6 +20,8 @@ export const User = defineEntity({
     /** argon2id PHC string; never serialised. */
     passwordHash: p.text().hidden().lazy(),
     disabled: p.boolean().default(false),
+    /** The one department the user belongs to (issue 25); null: none. */
+    department: () => p.manyToOne(Department).nullable().deleteRule('set null'),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

@@ -22,6 +22,8 @@ export const Webhook = defineEntity({
       .primary()
       .onCreate(() => randomUUID()),
     owner: () => p.manyToOne(User).deleteRule('cascade'),
+    /** The owner's department this is shared with (issue 25); null: not shared. */
+    departmentId: p.uuid().nullable(),
     campaign: () => p.manyToOne(Campaign).nullable().deleteRule('cascade').index(),
     url: p.string().length(2048),
     events: p.array<WebhookEvent>(),

@@ -28,6 +28,7 @@ import { Migration20261207000510 } from './migration-20261207000510-caller-id-po
 import { Migration20261207000610 } from './migration-20261207000610-compliance-profiles.js';
 import { Migration20261207000620 } from './migration-20261207000620-trunk-probe.js';
 import { Migration20261207000621 } from './migration-20261207000621-trunk-shares.js';
+import { Migration20261208000100 } from './migration-20261208000100-departments.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -60,4 +61,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261207000610', class: Migration20261207000610 },
   { name: 'Migration20261207000620', class: Migration20261207000620 },
   { name: 'Migration20261207000621', class: Migration20261207000621 },
+  { name: 'Migration20261208000100', class: Migration20261208000100 },
 ];
