@@ -240,6 +240,9 @@ describe('RtpSession RFC 4733 DTMF', () => {
     const five = keyPress(SSRC, 5, 8000, 100, 3); // 4 × 400 = 1600 units = 200 ms
     const hash = keyPress(SSRC, 11, 8000 + 4000, 106, 1); // 800 units = 100 ms
     for (const packet of five) await far.sendRtp(rtp.localPort, packet);
+    // `atMs` is when a press's first packet is read: the '#' goes out 30 ms after the '5' was
+    // read, not just sent (a busy event loop may read both in one turn).
+    await waitFor(() => rtp.stats().packetsReceived === five.length, 1000, 'the 5 read');
     await sleep(30);
     for (const packet of hash) await far.sendRtp(rtp.localPort, packet);
     await far.sendRtp(rtp.localPort, five[5]); // a very late duplicate end packet of the '5'

@@ -145,7 +145,7 @@ it('pause and resume while copying: paused holds, resume goes back to preparing 
 });
 
 it('calls go out before the copy ends; a cancel stops both and no contact is dialled twice', async () => {
-  const phones = berlin(3000);
+  const phones = berlin(12_000); // ~2,400 batches of 5: the copy outlasts the first call by far, even on a slow machine
   const sipp = await gateway({ scenario: 'uas-answer', calls: 1000, timeoutMs: 120_000 });
   const parts = await gatewayParts(token, sipp, phones, 1);
   const campaign = await json(
