@@ -13,6 +13,7 @@ import {
   campaignTestContext,
   createCampaign,
   json,
+  refusedTrunkFields,
   userToken,
   type CampaignBody as Campaign,
 } from '../support/campaigns';
@@ -70,11 +71,7 @@ describe('trunk groups', () => {
       ['body.trunkId', 'body.trunkIds[0]'],
     ],
   ])('refuses %s with 422 naming the field', async (_label, extra, fields) => {
-    const { token } = await userToken();
-    const parts = await campaignParts(token, 1);
-    const { trunkId, ...rest } = body(parts);
-    const res = await call('POST', '/api/v1/campaigns', { token, body: { ...rest, ...extra(trunkId) } });
-    expect(await problemFields(res)).toEqual(fields);
+    expect(await refusedTrunkFields(extra)).toEqual(fields);
   });
 
   it('refuses a campaign without any trunk, naming trunkId', async () => {

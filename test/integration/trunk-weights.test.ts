@@ -17,6 +17,7 @@ import {
   campaignBody as body,
   campaignParts,
   json,
+  refusedTrunkFields,
   userToken,
   type CampaignBody as Campaign,
 } from '../support/campaigns';
@@ -129,11 +130,7 @@ describe('trunks with priorities and weights through the API', () => {
     ['a fractional weight', (t: string) => ({ trunks: [{ trunkId: t, weight: 1.5 }] }), ['trunks.$0.weight']],
     ['an empty group', () => ({ trunks: [] }), ['body.trunks']],
   ])('refuses %s with 422 naming the field', async (_label, extra, fields) => {
-    const { token } = await userToken();
-    const parts = await campaignParts(token, 1);
-    const { trunkId, ...rest } = body(parts);
-    const res = await call('POST', '/api/v1/campaigns', { token, body: { ...rest, ...extra(trunkId) } });
-    expect(await problemFields(res)).toEqual(fields);
+    expect(await refusedTrunkFields(extra)).toEqual(fields);
   });
 
   it('refuses another owner’s trunk in trunks, naming its entry', async () => {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { Pool } from 'pg';
-import { call } from './api';
+import { call, problemFields, userToken } from './api';
 import { uploadAudio } from './audio';
 import { uploadContacts } from './contact-lists';
 import { readStack } from './stack';
@@ -94,7 +94,7 @@ export interface CampaignBody {
   [key: string]: unknown;
 }
 
-export { userToken } from './api';
+export { userToken };
 
 /** The body of `res`, which must have `status` (else the error quotes the answer). */
 export async function json<T = CampaignBody>(res: Response, status: number): Promise<T> {
@@ -179,4 +179,15 @@ export function campaignTestContext(): CampaignTestContext {
     },
   };
   return context;
+}
+
+/**
+ * The fields a 422 names when a fresh user POSTs a campaign whose `trunkId` is replaced by
+ * `trunks(trunkId)` (a trunk group's validation cases, trunk-groups and trunk-weights tests).
+ */
+export async function refusedTrunkFields(trunks: (trunkId: string) => Record<string, unknown>): Promise<string[]> {
+  const { token } = await userToken();
+  const parts = await campaignParts(token, 1);
+  const { trunkId, ...rest } = campaignBody(parts);
+  return problemFields(await call('POST', '/api/v1/campaigns', { token, body: { ...rest, ...trunks(trunkId) } }));
 }
