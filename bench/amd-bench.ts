@@ -36,7 +36,9 @@ function detect(clip: Clip): { verdict: AmdVerdict | null; end: AmdMessageEnd | 
   for (let f = 0; f * 160 < clip.pcm.length; f += 1) {
     if (clip.lostFrames.has(f)) detector.lost();
     else detector.write(clip.pcm.subarray(f * 160, (f + 1) * 160));
-    if (detector.messageEnd || detector.verdict?.verdict === 'human') break;
+    // As a call in detect_message_end mode: after a human verdict it listens on for a late
+    // beep (lateBeepMs), which restarts the message after it.
+    if (!detector.listening) break;
   }
   detectorMs += performance.now() - started;
   audioMs += detector.elapsedMs;
@@ -45,11 +47,12 @@ function detect(clip: Clip): { verdict: AmdVerdict | null; end: AmdMessageEnd | 
 
 /**
  * The beep detector alone: the same detector fed the whole clip, past a human verdict
- * (where a call stops listening). Tells a beep missed by the tone detector from one the
- * call never listened for; not timed, not in the figures a call is judged by.
+ * and past the late-beep limit (where a call stops listening). Tells a beep missed by the
+ * tone detector from one the call never listened for; not timed, not in the figures a call
+ * is judged by.
  */
 function beepHeard(clip: Clip): boolean {
-  const detector = new AmdDetector(settings);
+  const detector = new AmdDetector({ ...settings, lateBeepMs: Infinity, maxWaitMs: Infinity });
   for (let f = 0; f * 160 < clip.pcm.length && !detector.messageEnd; f += 1) {
     if (clip.lostFrames.has(f)) detector.lost();
     else detector.write(clip.pcm.subarray(f * 160, (f + 1) * 160));
@@ -162,6 +165,8 @@ function report(part: Part, rows: Scored[]): Summary {
   line('false beeps (clips without a beep)', '<= 1 %', pct(falseBeeps, noBeep.length), '');
   line('  beep detector alone: beeps found', '', pct(beeps.filter((s) => s.beepHeard).length, beeps.length), '');
   line('  beep detector alone: false beeps', '', pct(noBeep.filter((s) => s.beepHeard).length, noBeep.length), '');
+  const late = rows.filter((s) => s.verdict?.verdict === 'human' && s.end?.cause === 'beep');
+  line('  of these after a human verdict', '', pct(late.length, beeps.length), '(message started again)');
   line('message start after beep end p95', '<= 0.8 s', sec(quantile(startAfterBeep, 0.95)), '');
   line('message start after greeting (no beep) p95', '<= 1.5 s', sec(quantile(startAfterGreeting, 0.95)), '');
   return ours;

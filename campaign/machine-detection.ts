@@ -15,6 +15,7 @@ export const AMD_TIMING_LIMITS = {
   totalAnalysisMs: [2000, 10_000],
   endSilenceMs: [500, 5000],
   maxWaitMs: [5000, 60_000],
+  lateBeepMs: [0, 60_000],
 } as const;
 export type AmdTimingName = keyof typeof AMD_TIMING_LIMITS;
 

@@ -96,6 +96,16 @@ export interface MachineDetectionResult {
   readonly beep?: { readonly endMs: number; readonly hz: number };
   /** What was played: the message, the machine copy, or nothing. */
   readonly action: 'message' | 'machine_audio' | 'hung_up';
+  /**
+   * The verdict the call acted on first, when a beep heard afterwards (detect_message_end,
+   * `lateBeepMs`) showed a voicemail taken for a person: what was being played stopped and the
+   * machine's action began after the beep.
+   */
+  readonly revisedFrom?: {
+    readonly verdict: AmdClass;
+    readonly cause: MachineDetectionCause;
+    readonly decisionMs: number;
+  };
 }
 
 export interface CallResult {

@@ -26,7 +26,7 @@ import {
   type TrunkConfig,
 } from './call-types.js';
 import { withTimeout } from '../lib/timeout.js';
-import { detectionLimitMs, detectOnAnswer } from './amd/detect-on-answer.js';
+import { detectionLimitMs, detectOnAnswer, type Detected } from './amd/detect-on-answer.js';
 import { encodeWav } from './media/wav.js';
 import type { MediaSnapshot } from './rtp/call-media.js';
 import { recordingLimitMs } from './rtp/recording-buffer.js';
@@ -273,25 +273,58 @@ export class OutboundCall {
     if (request.record) rtp.startRecording(recordingLimitMs(audioMs + detectionMs, request.maxCallMs));
     rtp.onDtmf = (digit) => this.emit({ type: 'dtmf', at: new Date(), digit: digit.digit });
     this.timers.push(setTimeout(() => this.hangUp('max call length'), request.maxCallMs));
-    let audio = request.audio;
+    let decided: Detected | undefined;
     if (detection) {
-      const detected = await detectOnAnswer(rtp, detection, request.audio, this.playback.signal, this.log);
+      decided = await detectOnAnswer(rtp, detection, request.audio, this.playback.signal, this.log);
       // Acted on: the detector would otherwise decode every packet until the greeting's end
-      // (`detect` mode) for nobody; make bench-sip with BENCH_AMD=1 prices what is left.
-      rtp.stopMachineDetection();
-      this.state.machineDetection = detected.result;
-      if (this.playback.signal.aborted) return;
-      if (detected.audio === null)
-        return this.hangUp(`answering-machine detection: hung up on a ${detected.result.treatedAs}`);
-      audio = detected.audio;
+      // (`detect` mode) for nobody; make bench-sip with BENCH_AMD=1 prices what is left. Only
+      // a call taken for a person while waiting for the greeting's end listens on, for a beep.
+      if (!decided.lateBeep) rtp.stopMachineDetection();
     }
+    let audio = request.audio;
     try {
-      await rtp.play(audio, this.playback.signal);
+      for (;;) {
+        if (decided) {
+          this.state.machineDetection = decided.result;
+          if (this.playback.signal.aborted) return decided.lateBeep?.stop();
+          if (decided.audio === null)
+            return this.hangUp(`answering-machine detection: hung up on a ${decided.result.treatedAs}`);
+          audio = decided.audio;
+        }
+        const late = await this.playUnlessBeep(rtp, audio, decided?.lateBeep);
+        if (!late) break;
+        decided = late; // a voicemail after all: its action, from the start, after the beep
+      }
       if (!this.playback.signal.aborted) this.hangUp('message played');
     } catch (err) {
+      decided?.lateBeep?.stop();
       this.log?.warn({ err }, 'playback failed');
       this.hangUp('playback failed');
     }
+  }
+
+  /** Plays `audio`; a late beep meanwhile stops it and is returned (the revised decision). */
+  private async playUnlessBeep(
+    rtp: Awaited<ReturnType<RtpDescriptionHandler['session']>>,
+    audio: Int16Array,
+    lateBeep: Detected['lateBeep'],
+  ): Promise<Detected | undefined> {
+    if (!lateBeep) {
+      await rtp.play(audio, this.playback.signal);
+      return undefined;
+    }
+    const beep = new AbortController();
+    let revised: Detected | undefined;
+    void lateBeep.heard.then((late) => {
+      revised = late;
+      beep.abort();
+    });
+    try {
+      await rtp.play(audio, AbortSignal.any([this.playback.signal, beep.signal]));
+    } finally {
+      lateBeep.stop();
+    }
+    return revised;
   }
 
   /** A final response other than 2xx: the outcome comes from its code (487 after our CANCEL: the cancel's reason). */

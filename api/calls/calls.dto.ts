@@ -50,6 +50,16 @@ export interface CallMachineDetection {
   beep?: { endMs: number; hz: number };
   /** `message`, `machine_audio` (the campaign's voicemail copy) or `hung_up`. */
   action: 'message' | 'machine_audio' | 'hung_up';
+  /**
+   * The verdict the call acted on first, when a beep heard afterwards (`detect_message_end`,
+   * `lateBeepMs`) showed a voicemail taken for a person: what played stopped, and the
+   * machine's action started after the beep.
+   */
+  revisedFrom?: {
+    verdict: 'human' | 'unknown';
+    cause: 'short_greeting' | 'long_greeting' | 'beep' | 'fax' | 'sit' | 'no_speech' | 'timeout' | 'early_media';
+    decisionMs: number;
+  };
 }
 
 /** One trunk of the campaign's group that the call attempt went to. */

@@ -162,6 +162,16 @@ export interface MachineDetectionDto {
    * @maximum 60000
    */
   maxWaitMs?: number;
+  /**
+   * `detect_message_end` only: after a human verdict, listen on for a voicemail beep until
+   * this long after the answer (at most `maxWaitMs`; default 20000; 0: stop listening at the
+   * verdict). A beep then means a voicemail taken for a person: what plays stops, and the
+   * machine action (onMachine) starts after the beep; the journal shows `revisedFrom`.
+   * @isInt
+   * @minimum 0
+   * @maximum 60000
+   */
+  lateBeepMs?: number;
 }
 
 /** The dialling settings of a campaign; every one has a default. */

@@ -73,6 +73,12 @@ export interface AmdSettings {
   /** Longest wait for the greeting's end, from the answer. */
   readonly maxWaitMs: number;
   /**
+   * After a human verdict, a beep up to this long after the answer (at most `maxWaitMs`) still
+   * ends a greeting: a voicemail taken for a person, whose beep came after the call began its
+   * message (the call starts the message again after the beep). 0: no listening after it.
+   */
+  readonly lateBeepMs: number;
+  /**
    * Voice starting this late counts as a greeting 200 ms sooner (pick-up time; default 2 s).
    * Infinite where the clock does not start at a pick-up (the early-media detector's 183).
    */
@@ -87,6 +93,7 @@ export const DEFAULT_AMD_SETTINGS: AmdSettings = Object.freeze({
   totalAnalysisMs: 5000,
   endSilenceMs: 1200,
   maxWaitMs: 30_000,
+  lateBeepMs: 20_000,
 });
 
 const ABSOLUTE_MIN_DB = -50;
@@ -147,6 +154,20 @@ export class AmdDetector {
 
   get messageEnd(): AmdMessageEnd | null {
     return this.endValue;
+  }
+
+  /**
+   * Whether more events may come: no greeting end yet, and after a human verdict only until
+   * the late-beep limit.
+   */
+  get listening(): boolean {
+    return (
+      this.endValue === null && !(this.verdictValue?.verdict === 'human' && this.elapsedMs >= this.lateBeepLimitMs())
+    );
+  }
+
+  private lateBeepLimitMs(): number {
+    return Math.min(this.settings.lateBeepMs, this.settings.maxWaitMs);
   }
 
   /** ms of audio seen so far. */
@@ -230,6 +251,8 @@ export class AmdDetector {
   }
 
   private onTone(beep: Beep | null, nowMs: number, events: AmdEvent[]): void {
+    // After a human verdict only a beep counts, and only until the late-beep limit.
+    if (this.verdictValue?.verdict === 'human' && (beep === null || nowMs > this.lateBeepLimitMs())) return;
     if (beep === null) {
       this.setVerdict('machine', 'sit', nowMs, events);
       return;

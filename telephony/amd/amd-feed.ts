@@ -28,7 +28,7 @@ export class AmdFeed {
     this.detector = new AmdDetector(settings);
   }
 
-  /** Whether the detector has said all it will (human verdict, or the greeting's end). */
+  /** Whether the detector has said all it will (the greeting's end, or a human verdict and no late beep by its limit). */
   get done(): boolean {
     return this.finished;
   }
@@ -69,8 +69,9 @@ export class AmdFeed {
   private deliver(events: AmdEvent[]): void {
     for (const event of events) {
       if (this.finished) return;
-      if (event.kind === 'end' || (event.kind === 'verdict' && event.verdict.verdict === 'human')) this.finished = true;
+      if (event.kind === 'end') this.finished = true;
       this.emit(event);
     }
+    if (!this.detector.listening) this.finished = true;
   }
 }

@@ -147,3 +147,48 @@ describe('beep detection: what stays no beep', () => {
     }
   });
 });
+
+describe('a beep after a human verdict (a voicemail taken for a person)', () => {
+  /** "Hi, it's Sam." (0.7 s), a 2 s pause, more greeting, then a 1 kHz beep at `beepAtMs`. */
+  function lateBeepCall(beepAtMs: number, settings: ConstructorParameters<typeof AmdDetector>[0] = {}) {
+    const random = seededRandom(7);
+    const opening = concat(silence(300), babble(700, -15, random), silence(2000));
+    const rest = babble(beepAtMs - 300 - 700 - 2000 - 400, -15, random);
+    const pcm = ulaw(concat(opening, rest, silence(400), tones([1000], 400), silence(3000)));
+    const detector = new AmdDetector(settings);
+    const verdicts: string[] = [];
+    for (let f = 0; f * 160 < pcm.length && detector.listening; f += 1) {
+      for (const event of detector.write(pcm.subarray(f * 160, (f + 1) * 160)))
+        if (event.kind === 'verdict') verdicts.push(event.verdict.verdict);
+    }
+    return { verdicts, end: detector.messageEnd, listening: detector.listening };
+  }
+
+  it('ends the greeting at the beep, the human verdict standing as the first', () => {
+    const { verdicts, end } = lateBeepCall(6000);
+    expect(verdicts).toEqual(['human']);
+    expect(end?.cause).toBe('beep');
+    expect(end!.beep!.hz).toBeCloseTo(1000, -1);
+    expect(end!.atMs).toBeGreaterThanOrEqual(6400);
+    expect(end!.atMs).toBeLessThan(6400 + 300);
+  });
+
+  it('stops listening at lateBeepMs (0: at the verdict), and never past maxWaitMs', () => {
+    expect(lateBeepCall(6000, { lateBeepMs: 0 })).toMatchObject({ verdicts: ['human'], end: null, listening: false });
+    expect(lateBeepCall(6000, { lateBeepMs: 5000 })).toMatchObject({ end: null, listening: false });
+    expect(lateBeepCall(6000, { lateBeepMs: 60_000, maxWaitMs: 5000 })).toMatchObject({ end: null });
+  });
+
+  it('takes no tone for a beep after the verdict unless it is one: a SIT or speech ends nothing', () => {
+    const random = seededRandom(9);
+    const hello = concat(silence(300), babble(600, -15, random), silence(2000));
+    const sit = concat(tones([913.8], 274), tones([1370.6], 274), tones([1776.7], 380));
+    for (const after of [sit, babble(4000, -15, random)]) {
+      const detector = new AmdDetector();
+      detector.write(ulaw(concat(hello, after, silence(2000))));
+      expect(detector.verdict?.verdict).toBe('human');
+      expect(detector.messageEnd).toBeNull();
+      expect(detector.listening).toBe(true);
+    }
+  });
+});

@@ -16,6 +16,12 @@ const DETECTION_GUARD_MS = 2000;
 export interface Detected {
   readonly result: MachineDetectionResult;
   readonly audio: Int16Array | null;
+  /**
+   * detect_message_end on a call treated as human: detection goes on listening for a late
+   * beep (`lateBeepMs`) while the message plays. `heard` resolves with the revised decision
+   * when one comes; `stop()` ends the listening (the media's detection too).
+   */
+  readonly lateBeep?: { readonly heard: Promise<Detected>; stop(): void };
 }
 
 /** The longest detection may take: the verdict's cap, or the wait for a greeting's end, plus the guard. */
@@ -71,8 +77,13 @@ export function detectOnAnswer(
         action,
       };
       log?.info({ machineDetection: result }, 'answering-machine detection');
-      const audio = action === 'hung_up' ? null : action === 'machine_audio' ? detection.machineAudio! : message;
-      resolve({ result, audio });
+      const audio = audioFor(action, detection, message);
+      const watch = treatedAs === 'human' && detection.mode === 'detect_message_end' && !ending.aborted;
+      resolve({
+        result,
+        audio,
+        ...(watch ? { lateBeep: watchForLateBeep(rtp, detection, message, result, log) } : {}),
+      });
     };
     const onEnding = (): void => finish();
     const guard = setTimeout(onEnding, detectionLimitMs(detection));
@@ -84,4 +95,54 @@ export function detectOnAnswer(
     };
     rtp.detectMachine(detection.settings ?? {});
   });
+}
+
+function audioFor(
+  action: MachineDetectionResult['action'],
+  detection: MachineDetectionRequest,
+  message: Int16Array,
+): Int16Array | null {
+  return action === 'hung_up' ? null : action === 'machine_audio' ? detection.machineAudio! : message;
+}
+
+/**
+ * After a human decision in detect_message_end mode: a beep the detector still hears (it
+ * listens up to `lateBeepMs` after the answer) means a voicemail taken for a person; the
+ * decision becomes the machine's, with the beep as the greeting's end.
+ */
+function watchForLateBeep(
+  rtp: CallMedia,
+  detection: MachineDetectionRequest,
+  message: Int16Array,
+  first: MachineDetectionResult,
+  log?: Logger,
+): { heard: Promise<Detected>; stop(): void } {
+  let stopped = false;
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    rtp.onAmd = undefined;
+    rtp.stopMachineDetection();
+  };
+  const heard = new Promise<Detected>((resolve) => {
+    rtp.onAmd = (event) => {
+      if (stopped || event.kind !== 'end' || event.end.cause !== 'beep' || !event.end.beep) return;
+      stop();
+      const { beep } = event.end;
+      const action = actionFor('machine', detection);
+      const result: MachineDetectionResult = {
+        verdict: 'machine',
+        cause: 'beep',
+        decisionMs: Math.round(event.end.atMs),
+        treatedAs: 'machine',
+        greetingEnd: { cause: 'beep', atMs: Math.round(event.end.atMs) },
+        beep: { endMs: beep.endMs, hz: beep.hz },
+        action,
+        revisedFrom: { verdict: first.verdict, cause: first.cause, decisionMs: first.decisionMs },
+      };
+      log?.info({ machineDetection: result }, 'answering-machine detection: a beep after the human verdict');
+      resolve({ result, audio: audioFor(action, detection, message) });
+    };
+  });
+  return { heard, stop };
 }

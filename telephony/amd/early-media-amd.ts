@@ -60,6 +60,8 @@ const NO_LIMITS: Partial<AmdSettings> = {
   initialSilenceMs: Number.POSITIVE_INFINITY,
   totalAnalysisMs: Number.POSITIVE_INFINITY,
   maxWaitMs: Number.POSITIVE_INFINITY,
+  // A phrase before the answer is heard afresh; a late beep is the ordinary detector's.
+  lateBeepMs: 0,
   // Its clock starts at the 183, not at a pick-up: how late a voice starts says nothing.
   lateStartMs: Number.POSITIVE_INFINITY,
 };

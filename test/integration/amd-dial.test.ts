@@ -151,6 +151,58 @@ describe('answering-machine detection on voicemail, RTP in media threads', () =>
     }
   });
 
+  test('a voicemail taken for a person: its beep stops the message, which starts again after it and arrives whole', async () => {
+    // "Hi, it's Sam." and a 2 s pause: a person by every measure, so the message starts;
+    // then "Please leave a message." and the beep, while the (5 s) message is playing.
+    const long = sineWave({ frequency: 800, durationMs: 5000 });
+    const opening = speak({ source: 'espeak', name: 'en-us', speed: 160 }, "Hi, it's Sam.");
+    const rest = speak({ source: 'espeak', name: 'en-us', speed: 160 }, 'Please leave a message.');
+    const beepEnd = 300 + ms(opening) + 2000 + ms(rest) + 300 + ms(beep());
+    const peer = await RtpPeer.open();
+    try {
+      const sipp = await gateway({ scenario: peerScenario(dir, peer), transport: 'udp' });
+      let spoke = 0;
+      const result = await call(threaded, sipp, waitForTheEnd, {
+        audio: long,
+        onEvent: (event) => {
+          if (event.type !== 'answered') return;
+          const invite = receivedRequests(sipp, 'INVITE')[0];
+          if (!invite) throw new Error(`sipp traced no INVITE\n${sipp.diagnostics()}`);
+          const scene = concat(silence(300), opening, silence(2000), rest, silence(300), beep(), silence(8000));
+          spoke = peer.speak(scene, sdpMedia(invite.body));
+        },
+      });
+      const amd = result.machineDetection!;
+      expect(amd).toMatchObject({
+        verdict: 'machine',
+        cause: 'beep',
+        treatedAs: 'machine',
+        action: 'message',
+        greetingEnd: { cause: 'beep' },
+        revisedFrom: { verdict: 'human', cause: 'short_greeting' },
+      });
+      expect(amd.revisedFrom!.decisionMs).toBeLessThan(beepEnd - 1000);
+      expect(amd.beep!.endMs).toBeGreaterThan(beepEnd - 150);
+      expect(amd.beep!.endMs).toBeLessThan(beepEnd + 150);
+      expect(result.endReason).toBe('message played');
+      await expectSippExit(sipp, 0);
+
+      // The peer heard part of the message (to the "person"), then all of it from the start,
+      // begun after the beep had ended where it played it.
+      const packets = peer.inOrder();
+      const whole = ms(long) / 20;
+      expect(packets.length).toBeGreaterThan(whole);
+      const again = packets[packets.length - whole];
+      expect(again.at - spoke).toBeGreaterThan(Math.floor(beepEnd / 20) * 20);
+      expect(again.at - spoke - beepEnd).toBeLessThan(800 + 700);
+      expect(packets[0].at - spoke).toBeLessThan(beepEnd - 1000);
+      const audio = peer.audio();
+      expect(audio.subarray(audio.length - long.length)).toEqual(decodeAlaw(encodeAlaw(long)));
+    } finally {
+      peer.close();
+    }
+  });
+
   test('a greeting with no beep: machine, the voicemail copy plays once the greeting has gone quiet', async () => {
     const words = greeting();
     const greetingEnd = 300 + ms(words);
