@@ -21,6 +21,7 @@ import {
 } from '../support/departments';
 import { comparable } from '../support/journal-stats';
 import {
+  callJournal,
   expectedGroups,
   groupFigures,
   type Dimension,
@@ -163,33 +164,7 @@ const stats = async (token: string, params: Record<string, string>): Promise<Sta
   json<Stats>(await call('GET', `/api/v1/stats?${query(params)}`, { token }), 200);
 
 /** The interval's journal (Voicecast's own calls) as the call journal API shows it to an administrator. */
-async function journal(): Promise<SliceRow[]> {
-  const rows: SliceRow[] = [];
-  let after: string | undefined;
-  do {
-    const page = await json<{ items: Record<string, unknown>[]; nextCursor: string | null }>(
-      await call('GET', `/api/v1/calls?${query({ limit: '500', ...(after ? { after } : {}) })}`, { token: admin }),
-      200,
-    );
-    for (const v of page.items.filter((item) => item.source === null)) {
-      rows.push({
-        ownerId: v.ownerId as string,
-        campaignId: v.campaignId as string | null,
-        campaignContactId: v.campaignContactId as number | null,
-        trunkId: v.trunkId as string | null,
-        phone: v.phone as string,
-        inviteAt: new Date(v.inviteAt as string),
-        outcome: v.outcome as string,
-        endReason: v.endReason as string,
-        talkMs: v.talkMs as number | null,
-        dtmf: v.dtmf as SliceRow['dtmf'],
-        machineDetection: v.machineDetection as SliceRow['machineDetection'],
-      });
-    }
-    after = page.nextCursor ?? undefined;
-  } while (after);
-  return rows;
-}
+const journal = (): Promise<SliceRow[]> => callJournal(admin, interval());
 
 const names: SliceNames = {
   department: (userId) => {

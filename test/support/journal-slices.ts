@@ -4,6 +4,8 @@
  * SQL: each group's figures are test/support/journal-stats.ts's over the group's rows, the
  * order the documented one (names byte-wise then ids, "none" last; time in order).
  */
+import { call } from './api';
+import { json } from './campaigns';
 import { dayLabel, expectedStats, hourLabel, hourStart, type JournalRow } from './journal-stats';
 
 export type Dimension = 'department' | 'user' | 'campaign' | 'trunk' | 'outcome' | 'hour' | 'day';
@@ -99,4 +101,34 @@ export function expectedGroups(
   return [...groups.values()]
     .sort((a, b) => compare(a.sort, b.sort))
     .map((g) => ({ key: g.key, ...groupFigures(g.rows, timezone) }));
+}
+
+/** Voicecast's own calls (external ones left out, as in the statistics) that `GET /api/v1/calls?…params` pages through. */
+export async function callJournal(token: string, params: Record<string, string>): Promise<SliceRow[]> {
+  const rows: SliceRow[] = [];
+  let after: string | undefined;
+  do {
+    const query = new URLSearchParams({ ...params, limit: '500', ...(after ? { after } : {}) }).toString();
+    const page = await json<{ items: Record<string, unknown>[]; nextCursor: string | null }>(
+      await call('GET', `/api/v1/calls?${query}`, { token }),
+      200,
+    );
+    for (const v of page.items.filter((item) => item.source === null)) {
+      rows.push({
+        ownerId: v.ownerId as string,
+        campaignId: v.campaignId as string | null,
+        campaignContactId: v.campaignContactId as number | null,
+        trunkId: v.trunkId as string | null,
+        phone: v.phone as string,
+        inviteAt: new Date(v.inviteAt as string),
+        outcome: v.outcome as string,
+        endReason: v.endReason as string,
+        talkMs: v.talkMs as number | null,
+        dtmf: v.dtmf as SliceRow['dtmf'],
+        machineDetection: v.machineDetection as SliceRow['machineDetection'],
+      });
+    }
+    after = page.nextCursor ?? undefined;
+  } while (after);
+  return rows;
 }
