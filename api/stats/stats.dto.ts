@@ -173,7 +173,10 @@ export interface IntervalStats extends CallStats {
   from: string;
   /** End of the interval (exclusive), ISO 8601 UTC. */
   to: string;
-  /** Whose calls: an owner's id, or null for every owner's (an administrator without `ownerId`). */
+  /**
+   * Whose calls: an owner's id, or null for every owner's (an administrator without `ownerId`)
+   * or a department's members' (`departmentId`).
+   */
   ownerId: string | null;
   /**
    * External calls (sent by other PBXs, `source` set) whose start is in the interval, apart:
