@@ -37,19 +37,31 @@ export function campaignScope(campaignId: string): Scope {
 }
 
 /**
- * INVITE times in `[from, to)`, of one owner or (null) of everyone. Calls Voicecast placed
- * only: external calls (`source` set, from other PBXs) are in the journal, not in the dialling
- * statistics (no seizures, AMD or contacts to count); `external` selects those instead, for
- * their own count by disposition (`IntervalStats.external`).
+ * Whose calls an interval holds: one owner's, the members' of one department (as they are
+ * members now: `user.department_id`), or (null) everyone's.
  */
-export function intervalScope(from: Date, to: Date, ownerId: string | null, external = false): Scope {
+export type Whose = { readonly ownerId: string } | { readonly departmentId: string } | null;
+
+/**
+ * INVITE times in `[from, to)`, of {@link Whose} calls. Calls Voicecast placed only: external
+ * calls (`source` set, from other PBXs) are in the journal, not in the dialling statistics (no
+ * seizures, AMD or contacts to count); `external` selects those instead, for their own count
+ * by disposition (`IntervalStats.external`).
+ */
+export function intervalScope(from: Date, to: Date, whose: Whose, external = false): Scope {
   const params = [from.toISOString(), to.toISOString()];
   const source = external ? 'source IS NOT NULL' : 'source IS NULL';
+  const where = `invite_at >= $1 AND invite_at < $2 AND ${source}`;
+  const span = { from, to };
+  if (whose === null) return { where, params, contactKey: 'phone_e164', span };
+  if ('ownerId' in whose) {
+    return { where: `${where} AND owner_id = $3`, params: [...params, whose.ownerId], contactKey: 'phone_e164', span };
+  }
   return {
-    where: `invite_at >= $1 AND invite_at < $2 AND ${source}${ownerId === null ? '' : ' AND owner_id = $3'}`,
-    params: ownerId === null ? params : [...params, ownerId],
+    where: `${where} AND owner_id IN (SELECT id FROM "user" WHERE department_id = $3)`,
+    params: [...params, whose.departmentId],
     contactKey: 'phone_e164',
-    span: { from, to },
+    span,
   };
 }
 
@@ -62,11 +74,18 @@ export interface OutcomeCount {
   readonly seizures: number;
 }
 
+/**
+ * Aggregate over journal rows: the seizures (the engine's outcomes, `$known`, except
+ * `cancelled` ones whose `end_reason` is one of `$notDialled`, the placeholders of
+ * KNOWN_OUTCOMES and NOT_DIALLED_REASONS). Shared with the slices (db/stats-slices.ts).
+ */
+export const seizuresSql = (known: string, notDialled: string): string =>
+  `count(*) FILTER (WHERE outcome = ANY(${known}::text[])
+     AND NOT (outcome = 'cancelled' AND end_reason = ANY(${notDialled}::text[]))) AS seizures`;
+
 export async function outcomeCounts(db: PoolClient, scope: Scope): Promise<OutcomeCount[]> {
   const { rows } = await db.query<{ outcome: string; attempts: string; seizures: string }>(
-    `SELECT outcome, count(*) AS attempts,
-       count(*) FILTER (WHERE outcome = ANY(${param(scope, 1)}::text[])
-         AND NOT (outcome = 'cancelled' AND end_reason = ANY(${param(scope, 2)}::text[]))) AS seizures
+    `SELECT outcome, count(*) AS attempts, ${seizuresSql(param(scope, 1), param(scope, 2))}
      FROM call_record WHERE ${scope.where} GROUP BY outcome`,
     [...scope.params, KNOWN_OUTCOMES, NOT_DIALLED_REASONS],
   );
@@ -81,38 +100,56 @@ export interface AnsweredByCounts {
   readonly notDetected: number;
 }
 
-export async function answeredBy(db: PoolClient, scope: Scope): Promise<AnsweredByCounts> {
-  const { rows } = await db.query<Record<'humans' | 'machines' | 'unknown' | 'not_detected', string>>(
-    `SELECT count(*) FILTER (WHERE machine_detection->>'treatedAs' = 'human') AS humans,
-       count(*) FILTER (WHERE machine_detection->>'treatedAs' = 'machine') AS machines,
-       count(*) FILTER (WHERE machine_detection->>'verdict' = 'unknown') AS unknown,
-       count(*) FILTER (WHERE machine_detection IS NULL) AS not_detected
-     FROM call_record WHERE ${scope.where} AND outcome = 'answered'`,
-    [...scope.params],
-  );
-  const row = rows[0];
+/** Abandoned calls over the calls a person answered (campaign/compliance-profile.ts defines both). */
+export interface AbandonedFigures {
+  readonly calls: number;
+  readonly liveAnswered: number;
+  readonly rate: number;
+}
+
+/**
+ * Aggregates over journal rows: the answered calls by detection and the abandoned ones, each
+ * filtered to `outcome = 'answered'` itself so that it counts the same over any rows (the
+ * totals read only answered rows; a slice's group all of its rows). Read with {@link answeredFiguresOf}.
+ */
+export const ANSWERED_FIGURES_SQL = `count(*) FILTER (WHERE outcome = 'answered' AND machine_detection->>'treatedAs' = 'human') AS humans,
+  count(*) FILTER (WHERE outcome = 'answered' AND machine_detection->>'treatedAs' = 'machine') AS machines,
+  count(*) FILTER (WHERE outcome = 'answered' AND machine_detection->>'verdict' = 'unknown') AS unknown,
+  count(*) FILTER (WHERE outcome = 'answered' AND machine_detection IS NULL) AS not_detected,
+  count(*) FILTER (WHERE ${ABANDONED_CALL_SQL}) AS abandoned,
+  count(*) FILTER (WHERE ${LIVE_ANSWERED_SQL}) AS live`;
+
+export type AnsweredFiguresRow = Partial<
+  Record<'humans' | 'machines' | 'unknown' | 'not_detected' | 'abandoned' | 'live', string | number>
+>;
+
+export function answeredFiguresOf(row: AnsweredFiguresRow | undefined): {
+  answeredBy: AnsweredByCounts;
+  abandoned: AbandonedFigures;
+} {
+  const calls = Number(row?.abandoned ?? 0);
+  const liveAnswered = Number(row?.live ?? 0);
   return {
-    humans: Number(row?.humans ?? 0),
-    machines: Number(row?.machines ?? 0),
-    unknown: Number(row?.unknown ?? 0),
-    notDetected: Number(row?.not_detected ?? 0),
+    answeredBy: {
+      humans: Number(row?.humans ?? 0),
+      machines: Number(row?.machines ?? 0),
+      unknown: Number(row?.unknown ?? 0),
+      notDetected: Number(row?.not_detected ?? 0),
+    },
+    abandoned: { calls, liveAnswered, rate: abandonedRate(calls, liveAnswered) },
   };
 }
 
-/** Abandoned calls over the calls a person answered (campaign/compliance-profile.ts defines both). */
-export async function abandonedCalls(
+/** The answered calls by detection and the abandoned ones, in one pass over the answered calls. */
+export async function answeredFigures(
   db: PoolClient,
   scope: Scope,
-): Promise<{ calls: number; liveAnswered: number; rate: number }> {
-  const { rows } = await db.query<{ abandoned: string; live: string }>(
-    `SELECT count(*) FILTER (WHERE ${ABANDONED_CALL_SQL}) AS abandoned,
-       count(*) FILTER (WHERE ${LIVE_ANSWERED_SQL}) AS live
-     FROM call_record WHERE ${scope.where} AND outcome = 'answered'`,
+): Promise<{ answeredBy: AnsweredByCounts; abandoned: AbandonedFigures }> {
+  const { rows } = await db.query<AnsweredFiguresRow>(
+    `SELECT ${ANSWERED_FIGURES_SQL} FROM call_record WHERE ${scope.where} AND outcome = 'answered'`,
     [...scope.params],
   );
-  const calls = Number(rows[0]?.abandoned ?? 0);
-  const liveAnswered = Number(rows[0]?.live ?? 0);
-  return { calls, liveAnswered, rate: abandonedRate(calls, liveAnswered) };
+  return answeredFiguresOf(rows[0]);
 }
 
 export interface TalkTimeFigures {
@@ -123,22 +160,33 @@ export interface TalkTimeFigures {
   readonly p90Ms: number;
 }
 
+/** Aggregates over journal rows: talk time of the answered calls that ended. Read with {@link talkTimeOf}. */
+export const TALK_TIME_SQL = `count(talk_ms) FILTER (WHERE outcome = 'answered') AS talk_calls,
+  coalesce(sum(talk_ms) FILTER (WHERE outcome = 'answered'), 0) AS talk_total,
+  coalesce(avg(talk_ms) FILTER (WHERE outcome = 'answered'), 0) AS talk_average,
+  coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY talk_ms) FILTER (WHERE outcome = 'answered'), 0) AS talk_median,
+  coalesce(percentile_cont(0.9) WITHIN GROUP (ORDER BY talk_ms) FILTER (WHERE outcome = 'answered'), 0) AS talk_p90`;
+
+export type TalkTimeRow = Partial<
+  Record<'talk_calls' | 'talk_total' | 'talk_average' | 'talk_median' | 'talk_p90', string | number>
+>;
+
+export function talkTimeOf(row: TalkTimeRow | undefined): TalkTimeFigures {
+  return {
+    calls: Number(row?.talk_calls ?? 0),
+    totalMs: Number(row?.talk_total ?? 0),
+    averageMs: Number(row?.talk_average ?? 0),
+    medianMs: Number(row?.talk_median ?? 0),
+    p90Ms: Number(row?.talk_p90 ?? 0),
+  };
+}
+
 export async function talkTime(db: PoolClient, scope: Scope): Promise<TalkTimeFigures> {
-  const { rows } = await db.query<Record<'calls' | 'total' | 'average' | 'median' | 'p90', string | number>>(
-    `SELECT count(talk_ms) AS calls, coalesce(sum(talk_ms), 0) AS total, coalesce(avg(talk_ms), 0) AS average,
-       coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY talk_ms), 0) AS median,
-       coalesce(percentile_cont(0.9) WITHIN GROUP (ORDER BY talk_ms), 0) AS p90
-     FROM call_record WHERE ${scope.where} AND outcome = 'answered' AND talk_ms IS NOT NULL`,
+  const { rows } = await db.query<TalkTimeRow>(
+    `SELECT ${TALK_TIME_SQL} FROM call_record WHERE ${scope.where} AND outcome = 'answered' AND talk_ms IS NOT NULL`,
     [...scope.params],
   );
-  const row = rows[0];
-  return {
-    calls: Number(row?.calls ?? 0),
-    totalMs: Number(row?.total ?? 0),
-    averageMs: Number(row?.average ?? 0),
-    medianMs: Number(row?.median ?? 0),
-    p90Ms: Number(row?.p90 ?? 0),
-  };
+  return talkTimeOf(rows[0]);
 }
 
 /** Contacts per number of attempts, only the numbers that occur. */

@@ -173,7 +173,10 @@ export interface IntervalStats extends CallStats {
   from: string;
   /** End of the interval (exclusive), ISO 8601 UTC. */
   to: string;
-  /** Whose calls: an owner's id, or null for every owner's (an administrator without `ownerId`). */
+  /**
+   * Whose calls: an owner's id, or null for every owner's (an administrator without `ownerId`)
+   * or a department's members' (`departmentId`).
+   */
   ownerId: string | null;
   /**
    * External calls (sent by other PBXs, `source` set) whose start is in the interval, apart:
@@ -181,6 +184,16 @@ export interface IntervalStats extends CallStats {
    * external calls (they have no seizure, detection, contact or key presses of ours).
    */
   external: ExternalCallStats;
+  /** The department whose members' calls these are, when asked for with `departmentId`. */
+  departmentId?: string;
+  /** The dimensions of `groups`, in their order: present when asked for with `groupBy`. */
+  groupBy?: StatsDimension[];
+  /**
+   * The calls of the interval (Voicecast's own, as every figure above) grouped by `groupBy`:
+   * one entry per group with at least one call, sorted by the dimensions in their order.
+   * Present when asked for with `groupBy`.
+   */
+  groups?: StatsGroup[];
 }
 
 /** The external calls of an interval, counted apart from Voicecast's own. */
@@ -192,4 +205,58 @@ export interface ExternalCallStats {
    * as in `outcomes`. The values sum to `calls`.
    */
   outcomes: Record<string, number>;
+}
+
+/** What the calls can be grouped by (`groupBy`). */
+export type StatsDimension = 'department' | 'user' | 'campaign' | 'trunk' | 'outcome' | 'hour' | 'day';
+
+/** An object a group is about: its id, and its name now (null when it has since been deleted). */
+export interface StatsGroupRef {
+  id: string;
+  name: string | null;
+}
+
+/**
+ * A group's key: one member per dimension of `groupBy`, the others absent. Names are read
+ * when the statistics are, ids are what groups.
+ */
+export interface StatsGroupKey {
+  /** The department the call's owner belongs to now; null: none. */
+  department?: StatsGroupRef | null;
+  /** The call's owner; `name` is the username. */
+  user?: StatsGroupRef;
+  /** null: calls placed outside any campaign. */
+  campaign?: StatsGroupRef | null;
+  /** The trunk that carried the call (the last one tried); null: none was reached. */
+  trunk?: StatsGroupRef | null;
+  outcome?: string;
+  /** Start of the clock hour in `timezone`, with its offset, e.g. `2026-03-29T03:00:00+02:00`. */
+  hour?: string;
+  /** The calendar day in `timezone`, `YYYY-MM-DD`. */
+  day?: string;
+}
+
+/**
+ * A group's figures, defined as the totals' (see CallStats) over the group's calls. Left out:
+ * attempts per contact (a contact's attempts may fall into several groups), the digits
+ * pressed and the hourly series (group by `hour` instead).
+ */
+export interface StatsGroup {
+  key: StatsGroupKey;
+  attempts: number;
+  /** As `outcomes` of the totals: every known outcome (zeros included) plus any other found. */
+  outcomes: Record<string, number>;
+  seizures: number;
+  answered: number;
+  answerSeizureRatio: number;
+  answeredBy: AnsweredByStats;
+  abandoned: AbandonedStats;
+  talkTime: TalkTimeStats;
+  /** Calls with at least one key press, and the presses in all. */
+  dtmf: StatsGroupDtmf;
+}
+
+export interface StatsGroupDtmf {
+  calls: number;
+  presses: number;
 }

@@ -103,6 +103,16 @@ export function hourStart(at: number, timeZone: string): number {
   return at - (minute * 60 + second) * 1000 - (at % 1000);
 }
 
+/** The clock hour `at` falls in, labelled as the API labels it (`2019-10-27T02:00:00+01:00`). */
+export function hourLabel(at: number, timeZone: string): string {
+  return localClock(hourStart(at, timeZone), timeZone).label;
+}
+
+/** The calendar day of `at` in `timeZone`, `YYYY-MM-DD`. */
+export function dayLabel(at: number, timeZone: string): string {
+  return localClock(at, timeZone).label.slice(0, 10);
+}
+
 export interface ExpectedScope {
   /** What a contact is: the campaign's contact, or the number. */
   readonly contactKey: 'campaignContactId' | 'phone';
