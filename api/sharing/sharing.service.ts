@@ -39,7 +39,7 @@ export class SharingService {
   async setShared(principal: Principal, kind: ShareKind, id: string, shared: boolean): Promise<SharingView> {
     const { entity, what } = KINDS[kind];
     const em = this.em.fork();
-    const found = (await em.findOne(entity as EntityName<ShareableRow>, { id })) as ShareableRow | null;
+    const found = await em.findOne<ShareableRow>(entity as EntityName<ShareableRow>, { id });
     const row = changeableBy(principal, found, `${what} ${id}`);
     if (shared) {
       const departmentId = await departmentOfUser(this.pool, row.owner.id);
