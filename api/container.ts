@@ -163,7 +163,7 @@ export class Container {
     const departments = new DepartmentsService(infra.orm.em, infra.pool);
     this.register(DepartmentsController, () => new DepartmentsController(departments));
     this.register(MeController, () => new MeController(users, departments));
-    const sharing = new SharingService(infra.orm.em, infra.pool);
+    const sharing = new SharingService(infra.orm.em);
     this.register(SharingController, () => new SharingController(sharing));
     this.register(ClientsController, () => new ClientsController(clients));
     this.register(SystemController, () => new SystemController(system));

@@ -4,6 +4,7 @@
  * them: set-based statements and the membership lock. One department is read, created and
  * changed through the ORM (db/entities/department.entity.ts).
  */
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Pool, PoolClient } from './sql.js';
 
 /** The tables whose rows an owner may share with their department (migration 20261208000100). */
@@ -67,6 +68,11 @@ export async function unshareOwnedBy(client: PoolClient, ownerId: string): Promi
  * False when there was no such department.
  */
 export async function deleteDepartment(client: PoolClient, departmentId: string): Promise<boolean> {
+  // The department, then its members, then their objects: the order membership changes and
+  // shares take their locks in, so none of them deadlocks with a delete.
+  const { rowCount: found } = await client.query('SELECT 1 FROM department WHERE id = $1 FOR UPDATE', [departmentId]);
+  if (!found) return false;
+  await client.query('SELECT 1 FROM "user" WHERE department_id = $1 ORDER BY id FOR UPDATE', [departmentId]);
   for (const table of SHARED_TABLES) {
     await client.query(`UPDATE ${table} SET department_id = NULL WHERE department_id = $1`, [departmentId]);
   }
@@ -109,4 +115,18 @@ export async function departmentNames(db: Pool, ids: readonly string[]): Promise
 export async function lockDepartment(client: PoolClient, departmentId: string): Promise<boolean> {
   const { rowCount } = await client.query('SELECT 1 FROM department WHERE id = $1 FOR SHARE', [departmentId]);
   return Boolean(rowCount);
+}
+
+/**
+ * The department of `userId`, its row share-locked until the end of `em`'s transaction: a
+ * share made under it cannot interleave with a membership change (which locks the row for
+ * update and un-shares the user's objects), so nothing stays shared with a department the
+ * owner has left.
+ */
+export async function lockedDepartmentOfUser(em: EntityManager, userId: string): Promise<string | null> {
+  const rows = await em.execute<{ department_id: string | null }[]>(
+    'SELECT department_id FROM "user" WHERE id = ? FOR SHARE',
+    [userId],
+  );
+  return rows[0]?.department_id ?? null;
 }

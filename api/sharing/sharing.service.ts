@@ -6,9 +6,8 @@
  */
 import type { EntityManager, EntityName } from '@mikro-orm/postgresql';
 import type { Principal } from '../../auth/principal.js';
-import { departmentOfUser } from '../../db/departments.js';
+import { lockedDepartmentOfUser } from '../../db/departments.js';
 import { AudioMessage, BlocklistEntry, Campaign, ContactList, SipTrunk, Webhook } from '../../db/entities/index.js';
-import type { Pool } from '../../db/sql.js';
 import { ValidationError } from '../../lib/errors.js';
 import { changeableBy } from '../ownership.js';
 import type { SharingView } from './sharing.dto.js';
@@ -31,26 +30,21 @@ const KINDS = {
 export type ShareKind = keyof typeof KINDS;
 
 export class SharingService {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly pool: Pool,
-  ) {}
+  constructor(private readonly em: EntityManager) {}
 
   async setShared(principal: Principal, kind: ShareKind, id: string, shared: boolean): Promise<SharingView> {
     const { entity, what } = KINDS[kind];
-    const em = this.em.fork();
-    const found = await em.findOne<ShareableRow>(entity as EntityName<ShareableRow>, { id });
-    const row = changeableBy(principal, found, `${what} ${id}`);
-    if (shared) {
-      const departmentId = await departmentOfUser(this.pool, row.owner.id);
-      if (departmentId === null) {
+    return this.em.fork().transactional(async (em) => {
+      const found = await em.findOne<ShareableRow>(entity as EntityName<ShareableRow>, { id });
+      const row = changeableBy(principal, found, `${what} ${id}`);
+      // The owner's department, locked against a concurrent move (db/departments.ts).
+      const departmentId = await lockedDepartmentOfUser(em, row.owner.id);
+      if (shared && departmentId === null) {
         throw new ValidationError([{ field: 'body.shared', message: 'the owner belongs to no department' }]);
       }
-      row.departmentId = departmentId;
-    } else {
-      row.departmentId = null;
-    }
-    await em.flush();
-    return { id: row.id, ownerId: row.owner.id, shared };
+      row.departmentId = shared ? departmentId : null;
+      await em.flush();
+      return { id: row.id, ownerId: row.owner.id, shared };
+    });
   }
 }
