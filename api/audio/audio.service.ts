@@ -168,7 +168,7 @@ export class AudioService {
   async delete(principal: Principal, id: string): Promise<void> {
     await this.deps.em.fork().transactional(async (em) => {
       const audio = await this.find(em, principal, id);
-      await assertNotUsedByActiveCampaign(em, 'audio', audio.id, `Audio ${id}`);
+      await assertNotUsedByActiveCampaign(em, 'audio', audio.id, `Audio ${id}`, principal);
       em.remove(audio);
       await em.flush();
       const keys = [audio.originalKey, audio.preparedKey, mp3KeyOf(audio.preparedKey)];

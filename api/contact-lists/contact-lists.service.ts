@@ -132,7 +132,7 @@ export class ContactListsService {
   async remove(principal: Principal, id: string): Promise<void> {
     await this.em.fork().transactional(async (em) => {
       const list = await this.find(em, principal, id);
-      await assertNotUsedByActiveCampaign(em, 'contactList', list.id, `Contact list ${id}`);
+      await assertNotUsedByActiveCampaign(em, 'contactList', list.id, `Contact list ${id}`, principal);
       em.remove(list);
     });
   }

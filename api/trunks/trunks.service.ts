@@ -181,7 +181,7 @@ export class TrunksService {
   async delete(principal: Principal, id: string): Promise<void> {
     await this.em.fork().transactional(async (em) => {
       const trunk = await this.find(em, principal, id);
-      await assertNotUsedByActiveCampaign(em, 'trunk', trunk.id, `Trunk ${id}`);
+      await assertNotUsedByActiveCampaign(em, 'trunk', trunk.id, `Trunk ${id}`, principal);
       // Out of every campaign's trunk group too (`trunk_id` goes null by its foreign key).
       await removeFallbackTrunk(em, trunk.id);
       em.remove(trunk);

@@ -221,6 +221,14 @@ test("a member may not change another member's shared object (403); outsiders ge
 test("members build campaigns of a member's shared trunk, audio and list; outsiders cannot", async () => {
   const mine = await createCampaign(a2.token, ownA1);
   expect(mine).toMatchObject({ ownerId: a2.id, shared: false, trunkId: ownA1.trunkId });
+  // While a2's campaign runs, a1 cannot delete the trunk, and the 409 does not name a2's campaign.
+  await db.query(`UPDATE campaign SET status = 'paused' WHERE id = $1`, [mine.id]);
+  const refused = await call('DELETE', `/api/v1/trunks/${ownA1.trunkId}`, { token: a1.token });
+  const conflict = await expectProblem(refused, 409, 'conflict');
+  expect(conflict.detail).toContain('1 campaign(s) of other users');
+  expect(JSON.stringify(conflict)).not.toContain(mine.id);
+  expect(JSON.stringify(conflict)).not.toContain(mine.name);
+  await db.query(`UPDATE campaign SET status = 'cancelled' WHERE id = $1`, [mine.id]);
   const grouped = await call('POST', '/api/v1/campaigns', {
     token: a2.token,
     body: campaignBody(ownA2, { trunkIds: [ownA2.trunkId, ownA1.trunkId] }),
