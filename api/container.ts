@@ -51,10 +51,14 @@ import { ClientsService } from './clients/clients.service.js';
 import { ContactImportService } from './contact-lists/contact-import.service.js';
 import { ContactListsController } from './contact-lists/contact-lists.controller.js';
 import { ContactListsService } from './contact-lists/contact-lists.service.js';
+import { DepartmentsController } from './departments/departments.controller.js';
+import { DepartmentsService } from './departments/departments.service.js';
 import { MeController } from './me/me.controller.js';
 import { PoliciesController } from './policies/policies.controller.js';
 import { PoliciesService } from './policies/policies.service.js';
 import { UserLimitsController } from './policies/user-limits.controller.js';
+import { SharingController } from './sharing/sharing.controller.js';
+import { SharingService } from './sharing/sharing.service.js';
 import { SystemController } from './system/system.controller.js';
 import { StatsController } from './stats/stats.controller.js';
 import { StatsService } from './stats/stats.service.js';
@@ -156,7 +160,11 @@ export class Container {
       infra.config.api.campaignCopyInlineMax,
     );
     this.register(UsersController, () => new UsersController(users));
-    this.register(MeController, () => new MeController(users));
+    const departments = new DepartmentsService(infra.orm.em, infra.pool);
+    this.register(DepartmentsController, () => new DepartmentsController(departments));
+    this.register(MeController, () => new MeController(users, departments));
+    const sharing = new SharingService(infra.orm.em);
+    this.register(SharingController, () => new SharingController(sharing));
     this.register(ClientsController, () => new ClientsController(clients));
     this.register(SystemController, () => new SystemController(system));
     this.register(ContactListsController, () => new ContactListsController(contactLists, contactImports));

@@ -7,13 +7,19 @@
  */
 import type { Pool, PoolClient } from './sql.js';
 
-/** True when `phone` (E.164) is on `ownerId`'s blocklist now (the unique key serves this lookup). */
+/**
+ * True when `phone` (E.164) is on `ownerId`'s blocklist now, or on an entry shared with the
+ * department `ownerId` belongs to (issue 25). The unique key serves the first lookup, the
+ * partial index on (department_id, phone_e164) the second.
+ */
 export async function isBlocked(pool: Pool, ownerId: string, phone: string): Promise<boolean> {
-  const { rowCount } = await pool.query('SELECT 1 FROM blocklist WHERE owner_id = $1 AND phone_e164 = $2', [
-    ownerId,
-    phone,
-  ]);
-  return (rowCount ?? 0) > 0;
+  const { rowCount } = await pool.query(
+    `SELECT 1 FROM blocklist WHERE phone_e164 = $2
+       AND (owner_id = $1 OR department_id = (SELECT u.department_id FROM "user" u WHERE u.id = $1))
+     LIMIT 1`,
+    [ownerId, phone],
+  );
+  return Boolean(rowCount);
 }
 
 /** The attempt whose callee opted out, as the opt-out entry records it. */

@@ -64,7 +64,10 @@ export function toTrunkConfig(trunk: TrunkRow, secrets: SecretBox): TrunkConfig 
 /** A trunk row as {@link toTrunkConfig} takes it, with the trunk's limits. */
 export type TrunkRowWithLimits = TrunkRow & { maxConcurrentCalls: number; maxCallsPerSecond: number };
 
-/** The trunks of `ids` that exist and belong to `ownerId` (review F21), in no particular order. */
+/**
+ * The trunks of `ids` that exist and belong to `ownerId` (review F21) or are shared with the
+ * department `ownerId` belongs to now (issue 25), in no particular order.
+ */
 export async function ownerTrunkRows(
   pool: Pool,
   ids: readonly string[],
@@ -76,7 +79,8 @@ export async function ownerTrunkRows(
        outbound_proxy_port AS "outboundProxyPort", caller_id_number AS "callerIdNumber",
        caller_id_name AS "callerIdName", register, register_expires_seconds AS "registerExpiresSeconds", codecs,
        max_concurrent_calls AS "maxConcurrentCalls", max_calls_per_second AS "maxCallsPerSecond"
-     FROM sip_trunk WHERE id = ANY($1::uuid[]) AND owner_id = $2`,
+     FROM sip_trunk WHERE id = ANY($1::uuid[])
+       AND (owner_id = $2 OR department_id = (SELECT u.department_id FROM "user" u WHERE u.id = $2))`,
     [ids, ownerId],
   );
   return rows;

@@ -34,6 +34,8 @@ export interface AudioView {
   id: string;
   /** @format uuid */
   ownerId: string;
+  /** Shared with the owner's department: its members see it (and may use it), only the owner changes it. */
+  shared: boolean;
   name: string;
   /** Duration of the original, milliseconds. */
   durationMs: number;

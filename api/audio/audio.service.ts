@@ -13,7 +13,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { Storage } from '../../lib/storage.js';
 import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
 import { isUuid, newestFirstPage } from '../keyset-cursor.js';
-import { ownerFilter, visibleTo } from '../ownership.js';
+import { changeableBy, ownerFilter, readableBy, type Access } from '../ownership.js';
 import { audioProblem } from './audio-errors.js';
 import type { AudioPage, AudioVariant, AudioView } from './audio.dto.js';
 import { attachmentDisposition } from './audio-http.js';
@@ -26,6 +26,7 @@ const MAX_NAME = 200;
 const toView = (a: AudioMessage): AudioView => ({
   id: a.id,
   ownerId: a.owner.id,
+  shared: a.departmentId !== null && a.departmentId !== undefined,
   name: a.name,
   durationMs: a.durationMs,
   original: {
@@ -120,7 +121,7 @@ export class AudioService {
   }
 
   async get(principal: Principal, id: string): Promise<AudioView> {
-    return toView(await this.find(this.deps.em.fork(), principal, id));
+    return toView(await this.find(this.deps.em.fork(), principal, id, 'read'));
   }
 
   /**
@@ -134,7 +135,7 @@ export class AudioService {
     format: DownloadFormat | undefined,
     range?: string,
   ): Promise<AudioDownload> {
-    const audio = await this.find(this.deps.em.fork(), principal, id);
+    const audio = await this.find(this.deps.em.fork(), principal, id, 'read');
     const { bucket, storage, mp3 } = this.deps;
     if (variant === 'original') {
       if (format !== undefined) {
@@ -167,7 +168,7 @@ export class AudioService {
   async delete(principal: Principal, id: string): Promise<void> {
     await this.deps.em.fork().transactional(async (em) => {
       const audio = await this.find(em, principal, id);
-      await assertNotUsedByActiveCampaign(em, 'audio', audio.id, `Audio ${id}`);
+      await assertNotUsedByActiveCampaign(em, 'audio', audio.id, `Audio ${id}`, principal);
       em.remove(audio);
       await em.flush();
       const keys = [audio.originalKey, audio.preparedKey, mp3KeyOf(audio.preparedKey)];
@@ -175,9 +176,14 @@ export class AudioService {
     });
   }
 
-  private async find(em: EntityManager, principal: Principal, id: string): Promise<AudioMessage> {
+  private async find(
+    em: EntityManager,
+    principal: Principal,
+    id: string,
+    access: Access = 'change',
+  ): Promise<AudioMessage> {
     const audio = isUuid(id) ? await em.findOne(AudioMessage, { id }) : null;
-    return visibleTo(principal, audio, (a) => a.owner.id, `Audio ${id}`);
+    return (access === 'read' ? readableBy : changeableBy)(principal, audio, `Audio ${id}`);
   }
 
   private messageName(name: string | undefined, fileName: string): string {

@@ -76,6 +76,21 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/v1/clients/{id}/rotate-secret': a('client.rotate_secret', 'client', 'path'),
 
   'PUT /api/v1/policies': a('policy.update', 'policy', 'self'),
+
+  'POST /api/v1/departments': a('department.create', 'department', 'created'),
+  'PATCH /api/v1/departments/{id}': a('department.update', 'department', 'path'),
+  'DELETE /api/v1/departments/{id}': a('department.delete', 'department', 'path'),
+  'PUT /api/v1/departments/{id}/members/{userId}': a('department.add_member', 'department', 'path'),
+  'DELETE /api/v1/departments/{id}/members/{userId}': a('department.remove_member', 'department', 'path'),
+  'PUT /api/v1/departments/{id}/managers/{userId}': a('department.add_manager', 'department', 'path'),
+  'DELETE /api/v1/departments/{id}/managers/{userId}': a('department.remove_manager', 'department', 'path'),
+
+  'PUT /api/v1/trunks/{id}/sharing': a('trunk.share', 'trunk', 'path'),
+  'PUT /api/v1/audio/{id}/sharing': a('audio.share', 'audio', 'path'),
+  'PUT /api/v1/contact-lists/{id}/sharing': a('contact_list.share', 'contact_list', 'path'),
+  'PUT /api/v1/campaigns/{id}/sharing': a('campaign.share', 'campaign', 'path'),
+  'PUT /api/v1/blocklist/{id}/sharing': a('blocklist.share', 'blocklist', 'path'),
+  'PUT /api/v1/webhooks/{id}/sharing': a('webhook.share', 'webhook', 'path'),
 };
 
 /** The methods whose operations change something, and so must be audited. */

@@ -6,6 +6,8 @@ export interface BlocklistEntryView {
   id: string;
   /** @format uuid */
   ownerId: string;
+  /** Shared with the owner's department: its members see it (and may use it), only the owner changes it. */
+  shared: boolean;
   /** E.164, e.g. `+493012345678`. */
   phone: string;
   /** `manual` (added here), `upload` (bulk upload) or `opt_out` (the callee pressed a campaign's opt-out key). */

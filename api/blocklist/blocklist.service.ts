@@ -15,12 +15,13 @@ import type { Pool } from '../../db/sql.js';
 import { ForbiddenError, ValidationError, type FieldError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { isUuid, newestFirstPage } from '../keyset-cursor.js';
-import { ownerFilter, visibleTo } from '../ownership.js';
+import { changeableBy, ownerFilter, readableBy, type Access } from '../ownership.js';
 import type { AddBlocklistEntryRequest, BlocklistEntryView, BlocklistPage } from './blocklist.dto.js';
 
 export const toBlocklistEntryView = (e: BlocklistEntry): BlocklistEntryView => ({
   id: e.id,
   ownerId: e.owner.id,
+  shared: e.departmentId !== null && e.departmentId !== undefined,
   phone: e.phoneE164,
   reason: e.reason,
   note: e.note ?? null,
@@ -82,7 +83,7 @@ export class BlocklistService {
   }
 
   async get(principal: Principal, id: string): Promise<BlocklistEntryView> {
-    return toBlocklistEntryView(await this.find(this.em.fork(), principal, id));
+    return toBlocklistEntryView(await this.find(this.em.fork(), principal, id, 'read'));
   }
 
   /** The caller's entries (an administrator's: everyone's), newest first, optionally for one number. */
@@ -139,8 +140,13 @@ export class BlocklistService {
     });
   }
 
-  private async find(em: EntityManager, principal: Principal, id: string): Promise<BlocklistEntry> {
+  private async find(
+    em: EntityManager,
+    principal: Principal,
+    id: string,
+    access: Access = 'change',
+  ): Promise<BlocklistEntry> {
     const entry = isUuid(id) ? await em.findOne(BlocklistEntry, { id }) : null;
-    return visibleTo(principal, entry, (e) => e.owner.id, `Blocklist entry ${id}`);
+    return (access === 'read' ? readableBy : changeableBy)(principal, entry, `Blocklist entry ${id}`);
   }
 }

@@ -7,6 +7,7 @@
  * and weights (campaign/trunk-shares.ts): stored in priority order in the same two columns,
  * the shares in `campaign.trunk_shares`; `trunkId` or `trunkIds` alone set a plain order again.
  */
+import type { Shareable } from '../ownership.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SipTrunk } from '../../db/entities/index.js';
 import type { FieldError } from '../../lib/errors.js';
@@ -71,12 +72,13 @@ export function requestedGroup(
 }
 
 /**
- * Each trunk of `trunkIds` (or `trunks`) must exist and be the campaign owner's — for an administrator too
- * (F21, as `trunkId`: campaigns.service.ts). `trunkId`, checked there, is not named twice.
+ * Each trunk of `trunkIds` (or `trunks`) must exist and be usable by the campaign's owner (theirs, or shared
+ * with their department) — for an administrator too (F21, as `trunkId`: campaigns.service.ts). `trunkId`,
+ * checked there, is not named twice.
  */
 export async function groupReferenceProblems(
   em: EntityManager,
-  ownerId: string,
+  usable: (row: Shareable) => boolean,
   body: GroupFields,
   whose: string,
 ): Promise<FieldError[]> {
@@ -88,7 +90,7 @@ export async function groupReferenceProblems(
   for (const { id, field } of named) {
     if (id === body.trunkId) continue;
     const trunk = isUuid(id) ? await em.findOne(SipTrunk, { id }) : null;
-    if (!trunk || trunk.owner.id !== ownerId) errors.push({ field, message: `no such trunk ${whose}` });
+    if (!trunk || !usable(trunk)) errors.push({ field, message: `no such trunk ${whose}` });
   }
   return errors;
 }

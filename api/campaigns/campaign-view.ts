@@ -4,7 +4,7 @@ import type { Principal } from '../../auth/principal.js';
 import { Campaign } from '../../db/entities/index.js';
 import type { CallOutcome } from '../../campaign/outcomes.js';
 import { isUuid } from '../keyset-cursor.js';
-import { visibleTo } from '../ownership.js';
+import { changeableBy, readableBy, type Access } from '../ownership.js';
 import { machineDetectionView, type CampaignSettings } from './campaign-settings.js';
 import type { MachineDetectionSetting } from '../../campaign/machine-detection.js';
 import { campaignWorkflowId } from './campaign-workflows.js';
@@ -66,6 +66,7 @@ export function toCampaignView(c: Campaign): CampaignView {
   return {
     id: c.id,
     ownerId: c.owner.id,
+    shared: c.departmentId !== null && c.departmentId !== undefined,
     name: c.name,
     status: c.status,
     trunkId: c.trunk?.id ?? null,
@@ -91,8 +92,17 @@ export function toCampaignView(c: Campaign): CampaignView {
   };
 }
 
-/** The campaign when the caller may see it; 404 otherwise. */
-export async function findCampaign(em: EntityManager, principal: Principal, id: string): Promise<Campaign> {
+/**
+ * The campaign when the caller may read it (`read`: theirs, or shared with their department)
+ * or act on it (`change`, the default: theirs, or any for an admin): 403 for a shared
+ * campaign they may only read, 404 for one they do not see (ownership.ts).
+ */
+export async function findCampaign(
+  em: EntityManager,
+  principal: Principal,
+  id: string,
+  access: Access = 'change',
+): Promise<Campaign> {
   const campaign = isUuid(id) ? await em.findOne(Campaign, { id }) : null;
-  return visibleTo(principal, campaign, (c) => c.owner.id, `Campaign ${id}`);
+  return (access === 'read' ? readableBy : changeableBy)(principal, campaign, `Campaign ${id}`);
 }

@@ -401,6 +401,8 @@ export interface CampaignView {
   id: string;
   /** @format uuid */
   ownerId: string;
+  /** Shared with the owner's department: its members see it (and may use it), only the owner changes it. */
+  shared: boolean;
   name: string;
   status: CampaignStatusValue;
   /** `null` once the trunk was deleted (only possible while the campaign is not running). */

@@ -12,7 +12,8 @@ import { contactPhones } from '../../db/campaign-contacts.js';
 import type { Pool } from '../../db/sql.js';
 import { ComplianceViolationError, ConflictError, ValidationError, type FieldError } from '../../lib/errors.js';
 import { isUuid, newestFirstPage } from '../keyset-cursor.js';
-import { ownerFilter } from '../ownership.js';
+import { ownerFilter, usableBy, type Shareable } from '../ownership.js';
+import { departmentOfUser } from '../../db/departments.js';
 import {
   CAMPAIGN_DEFAULTS,
   complianceFieldErrors,
@@ -37,7 +38,7 @@ import type {
   UpdateCampaignRequest,
 } from './campaigns.dto.js';
 
-type Owned = { readonly owner: { readonly id: string } } | null;
+type Owned = Shareable | null;
 
 const SCHEDULE_KEYS: ReadonlySet<string> = new Set(['startAt', 'endAt']);
 
@@ -193,7 +194,7 @@ export class CampaignsService {
 
   /** The campaign with its counts from PostgreSQL and, while it runs, the workflow's live view. */
   async get(principal: Principal, id: string): Promise<CampaignDetail> {
-    const campaign = await findCampaign(this.em.fork(), principal, id);
+    const campaign = await findCampaign(this.em.fork(), principal, id, 'read');
     const running = ACTIVE_CAMPAIGN_STATUSES.includes(campaign.status);
     const [progress, live] = await Promise.all([
       contactCounts(this.pool, campaign.id),
@@ -236,7 +237,8 @@ export class CampaignsService {
   }
 
   /**
-   * Each referenced resource given must exist and belong to the campaign's owner — for an
+   * Each referenced resource given must exist and be usable by the campaign's owner (theirs,
+   * or shared with their department, docs/departments.md) — for an
    * administrator too (F21): a campaign runs with its owner's blocklist, policies and journal,
    * so another tenant's trunk (their credentials), audio or list would bypass theirs.
    * 422 naming the field otherwise.
@@ -249,19 +251,22 @@ export class CampaignsService {
   ): Promise<FieldError[]> {
     const errors: FieldError[] = [];
     const whose = ownerId === principal.userId ? 'of yours' : "of the campaign's owner";
+    const department =
+      ownerId === principal.userId ? principal.departmentId : await departmentOfUser(this.pool, ownerId);
+    const usable = usableBy(ownerId, department);
     const machineAudioId = body.machineDetection?.machineAudioId;
     if (machineAudioId) {
       const audio = isUuid(machineAudioId) ? await em.findOne(AudioMessage, { id: machineAudioId }) : null;
-      if (!audio || audio.owner.id !== ownerId) {
+      if (!audio || !usable(audio)) {
         errors.push({ field: 'body.machineDetection.machineAudioId', message: `no such audio message ${whose}` });
       }
     }
-    errors.push(...(await groupReferenceProblems(em, ownerId, body, whose)));
+    errors.push(...(await groupReferenceProblems(em, usable, body, whose)));
     for (const ref of REFERENCES) {
       const refId = body[ref.key];
       if (refId === undefined) continue;
       const row = isUuid(refId) ? await ref.find(em, refId) : null;
-      if (!row || row.owner.id !== ownerId) {
+      if (!row || !usable(row)) {
         errors.push({ field: `body.${ref.key}`, message: `no such ${ref.what} ${whose}` });
       }
     }

@@ -7,6 +7,8 @@ export interface ContactListView {
   name: string;
   /** @format uuid */
   ownerId: string;
+  /** Shared with the owner's department: its members see it (and may use it), only the owner changes it. */
+  shared: boolean;
   /** Always `ready` outside the import's own transaction. */
   status: ContactListStatus;
   /** ISO 3166-1 alpha-2 country applied to national numbers, if one was given. */

@@ -13,13 +13,14 @@ import type { Pool } from '../../db/sql.js';
 import { ValidationError } from '../../lib/errors.js';
 import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
 import { keysetPage, newestFirstPage } from '../keyset-cursor.js';
-import { ownerFilter, visibleTo } from '../ownership.js';
+import { changeableBy, ownerFilter, readableBy, type Access } from '../ownership.js';
 import type { ContactListPage, ContactListView, ContactPage } from './contact-lists.dto.js';
 
 export const toContactListView = (l: ContactList): ContactListView => ({
   id: l.id,
   name: l.name,
   ownerId: l.owner.id,
+  shared: l.departmentId !== null && l.departmentId !== undefined,
   status: l.status,
   defaultCountry: l.defaultCountry ?? null,
   totalRows: l.totalRows,
@@ -68,14 +69,14 @@ export class ContactListsService {
   }
 
   async get(principal: Principal, id: string): Promise<ContactListView> {
-    return toContactListView(await this.find(this.em.fork(), principal, id));
+    return toContactListView(await this.find(this.em.fork(), principal, id, 'read'));
   }
 
   /** A page of contacts in file order, after the line encoded in `cursor`. */
   async contacts(principal: Principal, id: string, limit: number, cursor?: string): Promise<ContactPage> {
     const after = cursor === undefined ? 0 : decodeCursor(cursor);
     const em = this.em.fork();
-    await this.find(em, principal, id);
+    await this.find(em, principal, id, 'read');
     const rows = await em.find(
       Contact,
       { list: id, line: { $gt: after } },
@@ -131,13 +132,18 @@ export class ContactListsService {
   async remove(principal: Principal, id: string): Promise<void> {
     await this.em.fork().transactional(async (em) => {
       const list = await this.find(em, principal, id);
-      await assertNotUsedByActiveCampaign(em, 'contactList', list.id, `Contact list ${id}`);
+      await assertNotUsedByActiveCampaign(em, 'contactList', list.id, `Contact list ${id}`, principal);
       em.remove(list);
     });
   }
 
-  private async find(em: EntityManager, principal: Principal, id: string): Promise<ContactList> {
+  private async find(
+    em: EntityManager,
+    principal: Principal,
+    id: string,
+    access: Access = 'change',
+  ): Promise<ContactList> {
     const list = UUID.test(id) ? await em.findOne(ContactList, { id }) : null;
-    return visibleTo(principal, list, (l) => l.owner.id, `Contact list ${id}`);
+    return (access === 'read' ? readableBy : changeableBy)(principal, list, `Contact list ${id}`);
   }
 }

@@ -4,12 +4,16 @@ import { principalOf } from '../principal-of.js';
 import type { ProblemDetails } from '../problem.js';
 import type { ChangePasswordRequest, MeView } from '../users/users.dto.js';
 import type { UsersService } from '../users/users.service.js';
+import type { DepartmentsService } from '../departments/departments.service.js';
 
 @Route('api/v1/me')
 @Tags('Users')
 @Security('oauth2', ['api'])
 export class MeController extends Controller {
-  constructor(private readonly users: UsersService) {
+  constructor(
+    private readonly users: UsersService,
+    private readonly departments: DepartmentsService,
+  ) {
     super();
   }
 
@@ -21,12 +25,17 @@ export class MeController extends Controller {
   @Response<ProblemDetails>(401, 'Missing, invalid or revoked token')
   public async getMe(@Request() req: ExpressRequest): Promise<MeView> {
     const principal = principalOf(req);
-    const user = await this.users.get(principal, principal.userId);
+    const [user, departments] = await Promise.all([
+      this.users.get(principal, principal.userId),
+      this.departments.ofPrincipal(principal),
+    ]);
     // A machine client acts for its owner with its effective role (token-verifier.ts).
     return {
       ...user,
       role: principal.role,
       kind: principal.kind,
+      department: departments.department,
+      managedDepartments: departments.managed,
       ...(principal.clientId ? { clientId: principal.clientId } : {}),
     };
   }

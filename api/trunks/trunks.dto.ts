@@ -82,6 +82,8 @@ export interface TrunkView {
   id: string;
   /** @format uuid */
   ownerId: string;
+  /** Shared with the owner's department: its members see it (and may use it), only the owner changes it. */
+  shared: boolean;
   name: string;
   host: string;
   port: number;

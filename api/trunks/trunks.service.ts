@@ -10,7 +10,7 @@ import { SecretBoxError, type SecretBox } from '../../lib/secret-box.js';
 import type { TelephonyEngine } from '../../telephony/engine.js';
 import { assertNotUsedByActiveCampaign } from '../campaigns/campaign-usage.js';
 import { newestFirstPage } from '../keyset-cursor.js';
-import { ownerFilter, visibleTo } from '../ownership.js';
+import { changeableBy, ownerFilter, readableBy, type Access } from '../ownership.js';
 import { removeFallbackTrunk } from '../../db/campaigns.js';
 import { toTrunkConfig } from '../../db/trunk-config.js';
 import { TrunkNetworks } from '../../lib/trunk-networks.js';
@@ -69,6 +69,7 @@ async function withHealth(em: EntityManager, views: TrunkView[]): Promise<TrunkV
 export const toTrunkView = (t: SipTrunk): TrunkView => ({
   id: t.id,
   ownerId: t.owner.id,
+  shared: t.departmentId !== null && t.departmentId !== undefined,
   name: t.name,
   host: t.host,
   port: t.port,
@@ -122,7 +123,7 @@ export class TrunksService {
   }
 
   async get(principal: Principal, id: string): Promise<TrunkView> {
-    return this.view(toTrunkView(await this.find(this.em.fork(), principal, id)));
+    return this.view(toTrunkView(await this.find(this.em.fork(), principal, id, 'read')));
   }
 
   private async view(trunk: TrunkView): Promise<TrunkView> {
@@ -180,7 +181,7 @@ export class TrunksService {
   async delete(principal: Principal, id: string): Promise<void> {
     await this.em.fork().transactional(async (em) => {
       const trunk = await this.find(em, principal, id);
-      await assertNotUsedByActiveCampaign(em, 'trunk', trunk.id, `Trunk ${id}`);
+      await assertNotUsedByActiveCampaign(em, 'trunk', trunk.id, `Trunk ${id}`, principal);
       // Out of every campaign's trunk group too (`trunk_id` goes null by its foreign key).
       await removeFallbackTrunk(em, trunk.id);
       em.remove(trunk);
@@ -215,9 +216,14 @@ export class TrunksService {
     }
   }
 
-  private async find(em: EntityManager, principal: Principal, id: string): Promise<SipTrunk> {
+  private async find(
+    em: EntityManager,
+    principal: Principal,
+    id: string,
+    access: Access = 'change',
+  ): Promise<SipTrunk> {
     const trunk = UUID.test(id) ? await em.findOne(SipTrunk, { id }) : null;
-    return visibleTo(principal, trunk, (t) => t.owner.id, `Trunk ${id}`);
+    return (access === 'read' ? readableBy : changeableBy)(principal, trunk, `Trunk ${id}`);
   }
 
   /** `check` runs after the hosts are normalised, for problems that compare them. */

@@ -1,3 +1,4 @@
+import type { DepartmentRef } from '../departments/departments.dto.js';
 import type { Role } from '../../db/entities/index.js';
 
 export interface UserView {
@@ -63,4 +64,8 @@ export interface MeView extends UserView {
   /** `user` for a person, `client` for a machine client acting for its owner. */
   kind: 'user' | 'client';
   clientId?: string;
+  /** The department the user (a client's owner) belongs to; null: none. */
+  department: DepartmentRef | null;
+  /** The departments the user manages (docs/departments.md). */
+  managedDepartments: DepartmentRef[];
 }

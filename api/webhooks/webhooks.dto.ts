@@ -12,6 +12,8 @@ export interface WebhookView {
   id: string;
   /** @format uuid */
   ownerId: string;
+  /** Shared with the owner's department: its members see it (and may use it), only the owner changes it. */
+  shared: boolean;
   /** The campaign whose calls it is told about; `null`: all of the owner's calls (every campaign's and the external ones). */
   campaignId: string | null;
   url: string;

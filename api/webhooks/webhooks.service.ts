@@ -18,7 +18,7 @@ import type { PolicyDefaults } from '../../campaign/owner-policy.js';
 import type { SecretBox } from '../../lib/secret-box.js';
 import { generateWebhookSecret } from '../../lib/webhook-signature.js';
 import { afterCursor, encodeCursor, isUuid, keysetPage, newestFirstPage } from '../keyset-cursor.js';
-import { ownerFilter, visibleTo } from '../ownership.js';
+import { changeableBy, ownerFilter, readableBy, type Access } from '../ownership.js';
 import type { WebhookNetworks } from '../../lib/webhook-networks.js';
 import { webhookUrlOrError } from './webhook-url.js';
 import type {
@@ -34,6 +34,7 @@ import type {
 export const toWebhookView = (w: Webhook): WebhookView => ({
   id: w.id,
   ownerId: w.owner.id,
+  shared: w.departmentId !== null && w.departmentId !== undefined,
   campaignId: w.campaign?.id ?? null,
   url: w.url,
   events: [...w.events],
@@ -76,7 +77,7 @@ export class WebhooksService {
   }
 
   async get(principal: Principal, id: string): Promise<WebhookView> {
-    return toWebhookView(await this.find(this.em.fork(), principal, id));
+    return toWebhookView(await this.find(this.em.fork(), principal, id, 'read'));
   }
 
   /**
@@ -189,8 +190,8 @@ export class WebhooksService {
     if (body.active !== undefined) hook.active = body.active;
   }
 
-  private async find(em: EntityManager, principal: Principal, id: string): Promise<Webhook> {
+  private async find(em: EntityManager, principal: Principal, id: string, access: Access = 'change'): Promise<Webhook> {
     const hook = isUuid(id) ? await em.findOne(Webhook, { id }) : null;
-    return visibleTo(principal, hook, (w) => w.owner.id, `Webhook ${id}`);
+    return (access === 'read' ? readableBy : changeableBy)(principal, hook, `Webhook ${id}`);
   }
 }

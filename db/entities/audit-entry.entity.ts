@@ -9,6 +9,7 @@ export const AUDIT_TARGET_TYPES = [
   'campaign',
   'client',
   'contact_list',
+  'department',
   'policy',
   'trunk',
   'user',

@@ -35,6 +35,12 @@ export const BlocklistEntry = defineEntity({
       name: 'blocklist_call_id_index',
       expression: 'create index "blocklist_call_id_index" on "blocklist" ("call_id") where "call_id" is not null',
     },
+    // The dial-time check's lookup among the entries shared with a department (issue 25).
+    {
+      name: 'blocklist_department_id_phone_e164_index',
+      expression:
+        'create index "blocklist_department_id_phone_e164_index" on "blocklist" ("department_id", "phone_e164") where "department_id" is not null',
+    },
   ],
   properties: {
     id: p

@@ -10,6 +10,13 @@ import { User } from './user.entity.js';
 export const Department = defineEntity({
   name: 'Department',
   tableName: 'department',
+  // Names are unique regardless of case (migration 20261208002000).
+  indexes: [
+    {
+      name: 'department_name_lower_unique',
+      expression: 'create unique index "department_name_lower_unique" on "department" (lower("name"))',
+    },
+  ],
   properties: {
     id: p
       .uuid()

@@ -78,6 +78,7 @@ describe('trunks', () => {
       host: 'sip.example.com', // normalised
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       ownerId,
+      shared: false,
       hasPassword: true,
       health: { state: 'up', consecutiveFailures: 0, downUntil: null, lastFailure: null, lastProbe: null },
       createdAt: expect.any(String),
