@@ -49,18 +49,18 @@ async function completed(token: string, id: string, diagnostics: () => string): 
 }
 
 test("a department's slices of real calls equal the call journal, group by group", async () => {
-  const department = await createDepartment(ctx.pool);
+  const department = await createDepartment();
   try {
     await departmentSlices(department);
   } finally {
-    await deleteDepartments(ctx.pool, [department.id]);
+    await deleteDepartments([department.id]);
   }
 });
 
 async function departmentSlices(department: TestDepartment): Promise<void> {
   const [u1, u2] = await Promise.all([userToken(), userToken()]);
-  await addMember(ctx.pool, department.id, u1.id);
-  await addMember(ctx.pool, department.id, u2.id);
+  await addMember(department.id, u1.id);
+  await addMember(department.id, u2.id);
   const sipp = await gateway({ scenario: 'uas-route-by-number', calls: 5, timeoutMs: 90_000 });
   const from = new Date(Date.now() - 1000);
   const runs = [await runCampaign(u1, sipp.port, ['0', '1', '5'], 1), await runCampaign(u2, sipp.port, ['1', '7'], 2)];

@@ -118,17 +118,17 @@ beforeAll(async () => {
   admin = await adminToken();
   [a1, a2, b1, c, m] = await Promise.all([person(), person(), person(), person(), person()]);
   // Names a user chose: quotes, markup and a non-ASCII letter are just strings in JSON.
-  x = await createDepartment(db, `Sales "north" <b>${randomUUID().slice(0, 6)}</b>`);
-  y = await createDepartment(db, `Ärzte ${randomUUID().slice(0, 6)}`);
+  x = await createDepartment({ name: `Sales "north" <b>${randomUUID().slice(0, 6)}</b>` });
+  y = await createDepartment({ name: `Ärzte ${randomUUID().slice(0, 6)}` });
   for (const [dept, p] of [
     [x, a1],
     [x, a2],
     [y, b1],
   ] as const) {
-    await addMember(db, dept.id, p.id);
+    await addMember(dept.id, p.id);
     departmentOf.set(p.id, dept);
   }
-  await addManager(db, x.id, m.id); // m manages x and is a member of none
+  await addManager(x.id, m.id); // m manages x and is a member of none
   const [ca1, ca2, cb1] = [await campaignOf(a1), await campaignOf(a2), await campaignOf(b1)];
   const human = (action: string) => ({ verdict: 'human', treatedAs: 'human', action });
   const machine = { verdict: 'machine', treatedAs: 'machine', action: 'message' };
@@ -154,7 +154,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await deleteDepartments(db, [x.id, y.id]);
+  await deleteDepartments([x.id, y.id]);
   await db.end();
 });
 

@@ -1,34 +1,62 @@
 /**
- * Departments and their members and managers, made with SQL (issue 25). The departments API
- * is being built on its own branch; once it is merged, these helpers should call it
- * (`POST /api/v1/departments`, memberships and managers) instead of writing the tables.
- * The principal reads `user.department_id` and `department_manager` on every request, so a
- * token issued before the change sees it.
+ * Departments, their members and managers for tests (issue 25), made through the
+ * departments API as an administrator would (docs/departments.md). The principal reads
+ * `user.department_id` and `department_manager` on every request, so a token issued before
+ * a change sees it.
  */
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
+import { adminToken, call } from './api';
 
 export interface TestDepartment {
   readonly id: string;
   readonly name: string;
 }
 
-export async function createDepartment(db: Pool, name = `dept-${randomUUID().slice(0, 8)}`): Promise<TestDepartment> {
-  const id = randomUUID();
-  await db.query('INSERT INTO department (id, name, created_at, updated_at) VALUES ($1, $2, now(), now())', [id, name]);
-  return { id, name };
+/** A department's limits, as `POST /api/v1/departments` takes them. */
+export interface DepartmentSpec {
+  readonly name?: string;
+  readonly maxConcurrentCalls?: number | null;
+  readonly maxCallsPerDay?: number | null;
+  readonly frequencyCap?: { readonly maxCalls: number; readonly windowSeconds: number } | null;
 }
 
-/** Puts `userId` in the department (a user belongs to one at most: any other membership ends). */
-export async function addMember(db: Pool, departmentId: string, userId: string): Promise<void> {
-  await db.query('UPDATE "user" SET department_id = $1 WHERE id = $2', [departmentId, userId]);
+async function expectStatus(res: Response, status: number, what: string): Promise<Response> {
+  if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status}: ${await res.text()}`);
+  return res;
 }
 
-export async function addManager(db: Pool, departmentId: string, userId: string): Promise<void> {
-  await db.query('INSERT INTO department_manager (department_id, user_id) VALUES ($1, $2)', [departmentId, userId]);
+/** A department named uniquely (unless `spec.name`), with the limits given. */
+export async function createDepartment(spec: DepartmentSpec = {}): Promise<TestDepartment> {
+  const body = { ...spec, name: spec.name ?? `dept-${randomUUID().slice(0, 8)}` };
+  const res = await call('POST', '/api/v1/departments', { token: await adminToken(), body });
+  const created = (await (await expectStatus(res, 201, 'create a department')).json()) as TestDepartment;
+  return { id: created.id, name: created.name };
 }
 
-/** Removes the departments (members are left in none; managers go with them). */
-export async function deleteDepartments(db: Pool, ids: readonly string[]): Promise<void> {
-  await db.query('DELETE FROM department WHERE id = ANY($1::uuid[])', [ids]);
+/** Puts the users in the department (a user belongs to one at most: any other membership ends). */
+export async function addMember(departmentId: string, ...userIds: string[]): Promise<void> {
+  for (const userId of userIds) {
+    const res = await call('PUT', `/api/v1/departments/${departmentId}/members/${userId}`, {
+      token: await adminToken(),
+    });
+    await expectStatus(res, 200, 'add a member');
+  }
+}
+
+export async function addManager(departmentId: string, userId: string): Promise<void> {
+  const res = await call('PUT', `/api/v1/departments/${departmentId}/managers/${userId}`, {
+    token: await adminToken(),
+  });
+  await expectStatus(res, 204, 'add a manager');
+}
+
+/** Removes the departments (members are left in none, shares undone; managers go with them). */
+export async function deleteDepartments(ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    await expectStatus(
+      await call('DELETE', `/api/v1/departments/${id}`, { token: await adminToken() }),
+      204,
+      'delete a department',
+    );
+  }
 }
