@@ -424,4 +424,9 @@ describe('parseConfig', () => {
       /RECORDING_UPLOAD_RETRY_INITIAL_SECONDS/,
     );
   });
+
+  it('takes an optional WORKFLOW_BUNDLE_PATH: absent, the worker bundles the workflows itself', () => {
+    expect(parseConfig({}).temporal.workflowBundlePath).toBeUndefined();
+    expect(parseConfig({ WORKFLOW_BUNDLE_PATH: '/srv/bundle.js' }).temporal.workflowBundlePath).toBe('/srv/bundle.js');
+  });
 });

@@ -123,6 +123,7 @@ const schema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('dialer'),
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 
   MINIO_ENDPOINT: z.url().default('http://127.0.0.1:9000'),
   MINIO_ACCESS_KEY: z.string().min(3).default('voicecast'),
@@ -362,7 +363,13 @@ export interface Config {
     /** The API applies pending migrations at start-up; false: it refuses to start while any is pending. */
     readonly migrateOnStart: boolean;
   };
-  readonly temporal: { readonly address: string; readonly namespace: string; readonly taskQueue: string };
+  readonly temporal: {
+    readonly address: string;
+    readonly namespace: string;
+    readonly taskQueue: string;
+    /** The workflows bundled beforehand (scripts/bundle-workflows.ts); absent = the worker bundles them at start. */
+    readonly workflowBundlePath?: string;
+  };
   readonly minio: {
     readonly endPoint: string;
     readonly port: number;
@@ -580,7 +587,12 @@ export function parseConfig(
       idleInTransactionTimeoutMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS * 1000,
       migrateOnStart: env.MIGRATE_ON_START,
     },
-    temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE },
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      ...(env.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: env.WORKFLOW_BUNDLE_PATH } : {}),
+    },
     minio: {
       endPoint: minioUrl.hostname,
       port: minioUrl.port ? Number(minioUrl.port) : useSSL ? 443 : 80,
