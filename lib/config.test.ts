@@ -425,6 +425,17 @@ describe('parseConfig', () => {
     );
   });
 
+  it("reads the campaign call activity's back-off in ms: 2 s doubling to 15 s unless set", () => {
+    expect(parseConfig({}).api.campaignCallRetry).toEqual({ initialIntervalMs: 2000, maximumIntervalMs: 15_000 });
+    expect(
+      parseConfig({ CAMPAIGN_CALL_RETRY_INITIAL_SECONDS: '0.5', CAMPAIGN_CALL_RETRY_MAX_INTERVAL_SECONDS: '2' }).api
+        .campaignCallRetry,
+    ).toEqual({ initialIntervalMs: 500, maximumIntervalMs: 2000 });
+    expect(() => parseConfig({ CAMPAIGN_CALL_RETRY_INITIAL_SECONDS: '0' })).toThrow(
+      /CAMPAIGN_CALL_RETRY_INITIAL_SECONDS/,
+    );
+  });
+
   it('takes an optional WORKFLOW_BUNDLE_PATH: absent, the worker bundles the workflows itself', () => {
     expect(parseConfig({}).temporal.workflowBundlePath).toBeUndefined();
     expect(parseConfig({ WORKFLOW_BUNDLE_PATH: '/srv/bundle.js' }).temporal.workflowBundlePath).toBe('/srv/bundle.js');

@@ -104,6 +104,8 @@ const schema = z.object({
   CAMPAIGN_RECONCILE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   CAMPAIGN_COPY_INLINE_MAX_CONTACTS: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
   CAMPAIGN_COPY_BATCH: z.coerce.number().int().min(1).max(100_000).default(10_000),
+  CAMPAIGN_CALL_RETRY_INITIAL_SECONDS: z.coerce.number().min(0.1).max(60).default(2),
+  CAMPAIGN_CALL_RETRY_MAX_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(600).default(15),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
   EVENTS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(1000),
   EVENTS_MAX_CONNECTIONS_PER_OWNER: z.coerce.number().int().min(1).max(10_000).default(10),
@@ -324,6 +326,11 @@ export interface Config {
     readonly campaignCopyInlineMax: number;
     /** Contacts per batch of that background copy (the worker reads it). */
     readonly campaignCopyBatch: number;
+    /**
+     * Back-off of a campaign's call activity (10 tries, then the attempt is given back), set in
+     * the workflows this API starts; 2 s doubling to 15 s (~2 minutes). Lower only to test it.
+     */
+    readonly campaignCallRetry: { readonly initialIntervalMs: number; readonly maximumIntervalMs: number };
     /** Audit entries older than this many days are deleted (api/audit/audit-retention.ts); 0 = kept forever. */
     readonly auditRetentionDays: number;
     /** Campaign event streams (GET /campaigns/{id}/events), api/campaigns/campaign-event-hub.ts. */
@@ -555,6 +562,10 @@ export function parseConfig(
       campaignReconcileSeconds: env.CAMPAIGN_RECONCILE_SECONDS,
       campaignCopyInlineMax: env.CAMPAIGN_COPY_INLINE_MAX_CONTACTS,
       campaignCopyBatch: env.CAMPAIGN_COPY_BATCH,
+      campaignCallRetry: {
+        initialIntervalMs: Math.round(env.CAMPAIGN_CALL_RETRY_INITIAL_SECONDS * 1000),
+        maximumIntervalMs: Math.round(env.CAMPAIGN_CALL_RETRY_MAX_INTERVAL_SECONDS * 1000),
+      },
       auditRetentionDays: env.AUDIT_RETENTION_DAYS,
       events: {
         maxConnections: env.EVENTS_MAX_CONNECTIONS,
