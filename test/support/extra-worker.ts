@@ -26,7 +26,7 @@ let started = 0;
  * worker (WORKFLOW_BUNDLE_PATH): the same code each would bundle itself, without the seconds
  * that takes at each start. `make test` builds dist/ before the run, so it cannot go stale.
  */
-async function sharedWorkflowBundle(tempDir: string): Promise<string> {
+export async function sharedWorkflowBundle(tempDir: string): Promise<string> {
   const file = join(tempDir, 'workflow-bundle.js');
   if (!existsSync(file)) {
     await promisify(execFile)(process.execPath, [join(repoRoot(), 'dist', 'scripts', 'bundle-workflows.js'), file]);
