@@ -151,6 +151,7 @@ async function main(): Promise<void> {
       policyDefaults: config.policies,
       callSlots,
       prepareBatch: config.api.campaignCopyBatch,
+      infraRetrySeconds: config.api.campaignInfraRetrySeconds,
       breaker: config.telephony.trunkBreaker,
       logger: logger.child({ component: 'campaign' }),
     }),

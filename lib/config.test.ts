@@ -434,6 +434,8 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ CAMPAIGN_CALL_RETRY_INITIAL_SECONDS: '0' })).toThrow(
       /CAMPAIGN_CALL_RETRY_INITIAL_SECONDS/,
     );
+    expect(parseConfig({}).api.campaignInfraRetrySeconds).toBe(30);
+    expect(parseConfig({ CAMPAIGN_INFRA_RETRY_SECONDS: '5' }).api.campaignInfraRetrySeconds).toBe(5);
   });
 
   it('takes an optional WORKFLOW_BUNDLE_PATH: absent, the worker bundles the workflows itself', () => {

@@ -106,6 +106,7 @@ const schema = z.object({
   CAMPAIGN_COPY_BATCH: z.coerce.number().int().min(1).max(100_000).default(10_000),
   CAMPAIGN_CALL_RETRY_INITIAL_SECONDS: z.coerce.number().min(0.1).max(60).default(2),
   CAMPAIGN_CALL_RETRY_MAX_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(600).default(15),
+  CAMPAIGN_INFRA_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
   EVENTS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(1000),
   EVENTS_MAX_CONNECTIONS_PER_OWNER: z.coerce.number().int().min(1).max(10_000).default(10),
@@ -331,6 +332,8 @@ export interface Config {
      * the workflows this API starts; 2 s doubling to 15 s (~2 minutes). Lower only to test it.
      */
     readonly campaignCallRetry: { readonly initialIntervalMs: number; readonly maximumIntervalMs: number };
+    /** How long an attempt given back after an infrastructure failure waits (the worker reads it); 30 s. */
+    readonly campaignInfraRetrySeconds: number;
     /** Audit entries older than this many days are deleted (api/audit/audit-retention.ts); 0 = kept forever. */
     readonly auditRetentionDays: number;
     /** Campaign event streams (GET /campaigns/{id}/events), api/campaigns/campaign-event-hub.ts. */
@@ -566,6 +569,7 @@ export function parseConfig(
         initialIntervalMs: Math.round(env.CAMPAIGN_CALL_RETRY_INITIAL_SECONDS * 1000),
         maximumIntervalMs: Math.round(env.CAMPAIGN_CALL_RETRY_MAX_INTERVAL_SECONDS * 1000),
       },
+      campaignInfraRetrySeconds: env.CAMPAIGN_INFRA_RETRY_SECONDS,
       auditRetentionDays: env.AUDIT_RETENTION_DAYS,
       events: {
         maxConnections: env.EVENTS_MAX_CONNECTIONS,
