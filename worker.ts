@@ -90,11 +90,11 @@ async function main(): Promise<void> {
   const stopSweep = sweepUnscopedDeliveries(webhooks, (err) =>
     logger.warn({ error: String(err) }, 'sweep of external calls’ webhook deliveries failed'),
   );
-  // Bundled once for both workers.
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('./workflows/index'),
-    logger: sdkLogger,
-  });
+  // Bundled once for both workers; or bundled beforehand by scripts/bundle-workflows.ts
+  // (WORKFLOW_BUNDLE_PATH), which spares the seconds bundling takes at every start.
+  const workflowBundle = config.temporal.workflowBundlePath
+    ? { codePath: config.temporal.workflowBundlePath }
+    : await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows/index'), logger: sdkLogger });
   const common = { connection, namespace: config.temporal.namespace, identity, workflowBundle };
   // WORKER_MAX_CALLS, shared fairly between the owners whose calls this worker carries (F13).
   const callSlots = new WorkerCallSlots({
@@ -151,6 +151,7 @@ async function main(): Promise<void> {
       policyDefaults: config.policies,
       callSlots,
       prepareBatch: config.api.campaignCopyBatch,
+      infraRetrySeconds: config.api.campaignInfraRetrySeconds,
       breaker: config.telephony.trunkBreaker,
       logger: logger.child({ component: 'campaign' }),
     }),

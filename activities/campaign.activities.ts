@@ -62,6 +62,8 @@ import { deferClosedZones, numberWindow } from './zone-claim.js';
 export type CampaignActivityDeps = CallDeps & {
   /** Contacts per batch of a background copy (CAMPAIGN_COPY_BATCH; campaign-prepare.ts). */
   readonly prepareBatch?: number;
+  /** How long an attempt given back after an infrastructure failure waits (CAMPAIGN_INFRA_RETRY_SECONDS; 30 s). */
+  readonly infraRetrySeconds?: number;
 };
 
 /**
@@ -71,7 +73,7 @@ export type CampaignActivityDeps = CallDeps & {
  * clears (say, the message deleted from storage) still ends the contact after about an hour.
  */
 export const MAX_INFRA_FAILURES = 10;
-const INFRA_RETRY_SECONDS = 30;
+const INFRA_RETRY_SECONDS = 30; // CAMPAIGN_INFRA_RETRY_SECONDS may change it (a test does)
 
 const FINISHED_STATUSES: readonly CampaignStatus[] = ['completed', 'cancelled', 'expired', 'failed'];
 
@@ -97,7 +99,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
       const recorded = await findAttempt(pool, attempt.attemptId);
       if (recorded && !recorded.inProgress) return reportRecorded(pool, attempt, recorded.outcome);
       if (!recorded && !(await wasDialled(pool, attempt.attemptId))) {
-        const waits = await deferAfterInfraFailure(pool, attempt);
+        const waits = await deferAfterInfraFailure(pool, attempt, deps.infraRetrySeconds ?? INFRA_RETRY_SECONDS);
         if (waits) return waits;
       }
       const settings = await loadCampaignSettings(pool, campaignId);
@@ -212,10 +214,14 @@ async function claimFresh(client: PoolClient, request: ClaimRequest, limit: numb
  * {@link MAX_INFRA_FAILURES} times. Returns the report, or undefined when it is to be
  * journalled as failed (or is no longer claimed for this attempt).
  */
-async function deferAfterInfraFailure(pool: Pool, attempt: ClaimedAttempt): Promise<AttemptReport | undefined> {
+async function deferAfterInfraFailure(
+  pool: Pool,
+  attempt: ClaimedAttempt,
+  waitSeconds: number,
+): Promise<AttemptReport | undefined> {
   const failures = await countInfraFailure(pool, attempt.campaignContactId, attempt.attempt);
   if (failures === undefined || failures >= MAX_INFRA_FAILURES) return undefined;
-  const until = new Date(Date.now() + INFRA_RETRY_SECONDS * 1000);
+  const until = new Date(Date.now() + waitSeconds * 1000);
   if (!(await deferAttempt(pool, attempt, until))) return undefined;
   return { attemptId: attempt.attemptId, outcome: DEFERRED, retryAt: until.toISOString() };
 }

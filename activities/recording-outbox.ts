@@ -121,6 +121,9 @@ export class RecordingUploader {
         const rows = await claimFirstTry(this.options.pool, this.options.spool.id, LEASE_MS, attemptId);
         // The call activity starts the webhook deliveries right after this (place-call.ts).
         await Promise.all(rows.map((row) => this.upload(row, false)));
+        // A failed try has set its retry: the loop, idle for up to IDLE_POLL_MS since nothing was
+        // due when it last looked, looks again now, so that the retry follows the back-off.
+        if (rows.length > 0) this.wake?.();
       })().catch((err: unknown) => this.options.logger?.warn({ err, attemptId }, 'recording upload: first try failed')),
     );
     let timer: NodeJS.Timeout | undefined;

@@ -42,7 +42,7 @@ import { CampaignControlService } from './campaigns/campaign-control.service.js'
 import { CampaignEventHub } from './campaigns/campaign-event-hub.js';
 import { CampaignEventsController } from './campaigns/campaign-events.controller.js';
 import { CampaignEventsService } from './campaigns/campaign-events.service.js';
-import { CampaignWorkflows } from './campaigns/campaign-workflows.js';
+import { CampaignWorkflows, callRetrySetting } from './campaigns/campaign-workflows.js';
 import { CampaignsController } from './campaigns/campaigns.controller.js';
 import { CampaignResultsController } from './campaigns/campaign-results.controller.js';
 import { CampaignsService } from './campaigns/campaigns.service.js';
@@ -150,6 +150,7 @@ export class Container {
       infra.temporal,
       infra.config.temporal.taskQueue,
       infra.logger.child({ component: 'campaigns' }),
+      callRetrySetting(infra.config.api.campaignCallRetry),
     );
     const campaigns = new CampaignsService(infra.orm.em, infra.pool, campaignWorkflows);
     const campaignControl = new CampaignControlService(

@@ -18,7 +18,7 @@ import { createStorage, ensureBuckets } from '../lib/storage.js';
 import { createApp } from './app.js';
 import { purgeOldAuditEntries } from './audit/audit-retention.js';
 import { CampaignReconciler } from './campaigns/campaign-reconciler.js';
-import { CampaignWorkflows } from './campaigns/campaign-workflows.js';
+import { CampaignWorkflows, callRetrySetting } from './campaigns/campaign-workflows.js';
 import { Container } from './container.js';
 import { startGrpcServer, type RunningGrpcServer } from './grpc/grpc-server.js';
 import { stackServicePorts } from '../lib/trunk-networks.js';
@@ -173,7 +173,12 @@ async function migrateOrCheck(config: Config, logger: Logger): Promise<void> {
 function startReconciler(config: Config, pool: Pool, temporal: TemporalClient, logger: Logger) {
   const seconds = config.api.campaignReconcileSeconds;
   if (seconds === 0) return undefined;
-  const workflows = new CampaignWorkflows(temporal, config.temporal.taskQueue, logger);
+  const workflows = new CampaignWorkflows(
+    temporal,
+    config.temporal.taskQueue,
+    logger,
+    callRetrySetting(config.api.campaignCallRetry),
+  );
   const reconciler = new CampaignReconciler(pool, workflows, logger);
   let busy = false;
   const timer = setInterval(() => {

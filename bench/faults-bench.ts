@@ -60,6 +60,8 @@ export interface FaultOptions {
   readonly firstBeforeStart?: boolean;
   /** Register a `call.completed` webhook and count the answered calls whose delivery never came (default on). */
   readonly webhooks?: boolean;
+  /** More environment for the stack's API and worker, e.g. CAMPAIGN_CALL_RETRY_* (the fault test scales its outages with them). */
+  readonly stackEnv?: Readonly<Record<string, string>>;
 }
 
 export function faultOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): FaultOptions {
@@ -180,6 +182,16 @@ async function injectFaults(
     );
     if (k < o.faults.length - 1) await sleep(o.gapMs);
   }
+}
+
+/** What campaign.workflow.ts logs when a call activity has used up its tries. */
+const GIVEN_BACK = 'call activity failed for good';
+
+function countLines(file: string, text: string): number {
+  if (!existsSync(file)) return 0;
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(text)).length;
 }
 
 /** INVITEs per number from the gateway's `-trace_logs` lines `INVITE <number> <Call-ID> …`. */
@@ -363,6 +375,11 @@ async function campaignRun(
 export interface FaultReport {
   readonly baseline: Verdict | undefined;
   readonly faults: Verdict;
+  /**
+   * Call attempts whose activity ran out of tries (an outage longer than its back-off) and
+   * were given back by releaseAttempt: the worker's log lines of campaign.workflow.ts.
+   */
+  readonly attemptsGivenBack: number;
   /** Services that died by themselves. */
   readonly crashed: readonly string[];
   /** Verdicts with a problem, plus crashes: 0 when the campaign came through whole. */
@@ -392,7 +409,7 @@ export async function runFaultBench(o: FaultOptions, baselineRun = true): Promis
     const stack = await startPrivateStack(dir, supervisor, {
       worker: true,
       restartable: true,
-      env: { RTP_PORT_MIN: String(rtpMin), RTP_PORT_MAX: String(rtpMin + 1999) },
+      env: { ...o.stackEnv, RTP_PORT_MIN: String(rtpMin), RTP_PORT_MAX: String(rtpMin + 1999) },
     });
     const ctl = stackControl(stack);
     print(
@@ -409,6 +426,7 @@ export async function runFaultBench(o: FaultOptions, baselineRun = true): Promis
     const baseline = baselineRun ? await campaignRun(o, stack, api, 'baseline', dir, hooks) : undefined;
     const faults = await campaignRun(o, stack, api, 'faults', dir, hooks);
     const crashed = ctl.crashed();
+    const attemptsGivenBack = countLines(join(stack.logsDir, 'worker.log'), GIVEN_BACK);
     const outages = (o.faults.length * o.outageMs) / 1000;
     print('');
     print(
@@ -435,8 +453,9 @@ export async function runFaultBench(o: FaultOptions, baselineRun = true): Promis
     }
     print(`  processes that died by themselves: ${crashed.length === 0 ? 'none' : crashed.join('; ')}`);
     print(`  access token renewed ${api.renewals} time(s)`);
+    print(`  call attempts out of tries, given back: ${attemptsGivenBack}`);
     const problemCount = (baseline ? problems(baseline) : 0) + problems(faults) + crashed.length;
-    return { baseline, faults, crashed, problems: problemCount };
+    return { baseline, faults, attemptsGivenBack, crashed, problems: problemCount };
   } finally {
     await supervisor.stopAll();
     await receiver?.close();

@@ -24,6 +24,11 @@ export interface CampaignRunSettings {
   readonly callingWindow?: CallingWindow;
   /** Calls per workflow run before continue-as-new; default 500 (lower only to test it). */
   readonly callsPerRun?: number;
+  /**
+   * The call activity's back-off (CAMPAIGN_CALL_RETRY_*): absent = 2 s doubling to 15 s, 10
+   * tries (~2 minutes) before the attempt is given back. Lower only to test it.
+   */
+  readonly callRetry?: { readonly initialIntervalMs: number; readonly maximumIntervalMs: number };
 }
 
 export interface CampaignRunInput {

@@ -424,4 +424,22 @@ describe('parseConfig', () => {
       /RECORDING_UPLOAD_RETRY_INITIAL_SECONDS/,
     );
   });
+
+  it("reads the campaign call activity's back-off in ms: 2 s doubling to 15 s unless set", () => {
+    expect(parseConfig({}).api.campaignCallRetry).toEqual({ initialIntervalMs: 2000, maximumIntervalMs: 15_000 });
+    expect(
+      parseConfig({ CAMPAIGN_CALL_RETRY_INITIAL_SECONDS: '0.5', CAMPAIGN_CALL_RETRY_MAX_INTERVAL_SECONDS: '2' }).api
+        .campaignCallRetry,
+    ).toEqual({ initialIntervalMs: 500, maximumIntervalMs: 2000 });
+    expect(() => parseConfig({ CAMPAIGN_CALL_RETRY_INITIAL_SECONDS: '0' })).toThrow(
+      /CAMPAIGN_CALL_RETRY_INITIAL_SECONDS/,
+    );
+    expect(parseConfig({}).api.campaignInfraRetrySeconds).toBe(30);
+    expect(parseConfig({ CAMPAIGN_INFRA_RETRY_SECONDS: '5' }).api.campaignInfraRetrySeconds).toBe(5);
+  });
+
+  it('takes an optional WORKFLOW_BUNDLE_PATH: absent, the worker bundles the workflows itself', () => {
+    expect(parseConfig({}).temporal.workflowBundlePath).toBeUndefined();
+    expect(parseConfig({ WORKFLOW_BUNDLE_PATH: '/srv/bundle.js' }).temporal.workflowBundlePath).toBe('/srv/bundle.js');
+  });
 });

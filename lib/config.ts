@@ -104,6 +104,9 @@ const schema = z.object({
   CAMPAIGN_RECONCILE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   CAMPAIGN_COPY_INLINE_MAX_CONTACTS: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
   CAMPAIGN_COPY_BATCH: z.coerce.number().int().min(1).max(100_000).default(10_000),
+  CAMPAIGN_CALL_RETRY_INITIAL_SECONDS: z.coerce.number().min(0.1).max(60).default(2),
+  CAMPAIGN_CALL_RETRY_MAX_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(600).default(15),
+  CAMPAIGN_INFRA_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
   EVENTS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(1000),
   EVENTS_MAX_CONNECTIONS_PER_OWNER: z.coerce.number().int().min(1).max(10_000).default(10),
@@ -123,6 +126,7 @@ const schema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('dialer'),
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 
   MINIO_ENDPOINT: z.url().default('http://127.0.0.1:9000'),
   MINIO_ACCESS_KEY: z.string().min(3).default('voicecast'),
@@ -323,6 +327,13 @@ export interface Config {
     readonly campaignCopyInlineMax: number;
     /** Contacts per batch of that background copy (the worker reads it). */
     readonly campaignCopyBatch: number;
+    /**
+     * Back-off of a campaign's call activity (10 tries, then the attempt is given back), set in
+     * the workflows this API starts; 2 s doubling to 15 s (~2 minutes). Lower only to test it.
+     */
+    readonly campaignCallRetry: { readonly initialIntervalMs: number; readonly maximumIntervalMs: number };
+    /** How long an attempt given back after an infrastructure failure waits (the worker reads it); 30 s. */
+    readonly campaignInfraRetrySeconds: number;
     /** Audit entries older than this many days are deleted (api/audit/audit-retention.ts); 0 = kept forever. */
     readonly auditRetentionDays: number;
     /** Campaign event streams (GET /campaigns/{id}/events), api/campaigns/campaign-event-hub.ts. */
@@ -362,7 +373,13 @@ export interface Config {
     /** The API applies pending migrations at start-up; false: it refuses to start while any is pending. */
     readonly migrateOnStart: boolean;
   };
-  readonly temporal: { readonly address: string; readonly namespace: string; readonly taskQueue: string };
+  readonly temporal: {
+    readonly address: string;
+    readonly namespace: string;
+    readonly taskQueue: string;
+    /** The workflows bundled beforehand (scripts/bundle-workflows.ts); absent = the worker bundles them at start. */
+    readonly workflowBundlePath?: string;
+  };
   readonly minio: {
     readonly endPoint: string;
     readonly port: number;
@@ -548,6 +565,11 @@ export function parseConfig(
       campaignReconcileSeconds: env.CAMPAIGN_RECONCILE_SECONDS,
       campaignCopyInlineMax: env.CAMPAIGN_COPY_INLINE_MAX_CONTACTS,
       campaignCopyBatch: env.CAMPAIGN_COPY_BATCH,
+      campaignCallRetry: {
+        initialIntervalMs: Math.round(env.CAMPAIGN_CALL_RETRY_INITIAL_SECONDS * 1000),
+        maximumIntervalMs: Math.round(env.CAMPAIGN_CALL_RETRY_MAX_INTERVAL_SECONDS * 1000),
+      },
+      campaignInfraRetrySeconds: env.CAMPAIGN_INFRA_RETRY_SECONDS,
       auditRetentionDays: env.AUDIT_RETENTION_DAYS,
       events: {
         maxConnections: env.EVENTS_MAX_CONNECTIONS,
@@ -580,7 +602,12 @@ export function parseConfig(
       idleInTransactionTimeoutMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_SECONDS * 1000,
       migrateOnStart: env.MIGRATE_ON_START,
     },
-    temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE },
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      ...(env.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: env.WORKFLOW_BUNDLE_PATH } : {}),
+    },
     minio: {
       endPoint: minioUrl.hostname,
       port: minioUrl.port ? Number(minioUrl.port) : useSSL ? 443 : 80,

@@ -59,6 +59,7 @@ import {
   type CampaignActivities,
   type CampaignRunInput,
   type CampaignRunResult,
+  type CampaignRunSettings,
   type CampaignStatus,
   type ClaimedAttempt,
 } from '../campaign/campaign-types.js';
@@ -89,16 +90,25 @@ const db = proxyLocalActivities<CampaignActivities>({
  */
 export const CALL_HEARTBEAT_TIMEOUT = '30 seconds';
 
-const calls = proxyActivities<CampaignActivities>({
-  // A call is bounded by its ring timeout and maximum length (the activity enforces both).
-  startToCloseTimeout: '3 hours',
-  heartbeatTimeout: CALL_HEARTBEAT_TIMEOUT,
-  // On cancel, wait until the activity has hung up and written its journal row.
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  // Back-off capped at 15 s so that calls resume soon after an outage; 10 tries (~2 minutes),
-  // then releaseAttempt gives the attempt back when no INVITE left (campaign.activities.ts).
-  retry: { initialInterval: '2 seconds', maximumInterval: '15 seconds', maximumAttempts: 10 },
-});
+/**
+ * The call activity. Back-off capped at 15 s so that calls resume soon after an outage; 10
+ * tries (~2 minutes), then releaseAttempt gives the attempt back when no INVITE left
+ * (campaign.activities.ts). `callRetry` (CAMPAIGN_CALL_RETRY_*) shortens the back-off: the
+ * fault test gives attempts back within seconds instead of minutes.
+ */
+const callActivities = (callRetry: CampaignRunSettings['callRetry']) =>
+  proxyActivities<CampaignActivities>({
+    // A call is bounded by its ring timeout and maximum length (the activity enforces both).
+    startToCloseTimeout: '3 hours',
+    heartbeatTimeout: CALL_HEARTBEAT_TIMEOUT,
+    // On cancel, wait until the activity has hung up and written its journal row.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      initialInterval: callRetry?.initialIntervalMs ?? '2 seconds',
+      maximumInterval: callRetry?.maximumIntervalMs ?? '15 seconds',
+      maximumAttempts: 10,
+    },
+  });
 
 /**
  * The background copy of a large list (status `preparing`). A normal activity: it may take
@@ -120,6 +130,7 @@ interface InFlight {
 
 export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunResult> {
   const { campaignId, settings } = input;
+  const calls = callActivities(settings.callRetry);
   const runs = (input.carry?.runs ?? 0) + 1;
   let paused = input.carry?.paused ?? false;
   let cancelled = false;

@@ -4,7 +4,12 @@
  */
 import { WorkflowClient, WorkflowNotFoundError, type Client as TemporalClient } from '@temporalio/client';
 import type { Logger } from '../../lib/logger.js';
-import type { CampaignLiveState, CampaignRunInput, CampaignSchedule } from '../../campaign/campaign-types.js';
+import type {
+  CampaignLiveState,
+  CampaignRunInput,
+  CampaignRunSettings,
+  CampaignSchedule,
+} from '../../campaign/campaign-types.js';
 import type { CallingWindow } from '../../campaign/calling-window.js';
 import {
   campaignWorkflow,
@@ -18,6 +23,14 @@ import {
 const PROGRESS_QUERY_TIMEOUT_MS = 2000;
 /** Longest wait for Temporal to take (or end) a workflow, so a dead Temporal is a prompt 503. */
 const START_TIMEOUT_MS = 10_000;
+
+/** CAMPAIGN_CALL_RETRY_* for the workflows' input: absent at the defaults (2 s, 15 s), which the workflow applies itself. */
+export function callRetrySetting(retry: {
+  readonly initialIntervalMs: number;
+  readonly maximumIntervalMs: number;
+}): CampaignRunSettings['callRetry'] {
+  return retry.initialIntervalMs === 2000 && retry.maximumIntervalMs === 15_000 ? undefined : { ...retry };
+}
 
 /** The workflow of campaign `id`: one per campaign, found by this id in the Web UI too. */
 export const campaignWorkflowId = (id: string): string => `campaign-${id}`;
@@ -46,6 +59,8 @@ export class CampaignWorkflows {
     private readonly temporal: TemporalClient,
     private readonly taskQueue: string,
     private readonly logger: Logger,
+    /** CAMPAIGN_CALL_RETRY_* when not at their defaults (see CampaignRunSettings.callRetry). */
+    private readonly callRetry?: CampaignRunSettings['callRetry'],
   ) {
     this.openOnly = new WorkflowClient({
       connection: temporal.connection,
@@ -66,6 +81,7 @@ export class CampaignWorkflows {
       settings: {
         maxConcurrentCalls: campaign.maxConcurrentCalls,
         ...(campaign.callingWindow ? { callingWindow: campaign.callingWindow } : {}),
+        ...(this.callRetry ? { callRetry: this.callRetry } : {}),
       },
       schedule: campaign.schedule,
       ...(resume ? { carry: { ...resume, runs: 0 } } : {}),

@@ -16,6 +16,7 @@ import { login, createUser, call } from '../support/api';
 import { json } from '../support/campaigns';
 import { campaignTestContext } from '../support/campaigns';
 import { startExtraApi, type ExtraApi } from '../support/extra-api';
+import { sharedWorkflowBundle } from '../support/extra-worker';
 import { phoneList } from '../support/gateway-campaigns';
 import { createHostNetwork, type HostNetwork, type PretendHost } from '../support/host-network';
 import { uploadAudio } from '../support/audio';
@@ -52,6 +53,8 @@ async function startWorkerOn(host: PretendHost, gatewayAddress: string): Promise
       SIP_BIND_ADDRESS: host.address,
       TRUNK_ALLOWED_NETWORKS: `127.0.0.0/8,${network.cidr}`,
       WORKER_METRICS_PORT: 'off',
+      // The workflows bundled once for the run, as every extra worker loads them.
+      WORKFLOW_BUNDLE_PATH: await sharedWorkflowBundle(stack.tempDir),
     },
     cwd: stack.tempDir,
     log: { file: join(stack.logsDir, `worker-${host.namespace}.log`) },
@@ -77,8 +80,8 @@ beforeAll(async () => {
     TEMPORAL_TASK_QUEUE: taskQueue,
     TRUNK_ALLOWED_NETWORKS: `127.0.0.0/8,${network.cidr}`,
   });
-  // One at a time: each bundles the workflow code at start, and three bundling at once on a
-  // loaded 2-core machine took one past its readiness wait in a clean-clone run.
+  // One at a time: three starting at once on a loaded 2-core machine took one past its
+  // readiness wait in a clean-clone run (each bundled the workflow code then; now they load one).
   for (const host of network.hosts) await startWorkerOn(host, network.gateway);
 });
 

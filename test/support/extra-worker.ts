@@ -3,7 +3,10 @@
  * MinIO, serving a task queue of the test's own: tests that kill a worker or share a
  * campaign between workers do it there, never to the stack's worker.
  */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { repoRoot, startNodeApp, taskQueuePollerProbe, type NodeApp } from '../../scripts/services';
 import { readStack } from './stack';
 
@@ -18,6 +21,19 @@ export interface ExtraWorker {
 
 let started = 0;
 
+/**
+ * The workflows of dist/ bundled once per test run, in the stack's directory, for every extra
+ * worker (WORKFLOW_BUNDLE_PATH): the same code each would bundle itself, without the seconds
+ * that takes at each start. `make test` builds dist/ before the run, so it cannot go stale.
+ */
+export async function sharedWorkflowBundle(tempDir: string): Promise<string> {
+  const file = join(tempDir, 'workflow-bundle.js');
+  if (!existsSync(file)) {
+    await promisify(execFile)(process.execPath, [join(repoRoot(), 'dist', 'scripts', 'bundle-workflows.js'), file]);
+  }
+  return file;
+}
+
 /** `env` adds to (or overrides) the stack's environment, e.g. `SHUTDOWN_GRACE_SECONDS`. */
 export async function startExtraWorker(taskQueue: string, env: NodeJS.ProcessEnv = {}): Promise<ExtraWorker> {
   const stack = readStack();
@@ -25,7 +41,12 @@ export async function startExtraWorker(taskQueue: string, env: NodeJS.ProcessEnv
   const app = await startNodeApp({
     name: `extra worker ${started}`,
     script: join(repoRoot(), 'dist', 'worker.js'),
-    env: { ...stack.env, ...env, TEMPORAL_TASK_QUEUE: taskQueue },
+    env: {
+      ...stack.env,
+      WORKFLOW_BUNDLE_PATH: await sharedWorkflowBundle(stack.tempDir),
+      ...env,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+    },
     cwd: stack.tempDir,
     log: { file: logFile },
     ready: taskQueuePollerProbe(stack.temporal.httpUrl, stack.temporal.namespace, taskQueue),
