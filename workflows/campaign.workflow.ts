@@ -52,9 +52,8 @@ import {
 } from '@temporalio/workflow';
 import { isWithinWindow, nextOpening } from '../campaign/calling-window.js';
 import {
-  ABANDONED_HOLD,
-  CAPPED,
   DEFERRED,
+  POLICY_SKIPS,
   THROTTLED,
   type CampaignActivities,
   type CampaignRunInput,
@@ -212,8 +211,8 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
       .run(() => calls.placeCall({ campaignId, attempt }))
       .then(
         (report) => {
-          // Held back by the frequency cap or the uk profile's abandoned-call hold: no call.
-          if (report.outcome === CAPPED || report.outcome === ABANDONED_HOLD) callsStarted -= 1;
+          // Held back by a policy rule (frequency cap, uk hold, reservation, daily limit): no call.
+          if (POLICY_SKIPS.includes(report.outcome)) callsStarted -= 1;
           if (report.outcome === THROTTLED) {
             callsStarted -= 1; // no call slot on the worker: no call, and no new claims for a moment
             const retryAt = report.retryAt ? Date.parse(report.retryAt) : Date.now() + 1000;

@@ -29,6 +29,7 @@ import { Migration20261207000610 } from './migration-20261207000610-compliance-p
 import { Migration20261207000620 } from './migration-20261207000620-trunk-probe.js';
 import { Migration20261207000621 } from './migration-20261207000621-trunk-shares.js';
 import { Migration20261208000100 } from './migration-20261208000100-departments.js';
+import { Migration20261208003000 } from './migration-20261208003000-reservations.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -62,4 +63,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261207000620', class: Migration20261207000620 },
   { name: 'Migration20261207000621', class: Migration20261207000621 },
   { name: 'Migration20261208000100', class: Migration20261208000100 },
+  { name: 'Migration20261208003000', class: Migration20261208003000 },
 ];
