@@ -54,6 +54,8 @@ import { ContactListsService } from './contact-lists/contact-lists.service.js';
 import { MeController } from './me/me.controller.js';
 import { PoliciesController } from './policies/policies.controller.js';
 import { PoliciesService } from './policies/policies.service.js';
+import { ReservationsController } from './reservations/reservations.controller.js';
+import { ReservationsService } from './reservations/reservations.service.js';
 import { UserLimitsController } from './policies/user-limits.controller.js';
 import { SystemController } from './system/system.controller.js';
 import { StatsController } from './stats/stats.controller.js';
@@ -192,6 +194,8 @@ export class Container {
     this.register(BlocklistController, () => new BlocklistController(blocklist, blocklistUploads));
     const policies = new PoliciesService(infra.pool, infra.config.policies);
     this.register(PoliciesController, () => new PoliciesController(policies));
+    const reservations = new ReservationsService(infra.pool);
+    this.register(ReservationsController, () => new ReservationsController(reservations));
     this.register(UserLimitsController, () => new UserLimitsController(policies));
     const calls = new CallsService({
       pool: infra.pool,
