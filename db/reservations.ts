@@ -33,6 +33,14 @@ const COLUMNS = 'r.id, r.owner_id, r.department_id, r.until, r.phone_count, r.cr
 const visibleSql = `($1::boolean OR (r.department_id IS NULL AND r.owner_id = $2::uuid)
   OR r.department_id = $3::uuid OR r.department_id = ANY($4::uuid[]))`;
 
+/** The pool hands timestamps back as text: rows with dates. */
+const withDates = (r: ReservationRow): ReservationRow => ({
+  ...r,
+  until: new Date(r.until),
+  created_at: new Date(r.created_at),
+  updated_at: new Date(r.updated_at),
+});
+
 const viewerParams = (v: ReservationViewer) => [v.admin, v.userId, v.departmentId, [...v.managedDepartmentIds]];
 
 /** Inserts a reservation of `phones` (distinct E.164 numbers) held by `departmentId` (null: the owner). */
@@ -75,7 +83,7 @@ export async function findReservation(pool: Pool, viewer: ReservationViewer, id:
     `SELECT ${COLUMNS} FROM reservation r WHERE ${visibleSql} AND r.id = $5`,
     [...viewerParams(viewer), id],
   );
-  return rows[0];
+  return rows[0] && withDates(rows[0]);
 }
 
 /** Up to `limit` + 1 of the viewer's reservations, newest first, after (created_at, id). */
@@ -90,7 +98,7 @@ export async function listReservations(
      ORDER BY r.created_at DESC, r.id DESC LIMIT $5`,
     [...viewerParams(viewer), page.limit + 1, ...(page.after ? [page.after.createdAt, page.after.id] : [])],
   );
-  return rows;
+  return rows.map(withDates);
 }
 
 /** The reservation's numbers (at most `limit`), in order. */
@@ -133,14 +141,15 @@ export async function reservedElsewhereUntil(
   phone: string,
   holder: { ownerId: string; departmentId: string | null },
 ): Promise<Date | undefined> {
-  const { rows } = await db.query<{ until: Date | null }>(
+  const { rows } = await db.query<{ until: Date | string | null }>(
     `SELECT max(r.until) AS until FROM reservation_phone p JOIN reservation r ON r.id = p.reservation_id
      WHERE p.phone_e164 = $1 AND r.until > now()
        AND NOT (CASE WHEN r.department_id IS NULL THEN r.owner_id = $2::uuid
                      ELSE r.department_id IS NOT DISTINCT FROM $3::uuid END)`,
     [phone, holder.ownerId, holder.departmentId],
   );
-  return rows[0]?.until ?? undefined;
+  const until = rows[0]?.until;
+  return until === null || until === undefined ? undefined : new Date(until);
 }
 
 /** Journals a rule's skip of an attempt (no call placed, attempt given back). */

@@ -76,6 +76,10 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'POST /api/v1/clients/{id}/rotate-secret': a('client.rotate_secret', 'client', 'path'),
 
   'PUT /api/v1/policies': a('policy.update', 'policy', 'self'),
+  // A reservation is a policy object: target type `policy`, its id as the target.
+  'POST /api/v1/reservations': a('reservation.create', 'policy', 'created'),
+  'PATCH /api/v1/reservations/{id}': a('reservation.update', 'policy', 'path'),
+  'DELETE /api/v1/reservations/{id}': a('reservation.release', 'policy', 'path'),
 };
 
 /** The methods whose operations change something, and so must be audited. */
