@@ -43,7 +43,12 @@ function concurrent(owner: EffectivePolicy, dept: DepartmentLimits | null): Bind
   const theirs = dept?.maxConcurrentCalls ?? null;
   if (own === null && theirs === null) return { value: null, source: 'none', reason: 'no limit is set anywhere' };
   if (theirs === null || dept === null) {
-    return { value: own, source: ownSource, reason: "the only limit set (the department's is not)" };
+    const whose = ownSource === 'default' ? "the installation's default" : "the administrator's limit for the user";
+    return {
+      value: own,
+      source: ownSource,
+      reason: `${whose}; ${dept ? 'the department sets none' : 'no department'}`,
+    };
   }
   if (own === null || theirs < own) {
     return {
@@ -73,7 +78,12 @@ function cap(owner: EffectivePolicy, dept: DepartmentLimits | null): BindingLimi
   const theirs = dept?.frequencyCap ?? null;
   if (own === null && theirs === null) return { value: null, source: 'none', reason: 'no cap is set anywhere' };
   if (theirs === null || dept === null) {
-    return { value: own, source: owner.frequencyCapSource, reason: "the only cap set (the department's is not)" };
+    const whose = owner.frequencyCapSource === 'owner' ? "the user's own cap" : "the installation's cap";
+    return {
+      value: own,
+      source: owner.frequencyCapSource,
+      reason: `${whose}; ${dept ? 'the department sets none' : 'no department'}`,
+    };
   }
   const deptReason = `department ${dept.name}: counted across all its members' campaigns`;
   if (own === null) return { value: theirs, source: 'department', reason: deptReason };

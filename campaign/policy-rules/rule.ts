@@ -22,11 +22,13 @@
  * in the order.
  */
 
+import type { POLICY_SKIP_CODES } from '../journal-codes.js';
+
 export const RULE_STAGES = ['claim', 'admit', 'lines', 'ledger'] as const;
 export type RuleStage = (typeof RULE_STAGES)[number];
 
 /** What a rule's `skip` is journalled as (`policy_skip.code`, and the attempt report's outcome). */
-export type SkipCode = 'reserved' | 'capped' | 'abandoned_hold' | 'daily_limit';
+export type SkipCode = (typeof POLICY_SKIP_CODES)[number];
 
 export type RuleVerdict =
   | { readonly kind: 'allow' }

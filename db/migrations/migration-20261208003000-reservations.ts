@@ -25,11 +25,11 @@ export class Migration20261208003000 extends Migration {
     );
     this.addSql('alter table "reservation" drop constraint if exists "reservation_owner_id_foreign";');
     this.addSql(
-      'alter table "reservation" add constraint "reservation_owner_id_foreign" foreign key ("owner_id") references "user" ("id") on update cascade on delete cascade;',
+      'alter table "reservation" add constraint "reservation_owner_id_foreign" foreign key ("owner_id") references "user" ("id") on delete cascade;',
     );
     this.addSql('alter table "reservation" drop constraint if exists "reservation_department_id_foreign";');
     this.addSql(
-      'alter table "reservation" add constraint "reservation_department_id_foreign" foreign key ("department_id") references "department" ("id") on update cascade on delete cascade;',
+      'alter table "reservation" add constraint "reservation_department_id_foreign" foreign key ("department_id") references "department" ("id") on delete cascade;',
     );
     this.addSql(
       'create table if not exists "reservation_phone" ("reservation_id" uuid not null, "phone_e164" varchar(24) not null, ' +
@@ -42,7 +42,7 @@ export class Migration20261208003000 extends Migration {
       'alter table "reservation_phone" drop constraint if exists "reservation_phone_reservation_id_foreign";',
     );
     this.addSql(
-      'alter table "reservation_phone" add constraint "reservation_phone_reservation_id_foreign" foreign key ("reservation_id") references "reservation" ("id") on update cascade on delete cascade;',
+      'alter table "reservation_phone" add constraint "reservation_phone_reservation_id_foreign" foreign key ("reservation_id") references "reservation" ("id") on delete cascade;',
     );
     this.addSql(
       'create table if not exists "policy_skip" ("id" bigserial primary key, "campaign_id" uuid not null, ' +
@@ -55,7 +55,7 @@ export class Migration20261208003000 extends Migration {
     this.addSql('create index if not exists "policy_skip_phone_e164_index" on "policy_skip" ("phone_e164");');
     this.addSql('alter table "policy_skip" drop constraint if exists "policy_skip_campaign_id_foreign";');
     this.addSql(
-      'alter table "policy_skip" add constraint "policy_skip_campaign_id_foreign" foreign key ("campaign_id") references "campaign" ("id") on update cascade on delete cascade;',
+      'alter table "policy_skip" add constraint "policy_skip_campaign_id_foreign" foreign key ("campaign_id") references "campaign" ("id") on delete cascade;',
     );
   }
 }
