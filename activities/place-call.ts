@@ -37,7 +37,6 @@
 import { performance } from 'node:perf_hooks';
 import { CancelledFailure, Context } from '@temporalio/activity';
 import { loadOwnerPolicy } from '../db/owner-policy.js';
-import { loadDepartmentLimits } from '../db/department-policy.js';
 import type { DepartmentLimits } from '../campaign/department-policy.js';
 import { touchClaim } from '../db/campaign-claims.js';
 import type { Pool } from '../db/sql.js';
@@ -55,7 +54,7 @@ import { AudioCache } from './audio-cache.js';
 import type { WorkerCallSlots } from './call-slots.js';
 import { recordOptOut } from './blocklist.js';
 import { admitCall, concurrencyLimits, type AdmitContext } from './policy-rules/index.js';
-import { defer, skipAttempt } from './policy-skip.js';
+import { admitAttempt, defer, skipAttempt } from './policy-skip.js';
 import { CANCELLED_BEFORE_DIALLING } from '../campaign/journal-codes.js';
 import {
   callNotPlaced,
@@ -186,23 +185,9 @@ async function runAttempt(
   };
   if (recorded) return finishLostAnswer(pool, attemptRef, recorded);
   if (!(await renewClaim(pool, attempt))) return superseded(attempt);
-  const department = await loadDepartmentLimits(pool, setup.ownerId);
-  const admit: AdmitContext = {
-    pool,
-    ownerId: setup.ownerId,
-    departmentId: department?.departmentId ?? null,
-    phone: numbered.phone,
-    deniedPrefixes: deps.policyDefaults.deniedPrefixes,
-  };
-  const { verdict } = await admitCall(admit);
-  if (verdict.kind === 'stop') return finish(deps, ctx, attemptRef, callNotPlaced('blocked', verdict.endReason));
-  if (verdict.kind === 'skip')
-    return skipAttempt(
-      deps,
-      { campaignId, attempt: numbered, phone: numbered.phone },
-      verdict.journalCode,
-      verdict.retryAt,
-    );
+  const { admit, department, refusal } = await admitAttempt(deps, attemptRef, earlier?.invitedAt !== undefined);
+  if (refusal?.kind === 'stop') return finish(deps, ctx, attemptRef, callNotPlaced('blocked', refusal.endReason));
+  if (refusal) return skipAttempt(deps, attemptRef, refusal.journalCode, refusal.retryAt);
   // One of the worker's call slots, shared fairly between owners (call-slots.ts, review F13).
   // Refused: the contact waits a moment without using up its attempt, which is only right
   // when no INVITE can have left for it (an earlier execution's heartbeat or dial reservation).
@@ -316,9 +301,7 @@ async function callOnSlot(
       chooseNext: (indices) => lines.next(indices),
       stopped: () => hangUp.aborted || ctx.cancellationSignal.aborted,
     });
-    if (dialled.kind === 'capped') {
-      return await skipAttempt(deps, { campaignId, attempt, phone: attempt.phone }, dialled.why, dialled.until);
-    }
+    if (dialled.kind === 'capped') return await skipAttempt(deps, attemptRef, dialled.why, dialled.until);
     const report = await finish(deps, ctx, { ...attemptRef, trunkId: trunk.trunk.id }, dialled.result, {
       recordingPrivate: setup.recordingsPrivate,
       optedOut: dialled.optedOut,
@@ -585,7 +568,10 @@ async function dialWithClearance(
   if (verdict.kind === 'stop') {
     return { kind: 'dialled', result: callNotPlaced('blocked', verdict.endReason), optedOut: false };
   }
-  if (verdict.kind === 'skip') return { kind: 'capped', until: verdict.retryAt, why: verdict.journalCode };
+  // Reserved while the attempt waited for its line: put back, unless an earlier trunk sent an INVITE.
+  if (verdict.kind === 'skip' && !progress.invitedAt) {
+    return { kind: 'capped', until: verdict.retryAt, why: verdict.journalCode };
+  }
   let reservation: DialReservation;
   try {
     reservation = await clearance();
