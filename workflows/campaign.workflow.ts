@@ -50,7 +50,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { isWithinWindow, nextOpening } from '../campaign/calling-window.js';
+import { windowClosedUntil } from '../campaign/policy-rules/calling-window.js';
 import {
   DEFERRED,
   POLICY_SKIPS,
@@ -275,10 +275,10 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
       if (!cancelled && !paused) await setStatus('running');
       continue;
     }
-    // On the callee's clock the claim hands out only contacts whose own window is open.
-    const window = settings.callingWindow?.timezoneFrom === 'number' ? undefined : settings.callingWindow;
-    if (window && !isWithinWindow(window, new Date())) {
-      const opens = nextOpening(window, new Date());
+    // The policy's calling-window rule: on the callee's clock the claim hands out only
+    // contacts whose own window is open; on the campaign's, nothing is claimed until it opens.
+    const opens = windowClosedUntil(settings.callingWindow, new Date());
+    if (opens) {
       waitingForWindowUntil = opens.toISOString();
       await condition(() => paused || cancelled, Math.max(1, Math.min(opens.getTime() - Date.now(), msToEnd())));
       waitingForWindowUntil = null;

@@ -3,7 +3,7 @@
  * fixes: {@link admitCall} before the trunk line is taken (and again once it is held), the
  * ledger rules in activities/dial-ledger.ts's transaction right before the INVITE, the
  * concurrency limits as the call's lease scopes (concurrency.ts). The calling window is the
- * claim's.
+ * claim's (campaign/policy-rules/calling-window.ts, pure, for the workflow).
  */
 import { evaluateRules, type PolicyRule, type RuleName, type RuleVerdict } from '../../campaign/policy-rules/rule.js';
 import { blocklistRule } from './blocklist.js';

@@ -1,4 +1,5 @@
 import { ALLOW, evaluateRules, RULE_ORDER, RULE_OF_SKIP, rulesOf, skip, stop, type PolicyRule } from './rule';
+import { windowClosedUntil } from './calling-window';
 
 type Ctx = { asked: string[] };
 const rule = (
@@ -96,5 +97,15 @@ describe('RULE_ORDER', () => {
   test('every skip code belongs to a rule of the list', () => {
     const names = new Set<string>(RULE_ORDER.map((r) => r.name));
     for (const rule of Object.values(RULE_OF_SKIP)) expect(names.has(rule)).toBe(true);
+  });
+});
+
+describe('windowClosedUntil (the calling-window rule at the claim)', () => {
+  const window = { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:00', to: '17:00', timezone: 'UTC' } as const;
+  test('open: undefined; closed: the next opening; the callee’s clock: left to the claim', () => {
+    expect(windowClosedUntil(window, new Date('2026-12-07T10:00:00Z'))).toBeUndefined();
+    expect(windowClosedUntil(window, new Date('2026-12-07T18:00:00Z'))).toEqual(new Date('2026-12-08T09:00:00Z'));
+    expect(windowClosedUntil({ ...window, timezoneFrom: 'number' }, new Date('2026-12-07T18:00:00Z'))).toBeUndefined();
+    expect(windowClosedUntil(null, new Date())).toBeUndefined();
   });
 });

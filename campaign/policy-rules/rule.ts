@@ -17,9 +17,9 @@
  *   ledger in the transaction that writes the dial ledger's row, under the number's lock,
  *          right before the INVITE: a count and its own row must be one step, or two
  *          campaigns dialling the number at once would both pass.
- * The calling window is the claim's (only contacts whose window is open are claimed,
- * workflows/campaign.workflow.ts and db/campaign-contacts.ts); it is listed here for its place
- * in the order.
+ * The calling window is the claim's (only contacts whose window is open are claimed:
+ * calling-window.ts here, called by the workflow, and db/campaign-contacts.ts); it refuses
+ * nothing at dial time and is listed for its place in the order.
  */
 
 import type { POLICY_SKIP_CODES } from '../journal-codes.js';
