@@ -16,7 +16,14 @@
  */
 import { Migration } from '@mikro-orm/migrations';
 
-export const SHARED_TABLES = ['sip_trunk', 'audio_message', 'contact_list', 'campaign', 'blocklist', 'webhook'] as const;
+export const SHARED_TABLES = [
+  'sip_trunk',
+  'audio_message',
+  'contact_list',
+  'campaign',
+  'blocklist',
+  'webhook',
+] as const;
 
 export class Migration20261208000100 extends Migration {
   override name = 'Migration20261208000100';

@@ -214,7 +214,15 @@ test("a delivery the API could not start is started by the worker's sweep", asyn
       logger: createLogger({ level: 'silent', name: 'test' }),
       webhooks: { dispatch: () => Promise.reject(new Error('Temporal unreachable')) },
     });
-    const principal = { kind: 'user', subject: alice.id, userId: alice.id, username: 'alice', role: 'user', departmentId: null, managedDepartmentIds: [] } as const;
+    const principal = {
+      kind: 'user',
+      subject: alice.id,
+      userId: alice.id,
+      username: 'alice',
+      role: 'user',
+      departmentId: null,
+      managedDepartmentIds: [],
+    } as const;
     const { call: stored, created } = await ingest.addCall(principal, parseExternalCall(externalCall()));
     expect(created).toBe(true);
     const { rows } = await db.query<{ id: string; dispatched_at: Date | null }>(
