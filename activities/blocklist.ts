@@ -8,9 +8,8 @@ import type { Pool, PoolClient } from '../db/sql.js';
 import type { AttemptContext } from './call-journal.js';
 
 export { isBlocked } from '../db/blocklist.js';
-
-/** `end_reason` of an attempt whose number was on the blocklist: nothing was sent to the trunk. */
-export const BLOCKED_END_REASON = 'number on the blocklist: not dialled';
+// The dial-time check is the policy rule `blocklist` (policy-rules/blocklist.ts).
+export { BLOCKED_END_REASON } from './policy-rules/blocklist.js';
 
 /**
  * Puts the attempt's number on the owner's blocklist as an opt-out of this campaign and call

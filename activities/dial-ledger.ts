@@ -10,7 +10,10 @@
  *
  * The `uk` compliance profile's hold (no call within 72 h of an abandoned call to the number,
  * campaign/compliance-profile.ts) is checked in the same place, under the same lock, from the
- * journal's abandoned calls of the owner; a held call takes no slot either.
+ * journal's abandoned calls of the owner; a held call takes no slot either. So are the
+ * department's frequency cap (every member's dials of the number) and calls per UTC day. The
+ * checks are the policy's `ledger` rules (activities/policy-rules/, in the order
+ * campaign/policy-rules/rule.ts fixes); this module runs them in its transaction.
  *
  * Rows are written with the cap off too, so a cap turned on later counts the calls already
  * made; they are pruned once older than the longest window an owner can set. The statements
@@ -18,19 +21,17 @@
  */
 import { performance } from 'node:perf_hooks';
 import { inTransaction, type Pool, type PoolClient } from '../db/sql.js';
-import { capDecision } from '../campaign/frequency-cap.js';
+import type { DepartmentLimits } from '../campaign/department-policy.js';
 import { FREQUENCY_CAP_LIMITS, type FrequencyCap } from '../campaign/owner-policy.js';
-import { ABANDONED_HOLD, CAPPED } from '../campaign/campaign-types.js';
-import { abandonedHoldUntil, UK_ABANDONED_HOLD_SECONDS } from '../campaign/compliance-profile.js';
+import type { ABANDONED_HOLD, CAPPED, DAILY_LIMIT } from '../campaign/campaign-types.js';
 import {
   attemptHasDial,
   deleteDialEntry,
-  dialsInWindow,
   insertDialAtTrunkSlot,
-  lastAbandonedCall,
   lockDialTarget,
   pruneDialEntries,
 } from '../db/dial-ledger.js';
+import { clearLedger } from './policy-rules/index.js';
 import { slotIntervalSeconds, type TrunkLimits } from './trunk-limits.js';
 
 export type DialReservation =
@@ -45,8 +46,8 @@ export type DialReservation =
   | {
       readonly kind: 'capped';
       readonly until: Date;
-      /** What held the number back: the frequency cap, or the `uk` profile's abandoned-call hold. */
-      readonly why: typeof CAPPED | typeof ABANDONED_HOLD;
+      /** What held the number back: a frequency cap, the `uk` profile's abandoned-call hold, a department's calls per day. */
+      readonly why: typeof CAPPED | typeof ABANDONED_HOLD | typeof DAILY_LIMIT;
     };
 
 export interface DialTarget {
@@ -60,11 +61,13 @@ const RETENTION_SECONDS = FREQUENCY_CAP_LIMITS.windowSeconds;
 /** Old rows deleted per call: keeps the table bounded without a sweeper. */
 const PRUNE_BATCH = 100;
 
-/** What is checked before the slot is taken: the owner's frequency cap, the `uk` profile's hold. */
+/** What is checked before the slot is taken: the owner's frequency cap, the `uk` profile's hold, the department's limits. */
 export interface DialChecks {
   readonly cap: FrequencyCap | null;
   /** The `uk` compliance profile is in force: no call within 72 h of an abandoned one. */
   readonly abandonedHold: boolean;
+  /** The owner's department's cap and calls per day; null or absent: none. */
+  readonly department?: DepartmentLimits | null;
 }
 
 /**
@@ -79,40 +82,20 @@ export async function reserveDial(
   pacing: TrunkLimits,
 ): Promise<DialReservation> {
   const { cap, abandonedHold } = checks;
+  const department = checks.department?.frequencyCap || checks.department?.maxCallsPerDay ? checks.department : null;
   // Nothing to check: one statement does it all, the slot as prompt as the pacing alone.
-  if (!cap && !abandonedHold) return takeSlotFor(pool, target, pacing);
+  if (!cap && !abandonedHold && !department) return takeSlotFor(pool, target, pacing);
   return inTransaction(pool, async (client) => {
+    // The (owner, number) lock first, then the rules' own (campaign/policy-rules/rule.ts, stage `ledger`).
     await lockDialTarget(client, target.ownerId, target.phone);
-    const held = abandonedHold ? await checkAbandonedHold(client, target) : undefined;
-    if (held) return { kind: 'capped', until: held, why: ABANDONED_HOLD } as const;
-    const decision = cap ? await checkCap(client, target, cap) : undefined;
-    if (decision?.kind === 'capped') return { ...decision, why: CAPPED } as const;
+    const ctx = { client, ownerId: target.ownerId, phone: target.phone, cap, abandonedHold, department };
+    const { verdict } = await clearLedger(ctx);
+    if (verdict.kind === 'skip' && verdict.journalCode !== 'reserved') {
+      return { kind: 'capped', until: verdict.retryAt, why: verdict.journalCode } as const;
+    }
+    if (verdict.kind !== 'allow') throw new Error(`a ledger rule answered ${verdict.journalCode}`);
     return takeSlotFor(client, target, pacing);
   });
-}
-
-/** Journal rows older than this cannot hold an abandoned call that ended within the hold (the longest ring and call). */
-const ABANDONED_LOOKBACK_SECONDS = UK_ABANDONED_HOLD_SECONDS + 2 * 3600 + 300;
-
-/**
- * Until when the owner's last abandoned call to the number holds it back (the database's
- * clock), or undefined. Reads the journal by (owner, number, invite time), its index.
- */
-async function checkAbandonedHold(client: PoolClient, target: DialTarget): Promise<Date | undefined> {
-  const row = await lastAbandonedCall(client, target.ownerId, target.phone, ABANDONED_LOOKBACK_SECONDS);
-  const last = row?.last_ms === null || row?.last_ms === undefined ? undefined : new Date(Number(row.last_ms));
-  return abandonedHoldUntil(['uk'], last, new Date(Number(row?.now_ms)));
-}
-
-/**
- * The cap at this instant (the database's clock, read under the lock). Every row after
- * `now - window` counts, later start slots included: the new call starts at or after now, so
- * no window around it can hold a row this one did not count.
- */
-async function checkCap(client: PoolClient, target: DialTarget, cap: FrequencyCap) {
-  const rows = await dialsInWindow(client, target.ownerId, target.phone, cap.windowSeconds);
-  const dials = rows.filter((r) => r.dialled_ms !== null).map((r) => new Date(Number(r.dialled_ms)));
-  return capDecision(cap, dials, new Date(Number(rows[0]?.now_ms)));
 }
 
 async function takeSlotFor(db: Pool | PoolClient, target: DialTarget, pacing: TrunkLimits): Promise<DialReservation> {

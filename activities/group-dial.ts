@@ -5,7 +5,7 @@
  * is up and has a free line, until one gives an answer or none is left. Each trunk's result
  * feeds its circuit breaker (trunk-breaker.ts); every trunk tried is kept for the journal.
  */
-import type { ABANDONED_HOLD, CAPPED } from '../campaign/campaign-types.js';
+import type { SkipCode } from '../campaign/policy-rules/rule.js';
 import type { Pool } from '../db/sql.js';
 import type { Logger } from '../lib/logger.js';
 import { isTechnicalFailure, trunkResponded, type TrunkAttempt } from '../campaign/trunk-failover.js';
@@ -17,7 +17,8 @@ import { cancelReservation } from './dial-ledger.js';
 
 /** What a dial on one trunk came to (place-call.ts `dialWithClearance`). */
 export type TrunkDialled =
-  | { readonly kind: 'capped'; readonly until: Date; readonly why: typeof CAPPED | typeof ABANDONED_HOLD }
+  /** A policy rule skipped the call (a cap, a hold, a reservation…): nothing dialled, the contact waits until `until`. */
+  | { readonly kind: 'capped'; readonly until: Date; readonly why: SkipCode }
   | {
       readonly kind: 'dialled';
       readonly result: AttemptResult;

@@ -6,21 +6,23 @@
  *        ▼
  *   fence: contact still claimed for this attempt? ── no ──▶ superseded, nothing dialled
  *        ▼
- *   number on the owner's blocklist, or under DIAL_DENIED_PREFIXES? ── yes ──▶ journalled `blocked`, contact done, nothing dialled
+ *   policy, stage admit (policy-rules/): blocklist or DIAL_DENIED_PREFIXES ──▶ journalled `blocked`, contact done
+ *        │                                  reserved by another department ──▶ skipped `reserved` until it ends
  *        ▼
  *   a call slot of this worker for the owner (call-slots.ts)? ── no ──▶ throttled: contact waits again, no journal row
  *        ▼
  *   every trunk of the group held down by its circuit breaker? ── yes ──▶ throttled until the first hold ends
  *        ▼
- *   trunk line (the group's first trunk that is up and has room, trunk-choice.ts) + owner's tenant limit (leases)
+ *   trunk line (the group's first trunk that is up and has room, trunk-choice.ts) + owner's and department's limits (leases)
  *        ▼
- *   blocklist again ─▶ campaign's start slot ─▶ trunk's start slot + frequency cap + uk abandoned-call hold (dial ledger)
- *        │                                        capped / held ──▶ contact waits again, no journal row
+ *   admit again ─▶ campaign's start slot ─▶ trunk's start slot + policy, stage ledger (dial ledger): uk hold, frequency
+ *        │         caps (owner, department), department's calls per day ── held ──▶ contact waits again, skip journalled
  *        ▼
  *   dial ─▶ technical failure (503, no response…)? ── yes ──▶ next trunk of the group at once (group-dial.ts)
  *        ▼
  *   spool recording ─▶ journal + contact + recording upload outbox (one transaction) ─▶ upload (recording-outbox.ts)
  *
+ * The rules, their order and what each journals: campaign/policy-rules/rule.ts.
  * The blocklist is checked before the trunk line is taken (a blocked contact costs no line)
  * and again once it is held, since waiting for a line can take long; not between the pacing
  * slot and the INVITE, which must follow its slot at once. During the call, the campaign's
@@ -35,31 +37,27 @@
 import { performance } from 'node:perf_hooks';
 import { CancelledFailure, Context } from '@temporalio/activity';
 import { loadOwnerPolicy } from '../db/owner-policy.js';
+import type { DepartmentLimits } from '../campaign/department-policy.js';
 import { touchClaim } from '../db/campaign-claims.js';
 import type { Pool } from '../db/sql.js';
 import type { Logger } from '../lib/logger.js';
 import { retryUntil } from '../lib/retry.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { Storage } from '../lib/storage.js';
-import { deniedPrefix, type EffectivePolicy, type PolicyDefaults } from '../campaign/owner-policy.js';
+import type { EffectivePolicy, PolicyDefaults } from '../campaign/owner-policy.js';
 import type { CallResult, MachineDetectionRequest } from '../telephony/call-types.js';
 import type { TelephonyEngine } from '../telephony/engine.js';
-import {
-  type ABANDONED_HOLD,
-  type CAPPED,
-  THROTTLED,
-  type AttemptReport,
-  type ClaimedAttempt,
-} from '../campaign/campaign-types.js';
+import { THROTTLED, type AttemptReport, type ClaimedAttempt } from '../campaign/campaign-types.js';
 import { profilesInForce } from '../campaign/compliance-profile.js';
 import type { WebhookDispatcher } from './webhook-dispatch.js';
 import { AudioCache } from './audio-cache.js';
 import type { WorkerCallSlots } from './call-slots.js';
-import { BLOCKED_END_REASON, isBlocked, recordOptOut } from './blocklist.js';
+import { recordOptOut } from './blocklist.js';
+import { admitCall, concurrencyLimits, type AdmitContext } from './policy-rules/index.js';
+import { admitAttempt, defer, skipAttempt } from './policy-skip.js';
 import { CANCELLED_BEFORE_DIALLING } from '../campaign/journal-codes.js';
 import {
   callNotPlaced,
-  deferAttempt,
   findAttempt,
   numberAttempt,
   recordAnswer,
@@ -75,15 +73,7 @@ import { loadCallSetup, type CampaignCallSetup } from './campaign-settings.js';
 import { pickCallerId } from './caller-id-pick.js';
 import { OptOutWatch } from './opt-out.js';
 import { detectionRequest } from './machine-detection.js';
-import {
-  attemptIsLive,
-  LEASE_RENEW_MS,
-  ownerScope,
-  releaseLeases,
-  renewLeases,
-  type LeaseLimit,
-  type Sleep,
-} from './call-leases.js';
+import { attemptIsLive, LEASE_RENEW_MS, releaseLeases, renewLeases, type Sleep } from './call-leases.js';
 import {
   cancelReservation,
   pruneDialLedger,
@@ -195,9 +185,9 @@ async function runAttempt(
   };
   if (recorded) return finishLostAnswer(pool, attemptRef, recorded);
   if (!(await renewClaim(pool, attempt))) return superseded(attempt);
-  if (await isBlocked(pool, setup.ownerId, numbered.phone)) return finish(deps, ctx, attemptRef, blocked());
-  const denied = deniedPrefix(deps.policyDefaults.deniedPrefixes, numbered.phone);
-  if (denied) return finish(deps, ctx, attemptRef, callNotPlaced('blocked', deniedEndReason(denied)));
+  const { admit, department, refusal } = await admitAttempt(deps, attemptRef, earlier?.invitedAt !== undefined);
+  if (refusal?.kind === 'stop') return finish(deps, ctx, attemptRef, callNotPlaced('blocked', refusal.endReason));
+  if (refusal) return skipAttempt(deps, attemptRef, refusal.journalCode, refusal.retryAt);
   // One of the worker's call slots, shared fairly between owners (call-slots.ts, review F13).
   // Refused: the contact waits a moment without using up its attempt, which is only right
   // when no INVITE can have left for it (an earlier execution's heartbeat or dial reservation).
@@ -214,7 +204,7 @@ async function runAttempt(
     }
   }
   try {
-    return await callOnSlot(deps, audio, ctx, { setup, attemptRef, progress, earlier });
+    return await callOnSlot(deps, audio, ctx, { setup, attemptRef, progress, earlier, admit, department });
   } finally {
     if (slot?.kind === 'admitted') slot.release();
   }
@@ -227,6 +217,10 @@ interface AttemptOnSlot {
   readonly progress: CallProgress;
   /** What an earlier execution of the attempt heartbeated. */
   readonly earlier: CallProgress | undefined;
+  /** The policy's admit stage, asked again once the line is held. */
+  readonly admit: AdmitContext;
+  /** The owner's department's limits (null: none). */
+  readonly department: DepartmentLimits | null;
 }
 
 /** The trunk's limits as the pacing and leases take them. */
@@ -241,7 +235,7 @@ async function callOnSlot(
   deps: CallDeps,
   audio: AudioCache,
   ctx: Context,
-  { setup, attemptRef, progress, earlier }: AttemptOnSlot,
+  { setup, attemptRef, progress, earlier, admit, department }: AttemptOnSlot,
 ): Promise<AttemptReport> {
   const { pool } = deps;
   const { campaignId, attempt } = attemptRef;
@@ -251,10 +245,8 @@ async function callOnSlot(
   const machineAudio = setup.machineAudio ? await audio.get(setup.machineAudio.id, setup.machineAudio.key) : undefined;
   const detection = detectionRequest(setup.machineDetection, machineAudio);
   const ownerPolicy = await loadOwnerPolicy(pool, setup.ownerId, deps.policyDefaults);
-  const shared: LeaseLimit[] =
-    ownerPolicy.maxConcurrentCalls === null
-      ? []
-      : [{ scope: ownerScope(setup.ownerId), max: ownerPolicy.maxConcurrentCalls }];
+  // The concurrency rule's places (owner, department), taken with the trunk line.
+  const shared = concurrencyLimits(setup.ownerId, ownerPolicy, department);
   const group = setup.trunks.map(({ trunk, trunkLimits, share }) => ({
     trunkId: trunk.id,
     maxConcurrentCalls: trunkLimits.maxConcurrentCalls,
@@ -301,14 +293,15 @@ async function callOnSlot(
       dialOn: (groupTrunk, failover) => {
         const limits = limitsOf(groupTrunk);
         const clearance = () =>
-          waitForClearance(pool, { campaignId, setup, target, limits, ownerPolicy, sleep, failover });
+          waitForClearance(pool, { campaignId, setup, target, limits, ownerPolicy, department, sleep, failover });
         const onTrunk = { ...attemptRef, trunkId: groupTrunk.trunk.id };
-        return dialWithClearance(deps, { ctx, hangUp, progress }, placing, onTrunk, groupTrunk, call, clearance);
+        const controls = { ctx, hangUp, progress, admit };
+        return dialWithClearance(deps, controls, placing, onTrunk, groupTrunk, call, clearance);
       },
       chooseNext: (indices) => lines.next(indices),
       stopped: () => hangUp.aborted || ctx.cancellationSignal.aborted,
     });
-    if (dialled.kind === 'capped') return await defer(deps, attempt, dialled.until, dialled.why);
+    if (dialled.kind === 'capped') return await skipAttempt(deps, attemptRef, dialled.why, dialled.until);
     const report = await finish(deps, ctx, { ...attemptRef, trunkId: trunk.trunk.id }, dialled.result, {
       recordingPrivate: setup.recordingsPrivate,
       optedOut: dialled.optedOut,
@@ -376,10 +369,7 @@ function hangUpSignal(ctx: Context, logger: Logger | undefined): AbortSignal {
   return hangUp.signal;
 }
 
-const blocked = (): AttemptResult => callNotPlaced('blocked', BLOCKED_END_REASON);
-/** `end_reason` of an attempt whose number is in a range the operator never dials (F32). */
-export const deniedEndReason = (prefix: string): string =>
-  `number in ${prefix}, a range this installation does not dial (DIAL_DENIED_PREFIXES): not dialled`;
+export { deniedEndReason } from './policy-rules/index.js';
 
 interface ClearanceInput {
   readonly campaignId: string;
@@ -387,6 +377,7 @@ interface ClearanceInput {
   readonly target: DialTarget;
   readonly limits: TrunkLimits;
   readonly ownerPolicy: EffectivePolicy;
+  readonly department: DepartmentLimits | null;
   readonly sleep: Sleep;
   /**
    * The attempt's trunk before this one failed technically: the attempt had its campaign
@@ -400,11 +391,13 @@ interface ClearanceInput {
  * reservation) and waits for it; a wait cut short by cancellation gives the reservation back.
  */
 async function waitForClearance(pool: Pool, input: ClearanceInput): Promise<DialReservation> {
-  const { campaignId, setup, target, limits, ownerPolicy, sleep, failover = false } = input;
+  const { campaignId, setup, target, limits, ownerPolicy, department, sleep, failover = false } = input;
   if (!failover) await waitForCampaignSlot(pool, campaignId, setup.callsPerSecond, sleep);
   // The uk profile's abandoned-call hold, the campaign's or the owner's (compliance-profile.ts).
   const abandonedHold = profilesInForce(setup.complianceProfile, ownerPolicy.complianceProfile).includes('uk');
-  const checks = failover ? { cap: null, abandonedHold: false } : { cap: ownerPolicy.frequencyCap, abandonedHold };
+  const checks = failover
+    ? { cap: null, abandonedHold: false }
+    : { cap: ownerPolicy.frequencyCap, abandonedHold, department };
   const reservation = await reserveDial(pool, target, checks, limits);
   const waitMs = reservation.kind === 'reserved' ? reservation.dueMs - performance.now() : 0;
   if (reservation.kind === 'reserved' && waitMs > 0) {
@@ -544,6 +537,8 @@ interface DialControls {
   readonly ctx: Context;
   readonly hangUp: AbortSignal;
   readonly progress: CallProgress;
+  /** The policy's admit stage (blocklist, reservation), asked again once the line is held. */
+  readonly admit: AdmitContext;
 }
 
 /**
@@ -561,7 +556,7 @@ type Dialled = TrunkDialled;
  */
 async function dialWithClearance(
   deps: CallDeps,
-  { ctx, hangUp, progress }: DialControls,
+  { ctx, hangUp, progress, admit }: DialControls,
   setup: CampaignCallSetup,
   attemptRef: AttemptContext,
   { trunk }: GroupTrunk,
@@ -569,8 +564,13 @@ async function dialWithClearance(
   clearance: () => Promise<DialReservation>,
 ): Promise<Dialled> {
   // Checked before the pacing slot, not after it: the INVITE must follow its slot at once.
-  if (await isBlocked(deps.pool, setup.ownerId, attemptRef.attempt.phone)) {
-    return { kind: 'dialled', result: blocked(), optedOut: false };
+  const { verdict } = await admitCall(admit);
+  if (verdict.kind === 'stop') {
+    return { kind: 'dialled', result: callNotPlaced('blocked', verdict.endReason), optedOut: false };
+  }
+  // Reserved while the attempt waited for its line: put back, unless an earlier trunk sent an INVITE.
+  if (verdict.kind === 'skip' && !progress.invitedAt) {
+    return { kind: 'capped', until: verdict.retryAt, why: verdict.journalCode };
   }
   let reservation: DialReservation;
   try {
@@ -642,22 +642,4 @@ async function dialWithClearance(
     optedOut: optOut.optedOut,
     ...(result.inviteSent === false ? {} : { reservationId: reservation.id }),
   };
-}
-
-/**
- * No call for now: the frequency cap holds the number ({@link CAPPED}), or the `uk` profile's
- * abandoned-call hold does ({@link ABANDONED_HOLD}), or the worker has no
- * call slot for the owner or every trunk of the campaign is held down ({@link THROTTLED}). The contact waits until `until` without having
- * used an attempt, and the attempt leaves no journal row (its id is handed out again by the
- * next claim).
- */
-async function defer(
-  deps: CallDeps,
-  attempt: ClaimedAttempt,
-  until: Date,
-  outcome: typeof CAPPED | typeof ABANDONED_HOLD | typeof THROTTLED,
-): Promise<AttemptReport> {
-  if (!(await deferAttempt(deps.pool, attempt, until))) return superseded(attempt);
-  deps.logger?.debug({ attemptId: attempt.attemptId, until, outcome }, 'no call now; contact rescheduled');
-  return { attemptId: attempt.attemptId, outcome, retryAt: until.toISOString() };
 }

@@ -56,6 +56,8 @@ import { DepartmentsService } from './departments/departments.service.js';
 import { MeController } from './me/me.controller.js';
 import { PoliciesController } from './policies/policies.controller.js';
 import { PoliciesService } from './policies/policies.service.js';
+import { ReservationsController } from './reservations/reservations.controller.js';
+import { ReservationsService } from './reservations/reservations.service.js';
 import { UserLimitsController } from './policies/user-limits.controller.js';
 import { SharingController } from './sharing/sharing.controller.js';
 import { SharingService } from './sharing/sharing.service.js';
@@ -201,6 +203,8 @@ export class Container {
     this.register(BlocklistController, () => new BlocklistController(blocklist, blocklistUploads));
     const policies = new PoliciesService(infra.pool, infra.config.policies);
     this.register(PoliciesController, () => new PoliciesController(policies));
+    const reservations = new ReservationsService(infra.pool);
+    this.register(ReservationsController, () => new ReservationsController(reservations));
     this.register(UserLimitsController, () => new UserLimitsController(policies));
     const calls = new CallsService({
       pool: infra.pool,

@@ -232,6 +232,10 @@ const PROPERTY_CONSTRAINTS: Record<string, Record<string, Json>> = {
   CreateWebhookRequest: { url: WEBHOOK_URL },
   UpdateWebhookRequest: { url: WEBHOOK_URL },
   AddBlocklistEntryRequest: { defaultCountry: COUNTRY },
+  CreateReservationRequest: {
+    defaultCountry: COUNTRY,
+    phones: { minItems: 1, maxItems: 10_000, items: { type: 'string', minLength: 1, maxLength: 64 } },
+  },
 };
 /** Whole schemas: schema → what it gains. */
 const SCHEMA_CONSTRAINTS: Record<string, Json> = {
@@ -337,6 +341,12 @@ const REQUEST_EXAMPLES: Record<string, unknown> = {
   UpdateClient: { disabled: true },
   UpdatePolicies: { frequencyCap: { maxCalls: 3, windowSeconds: 86400 } },
   UpdateUserLimits: { maxConcurrentCalls: 50, maxWebhooks: null },
+  CreateReservation: {
+    phones: ['+4930123456', '030 7654321'],
+    defaultCountry: 'DE',
+    until: '2026-12-24T18:00:00+01:00',
+  },
+  UpdateReservation: { until: '2026-12-31T18:00:00+01:00' },
 };
 
 export function completeContract<T extends object>(generated: T): T {

@@ -113,6 +113,22 @@ export const CAPPED = 'capped';
 export const ABANDONED_HOLD = 'abandoned_hold';
 
 /**
+ * The outcome of an attempt whose number another department (or user) has reserved
+ * (activities/policy-rules/reservation.ts): no call was placed, the contact waits until the
+ * reservation ends (`retryAt`) and the attempt is not counted.
+ */
+export const RESERVED = 'reserved';
+
+/**
+ * The outcome of an attempt held back by its department's calls per UTC day: no call was
+ * placed, the contact waits until the next UTC day (`retryAt`), the attempt is not counted.
+ */
+export const DAILY_LIMIT = 'daily_limit';
+
+/** The outcomes of attempts a policy rule put back without a call: not counted as calls started. */
+export const POLICY_SKIPS: readonly string[] = [CAPPED, ABANDONED_HOLD, RESERVED, DAILY_LIMIT];
+
+/**
  * The outcome of an attempt whose activity failed on infrastructure before any INVITE left:
  * no call was placed, the contact waits again and the attempt is not counted.
  */

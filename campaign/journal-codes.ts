@@ -18,3 +18,11 @@ export const ABORTED_BEFORE_DIALLING = 'aborted before dialling';
  * attempts, but not seizures (see the answer-seizure ratio of the statistics).
  */
 export const NOT_DIALLED_REASONS: readonly string[] = [CANCELLED_BEFORE_DIALLING, ABORTED_BEFORE_DIALLING];
+
+/**
+ * The codes `policy_skip` journals an attempt a policy rule put off under (no call, no
+ * attempt used; campaign/policy-rules/rule.ts, docs/policies.md): a reservation by another
+ * department, a frequency cap, the `uk` abandoned-call hold, a department's calls per day.
+ * Each is also the outcome of the attempt's report to the workflow.
+ */
+export const POLICY_SKIP_CODES = ['reserved', 'capped', 'abandoned_hold', 'daily_limit'] as const;

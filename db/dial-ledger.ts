@@ -105,3 +105,47 @@ export async function pruneDialEntries(pool: Pool, retentionSeconds: number, bat
     [retentionSeconds, batch],
   );
 }
+
+/** The advisory lock on (department, number) or, with `phone` null, on the department's day. */
+export async function lockDepartmentDials(
+  client: PoolClient,
+  departmentId: string,
+  phone: string | null,
+): Promise<void> {
+  await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('dial_ledger:dept:' || $1 || ':' || $2, 0))`, [
+    departmentId,
+    phone ?? 'day',
+  ]);
+}
+
+/** As {@link dialsInWindow}, counting the dials of every member of the department. */
+export async function departmentDialsInWindow(
+  client: PoolClient,
+  departmentId: string,
+  phone: string,
+  windowSeconds: number,
+): Promise<{ now_ms: number; dialled_ms: number | null }[]> {
+  const { rows } = await client.query<{ now_ms: number; dialled_ms: number | null }>(
+    `WITH t AS (SELECT clock_timestamp() AS at)
+     SELECT (extract(epoch FROM t.at) * 1000)::float8 AS now_ms, (extract(epoch FROM d.dialled_at) * 1000)::float8 AS dialled_ms
+     FROM t LEFT JOIN dial_ledger d
+       ON d.owner_id IN (SELECT id FROM "user" WHERE department_id = $1) AND d.phone_e164 = $2
+          AND d.dialled_at > t.at - make_interval(secs => $3)`,
+    [departmentId, phone, windowSeconds],
+  );
+  return rows;
+}
+
+/** The database's clock now and the dials of the department's members since the start of the UTC day. */
+export async function departmentDialsToday(
+  client: PoolClient,
+  departmentId: string,
+): Promise<{ now_ms: number; dials: number }> {
+  const { rows } = await client.query<{ now_ms: number; dials: string }>(
+    `SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now_ms, count(*) AS dials FROM dial_ledger
+     WHERE owner_id IN (SELECT id FROM "user" WHERE department_id = $1)
+       AND dialled_at >= date_trunc('day', clock_timestamp() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
+    [departmentId],
+  );
+  return { now_ms: Number(rows[0]?.now_ms), dials: Number(rows[0]?.dials ?? 0) };
+}

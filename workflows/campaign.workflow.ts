@@ -50,11 +50,10 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { isWithinWindow, nextOpening } from '../campaign/calling-window.js';
+import { windowClosedUntil } from '../campaign/policy-rules/calling-window.js';
 import {
-  ABANDONED_HOLD,
-  CAPPED,
   DEFERRED,
+  POLICY_SKIPS,
   THROTTLED,
   type CampaignActivities,
   type CampaignRunInput,
@@ -223,8 +222,8 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
       .run(() => calls.placeCall({ campaignId, attempt }))
       .then(
         (report) => {
-          // Held back by the frequency cap or the uk profile's abandoned-call hold: no call.
-          if (report.outcome === CAPPED || report.outcome === ABANDONED_HOLD) callsStarted -= 1;
+          // Held back by a policy rule (frequency cap, uk hold, reservation, daily limit): no call.
+          if (POLICY_SKIPS.includes(report.outcome)) callsStarted -= 1;
           if (report.outcome === THROTTLED) {
             callsStarted -= 1; // no call slot on the worker: no call, and no new claims for a moment
             const retryAt = report.retryAt ? Date.parse(report.retryAt) : Date.now() + 1000;
@@ -287,10 +286,10 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
       if (!cancelled && !paused) await setStatus('running');
       continue;
     }
-    // On the callee's clock the claim hands out only contacts whose own window is open.
-    const window = settings.callingWindow?.timezoneFrom === 'number' ? undefined : settings.callingWindow;
-    if (window && !isWithinWindow(window, new Date())) {
-      const opens = nextOpening(window, new Date());
+    // The policy's calling-window rule: on the callee's clock the claim hands out only
+    // contacts whose own window is open; on the campaign's, nothing is claimed until it opens.
+    const opens = windowClosedUntil(settings.callingWindow, new Date());
+    if (opens) {
       waitingForWindowUntil = opens.toISOString();
       await condition(() => paused || cancelled, Math.max(1, Math.min(opens.getTime() - Date.now(), msToEnd())));
       waitingForWindowUntil = null;

@@ -91,6 +91,10 @@ export const AUDIT_ACTIONS: Readonly<Record<string, AuditAction>> = {
   'PUT /api/v1/campaigns/{id}/sharing': a('campaign.share', 'campaign', 'path'),
   'PUT /api/v1/blocklist/{id}/sharing': a('blocklist.share', 'blocklist', 'path'),
   'PUT /api/v1/webhooks/{id}/sharing': a('webhook.share', 'webhook', 'path'),
+  // A reservation is a policy object: target type `policy`, its id as the target.
+  'POST /api/v1/reservations': a('reservation.create', 'policy', 'created'),
+  'PATCH /api/v1/reservations/{id}': a('reservation.update', 'policy', 'path'),
+  'DELETE /api/v1/reservations/{id}': a('reservation.release', 'policy', 'path'),
 };
 
 /** The methods whose operations change something, and so must be audited. */

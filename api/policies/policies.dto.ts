@@ -61,6 +61,55 @@ export interface PolicyView {
    * (`none`: only the campaign's). Checked when a campaign starts; `uk`'s hold at each call.
    */
   complianceProfile: ComplianceProfile;
+  /** The caller's department's limits; null: the caller belongs to no department. */
+  department: DepartmentPolicyView | null;
+  /**
+   * What binds, limit by limit: all of owner, department and installation are enforced at
+   * each call, so the strictest is the one a campaign meets (docs/policies.md).
+   */
+  effective: EffectiveLimitsView;
+}
+
+/** The caller's department's limits as an administrator set them (null: not set). */
+export interface DepartmentPolicyView {
+  /** @format uuid */
+  id: string;
+  name: string;
+  /** Simultaneous calls of all the members' campaigns together. */
+  maxConcurrentCalls: number | null;
+  /** Calls placed by all the members together per UTC day. */
+  maxCallsPerDay: number | null;
+  /** Calls to one number per rolling window, counted across all the members' campaigns. */
+  frequencyCap: FrequencyCapSetting | null;
+}
+
+/**
+ * Whose limit binds: `owner` (set with PUT), `administrator` (set for the user), `department`
+ * (the caller's department's), `default` (the installation's), `none` (nowhere set).
+ */
+export type LimitSourceView = 'owner' | 'administrator' | 'department' | 'default' | 'none';
+
+export interface BindingNumberLimit {
+  /** null: no limit. */
+  value: number | null;
+  source: LimitSourceView;
+  /** Why this one binds rather than the others. */
+  reason: string;
+}
+
+export interface BindingCapLimit {
+  /** null: no cap. */
+  value: FrequencyCapSetting | null;
+  source: LimitSourceView;
+  /** Why this one binds rather than the others. */
+  reason: string;
+}
+
+/** The strictest of owner, department and installation, per limit: what binds the caller's campaigns, and why. */
+export interface EffectiveLimitsView {
+  maxConcurrentCalls: BindingNumberLimit;
+  maxCallsPerDay: BindingNumberLimit;
+  frequencyCap: BindingCapLimit;
 }
 
 /** The owner's own policies; the tenant limit is not among them (an administrator sets it). */

@@ -1,4 +1,6 @@
 import { requireAdmin, type Principal } from '../../auth/principal.js';
+import { effectiveLimits, type DepartmentLimits } from '../../campaign/department-policy.js';
+import { loadDepartmentLimits } from '../../db/department-policy.js';
 import { loadOwnerPolicy, saveOwnerLimits, saveOwnerPolicy, type OwnerLimitColumn } from '../../db/owner-policy.js';
 import type { Pool } from '../../db/sql.js';
 import { userExists } from '../../db/users.js';
@@ -11,7 +13,17 @@ import {
 } from '../../campaign/owner-policy.js';
 import type { LimitsView, PolicyView, UpdateLimitsRequest, UpdatePolicyRequest } from './policies.dto.js';
 
-const toPolicyView = (policy: EffectivePolicy): PolicyView => ({ ...policy });
+const toPolicyView = (policy: EffectivePolicy, dept: DepartmentLimits | null): PolicyView => ({
+  ...policy,
+  department: dept && {
+    id: dept.departmentId,
+    name: dept.name,
+    maxConcurrentCalls: dept.maxConcurrentCalls,
+    maxCallsPerDay: dept.maxCallsPerDay,
+    frequencyCap: dept.frequencyCap,
+  },
+  effective: effectiveLimits(policy, dept),
+});
 
 /**
  * Communication policies: the owner's frequency cap (the caller's own, set by the caller,
@@ -25,7 +37,11 @@ export class PoliciesService {
   ) {}
 
   async get(principal: Principal): Promise<PolicyView> {
-    return toPolicyView(await loadOwnerPolicy(this.pool, principal.userId, this.defaults));
+    const [policy, dept] = await Promise.all([
+      loadOwnerPolicy(this.pool, principal.userId, this.defaults),
+      loadDepartmentLimits(this.pool, principal.userId),
+    ]);
+    return toPolicyView(policy, dept);
   }
 
   async update(principal: Principal, body: UpdatePolicyRequest): Promise<PolicyView> {

@@ -13,6 +13,7 @@ import { LoginFailure } from './login-failure.entity.js';
 import { OAuthClient } from './oauth-client.entity.js';
 import { OidcPayload } from './oidc-payload.entity.js';
 import { DialLedger, OwnerPolicy } from './owner-policy.entity.js';
+import { PolicySkip, Reservation, ReservationPhone } from './reservation.entity.js';
 import { RecordingUpload } from './recording-upload.entity.js';
 import { SipTrunk } from './sip-trunk.entity.js';
 import {
@@ -57,6 +58,9 @@ export {
   WebhookDelivery,
   OwnerPolicy,
   DialLedger,
+  Reservation,
+  ReservationPhone,
+  PolicySkip,
 };
 export { CONTACT_LIST_STATUSES, type ContactListStatus } from './contact-list.entity.js';
 export {
@@ -116,4 +120,7 @@ export const ENTITIES = [
   OwnerPolicy,
   DialLedger,
   AuditEntry,
+  Reservation,
+  ReservationPhone,
+  PolicySkip,
 ];

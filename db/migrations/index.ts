@@ -31,6 +31,7 @@ import { Migration20261207000621 } from './migration-20261207000621-trunk-shares
 import { Migration20261208000100 } from './migration-20261208000100-departments.js';
 import { Migration20261208002000 } from './migration-20261208002000-department-names.js';
 import { Migration20261208002001 } from './migration-20261208002001-shared-blocklist-index.js';
+import { Migration20261208003000 } from './migration-20261208003000-reservations.js';
 
 /** Every committed migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -66,4 +67,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261208000100', class: Migration20261208000100 },
   { name: 'Migration20261208002000', class: Migration20261208002000 },
   { name: 'Migration20261208002001', class: Migration20261208002001 },
+  { name: 'Migration20261208003000', class: Migration20261208003000 },
 ];

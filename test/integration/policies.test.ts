@@ -15,6 +15,13 @@ async function ok(res: Response): Promise<Record<string, unknown>> {
   return JSON.parse(text) as Record<string, unknown>;
 }
 
+/** `effective` of GET /policies for a user without a department: the owner's (or default) values bind. */
+const effective = (cap: unknown, capSource: string, concurrent: number | null, concurrentSource: string) => ({
+  maxConcurrentCalls: expect.objectContaining({ value: concurrent, source: concurrentSource }),
+  maxCallsPerDay: expect.objectContaining({ value: null, source: 'none' }),
+  frequencyCap: expect.objectContaining({ value: cap, source: capSource }),
+});
+
 const fields = (problem: Record<string, unknown>) => (problem.errors as { field: string }[]).map((e) => e.field);
 
 describe('/api/v1/policies', () => {
@@ -30,12 +37,19 @@ describe('/api/v1/policies', () => {
       maxUploadsInFlight: 4,
       maxUploadsInFlightSource: 'default',
       complianceProfile: 'none',
+      department: null,
+      effective: effective(null, 'none', 100, 'default'),
     };
     expect(await ok(await call('GET', '/api/v1/policies', { token }))).toEqual(defaults);
 
     const cap = { maxCalls: 2, windowSeconds: 3600 };
     const set = await ok(await call('PUT', '/api/v1/policies', { token, body: { frequencyCap: cap } }));
-    expect(set).toEqual({ ...defaults, frequencyCap: cap, frequencyCapSource: 'owner' });
+    const withCap = {
+      frequencyCap: cap,
+      frequencyCapSource: 'owner',
+      effective: effective(cap, 'owner', 100, 'default'),
+    };
+    expect(set).toEqual({ ...defaults, ...withCap });
     expect(await ok(await call('GET', '/api/v1/policies', { token }))).toEqual(set);
 
     const off = await ok(await call('PUT', '/api/v1/policies', { token, body: { frequencyCap: null } }));
@@ -213,6 +227,8 @@ describe('/api/v1/users/{id}/limits', () => {
       maxUploadsInFlight: 4,
       maxUploadsInFlightSource: 'default',
       complianceProfile: 'none',
+      department: null,
+      effective: effective(cap, 'owner', 100, 'default'),
     });
   });
 
