@@ -144,7 +144,10 @@ export class SpoolAgent {
 
   private async reject(pair: Pair, reason: string): Promise<void> {
     this.log('warn', 'pair rejected', { id: pair.id, reason });
-    await writeFile(join(pair.dir, 'rejected', `${pair.id}.reason`), `${reason}\n`);
+    // Written aside and renamed, so whoever watches `rejected/` never reads a half-written reason.
+    const reasonFile = join(pair.dir, 'rejected', `${pair.id}.reason`);
+    await writeFile(`${reasonFile}.tmp`, `${reason}\n`);
+    await rename(`${reasonFile}.tmp`, reasonFile);
     await this.move(pair, 'rejected');
     this.counters.rejected += 1;
   }

@@ -37,6 +37,8 @@ export class Migration20261208000100 extends Migration {
     );
     this.addSql('alter table "department" drop constraint if exists "department_name_unique";');
     this.addSql('alter table "department" add constraint "department_name_unique" unique ("name");');
+    // Names are unique regardless of case too (`Sales` and `sales` are one department).
+    this.addSql('create unique index if not exists "department_name_lower_unique" on "department" (lower("name"));');
     this.addSql(
       'create table if not exists "department_manager" ("department_id" uuid not null, "user_id" uuid not null, ' +
         'primary key ("department_id", "user_id"));',

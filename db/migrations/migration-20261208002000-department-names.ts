@@ -1,8 +1,7 @@
 /**
- * Departments, second step (issue 25):
+ * Departments, second step (issue 25). (The case-insensitive name index moved into
+ * Migration20261208000100, which creates the table: neither had been released.)
  *
- * - Names are unique regardless of case (`Sales` and `sales` are one department): a unique
- *   index on `lower(name)`; the table is new and small.
  * - Audit entries may name a department as their target: the target-type check gains
  *   `department`. Added NOT VALID and validated apart, so the large `audit_entry` table is
  *   only scanned under SHARE UPDATE EXCLUSIVE (writes go on).
@@ -27,7 +26,6 @@ export class Migration20261208002000 extends Migration {
   override name = 'Migration20261208002000';
 
   override up(): void {
-    this.addSql('create unique index if not exists "department_name_lower_unique" on "department" (lower("name"));');
     this.addSql('alter table "audit_entry" drop constraint if exists "audit_entry_target_type_check";');
     this.addSql(
       `alter table "audit_entry" add constraint "audit_entry_target_type_check" check ("target_type" in (${TARGET_TYPES.map((t) => `'${t}'`).join(', ')})) not valid;`,

@@ -81,6 +81,7 @@ describe('committed migrations (F18)', () => {
       'Migration20261206110000',
       'Migration20261206200300',
       'Migration20261207000300',
+      'Migration20261208002001',
     ]);
   });
 
