@@ -16,7 +16,7 @@ import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../campaign/c
 import { headerValues, sippMessages, type SippInstance } from '../../scripts/services/sipp';
 import type { CampaignWorkflow } from '../../workflows/definitions';
 import { call } from '../support/api';
-import { closeTemporalClient, createCampaign, startCampaign, waitFor } from '../support/campaign-runs';
+import { closeTemporalClient, insertCampaign, startCampaign, waitFor } from '../support/campaign-runs';
 import { json, userToken } from '../support/campaigns';
 import { gatewayParts, phoneList } from '../support/gateway-campaigns';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
@@ -92,7 +92,7 @@ test('a number blocked before its first call, or while it waits for a retry, get
   const sipp = await gateway({ scenario: 'uas-route-by-number', calls: 4, timeoutMs: 90_000 });
   const parts = await gatewayParts(owner.token, sipp, [early, midway, busy, answers], 1);
   await addToBlocklist({ phone: '030 1234 0011', defaultCountry: 'DE' });
-  const campaign = await createCampaign(db, {
+  const campaign = await insertCampaign(db, {
     ownerId: owner.id,
     ...parts,
     maxConcurrentCalls: 4,
@@ -156,7 +156,7 @@ test('the opt-out key: blocklisted with its campaign and call, BYE at once, jour
   const phone = '+493012340050';
   const sipp = await gateway({ scenario: 'uas-answer-opt-out', calls: 1 });
   const parts = await gatewayParts(owner.token, sipp, [phone], 10);
-  const first = await createCampaign(db, { ownerId: owner.id, ...parts, maxAttempts: 3, maxCallSeconds: 30 });
+  const first = await insertCampaign(db, { ownerId: owner.id, ...parts, maxAttempts: 3, maxCallSeconds: 30 });
   await db.query(`UPDATE campaign SET opt_out_digit = '#' WHERE id = $1`, [first.id]);
   expect(await finished(await startCampaign(first), first.id, sipp)).toMatchObject({ status: 'completed' });
   // sipp exits 0 only if our BYE came after the "#" and not during the pause after the "1".
@@ -193,7 +193,7 @@ test('the opt-out key: blocklisted with its campaign and call, BYE at once, jour
   ]);
 
   // A later campaign over the same number (the gateway has taken its one call and is gone).
-  const later = await createCampaign(db, {
+  const later = await insertCampaign(db, {
     ownerId: owner.id,
     ...parts,
     contactListId: await phoneList(owner.token, [phone]),
@@ -211,7 +211,7 @@ test('an opt-out written at the key press survives the worker dying before the j
   const phone = '+493012340060';
   const sipp = await gateway({ scenario: 'uas-answer', calls: 1 });
   const parts = await gatewayParts(owner.token, sipp, [phone], 5);
-  const campaign = await createCampaign(db, { ownerId: owner.id, ...parts, maxAttempts: 3 });
+  const campaign = await insertCampaign(db, { ownerId: owner.id, ...parts, maxAttempts: 3 });
   await db.query(`UPDATE campaign SET opt_out_digit = '5' WHERE id = $1`, [campaign.id]);
   const { deps, close } = activityDeps();
   try {

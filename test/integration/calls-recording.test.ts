@@ -10,7 +10,7 @@ import { Pool } from 'pg';
 import { encodeWav } from '../../telephony/media/wav';
 import { call, expectProblem } from '../support/api';
 import { minioClient, uploadAudio } from '../support/audio';
-import { closeTemporalClient, createCampaign, startCampaign, waitFor } from '../support/campaign-runs';
+import { closeTemporalClient, insertCampaign, startCampaign, waitFor } from '../support/campaign-runs';
 import { json, userToken } from '../support/campaigns';
 import { uploadContacts } from '../support/contact-lists';
 import { insertCalls } from '../support/journal';
@@ -155,7 +155,7 @@ async function privateRecordingsCampaign(phones: string[], seconds: number) {
     'audio message',
   );
   const contactListId = await created(await uploadContacts(owner.token, `phone\n${phones.join('\n')}\n`), 'list');
-  const campaign = await createCampaign(db, {
+  const campaign = await insertCampaign(db, {
     ownerId: owner.id,
     trunkId,
     audioId,

@@ -10,7 +10,7 @@ import { headerValues, receivedRequests, type SippInstance } from '../../scripts
 import { call, expectProblem } from '../support/api';
 import { campaignBody as body, campaignParts, createCampaign, json, userToken } from '../support/campaigns';
 import { gatewayTrunk, phoneList, toneMessage } from '../support/campaign-e2e';
-import { closeTemporalClient, createCampaign as insertCampaign, startCampaign } from '../support/campaign-runs';
+import { closeTemporalClient, insertCampaign, startCampaign } from '../support/campaign-runs';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
 import { readStack } from '../support/stack';
 

@@ -22,7 +22,7 @@ import { minioClient } from '../support/audio';
 import { peakConcurrency, toneMessage } from '../support/campaign-e2e';
 import {
   closeTemporalClient,
-  createCampaign,
+  insertCampaign,
   startCampaign,
   waitFor,
   type CampaignSpec,
@@ -196,7 +196,7 @@ test('20 numbers, mixed outcomes: retries per policy, completion, journal and re
   const phones = numbers(digits);
   const expectedCalls = 10 + 5 * 2 + 5 * 2;
   const { sipp, base } = await setUp(expectedCalls, phones, {});
-  const campaign = await createCampaign(db, {
+  const campaign = await insertCampaign(db, {
     ...base,
     maxConcurrentCalls: 5,
     maxAttempts: 2,
@@ -273,7 +273,7 @@ test('cancel during live calls: answered calls get BYE, ringing ones CANCEL, the
   const digits = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? '0' : '2'));
   const phones = numbers(digits);
   const { sipp, base } = await setUp(4, phones, {}, { audioSeconds: 20 });
-  const campaign = await createCampaign(db, {
+  const campaign = await insertCampaign(db, {
     ...base,
     maxConcurrentCalls: 4,
     maxAttempts: 3,
@@ -317,7 +317,7 @@ test('cancel during live calls: answered calls get BYE, ringing ones CANCEL, the
 test('pause lets the calls in flight finish and places no new one until resume', async () => {
   const phones = numbers(Array.from({ length: 10 }, () => '0'));
   const { sipp, base } = await setUp(10, phones, {});
-  const campaign = await createCampaign(db, { ...base, maxConcurrentCalls: 2 });
+  const campaign = await insertCampaign(db, { ...base, maxConcurrentCalls: 2 });
   const handle = await startCampaign(campaign);
   const count = async (sql: string) => Number((await db.query<{ n: string }>(sql, [campaign.id])).rows[0].n);
   const finishedCalls = () =>
@@ -348,7 +348,7 @@ test('a closed calling window places no calls until it opens; the counters then 
   const opensAt = new Date(Math.ceil((Date.now() + 4000) / 1000) * 1000);
   const hhmmss = (d: Date) => d.toISOString().slice(11, 19);
   const day = (['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const)[opensAt.getUTCDay()];
-  const campaign = await createCampaign(db, {
+  const campaign = await insertCampaign(db, {
     ...base,
     maxAttempts: 1,
     callingWindow: {
@@ -391,8 +391,8 @@ test("two campaigns on one trunk hold the trunk's concurrency and calls-per-seco
   );
   const listB = await contactList(phonesB);
   const listA = await contactList(phonesA);
-  const a = await createCampaign(db, { ...base, contactListId: listA, maxConcurrentCalls: 3 });
-  const b = await createCampaign(db, { ...base, contactListId: listB, maxConcurrentCalls: 3 });
+  const a = await insertCampaign(db, { ...base, contactListId: listA, maxConcurrentCalls: 3 });
+  const b = await insertCampaign(db, { ...base, contactListId: listB, maxConcurrentCalls: 3 });
   const results = await Promise.all([startCampaign(a), startCampaign(b)].map(async (h) => (await h).result()));
   expect(results.map((r) => r.status)).toEqual(['completed', 'completed']);
   await expectSippExit(sipp, 0);
@@ -414,13 +414,13 @@ test('a slow campaign on a shared trunk paces only itself: a faster one keeps it
   const trunkLimits = { maxConcurrentCalls: 20, maxCallsPerSecond: 20 };
   const { sipp, base } = await setUp(10, [...phonesSlow, ...phonesFast], {}, { trunk: trunkLimits });
   const [listSlow, listFast] = [await contactList(phonesSlow), await contactList(phonesFast)];
-  const slow = await createCampaign(db, {
+  const slow = await insertCampaign(db, {
     ...base,
     contactListId: listSlow,
     maxConcurrentCalls: 10,
     callsPerSecond: 0.5,
   });
-  const fast = await createCampaign(db, {
+  const fast = await insertCampaign(db, {
     ...base,
     contactListId: listFast,
     maxConcurrentCalls: 10,
@@ -451,7 +451,7 @@ test('a slow campaign on a shared trunk paces only itself: a faster one keeps it
 
 test('placeCall run twice at once and once more with the same attempt: one call, one journal row, one result', async () => {
   const { sipp, base } = await setUp(1, numbers(['0']), {});
-  const campaign = await createCampaign(db, { ...base, maxAttempts: 1 });
+  const campaign = await insertCampaign(db, { ...base, maxAttempts: 1 });
   const { deps, close } = activityDeps();
   try {
     const activities = createCampaignActivities(deps);
@@ -496,7 +496,7 @@ test('one worker carries more calls at once than the SDK default of 100 running 
   const phones = Array.from({ length: 120 }, (_, i) => `+4930555${String(i).padStart(4, '0')}0`);
   const trunkLimits = { maxConcurrentCalls: 500, maxCallsPerSecond: 500 };
   const { sipp, base } = await setUp(120, phones, {}, { audioSeconds: 6, trunk: trunkLimits });
-  const campaign = await createCampaign(db, { ...base, maxConcurrentCalls: 120, callsPerSecond: 500, record: false });
+  const campaign = await insertCampaign(db, { ...base, maxConcurrentCalls: 120, callsPerSecond: 500, record: false });
   // Above the default tenant limit (TENANT_MAX_CONCURRENT_CALLS, 100): raised for this owner
   // the way an operator would, through the admin API, and put back afterwards.
   const setLimit = async (maxConcurrentCalls: number | null) => {
@@ -530,7 +530,7 @@ describe('with workers of its own', () => {
     const digits = Array.from({ length: 12 }, (_, i) => (i % 3 === 2 ? '1' : '0'));
     const phones = numbers(digits);
     const { sipp, base } = await setUp(1000, phones, {}, { audioSeconds: 3 });
-    const campaign = await createCampaign(db, { ...base, maxConcurrentCalls: 4, maxAttempts: 2 });
+    const campaign = await insertCampaign(db, { ...base, maxConcurrentCalls: 4, maxAttempts: 2 });
     const taskQueue = `campaign-kill-${campaign.id}`;
     workers.push(await startExtraWorker(taskQueue));
     const handle = await startCampaign(campaign, taskQueue);
@@ -590,7 +590,7 @@ describe('with workers of its own', () => {
     live: number,
   ) {
     const { sipp, base } = await setUp(phones.length, phones, {}, { audioSeconds });
-    const campaign = await createCampaign(db, { ...base, maxConcurrentCalls: live });
+    const campaign = await insertCampaign(db, { ...base, maxConcurrentCalls: live });
     const taskQueue = `campaign-drain-${campaign.id}`;
     workers.push(await startExtraWorker(taskQueue, { SHUTDOWN_GRACE_SECONDS: String(graceSeconds) }));
     const handle = await startCampaign(campaign, taskQueue);
@@ -656,7 +656,7 @@ describe('with workers of its own', () => {
   test('object storage refusing the recording: the call is journalled once, as it happened, its recording kept pending', async () => {
     const phones = numbers(['0']);
     const { sipp, base } = await setUp(1, phones, {});
-    const campaign = await createCampaign(db, { ...base, maxAttempts: 2 });
+    const campaign = await insertCampaign(db, { ...base, maxAttempts: 2 });
     const taskQueue = `campaign-no-bucket-${campaign.id}`;
     // A recordings bucket that does not exist: every upload fails (NoSuchBucket). A spool of
     // its own, so that no other worker (with the real bucket) uploads the recording.
@@ -697,7 +697,7 @@ describe('with workers of its own', () => {
     // +49301234000, +49301234010, +49301234020, +49301234030: the 2nd and 4th are in denied ranges.
     const phones = numbers(['0', '0', '0', '0']);
     const { sipp, base } = await setUp(2, phones, {});
-    const campaign = await createCampaign(db, { ...base, maxConcurrentCalls: 4, maxAttempts: 3 });
+    const campaign = await insertCampaign(db, { ...base, maxConcurrentCalls: 4, maxAttempts: 3 });
     const taskQueue = `campaign-denied-${campaign.id}`;
     workers.push(await startExtraWorker(taskQueue, { DIAL_DENIED_PREFIXES: '+1900, +4930123401,+4930123403' }));
     const handle = await startCampaign(campaign, taskQueue);
@@ -727,7 +727,7 @@ describe('with workers of its own', () => {
   test("two workers share one campaign and still hold the trunk's concurrency limit together", async () => {
     const phones = numbers(Array.from({ length: 12 }, () => '0'));
     const { sipp, base } = await setUp(12, phones, {}, { trunk: { maxConcurrentCalls: 3, maxCallsPerSecond: 50 } });
-    const campaign = await createCampaign(db, { ...base, maxConcurrentCalls: 6 });
+    const campaign = await insertCampaign(db, { ...base, maxConcurrentCalls: 6 });
     const taskQueue = `campaign-shared-${campaign.id}`;
     // Both workers get the same two-port SIP range: the one that binds second skips the busy port.
     const sipPort = await twoFreePorts();

@@ -14,7 +14,7 @@ import { Pool } from 'pg';
 import { receivedRequests, type SippInstance } from '../../scripts/services/sipp';
 import { call, createUser, login } from '../support/api';
 import { gatewayTrunk, peakConcurrency, phoneList, toneMessage } from '../support/campaign-e2e';
-import { closeTemporalClient, createCampaign, startCampaign } from '../support/campaign-runs';
+import { closeTemporalClient, insertCampaign, startCampaign } from '../support/campaign-runs';
 import { startExtraWorker } from '../support/extra-worker';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
 import { freePorts, readStack } from '../support/stack';
@@ -63,7 +63,7 @@ async function journal(campaignId: string): Promise<Row[]> {
 /** A campaign over `phones` through the group `trunks`, one call at a time, run to its end on `taskQueue`. */
 async function runGroup(trunks: readonly string[], phones: readonly string[], taskQueue?: string) {
   const contactListId = await phoneList(owner.token, phones);
-  const campaign = await createCampaign(db, {
+  const campaign = await insertCampaign(db, {
     ownerId: owner.id,
     trunkId: trunks[0],
     audioId,
@@ -168,7 +168,7 @@ test('trunk limits hold across two campaigns and two workers with groups in play
     const campaigns = await Promise.all(
       ['4', '6'].map(async (last) => {
         const contactListId = await phoneList(owner.token, numbers(8, last));
-        const campaign = await createCampaign(db, {
+        const campaign = await insertCampaign(db, {
           ownerId: owner.id,
           trunkId: first,
           audioId,

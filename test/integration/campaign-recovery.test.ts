@@ -21,7 +21,7 @@ import { createUser, login } from '../support/api';
 import { contactsOf, gatewayTrunk, phoneList, toneMessage } from '../support/campaign-e2e';
 import {
   closeTemporalClient,
-  createCampaign,
+  insertCampaign,
   startCampaign,
   temporalClient,
   waitFor,
@@ -65,7 +65,7 @@ async function campaignTo(port: number, phones: readonly string[], audioSeconds:
     toneMessage(owner.token, audioSeconds),
     phoneList(owner.token, phones),
   ]);
-  return createCampaign(db, {
+  return insertCampaign(db, {
     ownerId: owner.id,
     trunkId,
     audioId,

@@ -10,12 +10,7 @@ import { Pool } from 'pg';
 import { call, expectProblem, problemFields } from '../support/api';
 import { campaignBody as body, campaignParts, createCampaign, json, userToken } from '../support/campaigns';
 import { contactsOf, gatewayTrunk, journalOf, phoneList, toneMessage } from '../support/campaign-e2e';
-import {
-  closeTemporalClient,
-  createCampaign as insertCampaign,
-  startCampaign,
-  waitFor,
-} from '../support/campaign-runs';
+import { closeTemporalClient, insertCampaign, startCampaign, waitFor } from '../support/campaign-runs';
 import { startExtraWorker, type ExtraWorker } from '../support/extra-worker';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
 import { readStack } from '../support/stack';

@@ -10,7 +10,7 @@ import { call, createUser, login } from '../support/api';
 import { gatewayTrunk, journalOf, peakConcurrency, phoneList, resultsOf, toneMessage } from '../support/campaign-e2e';
 import {
   closeTemporalClient,
-  createCampaign,
+  insertCampaign,
   startCampaign,
   waitFor,
   type CampaignSpec,
@@ -62,7 +62,7 @@ async function campaignOf(
     toneMessage(who.token, seconds),
     phoneList(who.token, phones),
   ]);
-  return createCampaign(db, { ownerId: who.id, trunkId, audioId, contactListId, maxAttempts: 1, ...settings });
+  return insertCampaign(db, { ownerId: who.id, trunkId, audioId, contactListId, maxAttempts: 1, ...settings });
 }
 
 /** Numbers ending in 0 (sipp answers them), distinct per `prefix`. */

@@ -16,7 +16,7 @@ import {
   resultsOf,
   toneMessage,
 } from '../support/campaign-e2e';
-import { closeTemporalClient, createCampaign, startCampaign, type CampaignSpec } from '../support/campaign-runs';
+import { closeTemporalClient, insertCampaign, startCampaign, type CampaignSpec } from '../support/campaign-runs';
 import { startExtraWorker, type ExtraWorker } from '../support/extra-worker';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
 import { readStack } from '../support/stack';
@@ -64,8 +64,8 @@ async function twoCampaignsOver(
     phoneList(me.token, lists[1]),
   ]);
   const spec = { ownerId: me.id, trunkId, audioId, ...settings };
-  const a = await createCampaign(db, { ...spec, contactListId: listA });
-  const b = await createCampaign(db, { ...spec, contactListId: listB });
+  const a = await insertCampaign(db, { ...spec, contactListId: listA });
+  const b = await insertCampaign(db, { ...spec, contactListId: listB });
   return { sipp, a, b };
 }
 
@@ -139,7 +139,7 @@ describe('frequency cap', () => {
       toneMessage(me.token, 1),
       phoneList(me.token, phones),
     ]);
-    const campaign = await createCampaign(db, {
+    const campaign = await insertCampaign(db, {
       ownerId: me.id,
       trunkId,
       audioId,

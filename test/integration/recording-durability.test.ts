@@ -13,7 +13,7 @@ import { Pool } from 'pg';
 import { receivedRequests } from '../../scripts/services/sipp';
 import { call, expectProblem } from '../support/api';
 import { minioClient } from '../support/audio';
-import { closeTemporalClient, createCampaign, startCampaign, waitFor } from '../support/campaign-runs';
+import { closeTemporalClient, insertCampaign, startCampaign, waitFor } from '../support/campaign-runs';
 import { userToken } from '../support/campaigns';
 import { startExtraWorker, type ExtraWorker } from '../support/extra-worker';
 import { gatewayParts } from '../support/gateway-campaigns';
@@ -81,7 +81,7 @@ const spooled = (dir: string): string[] => readdirSync(dir).filter((f) => f.ends
 async function recordedCampaign(phones: string[], audioSeconds: number, workerEnv: NodeJS.ProcessEnv = {}) {
   const sipp = await gateway({ scenario: 'uas-route-by-number', calls: phones.length, timeoutMs: 120_000 });
   const parts = await gatewayParts(owner.token, sipp, phones, audioSeconds);
-  const campaign = await createCampaign(db, {
+  const campaign = await insertCampaign(db, {
     ownerId: owner.id,
     ...parts,
     maxConcurrentCalls: phones.length,

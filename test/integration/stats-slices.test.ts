@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { adminToken, call, createUser, expectProblem, login } from '../support/api';
-import { createCampaign as insertCampaign } from '../support/campaign-runs';
+import { insertCampaign } from '../support/campaign-runs';
 import { campaignParts, json } from '../support/campaigns';
 import {
   addManager,

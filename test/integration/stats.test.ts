@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { adminToken, call, expectProblem } from '../support/api';
-import { createCampaign as insertCampaign } from '../support/campaign-runs';
+import { insertCampaign } from '../support/campaign-runs';
 import { campaignParts, campaignTestContext, createCampaign, json, userToken } from '../support/campaigns';
 import { uploadContacts } from '../support/contact-lists';
 import { comparable, ENGINE_OUTCOMES, expectedStats, journalRows, type JournalRow } from '../support/journal-stats';

@@ -9,7 +9,7 @@
 import { Pool } from 'pg';
 import { call, createUser, login } from '../support/api';
 import { gatewayTrunk, phoneList, toneMessage } from '../support/campaign-e2e';
-import { closeTemporalClient, createCampaign, startCampaign, temporalClient, waitFor } from '../support/campaign-runs';
+import { closeTemporalClient, insertCampaign, startCampaign, temporalClient, waitFor } from '../support/campaign-runs';
 import { expectSippExit, sippGateways } from '../support/sipp-gateways';
 import { readStack } from '../support/stack';
 import { progressQuery } from '../../workflows/definitions';
@@ -51,7 +51,7 @@ test('a campaign leaves no phone number in its Temporal history or query; the AP
     toneMessage(token, 1),
     phoneList(token, phones),
   ]);
-  const campaign = await createCampaign(db, {
+  const campaign = await insertCampaign(db, {
     ownerId: user.id,
     trunkId,
     audioId,

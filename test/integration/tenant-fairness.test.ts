@@ -12,7 +12,7 @@ import { createUser, login } from '../support/api';
 import { gatewayTrunk, journalOf, peakConcurrency, phoneList, resultsOf, toneMessage } from '../support/campaign-e2e';
 import {
   closeTemporalClient,
-  createCampaign,
+  insertCampaign,
   startCampaign,
   waitFor,
   type TestCampaign,
@@ -85,7 +85,7 @@ test("a tenant filling a worker (3 campaigns × 10 calls ringing) does not hold 
     for (const list of lists) {
       const contactListId = await phoneList(owner.token, list);
       campaigns.push(
-        await createCampaign(db, { ...spec, ownerId: owner.id, trunkId, audioId, contactListId, record: false }),
+        await insertCampaign(db, { ...spec, ownerId: owner.id, trunkId, audioId, contactListId, record: false }),
       );
     }
     return campaigns;

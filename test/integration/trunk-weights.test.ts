@@ -12,7 +12,7 @@ import { Pool } from 'pg';
 import { receivedRequests } from '../../scripts/services/sipp';
 import { call, createUser, login, problemFields } from '../support/api';
 import { gatewayTrunk, phoneList, toneMessage } from '../support/campaign-e2e';
-import { closeTemporalClient, createCampaign, startCampaign } from '../support/campaign-runs';
+import { closeTemporalClient, insertCampaign, startCampaign } from '../support/campaign-runs';
 import {
   campaignBody as body,
   campaignParts,
@@ -57,7 +57,7 @@ async function runWeighted(
   phones: readonly string[],
   extra: { maxConcurrentCalls: number; callsPerSecond?: number },
 ): Promise<string> {
-  const campaign = await createCampaign(db, {
+  const campaign = await insertCampaign(db, {
     ownerId: owner.id,
     trunkId: a,
     audioId: await toneMessage(owner.token, 1),

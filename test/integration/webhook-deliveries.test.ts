@@ -15,7 +15,7 @@ import { createCampaignActivities } from '../../activities/campaign.activities';
 import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../campaign/campaign-types';
 import { call } from '../support/api';
 import { minioClient, uploadAudio } from '../support/audio';
-import { closeTemporalClient, createCampaign, startCampaign, type CampaignSpec } from '../support/campaign-runs';
+import { closeTemporalClient, insertCampaign, startCampaign, type CampaignSpec } from '../support/campaign-runs';
 import { json, userToken } from '../support/campaigns';
 import { uploadContacts } from '../support/contact-lists';
 import { startExtraWorker, type ExtraWorker } from '../support/extra-worker';
@@ -95,11 +95,11 @@ async function setUp(phones: readonly string[], calls: number, spec: Partial<Cam
     // A column besides the number: the contact's variable, which call.completed carries.
     created(await uploadContacts(token, `phone,Kunde\n${phones.map((p, i) => `${p},"Zoë, =${i}"`).join('\n')}\n`)),
   ]);
-  const campaign = await createCampaign(db, { ownerId: owner.id, trunkId, audioId, contactListId, ...spec });
+  const campaign = await insertCampaign(db, { ownerId: owner.id, trunkId, audioId, contactListId, ...spec });
   return { owner, sipp, campaign };
 }
 
-async function run(campaign: Awaited<ReturnType<typeof createCampaign>>, sipp: SippInstance) {
+async function run(campaign: Awaited<ReturnType<typeof insertCampaign>>, sipp: SippInstance) {
   const result = await (await startCampaign(campaign, taskQueue)).result();
   expect(result.status).toBe('completed');
   await expectSippExit(sipp, 0);

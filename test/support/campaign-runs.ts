@@ -39,7 +39,7 @@ export interface TestCampaign {
 }
 
 /** Inserts the campaign and copies the list's contacts into campaign_contact. */
-export async function createCampaign(db: Pool, spec: CampaignSpec): Promise<TestCampaign> {
+export async function insertCampaign(db: Pool, spec: CampaignSpec): Promise<TestCampaign> {
   const id = randomUUID();
   const s = {
     maxConcurrentCalls: 5,

@@ -71,7 +71,7 @@ export function closedWindow(now = new Date()): { days: string[]; from: string; 
 }
 
 /** A Temporal client on the test stack's server; close its connection when done. */
-export async function temporalClient(): Promise<{ client: Client; close: () => Promise<void> }> {
+export async function openTemporalClient(): Promise<{ client: Client; close: () => Promise<void> }> {
   const { temporal } = readStack();
   const connection = await Connection.connect({ address: temporal.address });
   return { client: new Client({ connection, namespace: temporal.namespace }), close: () => connection.close() };
@@ -140,7 +140,7 @@ export function campaignTestContext(): CampaignTestContext {
   const started: string[] = [];
   beforeAll(async () => {
     pool = new Pool({ connectionString: readStack().databaseUrl, max: 2 });
-    temporal = await temporalClient();
+    temporal = await openTemporalClient();
   });
   afterAll(async () => {
     const client = temporal?.client;
