@@ -19,6 +19,7 @@ const sourceDirs = [
   'contacts',
   'campaign',
   'scripts',
+  'bench',
   'test',
 ];
 

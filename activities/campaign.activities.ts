@@ -58,6 +58,7 @@ import { beginScheduled, writeWorkflowStatus } from '../db/campaign-status.js';
 import { createPrepareContacts } from './campaign-prepare.js';
 import { enqueueCallEvents } from './webhook-outbox.js';
 import { deferClosedZones, numberWindow } from './zone-claim.js';
+import { timed } from '../lib/step-times.js';
 
 export type CampaignActivityDeps = CallDeps & {
   /** Contacts per batch of a background copy (CAMPAIGN_COPY_BATCH; campaign-prepare.ts). */
@@ -83,7 +84,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
     async claimDueAttempts(request): Promise<ClaimResult> {
       // Also picks up webhook deliveries whose start a failure left for later (webhook-dispatch.ts).
       await deps.webhooks.dispatchCampaign(request.campaignId);
-      return inTransaction(pool, (client) => claimDue(client, request));
+      return timed('claim', () => inTransaction(pool, (client) => claimDue(client, request)));
     },
 
     placeCall: createPlaceCall(deps),

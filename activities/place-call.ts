@@ -88,6 +88,7 @@ import { groupLines, type TrunkChoice } from './trunk-choice.js';
 import { DEFAULT_BREAKER, type BreakerSettings } from './trunk-breaker.js';
 import { dialGroup, type TrunkDialled } from './group-dial.js';
 import type { TrunkAttempt } from '../campaign/trunk-failover.js';
+import { timed } from '../lib/step-times.js';
 
 export interface CallDeps {
   readonly pool: Pool;
@@ -143,7 +144,7 @@ export function createPlaceCall(deps: CallDeps) {
       const report = await runAttempt(deps, audio, ctx, input.campaignId, input.attempt, progress);
       // Whichever way the attempt was journalled (now, or by a run that died before this
       // step), its webhook deliveries are started before the activity completes.
-      await deps.webhooks.dispatchCampaign(input.campaignId);
+      await timed('webhooks', () => deps.webhooks.dispatchCampaign(input.campaignId));
       return report;
     } finally {
       clearInterval(beat);
@@ -172,7 +173,7 @@ async function runAttempt(
     // Answered under an execution that died before the journal had the answer.
     recorded = lostAnswer(earlier.invitedAt, earlier.answeredAt);
   }
-  const setup = await loadCallSetup(pool, deps.secrets, campaignId);
+  const setup = await timed('setup', () => loadCallSetup(pool, deps.secrets, campaignId));
   // The number comes from the contact's row, never from Temporal (review F29).
   const numbered = await numberAttempt(pool, attempt);
   if (!numbered) return superseded(attempt);
@@ -185,7 +186,9 @@ async function runAttempt(
   };
   if (recorded) return finishLostAnswer(pool, attemptRef, recorded);
   if (!(await renewClaim(pool, attempt))) return superseded(attempt);
-  const { admit, department, refusal } = await admitAttempt(deps, attemptRef, earlier?.invitedAt !== undefined);
+  const { admit, department, refusal } = await timed('admit', () =>
+    admitAttempt(deps, attemptRef, earlier?.invitedAt !== undefined),
+  );
   if (refusal?.kind === 'stop') return finish(deps, ctx, attemptRef, callNotPlaced('blocked', refusal.endReason));
   if (refusal) return skipAttempt(deps, attemptRef, refusal.journalCode, refusal.retryAt);
   // One of the worker's call slots, shared fairly between owners (call-slots.ts, review F13).
@@ -241,10 +244,12 @@ async function callOnSlot(
   const { campaignId, attempt } = attemptRef;
   const sleep = (ms: number) => ctx.sleep(ms);
   const breaker = deps.breaker ?? DEFAULT_BREAKER;
-  const samples = await audio.get(setup.audioId, setup.audioKey);
-  const machineAudio = setup.machineAudio ? await audio.get(setup.machineAudio.id, setup.machineAudio.key) : undefined;
+  const { samples, machineAudio, ownerPolicy } = await timed('setup', async () => ({
+    samples: await audio.get(setup.audioId, setup.audioKey),
+    machineAudio: setup.machineAudio ? await audio.get(setup.machineAudio.id, setup.machineAudio.key) : undefined,
+    ownerPolicy: await loadOwnerPolicy(pool, setup.ownerId, deps.policyDefaults),
+  }));
   const detection = detectionRequest(setup.machineDetection, machineAudio);
-  const ownerPolicy = await loadOwnerPolicy(pool, setup.ownerId, deps.policyDefaults);
   // The concurrency rule's places (owner, department), taken with the trunk line.
   const shared = concurrencyLimits(setup.ownerId, ownerPolicy, department);
   const group = setup.trunks.map(({ trunk, trunkLimits, share }) => ({
@@ -255,11 +260,11 @@ async function callOnSlot(
   const lines = groupLines(pool, { trunks: group, shared, campaignId }, attempt.attemptId, breaker, sleep);
   let choice: TrunkChoice;
   try {
-    choice = await lines.first(false);
+    choice = await timed('leases', () => lines.first(false));
     // Every trunk held down: the contact waits for the first hold to end, unless an INVITE may
     // have left for this attempt already (then it may not be put back as if it never happened).
     if (choice.kind === 'down' && (earlier?.invitedAt || (await wasDialled(pool, attempt.attemptId)))) {
-      choice = await lines.first(true);
+      choice = await timed('leases', () => lines.first(true));
     }
   } catch (err) {
     if (!ctx.cancellationSignal.aborted) throw err;
@@ -314,7 +319,7 @@ async function callOnSlot(
   } finally {
     clearInterval(renew);
     // Left to expire (LEASE_TTL_SECONDS) when the database is away: the row is written by then.
-    await releaseLeases(pool, attempt.attemptId).catch((err: unknown) =>
+    await timed('leases', () => releaseLeases(pool, attempt.attemptId)).catch((err: unknown) =>
       deps.logger?.warn({ err, attemptId: attempt.attemptId }, 'could not release the call leases; they expire'),
     );
   }
@@ -392,16 +397,16 @@ interface ClearanceInput {
  */
 async function waitForClearance(pool: Pool, input: ClearanceInput): Promise<DialReservation> {
   const { campaignId, setup, target, limits, ownerPolicy, department, sleep, failover = false } = input;
-  if (!failover) await waitForCampaignSlot(pool, campaignId, setup.callsPerSecond, sleep);
+  if (!failover) await timed('pacing', () => waitForCampaignSlot(pool, campaignId, setup.callsPerSecond, sleep));
   // The uk profile's abandoned-call hold, the campaign's or the owner's (compliance-profile.ts).
   const abandonedHold = profilesInForce(setup.complianceProfile, ownerPolicy.complianceProfile).includes('uk');
   const checks = failover
     ? { cap: null, abandonedHold: false }
     : { cap: ownerPolicy.frequencyCap, abandonedHold, department };
-  const reservation = await reserveDial(pool, target, checks, limits);
+  const reservation = await timed('ledger', () => reserveDial(pool, target, checks, limits));
   const waitMs = reservation.kind === 'reserved' ? reservation.dueMs - performance.now() : 0;
   if (reservation.kind === 'reserved' && waitMs > 0) {
-    await sleep(waitMs).catch(async (err: unknown) => {
+    await timed('pacing', () => sleep(waitMs)).catch(async (err: unknown) => {
       await cancelReservation(pool, reservation.id);
       throw err;
     });
@@ -450,9 +455,9 @@ async function finish(
     // Shutdown or lost heartbeat before the callee answered: the attempt did not happen; Temporal retries it.
     throw new CancelledFailure(String(ctx.cancellationSignal.reason ?? 'cancelled'));
   }
-  const key = result.recording ? recordingKey(attemptRef.campaignId, attemptRef.attempt) : null;
-  const recording =
-    result.recording && key ? await uploadRecording(deps, attemptRef, key, result.recording) : undefined;
+  const wav = result.recording;
+  const key = wav ? recordingKey(attemptRef.campaignId, attemptRef.attempt) : null;
+  const recording = wav && key ? await timed('upload', () => uploadRecording(deps, attemptRef, key, wav)) : undefined;
   const entry = {
     result,
     recordingKey: recording?.state === 'lost' ? null : key,
@@ -466,9 +471,13 @@ async function finish(
   // The database may be away: the call happened, so its row is written once it is back (a
   // failed activity's retry would otherwise dial the contact again).
   const report = await retryUntil(
-    async () =>
-      (await recordAttempt(deps.pool, attemptRef, entry, campaignCancel ? 'cancelled' : undefined)) ??
-      (await recordedReport(deps.pool, attemptRef.attempt)),
+    () =>
+      timed(
+        'journal',
+        async () =>
+          (await recordAttempt(deps.pool, attemptRef, entry, campaignCancel ? 'cancelled' : undefined)) ??
+          (await recordedReport(deps.pool, attemptRef.attempt)),
+      ),
     {
       deadlineMs: JOURNAL_DEADLINE_MS,
       onRetry: (err, delayMs) => log?.warn({ err, delayMs }, 'journal write failed; retrying'),
@@ -564,7 +573,7 @@ async function dialWithClearance(
   clearance: () => Promise<DialReservation>,
 ): Promise<Dialled> {
   // Checked before the pacing slot, not after it: the INVITE must follow its slot at once.
-  const { verdict } = await admitCall(admit);
+  const { verdict } = await timed('admit', () => admitCall(admit));
   if (verdict.kind === 'stop') {
     return { kind: 'dialled', result: callNotPlaced('blocked', verdict.endReason), optedOut: false };
   }
@@ -587,43 +596,46 @@ async function dialWithClearance(
   const optOut = new OptOutWatch(setup.optOutDigit, () => recordOptOut(deps.pool, attemptRef), deps.logger);
   let result: CallResult;
   try {
-    result = await deps.engine.dial(
-      {
-        trunk,
-        destination: attemptRef.attempt.phone,
-        audio: samples,
-        ringTimeoutMs: setup.ringTimeoutMs,
-        maxCallMs: setup.maxCallMs,
-        record: setup.record,
-        ...(setup.callerId ? { callerId: setup.callerId } : {}),
-        ...(detection ? { machineDetection: detection } : {}),
-        // The answer row before our ACK (call-types.ts): a worker killed in between never
-        // ACKed, so no callee ever hears a second call of an attempt the journal lost. Should
-        // that write fail, it is retried while the call lasts; should the database stay away,
-        // the row is written whole at the end (finish), and the heartbeat carries the answer.
-        onAnswering: (at) => {
-          const journal = () => recordAnswer(deps.pool, attemptRef, invite, at, setup.recordingsPrivate);
-          const write = journal();
-          answerWrite = write.catch(() =>
-            retryUntil(journal, {
-              deadlineMs: setup.maxCallMs,
-            }).catch((err: unknown) =>
-              deps.logger?.warn(
-                { err, attemptId: attemptRef.attempt.attemptId },
-                'answer not journalled during the call',
+    result = await timed('sip', () =>
+      deps.engine.dial(
+        {
+          trunk,
+          destination: attemptRef.attempt.phone,
+          audio: samples,
+          ringTimeoutMs: setup.ringTimeoutMs,
+          maxCallMs: setup.maxCallMs,
+          record: setup.record,
+          ...(setup.callerId ? { callerId: setup.callerId } : {}),
+          ...(detection ? { machineDetection: detection } : {}),
+          // The answer row before our ACK (call-types.ts): a worker killed in between never
+          // ACKed, so no callee ever hears a second call of an attempt the journal lost. Should
+          // that write fail, it is retried while the call lasts; should the database stay away,
+          // the row is written whole at the end (finish), and the heartbeat carries the answer.
+          onAnswering: (at) => {
+            const journal = () =>
+              timed('journal', () => recordAnswer(deps.pool, attemptRef, invite, at, setup.recordingsPrivate));
+            const write = journal();
+            answerWrite = write.catch(() =>
+              retryUntil(journal, {
+                deadlineMs: setup.maxCallMs,
+              }).catch((err: unknown) =>
+                deps.logger?.warn(
+                  { err, attemptId: attemptRef.attempt.attemptId },
+                  'answer not journalled during the call',
+                ),
               ),
-            ),
-          );
-          return write;
+            );
+            return write;
+          },
+          onEvent: (event) => {
+            if (event.type === 'dtmf') optOut.press(event.digit, answerWrite);
+            if (event.type !== 'answered') return;
+            progress.answeredAt = event.at.toISOString();
+            ctx.heartbeat(progress);
+          },
         },
-        onEvent: (event) => {
-          if (event.type === 'dtmf') optOut.press(event.digit, answerWrite);
-          if (event.type !== 'answered') return;
-          progress.answeredAt = event.at.toISOString();
-          ctx.heartbeat(progress);
-        },
-      },
-      AbortSignal.any([hangUp, optOut.signal]),
+        AbortSignal.any([hangUp, optOut.signal]),
+      ),
     );
   } catch (err) {
     await cancelReservation(deps.pool, reservation.id);

@@ -6,7 +6,9 @@
  * times in the same stack. Per run: the wall time from `POST …/start` to status
  * `completed`, end-to-end calls per second, the contacts placed and answered, any journal
  * rows `failed` or lost, the contacts' states, Temporal history events per call (every run
- * of `campaign-<id>`: it continues-as-new), the peak RSS (VmHWM) of the API and the worker,
+ * of `campaign-<id>`: it continues-as-new), the worker's wall time per call in each step
+ * (claim, setup, admit, leases, pacing, ledger, sip, journal, upload, webhooks; from its
+ * /metrics, bench/step-costs.ts), the peak RSS (VmHWM) of the API and the worker,
  * and sipp's own caller (test/sipp/uac-call.xml, 2 s talk, same concurrency, same number of
  * calls) against a fresh identical gateway, with the ratio of the two. Then a table of all
  * runs. A run that is not complete by BENCH_DEADLINE_S (every contact final), that left a
@@ -24,8 +26,10 @@ import { join } from 'node:path';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
 import { startPrivateStack, Supervisor, type PrivateStack } from '../scripts/services/index.js';
 import { startSippUac, type SippInstance } from '../scripts/services/sipp.js';
+import { freePort } from '../scripts/services/ports.js';
 import { BenchApi } from './bench-api.js';
 import { failoverRun, type FailoverReport } from './failover-run.js';
+import { describeStepCosts, scrapeSteps } from './step-costs.js';
 import {
   createCampaign,
   describeCounts,
@@ -148,8 +152,9 @@ const failedOrLost = (journal: JournalSummary): number =>
 /** Whether a run did what the issue asks: complete, every contact placed, nothing failed or lost. */
 const runOk = (r: RunReport): boolean => r.completed && r.journal.placed === CONTACTS && failedOrLost(r.journal) === 0;
 
-async function campaignRun(stack: PrivateStack, api: BenchApi, run: number): Promise<RunReport> {
+async function campaignRun(stack: PrivateStack, api: BenchApi, run: number, metricsUrl: string): Promise<RunReport> {
   const gateway = await startGateway();
+  const stepsBefore = await scrapeSteps(metricsUrl);
   try {
     const spec: CampaignSpec = {
       tag: `bench-${run}`,
@@ -189,6 +194,9 @@ async function campaignRun(stack: PrivateStack, api: BenchApi, run: number): Pro
         `ceiling ${CONCURRENCY} / ${(times.callMs / 1000).toFixed(2)} s = ${((CONCURRENCY * 1000) / times.callMs).toFixed(1)} calls/s ` +
         `(${CONCURRENCY} / ${MESSAGE_MS / 1000} s = ${(CONCURRENCY / (MESSAGE_MS / 1000)).toFixed(0)} without set-up)`,
     );
+    for (const line of describeStepCosts(stepsBefore, await scrapeSteps(metricsUrl), journal.placed)) {
+      print(`            ${line}`);
+    }
     const history = await historyEvents(stack, id);
     print(
       `            Temporal: ${history.events} history events in ${history.runs} run(s) of campaign-${id}: ` +
@@ -233,11 +241,22 @@ async function main(): Promise<void> {
   try {
     // RTP ports of their own, away from the default range other stacks on this machine use.
     const rtpMin = 40_000 + 2000 * Math.floor(Math.random() * 10);
+    // The worker's /metrics on a known port: each run's cost per step comes from its counters.
+    const metricsPort = await freePort();
     const stack = await startPrivateStack(dir, supervisor, {
       worker: true,
       // The breaker off: the failover run's first trunk answers 503 to every other call.
-      env: { RTP_PORT_MIN: String(rtpMin), RTP_PORT_MAX: String(rtpMin + 1999), TRUNK_BREAKER_FAILURES: '0' },
+      env: {
+        RTP_PORT_MIN: String(rtpMin),
+        RTP_PORT_MAX: String(rtpMin + 1999),
+        TRUNK_BREAKER_FAILURES: '0',
+        WORKER_METRICS_HOST: '127.0.0.1',
+        WORKER_METRICS_PORT: String(metricsPort),
+        // The stack's pool size, when the bench is asked to try another (default 10).
+        ...(process.env.DATABASE_POOL_MAX ? { DATABASE_POOL_MAX: process.env.DATABASE_POOL_MAX } : {}),
+      },
     });
+    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     print(
       `campaign benchmark: ${CONTACTS} contacts, ${MESSAGE_MS / 1000} s message, campaign maxConcurrentCalls ${CONCURRENCY}, ` +
         `gateway sipp uas-answer.xml (answers at once, no RTP back), 127.0.0.1, ${REPEAT} run(s), deadline ${DEADLINE_MS / 1000} s each`,
@@ -247,7 +266,7 @@ async function main(): Promise<void> {
       print(
         `  machine: ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} at the start of run ${run}`,
       );
-      const report = await campaignRun(stack, api, run);
+      const report = await campaignRun(stack, api, run, metricsUrl);
       reports.push(report);
       report.sippRate = await sippRate(dir, run);
       print(`  run ${run} ratio campaign / sipp UAC: ${(report.rate / report.sippRate).toFixed(2)}`);

@@ -17,6 +17,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIPv4, isIPv6, type AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { stepTotals } from './step-times.js';
 
 /** What the SIP transports counted (telephony/sip/request-guard.ts's SipGuardStats). */
 export interface SipGuardCounts {
@@ -86,7 +87,7 @@ export function gauge(registry: Registry, name: string, help: string, read: () =
   });
 }
 
-/** The worker's registry: process figures (`voicecast_worker_*`), the SIP guard and the call slots. */
+/** The worker's registry: process figures (`voicecast_worker_*`), the SIP guard, the call slots and the calls' steps. */
 export function workerMetricsRegistry(sources: WorkerMetricsSources): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'voicecast_worker_' });
@@ -127,6 +128,27 @@ export function workerMetricsRegistry(sources: WorkerMetricsSources): Registry {
     'Owners refused a call slot lately for being over their fair share',
     () => sources.callSlots().waitingOwners,
   );
+  // Where the calls' time goes, step by step (lib/step-times.ts): make bench-campaign's per-call costs.
+  new Counter({
+    name: 'voicecast_call_step_seconds_total',
+    help: 'Wall-clock seconds campaign calls spent in each step (claim, setup, admit, leases, pacing, ledger, sip, journal, upload, webhooks)',
+    labelNames: ['step'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { step, seconds } of stepTotals()) this.inc({ step }, seconds);
+    },
+  });
+  new Counter({
+    name: 'voicecast_call_step_runs_total',
+    help: 'How often each step of a campaign call ran (claim: once per claim of due contacts)',
+    labelNames: ['step'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { step, runs } of stepTotals()) this.inc({ step }, runs);
+    },
+  });
   const probes = sources.trunkProbes;
   if (probes) {
     mirroredCounter(
