@@ -154,8 +154,8 @@ const runOk = (r: RunReport): boolean => r.completed && r.journal.placed === CON
 
 async function campaignRun(stack: PrivateStack, api: BenchApi, run: number, metricsUrl: string): Promise<RunReport> {
   const gateway = await startGateway();
-  const stepsBefore = await scrapeSteps(metricsUrl);
   try {
+    const stepsBefore = await scrapeSteps(metricsUrl);
     const spec: CampaignSpec = {
       tag: `bench-${run}`,
       contacts: CONTACTS,

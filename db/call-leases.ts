@@ -16,19 +16,30 @@ export interface ScopeLeases {
  * Takes the scopes' advisory locks (held to the end of the caller's transaction; `scopes`
  * sorted, so two takers never wait on each other in a cycle), sweeps their expired leases and
  * counts the live ones.
+ *
+ * Two round trips, whatever the number of scopes: every other taker of the trunk waits for
+ * this transaction, so each statement inside it costs them all (issue 23's `leases` step).
+ * - The locks in one statement, in the array's order: PostgreSQL evaluates a volatile
+ *   function of the select list after the sort (`ORDER BY i`), one row at a time.
+ * - The sweep and the count in the next one, which starts after the locks are held, so its
+ *   snapshot sees every lease committed before. Its count reads that snapshot, from before
+ *   the sweep: it leaves out the expired leases itself (`now()` is the transaction's, the
+ *   same in both).
  */
 export async function lockAndCountLeases(
   client: PoolClient,
   scopes: readonly string[],
   attemptId: string,
 ): Promise<ScopeLeases[]> {
-  for (const scope of scopes) {
-    await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('call_lease:' || $1, 0))`, [scope]);
-  }
-  await client.query('DELETE FROM call_lease WHERE scope = ANY($1) AND expires_at <= now()', [scopes]);
+  await client.query(
+    `SELECT pg_advisory_xact_lock(hashtextextended('call_lease:' || scope, 0))
+     FROM unnest($1::text[]) WITH ORDINALITY AS s(scope, i) ORDER BY i`,
+    [scopes],
+  );
   const { rows } = await client.query<ScopeLeases>(
-    `SELECT scope, count(*) FILTER (WHERE attempt_id <> $2) AS others, count(*) FILTER (WHERE attempt_id = $2) AS mine
-     FROM call_lease WHERE scope = ANY($1) GROUP BY scope`,
+    `WITH swept AS (DELETE FROM call_lease WHERE scope = ANY($1) AND expires_at <= now())
+     SELECT scope, count(*) FILTER (WHERE attempt_id <> $2) AS others, count(*) FILTER (WHERE attempt_id = $2) AS mine
+     FROM call_lease WHERE scope = ANY($1) AND expires_at > now() GROUP BY scope`,
     [scopes, attemptId],
   );
   return rows;
