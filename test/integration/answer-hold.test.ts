@@ -67,5 +67,8 @@ test(`a hook that hangs holds the ACK ${ANSWER_HOLD_MS} ms, no longer`, async ()
   });
   expect(result).toMatchObject({ outcome: 'answered', endReason: 'message played' });
   expect(answeredAt - started).toBeGreaterThanOrEqual(ANSWER_HOLD_MS - 10);
-  expect(answeredAt - started).toBeLessThan(ANSWER_HOLD_MS + 400);
+  // Without the cap the ACK would wait for the hook for ever and the call would never be
+  // answered. The margin is for a loaded CI host, whose event loop was seen 700 ms late: a
+  // bound that tells the cap from the call's own limits (10 s), not a speed target.
+  expect(answeredAt - started).toBeLessThan(ANSWER_HOLD_MS + 2500);
 });
