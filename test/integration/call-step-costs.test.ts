@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { freePort } from '../../scripts/services/ports';
-import { parseStepSample, type StepSample } from '../../bench/step-costs';
+import { scrapeSteps, type StepSample } from '../../bench/step-costs';
 import { createUser, login } from '../support/api';
 import { gatewayTrunk, journalOf, phoneList, resultsOf, toneMessage } from '../support/campaign-e2e';
 import { closeTemporalClient, insertCampaign, startCampaign } from '../support/campaign-runs';
@@ -36,11 +36,8 @@ afterAll(async () => {
   await db?.end();
 });
 
-async function steps(): Promise<StepSample> {
-  const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
-  expect(res.status).toBe(200);
-  return parseStepSample(await res.text());
-}
+/** The worker's step counters now, read as the bench reads them. */
+const steps = (): Promise<StepSample> => scrapeSteps(`http://127.0.0.1:${metricsPort}/metrics`);
 
 test('every step of three recorded calls is counted on the worker’s /metrics', async () => {
   const taskQueue = `steps-${randomUUID()}`;
