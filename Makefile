@@ -16,7 +16,7 @@ JEST_ARGS ?=
 DATA_DIR := $(or $(VOICECAST_DATA_DIR),$(shell sed -n 's/^VOICECAST_DATA_DIR=//p' .env 2>/dev/null | tail -n 1),.data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup build run test test-unit fuzz-api bench-sip bench-udp-loopback bench-audio bench-import bench-campaign bench-faults bench-zone-window bench-journal bench-amd bench-export bench-start bench-ingest lint typecheck format migrate migration-check keys-status reseal-keys rotate-signing-key retire-signing-keys clean clean-data
+.PHONY: help setup build run test test-unit fuzz-api bench-sip bench-udp-loopback bench-audio bench-import bench-campaign bench-scale bench-faults bench-zone-window bench-journal bench-amd bench-export bench-start bench-ingest lint typecheck format migrate migration-check keys-status reseal-keys rotate-signing-key retire-signing-keys clean clean-data
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -59,6 +59,12 @@ bench-import: build ## contact import benchmark: a 1M-row CSV through the API (r
 bench-campaign: build ## campaign benchmark: 2,000 contacts, 2 s message, sipp gateway, BENCH_REPEAT (3) runs: calls/s vs sipp's own UAC, contacts placed, failed/lost attempts; then a failover run (first trunk 503 for half the calls): calls/s with failover vs without, extra set-up per failed-over call
 	@scripts/bench-tools.sh
 	node dist/bench/campaign-bench.js
+
+bench-scale: build ## campaign at scale: 1,000 calls in flight on one worker, 20,000 contacts, 30 s message, recording on; run 1 gateway silent, run 2 two-way audio: calls/s vs sipp, per-step costs, worker RSS and where it goes, Temporal events/call, RTP jitter while all are up
+	@scripts/bench-tools.sh
+	BENCH_CONCURRENCY=$${BENCH_CONCURRENCY:-1000} BENCH_CONTACTS=$${BENCH_CONTACTS:-20000} BENCH_MESSAGE_MS=$${BENCH_MESSAGE_MS:-30000} \
+	  BENCH_RECORD=1 BENCH_RTP_ECHO=alternate BENCH_RTP_WINDOW_S=$${BENCH_RTP_WINDOW_S:-20} BENCH_REPEAT=$${BENCH_REPEAT:-2} BENCH_FAILOVER=0 \
+	  node dist/bench/campaign-bench.js
 
 bench-faults: build ## fault benchmark: a recorded 2,000-contact campaign while PostgreSQL, Temporal and MinIO are each restarted: contacts lost, double dials, recordings missing, extra time
 	@scripts/bench-tools.sh

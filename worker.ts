@@ -32,6 +32,7 @@ import { WebhookNetworks } from './lib/webhook-networks.js';
 import { startWorkerMetrics } from './lib/worker-metrics.js';
 import { TelephonyEngine } from './telephony/engine.js';
 import { TrunkProber } from './activities/trunk-prober.js';
+import { MALLOC_SETTINGS, missingMallocSettings } from './lib/malloc-settings.js';
 
 /** Activity slots beyond WORKER_MAX_CALLS, for the activities that are not calls. */
 const ACTIVITY_HEADROOM = 20;
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
               const use = callSlots.use();
               return { used: use.used, slots: config.telephony.maxCallsPerWorker, waitingOwners: use.waiting.length };
             },
+            mediaHeaps: () => engine.mediaHeaps(),
             ...(prober ? { trunkProbes: () => prober.counts() } : {}),
           },
           logger: logger.child({ component: 'metrics' }),
@@ -178,6 +180,13 @@ async function main(): Promise<void> {
     maxConcurrentActivityTaskExecutions: hooks.maxConcurrentDeliveries,
     shutdownGraceTime: `${config.api.shutdownGraceSeconds} seconds`,
   });
+  const malloc = missingMallocSettings();
+  if (malloc.length > 0) {
+    logger.warn(
+      { missing: malloc, set: MALLOC_SETTINGS },
+      'started without the allocator settings: recorded calls can double the worker’s memory (docs/operations.md)',
+    );
+  }
   logger.info(
     {
       taskQueue: config.temporal.taskQueue,

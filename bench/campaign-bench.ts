@@ -19,6 +19,15 @@
  * contacts once through one trunk and once through a group whose first trunk answers 503 to
  * half of them: calls/s with failover against without, and the extra set-up time per
  * failed-over call. The stack runs with the trunks' circuit breaker off for it.
+ *
+ * At scale (`make bench-scale`: 1,000 calls in flight, a 30 s message, recording on):
+ * BENCH_MESSAGE_MS sets the message, BENCH_RECORD=1 records every call, BENCH_RTP_ECHO=1 has
+ * the gateway send every RTP packet back (two-way audio; `alternate`: in even runs only), and
+ * BENCH_RTP_WINDOW_S captures that many seconds of our RTP at the gateway (tcpdump, kernel
+ * timestamps) from the moment the calls up first reach 95 % of BENCH_CONCURRENCY: the
+ * deviation of each packet interval from 20 ms, p50/p99/max. The worker's memory is sampled
+ * from its /metrics throughout (bench/worker-memory.ts): its highest RSS split into heaps,
+ * buffers and the rest, and per call up. The worker gets WORKER_MAX_CALLS ≥ BENCH_CONCURRENCY.
  */
 import { mkdtempSync, chmodSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -29,7 +38,9 @@ import { startSippUac, type SippInstance } from '../scripts/services/sipp.js';
 import { freePort } from '../scripts/services/ports.js';
 import { BenchApi } from './bench-api.js';
 import { failoverRun, type FailoverReport } from './failover-run.js';
+import { intervalJitter, startCapture } from './rtp-capture.js';
 import { describeStepCosts, scrapeSteps } from './step-costs.js';
+import { describeMemory, MemorySampler } from './worker-memory.js';
 import {
   createCampaign,
   describeCounts,
@@ -47,8 +58,14 @@ const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 100);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const FAILOVER = process.env.BENCH_FAILOVER !== '0';
-const MESSAGE_MS = 2000;
-const TIMEOUT_MS = Math.max(600_000, (CONTACTS / CONCURRENCY) * 20_000);
+const MESSAGE_MS = Number(process.env.BENCH_MESSAGE_MS ?? 2000);
+const RECORD = process.env.BENCH_RECORD === '1';
+const RTP_ECHO = process.env.BENCH_RTP_ECHO ?? '0';
+/** Whether run `run`'s gateway sends our RTP back (two-way audio). */
+const echoes = (run: number): boolean => RTP_ECHO === '1' || (RTP_ECHO === 'alternate' && run % 2 === 0);
+/** Seconds of RTP captured once the calls up reach 95 % of CONCURRENCY (0: none). */
+const RTP_WINDOW_S = Number(process.env.BENCH_RTP_WINDOW_S ?? 0);
+const TIMEOUT_MS = Math.max(600_000, Math.ceil(CONTACTS / CONCURRENCY) * (MESSAGE_MS + 1000) * 10);
 /** A run still not complete after this is reported as such (4x the ideal time, at least 3 minutes). */
 const DEADLINE_MS =
   Number(process.env.BENCH_DEADLINE_S ?? 0) * 1000 ||
@@ -63,8 +80,39 @@ function peakRssKb(pid: number): number {
 }
 
 /** The gateway, the same for the campaign and for sipp's caller: answers at once, waits for the caller's BYE. */
-function startGateway(): Promise<SippInstance> {
-  return startSippGateway({ calls: CONTACTS, timeoutMs: TIMEOUT_MS });
+function startGateway(echo = false): Promise<SippInstance> {
+  return startSippGateway({ calls: CONTACTS, timeoutMs: TIMEOUT_MS, ...(echo ? { extraArgs: ['-rtp_echo'] } : {}) });
+}
+
+/**
+ * Once the worker has 95 % of CONCURRENCY calls up (the sampler's last scrape), captures
+ * RTP_WINDOW_S seconds of our packets to the gateway and describes their timing. Gives up
+ * (undefined) when `ended()` comes first.
+ */
+async function rtpWindow(
+  sampler: MemorySampler,
+  gateway: SippInstance,
+  dir: string,
+  run: number,
+  ended: () => boolean,
+): Promise<string | undefined> {
+  while (sampler.lastCalls < CONCURRENCY * 0.95) {
+    if (ended()) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const capture = await startCapture(gateway.mediaPort, join(dir, `rtp-${run}.pcap`));
+  const callsAtStart = sampler.lastCalls;
+  await new Promise((resolve) => setTimeout(resolve, RTP_WINDOW_S * 1000));
+  const callsAtEnd = sampler.lastCalls;
+  const { streams, droppedByKernel } = await capture.stop();
+  rmSync(join(dir, `rtp-${run}.pcap`), { force: true });
+  const jitter = intervalJitter(streams);
+  const packets = [...streams.values()].reduce((sum, times) => sum + times.length, 0);
+  return (
+    `RTP to the gateway over ${RTP_WINDOW_S} s with ${callsAtStart}→${callsAtEnd} calls up: ${packets} packets in ` +
+    `${streams.size} streams (kernel drops ${droppedByKernel}); interval deviation from 20 ms ` +
+    `p50 ${jitter.p50.toFixed(3)}, p99 ${jitter.p99.toFixed(3)}, max ${jitter.max.toFixed(3)} ms over ${jitter.intervals} intervals`
+  );
 }
 
 /** History events of every run of `campaign-<id>`, and how many runs there were. */
@@ -97,9 +145,9 @@ function callTimes(stack: PrivateStack, id: string): Promise<{ callMs: number; s
   });
 }
 
-/** sipp's own caller against a fresh gateway: same calls, same concurrency, 2 s talk. */
+/** sipp's own caller against a fresh gateway: same calls, same concurrency, same talk time. */
 async function sippRate(dir: string, run: number): Promise<number> {
-  const gateway = await startGateway();
+  const gateway = await startGateway(echoes(run));
   const statFile = join(dir, `uac-stat-${run}.csv`);
   const started = performance.now();
   const caller = await startSippUac({
@@ -152,8 +200,15 @@ const failedOrLost = (journal: JournalSummary): number =>
 /** Whether a run did what the issue asks: complete, every contact placed, nothing failed or lost. */
 const runOk = (r: RunReport): boolean => r.completed && r.journal.placed === CONTACTS && failedOrLost(r.journal) === 0;
 
-async function campaignRun(stack: PrivateStack, api: BenchApi, run: number, metricsUrl: string): Promise<RunReport> {
-  const gateway = await startGateway();
+async function campaignRun(
+  stack: PrivateStack,
+  api: BenchApi,
+  run: number,
+  metricsUrl: string,
+  dir: string,
+): Promise<RunReport> {
+  const gateway = await startGateway(echoes(run));
+  const sampler = new MemorySampler(metricsUrl);
   try {
     const stepsBefore = await scrapeSteps(metricsUrl);
     const spec: CampaignSpec = {
@@ -161,10 +216,16 @@ async function campaignRun(stack: PrivateStack, api: BenchApi, run: number, metr
       contacts: CONTACTS,
       concurrency: CONCURRENCY,
       messageMs: MESSAGE_MS,
-      record: false,
+      record: RECORD,
     };
     const id = await createCampaign(api, gateway, spec);
-    const { completed, seconds, detail } = await runCampaign(api, id, DEADLINE_MS);
+    const idle = await sampler.sample();
+    sampler.start();
+    let ended = false;
+    const window = RTP_WINDOW_S > 0 ? rtpWindow(sampler, gateway, dir, run, () => ended) : undefined;
+    const { completed, seconds, detail } = await runCampaign(api, id, DEADLINE_MS).finally(() => (ended = true));
+    const rtp = await window;
+    sampler.stop();
     if (!completed) {
       print(
         `  run ${run}: NOT COMPLETE after ${seconds.toFixed(0)} s (deadline BENCH_DEADLINE_S=${DEADLINE_MS / 1000})`,
@@ -205,8 +266,19 @@ async function campaignRun(stack: PrivateStack, api: BenchApi, run: number, metr
     print(
       `            peak RSS: API ${mb(peakRssKb(stack.pids.api))}, worker ${mb(peakRssKb(stack.pids.worker))} (VmHWM, whole process life)`,
     );
+    print(`            most calls up at once in the worker (its /metrics every 2 s): ${sampler.maxCalls}`);
+    if (sampler.peak && sampler.busiest) {
+      for (const line of describeMemory(sampler.peak, sampler.busiest, idle)) print(`            ${line}`);
+    }
+    if (RTP_WINDOW_S > 0) {
+      print(
+        `            ${rtp ?? `no RTP window: the calls up never reached 95 % of ${CONCURRENCY}`}` +
+          `${echoes(run) ? ' (the gateway echoed every packet: two-way audio)' : ' (the gateway silent)'}`,
+      );
+    }
     return { run, completed, seconds, rate, journal };
   } finally {
+    sampler.stop();
     await gateway.stop();
   }
 }
@@ -240,7 +312,7 @@ async function main(): Promise<void> {
   let failover: FailoverReport | undefined;
   try {
     // RTP ports of their own, away from the default range other stacks on this machine use.
-    const rtpMin = 40_000 + 2000 * Math.floor(Math.random() * 10);
+    const rtpMin = 40_000 + 2000 * Math.floor(Math.random() * (CONCURRENCY > 500 ? 4 : 10));
     // The worker's /metrics on a known port: each run's cost per step comes from its counters.
     const metricsPort = await freePort();
     const stack = await startPrivateStack(dir, supervisor, {
@@ -248,25 +320,32 @@ async function main(): Promise<void> {
       // The breaker off: the failover run's first trunk answers 503 to every other call.
       env: {
         RTP_PORT_MIN: String(rtpMin),
-        RTP_PORT_MAX: String(rtpMin + 1999),
+        RTP_PORT_MAX: String(rtpMin + Math.max(1999, 4 * CONCURRENCY - 1)),
+        // Room for every call in flight, and the fair-share headroom above it.
+        WORKER_MAX_CALLS: String(Math.max(1000, Math.ceil(CONCURRENCY * 1.05))),
+        // The owner's default cap on calls at once (100) would hold the rest of a larger run in `leases`.
+        TENANT_MAX_CONCURRENT_CALLS: String(Math.max(100, CONCURRENCY)),
         TRUNK_BREAKER_FAILURES: '0',
         WORKER_METRICS_HOST: '127.0.0.1',
         WORKER_METRICS_PORT: String(metricsPort),
         // The stack's pool size, when the bench is asked to try another (default 10).
         ...(process.env.DATABASE_POOL_MAX ? { DATABASE_POOL_MAX: process.env.DATABASE_POOL_MAX } : {}),
+        // glibc's allocator settings (MALLOC_ARENA_MAX…), to compare the worker's memory with and without.
+        ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('MALLOC_'))),
       },
     });
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     print(
-      `campaign benchmark: ${CONTACTS} contacts, ${MESSAGE_MS / 1000} s message, campaign maxConcurrentCalls ${CONCURRENCY}, ` +
-        `gateway sipp uas-answer.xml (answers at once, no RTP back), 127.0.0.1, ${REPEAT} run(s), deadline ${DEADLINE_MS / 1000} s each`,
+      `campaign benchmark: ${CONTACTS} contacts, ${MESSAGE_MS / 1000} s message, recording ${RECORD ? 'on' : 'off'}, ` +
+        `campaign maxConcurrentCalls ${CONCURRENCY}, gateway sipp uas-answer.xml (answers at once; RTP back: ${RTP_ECHO === '1' ? 'echo' : RTP_ECHO === 'alternate' ? 'echo in even runs' : 'none'}), ` +
+        `127.0.0.1, ${REPEAT} run(s), deadline ${DEADLINE_MS / 1000} s each`,
     );
     const api = await BenchApi.login(stack);
     for (let run = 1; run <= REPEAT; run++) {
       print(
         `  machine: ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} at the start of run ${run}`,
       );
-      const report = await campaignRun(stack, api, run, metricsUrl);
+      const report = await campaignRun(stack, api, run, metricsUrl, dir);
       reports.push(report);
       report.sippRate = await sippRate(dir, run);
       print(`  run ${run} ratio campaign / sipp UAC: ${(report.rate / report.sippRate).toFixed(2)}`);

@@ -2,7 +2,8 @@
  * Receiver-side RTP timing for the SIP benchmark: tcpdump captures the packets on the
  * loopback interface with kernel timestamps, so what we measure is when packets reached the
  * wire, not when some receiving event loop got round to them. Per RTP stream (UDP source
- * port) the interval between consecutive packets is compared with the 20 ms frame time.
+ * port and SSRC: a port the next call reuses starts a new stream) the interval between
+ * consecutive packets is compared with the 20 ms frame time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ export interface Capture {
 }
 
 export interface CaptureResult {
-  /** Packet arrival times in ms, per UDP source port, in capture order. */
+  /** Packet arrival times in ms, per stream ({@link parsePcap}'s key), in capture order. */
   readonly streams: Map<number, number[]>;
   /** Packets the kernel dropped before tcpdump saw them (from tcpdump's own report). */
   readonly droppedByKernel: number;
@@ -61,7 +62,12 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Reads a classic pcap file (microsecond timestamps) of IPv4/UDP on Ethernet or Linux loopback framing. */
+/**
+ * Reads a classic pcap file (microsecond timestamps) of IPv4/UDP on Ethernet or Linux loopback
+ * framing into packet times per stream. A stream is a UDP source port and, when the capture
+ * holds the RTP header, its SSRC (key `port * 2^32 + ssrc`): a campaign's next call on a port
+ * just freed is another stream, not a long interval in the last call's.
+ */
 export function parsePcap(data: Buffer): Map<number, number[]> {
   const streams = new Map<number, number[]>();
   if (data.length < 24) return streams;
@@ -78,8 +84,10 @@ export function parsePcap(data: Buffer): Map<number, number[]> {
     if (ip + 28 > offset) continue;
     const ipHeader = (data[ip] & 0x0f) * 4;
     const sourcePort = data.readUInt16BE(ip + ipHeader);
-    let times = streams.get(sourcePort);
-    if (!times) streams.set(sourcePort, (times = []));
+    const rtp = ip + ipHeader + 8;
+    const key = rtp + 12 <= offset ? sourcePort * 2 ** 32 + data.readUInt32BE(rtp + 8) : sourcePort;
+    let times = streams.get(key);
+    if (!times) streams.set(key, (times = []));
     times.push(ms);
   }
   return streams;

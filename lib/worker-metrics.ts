@@ -31,6 +31,10 @@ export interface WorkerMetricsSources {
   readonly sipGuard: () => SipGuardCounts;
   /** The call slots in use, the worker's slots (WORKER_MAX_CALLS), owners refused a slot lately. */
   readonly callSlots: () => { readonly used: number; readonly slots: number; readonly waitingOwners: number };
+  /** The media threads' heaps in bytes (telephony/rtp/media-threads.ts); absent or empty: none running. */
+  readonly mediaHeaps?: () => Promise<
+    readonly { readonly thread: number; readonly used: number; readonly total: number; readonly external: number }[]
+  >;
   /** OPTIONS probes of trunks held down (activities/trunk-prober.ts); absent: probing is off. */
   readonly trunkProbes?: () => { readonly sent: number; readonly up: number };
 }
@@ -149,6 +153,25 @@ export function workerMetricsRegistry(sources: WorkerMetricsSources): Registry {
       for (const { step, runs } of stepTotals()) this.inc({ step }, runs);
     },
   });
+  // The main thread's heap is in collectDefaultMetrics; each media thread has its own isolate.
+  const mediaHeaps = sources.mediaHeaps;
+  if (mediaHeaps) {
+    new Gauge({
+      name: 'voicecast_worker_media_thread_heap_bytes',
+      help: "Heap of each RTP media thread (used, total reserved, external buffers), beside the main thread's voicecast_worker_nodejs_heap_*",
+      labelNames: ['thread', 'kind'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const heap of await mediaHeaps()) {
+          const thread = String(heap.thread);
+          this.set({ thread, kind: 'used' }, heap.used);
+          this.set({ thread, kind: 'total' }, heap.total);
+          this.set({ thread, kind: 'external' }, heap.external);
+        }
+      },
+    });
+  }
   const probes = sources.trunkProbes;
   if (probes) {
     mirroredCounter(

@@ -19,6 +19,7 @@ import { Supervisor, type RunningService } from './services/supervisor';
 import { startTemporal, taskQueuePollerProbe, type TemporalServer } from './services/temporal';
 import { acquireStackLock, StackAlreadyRunningError, type StackLock } from './stack-lock';
 import { findBusyPorts, planStack, SERVICE_HOST, StackPlanError, type StackPlan } from './stack-plan';
+import { withMallocSettings } from '../lib/malloc-settings';
 
 function say(message: string): void {
   process.stdout.write(`[stack] ${message}\n`);
@@ -82,7 +83,8 @@ async function startApps(
   signal: AbortSignal,
 ): Promise<void> {
   const dist = join(repoRoot(), 'dist');
-  const common = { env: process.env, cwd: process.cwd(), detached: true, signal };
+  // glibc's allocator settings (lib/malloc-settings.ts) unless the operator set their own.
+  const common = { env: withMallocSettings(process.env), cwd: process.cwd(), detached: true, signal };
   say('starting the API (it applies pending migrations first)');
   supervisor.add(
     await startNodeApp({

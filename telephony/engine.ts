@@ -9,7 +9,7 @@ import type { CallResult, DialRequest, TrunkConfig } from './call-types.js';
 import { dial } from './dial.js';
 import type { MediaHost } from './rtp/call-media.js';
 import { LocalMedia, type PacerSettings } from './rtp/local-media.js';
-import { MediaThreads } from './rtp/media-threads.js';
+import { MediaThreads, type MediaThreadHeap } from './rtp/media-threads.js';
 import { SipGuardStats } from './sip/request-guard.js';
 import type { AddressPolicy } from './sip/address-policy.js';
 import type { SipTransportOptions } from './sip/transport-base.js';
@@ -93,6 +93,11 @@ export class TelephonyEngine {
       options.logger,
       options.registerRetry,
     );
+  }
+
+  /** The media threads' heaps (none with RTP_MEDIA_THREADS=0: the media is on this thread's heap). */
+  mediaHeaps(): Promise<MediaThreadHeap[]> {
+    return this.media instanceof MediaThreads ? this.media.heaps() : Promise.resolve([]);
   }
 
   /** Places one call; resolves when it has ended, whatever happened. Abort `signal` to CANCEL or BYE. */

@@ -18,6 +18,7 @@ import { httpProbe } from './probes';
 import type { Supervisor } from './supervisor';
 import { registerStackControl } from './stack-control';
 import { startTemporal, taskQueuePollerProbe } from './temporal';
+import { MALLOC_SETTINGS } from '../../lib/malloc-settings';
 
 export interface PrivateStack {
   /** Base URL of the API (also its PUBLIC_URL), e.g. http://127.0.0.1:41234 */
@@ -158,7 +159,8 @@ export async function startPrivateStack(
   const admin = { username: 'admin', password: randomBytes(18).toString('base64url') };
   const env: Record<string, string> = {};
   for (const name of INHERITED) if (process.env[name] !== undefined) env[name] = process.env[name];
-  Object.assign(env, {
+  // Tests and benches run with the allocator settings of every launcher (lib/malloc-settings.ts).
+  Object.assign(env, MALLOC_SETTINGS, {
     NODE_ENV: 'test',
     VOICECAST_ENV_FILE: 'none',
     LOG_LEVEL: 'warn',

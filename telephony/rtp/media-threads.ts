@@ -64,6 +64,17 @@ export function splitPortRange(min: number, max: number, parts: number): { min: 
   });
 }
 
+/** One media thread's heap, in bytes (V8's figures for the thread's own isolate). */
+export interface MediaThreadHeap {
+  readonly thread: number;
+  /** Live objects on the thread's heap. */
+  readonly used: number;
+  /** The heap V8 reserved (used and free). */
+  readonly total: number;
+  /** Memory outside the heap that the thread's objects hold (buffers: RTP packets, recordings). */
+  readonly external: number;
+}
+
 export class MediaThreads implements MediaHost {
   private readonly threads: MediaThread[];
   private closed = false;
@@ -92,6 +103,15 @@ export class MediaThreads implements MediaHost {
     }
     const { min, max } = this.options.rtpPorts;
     throw new PortsExhaustedError(`no free RTP port in ${min}–${max} (${this.threads.length} media threads)`);
+  }
+
+  /**
+   * Each running thread's V8 heap (`Worker.getHeapStatistics()`): where a worker's memory
+   * goes beside the main thread's heap. A thread not started (no call yet) or ended is left out.
+   */
+  async heaps(): Promise<MediaThreadHeap[]> {
+    const heaps = await Promise.all(this.threads.map((thread) => thread.heap()));
+    return heaps.filter((heap): heap is MediaThreadHeap => heap !== undefined);
   }
 
   /** Stops every thread's pacer, closes its sockets and ends it. */
@@ -157,6 +177,23 @@ class MediaThread {
     private readonly pacer: PacerSettings,
     readonly logger: Logger | undefined,
   ) {}
+
+  /** The thread's heap figures, or undefined while it is not running (or it ended meanwhile). */
+  async heap(): Promise<MediaThreadHeap | undefined> {
+    const worker = this.worker;
+    if (!worker) return undefined;
+    try {
+      const stats = await worker.getHeapStatistics();
+      return {
+        thread: this.index,
+        used: stats.used_heap_size,
+        total: stats.total_heap_size,
+        external: stats.external_memory,
+      };
+    } catch {
+      return undefined; // the thread ended between the check and the answer
+    }
+  }
 
   get load(): number {
     return this.calls.size + this.opening.size;

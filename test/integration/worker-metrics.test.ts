@@ -179,3 +179,51 @@ test('the worker process serves it on WORKER_METRICS_PORT', async () => {
   }
   await expect(fetch(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
 });
+
+test("each media thread's heap is in the scrape while it runs, none before its first call", async () => {
+  const threaded = new TelephonyEngine({
+    bindAddress: '127.0.0.1',
+    rtpPorts: { min: 47500, max: 47999 },
+    mediaThreads: 2,
+  });
+  const server = await startWorkerMetrics({
+    host: '127.0.0.1',
+    port: 0,
+    sources: {
+      sipGuard: () => threaded.sipGuard.snapshot(),
+      callSlots: () => ({ used: 0, slots: 40, waitingOwners: 0 }),
+      mediaHeaps: () => threaded.mediaHeaps(),
+    },
+    logger,
+  });
+  if (!server) throw new Error(`metrics did not start: ${JSON.stringify(logged)}`);
+  const heapLines = (text: string) =>
+    [...text.matchAll(/^voicecast_worker_media_thread_heap_bytes\{([^}]*)\} (\S+)$/gm)].map(([, labels, value]) => ({
+      labels,
+      value: Number(value),
+    }));
+  try {
+    const idle = await (await scrape(server.port, {})).text();
+    expect(idle).toMatch(/^# TYPE voicecast_worker_media_thread_heap_bytes gauge$/m);
+    expect(heapLines(idle)).toEqual([]);
+    const sipp = await gateway({ scenario: 'uas-ring-forever', transport: 'udp' });
+    const placed = ringingCall(threaded, sipp);
+    let lines: ReturnType<typeof heapLines> = [];
+    for (const deadline = Date.now() + 5000; Date.now() < deadline && lines.length === 0; await sleep(50)) {
+      lines = heapLines(await (await scrape(server.port, {})).text());
+    }
+    // The call's media went to one thread: its heap, used within total, and its buffers.
+    const value = (kind: string) => lines.find((l) => l.labels.includes(`kind="${kind}"`))?.value ?? NaN;
+    expect(lines.map((l) => /kind="(\w+)"/.exec(l.labels)?.[1]).sort()).toEqual(['external', 'total', 'used']);
+    expect(lines.every((l) => /thread="0"/.test(l.labels))).toBe(true);
+    expect(value('used')).toBeGreaterThan(1e6);
+    expect(value('total')).toBeGreaterThanOrEqual(value('used'));
+    expect(value('external')).toBeGreaterThan(0);
+    await placed;
+  } finally {
+    await server.close();
+    await threaded.close();
+  }
+  // Closed threads are left out, not read from a thread that is gone.
+  expect(await threaded.mediaHeaps()).toEqual([]);
+});
