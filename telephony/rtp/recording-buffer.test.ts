@@ -1,4 +1,4 @@
-import { decodeUlaw, encodeUlaw } from '../media/g711.js';
+import { decodeAlaw, decodeUlaw, encodeUlaw } from '../media/g711.js';
 import { RECORDING_MARGIN_MS, RecordingBuffer, recordingLimitMs, type RecordedPacket } from './recording-buffer.js';
 
 const SSRC = 7;
@@ -90,7 +90,7 @@ describe('RecordingBuffer', () => {
     for (let i = 0; i < 100; i += 1) buffer.write(packet(i + 1, i * 160, 1), 'PCMU', i * 20); // 2 s in real time
     expect(buffer.length).toBe(cap);
     expect(buffer.toPcm().every((s) => s === level(1))).toBe(true);
-    expect((buffer as unknown as { samples: Int16Array }).samples.length).toBe(cap);
+    expect((buffer as unknown as { codes: Uint8Array }).codes.length).toBe(cap);
   });
 
   it('keeps the cap when a packet from before the first one shifts the track: its end falls off', () => {
@@ -105,14 +105,30 @@ describe('RecordingBuffer', () => {
   it('is allocated once at its cap: streaming the whole call never reallocates (review F12)', () => {
     const cap = 3 * 8000; // a 3 s call
     const buffer = new RecordingBuffer(8000, cap);
-    const storage = () => (buffer as unknown as { samples: Int16Array }).samples;
+    const storage = () => (buffer as unknown as { codes: Uint8Array }).codes;
     const first = storage();
     expect(first.length).toBe(cap);
     // A far end that streams ten times longer than the call may last, in real time.
     for (let i = 0; i < 1500; i += 1) buffer.write(packet(i + 1, i * 160, 1), 'PCMU', i * 20);
     expect(storage()).toBe(first);
     expect(buffer.length).toBe(cap);
-    expect(buffer.toPcm().buffer).toBe(first.buffer); // handed out without a copy
+    // One byte a sample while the call is up; 16-bit PCM only when the track is read.
+    expect(first.byteLength).toBe(cap);
+    expect(buffer.toPcm()).toEqual(decodeUlaw(encodeUlaw(new Int16Array(cap).fill(1000))));
+  });
+
+  it('keeps a change of law exact: the track turns into PCM, gaps and both laws as decoded', () => {
+    const buffer = new RecordingBuffer(8000, 8000);
+    const alaw = Uint8Array.from({ length: 160 }, (_, i) => i);
+    const ulaw = Uint8Array.from({ length: 160 }, (_, i) => 255 - i);
+    buffer.write({ ssrc: 9, sequenceNumber: 1, timestamp: 0, payload: alaw }, 'PCMA', 0);
+    // One packet lost (a 160-sample gap), then µ-law.
+    buffer.write({ ssrc: 9, sequenceNumber: 3, timestamp: 320, payload: ulaw }, 'PCMU', 40);
+    const pcm = buffer.toPcm();
+    expect(pcm.length).toBe(480);
+    expect(pcm.subarray(0, 160)).toEqual(decodeAlaw(alaw));
+    expect(pcm.subarray(160, 320)).toEqual(new Int16Array(160));
+    expect(pcm.subarray(320)).toEqual(decodeUlaw(ulaw));
   });
 });
 
