@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sineWave } from './tone.js';
-import { decodeWav, encodeWav, WavFormatError } from './wav.js';
+import { decodeWav, encodeWav, pcmWithWavRoom, WAV_HEADER_BYTES, WavFormatError } from './wav.js';
 
 let dir: string;
 beforeAll(() => {
@@ -25,6 +25,23 @@ function soxSamples(file: string): Int16Array {
 }
 
 describe('encodeWav', () => {
+  it('writes a recording decoded with header room in place: the same bytes, no second copy', () => {
+    const samples = sineWave({ frequency: 440, durationMs: 100 });
+    const roomy = pcmWithWavRoom(samples.length);
+    roomy.set(samples);
+    const wav = encodeWav(roomy, 8000);
+    expect(wav.equals(encodeWav(Int16Array.from(samples), 8000))).toBe(true);
+    expect(wav.buffer).toBe(roomy.buffer);
+    expect(wav.length).toBe(WAV_HEADER_BYTES + samples.length * 2);
+    expect(decodeWav(wav).samples).toEqual(samples);
+    // A view that does not end with its buffer is copied, and its buffer left alone.
+    const part = roomy.subarray(0, 10);
+    const copied = encodeWav(part, 8000);
+    expect(copied.buffer).not.toBe(roomy.buffer);
+    expect(decodeWav(copied).samples).toEqual(samples.subarray(0, 10));
+    expect(encodeWav(pcmWithWavRoom(0), 8000).length).toBe(WAV_HEADER_BYTES);
+  });
+
   it('writes the canonical 44-byte PCM header, byte for byte', () => {
     const wav = encodeWav(Int16Array.from([1, -2, 0x1234]), 8000);
     // prettier-ignore

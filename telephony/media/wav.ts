@@ -8,6 +8,7 @@
  * (LIST, fact, cue …) are skipped. Every problem — not a WAVE file, a truncated header or data
  * chunk, an unsupported format — throws a {@link WavFormatError} naming it.
  */
+import { endianness } from 'node:os';
 import { decodeAlawInto, decodeUlawInto } from './g711.js';
 
 /** A WAV file that cannot be read, with the reason in the message. */
@@ -35,12 +36,41 @@ const FORMAT_EXTENSIBLE = 0xfffe;
 const STREAMING_SIZE = 0x7ffff000;
 const MAX_SIZE = 0xffffffff;
 
-/** A 16-bit PCM mono WAV of `pcm` at `sampleRate` Hz. */
+/** The canonical header {@link encodeWav} writes. */
+export const WAV_HEADER_BYTES = 44;
+
+/**
+ * `length` samples of PCM with room for a WAV header before them in the same memory: what
+ * {@link encodeWav} turns into a WAV without copying (a call's recording, decoded when the
+ * call ends, would otherwise be in memory twice while it waits for the spool; issue 23).
+ */
+export function pcmWithWavRoom(length: number): Int16Array {
+  return new Int16Array(new ArrayBuffer(WAV_HEADER_BYTES + length * 2), WAV_HEADER_BYTES, length);
+}
+
+/** Whether `pcm` came from {@link pcmWithWavRoom}: header room before it, nothing after, little-endian samples. */
+function hasWavRoom(pcm: Int16Array): boolean {
+  return (
+    endianness() === 'LE' &&
+    pcm.buffer instanceof ArrayBuffer &&
+    pcm.byteOffset === WAV_HEADER_BYTES &&
+    pcm.buffer.byteLength === WAV_HEADER_BYTES + pcm.byteLength
+  );
+}
+
+/**
+ * A 16-bit PCM mono WAV of `pcm` at `sampleRate` Hz. From {@link pcmWithWavRoom} the header is
+ * written into the room before the samples and the WAV shares their memory (no copy);
+ * otherwise the WAV is a new buffer.
+ */
 export function encodeWav(pcm: Int16Array, sampleRate: number): Buffer {
   if (!Number.isInteger(sampleRate) || sampleRate <= 0) throw new RangeError(`invalid sample rate ${sampleRate}`);
   const dataBytes = pcm.length * 2;
   if (dataBytes > MAX_SIZE - 36) throw new RangeError('audio too long for a WAV file');
-  const out = Buffer.alloc(44 + dataBytes);
+  const inPlace = hasWavRoom(pcm);
+  const out = inPlace
+    ? Buffer.from(pcm.buffer as ArrayBuffer, 0, WAV_HEADER_BYTES + dataBytes)
+    : Buffer.alloc(WAV_HEADER_BYTES + dataBytes);
   out.write('RIFF', 0, 'ascii');
   out.writeUInt32LE(36 + dataBytes, 4);
   out.write('WAVE', 8, 'ascii');
@@ -54,7 +84,7 @@ export function encodeWav(pcm: Int16Array, sampleRate: number): Buffer {
   out.writeUInt16LE(16, 34); // bits per sample
   out.write('data', 36, 'ascii');
   out.writeUInt32LE(dataBytes, 40);
-  for (let i = 0; i < pcm.length; i += 1) out.writeInt16LE(pcm[i], 44 + i * 2);
+  if (!inPlace) for (let i = 0; i < pcm.length; i += 1) out.writeInt16LE(pcm[i], 44 + i * 2);
   return out;
 }
 

@@ -22,6 +22,7 @@
  * that changes law mid-call turns its track into 16-bit PCM from then on, decoded exactly.
  */
 import { alawDecodeSample, decodeAlawInto, decodeUlawInto, ulawDecodeSample, type G711Codec } from '../media/g711.js';
+import { pcmWithWavRoom } from '../media/wav.js';
 
 /** Code → 16-bit sample, per law. */
 const DECODED: Readonly<Record<G711Codec, Int16Array>> = {
@@ -131,9 +132,12 @@ export class RecordingBuffer {
     return this.decode(this.end, this.end);
   }
 
-  /** The codes' first `length` samples decoded into a new PCM array of `capacity` samples. */
+  /**
+   * The codes' first `length` samples decoded into a new PCM array of `capacity` samples,
+   * with room for a WAV header before them (the recording's WAV is made without a copy).
+   */
   private decode(length: number, capacity: number): Int16Array {
-    const pcm = new Int16Array(capacity);
+    const pcm = pcmWithWavRoom(capacity);
     const codes = this.codes!;
     const written = this.written!;
     const decoded = DECODED[this.law ?? 'PCMU'];
