@@ -84,9 +84,12 @@ async function probeCounts(): Promise<{ sent: number; up: number }> {
 test('a trunk down that answers its OPTIONS with 200 is up again before its hold is over', async () => {
   const sipp = await gateway({ scenario: 'uas-options', calls: 1 });
   const trunkId = await gatewayTrunk(token, sipp, LIMITS);
-  await holdDown(trunkId);
-  expect(await health(trunkId)).toMatchObject({ state: 'down', lastProbe: null });
   const before = await probeCounts();
+  await holdDown(trunkId);
+  // Our prober runs every 0.3 s: on a loaded host it may have claimed the trunk (a probe with no
+  // result yet) or even brought it up before this read. Still down means no answer yet.
+  const held = await health(trunkId);
+  if (held.state === 'down') expect(held.lastProbe?.result ?? '').toBe('');
 
   await until('the trunk up', async () => (await health(trunkId)).state === 'up');
   await expectSippExit(sipp, 0);
