@@ -266,7 +266,7 @@ async function campaignRun(
     print(
       `            peak RSS: API ${mb(peakRssKb(stack.pids.api))}, worker ${mb(peakRssKb(stack.pids.worker))} (VmHWM, whole process life)`,
     );
-    print(`            most calls up at once in the worker (its /metrics every 2 s): ${sampler.maxCalls}`);
+    print(`            most calls up at once in the worker (its /metrics every 2 s): ${sampler.busiest?.calls ?? 0}`);
     if (sampler.peak && sampler.busiest) {
       for (const line of describeMemory(sampler.peak, sampler.busiest, idle)) print(`            ${line}`);
     }

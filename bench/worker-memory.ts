@@ -53,7 +53,6 @@ export class MemorySampler {
   /** The sample with most calls up (the highest RSS among those). */
   busiest: MemorySample | undefined;
   lastCalls = 0;
-  maxCalls = 0;
 
   constructor(
     private readonly url: string,
@@ -71,10 +70,7 @@ export class MemorySampler {
       const res = await fetch(this.url);
       if (!res.ok) return undefined;
       const sample = parseMemorySample(await res.text());
-      if (!Number.isNaN(sample.calls)) {
-        this.lastCalls = sample.calls;
-        this.maxCalls = Math.max(this.maxCalls, sample.calls);
-      }
+      if (!Number.isNaN(sample.calls)) this.lastCalls = sample.calls;
       if (!this.peak || sample.rss > this.peak.rss) this.peak = sample;
       const busier =
         this.busiest &&
@@ -95,17 +91,19 @@ export class MemorySampler {
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 
+/** One figure summed over a sample's media threads. */
+const threadSum = (sample: MemorySample, pick: (t: MemorySample['threads'][number]) => number): number =>
+  sample.threads.reduce((total, t) => total + pick(t), 0);
+
 /** One line: where `sample`'s RSS goes. */
 export function describeSplit(what: string, sample: MemorySample): string {
-  const sum = (pick: (t: MemorySample['threads'][number]) => number) =>
-    sample.threads.reduce((total, t) => total + pick(t), 0);
-  const threadsTotal = sum((t) => t.total);
-  const threadsExternal = sum((t) => t.external);
+  const threadsTotal = threadSum(sample, (t) => t.total);
+  const threadsExternal = threadSum(sample, (t) => t.external);
   const rest = sample.rss - sample.mainHeapTotal - sample.mainExternal - threadsTotal - threadsExternal;
   return (
     `${what} (${sample.calls} calls up): RSS ${mb(sample.rss)} = ` +
     `main heap ${mb(sample.mainHeapTotal)} (${mb(sample.mainHeapUsed)} live) + main external buffers ${mb(sample.mainExternal)} + ` +
-    `${sample.threads.length} media thread heap(s) ${mb(threadsTotal)} (${mb(sum((t) => t.used))} live) + their buffers ${mb(threadsExternal)} + ` +
+    `${sample.threads.length} media thread heap(s) ${mb(threadsTotal)} (${mb(threadSum(sample, (t) => t.used))} live) + their buffers ${mb(threadsExternal)} + ` +
     `rest ${mb(rest)} (no heap counts it: malloc'd memory such as ArrayBuffer stores, Temporal's core SDK, V8 code, stacks)`
   );
 }
@@ -120,16 +118,14 @@ export function describeMemory(peak: MemorySample, busiest: MemorySample, idle: 
   if (idle) lines.push(describeSplit('idle, before the run', idle));
   if (idle && busiest.calls > 0) {
     const per = (a: number, b: number) => `${((a - b) / busiest.calls / 1024).toFixed(1)} kB`;
-    const threads = (sample: MemorySample, pick: (t: MemorySample['threads'][number]) => number) =>
-      sample.threads.reduce((total, t) => total + pick(t), 0);
     lines.push(
       `per call up (${busiest.calls}), against the idle worker before the run (RSS ${mb(idle.rss)}): RSS ${per(busiest.rss, idle.rss)}, ` +
         `main heap used ${per(busiest.mainHeapUsed, idle.mainHeapUsed)}, ` +
         `media heaps used ${per(
-          threads(busiest, (t) => t.used),
-          threads(idle, (t) => t.used),
+          threadSum(busiest, (t) => t.used),
+          threadSum(idle, (t) => t.used),
         )}, ` +
-        `buffers ${per(busiest.mainExternal + threads(busiest, (t) => t.external), idle.mainExternal + threads(idle, (t) => t.external))}`,
+        `buffers ${per(busiest.mainExternal + threadSum(busiest, (t) => t.external), idle.mainExternal + threadSum(idle, (t) => t.external))}`,
     );
   }
   return lines;
