@@ -55,6 +55,11 @@ import {
   type ClaimedRow,
 } from '../db/campaign-claims.js';
 import { beginScheduled, writeWorkflowStatus } from '../db/campaign-status.js';
+import { campaignOwner } from '../db/campaigns.js';
+import { loadDepartmentLimits } from '../db/department-policy.js';
+import { loadOwnerPolicy } from '../db/owner-policy.js';
+import { effectiveLimits } from '../campaign/department-policy.js';
+import type { PolicyDefaults } from '../campaign/owner-policy.js';
 import { createPrepareContacts } from './campaign-prepare.js';
 import { enqueueCallEvents } from './webhook-outbox.js';
 import { deferClosedZones, numberWindow } from './zone-claim.js';
@@ -84,7 +89,12 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
     async claimDueAttempts(request): Promise<ClaimResult> {
       // Also picks up webhook deliveries whose start a failure left for later (webhook-dispatch.ts).
       await deps.webhooks.dispatchCampaign(request.campaignId);
-      return timed('claim', () => inTransaction(pool, (client) => claimDue(client, request)));
+      return timed('claim', async () => {
+        const cap = await concurrencyCap(pool, request.campaignId, deps.policyDefaults);
+        const limit = claimRoom(request, cap);
+        const claim = await inTransaction(pool, (client) => claimDue(client, { ...request, limit }));
+        return { ...claim, concurrencyCap: cap };
+      });
     },
 
     placeCall: createPlaceCall(deps),
@@ -154,6 +164,29 @@ export function createCampaignActivities(deps: CampaignActivityDeps): CampaignAc
       return endWaitingContacts(pool, campaignId, EXPIRED);
     },
   };
+}
+
+/**
+ * The most calls a campaign may have in flight: the lower of its owner's limit (an
+ * administrator's, or the installation's default) and the owner's department's; null when
+ * neither is set. Leases enforce these limits across campaigns and workers at dial time; the
+ * claim also holds the campaign itself to them, so a `maxConcurrentCalls` above its owner's
+ * limit does not start call activities that would only wait in `leases` on a worker slot.
+ */
+async function concurrencyCap(pool: Pool, campaignId: string, defaults: PolicyDefaults): Promise<number | null> {
+  const ownerId = await campaignOwner(pool, campaignId);
+  if (ownerId === undefined) return null; // deleted: the claim finds nothing either
+  const [owner, department] = await Promise.all([
+    loadOwnerPolicy(pool, ownerId, defaults),
+    loadDepartmentLimits(pool, ownerId),
+  ]);
+  return effectiveLimits(owner, department).maxConcurrentCalls.value;
+}
+
+/** How many contacts a claim may take: `limit`, and no more than the cap leaves room for beside the calls in flight. */
+export function claimRoom(request: Pick<ClaimRequest, 'limit' | 'inFlight'>, cap: number | null): number {
+  if (cap === null || request.inFlight === undefined) return request.limit;
+  return Math.max(0, Math.min(request.limit, Math.max(1, cap) - request.inFlight));
 }
 
 /**

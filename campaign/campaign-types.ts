@@ -82,6 +82,12 @@ export interface ClaimRequest {
   readonly limit: number;
   readonly claimKey: string;
   readonly adopt: boolean;
+  /**
+   * Calls the workflow has in flight as it claims: the claim hands out no more than the
+   * owner's and department's concurrent-call limit leaves room for (absent: runs recorded
+   * before that clamp; then only `limit` counts).
+   */
+  readonly inFlight?: number;
 }
 
 export interface ClaimResult {
@@ -96,6 +102,14 @@ export interface ClaimResult {
    * too slow), and not a boolean: runs recorded with the count still replay.
    */
   readonly open: number;
+  /**
+   * The most calls the campaign may have in flight now: the lower of its owner's and the
+   * owner's department's concurrent-call limits (null: neither sets one). The workflow keeps
+   * no more call activities than this running, so a `maxConcurrentCalls` above it does not
+   * leave activities holding worker slots while they wait for a lease. Absent on runs
+   * recorded before the clamp.
+   */
+  readonly concurrencyCap?: number | null;
 }
 
 /**

@@ -144,6 +144,11 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
   let claims = 0;
   let adopting = true;
   const inFlight = new Map<string, InFlight>();
+  // The owner's (and department's) concurrent-call limit as the last claim found it: call
+  // activities beyond it would only wait for a lease while holding a worker's slot.
+  let concurrencyCap: number | null = null;
+  // (Limits are at least 1: a cap of 0 would leave nothing in flight to end the wait for room.)
+  const maxInFlight = (): number => Math.min(settings.maxConcurrentCalls, Math.max(1, concurrencyCap ?? Infinity));
   const running: Promise<void>[] = [];
   const callScope = new CancellationScope();
   let { startAt, endAt } = input.schedule ?? { startAt: null, endAt: null };
@@ -309,9 +314,9 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
         carry: { callsStarted, paused, runs },
       });
     }
-    const free = settings.maxConcurrentCalls - inFlight.size;
+    const free = maxInFlight() - inFlight.size;
     if (free <= 0) {
-      await condition(() => inFlight.size < settings.maxConcurrentCalls || paused || cancelled);
+      await condition(() => inFlight.size < maxInFlight() || paused || cancelled);
       continue;
     }
     // Only ever set by a THROTTLED report, which histories from before fair share do not hold.
@@ -323,8 +328,12 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
     const finishedBefore = finishedThisRun;
     claims += 1;
     const claimKey = `${workflowInfo().runId}:${claims}`;
-    const claim = await db.claimDueAttempts({ campaignId, limit: free, claimKey, adopt: adopting });
-    if (adopting && (claim.adopted ?? 0) < free) adopting = false;
+    const before = inFlight.size;
+    const claim = await db.claimDueAttempts({ campaignId, limit: free, claimKey, adopt: adopting, inFlight: before });
+    // Results recorded before the clamp carry no cap: they replay as they ran.
+    if (claim.concurrencyCap !== undefined) concurrencyCap = claim.concurrencyCap;
+    const asked = Math.min(free, maxInFlight() - before);
+    if (adopting && (claim.adopted ?? 0) < asked) adopting = false;
     for (const attempt of claim.attempts) launch(attempt);
     if (claim.attempts.length > 0) continue;
     if (claim.open === 0 && inFlight.size === 0 && !preparing) break;

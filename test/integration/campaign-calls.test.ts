@@ -15,7 +15,13 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import { headerValues, receivedRequests, type SippInstance, type SippMessage } from '../../scripts/services/sipp';
 import { createCampaignActivities } from '../../activities/campaign.activities';
-import { cancelSignal, pauseSignal, resumeSignal, type CampaignWorkflow } from '../../workflows/definitions';
+import {
+  cancelSignal,
+  pauseSignal,
+  progressQuery,
+  resumeSignal,
+  type CampaignWorkflow,
+} from '../../workflows/definitions';
 import type { ClaimedAttempt, ClaimRequest, ClaimResult } from '../../campaign/campaign-types';
 import { adminToken, call, createUser, login } from '../support/api';
 import { minioClient } from '../support/audio';
@@ -486,7 +492,8 @@ test('placeCall run twice at once and once more with the same attempt: one call,
       claimKey: randomUUID(),
       adopt: false,
     });
-    expect(again).toEqual({ attempts: [], nextDueAt: null, open: 0 });
+    // The installation's default tenant limit (TENANT_MAX_CONCURRENT_CALLS, 100) caps the campaign.
+    expect(again).toEqual({ attempts: [], nextDueAt: null, open: 0, concurrencyCap: 100 });
   } finally {
     await close();
   }
@@ -514,6 +521,69 @@ test('one worker carries more calls at once than the SDK default of 100 running 
     const rows = await journal([campaign.id]);
     expect(rows.filter((r) => r.outcome === 'answered')).toHaveLength(120);
     expect(peakConcurrency(rows)).toBe(120);
+  } finally {
+    await setLimit(null);
+  }
+});
+
+test("maxConcurrentCalls above the owner's limit: the claim and the workflow keep calls to the limit", async () => {
+  // Campaign 8 at once, trunk 10, owner 3: without the clamp 8 call activities would run, 5
+  // of them holding worker slots while they wait in `leases` for the owner's place.
+  const phones = Array.from({ length: 9 }, (_, i) => `+4930556${String(i).padStart(4, '0')}0`);
+  const { sipp, base } = await setUp(9, phones, {}, { audioSeconds: 2 });
+  const campaign = await insertCampaign(db, { ...base, maxConcurrentCalls: 8, record: false });
+  const setLimit = async (maxConcurrentCalls: number | null) => {
+    const res = await call('PUT', `/api/v1/users/${owner.id}/limits`, {
+      token: await adminToken(),
+      body: { maxConcurrentCalls },
+    });
+    expect(res.status).toBe(200);
+  };
+  await setLimit(3);
+  try {
+    // The claim alone: asked for 8 with 1 in flight, it hands out 2 and says why.
+    const { deps, close } = activityDeps();
+    try {
+      const activities = createCampaignActivities(deps);
+      const probe = await insertCampaign(db, { ...base, maxConcurrentCalls: 8, record: false });
+      const claim: ClaimResult = await new MockActivityEnvironment().run(
+        (input: ClaimRequest) => activities.claimDueAttempts(input),
+        { campaignId: probe.id, limit: 8, claimKey: randomUUID(), adopt: false, inFlight: 1 },
+      );
+      expect([claim.attempts.length, claim.concurrencyCap]).toEqual([2, 3]);
+      // Never started: put away, so nothing can pick its claimed contacts up.
+      await db.query(`UPDATE campaign SET status = 'cancelled' WHERE id = $1`, [probe.id]);
+      await db.query(`UPDATE campaign_contact SET state = 'cancelled' WHERE campaign_id = $1`, [probe.id]);
+    } finally {
+      await close();
+    }
+    const handle = await startCampaign(campaign);
+    // Sampled through the run: the call activities Temporal holds for the campaign, and the
+    // workflow's own count.
+    let most = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const [progress, described] = await Promise.all([
+          handle.query(progressQuery).catch(() => undefined),
+          handle.describe().catch(() => undefined),
+        ]);
+        const pending = (described?.raw.pendingActivities ?? []).filter((a) => a.activityType?.name === 'placeCall');
+        most = Math.max(most, progress?.inFlight.length ?? 0, pending.length);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    try {
+      expect(await finished(handle, campaign.id, sipp, 60_000)).toMatchObject({ status: 'completed', callsStarted: 9 });
+    } finally {
+      sampling = false;
+      await sampler;
+    }
+    await expectSippExit(sipp, 0);
+    const rows = await journal([campaign.id]);
+    expect(rows.filter((r) => r.outcome === 'answered')).toHaveLength(9);
+    expect(peakConcurrency(rows)).toBe(3);
+    expect(most).toBe(3);
   } finally {
     await setLimit(null);
   }

@@ -26,6 +26,7 @@ import {
   resumeSignal,
   type CampaignWorkflow,
 } from '../../workflows/definitions.js';
+import { claimRoom } from '../../activities/campaign.activities';
 import { decideAfterAttempt, DEFAULT_RETRY_ON, type RetryPolicy } from '../../campaign/retry-policy.js';
 import { readStack } from '../support/stack';
 import { testEnvironment } from '../support/temporal';
@@ -55,7 +56,9 @@ interface Contact {
 class FakeCampaign {
   readonly contacts: Contact[];
   readonly statuses: CampaignStatus[] = [];
-  readonly claims: { at: number; limit: number; got: number }[] = [];
+  readonly claims: { at: number; limit: number; got: number; inFlight?: number; cap?: number | null }[] = [];
+  /** The owner's concurrent-call limit the claims report, and apply as the real claim does (undefined: none reported). */
+  cap: number | null | undefined;
   readonly callStarts: number[] = [];
   cancelledCalls = 0;
   live = 0;
@@ -79,7 +82,7 @@ class FakeCampaign {
 
   activities(): CampaignActivities {
     return {
-      claimDueAttempts: ({ limit }) => Promise.resolve(this.claim(limit)),
+      claimDueAttempts: ({ limit, inFlight }) => Promise.resolve(this.claim(limit, inFlight)),
       placeCall: ({ attempt }) => this.call(attempt),
       releaseAttempt: ({ attempt }) => Promise.resolve(this.finish(attempt, 'failed')),
       setCampaignStatus: ({ status }) => {
@@ -99,7 +102,8 @@ class FakeCampaign {
     };
   }
 
-  private claim(limit: number): ClaimResult {
+  private claim(asked: number, inFlight: number | undefined): ClaimResult {
+    const limit = this.cap === undefined ? asked : claimRoom({ limit: asked, inFlight }, this.cap);
     const now = Date.now();
     const due = this.contacts.filter((c) => c.state === 'due' || (c.state === 'waiting' && c.dueAt <= now));
     const attempts: ClaimedAttempt[] = due.slice(0, limit).map((c) => {
@@ -107,12 +111,13 @@ class FakeCampaign {
       c.attempts += 1;
       return { attemptId: `${c.id}:${c.attempts}`, campaignContactId: c.id, attempt: c.attempts };
     });
-    this.claims.push({ at: now, limit, got: attempts.length });
+    this.claims.push({ at: now, limit: asked, got: attempts.length, inFlight, cap: this.cap });
     const waiting = this.contacts.filter((c) => c.state === 'waiting').map((c) => c.dueAt);
     return {
       attempts,
       nextDueAt: waiting.length ? new Date(Math.min(...waiting)).toISOString() : null,
       open: this.contacts.some((c) => c.state !== 'done' && c.state !== 'cancelled') ? 1 : 0,
+      ...(this.cap === undefined ? {} : { concurrencyCap: this.cap }),
     };
   }
 
@@ -222,6 +227,31 @@ describe('campaign workflow (scheduling, in-memory contacts)', () => {
     expect(result.callsStarted).toBe(18); // 1+2+3+1+1+3+1+2+1+3
     expect(fake.maxLive).toBe(3);
     expect(fake.statuses).toEqual(['completed']); // `running` is the API's to write, at start
+  });
+
+  test("the owner's concurrent-call limit from the claims caps the calls in flight, and follows a change", async () => {
+    const fake = new FakeCampaign(
+      Array.from({ length: 14 }, () => ['answered'] as CallOutcome[]),
+      policy,
+      300,
+    );
+    fake.cap = 2;
+    let maxBeforeRaise = 0;
+    const result = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, { settings: { maxConcurrentCalls: 5 } });
+      while (fake.contacts.filter((c) => c.state === 'done').length < 6) await new Promise((r) => setTimeout(r, 20));
+      maxBeforeRaise = fake.maxLive;
+      fake.cap = 4; // an administrator raised it: the next claim says so
+      return await handle.result();
+    });
+    expect(result).toMatchObject({ status: 'completed', callsStarted: 14 });
+    expect(maxBeforeRaise).toBe(2);
+    // Raised to 4, still under the campaign's own 5.
+    expect(fake.maxLive).toBe(4);
+    // The workflow itself keeps to the cap the last claim reported: after the first claim it
+    // never asks for more than the cap leaves room for (nor claims in vain while it is full).
+    const later = fake.claims.slice(1);
+    expect(later.filter((c, i) => c.limit + (c.inFlight ?? 0) > Math.min(5, fake.claims[i].cap ?? 5))).toEqual([]);
   });
 
   test('pause stops new calls (live ones finish), resume continues', async () => {
