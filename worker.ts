@@ -8,8 +8,9 @@
  * the engine closed.
  */
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker, bundleWorkflowCode, makeTelemetryFilterString } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import {
   createActivities,
   createWebhookActivities,
@@ -33,6 +34,7 @@ import { startWorkerMetrics } from './lib/worker-metrics.js';
 import { TelephonyEngine } from './telephony/engine.js';
 import { TrunkProber } from './activities/trunk-prober.js';
 import { MALLOC_SETTINGS, missingMallocSettings } from './lib/malloc-settings.js';
+import { bundleInChild } from './lib/workflow-bundle.js';
 
 /** Activity slots beyond WORKER_MAX_CALLS, for the activities that are not calls. */
 const ACTIVITY_HEADROOM = 20;
@@ -91,11 +93,12 @@ async function main(): Promise<void> {
   const stopSweep = sweepUnscopedDeliveries(webhooks, (err) =>
     logger.warn({ error: String(err) }, 'sweep of external calls’ webhook deliveries failed'),
   );
-  // Bundled once for both workers; or bundled beforehand by scripts/bundle-workflows.ts
+  // Bundled once for both workers, in a child process so that webpack never loads into this
+  // one (lib/workflow-bundle.ts); or bundled beforehand by scripts/bundle-workflows.ts
   // (WORKFLOW_BUNDLE_PATH), which spares the seconds bundling takes at every start.
   const workflowBundle = config.temporal.workflowBundlePath
     ? { codePath: config.temporal.workflowBundlePath }
-    : await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows/index'), logger: sdkLogger });
+    : { code: await bundleInChild(join(__dirname, 'scripts', 'bundle-workflows.js')) };
   const common = { connection, namespace: config.temporal.namespace, identity, workflowBundle };
   // WORKER_MAX_CALLS, shared fairly between the owners whose calls this worker carries (F13).
   const callSlots = new WorkerCallSlots({
