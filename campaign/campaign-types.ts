@@ -184,6 +184,12 @@ export interface CampaignLiveState {
   /** The schedule the workflow works to (absent from workflows running code from before it). */
   readonly startAt?: string | null;
   readonly endAt?: string | null;
+  /**
+   * The most calls the workflow keeps in flight now: `maxConcurrentCalls`, or the owner's or
+   * department's concurrent-call limit when the last claim found it lower (absent from
+   * workflows running code from before the clamp).
+   */
+  readonly maxInFlight?: number;
 }
 
 export interface CampaignRunResult {

@@ -207,6 +207,7 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
     waitingForWindowUntil,
     startAt,
     endAt,
+    maxInFlight: maxInFlight(),
   }));
 
   // The API wrote `running` when it started the campaign (and a new run carries the status

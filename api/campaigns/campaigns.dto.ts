@@ -381,6 +381,12 @@ export interface CampaignLiveView {
   /** The schedule the workflow works to (ISO 8601); absent from workflows started before schedules existed. */
   startAt?: string | null;
   endAt?: string | null;
+  /**
+   * The most calls the workflow keeps in flight now: the campaign's `maxConcurrentCalls`, or
+   * its owner's or department's concurrent-call limit when that is lower (read again at each
+   * claim, so a raise shows after the next one); absent from workflows started before it.
+   */
+  maxInFlight?: number;
 }
 
 /**

@@ -561,6 +561,8 @@ test("maxConcurrentCalls above the owner's limit: the claim and the workflow kee
     // Sampled through the run: the call activities Temporal holds for the campaign, and the
     // workflow's own count.
     let most = 0;
+    const limitsSeen = new Set<number>();
+    let apiLive: { maxInFlight?: number } | undefined;
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
@@ -570,6 +572,12 @@ test("maxConcurrentCalls above the owner's limit: the claim and the workflow kee
         ]);
         const pending = (described?.raw.pendingActivities ?? []).filter((a) => a.activityType?.name === 'placeCall');
         most = Math.max(most, progress?.inFlight.length ?? 0, pending.length);
+        if (progress?.maxInFlight !== undefined) limitsSeen.add(progress.maxInFlight);
+        if (progress?.maxInFlight === 3 && !apiLive) {
+          // The owner sees the limit that binds in the campaign's live view.
+          const res = await call('GET', `/api/v1/campaigns/${campaign.id}`, { token: owner.token });
+          apiLive = ((await res.json()) as { live?: { maxInFlight?: number } }).live;
+        }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();
@@ -584,6 +592,10 @@ test("maxConcurrentCalls above the owner's limit: the claim and the workflow kee
     expect(rows.filter((r) => r.outcome === 'answered')).toHaveLength(9);
     expect(peakConcurrency(rows)).toBe(3);
     expect(most).toBe(3);
+    // maxConcurrentCalls (8) until the first claim has read the owner's limit, then 3.
+    expect([...limitsSeen].filter((n) => n !== 8 && n !== 3)).toEqual([]);
+    expect(limitsSeen.has(3)).toBe(true);
+    expect(apiLive?.maxInFlight).toBe(3);
   } finally {
     await setLimit(null);
   }
