@@ -69,6 +69,7 @@ import {
   type RecordedAttempt,
 } from './call-journal.js';
 import type { RecordingUploader } from './recording-outbox.js';
+import { releaseNow } from '../lib/release-now.js';
 import { loadCallSetup, type CampaignCallSetup } from './campaign-settings.js';
 import { pickCallerId } from './caller-id-pick.js';
 import { OptOutWatch } from './opt-out.js';
@@ -458,8 +459,13 @@ async function finish(
   const wav = result.recording;
   const key = wav ? recordingKey(attemptRef.campaignId, attemptRef.attempt) : null;
   const recording = wav && key ? await timed('upload', () => uploadRecording(deps, attemptRef, key, wav)) : undefined;
+  const recordingBytes = wav?.length;
+  // Spooled (or uploaded, or lost): nothing reads the WAV again, and its memory goes back now
+  // rather than when the saturated main thread next collects garbage (lib/release-now.ts).
+  if (wav) releaseNow(wav);
   const entry = {
-    result,
+    result: wav ? { ...result, recording: undefined } : result,
+    ...(recordingBytes === undefined ? {} : { recordingBytes }),
     recordingKey: recording?.state === 'lost' ? null : key,
     recording,
     recordingPrivate,

@@ -101,9 +101,11 @@ function serve(port: MessagePort, data: MediaThreadData): void {
         return;
       case 'finish':
         calls.delete(call);
-        void entry.session
-          .finish()
-          .then((snapshot) => post({ op: 'finished', call, snapshot }, [snapshot.recording.buffer as ArrayBuffer]));
+        void entry.session.finish().then((snapshot) => {
+          post({ op: 'finished', call, snapshot }, [snapshot.recording.buffer as ArrayBuffer]);
+          // Decoded into the snapshot: the track's codes are not read again (291 kB for 30 s).
+          entry.session.releaseRecording();
+        });
         return;
     }
   };

@@ -120,6 +120,26 @@ describe('MediaThreads', () => {
     expect(await media.finish()).toBe(snapshot); // idempotent
   });
 
+  it("a finished call's recording track is given back at once, not at the thread's next garbage collection", async () => {
+    const media = await Promise.all([openMedia(), openMedia(), openMedia(), openMedia()]);
+    const external = async () => (await threads.heaps()).reduce((sum, heap) => sum + heap.external, 0);
+    const before = await external();
+    for (const m of media) {
+      m.setRemote(remote(far.port));
+      m.startRecording(30_000); // 240,000 codes and 30,000 bytes of written bits each, allocated up front
+    }
+    // All four once the threads have the command.
+    let held = 0;
+    for (let tries = 0; held < 4 * 270_000 && tries < 100; tries += 1) {
+      held = (await external()) - before;
+      if (held < 4 * 270_000) await sleep(20);
+    }
+    expect(held).toBeGreaterThanOrEqual(4 * 270_000);
+    const snapshots = await Promise.all(media.map((m) => m.finish()));
+    expect(snapshots.every((s) => s.recording.length === 0)).toBe(true);
+    expect((await external()) - before).toBeLessThan(held - 4 * 270_000 + 64 * 1024);
+  });
+
   it('hears only the SDP address and port in a thread too (F5): a stranger first takes nothing over', async () => {
     const stranger = await UdpPeer.open(); // 127.0.0.1 too, another port
     try {

@@ -130,6 +130,19 @@ describe('RecordingBuffer', () => {
     expect(pcm.subarray(160, 320)).toEqual(new Int16Array(160));
     expect(pcm.subarray(320)).toEqual(decodeUlaw(ulaw));
   });
+
+  it('release() gives the codes back at once; the recording read before it is untouched', () => {
+    const buffer = new RecordingBuffer(8000, 8000 * 32);
+    for (let i = 0; i < 50; i += 1) buffer.write(packet(i + 1, 1000 + i * 160, 1 + (i % 5)), 'PCMU', i * 20);
+    const pcm = buffer.toPcm();
+    const copy = Int16Array.from(pcm);
+    const before = process.memoryUsage().arrayBuffers;
+    buffer.release();
+    // The 256,000 codes and 32,000 bytes of written bits: gone now, not at some later GC.
+    expect(before - process.memoryUsage().arrayBuffers).toBeGreaterThanOrEqual(256_000 + 32_000);
+    expect(pcm).toEqual(copy);
+    expect([buffer.length, buffer.toPcm().length]).toEqual([0, 0]);
+  });
 });
 
 describe('recordingLimitMs', () => {

@@ -23,6 +23,7 @@
  */
 import { alawDecodeSample, decodeAlawInto, decodeUlawInto, ulawDecodeSample, type G711Codec } from '../media/g711.js';
 import { pcmWithWavRoom } from '../media/wav.js';
+import { releaseNow } from '../../lib/release-now.js';
 
 /** Code → 16-bit sample, per law. */
 const DECODED: Readonly<Record<G711Codec, Int16Array>> = {
@@ -145,6 +146,20 @@ export class RecordingBuffer {
       if (written[i >> 3] & (1 << (i & 7))) pcm[i] = decoded[codes[i]];
     }
     return pcm;
+  }
+
+  /**
+   * Gives the codes' and written bits' memory back now instead of at the thread's next garbage
+   * collection, once the recording has been read for the last time: the track is empty
+   * afterwards. A PCM track (after a change of law) is only dropped: {@link toPcm} handed out
+   * a view of it, which may still be on its way to the engine's thread.
+   */
+  release(): void {
+    for (const store of [this.codes, this.written]) if (store) releaseNow(store);
+    this.codes = new Uint8Array(0);
+    this.written = new Uint8Array(0);
+    this.pcm = undefined;
+    this.end = 0;
   }
 
   /** Decodes `packet`'s payload into the track; `false` if it was dropped. */

@@ -336,6 +336,11 @@ export class RtpSession implements CallMedia {
     return this.closing;
   }
 
+  /** Frees the recording's memory now, once {@link finish} has returned it for the last time (media-thread.ts). */
+  releaseRecording(): void {
+    this.recorder?.release();
+  }
+
   /** Closes, then returns what the session produced. */
   async finish(): Promise<MediaSnapshot> {
     await this.close(); // flushes a key press whose end packets never came
