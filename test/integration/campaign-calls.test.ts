@@ -499,6 +499,15 @@ test('placeCall run twice at once and once more with the same attempt: one call,
   }
 });
 
+/** The owner's concurrent-call limit, set as an administrator would (null: the installation's default). */
+async function setLimit(maxConcurrentCalls: number | null): Promise<void> {
+  const res = await call('PUT', `/api/v1/users/${owner.id}/limits`, {
+    token: await adminToken(),
+    body: { maxConcurrentCalls },
+  });
+  expect(res.status).toBe(200);
+}
+
 test('one worker carries more calls at once than the SDK default of 100 running activities', async () => {
   const phones = Array.from({ length: 120 }, (_, i) => `+4930555${String(i).padStart(4, '0')}0`);
   const trunkLimits = { maxConcurrentCalls: 500, maxCallsPerSecond: 500 };
@@ -506,13 +515,6 @@ test('one worker carries more calls at once than the SDK default of 100 running 
   const campaign = await insertCampaign(db, { ...base, maxConcurrentCalls: 120, callsPerSecond: 500, record: false });
   // Above the default tenant limit (TENANT_MAX_CONCURRENT_CALLS, 100): raised for this owner
   // the way an operator would, through the admin API, and put back afterwards.
-  const setLimit = async (maxConcurrentCalls: number | null) => {
-    const res = await call('PUT', `/api/v1/users/${owner.id}/limits`, {
-      token: await adminToken(),
-      body: { maxConcurrentCalls },
-    });
-    expect(res.status).toBe(200);
-  };
   await setLimit(200);
   try {
     const handle = await startCampaign(campaign);
@@ -532,13 +534,6 @@ test("maxConcurrentCalls above the owner's limit: the claim and the workflow kee
   const phones = Array.from({ length: 9 }, (_, i) => `+4930556${String(i).padStart(4, '0')}0`);
   const { sipp, base } = await setUp(9, phones, {}, { audioSeconds: 2 });
   const campaign = await insertCampaign(db, { ...base, maxConcurrentCalls: 8, record: false });
-  const setLimit = async (maxConcurrentCalls: number | null) => {
-    const res = await call('PUT', `/api/v1/users/${owner.id}/limits`, {
-      token: await adminToken(),
-      body: { maxConcurrentCalls },
-    });
-    expect(res.status).toBe(200);
-  };
   await setLimit(3);
   try {
     // The claim alone: asked for 8 with 1 in flight, it hands out 2 and says why.
