@@ -165,7 +165,7 @@ export interface JournalEntry {
   readonly trunkAttempts?: readonly TrunkAttempt[];
   /** The number the INVITE's From carried (`call_record.caller_id_number`). */
   readonly callerIdNumber?: string;
-  /** The recording's size, when its WAV was released once spooled (else `result.recording`'s). */
+  /** The recording's size in bytes (its WAV is released once spooled, so `result` no longer holds it). */
   readonly recordingBytes?: number;
 }
 
@@ -187,7 +187,7 @@ export async function recordAttempt(
     // The upload outbox row commits with the row too: a pending recording is never forgotten.
     if (entry.recording?.upload) await enqueueRecordingUpload(client, ctx.attempt.attemptId, entry.recording.upload);
     // The webhook events commit with the row: never one without the other (webhook-outbox.ts).
-    const recordingBytes = entry.recordingBytes ?? entry.result.recording?.length ?? null;
+    const recordingBytes = entry.recordingBytes ?? null;
     await enqueueCallEvents(client, { ...ctx, attemptId: ctx.attempt.attemptId, recordingBytes });
     // Written already when the key was pressed; again here, so that it commits with the row at the latest.
     if (entry.optedOut) await recordOptOut(client, ctx);

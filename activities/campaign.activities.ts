@@ -27,7 +27,7 @@ import type {
   ClaimRequest,
   ClaimResult,
 } from '../campaign/campaign-types.js';
-import { DEFERRED } from '../campaign/campaign-types.js';
+import { claimRoom, DEFERRED } from '../campaign/campaign-types.js';
 import { CANCELLED_BEFORE_DIALLING } from '../campaign/journal-codes.js';
 import { EXPIRED } from '../campaign/outcomes.js';
 import {
@@ -181,12 +181,6 @@ async function concurrencyCap(pool: Pool, campaignId: string, defaults: PolicyDe
     loadDepartmentLimits(pool, ownerId),
   ]);
   return effectiveLimits(owner, department).maxConcurrentCalls.value;
-}
-
-/** How many contacts a claim may take: `limit`, and no more than the cap leaves room for beside the calls in flight. */
-export function claimRoom(request: Pick<ClaimRequest, 'limit' | 'inFlight'>, cap: number | null): number {
-  if (cap === null || request.inFlight === undefined) return request.limit;
-  return Math.max(0, Math.min(request.limit, Math.max(1, cap) - request.inFlight));
 }
 
 /**

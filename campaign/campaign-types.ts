@@ -90,6 +90,17 @@ export interface ClaimRequest {
   readonly inFlight?: number;
 }
 
+/**
+ * How many contacts a claim may take: `limit`, and no more than the owner's concurrent-call
+ * limit (`cap`, at least 1: a cap of 0 would leave nothing in flight to end the wait for room)
+ * leaves room for beside the calls in flight. Without a cap, or without the count (a request
+ * from before the clamp), `limit` alone.
+ */
+export function claimRoom(request: Pick<ClaimRequest, 'limit' | 'inFlight'>, cap: number | null): number {
+  if (cap === null || request.inFlight === undefined) return request.limit;
+  return Math.max(0, Math.min(request.limit, Math.max(1, cap) - request.inFlight));
+}
+
 export interface ClaimResult {
   readonly attempts: readonly ClaimedAttempt[];
   /** How many of `attempts` were adopted from another run (absent on runs recorded before adoption). */

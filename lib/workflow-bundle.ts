@@ -31,7 +31,7 @@ export async function bundleInChild(
       execFile(
         process.execPath,
         [script, out],
-        { timeout: timeoutMs, maxBuffer: 1024 * 1024, env: process.env },
+        { timeout: timeoutMs, maxBuffer: 1024 * 1024 },
         (error, _stdout, stderr) => {
           if (!error) return resolve();
           const said = String(stderr).trim().split('\n').slice(-20).join('\n');

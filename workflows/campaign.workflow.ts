@@ -52,6 +52,7 @@ import {
 } from '@temporalio/workflow';
 import { windowClosedUntil } from '../campaign/policy-rules/calling-window.js';
 import {
+  claimRoom,
   DEFERRED,
   POLICY_SKIPS,
   THROTTLED,
@@ -147,8 +148,7 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
   // The owner's (and department's) concurrent-call limit as the last claim found it: call
   // activities beyond it would only wait for a lease while holding a worker's slot.
   let concurrencyCap: number | null = null;
-  // (Limits are at least 1: a cap of 0 would leave nothing in flight to end the wait for room.)
-  const maxInFlight = (): number => Math.min(settings.maxConcurrentCalls, Math.max(1, concurrencyCap ?? Infinity));
+  const maxInFlight = (): number => claimRoom({ limit: settings.maxConcurrentCalls, inFlight: 0 }, concurrencyCap);
   const running: Promise<void>[] = [];
   const callScope = new CancellationScope();
   let { startAt, endAt } = input.schedule ?? { startAt: null, endAt: null };
@@ -333,7 +333,7 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
     const claim = await db.claimDueAttempts({ campaignId, limit: free, claimKey, adopt: adopting, inFlight: before });
     // Results recorded before the clamp carry no cap: they replay as they ran.
     if (claim.concurrencyCap !== undefined) concurrencyCap = claim.concurrencyCap;
-    const asked = Math.min(free, maxInFlight() - before);
+    const asked = claimRoom({ limit: free, inFlight: before }, concurrencyCap);
     if (adopting && (claim.adopted ?? 0) < asked) adopting = false;
     for (const attempt of claim.attempts) launch(attempt);
     if (claim.attempts.length > 0) continue;

@@ -130,11 +130,7 @@ describe('MediaThreads', () => {
     }
     // All four once the threads have the command.
     let held = 0;
-    for (let tries = 0; held < 4 * 270_000 && tries < 100; tries += 1) {
-      held = (await external()) - before;
-      if (held < 4 * 270_000) await sleep(20);
-    }
-    expect(held).toBeGreaterThanOrEqual(4 * 270_000);
+    await waitFor(async () => (held = (await external()) - before) >= 4 * 270_000, 2000, 'the four tracks allocated');
     const snapshots = await Promise.all(media.map((m) => m.finish()));
     expect(snapshots.every((s) => s.recording.length === 0)).toBe(true);
     expect((await external()) - before).toBeLessThan(held - 4 * 270_000 + 64 * 1024);

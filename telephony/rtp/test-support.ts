@@ -48,9 +48,13 @@ export class UdpPeer {
 }
 
 /** Polls `condition` every 5 ms; throws after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 3000,
+  what = 'condition',
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

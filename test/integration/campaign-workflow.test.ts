@@ -18,6 +18,7 @@ import type {
   ClaimedAttempt,
   ClaimResult,
 } from '../../campaign/campaign-types.js';
+import { claimRoom } from '../../campaign/campaign-types.js';
 import {
   campaignWorkflow,
   cancelSignal,
@@ -26,7 +27,6 @@ import {
   resumeSignal,
   type CampaignWorkflow,
 } from '../../workflows/definitions.js';
-import { claimRoom } from '../../activities/campaign.activities';
 import { decideAfterAttempt, DEFAULT_RETRY_ON, type RetryPolicy } from '../../campaign/retry-policy.js';
 import { readStack } from '../support/stack';
 import { testEnvironment } from '../support/temporal';
