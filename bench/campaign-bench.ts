@@ -2,7 +2,8 @@
  * `make bench-campaign`: a campaign of BENCH_CONTACTS (default 2,000) contacts through the
  * API and the worker of a private stack, against a sipp gateway that answers at once and
  * plays nothing back (test/sipp/uas-answer.xml, waits for our BYE), with a 2-second
- * message, at most BENCH_CONCURRENCY (default 100) calls in flight, BENCH_REPEAT (default 3)
+ * message, at most BENCH_CONCURRENCY (default 100) calls in flight, BENCH_CPS (default 1000,
+ * unpaced) new calls per second for the campaign and sipp alike, BENCH_REPEAT (default 3)
  * times in the same stack. Per run: the wall time from `POST …/start` to status
  * `completed`, end-to-end calls per second, the contacts placed and answered, any journal
  * rows `failed` or lost, the contacts' states, Temporal history events per call (every run
@@ -60,6 +61,8 @@ const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const FAILOVER = process.env.BENCH_FAILOVER !== '0';
 const MESSAGE_MS = Number(process.env.BENCH_MESSAGE_MS ?? 2000);
 const RECORD = process.env.BENCH_RECORD === '1';
+/** New calls per second, the campaign's `callsPerSecond` and sipp's `-r` alike (default 1000: unpaced). */
+const CPS = Number(process.env.BENCH_CPS ?? 1000);
 const RTP_ECHO = process.env.BENCH_RTP_ECHO ?? '0';
 /** Whether run `run`'s gateway sends our RTP back (two-way audio). */
 const echoes = (run: number): boolean => RTP_ECHO === '1' || (RTP_ECHO === 'alternate' && run % 2 === 0);
@@ -158,7 +161,7 @@ async function sippRate(dir: string, run: number): Promise<number> {
     calls: CONTACTS,
     durationMs: MESSAGE_MS,
     timeoutMs: TIMEOUT_MS,
-    extraArgs: ['-r', '1000', '-l', String(CONCURRENCY), '-trace_stat', '-stf', statFile, '-fd', '1'],
+    extraArgs: ['-r', String(CPS), '-l', String(CONCURRENCY), '-trace_stat', '-stf', statFile, '-fd', '1'],
   });
   try {
     const exit = await caller.waitForExit(TIMEOUT_MS + 10_000);
@@ -217,6 +220,7 @@ async function campaignRun(
       concurrency: CONCURRENCY,
       messageMs: MESSAGE_MS,
       record: RECORD,
+      callsPerSecond: CPS,
     };
     const id = await createCampaign(api, gateway, spec);
     const idle = await sampler.sample();
@@ -337,7 +341,7 @@ async function main(): Promise<void> {
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     print(
       `campaign benchmark: ${CONTACTS} contacts, ${MESSAGE_MS / 1000} s message, recording ${RECORD ? 'on' : 'off'}, ` +
-        `campaign maxConcurrentCalls ${CONCURRENCY}, gateway sipp uas-answer.xml (answers at once; RTP back: ${RTP_ECHO === '1' ? 'echo' : RTP_ECHO === 'alternate' ? 'echo in even runs' : 'none'}), ` +
+        `campaign maxConcurrentCalls ${CONCURRENCY}, ${CPS} new calls/s at most (campaign and sipp), gateway sipp uas-answer.xml (answers at once; RTP back: ${RTP_ECHO === '1' ? 'echo' : RTP_ECHO === 'alternate' ? 'echo in even runs' : 'none'}), ` +
         `127.0.0.1, ${REPEAT} run(s), deadline ${DEADLINE_MS / 1000} s each`,
     );
     const api = await BenchApi.login(stack);

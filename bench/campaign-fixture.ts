@@ -44,6 +44,8 @@ export interface CampaignSpec {
   readonly record: boolean;
   /** First number; the contacts are `+4930<first + i>`. */
   readonly firstNumber?: number;
+  /** The campaign's new calls per second (default 1000: unpaced). */
+  readonly callsPerSecond?: number;
 }
 
 /** The numbers of a campaign, in list order. */
@@ -94,7 +96,7 @@ export async function createCampaign(
     audioId: audio.id,
     contactListId: list.id,
     maxConcurrentCalls: spec.concurrency,
-    callsPerSecond: 1000,
+    callsPerSecond: spec.callsPerSecond ?? 1000,
     maxAttempts: 1,
     record: spec.record,
   });

@@ -22,8 +22,10 @@ export interface CampaignRunSettings {
   readonly maxConcurrentCalls: number;
   /** When calls may be placed; absent = any time. */
   readonly callingWindow?: CallingWindow;
-  /** Calls per workflow run before continue-as-new; default 500 (lower only to test it). */
+  /** Calls per workflow run before continue-as-new; default: by its history (lower only to test it). */
   readonly callsPerRun?: number;
+  /** History events of a run before it continues as new; default RUN_HISTORY_EVENTS (lower only to test it). */
+  readonly historyEventsPerRun?: number;
   /**
    * The call activity's back-off (CAMPAIGN_CALL_RETRY_*): absent = 2 s doubling to 15 s, 10
    * tries (~2 minutes) before the attempt is given back. Lower only to test it.

@@ -2,8 +2,9 @@
  * One workflow per campaign (`campaign-<id>`): the scheduler. PostgreSQL holds each
  * contact's state; the workflow claims due contacts in batches, keeps at most
  * `maxConcurrentCalls` call activities in flight, sleeps on durable timers until a retry is
- * due or the calling window opens, and continues-as-new every {@link CALLS_PER_RUN} calls so
- * that a million-contact campaign stays far from Temporal's history limits.
+ * due or the calling window opens, and continues-as-new once its history holds
+ * {@link RUN_HISTORY_EVENTS} events or {@link RUN_HISTORY_BYTES} bytes, so that a
+ * million-contact campaign stays far from Temporal's history limits.
  *
  *   scheduled ──startAt──▶ running ──pause──▶ paused ──resume──▶ running   (in-flight calls finish)
  *   preparing ──list copied──▶ running   (a large list: prepareContacts copies it beside the first calls)
@@ -29,12 +30,20 @@
  * back THROTTLED: its contact waits a few seconds, uncounted, and the workflow claims nothing
  * new until then.
  *
+ * A run ends only with no call in flight (a new run cannot take over running activities), so
+ * each run end costs a drain: no new calls while the last ones end. Runs recorded before
+ * `runs-by-history` ended after 500 calls, which at 1,000 calls in flight made every run one
+ * wave (about 1,000 calls, drained to none, then the next); a run now lasts until its history
+ * is long, about 6,000 calls, whatever the concurrency.
+ *
  * Versioning: every change to the commands this code issues must replay the histories of
- * running campaigns. The hold after THROTTLED needs no patch: only a THROTTLED result, which
- * older workers never returned, leads to it. Scheduling needs none either: without
- * `input.schedule` (every run started before it) no timer, activity or memo is added and every
- * timeout stays what it was (an absent `endAt` is an infinite bound). Date.now() here is the
- * workflow's clock (the SDK makes it deterministic), not the host's.
+ * running campaigns. The run length is the `runs-by-history` patch: runs that began without it
+ * end as they did (after 500 calls, or when Temporal suggested it). The hold after THROTTLED
+ * needs no patch: only a THROTTLED result, which older workers never returned, leads to it.
+ * Scheduling needs none either: without `input.schedule` (every run started before it) no
+ * timer, activity or memo is added and every timeout stays what it was (an absent `endAt` is
+ * an infinite bound). Date.now() here is the workflow's clock (the SDK makes it
+ * deterministic), not the host's.
  */
 import {
   ActivityCancellationType,
@@ -43,6 +52,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -65,8 +75,18 @@ import {
 } from '../campaign/campaign-types.js';
 import { cancelSignal, pauseSignal, progressQuery, rescheduleSignal, resumeSignal } from './definitions.js';
 
-/** Calls started per run before continuing as new (each call adds about six history events). */
+/** Calls started per run before continuing as new, in runs begun before `runs-by-history`. */
 export const CALLS_PER_RUN = 500;
+/**
+ * A run claims nothing more once its history has this many events (about three per call)…
+ * The drain that follows adds about three per call in flight (at most 1,000), so a run ends
+ * far below Temporal's limit (51,200 events) at any concurrency. Temporal's own suggestion
+ * (`continueAsNewSuggested`, at 4,096 events or 4 MB) would end a run with 1,000 calls in
+ * flight after about 1,300 calls, each run then costing a drain.
+ */
+export const RUN_HISTORY_EVENTS = 20_000;
+/** …or this many bytes (Temporal warns at 10 MB and fails the workflow at 50 MB). */
+export const RUN_HISTORY_BYTES = 8 * 1024 * 1024;
 /** With contacts open but none due and none in flight: look again this often. */
 const IDLE_RECHECK_MS = 30_000;
 /** While the list is still being copied (`preparing`): look for newly copied contacts this often. */
@@ -131,6 +151,8 @@ interface InFlight {
 export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunResult> {
   const { campaignId, settings } = input;
   const calls = callActivities(settings.callRetry);
+  // Runs begun before it end after CALLS_PER_RUN calls: they replay as they ran.
+  const runsByHistory = patched('runs-by-history');
   const runs = (input.carry?.runs ?? 0) + 1;
   let paused = input.carry?.paused ?? false;
   let cancelled = false;
@@ -156,6 +178,14 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
   // Only a first run waits for startAt: a run with carry (continue-as-new, the reconciler) has begun.
   let scheduled = !input.carry && startAt !== null;
   let expired = false;
+  /** Whether this run should claim no more and continue as new once its calls have ended. */
+  const runIsFull = (): boolean => {
+    if (settings.callsPerRun !== undefined && startedThisRun >= settings.callsPerRun) return true;
+    const info = workflowInfo();
+    if (!runsByHistory) return startedThisRun >= CALLS_PER_RUN || info.continueAsNewSuggested;
+    const events = settings.historyEventsPerRun ?? RUN_HISTORY_EVENTS;
+    return info.historyLength >= events || info.historySize >= RUN_HISTORY_BYTES;
+  };
   /** Until endAt on the workflow's clock; Infinity without one. */
   const msToEnd = (): number => (endAt === null ? Infinity : Date.parse(endAt) - Date.now());
 
@@ -301,10 +331,7 @@ export async function runCampaign(input: CampaignRunInput): Promise<CampaignRunR
       waitingForWindowUntil = null;
       continue;
     }
-    if (
-      !preparing &&
-      (startedThisRun >= (settings.callsPerRun ?? CALLS_PER_RUN) || workflowInfo().continueAsNewSuggested)
-    ) {
+    if (!preparing && runIsFull()) {
       // Continue-as-new only with nothing in flight (the new run cannot adopt running
       // activities), and with the list copied: the new run copies nothing.
       await condition(() => inFlight.size === 0);

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { CallOutcome } from '../../campaign/outcomes.js';
@@ -192,6 +193,21 @@ function start(taskQueue: string, input: Omit<CampaignRunInput, 'ownerId' | 'cam
 
 const policy: RetryPolicy = { maxAttempts: 3, retryDelaySeconds: 1, retryOn: DEFAULT_RETRY_ON };
 
+/** The history length of each run of a workflow, following its continue-as-new chain from the first. */
+async function runLengths(workflowId: string, firstRunId: string): Promise<number[]> {
+  const lengths: number[] = [];
+  let runId: string | undefined = firstRunId;
+  while (runId) {
+    const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await env.client.workflow
+      .getHandle(workflowId, runId)
+      .fetchHistory();
+    const events = history.events ?? [];
+    lengths.push(events.length);
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return lengths;
+}
+
 describe('campaign workflow (scheduling, in-memory contacts)', () => {
   test('dials everyone, never more than maxConcurrentCalls at once, retries per policy, completes', async () => {
     const scripts: CallOutcome[][] = [
@@ -338,5 +354,44 @@ describe('campaign workflow (scheduling, in-memory contacts)', () => {
     });
     expect(result).toMatchObject({ status: 'completed', callsStarted: 25, runs: 3 });
     expect(fake.contacts.every((c) => c.outcomes.length === 1)).toBe(true);
+  });
+
+  test('a run lasts until its history is long, not 500 calls: no drain of the calls in flight every 500', async () => {
+    const fake = new FakeCampaign(
+      Array.from({ length: 700 }, () => ['answered'] as CallOutcome[]),
+      policy,
+      10,
+    );
+    const result = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, { settings: { maxConcurrentCalls: 50 } });
+      return await handle.result();
+    });
+    // Runs begun before runs-by-history continued as new after 500 calls (campaign-replay.test.ts).
+    expect(result).toMatchObject({ status: 'completed', callsStarted: 700, runs: 1 });
+    expect(fake.contacts.every((c) => c.outcomes.length === 1)).toBe(true);
+  });
+
+  test('a run with historyEventsPerRun events claims no more, drains its calls and continues as new', async () => {
+    const fake = new FakeCampaign(
+      Array.from({ length: 300 }, () => ['answered'] as CallOutcome[]),
+      policy,
+      10,
+    );
+    const limit = 300;
+    const { result, lengths } = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, { settings: { maxConcurrentCalls: 20, historyEventsPerRun: limit } });
+      const done = await handle.result();
+      return { result: done, lengths: await runLengths(handle.workflowId, handle.firstExecutionRunId) };
+    });
+    expect(result).toMatchObject({ status: 'completed', callsStarted: 300 });
+    expect(result.runs).toBeGreaterThanOrEqual(3);
+    expect(lengths).toHaveLength(result.runs);
+    expect(fake.contacts.every((c) => c.outcomes.length === 1)).toBe(true);
+    // Every run but the last reached the limit, then only drained: at most the 20 calls in
+    // flight (3 events each) and the workflow tasks that took their results (3 each).
+    for (const length of lengths.slice(0, -1)) {
+      expect(length).toBeGreaterThanOrEqual(limit);
+      expect(length).toBeLessThanOrEqual(limit + 20 * 6 + 10);
+    }
   });
 });
