@@ -193,6 +193,14 @@ function start(taskQueue: string, input: Omit<CampaignRunInput, 'ownerId' | 'cam
 
 const policy: RetryPolicy = { maxAttempts: 3, retryDelaySeconds: 1, retryOn: DEFAULT_RETRY_ON };
 
+/** `count` contacts who all answer the first call, each call taking `callMs`. */
+const answeringAll = (count: number, callMs: number): FakeCampaign =>
+  new FakeCampaign(
+    Array.from({ length: count }, () => ['answered'] as CallOutcome[]),
+    policy,
+    callMs,
+  );
+
 /** The history length of each run of a workflow, following its continue-as-new chain from the first. */
 async function runLengths(workflowId: string, firstRunId: string): Promise<number[]> {
   const lengths: number[] = [];
@@ -246,11 +254,7 @@ describe('campaign workflow (scheduling, in-memory contacts)', () => {
   });
 
   test("the owner's concurrent-call limit from the claims caps the calls in flight, and follows a change", async () => {
-    const fake = new FakeCampaign(
-      Array.from({ length: 14 }, () => ['answered'] as CallOutcome[]),
-      policy,
-      300,
-    );
+    const fake = answeringAll(14, 300);
     fake.cap = 2;
     let maxBeforeRaise = 0;
     const result = await withWorker(fake, async (taskQueue) => {
@@ -271,11 +275,7 @@ describe('campaign workflow (scheduling, in-memory contacts)', () => {
   });
 
   test('pause stops new calls (live ones finish), resume continues', async () => {
-    const fake = new FakeCampaign(
-      Array.from({ length: 8 }, () => ['answered'] as CallOutcome[]),
-      policy,
-      400,
-    );
+    const fake = answeringAll(8, 400);
     await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, { settings: { maxConcurrentCalls: 2 } });
       while (fake.callStarts.length < 2) await new Promise((r) => setTimeout(r, 20));
@@ -295,11 +295,7 @@ describe('campaign workflow (scheduling, in-memory contacts)', () => {
   });
 
   test('cancel hangs up live calls and marks the rest cancelled', async () => {
-    const fake = new FakeCampaign(
-      Array.from({ length: 6 }, () => ['answered'] as CallOutcome[]),
-      policy,
-      10_000,
-    );
+    const fake = answeringAll(6, 10_000);
     const result = await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, { settings: { maxConcurrentCalls: 3 } });
       while (fake.live < 3) await new Promise((r) => setTimeout(r, 20));
@@ -343,11 +339,7 @@ describe('campaign workflow (scheduling, in-memory contacts)', () => {
   });
 
   test('continues as new every callsPerRun calls and still finishes every contact once', async () => {
-    const fake = new FakeCampaign(
-      Array.from({ length: 25 }, () => ['answered'] as CallOutcome[]),
-      policy,
-      20,
-    );
+    const fake = answeringAll(25, 20);
     const result = await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, { settings: { maxConcurrentCalls: 4, callsPerRun: 10 } });
       return await handle.result();
@@ -357,11 +349,7 @@ describe('campaign workflow (scheduling, in-memory contacts)', () => {
   });
 
   test('a run lasts until its history is long, not 500 calls: no drain of the calls in flight every 500', async () => {
-    const fake = new FakeCampaign(
-      Array.from({ length: 700 }, () => ['answered'] as CallOutcome[]),
-      policy,
-      10,
-    );
+    const fake = answeringAll(700, 10);
     const result = await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, { settings: { maxConcurrentCalls: 50 } });
       return await handle.result();
@@ -372,11 +360,7 @@ describe('campaign workflow (scheduling, in-memory contacts)', () => {
   });
 
   test('a run with historyEventsPerRun events claims no more, drains its calls and continues as new', async () => {
-    const fake = new FakeCampaign(
-      Array.from({ length: 300 }, () => ['answered'] as CallOutcome[]),
-      policy,
-      10,
-    );
+    const fake = answeringAll(300, 10);
     const limit = 300;
     const { result, lengths } = await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, { settings: { maxConcurrentCalls: 20, historyEventsPerRun: limit } });
